@@ -89,31 +89,31 @@ enum class Op : std::uint8_t {
 
 // How the operand bytes after the opcode are laid out.
 enum class Shape : std::uint8_t {
-  kNone,        // -
-  kU8,          // a: u8
-  kU16,         // a: u16
-  kU32,         // a: u32
-  kU16U8,       // a: u16, b: u8                     (CALL_METHOD)
-  kU32U32,      // a: u32, b: u32                    (TRY_BEGIN)
-  kClosure,     // a: u32 function id, count: u8, count x {u8 kind, u16 index}
-  kCaptures,    // count: u8, count x {u8 kind, u16 index}           (LAMBDA)
-  kSymbols,     // count: u16, count x u16 constant index            (IMPORT)
-  kSwitch,      // count: u32, count x {i64 value, u32 target}       (SWITCH_TABLE)
+  kNone,      // -
+  kU8,        // a: u8
+  kU16,       // a: u16
+  kU32,       // a: u32
+  kU16U8,     // a: u16, b: u8                     (CALL_METHOD)
+  kU32U32,    // a: u32, b: u32                    (TRY_BEGIN)
+  kClosure,   // a: u32 function id, count: u8, count x {u8 kind, u16 index}
+  kCaptures,  // count: u8, count x {u8 kind, u16 index}           (LAMBDA)
+  kSymbols,   // count: u16, count x u16 constant index            (IMPORT)
+  kSwitch,    // count: u32, count x {i64 value, u32 target}       (SWITCH_TABLE)
 };
 
 // What an operand means, for checking and printing it.
 enum class Operand : std::uint8_t {
   kNone,
-  kConst,      // constant-pool index
-  kLocal,      // frame slot
-  kGlobal,     // global index (metadata GLOBALS)
-  kField,      // field index in declared order, inherited fields first
-  kType,       // type id
-  kFunction,   // function id
-  kCount,      // a count: arguments, elements, pairs, values
-  kTarget,     // branch target, function-relative byte offset
-  kUpvalue,    // upvalue index
-  kLine,       // source line (DEBUG_BREAK)
+  kConst,     // constant-pool index
+  kLocal,     // frame slot
+  kGlobal,    // global index (metadata GLOBALS)
+  kField,     // field index in declared order, inherited fields first
+  kType,      // type id
+  kFunction,  // function id
+  kCount,     // a count: arguments, elements, pairs, values
+  kTarget,    // branch target, function-relative byte offset
+  kUpvalue,   // upvalue index
+  kLine,      // source line (DEBUG_BREAK)
 };
 
 enum OpFlag : std::uint8_t {
@@ -167,8 +167,8 @@ struct Instruction {
   std::uint32_t count = 0;   // number of list items (kClosure ... kSwitch)
   const std::uint8_t* items = nullptr;
 
-  [[nodiscard]] Capture capture(std::uint32_t i) const;    // kClosure, kCaptures
-  [[nodiscard]] std::uint16_t symbol(std::uint32_t i) const;  // kSymbols
+  [[nodiscard]] Capture capture(std::uint32_t i) const;         // kClosure, kCaptures
+  [[nodiscard]] std::uint16_t symbol(std::uint32_t i) const;    // kSymbols
   [[nodiscard]] SwitchCase switch_case(std::uint32_t i) const;  // kSwitch
 };
 

@@ -81,13 +81,13 @@ enum class ConstKind : std::uint8_t {
 // keep their defaults, so that == compares what the file holds.
 struct Constant {
   ConstKind kind = ConstKind::kNull;
-  std::int64_t integer = 0;         // kInteger
-  double decimal = 0.0;             // kDecimal (compared bitwise, see operator==)
-  bool boolean = false;             // kBoolean
-  std::string text;                 // kText; kExternal: the native's name
-  std::vector<std::uint32_t> items; // kList: elements; kMap: key, value, key, value...
-  std::uint32_t ref = 0;            // kFunction: function id; kType: type id;
-                                    // kExternal: native-library index (0 = runtime)
+  std::int64_t integer = 0;          // kInteger
+  double decimal = 0.0;              // kDecimal (compared bitwise, see operator==)
+  bool boolean = false;              // kBoolean
+  std::string text;                  // kText; kExternal: the native's name
+  std::vector<std::uint32_t> items;  // kList: elements; kMap: key, value, key, value...
+  std::uint32_t ref = 0;             // kFunction: function id; kType: type id;
+                                     // kExternal: native-library index (0 = runtime)
   friend bool operator==(const Constant& a, const Constant& b);
 };
 
@@ -122,12 +122,12 @@ struct TypeDef {
   std::uint32_t id = 0;
   TypeKind kind = TypeKind::kPrimitive;
   std::string name;
-  std::vector<Field> fields;         // kStruct
-  std::vector<std::uint32_t> refs;   // kList: {element}; kMap: {key, value};
-                                     // kFunction: parameter types; kOptional: {base};
-                                     // kUnion: members
-  std::uint32_t result = 0;          // kFunction: return type
-  Bytes layout;                      // kExternal: layout metadata
+  std::vector<Field> fields;        // kStruct
+  std::vector<std::uint32_t> refs;  // kList: {element}; kMap: {key, value};
+                                    // kFunction: parameter types; kOptional: {base};
+                                    // kUnion: members
+  std::uint32_t result = 0;         // kFunction: return type
+  Bytes layout;                     // kExternal: layout metadata
   friend bool operator==(const TypeDef&, const TypeDef&) = default;
 };
 
@@ -190,9 +190,9 @@ enum MetaType : std::uint8_t {
   kMetaVersion = 0x08,
   kMetaOptLevel = 0x09,
   kMetaJitHints = 0x0A,
-  kMetaSecurity = 0x0B,        // JSON
-  kMetaSupertypes = 0x20,      // RunaTime: single inheritance between struct types
-  kMetaGlobals = 0x21,         // RunaTime: the module's global variables
+  kMetaSecurity = 0x0B,    // JSON
+  kMetaSupertypes = 0x20,  // RunaTime: single inheritance between struct types
+  kMetaGlobals = 0x21,     // RunaTime: the module's global variables
 };
 
 struct MetadataEntry {
@@ -259,9 +259,9 @@ Result<Bytes> write(const Module& m);
 // What the verifier learns about each function, in the order of
 // Module::functions: what an execution tier needs to size a frame.
 struct FunctionFacts {
-  std::uint32_t frame_slots = 0;    // parameters and locals
-  std::uint32_t max_stack = 0;      // operand-stack height bound
-  std::uint32_t upvalues = 0;       // captured variables of its closures
+  std::uint32_t frame_slots = 0;  // parameters and locals
+  std::uint32_t max_stack = 0;    // operand-stack height bound
+  std::uint32_t upvalues = 0;     // captured variables of its closures
 };
 struct Verified {
   std::vector<FunctionFacts> functions;

@@ -18,7 +18,7 @@ namespace runa {
 // has a section and usually a byte offset, an assembler error a line and a
 // column, a bytecode error also the function it was found in.
 struct Error {
-  std::string section;                 // "header", "constants", ..., or a .runas file name
+  std::string section;                    // "header", "constants", ..., or a .runas file name
   std::optional<std::uint32_t> function;  // function id, for problems inside a function
   std::optional<std::uint64_t> offset;    // byte offset from the start of the file
   std::optional<std::uint32_t> line;      // 1-based, for text input
@@ -33,15 +33,15 @@ struct Error {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   [[nodiscard]] bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
 
-  T& value() & { return std::get<0>(v_); }
-  const T& value() const& { return std::get<0>(v_); }
-  T&& value() && { return std::get<0>(std::move(v_)); }
+  [[nodiscard]] T& value() & { return std::get<0>(v_); }
+  [[nodiscard]] const T& value() const& { return std::get<0>(v_); }
+  [[nodiscard]] T&& value() && { return std::get<0>(std::move(v_)); }
   T& operator*() & { return std::get<0>(v_); }
   const T& operator*() const& { return std::get<0>(v_); }
   T* operator->() { return &std::get<0>(v_); }

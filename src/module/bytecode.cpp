@@ -20,7 +20,7 @@ constexpr std::uint8_t B = kBranches;
 constexpr std::uint8_t E = kEndsBlock;
 
 struct Row {
-  std::uint8_t code;
+  std::uint8_t code = 0;
   OpInfo info;
 };
 
@@ -169,12 +169,23 @@ Result<Instruction> decode(std::span<const std::uint8_t> code, std::uint32_t pc)
     ok = ok && r.skip(std::size_t{count} * item_size);
   };
   switch (meta->shape) {
-    case kNone: break;
-    case kU8: ok = r.u8(ins.a); break;
-    case kU16: ok = r.u16(ins.a); break;
-    case kU32: ok = r.u32(ins.a); break;
-    case kU16U8: ok = r.u16(ins.a) && r.u8(ins.b); break;
-    case kU32U32: ok = r.u32(ins.a) && r.u32(ins.b); break;
+    case kNone:
+      break;
+    case kU8:
+      ok = r.u8(ins.a);
+      break;
+    case kU16:
+      ok = r.u16(ins.a);
+      break;
+    case kU32:
+      ok = r.u32(ins.a);
+      break;
+    case kU16U8:
+      ok = r.u16(ins.a) && r.u8(ins.b);
+      break;
+    case kU32U32:
+      ok = r.u32(ins.a) && r.u32(ins.b);
+      break;
     case kClosure: {
       std::uint32_t n = 0;
       ok = r.u32(ins.a) && r.u8(n);
@@ -211,14 +222,27 @@ Effect stack_effect(const Instruction& ins, std::uint32_t ffi_params) {
   Effect e{ins.meta->pops, ins.meta->pushes};
   switch (ins.op) {
     case Op::kCall:
-    case Op::kCallMethod: e.pops += ins.op == Op::kCall ? ins.a : ins.b; break;
+    case Op::kCallMethod:
+      e.pops += ins.op == Op::kCall ? ins.a : ins.b;
+      break;
     case Op::kNewList:
-    case Op::kTextConcat: e.pops += ins.a; break;
-    case Op::kNewMap: e.pops += 2 * ins.a; break;
-    case Op::kImport: e.pushes += ins.count; break;
-    case Op::kUnpack: e.pushes += ins.a; break;
-    case Op::kInvokeFfi: e.pops += ffi_params; break;
-    default: break;
+    case Op::kTextConcat:
+      e.pops += ins.a;
+      break;
+    case Op::kNewMap:
+      e.pops += 2 * ins.a;
+      break;
+    case Op::kImport:
+      e.pushes += ins.count;
+      break;
+    case Op::kUnpack:
+      e.pushes += ins.a;
+      break;
+    case Op::kInvokeFfi:
+      e.pops += ffi_params;
+      break;
+    default:
+      break;
   }
   return e;
 }

@@ -4,6 +4,7 @@
 // an out-of-bounds read.
 #pragma once
 
+#include <array>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -54,11 +55,17 @@ class ByteReader {
     return true;
   }
   template <class Out>
-  bool u8(Out& out) { return read<std::uint8_t>(out); }
+  bool u8(Out& out) {
+    return read<std::uint8_t>(out);
+  }
   template <class Out>
-  bool u16(Out& out) { return read<std::uint16_t>(out); }
+  bool u16(Out& out) {
+    return read<std::uint16_t>(out);
+  }
   template <class Out>
-  bool u32(Out& out) { return read<std::uint32_t>(out); }
+  bool u32(Out& out) {
+    return read<std::uint32_t>(out);
+  }
   bool bytes(std::size_t n, std::span<const std::uint8_t>& out) {
     if (n > remaining()) return false;
     out = bytes_.subspan(pos_, n);
@@ -79,9 +86,9 @@ class ByteWriter {
   template <class T>
   void put(T v) {
     static_assert(std::is_trivially_copyable_v<T>);
-    std::uint8_t b[sizeof v];
-    std::memcpy(b, &v, sizeof v);
-    out_.insert(out_.end(), b, b + sizeof v);
+    std::array<std::uint8_t, sizeof v> b{};
+    std::memcpy(b.data(), &v, sizeof v);
+    out_.insert(out_.end(), b.begin(), b.end());
   }
   void u8(std::uint8_t v) { out_.push_back(v); }
   void u16(std::uint16_t v) { put(v); }

@@ -1,5 +1,5 @@
 // Module equality and the hex helpers of bytes.hpp.
-#include <cstring>
+#include <bit>
 
 #include "module/bytes.hpp"
 #include "runatime/module.hpp"
@@ -26,8 +26,8 @@ namespace module {
 // differs from 0.0, exactly as the bytes in the file do.
 bool operator==(const Constant& a, const Constant& b) {
   return a.kind == b.kind && a.integer == b.integer &&
-         std::memcmp(&a.decimal, &b.decimal, sizeof a.decimal) == 0 && a.boolean == b.boolean &&
-         a.text == b.text && a.items == b.items && a.ref == b.ref;
+         std::bit_cast<std::uint64_t>(a.decimal) == std::bit_cast<std::uint64_t>(b.decimal) &&
+         a.boolean == b.boolean && a.text == b.text && a.items == b.items && a.ref == b.ref;
 }
 
 bool operator==(const Module& a, const Module& b) {

@@ -26,8 +26,10 @@ class Cursor {
   [[nodiscard]] std::size_t remaining() const { return r_.remaining(); }
   ByteReader& raw() { return r_; }
 
-  Error error(std::string message) const { return error_at(at(), std::move(message)); }
-  Error error_at(std::uint64_t offset, std::string message) const {
+  [[nodiscard]] Error error(std::string message) const {
+    return error_at(at(), std::move(message));
+  }
+  [[nodiscard]] Error error_at(std::uint64_t offset, std::string message) const {
     Error e;
     e.section = section_;
     e.offset = offset;
@@ -35,7 +37,8 @@ class Cursor {
     return e;
   }
 
-  // Each reader sets `err` (once) and returns false when the bytes run out.
+  // Each read records the first error (fail) and returns false when the
+  // bytes run out.
   template <class T, class Out>
   bool get(Out& out, const char* what) {
     if (r_.read<T>(out)) return true;
@@ -63,8 +66,8 @@ class Cursor {
     std::uint8_t v = 0;
     if (!get<std::uint8_t>(v, what)) return false;
     if (v > 1) {
-      return fail(error_at(at_byte, std::string(what) + " must be 0 or 1, not " +
-                                        std::to_string(v)));
+      return fail(
+          error_at(at_byte, std::string(what) + " must be 0 or 1, not " + std::to_string(v)));
     }
     out = v == 1;
     return true;
@@ -96,7 +99,7 @@ class Cursor {
     return fail(error(std::string("the section ends in the middle of ") + what));
   }
   bool fail(Error e) {
-    if (!err) err = std::move(e);
+    if (!err_) err_ = std::move(e);
     return false;
   }
   // The section must be consumed exactly.
@@ -106,9 +109,15 @@ class Cursor {
                       " more bytes follow its last entry"));
   }
 
-  std::optional<Error> err;
+  // The first failure, if any; a section whose reader returned false
+  // without one is reported as unreadable.
+  std::optional<Error> take_error(bool ok) {
+    if (!ok && !err_) err_ = error("unreadable section");
+    return std::move(err_);
+  }
 
  private:
+  std::optional<Error> err_;
   ByteReader r_;
   std::uint64_t base_;
   std::string section_;
@@ -152,11 +161,16 @@ bool read_constant(Cursor& c, Constant& k) {
   if (!c.get<std::uint8_t>(kind, "a constant's kind")) return false;
   k.kind = static_cast<ConstKind>(kind);
   switch (k.kind) {
-    case ConstKind::kInteger: return c.get<std::int64_t>(k.integer, "an Integer constant");
-    case ConstKind::kDecimal: return c.get<double>(k.decimal, "a Decimal constant");
-    case ConstKind::kBoolean: return c.flag_byte(k.boolean, "a Boolean constant");
-    case ConstKind::kText: return c.string(k.text, "a Text constant");
-    case ConstKind::kNull: return true;
+    case ConstKind::kInteger:
+      return c.get<std::int64_t>(k.integer, "an Integer constant");
+    case ConstKind::kDecimal:
+      return c.get<double>(k.decimal, "a Decimal constant");
+    case ConstKind::kBoolean:
+      return c.flag_byte(k.boolean, "a Boolean constant");
+    case ConstKind::kText:
+      return c.string(k.text, "a Text constant");
+    case ConstKind::kNull:
+      return true;
     case ConstKind::kList:
     case ConstKind::kMap: {
       const bool map = k.kind == ConstKind::kMap;
@@ -168,8 +182,10 @@ bool read_constant(Cursor& c, Constant& k) {
       }
       return true;
     }
-    case ConstKind::kFunction: return c.get<std::uint32_t>(k.ref, "a function id");
-    case ConstKind::kType: return c.get<std::uint32_t>(k.ref, "a type id");
+    case ConstKind::kFunction:
+      return c.get<std::uint32_t>(k.ref, "a function id");
+    case ConstKind::kType:
+      return c.get<std::uint32_t>(k.ref, "a type id");
     case ConstKind::kExternal:
       return c.string(k.text, "an External reference name") &&
              c.get<std::uint32_t>(k.ref, "a native-library index");
@@ -191,7 +207,8 @@ bool read_type(Cursor& c, TypeDef& t) {
     return true;
   };
   switch (t.kind) {
-    case TypeKind::kPrimitive: return true;
+    case TypeKind::kPrimitive:
+      return true;
     case TypeKind::kStruct: {
       std::uint32_t n = 0;
       if (!c.count(n, 13, "field count")) return false;
@@ -206,8 +223,10 @@ bool read_type(Cursor& c, TypeDef& t) {
       return true;
     }
     case TypeKind::kList:
-    case TypeKind::kOptional: return ids(1);
-    case TypeKind::kMap: return ids(2);
+    case TypeKind::kOptional:
+      return ids(1);
+    case TypeKind::kMap:
+      return ids(2);
     case TypeKind::kFunction: {
       std::uint32_t n = 0;
       return c.count(n, 4, "parameter count") && ids(n) &&
@@ -228,13 +247,13 @@ bool read_type(Cursor& c, TypeDef& t) {
 bool read_function(Cursor& c, Function& f) {
   std::uint32_t nparams = 0;
   if (!c.get<std::uint32_t>(f.id, "a function id") || !c.string(f.name, "a function name") ||
-      !c.get<std::uint32_t>(f.type, "a function type") ||
-      !c.count(nparams, 9, "parameter count")) {
+      !c.get<std::uint32_t>(f.type, "a function type") || !c.count(nparams, 9, "parameter count")) {
     return false;
   }
   f.params.resize(nparams);
   for (Param& p : f.params) {
-    if (!c.string(p.name, "a parameter name") || !c.get<std::uint32_t>(p.type, "a parameter type") ||
+    if (!c.string(p.name, "a parameter name") ||
+        !c.get<std::uint32_t>(p.type, "a parameter type") ||
         !c.get<std::uint8_t>(p.flags, "parameter flags")) {
       return false;
     }
@@ -257,8 +276,8 @@ bool read_function(Cursor& c, Function& f) {
 
 // Reads `count` then `count` entries with `one`, recording where each began.
 template <class T, class ReadOne>
-bool read_list(Cursor& c, std::vector<T>& out, std::vector<std::uint64_t>& at,
-               std::size_t min_size, const char* what, ReadOne one) {
+bool read_list(Cursor& c, std::vector<T>& out, std::vector<std::uint64_t>& at, std::size_t min_size,
+               const char* what, ReadOne one) {
   std::uint32_t n = 0;
   if (!c.count(n, min_size, what)) return false;
   out.resize(n);
@@ -353,10 +372,10 @@ Result<Module> read(std::span<const std::uint8_t> bytes) {
         std::memcmp(got.data(), kMagic.data(), kMagic.size()) != 0) {
       const bool after_length =
           bytes.size() >= 12 && std::memcmp(bytes.data() + 4, kMagic.data(), kMagic.size()) == 0;
-      return magic.error_at(0, after_length
-                                   ? "the magic 'RUNABYTC' follows a length; it must open the "
-                                     "file by itself (docs/bytecode.md, \"The magic\")"
-                                   : "not a .runab module: the file does not start with 'RUNABYTC'");
+      return magic.error_at(
+          0, after_length ? "the magic 'RUNABYTC' follows a length; it must open the "
+                            "file by itself (docs/bytecode.md, \"The magic\")"
+                          : "not a .runab module: the file does not start with 'RUNABYTC'");
     }
   }
   std::optional<Error> err;
@@ -364,8 +383,8 @@ Result<Module> read(std::span<const std::uint8_t> bytes) {
     if (err) return;
     std::optional<Cursor> c = next_section(file, name, err);
     if (!c) return;
-    if (!body(*c) && !c->err) c->err = c->error("unreadable section");
-    if (c->err) err = std::move(c->err);
+    const bool ok = body(*c);
+    err = c->take_error(ok);
   };
   section("header", [&](Cursor& c) { return read_header(c, m.header); });
   section("constants", [&](Cursor& c) {

@@ -16,7 +16,7 @@ namespace {
 class Writer {
  public:
   Bytes take() { return std::move(w_.bytes()); }
-  const std::optional<Error>& error() const { return err_; }
+  [[nodiscard]] const std::optional<Error>& error() const { return err_; }
 
   void section(const char* name, auto body) {
     section_ = name;
@@ -75,11 +75,20 @@ void write_constant(Writer& w, const Constant& k, std::size_t index) {
   ByteWriter& o = w.out();
   o.u8(static_cast<std::uint8_t>(k.kind));
   switch (k.kind) {
-    case ConstKind::kInteger: o.put(k.integer); break;
-    case ConstKind::kDecimal: o.put(k.decimal); break;
-    case ConstKind::kBoolean: o.u8(k.boolean ? 1 : 0); break;
-    case ConstKind::kText: w.string(k.text, "a Text constant"); break;
-    case ConstKind::kNull: break;
+    case ConstKind::kInteger:
+      o.put(k.integer);
+      break;
+    case ConstKind::kDecimal:
+      o.put(k.decimal);
+      break;
+    case ConstKind::kBoolean:
+      o.u8(k.boolean ? 1 : 0);
+      break;
+    case ConstKind::kText:
+      w.string(k.text, "a Text constant");
+      break;
+    case ConstKind::kNull:
+      break;
     case ConstKind::kList:
     case ConstKind::kMap: {
       const bool map = k.kind == ConstKind::kMap;
@@ -91,12 +100,15 @@ void write_constant(Writer& w, const Constant& k, std::size_t index) {
       break;
     }
     case ConstKind::kFunction:
-    case ConstKind::kType: o.u32(k.ref); break;
+    case ConstKind::kType:
+      o.u32(k.ref);
+      break;
     case ConstKind::kExternal:
       w.string(k.text, "an External reference name");
       o.u32(k.ref);
       break;
-    default: w.fail("constant #" + std::to_string(index) + " has an unknown kind");
+    default:
+      w.fail("constant #" + std::to_string(index) + " has an unknown kind");
   }
 }
 
@@ -113,7 +125,8 @@ void write_type(Writer& w, const TypeDef& t) {
     for (std::uint32_t id : t.refs) o.u32(id);
   };
   switch (t.kind) {
-    case TypeKind::kPrimitive: break;
+    case TypeKind::kPrimitive:
+      break;
     case TypeKind::kStruct:
       w.count(t.fields.size(), "a field count");
       for (const Field& f : t.fields) {
@@ -124,8 +137,12 @@ void write_type(Writer& w, const TypeDef& t) {
       }
       break;
     case TypeKind::kList:
-    case TypeKind::kOptional: refs(1); break;
-    case TypeKind::kMap: refs(2); break;
+    case TypeKind::kOptional:
+      refs(1);
+      break;
+    case TypeKind::kMap:
+      refs(2);
+      break;
     case TypeKind::kFunction:
       w.count(t.refs.size(), "a parameter count");
       refs(t.refs.size());
@@ -139,7 +156,8 @@ void write_type(Writer& w, const TypeDef& t) {
       w.count(t.layout.size(), "layout metadata");
       o.raw(t.layout);
       break;
-    default: w.fail("type " + std::to_string(t.id) + " has an unknown kind");
+    default:
+      w.fail("type " + std::to_string(t.id) + " has an unknown kind");
   }
 }
 

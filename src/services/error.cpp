@@ -1,5 +1,6 @@
 // Error::describe — the one-line form of an error that every tool prints.
-#include <cstdio>
+#include <array>
+#include <charconv>
 
 #include "runatime/result.hpp"
 
@@ -13,9 +14,10 @@ std::string Error::describe() const {
   }
   if (function) s += ": function " + std::to_string(*function);
   if (offset) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, ": byte 0x%llx", static_cast<unsigned long long>(*offset));
-    s += buf;
+    std::array<char, 20> digits{};
+    auto end = std::to_chars(digits.data(), digits.data() + digits.size(), *offset, 16).ptr;
+    s += ": byte 0x";
+    s.append(digits.data(), end);
   }
   s += ": ";
   s += message;

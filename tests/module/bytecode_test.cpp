@@ -66,8 +66,8 @@ TEST(Bytecode, NamesLookUpCaseInsensitively) {
 }
 
 TEST(Bytecode, DecodesFixedOperands) {
-  Code c = {0x0B, 0x34, 0x12, 0x05,                          // CALL_METHOD 0x1234 5
-            0x27, 1, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF};       // TRY_BEGIN 1 none
+  Code c = {0x0B, 0x34, 0x12, 0x05,                              // CALL_METHOD 0x1234 5
+            0x27, 1,    0,    0,    0, 0xFF, 0xFF, 0xFF, 0xFF};  // TRY_BEGIN 1 none
   auto a = decode(c, 0);
   ASSERT_TRUE(a.ok());
   EXPECT_EQ(a->op, Op::kCallMethod);

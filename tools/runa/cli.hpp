@@ -21,7 +21,7 @@ enum Exit : int { kOk = 0, kBadInput = 1, kUsage = 2 };
 // A subcommand's arguments split into options and positional operands.
 struct Args {
   std::vector<std::string_view> operands;
-  std::vector<std::string_view> flags;  // e.g. "--no-annotate"
+  std::vector<std::string_view> flags;     // e.g. "--no-annotate"
   std::optional<std::string_view> output;  // -o FILE
   bool help = false;
   std::optional<std::string> error;  // a usage error, already worded
