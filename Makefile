@@ -98,8 +98,10 @@ fuzz:
 	  for dir in fuzz/corpus/$$name examples; do \
 	    if [[ -d $$dir ]]; then seeds+=("$$dir"); fi; \
 	  done; \
+	  dict=(); \
+	  if [[ -f fuzz/$$name.dict ]]; then dict=(-dict=fuzz/$$name.dict); fi; \
 	  echo "== fuzz: $$name for $(FUZZ_SECONDS) s =="; \
-	  "$$target" -max_total_time=$(FUZZ_SECONDS) "$$corpus" "$${seeds[@]}"; \
+	  "$$target" -max_total_time=$(FUZZ_SECONDS) "$${dict[@]}" "$$corpus" "$${seeds[@]}"; \
 	done
 
 fuzz-regress:

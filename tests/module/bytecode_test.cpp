@@ -2,9 +2,9 @@
 // every operand shape decodes, truncation and unknown opcodes are errors.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -20,22 +20,24 @@ using Code = std::vector<std::uint8_t>;
 // with ranges such as "16–1B | EQ NE LT LE GT GE" expanded.
 std::map<int, std::string> documented_opcodes() {
   std::ifstream in(std::string(RUNA_SOURCE_DIR) + "/docs/bytecode.md");
-  std::stringstream all;
-  all << in.rdbuf();
   std::map<int, std::string> out;
-  const std::regex row(R"(^\| ([0-9A-F]{2})(?:–([0-9A-F]{2}))? \| ([A-Z_ ]+?) \|)");
   std::string line;
   bool in_table = false;
-  while (std::getline(all, line)) {
+  while (std::getline(in, line)) {
     if (line.starts_with("| hex | name | operands | stack |")) in_table = true;
     if (!in_table) continue;
     if (line.empty()) break;
-    std::smatch m;
-    if (!std::regex_search(line, m, row)) continue;
-    int first = std::stoi(m[1], nullptr, 16);
-    std::istringstream names(m[3]);
-    std::string name;
-    for (int code = first; names >> name; ++code) out[code] = name;
+    // "| 16–1B | EQ NE ... |": the first cell starts with two hex digits,
+    // the second cell holds the names.
+    if (line.size() < 5 || !std::isxdigit(static_cast<unsigned char>(line[2])) ||
+        !std::isxdigit(static_cast<unsigned char>(line[3]))) {
+      continue;
+    }
+    const std::size_t names_at = line.find('|', 1) + 1;
+    const std::size_t names_end = line.find('|', names_at);
+    int code = std::stoi(line.substr(2, 2), nullptr, 16);
+    std::istringstream names(line.substr(names_at, names_end - names_at));
+    for (std::string name; names >> name; ++code) out[code] = name;
   }
   return out;
 }
