@@ -133,7 +133,8 @@ bool Assembler::floating(const Token& t, double& out) {
   if (ec == std::errc::result_out_of_range) {
     return fail(t, "float " + t.text + " is out of range; write float_bits for infinities");
   }
-  if (ec != std::errc() || end != s.data() + s.size() || s.find_first_of("xX") != s.npos) {
+  if (ec != std::errc() || end != s.data() + s.size() ||
+      s.find_first_of("xX") != std::string_view::npos) {
     return fail(t, "'" + t.text + "' is not a decimal float (1.5, -0.0, 1e-9)");
   }
   return true;

@@ -105,10 +105,12 @@ class Assembler {
 
  private:
   // --- tokens and errors (assembler.cpp)
-  const Token& peek() const { return t_[pos_]; }
+  [[nodiscard]] const Token& peek() const { return t_[pos_]; }
   const Token& next() { return t_[pos_ < t_.size() - 1 ? pos_++ : pos_]; }
-  bool at_eol() const { return peek().kind == Tok::kNewline || peek().kind == Tok::kEnd; }
-  bool is_word(std::string_view w) const;
+  [[nodiscard]] bool at_eol() const {
+    return peek().kind == Tok::kNewline || peek().kind == Tok::kEnd;
+  }
+  [[nodiscard]] bool is_word(std::string_view w) const;
   bool eat_word(std::string_view w);
   bool expect_word(std::string_view w, std::string_view context);
   bool expect_eol();

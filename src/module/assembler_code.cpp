@@ -309,7 +309,7 @@ bool Assembler::captures(Op op, Inst& inst) {
     const bool local = is_word("local");
     if (!local && !is_word("upvalue")) return expected("a capture: 'local SLOT' or 'upvalue N'");
     next();
-    inst.pieces.push_back(Piece{PieceKind::kLiteral, 1, local ? 0u : 1u, kind});
+    inst.pieces.push_back(Piece{PieceKind::kLiteral, 1, local ? 0U : 1U, kind});
     if (!operand(local ? Operand::kLocal : Operand::kUpvalue, 2, op, inst)) return false;
     if (peek().kind == Tok::kComma) next();
   }

@@ -251,7 +251,8 @@ class Printer {
       case text::MetaForm::kDeps:
       case text::MetaForm::kStrings:
         ok = items([&] {
-          std::string a, b;
+          std::string a;
+          std::string b;
           if (!str(a)) return false;
           s += text::quote(a);
           if (n.form == text::MetaForm::kStrings) return true;
@@ -269,7 +270,8 @@ class Printer {
         break;
       case text::MetaForm::kSupertypes:
         ok = items([&] {
-          std::uint32_t a = 0, b = 0;
+          std::uint32_t a = 0;
+          std::uint32_t b = 0;
           if (!r.u32(a) || !r.u32(b)) return false;
           s += names_.type_ref(a) + " " + names_.type_ref(b);
           return true;
@@ -331,7 +333,7 @@ class Printer {
     }
   }
 
-  void decode(Body& b) {
+  static void decode(Body& b) {
     const auto n = static_cast<std::uint32_t>(b.code.size());
     std::set<std::uint32_t> targets;
     for (std::uint32_t pc = 0; pc < n;) {
@@ -409,7 +411,7 @@ class Printer {
 
   // The source line of each item, from the last line entry at or before it
   // in the same function.
-  std::vector<std::string> source_lines(const Body& b) const {
+  [[nodiscard]] std::vector<std::string> source_lines(const Body& b) const {
     std::vector<std::string> out(b.items.size());
     if (!debug_) return out;
     std::vector<std::pair<std::uint64_t, std::size_t>> entries;

@@ -249,7 +249,7 @@ class Lexer {
   void push(Tok kind, std::string text) {
     out_.push_back(Token{kind, std::move(text), line_, column(start_)});
   }
-  std::uint32_t column(std::size_t at) const {
+  [[nodiscard]] std::uint32_t column(std::size_t at) const {
     return static_cast<std::uint32_t>(at - line_start_ + 1);
   }
   bool fail(std::size_t at, std::string message) {

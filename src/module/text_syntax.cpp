@@ -2,6 +2,7 @@
 #include "module/text_syntax.hpp"
 
 #include "module/bytes.hpp"
+#include "module/utf8.hpp"
 
 namespace runa::module::text {
 namespace {
@@ -15,37 +16,6 @@ constexpr std::string_view kKeywords[] = {
     "optional",   "params",   "primitive", "returns",  "scope",   "slot",  "struct",
     "text",       "true",     "type",      "union",    "upvalue", "value",
 };
-
-// Length of the valid UTF-8 sequence at s[i] (overlong forms, surrogates
-// and code points above U+10FFFF are not valid), or 0.
-std::size_t utf8_length(std::string_view s, std::size_t i) {
-  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  const unsigned char c = b(0);
-  std::size_t n = 0;
-  std::uint32_t cp = 0;
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-    cp = c & 0x1Fu;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    cp = c & 0x0Fu;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    cp = c & 0x07u;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k) {
-    if ((b(k) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (b(k) & 0x3Fu);
-  }
-  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-      (cp >= 0xD800 && cp <= 0xDFFF)) {
-    return 0;
-  }
-  return n;
-}
 
 }  // namespace
 
@@ -94,7 +64,7 @@ std::string quote(std::string_view s) {
       default:
         if (c >= 0x20 && c < 0x7F) {
           out += static_cast<char>(c);
-        } else if (const std::size_t n = c >= 0x80 ? utf8_length(s, i) : 0; n != 0) {
+        } else if (const std::size_t n = c >= 0x80 ? utf8_sequence(s, i) : 0; n != 0) {
           out += s.substr(i, n);
           i += n;
           continue;

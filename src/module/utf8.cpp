@@ -8,48 +8,52 @@
 
 namespace runa::module {
 
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data()) + i;
+  const std::size_t left = s.size() - i;
+  const unsigned char b = *p;
+  if (b < 0x80) return 1;
+  // The lead byte fixes the length and the range the second byte may take;
+  // the narrowed ranges are what exclude overlong forms, surrogates and
+  // code points above U+10FFFF.
+  std::size_t extra = 0;
+  unsigned char lo = 0x80;
+  unsigned char hi = 0xBF;
+  if (b >= 0xC2 && b <= 0xDF) {
+    extra = 1;
+  } else if (b >= 0xE0 && b <= 0xEF) {
+    extra = 2;
+    if (b == 0xE0) lo = 0xA0;  // overlong below U+0800
+    if (b == 0xED) hi = 0x9F;  // surrogates
+  } else if (b >= 0xF0 && b <= 0xF4) {
+    extra = 3;
+    if (b == 0xF0) lo = 0x90;  // overlong below U+10000
+    if (b == 0xF4) hi = 0x8F;  // above U+10FFFF
+  } else {
+    return 0;  // continuation byte, C0/C1 (overlong) or F5..FF
+  }
+  if (left <= extra) return 0;
+  if (p[1] < lo || p[1] > hi) return 0;
+  for (std::size_t k = 2; k <= extra; ++k) {
+    if (p[k] < 0x80 || p[k] > 0xBF) return 0;
+  }
+  return 1 + extra;
+}
+
 bool valid_utf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const unsigned char* end = p + s.size();
-  while (p < end) {
-    if (end - p >= 8) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    if (s.size() - i >= 8) {
       std::uint64_t word = 0;
-      std::memcpy(&word, p, sizeof word);
+      std::memcpy(&word, s.data() + i, sizeof word);
       if ((word & 0x8080808080808080ULL) == 0) {
-        p += 8;
+        i += 8;
         continue;
       }
     }
-    const unsigned char b = *p;
-    if (b < 0x80) {
-      ++p;
-      continue;
-    }
-    // The lead byte fixes the length and the range the second byte may take;
-    // the narrowed ranges are what exclude overlong forms, surrogates and
-    // code points above U+10FFFF.
-    int extra = 0;
-    unsigned char lo = 0x80;
-    unsigned char hi = 0xBF;
-    if (b >= 0xC2 && b <= 0xDF) {
-      extra = 1;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-      extra = 2;
-      if (b == 0xE0) lo = 0xA0;  // overlong below U+0800
-      if (b == 0xED) hi = 0x9F;  // surrogates
-    } else if (b >= 0xF0 && b <= 0xF4) {
-      extra = 3;
-      if (b == 0xF0) lo = 0x90;  // overlong below U+10000
-      if (b == 0xF4) hi = 0x8F;  // above U+10FFFF
-    } else {
-      return false;  // continuation byte, C0/C1 (overlong) or F5..FF
-    }
-    if (end - p <= extra) return false;
-    if (p[1] < lo || p[1] > hi) return false;
-    for (int i = 2; i <= extra; ++i) {
-      if (p[i] < 0x80 || p[i] > 0xBF) return false;
-    }
-    p += 1 + extra;
+    const std::size_t n = utf8_sequence(s, i);
+    if (n == 0) return false;
+    i += n;
   }
   return true;
 }
