@@ -30,7 +30,7 @@ define executables
 mapfile -t found < <(find $(1) -maxdepth 1 -type f -perm -u+x -name '$(2)' 2>/dev/null | sort)
 endef
 
-.PHONY: help setup deps build demo test tsan bench fuzz fuzz-regress format format-check tidy clean
+.PHONY: help setup deps build demo test tsan bench bench-gc fuzz fuzz-regress format format-check tidy clean
 
 help:
 	@echo "make setup         install missing Debian packages (scripts/setup)"
@@ -39,6 +39,7 @@ help:
 	@echo "make test          build and test the release and asan-ubsan presets"
 	@echo "make tsan          build and test the tsan preset"
 	@echo "make bench         build release and run build/release/bench/bench_*"
+	@echo "make bench-gc      memory benchmarks side by side with malloc, mimalloc, Boehm, the JVM"
 	@echo "make fuzz          run each fuzz target for FUZZ_SECONDS (default 60) s"
 	@echo "make fuzz-regress  run each fuzz target once over fuzz/regressions/<target>/"
 	@echo "make format        clang-format -i the C/C++ sources"
@@ -86,6 +87,9 @@ bench:
 
 # Each target keeps its growing corpus in build/fuzz/corpus/<target>/ and reads seeds
 # from fuzz/corpus/<target>/ and examples/. Crashes are written to the repository root.
+bench-gc: deps
+	scripts/bench-gc-peers
+
 fuzz:
 	$(call build,fuzz)
 	@$(call executables,build/fuzz/fuzz,*); \
