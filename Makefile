@@ -8,6 +8,11 @@ SHELL := bash
 
 # Parallel jobs for builds and ctest: the number of cores, capped at 2.
 JOBS := $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$((n < 2 ? n : 2)))
+# The parts whose tests `make test` also runs under ThreadSanitizer: those with
+# threads. (`make tsan` runs everything under it.)
+TSAN_PARTS := memory
+empty :=
+space := $(empty) $(empty)
 # Seconds each fuzz target runs for in `make fuzz`.
 FUZZ_SECONDS ?= 60
 
@@ -69,6 +74,12 @@ test: deps
 	    && ctest --preset $$preset --parallel $(JOBS); } \
 	  || { echo "== test: $$preset FAILED ==" >&2; exit 1; }; \
 	done
+	@echo "== test: tsan (the parts with threads: $(TSAN_PARTS)) =="
+	@{ cmake --preset tsan \
+	  && cmake --build --preset tsan --parallel $(JOBS) \
+	       $(foreach p,$(TSAN_PARTS),--target runatime_$(p)_tests) \
+	  && ctest --preset tsan --parallel $(JOBS) -L '^($(subst $(space),|,$(TSAN_PARTS)))$$'; } \
+	  || { echo "== test: tsan FAILED ==" >&2; exit 1; }
 	@echo "== test: all presets passed =="
 
 tsan: deps

@@ -1,0 +1,390 @@
+// runatime/heap.hpp — the garbage-collected heap as execution tiers and
+// native code see it: object headers, value words, the per-thread mutator,
+// and the inline fast paths (allocation, write barrier, safepoint poll,
+// handles). docs/memory.md explains the design; this header is its contract.
+//
+// Invariants every user must keep (the stress modes check them):
+//   - A reference to a heap object is held across anything that can collect
+//     (an allocation, a safepoint poll, a call) only in a handle, a root set
+//     or a slot reported by a frame enumerator: objects move.
+//   - Every store of a value into a reference slot of a heap object goes
+//     through write() (or set_slot()), which keeps the remembered set exact.
+//   - A mutator is used only by the thread that attached it.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "runatime/result.hpp"
+
+namespace runa::heap {
+
+// ---- value words and objects -------------------------------------------
+
+// A reference slot holds a value word: 0 (empty), a heap reference (low three
+// bits 0), or an immediate (low bits not 0, encoded by the types layer).
+using Value = std::uint64_t;
+
+inline constexpr bool is_ref(Value v) {
+  return v != 0 && (v & 7) == 0;
+}
+
+// The header word (docs/memory.md, "Objects").
+namespace hdr {
+inline constexpr std::uint64_t kForwarded = 1ULL << 0;  // word is (new address | 1)
+inline constexpr std::uint64_t kMark = 1ULL << 1;
+inline constexpr std::uint64_t kUnlogged = 1ULL << 2;
+inline constexpr std::uint64_t kPinned = 1ULL << 3;
+inline constexpr unsigned kAgeShift = 8;
+inline constexpr std::uint64_t kAgeMask = 0xFULL << kAgeShift;
+inline constexpr unsigned kHashShift = 12;
+inline constexpr std::uint64_t kHashMask = 0xFFFFFULL << kHashShift;
+inline constexpr unsigned kTypeShift = 32;
+
+inline constexpr std::uint64_t make(std::uint32_t type) {
+  return std::uint64_t{type} << kTypeShift;
+}
+inline constexpr std::uint32_t type_of(std::uint64_t word) {
+  return static_cast<std::uint32_t>(word >> kTypeShift);
+}
+}  // namespace hdr
+
+// Every heap object starts with this word; its reference slots follow (after
+// a length word for arrays), then its raw data.
+struct Object {
+  std::uint64_t header;
+
+  // Relaxed atomic access: the collector's workers and other mutators may
+  // update GC bits of the same word (marking, logging) concurrently.
+  [[nodiscard]] std::uint64_t load_header() const {
+    return std::atomic_ref<const std::uint64_t>(header).load(std::memory_order_relaxed);
+  }
+  [[nodiscard]] Value* slots() { return reinterpret_cast<Value*>(this + 1); }
+};
+
+inline Value ref_value(const Object* o) {
+  return reinterpret_cast<Value>(o);
+}
+inline Object* as_object(Value v) {
+  return reinterpret_cast<Object*>(v);
+}
+
+// What the collector needs to know about a type (the types issue's
+// descriptors carry more). Registered once; the header's type index names it.
+enum class LayoutKind : std::uint8_t {
+  kPlain,      // fixed size: `refs` reference slots after the header, then raw bytes
+  kRefArray,   // header, length word, `length` reference slots
+  kByteArray,  // header, length word, `length` bytes (strings, raw buffers)
+  kWeakRef,    // plain object whose first slot is a weak referent
+  kEphemeron,  // plain object whose slots 0 and 1 are a key and its value
+};
+
+struct Layout {
+  LayoutKind kind = LayoutKind::kPlain;
+  std::uint32_t size = 8;  // kPlain/kWeakRef/kEphemeron: bytes including the header
+  std::uint32_t refs = 0;  // kPlain/kWeakRef/kEphemeron: reference slots
+  bool finalizable = false;
+  const char* name = "";  // for logs, heap verification and snapshots
+};
+
+// ---- options --------------------------------------------------------------
+
+struct Options {
+  std::size_t max_heap = std::size_t{1} << 30;  // old generation + large objects
+  std::size_t nursery = std::size_t{16} << 20;  // eden + both survivor halves
+  unsigned survivor_ratio = 8;                  // eden is this many survivor halves
+  unsigned promotion_age = 3;                   // minor collections survived
+  unsigned gc_threads = 2;                      // recorded only: collection is serial today
+  std::size_t tlab = std::size_t{32} << 10;     // bytes per allocation buffer
+  bool log = false;                             // one line per collection on stderr
+  bool verify = false;                          // verify the heap after each collection
+  bool poison = false;                          // overwrite evacuated memory
+  unsigned stress_every = 0;                    // collect every N allocations (0: off)
+};
+
+// ---- mutators ---------------------------------------------------------------
+
+// The part of a thread's mutator state that inline code touches. The heap
+// owns the rest. Fields are in the order the fast paths use them.
+struct Mutator {
+  std::uint8_t* cursor = nullptr;      // TLAB: next free byte (pre-zeroed memory)
+  std::uint8_t* limit = nullptr;       // TLAB: end
+  std::atomic<std::uint32_t> poll{0};  // non-zero: a safepoint is requested
+  Value* handle_top = nullptr;         // next free handle slot in the current chunk
+  Value* handle_limit = nullptr;       // end of the current chunk
+};
+
+// Out-of-line slow paths (src/memory/).
+Object* allocate_slow(Mutator& m, std::uint64_t header, std::size_t bytes);
+void log_object(Mutator& m, Object* o);
+void safepoint_slow(Mutator& m);
+Value* handle_chunk_slow(Mutator& m);
+
+// ---- fast paths -------------------------------------------------------------
+
+// A new object of `bytes` (8-byte multiple, header included) with all slots
+// zero, or nullptr when the heap is exhausted even after collecting (the
+// caller raises OutOfMemory). May collect: see the invariants above.
+inline Object* allocate(Mutator& m, std::uint32_t type, std::size_t bytes) {
+  std::uint8_t* p = m.cursor;
+  if (static_cast<std::size_t>(m.limit - p) < bytes) [[unlikely]] {
+    return allocate_slow(m, hdr::make(type), bytes);
+  }
+  m.cursor = p + bytes;
+  auto* o = reinterpret_cast<Object*>(p);
+  o->header = hdr::make(type);
+  return o;
+}
+
+// Stores v into slot `i` of o, remembering o if it is an old object that
+// may now point into the nursery.
+inline void write(Mutator& m, Object* o, Value* slot, Value v) {
+  std::atomic_ref<Value>(*slot).store(v, std::memory_order_relaxed);
+  if ((o->load_header() & hdr::kUnlogged) != 0) [[unlikely]]
+    log_object(m, o);
+}
+inline void set_slot(Mutator& m, Object* o, std::size_t i, Value v) {
+  write(m, o, o->slots() + i, v);
+}
+
+inline void poll(Mutator& m) {
+  if (m.poll.load(std::memory_order_relaxed) != 0) [[unlikely]]
+    safepoint_slow(m);
+}
+
+// ---- object geometry ----------------------------------------------------------
+
+// Objects of at least this many bytes allocated through the slow path (and
+// always through allocate_large/allocate_array) live in the large-object
+// space and never move. allocate() above does not check the size: a bigger
+// object that happens to fit the TLAB is an ordinary young object.
+inline constexpr std::size_t kLargeObject = std::size_t{8} << 10;
+
+inline constexpr std::size_t ref_array_bytes(std::size_t length) {
+  return 16 + 8 * length;
+}
+inline constexpr std::size_t byte_array_bytes(std::size_t length) {
+  return 16 + ((length + 7) & ~std::size_t{7});
+}
+// Arrays: the length word follows the header, the elements follow it.
+inline std::uint64_t array_length(Object* o) {
+  return o->slots()[0];
+}
+inline Value* array_slots(Object* o) {
+  return o->slots() + 1;
+}
+inline std::uint8_t* array_bytes(Object* o) {
+  return reinterpret_cast<std::uint8_t*>(o->slots() + 1);
+}
+
+// An object in the large-object space (any size; nullptr when exhausted).
+Object* allocate_large(Mutator& m, std::uint32_t type, std::size_t bytes);
+
+// An array of `bytes` (ref_array_bytes / byte_array_bytes of `length`) with
+// its length word set; large ones go to the large-object space.
+inline Object* allocate_array(Mutator& m, std::uint32_t type, std::size_t bytes,
+                              std::uint64_t length) {
+  Object* o = bytes >= kLargeObject ? allocate_large(m, type, bytes) : allocate(m, type, bytes);
+  if (o != nullptr) o->slots()[0] = length;
+  return o;
+}
+
+// ---- native regions ------------------------------------------------------------
+
+// Around anything that blocks: the thread holds no raw references inside,
+// and a collection proceeds without it. leave_native() waits while a
+// collection is in progress.
+void enter_native(Mutator& m);
+void leave_native(Mutator& m);
+
+class NativeRegion {
+ public:
+  explicit NativeRegion(Mutator& m) : m_(m) { enter_native(m_); }
+  ~NativeRegion() { leave_native(m_); }
+  NativeRegion(const NativeRegion&) = delete;
+  NativeRegion& operator=(const NativeRegion&) = delete;
+  NativeRegion(NativeRegion&&) = delete;
+  NativeRegion& operator=(NativeRegion&&) = delete;
+
+ private:
+  Mutator& m_;
+};
+
+// ---- handles ----------------------------------------------------------------------
+
+// A fresh slot in the current handle scope (valid until the scope closes).
+inline Value* new_handle(Mutator& m) {
+  Value* s = m.handle_top;
+  if (s == m.handle_limit) [[unlikely]]
+    return handle_chunk_slow(m);
+  m.handle_top = s + 1;
+  return s;
+}
+
+// Handles created while a scope is open die with it (scopes nest like blocks).
+class HandleScope {
+ public:
+  explicit HandleScope(Mutator& m) : m_(m), top_(m.handle_top), limit_(m.handle_limit) {}
+  ~HandleScope() {
+    m_.handle_top = top_;
+    m_.handle_limit = limit_;
+  }
+  HandleScope(const HandleScope&) = delete;
+  HandleScope& operator=(const HandleScope&) = delete;
+  HandleScope(HandleScope&&) = delete;
+  HandleScope& operator=(HandleScope&&) = delete;
+
+ private:
+  Mutator& m_;
+  Value* top_;
+  Value* limit_;
+};
+
+// A slot the collector updates when the object moves. Cheap to copy: copies
+// name the same slot.
+class Handle {
+ public:
+  Handle(Mutator& m, Value v) : slot_(new_handle(m)) { *slot_ = v; }
+  Handle(Mutator& m, Object* o) : Handle(m, ref_value(o)) {}
+  [[nodiscard]] Value value() const { return *slot_; }
+  [[nodiscard]] Object* get() const { return as_object(*slot_); }
+  Object* operator->() const { return get(); }
+  void set(Value v) const { *slot_ = v; }
+  [[nodiscard]] Value* slot() const { return slot_; }
+
+ private:
+  Value* slot_;
+};
+
+// ---- roots ------------------------------------------------------------------------
+
+// What the collector hands to frame enumerators: visit every reference slot
+// (slots holding immediates or 0 may be visited too; they are skipped).
+class RootVisitor {
+ public:
+  virtual void visit(Value* slot) = 0;
+  void visit_range(Value* begin, std::size_t count) {
+    for (std::size_t i = 0; i < count; ++i) visit(begin + i);
+  }
+
+ protected:
+  RootVisitor() = default;
+  RootVisitor(const RootVisitor&) = default;
+  RootVisitor& operator=(const RootVisitor&) = default;
+  RootVisitor(RootVisitor&&) = default;
+  RootVisitor& operator=(RootVisitor&&) = default;
+  ~RootVisitor() = default;
+};
+
+// A tier's callback that reports the reference slots of its frames on the
+// thread it was registered for.
+using FrameEnumerator = void (*)(void* ctx, RootVisitor& v);
+
+// ---- the heap ---------------------------------------------------------------------
+
+struct Stats {
+  std::uint64_t minor_collections = 0;  // the only kind of collection so far
+  std::uint64_t total_pause_ns = 0;
+  std::uint64_t max_pause_ns = 0;
+  std::uint64_t p50_pause_ns = 0;  // from a log-linear histogram: within 1/16
+  std::uint64_t p99_pause_ns = 0;
+  std::uint64_t allocated_bytes = 0;  // young bytes counted at each collection, plus large ones
+  std::uint64_t promoted_bytes = 0;   // copied into the old generation
+  std::uint64_t surviving_bytes = 0;  // copied into a survivor half
+  std::uint64_t survivor_bytes = 0;   // now: in the current survivor half
+  std::uint64_t old_bytes = 0;        // now: in old-generation blocks
+  std::uint64_t large_bytes = 0;      // now: blocks held by large objects
+};
+
+class HeapImpl;
+struct MutatorRecord;
+
+class Heap {
+ public:
+  // Checks the options (clear errors name the option) and reserves memory.
+  static Result<std::unique_ptr<Heap>> create(const Options& options = {});
+  ~Heap();  // every mutator must be detached
+  Heap(const Heap&) = delete;
+  Heap& operator=(const Heap&) = delete;
+  Heap(Heap&&) = delete;
+  Heap& operator=(Heap&&) = delete;
+
+  [[nodiscard]] const Options& options() const;
+
+  // Type indices start at 1; 0 is never a valid type (zeroed memory).
+  Result<std::uint32_t> register_layout(const Layout& layout);
+  [[nodiscard]] const Layout* layout(std::uint32_t type) const;
+  [[nodiscard]] std::size_t object_size(Object* o) const;
+
+  // The calling thread becomes a mutator (waits while a collection runs).
+  Mutator& attach();
+  // Closes out `m` (its handle scopes must be closed); the thread that attached it calls this.
+  void detach(Mutator& m);
+
+  // A minor collection now; false when the old generation could not take
+  // the nursery's survivors (nothing was collected then).
+  bool collect(Mutator& m);
+
+  // Persistent slots (any attached thread); see Persistent below.
+  Value* new_persistent(Value v);
+  void free_persistent(Value* slot);
+
+  // Ranges of slots the collector reads and updates until removed.
+  std::uint64_t add_roots(Value* slots, std::size_t count);
+  void remove_roots(std::uint64_t id);
+  // Called during every collection until removed; only m's own thread adds
+  // and removes them.
+  std::uint64_t add_frame_enumerator(Mutator& m, FrameEnumerator fn, void* ctx);
+  void remove_frame_enumerator(Mutator& m, std::uint64_t id);
+
+  [[nodiscard]] Stats stats() const;
+  // Stops the world and checks every root and object; the first problem found.
+  std::optional<std::string> verify(Mutator& m);
+
+  // The internals (src/memory/heap.hpp), for RunaTime's own parts and tests.
+  HeapImpl& impl() { return *impl_; }
+
+ private:
+  explicit Heap(std::unique_ptr<HeapImpl> impl);
+  MutatorRecord& own(Mutator& m);  // m's record; aborts if another heap attached it
+  std::unique_ptr<HeapImpl> impl_;
+};
+
+// A slot outside every scope, freed by the destructor.
+class Persistent {
+ public:
+  Persistent() = default;
+  Persistent(Heap& heap, Value v) : heap_(&heap), slot_(heap.new_persistent(v)) {}
+  Persistent(Persistent&& o) noexcept : heap_(o.heap_), slot_(o.slot_) { o.slot_ = nullptr; }
+  Persistent& operator=(Persistent&& o) noexcept {
+    if (this != &o) {
+      reset();
+      heap_ = o.heap_;
+      slot_ = o.slot_;
+      o.slot_ = nullptr;
+    }
+    return *this;
+  }
+  Persistent(const Persistent&) = delete;
+  Persistent& operator=(const Persistent&) = delete;
+  ~Persistent() { reset(); }
+
+  [[nodiscard]] Value value() const { return *slot_; }
+  [[nodiscard]] Object* get() const { return as_object(*slot_); }
+  void set(Value v) const { *slot_ = v; }
+  [[nodiscard]] Value* slot() const { return slot_; }
+  void reset() {
+    if (slot_ != nullptr) heap_->free_persistent(slot_);
+    slot_ = nullptr;
+  }
+
+ private:
+  Heap* heap_ = nullptr;
+  Value* slot_ = nullptr;
+};
+
+}  // namespace runa::heap

@@ -1,0 +1,74 @@
+// HeapImpl: the heap's parts, owned together (the public Heap is a facade).
+//
+// Layout of the one reservation (Region):
+//
+//   [ nursery: eden | half 0 | half 1 ][ old generation: max_heap in blocks ]
+//
+// The nursery is committed whole at creation; blocks are committed as the
+// old generation and the large-object space take them.
+//
+// The remembered set between collections is the union of every mutator's
+// modified-object buffer and `carried`: objects logged by threads that have
+// since detached, and old objects that still hold young references after a
+// collection (they stay logged, see minor_gc.hpp).
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "memory/block_space.hpp"
+#include "memory/handles.hpp"
+#include "memory/large_space.hpp"
+#include "memory/layouts.hpp"
+#include "memory/nursery.hpp"
+#include "memory/region.hpp"
+#include "memory/safepoint.hpp"
+#include "memory/stats.hpp"
+
+namespace runa::heap {
+
+class HeapImpl {
+ public:
+  enum class Outcome { kCollected, kRaced, kNoRoom };
+
+  explicit HeapImpl(const Options& o) : opt(o), large(blocks) {}
+
+  // Reserves and commits; false with `error` set on failure.
+  bool init(std::string& error);
+
+  // The slow path of allocation (see heap.cpp).
+  Object* allocate(MutatorRecord& m, std::uint64_t header, std::size_t bytes);
+  Object* allocate_large(MutatorRecord& m, std::uint64_t header, std::size_t bytes);
+  // A minor collection requested by `m`; see Safepoint::stop for `seen`.
+  Outcome collect(MutatorRecord& m, Cause cause, std::uint64_t seen);
+
+  // Visits every root: handles and frames of all mutators, persistents, root sets.
+  void visit_roots(RootVisitor& v);
+  // Bytes in use now (world stopped or approximate).
+  [[nodiscard]] std::uint64_t used_bytes() const;
+
+  Options opt;
+  Region region;
+  Nursery nursery;
+  BlockSpace blocks;
+  LargeSpace large;
+  Layouts layouts;
+  Safepoint safepoint;
+  PersistentArena persistents;
+  RootSets roots;
+  StatsRecorder stats;
+
+  std::mutex carried_mu;
+  std::vector<Object*> carried;
+  // Unused tails of TLABs retired since the last collection.
+  std::atomic<std::uint64_t> tlab_waste{0};
+};
+
+// Checks every root and every object of the survivor half, the old
+// generation and the large-object space (world stopped); the first problem.
+std::optional<std::string> verify_heap(HeapImpl& h);
+
+}  // namespace runa::heap

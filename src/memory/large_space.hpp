@@ -1,0 +1,36 @@
+// LargeSpace: objects of kLargeObject bytes or more, each in its own run of
+// whole blocks taken from the BlockSpace, so they count against max_heap
+// like the old generation. They are never moved (the collector copies only
+// nursery objects) and are born old: their header carries kUnlogged, so a
+// store of a young reference into one goes through the barrier's slow path.
+// They are freed as whole runs by the major collector, which does not exist
+// yet: until then a large object lives as long as the heap.
+#pragma once
+
+#include <cstddef>
+#include <mutex>
+#include <vector>
+
+#include "memory/block_space.hpp"
+
+namespace runa::heap {
+
+class LargeSpace {
+ public:
+  explicit LargeSpace(BlockSpace& blocks) : blocks_(blocks) {}
+
+  // Zeroed memory for `bytes`, or nullptr when max_heap is used up.
+  std::uint8_t* allocate(std::size_t bytes);
+
+  // Stable while the world is stopped.
+  [[nodiscard]] const std::vector<Object*>& objects() const { return objects_; }
+  [[nodiscard]] std::size_t bytes() const;  // whole blocks held
+
+ private:
+  BlockSpace& blocks_;
+  mutable std::mutex mu_;
+  std::vector<Object*> objects_;
+  std::size_t bytes_ = 0;
+};
+
+}  // namespace runa::heap

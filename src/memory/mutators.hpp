@@ -1,0 +1,59 @@
+// MutatorRecord: everything the heap keeps per attached thread, around the
+// public Mutator (whose fast fields inline code uses), and attach/detach.
+//
+// A record is created by attach() and lives until detach(). It is touched
+// by its own thread while that thread runs, and by the collector only while
+// the thread is stopped (parked at a safepoint or in native), so its plain
+// fields need no locks: the safepoint handshake orders the two.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "runatime/heap.hpp"
+
+namespace runa::heap {
+
+class HeapImpl;
+
+// The states of the safepoint protocol (safepoint.hpp).
+enum MutatorState : std::uint32_t {
+  kRunning = 0,    // may touch the heap; the collector waits for it to poll
+  kInNative = 1,   // holds no raw references; a collection proceeds without it
+  kParked = 2,     // stopped at a safepoint until the collection ends
+  kSuspended = 3,  // was in native when a collection began; may not leave until it ends
+};
+
+inline constexpr std::size_t kHandleChunk = 256;  // slots per handle chunk
+
+struct FrameRoot {
+  std::uint64_t id;
+  FrameEnumerator fn;
+  void* ctx;
+};
+
+struct MutatorRecord final : Mutator {
+  explicit MutatorRecord(HeapImpl* h) : heap(h) {}
+
+  HeapImpl* heap;  // the heap that attached it
+  std::atomic<std::uint32_t> state{kRunning};
+  std::vector<Object*> modified;  // objects logged by the write barrier
+  // Handle slots: chunks in order; the chunk ending at handle_limit is the
+  // current one, those after it are free for reuse.
+  std::vector<std::unique_ptr<Value[]>> chunks;
+  std::vector<FrameRoot> frames;
+  std::uint64_t next_frame_id = 1;
+  unsigned stress_count = 0;  // slow-path allocations since the last stress collection
+};
+
+// Every Mutator is the base of a MutatorRecord: Heap::attach creates only those.
+inline MutatorRecord& record(Mutator& m) {
+  return static_cast<MutatorRecord&>(m);  // NOLINT(cppcoreguidelines-pro-type-static-cast-downcast)
+}
+
+// Visits every handle slot in use by `r` (its open scopes) and its frames.
+void visit_mutator_roots(MutatorRecord& r, RootVisitor& v);
+
+}  // namespace runa::heap

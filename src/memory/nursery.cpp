@@ -1,0 +1,67 @@
+// Nursery: TLAB carving and the survivor flip (see nursery.hpp).
+//
+// carve() is the only part mutators run concurrently. Its CAS can be
+// relaxed: the bytes it hands out are then written only by the carving
+// thread, and the collector, which resets eden's top, runs only after every
+// mutator has stopped, which orders everything through the safepoint lock.
+#include "memory/nursery.hpp"
+
+#include <cstring>
+
+namespace runa::heap {
+
+void Nursery::init(std::uint8_t* base, std::size_t eden, std::size_t half) {
+  base_ = base;
+  eden_ = eden;
+  half_ = half;
+  size_ = eden + 2 * half;
+  eden_top_.store(base, std::memory_order_relaxed);
+  survivors_ = 0;
+  survivors_top_ = survivors_begin();
+  to_top_ = to_begin();
+}
+
+std::uint8_t* Nursery::carve(std::size_t min, std::size_t want, std::size_t& got) {
+  std::uint8_t* end = base_ + eden_;
+  std::uint8_t* top = eden_top_.load(std::memory_order_relaxed);
+  for (;;) {
+    auto left = static_cast<std::size_t>(end - top);
+    if (left < min) return nullptr;
+    std::size_t n = left < want ? left : want;
+    if (eden_top_.compare_exchange_weak(top, top + n, std::memory_order_relaxed)) {
+      std::memset(top, 0, n);
+      got = n;
+      return top;
+    }
+  }
+}
+
+std::size_t Nursery::eden_used() const {
+  return static_cast<std::size_t>(eden_top_.load(std::memory_order_relaxed) - base_);
+}
+
+std::uint8_t* Nursery::to_alloc(std::size_t bytes) {
+  std::uint8_t* end = to_begin() + half_;
+  if (static_cast<std::size_t>(end - to_top_) < bytes) return nullptr;
+  std::uint8_t* p = to_top_;
+  to_top_ += bytes;
+  return p;
+}
+
+void Nursery::flip(bool poison) {
+  if (poison) {
+    poison_words(base_, eden_used());
+    poison_words(survivors_begin(), survivors_used());
+  }
+  eden_top_.store(base_, std::memory_order_relaxed);
+  survivors_ = 1 - survivors_;
+  survivors_top_ = to_top_;
+  to_top_ = to_begin();
+}
+
+void poison_words(std::uint8_t* p, std::size_t n) {
+  constexpr std::uint64_t kPoison = 0xdeadbeefdeadbeefULL;
+  for (std::size_t i = 0; i + 8 <= n; i += 8) std::memcpy(p + i, &kPoison, 8);
+}
+
+}  // namespace runa::heap

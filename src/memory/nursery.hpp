@@ -1,0 +1,80 @@
+// Nursery: eden and the two survivor halves, one contiguous committed range
+// at the start of the heap's reservation.
+//
+//   [ eden | half 0 | half 1 ]
+//
+// Mutators carve TLABs out of eden with a lock-free bump (CAS on eden's
+// top) and zero each TLAB as they take it, so the allocation fast path can
+// hand out memory without clearing it. One half holds the survivors of the
+// last minor collection; the other is empty and becomes the copy target of
+// the next one. Everything here except carve() runs with the world stopped.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace runa::heap {
+
+class Nursery {
+ public:
+  // [base, base + eden + 2 * half) must be committed.
+  void init(std::uint8_t* base, std::size_t eden, std::size_t half);
+
+  [[nodiscard]] std::uint8_t* base() const { return base_; }
+  [[nodiscard]] std::size_t size() const { return size_; }
+  // Young: anywhere in the nursery (one subtraction, one compare).
+  [[nodiscard]] bool contains(const void* p) const { return offset(p) < size_; }
+  // The collector's from-space: eden and the survivors' half.
+  [[nodiscard]] bool in_from(const void* p) const {
+    std::uintptr_t off = offset(p);
+    return off < eden_ || (off - half_start(survivors_) < half_);
+  }
+  [[nodiscard]] bool in_to(const void* p) const {
+    return offset(p) - half_start(1 - survivors_) < half_;
+  }
+
+  // Takes between `min` and `want` zeroed bytes from eden; nullptr when even
+  // `min` is not left. `got` receives the size taken.
+  std::uint8_t* carve(std::size_t min, std::size_t want, std::size_t& got);
+  [[nodiscard]] std::size_t eden_used() const;
+  [[nodiscard]] std::size_t eden_capacity() const { return eden_; }
+
+  // The survivors of the last collection.
+  [[nodiscard]] std::uint8_t* survivors_begin() const { return base_ + half_start(survivors_); }
+  [[nodiscard]] std::uint8_t* survivors_end() const { return survivors_top_; }
+  [[nodiscard]] std::size_t survivors_used() const {
+    return static_cast<std::size_t>(survivors_top_ - survivors_begin());
+  }
+  [[nodiscard]] std::size_t half_capacity() const { return half_; }
+
+  // Collector: bump allocation in the empty half; nullptr when full.
+  [[nodiscard]] std::uint8_t* to_begin() const { return base_ + half_start(1 - survivors_); }
+  [[nodiscard]] std::uint8_t* to_top() const { return to_top_; }
+  std::uint8_t* to_alloc(std::size_t bytes);
+
+  // Collector, after copying: eden and the old survivors' half are garbage.
+  // Overwrites them with 0xdeadbeef words when `poison`, empties eden and
+  // makes the copied half the survivors' half.
+  void flip(bool poison);
+
+ private:
+  [[nodiscard]] std::uintptr_t offset(const void* p) const {
+    return reinterpret_cast<std::uintptr_t>(p) - reinterpret_cast<std::uintptr_t>(base_);
+  }
+  [[nodiscard]] std::uintptr_t half_start(unsigned h) const { return eden_ + h * half_; }
+
+  std::uint8_t* base_ = nullptr;
+  std::size_t size_ = 0;
+  std::size_t eden_ = 0;
+  std::size_t half_ = 0;
+  std::atomic<std::uint8_t*> eden_top_{nullptr};
+  unsigned survivors_ = 0;  // which half holds survivors
+  std::uint8_t* survivors_top_ = nullptr;
+  std::uint8_t* to_top_ = nullptr;
+};
+
+// Fills [p, p + n) (8-byte aligned) with the 0xdeadbeef pattern.
+void poison_words(std::uint8_t* p, std::size_t n);
+
+}  // namespace runa::heap

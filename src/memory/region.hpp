@@ -1,0 +1,47 @@
+// Region: the heap's one reservation of address space.
+//
+// The whole heap (nursery plus max_heap of old generation) is reserved with a
+// single mmap(PROT_NONE) at start-up, so spaces are address ranges fixed for
+// the heap's life and "is this young?" is one subtraction and one compare.
+// Memory becomes usable only when committed (mprotect read/write); decommit
+// gives the pages back (madvise(MADV_DONTNEED), then PROT_NONE), and a page
+// committed again reads as zero.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace runa::heap {
+
+inline constexpr std::size_t kPage = 4096;
+
+class Region {
+ public:
+  Region() = default;
+  ~Region();
+  Region(const Region&) = delete;
+  Region& operator=(const Region&) = delete;
+  Region(Region&&) = delete;
+  Region& operator=(Region&&) = delete;
+
+  // Reserves `size` bytes (a page multiple) starting at a multiple of
+  // `align` (a power of two, at least a page). On failure, says why in `error`.
+  bool reserve(std::size_t size, std::size_t align, std::string& error);
+  // [p, p + n) must be page-aligned and inside the reservation (commit
+  // refuses it otherwise).
+  bool commit(std::uint8_t* p, std::size_t n) const;
+  void decommit(std::uint8_t* p, std::size_t n) const;
+
+  [[nodiscard]] std::uint8_t* base() const { return base_; }
+  [[nodiscard]] std::size_t size() const { return size_; }
+  [[nodiscard]] bool contains(const void* p) const {
+    return reinterpret_cast<std::uintptr_t>(p) - reinterpret_cast<std::uintptr_t>(base_) < size_;
+  }
+
+ private:
+  std::uint8_t* base_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+}  // namespace runa::heap

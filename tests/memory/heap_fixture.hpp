@@ -1,0 +1,110 @@
+// Test support for the memory tests: a heap with a small nursery, the
+// calling thread attached, and a few layouts registered.
+//
+// Every test object carries an id: plain "node" objects keep it in the raw
+// word after their reference slots; ref arrays keep it as an immediate in
+// element 0; byte arrays keep it in their first 8 bytes.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <memory>
+
+#include "memory/heap.hpp"
+#include "runatime/heap.hpp"
+
+namespace runa::heap::testing {
+
+inline Value imm(std::uint64_t n) {
+  return (n << 3) | 1;
+}
+inline std::uint64_t from_imm(Value v) {
+  return v >> 3;
+}
+
+inline Options small_options() {
+  Options o;
+  o.nursery = 256 << 10;
+  o.tlab = 4 << 10;
+  o.max_heap = 64 << 20;
+  o.promotion_age = 2;
+  return o;
+}
+
+struct TestHeap {
+  explicit TestHeap(const Options& o = small_options()) {
+    auto h = Heap::create(o);
+    if (!h.ok()) {
+      ADD_FAILURE() << h.error().describe();
+      std::abort();
+    }
+    heap = std::move(h.value());
+    m = &heap->attach();
+    for (std::uint32_t k = 0; k <= 4; ++k) {
+      Layout l;
+      l.size = 8 + 8 * k + 8;
+      l.refs = k;
+      l.name = "node";
+      node[k] = heap->register_layout(l).value();
+    }
+    Layout a;
+    a.kind = LayoutKind::kRefArray;
+    a.name = "refs";
+    ref_array = heap->register_layout(a).value();
+    a.kind = LayoutKind::kByteArray;
+    a.name = "bytes";
+    byte_array = heap->register_layout(a).value();
+    Layout w;
+    w.kind = LayoutKind::kWeakRef;
+    w.size = 16;
+    w.refs = 1;
+    w.name = "weak";
+    weak = heap->register_layout(w).value();
+    Layout e;
+    e.kind = LayoutKind::kEphemeron;
+    e.size = 24;
+    e.refs = 2;
+    e.name = "ephemeron";
+    ephemeron = heap->register_layout(e).value();
+  }
+  ~TestHeap() { heap->detach(*m); }
+  TestHeap(const TestHeap&) = delete;
+  TestHeap& operator=(const TestHeap&) = delete;
+
+  // A node with k reference slots (all 0) and `id` in its raw word.
+  Object* new_node(unsigned k, std::uint64_t id) const {
+    Object* o = allocate(*m, node[k], 16 + 8 * k);
+    if (o != nullptr) o->slots()[k] = id;
+    return o;
+  }
+  static std::uint64_t node_id(Object* o, unsigned k) { return o->slots()[k]; }
+
+  Object* new_ref_array(std::size_t n, std::uint64_t id) const {
+    Object* o = allocate_array(*m, ref_array, ref_array_bytes(n), n);
+    if (o != nullptr && n > 0) array_slots(o)[0] = imm(id);
+    return o;
+  }
+  Object* new_byte_array(std::size_t n, std::uint64_t id) const {
+    Object* o = allocate_array(*m, byte_array, byte_array_bytes(n), n);
+    if (o != nullptr) {
+      std::uint8_t* b = array_bytes(o);
+      for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>(id + i);
+      if (n >= 8) std::memcpy(b, &id, 8);
+    }
+    return o;
+  }
+
+  [[nodiscard]] bool young(const Object* o) const { return heap->impl().nursery.contains(o); }
+  [[nodiscard]] bool old(const Object* o) const { return heap->impl().blocks.contains(o); }
+
+  std::unique_ptr<Heap> heap;
+  Mutator* m = nullptr;
+  std::uint32_t node[5] = {};
+  std::uint32_t ref_array = 0;
+  std::uint32_t byte_array = 0;
+  std::uint32_t weak = 0;
+  std::uint32_t ephemeron = 0;
+};
+
+}  // namespace runa::heap::testing

@@ -1,0 +1,139 @@
+// The Heap facade: option checks, layouts, statistics and the gc log.
+#include <algorithm>
+
+#include "heap_fixture.hpp"
+#include "memory/stats.hpp"
+
+namespace runa::heap::testing {
+namespace {
+
+std::string option_error(const Options& o) {
+  auto h = Heap::create(o);
+  if (h.ok()) return "";
+  EXPECT_EQ(h.error().section, "heap options");
+  return h.error().message;
+}
+
+TEST(Heap, DefaultOptionsAreValid) {
+  auto h = Heap::create();
+  ASSERT_TRUE(h.ok()) << h.error().describe();
+  EXPECT_EQ((*h)->options().gc_threads, 2u);
+}
+
+TEST(Heap, RejectsBadOptions) {
+  Options o;
+  o.survivor_ratio = 0;
+  EXPECT_NE(option_error(o).find("survivor_ratio"), std::string::npos);
+  o = Options{};
+  o.nursery = 4096;
+  EXPECT_NE(option_error(o).find("nursery"), std::string::npos);
+  o = Options{};
+  o.tlab = 64 << 10;
+  EXPECT_NE(option_error(o).find("tlab"), std::string::npos);
+  o.tlab = 1001;
+  EXPECT_NE(option_error(o).find("multiple of 8"), std::string::npos);
+  o = Options{};
+  o.max_heap = 100;
+  EXPECT_NE(option_error(o).find("max_heap"), std::string::npos);
+  o = Options{};
+  o.promotion_age = 16;
+  EXPECT_NE(option_error(o).find("promotion_age"), std::string::npos);
+  o.promotion_age = 0;
+  EXPECT_NE(option_error(o).find("promotion_age"), std::string::npos);
+  o = Options{};
+  o.gc_threads = 0;
+  EXPECT_NE(option_error(o).find("gc_threads"), std::string::npos);
+  o = Options{};
+  o.nursery = 48 << 10;
+  o.survivor_ratio = 1;
+  o.tlab = 32 << 10;
+  EXPECT_NE(option_error(o).find("larger than eden"), std::string::npos);
+}
+
+TEST(Heap, LayoutsAndObjectSizes) {
+  TestHeap t;
+  EXPECT_EQ(t.heap->layout(0), nullptr);
+  ASSERT_NE(t.heap->layout(t.ref_array), nullptr);
+  EXPECT_STREQ(t.heap->layout(t.ref_array)->name, "refs");
+  EXPECT_EQ(t.heap->object_size(t.new_node(3, 1)), 40u);
+  EXPECT_EQ(t.heap->object_size(t.new_ref_array(7, 1)), 16u + 56u);
+  EXPECT_EQ(t.heap->object_size(t.new_byte_array(9, 1)), 32u);
+  Layout bad;
+  bad.size = 12;
+  EXPECT_FALSE(t.heap->register_layout(bad).ok());
+}
+
+TEST(Heap, StatsCountCollections) {
+  TestHeap t;
+  HandleScope scope(*t.m);
+  Handle keep(*t.m, t.new_node(0, 1));
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(t.heap->collect(*t.m));
+  Stats s = t.heap->stats();
+  EXPECT_EQ(s.minor_collections, 5u);
+  EXPECT_GT(s.total_pause_ns, 0u);
+  EXPECT_GE(s.max_pause_ns, s.p99_pause_ns);
+  EXPECT_GE(s.p99_pause_ns, s.p50_pause_ns);
+  EXPECT_GT(s.p50_pause_ns, 0u);
+  EXPECT_EQ(s.allocated_bytes, 16u);
+  EXPECT_EQ(s.surviving_bytes, 16u);  // age 1 (promotion_age 2)
+  EXPECT_EQ(s.promoted_bytes, 16u);   // then promoted once
+  EXPECT_EQ(s.old_bytes, 16u);
+  EXPECT_EQ(s.survivor_bytes, 0u);
+}
+
+TEST(Heap, PausePercentilesFromTheHistogram) {
+  StatsRecorder r;
+  for (std::uint64_t i = 1; i <= 100; ++i) {
+    CollectionRecord c;
+    c.pause_ns = i * 1000;
+    r.record(c, 0);
+  }
+  Stats s;
+  r.fill(s);
+  EXPECT_EQ(s.max_pause_ns, 100000u);
+  // Within 1/16 above the exact values (50 us and 99 us).
+  EXPECT_GE(s.p50_pause_ns, 50000u);
+  EXPECT_LE(s.p50_pause_ns, 50000u + 50000u / 16);
+  EXPECT_GE(s.p99_pause_ns, 99000u);
+  EXPECT_LE(s.p99_pause_ns, 100000u);
+  EXPECT_EQ(s.total_pause_ns, 5050000u);
+}
+
+TEST(Heap, LogLine) {
+  CollectionRecord c;
+  c.cause = Cause::kEdenFull;
+  c.before = 12u << 20;
+  c.after = 3584u << 10;
+  c.pause_ns = 812000;
+  c.promoted = 1536u << 10;
+  EXPECT_EQ(log_line(c), "[gc] minor (eden full) 12.0M->3.5M 0.812ms promoted 1.5M");
+  c.cause = Cause::kStress;
+  c.before = 100;
+  c.after = 0;
+  c.promoted = 0;
+  EXPECT_EQ(log_line(c), "[gc] minor (stress) 100B->0B 0.812ms promoted 0B");
+}
+
+TEST(Heap, LogsOneLinePerCollection) {
+  Options o = small_options();
+  o.log = true;
+  TestHeap t(o);
+  ::testing::internal::CaptureStderr();
+  ASSERT_TRUE(t.heap->collect(*t.m));
+  ASSERT_TRUE(t.heap->collect(*t.m));
+  std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(err.rfind("[gc] minor (requested) ", 0), 0u) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 2);
+}
+
+TEST(Heap, StressModeCollectsEveryNAllocations) {
+  Options o = small_options();
+  o.stress_every = 3;
+  TestHeap t(o);
+  for (int i = 0; i < 30; ++i) ASSERT_NE(t.new_node(0, 1), nullptr);
+  EXPECT_EQ(t.heap->stats().minor_collections, 10u);
+  EXPECT_EQ(t.m->cursor, t.m->limit);  // never a TLAB
+}
+
+}  // namespace
+}  // namespace runa::heap::testing

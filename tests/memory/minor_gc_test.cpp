@@ -1,0 +1,248 @@
+// Minor collections: copying, aging and promotion, forwarding, weak
+// references and ephemerons, poisoning, and running out of old space.
+#include <cstring>
+
+#include "heap_fixture.hpp"
+
+namespace runa::heap::testing {
+namespace {
+
+TEST(MinorGC, CopiesReachableObjectsAndUpdatesHandles) {
+  TestHeap t;
+  HandleScope scope(*t.m);
+  Object* a = t.new_node(2, 100);
+  Handle ha(*t.m, a);
+  Object* b = t.new_node(0, 200);
+  set_slot(*t.m, ha.get(), 0, ref_value(b));
+  set_slot(*t.m, ha.get(), 1, imm(42));
+  Object* garbage = t.new_node(1, 300);
+  (void)garbage;
+
+  ASSERT_TRUE(t.heap->collect(*t.m));
+  Object* a2 = ha.get();
+  EXPECT_NE(a2, a);
+  EXPECT_TRUE(t.young(a2));
+  EXPECT_EQ(TestHeap::node_id(a2, 2), 100u);
+  EXPECT_EQ(a2->slots()[1], imm(42));
+  Object* b2 = as_object(a2->slots()[0]);
+  EXPECT_EQ(TestHeap::node_id(b2, 0), 200u);
+  EXPECT_EQ((a2->load_header() & hdr::kAgeMask) >> hdr::kAgeShift, 1u);
+  // Only a and b survived: 32 + 16 bytes.
+  EXPECT_EQ(t.heap->stats().surviving_bytes, 48u);
+  EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+}
+
+TEST(MinorGC, PromotesAtPromotionAge) {
+  TestHeap t;  // promotion_age 2
+  HandleScope scope(*t.m);
+  Handle h(*t.m, t.new_node(1, 7));
+  ASSERT_TRUE(t.heap->collect(*t.m));
+  EXPECT_TRUE(t.young(h.get()));
+  ASSERT_TRUE(t.heap->collect(*t.m));
+  EXPECT_TRUE(t.old(h.get()));
+  EXPECT_EQ(TestHeap::node_id(h.get(), 1), 7u);
+  EXPECT_NE(h.get()->load_header() & hdr::kUnlogged, 0u);  // promoted: unlogged
+  EXPECT_EQ(t.heap->stats().promoted_bytes, 24u);
+  ASSERT_TRUE(t.heap->collect(*t.m));
+  EXPECT_TRUE(t.old(h.get()));  // old objects stay put
+}
+
+TEST(MinorGC, PromotesWhenTheSurvivorHalfIsFull) {
+  Options o = small_options();
+  o.promotion_age = 15;
+  TestHeap t(o);
+  HandleScope scope(*t.m);
+  // More live bytes than a survivor half holds (256K / 10, page-rounded).
+  std::size_t half = t.heap->impl().nursery.half_capacity();
+  Handle list(*t.m, Value{0});
+  std::size_t n = half / 24 + 100;  // 24-byte nodes
+  for (std::size_t i = 0; i < n; ++i) {
+    Object* node = t.new_node(1, i);
+    set_slot(*t.m, node, 0, list.value());
+    list.set(ref_value(node));
+  }
+  ASSERT_TRUE(t.heap->collect(*t.m));
+  Stats s = t.heap->stats();
+  EXPECT_GT(s.promoted_bytes, 0u);
+  EXPECT_LE(s.survivor_bytes, half);
+  // The whole list is intact, old and young parts linked.
+  std::size_t count = 0;
+  for (Value v = list.value(); v != 0; v = as_object(v)->slots()[0]) {
+    EXPECT_EQ(TestHeap::node_id(as_object(v), 1), n - 1 - count);
+    ++count;
+  }
+  EXPECT_EQ(count, n);
+  EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+}
+
+TEST(MinorGC, SharedObjectsAreCopiedOnce) {
+  TestHeap t;
+  HandleScope scope(*t.m);
+  Handle a(*t.m, t.new_node(2, 1));
+  Object* shared = t.new_node(0, 9);
+  set_slot(*t.m, a.get(), 0, ref_value(shared));
+  set_slot(*t.m, a.get(), 1, ref_value(shared));
+  Handle direct(*t.m, shared);
+  ASSERT_TRUE(t.heap->collect(*t.m));
+  EXPECT_EQ(a.get()->slots()[0], a.get()->slots()[1]);
+  EXPECT_EQ(a.get()->slots()[0], direct.value());
+}
+
+TEST(MinorGC, CyclesSurvive) {
+  TestHeap t;
+  HandleScope scope(*t.m);
+  Object* x = t.new_node(1, 1);
+  Handle hx(*t.m, x);
+  Object* y = t.new_node(1, 2);
+  set_slot(*t.m, y, 0, hx.value());
+  set_slot(*t.m, hx.get(), 0, ref_value(y));
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(t.heap->collect(*t.m));
+  Object* y2 = as_object(hx.get()->slots()[0]);
+  EXPECT_EQ(TestHeap::node_id(y2, 1), 2u);
+  EXPECT_EQ(y2->slots()[0], hx.value());
+}
+
+TEST(MinorGC, ClearsWeakReferencesToDeadObjects) {
+  TestHeap t;
+  HandleScope scope(*t.m);
+  Handle live(*t.m, t.new_node(0, 1));
+  Handle w_live(*t.m, allocate(*t.m, t.weak, 16));
+  set_slot(*t.m, w_live.get(), 0, live.value());
+  Handle w_dead(*t.m, allocate(*t.m, t.weak, 16));
+  set_slot(*t.m, w_dead.get(), 0, ref_value(t.new_node(0, 2)));
+  Handle w_imm(*t.m, allocate(*t.m, t.weak, 16));
+  set_slot(*t.m, w_imm.get(), 0, imm(5));
+
+  ASSERT_TRUE(t.heap->collect(*t.m));
+  EXPECT_EQ(w_live.get()->slots()[0], live.value());
+  EXPECT_EQ(w_dead.get()->slots()[0], 0u);
+  EXPECT_EQ(w_imm.get()->slots()[0], imm(5));
+}
+
+TEST(MinorGC, OldWeakReferenceToYoungReferent) {
+  TestHeap t;
+  HandleScope scope(*t.m);
+  Handle w(*t.m, allocate(*t.m, t.weak, 16));
+  ASSERT_TRUE(t.heap->collect(*t.m));
+  ASSERT_TRUE(t.heap->collect(*t.m));
+  ASSERT_TRUE(t.old(w.get()));
+  Handle keep(*t.m, t.new_node(0, 1));
+  set_slot(*t.m, w.get(), 0, keep.value());  // old -> young, through the barrier
+  ASSERT_TRUE(t.heap->collect(*t.m));
+  EXPECT_EQ(w.get()->slots()[0], keep.value());
+  keep.set(0);
+  ASSERT_TRUE(t.heap->collect(*t.m));  // the survivor dies now; w stayed logged
+  EXPECT_EQ(w.get()->slots()[0], 0u);
+  EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+}
+
+TEST(MinorGC, EphemeronValueLivesOnlyWhileKeyLives) {
+  TestHeap t;
+  HandleScope scope(*t.m);
+  Handle key(*t.m, t.new_node(0, 1));
+  Handle e_live(*t.m, allocate(*t.m, t.ephemeron, 24));
+  set_slot(*t.m, e_live.get(), 0, key.value());
+  set_slot(*t.m, e_live.get(), 1, ref_value(t.new_node(0, 2)));
+  Handle e_dead(*t.m, allocate(*t.m, t.ephemeron, 24));
+  set_slot(*t.m, e_dead.get(), 0, ref_value(t.new_node(0, 3)));
+  set_slot(*t.m, e_dead.get(), 1, ref_value(t.new_node(0, 4)));
+
+  ASSERT_TRUE(t.heap->collect(*t.m));
+  EXPECT_EQ(e_live.get()->slots()[0], key.value());
+  EXPECT_EQ(TestHeap::node_id(as_object(e_live.get()->slots()[1]), 0), 2u);
+  EXPECT_EQ(e_dead.get()->slots()[0], 0u);
+  EXPECT_EQ(e_dead.get()->slots()[1], 0u);
+  EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+}
+
+TEST(MinorGC, EphemeronChainsReachAFixpoint) {
+  TestHeap t;
+  HandleScope scope(*t.m);
+  // e1: k1 -> k2, e2: k2 -> v. Only k1 is a root, and e2 is scanned first.
+  Handle e2(*t.m, allocate(*t.m, t.ephemeron, 24));
+  Handle e1(*t.m, allocate(*t.m, t.ephemeron, 24));
+  Handle k1(*t.m, t.new_node(0, 1));
+  Object* k2 = t.new_node(0, 2);
+  set_slot(*t.m, e1.get(), 0, k1.value());
+  set_slot(*t.m, e1.get(), 1, ref_value(k2));
+  set_slot(*t.m, e2.get(), 0, ref_value(k2));
+  set_slot(*t.m, e2.get(), 1, ref_value(t.new_node(0, 3)));
+  // A cycle of ephemerons whose keys only they reach dies whole.
+  Handle e3(*t.m, allocate(*t.m, t.ephemeron, 24));
+  Handle e4(*t.m, allocate(*t.m, t.ephemeron, 24));
+  Object* k3 = t.new_node(0, 4);
+  Object* k4 = t.new_node(0, 5);
+  set_slot(*t.m, e3.get(), 0, ref_value(k3));
+  set_slot(*t.m, e3.get(), 1, ref_value(k4));
+  set_slot(*t.m, e4.get(), 0, ref_value(k4));
+  set_slot(*t.m, e4.get(), 1, ref_value(k3));
+
+  ASSERT_TRUE(t.heap->collect(*t.m));
+  Object* k2b = as_object(e1.get()->slots()[1]);
+  EXPECT_EQ(TestHeap::node_id(k2b, 0), 2u);
+  EXPECT_EQ(e2.get()->slots()[0], ref_value(k2b));
+  EXPECT_EQ(TestHeap::node_id(as_object(e2.get()->slots()[1]), 0), 3u);
+  EXPECT_EQ(e3.get()->slots()[0], 0u);
+  EXPECT_EQ(e4.get()->slots()[1], 0u);
+}
+
+TEST(MinorGC, PoisonsEvacuatedSpace) {
+  Options o = small_options();
+  o.poison = true;
+  TestHeap t(o);
+  HandleScope scope(*t.m);
+  Object* a = t.new_node(0, 5);
+  Handle h(*t.m, a);
+  ASSERT_TRUE(t.heap->collect(*t.m));
+  std::uint64_t w = 0;
+  std::memcpy(&w, a, 8);  // the old copy: now poisoned (it stays mapped)
+  EXPECT_EQ(w, 0xdeadbeefdeadbeefULL);
+  EXPECT_EQ(TestHeap::node_id(h.get(), 0), 5u);
+  // New allocations still get zeroed memory.
+  Object* b = t.new_node(4, 6);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(b->slots()[i], 0u);
+}
+
+TEST(MinorGC, EdenExhaustionCollects) {
+  TestHeap t;
+  HandleScope scope(*t.m);
+  Handle keep(*t.m, t.new_node(0, 77));
+  for (int i = 0; i < 100000; ++i) ASSERT_NE(t.new_node(2, static_cast<std::uint64_t>(i)), nullptr);
+  Stats s = t.heap->stats();
+  EXPECT_GT(s.minor_collections, 5u);
+  EXPECT_GE(s.allocated_bytes, 32u * 90000);
+  EXPECT_EQ(TestHeap::node_id(keep.get(), 0), 77u);
+}
+
+TEST(MinorGC, OutOfMemoryLeavesTheHeapConsistent) {
+  Options o = small_options();
+  o.max_heap = 1 << 20;
+  o.promotion_age = 1;
+  TestHeap t(o);
+  HandleScope scope(*t.m);
+  // Everything is kept: the old generation fills up until a collection can
+  // no longer promise room, and then allocation fails.
+  Handle list(*t.m, Value{0});
+  std::size_t made = 0;
+  for (;;) {
+    Object* n = t.new_node(1, made);
+    if (n == nullptr) break;
+    set_slot(*t.m, n, 0, list.value());
+    list.set(ref_value(n));
+    ++made;
+    ASSERT_LT(made, 1000000u);
+  }
+  EXPECT_GT(made, 10000u);
+  EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+  std::size_t count = 0;
+  for (Value v = list.value(); v != 0; v = as_object(v)->slots()[0]) {
+    ASSERT_EQ(TestHeap::node_id(as_object(v), 1), made - 1 - count);
+    ++count;
+  }
+  EXPECT_EQ(count, made);
+  EXPECT_EQ(t.new_node(1, 0), nullptr);  // still out of memory, still consistent
+  EXPECT_FALSE(t.heap->collect(*t.m));
+}
+
+}  // namespace
+}  // namespace runa::heap::testing

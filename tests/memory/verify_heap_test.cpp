@@ -1,0 +1,63 @@
+// Heap verification finds what a buggy mutator leaves behind.
+#include "heap_fixture.hpp"
+
+namespace runa::heap::testing {
+namespace {
+
+TEST(VerifyHeap, CleanHeapPasses) {
+  Options o = small_options();
+  o.verify = true;
+  TestHeap t(o);
+  HandleScope scope(*t.m);
+  Handle a(*t.m, t.new_node(2, 1));
+  set_slot(*t.m, a.get(), 0, ref_value(t.new_ref_array(3, 2)));
+  set_slot(*t.m, a.get(), 1, ref_value(t.new_byte_array(5, 3)));
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(t.heap->collect(*t.m));
+  EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+}
+
+TEST(VerifyHeap, FindsAStalePointer) {
+  TestHeap t;
+  HandleScope scope(*t.m);
+  Handle a(*t.m, t.new_node(1, 1));
+  Object* stale = t.new_node(0, 2);
+  ASSERT_TRUE(t.heap->collect(*t.m));
+  a.get()->slots()[0] = ref_value(stale);  // a raw pointer kept across a collection
+  auto problem = t.heap->verify(*t.m);
+  ASSERT_TRUE(problem);
+  EXPECT_NE(problem->find("in evacuated nursery space"), std::string::npos) << *problem;
+  EXPECT_NE(problem->find("'node'"), std::string::npos) << *problem;
+  a.get()->slots()[0] = 0;
+}
+
+TEST(VerifyHeap, FindsAMissedBarrier) {
+  TestHeap t;
+  HandleScope scope(*t.m);
+  Handle a(*t.m, t.new_node(1, 1));
+  ASSERT_TRUE(t.heap->collect(*t.m));
+  ASSERT_TRUE(t.heap->collect(*t.m));
+  ASSERT_TRUE(t.old(a.get()));
+  Handle y(*t.m, t.new_node(0, 2));
+  ASSERT_TRUE(t.heap->collect(*t.m));
+  a.get()->slots()[0] = y.value();  // without write(): not logged
+  auto problem = t.heap->verify(*t.m);
+  ASSERT_TRUE(problem);
+  EXPECT_NE(problem->find("not logged"), std::string::npos) << *problem;
+  a.get()->slots()[0] = 0;
+}
+
+TEST(VerifyHeap, FindsAnInteriorPointerInARoot) {
+  TestHeap t;
+  HandleScope scope(*t.m);
+  Handle a(*t.m, t.new_node(2, 1));
+  ASSERT_TRUE(t.heap->collect(*t.m));
+  Handle bad(*t.m, ref_value(a.get()) + 8);
+  auto problem = t.heap->verify(*t.m);
+  ASSERT_TRUE(problem);
+  EXPECT_NE(problem->find("root slot"), std::string::npos) << *problem;
+  EXPECT_NE(problem->find("not the start of an object"), std::string::npos) << *problem;
+  bad.set(0);
+}
+
+}  // namespace
+}  // namespace runa::heap::testing
