@@ -104,6 +104,11 @@ struct Options {
   bool verify = false;                          // verify the heap after each collection
   bool poison = false;                          // overwrite evacuated memory
   unsigned stress_every = 0;                    // collect every N allocations (0: off)
+  // A collection is a major one when the old generation's committed blocks
+  // (object blocks and large runs) have grown by this percentage since the
+  // last major collection left them (at least max_heap / 16 either way);
+  // 0: only on request or when the old generation is out of room.
+  unsigned major_growth_percent = 100;
 };
 
 // ---- mutators ---------------------------------------------------------------
@@ -287,7 +292,8 @@ using FrameEnumerator = void (*)(void* ctx, RootVisitor& v);
 // ---- the heap ---------------------------------------------------------------------
 
 struct Stats {
-  std::uint64_t minor_collections = 0;  // the only kind of collection so far
+  std::uint64_t minor_collections = 0;  // pauses that collected only the nursery
+  std::uint64_t major_collections = 0;  // pauses that collected the whole heap
   std::uint64_t total_pause_ns = 0;
   std::uint64_t max_pause_ns = 0;
   std::uint64_t p50_pause_ns = 0;  // from a log-linear histogram: within 1/16
@@ -298,6 +304,7 @@ struct Stats {
   std::uint64_t survivor_bytes = 0;   // now: in the current survivor half
   std::uint64_t old_bytes = 0;        // now: in old-generation blocks
   std::uint64_t large_bytes = 0;      // now: blocks held by large objects
+  std::uint64_t committed_bytes = 0;  // now: the nursery plus every block in use
 };
 
 class HeapImpl;
@@ -325,9 +332,10 @@ class Heap {
   // Closes out `m` (its handle scopes must be closed); the thread that attached it calls this.
   void detach(Mutator& m);
 
-  // A minor collection now; false when the old generation could not take
-  // the nursery's survivors (nothing was collected then).
-  bool collect(Mutator& m);
+  // A minor collection now, or with `major` a collection of the whole
+  // heap. False when the old generation could not take the nursery's
+  // survivors even after a major collection (the nursery was not collected).
+  bool collect(Mutator& m, bool major = false);
 
   // Persistent slots (any attached thread); see Persistent below.
   Value* new_persistent(Value v);

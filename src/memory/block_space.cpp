@@ -1,6 +1,8 @@
-// BlockSpace: block allocation and promotion bump allocation (see
-// block_space.hpp).
+// BlockSpace: block allocation, sweeping and promotion's line allocation
+// (see block_space.hpp).
 #include "memory/block_space.hpp"
+
+#include <algorithm>
 
 namespace runa::heap {
 
@@ -19,21 +21,27 @@ std::optional<std::size_t> BlockSpace::take(std::size_t n, BlockKind kind) {
 std::optional<std::size_t> BlockSpace::take_locked(std::size_t n, BlockKind kind) {
   if (n == 0 || n > blocks_ - in_use_) return std::nullopt;
   std::size_t first = 0;
+  bool from_frontier = false;
   if (n == 1 && !free_.empty()) {
     first = free_.back();
     free_.pop_back();
-  } else {
-    // Runs come only from the frontier: released blocks are not coalesced.
-    if (n > blocks_ - frontier_) return std::nullopt;
+  } else if (n <= blocks_ - frontier_) {
     first = frontier_;
     frontier_ += n;
+    from_frontier = true;
+  } else {
+    auto run = take_run_locked(n);
+    if (!run) return std::nullopt;
+    first = *run;
   }
   if (!region_->commit(block(first), n * kBlock)) {
     // Out of memory at the OS level: put the blocks back, report exhaustion.
-    if (first + n == frontier_) {
+    if (from_frontier && first + n == frontier_) {
       frontier_ = first;
     } else {
-      free_.push_back(first);
+      for (std::size_t i = 0; i < n; ++i) {
+        if (first + i < frontier_) free_.push_back(first + i);
+      }
     }
     return std::nullopt;
   }
@@ -47,12 +55,34 @@ std::optional<std::size_t> BlockSpace::take_locked(std::size_t n, BlockKind kind
   return first;
 }
 
+// The frontier is too short: the first run of n free blocks (released ones,
+// possibly continued past the frontier), taken out of the free list.
+std::optional<std::size_t> BlockSpace::take_run_locked(std::size_t n) {
+  std::size_t len = 0;
+  for (std::size_t i = 0; i < blocks_; ++i) {
+    len = info_[i].kind == BlockKind::kFree ? len + 1 : 0;
+    if (len < n) continue;
+    std::size_t first = i + 1 - n;
+    std::size_t old_frontier = frontier_;
+    frontier_ = std::max(frontier_, i + 1);
+    std::erase_if(free_,
+                  [&](std::size_t b) { return b >= first && b < first + n && b < old_frontier; });
+    return first;
+  }
+  return std::nullopt;
+}
+
 void BlockSpace::release(std::size_t index) {
   std::lock_guard lock(mu_);
+  release_locked(index);
+}
+
+void BlockSpace::release_locked(std::size_t index) {
   BlockInfo& b = info_[index];
   std::size_t n = b.kind == BlockKind::kLargeHead ? b.run : 1;
-  if (b.kind == BlockKind::kObjects) object_bytes_ -= b.top;
-  if (current_ == index) current_.reset();
+  if (b.kind == BlockKind::kObjects) object_bytes_ -= b.bytes;
+  if (hole_block_ == index) hole_block_.reset();
+  if (overflow_ == index) overflow_.reset();
   region_->decommit(block(index), n * kBlock);
   for (std::size_t i = 0; i < n; ++i) {
     info_[index + i] = BlockInfo{};
@@ -61,25 +91,114 @@ void BlockSpace::release(std::size_t index) {
   in_use_ -= n;
 }
 
+std::uint8_t* BlockSpace::bump_locked(std::size_t i, std::uint32_t offset, std::size_t bytes) {
+  BlockInfo& b = info_[i];
+  for (std::size_t l = offset / kLine; l <= (offset + bytes - 1) / kLine; ++l) b.lines[l] = 1;
+  auto end = static_cast<std::uint32_t>(offset + bytes);
+  b.top = std::max(b.top, end);
+  b.bytes += static_cast<std::uint32_t>(bytes);
+  object_bytes_ += bytes;
+  return block(i) + offset;
+}
+
+// Moves the current hole to the next run of free lines: later in the same
+// block, then in the next recyclable block, then a fresh block. False when
+// no block is left.
+bool BlockSpace::next_hole_locked() {
+  auto find = [&](std::size_t i, std::size_t from_line) {
+    const LineMap& lines = info_[i].lines;
+    std::size_t l = from_line;
+    while (l < kLinesPerBlock && lines[l] != 0) ++l;
+    if (l == kLinesPerBlock) return false;
+    std::size_t end = l;
+    while (end < kLinesPerBlock && lines[end] == 0) ++end;
+    hole_block_ = i;
+    hole_cursor_ = static_cast<std::uint32_t>(l * kLine);
+    hole_limit_ = static_cast<std::uint32_t>(end * kLine);
+    return true;
+  };
+  if (hole_block_ && find(*hole_block_, hole_limit_ / kLine)) return true;
+  while (recyclable_next_ < recyclable_.size()) {
+    std::size_t i = recyclable_[recyclable_next_++];
+    if (info_[i].kind == BlockKind::kObjects && find(i, 0)) return true;
+  }
+  hole_block_ = take_locked(1, BlockKind::kObjects);
+  if (!hole_block_) return false;
+  hole_cursor_ = 0;
+  hole_limit_ = kBlock;
+  return true;
+}
+
 std::uint8_t* BlockSpace::promote(std::size_t bytes) {
   if (bytes > kBlock) return nullptr;
   std::lock_guard lock(mu_);
-  if (!current_ || kBlock - info_[*current_].top < bytes) {
-    current_ = take_locked(1, BlockKind::kObjects);
-    if (!current_) return nullptr;
+  if (!hole_block_ && !next_hole_locked()) return nullptr;
+  for (;;) {
+    if (hole_limit_ - hole_cursor_ >= bytes) {
+      std::uint8_t* p = bump_locked(*hole_block_, hole_cursor_, bytes);
+      hole_cursor_ += static_cast<std::uint32_t>(bytes);
+      return p;
+    }
+    if (bytes > kLine) break;  // a medium object: overflow allocation
+    if (!next_hole_locked()) return nullptr;
   }
-  BlockInfo& b = info_[*current_];
-  std::uint8_t* p = block(*current_) + b.top;
-  for (std::size_t l = b.top / kLine; l <= (b.top + bytes - 1) / kLine; ++l) b.lines[l] = 1;
-  b.top += static_cast<std::uint32_t>(bytes);
-  object_bytes_ += bytes;
-  return p;
+  return overflow_locked(bytes);
+}
+
+std::uint8_t* BlockSpace::overflow_locked(std::size_t bytes) {
+  if (!overflow_ || kBlock - info_[*overflow_].top < bytes) {
+    overflow_ = take_locked(1, BlockKind::kObjects);
+    if (!overflow_) return nullptr;
+  }
+  return bump_locked(*overflow_, info_[*overflow_].top, bytes);
+}
+
+void BlockSpace::begin_evacuation() {
+  std::lock_guard lock(mu_);
+  hole_block_.reset();
+  overflow_.reset();
+}
+
+std::uint8_t* BlockSpace::evacuate(std::size_t bytes) {
+  if (bytes > kBlock) return nullptr;
+  std::lock_guard lock(mu_);
+  return overflow_locked(bytes);
+}
+
+std::size_t BlockSpace::free_blocks() const {
+  std::lock_guard lock(mu_);
+  return blocks_ - in_use_;
 }
 
 bool BlockSpace::can_promote(std::size_t bytes) {
   std::lock_guard lock(mu_);
-  std::size_t needed = 2 * bytes / kBlock + 1;
+  std::size_t needed = 2 * bytes / kBlock + 2;
   return needed <= blocks_ - in_use_;
+}
+
+void BlockSpace::begin_sweep() {
+  std::lock_guard lock(mu_);
+  hole_block_.reset();
+  overflow_.reset();
+  recyclable_.clear();
+  recyclable_next_ = 0;
+}
+
+void BlockSpace::sweep_block(std::size_t i, const LineMap& lines, std::uint32_t bytes,
+                             std::uint32_t top) {
+  std::lock_guard lock(mu_);
+  BlockInfo& b = info_[i];
+  object_bytes_ -= b.bytes;
+  b.bytes = 0;
+  if (bytes == 0) {
+    release_locked(i);
+    return;
+  }
+  b.lines = lines;
+  b.bytes = bytes;
+  b.top = top;
+  object_bytes_ += bytes;
+  if (std::find(lines.begin(), lines.end(), 0) != lines.end()) recyclable_.push_back(i);
 }
 
 std::size_t BlockSpace::frontier() const {
@@ -95,6 +214,11 @@ std::size_t BlockSpace::blocks_in_use() const {
 std::size_t BlockSpace::object_bytes() const {
   std::lock_guard lock(mu_);
   return object_bytes_;
+}
+
+std::size_t BlockSpace::recyclable_blocks() const {
+  std::lock_guard lock(mu_);
+  return recyclable_.size() - recyclable_next_;
 }
 
 }  // namespace runa::heap

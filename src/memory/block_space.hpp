@@ -4,20 +4,40 @@
 //
 // Blocks are handed out from a free list of released blocks first, then
 // from the frontier (the first block never used); both are committed when
-// taken and decommitted when released, so a taken block reads as zero. The
-// count of blocks in use never exceeds max_heap / 32 KiB.
+// taken and decommitted when released, so a taken block reads as zero. A
+// run of several blocks (a large object) comes from the frontier, or, once
+// the frontier is used up, from the first run of released blocks that is
+// long enough. The count of blocks in use never exceeds max_heap / 32 KiB.
 //
-// Promotion bump-allocates objects into the current object block; an object
-// that does not fit the rest of it starts a fresh block (objects reaching
-// here are at most one block: Options::tlab is capped at a block and larger
-// allocations go to the large-object space). Each block records its used
-// prefix (`top`, so its objects can be walked) and which lines hold object
-// bytes. Line reuse comes with the major collector, which will recompute the
-// line map by marking and sweep free lines and blocks; until then the old
-// generation only grows.
+// Lines and holes. Each object block has a line map: a line is in use when
+// an object (live at the last major collection, or promoted since) covers
+// any of its bytes. The major collector rebuilds the map exactly from the
+// live objects (no Immix-style conservative skipping is needed, since the
+// sweep walks every object) and sorts blocks: no line in use -> released;
+// some lines free -> *recyclable*; all in use -> full. A free line holds
+// only filler words (see is_filler), so every block stays walkable from its
+// start to `top`, object by object, skipping filler.
+//
+// Promotion (Immix line allocation). Objects are bump-allocated into the
+// current *hole* (a run of free lines): first the holes of the recyclable
+// blocks, in order, then fresh blocks (a fresh block is one hole). An
+// object of more than one line that does not fit the current hole goes to
+// a separate overflow block of its own (a fresh block, bump-allocated),
+// so that a medium object never makes the allocator skip the small holes
+// (Immix's overflow allocation). Objects reaching here are at most one
+// block: Options::tlab is capped at a block and larger allocations go to
+// the large-object space.
+//
+// Worst case (can_promote). Only fresh blocks need free blocks. In each of
+// the two fresh-block bump allocators (holes, overflow) a block is given up
+// only for an object that does not fit its rest, so two consecutive blocks
+// of one allocator hold more than a block's worth of bytes: promoting
+// `bytes` takes at most 2 * bytes / kBlock + 1 fresh blocks per allocator
+// beyond the partly filled one; can_promote asks for 2 * bytes / kBlock + 2.
 //
 // Locking: take() and release() lock `mu_` (mutators take large-object
-// runs concurrently); promote() runs only in a stopped world.
+// runs concurrently); promote() and the sweep calls run only in a stopped
+// world (they lock too, for take()).
 #pragma once
 
 #include <array>
@@ -36,13 +56,24 @@ inline constexpr std::size_t kBlock = std::size_t{32} << 10;
 inline constexpr std::size_t kLine = 256;
 inline constexpr std::size_t kLinesPerBlock = kBlock / kLine;
 
+// The words dead old objects are overwritten with (poison_words' pattern
+// under Options::poison, else 0). Neither can be a header: type 0 is never
+// registered, and a live header has bit 0 clear.
+inline constexpr std::uint64_t kPoisonWord = 0xdeadbeefdeadbeefULL;
+inline constexpr bool is_filler(std::uint64_t word) {
+  return word == 0 || word == kPoisonWord;
+}
+
 enum class BlockKind : std::uint8_t { kFree, kObjects, kLargeHead, kLargeTail };
+
+using LineMap = std::array<std::uint8_t, kLinesPerBlock>;
 
 struct BlockInfo {
   BlockKind kind = BlockKind::kFree;
-  std::uint32_t top = 0;                             // kObjects: bytes used from the block's start
-  std::uint32_t run = 0;                             // kLargeHead: blocks in the run
-  std::array<std::uint8_t, kLinesPerBlock> lines{};  // kObjects: 1 = holds object bytes
+  std::uint32_t top = 0;    // kObjects: objects lie below this offset (walk limit)
+  std::uint32_t bytes = 0;  // kObjects: bytes of objects in the block
+  std::uint32_t run = 0;    // kLargeHead: blocks in the run
+  LineMap lines{};          // kObjects: 1 = holds object bytes
 };
 
 class BlockSpace {
@@ -58,10 +89,24 @@ class BlockSpace {
 
   // Collector: room for `bytes` of promoted objects, or nullptr.
   std::uint8_t* promote(std::size_t bytes);
-  // Whether promoting up to `bytes` can never fail: every block closed by
-  // promote() is more than half full, so that needs 2 * bytes / kBlock new
-  // blocks, plus one partly filled.
+  // Whether promoting up to `bytes` can never fail (see the header comment).
   [[nodiscard]] bool can_promote(std::size_t bytes);
+
+  // Major collector, world stopped. Evacuation (defragmentation) copies
+  // objects only into fresh blocks, bump-allocated like the overflow block,
+  // never into a block being evacuated: begin_evacuation() forgets the
+  // promotion state, evacuate() returns room for a copy or nullptr when no
+  // block is left (the object then stays where it is).
+  void begin_evacuation();
+  std::uint8_t* evacuate(std::size_t bytes);
+  [[nodiscard]] std::size_t free_blocks() const;
+
+  // Major collector, world stopped. begin_sweep() forgets the allocation
+  // state (holes are about to change); sweep_block() installs the block's
+  // new line map, object bytes and walk limit, and releases the block or
+  // lists it as recyclable.
+  void begin_sweep();
+  void sweep_block(std::size_t i, const LineMap& lines, std::uint32_t bytes, std::uint32_t top);
 
   [[nodiscard]] bool contains(const void* p) const {
     return reinterpret_cast<std::uintptr_t>(p) - reinterpret_cast<std::uintptr_t>(base_) <
@@ -76,10 +121,17 @@ class BlockSpace {
   [[nodiscard]] std::size_t frontier() const;
   [[nodiscard]] std::size_t capacity() const { return blocks_; }
   [[nodiscard]] std::size_t blocks_in_use() const;
-  [[nodiscard]] std::size_t object_bytes() const;  // sum of `top` over object blocks
+  [[nodiscard]] std::size_t object_bytes() const;  // sum of `bytes` over object blocks
+  // Blocks listed as recyclable by the last sweep and not yet reached by promotion.
+  [[nodiscard]] std::size_t recyclable_blocks() const;
 
  private:
   std::optional<std::size_t> take_locked(std::size_t n, BlockKind kind);
+  std::optional<std::size_t> take_run_locked(std::size_t n);
+  void release_locked(std::size_t index);
+  bool next_hole_locked();
+  std::uint8_t* overflow_locked(std::size_t bytes);
+  std::uint8_t* bump_locked(std::size_t i, std::uint32_t offset, std::size_t bytes);
 
   Region* region_ = nullptr;
   std::uint8_t* base_ = nullptr;
@@ -90,7 +142,15 @@ class BlockSpace {
   std::size_t frontier_ = 0;
   std::size_t in_use_ = 0;
   std::size_t object_bytes_ = 0;
-  std::optional<std::size_t> current_;  // promotion block
+  // Promotion: the current hole [hole_cursor_, hole_limit_) (line offsets
+  // in bytes) of block hole_block_; recyclable blocks not reached yet; the
+  // overflow block and its bump offset.
+  std::optional<std::size_t> hole_block_;
+  std::uint32_t hole_cursor_ = 0;
+  std::uint32_t hole_limit_ = 0;
+  std::vector<std::size_t> recyclable_;
+  std::size_t recyclable_next_ = 0;
+  std::optional<std::size_t> overflow_;
 };
 
 }  // namespace runa::heap

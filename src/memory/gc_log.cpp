@@ -1,5 +1,7 @@
 // The gc log: one line per collection on stderr, in the spirit of
-// -Xlog:gc: kind, cause, heap in use before -> after, pause, promoted bytes.
+// -Xlog:gc: kind, cause, heap in use before -> after, pause, promoted bytes,
+// and for a major collection the old and large bytes it found live and
+// the bytes it evacuated (when any).
 #include <cstdio>
 
 #include "memory/stats.hpp"
@@ -35,6 +37,12 @@ const char* cause_name(Cause c) {
       return "stress";
     case Cause::kRequested:
       return "requested";
+    case Cause::kOldGrown:
+      return "old generation grown";
+    case Cause::kNoRoom:
+      return "no room to promote";
+    case Cause::kLargeFailure:
+      return "large allocation failed";
   }
   return "?";
 }
@@ -42,8 +50,12 @@ const char* cause_name(Cause c) {
 std::string log_line(const CollectionRecord& c) {
   char pause[32];
   std::snprintf(pause, sizeof pause, "%.3fms", static_cast<double>(c.pause_ns) / 1e6);
-  return "[gc] minor (" + std::string(cause_name(c.cause)) + ") " + size(c.before) + "->" +
-         size(c.after) + " " + pause + " promoted " + size(c.promoted);
+  std::string line = std::string(c.major ? "[gc] major (" : "[gc] minor (") + cause_name(c.cause) +
+                     ") " + size(c.before) + "->" + size(c.after) + " " + pause + " promoted " +
+                     size(c.promoted);
+  if (c.major) line += " marked " + size(c.marked);
+  if (c.evacuated != 0) line += " evacuated " + size(c.evacuated);
+  return line;
 }
 
 void write_log_line(const CollectionRecord& c) {

@@ -1,5 +1,6 @@
-// The heap: option checks, the allocation slow path, starting a minor
-// collection, and the public Heap facade over HeapImpl.
+// The heap: option checks, the allocation slow path, starting collections
+// (the policy that makes one major), and the public Heap facade over
+// HeapImpl.
 //
 // Allocation slow path. Objects of kLargeObject bytes or more go to the
 // large-object space. Others take a fresh TLAB from eden (the old one's
@@ -8,18 +9,35 @@
 // thread never gets a TLAB (cursor == limit), so every allocation comes
 // here; every Nth one collects first, then takes exactly its bytes.
 //
-// Out of memory. A minor collection may promote every young byte, and
-// nothing in the old generation is ever freed until the major collector
-// exists. So a collection starts only when the old generation can take the
-// worst case (BlockSpace::can_promote); when it cannot, nothing is touched
-// and the allocation returns nullptr: the heap stays consistent and the
-// caller raises OutOfMemory.
+// Minor or major. Every collection is decided at its start, with the world
+// stopped. It is a major collection (major_gc.hpp) when
+//   - it was requested so (Heap::collect(m, true)), or
+//   - the old generation cannot take the worst case of a minor collection,
+//     which may promote every young byte (BlockSpace::can_promote), or
+//   - the old generation's committed blocks have passed major_threshold:
+//     what the last major collection left, grown by
+//     Options::major_growth_percent, and at least max_heap / 16 (so small
+//     heaps do not collect fully at every minor collection). Checking at
+//     the start of the next collection sees the same old generation as
+//     checking right after the previous minor one, as promotion happens
+//     only in minor collections; large allocations in between count too.
+// A minor collection runs first whenever the old generation can take the
+// survivors (so the major collection finds eden empty); when it could not,
+// the major collection runs alone and the minor one follows if it made
+// room.
+//
+// Out of memory. When even after a major collection the old generation
+// cannot take the worst case of a minor collection, the nursery is left
+// alone and the allocation returns nullptr: the heap stays consistent and
+// the caller raises OutOfMemory. A large allocation with no block run left
+// tries a major collection once before returning nullptr.
 #include "memory/heap.hpp"
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 
+#include "memory/major_gc.hpp"
 #include "memory/minor_gc.hpp"
 
 namespace runa::heap {
@@ -67,6 +85,10 @@ std::optional<Error> check_options(const Options& o) {
     return option_error("promotion_age must be between 1 and 15 (the header's age field), not " +
                         n(o.promotion_age));
   }
+  if (o.major_growth_percent > 10000) {
+    return option_error("major_growth_percent must be at most 10000, not " +
+                        n(o.major_growth_percent));
+  }
   if (o.gc_threads < 1 || o.gc_threads > 256) {
     return option_error("gc_threads must be between 1 and 256, not " + n(o.gc_threads));
   }
@@ -87,17 +109,18 @@ bool HeapImpl::init(std::string& error) {
   }
   nursery.init(region.base(), eden, half);
   blocks.init(region, region.base() + young, count);
+  major_threshold = next_major_threshold();
   return true;
+}
+
+std::uint64_t HeapImpl::next_major_threshold() const {
+  std::uint64_t floor = opt.max_heap / 16;
+  std::uint64_t grown = old_committed() * (100 + std::uint64_t{opt.major_growth_percent}) / 100;
+  return grown > floor ? grown : floor;
 }
 
 std::uint64_t HeapImpl::used_bytes() const {
   return nursery.eden_used() + nursery.survivors_used() + blocks.object_bytes() + large.bytes();
-}
-
-void HeapImpl::visit_roots(RootVisitor& v) {
-  for (MutatorRecord* m : safepoint.mutators()) visit_mutator_roots(*m, v);
-  persistents.visit(v);
-  roots.visit(v);
 }
 
 Object* HeapImpl::allocate(MutatorRecord& m, std::uint64_t header, std::size_t bytes) {
@@ -136,31 +159,23 @@ Object* HeapImpl::allocate(MutatorRecord& m, std::uint64_t header, std::size_t b
 
 Object* HeapImpl::allocate_large(MutatorRecord& m, std::uint64_t header, std::size_t bytes) {
   if (m.poll.load(std::memory_order_relaxed) != 0) safepoint.park(m);
+  std::uint64_t seen = safepoint.epoch();
   std::uint8_t* p = large.allocate(bytes);
-  if (p == nullptr) return nullptr;
+  if (p == nullptr) {
+    // A collection by another thread since `seen` also counts as trying.
+    collect(m, Cause::kLargeFailure, seen, true);
+    p = large.allocate(bytes);
+    if (p == nullptr) return nullptr;
+  }
   stats.add_allocated(bytes);
   auto* o = reinterpret_cast<Object*>(p);
-  // Born old: the first store of a young reference must log it.
-  o->header = header | hdr::kUnlogged;
+  // Born old: the first store of a young reference must log it. It carries
+  // the current mark polarity like every old object (heap.hpp).
+  o->header = header | hdr::kUnlogged | mark_bit();
   return o;
 }
 
-HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t seen) {
-  if (m.state.load(std::memory_order_relaxed) != kRunning) {
-    // In native the thread has promised not to touch the heap.
-    std::fputs("runatime: a collection requested from inside a native region\n", stderr);
-    std::abort();
-  }
-  auto start = std::chrono::steady_clock::now();
-  if (!safepoint.stop(m, seen)) return Outcome::kRaced;
-  if (!blocks.can_promote(nursery.eden_used() + nursery.survivors_used())) {
-    safepoint.resume(false);
-    return Outcome::kNoRoom;
-  }
-
-  CollectionRecord rec;
-  rec.cause = cause;
-  rec.before = used_bytes();
+void HeapImpl::minor(CollectionRecord& rec) {
   // Eden is about to be emptied: every TLAB ends here. What was handed out
   // and not used (tails of current and retired TLABs) was not allocated.
   std::uint64_t unused = tlab_waste.exchange(0, std::memory_order_relaxed);
@@ -169,14 +184,47 @@ HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t
     r->cursor = r->limit = nullptr;
   }
   rec.allocated = nursery.eden_used() - unused;
-
   MinorGC(*this).run(rec);
   nursery.flip(opt.poison);
+}
+
+HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t seen, bool major) {
+  if (m.state.load(std::memory_order_relaxed) != kRunning) {
+    // In native the thread has promised not to touch the heap.
+    std::fputs("runatime: a collection requested from inside a native region\n", stderr);
+    std::abort();
+  }
+  auto start = std::chrono::steady_clock::now();
+  if (!safepoint.stop(m, seen)) return Outcome::kRaced;
+
+  auto young = [&] { return nursery.eden_used() + nursery.survivors_used(); };
+  bool minor_ok = blocks.can_promote(young());
+  if (!major && !minor_ok) {
+    major = true;
+    cause = Cause::kNoRoom;
+  } else if (!major && opt.major_growth_percent != 0 && old_committed() > major_threshold) {
+    major = true;
+    cause = Cause::kOldGrown;
+  }
+
+  CollectionRecord rec;
+  rec.major = major;
+  rec.cause = cause;
+  rec.before = used_bytes();
+  if (minor_ok) minor(rec);
+  if (major) {
+    MajorGC(*this).run(rec);
+    if (!minor_ok && blocks.can_promote(young())) {
+      minor_ok = true;
+      minor(rec);
+    }
+    major_threshold = next_major_threshold();
+  }
   rec.after = used_bytes();
   if (opt.verify) {
     if (auto problem = verify_heap(*this)) {
-      std::fprintf(stderr, "runatime: heap verification failed after a minor collection: %s\n",
-                   problem->c_str());
+      std::fprintf(stderr, "runatime: heap verification failed after a %s collection: %s\n",
+                   major ? "major" : "minor", problem->c_str());
       std::abort();
     }
   }
@@ -186,7 +234,7 @@ HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t
   stats.record(rec, nursery.survivors_used());
   if (opt.log) write_log_line(rec);
   safepoint.resume(true);
-  return Outcome::kCollected;
+  return minor_ok ? Outcome::kCollected : Outcome::kNoRoom;
 }
 
 // ---- the out-of-line halves of heap.hpp's inline paths ----------------------------
@@ -279,8 +327,8 @@ void Heap::detach(Mutator& m) {
   delete &r;
 }
 
-bool Heap::collect(Mutator& m) {
-  return impl_->collect(own(m), Cause::kRequested, Safepoint::kAnyEpoch) ==
+bool Heap::collect(Mutator& m, bool major) {
+  return impl_->collect(own(m), Cause::kRequested, Safepoint::kAnyEpoch, major) ==
          HeapImpl::Outcome::kCollected;
 }
 
@@ -314,6 +362,7 @@ Stats Heap::stats() const {
   impl_->stats.fill(s);
   s.old_bytes = impl_->blocks.object_bytes();
   s.large_bytes = impl_->large.bytes();
+  s.committed_bytes = impl_->nursery.size() + impl_->old_committed();
   return s;
 }
 

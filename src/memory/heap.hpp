@@ -11,6 +11,12 @@
 // modified-object buffer and `carried`: objects logged by threads that have
 // since detached, and old objects that still hold young references after a
 // collection (they stay logged, see minor_gc.hpp).
+//
+// Mark polarity: every object in the old generation and the large-object
+// space carries hdr::kMark equal to mark_bit() between collections (live
+// ones from the last major collection's marking, newer ones from
+// promotion or allocation). A major collection flips mark_bit() first, so
+// no object is marked, and no pass ever clears marks (major_gc.hpp).
 #pragma once
 
 #include <atomic>
@@ -42,13 +48,24 @@ class HeapImpl {
   // The slow path of allocation (see heap.cpp).
   Object* allocate(MutatorRecord& m, std::uint64_t header, std::size_t bytes);
   Object* allocate_large(MutatorRecord& m, std::uint64_t header, std::size_t bytes);
-  // A minor collection requested by `m`; see Safepoint::stop for `seen`.
-  Outcome collect(MutatorRecord& m, Cause cause, std::uint64_t seen);
+  // A collection requested by `m` (see heap.cpp for when it is a major
+  // one); see Safepoint::stop for `seen`. kNoRoom: the nursery could not be
+  // collected, even after a major collection.
+  Outcome collect(MutatorRecord& m, Cause cause, std::uint64_t seen, bool major = false);
 
-  // Visits every root: handles and frames of all mutators, persistents, root sets.
-  void visit_roots(RootVisitor& v);
+  // The threshold of old_committed() for the next policy-driven major collection.
+  [[nodiscard]] std::uint64_t next_major_threshold() const;
+  // The minor part of a collection (world stopped, room for promotion checked).
+  void minor(CollectionRecord& rec);
   // Bytes in use now (world stopped or approximate).
   [[nodiscard]] std::uint64_t used_bytes() const;
+  // Bytes of committed old-generation blocks (object blocks and large runs).
+  [[nodiscard]] std::uint64_t old_committed() const { return blocks.blocks_in_use() * kBlock; }
+  [[nodiscard]] std::uint64_t mark_bit() const {
+    return mark_polarity.load(std::memory_order_relaxed);
+  }
+  // Major collector, world stopped.
+  void flip_mark_bit() { mark_polarity.store(mark_bit() ^ hdr::kMark, std::memory_order_relaxed); }
 
   Options opt;
   Region region;
@@ -65,6 +82,12 @@ class HeapImpl {
   std::vector<Object*> carried;
   // Unused tails of TLABs retired since the last collection.
   std::atomic<std::uint64_t> tlab_waste{0};
+  // old_committed() above which the next collection is a major one.
+  std::uint64_t major_threshold = 0;
+  // mark_bit(): read by mutators allocating large objects, written only
+  // with the world stopped, so relaxed is enough (the safepoint handshake
+  // orders the two).
+  std::atomic<std::uint64_t> mark_polarity{0};
 };
 
 // Checks every root and every object of the survivor half, the old

@@ -3,8 +3,8 @@
 // like the old generation. They are never moved (the collector copies only
 // nursery objects) and are born old: their header carries kUnlogged, so a
 // store of a young reference into one goes through the barrier's slow path.
-// They are freed as whole runs by the major collector, which does not exist
-// yet: until then a large object lives as long as the heap.
+// The major collector marks them in place and frees the unmarked ones,
+// returning their whole runs to the BlockSpace (sweep()).
 #pragma once
 
 #include <cstddef>
@@ -21,6 +21,19 @@ class LargeSpace {
 
   // Zeroed memory for `bytes`, or nullptr when max_heap is used up.
   std::uint8_t* allocate(std::size_t bytes);
+
+  // Major collector, world stopped: frees every object `live` rejects.
+  template <class Live>
+  void sweep(Live&& live) {
+    std::lock_guard lock(mu_);
+    std::erase_if(objects_, [&](Object* o) {
+      if (live(o)) return false;
+      std::size_t i = blocks_.index_of(o);
+      bytes_ -= blocks_.info(i).run * kBlock;
+      blocks_.release(i);
+      return true;
+    });
+  }
 
   // Stable while the world is stopped.
   [[nodiscard]] const std::vector<Object*>& objects() const { return objects_; }

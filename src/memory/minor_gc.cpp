@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "memory/roots.hpp"
+
 namespace runa::heap {
 namespace {
 
@@ -48,7 +50,8 @@ Value MinorGC::evacuate(Value v) {
   std::memcpy(to, o, n);
   auto* copy = reinterpret_cast<Object*>(to);
   // Promoted objects stay logged (kUnlogged clear) until relog() decides.
-  copy->header = (h & ~(hdr::kAgeMask | hdr::kUnlogged)) | (age << hdr::kAgeShift);
+  copy->header = (h & ~(hdr::kAgeMask | hdr::kUnlogged | hdr::kMark)) | (age << hdr::kAgeShift) |
+                 h_.mark_bit();
   o->header = ref_value(copy) | hdr::kForwarded;
   if (promoted) {
     promoted_.push_back(copy);
@@ -59,24 +62,17 @@ Value MinorGC::evacuate(Value v) {
   return ref_value(copy);
 }
 
+std::optional<Value> MinorGC::reached(Value v) {
+  if (!young_from(v)) return v;  // old, a survivor already copied, or not a reference
+  std::uint64_t h = as_object(v)->header;
+  if ((h & hdr::kForwarded) != 0) return h & ~hdr::kForwarded;
+  return std::nullopt;
+}
+
 void MinorGC::scan(Object* o) {
   const Layout& l = h_.layouts.at(hdr::type_of(o->header));
   RefRange r = ref_slots(l, o);
-  if (l.kind == LayoutKind::kWeakRef) {
-    weak_.push_back(o);
-    r.begin += 1;  // the referent is not traced
-  } else if (l.kind == LayoutKind::kEphemeron) {
-    Value* s = o->slots();
-    r.begin += 2;
-    if (!young_from(s[0])) {
-      visit(&s[1]);  // the key is old, a survivor, or not a reference: it lives
-    } else if ((as_object(s[0])->header & hdr::kForwarded) != 0) {
-      s[0] = as_object(s[0])->header & ~hdr::kForwarded;
-      visit(&s[1]);
-    } else {
-      pending_.push_back(o);  // decided at the fixpoint
-    }
-  }
+  weak_.scan(l, o, r, *this);
   for (Value* s = r.begin; s < r.end; ++s) visit(s);
 }
 
@@ -95,44 +91,6 @@ void MinorGC::drain() {
   }
 }
 
-void MinorGC::ephemerons() {
-  for (;;) {
-    drain();
-    // visit() below only copies; scanning (which may add to pending_)
-    // happens in the next drain(), so compacting pending_ in place is safe.
-    bool progress = false;
-    std::size_t keep = 0;
-    for (Object* e : pending_) {
-      Value* s = e->slots();
-      std::uint64_t kh = as_object(s[0])->header;
-      if ((kh & hdr::kForwarded) != 0) {
-        s[0] = kh & ~hdr::kForwarded;
-        visit(&s[1]);
-        progress = true;
-      } else {
-        pending_[keep++] = e;
-      }
-    }
-    pending_.resize(keep);
-    if (!progress) break;
-  }
-  // The fixpoint: these keys are reachable only through ephemeron values
-  // of dead keys, or not at all. The entries die.
-  for (Object* e : pending_) {
-    e->slots()[0] = 0;
-    e->slots()[1] = 0;
-  }
-}
-
-void MinorGC::weak_refs() {
-  for (Object* w : weak_) {
-    Value& referent = w->slots()[0];
-    if (!young_from(referent)) continue;
-    std::uint64_t rh = as_object(referent)->header;
-    referent = (rh & hdr::kForwarded) != 0 ? rh & ~hdr::kForwarded : 0;
-  }
-}
-
 void MinorGC::relog(Object* o) {
   RefRange r = ref_slots(h_.layouts.at(hdr::type_of(o->header)), o);
   for (Value* s = r.begin; s < r.end; ++s) {
@@ -146,22 +104,18 @@ void MinorGC::relog(Object* o) {
 
 void MinorGC::run(CollectionRecord& rec) {
   scan_ = h_.nursery.to_begin();
-  h_.visit_roots(*this);
+  visit_roots(h_, *this);
 
   // The remembered set, taken out of the buffers: the carried objects and
   // every mutator's log. Each object is in exactly one of them.
   {
     std::lock_guard lock(h_.carried_mu);
-    logged_.swap(h_.carried);
-    for (MutatorRecord* m : h_.safepoint.mutators()) {
-      logged_.insert(logged_.end(), m->modified.begin(), m->modified.end());
-      m->modified.clear();
-    }
+    logged_ = take_remembered(h_);
   }
   for (Object* o : logged_) scan(o);
 
-  ephemerons();
-  weak_refs();
+  weak_.resolve_ephemerons(*this);
+  weak_.clear_weak_refs(*this);
 
   std::lock_guard lock(h_.carried_mu);
   for (Object* o : promoted_) relog(o);

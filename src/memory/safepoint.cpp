@@ -11,7 +11,7 @@ namespace runa::heap {
 void Safepoint::add(MutatorRecord& m) {
   std::unique_lock lock(mu_);
   // A thread that is not yet a mutator cannot park; it simply waits.
-  cv_.wait(lock, [&] { return !stopping_; });
+  sleep_locked(lock, [&] { return !stopping_; });
   m.state.store(kRunning, std::memory_order_relaxed);
   mutators_.push_back(&m);
 }
@@ -28,7 +28,7 @@ std::size_t Safepoint::count() const {
 void Safepoint::park_locked(std::unique_lock<std::mutex>& lock, MutatorRecord& m) {
   m.state.store(kParked, std::memory_order_seq_cst);
   cv_.notify_all();
-  cv_.wait(lock, [&] { return !stopping_; });
+  sleep_locked(lock, [&] { return !stopping_; });
   m.state.store(kRunning, std::memory_order_seq_cst);
 }
 
@@ -51,7 +51,21 @@ bool Safepoint::all_stopped_locked(const MutatorRecord& self) {
 
 bool Safepoint::stop(MutatorRecord& self, std::uint64_t seen) {
   std::unique_lock lock(mu_);
-  while (stopping_) park_locked(lock, self);
+  for (;;) {
+    if (stopping_) {
+      park_locked(lock, self);
+    } else if (waking_ > 0) {
+      // Let the threads the last resume() woke run first. Parked meanwhile,
+      // so that a collection another thread starts can count this one as
+      // stopped; not a sleeper, since it waits for the sleepers.
+      self.state.store(kParked, std::memory_order_seq_cst);
+      cv_.notify_all();
+      cv_.wait(lock, [&] { return stopping_ || waking_ == 0; });
+      self.state.store(kRunning, std::memory_order_seq_cst);
+    } else {
+      break;
+    }
+  }
   if (seen != kAnyEpoch && epoch_.load(std::memory_order_relaxed) != seen) return false;
   stopping_ = true;
   for (MutatorRecord* m : mutators_) {
@@ -71,6 +85,7 @@ void Safepoint::resume(bool collected) {
                                      std::memory_order_relaxed);
   }
   if (collected) epoch_.fetch_add(1, std::memory_order_release);
+  waking_ = sleepers_;
   stopping_ = false;
   cv_.notify_all();
 }
@@ -105,7 +120,7 @@ void Safepoint::leave_native(MutatorRecord& m) {
       std::abort();
     }
     std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return m.state.load(std::memory_order_relaxed) != kSuspended; });
+    sleep_locked(lock, [&] { return m.state.load(std::memory_order_relaxed) != kSuspended; });
   }
 }
 

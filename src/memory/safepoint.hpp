@@ -11,6 +11,10 @@
 //  - resume(): under `mu_`, disarms the polls, turns kSuspended back into
 //    kInNative, clears `stopping_`, and wakes everyone.
 //
+// After resume(), stop() waits until every thread that was asleep on the
+// world has woken (sleepers_/waking_ below), so collections back to back
+// cannot starve attaching, parked or native-leaving threads.
+//
 // Only one collection runs at a time: a second requester finds `stopping_`
 // set and parks like any mutator; when it wakes it sees the epoch moved and
 // does not collect again (its caller retries what made it want to).
@@ -78,9 +82,27 @@ class Safepoint {
   bool all_stopped_locked(const MutatorRecord& self);
   void erase_locked(MutatorRecord& m);
 
+  // Waits under `lock` until pred() holds, counted as a sleeper (below).
+  template <class P>
+  void sleep_locked(std::unique_lock<std::mutex>& lock, P pred) {
+    if (pred()) return;
+    ++sleepers_;
+    cv_.wait(lock, pred);
+    --sleepers_;
+    if (waking_ > 0 && --waking_ == 0) cv_.notify_all();
+  }
+
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  bool stopping_ = false;                // guarded by mu_
+  bool stopping_ = false;  // guarded by mu_
+  // Fairness. A thread that collects back to back retakes mu_ before the
+  // threads that resume() woke can run, so a thread waiting to attach, parked
+  // at a poll or leaving native could wait for ever. resume() records how many
+  // threads sleep on the world (waking_ = sleepers_), each of them counts
+  // itself out when it wakes, and stop() does not stop the world again before
+  // they all have. Both guarded by mu_.
+  std::size_t sleepers_ = 0;
+  std::size_t waking_ = 0;
   std::atomic<std::uint64_t> epoch_{0};  // collections completed; written under mu_
   std::vector<MutatorRecord*> mutators_;
 };

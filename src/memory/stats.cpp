@@ -23,7 +23,11 @@ std::uint64_t StatsRecorder::bucket_top(std::size_t b) {
 void StatsRecorder::record(const CollectionRecord& c, std::uint64_t survivors) {
   std::lock_guard lock(mu_);
   totals_.survivor_bytes = survivors;
-  totals_.minor_collections++;
+  if (c.major) {
+    totals_.major_collections++;
+  } else {
+    totals_.minor_collections++;
+  }
   totals_.total_pause_ns += c.pause_ns;
   if (c.pause_ns > totals_.max_pause_ns) totals_.max_pause_ns = c.pause_ns;
   totals_.allocated_bytes += c.allocated;
@@ -38,7 +42,7 @@ void StatsRecorder::add_allocated(std::uint64_t bytes) {
 }
 
 std::uint64_t StatsRecorder::percentile_locked(double p) const {
-  std::uint64_t n = totals_.minor_collections;
+  std::uint64_t n = totals_.minor_collections + totals_.major_collections;
   if (n == 0) return 0;
   // The smallest bucket holding at least p of all pauses.
   auto want = static_cast<std::uint64_t>(p * static_cast<double>(n) + 0.999999);
@@ -57,6 +61,7 @@ std::uint64_t StatsRecorder::percentile_locked(double p) const {
 void StatsRecorder::fill(Stats& s) const {
   std::lock_guard lock(mu_);
   s.minor_collections = totals_.minor_collections;
+  s.major_collections = totals_.major_collections;
   s.total_pause_ns = totals_.total_pause_ns;
   s.max_pause_ns = totals_.max_pause_ns;
   s.allocated_bytes = totals_.allocated_bytes;

@@ -14,17 +14,27 @@
 
 namespace runa::heap {
 
-enum class Cause : std::uint8_t { kEdenFull, kStress, kRequested };
+enum class Cause : std::uint8_t {
+  kEdenFull,
+  kStress,
+  kRequested,
+  kOldGrown,      // major: the old generation passed Options::major_growth_percent
+  kNoRoom,        // major: the old generation could not take the nursery's survivors
+  kLargeFailure,  // major: a large allocation found no block run
+};
 const char* cause_name(Cause c);
 
 struct CollectionRecord {
+  bool major = false;  // a major collection (possibly after a minor one, in the same pause)
   Cause cause = Cause::kRequested;
   std::uint64_t before = 0;  // heap bytes in use
   std::uint64_t after = 0;
   std::uint64_t pause_ns = 0;
   std::uint64_t allocated = 0;  // young bytes allocated since the last collection
   std::uint64_t promoted = 0;
-  std::uint64_t survived = 0;  // copied into the survivor half
+  std::uint64_t survived = 0;   // copied into the survivor half
+  std::uint64_t marked = 0;     // major: old and large bytes found live
+  std::uint64_t evacuated = 0;  // major: bytes moved out of fragmented blocks
 };
 
 class StatsRecorder {
@@ -47,6 +57,8 @@ class StatsRecorder {
 };
 
 // "[gc] minor (eden full) 12.1M->3.4M 0.812ms promoted 1.2M"
+// "[gc] major (old generation grown) 40.0M->12.5M 9.120ms promoted 1.2M marked 11.0M
+// evacuated 2.0M"
 std::string log_line(const CollectionRecord& c);
 void write_log_line(const CollectionRecord& c);
 

@@ -1,12 +1,15 @@
 // verify_heap: a full check of the heap's structure, with the world stopped.
 //
 // It walks every space that holds objects (eden's allocated part, the
-// survivor half, each object block up to its top, each large-object run),
-// checking every header (live, registered type, size inside its space,
-// lines marked), and collects the object starts. Then every reference, in
+// survivor half, each object block up to its top, skipping filler words,
+// each large-object run), checking every header (live, registered type,
+// size inside its space; for old and large objects the current mark
+// polarity; lines marked, and each block's byte count), and collects the
+// object starts. Then every reference, in
 // every root and every object slot, must be 0, an immediate, or the start
 // of one of those objects: a reference into free eden or the empty half
-// (where every evacuated object was) is a stale pointer. Last, the
+// (where every evacuated object was), or into a dead old object (now
+// filler) or a released block, is a stale pointer. Last, the
 // remembered-set invariant: an old object with kUnlogged set holds no young
 // reference, and one with it clear is in the set the next minor collection
 // scans (a mutator's buffer or `carried`).
@@ -15,6 +18,7 @@
 #include <unordered_set>
 
 #include "memory/heap.hpp"
+#include "memory/roots.hpp"
 
 namespace runa::heap {
 namespace {
@@ -38,8 +42,14 @@ class Verifier final : public RootVisitor {  // NOLINT(cppcoreguidelines-virtual
       std::uint8_t* start = h_.blocks.block(i);
       if (b.kind == BlockKind::kObjects) {
         walk(start, start + b.top, "an old block", true);
+        if (!problem_ && block_bytes_ != b.bytes) {
+          problem_ = "block " + std::to_string(i) + " counts " + std::to_string(b.bytes) +
+                     " object bytes but holds " + std::to_string(block_bytes_);
+        }
       } else if (b.kind == BlockKind::kLargeHead) {
-        walk_one(start, start + b.run * kBlock, "a large-object run");
+        if (walk_one(start, start + b.run * kBlock, "a large-object run") != 0) {
+          check_polarity(reinterpret_cast<Object*>(start));
+        }
         ++large;
       }
     }
@@ -58,7 +68,7 @@ class Verifier final : public RootVisitor {  // NOLINT(cppcoreguidelines-virtual
       check_object(o, remembered);
       if (problem_) return problem_;
     }
-    h_.visit_roots(*this);
+    visit_roots(h_, *this);
     return problem_;
   }
 
@@ -118,11 +128,27 @@ class Verifier final : public RootVisitor {  // NOLINT(cppcoreguidelines-virtual
     }
   }
 
+  // Old and large objects carry the current mark polarity (heap.hpp).
+  void check_polarity(Object* o) {
+    if ((o->load_header() & hdr::kMark) != h_.mark_bit()) {
+      problem_ = "old " + describe(o) + " has a mark bit of the previous polarity";
+    }
+  }
+
+  // A space of contiguous objects; `lines`: an old block, whose free parts
+  // hold filler words.
   void walk(std::uint8_t* p, std::uint8_t* end, const char* space, bool lines) {
+    block_bytes_ = 0;
     while (p < end && !problem_) {
+      if (lines && is_filler(reinterpret_cast<Object*>(p)->load_header())) {
+        p += 8;
+        continue;
+      }
       std::size_t n = walk_one(p, end, space);
       if (n == 0) return;
       if (lines) {
+        block_bytes_ += n;
+        check_polarity(reinterpret_cast<Object*>(p));
         std::size_t i = h_.blocks.index_of(p);
         auto off = static_cast<std::size_t>(p - h_.blocks.block(i));
         for (std::size_t l = off / kLine; l <= (off + n - 1) / kLine; ++l) {
@@ -177,6 +203,7 @@ class Verifier final : public RootVisitor {  // NOLINT(cppcoreguidelines-virtual
 
   HeapImpl& h_;
   std::vector<Object*> starts_;
+  std::size_t block_bytes_ = 0;  // object bytes seen by the last walk()
   std::optional<std::string> problem_;
 };
 

@@ -6,7 +6,8 @@
 // sharing (one id, one address).
 //
 // Every store into a heap object goes through the write barrier; objects
-// are held across allocations only in the root set and handles.
+// are held across allocations only in the root set and handles. With
+// set_major_every(n), every nth step also requests a major collection.
 #pragma once
 
 #include <cstring>
@@ -50,8 +51,13 @@ class GraphModel {
   GraphModel(const GraphModel&) = delete;
   GraphModel& operator=(const GraphModel&) = delete;
 
+  void set_major_every(std::size_t n) { major_every_ = n; }
+
   // One random operation. False if the heap ran out of memory.
   bool step() {
+    if (major_every_ != 0 && ++steps_ % major_every_ == 0 && !heap_.collect(m_, true)) {
+      return false;
+    }
     std::size_t op = pick(100);
     if (op < 30) return allocate_into_root(pick(kRoots));
     if (op < 60) return store();
@@ -272,6 +278,8 @@ class GraphModel {
   std::uint64_t next_id_;
   std::size_t max_large_;
   std::size_t large_ = 0;
+  std::size_t major_every_ = 0;
+  std::size_t steps_ = 0;
   std::size_t last_pick_ = 0;
   std::vector<Value> roots_;
   std::vector<std::uint64_t> model_roots_;

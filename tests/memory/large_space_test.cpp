@@ -44,9 +44,15 @@ TEST(LargeSpace, ExhaustionReturnsNull) {
   Options o = small_options();
   o.max_heap = 1 << 20;
   TestHeap t(o);
+  HandleScope scope(*t.m);
   EXPECT_EQ(t.new_byte_array(2 << 20, 1), nullptr);
+  Handle keep(*t.m, t.new_byte_array(512 << 10, 1));
+  EXPECT_NE(keep.get(), nullptr);
+  // 16 + 17 blocks > 32, even after the major collection the failure starts.
+  EXPECT_EQ(t.new_byte_array(512 << 10, 1), nullptr);
+  EXPECT_EQ(t.heap->stats().major_collections, 2u);
+  keep.set(0);  // now the first one is garbage: its run is reused
   EXPECT_NE(t.new_byte_array(512 << 10, 1), nullptr);
-  EXPECT_EQ(t.new_byte_array(512 << 10, 1), nullptr);  // 16 + 17 blocks > 32
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
-// Randomized graphs against a shadow model, across hundreds of minor
-// collections: plain, and with collection on every allocation, heap
-// verification and poisoning of evacuated space.
+// Randomized graphs against a shadow model, across hundreds of minor and
+// major collections: plain, and with collection on every allocation (or
+// every few), heap verification and poisoning of evacuated and freed space.
 #include "graph_model.hpp"
 
 namespace runa::heap::testing {
@@ -23,6 +23,69 @@ void run(const Options& o, std::uint64_t seed, std::uint64_t min_collections,
   EXPECT_GT(s.promoted_bytes, 0u);
   EXPECT_GT(g.live(), 0u);
   EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+}
+
+// Runs until both kinds of collection reached their counts. Majors come
+// from the policy (a small max_heap), from every `major_every`th step, and
+// from large allocations finding no room; with `many_large`, large arrays
+// are made without limit, so their space is freed and reused.
+void run_major(const Options& o, std::uint64_t seed, std::uint64_t min_minor,
+               std::uint64_t min_major, std::size_t major_every, std::size_t max_steps,
+               bool many_large) {
+  TestHeap t(o);
+  GraphModel g(*t.heap, *t.m, Types(t), seed, 0, many_large ? std::size_t{1} << 40 : 20);
+  g.set_major_every(major_every);
+  std::size_t steps = 0;
+  auto done = [&] {
+    Stats s = t.heap->stats();
+    return s.minor_collections >= min_minor && s.major_collections >= min_major;
+  };
+  while (!done() && steps < max_steps) {
+    ASSERT_TRUE(g.step()) << "out of memory after " << steps << " steps";
+    if (++steps % 1000 == 0) {
+      ASSERT_TRUE(g.check()) << "after " << steps << " steps";
+    }
+  }
+  ASSERT_TRUE(g.check());
+  Stats s = t.heap->stats();
+  EXPECT_GE(s.minor_collections, min_minor);
+  EXPECT_GE(s.major_collections, min_major);
+  if (many_large) {
+    EXPECT_GT(g.large_made(), 20u);
+  }
+  EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+}
+
+TEST(RandomGraph, HundredsOfMinorAndMajorCollections) {
+  Options o = small_options();
+  o.nursery = 128 << 10;
+  o.tlab = 2 << 10;
+  o.max_heap = 4 << 20;
+  o.verify = true;
+  o.poison = true;
+  for (std::uint64_t seed : {11u, 12u}) {
+    SCOPED_TRACE(seed);
+    run_major(o, seed, 300, 100, 3001, 2'000'000, false);
+  }
+}
+
+TEST(RandomGraph, MajorCollectionsUnderStressWithVerifyAndPoison) {
+  Options o = small_options();
+  o.max_heap = 2 << 20;
+  o.stress_every = 3;
+  o.verify = true;
+  o.poison = true;
+  run_major(o, 13, 500, 200, 61, 1'000'000, true);
+}
+
+TEST(RandomGraph, StressEveryAllocationWithMajors) {
+  Options o = small_options();
+  o.max_heap = 2 << 20;
+  o.stress_every = 1;
+  o.verify = true;
+  o.poison = true;
+  o.promotion_age = 1;
+  run_major(o, 14, 1000, 300, 13, 1'000'000, true);
 }
 
 TEST(RandomGraph, HundredsOfMinorCollections) {

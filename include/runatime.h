@@ -1,0 +1,597 @@
+/* runatime.h — RunaTime's C ABI.
+ *
+ * This header is the boundary every execution tier and every host reaches
+ * RunaTime through when it is not written in C++ (ARCHITECTURE.md, boundary
+ * 1). It is pure C (C99 or later, and C++), has no dependency beyond the C
+ * standard headers, and lets no C++ exception or type cross it. A Rust (or
+ * any other) client declares the same functions and structs by hand.
+ *
+ * This first part covers the garbage-collected heap (docs/memory.md). Later
+ * parts (modules, natives, the tier interface, profiles) are added to this
+ * same header under the same rules.
+ *
+ * ---- Versioning ------------------------------------------------------------
+ *
+ * RT_ABI_VERSION_MAJOR changes when anything already published changes
+ * meaning or layout (a field of rt_mutator, an enum value, a signature);
+ * RT_ABI_VERSION_MINOR when something is only added (a function, a status, a
+ * field at the end of a struct that carries a `size`). A client built with
+ * header version M.m runs against a library whose rt_abi_version() has the
+ * same major and a minor >= m (rt_abi_compatible() checks exactly this).
+ *
+ * Structs that may grow start with `size_t size`, which the caller sets to
+ * sizeof the struct it was compiled with (the *_init functions do it):
+ *   - in structs passed to RunaTime, fields beyond the caller's size take
+ *     their defaults, and bytes beyond what this library knows must be zero
+ *     (otherwise RT_ERROR_UNSUPPORTED: the caller asked for something this
+ *     version cannot do);
+ *   - in structs RunaTime fills, it writes the fields it knows up to the
+ *     caller's size and zeroes the rest; `size` itself is left alone.
+ *
+ * ---- Errors ----------------------------------------------------------------
+ *
+ * Every function returns an rt_status, except the few that cannot fail
+ * (rt_abi_version, rt_last_error, rt_status_name, rt_root_visit*), and
+ * results come back through out-parameters, which are written only on
+ * RT_OK. When a call fails it records a message, in English, for one
+ * person, on the calling thread: rt_last_error() returns it. The message is
+ * that of the most recent failing call on this thread; successful calls do
+ * not change it. (A thread-local message rather than an error out-parameter:
+ * signatures stay short, and no caller has to own or free error objects.)
+ *
+ * Bad arguments that can be detected cheaply (NULL pointers, unknown types,
+ * slots outside an object, a mutator used on a thread that did not attach
+ * it, a handle scope closed out of order) are errors, never crashes. A
+ * pointer that is not what it claims to be at all (a freed mutator, an
+ * arbitrary address passed as an object) cannot always be detected.
+ *
+ * ---- The heap's rules (docs/memory.md) -------------------------------------
+ *
+ *   - Precise and moving. An object reference (an rt_value with the low
+ *     three bits zero, not 0) held across anything that MAY COLLECT is
+ *     stale afterwards unless it is kept in a handle, a persistent handle, a
+ *     registered root set or a slot a frame enumerator reports: re-read it
+ *     from there. Each function says whether it may collect.
+ *   - Every store of a value into a reference slot of an object goes through
+ *     rt_write (or rt_fast_write). Raw data after the reference slots may be
+ *     written directly.
+ *   - Threads. A thread that touches the heap is attached (rt_attach); its
+ *     rt_mutator is used only by that thread. Around anything that blocks it
+ *     enters native (rt_enter_native); in native it touches no object.
+ *     Running threads poll (rt_poll) at loop back-edges and calls, so that a
+ *     collection requested elsewhere does not wait for them.
+ */
+#ifndef RUNATIME_H
+#define RUNATIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Version of the ABI this header describes. */
+#define RT_ABI_VERSION_MAJOR 1
+#define RT_ABI_VERSION_MINOR 0
+#define RT_ABI_VERSION ((RT_ABI_VERSION_MAJOR << 16) | RT_ABI_VERSION_MINOR)
+
+#ifdef __cplusplus
+#define RT_NOEXCEPT noexcept
+#define RT_STATIC_CAST(T, x) static_cast<T>(x)
+#define RT_PTR_CAST(T, x) reinterpret_cast<T>(x)
+extern "C" {
+#else
+#define RT_NOEXCEPT
+#define RT_STATIC_CAST(T, x) ((T)(x))
+#define RT_PTR_CAST(T, x) ((T)(x))
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define RT_API __attribute__((visibility("default")))
+/* Relaxed atomic accesses, as the C++ fast paths make them (std::atomic_ref). */
+#define RT_LOAD_RELAXED(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define RT_STORE_RELAXED(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+#else
+/* Other compilers: plain accesses (aligned words are single accesses on the
+ * platforms RunaTime supports). */
+#define RT_API
+#define RT_LOAD_RELAXED(p) (*(p))
+#define RT_STORE_RELAXED(p, v) (*(p) = (v))
+#endif
+
+/* ======================================================================== */
+/* Version and errors                                                       */
+/* ======================================================================== */
+
+/* The library's ABI version: (major << 16) | minor. Never fails; any thread. */
+RT_API uint32_t rt_abi_version(void) RT_NOEXCEPT;
+
+/* Non-zero when the library linked in serves clients built with this header. */
+static inline int rt_abi_compatible(void) {
+  uint32_t v = rt_abi_version();
+  /* Same major, and v at least this header's version (so minor >= ours). */
+  return (v >> 16) == RT_ABI_VERSION_MAJOR && v >= RT_ABI_VERSION;
+}
+
+/* Values are stable; minor versions may add new ones (treat any unknown
+ * non-zero value as a failure). */
+typedef enum rt_status {
+  RT_OK = 0,
+  /* An argument is NULL, out of range, or not what the function needs. */
+  RT_ERROR_INVALID_ARGUMENT = 1,
+  /* The heap cannot satisfy the request even after collecting; the heap is
+   * consistent and stays usable (the program sees OutOfMemory). */
+  RT_ERROR_OUT_OF_MEMORY = 2,
+  /* The call is not allowed in the current state (in native, still
+   * attached, already attached, scopes closed out of order...). */
+  RT_ERROR_INVALID_STATE = 3,
+  /* Valid, but this version of RunaTime cannot do it (yet). */
+  RT_ERROR_UNSUPPORTED = 4,
+  /* rt_heap_verify found a broken invariant; the message names it. */
+  RT_ERROR_VERIFY_FAILED = 5,
+  /* A failure inside RunaTime that is none of the above (a bug). */
+  RT_ERROR_INTERNAL = 6
+} rt_status;
+
+/* The message of the most recent failing call on the calling thread ("" if
+ * none). Valid until the next failing call on this thread; never NULL. */
+RT_API const char* rt_last_error(void) RT_NOEXCEPT;
+
+/* A constant name for a status ("RT_OK", "RT_ERROR_OUT_OF_MEMORY", ...;
+ * "RT_ERROR_UNKNOWN" for a value this version does not know). Never fails.
+ * (Enum-valued parameters are plain integers in this ABI: a value outside
+ * the enum is then an error, not undefined behaviour.) */
+RT_API const char* rt_status_name(int status) RT_NOEXCEPT;
+
+/* ======================================================================== */
+/* Values and objects                                                       */
+/* ======================================================================== */
+
+/* A value word: 0 (empty), a heap reference (low three bits 0) or an
+ * immediate (low bits not 0; the types layer defines the encoding). */
+typedef uint64_t rt_value;
+
+/* The object header word (docs/memory.md, "Objects"): the type index is in
+ * the high 32 bits; RT_HEADER_UNLOGGED is the write barrier's bit. */
+#define RT_HEADER_TYPE_SHIFT 32
+#define RT_HEADER_UNLOGGED UINT64_C(4)
+/* Objects of at least this many bytes go to the large-object space (they
+ * never move) when allocated through any out-of-line path. */
+#define RT_LARGE_OBJECT_BYTES 8192u
+
+static inline int rt_is_ref(rt_value v) {
+  return v != 0 && (v & 7u) == 0;
+}
+/* The type index in o's header (o a reference). */
+static inline uint32_t rt_type_of(rt_value o) {
+  return RT_STATIC_CAST(uint32_t,
+                        RT_LOAD_RELAXED(RT_PTR_CAST(uint64_t*, o)) >> RT_HEADER_TYPE_SHIFT);
+}
+/* The words after the header: reference slots first, then raw data. */
+static inline rt_value* rt_object_slots(rt_value o) {
+  return RT_PTR_CAST(rt_value*, o) + 1;
+}
+/* Arrays: the length word follows the header, the elements follow it. */
+static inline uint64_t rt_array_length(rt_value o) {
+  return rt_object_slots(o)[0];
+}
+static inline rt_value* rt_array_slots(rt_value o) {
+  return rt_object_slots(o) + 1;
+}
+static inline uint8_t* rt_array_data(rt_value o) {
+  return RT_PTR_CAST(uint8_t*, rt_object_slots(o) + 1);
+}
+/* Bytes of an array of `length` elements, header and length word included. */
+static inline size_t rt_ref_array_bytes(size_t length) {
+  return 16 + 8 * length;
+}
+static inline size_t rt_byte_array_bytes(size_t length) {
+  return 16 + ((length + 7) & ~RT_STATIC_CAST(size_t, 7));
+}
+
+/* ======================================================================== */
+/* Heaps                                                                    */
+/* ======================================================================== */
+
+typedef struct rt_heap rt_heap; /* opaque */
+
+/* Heap options (runa::heap::Options). Set them with rt_heap_options_init,
+ * then change fields. Booleans are 0 or non-zero. */
+typedef struct rt_heap_options {
+  size_t size;             /* sizeof(rt_heap_options) of the caller */
+  uint64_t max_heap;       /* bytes: old generation + large objects (1 GiB) */
+  uint64_t nursery;        /* bytes: eden + both survivor halves (16 MiB) */
+  uint64_t tlab;           /* bytes per thread allocation buffer (32 KiB) */
+  uint32_t survivor_ratio; /* eden is this many survivor halves (8) */
+  uint32_t promotion_age;  /* minor collections survived before promotion, 1-15 (3) */
+  uint32_t gc_threads;     /* collector threads, 1-256; recorded only today (2) */
+  uint32_t stress_every;   /* test mode: collect every N allocations; 0: off (0) */
+  uint32_t log;            /* one "[gc] ..." line per collection on stderr (0) */
+  uint32_t verify;         /* verify the heap after each collection; abort if broken (0) */
+  uint32_t poison;         /* test mode: overwrite evacuated memory (0) */
+  /* A collection is a major one when the old generation's committed blocks
+   * have grown by this percentage since the last major collection (at least
+   * max_heap / 16); 0: only on request or when the old generation is out of
+   * room; at most 10000 (100). */
+  uint32_t major_growth_percent;
+} rt_heap_options;
+
+/* Fills *options with the defaults (and size). Errors: options NULL. */
+RT_API rt_status rt_heap_options_init(rt_heap_options* options) RT_NOEXCEPT;
+
+/* Creates a heap: checks the options (the message names the wrong one) and
+ * reserves its address space. `options` NULL means the defaults.
+ * Errors: INVALID_ARGUMENT (out NULL, a bad option, size too small),
+ * UNSUPPORTED (non-zero fields this version does not know), OUT_OF_MEMORY
+ * (the reservation failed). Any thread. */
+RT_API rt_status rt_heap_create(const rt_heap_options* options, rt_heap** out) RT_NOEXCEPT;
+
+/* Destroys a heap and every object in it; persistent handles, root sets and
+ * layouts go with it. Errors: INVALID_ARGUMENT (heap NULL), INVALID_STATE
+ * (a mutator is still attached; nothing is destroyed). Any thread, once no
+ * other thread uses the heap. */
+RT_API rt_status rt_heap_destroy(rt_heap* heap) RT_NOEXCEPT;
+
+/* The options the heap was created with (defaults filled in), written as
+ * described under "Versioning". Errors: NULL arguments, size too small. */
+RT_API rt_status rt_heap_get_options(const rt_heap* heap, rt_heap_options* out) RT_NOEXCEPT;
+
+/* ======================================================================== */
+/* Layouts                                                                  */
+/* ======================================================================== */
+
+/* What the collector knows about a type (runa::heap::LayoutKind). */
+typedef enum rt_layout_kind {
+  RT_LAYOUT_PLAIN = 0,      /* object_size bytes; `refs` reference slots after the header */
+  RT_LAYOUT_REF_ARRAY = 1,  /* header, length word, `length` reference slots */
+  RT_LAYOUT_BYTE_ARRAY = 2, /* header, length word, `length` bytes */
+  RT_LAYOUT_WEAK_REF = 3,   /* plain; slot 0 is a weak referent (cleared when it dies) */
+  RT_LAYOUT_EPHEMERON = 4   /* plain; slots 0 and 1 are a key and the value it keeps alive */
+} rt_layout_kind;
+
+typedef struct rt_layout {
+  size_t size;          /* sizeof(rt_layout) of the caller */
+  uint32_t kind;        /* an rt_layout_kind */
+  uint32_t object_size; /* plain, weak ref, ephemeron: bytes with the header (8-multiple) */
+  uint32_t refs;        /* plain, weak ref, ephemeron: reference slots */
+  uint32_t finalizable; /* non-zero: not supported yet (RT_ERROR_UNSUPPORTED) */
+  const char* name;     /* for logs and verification; copied; NULL means "" */
+} rt_layout;
+
+/* Fills *layout with a plain 8-byte layout without slots (and size). */
+RT_API rt_status rt_layout_init(rt_layout* layout) RT_NOEXCEPT;
+
+/* Registers a layout; *out_type receives its type index (>= 1; 0 is never
+ * a type). Layouts live as long as the heap. Any thread, even unattached.
+ * Errors: INVALID_ARGUMENT (NULL, an inconsistent layout: the message says
+ * what), UNSUPPORTED (finalizable, or unknown non-zero fields). */
+RT_API rt_status rt_register_layout(rt_heap* heap, const rt_layout* layout,
+                                    uint32_t* out_type) RT_NOEXCEPT;
+
+/* The layout of a registered type (its name is valid while the heap lives).
+ * Errors: INVALID_ARGUMENT (NULL, a type never registered). Any thread. */
+RT_API rt_status rt_get_layout(const rt_heap* heap, uint32_t type, rt_layout* out) RT_NOEXCEPT;
+
+/* The size in bytes of object o (header and length word included).
+ * Errors: INVALID_ARGUMENT (NULL, o not a reference into this heap, or its
+ * header names no registered type). Running mutator thread (o may move). */
+RT_API rt_status rt_object_size(const rt_heap* heap, rt_value o, size_t* out) RT_NOEXCEPT;
+
+/* ======================================================================== */
+/* Mutators: threads attached to a heap                                      */
+/* ======================================================================== */
+
+/* The first fields of a thread's mutator, in the order and layout of
+ * runa::heap::Mutator (RunaTime checks this at compile time), exposed so
+ * that the fast paths below can be inlined by C, Rust or generated code.
+ * Only pointers returned by rt_attach are mutators: never create, copy or
+ * free one. Changing these fields is a major ABI change.
+ * `poll` is written by other threads: read it with a relaxed atomic load. */
+typedef struct rt_mutator {
+  uint8_t* cursor;        /* allocation buffer: next free byte (zeroed memory) */
+  uint8_t* limit;         /* allocation buffer: end */
+  uint32_t poll;          /* non-zero: a safepoint is requested */
+  uint32_t reserved_;     /* padding: not to be touched */
+  rt_value* handle_top;   /* next free handle slot in the current chunk */
+  rt_value* handle_limit; /* end of the current chunk */
+} rt_mutator;
+
+/* Attaches the calling thread to the heap; *out is its mutator, valid until
+ * rt_detach. Waits while a collection runs (does not collect). A thread has
+ * at most one mutator per heap. Errors: INVALID_ARGUMENT (NULL),
+ * INVALID_STATE (this thread is already attached to this heap). */
+RT_API rt_status rt_attach(rt_heap* heap, rt_mutator** out) RT_NOEXCEPT;
+
+/* Detaches the calling thread: its handles (open scopes included) die, its
+ * frame enumerators are removed, and `m` becomes invalid. Waits while a
+ * collection runs. Called by the thread that attached `m`, outside native.
+ * Errors: INVALID_ARGUMENT (NULL, `m` not this thread's mutator of this
+ * heap), INVALID_STATE (in native). */
+RT_API rt_status rt_detach(rt_heap* heap, rt_mutator* m) RT_NOEXCEPT;
+
+/* Safepoint poll: parks the thread if a collection is requested, until it
+ * ends. MAY COLLECT (another thread's collection moves objects): re-read
+ * raw references afterwards. Own thread, running.
+ * Errors: INVALID_ARGUMENT (NULL, not this thread's mutator), INVALID_STATE
+ * (in native). */
+RT_API rt_status rt_poll(rt_mutator* m) RT_NOEXCEPT;
+
+/* The slow half of rt_fast_poll, for inline code that has seen m->poll set:
+ * parks until the collection ends. Same rules and errors as rt_poll. */
+RT_API rt_status rt_safepoint_slow(rt_mutator* m) RT_NOEXCEPT;
+
+/* Native regions, around anything that blocks or runs long without
+ * polling: inside, the thread touches no object and holds no raw reference
+ * (handles stay valid), and collections proceed without it. rt_leave_native
+ * waits while a collection is in progress, so raw references must be
+ * re-read after it (it counts as MAY COLLECT). Own thread.
+ * Errors: INVALID_ARGUMENT (NULL, not this thread's mutator), INVALID_STATE
+ * (entering twice, leaving without entering). */
+RT_API rt_status rt_enter_native(rt_mutator* m) RT_NOEXCEPT;
+RT_API rt_status rt_leave_native(rt_mutator* m) RT_NOEXCEPT;
+
+/* ======================================================================== */
+/* Allocation                                                               */
+/* ======================================================================== */
+
+/* Every allocation function: own thread, running (not in native). Each MAY
+ * COLLECT: raw references held before the call are stale after it, except
+ * the result. New objects have every slot and byte zero. On
+ * RT_ERROR_OUT_OF_MEMORY nothing was allocated and the heap is consistent.
+ * Common errors: INVALID_ARGUMENT (NULL, not this thread's mutator, unknown
+ * type, a type of the wrong kind), INVALID_STATE (in native). */
+
+/* A fixed-size object (plain, weak ref, ephemeron) of `type`; its size is
+ * the layout's. Large ones (>= RT_LARGE_OBJECT_BYTES) never move. */
+RT_API rt_status rt_allocate(rt_mutator* m, uint32_t type, rt_value* out) RT_NOEXCEPT;
+
+/* An array (ref array or byte array) of `length` elements with its length
+ * word set; >= RT_LARGE_OBJECT_BYTES goes to the large-object space. */
+RT_API rt_status rt_allocate_array(rt_mutator* m, uint32_t type, uint64_t length,
+                                   rt_value* out) RT_NOEXCEPT;
+
+/* Any object directly in the large-object space, whatever its size: it is
+ * born old and never moves (its address may be given to foreign code while
+ * a handle keeps it alive). `length` is the element count for arrays and
+ * must be 0 for fixed-size types. */
+RT_API rt_status rt_allocate_large(rt_mutator* m, uint32_t type, uint64_t length,
+                                   rt_value* out) RT_NOEXCEPT;
+
+/* The slow half of rt_fast_allocate: an object of `bytes` (a multiple of 8,
+ * header included: the layout's size for fixed-size types, at least 16 for
+ * arrays, whose length word the caller sets at once). */
+RT_API rt_status rt_allocate_slow(rt_mutator* m, uint32_t type, size_t bytes,
+                                  rt_value* out) RT_NOEXCEPT;
+
+/* ======================================================================== */
+/* Write barrier                                                            */
+/* ======================================================================== */
+
+/* Stores `value` into `slot`, a reference slot of `object` (for arrays: an
+ * element of a ref array), and remembers the object if it is old. Never
+ * collects. Own thread, running. Errors: INVALID_ARGUMENT (NULL, object not
+ * a reference into this mutator's heap, slot not one of its reference
+ * slots), INVALID_STATE (in native). */
+RT_API rt_status rt_write(rt_mutator* m, rt_value object, rt_value* slot,
+                          rt_value value) RT_NOEXCEPT;
+
+/* The slow half of rt_fast_write, for inline code that has seen
+ * RT_HEADER_UNLOGGED in the header after its store: logs the object. Never
+ * collects. Errors as rt_write's. */
+RT_API rt_status rt_log_object(rt_mutator* m, rt_value object) RT_NOEXCEPT;
+
+/* ======================================================================== */
+/* Handles                                                                  */
+/* ======================================================================== */
+
+/* A slot the collector knows and updates when its object moves. Scoped
+ * handles live until their scope closes (or the thread detaches, for those
+ * created outside every scope); persistent handles until freed. Handles are
+ * plain values: copies name the same slot. */
+typedef struct rt_handle {
+  rt_value* slot;
+} rt_handle;
+
+typedef struct rt_persistent {
+  rt_value* slot;
+} rt_persistent;
+
+/* A handle scope, kept by the caller (usually on its stack). Scopes nest
+ * like blocks: close the innermost first. */
+typedef struct rt_handle_scope {
+  rt_mutator* mutator; /* NULL once closed */
+  rt_value* top;
+  rt_value* limit;
+} rt_handle_scope;
+
+/* Opens a scope: handles created after it die when it closes. Never
+ * collects. Own thread, running (the collector reads handle slots while a
+ * thread is in native). Errors: INVALID_ARGUMENT (NULL, not this thread's
+ * mutator), INVALID_STATE (in native). */
+RT_API rt_status rt_handle_scope_open(rt_mutator* m, rt_handle_scope* scope) RT_NOEXCEPT;
+
+/* Closes a scope. Never collects. Own thread, running. Errors:
+ * INVALID_ARGUMENT (NULL, already closed, not this thread's scope),
+ * INVALID_STATE (in native, or an outer scope was closed before this inner
+ * one: scopes close innermost first; nothing changes). */
+RT_API rt_status rt_handle_scope_close(rt_handle_scope* scope) RT_NOEXCEPT;
+
+/* A new handle holding `value` in the current scope. Never collects. Own
+ * thread, running. Errors: INVALID_ARGUMENT (NULL, not this thread's
+ * mutator), INVALID_STATE (in native), OUT_OF_MEMORY (no memory for a new
+ * chunk of handle slots). */
+RT_API rt_status rt_handle_new(rt_mutator* m, rt_value value, rt_handle* out) RT_NOEXCEPT;
+
+/* Read and write a handle's slot (the reads return the current address of
+ * a moved object). Never collect. A thread of the heap, running. Errors:
+ * INVALID_ARGUMENT (NULL). */
+RT_API rt_status rt_handle_get(rt_handle handle, rt_value* out) RT_NOEXCEPT;
+RT_API rt_status rt_handle_set(rt_handle handle, rt_value value) RT_NOEXCEPT;
+
+/* A persistent handle holding `value`, a root until rt_persistent_free.
+ * Never collects. Any thread (get/set: an attached thread, running).
+ * Errors: INVALID_ARGUMENT (NULL), OUT_OF_MEMORY. */
+RT_API rt_status rt_persistent_new(rt_heap* heap, rt_value value, rt_persistent* out) RT_NOEXCEPT;
+RT_API rt_status rt_persistent_get(rt_persistent p, rt_value* out) RT_NOEXCEPT;
+RT_API rt_status rt_persistent_set(rt_persistent p, rt_value value) RT_NOEXCEPT;
+/* Errors: INVALID_ARGUMENT (NULL, not a live persistent handle of this heap,
+ * e.g. freed twice). */
+RT_API rt_status rt_persistent_free(rt_heap* heap, rt_persistent p) RT_NOEXCEPT;
+
+/* ======================================================================== */
+/* Roots: root sets and frame enumerators                                   */
+/* ======================================================================== */
+
+/* Registers `count` slots at `slots` as roots (module constants, globals):
+ * the collector reads and updates them until rt_roots_remove. The memory is
+ * the caller's and must stay valid meanwhile. Never collects. Any thread.
+ * Errors: INVALID_ARGUMENT (NULL with count > 0, out_id NULL),
+ * OUT_OF_MEMORY. */
+RT_API rt_status rt_roots_add(rt_heap* heap, rt_value* slots, size_t count,
+                              uint64_t* out_id) RT_NOEXCEPT;
+/* Errors: INVALID_ARGUMENT (NULL, an id not registered or already removed). */
+RT_API rt_status rt_roots_remove(rt_heap* heap, uint64_t id) RT_NOEXCEPT;
+
+/* What a frame enumerator reports its slots to (opaque). */
+typedef struct rt_root_visitor rt_root_visitor;
+
+/* A tier's callback: calls rt_root_visit for every reference slot of its
+ * frames on the thread it was registered for (slots holding 0 or an
+ * immediate may be visited; they are skipped). It runs during collections,
+ * on the collecting thread while the registering thread is stopped; it must
+ * not allocate, collect, call other functions of this header than
+ * rt_root_visit*, or unwind (no C++ exception, no Rust panic). */
+typedef void (*rt_frame_enumerator)(void* context, rt_root_visitor* visitor);
+
+/* Visits one slot / `count` consecutive slots: the collector may update
+ * them. Only inside a frame enumerator, with the visitor it was given. */
+RT_API void rt_root_visit(rt_root_visitor* visitor, rt_value* slot) RT_NOEXCEPT;
+RT_API void rt_root_visit_range(rt_root_visitor* visitor, rt_value* slots,
+                                size_t count) RT_NOEXCEPT;
+
+/* Registers `fn(context, ...)` to be called in every collection until
+ * removed (or the thread detaches). Own thread, running; never collects.
+ * Errors: INVALID_ARGUMENT (NULL, not this thread's mutator of this heap),
+ * INVALID_STATE (in native), OUT_OF_MEMORY. */
+RT_API rt_status rt_frame_enumerator_add(rt_heap* heap, rt_mutator* m, rt_frame_enumerator fn,
+                                         void* context, uint64_t* out_id) RT_NOEXCEPT;
+/* Errors: INVALID_ARGUMENT (NULL, not this thread's mutator, an id this
+ * mutator did not register or already removed), INVALID_STATE (in native). */
+RT_API rt_status rt_frame_enumerator_remove(rt_heap* heap, rt_mutator* m, uint64_t id) RT_NOEXCEPT;
+
+/* ======================================================================== */
+/* Collections, statistics, verification                                    */
+/* ======================================================================== */
+
+typedef enum rt_collection_kind {
+  RT_COLLECT_MINOR = 0, /* the nursery */
+  RT_COLLECT_MAJOR = 1  /* the whole heap */
+} rt_collection_kind;
+
+/* `kind` is an rt_collection_kind. Collects now, stopping every other mutator (those in native are
+ * not waited for). A minor collection may turn into a major one by the heap's policy
+ * (major_growth_percent, or the old generation out of room). COLLECTS: raw references are stale
+ * afterwards. Own thread, running. Errors: INVALID_ARGUMENT (NULL, unknown kind, not this thread's
+ * mutator of this heap), INVALID_STATE (in native), OUT_OF_MEMORY (the old generation could not
+ * take the nursery's survivors even after a major collection: the nursery was not collected, the
+ * heap is consistent). */
+RT_API rt_status rt_collect(rt_heap* heap, rt_mutator* m, uint32_t kind) RT_NOEXCEPT;
+
+/* Counters since the heap was created (runa::heap::Stats). */
+typedef struct rt_heap_stats {
+  size_t size;                /* sizeof(rt_heap_stats) of the caller */
+  uint64_t minor_collections; /* pauses that collected only the nursery */
+  uint64_t major_collections; /* pauses that collected the whole heap */
+  uint64_t total_pause_ns;
+  uint64_t max_pause_ns;
+  uint64_t p50_pause_ns; /* within 1/16 (log-linear histogram) */
+  uint64_t p99_pause_ns;
+  uint64_t allocated_bytes; /* young bytes counted at each collection, plus large ones */
+  uint64_t promoted_bytes;  /* copied into the old generation */
+  uint64_t surviving_bytes; /* copied into a survivor half */
+  uint64_t survivor_bytes;  /* now: in the current survivor half */
+  uint64_t old_bytes;       /* now: in old-generation blocks */
+  uint64_t large_bytes;     /* now: blocks held by large objects */
+  uint64_t committed_bytes; /* now: the nursery plus every block in use */
+} rt_heap_stats;
+
+/* Zeroes *stats and sets its size. */
+RT_API rt_status rt_heap_stats_init(rt_heap_stats* stats) RT_NOEXCEPT;
+
+/* Reads the statistics (out->size set by the caller, see "Versioning").
+ * Never collects; any thread. Errors: INVALID_ARGUMENT (NULL, size too
+ * small). */
+RT_API rt_status rt_heap_get_stats(const rt_heap* heap, rt_heap_stats* out) RT_NOEXCEPT;
+
+/* Stops the world and checks every root and object: each reference points
+ * at a live object of a registered type in a valid space, and the
+ * remembered set is complete. Moves nothing (raw references stay valid).
+ * Own thread, running. Errors: INVALID_ARGUMENT, INVALID_STATE as for
+ * rt_collect; VERIFY_FAILED with the first problem as the message. */
+RT_API rt_status rt_heap_verify(rt_heap* heap, rt_mutator* m) RT_NOEXCEPT;
+
+/* ======================================================================== */
+/* Inline fast paths                                                        */
+/* ======================================================================== */
+
+/* The same code as include/runatime/heap.hpp's inline paths, over
+ * rt_mutator. They check nothing on the fast path: arguments must be
+ * valid (the checked functions above report mistakes). Each falls back to
+ * the out-of-line function named, and returns its status. */
+
+/* Allocation: `bytes` as for rt_allocate_slow. MAY COLLECT (slow path).
+ * Does not check the size: a large object that fits the thread's buffer is
+ * an ordinary young object (use rt_allocate_large for one that must not
+ * move). */
+static inline rt_status rt_fast_allocate(rt_mutator* m, uint32_t type, size_t bytes,
+                                         rt_value* out) {
+  uint8_t* p = m->cursor;
+  if (RT_STATIC_CAST(size_t, m->limit - p) < bytes) return rt_allocate_slow(m, type, bytes, out);
+  m->cursor = p + bytes;
+  /* p is 8-byte aligned: buffers and sizes are multiples of 8. */
+  *RT_STATIC_CAST(uint64_t*, RT_STATIC_CAST(void*, p)) = RT_STATIC_CAST(uint64_t, type)
+                                                         << RT_HEADER_TYPE_SHIFT;
+  *out = RT_PTR_CAST(rt_value, p);
+  return RT_OK;
+}
+
+/* An array of `length` elements taking `bytes` (rt_ref_array_bytes or
+ * rt_byte_array_bytes of length), length word set. MAY COLLECT. */
+static inline rt_status rt_fast_allocate_array(rt_mutator* m, uint32_t type, size_t bytes,
+                                               uint64_t length, rt_value* out) {
+  rt_status s;
+  if (bytes >= RT_LARGE_OBJECT_BYTES) return rt_allocate_array(m, type, length, out);
+  s = rt_fast_allocate(m, type, bytes, out);
+  if (s == RT_OK) rt_object_slots(*out)[0] = length;
+  return s;
+}
+
+/* The write barrier: store, then log the object if it is old and not yet
+ * logged. Never collects. */
+static inline rt_status rt_fast_write(rt_mutator* m, rt_value object, rt_value* slot,
+                                      rt_value value) {
+  RT_STORE_RELAXED(slot, value);
+  if ((RT_LOAD_RELAXED(RT_PTR_CAST(uint64_t*, object)) & RT_HEADER_UNLOGGED) != 0) {
+    return rt_log_object(m, object);
+  }
+  return RT_OK;
+}
+
+/* The safepoint poll: one relaxed load and a branch. MAY COLLECT. */
+static inline rt_status rt_fast_poll(rt_mutator* m) {
+  if (RT_LOAD_RELAXED(&m->poll) != 0) return rt_safepoint_slow(m);
+  return RT_OK;
+}
+
+/* A new handle in the current scope. Never collects. */
+static inline rt_status rt_fast_handle(rt_mutator* m, rt_value value, rt_handle* out) {
+  rt_value* s = m->handle_top;
+  if (s == m->handle_limit) return rt_handle_new(m, value, out);
+  m->handle_top = s + 1;
+  *s = value;
+  out->slot = s;
+  return RT_OK;
+}
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* RUNATIME_H */

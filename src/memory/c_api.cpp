@@ -1,0 +1,1005 @@
+// The heap part of the C ABI (include/runatime.h) over runa::heap::Heap.
+//
+// Every entry point is noexcept and runs its body inside guarded(): a C++
+// exception (std::bad_alloc from a container, anything else) becomes a
+// status and a message, never an unwinding across the C boundary. Checks
+// that the C++ API leaves to the caller (or answers with abort()) are made
+// here first, so that a C, Rust or generated caller gets an error instead:
+// the mutator must be the calling thread's, running where the heap needs it;
+// objects must be references into the heap with a registered type; ids and
+// persistent slots must be live; handle scopes must close innermost first.
+//
+// State the C++ Heap does not keep for these checks lives beside it, in
+// struct rt_heap (root-set ids, persistent slots, frame-enumerator thunks,
+// under `mu`), and in a thread-local list of the calling thread's mutators.
+//
+// rt_mutator is the C view of Mutator: the pointer rt_attach returns IS the
+// Mutator (a MutatorRecord's base), and the static_asserts below keep the
+// two layouts identical.
+#include "runatime.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <string>
+#include <type_traits>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "memory/heap.hpp"
+#include "memory/layouts.hpp"
+#include "memory/mutators.hpp"
+#include "runatime/heap.hpp"
+
+namespace rh = runa::heap;
+
+// ---- layouts shared with the C header ------------------------------------------
+
+static_assert(std::is_standard_layout_v<rh::Mutator>);
+static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t) &&
+              std::atomic<std::uint32_t>::is_always_lock_free);
+static_assert(sizeof(rt_mutator) == sizeof(rh::Mutator));
+static_assert(alignof(rt_mutator) == alignof(rh::Mutator));
+static_assert(offsetof(rt_mutator, cursor) == offsetof(rh::Mutator, cursor));
+static_assert(offsetof(rt_mutator, limit) == offsetof(rh::Mutator, limit));
+static_assert(offsetof(rt_mutator, poll) == offsetof(rh::Mutator, poll));
+static_assert(offsetof(rt_mutator, handle_top) == offsetof(rh::Mutator, handle_top));
+static_assert(offsetof(rt_mutator, handle_limit) == offsetof(rh::Mutator, handle_limit));
+static_assert(std::is_same_v<rt_value, rh::Value>);
+static_assert(RT_HEADER_UNLOGGED == rh::hdr::kUnlogged);
+static_assert(RT_HEADER_TYPE_SHIFT == rh::hdr::kTypeShift);
+static_assert(RT_LARGE_OBJECT_BYTES == rh::kLargeObject);
+static_assert(RT_LAYOUT_PLAIN == static_cast<int>(rh::LayoutKind::kPlain));
+static_assert(RT_LAYOUT_REF_ARRAY == static_cast<int>(rh::LayoutKind::kRefArray));
+static_assert(RT_LAYOUT_BYTE_ARRAY == static_cast<int>(rh::LayoutKind::kByteArray));
+static_assert(RT_LAYOUT_WEAK_REF == static_cast<int>(rh::LayoutKind::kWeakRef));
+static_assert(RT_LAYOUT_EPHEMERON == static_cast<int>(rh::LayoutKind::kEphemeron));
+
+// The sizes of the growable structs in ABI 1.0: the least a caller may pass.
+// Later minor versions append fields and keep these constants.
+constexpr std::size_t kOptionsSize10 = 64;
+constexpr std::size_t kLayoutSize10 = 32;
+constexpr std::size_t kStatsSize10 = 112;
+static_assert(sizeof(rt_heap_options) == kOptionsSize10);
+static_assert(sizeof(rt_layout) == kLayoutSize10);
+static_assert(sizeof(rt_heap_stats) == kStatsSize10);
+
+namespace {
+
+// The C side of a frame enumerator, called through the C++ one.
+struct FrameThunk {
+  rt_frame_enumerator fn;
+  void* context;
+};
+
+}  // namespace
+
+struct rt_heap {
+  std::unique_ptr<rh::Heap> heap;
+  std::mutex mu;  // guards the three members below
+  std::unordered_set<std::uint64_t> root_ids;
+  std::unordered_set<rh::Value*> persistents;
+  std::map<std::pair<const rh::Mutator*, std::uint64_t>, std::unique_ptr<FrameThunk>> frames;
+};
+
+namespace {
+
+// ---- errors -----------------------------------------------------------------------
+
+thread_local char t_message[1024] = "";
+
+// Records "fn: message" as the thread's last error (truncated with "...").
+rt_status fail(rt_status status, const char* fn, const std::string& message) noexcept {
+  int n = std::snprintf(t_message, sizeof t_message, "%s: %s", fn, message.c_str());
+  if (n >= static_cast<int>(sizeof t_message)) {
+    std::memcpy(t_message + sizeof t_message - 4, "...", 4);
+  }
+  return status;
+}
+
+rt_status fail(rt_status status, const char* fn, const char* message) noexcept {
+  int n = std::snprintf(t_message, sizeof t_message, "%s: %s", fn, message);
+  if (n >= static_cast<int>(sizeof t_message)) {
+    std::memcpy(t_message + sizeof t_message - 4, "...", 4);
+  }
+  return status;
+}
+
+rt_status null_argument(const char* fn, const char* name) noexcept {
+  return fail(RT_ERROR_INVALID_ARGUMENT, fn, std::string(name) + " is NULL");
+}
+
+// Runs `body`, turning any C++ exception into a status and a message.
+template <class F>
+rt_status guarded(const char* fn, F&& body) noexcept {
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    return fail(RT_ERROR_OUT_OF_MEMORY, fn, "out of memory (a C++ allocation failed)");
+  } catch (const std::exception& e) {
+    return fail(RT_ERROR_INTERNAL, fn, std::string("internal error: ") + e.what());
+  } catch (...) {
+    return fail(RT_ERROR_INTERNAL, fn, "internal error: an unknown C++ exception");
+  }
+}
+
+std::string hex(std::uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+// ---- versioned structs --------------------------------------------------------------
+
+// Reads a caller's struct of `in_size` bytes over `ours` (which holds the
+// defaults): fields beyond the caller's size keep them; bytes beyond ours
+// must be zero.
+rt_status read_struct(const char* fn, const char* what, const void* in, std::size_t in_size,
+                      std::size_t min_size, void* ours, std::size_t our_size) {
+  if (in_size < min_size) {
+    return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                std::string(what) + "->size is " + std::to_string(in_size) +
+                    ", less than any version of the struct (" + std::to_string(min_size) +
+                    "); initialize it with its _init function");
+  }
+  const auto* bytes = static_cast<const unsigned char*>(in);
+  for (std::size_t i = our_size; i < in_size; ++i) {
+    if (bytes[i] != 0) {
+      return fail(RT_ERROR_UNSUPPORTED, fn,
+                  std::string(what) + " sets a field at byte " + std::to_string(i) +
+                      " that this RunaTime (ABI " + std::to_string(RT_ABI_VERSION_MAJOR) + "." +
+                      std::to_string(RT_ABI_VERSION_MINOR) + ") does not know");
+    }
+  }
+  std::size_t n = std::min(in_size, our_size);
+  std::memcpy(static_cast<unsigned char*>(ours) + sizeof(std::size_t), bytes + sizeof(std::size_t),
+              n - sizeof(std::size_t));
+  return RT_OK;
+}
+
+// Writes `ours` into a caller's struct whose size field says how much room it has.
+rt_status write_struct(const char* fn, const char* what, void* out, std::size_t min_size,
+                       const void* ours, std::size_t our_size) {
+  std::size_t out_size = 0;
+  std::memcpy(&out_size, out, sizeof out_size);
+  if (out_size < min_size) {
+    return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                std::string(what) + "->size is " + std::to_string(out_size) +
+                    ", less than any version of the struct (" + std::to_string(min_size) +
+                    "); set it to sizeof the struct");
+  }
+  auto* dst = static_cast<unsigned char*>(out);
+  std::size_t n = std::min(out_size, our_size);
+  std::memcpy(dst + sizeof(std::size_t),
+              static_cast<const unsigned char*>(ours) + sizeof(std::size_t),
+              n - sizeof(std::size_t));
+  if (out_size > our_size) std::memset(dst + our_size, 0, out_size - our_size);
+  return RT_OK;
+}
+
+rt_heap_options to_c(const rh::Options& o) {
+  rt_heap_options c{};
+  c.size = sizeof c;
+  c.max_heap = o.max_heap;
+  c.nursery = o.nursery;
+  c.tlab = o.tlab;
+  c.survivor_ratio = o.survivor_ratio;
+  c.promotion_age = o.promotion_age;
+  c.gc_threads = o.gc_threads;
+  c.stress_every = o.stress_every;
+  c.log = o.log ? 1 : 0;
+  c.verify = o.verify ? 1 : 0;
+  c.poison = o.poison ? 1 : 0;
+  c.major_growth_percent = o.major_growth_percent;
+  return c;
+}
+
+// ---- mutators -------------------------------------------------------------------------
+
+// The mutators attached by this thread, so that a mutator is used only by
+// the thread that attached it (and a freed one is never dereferenced).
+struct Attachment {
+  rt_heap* heap;
+  rh::MutatorRecord* record;
+};
+thread_local std::vector<Attachment> t_attached;
+
+rh::Mutator* as_mutator(rt_mutator* m) {
+  return reinterpret_cast<rh::Mutator*>(m);
+}
+
+// Finds `m` among this thread's mutators (of `heap`, unless it is NULL);
+// with `running`, also requires it not to be in native.
+rt_status own(const char* fn, rt_mutator* m, const rt_heap* heap, bool running,
+              rh::MutatorRecord*& out) {
+  if (m == nullptr) return null_argument(fn, "mutator");
+  auto it = std::find_if(t_attached.begin(), t_attached.end(), [&](const Attachment& a) {
+    return &static_cast<rh::Mutator&>(*a.record) == as_mutator(m);
+  });
+  if (it == t_attached.end()) {
+    return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                "the mutator was not attached by the calling thread (or is detached)");
+  }
+  if (heap != nullptr && it->heap != heap) {
+    return fail(RT_ERROR_INVALID_ARGUMENT, fn, "the mutator belongs to another heap");
+  }
+  if (running && it->record->state.load(std::memory_order_relaxed) != rh::kRunning) {
+    return fail(RT_ERROR_INVALID_STATE, fn,
+                "the thread is in a native region (call rt_leave_native first)");
+  }
+  out = it->record;
+  return RT_OK;
+}
+
+// Checks that `o` is a reference to an object of a registered type in h.
+rt_status check_object(const char* fn, rh::HeapImpl& h, rt_value o, const rh::Layout*& layout) {
+  if (!rh::is_ref(o)) {
+    return fail(RT_ERROR_INVALID_ARGUMENT, fn, "object " + hex(o) + " is not a reference");
+  }
+  if (!h.region.contains(rh::as_object(o))) {
+    return fail(RT_ERROR_INVALID_ARGUMENT, fn, "object " + hex(o) + " is not in this heap");
+  }
+  std::uint64_t header = rh::as_object(o)->load_header();
+  layout = (header & rh::hdr::kForwarded) != 0 ? nullptr : h.layouts.find(rh::hdr::type_of(header));
+  if (layout == nullptr) {
+    return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                "object " + hex(o) + " has the header " + hex(header) +
+                    ", which names no registered type (a stale reference?)");
+  }
+  return RT_OK;
+}
+
+bool fixed_size(rh::LayoutKind k) {
+  return k == rh::LayoutKind::kPlain || k == rh::LayoutKind::kWeakRef ||
+         k == rh::LayoutKind::kEphemeron;
+}
+
+const char* kind_name(rh::LayoutKind k) {
+  switch (k) {
+    case rh::LayoutKind::kPlain:
+      return "plain";
+    case rh::LayoutKind::kRefArray:
+      return "ref array";
+    case rh::LayoutKind::kByteArray:
+      return "byte array";
+    case rh::LayoutKind::kWeakRef:
+      return "weak reference";
+    case rh::LayoutKind::kEphemeron:
+      return "ephemeron";
+  }
+  return "unknown";
+}
+
+// The registered layout of `type`, or an error.
+rt_status find_layout(const char* fn, rh::HeapImpl& h, std::uint32_t type, const rh::Layout*& out) {
+  out = h.layouts.find(type);
+  if (out == nullptr) {
+    return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                "type " + std::to_string(type) + " is not a registered layout");
+  }
+  return RT_OK;
+}
+
+// Bytes of an array of `length` elements of layout l, or 0 on overflow.
+std::size_t array_bytes(const rh::Layout& l, std::uint64_t length) {
+  constexpr std::uint64_t kMax = std::uint64_t{1} << 48;  // beyond any max_heap (16 TiB)
+  if (length > kMax) return 0;
+  return l.kind == rh::LayoutKind::kRefArray ? rh::ref_array_bytes(length)
+                                             : rh::byte_array_bytes(length);
+}
+
+rt_status out_of_memory(const char* fn, rh::HeapImpl& h, const rh::Layout& l, std::size_t bytes) {
+  return fail(RT_ERROR_OUT_OF_MEMORY, fn,
+              "out of memory: " + std::to_string(bytes) + " bytes of type '" + l.name +
+                  "' do not fit the heap after collecting (max_heap " +
+                  std::to_string(h.opt.max_heap) + " bytes)");
+}
+
+rt_status allocated(rh::Object* o, rt_value* out) {
+  *out = rh::ref_value(o);
+  return RT_OK;
+}
+
+// The position of (top, limit) in r's handle stack, increasing with the
+// number of slots in use; SIZE_MAX when limit ends none of r's chunks.
+std::size_t handle_position(const rh::MutatorRecord& r, const rh::Value* top,
+                            const rh::Value* limit) {
+  if (limit == nullptr) return 0;
+  for (std::size_t i = 0; i < r.chunks.size(); ++i) {
+    const rh::Value* b = r.chunks[i].get();
+    if (b + rh::kHandleChunk == limit) {
+      if (top < b || top > limit) return SIZE_MAX;
+      return i * (rh::kHandleChunk + 1) + static_cast<std::size_t>(top - b) + 1;
+    }
+  }
+  return SIZE_MAX;
+}
+
+void call_frame_enumerator(void* ctx, rh::RootVisitor& v) {
+  auto* t = static_cast<FrameThunk*>(ctx);
+  t->fn(t->context, reinterpret_cast<rt_root_visitor*>(&v));
+}
+
+}  // namespace
+
+extern "C" {
+
+// ---- version and errors ----------------------------------------------------------------
+
+uint32_t rt_abi_version(void) noexcept {
+  return RT_ABI_VERSION;
+}
+
+const char* rt_last_error(void) noexcept {
+  return t_message;
+}
+
+const char* rt_status_name(int status) noexcept {
+  switch (status) {
+    case RT_OK:
+      return "RT_OK";
+    case RT_ERROR_INVALID_ARGUMENT:
+      return "RT_ERROR_INVALID_ARGUMENT";
+    case RT_ERROR_OUT_OF_MEMORY:
+      return "RT_ERROR_OUT_OF_MEMORY";
+    case RT_ERROR_INVALID_STATE:
+      return "RT_ERROR_INVALID_STATE";
+    case RT_ERROR_UNSUPPORTED:
+      return "RT_ERROR_UNSUPPORTED";
+    case RT_ERROR_VERIFY_FAILED:
+      return "RT_ERROR_VERIFY_FAILED";
+    case RT_ERROR_INTERNAL:
+      return "RT_ERROR_INTERNAL";
+  }
+  return "RT_ERROR_UNKNOWN";
+}
+
+// ---- heaps -----------------------------------------------------------------------------
+
+rt_status rt_heap_options_init(rt_heap_options* options) noexcept {
+  constexpr const char* fn = "rt_heap_options_init";
+  if (options == nullptr) return null_argument(fn, "options");
+  *options = to_c(rh::Options{});
+  return RT_OK;
+}
+
+rt_status rt_heap_create(const rt_heap_options* options, rt_heap** out) noexcept {
+  constexpr const char* fn = "rt_heap_create";
+  return guarded(fn, [&] {
+    if (out == nullptr) return null_argument(fn, "out");
+    rt_heap_options c = to_c(rh::Options{});
+    if (options != nullptr) {
+      rt_status s =
+          read_struct(fn, "options", options, options->size, kOptionsSize10, &c, sizeof c);
+      if (s != RT_OK) return s;
+    }
+    rh::Options o;
+    o.max_heap = static_cast<std::size_t>(c.max_heap);
+    o.nursery = static_cast<std::size_t>(c.nursery);
+    o.tlab = static_cast<std::size_t>(c.tlab);
+    o.survivor_ratio = c.survivor_ratio;
+    o.promotion_age = c.promotion_age;
+    o.gc_threads = c.gc_threads;
+    o.stress_every = c.stress_every;
+    o.log = c.log != 0;
+    o.verify = c.verify != 0;
+    o.poison = c.poison != 0;
+    o.major_growth_percent = c.major_growth_percent;
+    auto wrapper = std::make_unique<rt_heap>();
+    auto created = rh::Heap::create(o);
+    if (!created.ok()) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn, created.error().describe());
+    }
+    wrapper->heap = std::move(created.value());
+    *out = wrapper.release();
+    return RT_OK;
+  });
+}
+
+rt_status rt_heap_destroy(rt_heap* heap) noexcept {
+  constexpr const char* fn = "rt_heap_destroy";
+  return guarded(fn, [&] {
+    if (heap == nullptr) return null_argument(fn, "heap");
+    if (std::size_t n = heap->heap->impl().safepoint.count(); n != 0) {
+      return fail(RT_ERROR_INVALID_STATE, fn,
+                  std::to_string(n) + " mutator(s) still attached: every thread must rt_detach");
+    }
+    delete heap;
+    return RT_OK;
+  });
+}
+
+rt_status rt_heap_get_options(const rt_heap* heap, rt_heap_options* out) noexcept {
+  constexpr const char* fn = "rt_heap_get_options";
+  return guarded(fn, [&] {
+    if (heap == nullptr) return null_argument(fn, "heap");
+    if (out == nullptr) return null_argument(fn, "out");
+    rt_heap_options c = to_c(heap->heap->options());
+    return write_struct(fn, "out", out, kOptionsSize10, &c, sizeof c);
+  });
+}
+
+// ---- layouts ---------------------------------------------------------------------------
+
+rt_status rt_layout_init(rt_layout* layout) noexcept {
+  if (layout == nullptr) return null_argument("rt_layout_init", "layout");
+  *layout = rt_layout{};
+  layout->size = sizeof(rt_layout);
+  layout->kind = RT_LAYOUT_PLAIN;
+  layout->object_size = 8;
+  return RT_OK;
+}
+
+rt_status rt_register_layout(rt_heap* heap, const rt_layout* layout, uint32_t* out_type) noexcept {
+  constexpr const char* fn = "rt_register_layout";
+  return guarded(fn, [&] {
+    if (heap == nullptr) return null_argument(fn, "heap");
+    if (layout == nullptr) return null_argument(fn, "layout");
+    if (out_type == nullptr) return null_argument(fn, "out_type");
+    rt_layout c{};
+    c.object_size = 8;
+    rt_status s = read_struct(fn, "layout", layout, layout->size, kLayoutSize10, &c, sizeof c);
+    if (s != RT_OK) return s;
+    if (c.kind > RT_LAYOUT_EPHEMERON) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                  "layout kind " + std::to_string(c.kind) + " is not an rt_layout_kind");
+    }
+    rh::Layout l;
+    l.kind = static_cast<rh::LayoutKind>(c.kind);
+    l.size = c.object_size;
+    l.refs = c.refs;
+    l.finalizable = c.finalizable != 0;
+    l.name = c.name != nullptr ? c.name : "";
+    auto type = heap->heap->register_layout(l);
+    if (!type.ok()) {
+      // The only valid request this version refuses: finalizers do not exist yet.
+      return fail(l.finalizable ? RT_ERROR_UNSUPPORTED : RT_ERROR_INVALID_ARGUMENT, fn,
+                  type.error().describe());
+    }
+    *out_type = *type;
+    return RT_OK;
+  });
+}
+
+rt_status rt_get_layout(const rt_heap* heap, uint32_t type, rt_layout* out) noexcept {
+  constexpr const char* fn = "rt_get_layout";
+  return guarded(fn, [&] {
+    if (heap == nullptr) return null_argument(fn, "heap");
+    if (out == nullptr) return null_argument(fn, "out");
+    const rh::Layout* l = nullptr;
+    rt_status s = find_layout(fn, heap->heap->impl(), type, l);
+    if (s != RT_OK) return s;
+    rt_layout c{};
+    c.size = sizeof c;
+    c.kind = static_cast<uint32_t>(l->kind);
+    c.object_size = l->size;
+    c.refs = l->refs;
+    c.finalizable = l->finalizable ? 1 : 0;
+    c.name = l->name;
+    return write_struct(fn, "out", out, kLayoutSize10, &c, sizeof c);
+  });
+}
+
+rt_status rt_object_size(const rt_heap* heap, rt_value o, size_t* out) noexcept {
+  constexpr const char* fn = "rt_object_size";
+  return guarded(fn, [&] {
+    if (heap == nullptr) return null_argument(fn, "heap");
+    if (out == nullptr) return null_argument(fn, "out");
+    const rh::Layout* l = nullptr;
+    rt_status s = check_object(fn, heap->heap->impl(), o, l);
+    if (s != RT_OK) return s;
+    *out = rh::object_size(*l, rh::as_object(o));
+    return RT_OK;
+  });
+}
+
+// ---- mutators ----------------------------------------------------------------------------
+
+rt_status rt_attach(rt_heap* heap, rt_mutator** out) noexcept {
+  constexpr const char* fn = "rt_attach";
+  return guarded(fn, [&] {
+    if (heap == nullptr) return null_argument(fn, "heap");
+    if (out == nullptr) return null_argument(fn, "out");
+    for (const Attachment& a : t_attached) {
+      if (a.heap == heap) {
+        return fail(RT_ERROR_INVALID_STATE, fn,
+                    "the calling thread is already attached to this heap");
+      }
+    }
+    t_attached.reserve(t_attached.size() + 1);  // the push_back below cannot throw
+    rh::Mutator& m = heap->heap->attach();
+    t_attached.push_back({heap, &rh::record(m)});
+    *out = reinterpret_cast<rt_mutator*>(&m);
+    return RT_OK;
+  });
+}
+
+rt_status rt_detach(rt_heap* heap, rt_mutator* m) noexcept {
+  constexpr const char* fn = "rt_detach";
+  return guarded(fn, [&] {
+    if (heap == nullptr) return null_argument(fn, "heap");
+    rh::MutatorRecord* r = nullptr;
+    rt_status s = own(fn, m, heap, true, r);
+    if (s != RT_OK) return s;
+    heap->heap->detach(*r);  // deletes r
+    std::erase_if(t_attached, [&](const Attachment& a) { return a.record == r; });
+    std::lock_guard lock(heap->mu);
+    std::erase_if(heap->frames, [&](const auto& f) { return f.first.first == as_mutator(m); });
+    return RT_OK;
+  });
+}
+
+rt_status rt_poll(rt_mutator* m) noexcept {
+  constexpr const char* fn = "rt_poll";
+  return guarded(fn, [&] {
+    rh::MutatorRecord* r = nullptr;
+    rt_status s = own(fn, m, nullptr, true, r);
+    if (s != RT_OK) return s;
+    rh::poll(*r);
+    return RT_OK;
+  });
+}
+
+rt_status rt_safepoint_slow(rt_mutator* m) noexcept {
+  constexpr const char* fn = "rt_safepoint_slow";
+  return guarded(fn, [&] {
+    rh::MutatorRecord* r = nullptr;
+    rt_status s = own(fn, m, nullptr, true, r);
+    if (s != RT_OK) return s;
+    rh::safepoint_slow(*r);
+    return RT_OK;
+  });
+}
+
+rt_status rt_enter_native(rt_mutator* m) noexcept {
+  constexpr const char* fn = "rt_enter_native";
+  return guarded(fn, [&] {
+    rh::MutatorRecord* r = nullptr;
+    rt_status s = own(fn, m, nullptr, false, r);
+    if (s != RT_OK) return s;
+    if (r->state.load(std::memory_order_relaxed) != rh::kRunning) {
+      return fail(RT_ERROR_INVALID_STATE, fn, "the thread is already in a native region");
+    }
+    rh::enter_native(*r);
+    return RT_OK;
+  });
+}
+
+rt_status rt_leave_native(rt_mutator* m) noexcept {
+  constexpr const char* fn = "rt_leave_native";
+  return guarded(fn, [&] {
+    rh::MutatorRecord* r = nullptr;
+    rt_status s = own(fn, m, nullptr, false, r);
+    if (s != RT_OK) return s;
+    if (r->state.load(std::memory_order_relaxed) == rh::kRunning) {
+      return fail(RT_ERROR_INVALID_STATE, fn, "the thread is not in a native region");
+    }
+    rh::leave_native(*r);
+    return RT_OK;
+  });
+}
+
+// ---- allocation ----------------------------------------------------------------------------
+
+rt_status rt_allocate(rt_mutator* m, uint32_t type, rt_value* out) noexcept {
+  constexpr const char* fn = "rt_allocate";
+  return guarded(fn, [&] {
+    rh::MutatorRecord* r = nullptr;
+    rt_status s = own(fn, m, nullptr, true, r);
+    if (s != RT_OK) return s;
+    if (out == nullptr) return null_argument(fn, "out");
+    const rh::Layout* l = nullptr;
+    if ((s = find_layout(fn, *r->heap, type, l)) != RT_OK) return s;
+    if (!fixed_size(l->kind)) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                  std::string("type '") + l->name + "' is a " + kind_name(l->kind) +
+                      ": use rt_allocate_array");
+    }
+    rh::Object* o = rh::allocate(*r, type, l->size);
+    if (o == nullptr) return out_of_memory(fn, *r->heap, *l, l->size);
+    return allocated(o, out);
+  });
+}
+
+rt_status rt_allocate_array(rt_mutator* m, uint32_t type, uint64_t length, rt_value* out) noexcept {
+  constexpr const char* fn = "rt_allocate_array";
+  return guarded(fn, [&] {
+    rh::MutatorRecord* r = nullptr;
+    rt_status s = own(fn, m, nullptr, true, r);
+    if (s != RT_OK) return s;
+    if (out == nullptr) return null_argument(fn, "out");
+    const rh::Layout* l = nullptr;
+    if ((s = find_layout(fn, *r->heap, type, l)) != RT_OK) return s;
+    if (fixed_size(l->kind)) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                  std::string("type '") + l->name + "' is a " + kind_name(l->kind) +
+                      ", not an array: use rt_allocate");
+    }
+    std::size_t bytes = array_bytes(*l, length);
+    if (bytes == 0 || bytes > r->heap->opt.max_heap) {
+      return fail(RT_ERROR_OUT_OF_MEMORY, fn,
+                  "out of memory: an array of " + std::to_string(length) +
+                      " elements is larger than the heap (max_heap " +
+                      std::to_string(r->heap->opt.max_heap) + " bytes)");
+    }
+    rh::Object* o = rh::allocate_array(*r, type, bytes, length);
+    if (o == nullptr) return out_of_memory(fn, *r->heap, *l, bytes);
+    return allocated(o, out);
+  });
+}
+
+rt_status rt_allocate_large(rt_mutator* m, uint32_t type, uint64_t length, rt_value* out) noexcept {
+  constexpr const char* fn = "rt_allocate_large";
+  return guarded(fn, [&] {
+    rh::MutatorRecord* r = nullptr;
+    rt_status s = own(fn, m, nullptr, true, r);
+    if (s != RT_OK) return s;
+    if (out == nullptr) return null_argument(fn, "out");
+    const rh::Layout* l = nullptr;
+    if ((s = find_layout(fn, *r->heap, type, l)) != RT_OK) return s;
+    std::size_t bytes = l->size;
+    if (fixed_size(l->kind)) {
+      if (length != 0) {
+        return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                    std::string("type '") + l->name + "' is not an array: length must be 0, not " +
+                        std::to_string(length));
+      }
+    } else {
+      bytes = array_bytes(*l, length);
+      if (bytes == 0 || bytes > r->heap->opt.max_heap) {
+        return fail(RT_ERROR_OUT_OF_MEMORY, fn,
+                    "out of memory: an array of " + std::to_string(length) +
+                        " elements is larger than the heap (max_heap " +
+                        std::to_string(r->heap->opt.max_heap) + " bytes)");
+      }
+    }
+    rh::Object* o = rh::allocate_large(*r, type, bytes);
+    if (o == nullptr) return out_of_memory(fn, *r->heap, *l, bytes);
+    if (!fixed_size(l->kind)) o->slots()[0] = length;
+    return allocated(o, out);
+  });
+}
+
+rt_status rt_allocate_slow(rt_mutator* m, uint32_t type, size_t bytes, rt_value* out) noexcept {
+  constexpr const char* fn = "rt_allocate_slow";
+  return guarded(fn, [&] {
+    rh::MutatorRecord* r = nullptr;
+    rt_status s = own(fn, m, nullptr, true, r);
+    if (s != RT_OK) return s;
+    if (out == nullptr) return null_argument(fn, "out");
+    const rh::Layout* l = nullptr;
+    if ((s = find_layout(fn, *r->heap, type, l)) != RT_OK) return s;
+    if (bytes % 8 != 0) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                  std::to_string(bytes) + " bytes is not a multiple of 8");
+    }
+    if (fixed_size(l->kind) && bytes != l->size) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                  std::to_string(bytes) + " bytes for type '" + l->name + "', whose size is " +
+                      std::to_string(l->size));
+    }
+    if (!fixed_size(l->kind) && bytes < 16) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                  std::to_string(bytes) + " bytes for the " + kind_name(l->kind) + " '" + l->name +
+                      "': an array takes at least 16 (header and length)");
+    }
+    if (bytes > r->heap->opt.max_heap) return out_of_memory(fn, *r->heap, *l, bytes);
+    rh::Object* o = rh::allocate_slow(*r, rh::hdr::make(type), bytes);
+    if (o == nullptr) return out_of_memory(fn, *r->heap, *l, bytes);
+    return allocated(o, out);
+  });
+}
+
+// ---- write barrier ---------------------------------------------------------------------------
+
+rt_status rt_write(rt_mutator* m, rt_value object, rt_value* slot, rt_value value) noexcept {
+  constexpr const char* fn = "rt_write";
+  return guarded(fn, [&] {
+    rh::MutatorRecord* r = nullptr;
+    rt_status s = own(fn, m, nullptr, true, r);
+    if (s != RT_OK) return s;
+    if (slot == nullptr) return null_argument(fn, "slot");
+    const rh::Layout* l = nullptr;
+    if ((s = check_object(fn, *r->heap, object, l)) != RT_OK) return s;
+    rh::RefRange refs = rh::ref_slots(*l, rh::as_object(object));
+    if (slot < refs.begin || slot >= refs.end) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                  "slot " + hex(reinterpret_cast<std::uintptr_t>(slot)) +
+                      " is not a reference slot of the " + kind_name(l->kind) + " '" + l->name +
+                      "' at " + hex(object) + " (it has " + std::to_string(refs.end - refs.begin) +
+                      ")");
+    }
+    rh::write(*r, rh::as_object(object), slot, value);
+    return RT_OK;
+  });
+}
+
+rt_status rt_log_object(rt_mutator* m, rt_value object) noexcept {
+  constexpr const char* fn = "rt_log_object";
+  return guarded(fn, [&] {
+    rh::MutatorRecord* r = nullptr;
+    rt_status s = own(fn, m, nullptr, true, r);
+    if (s != RT_OK) return s;
+    const rh::Layout* l = nullptr;
+    if ((s = check_object(fn, *r->heap, object, l)) != RT_OK) return s;
+    if ((rh::as_object(object)->load_header() & rh::hdr::kUnlogged) != 0) {
+      rh::log_object(*r, rh::as_object(object));
+    }
+    return RT_OK;
+  });
+}
+
+// ---- handles -----------------------------------------------------------------------------------
+
+rt_status rt_handle_scope_open(rt_mutator* m, rt_handle_scope* scope) noexcept {
+  constexpr const char* fn = "rt_handle_scope_open";
+  return guarded(fn, [&] {
+    rh::MutatorRecord* r = nullptr;
+    rt_status s = own(fn, m, nullptr, true, r);
+    if (s != RT_OK) return s;
+    if (scope == nullptr) return null_argument(fn, "scope");
+    scope->mutator = m;
+    scope->top = r->handle_top;
+    scope->limit = r->handle_limit;
+    return RT_OK;
+  });
+}
+
+rt_status rt_handle_scope_close(rt_handle_scope* scope) noexcept {
+  constexpr const char* fn = "rt_handle_scope_close";
+  return guarded(fn, [&] {
+    if (scope == nullptr) return null_argument(fn, "scope");
+    if (scope->mutator == nullptr) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn, "the scope is already closed (or never opened)");
+    }
+    rh::MutatorRecord* r = nullptr;
+    rt_status s = own(fn, scope->mutator, nullptr, true, r);
+    if (s != RT_OK) return s;
+    std::size_t mine = handle_position(*r, scope->top, scope->limit);
+    if (mine == SIZE_MAX) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn, "the scope was not opened on this mutator");
+    }
+    if (mine > handle_position(*r, r->handle_top, r->handle_limit)) {
+      return fail(RT_ERROR_INVALID_STATE, fn,
+                  "scopes closed out of order: a scope opened inside this one was closed "
+                  "after an outer one; close the innermost scope first");
+    }
+    r->handle_top = scope->top;
+    r->handle_limit = scope->limit;
+    scope->mutator = nullptr;
+    return RT_OK;
+  });
+}
+
+rt_status rt_handle_new(rt_mutator* m, rt_value value, rt_handle* out) noexcept {
+  constexpr const char* fn = "rt_handle_new";
+  return guarded(fn, [&] {
+    rh::MutatorRecord* r = nullptr;
+    rt_status s = own(fn, m, nullptr, true, r);
+    if (s != RT_OK) return s;
+    if (out == nullptr) return null_argument(fn, "out");
+    rh::Value* slot = rh::new_handle(*r);
+    *slot = value;
+    out->slot = slot;
+    return RT_OK;
+  });
+}
+
+rt_status rt_handle_get(rt_handle handle, rt_value* out) noexcept {
+  if (handle.slot == nullptr) return null_argument("rt_handle_get", "handle.slot");
+  if (out == nullptr) return null_argument("rt_handle_get", "out");
+  *out = *handle.slot;
+  return RT_OK;
+}
+
+rt_status rt_handle_set(rt_handle handle, rt_value value) noexcept {
+  if (handle.slot == nullptr) return null_argument("rt_handle_set", "handle.slot");
+  *handle.slot = value;
+  return RT_OK;
+}
+
+rt_status rt_persistent_new(rt_heap* heap, rt_value value, rt_persistent* out) noexcept {
+  constexpr const char* fn = "rt_persistent_new";
+  return guarded(fn, [&] {
+    if (heap == nullptr) return null_argument(fn, "heap");
+    if (out == nullptr) return null_argument(fn, "out");
+    std::lock_guard lock(heap->mu);
+    heap->persistents.reserve(heap->persistents.size() + 1);  // the insert cannot throw
+    rh::Value* slot = heap->heap->new_persistent(value);
+    heap->persistents.insert(slot);
+    out->slot = slot;
+    return RT_OK;
+  });
+}
+
+rt_status rt_persistent_get(rt_persistent p, rt_value* out) noexcept {
+  if (p.slot == nullptr) return null_argument("rt_persistent_get", "p.slot");
+  if (out == nullptr) return null_argument("rt_persistent_get", "out");
+  *out = *p.slot;
+  return RT_OK;
+}
+
+rt_status rt_persistent_set(rt_persistent p, rt_value value) noexcept {
+  if (p.slot == nullptr) return null_argument("rt_persistent_set", "p.slot");
+  *p.slot = value;
+  return RT_OK;
+}
+
+rt_status rt_persistent_free(rt_heap* heap, rt_persistent p) noexcept {
+  constexpr const char* fn = "rt_persistent_free";
+  return guarded(fn, [&] {
+    if (heap == nullptr) return null_argument(fn, "heap");
+    if (p.slot == nullptr) return null_argument(fn, "p.slot");
+    std::lock_guard lock(heap->mu);
+    if (heap->persistents.erase(p.slot) == 0) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                  "not a live persistent handle of this heap (freed already?)");
+    }
+    heap->heap->free_persistent(p.slot);
+    return RT_OK;
+  });
+}
+
+// ---- roots
+// ----------------------------------------------------------------------------------------
+
+rt_status rt_roots_add(rt_heap* heap, rt_value* slots, size_t count, uint64_t* out_id) noexcept {
+  constexpr const char* fn = "rt_roots_add";
+  return guarded(fn, [&] {
+    if (heap == nullptr) return null_argument(fn, "heap");
+    if (slots == nullptr && count != 0) return null_argument(fn, "slots");
+    if (out_id == nullptr) return null_argument(fn, "out_id");
+    std::lock_guard lock(heap->mu);
+    heap->root_ids.reserve(heap->root_ids.size() + 1);  // the insert cannot throw
+    std::uint64_t id = heap->heap->add_roots(slots, count);
+    heap->root_ids.insert(id);
+    *out_id = id;
+    return RT_OK;
+  });
+}
+
+rt_status rt_roots_remove(rt_heap* heap, uint64_t id) noexcept {
+  constexpr const char* fn = "rt_roots_remove";
+  return guarded(fn, [&] {
+    if (heap == nullptr) return null_argument(fn, "heap");
+    std::lock_guard lock(heap->mu);
+    if (heap->root_ids.erase(id) == 0) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                  "root set " + std::to_string(id) + " is not registered (removed already?)");
+    }
+    heap->heap->remove_roots(id);
+    return RT_OK;
+  });
+}
+
+void rt_root_visit(rt_root_visitor* visitor, rt_value* slot) noexcept {
+  if (visitor != nullptr && slot != nullptr) {
+    reinterpret_cast<rh::RootVisitor*>(visitor)->visit(slot);
+  }
+}
+
+void rt_root_visit_range(rt_root_visitor* visitor, rt_value* slots, size_t count) noexcept {
+  if (visitor != nullptr && slots != nullptr) {
+    reinterpret_cast<rh::RootVisitor*>(visitor)->visit_range(slots, count);
+  }
+}
+
+rt_status rt_frame_enumerator_add(rt_heap* heap, rt_mutator* m, rt_frame_enumerator fn_ptr,
+                                  void* context, uint64_t* out_id) noexcept {
+  constexpr const char* fn = "rt_frame_enumerator_add";
+  return guarded(fn, [&] {
+    if (heap == nullptr) return null_argument(fn, "heap");
+    rh::MutatorRecord* r = nullptr;
+    rt_status s = own(fn, m, heap, true, r);
+    if (s != RT_OK) return s;
+    if (fn_ptr == nullptr) return null_argument(fn, "fn");
+    if (out_id == nullptr) return null_argument(fn, "out_id");
+    auto thunk = std::make_unique<FrameThunk>(FrameThunk{fn_ptr, context});
+    std::lock_guard lock(heap->mu);
+    std::uint64_t id = heap->heap->add_frame_enumerator(*r, &call_frame_enumerator, thunk.get());
+    try {
+      heap->frames.emplace(std::pair{as_mutator(m), id}, std::move(thunk));
+    } catch (...) {
+      heap->heap->remove_frame_enumerator(*r, id);
+      throw;
+    }
+    *out_id = id;
+    return RT_OK;
+  });
+}
+
+rt_status rt_frame_enumerator_remove(rt_heap* heap, rt_mutator* m, uint64_t id) noexcept {
+  constexpr const char* fn = "rt_frame_enumerator_remove";
+  return guarded(fn, [&] {
+    if (heap == nullptr) return null_argument(fn, "heap");
+    rh::MutatorRecord* r = nullptr;
+    rt_status s = own(fn, m, heap, true, r);
+    if (s != RT_OK) return s;
+    std::lock_guard lock(heap->mu);
+    auto it = heap->frames.find(std::pair{static_cast<const rh::Mutator*>(as_mutator(m)), id});
+    if (it == heap->frames.end()) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                  "frame enumerator " + std::to_string(id) +
+                      " is not registered for this mutator (removed already?)");
+    }
+    heap->heap->remove_frame_enumerator(*r, id);
+    heap->frames.erase(it);
+    return RT_OK;
+  });
+}
+
+// ---- collections, statistics, verification -----------------------------------------------
+
+rt_status rt_collect(rt_heap* heap, rt_mutator* m, uint32_t kind) noexcept {
+  constexpr const char* fn = "rt_collect";
+  return guarded(fn, [&] {
+    if (heap == nullptr) return null_argument(fn, "heap");
+    rh::MutatorRecord* r = nullptr;
+    rt_status s = own(fn, m, heap, true, r);
+    if (s != RT_OK) return s;
+    if (kind != RT_COLLECT_MINOR && kind != RT_COLLECT_MAJOR) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                  "kind " + std::to_string(kind) + " is not an rt_collection_kind");
+    }
+    if (!heap->heap->collect(*r, kind == RT_COLLECT_MAJOR)) {
+      return fail(RT_ERROR_OUT_OF_MEMORY, fn,
+                  "out of memory: the old generation cannot take the nursery's survivors even "
+                  "after a major collection (the nursery was not collected)");
+    }
+    return RT_OK;
+  });
+}
+
+rt_status rt_heap_stats_init(rt_heap_stats* stats) noexcept {
+  if (stats == nullptr) return null_argument("rt_heap_stats_init", "stats");
+  *stats = rt_heap_stats{};
+  stats->size = sizeof(rt_heap_stats);
+  return RT_OK;
+}
+
+rt_status rt_heap_get_stats(const rt_heap* heap, rt_heap_stats* out) noexcept {
+  constexpr const char* fn = "rt_heap_get_stats";
+  return guarded(fn, [&] {
+    if (heap == nullptr) return null_argument(fn, "heap");
+    if (out == nullptr) return null_argument(fn, "out");
+    rh::Stats st = heap->heap->stats();
+    rt_heap_stats c{};
+    c.size = sizeof c;
+    c.minor_collections = st.minor_collections;
+    c.major_collections = st.major_collections;
+    c.total_pause_ns = st.total_pause_ns;
+    c.max_pause_ns = st.max_pause_ns;
+    c.p50_pause_ns = st.p50_pause_ns;
+    c.p99_pause_ns = st.p99_pause_ns;
+    c.allocated_bytes = st.allocated_bytes;
+    c.promoted_bytes = st.promoted_bytes;
+    c.surviving_bytes = st.surviving_bytes;
+    c.survivor_bytes = st.survivor_bytes;
+    c.old_bytes = st.old_bytes;
+    c.large_bytes = st.large_bytes;
+    c.committed_bytes = st.committed_bytes;
+    return write_struct(fn, "out", out, kStatsSize10, &c, sizeof c);
+  });
+}
+
+rt_status rt_heap_verify(rt_heap* heap, rt_mutator* m) noexcept {
+  constexpr const char* fn = "rt_heap_verify";
+  return guarded(fn, [&] {
+    if (heap == nullptr) return null_argument(fn, "heap");
+    rh::MutatorRecord* r = nullptr;
+    rt_status s = own(fn, m, heap, true, r);
+    if (s != RT_OK) return s;
+    if (auto problem = heap->heap->verify(*r)) {
+      return fail(RT_ERROR_VERIFY_FAILED, fn, *problem);
+    }
+    return RT_OK;
+  });
+}
+
+}  // extern "C"

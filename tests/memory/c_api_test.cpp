@@ -1,0 +1,578 @@
+// The heap's C ABI (include/runatime.h), tested through that header only:
+// every function's success path, its documented errors (a status and a
+// message, never a crash), the versioned structs, the thread rules, and
+// that objects held through handles, persistents, root sets and frame
+// enumerators survive and follow collections.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "runatime.h"
+
+namespace {
+
+rt_value imm(std::uint64_t n) {
+  return (n << 3) | 1;
+}
+
+std::string last_error() {
+  return rt_last_error();
+}
+
+#define ASSERT_RT_OK(call) ASSERT_EQ((call), RT_OK) << rt_last_error()
+#define EXPECT_RT_OK(call) EXPECT_EQ((call), RT_OK) << rt_last_error()
+
+rt_heap_options small_options() {
+  rt_heap_options o;
+  rt_heap_options_init(&o);
+  o.nursery = 256 << 10;
+  o.tlab = 4 << 10;
+  o.max_heap = 64 << 20;
+  o.promotion_age = 2;
+  return o;
+}
+
+// A heap with the calling thread attached and a few layouts.
+struct CHeap {
+  explicit CHeap(const rt_heap_options& o = small_options()) {
+    EXPECT_EQ(rt_heap_create(&o, &heap), RT_OK) << rt_last_error();
+    EXPECT_EQ(rt_attach(heap, &m), RT_OK) << rt_last_error();
+    rt_layout l;
+    rt_layout_init(&l);
+    l.object_size = 24;  // header, next, payload
+    l.refs = 1;
+    l.name = "node";
+    EXPECT_EQ(rt_register_layout(heap, &l, &node), RT_OK) << rt_last_error();
+    l.kind = RT_LAYOUT_REF_ARRAY;
+    l.name = "refs";
+    EXPECT_EQ(rt_register_layout(heap, &l, &refs), RT_OK) << rt_last_error();
+    l.kind = RT_LAYOUT_BYTE_ARRAY;
+    l.name = "bytes";
+    EXPECT_EQ(rt_register_layout(heap, &l, &bytes), RT_OK) << rt_last_error();
+  }
+  ~CHeap() {
+    if (m != nullptr) {
+      EXPECT_EQ(rt_detach(heap, m), RT_OK) << rt_last_error();
+    }
+    EXPECT_EQ(rt_heap_destroy(heap), RT_OK) << rt_last_error();
+  }
+  CHeap(const CHeap&) = delete;
+  CHeap& operator=(const CHeap&) = delete;
+
+  rt_value new_node(std::uint64_t id) const {
+    rt_value v = 0;
+    EXPECT_EQ(rt_allocate(m, node, &v), RT_OK) << rt_last_error();
+    rt_object_slots(v)[1] = id;
+    return v;
+  }
+  static std::uint64_t id(rt_value v) { return rt_object_slots(v)[1]; }
+  rt_heap_stats stats() const {
+    rt_heap_stats s;
+    rt_heap_stats_init(&s);
+    EXPECT_EQ(rt_heap_get_stats(heap, &s), RT_OK) << rt_last_error();
+    return s;
+  }
+
+  rt_heap* heap = nullptr;
+  rt_mutator* m = nullptr;
+  std::uint32_t node = 0;
+  std::uint32_t refs = 0;
+  std::uint32_t bytes = 0;
+};
+
+TEST(CApi, VersionAndStatusNames) {
+  EXPECT_EQ(rt_abi_version(), static_cast<std::uint32_t>(RT_ABI_VERSION));
+  EXPECT_TRUE(rt_abi_compatible());
+  EXPECT_STREQ(rt_status_name(RT_OK), "RT_OK");
+  EXPECT_STREQ(rt_status_name(RT_ERROR_OUT_OF_MEMORY), "RT_ERROR_OUT_OF_MEMORY");
+  EXPECT_STREQ(rt_status_name(99), "RT_ERROR_UNKNOWN");
+}
+
+TEST(CApi, OptionsAreCheckedAndVersioned) {
+  rt_heap_options o;
+  ASSERT_RT_OK(rt_heap_options_init(&o));
+  EXPECT_EQ(o.size, sizeof o);
+  EXPECT_EQ(o.max_heap, std::uint64_t{1} << 30);
+  EXPECT_EQ(o.promotion_age, 3u);
+
+  rt_heap* h = nullptr;
+  o.promotion_age = 16;
+  EXPECT_EQ(rt_heap_create(&o, &h), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(last_error().find("promotion_age"), std::string::npos) << last_error();
+  EXPECT_EQ(h, nullptr);
+
+  // A caller from a later minor version: known fields plus zeroed new ones is fine...
+  struct Later {
+    rt_heap_options base;
+    std::uint64_t future;
+  } later{};
+  rt_heap_options_init(&later.base);
+  later.base.size = sizeof later;
+  later.base.nursery = 1 << 20;
+  ASSERT_RT_OK(rt_heap_create(&later.base, &h));
+  rt_heap_options back;
+  rt_heap_options_init(&back);
+  ASSERT_RT_OK(rt_heap_get_options(h, &back));
+  EXPECT_EQ(back.nursery, 1u << 20);
+  ASSERT_RT_OK(rt_heap_destroy(h));
+  // ...but asking for something this version does not know is refused.
+  later.future = 1;
+  EXPECT_EQ(rt_heap_create(&later.base, &h), RT_ERROR_UNSUPPORTED);
+  EXPECT_NE(last_error().find("byte 64"), std::string::npos) << last_error();
+
+  o.size = 8;
+  EXPECT_EQ(rt_heap_create(&o, &h), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(rt_heap_create(nullptr, nullptr), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(rt_heap_options_init(nullptr), RT_ERROR_INVALID_ARGUMENT);
+  // NULL options: the defaults.
+  ASSERT_RT_OK(rt_heap_create(nullptr, &h));
+  ASSERT_RT_OK(rt_heap_destroy(h));
+  EXPECT_EQ(rt_heap_destroy(nullptr), RT_ERROR_INVALID_ARGUMENT);
+}
+
+TEST(CApi, LastErrorIsPerThreadAndKeptBySuccess) {
+  rt_heap* h = nullptr;
+  EXPECT_EQ(rt_heap_create(nullptr, nullptr), RT_ERROR_INVALID_ARGUMENT);
+  std::string mine = last_error();
+  EXPECT_NE(mine.find("rt_heap_create"), std::string::npos) << mine;
+  std::thread([] { EXPECT_STREQ(rt_last_error(), ""); }).join();
+  ASSERT_RT_OK(rt_heap_create(nullptr, &h));
+  EXPECT_EQ(last_error(), mine);
+  ASSERT_RT_OK(rt_heap_destroy(h));
+}
+
+TEST(CApi, Layouts) {
+  CHeap t;
+  rt_layout l;
+  ASSERT_RT_OK(rt_layout_init(&l));  // sets l.size, which rt_get_layout reads
+  ASSERT_RT_OK(rt_get_layout(t.heap, t.node, &l));
+  EXPECT_EQ(l.kind, static_cast<std::uint32_t>(RT_LAYOUT_PLAIN));
+  EXPECT_EQ(l.object_size, 24u);
+  EXPECT_EQ(l.refs, 1u);
+  EXPECT_STREQ(l.name, "node");
+  EXPECT_EQ(rt_get_layout(t.heap, 0, &l), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(rt_get_layout(t.heap, 999, &l), RT_ERROR_INVALID_ARGUMENT);
+
+  std::uint32_t type = 0;
+  rt_layout_init(&l);
+  l.object_size = 12;
+  EXPECT_EQ(rt_register_layout(t.heap, &l, &type), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(last_error().find("multiple of 8"), std::string::npos) << last_error();
+  l.object_size = 16;
+  l.refs = 2;
+  EXPECT_EQ(rt_register_layout(t.heap, &l, &type), RT_ERROR_INVALID_ARGUMENT);
+  l.refs = 0;
+  l.kind = 7;
+  EXPECT_EQ(rt_register_layout(t.heap, &l, &type), RT_ERROR_INVALID_ARGUMENT);
+  l.kind = RT_LAYOUT_PLAIN;
+  l.finalizable = 1;
+  EXPECT_EQ(rt_register_layout(t.heap, &l, &type), RT_ERROR_UNSUPPORTED);
+  l.finalizable = 0;
+  l.name = nullptr;
+  ASSERT_RT_OK(rt_register_layout(t.heap, &l, &type));
+  EXPECT_GT(type, t.bytes);
+  EXPECT_EQ(rt_register_layout(t.heap, nullptr, &type), RT_ERROR_INVALID_ARGUMENT);
+}
+
+TEST(CApi, AllocationOfEveryKind) {
+  CHeap t;
+  rt_value n = t.new_node(7);
+  EXPECT_TRUE(rt_is_ref(n));
+  EXPECT_EQ(rt_type_of(n), t.node);
+  EXPECT_EQ(rt_object_slots(n)[0], 0u);
+  std::size_t size = 0;
+  ASSERT_RT_OK(rt_object_size(t.heap, n, &size));
+  EXPECT_EQ(size, 24u);
+
+  rt_value a = 0;
+  ASSERT_RT_OK(rt_allocate_array(t.m, t.refs, 10, &a));
+  EXPECT_EQ(rt_array_length(a), 10u);
+  ASSERT_RT_OK(rt_object_size(t.heap, a, &size));
+  EXPECT_EQ(size, rt_ref_array_bytes(10));
+  rt_value b = 0;
+  ASSERT_RT_OK(rt_allocate_array(t.m, t.bytes, 13, &b));
+  EXPECT_EQ(rt_array_length(b), 13u);
+  std::memcpy(rt_array_data(b), "hello, world!", 13);
+  ASSERT_RT_OK(rt_object_size(t.heap, b, &size));
+  EXPECT_EQ(size, rt_byte_array_bytes(13));
+
+  // Wrong kinds, unknown types, bad sizes.
+  EXPECT_EQ(rt_allocate(t.m, t.refs, &a), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(last_error().find("rt_allocate_array"), std::string::npos) << last_error();
+  EXPECT_EQ(rt_allocate_array(t.m, t.node, 3, &a), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(rt_allocate(t.m, 0, &a), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(rt_allocate(t.m, 4242, &a), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(rt_allocate(t.m, t.node, nullptr), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(rt_allocate(nullptr, t.node, &a), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(rt_allocate_slow(t.m, t.node, 32, &a), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(rt_allocate_slow(t.m, t.node, 20, &a), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(rt_allocate_slow(t.m, t.refs, 8, &a), RT_ERROR_INVALID_ARGUMENT);
+  ASSERT_RT_OK(rt_allocate_slow(t.m, t.node, 24, &a));
+  EXPECT_EQ(rt_type_of(a), t.node);
+  EXPECT_EQ(rt_object_size(t.heap, imm(3), &size), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(rt_object_size(t.heap, 0x1000, &size), RT_ERROR_INVALID_ARGUMENT);
+}
+
+TEST(CApi, FastPathsMatchTheHeader) {
+  CHeap t;
+  rt_handle_scope scope;
+  ASSERT_RT_OK(rt_handle_scope_open(t.m, &scope));
+  std::vector<rt_handle> hs;
+  for (std::uint64_t i = 0; i < 5000; ++i) {
+    rt_value v = 0;
+    ASSERT_RT_OK(rt_fast_allocate(t.m, t.node, 24, &v));
+    rt_object_slots(v)[1] = i;
+    rt_handle h;
+    ASSERT_RT_OK(rt_fast_handle(t.m, v, &h));
+    if (!hs.empty()) {
+      ASSERT_RT_OK(rt_fast_write(t.m, v, &rt_object_slots(v)[0], *hs.back().slot));
+    }
+    hs.push_back(h);
+    ASSERT_RT_OK(rt_fast_poll(t.m));
+  }
+  rt_value a = 0;
+  ASSERT_RT_OK(rt_fast_allocate_array(t.m, t.refs, rt_ref_array_bytes(4), 4, &a));
+  EXPECT_EQ(rt_array_length(a), 4u);
+  ASSERT_RT_OK(rt_fast_allocate_array(t.m, t.refs, rt_ref_array_bytes(2000), 2000, &a));
+  EXPECT_EQ(rt_array_length(a), 2000u);
+  ASSERT_RT_OK(rt_collect(t.heap, t.m, RT_COLLECT_MINOR));
+  for (std::uint64_t i = 0; i < hs.size(); ++i) {
+    rt_value v = 0;
+    ASSERT_RT_OK(rt_handle_get(hs[i], &v));
+    ASSERT_EQ(CHeap::id(v), i);
+    if (i > 0) {
+      ASSERT_EQ(CHeap::id(rt_object_slots(v)[0]), i - 1);
+    }
+  }
+  ASSERT_RT_OK(rt_heap_verify(t.heap, t.m));
+  ASSERT_RT_OK(rt_handle_scope_close(&scope));
+}
+
+TEST(CApi, OutOfMemoryIsAStatusAndTheHeapRecovers) {
+  rt_heap_options o = small_options();
+  o.max_heap = 1 << 20;
+  CHeap t(o);
+  std::vector<rt_persistent> kept;
+  rt_status s = RT_OK;
+  for (int i = 0; i < 1000 && s == RT_OK; ++i) {
+    rt_value v = 0;
+    s = rt_allocate_large(t.m, t.bytes, 64 << 10, &v);
+    if (s == RT_OK) {
+      rt_persistent p;
+      ASSERT_RT_OK(rt_persistent_new(t.heap, v, &p));
+      kept.push_back(p);
+    }
+  }
+  ASSERT_EQ(s, RT_ERROR_OUT_OF_MEMORY);
+  EXPECT_NE(last_error().find("out of memory"), std::string::npos) << last_error();
+  EXPECT_GT(kept.size(), 5u);
+  rt_value v = 0;
+  EXPECT_EQ(rt_allocate_array(t.m, t.refs, std::uint64_t{1} << 40, &v), RT_ERROR_OUT_OF_MEMORY);
+  // Freeing the references gives the room back to the next major collection.
+  for (rt_persistent p : kept) ASSERT_RT_OK(rt_persistent_free(t.heap, p));
+  ASSERT_RT_OK(rt_collect(t.heap, t.m, RT_COLLECT_MAJOR));
+  ASSERT_RT_OK(rt_allocate_large(t.m, t.bytes, 64 << 10, &v));
+  ASSERT_RT_OK(rt_heap_verify(t.heap, t.m));
+}
+
+TEST(CApi, LargeObjectsDoNotMove) {
+  CHeap t;
+  rt_handle_scope scope;
+  ASSERT_RT_OK(rt_handle_scope_open(t.m, &scope));
+  rt_value big = 0;
+  ASSERT_RT_OK(rt_allocate_large(t.m, t.node, 0, &big));
+  EXPECT_EQ(rt_allocate_large(t.m, t.node, 3, &big), RT_ERROR_INVALID_ARGUMENT);
+  rt_value arr = 0;
+  ASSERT_RT_OK(rt_allocate_large(t.m, t.refs, 3, &arr));
+  EXPECT_EQ(rt_array_length(arr), 3u);
+  rt_handle hb;
+  rt_handle ha;
+  ASSERT_RT_OK(rt_handle_new(t.m, big, &hb));
+  ASSERT_RT_OK(rt_handle_new(t.m, arr, &ha));
+  ASSERT_RT_OK(rt_collect(t.heap, t.m, RT_COLLECT_MINOR));
+  ASSERT_RT_OK(rt_collect(t.heap, t.m, RT_COLLECT_MAJOR));
+  EXPECT_EQ(*hb.slot, big);
+  EXPECT_EQ(*ha.slot, arr);
+  EXPECT_GT(t.stats().large_bytes, 0u);
+  ASSERT_RT_OK(rt_handle_scope_close(&scope));
+}
+
+TEST(CApi, WriteBarrierRemembersOldObjects) {
+  CHeap t;
+  rt_handle_scope scope;
+  ASSERT_RT_OK(rt_handle_scope_open(t.m, &scope));
+  // A large object is born old: storing a young reference must log it.
+  rt_value old = 0;
+  ASSERT_RT_OK(rt_allocate_large(t.m, t.refs, 2, &old));
+  rt_handle ho;
+  ASSERT_RT_OK(rt_handle_new(t.m, old, &ho));
+  rt_value young = t.new_node(42);
+  ASSERT_RT_OK(rt_write(t.m, *ho.slot, &rt_array_slots(*ho.slot)[0], young));
+  rt_value young2 = t.new_node(43);
+  ASSERT_RT_OK(rt_fast_write(t.m, *ho.slot, &rt_array_slots(*ho.slot)[1], young2));
+  ASSERT_RT_OK(rt_collect(t.heap, t.m, RT_COLLECT_MINOR));
+  ASSERT_RT_OK(rt_heap_verify(t.heap, t.m));
+  rt_value kept = rt_array_slots(*ho.slot)[0];
+  ASSERT_TRUE(rt_is_ref(kept));
+  EXPECT_NE(kept, young);  // it moved, and the slot followed
+  EXPECT_EQ(CHeap::id(kept), 42u);
+  EXPECT_EQ(CHeap::id(rt_array_slots(*ho.slot)[1]), 43u);
+
+  // Checked stores: the slot must be one of the object's reference slots.
+  rt_value n = t.new_node(1);
+  EXPECT_EQ(rt_write(t.m, n, &rt_object_slots(n)[1], imm(1)), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(last_error().find("not a reference slot"), std::string::npos) << last_error();
+  EXPECT_EQ(rt_write(t.m, n, &rt_object_slots(n)[0] - 1, imm(1)), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(rt_write(t.m, imm(5), &rt_object_slots(n)[0], imm(1)), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(rt_write(t.m, n, nullptr, imm(1)), RT_ERROR_INVALID_ARGUMENT);
+  rt_value b = 0;
+  ASSERT_RT_OK(rt_allocate_array(t.m, t.bytes, 16, &b));
+  EXPECT_EQ(rt_write(t.m, b, rt_array_slots(b), imm(1)), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_RT_OK(rt_write(t.m, n, &rt_object_slots(n)[0], imm(1)));
+  EXPECT_RT_OK(rt_log_object(t.m, n));
+  EXPECT_EQ(rt_log_object(t.m, 0), RT_ERROR_INVALID_ARGUMENT);
+  ASSERT_RT_OK(rt_handle_scope_close(&scope));
+}
+
+TEST(CApi, HandleScopesNestAndCatchMisuse) {
+  CHeap t;
+  rt_handle_scope outer;
+  rt_handle_scope inner;
+  ASSERT_RT_OK(rt_handle_scope_open(t.m, &outer));
+  std::vector<rt_handle> hs;
+  for (std::uint64_t i = 0; i < 1000; ++i) {  // several chunks of slots
+    rt_handle h;
+    ASSERT_RT_OK(rt_handle_new(t.m, t.new_node(i), &h));
+    hs.push_back(h);
+  }
+  ASSERT_RT_OK(rt_handle_scope_open(t.m, &inner));
+  for (std::uint64_t i = 0; i < 600; ++i) {
+    rt_handle h;
+    ASSERT_RT_OK(rt_handle_new(t.m, imm(i), &h));
+  }
+  rt_handle_scope saved_inner = inner;
+  ASSERT_RT_OK(rt_handle_scope_close(&inner));
+  EXPECT_EQ(rt_handle_scope_close(&inner), RT_ERROR_INVALID_ARGUMENT);  // closed twice
+  ASSERT_RT_OK(rt_collect(t.heap, t.m, RT_COLLECT_MINOR));
+  for (std::uint64_t i = 0; i < hs.size(); ++i) {
+    rt_value v = 0;
+    ASSERT_RT_OK(rt_handle_get(hs[i], &v));
+    ASSERT_EQ(CHeap::id(v), i);
+  }
+  ASSERT_RT_OK(rt_handle_set(hs[0], imm(9)));
+  EXPECT_EQ(*hs[0].slot, imm(9));
+
+  // Closing the outer scope and then an inner one: the second is refused.
+  rt_handle_scope in2;
+  ASSERT_RT_OK(rt_handle_scope_open(t.m, &in2));
+  rt_handle h;
+  ASSERT_RT_OK(rt_handle_new(t.m, imm(1), &h));
+  ASSERT_RT_OK(rt_handle_scope_close(&outer));
+  EXPECT_EQ(rt_handle_scope_close(&in2), RT_ERROR_INVALID_STATE);
+  EXPECT_NE(last_error().find("out of order"), std::string::npos) << last_error();
+  (void)saved_inner;
+  EXPECT_EQ(rt_handle_get(rt_handle{nullptr}, nullptr), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(rt_handle_set(rt_handle{nullptr}, 0), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(rt_handle_scope_open(t.m, nullptr), RT_ERROR_INVALID_ARGUMENT);
+}
+
+TEST(CApi, PersistentHandles) {
+  CHeap t;
+  rt_persistent p;
+  ASSERT_RT_OK(rt_persistent_new(t.heap, t.new_node(5), &p));
+  rt_value before = *p.slot;
+  ASSERT_RT_OK(rt_collect(t.heap, t.m, RT_COLLECT_MINOR));
+  rt_value v = 0;
+  ASSERT_RT_OK(rt_persistent_get(p, &v));
+  EXPECT_NE(v, before);
+  EXPECT_EQ(CHeap::id(v), 5u);
+  ASSERT_RT_OK(rt_persistent_set(p, imm(3)));
+  ASSERT_RT_OK(rt_persistent_get(p, &v));
+  EXPECT_EQ(v, imm(3));
+  ASSERT_RT_OK(rt_persistent_free(t.heap, p));
+  EXPECT_EQ(rt_persistent_free(t.heap, p), RT_ERROR_INVALID_ARGUMENT);
+  rt_value local = 0;
+  EXPECT_EQ(rt_persistent_free(t.heap, rt_persistent{&local}), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(rt_persistent_new(t.heap, 0, nullptr), RT_ERROR_INVALID_ARGUMENT);
+}
+
+rt_value g_frame_slots[3];
+std::atomic<int> g_frame_visits{0};
+
+void enumerate(void* context, rt_root_visitor* visitor) {
+  auto* slots = static_cast<rt_value*>(context);
+  g_frame_visits.fetch_add(1);
+  rt_root_visit(visitor, &slots[0]);
+  rt_root_visit_range(visitor, &slots[1], 2);
+}
+
+TEST(CApi, RootSetsAndFrameEnumerators) {
+  CHeap t;
+  rt_value roots[2] = {t.new_node(1), imm(2)};
+  std::uint64_t roots_id = 0;
+  ASSERT_RT_OK(rt_roots_add(t.heap, roots, 2, &roots_id));
+  g_frame_slots[0] = t.new_node(10);
+  g_frame_slots[1] = 0;
+  g_frame_slots[2] = t.new_node(12);
+  std::uint64_t frame_id = 0;
+  ASSERT_RT_OK(rt_frame_enumerator_add(t.heap, t.m, enumerate, g_frame_slots, &frame_id));
+  g_frame_visits = 0;
+  ASSERT_RT_OK(rt_collect(t.heap, t.m, RT_COLLECT_MINOR));
+  EXPECT_GE(g_frame_visits.load(), 1);
+  ASSERT_RT_OK(rt_heap_verify(t.heap, t.m));
+  EXPECT_EQ(CHeap::id(roots[0]), 1u);
+  EXPECT_EQ(roots[1], imm(2));
+  EXPECT_EQ(CHeap::id(g_frame_slots[0]), 10u);
+  EXPECT_EQ(CHeap::id(g_frame_slots[2]), 12u);
+  EXPECT_EQ(t.stats().surviving_bytes, 3u * 24u);
+
+  ASSERT_RT_OK(rt_frame_enumerator_remove(t.heap, t.m, frame_id));
+  EXPECT_EQ(rt_frame_enumerator_remove(t.heap, t.m, frame_id), RT_ERROR_INVALID_ARGUMENT);
+  ASSERT_RT_OK(rt_roots_remove(t.heap, roots_id));
+  EXPECT_EQ(rt_roots_remove(t.heap, roots_id), RT_ERROR_INVALID_ARGUMENT);
+  g_frame_visits = 0;
+  ASSERT_RT_OK(rt_collect(t.heap, t.m, RT_COLLECT_MINOR));
+  EXPECT_EQ(g_frame_visits.load(), 0);
+  EXPECT_EQ(rt_roots_add(t.heap, nullptr, 1, &roots_id), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(rt_frame_enumerator_add(t.heap, t.m, nullptr, nullptr, &frame_id),
+            RT_ERROR_INVALID_ARGUMENT);
+}
+
+TEST(CApi, ThreadRules) {
+  CHeap t;
+  rt_mutator* again = nullptr;
+  EXPECT_EQ(rt_attach(t.heap, &again), RT_ERROR_INVALID_STATE);
+  EXPECT_EQ(rt_heap_destroy(t.heap), RT_ERROR_INVALID_STATE);
+  EXPECT_NE(last_error().find("still attached"), std::string::npos) << last_error();
+  // Another thread may not use this thread's mutator.
+  std::thread([&] {
+    rt_value v = 0;
+    EXPECT_EQ(rt_allocate(t.m, t.node, &v), RT_ERROR_INVALID_ARGUMENT);
+    EXPECT_EQ(rt_detach(t.heap, t.m), RT_ERROR_INVALID_ARGUMENT);
+    EXPECT_EQ(rt_collect(t.heap, t.m, RT_COLLECT_MINOR), RT_ERROR_INVALID_ARGUMENT);
+  }).join();
+  // A mutator used with another heap.
+  rt_heap* other = nullptr;
+  ASSERT_RT_OK(rt_heap_create(nullptr, &other));
+  EXPECT_EQ(rt_collect(other, t.m, RT_COLLECT_MINOR), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(rt_collect(t.heap, t.m, 5), RT_ERROR_INVALID_ARGUMENT);
+  ASSERT_RT_OK(rt_heap_destroy(other));
+}
+
+TEST(CApi, NativeRegions) {
+  CHeap t;
+  rt_handle_scope scope;
+  ASSERT_RT_OK(rt_handle_scope_open(t.m, &scope));
+  rt_handle h;
+  ASSERT_RT_OK(rt_handle_new(t.m, t.new_node(77), &h));
+  rt_value before = *h.slot;
+  EXPECT_EQ(rt_leave_native(t.m), RT_ERROR_INVALID_STATE);
+  ASSERT_RT_OK(rt_enter_native(t.m));
+  EXPECT_EQ(rt_enter_native(t.m), RT_ERROR_INVALID_STATE);
+  rt_value v = 0;
+  EXPECT_EQ(rt_allocate(t.m, t.node, &v), RT_ERROR_INVALID_STATE);
+  EXPECT_EQ(rt_collect(t.heap, t.m, RT_COLLECT_MINOR), RT_ERROR_INVALID_STATE);
+  EXPECT_EQ(rt_poll(t.m), RT_ERROR_INVALID_STATE);
+  EXPECT_EQ(rt_detach(t.heap, t.m), RT_ERROR_INVALID_STATE);
+  // Another thread collects without waiting for this one.
+  std::thread([&] {
+    rt_mutator* m2 = nullptr;
+    ASSERT_RT_OK(rt_attach(t.heap, &m2));
+    ASSERT_RT_OK(rt_collect(t.heap, m2, RT_COLLECT_MINOR));
+    ASSERT_RT_OK(rt_detach(t.heap, m2));
+  }).join();
+  ASSERT_RT_OK(rt_leave_native(t.m));
+  EXPECT_NE(*h.slot, before);
+  EXPECT_EQ(CHeap::id(*h.slot), 77u);
+  ASSERT_RT_OK(rt_handle_scope_close(&scope));
+}
+
+TEST(CApi, PollingThreadsLetOthersCollect) {
+  CHeap t;
+  std::atomic<bool> stop{false};
+  std::atomic<int> ready{0};
+  std::vector<std::thread> pollers;
+  for (int k = 0; k < 2; ++k) {
+    pollers.emplace_back([&, k] {
+      rt_mutator* m = nullptr;
+      ASSERT_RT_OK(rt_attach(t.heap, &m));
+      rt_handle_scope scope;
+      ASSERT_RT_OK(rt_handle_scope_open(m, &scope));
+      rt_handle h;
+      rt_value v = 0;
+      ASSERT_RT_OK(rt_allocate(m, t.node, &v));
+      rt_object_slots(v)[1] = 100 + static_cast<std::uint64_t>(k);
+      ASSERT_RT_OK(rt_handle_new(m, v, &h));
+      ready.fetch_add(1);
+      while (!stop.load()) {
+        ASSERT_RT_OK(k == 0 ? rt_fast_poll(m) : rt_poll(m));
+        ASSERT_EQ(CHeap::id(*h.slot), 100 + static_cast<std::uint64_t>(k));
+      }
+      ASSERT_RT_OK(rt_handle_scope_close(&scope));
+      ASSERT_RT_OK(rt_detach(t.heap, m));
+    });
+  }
+  while (ready.load() < 2) std::this_thread::yield();
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_RT_OK(rt_collect(t.heap, t.m, i % 5 == 4 ? RT_COLLECT_MAJOR : RT_COLLECT_MINOR));
+  }
+  stop = true;
+  for (auto& p : pollers) p.join();
+  rt_heap_stats s = t.stats();
+  EXPECT_GE(s.minor_collections + s.major_collections, 20u);
+  EXPECT_GE(s.major_collections, 4u);
+}
+
+TEST(CApi, StatsAreVersioned) {
+  CHeap t;
+  ASSERT_RT_OK(rt_collect(t.heap, t.m, RT_COLLECT_MINOR));
+  rt_heap_stats s = t.stats();
+  EXPECT_GE(s.minor_collections, 1u);
+  EXPECT_GT(s.committed_bytes, 0u);
+  // A caller from a later version with a bigger struct: the tail is zeroed.
+  struct Later {
+    rt_heap_stats base;
+    std::uint64_t future;
+  } later;
+  std::memset(&later, 0xAB, sizeof later);
+  later.base.size = sizeof later;
+  ASSERT_RT_OK(rt_heap_get_stats(t.heap, &later.base));
+  EXPECT_EQ(later.future, 0u);
+  EXPECT_EQ(later.base.size, sizeof later);
+  EXPECT_EQ(later.base.minor_collections, s.minor_collections);
+  rt_heap_stats tiny;
+  tiny.size = 16;
+  EXPECT_EQ(rt_heap_get_stats(t.heap, &tiny), RT_ERROR_INVALID_ARGUMENT);
+}
+
+TEST(CApi, StressPoisonAndVerifyModes) {
+  rt_heap_options o = small_options();
+  o.stress_every = 1;
+  o.poison = 1;
+  o.verify = 1;
+  CHeap t(o);
+  rt_handle_scope scope;
+  ASSERT_RT_OK(rt_handle_scope_open(t.m, &scope));
+  rt_handle head;
+  ASSERT_RT_OK(rt_handle_new(t.m, 0, &head));
+  for (std::uint64_t i = 0; i < 300; ++i) {
+    rt_value n = t.new_node(i);
+    ASSERT_RT_OK(rt_write(t.m, n, &rt_object_slots(n)[0], *head.slot));
+    *head.slot = n;
+  }
+  rt_value cur = *head.slot;
+  for (std::uint64_t i = 300; i-- > 0;) {
+    ASSERT_EQ(CHeap::id(cur), i);
+    cur = rt_object_slots(cur)[0];
+  }
+  EXPECT_EQ(cur, 0u);
+  EXPECT_GE(t.stats().minor_collections + t.stats().major_collections, 300u);
+  ASSERT_RT_OK(rt_heap_verify(t.heap, t.m));
+  ASSERT_RT_OK(rt_handle_scope_close(&scope));
+}
+
+}  // namespace

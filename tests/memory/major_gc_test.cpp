@@ -1,0 +1,395 @@
+// Major collections: garbage in old blocks and the large-object space is
+// freed, live graphs stay intact, weak references and ephemerons follow
+// old objects, free lines are reused by promotion, fragmented blocks are
+// evacuated with every reference updated, the policy starts major
+// collections on its own, and a long run with a bounded live set keeps the
+// heap bounded.
+#include <algorithm>
+#include <vector>
+
+#include "heap_fixture.hpp"
+#include "memory/stats.hpp"
+
+namespace runa::heap::testing {
+namespace {
+
+Options old_options() {
+  Options o = small_options();
+  o.promotion_age = 1;  // one minor collection promotes
+  return o;
+}
+
+// A list of n nodes (1 ref each, ids first_id...), promoted to the old
+// generation; returns the head (newest first).
+Value old_list(TestHeap& t, std::size_t n, std::uint64_t first_id) {
+  HandleScope scope(*t.m);
+  Handle list(*t.m, Value{0});
+  for (std::size_t i = 0; i < n; ++i) {
+    Object* node = t.new_node(1, first_id + i);
+    set_slot(*t.m, node, 0, list.value());
+    list.set(ref_value(node));
+  }
+  EXPECT_TRUE(t.heap->collect(*t.m));
+  return list.value();
+}
+
+std::size_t list_length(Value v, std::uint64_t last_id) {
+  std::size_t n = 0;
+  for (; v != 0; v = as_object(v)->slots()[0], ++n) {
+    EXPECT_EQ(TestHeap::node_id(as_object(v), 1), last_id - n);
+  }
+  return n;
+}
+
+TEST(MajorGC, FreesGarbageAndKeepsTheLiveGraph) {
+  TestHeap t(old_options());
+  HandleScope scope(*t.m);
+  Handle live(*t.m, old_list(t, 3000, 0));
+  old_list(t, 6000, 10000);  // garbage once promoted
+  ASSERT_TRUE(t.old(live.get()));
+  std::size_t before = t.heap->stats().old_bytes;
+  EXPECT_EQ(before, 9000u * 24);
+
+  ASSERT_TRUE(t.heap->collect(*t.m, true));
+  Stats s = t.heap->stats();
+  EXPECT_EQ(s.major_collections, 1u);
+  EXPECT_EQ(s.old_bytes, 3000u * 24);
+  EXPECT_EQ(list_length(live.value(), 2999), 3000u);
+  EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+  // The polarity flips each time: a second and third collection keep it all.
+  ASSERT_TRUE(t.heap->collect(*t.m, true));
+  ASSERT_TRUE(t.heap->collect(*t.m, true));
+  EXPECT_EQ(t.heap->stats().old_bytes, 3000u * 24);
+  EXPECT_EQ(list_length(live.value(), 2999), 3000u);
+  EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+}
+
+TEST(MajorGC, EmptyBlocksAreReleased) {
+  TestHeap t(old_options());
+  HandleScope scope(*t.m);
+  old_list(t, 20000, 0);
+  std::size_t used = t.heap->impl().blocks.blocks_in_use();
+  EXPECT_GE(used, 20000u * 24 / kBlock);
+  std::uint64_t committed = t.heap->stats().committed_bytes;
+  ASSERT_TRUE(t.heap->collect(*t.m, true));
+  EXPECT_EQ(t.heap->impl().blocks.blocks_in_use(), 0u);
+  EXPECT_EQ(t.heap->stats().committed_bytes, committed - used * kBlock);
+  EXPECT_EQ(t.heap->stats().old_bytes, 0u);
+}
+
+TEST(MajorGC, YoungObjectsAreRootsAndSurvive) {
+  TestHeap t(old_options());
+  HandleScope scope(*t.m);
+  Handle old(*t.m, old_list(t, 10, 0));
+  // A young object is the only path to the old list.
+  Handle young(*t.m, t.new_node(1, 99));
+  set_slot(*t.m, young.get(), 0, old.value());
+  old.set(0);
+  ASSERT_TRUE(t.heap->collect(*t.m, true));
+  Value list = young.get()->slots()[0];
+  ASSERT_TRUE(t.old(as_object(list)));  // promoted by the minor part, then marked
+  EXPECT_EQ(list_length(list, 9), 10u);
+  EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+}
+
+TEST(MajorGC, ClearsWeakReferencesToDeadOldObjects) {
+  TestHeap t(old_options());
+  HandleScope scope(*t.m);
+  Handle keep(*t.m, t.new_node(0, 1));
+  Handle w_live(*t.m, allocate(*t.m, t.weak, 16));
+  Handle w_dead(*t.m, allocate(*t.m, t.weak, 16));
+  Handle dead(*t.m, t.new_node(0, 2));
+  set_slot(*t.m, w_live.get(), 0, keep.value());
+  set_slot(*t.m, w_dead.get(), 0, dead.value());
+  ASSERT_TRUE(t.heap->collect(*t.m));  // all promoted
+  ASSERT_TRUE(t.old(dead.get()));
+  dead.set(0);
+  ASSERT_TRUE(t.heap->collect(*t.m));  // minor: old referents are not decided
+  ASSERT_NE(w_dead.get()->slots()[0], 0u);
+  // A young weak reference to the old object that is about to die.
+  Handle w_young(*t.m, allocate(*t.m, t.weak, 16));
+  set_slot(*t.m, w_young.get(), 0, w_dead.get()->slots()[0]);
+
+  ASSERT_TRUE(t.heap->collect(*t.m, true));
+  EXPECT_EQ(w_live.get()->slots()[0], keep.value());
+  EXPECT_EQ(w_dead.get()->slots()[0], 0u);
+  EXPECT_EQ(w_young.get()->slots()[0], 0u);
+  EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+}
+
+TEST(MajorGC, EphemeronsFollowTheirOldKeys) {
+  TestHeap t(old_options());
+  HandleScope scope(*t.m);
+  Handle key(*t.m, t.new_node(0, 1));
+  Handle e_live(*t.m, allocate(*t.m, t.ephemeron, 24));
+  set_slot(*t.m, e_live.get(), 0, key.value());
+  set_slot(*t.m, e_live.get(), 1, ref_value(t.new_node(0, 2)));
+  Handle e_dead(*t.m, allocate(*t.m, t.ephemeron, 24));
+  Handle dead_key(*t.m, t.new_node(0, 3));
+  set_slot(*t.m, e_dead.get(), 0, dead_key.value());
+  set_slot(*t.m, e_dead.get(), 1, ref_value(t.new_node(0, 4)));
+  // A chain: e1 (key k1, live) -> value k2, the key of e2 -> value v.
+  Handle e2(*t.m, allocate(*t.m, t.ephemeron, 24));
+  Handle e1(*t.m, allocate(*t.m, t.ephemeron, 24));
+  Handle k1(*t.m, t.new_node(0, 5));
+  Object* k2 = t.new_node(0, 6);
+  set_slot(*t.m, e1.get(), 0, k1.value());
+  set_slot(*t.m, e1.get(), 1, ref_value(k2));
+  set_slot(*t.m, e2.get(), 0, ref_value(k2));
+  set_slot(*t.m, e2.get(), 1, ref_value(t.new_node(0, 7)));
+  ASSERT_TRUE(t.heap->collect(*t.m));  // everything is old now
+  ASSERT_TRUE(t.old(e_dead.get()));
+  dead_key.set(0);
+
+  ASSERT_TRUE(t.heap->collect(*t.m, true));
+  EXPECT_EQ(e_live.get()->slots()[0], key.value());
+  EXPECT_EQ(TestHeap::node_id(as_object(e_live.get()->slots()[1]), 0), 2u);
+  EXPECT_EQ(e_dead.get()->slots()[0], 0u);
+  EXPECT_EQ(e_dead.get()->slots()[1], 0u);
+  EXPECT_EQ(TestHeap::node_id(as_object(e2.get()->slots()[1]), 0), 7u);
+  EXPECT_EQ(t.heap->stats().old_bytes, 4u * 24 + 5u * 16);
+  EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+}
+
+TEST(MajorGC, FreesLargeObjectsAndReusesTheirBlocks) {
+  Options o = old_options();
+  o.max_heap = 1 << 20;  // 32 blocks
+  TestHeap t(o);
+  HandleScope scope(*t.m);
+  Handle keep(*t.m, t.new_ref_array(5000, 1));  // 40 KiB: a run of 2 blocks
+  for (int i = 0; i < 8; ++i) ASSERT_NE(t.new_ref_array(5000, 100 + i), nullptr);
+  EXPECT_EQ(t.heap->stats().large_bytes, 9u * 2 * kBlock);
+  ASSERT_TRUE(t.heap->collect(*t.m, true));
+  EXPECT_EQ(t.heap->stats().large_bytes, 2u * kBlock);
+  EXPECT_EQ(t.heap->impl().large.objects().size(), 1u);
+  EXPECT_EQ(from_imm(array_slots(keep.get())[0]), 1u);
+  EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+  // Far more large objects than max_heap holds: runs are freed and reused
+  // (allocation failure collects), including runs of released blocks.
+  for (int i = 0; i < 200; ++i) ASSERT_NE(t.new_ref_array(5000, 1000 + i), nullptr) << i;
+  EXPECT_GT(t.heap->stats().major_collections, 1u);
+  EXPECT_EQ(from_imm(array_slots(keep.get())[0]), 1u);
+  EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+}
+
+TEST(MajorGC, PromotionReusesFreeLines) {
+  TestHeap t(old_options());
+  HandleScope scope(*t.m);
+  // 24-byte nodes, all promoted (held by a large array), then all but every
+  // 64th dropped (one per 6 lines): every block keeps live lines and gets
+  // free ones.
+  std::size_t n = 16000;
+  Handle arr(*t.m, t.new_ref_array(n, 0));
+  for (std::size_t i = 1; i < n; ++i) {
+    Object* node = t.new_node(1, i);
+    write(*t.m, arr.get(), array_slots(arr.get()) + i, ref_value(node));
+    if (i % 1000 == 999) {
+      ASSERT_TRUE(t.heap->collect(*t.m));
+    }
+  }
+  ASSERT_TRUE(t.heap->collect(*t.m));
+  for (std::size_t i = 1; i < n; ++i) {
+    if (i % 64 != 0) write(*t.m, arr.get(), array_slots(arr.get()) + i, 0);
+  }
+  ASSERT_TRUE(t.heap->collect(*t.m, true));
+  BlockSpace& b = t.heap->impl().blocks;
+  std::size_t used = b.blocks_in_use();
+  std::size_t frontier = b.frontier();
+  ASSERT_GT(b.recyclable_blocks(), 5u);
+  EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+
+  // Promote as many bytes again: they land in the holes, no block is taken.
+  Handle list(*t.m, Value{0});
+  for (std::size_t i = 0; i < n / 2; ++i) {
+    Object* node = t.new_node(1, i);
+    set_slot(*t.m, node, 0, list.value());
+    list.set(ref_value(node));
+    if (i % 1000 == 999) {
+      ASSERT_TRUE(t.heap->collect(*t.m));
+    }
+  }
+  ASSERT_TRUE(t.heap->collect(*t.m));
+  EXPECT_EQ(b.blocks_in_use(), used);
+  EXPECT_EQ(b.frontier(), frontier);
+  EXPECT_TRUE(t.old(list.get()));
+  EXPECT_LT(b.index_of(list.get()), frontier);
+  EXPECT_EQ(list_length(list.value(), n / 2 - 1), n / 2);
+  EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+}
+
+TEST(MajorGC, EvacuatesFragmentedBlocks) {
+  Options o = old_options();
+  o.log = true;
+  TestHeap t(o);
+  HandleScope scope(*t.m);
+  std::size_t n = 16000;
+  Handle arr(*t.m, t.new_ref_array(n, 0));
+  for (std::size_t i = 1; i < n; ++i) {
+    Object* node = t.new_node(1, i);
+    write(*t.m, arr.get(), array_slots(arr.get()) + i, ref_value(node));
+    if (i % 1000 == 999) {
+      ASSERT_TRUE(t.heap->collect(*t.m));
+    }
+  }
+  ASSERT_TRUE(t.heap->collect(*t.m));
+  for (std::size_t i = 1; i < n; ++i) {
+    if (i % 64 != 0) write(*t.m, arr.get(), array_slots(arr.get()) + i, 0);
+  }
+  // An old weak reference and an old object pointing at a young survivor
+  // (remembered), both aimed at objects about to move.
+  Handle w(*t.m, allocate(*t.m, t.weak, 16));
+  set_slot(*t.m, w.get(), 0, array_slots(arr.get())[64]);
+  ASSERT_TRUE(t.heap->collect(*t.m));
+  Object* holder = as_object(array_slots(arr.get())[128]);
+  Handle young(*t.m, t.new_node(0, 77));
+  set_slot(*t.m, holder, 0, young.value());
+  // The first major collection finds the blocks fragmented (line maps);
+  // the second evacuates them.
+  ASSERT_TRUE(t.heap->collect(*t.m, true));
+  BlockSpace& b = t.heap->impl().blocks;
+  std::size_t used = b.blocks_in_use();
+  std::vector<Value> before(array_slots(arr.get()), array_slots(arr.get()) + n);
+  ::testing::internal::CaptureStderr();
+  ASSERT_TRUE(t.heap->collect(*t.m, true));
+  std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find(" evacuated "), std::string::npos) << err;
+  EXPECT_LT(b.blocks_in_use(), used / 2);
+  std::size_t moved = 0;
+  for (std::size_t i = 64; i < n; i += 64) {
+    Value v = array_slots(arr.get())[i];
+    ASSERT_TRUE(is_ref(v));
+    EXPECT_EQ(TestHeap::node_id(as_object(v), 1), i);
+    moved += v != before[i] ? 1 : 0;
+  }
+  EXPECT_GT(moved, n / 64 / 2);
+  EXPECT_EQ(w.get()->slots()[0], array_slots(arr.get())[64]);
+  holder = as_object(array_slots(arr.get())[128]);
+  EXPECT_EQ(holder->slots()[0], young.value());
+  EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+  ASSERT_TRUE(t.heap->collect(*t.m));  // the moved holder is still remembered
+  EXPECT_EQ(TestHeap::node_id(as_object(as_object(array_slots(arr.get())[128])->slots()[0]), 0),
+            77u);
+  EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+}
+
+TEST(MajorGC, DeadRememberedObjectsAreDropped) {
+  TestHeap t(old_options());
+  HandleScope scope(*t.m);
+  Handle o(*t.m, t.new_node(1, 1));
+  ASSERT_TRUE(t.heap->collect(*t.m));
+  ASSERT_TRUE(t.old(o.get()));
+  // Old -> young: o is logged and, pointing at a survivor, stays remembered.
+  Handle young(*t.m, t.new_node(0, 2));
+  set_slot(*t.m, o.get(), 0, young.value());
+  o.set(0);
+  ASSERT_TRUE(t.heap->collect(*t.m, true));
+  EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(t.heap->collect(*t.m));
+  EXPECT_EQ(TestHeap::node_id(young.get(), 0), 2u);
+  EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+}
+
+TEST(MajorGC, PolicyStartsMajorCollections) {
+  Options o = old_options();
+  o.max_heap = 4 << 20;
+  o.log = true;
+  TestHeap t(o);
+  HandleScope scope(*t.m);
+  Handle keep(*t.m, old_list(t, 100, 0));
+  ::testing::internal::CaptureStderr();
+  // Garbage that lives through one collection, so it is promoted.
+  for (int round = 0; round < 100; ++round) {
+    HandleScope inner(*t.m);
+    Handle h(*t.m, Value{0});
+    for (int i = 0; i < 2000; ++i) {
+      Object* node = t.new_node(1, i);
+      ASSERT_NE(node, nullptr);
+      set_slot(*t.m, node, 0, h.value());
+      h.set(ref_value(node));
+    }
+    ASSERT_TRUE(t.heap->collect(*t.m));
+  }
+  std::string err = ::testing::internal::GetCapturedStderr();
+  Stats s = t.heap->stats();
+  EXPECT_GT(s.major_collections, 3u);
+  EXPECT_NE(err.find("[gc] major (old generation grown) "), std::string::npos);
+  EXPECT_NE(err.find(" marked "), std::string::npos);
+  EXPECT_EQ(list_length(keep.value(), 99), 100u);
+}
+
+TEST(MajorGC, OutOfRoomTriesAMajorCollectionFirst) {
+  Options o = old_options();
+  o.max_heap = 1 << 20;
+  o.major_growth_percent = 0;  // majors only when promotion has no room
+  TestHeap t(o);
+  HandleScope scope(*t.m);
+  // Promoted garbage, 20 times max_heap in all.
+  for (int round = 0; round < 200; ++round) {
+    HandleScope inner(*t.m);
+    Handle h(*t.m, Value{0});
+    for (int i = 0; i < 4000; ++i) {
+      Object* node = t.new_node(1, i);
+      ASSERT_NE(node, nullptr) << round;
+      set_slot(*t.m, node, 0, h.value());
+      h.set(ref_value(node));
+    }
+    ASSERT_TRUE(t.heap->collect(*t.m));
+  }
+  EXPECT_GT(t.heap->stats().major_collections, 5u);
+  EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+}
+
+TEST(MajorGC, RequestedMajorLogLine) {
+  CollectionRecord c;
+  c.major = true;
+  c.cause = Cause::kRequested;
+  c.before = 2048;
+  c.after = 1024;
+  c.pause_ns = 1000000;
+  c.marked = 512;
+  EXPECT_EQ(log_line(c), "[gc] major (requested) 2.0K->1.0K 1.000ms promoted 0B marked 512B");
+}
+
+// Allocates far more than max_heap with a bounded live set (a ring of lists
+// of old objects, some large arrays): every allocation succeeds, and the
+// committed memory of the second half of the run stays within that of the
+// first half.
+TEST(MajorGC, LongRunWithABoundedLiveSetStaysBounded) {
+  Options o = small_options();
+  o.max_heap = 8 << 20;
+  TestHeap t(o);
+  constexpr std::size_t kRing = 64;
+  std::vector<Value> ring(kRing, 0);
+  std::uint64_t roots = t.heap->add_roots(ring.data(), ring.size());
+  std::uint64_t max_first = 0;
+  std::uint64_t max_second = 0;
+  constexpr int kRounds = 10000;
+  for (int round = 0; round < kRounds; ++round) {
+    std::size_t slot = static_cast<std::size_t>(round) % kRing;
+    ring[slot] = 0;
+    for (int i = 0; i < 300; ++i) {
+      Object* node = t.new_node(2, static_cast<std::uint64_t>(i));
+      ASSERT_NE(node, nullptr) << round;
+      set_slot(*t.m, node, 0, ring[slot]);
+      ring[slot] = ref_value(node);
+    }
+    if (round % 16 == 0) {
+      Object* big = t.new_ref_array(3000, static_cast<std::uint64_t>(round));
+      ASSERT_NE(big, nullptr) << round;
+      Object* head = as_object(ring[slot]);
+      set_slot(*t.m, head, 1, ref_value(big));
+    }
+    std::uint64_t c = t.heap->stats().committed_bytes;
+    (round < kRounds / 2 ? max_first : max_second) =
+        std::max(round < kRounds / 2 ? max_first : max_second, c);
+  }
+  Stats s = t.heap->stats();
+  EXPECT_GT(s.allocated_bytes, 10 * o.max_heap);
+  EXPECT_GT(s.major_collections, 2u);
+  EXPECT_LE(max_second, max_first + 4 * kBlock);
+  EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+  t.heap->remove_roots(roots);
+}
+
+}  // namespace
+}  // namespace runa::heap::testing
