@@ -97,7 +97,7 @@ class Code {
   Code& u32(std::uint32_t v) { return le(v, 4); }
   Code& i64(std::int64_t v) { return le(static_cast<std::uint64_t>(v), 8); }
   Code& op16(Op o, std::uint16_t v) { return op(o).u16(v); }
-  // A u32 placeholder whose position is returned, for a target known later.
+  // Reserves a u32 for a branch target known later; returns where to patch it.
   std::uint32_t hole() {
     const std::uint32_t at = here();
     u32(0);

@@ -237,6 +237,19 @@ rt_status own(const char* fn, rt_mutator* m, const rt_heap* heap, bool running,
   return RT_OK;
 }
 
+// Runs body(record) inside guarded() for a mutator the calling thread owns
+// (checked as own() does), so that every entry point taking a mutator
+// validates it the same way.
+template <class Body>
+rt_status with_mutator(const char* fn, rt_mutator* m, const rt_heap* heap, bool running,
+                       Body body) {
+  return guarded(fn, [&] {
+    rh::MutatorRecord* r = nullptr;
+    if (rt_status s = own(fn, m, heap, running, r); s != RT_OK) return s;
+    return body(r);
+  });
+}
+
 // Checks that `o` is a reference to an object of a registered type in h.
 rt_status check_object(const char* fn, rh::HeapImpl& h, rt_value o, const rh::Layout*& layout) {
   if (!rh::is_ref(o)) {
@@ -537,10 +550,7 @@ rt_status rt_detach(rt_heap* heap, rt_mutator* m) noexcept {
 
 rt_status rt_poll(rt_mutator* m) noexcept {
   constexpr const char* fn = "rt_poll";
-  return guarded(fn, [&] {
-    rh::MutatorRecord* r = nullptr;
-    rt_status s = own(fn, m, nullptr, true, r);
-    if (s != RT_OK) return s;
+  return with_mutator(fn, m, nullptr, true, [&](rh::MutatorRecord* r) {
     rh::poll(*r);
     return RT_OK;
   });
@@ -548,10 +558,7 @@ rt_status rt_poll(rt_mutator* m) noexcept {
 
 rt_status rt_safepoint_slow(rt_mutator* m) noexcept {
   constexpr const char* fn = "rt_safepoint_slow";
-  return guarded(fn, [&] {
-    rh::MutatorRecord* r = nullptr;
-    rt_status s = own(fn, m, nullptr, true, r);
-    if (s != RT_OK) return s;
+  return with_mutator(fn, m, nullptr, true, [&](rh::MutatorRecord* r) {
     rh::safepoint_slow(*r);
     return RT_OK;
   });
@@ -559,10 +566,7 @@ rt_status rt_safepoint_slow(rt_mutator* m) noexcept {
 
 rt_status rt_enter_native(rt_mutator* m) noexcept {
   constexpr const char* fn = "rt_enter_native";
-  return guarded(fn, [&] {
-    rh::MutatorRecord* r = nullptr;
-    rt_status s = own(fn, m, nullptr, false, r);
-    if (s != RT_OK) return s;
+  return with_mutator(fn, m, nullptr, false, [&](rh::MutatorRecord* r) {
     if (r->state.load(std::memory_order_relaxed) != rh::kRunning) {
       return fail(RT_ERROR_INVALID_STATE, fn, "the thread is already in a native region");
     }
@@ -573,10 +577,7 @@ rt_status rt_enter_native(rt_mutator* m) noexcept {
 
 rt_status rt_leave_native(rt_mutator* m) noexcept {
   constexpr const char* fn = "rt_leave_native";
-  return guarded(fn, [&] {
-    rh::MutatorRecord* r = nullptr;
-    rt_status s = own(fn, m, nullptr, false, r);
-    if (s != RT_OK) return s;
+  return with_mutator(fn, m, nullptr, false, [&](rh::MutatorRecord* r) {
     if (r->state.load(std::memory_order_relaxed) == rh::kRunning) {
       return fail(RT_ERROR_INVALID_STATE, fn, "the thread is not in a native region");
     }
@@ -589,13 +590,10 @@ rt_status rt_leave_native(rt_mutator* m) noexcept {
 
 rt_status rt_allocate(rt_mutator* m, uint32_t type, rt_value* out) noexcept {
   constexpr const char* fn = "rt_allocate";
-  return guarded(fn, [&] {
-    rh::MutatorRecord* r = nullptr;
-    rt_status s = own(fn, m, nullptr, true, r);
-    if (s != RT_OK) return s;
+  return with_mutator(fn, m, nullptr, true, [&](rh::MutatorRecord* r) {
     if (out == nullptr) return null_argument(fn, "out");
     const rh::Layout* l = nullptr;
-    if ((s = find_layout(fn, *r->heap, type, l)) != RT_OK) return s;
+    if (rt_status s = find_layout(fn, *r->heap, type, l); s != RT_OK) return s;
     if (!fixed_size(l->kind)) {
       return fail(RT_ERROR_INVALID_ARGUMENT, fn,
                   std::string("type '") + l->name + "' is a " + kind_name(l->kind) +
@@ -609,13 +607,10 @@ rt_status rt_allocate(rt_mutator* m, uint32_t type, rt_value* out) noexcept {
 
 rt_status rt_allocate_array(rt_mutator* m, uint32_t type, uint64_t length, rt_value* out) noexcept {
   constexpr const char* fn = "rt_allocate_array";
-  return guarded(fn, [&] {
-    rh::MutatorRecord* r = nullptr;
-    rt_status s = own(fn, m, nullptr, true, r);
-    if (s != RT_OK) return s;
+  return with_mutator(fn, m, nullptr, true, [&](rh::MutatorRecord* r) {
     if (out == nullptr) return null_argument(fn, "out");
     const rh::Layout* l = nullptr;
-    if ((s = find_layout(fn, *r->heap, type, l)) != RT_OK) return s;
+    if (rt_status s = find_layout(fn, *r->heap, type, l); s != RT_OK) return s;
     if (fixed_size(l->kind)) {
       return fail(RT_ERROR_INVALID_ARGUMENT, fn,
                   std::string("type '") + l->name + "' is a " + kind_name(l->kind) +
@@ -636,13 +631,10 @@ rt_status rt_allocate_array(rt_mutator* m, uint32_t type, uint64_t length, rt_va
 
 rt_status rt_allocate_large(rt_mutator* m, uint32_t type, uint64_t length, rt_value* out) noexcept {
   constexpr const char* fn = "rt_allocate_large";
-  return guarded(fn, [&] {
-    rh::MutatorRecord* r = nullptr;
-    rt_status s = own(fn, m, nullptr, true, r);
-    if (s != RT_OK) return s;
+  return with_mutator(fn, m, nullptr, true, [&](rh::MutatorRecord* r) {
     if (out == nullptr) return null_argument(fn, "out");
     const rh::Layout* l = nullptr;
-    if ((s = find_layout(fn, *r->heap, type, l)) != RT_OK) return s;
+    if (rt_status s = find_layout(fn, *r->heap, type, l); s != RT_OK) return s;
     std::size_t bytes = l->size;
     if (fixed_size(l->kind)) {
       if (length != 0) {
@@ -668,13 +660,10 @@ rt_status rt_allocate_large(rt_mutator* m, uint32_t type, uint64_t length, rt_va
 
 rt_status rt_allocate_slow(rt_mutator* m, uint32_t type, size_t bytes, rt_value* out) noexcept {
   constexpr const char* fn = "rt_allocate_slow";
-  return guarded(fn, [&] {
-    rh::MutatorRecord* r = nullptr;
-    rt_status s = own(fn, m, nullptr, true, r);
-    if (s != RT_OK) return s;
+  return with_mutator(fn, m, nullptr, true, [&](rh::MutatorRecord* r) {
     if (out == nullptr) return null_argument(fn, "out");
     const rh::Layout* l = nullptr;
-    if ((s = find_layout(fn, *r->heap, type, l)) != RT_OK) return s;
+    if (rt_status s = find_layout(fn, *r->heap, type, l); s != RT_OK) return s;
     if (bytes % 8 != 0) {
       return fail(RT_ERROR_INVALID_ARGUMENT, fn,
                   std::to_string(bytes) + " bytes is not a multiple of 8");
@@ -700,13 +689,10 @@ rt_status rt_allocate_slow(rt_mutator* m, uint32_t type, size_t bytes, rt_value*
 
 rt_status rt_write(rt_mutator* m, rt_value object, rt_value* slot, rt_value value) noexcept {
   constexpr const char* fn = "rt_write";
-  return guarded(fn, [&] {
-    rh::MutatorRecord* r = nullptr;
-    rt_status s = own(fn, m, nullptr, true, r);
-    if (s != RT_OK) return s;
+  return with_mutator(fn, m, nullptr, true, [&](rh::MutatorRecord* r) {
     if (slot == nullptr) return null_argument(fn, "slot");
     const rh::Layout* l = nullptr;
-    if ((s = check_object(fn, *r->heap, object, l)) != RT_OK) return s;
+    if (rt_status s = check_object(fn, *r->heap, object, l); s != RT_OK) return s;
     rh::RefRange refs = rh::ref_slots(*l, rh::as_object(object));
     if (slot < refs.begin || slot >= refs.end) {
       return fail(RT_ERROR_INVALID_ARGUMENT, fn,
@@ -722,12 +708,9 @@ rt_status rt_write(rt_mutator* m, rt_value object, rt_value* slot, rt_value valu
 
 rt_status rt_log_object(rt_mutator* m, rt_value object) noexcept {
   constexpr const char* fn = "rt_log_object";
-  return guarded(fn, [&] {
-    rh::MutatorRecord* r = nullptr;
-    rt_status s = own(fn, m, nullptr, true, r);
-    if (s != RT_OK) return s;
+  return with_mutator(fn, m, nullptr, true, [&](rh::MutatorRecord* r) {
     const rh::Layout* l = nullptr;
-    if ((s = check_object(fn, *r->heap, object, l)) != RT_OK) return s;
+    if (rt_status s = check_object(fn, *r->heap, object, l); s != RT_OK) return s;
     if ((rh::as_object(object)->load_header() & rh::hdr::kUnlogged) != 0) {
       rh::log_object(*r, rh::as_object(object));
     }
@@ -739,10 +722,7 @@ rt_status rt_log_object(rt_mutator* m, rt_value object) noexcept {
 
 rt_status rt_handle_scope_open(rt_mutator* m, rt_handle_scope* scope) noexcept {
   constexpr const char* fn = "rt_handle_scope_open";
-  return guarded(fn, [&] {
-    rh::MutatorRecord* r = nullptr;
-    rt_status s = own(fn, m, nullptr, true, r);
-    if (s != RT_OK) return s;
+  return with_mutator(fn, m, nullptr, true, [&](rh::MutatorRecord* r) {
     if (scope == nullptr) return null_argument(fn, "scope");
     scope->mutator = m;
     scope->top = r->handle_top;
@@ -779,10 +759,7 @@ rt_status rt_handle_scope_close(rt_handle_scope* scope) noexcept {
 
 rt_status rt_handle_new(rt_mutator* m, rt_value value, rt_handle* out) noexcept {
   constexpr const char* fn = "rt_handle_new";
-  return guarded(fn, [&] {
-    rh::MutatorRecord* r = nullptr;
-    rt_status s = own(fn, m, nullptr, true, r);
-    if (s != RT_OK) return s;
+  return with_mutator(fn, m, nullptr, true, [&](rh::MutatorRecord* r) {
     if (out == nullptr) return null_argument(fn, "out");
     rh::Value* slot = rh::new_handle(*r);
     *slot = value;

@@ -1,6 +1,6 @@
 // The `.runab` writer: Module to bytes, the exact inverse of the reader.
 //
-// Each section is written with a length placeholder that is patched once
+// Each section is written with a zero length that is patched once
 // its contents are known. The writer refuses only what cannot be encoded
 // (a count or length over 4 GiB, a Map constant with an odd item count, a
 // kind whose data does not have the shape the format fixes); it does not
