@@ -18,8 +18,8 @@
 // runs inside one of its allocations). A pause during which Heap::stats()'s
 // major_collections grew is a major one. Only the steady phase is counted.
 // Also printed: Heap::stats() for the whole run (building the tree included),
-// and, when the heap has a major collector, the time of three requested major
-// collections with the tree alive (a full mark of ~200 MB).
+// and the time of three requested major collections with the tree alive (a
+// full mark of ~200 MB).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -44,21 +44,10 @@ using Clock = std::chrono::steady_clock;
 constexpr std::size_t kNodeBytes = 48;  // header, left, right, three payload words
 std::uint32_t node_type = 0;
 
-// The heap's count of major collections, when its Stats has one (the major
-// collector adds it); 0 otherwise.
-template <class S>
-std::uint64_t major_count(const S& s) {
-  if constexpr (requires { s.major_collections; }) {
-    return s.major_collections;
-  } else {
-    return 0;
-  }
-}
-
 struct Pauses {
   runa::heap::Heap* heap = nullptr;
   std::uint64_t collections = 0;  // bumped by the frame enumerator
-  std::uint64_t majors = 0;       // major_count() at the last pause
+  std::uint64_t majors = 0;       // Stats::major_collections at the last pause
   bool recording = false;
   std::vector<std::uint64_t> minor_ns;
   std::vector<std::uint64_t> major_ns;
@@ -82,7 +71,7 @@ Object* new_node(Mutator& m, std::uint64_t payload) {
       const auto ns = static_cast<std::uint64_t>(
           std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count());
       // Heap::stats() only when a collection ran: it takes a lock.
-      const std::uint64_t majors = major_count(pauses.heap->stats());
+      const std::uint64_t majors = pauses.heap->stats().major_collections;
       (majors != pauses.majors ? pauses.major_ns : pauses.minor_ns).push_back(ns);
       pauses.majors = majors;
     }
@@ -119,18 +108,14 @@ double ms(std::uint64_t ns) {
   return static_cast<double>(ns) / 1e6;
 }
 
-// Times `n` requested major collections (Heap::collect(m, true)), when this
-// heap has a major collector; an empty list otherwise.
-template <class H>
-std::vector<std::uint64_t> forced_majors(H& heap, Mutator& m, int n) {
+// Times `n` requested major collections (Heap::collect(m, true)).
+std::vector<std::uint64_t> forced_majors(runa::heap::Heap& heap, Mutator& m, int n) {
   std::vector<std::uint64_t> ns;
-  if constexpr (requires { heap.collect(m, true); }) {
-    for (int k = 0; k < n; ++k) {
-      const auto start = Clock::now();
-      heap.collect(m, true);
-      ns.push_back(static_cast<std::uint64_t>(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count()));
-    }
+  for (int k = 0; k < n; ++k) {
+    const auto start = Clock::now();
+    heap.collect(m, true);
+    ns.push_back(static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count()));
   }
   return ns;
 }
@@ -204,7 +189,7 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(built.minor_collections));
 
     pauses.heap = heap.get();
-    pauses.majors = major_count(heap->stats());
+    pauses.majors = heap->stats().major_collections;
     pauses.recording = true;
     std::uint64_t rng = 0x9E3779B97F4A7C15ULL;
     long trees = 0;
@@ -244,13 +229,9 @@ int main(int argc, char** argv) {
     report("major", pauses.major_ns, steady_s);
     // With the long-lived tree still alive: a full collection's cost at ~200 MB live.
     std::vector<std::uint64_t> forced = forced_majors(*heap, m, 3);
-    if (forced.empty()) {
-      std::printf("requested major collections: n/a (no major collector in this build)\n");
-    } else {
-      std::sort(forced.begin(), forced.end());
-      std::printf("requested major collections (%zu, tree live): median %.3f ms, max %.3f ms\n",
-                  forced.size(), ms(percentile(forced, 0.5)), ms(forced.back()));
-    }
+    std::sort(forced.begin(), forced.end());
+    std::printf("requested major collections (%zu, tree live): median %.3f ms, max %.3f ms\n",
+                forced.size(), ms(percentile(forced, 0.5)), ms(forced.back()));
     ok = ok && check(long_lived.value()) == nodes;
   }
   runa::heap::Stats s = heap->stats();
@@ -261,7 +242,7 @@ int main(int argc, char** argv) {
       ms(s.max_pause_ns), static_cast<double>(s.promoted_bytes) / 1e6,
       static_cast<double>(s.old_bytes) / 1e6);
   std::printf("major collections (whole run): %llu\n",
-              static_cast<unsigned long long>(major_count(s)));
+              static_cast<unsigned long long>(s.major_collections));
   if (opts.stats) runa_bench::print_stats(*heap);
   heap->remove_frame_enumerator(m, enumerator);
   heap->detach(m);

@@ -59,10 +59,10 @@ long check(Object* node) {
 
 int main(int argc, char** argv) {
   runa::heap::Options defaults;
-  // Until the major collector lands, promoted garbage is never reclaimed: a
-  // depth-21 run promotes a few GiB of dead trees, so the old generation's
-  // limit is generous (address space is only reserved; pages are committed as
-  // blocks are taken).
+  // A generous limit: it is address space reserved, not memory used (pages
+  // are committed as blocks are taken), and major collections are triggered
+  // by the old generation's growth (Options::major_growth_percent), not by
+  // nearness to the limit.
   defaults.max_heap = std::size_t{16} << 30;
   // A nursery about the size of HotSpot SerialGC's young generation in the
   // peers' 960 MB JVM heap: the fastest of 16M/64M/256M/512M here.

@@ -106,7 +106,7 @@ void time_construction(Mutator& m, int depth) {
 
 int main(int argc, char** argv) {
   runa::heap::Options defaults;
-  // Until the major collector lands, promoted garbage stays: generous limit.
+  // A generous limit: reserved address space; majors follow old-generation growth.
   defaults.max_heap = std::size_t{8} << 30;
   defaults.nursery = std::size_t{64} << 20;
   runa_bench::BenchOptions opts = runa_bench::parse_options(argc, argv, defaults);
