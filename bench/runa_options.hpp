@@ -80,6 +80,7 @@ inline BenchOptions parse_options(int argc, char** argv, const runa::heap::Optio
       {"RUNA_GC_VERIFY", "--gc-verify", 2, &o.heap.verify},
       {"RUNA_GC_POISON", "--gc-poison", 2, &o.heap.poison},
       {"RUNA_GC_STRESS", "--gc-stress", 1, &o.heap.stress_every},
+      {"RUNA_GC_THREADS", "--gc-threads", 1, &o.heap.gc_threads},
   };
   auto apply = [](const Key& k, const std::string& value) {
     switch (k.kind) {

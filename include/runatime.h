@@ -69,7 +69,7 @@
 
 /* Version of the ABI this header describes. */
 #define RT_ABI_VERSION_MAJOR 1
-#define RT_ABI_VERSION_MINOR 0
+#define RT_ABI_VERSION_MINOR 1
 #define RT_ABI_VERSION ((RT_ABI_VERSION_MAJOR << 16) | RT_ABI_VERSION_MINOR)
 
 #ifdef __cplusplus
@@ -353,6 +353,13 @@ RT_API rt_status rt_allocate_array(rt_mutator* m, uint32_t type, uint64_t length
  * must be 0 for fixed-size types. */
 RT_API rt_status rt_allocate_large(rt_mutator* m, uint32_t type, uint64_t length,
                                    rt_value* out) RT_NOEXCEPT;
+
+/* Since 1.1. An object that never moves, for memory whose address foreign
+ * code keeps: born old, in the old generation's blocks (large ones in the
+ * large-object space), freed by a major collection once unreachable.
+ * `length` as for rt_allocate_large. */
+RT_API rt_status rt_allocate_pinned(rt_mutator* m, uint32_t type, uint64_t length,
+                                    rt_value* out) RT_NOEXCEPT;
 
 /* The slow half of rt_fast_allocate: an object of `bytes` (a multiple of 8,
  * header included: the layout's size for fixed-size types, at least 16 for

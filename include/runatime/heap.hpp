@@ -98,7 +98,7 @@ struct Options {
   std::size_t nursery = std::size_t{16} << 20;  // eden + both survivor halves
   unsigned survivor_ratio = 8;                  // eden is this many survivor halves
   unsigned promotion_age = 3;                   // minor collections survived
-  unsigned gc_threads = 2;                      // recorded only: collection is serial today
+  unsigned gc_threads = 2;                      // collector workers (the requesting thread is one)
   std::size_t tlab = std::size_t{32} << 10;     // bytes per allocation buffer
   bool log = false;                             // one line per collection on stderr
   bool verify = false;                          // verify the heap after each collection
@@ -188,6 +188,11 @@ inline std::uint8_t* array_bytes(Object* o) {
 
 // An object in the large-object space (any size; nullptr when exhausted).
 Object* allocate_large(Mutator& m, std::uint32_t type, std::size_t bytes);
+
+// An object that never moves, for memory whose address native code keeps
+// (nullptr when exhausted). It is allocated old: it lives until a major
+// collection finds it unreachable.
+Object* allocate_pinned(Mutator& m, std::uint32_t type, std::size_t bytes);
 
 // An array of `bytes` (ref_array_bytes / byte_array_bytes of `length`) with
 // its length word set; large ones go to the large-object space.

@@ -81,8 +81,6 @@ void BlockSpace::release_locked(std::size_t index) {
   BlockInfo& b = info_[index];
   std::size_t n = b.kind == BlockKind::kLargeHead ? b.run : 1;
   if (b.kind == BlockKind::kObjects) object_bytes_ -= b.bytes;
-  if (hole_block_ == index) hole_block_.reset();
-  if (overflow_ == index) overflow_.reset();
   region_->decommit(block(index), n * kBlock);
   for (std::size_t i = 0; i < n; ++i) {
     info_[index + i] = BlockInfo{};
@@ -91,20 +89,22 @@ void BlockSpace::release_locked(std::size_t index) {
   in_use_ -= n;
 }
 
-std::uint8_t* BlockSpace::bump_locked(std::size_t i, std::uint32_t offset, std::size_t bytes) {
+// The cursor owns block i: no lock for its metadata.
+std::uint8_t* BlockSpace::bump(BlockCursor& c, std::size_t i, std::uint32_t offset,
+                               std::size_t bytes) {
   BlockInfo& b = info_[i];
   for (std::size_t l = offset / kLine; l <= (offset + bytes - 1) / kLine; ++l) b.lines[l] = 1;
   auto end = static_cast<std::uint32_t>(offset + bytes);
   b.top = std::max(b.top, end);
   b.bytes += static_cast<std::uint32_t>(bytes);
-  object_bytes_ += bytes;
+  c.bytes += bytes;
   return block(i) + offset;
 }
 
-// Moves the current hole to the next run of free lines: later in the same
-// block, then in the next recyclable block, then a fresh block. False when
-// no block is left.
-bool BlockSpace::next_hole_locked() {
+// Moves c's hole to the next run of free lines: later in its block, then
+// in a partial or recyclable block, then a fresh block. False when no
+// block is left.
+bool BlockSpace::next_hole(BlockCursor& c) {
   auto find = [&](std::size_t i, std::size_t from_line) {
     const LineMap& lines = info_[i].lines;
     std::size_t l = from_line;
@@ -112,57 +112,86 @@ bool BlockSpace::next_hole_locked() {
     if (l == kLinesPerBlock) return false;
     std::size_t end = l;
     while (end < kLinesPerBlock && lines[end] == 0) ++end;
-    hole_block_ = i;
-    hole_cursor_ = static_cast<std::uint32_t>(l * kLine);
-    hole_limit_ = static_cast<std::uint32_t>(end * kLine);
+    c.hole_block = i;
+    c.hole_cursor = static_cast<std::uint32_t>(l * kLine);
+    c.hole_limit = static_cast<std::uint32_t>(end * kLine);
     return true;
   };
-  if (hole_block_ && find(*hole_block_, hole_limit_ / kLine)) return true;
-  while (recyclable_next_ < recyclable_.size()) {
-    std::size_t i = recyclable_[recyclable_next_++];
+  if (c.hole_block && find(*c.hole_block, c.hole_limit / kLine)) return true;
+  std::lock_guard lock(mu_);
+  for (;;) {
+    std::size_t i = 0;
+    if (!partial_.empty()) {
+      i = partial_.back();
+      partial_.pop_back();
+    } else if (recyclable_next_ < recyclable_.size()) {
+      i = recyclable_[recyclable_next_++];
+    } else {
+      break;
+    }
     if (info_[i].kind == BlockKind::kObjects && find(i, 0)) return true;
   }
-  hole_block_ = take_locked(1, BlockKind::kObjects);
-  if (!hole_block_) return false;
-  hole_cursor_ = 0;
-  hole_limit_ = kBlock;
+  c.hole_block = take_locked(1, BlockKind::kObjects);
+  if (!c.hole_block) return false;
+  c.hole_cursor = 0;
+  c.hole_limit = kBlock;
   return true;
 }
 
-std::uint8_t* BlockSpace::promote(std::size_t bytes) {
+std::uint8_t* BlockSpace::promote(BlockCursor& c, std::size_t bytes) {
   if (bytes > kBlock) return nullptr;
-  std::lock_guard lock(mu_);
-  if (!hole_block_ && !next_hole_locked()) return nullptr;
+  if (!c.hole_block && !next_hole(c)) return nullptr;
   for (;;) {
-    if (hole_limit_ - hole_cursor_ >= bytes) {
-      std::uint8_t* p = bump_locked(*hole_block_, hole_cursor_, bytes);
-      hole_cursor_ += static_cast<std::uint32_t>(bytes);
+    if (c.hole_limit - c.hole_cursor >= bytes) {
+      std::uint8_t* p = bump(c, *c.hole_block, c.hole_cursor, bytes);
+      c.hole_cursor += static_cast<std::uint32_t>(bytes);
       return p;
     }
     if (bytes > kLine) break;  // a medium object: overflow allocation
-    if (!next_hole_locked()) return nullptr;
+    if (!next_hole(c)) return nullptr;
   }
-  return overflow_locked(bytes);
+  return overflow(c, bytes);
 }
 
-std::uint8_t* BlockSpace::overflow_locked(std::size_t bytes) {
-  if (!overflow_ || kBlock - info_[*overflow_].top < bytes) {
-    overflow_ = take_locked(1, BlockKind::kObjects);
-    if (!overflow_) return nullptr;
+std::uint8_t* BlockSpace::overflow(BlockCursor& c, std::size_t bytes) {
+  if (!c.overflow || kBlock - info_[*c.overflow].top < bytes) {
+    std::lock_guard lock(mu_);
+    give_back_locked(c.overflow);
+    c.overflow = take_locked(1, BlockKind::kObjects);
+    if (!c.overflow) return nullptr;
   }
-  return bump_locked(*overflow_, info_[*overflow_].top, bytes);
+  return bump(c, *c.overflow, info_[*c.overflow].top, bytes);
 }
 
-void BlockSpace::begin_evacuation() {
-  std::lock_guard lock(mu_);
-  hole_block_.reset();
-  overflow_.reset();
-}
-
-std::uint8_t* BlockSpace::evacuate(std::size_t bytes) {
+std::uint8_t* BlockSpace::evacuate(BlockCursor& c, std::size_t bytes) {
   if (bytes > kBlock) return nullptr;
+  return overflow(c, bytes);
+}
+
+// A block a cursor stops owning: kept for promotion while it has a free line.
+void BlockSpace::give_back_locked(std::optional<std::size_t>& block) {
+  if (block && std::find(info_[*block].lines.begin(), info_[*block].lines.end(), 0) !=
+                   info_[*block].lines.end()) {
+    partial_.push_back(*block);
+  }
+  block.reset();
+}
+
+void BlockSpace::close(BlockCursor& c) {
   std::lock_guard lock(mu_);
-  return overflow_locked(bytes);
+  give_back_locked(c.hole_block);
+  give_back_locked(c.overflow);
+  object_bytes_ += c.bytes;
+  c = BlockCursor{};
+}
+
+std::uint8_t* BlockSpace::allocate_pinned(std::size_t bytes) {
+  std::lock_guard lock(pinned_mu_);
+  std::uint8_t* p = promote(pinned_, bytes);
+  std::lock_guard counts(mu_);
+  object_bytes_ += pinned_.bytes;
+  pinned_.bytes = 0;
+  return p;
 }
 
 std::size_t BlockSpace::free_blocks() const {
@@ -170,16 +199,19 @@ std::size_t BlockSpace::free_blocks() const {
   return blocks_ - in_use_;
 }
 
-bool BlockSpace::can_promote(std::size_t bytes) {
+bool BlockSpace::can_promote(std::size_t bytes, unsigned cursors) {
   std::lock_guard lock(mu_);
-  std::size_t needed = 2 * bytes / kBlock + 2;
+  std::size_t needed = 2 * bytes / kBlock + 2 * std::size_t{cursors};
   return needed <= blocks_ - in_use_;
 }
 
 void BlockSpace::begin_sweep() {
+  {
+    std::lock_guard pinned(pinned_mu_);
+    close(pinned_);
+  }
   std::lock_guard lock(mu_);
-  hole_block_.reset();
-  overflow_.reset();
+  partial_.clear();
   recyclable_.clear();
   recyclable_next_ = 0;
 }
@@ -201,6 +233,11 @@ void BlockSpace::sweep_block(std::size_t i, const LineMap& lines, std::uint32_t 
   if (std::find(lines.begin(), lines.end(), 0) != lines.end()) recyclable_.push_back(i);
 }
 
+void BlockSpace::end_sweep() {
+  std::lock_guard lock(mu_);
+  std::sort(recyclable_.begin(), recyclable_.end());
+}
+
 std::size_t BlockSpace::frontier() const {
   std::lock_guard lock(mu_);
   return frontier_;
@@ -218,7 +255,7 @@ std::size_t BlockSpace::object_bytes() const {
 
 std::size_t BlockSpace::recyclable_blocks() const {
   std::lock_guard lock(mu_);
-  return recyclable_.size() - recyclable_next_;
+  return recyclable_.size() - recyclable_next_ + partial_.size();
 }
 
 }  // namespace runa::heap

@@ -19,25 +19,37 @@
 // start to `top`, object by object, skipping filler.
 //
 // Promotion (Immix line allocation). Objects are bump-allocated into the
-// current *hole* (a run of free lines): first the holes of the recyclable
-// blocks, in order, then fresh blocks (a fresh block is one hole). An
-// object of more than one line that does not fit the current hole goes to
-// a separate overflow block of its own (a fresh block, bump-allocated),
-// so that a medium object never makes the allocator skip the small holes
-// (Immix's overflow allocation). Objects reaching here are at most one
-// block: Options::tlab is capped at a block and larger allocations go to
-// the large-object space.
+// current *hole* (a run of free lines): first the holes of blocks a cursor
+// gave back with free lines left, then those of the recyclable blocks, in
+// order, then fresh blocks (a fresh block is one hole). An object of more
+// than one line that does not fit the current hole goes to a separate
+// overflow block of its own (a fresh block, bump-allocated), so that a
+// medium object never makes the allocator skip the small holes (Immix's
+// overflow allocation). Objects reaching here are at most one block:
+// Options::tlab is capped at a block and larger allocations go to the
+// large-object space.
 //
-// Worst case (can_promote). Only fresh blocks need free blocks. In each of
-// the two fresh-block bump allocators (holes, overflow) a block is given up
-// only for an object that does not fit its rest, so two consecutive blocks
-// of one allocator hold more than a block's worth of bytes: promoting
-// `bytes` takes at most 2 * bytes / kBlock + 1 fresh blocks per allocator
-// beyond the partly filled one; can_promote asks for 2 * bytes / kBlock + 2.
+// Cursors. Every worker of a collection promotes (or evacuates) through a
+// BlockCursor of its own. A cursor owns the blocks it allocates in, from
+// taking them until close(): it alone writes their line maps, walk limits
+// and byte counts, so bump allocation takes no lock; only taking a block
+// (fresh, recyclable or partial) locks `mu_`. close() publishes the bytes
+// allocated and gives a block with free lines left back as *partial*.
 //
-// Locking: take() and release() lock `mu_` (mutators take large-object
-// runs concurrently); promote() and the sweep calls run only in a stopped
-// world (they lock too, for take()).
+// Worst case (can_promote). Only fresh blocks need free blocks. In each
+// fresh-block bump allocator (every cursor has two: holes, overflow) a
+// block is given up only for an object that does not fit its rest, so two
+// consecutive blocks of one allocator hold more than a block's worth of
+// bytes: promoting `bytes` through c cursors takes at most
+// 2 * bytes / kBlock + 2c fresh blocks beyond the partly filled ones, which
+// is what can_promote asks for.
+//
+// Pinned objects (allocate_pinned) are allocated by mutators at any time
+// through one shared cursor under its own lock. They are ordinary old
+// objects that evacuation skips (hdr::kPinned).
+//
+// Locking: take(), release() and every cursor's block changes lock `mu_`;
+// the sweep calls run only in a stopped world (they lock too).
 #pragma once
 
 #include <array>
@@ -76,6 +88,15 @@ struct BlockInfo {
   LineMap lines{};          // kObjects: 1 = holds object bytes
 };
 
+// One allocator of old-generation space (see "Cursors" above).
+struct BlockCursor {
+  std::optional<std::size_t> hole_block;  // the block of the current hole
+  std::uint32_t hole_cursor = 0;          // the hole: [hole_cursor, hole_limit), in bytes
+  std::uint32_t hole_limit = 0;
+  std::optional<std::size_t> overflow;  // the overflow block, bump-allocated from its top
+  std::uint64_t bytes = 0;              // allocated, not yet added to object_bytes()
+};
+
 class BlockSpace {
  public:
   // [base, base + blocks * kBlock) is reserved in `region`, block-aligned.
@@ -87,26 +108,32 @@ class BlockSpace {
   // Returns the block or run starting at `index` to the free list.
   void release(std::size_t index);
 
-  // Collector: room for `bytes` of promoted objects, or nullptr.
-  std::uint8_t* promote(std::size_t bytes);
-  // Whether promoting up to `bytes` can never fail (see the header comment).
-  [[nodiscard]] bool can_promote(std::size_t bytes);
-
-  // Major collector, world stopped. Evacuation (defragmentation) copies
-  // objects only into fresh blocks, bump-allocated like the overflow block,
-  // never into a block being evacuated: begin_evacuation() forgets the
-  // promotion state, evacuate() returns room for a copy or nullptr when no
-  // block is left (the object then stays where it is).
-  void begin_evacuation();
-  std::uint8_t* evacuate(std::size_t bytes);
+  // Room for `bytes` of promoted objects through `c`, or nullptr when no
+  // block is left.
+  std::uint8_t* promote(BlockCursor& c, std::size_t bytes);
+  // Major collector (defragmentation): room for a copy of `bytes` through
+  // `c`, only ever in fresh blocks (never in a block being evacuated), or
+  // nullptr when no block is left (the object then stays where it is).
+  std::uint8_t* evacuate(BlockCursor& c, std::size_t bytes);
+  // Publishes c's bytes and gives back its blocks; `c` may be used again.
+  void close(BlockCursor& c);
+  // Whether promoting up to `bytes` through `cursors` cursors can never
+  // fail (see the header comment).
+  [[nodiscard]] bool can_promote(std::size_t bytes, unsigned cursors);
   [[nodiscard]] std::size_t free_blocks() const;
 
-  // Major collector, world stopped. begin_sweep() forgets the allocation
-  // state (holes are about to change); sweep_block() installs the block's
-  // new line map, object bytes and walk limit, and releases the block or
-  // lists it as recyclable.
+  // A mutator: room for a pinned object of `bytes` (at most a block), or nullptr.
+  std::uint8_t* allocate_pinned(std::size_t bytes);
+
+  // Major collector, world stopped, every cursor closed. begin_sweep()
+  // forgets the allocation state (holes are about to change);
+  // sweep_block() installs the block's new line map, object bytes and walk
+  // limit, and releases the block or lists it as recyclable; end_sweep()
+  // puts the recyclable blocks in address order, whatever order parallel
+  // sweepers listed them in.
   void begin_sweep();
   void sweep_block(std::size_t i, const LineMap& lines, std::uint32_t bytes, std::uint32_t top);
+  void end_sweep();
 
   [[nodiscard]] bool contains(const void* p) const {
     return reinterpret_cast<std::uintptr_t>(p) - reinterpret_cast<std::uintptr_t>(base_) <
@@ -122,16 +149,17 @@ class BlockSpace {
   [[nodiscard]] std::size_t capacity() const { return blocks_; }
   [[nodiscard]] std::size_t blocks_in_use() const;
   [[nodiscard]] std::size_t object_bytes() const;  // sum of `bytes` over object blocks
-  // Blocks listed as recyclable by the last sweep and not yet reached by promotion.
+  // Blocks with free lines that no cursor owns (partial or recyclable).
   [[nodiscard]] std::size_t recyclable_blocks() const;
 
  private:
   std::optional<std::size_t> take_locked(std::size_t n, BlockKind kind);
   std::optional<std::size_t> take_run_locked(std::size_t n);
   void release_locked(std::size_t index);
-  bool next_hole_locked();
-  std::uint8_t* overflow_locked(std::size_t bytes);
-  std::uint8_t* bump_locked(std::size_t i, std::uint32_t offset, std::size_t bytes);
+  bool next_hole(BlockCursor& c);
+  std::uint8_t* overflow(BlockCursor& c, std::size_t bytes);
+  std::uint8_t* bump(BlockCursor& c, std::size_t i, std::uint32_t offset, std::size_t bytes);
+  void give_back_locked(std::optional<std::size_t>& block);
 
   Region* region_ = nullptr;
   std::uint8_t* base_ = nullptr;
@@ -142,15 +170,13 @@ class BlockSpace {
   std::size_t frontier_ = 0;
   std::size_t in_use_ = 0;
   std::size_t object_bytes_ = 0;
-  // Promotion: the current hole [hole_cursor_, hole_limit_) (line offsets
-  // in bytes) of block hole_block_; recyclable blocks not reached yet; the
-  // overflow block and its bump offset.
-  std::optional<std::size_t> hole_block_;
-  std::uint32_t hole_cursor_ = 0;
-  std::uint32_t hole_limit_ = 0;
+  // Blocks with free lines that no cursor owns: given back by cursors
+  // (partial), listed by the last sweep and not reached yet (recyclable).
+  std::vector<std::size_t> partial_;
   std::vector<std::size_t> recyclable_;
   std::size_t recyclable_next_ = 0;
-  std::optional<std::size_t> overflow_;
+  std::mutex pinned_mu_;  // serializes allocate_pinned (mutators)
+  BlockCursor pinned_;
 };
 
 }  // namespace runa::heap

@@ -629,8 +629,13 @@ rt_status rt_allocate_array(rt_mutator* m, uint32_t type, uint64_t length, rt_va
   });
 }
 
-rt_status rt_allocate_large(rt_mutator* m, uint32_t type, uint64_t length, rt_value* out) noexcept {
-  constexpr const char* fn = "rt_allocate_large";
+namespace {
+
+// rt_allocate_large and rt_allocate_pinned: objects that never move, of any
+// kind; `how` places them.
+rt_status allocate_fixed_place(const char* fn, rt_mutator* m, uint32_t type, uint64_t length,
+                               rt_value* out,
+                               rh::Object* (*how)(rh::Mutator&, std::uint32_t, std::size_t)) {
   return with_mutator(fn, m, nullptr, true, [&](rh::MutatorRecord* r) {
     if (out == nullptr) return null_argument(fn, "out");
     const rh::Layout* l = nullptr;
@@ -651,11 +656,22 @@ rt_status rt_allocate_large(rt_mutator* m, uint32_t type, uint64_t length, rt_va
                         std::to_string(r->heap->opt.max_heap) + " bytes)");
       }
     }
-    rh::Object* o = rh::allocate_large(*r, type, bytes);
+    rh::Object* o = how(*r, type, bytes);
     if (o == nullptr) return out_of_memory(fn, *r->heap, *l, bytes);
     if (!fixed_size(l->kind)) o->slots()[0] = length;
     return allocated(o, out);
   });
+}
+
+}  // namespace
+
+rt_status rt_allocate_large(rt_mutator* m, uint32_t type, uint64_t length, rt_value* out) noexcept {
+  return allocate_fixed_place("rt_allocate_large", m, type, length, out, rh::allocate_large);
+}
+
+rt_status rt_allocate_pinned(rt_mutator* m, uint32_t type, uint64_t length,
+                             rt_value* out) noexcept {
+  return allocate_fixed_place("rt_allocate_pinned", m, type, length, out, rh::allocate_pinned);
 }
 
 rt_status rt_allocate_slow(rt_mutator* m, uint32_t type, size_t bytes, rt_value* out) noexcept {

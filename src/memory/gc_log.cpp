@@ -42,7 +42,7 @@ const char* cause_name(Cause c) {
     case Cause::kNoRoom:
       return "no room to promote";
     case Cause::kLargeFailure:
-      return "large allocation failed";
+      return "no room outside the nursery";
   }
   return "?";
 }

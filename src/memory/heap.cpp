@@ -30,7 +30,11 @@
 // cannot take the worst case of a minor collection, the nursery is left
 // alone and the allocation returns nullptr: the heap stays consistent and
 // the caller raises OutOfMemory. A large allocation with no block run left
-// tries a major collection once before returning nullptr.
+// tries a major collection once before returning nullptr; so does a pinned
+// allocation that finds no block.
+//
+// Pinned objects are allocated old, into blocks (BlockSpace::allocate_pinned),
+// or into the large-object space when large; evacuation never moves them.
 #include "memory/heap.hpp"
 
 #include <chrono>
@@ -175,6 +179,23 @@ Object* HeapImpl::allocate_large(MutatorRecord& m, std::uint64_t header, std::si
   return o;
 }
 
+Object* HeapImpl::allocate_pinned(MutatorRecord& m, std::uint64_t header, std::size_t bytes) {
+  if (bytes >= kLargeObject) return allocate_large(m, header, bytes);  // never moves either
+  if (m.poll.load(std::memory_order_relaxed) != 0) safepoint.park(m);
+  std::uint64_t seen = safepoint.epoch();
+  std::uint8_t* p = blocks.allocate_pinned(bytes);
+  if (p == nullptr) {
+    collect(m, Cause::kLargeFailure, seen, true);
+    p = blocks.allocate_pinned(bytes);
+    if (p == nullptr) return nullptr;
+  }
+  stats.add_allocated(bytes);
+  auto* o = reinterpret_cast<Object*>(p);
+  // Born old, like a large object (allocate_large), and never evacuated.
+  o->header = header | hdr::kPinned | hdr::kUnlogged | mark_bit();
+  return o;
+}
+
 void HeapImpl::minor(CollectionRecord& rec) {
   // Eden is about to be emptied: every TLAB ends here. What was handed out
   // and not used (tails of current and retired TLABs) was not allocated.
@@ -184,7 +205,9 @@ void HeapImpl::minor(CollectionRecord& rec) {
     r->cursor = r->limit = nullptr;
   }
   rec.allocated = nursery.eden_used() - unused;
+  std::uint64_t copied = rec.promoted + rec.survived;
   MinorGC(*this).run(rec);
+  last_copied = rec.promoted + rec.survived - copied;
   nursery.flip(opt.poison);
 }
 
@@ -198,7 +221,7 @@ HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t
   if (!safepoint.stop(m, seen)) return Outcome::kRaced;
 
   auto young = [&] { return nursery.eden_used() + nursery.survivors_used(); };
-  bool minor_ok = blocks.can_promote(young());
+  bool minor_ok = blocks.can_promote(young(), workers.size());
   if (!major && !minor_ok) {
     major = true;
     cause = Cause::kNoRoom;
@@ -214,7 +237,7 @@ HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t
   if (minor_ok) minor(rec);
   if (major) {
     MajorGC(*this).run(rec);
-    if (!minor_ok && blocks.can_promote(young())) {
+    if (!minor_ok && blocks.can_promote(young(), workers.size())) {
       minor_ok = true;
       minor(rec);
     }
@@ -247,6 +270,11 @@ Object* allocate_slow(Mutator& m, std::uint64_t header, std::size_t bytes) {
 Object* allocate_large(Mutator& m, std::uint32_t type, std::size_t bytes) {
   MutatorRecord& r = record(m);
   return r.heap->allocate_large(r, hdr::make(type), bytes);
+}
+
+Object* allocate_pinned(Mutator& m, std::uint32_t type, std::size_t bytes) {
+  MutatorRecord& r = record(m);
+  return r.heap->allocate_pinned(r, hdr::make(type), bytes);
 }
 
 void safepoint_slow(Mutator& m) {

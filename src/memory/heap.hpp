@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "concurrency/worker_gang.hpp"
 #include "memory/block_space.hpp"
 #include "memory/handles.hpp"
 #include "memory/large_space.hpp"
@@ -40,7 +41,7 @@ class HeapImpl {
  public:
   enum class Outcome { kCollected, kRaced, kNoRoom };
 
-  explicit HeapImpl(const Options& o) : opt(o), large(blocks) {}
+  explicit HeapImpl(const Options& o) : opt(o), large(blocks), workers(o.gc_threads, "runa-gc") {}
 
   // Reserves and commits; false with `error` set on failure.
   bool init(std::string& error);
@@ -48,6 +49,7 @@ class HeapImpl {
   // The slow path of allocation (see heap.cpp).
   Object* allocate(MutatorRecord& m, std::uint64_t header, std::size_t bytes);
   Object* allocate_large(MutatorRecord& m, std::uint64_t header, std::size_t bytes);
+  Object* allocate_pinned(MutatorRecord& m, std::uint64_t header, std::size_t bytes);
   // A collection requested by `m` (see heap.cpp for when it is a major
   // one); see Safepoint::stop for `seen`. kNoRoom: the nursery could not be
   // collected, even after a major collection.
@@ -77,6 +79,13 @@ class HeapImpl {
   PersistentArena persistents;
   RootSets roots;
   StatsRecorder stats;
+  // The collector's threads: the thread that stops the world is worker 0.
+  concurrency::WorkerGang workers;
+  // Waking the gang costs tens of microseconds, more than copying a small
+  // nursery takes: a minor collection runs on worker 0 alone when the last
+  // one copied fewer bytes than this (tests set 0 to force parallelism).
+  std::uint64_t parallel_copy_threshold = std::uint64_t{1} << 20;
+  std::uint64_t last_copied = 0;  // bytes the last minor collection copied
 
   std::mutex carried_mu;
   std::vector<Object*> carried;

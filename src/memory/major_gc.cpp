@@ -1,9 +1,12 @@
-// MajorGC: serial mark and sweep of the old generation and the large-object
-// space (the phases are described in major_gc.hpp).
+// MajorGC: parallel mark and sweep of the old generation and the
+// large-object space (the phases are described in major_gc.hpp).
 //
-// Everything here runs with the world stopped, so headers and slots are
-// read and written with plain accesses: the safepoint handshake orders them
-// with every mutator's accesses before and after.
+// Concurrency. The world is stopped, so only the collector's workers touch
+// the heap. Headers of old and large objects are read, marked and claimed
+// atomically (forwarding.hpp); an object's slots are written only by the
+// worker that scans it, which is the one that marked or copied it (thieves
+// get it through the deque's release/acquire). The sweep gives each block
+// to one worker.
 #include "memory/major_gc.hpp"
 
 #include <algorithm>
@@ -11,10 +14,15 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "memory/claims.hpp"
+#include "memory/forwarding.hpp"
 #include "memory/roots.hpp"
+#include "memory/weak_refs.hpp"
 
 namespace runa::heap {
 namespace {
+
+constexpr std::size_t kSweepChunk = 16;  // blocks per claim
 
 [[noreturn]] void fatal(const char* what, const Object* o, std::uint64_t word) {
   std::fprintf(stderr, "runatime: major collection: %s (object %p, header 0x%016llx)\n", what,
@@ -23,6 +31,151 @@ namespace {
 }
 
 }  // namespace
+
+// Final and never deleted through a base pointer.
+class MajorGC::Worker final  // NOLINT(cppcoreguidelines-virtual-class-destructor)
+    : public RootVisitor,
+      public Tracer {
+ public:
+  Worker(MajorGC& gc, unsigned id) : gc_(gc), h_(gc.h_), id_(id) {}
+
+  void visit(Value* slot) override { mark(slot); }
+  std::optional<Value> reached(Value v) override;
+  void trace(Value* slot) override { mark(slot); }
+  void drain() override;
+
+  void scan(Object* o);
+  // Closes the cursor and adds the counts to `rec`.
+  void finish(CollectionRecord& rec);
+
+  WeakRefs weak;
+
+ private:
+  // Whether this collection decides on v: a reference into the block space.
+  [[nodiscard]] bool collected(Value v) const {
+    return is_ref(v) && h_.blocks.contains(as_object(v));
+  }
+  void mark(Value* slot);
+  bool try_evacuate(Value* slot, Object* o, std::uint64_t& h);
+  void push(Object* o);
+
+  MajorGC& gc_;
+  HeapImpl& h_;
+  unsigned id_;
+  BlockCursor cursor_;
+  std::vector<Object*> local_;  // grey objects outside the parallel phase
+  std::uint64_t marked_bytes_ = 0;
+  std::uint64_t evacuated_bytes_ = 0;
+};
+
+void MajorGC::Worker::mark(Value* slot) {
+  Value v = *slot;
+  if (!collected(v)) return;
+  Object* o = as_object(v);
+  const std::uint64_t mark = gc_.mark_;
+  std::uint64_t h = forwarding::load(o);
+  for (;;) {
+    h = forwarding::settle(o, h);
+    if (forwarding::forwarded(h)) {
+      *slot = forwarding::forwardee(h);  // evacuated earlier in this collection
+      return;
+    }
+    if ((h & hdr::kMark) == mark) return;
+    // A reference to something that is not an object: a stale raw pointer
+    // kept across an allocation, or a slot written without the barrier.
+    if (h_.layouts.find(hdr::type_of(h)) == nullptr) {
+      fatal("reference to a word that is not a live object header", o, h);
+    }
+    if ((h & hdr::kPinned) == 0 && gc_.candidate(o)) {
+      if (try_evacuate(slot, o, h)) return;
+      continue;  // h is the header another worker left
+    }
+    if (forwarding::header(o).compare_exchange_weak(
+            h, (h & ~hdr::kMark) | mark, std::memory_order_acq_rel, std::memory_order_acquire)) {
+      push(o);
+      return;
+    }
+  }
+}
+
+// Claims o and copies it; false with `h` reloaded when another worker got
+// there first. With no block left for the copy, o is marked in place.
+bool MajorGC::Worker::try_evacuate(Value* slot, Object* o, std::uint64_t& h) {
+  if (!forwarding::claim(o, h)) return false;
+  std::size_t n = object_size(h_.layouts.at(hdr::type_of(h)), o);
+  std::uint64_t marked = (h & ~hdr::kMark) | gc_.mark_;
+  std::uint8_t* to = h_.blocks.evacuate(cursor_, n);
+  if (to == nullptr) {
+    forwarding::header(o).store(marked, std::memory_order_release);
+    push(o);
+    return true;
+  }
+  std::memcpy(to + sizeof(Object), o->slots(), n - sizeof(Object));
+  auto* copy = reinterpret_cast<Object*>(to);
+  copy->header = marked;
+  forwarding::publish(o, copy);
+  *slot = ref_value(copy);
+  evacuated_bytes_ += n;
+  push(copy);
+  return true;
+}
+
+void MajorGC::Worker::push(Object* o) {
+  if (gc_.parallel_) {
+    gc_.grey_.push(id_, o);
+  } else {
+    local_.push_back(o);
+  }
+}
+
+std::optional<Value> MajorGC::Worker::reached(Value v) {
+  if (!collected(v)) return v;
+  Object* o = as_object(v);
+  std::uint64_t h = forwarding::settle(o, forwarding::load(o));
+  if (forwarding::forwarded(h)) return forwarding::forwardee(h);
+  if ((h & hdr::kMark) == gc_.mark_) return v;
+  return std::nullopt;
+}
+
+void MajorGC::Worker::scan(Object* o) {
+  const Layout& l = h_.layouts.at(hdr::type_of(o->header));
+  RefRange r = ref_slots(l, o);
+  weak.scan(l, o, r, *this);
+  for (Value* s = r.begin; s < r.end; ++s) mark(s);
+}
+
+void MajorGC::Worker::drain() {
+  auto one = [&](Object* o) {
+    if (h_.blocks.contains(o)) {
+      marked_bytes_ += object_size(h_.layouts.at(hdr::type_of(o->header)), o);
+    }
+    scan(o);
+  };
+  Object* o = nullptr;
+  if (gc_.parallel_) {
+    while (gc_.grey_.next(id_, o)) one(o);
+  } else {
+    while (!local_.empty()) {
+      o = local_.back();
+      local_.pop_back();
+      one(o);
+    }
+  }
+}
+
+void MajorGC::Worker::finish(CollectionRecord& rec) {
+  h_.blocks.close(cursor_);
+  rec.marked += marked_bytes_;
+  rec.evacuated += evacuated_bytes_;
+}
+
+MajorGC::MajorGC(HeapImpl& h) : h_(h), grey_(h.workers.size()) {
+  for (unsigned i = 0; i < h.workers.size(); ++i) {
+    workers_.push_back(std::make_unique<Worker>(*this, i));
+  }
+}
+
+MajorGC::~MajorGC() = default;
 
 void MajorGC::choose_candidates() {
   std::size_t frontier = h_.blocks.frontier();
@@ -51,64 +204,6 @@ void MajorGC::choose_candidates() {
     if (f.bytes > budget) break;
     budget -= f.bytes;
     candidate_[f.index] = 1;
-  }
-}
-
-void MajorGC::mark(Value* slot) {
-  Value v = *slot;
-  if (!collected(v)) return;
-  Object* o = as_object(v);
-  std::uint64_t h = o->header;
-  if ((h & hdr::kForwarded) != 0) {
-    *slot = h & ~hdr::kForwarded;  // evacuated earlier in this collection
-    return;
-  }
-  if ((h & hdr::kMark) == mark_) return;
-  // A reference to something that is not an object: a stale raw pointer
-  // kept across an allocation, or a slot written without the barrier.
-  const Layout* l = h_.layouts.find(hdr::type_of(h));
-  if (l == nullptr) fatal("reference to a word that is not a live object header", o, h);
-  if ((h & hdr::kPinned) == 0 && candidate(o)) {
-    std::size_t n = object_size(*l, o);
-    if (std::uint8_t* to = h_.blocks.evacuate(n)) {
-      std::memcpy(to, o, n);
-      auto* copy = reinterpret_cast<Object*>(to);
-      copy->header = (h & ~hdr::kMark) | mark_;
-      o->header = ref_value(copy) | hdr::kForwarded;
-      *slot = ref_value(copy);
-      evacuated_bytes_ += n;
-      stack_.push_back(copy);
-      return;
-    }
-    // No block left for the copy: the object is marked where it is.
-  }
-  o->header = (h & ~hdr::kMark) | mark_;
-  stack_.push_back(o);
-}
-
-std::optional<Value> MajorGC::reached(Value v) {
-  if (!collected(v)) return v;
-  std::uint64_t h = as_object(v)->header;
-  if ((h & hdr::kForwarded) != 0) return h & ~hdr::kForwarded;
-  if ((h & hdr::kMark) == mark_) return v;
-  return std::nullopt;
-}
-
-void MajorGC::scan(Object* o) {
-  const Layout& l = h_.layouts.at(hdr::type_of(o->header));
-  RefRange r = ref_slots(l, o);
-  weak_.scan(l, o, r, *this);
-  for (Value* s = r.begin; s < r.end; ++s) mark(s);
-}
-
-void MajorGC::drain() {
-  while (!stack_.empty()) {
-    Object* o = stack_.back();
-    stack_.pop_back();
-    if (h_.blocks.contains(o)) {
-      marked_bytes_ += object_size(h_.layouts.at(hdr::type_of(o->header)), o);
-    }
-    scan(o);
   }
 }
 
@@ -144,28 +239,41 @@ void MajorGC::sweep_block(std::size_t i) {
 }
 
 void MajorGC::run(CollectionRecord& rec) {
-  h_.blocks.begin_evacuation();
   choose_candidates();
   h_.flip_mark_bit();
   mark_ = h_.mark_bit();
 
-  visit_roots(h_, *this);
-  for_each_young_object(h_, [&](Object* o) { scan(o); });
-  weak_.resolve_ephemerons(*this);  // drains the mark stack first
-  weak_.clear_weak_refs(*this);
+  parallel_ = true;
+  h_.workers.run([&](unsigned id) {
+    Worker& w = *workers_[id];
+    if (id == 0) {
+      visit_roots(h_, w);
+      for_each_young_object(h_, [&](Object* o) { w.scan(o); });
+    }
+    w.drain();
+  });
+  parallel_ = false;
+
+  Worker& first = *workers_[0];
+  for (std::size_t i = 1; i < workers_.size(); ++i) first.weak.merge(workers_[i]->weak);
+  first.weak.resolve_ephemerons(first);  // drains the mark stack first
+  first.weak.clear_weak_refs(first);
+  for (auto& w : workers_) w->finish(rec);
 
   update_remembered(h_, [&](Object* o) -> Object* {
-    auto now = reached(ref_value(o));
+    auto now = first.reached(ref_value(o));
     return now ? as_object(*now) : nullptr;
   });
 
   h_.blocks.begin_sweep();
-  for (std::size_t i = 0, n = h_.blocks.frontier(); i < n; ++i) {
-    if (h_.blocks.info(i).kind == BlockKind::kObjects) sweep_block(i);
-  }
+  Claims blocks(h_.blocks.frontier(), kSweepChunk);
+  h_.workers.run([&](unsigned) {
+    blocks.for_each([&](std::size_t i) {
+      if (h_.blocks.info(i).kind == BlockKind::kObjects) sweep_block(i);
+    });
+  });
+  h_.blocks.end_sweep();
   h_.large.sweep([&](Object* o) { return marked(o); });
-  rec.marked = marked_bytes_;
-  rec.evacuated = evacuated_bytes_;
 }
 
 }  // namespace runa::heap

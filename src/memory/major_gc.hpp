@@ -1,7 +1,8 @@
-// MajorGC: one serial, stop-the-world collection of the whole heap: the old
+// MajorGC: one stop-the-world collection of the whole heap: the old
 // generation's Immix blocks and the large-object space are marked and
 // swept, and the most fragmented blocks are evacuated while marking
-// (opportunistic defragmentation).
+// (opportunistic defragmentation). Marking, evacuation and the sweep of
+// the blocks run in parallel on the heap's GC workers.
 //
 // The nursery. The caller (HeapImpl::collect) runs a minor collection
 // first whenever the old generation can take its survivors, so that eden
@@ -24,27 +25,32 @@
 //  2. Flip the heap's mark polarity (HeapImpl::mark_bit). Every old object
 //     carries the previous polarity, so now none is marked, without a pass
 //     clearing marks.
-//  3. Mark from the roots (roots.hpp: handles, frames, persistents, root
-//     sets, and every young object) with an explicit mark stack. Tracing a
-//     slot: an unmarked old or large object is marked (its header's kMark
-//     set to the current polarity) and pushed; popping it scans its slots.
-//     If it lies in a candidate block and is not pinned, it is instead
-//     copied to a fresh block (BlockSpace::evacuate), the copy marked and
-//     pushed, the old header replaced by a forwarding word (new address |
-//     1), and the slot updated. A slot reaching a forwarding word takes the
-//     new address. If no block is left, the object is marked in place.
-//     Fixing up slots: an object is evacuated at the first slot that
-//     reaches it, and every later slot that reaches it sees the forwarding
-//     word, so with serial marking every traced slot ends up updated and no
-//     second pass is needed. The slots that are not traced are handled
-//     explicitly: weak referents and ephemeron keys (Tracer::reached
-//     returns the new address) and the remembered set (step 5).
+//  3. Mark, in parallel, from the roots (roots.hpp: handles, frames,
+//     persistents, root sets, and every young object: worker 0 visits them
+//     while the others wait to steal) with a work-stealing deque per worker
+//     (StealingQueues). Tracing a slot: an unmarked old or large object is
+//     marked (a CAS sets its header's kMark to the current polarity) and
+//     pushed; popping it scans its slots. If it lies in a candidate block
+//     and is not pinned, it is instead claimed, copied to a fresh block
+//     through the worker's BlockCursor (BlockSpace::evacuate), the copy
+//     marked and pushed, the old header replaced by a forwarding word (new
+//     address | 1), and the slot updated (forwarding.hpp). A slot reaching
+//     a forwarding word takes the new address. If no block is left, the
+//     object is marked in place.
+//     Fixing up slots: every slot of a live object is traced exactly once
+//     (its object is scanned once, by the worker that marked or copied it),
+//     and tracing it updates it, whichever worker copied the referent and
+//     when; so every traced slot ends up updated and no second pass is
+//     needed. The slots that are not traced are handled explicitly: weak
+//     referents and ephemeron keys (Tracer::reached returns the new
+//     address) and the remembered set (step 5).
 //     The remembered set plays no part in marking.
-//  4. Weak references and ephemerons: the rules of weak_refs.hpp, with
-//     "reached" meaning marked or evacuated (young objects always count as
-//     reached).
+//  4. Weak references and ephemerons, serially on worker 0: the rules of
+//     weak_refs.hpp, with "reached" meaning marked or evacuated (young
+//     objects always count as reached).
 //  5. The remembered set: dead objects are dropped, moved ones renamed.
-//  6. Sweep the object blocks: walk each block's objects from its start to
+//  6. Sweep the object blocks, in parallel (workers claim chunks of
+//     blocks): walk each block's objects from its start to
 //     its top (skipping filler words). A marked object marks every line it
 //     covers in a fresh line map (exactly, since the walk sees every
 //     object: no conservative line marking); an unmarked or evacuated one
@@ -52,58 +58,49 @@
 //     Options::poison), so the block stays walkable and a stale reference
 //     to it reads as garbage. BlockSpace::sweep_block then releases
 //     (decommits) a block with no live line and lists one with free lines
-//     as recyclable, where promotion allocates next (block_space.hpp).
+//     as recyclable, where promotion allocates next (block_space.hpp);
+//     the recyclable list is then sorted into address order.
 //  7. Sweep the large-object space: unmarked objects give their runs back.
 //     Large objects never move.
-//
-// Not done: parallel marking (docs/memory.md, "What exists today").
 #pragma once
 
-#include <optional>
+#include <memory>
 #include <vector>
 
+#include "concurrency/stealing_queues.hpp"
 #include "memory/heap.hpp"
-#include "memory/weak_refs.hpp"
 
 namespace runa::heap {
 
-// Final and never deleted through a base pointer.
-class MajorGC final  // NOLINT(cppcoreguidelines-virtual-class-destructor)
-    : public RootVisitor,
-      public Tracer {
+class MajorGC {
  public:
-  explicit MajorGC(HeapImpl& h) : h_(h) {}
+  explicit MajorGC(HeapImpl& h);
+  ~MajorGC();
+  MajorGC(const MajorGC&) = delete;
+  MajorGC& operator=(const MajorGC&) = delete;
+  MajorGC(MajorGC&&) = delete;
+  MajorGC& operator=(MajorGC&&) = delete;
 
   // Collects; the world must be stopped. Fills `rec.marked` and `rec.evacuated`.
   void run(CollectionRecord& rec);
 
-  void visit(Value* slot) override { mark(slot); }
-  std::optional<Value> reached(Value v) override;
-  void trace(Value* slot) override { mark(slot); }
-  void drain() override;
-
  private:
-  // Whether this collection decides on v: a reference into the block space.
-  [[nodiscard]] bool collected(Value v) const {
-    return is_ref(v) && h_.blocks.contains(as_object(v));
-  }
+  class Worker;
+
   [[nodiscard]] bool marked(const Object* o) const { return (o->header & hdr::kMark) == mark_; }
   [[nodiscard]] bool candidate(const Object* o) const {
     std::size_t i = h_.blocks.index_of(o);
     return i < candidate_.size() && candidate_[i] != 0;
   }
   void choose_candidates();
-  void mark(Value* slot);
-  void scan(Object* o);
   void sweep_block(std::size_t i);
 
   HeapImpl& h_;
   std::uint64_t mark_ = 0;               // the polarity that means "marked" in this collection
   std::vector<std::uint8_t> candidate_;  // by block index: 1 = evacuate its objects
-  std::vector<Object*> stack_;
-  WeakRefs weak_;
-  std::uint64_t marked_bytes_ = 0;
-  std::uint64_t evacuated_bytes_ = 0;
+  concurrency::StealingQueues<Object*> grey_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  bool parallel_ = false;  // while marking: workers share grey_
 };
 
 }  // namespace runa::heap

@@ -1,19 +1,28 @@
-// MinorGC: the serial Cheney copy of the nursery (the phases are described
-// in minor_gc.hpp).
+// MinorGC: the parallel copy of the nursery (the phases are described in
+// minor_gc.hpp).
 //
-// Everything here runs with the world stopped, so headers and slots are
-// read and written with plain accesses: the safepoint handshake orders them
-// with every mutator's accesses before and after.
+// Concurrency. The world is stopped, so only the collector's workers touch
+// the heap. From-space headers are read and claimed atomically
+// (forwarding.hpp). Everything else a worker writes is its own: the copies
+// it made (published to thieves by the deque's release/acquire), the slots
+// of the objects it scans (each object is scanned by exactly one worker),
+// the root slots (worker 0 alone), and its buffers and cursor.
 #include "memory/minor_gc.hpp"
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
+#include "memory/claims.hpp"
+#include "memory/forwarding.hpp"
 #include "memory/roots.hpp"
+#include "memory/weak_refs.hpp"
 
 namespace runa::heap {
 namespace {
+
+constexpr std::size_t kSurvivorBuffer = std::size_t{32} << 10;
+constexpr std::size_t kLoggedChunk = 64;  // remembered objects per claim
 
 [[noreturn]] void fatal(const char* what, const Object* o, std::uint64_t word) {
   std::fprintf(stderr, "runatime: minor collection: %s (object %p, header 0x%016llx)\n", what,
@@ -21,107 +30,217 @@ namespace {
   std::abort();
 }
 
-}  // namespace
-
-void MinorGC::visit(Value* slot) {
-  Value v = *slot;
-  if (young_from(v)) *slot = evacuate(v);
+bool special(const Layout& l) {
+  return l.kind == LayoutKind::kWeakRef || l.kind == LayoutKind::kEphemeron;
 }
 
-Value MinorGC::evacuate(Value v) {
-  Object* o = as_object(v);
-  std::uint64_t h = o->header;
-  if ((h & hdr::kForwarded) != 0) return h & ~hdr::kForwarded;
-  const Layout* l = h_.layouts.find(hdr::type_of(h));
-  // A reference to something that is not an object: a stale raw pointer
-  // kept across an allocation, or a slot written without the barrier.
-  if (l == nullptr) fatal("reference to a word with no registered type", o, h);
-  std::size_t n = object_size(*l, o);
+}  // namespace
 
+// Final and never deleted through a base pointer.
+class MinorGC::Worker final  // NOLINT(cppcoreguidelines-virtual-class-destructor)
+    : public RootVisitor,
+      public Tracer {
+ public:
+  Worker(MinorGC& gc, unsigned id) : gc_(gc), h_(gc.h_), id_(id) {}
+
+  void visit(Value* slot) override {
+    Value v = *slot;
+    if (young_from(v)) *slot = evacuate(v);
+  }
+  std::optional<Value> reached(Value v) override;
+  void trace(Value* slot) override { visit(slot); }
+  void drain() override;
+
+  // Scans an old object found in the remembered set.
+  void scan_logged(Object* o) { scan(o); }
+  // Retires the survivor buffer and the cursor; decides the old weak
+  // references and ephemerons held back; hands over the counts.
+  void finish(CollectionRecord& rec, std::vector<Object*>& carried);
+
+  WeakRefs weak;
+
+ private:
+  Value evacuate(Value v);
+  std::uint8_t* to_survivors(std::size_t n);
+  void retire_buffer();
+  void scan(Object* o);
+  void push(Object* copy);
+  void relog(Object* o);
+
+  [[nodiscard]] bool young_from(Value v) const {
+    return is_ref(v) && h_.nursery.in_from(as_object(v));
+  }
+
+  MinorGC& gc_;
+  HeapImpl& h_;
+  unsigned id_;
+  BlockCursor cursor_;
+  std::uint8_t* buffer_ = nullptr;  // survivor buffer [buffer_, buffer_end_)
+  std::uint8_t* buffer_end_ = nullptr;
+  std::vector<Object*> local_;        // grey copies outside the parallel phase
+  std::vector<Object*> carried_;      // old objects that still point into the nursery
+  std::vector<Object*> special_old_;  // old weak references and ephemerons scanned
+  std::uint64_t promoted_bytes_ = 0;
+  std::uint64_t survived_bytes_ = 0;
+};
+
+Value MinorGC::Worker::evacuate(Value v) {
+  Object* o = as_object(v);
+  std::uint64_t h = forwarding::load(o);
+  for (;;) {
+    h = forwarding::settle(o, h);
+    if (forwarding::forwarded(h)) return forwarding::forwardee(h);
+    // A reference to something that is not an object: a stale raw pointer
+    // kept across an allocation, or a slot written without the barrier.
+    if (h_.layouts.find(hdr::type_of(h)) == nullptr) {
+      fatal("reference to a word with no registered type", o, h);
+    }
+    if (forwarding::claim(o, h)) break;
+  }
+  std::size_t n = object_size(h_.layouts.at(hdr::type_of(h)), o);
   std::uint64_t age = (h & hdr::kAgeMask) >> hdr::kAgeShift;
   if (age < 15) ++age;
-  std::uint8_t* to = nullptr;
-  if (age < h_.opt.promotion_age) to = h_.nursery.to_alloc(n);
+  std::uint8_t* to = age < h_.opt.promotion_age ? to_survivors(n) : nullptr;
   bool promoted = to == nullptr;
   if (promoted) {
-    to = h_.blocks.promote(n);
+    to = h_.blocks.promote(cursor_, n);
     if (to == nullptr) fatal("promotion failed although room was checked first", o, h);
   }
-  std::memcpy(to, o, n);
+  std::memcpy(to + sizeof(Object), o->slots(), n - sizeof(Object));
   auto* copy = reinterpret_cast<Object*>(to);
-  // Promoted objects stay logged (kUnlogged clear) until relog() decides.
+  // Promoted objects stay logged (kUnlogged clear) until scan() decides.
   copy->header = (h & ~(hdr::kAgeMask | hdr::kUnlogged | hdr::kMark)) | (age << hdr::kAgeShift) |
                  h_.mark_bit();
-  o->header = ref_value(copy) | hdr::kForwarded;
-  if (promoted) {
-    promoted_.push_back(copy);
-    promoted_bytes_ += n;
-  } else {
-    survived_bytes_ += n;
-  }
+  forwarding::publish(o, copy);
+  (promoted ? promoted_bytes_ : survived_bytes_) += n;
+  push(copy);
   return ref_value(copy);
 }
 
-std::optional<Value> MinorGC::reached(Value v) {
+std::uint8_t* MinorGC::Worker::to_survivors(std::size_t n) {
+  if (static_cast<std::size_t>(buffer_end_ - buffer_) < n) {
+    retire_buffer();
+    std::size_t got = 0;
+    buffer_ = h_.nursery.to_chunk(n, n > kSurvivorBuffer ? n : kSurvivorBuffer, got);
+    if (buffer_ == nullptr) return nullptr;  // the half is full: promote
+    buffer_end_ = buffer_ + got;
+  }
+  std::uint8_t* p = buffer_;
+  buffer_ += n;
+  return p;
+}
+
+void MinorGC::Worker::retire_buffer() {
+  if (buffer_ != nullptr) std::memset(buffer_, 0, static_cast<std::size_t>(buffer_end_ - buffer_));
+  buffer_ = buffer_end_ = nullptr;
+}
+
+void MinorGC::Worker::push(Object* copy) {
+  if (gc_.parallel_) {
+    gc_.grey_.push(id_, copy);
+  } else {
+    local_.push_back(copy);
+  }
+}
+
+std::optional<Value> MinorGC::Worker::reached(Value v) {
   if (!young_from(v)) return v;  // old, a survivor already copied, or not a reference
-  std::uint64_t h = as_object(v)->header;
-  if ((h & hdr::kForwarded) != 0) return h & ~hdr::kForwarded;
+  std::uint64_t h = forwarding::settle(as_object(v), forwarding::load(as_object(v)));
+  if (forwarding::forwarded(h)) return forwarding::forwardee(h);
   return std::nullopt;
 }
 
-void MinorGC::scan(Object* o) {
+void MinorGC::Worker::scan(Object* o) {
   const Layout& l = h_.layouts.at(hdr::type_of(o->header));
   RefRange r = ref_slots(l, o);
-  weak_.scan(l, o, r, *this);
-  for (Value* s = r.begin; s < r.end; ++s) visit(s);
+  weak.scan(l, o, r, *this);
+  bool young = false;
+  for (Value* s = r.begin; s < r.end; ++s) {
+    visit(s);
+    young = young || (is_ref(*s) && h_.nursery.contains(as_object(*s)));
+  }
+  if (h_.nursery.contains(o)) return;
+  // An old object (promoted, or logged): its slots are final now.
+  if (special(l)) {
+    special_old_.push_back(o);
+  } else if (young) {
+    carried_.push_back(o);
+  } else {
+    o->header |= hdr::kUnlogged;
+  }
 }
 
-void MinorGC::drain() {
-  for (;;) {
-    if (scan_ < h_.nursery.to_top()) {
-      auto* o = reinterpret_cast<Object*>(scan_);
+void MinorGC::Worker::drain() {
+  Object* o = nullptr;
+  if (gc_.parallel_) {
+    while (gc_.grey_.next(id_, o)) scan(o);
+  } else {
+    while (!local_.empty()) {
+      o = local_.back();
+      local_.pop_back();
       scan(o);
-      scan_ += object_size(h_.layouts.at(hdr::type_of(o->header)), o);
-    } else if (promoted_scan_ < promoted_.size()) {
-      Object* o = promoted_[promoted_scan_++];
-      scan(o);
-    } else {
-      return;
     }
   }
 }
 
-void MinorGC::relog(Object* o) {
+void MinorGC::Worker::relog(Object* o) {
   RefRange r = ref_slots(h_.layouts.at(hdr::type_of(o->header)), o);
   for (Value* s = r.begin; s < r.end; ++s) {
     if (is_ref(*s) && h_.nursery.contains(as_object(*s))) {
-      h_.carried.push_back(o);  // still points at a survivor: stays logged
+      carried_.push_back(o);  // still points at a survivor: stays logged
       return;
     }
   }
   o->header |= hdr::kUnlogged;
 }
 
-void MinorGC::run(CollectionRecord& rec) {
-  scan_ = h_.nursery.to_begin();
-  visit_roots(h_, *this);
+void MinorGC::Worker::finish(CollectionRecord& rec, std::vector<Object*>& carried) {
+  retire_buffer();
+  h_.blocks.close(cursor_);
+  for (Object* o : special_old_) relog(o);
+  carried.insert(carried.end(), carried_.begin(), carried_.end());
+  rec.promoted += promoted_bytes_;
+  rec.survived += survived_bytes_;
+}
 
+MinorGC::MinorGC(HeapImpl& h) : h_(h), grey_(h.workers.size()) {
+  for (unsigned i = 0; i < h.workers.size(); ++i) {
+    workers_.push_back(std::make_unique<Worker>(*this, i));
+  }
+}
+
+MinorGC::~MinorGC() = default;
+
+void MinorGC::run(CollectionRecord& rec) {
   // The remembered set, taken out of the buffers: the carried objects and
   // every mutator's log. Each object is in exactly one of them.
+  std::vector<Object*> logged;
   {
     std::lock_guard lock(h_.carried_mu);
-    logged_ = take_remembered(h_);
+    logged = take_remembered(h_);
   }
-  for (Object* o : logged_) scan(o);
+  Claims claims(logged.size(), kLoggedChunk);
+  auto copy = [&](unsigned id) {
+    Worker& w = *workers_[id];
+    if (id == 0) visit_roots(h_, w);
+    claims.for_each([&](std::size_t i) { w.scan_logged(logged[i]); });
+    w.drain();
+  };
+  parallel_ = h_.workers.size() > 1 && h_.last_copied >= h_.parallel_copy_threshold;
+  if (parallel_) {
+    h_.workers.run(copy);
+  } else {
+    copy(0);
+  }
+  parallel_ = false;
 
-  weak_.resolve_ephemerons(*this);
-  weak_.clear_weak_refs(*this);
+  Worker& first = *workers_[0];
+  for (std::size_t i = 1; i < workers_.size(); ++i) first.weak.merge(workers_[i]->weak);
+  first.weak.resolve_ephemerons(first);
+  first.weak.clear_weak_refs(first);
 
   std::lock_guard lock(h_.carried_mu);
-  for (Object* o : promoted_) relog(o);
-  for (Object* o : logged_) relog(o);
-  rec.promoted = promoted_bytes_;
-  rec.survived = survived_bytes_;
+  for (auto& w : workers_) w->finish(rec, h_.carried);
 }
 
 }  // namespace runa::heap

@@ -1,70 +1,77 @@
-// MinorGC: one serial minor collection (Cheney copying) of the nursery.
+// MinorGC: one minor collection of the nursery: parallel copying on the
+// heap's GC workers (HeapImpl::workers, Options::gc_threads of them).
 //
 // From-space is eden plus the survivors' half; to-space is the empty half,
 // plus the old generation for promoted objects. With the world stopped:
 //
-//  1. Roots: every root slot (handles, frames, persistents, root sets) is
-//     evacuated: a from-space object is copied (or its forwarding address
-//     taken) and the slot updated. Then every logged old object (the
-//     mutators' modified-object buffers and `carried`) is scanned.
-//  2. Cheney: to-space objects are scanned in address order between a scan
-//     pointer and the allocation top; promoted objects, which land in
-//     blocks, are scanned from a work list. Copying an object writes its
-//     forwarding word (new address | 1) into the old header.
-//  3. Ephemerons whose key was young and not yet copied are held back; after
-//     each drain, those whose key got copied have their value traced; the
-//     rest, at the fixpoint, have key and value cleared (weak_refs.hpp).
-//  4. Weak references whose young referent was not copied are cleared.
-//  5. Every old object that was scanned (promoted or logged) gets kUnlogged
-//     back, unless one of its slots still points into the nursery (a
-//     survivor): it stays logged and goes to `carried`, so the next minor
-//     collection scans it again. (Setting the bit unconditionally, as the
-//     first sketch of the design said, would lose that old-to-young edge.)
+// A nursery with little to copy is collected by worker 0 alone
+// (HeapImpl::parallel_copy_threshold); the phases are the same.
 //
-// An object is promoted when its new age reaches promotion_age or it does
-// not fit the to-half. A promoted object gets the heap's current mark
-// polarity (major_gc.hpp), like every object in the old generation. Promotion cannot fail: the
-// collection starts only if BlockSpace::can_promote() holds for every young byte.
+//  1. Roots, in parallel: worker 0 evacuates every root slot (handles,
+//     frames, persistents, root sets); the other workers, and worker 0
+//     once done, claim chunks of the remembered set (every logged old
+//     object: the mutators' modified-object buffers and `carried`) and
+//     scan them. Evacuating a slot copies its from-space object (or takes
+//     its forwarding address) and updates the slot.
+//  2. Closure, in parallel: every copy is pushed on its worker's deque and
+//     scanned once, by that worker or by one that steals it
+//     (StealingQueues); the phase ends when every worker is idle and every
+//     deque empty. Who copies an object is decided on its header
+//     (forwarding.hpp): exactly one worker claims it, the others wait for
+//     and take its forwarding word.
+//  3. Serially, on worker 0: the weak references and ephemerons every worker
+//     recorded are merged; ephemerons whose key was young and not copied
+//     are resolved to a fixpoint (key and value cleared when the key died),
+//     then weak references whose young referent was not copied are cleared
+//     (weak_refs.hpp). Anything these reach is copied and scanned by worker
+//     0 alone.
+//  4. The remembered set after the collection. Every old object scanned
+//     (promoted, or logged) is decided as soon as its slots are final,
+//     which is when it has been scanned (each slot is visited once): if one
+//     of them points into the nursery (a survivor), it stays logged and
+//     goes to `carried`, so the next minor collection scans it again;
+//     otherwise it gets kUnlogged back. Old weak references and ephemerons
+//     are decided after step 3, which may still change their slots.
+//
+// Space for copies. Each worker copies survivors into a buffer of its own
+// carved from the empty half (Nursery::to_chunk; the unused tail is zeroed
+// when the buffer is retired, so the half stays walkable), and promotes
+// through a BlockCursor of its own (block_space.hpp), so copying takes no
+// lock but for taking space. An object is promoted when its new age
+// reaches promotion_age or it does not fit the empty half. A promoted
+// object gets the heap's current mark polarity (major_gc.hpp), like every
+// object in the old generation. Promotion cannot fail: the collection
+// starts only if BlockSpace::can_promote() holds for every young byte and
+// every worker's cursor.
 #pragma once
 
+#include <memory>
 #include <vector>
 
+#include "concurrency/stealing_queues.hpp"
 #include "memory/heap.hpp"
-#include "memory/weak_refs.hpp"
 
 namespace runa::heap {
 
-// Final and never deleted through a base pointer.
-class MinorGC final  // NOLINT(cppcoreguidelines-virtual-class-destructor)
-    : public RootVisitor,
-      public Tracer {
+class MinorGC {
  public:
-  explicit MinorGC(HeapImpl& h) : h_(h) {}
+  explicit MinorGC(HeapImpl& h);
+  ~MinorGC();
+  MinorGC(const MinorGC&) = delete;
+  MinorGC& operator=(const MinorGC&) = delete;
+  MinorGC(MinorGC&&) = delete;
+  MinorGC& operator=(MinorGC&&) = delete;
 
   // Collects; the world must be stopped. Fills the copy counts of `rec`.
   void run(CollectionRecord& rec);
 
-  void visit(Value* slot) override;
-  std::optional<Value> reached(Value v) override;
-  void trace(Value* slot) override { visit(slot); }
-  void drain() override;
-
  private:
-  Value evacuate(Value v);
-  void scan(Object* o);
-  void relog(Object* o);
-  [[nodiscard]] bool young_from(Value v) const {
-    return is_ref(v) && h_.nursery.in_from(as_object(v));
-  }
+  class Worker;
 
   HeapImpl& h_;
-  std::uint8_t* scan_ = nullptr;   // Cheney scan pointer in the to-half
-  std::vector<Object*> promoted_;  // promoted objects; scanned from promoted_scan_
-  std::size_t promoted_scan_ = 0;
-  std::vector<Object*> logged_;  // logged old objects scanned as roots
-  WeakRefs weak_;
-  std::uint64_t promoted_bytes_ = 0;
-  std::uint64_t survived_bytes_ = 0;
+  concurrency::StealingQueues<Object*> grey_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  bool parallel_ = false;  // steps 1-2 on several workers: they share grey_
 };
 
 }  // namespace runa::heap

@@ -18,7 +18,7 @@ void Nursery::init(std::uint8_t* base, std::size_t eden, std::size_t half) {
   eden_top_.store(base, std::memory_order_relaxed);
   survivors_ = 0;
   survivors_top_ = survivors_begin();
-  to_top_ = to_begin();
+  to_top_.store(to_begin(), std::memory_order_relaxed);
 }
 
 std::uint8_t* Nursery::carve(std::size_t min, std::size_t want, std::size_t& got) {
@@ -40,12 +40,20 @@ std::size_t Nursery::eden_used() const {
   return static_cast<std::size_t>(eden_top_.load(std::memory_order_relaxed) - base_);
 }
 
-std::uint8_t* Nursery::to_alloc(std::size_t bytes) {
+// Relaxed: each chunk is then written only by the worker that took it, and
+// the collection's end (joining the workers) orders it with what follows.
+std::uint8_t* Nursery::to_chunk(std::size_t min, std::size_t want, std::size_t& got) {
   std::uint8_t* end = to_begin() + half_;
-  if (static_cast<std::size_t>(end - to_top_) < bytes) return nullptr;
-  std::uint8_t* p = to_top_;
-  to_top_ += bytes;
-  return p;
+  std::uint8_t* top = to_top_.load(std::memory_order_relaxed);
+  for (;;) {
+    auto left = static_cast<std::size_t>(end - top);
+    if (left < min) return nullptr;
+    std::size_t n = left < want ? left : want;
+    if (to_top_.compare_exchange_weak(top, top + n, std::memory_order_relaxed)) {
+      got = n;
+      return top;
+    }
+  }
 }
 
 void Nursery::flip(bool poison) {
@@ -55,8 +63,8 @@ void Nursery::flip(bool poison) {
   }
   eden_top_.store(base_, std::memory_order_relaxed);
   survivors_ = 1 - survivors_;
-  survivors_top_ = to_top_;
-  to_top_ = to_begin();
+  survivors_top_ = to_top();
+  to_top_.store(to_begin(), std::memory_order_relaxed);
 }
 
 void poison_words(std::uint8_t* p, std::size_t n) {

@@ -48,10 +48,13 @@ class Nursery {
   }
   [[nodiscard]] std::size_t half_capacity() const { return half_; }
 
-  // Collector: bump allocation in the empty half; nullptr when full.
+  // Collector: chunks of the empty half for the workers' survivor buffers,
+  // between `min` and `want` bytes (`got` receives the size); nullptr when
+  // even `min` is not left. A worker fills the unused tail of its chunk with
+  // zero words, which walks of the survivors skip.
   [[nodiscard]] std::uint8_t* to_begin() const { return base_ + half_start(1 - survivors_); }
-  [[nodiscard]] std::uint8_t* to_top() const { return to_top_; }
-  std::uint8_t* to_alloc(std::size_t bytes);
+  [[nodiscard]] std::uint8_t* to_top() const { return to_top_.load(std::memory_order_relaxed); }
+  std::uint8_t* to_chunk(std::size_t min, std::size_t want, std::size_t& got);
 
   // Collector, after copying: eden and the old survivors' half are garbage.
   // Overwrites them with 0xdeadbeef words when `poison`, empties eden and
@@ -71,7 +74,7 @@ class Nursery {
   std::atomic<std::uint8_t*> eden_top_{nullptr};
   unsigned survivors_ = 0;  // which half holds survivors
   std::uint8_t* survivors_top_ = nullptr;
-  std::uint8_t* to_top_ = nullptr;
+  std::atomic<std::uint8_t*> to_top_{nullptr};
 };
 
 // Fills [p, p + n) (8-byte aligned) with the 0xdeadbeef pattern.

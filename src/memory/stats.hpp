@@ -20,7 +20,7 @@ enum class Cause : std::uint8_t {
   kRequested,
   kOldGrown,      // major: the old generation passed Options::major_growth_percent
   kNoRoom,        // major: the old generation could not take the nursery's survivors
-  kLargeFailure,  // major: a large allocation found no block run
+  kLargeFailure,  // major: a large or pinned allocation found no room
 };
 const char* cause_name(Cause c);
 

@@ -34,14 +34,14 @@ class Verifier final : public RootVisitor {  // NOLINT(cppcoreguidelines-virtual
   explicit Verifier(HeapImpl& h) : h_(h) {}
 
   std::optional<std::string> run() {
-    walk_eden();
-    walk(h_.nursery.survivors_begin(), h_.nursery.survivors_end(), "the survivor half", false);
+    walk_young(h_.nursery.base(), h_.nursery.base() + h_.nursery.eden_used(), "eden");
+    walk_young(h_.nursery.survivors_begin(), h_.nursery.survivors_end(), "the survivor half");
     std::size_t large = 0;
     for (std::size_t i = 0, n = h_.blocks.frontier(); i < n && !problem_; ++i) {
       const BlockInfo& b = h_.blocks.info(i);
       std::uint8_t* start = h_.blocks.block(i);
       if (b.kind == BlockKind::kObjects) {
-        walk(start, start + b.top, "an old block", true);
+        walk_block(start, start + b.top);
         if (!problem_ && block_bytes_ != b.bytes) {
           problem_ = "block " + std::to_string(i) + " counts " + std::to_string(b.bytes) +
                      " object bytes but holds " + std::to_string(block_bytes_);
@@ -112,17 +112,16 @@ class Verifier final : public RootVisitor {  // NOLINT(cppcoreguidelines-virtual
     return n;
   }
 
-  // Eden holds objects and the unused, still zero, tails of TLABs: a zero
-  // word there is skipped. (Right after a collection eden is empty.)
-  void walk_eden() {
-    std::uint8_t* p = h_.nursery.base();
-    std::uint8_t* end = p + h_.nursery.eden_used();
+  // Eden holds objects and the unused, still zero, tails of TLABs; the
+  // survivor half, objects and the zeroed tails of the collector workers'
+  // buffers: a zero word there is skipped.
+  void walk_young(std::uint8_t* p, const std::uint8_t* end, const char* space) {
     while (p < end && !problem_) {
       if (reinterpret_cast<Object*>(p)->load_header() == 0) {
         p += 8;
         continue;
       }
-      std::size_t n = walk_one(p, end, "eden");
+      std::size_t n = walk_one(p, end, space);
       if (n == 0) return;
       p += n;
     }
@@ -135,29 +134,25 @@ class Verifier final : public RootVisitor {  // NOLINT(cppcoreguidelines-virtual
     }
   }
 
-  // A space of contiguous objects; `lines`: an old block, whose free parts
-  // hold filler words.
-  void walk(std::uint8_t* p, std::uint8_t* end, const char* space, bool lines) {
+  // An old block up to its top: objects, and filler words in its free parts.
+  void walk_block(std::uint8_t* p, std::uint8_t* end) {
     block_bytes_ = 0;
     while (p < end && !problem_) {
-      if (lines && is_filler(reinterpret_cast<Object*>(p)->load_header())) {
+      if (is_filler(reinterpret_cast<Object*>(p)->load_header())) {
         p += 8;
         continue;
       }
-      std::size_t n = walk_one(p, end, space);
+      std::size_t n = walk_one(p, end, "an old block");
       if (n == 0) return;
-      if (lines) {
-        block_bytes_ += n;
-        check_polarity(reinterpret_cast<Object*>(p));
-        std::size_t i = h_.blocks.index_of(p);
-        auto off = static_cast<std::size_t>(p - h_.blocks.block(i));
-        for (std::size_t l = off / kLine; l <= (off + n - 1) / kLine; ++l) {
-          if (h_.blocks.info(i).lines[l] == 0) {
-            problem_ = describe(reinterpret_cast<Object*>(p)) + " covers line " +
-                       std::to_string(l) + " of block " + std::to_string(i) +
-                       ", which is not marked in use";
-            return;
-          }
+      block_bytes_ += n;
+      check_polarity(reinterpret_cast<Object*>(p));
+      std::size_t i = h_.blocks.index_of(p);
+      auto off = static_cast<std::size_t>(p - h_.blocks.block(i));
+      for (std::size_t l = off / kLine; l <= (off + n - 1) / kLine; ++l) {
+        if (h_.blocks.info(i).lines[l] == 0) {
+          problem_ = describe(reinterpret_cast<Object*>(p)) + " covers line " + std::to_string(l) +
+                     " of block " + std::to_string(i) + ", which is not marked in use";
+          return;
         }
       }
       p += n;

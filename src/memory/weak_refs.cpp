@@ -45,6 +45,13 @@ void WeakRefs::resolve_ephemerons(Tracer& t) {
   pending_.clear();
 }
 
+void WeakRefs::merge(WeakRefs& other) {
+  weak_.insert(weak_.end(), other.weak_.begin(), other.weak_.end());
+  pending_.insert(pending_.end(), other.pending_.begin(), other.pending_.end());
+  other.weak_.clear();
+  other.pending_.clear();
+}
+
 void WeakRefs::clear_weak_refs(Tracer& t) {
   for (Object* w : weak_) {
     Value& referent = w->slots()[0];

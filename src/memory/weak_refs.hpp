@@ -1,6 +1,9 @@
 // WeakRefs: the rules for weak references and ephemerons, shared by the
 // minor (copying) and major (marking) collectors.
 //
+// Each worker of a parallel collection records into a WeakRefs of its own;
+// they are merged into one before resolution, which runs on one thread.
+//
 // A collector describes itself through Tracer: which values it has reached
 // (and where they are now), how to trace one slot, and how to drain its
 // grey objects. With that:
@@ -57,6 +60,9 @@ class WeakRefs {
   void scan(const Layout& l, Object* o, RefRange& r, Tracer& t);
   void resolve_ephemerons(Tracer& t);
   void clear_weak_refs(Tracer& t);
+  // Takes over what another worker's WeakRefs recorded (between the
+  // parallel scan and the serial resolution).
+  void merge(WeakRefs& other);
 
  private:
   std::vector<Object*> weak_;     // weak references seen

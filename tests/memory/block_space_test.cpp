@@ -50,9 +50,10 @@ TEST_F(BlockSpaceTest, ReleasedBlocksAreReusedZeroed) {
 }
 
 TEST_F(BlockSpaceTest, PromotionBumpsAndMarksLines) {
-  std::uint8_t* a = s.promote(100 * 8);
+  BlockCursor cur;
+  std::uint8_t* a = s.promote(cur, 100 * 8);
   ASSERT_NE(a, nullptr);
-  std::uint8_t* b = s.promote(16);
+  std::uint8_t* b = s.promote(cur, 16);
   EXPECT_EQ(b, a + 800);
   const BlockInfo& info = s.info(s.index_of(a));
   EXPECT_EQ(info.kind, BlockKind::kObjects);
@@ -61,19 +62,68 @@ TEST_F(BlockSpaceTest, PromotionBumpsAndMarksLines) {
   EXPECT_EQ(info.lines[3], 1);  // bytes 768..815
   EXPECT_EQ(info.lines[4], 0);
   // An object that does not fit the rest of the block opens a new one.
-  std::uint8_t* c = s.promote(kBlock - 100);
+  std::uint8_t* c = s.promote(cur, kBlock - 100);
   ASSERT_NE(c, nullptr);
   EXPECT_NE(s.index_of(c), s.index_of(a));
+  EXPECT_EQ(s.object_bytes(), 0u);  // published when the cursor closes
+  s.close(cur);
   EXPECT_EQ(s.object_bytes(), 816u + kBlock - 100);
-  EXPECT_EQ(s.promote(kBlock + 8), nullptr);
+  EXPECT_EQ(s.promote(cur, kBlock + 8), nullptr);
+}
+
+TEST_F(BlockSpaceTest, ClosedCursorsGiveBackTheirFreeLines) {
+  BlockCursor first;
+  std::uint8_t* a = s.promote(first, 3 * kLine);
+  ASSERT_NE(a, nullptr);
+  s.close(first);
+  EXPECT_EQ(s.recyclable_blocks(), 1u);  // lines 3.. are free
+  BlockCursor second;
+  std::uint8_t* b = s.promote(second, 16);
+  EXPECT_EQ(b, a + 3 * kLine);  // the next cursor starts in that hole
+  EXPECT_EQ(s.blocks_in_use(), 1u);
+  s.close(second);
+}
+
+TEST_F(BlockSpaceTest, CursorsOwnSeparateBlocks) {
+  BlockCursor one;
+  BlockCursor two;
+  std::uint8_t* a = s.promote(one, 16);
+  std::uint8_t* b = s.promote(two, 16);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  EXPECT_NE(s.index_of(a), s.index_of(b));
+  s.close(one);
+  s.close(two);
+  EXPECT_EQ(s.object_bytes(), 32u);
+}
+
+TEST_F(BlockSpaceTest, EvacuationUsesOnlyFreshBlocks) {
+  BlockCursor promotion;
+  std::uint8_t* a = s.promote(promotion, 16);
+  s.close(promotion);  // a block with free lines, given back
+  BlockCursor evacuation;
+  std::uint8_t* b = s.evacuate(evacuation, 16);
+  ASSERT_NE(b, nullptr);
+  EXPECT_NE(s.index_of(a), s.index_of(b));
+  s.close(evacuation);
+}
+
+TEST_F(BlockSpaceTest, PinnedObjectsShareOneCursor) {
+  std::uint8_t* a = s.allocate_pinned(24);
+  std::uint8_t* b = s.allocate_pinned(24);
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(b, a + 24);
+  EXPECT_EQ(s.object_bytes(), 48u);  // counted at once
+  EXPECT_EQ(s.allocate_pinned(kBlock + 8), nullptr);
 }
 
 TEST_F(BlockSpaceTest, CanPromoteAssumesHalfFullBlocks) {
-  EXPECT_TRUE(s.can_promote(3 * kBlock));   // needs 7 of 8
-  EXPECT_FALSE(s.can_promote(4 * kBlock));  // needs 9
+  EXPECT_TRUE(s.can_promote(3 * kBlock, 1));   // needs 8 of 8
+  EXPECT_FALSE(s.can_promote(3 * kBlock, 2));  // needs 10
+  EXPECT_FALSE(s.can_promote(4 * kBlock, 1));  // needs 10
   ASSERT_TRUE(s.take(2, BlockKind::kLargeHead));
-  EXPECT_TRUE(s.can_promote(2 * kBlock + 100));  // needs 5 of 6
-  EXPECT_FALSE(s.can_promote(3 * kBlock));
+  EXPECT_TRUE(s.can_promote(2 * kBlock + 100, 1));  // needs 6 of 6
+  EXPECT_FALSE(s.can_promote(3 * kBlock, 1));
 }
 
 }  // namespace

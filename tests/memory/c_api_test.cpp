@@ -279,6 +279,29 @@ TEST(CApi, OutOfMemoryIsAStatusAndTheHeapRecovers) {
   ASSERT_RT_OK(rt_heap_verify(t.heap, t.m));
 }
 
+TEST(CApi, PinnedObjectsDoNotMove) {
+  CHeap t;
+  rt_handle_scope scope;
+  ASSERT_RT_OK(rt_handle_scope_open(t.m, &scope));
+  rt_value small = 0;
+  ASSERT_RT_OK(rt_allocate_pinned(t.m, t.node, 0, &small));
+  EXPECT_EQ(rt_allocate_pinned(t.m, t.node, 3, &small), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(rt_last_error()).find("rt_allocate_pinned"), std::string::npos);
+  rt_value arr = 0;
+  ASSERT_RT_OK(rt_allocate_pinned(t.m, t.refs, 3, &arr));
+  EXPECT_EQ(rt_array_length(arr), 3u);
+  rt_handle hs;
+  rt_handle ha;
+  ASSERT_RT_OK(rt_handle_new(t.m, small, &hs));
+  ASSERT_RT_OK(rt_handle_new(t.m, arr, &ha));
+  ASSERT_RT_OK(rt_collect(t.heap, t.m, RT_COLLECT_MINOR));
+  ASSERT_RT_OK(rt_collect(t.heap, t.m, RT_COLLECT_MAJOR));
+  EXPECT_EQ(*hs.slot, small);
+  EXPECT_EQ(*ha.slot, arr);
+  EXPECT_GT(t.stats().old_bytes, 0u);
+  ASSERT_RT_OK(rt_handle_scope_close(&scope));
+}
+
 TEST(CApi, LargeObjectsDoNotMove) {
   CHeap t;
   rt_handle_scope scope;

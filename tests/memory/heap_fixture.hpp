@@ -40,6 +40,8 @@ struct TestHeap {
       std::abort();
     }
     heap = std::move(h.value());
+    // Tests exercise the collectors' parallel paths whatever the nursery's size.
+    heap->impl().parallel_copy_threshold = 0;
     m = &heap->attach();
     for (std::uint32_t k = 0; k <= 4; ++k) {
       Layout l;

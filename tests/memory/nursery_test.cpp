@@ -50,12 +50,13 @@ TEST_F(NurseryTest, PartialCarveWhenLessThanWantIsLeft) {
 TEST_F(NurseryTest, FlipSwapsHalvesAndEmptiesEden) {
   std::size_t got = 0;
   std::uint8_t* e = n.carve(64, 64, got);
-  std::uint8_t* to = n.to_alloc(48);
+  std::uint8_t* to = n.to_chunk(48, 48, got);
   ASSERT_NE(to, nullptr);
+  EXPECT_EQ(got, 48u);
   EXPECT_TRUE(n.in_to(to));
   EXPECT_FALSE(n.in_from(to));
   std::memset(to, 1, 48);
-  EXPECT_EQ(n.to_alloc(2 * kPage), nullptr);  // the half is full beyond its size
+  EXPECT_EQ(n.to_chunk(2 * kPage, 2 * kPage, got), nullptr);  // beyond the half's size
 
   n.flip(true);
   EXPECT_EQ(n.eden_used(), 0u);

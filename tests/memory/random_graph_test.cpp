@@ -69,6 +69,22 @@ TEST(RandomGraph, HundredsOfMinorAndMajorCollections) {
   }
 }
 
+// The same with a single collector worker, and with more workers than cores
+// (threads then interleave arbitrarily: claims, steals and termination).
+TEST(RandomGraph, OneAndFourCollectorWorkers) {
+  Options o = small_options();
+  o.nursery = 128 << 10;
+  o.tlab = 2 << 10;
+  o.max_heap = 4 << 20;
+  o.verify = true;
+  o.poison = true;
+  for (unsigned workers : {1u, 4u}) {
+    SCOPED_TRACE(workers);
+    o.gc_threads = workers;
+    run_major(o, 20 + workers, 200, 60, 2003, 2'000'000, false);
+  }
+}
+
 TEST(RandomGraph, MajorCollectionsUnderStressWithVerifyAndPoison) {
   Options o = small_options();
   o.max_heap = 2 << 20;

@@ -1,0 +1,212 @@
+// WorkDeque: a Chase-Lev work-stealing deque (Chase and Lev, "Dynamic
+// Circular Work-Stealing Deque", SPAA 2005), with the C11 memory orders of
+// Lê, Pop, Cohen and Zappa Nardelli, "Correct and Efficient Work-Stealing for
+// Weak Memory Models", PPoPP 2013.
+//
+// One thread, the owner, pushes and pops at the bottom end (LIFO: the most
+// recently found work is the most likely to be in its cache); any thread may
+// steal from the top end (FIFO: the oldest items, which in a traversal are
+// the roots of the largest unexplored subgraphs, so one steal buys much work).
+//
+// Representation. Two indexes, `top` and `bottom`, grow without bound (64
+// bits do not wrap in practice); the items are those of index top..bottom-1,
+// kept at index & mask in a circular array (a Ring) whose capacity is a power
+// of two. Only the owner writes `bottom`; `top` is only ever advanced by one,
+// with a CAS, by whoever takes the item at index top (a thief, or the owner
+// taking the last item). An item is taken at most once because taking
+// index t either moves `top` from t to t+1 (only one CAS can) or, for the
+// owner, happens with `bottom` already below the item and `top` seen below
+// it too, after the fence described below.
+//
+// Invariants.
+//  - top never decreases, and only through a CAS from t to t+1.
+//  - Outside a pop in progress, top <= bottom, and bottom - top is the
+//    number of items. During a pop, bottom may be top - 1 for a moment.
+//  - The owner writes slot i only in push, with i = bottom and
+//    bottom - top < capacity, so it never overwrites an item not yet taken.
+//  - A thief reads slot t only after seeing t < bottom, and keeps what it
+//    read only if its CAS moves top from t: if the slot was overwritten
+//    meanwhile (the owner wrapped around onto it), top has moved past t
+//    and the CAS fails.
+//
+// Growth. push() on a full ring allocates one twice as large, copies the
+// items top..bottom-1 to it (same indexes, new mask) and publishes it. The
+// old ring is retired, not freed: a thief that loaded it just before may
+// still read a slot of it. What it reads there is still right, because the
+// owner writes only to the new ring from then on; and if the item was taken
+// meanwhile, the thief's CAS fails. Freeing it would need to know that no
+// thief still holds it (hazard pointers, epochs); instead the retired rings
+// stay until reset() or destruction, when no thread touches the deque. The
+// rings double, so the retired ones together are smaller than the current.
+//
+// Memory orders (why each one is needed):
+//  - push: the slot is stored relaxed, then `bottom` with release. A thief
+//    reads `bottom` with acquire before it reads the slot, so it sees the
+//    item and everything the owner wrote before pushing it (the object a
+//    pointer item points to). Every other store of `bottom` (in pop) is a
+//    release too: since C++20 a relaxed store no longer continues the
+//    release sequence of the owner's earlier release stores, and a thief
+//    may read `bottom` as written by a pop. On x86 a release store is a
+//    plain mov; on Arm, an stlr.
+//  - push reads `top` with acquire: it pairs with the CAS (a release) of
+//    whoever took the item at top-1, so that taker's read of its slot
+//    happens before the owner, wrapping around, writes a new item there —
+//    otherwise the taker's relaxed load could return the newer item.
+//  - pop stores bottom-1, then a seq_cst fence, then loads `top`; steal
+//    loads `top`, then a seq_cst fence, then loads `bottom`. This is the
+//    store-load (Dekker) pattern: without the fences each side could read
+//    the other's index from before the other's update, and the owner and a
+//    thief could both take the one remaining item. With them, either the
+//    thief sees the decremented bottom (and backs off or races by CAS), or
+//    the owner sees the thief's top (and knows the item may be gone). Only
+//    when exactly one item is left (top == the new bottom) do both sides
+//    race, and the CAS on `top` decides; the owner then restores bottom.
+//  - steal reads `top` with acquire: it pairs with the CAS of the previous
+//    taker, so the loads of `bottom` and of the ring that follow are no
+//    older than what that taker saw when index t became the top.
+//  - steal loads the ring pointer with acquire (the paper's consume, which
+//    compilers implement as acquire) and grow() publishes it with release:
+//    a thief that sees the new ring sees the items copied into it.
+//  - Both CASes on `top` are seq_cst as in the paper: the read-modify-write
+//    alone makes one taker win; the release half publishes the taker's slot
+//    read to push (above); seq_cst keeps them in the single total order
+//    with the fences. A failed CAS needs no ordering.
+//  - Slots are std::atomic<T> accessed relaxed: a thief may read a slot
+//    while the owner writes it (wrap-around, a stale ring) and then throw
+//    the value away; with plain T that would be a data race, undefined even
+//    if the value is discarded. Relaxed atomics of a pointer or an integer
+//    compile to plain loads and stores.
+//  - empty() and size() read both indexes relaxed: they are hints (the
+//    termination protocol uses them to decide whether to try stealing
+//    again) and exact only when no other thread is touching the deque.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <type_traits>
+#include <vector>
+
+namespace runa::concurrency {
+
+// Keeps data written by different threads on different cache lines.
+inline constexpr std::size_t kCacheLine = 64;
+
+// T trivially copyable and std::atomic<T> lock-free (pointers, integers).
+template <class T>
+class WorkDeque {
+  static_assert(std::is_trivially_copyable_v<T>);
+  static_assert(std::atomic<T>::is_always_lock_free);
+
+ public:
+  // `capacity` is rounded up to a power of two.
+  explicit WorkDeque(std::size_t capacity = 1024) {
+    rings_.push_back(std::make_unique<Ring>(std::bit_ceil(std::max<std::size_t>(capacity, 1))));
+    ring_.store(rings_.back().get(), std::memory_order_relaxed);
+  }
+  ~WorkDeque() = default;
+  WorkDeque(const WorkDeque&) = delete;
+  WorkDeque& operator=(const WorkDeque&) = delete;
+  WorkDeque(WorkDeque&&) = delete;
+  WorkDeque& operator=(WorkDeque&&) = delete;
+
+  // Owner only. Grows the ring when it is full.
+  void push(T v) {
+    std::int64_t b = bottom_.load(std::memory_order_relaxed);
+    std::int64_t t = top_.load(std::memory_order_acquire);
+    Ring* r = ring_.load(std::memory_order_relaxed);
+    if (b - t > static_cast<std::int64_t>(r->mask)) r = grow(r, t, b);
+    r->at(b).store(v, std::memory_order_relaxed);
+    bottom_.store(b + 1, std::memory_order_release);
+  }
+
+  // Owner only: the most recently pushed item not yet taken.
+  std::optional<T> pop() {
+    std::int64_t b = bottom_.load(std::memory_order_relaxed) - 1;
+    Ring* r = ring_.load(std::memory_order_relaxed);
+    bottom_.store(b, std::memory_order_release);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    std::int64_t t = top_.load(std::memory_order_relaxed);
+    if (t > b) {  // was empty
+      bottom_.store(b + 1, std::memory_order_release);
+      return std::nullopt;
+    }
+    T v = r->at(b).load(std::memory_order_relaxed);
+    if (t < b) return v;  // more than one item: no thief can reach this one
+    bool won =
+        top_.compare_exchange_strong(t, t + 1, std::memory_order_seq_cst, std::memory_order_relaxed);
+    bottom_.store(b + 1, std::memory_order_release);
+    if (!won) return std::nullopt;
+    return v;
+  }
+
+  // Any thread: the oldest item. Retries when another taker wins the race
+  // for it; nullopt only when it saw the deque empty.
+  std::optional<T> steal() {
+    for (;;) {
+      std::int64_t t = top_.load(std::memory_order_acquire);
+      std::atomic_thread_fence(std::memory_order_seq_cst);
+      std::int64_t b = bottom_.load(std::memory_order_acquire);
+      if (t >= b) return std::nullopt;
+      Ring* r = ring_.load(std::memory_order_acquire);
+      T v = r->at(t).load(std::memory_order_relaxed);
+      if (top_.compare_exchange_strong(t, t + 1, std::memory_order_seq_cst,
+                                       std::memory_order_relaxed)) {
+        return v;
+      }
+    }
+  }
+
+  // Approximate unless no other thread is touching the deque.
+  [[nodiscard]] bool empty() const { return size() == 0; }
+  [[nodiscard]] std::size_t size() const {
+    std::int64_t b = bottom_.load(std::memory_order_relaxed);
+    std::int64_t t = top_.load(std::memory_order_relaxed);
+    return b > t ? static_cast<std::size_t>(b - t) : 0;
+  }
+
+  // No other thread may touch the deque. Drops the items, frees the retired
+  // rings and keeps the current one (the capacity the last use needed).
+  void reset() {
+    rings_.erase(rings_.begin(), rings_.end() - 1);
+    top_.store(0, std::memory_order_relaxed);
+    bottom_.store(0, std::memory_order_relaxed);
+  }
+
+ private:
+  struct Ring {
+    explicit Ring(std::size_t capacity)
+        : mask(capacity - 1), slots(std::make_unique<std::atomic<T>[]>(capacity)) {}
+    std::atomic<T>& at(std::int64_t i) { return slots[static_cast<std::size_t>(i) & mask]; }
+
+    std::size_t mask;
+    std::unique_ptr<std::atomic<T>[]> slots;
+  };
+
+  // Owner only, in push: moves the items top..bottom-1 of `old` to a ring
+  // twice as large and publishes it; `old` is retired (kept in rings_).
+  Ring* grow(Ring* old, std::int64_t t, std::int64_t b) {
+    auto bigger = std::make_unique<Ring>(2 * (old->mask + 1));
+    for (std::int64_t i = t; i < b; ++i) {
+      bigger->at(i).store(old->at(i).load(std::memory_order_relaxed), std::memory_order_relaxed);
+    }
+    Ring* r = bigger.get();
+    rings_.push_back(std::move(bigger));
+    ring_.store(r, std::memory_order_release);
+    return r;
+  }
+
+  // Thieves CAS top; the owner writes bottom on every push and pop: apart,
+  // so that thieves polling an empty deque do not slow its owner down.
+  alignas(kCacheLine) std::atomic<std::int64_t> top_{0};
+  alignas(kCacheLine) std::atomic<std::int64_t> bottom_{0};
+  std::atomic<Ring*> ring_{nullptr};  // the current ring: rings_.back()
+  // Every ring still allocated, the current one last. Owner only.
+  std::vector<std::unique_ptr<Ring>> rings_;
+};
+
+}  // namespace runa::concurrency

@@ -1,0 +1,64 @@
+// WorkerGang: a fixed group of threads that run one parallel task at a
+// time — the garbage collector's workers.
+//
+// A gang of size n has n-1 threads of its own; the thread that calls run()
+// is worker 0, so a gang of size 1 runs tasks inline and starts no thread.
+// Between tasks the threads sleep on a condition variable.
+//
+// Invariants (all guarded by mu_):
+//  - generation_ counts the tasks started; each thread runs the task of
+//    every generation exactly once, since run() does not return, and so
+//    cannot start the next generation, before running_ has dropped to zero.
+//  - task_ points to run()'s argument while a task runs.
+// Taking mu_ to start and to finish a task orders everything the caller did
+// before run() before the workers' part of the task, and everything the
+// workers did before run() returns.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace runa::concurrency {
+
+class WorkerGang {
+ public:
+  // workers >= 1. Thread i is named "<name>-<i>", cut to the 15 bytes
+  // Linux keeps.
+  explicit WorkerGang(unsigned workers, std::string_view name = "runa-worker");
+  // Stops and joins the threads; no run() may be in progress.
+  ~WorkerGang();
+  WorkerGang(const WorkerGang&) = delete;
+  WorkerGang& operator=(const WorkerGang&) = delete;
+  WorkerGang(WorkerGang&&) = delete;
+  WorkerGang& operator=(WorkerGang&&) = delete;
+
+  [[nodiscard]] unsigned size() const { return size_; }
+
+  // Runs fn(i) for i in [0, size()) — 0 on the calling thread, the others on
+  // the gang's threads — and returns when all have returned. One run() at a
+  // time (callers serialise). fn must not throw: an exception terminates
+  // the process (the other workers still use fn).
+  void run(const std::function<void(unsigned)>& fn) noexcept;
+
+ private:
+  void work(unsigned index, const std::string& name);
+  void stop();
+
+  unsigned size_;
+  std::mutex mu_;
+  std::condition_variable start_cv_;  // a task started, or stop
+  std::condition_variable done_cv_;   // running_ reached zero
+  const std::function<void(unsigned)>* task_ = nullptr;
+  std::uint64_t generation_ = 0;
+  unsigned running_ = 0;  // gang threads still in the current task
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace runa::concurrency

@@ -1,0 +1,75 @@
+// Forwarding: how the collector's workers agree on who copies an object.
+//
+// Several workers may reach the same object at once. Each copy of an object
+// must be made exactly once, and every slot that reaches it must end up with
+// the copy's address. The header word decides, by compare-and-swap:
+//
+//   live header h  --claim-->  kBusy  --publish-->  (copy address | kForwarded)
+//
+//  - claim(): CAS from the header the worker read to kBusy. The winner
+//    copies the object; a loser reads the header again.
+//  - kBusy is kForwarded with no address (a header never has bit 0 set, a
+//    copy is never at address 0): a worker that reads it waits (settle)
+//    until the winner publishes, which takes one memcpy. In the major
+//    collector a winner that finds no room for the copy stores the header
+//    back, marked, instead: so after settle() the word may be either.
+//  - publish(): a release store of the forwarding word, after the copy is
+//    complete. A worker that reads it with acquire may follow the address
+//    and read the copy (the copy's header in particular).
+//
+// Claiming first, rather than copying first and racing to install the
+// forwarding word, means a loser never reads the object's slots while the
+// winner (or, in the major collector, a worker that marked it in place)
+// updates them, and no space is wasted on copies that lose.
+//
+// Marking in place (major_gc.cpp) uses the same word: CAS from h to h with
+// the current mark polarity. A CAS that fails found the header marked,
+// claimed or forwarded by another worker, and the caller reads it again.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "runatime/heap.hpp"
+
+namespace runa::heap::forwarding {
+
+inline constexpr std::uint64_t kBusy = hdr::kForwarded;
+
+inline std::atomic_ref<std::uint64_t> header(Object* o) {
+  return std::atomic_ref<std::uint64_t>(o->header);
+}
+
+inline std::uint64_t load(Object* o) {
+  return header(o).load(std::memory_order_acquire);
+}
+
+inline bool claim(Object* o, std::uint64_t& h) {
+  return header(o).compare_exchange_strong(h, kBusy, std::memory_order_acquire,
+                                           std::memory_order_acquire);
+}
+
+inline void publish(Object* from, const Object* to) {
+  header(from).store(ref_value(to) | hdr::kForwarded, std::memory_order_release);
+}
+
+// h, or once o is no longer claimed, what its winner stored.
+inline std::uint64_t settle(Object* o, std::uint64_t h) {
+  while (h == kBusy) {
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#endif
+    h = load(o);
+  }
+  return h;
+}
+
+inline bool forwarded(std::uint64_t h) {
+  return (h & hdr::kForwarded) != 0;
+}
+// The copy's address, from a settled forwarding word.
+inline Value forwardee(std::uint64_t h) {
+  return h & ~hdr::kForwarded;
+}
+
+}  // namespace runa::heap::forwarding
