@@ -386,7 +386,9 @@ TEST(MajorGC, LongRunWithABoundedLiveSetStaysBounded) {
   Stats s = t.heap->stats();
   EXPECT_GT(s.allocated_bytes, 10 * o.max_heap);
   EXPECT_GT(s.major_collections, 2u);
-  EXPECT_LE(max_second, max_first + 4 * kBlock);
+  // Slack: which worker promotes what varies from run to run, and each
+  // worker's cursor leaves its own partly filled blocks.
+  EXPECT_LE(max_second, max_first + 4 * kBlock * o.gc_threads);
   EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
   t.heap->remove_roots(roots);
 }
