@@ -3,15 +3,23 @@
 // byte-for-byte the same output as bench/peers/binary_trees.cpp, for
 // scripts/bench-gc-peers.
 //
-//   runa_binary_trees [max_depth] [heap options]     (default depth 21)
+//   runa_binary_trees [max_depth] [--handles] [heap options]   (default depth 21)
 //
 // Heap options: bench/runa_options.hpp (--max-heap=, --nursery=, --gc-log, ...).
 // A node is a plain object with two reference slots (24 bytes with its header).
-// Every reference held across an allocation is in a handle; nothing is freed
-// explicitly: dropped trees are garbage for the collector.
+// Nothing is freed explicitly: dropped trees are garbage for the collector.
+//
+// Where the references held across an allocation live (both are precise):
+//  - by default, in a shadow stack registered as a root set: two slots per
+//    level of recursion, as an execution tier keeps values in frame slots it
+//    reports to the collector (the JVM's stack maps play this part for the
+//    Java peer);
+//  - with --handles, in a handle scope per call (the C++ API's convenience
+//    for native code), which costs a scope save and restore per node.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <vector>
 
 #include "runa_options.hpp"
 
@@ -35,16 +43,30 @@ Object* new_node(Mutator& m) {
   return o;
 }
 
-// Bottom-up: children first. Returns a raw reference: the caller must store or
-// handle it before its next allocation.
-Object* bottom_up(Mutator& m, int depth) {
+// Bottom-up: children first. Both return a raw reference: the caller must
+// store it (in a root) before its next allocation.
+Object* bottom_up_handles(Mutator& m, int depth) {
   if (depth <= 0) return new_node(m);
   HandleScope scope(m);
-  Handle left(m, bottom_up(m, depth - 1));
-  Handle right(m, bottom_up(m, depth - 1));
+  Handle left(m, bottom_up_handles(m, depth - 1));
+  Handle right(m, bottom_up_handles(m, depth - 1));
   Object* node = new_node(m);
   set_slot(m, node, 0, left.value());
   set_slot(m, node, 1, right.value());
+  return node;
+}
+
+// `frame`: this level's two slots of the shadow stack; deeper levels use the
+// ones after. Slots are cleared once used, so that no dropped tree stays
+// reachable from a stale slot.
+Object* bottom_up(Mutator& m, int depth, Value* frame) {
+  if (depth <= 0) return new_node(m);
+  frame[0] = ref_value(bottom_up(m, depth - 1, frame + 2));
+  frame[1] = ref_value(bottom_up(m, depth - 1, frame + 2));
+  Object* node = new_node(m);
+  set_slot(m, node, 0, frame[0]);
+  set_slot(m, node, 1, frame[1]);
+  frame[0] = frame[1] = 0;
   return node;
 }
 
@@ -68,6 +90,7 @@ int main(int argc, char** argv) {
   // peers' 960 MB JVM heap: the fastest of 16M/64M/256M/512M here.
   defaults.nursery = std::size_t{256} << 20;
   runa_bench::BenchOptions opts = runa_bench::parse_options(argc, argv, defaults);
+  const bool handles = std::erase(opts.rest, "--handles") != 0;
   const int n = opts.rest.empty() ? 21 : std::atoi(opts.rest[0].c_str());
   constexpr int kMinDepth = 4;
   const int max_depth = std::max(kMinDepth + 2, n);
@@ -79,26 +102,32 @@ int main(int argc, char** argv) {
   layout.name = "binary-trees node";
   node_type = heap->register_layout(layout).value();
   Mutator& m = heap->attach();
+  std::vector<Value> shadow(2 * static_cast<std::size_t>(max_depth + 2), 0);
+  std::uint64_t shadow_roots = heap->add_roots(shadow.data(), shadow.size());
+  auto tree = [&](int depth) {
+    return handles ? bottom_up_handles(m, depth) : bottom_up(m, depth, shadow.data());
+  };
   {
     HandleScope scope(m);
     {
       const int stretch_depth = max_depth + 1;
-      Object* stretch = bottom_up(m, stretch_depth);
+      Object* stretch = tree(stretch_depth);
       std::printf("stretch tree of depth %d\t check: %ld\n", stretch_depth, check(stretch));
     }
 
-    Handle long_lived(m, bottom_up(m, max_depth));
+    Handle long_lived(m, tree(max_depth));
 
     for (int depth = kMinDepth; depth <= max_depth; depth += 2) {
       const long iterations = 1L << (max_depth - depth + kMinDepth);
       long total = 0;
-      for (long i = 0; i < iterations; ++i) total += check(bottom_up(m, depth));
+      for (long i = 0; i < iterations; ++i) total += check(tree(depth));
       std::printf("%ld\t trees of depth %d\t check: %ld\n", iterations, depth, total);
     }
 
     std::printf("long lived tree of depth %d\t check: %ld\n", max_depth, check(long_lived.get()));
   }
   if (opts.stats) runa_bench::print_stats(*heap);
+  heap->remove_roots(shadow_roots);
   heap->detach(m);
   return 0;
 }
