@@ -65,7 +65,7 @@ class StealingQueues {
  private:
   struct Lane {
     WorkDeque<T> deque;
-    std::uint32_t rng;  // xorshift32 state, used only by this lane's worker
+    std::uint32_t rng = 0;  // xorshift32 state, used only by this lane's worker
   };
 
   bool steal(unsigned self, T& out) {
@@ -73,7 +73,8 @@ class StealingQueues {
     x ^= x << 13;
     x ^= x >> 17;
     x ^= x << 5;
-    for (unsigned i = 0, victim = x % workers_; i < workers_; ++i, victim = (victim + 1) % workers_) {
+    for (unsigned i = 0, victim = x % workers_; i < workers_;
+         ++i, victim = (victim + 1) % workers_) {
       if (victim == self) continue;
       if (std::optional<T> v = lanes_[victim].deque.steal()) {
         out = *v;

@@ -73,8 +73,8 @@ void Terminator::wait(unsigned round) {
     std::this_thread::yield();
   } else {
     unsigned doublings = std::min(round - kSpinRounds - kYieldRounds, 8U);
-    std::chrono::microseconds pause = std::min<std::chrono::microseconds>(
-        kFirstSleep * (1U << doublings), kLongestSleep);
+    std::chrono::microseconds pause =
+        std::min<std::chrono::microseconds>(kFirstSleep * (1U << doublings), kLongestSleep);
     std::unique_lock lock(mu_);
     finished_cv_.wait_for(lock, pause, [&] { return finished(); });
   }

@@ -13,10 +13,11 @@
 // kept at index & mask in a circular array (a Ring) whose capacity is a power
 // of two. Only the owner writes `bottom`; `top` is only ever advanced by one,
 // with a CAS, by whoever takes the item at index top (a thief, or the owner
-// taking the last item). An item is taken at most once because taking
-// index t either moves `top` from t to t+1 (only one CAS can) or, for the
-// owner, happens with `bottom` already below the item and `top` seen below
-// it too, after the fence described below.
+// taking the last item). An item is taken at most once: a taker of index
+// top moves `top` from t to t+1 by CAS, which only one can do; the owner
+// takes an item above top without a CAS, but only after moving `bottom`
+// below it and then seeing `top` still below it, and the fences (below)
+// keep every thief off an item in that state.
 //
 // Invariants.
 //  - top never decreases, and only through a CAS from t to t+1.
@@ -137,8 +138,8 @@ class WorkDeque {
     }
     T v = r->at(b).load(std::memory_order_relaxed);
     if (t < b) return v;  // more than one item: no thief can reach this one
-    bool won =
-        top_.compare_exchange_strong(t, t + 1, std::memory_order_seq_cst, std::memory_order_relaxed);
+    bool won = top_.compare_exchange_strong(t, t + 1, std::memory_order_seq_cst,
+                                            std::memory_order_relaxed);
     bottom_.store(b + 1, std::memory_order_release);
     if (!won) return std::nullopt;
     return v;

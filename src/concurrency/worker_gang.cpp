@@ -4,9 +4,7 @@
 
 #include <pthread.h>
 
-#include <algorithm>
 #include <string>
-#include <utility>
 
 namespace runa::concurrency {
 namespace {
@@ -20,11 +18,9 @@ WorkerGang::WorkerGang(unsigned workers, std::string_view name) : size_(workers)
   threads_.reserve(workers - 1);
   try {
     for (unsigned i = 1; i < workers; ++i) {
-      std::string thread_name(name);
-      thread_name += '-';
-      thread_name += std::to_string(i);
-      thread_name.resize(std::min(thread_name.size(), kThreadNameMax));
-      threads_.emplace_back(&WorkerGang::work, this, i, std::move(thread_name));
+      std::string suffix = "-" + std::to_string(i);
+      std::string thread_name(name.substr(0, kThreadNameMax - suffix.size()));
+      threads_.emplace_back(&WorkerGang::work, this, i, thread_name + suffix);
     }
   } catch (...) {
     // A thread could not be started: the destructor will not run, so the

@@ -28,8 +28,8 @@ namespace runa::concurrency {
 
 class WorkerGang {
  public:
-  // workers >= 1. Thread i is named "<name>-<i>", cut to the 15 bytes
-  // Linux keeps.
+  // workers >= 1. Thread i is named "<name>-<i>", the name cut so that the
+  // whole fits the 15 bytes Linux keeps.
   explicit WorkerGang(unsigned workers, std::string_view name = "runa-worker");
   // Stops and joins the threads; no run() may be in progress.
   ~WorkerGang();

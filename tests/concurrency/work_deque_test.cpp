@@ -1,0 +1,203 @@
+// WorkDeque: the ends' orders and growth on one thread, then an owner and
+// thieves racing, where every item must be taken exactly once.
+#include "concurrency/work_deque.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "scale.hpp"
+
+namespace runa::concurrency {
+namespace {
+
+using testing::scaled;
+
+TEST(WorkDeque, PopIsLifoAndStealIsFifo) {
+  WorkDeque<std::uint64_t> d(8);
+  EXPECT_TRUE(d.empty());
+  for (std::uint64_t i = 1; i <= 6; ++i) d.push(i);
+  EXPECT_EQ(d.size(), 6u);
+  EXPECT_EQ(d.pop(), 6u);
+  EXPECT_EQ(d.steal(), 1u);
+  EXPECT_EQ(d.pop(), 5u);
+  EXPECT_EQ(d.steal(), 2u);
+  EXPECT_EQ(d.size(), 2u);
+  EXPECT_EQ(d.pop(), 4u);
+  EXPECT_EQ(d.pop(), 3u);
+  EXPECT_EQ(d.pop(), std::nullopt);
+  EXPECT_EQ(d.steal(), std::nullopt);
+  EXPECT_TRUE(d.empty());
+  EXPECT_EQ(d.size(), 0u);
+}
+
+TEST(WorkDeque, LastItemGoesToOneSideOnly) {
+  WorkDeque<std::uint64_t> d;
+  d.push(7);
+  EXPECT_EQ(d.steal(), 7u);
+  EXPECT_EQ(d.pop(), std::nullopt);
+  d.push(8);
+  EXPECT_EQ(d.pop(), 8u);
+  EXPECT_EQ(d.steal(), std::nullopt);
+  EXPECT_TRUE(d.empty());
+}
+
+TEST(WorkDeque, HoldsPointers) {
+  std::vector<int> values{10, 20, 30};
+  WorkDeque<int*> d(1);
+  for (int& v : values) d.push(&v);
+  EXPECT_EQ(d.steal(), values.data());
+  EXPECT_EQ(d.pop(), &values[2]);
+  EXPECT_EQ(d.pop(), &values[1]);
+  EXPECT_EQ(d.pop(), std::nullopt);
+}
+
+TEST(WorkDeque, GrowsAcrossManyPushesAndKeepsTheOrder) {
+  constexpr std::uint64_t kItems = 100000;
+  WorkDeque<std::uint64_t> d(2);
+  // Interleave steals so that the items straddle the ring's end when it grows.
+  std::uint64_t stolen = 0;
+  for (std::uint64_t i = 0; i < kItems; ++i) {
+    d.push(i);
+    if (i % 3 == 0) {
+      ASSERT_EQ(d.steal(), stolen);
+      ++stolen;
+    }
+  }
+  EXPECT_EQ(d.size(), kItems - stolen);
+  for (std::uint64_t i = kItems; i-- > kItems / 2;) ASSERT_EQ(d.pop(), i);
+  for (std::uint64_t i = stolen; i < kItems / 2; ++i) ASSERT_EQ(d.steal(), i);
+  EXPECT_TRUE(d.empty());
+}
+
+TEST(WorkDeque, ResetEmptiesAndTheDequeWorksOn) {
+  WorkDeque<std::uint64_t> d(4);
+  for (std::uint64_t i = 0; i < 1000; ++i) d.push(i);
+  EXPECT_EQ(d.steal(), 0u);
+  d.reset();
+  EXPECT_TRUE(d.empty());
+  EXPECT_EQ(d.pop(), std::nullopt);
+  EXPECT_EQ(d.steal(), std::nullopt);
+  for (std::uint64_t i = 0; i < 3000; ++i) d.push(i);
+  EXPECT_EQ(d.size(), 3000u);
+  EXPECT_EQ(d.steal(), 0u);
+  EXPECT_EQ(d.pop(), 2999u);
+}
+
+// Counts how often each of the items 1..n was taken.
+class Takes {
+ public:
+  explicit Takes(std::size_t n) : counts_(n + 1) {}
+  void take(std::uint64_t v) { counts_.at(v).fetch_add(1, std::memory_order_relaxed); }
+  // The items not taken exactly once (0 is not an item).
+  [[nodiscard]] std::size_t wrong() const {
+    std::size_t n = counts_[0].load() != 0 ? 1 : 0;
+    for (std::size_t i = 1; i < counts_.size(); ++i) n += counts_[i].load() != 1 ? 1 : 0;
+    return n;
+  }
+
+ private:
+  std::vector<std::atomic<std::uint32_t>> counts_;
+};
+
+// Thieves steal until the owner says it is done; the owner empties the
+// deque before it says so, so a thief's last failed steal ends it.
+void steal_until_done(WorkDeque<std::uint64_t>& d, const std::atomic<bool>& done, Takes& takes) {
+  for (;;) {
+    bool finished = done.load(std::memory_order_acquire);
+    if (std::optional<std::uint64_t> v = d.steal()) {
+      takes.take(*v);
+    } else if (finished) {
+      return;
+    }
+  }
+}
+
+// The owner pushes batches and pops part of each back while three thieves
+// steal; the deque starts tiny, so it grows under the thieves' feet.
+TEST(WorkDeque, OwnerAndThievesTakeEveryItemOnce) {
+  constexpr unsigned kThieves = 3;
+  const unsigned rounds = scaled(150);
+  const std::uint64_t items = 20000;
+  for (unsigned round = 0; round < rounds; ++round) {
+    WorkDeque<std::uint64_t> d(2);
+    Takes takes(items);
+    std::atomic<bool> done{false};
+    std::vector<std::thread> thieves;
+    for (unsigned i = 0; i < kThieves; ++i) {
+      thieves.emplace_back(steal_until_done, std::ref(d), std::cref(done), std::ref(takes));
+    }
+    std::uint64_t next = 1;
+    while (next <= items) {
+      std::uint64_t batch = 1 + (next * 7 + round) % 64;
+      for (std::uint64_t i = 0; i < batch && next <= items; ++i) d.push(next++);
+      for (std::uint64_t i = 0; i < batch / 2; ++i) {
+        if (std::optional<std::uint64_t> v = d.pop()) takes.take(*v);
+      }
+    }
+    while (std::optional<std::uint64_t> v = d.pop()) takes.take(*v);
+    done.store(true, std::memory_order_release);
+    for (std::thread& t : thieves) t.join();
+    ASSERT_EQ(takes.wrong(), 0u) << "round " << round;
+    EXPECT_TRUE(d.empty());
+  }
+}
+
+// The owner pushes one item and pops it at once, so nearly every pop races
+// the thieves for the last item.
+TEST(WorkDeque, OwnerAndThievesRaceForTheLastItem) {
+  constexpr unsigned kThieves = 2;
+  const unsigned rounds = scaled(100);
+  const std::uint64_t items = 20000;
+  for (unsigned round = 0; round < rounds; ++round) {
+    WorkDeque<std::uint64_t> d(4);
+    Takes takes(items);
+    std::atomic<bool> done{false};
+    std::vector<std::thread> thieves;
+    for (unsigned i = 0; i < kThieves; ++i) {
+      thieves.emplace_back(steal_until_done, std::ref(d), std::cref(done), std::ref(takes));
+    }
+    for (std::uint64_t i = 1; i <= items; ++i) {
+      d.push(i);
+      if (std::optional<std::uint64_t> v = d.pop()) takes.take(*v);
+    }
+    done.store(true, std::memory_order_release);
+    for (std::thread& t : thieves) t.join();
+    ASSERT_EQ(takes.wrong(), 0u) << "round " << round;
+  }
+}
+
+// Reset between rounds keeps the grown ring; the items of every round are
+// still taken exactly once.
+TEST(WorkDeque, RoundsAfterReset) {
+  constexpr unsigned kThieves = 2;
+  const unsigned rounds = scaled(100);
+  const std::uint64_t items = 10000;
+  WorkDeque<std::uint64_t> d(2);
+  for (unsigned round = 0; round < rounds; ++round) {
+    Takes takes(items);
+    std::atomic<bool> done{false};
+    std::vector<std::thread> thieves;
+    for (unsigned i = 0; i < kThieves; ++i) {
+      thieves.emplace_back(steal_until_done, std::ref(d), std::cref(done), std::ref(takes));
+    }
+    for (std::uint64_t i = 1; i <= items; ++i) {
+      d.push(i);
+      if (i % 4 == 0) {
+        if (std::optional<std::uint64_t> v = d.pop()) takes.take(*v);
+      }
+    }
+    while (std::optional<std::uint64_t> v = d.pop()) takes.take(*v);
+    done.store(true, std::memory_order_release);
+    for (std::thread& t : thieves) t.join();
+    ASSERT_EQ(takes.wrong(), 0u) << "round " << round;
+    d.reset();
+  }
+}
+
+}  // namespace
+}  // namespace runa::concurrency

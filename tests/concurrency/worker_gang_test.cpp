@@ -1,0 +1,92 @@
+// WorkerGang: every index runs exactly once per run(), each on its own
+// thread (index 0 on the caller's), run after run; threads are named; a
+// gang of one runs inline.
+#include "concurrency/worker_gang.hpp"
+
+#include <gtest/gtest.h>
+#include <pthread.h>
+
+#include <array>
+#include <atomic>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "scale.hpp"
+
+namespace runa::concurrency {
+namespace {
+
+using testing::scaled;
+
+TEST(WorkerGang, RunsEveryIndexOnceOnDistinctThreads) {
+  constexpr unsigned kWorkers = 4;
+  WorkerGang gang(kWorkers);
+  EXPECT_EQ(gang.size(), kWorkers);
+  std::set<std::thread::id> all_gang_threads;
+  for (unsigned run = 0; run < scaled(2000); ++run) {
+    std::vector<std::atomic<unsigned>> calls(kWorkers);
+    // Plain writes, each by one worker: run() must order them before it returns.
+    std::vector<std::thread::id> ids(kWorkers);
+    gang.run([&](unsigned i) {
+      calls.at(i).fetch_add(1, std::memory_order_relaxed);
+      ids[i] = std::this_thread::get_id();
+    });
+    for (unsigned i = 0; i < kWorkers; ++i) ASSERT_EQ(calls[i].load(), 1u) << "run " << run;
+    EXPECT_EQ(ids[0], std::this_thread::get_id());
+    EXPECT_EQ(std::set<std::thread::id>(ids.begin(), ids.end()).size(), kWorkers);
+    all_gang_threads.insert(ids.begin(), ids.end());
+  }
+  // The same threads every time: the gang does not start new ones.
+  EXPECT_EQ(all_gang_threads.size(), kWorkers);
+}
+
+TEST(WorkerGang, ASizeOfOneRunsInline) {
+  WorkerGang gang(1);
+  EXPECT_EQ(gang.size(), 1u);
+  unsigned calls = 0;
+  gang.run([&](unsigned i) {
+    EXPECT_EQ(i, 0u);
+    ++calls;
+  });
+  EXPECT_EQ(calls, 1u);
+}
+
+TEST(WorkerGang, DestroyedWhileIdle) {
+  { WorkerGang never_ran(3); }
+  std::atomic<unsigned> calls{0};
+  {
+    WorkerGang gang(3);
+    gang.run([&](unsigned) { calls.fetch_add(1); });
+  }
+  EXPECT_EQ(calls.load(), 3u);
+}
+
+TEST(WorkerGang, ThreadsAreNamed) {
+  WorkerGang gang(3, "test-gang");
+  std::vector<std::string> names(3);
+  gang.run([&](unsigned i) {
+    std::array<char, 16> name{};
+    if (i != 0 && pthread_getname_np(pthread_self(), name.data(), name.size()) == 0) {
+      names[i] = name.data();
+    }
+  });
+  EXPECT_EQ(names[1], "test-gang-1");
+  EXPECT_EQ(names[2], "test-gang-2");
+}
+
+TEST(WorkerGang, LongNamesAreCutBeforeTheIndex) {
+  WorkerGang gang(2, "a-very-long-gang-name");
+  std::string name1;
+  gang.run([&](unsigned i) {
+    std::array<char, 16> name{};
+    if (i == 1 && pthread_getname_np(pthread_self(), name.data(), name.size()) == 0) {
+      name1 = name.data();
+    }
+  });
+  EXPECT_EQ(name1, "a-very-long-g-1");
+}
+
+}  // namespace
+}  // namespace runa::concurrency
