@@ -48,7 +48,8 @@ class MajorGC::Worker final  // NOLINT(cppcoreguidelines-virtual-class-destructo
   // Closes the cursor and adds the counts to `rec`.
   void finish(CollectionRecord& rec);
 
-  WeakRefs weak;
+  // What this worker recorded while scanning (merged into worker 0's).
+  WeakRefs& weak() { return weak_; }
 
  private:
   // Whether this collection decides on v: a reference into the block space.
@@ -62,6 +63,7 @@ class MajorGC::Worker final  // NOLINT(cppcoreguidelines-virtual-class-destructo
   MajorGC& gc_;
   HeapImpl& h_;
   unsigned id_;
+  WeakRefs weak_;
   BlockCursor cursor_;
   std::vector<Object*> local_;  // grey objects outside the parallel phase
   std::uint64_t marked_bytes_ = 0;
@@ -140,7 +142,7 @@ std::optional<Value> MajorGC::Worker::reached(Value v) {
 void MajorGC::Worker::scan(Object* o) {
   const Layout& l = h_.layouts.at(hdr::type_of(o->header));
   RefRange r = ref_slots(l, o);
-  weak.scan(l, o, r, *this);
+  weak_.scan(l, o, r, *this);
   for (Value* s = r.begin; s < r.end; ++s) mark(s);
 }
 
@@ -255,9 +257,9 @@ void MajorGC::run(CollectionRecord& rec) {
   parallel_ = false;
 
   Worker& first = *workers_[0];
-  for (std::size_t i = 1; i < workers_.size(); ++i) first.weak.merge(workers_[i]->weak);
-  first.weak.resolve_ephemerons(first);  // drains the mark stack first
-  first.weak.clear_weak_refs(first);
+  for (std::size_t i = 1; i < workers_.size(); ++i) first.weak().merge(workers_[i]->weak());
+  first.weak().resolve_ephemerons(first);  // drains the mark stack first
+  first.weak().clear_weak_refs(first);
   for (auto& w : workers_) w->finish(rec);
 
   update_remembered(h_, [&](Object* o) -> Object* {

@@ -85,7 +85,7 @@ class MajorGC {
   void run(CollectionRecord& rec);
 
  private:
-  class Worker;
+  class Worker;  // NOLINT(cppcoreguidelines-virtual-class-destructor): final, destroyed as itself
 
   [[nodiscard]] bool marked(const Object* o) const { return (o->header & hdr::kMark) == mark_; }
   [[nodiscard]] bool candidate(const Object* o) const {

@@ -57,7 +57,8 @@ class MinorGC::Worker final  // NOLINT(cppcoreguidelines-virtual-class-destructo
   // references and ephemerons held back; hands over the counts.
   void finish(CollectionRecord& rec, std::vector<Object*>& carried);
 
-  WeakRefs weak;
+  // What this worker recorded while scanning (merged into worker 0's).
+  WeakRefs& weak() { return weak_; }
 
  private:
   Value evacuate(Value v);
@@ -74,6 +75,7 @@ class MinorGC::Worker final  // NOLINT(cppcoreguidelines-virtual-class-destructo
   MinorGC& gc_;
   HeapImpl& h_;
   unsigned id_;
+  WeakRefs weak_;
   BlockCursor cursor_;
   std::uint8_t* buffer_ = nullptr;  // survivor buffer [buffer_, buffer_end_)
   std::uint8_t* buffer_end_ = nullptr;
@@ -153,7 +155,7 @@ std::optional<Value> MinorGC::Worker::reached(Value v) {
 void MinorGC::Worker::scan(Object* o) {
   const Layout& l = h_.layouts.at(hdr::type_of(o->header));
   RefRange r = ref_slots(l, o);
-  weak.scan(l, o, r, *this);
+  weak_.scan(l, o, r, *this);
   bool young = false;
   for (Value* s = r.begin; s < r.end; ++s) {
     visit(s);
@@ -235,9 +237,9 @@ void MinorGC::run(CollectionRecord& rec) {
   parallel_ = false;
 
   Worker& first = *workers_[0];
-  for (std::size_t i = 1; i < workers_.size(); ++i) first.weak.merge(workers_[i]->weak);
-  first.weak.resolve_ephemerons(first);
-  first.weak.clear_weak_refs(first);
+  for (std::size_t i = 1; i < workers_.size(); ++i) first.weak().merge(workers_[i]->weak());
+  first.weak().resolve_ephemerons(first);
+  first.weak().clear_weak_refs(first);
 
   std::lock_guard lock(h_.carried_mu);
   for (auto& w : workers_) w->finish(rec, h_.carried);

@@ -66,7 +66,7 @@ class MinorGC {
   void run(CollectionRecord& rec);
 
  private:
-  class Worker;
+  class Worker;  // NOLINT(cppcoreguidelines-virtual-class-destructor): final, destroyed as itself
 
   HeapImpl& h_;
   concurrency::StealingQueues<Object*> grey_;
