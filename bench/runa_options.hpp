@@ -1,29 +1,35 @@
 // Heap options for RunaTime's memory benchmark programs (runa_binary_trees,
-// runa_gcbench, runa_alloc_throughput, runa_pauses), from the environment and
-// from --key=value arguments (arguments win):
+// runa_gcbench, runa_alloc_throughput, runa_pauses), in the text form of
+// runatime/heap_options.hpp, applied in this order over the program's own
+// defaults:
 //
-//   RUNA_MAX_HEAP   / --max-heap=BYTES     old generation + large objects
-//   RUNA_NURSERY    / --nursery=BYTES      eden + both survivor halves
-//   RUNA_TLAB       / --tlab=BYTES         allocation buffer
-//   RUNA_PROMOTION_AGE / --promotion-age=N
-//   RUNA_GC_LOG     / --gc-log             one line per collection on stderr
-//   RUNA_GC_STATS   / --gc-stats           Heap::stats() summary on stderr at exit
-//   RUNA_GC_VERIFY  / --gc-verify          verify the heap after each collection
-//   RUNA_GC_POISON  / --gc-poison          poison evacuated memory
-//   RUNA_GC_STRESS  / --gc-stress=N        collect every N allocations (checks handle use)
+//   RUNA_GC=TEXT                 the environment variable, as everywhere
+//   --gc=TEXT                    a whole list: --gc=nursery=64m,log
+//   --NAME=VALUE, --NAME         one heap option: --max-heap=2g, --nursery=64m,
+//                                --tlab=16k, --promotion-age=2, --log, --verify,
+//                                --poison, --stress-every=1 (every name in
+//                                runa::heap::options_help())
+//   RUNA_GC_STATS=1, --gc-stats  benchmarks only: Heap::stats() on stderr at exit
 //
-// BYTES accepts a K, M or G suffix (powers of 1024). Arguments that are not
-// options are left for the program (positional arguments such as a depth).
+// The spellings from before RUNA_GC still work: --gc-log, --gc-verify,
+// --gc-poison, --gc-stress=N.
+//
+// A bad option ends the program with status 2 and the parser's message.
+// Arguments that are not options are left for the program (positional
+// arguments such as a depth, and the program's own flags).
 #pragma once
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "runatime/heap.hpp"
+#include "runatime/heap_options.hpp"
 
 namespace runa_bench {
 
@@ -39,81 +45,50 @@ struct BenchOptions {
   std::exit(2);
 }
 
-inline std::size_t parse_bytes(std::string_view what, const std::string& text) {
-  char* end = nullptr;
-  unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-  if (end == text.c_str()) option_fail(what, text);
-  std::string_view suffix(end);
-  if (suffix == "K" || suffix == "k") {
-    v <<= 10;
-  } else if (suffix == "M" || suffix == "m") {
-    v <<= 20;
-  } else if (suffix == "G" || suffix == "g") {
-    v <<= 30;
-  } else if (!suffix.empty()) {
-    option_fail(what, text);
+// The options, or the end of the program with the error.
+inline runa::heap::Options checked(runa::Result<runa::heap::Options> r) {
+  if (!r.ok()) {
+    std::fprintf(stderr, "%s\n", r.error().describe().c_str());
+    std::exit(2);
   }
-  return static_cast<std::size_t>(v);
+  return std::move(r.value());
 }
 
-inline bool truthy(const char* v) {
-  return v != nullptr && *v != '\0' && std::strcmp(v, "0") != 0;
+// `item` (an argument without its "--") in heap-option text, or "" when it is
+// not a heap option.
+inline std::string heap_option_item(std::string_view item) {
+  constexpr std::pair<std::string_view, std::string_view> kOldSpellings[] = {
+      {"gc-log", "log"},
+      {"gc-verify", "verify"},
+      {"gc-poison", "poison"},
+      {"gc-stress", "stress_every"},
+  };
+  std::size_t eq = std::min(item.find('='), item.size());
+  std::string_view name = item.substr(0, eq);
+  for (auto [old, now] : kOldSpellings) {
+    if (name == old) return std::string(now) + std::string(item.substr(eq));
+  }
+  return runa::heap::is_option_name(name) ? std::string(item) : std::string();
 }
 
 // `defaults` are the program's own choices; the environment and arguments override them.
 inline BenchOptions parse_options(int argc, char** argv, const runa::heap::Options& defaults) {
   BenchOptions o;
-  o.heap = defaults;
-  struct Key {
-    const char* env;
-    const char* arg;
-    int kind;  // 0: bytes into a size_t, 1: unsigned, 2: flag
-    void* target;
-  };
-  const Key keys[] = {
-      {"RUNA_MAX_HEAP", "--max-heap", 0, &o.heap.max_heap},
-      {"RUNA_NURSERY", "--nursery", 0, &o.heap.nursery},
-      {"RUNA_TLAB", "--tlab", 0, &o.heap.tlab},
-      {"RUNA_PROMOTION_AGE", "--promotion-age", 1, &o.heap.promotion_age},
-      {"RUNA_GC_LOG", "--gc-log", 2, &o.heap.log},
-      {"RUNA_GC_STATS", "--gc-stats", 2, &o.stats},
-      {"RUNA_GC_VERIFY", "--gc-verify", 2, &o.heap.verify},
-      {"RUNA_GC_POISON", "--gc-poison", 2, &o.heap.poison},
-      {"RUNA_GC_STRESS", "--gc-stress", 1, &o.heap.stress_every},
-      {"RUNA_GC_THREADS", "--gc-threads", 1, &o.heap.gc_threads},
-  };
-  auto apply = [](const Key& k, const std::string& value) {
-    switch (k.kind) {
-      case 0:
-        *static_cast<std::size_t*>(k.target) = parse_bytes(k.arg, value);
-        break;
-      case 1:
-        *static_cast<unsigned*>(k.target) = static_cast<unsigned>(parse_bytes(k.arg, value));
-        break;
-      default:
-        *static_cast<bool*>(k.target) = truthy(value.c_str());
-        break;
-    }
-  };
-  for (const Key& k : keys) {
-    if (const char* v = std::getenv(k.env)) apply(k, v);
-  }
+  o.heap = checked(runa::heap::options_from_env(defaults));
+  const char* stats = std::getenv("RUNA_GC_STATS");
+  o.stats = stats != nullptr && *stats != '\0' && std::strcmp(stats, "0") != 0;
   for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    bool used = false;
-    for (const Key& k : keys) {
-      std::string_view name(k.arg);
-      if (a.compare(0, name.size(), name) != 0) continue;
-      if (a.size() == name.size() && k.kind == 2) {
-        apply(k, "1");
-        used = true;
-      } else if (a.size() > name.size() && a[name.size()] == '=') {
-        apply(k, a.substr(name.size() + 1));
-        used = true;
-      }
-      if (used) break;
+    std::string_view a = argv[i];
+    std::string_view flag = a.starts_with("--") ? a.substr(2) : std::string_view{};
+    if (flag == "gc-stats") {
+      o.stats = true;
+    } else if (flag.starts_with("gc=")) {
+      o.heap = checked(runa::heap::parse_options(flag.substr(3), o.heap));
+    } else if (std::string item = heap_option_item(flag); !item.empty()) {
+      o.heap = checked(runa::heap::parse_options(item, o.heap));
+    } else {
+      o.rest.emplace_back(a);
     }
-    if (!used) o.rest.push_back(a);
   }
   return o;
 }
@@ -128,9 +103,10 @@ inline std::unique_ptr<runa::heap::Heap> make_heap(const runa::heap::Options& o)
 }
 
 [[noreturn]] inline void out_of_memory(const char* where) {
-  std::fprintf(stderr,
-               "%s: out of memory (the heap is exhausted; raise --max-heap / RUNA_MAX_HEAP)\n",
-               where);
+  std::fprintf(
+      stderr,
+      "%s: out of memory (the heap is exhausted; raise --max-heap or RUNA_GC=max_heap=...)\n",
+      where);
   std::exit(3);
 }
 

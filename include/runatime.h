@@ -216,6 +216,22 @@ typedef struct rt_heap_options {
 /* Fills *options with the defaults (and size). Errors: options NULL. */
 RT_API rt_status rt_heap_options_init(rt_heap_options* options) RT_NOEXCEPT;
 
+/* Since ABI 1.1. Applies the options named in `text` to *inout, which holds
+ * the starting values (rt_heap_options_init's, or the caller's). `text` is
+ * the form of the environment variable RUNA_GC: items separated by commas
+ * or spaces, e.g. "max_heap=2g,nursery=64m,promotion_age=3,log". Sizes
+ * (max_heap, nursery, tlab) take k, m or g suffixes (KiB, MiB, GiB); counts
+ * are decimal; log, verify and poison are switches, on when named alone or
+ * =1/0, true/false, on/off; '-' may replace '_' in names
+ * (include/runatime/heap_options.hpp is the full grammar). All or nothing:
+ * *inout is written only on RT_OK, and only fields the text names change
+ * (booleans come back as 0 or 1). Ranges are rt_heap_create's to check.
+ * Any thread. Errors: INVALID_ARGUMENT (NULL, inout->size too small, a bad
+ * item: the message names the option and quotes the value, and suggests
+ * the nearest name for an unknown one), UNSUPPORTED (inout sets fields this
+ * version does not know). */
+RT_API rt_status rt_heap_options_parse(const char* text, rt_heap_options* inout) RT_NOEXCEPT;
+
 /* Creates a heap: checks the options (the message names the wrong one) and
  * reserves its address space. `options` NULL means the defaults.
  * Errors: INVALID_ARGUMENT (out NULL, a bad option, size too small),
@@ -383,6 +399,19 @@ RT_API rt_status rt_write(rt_mutator* m, rt_value object, rt_value* slot,
  * RT_HEADER_UNLOGGED in the header after its store: logs the object. Never
  * collects. Errors as rt_write's. */
 RT_API rt_status rt_log_object(rt_mutator* m, rt_value object) RT_NOEXCEPT;
+
+/* ======================================================================== */
+/* Identity hashes                                                          */
+/* ======================================================================== */
+
+/* Since ABI 1.1. The identity hash of `object` in *out: a non-zero value
+ * of 20 bits, drawn on the first request and kept in the object's header,
+ * so the same for the object's whole life although it moves (it is never
+ * derived from the address). Other objects may share it. Never collects.
+ * Own thread, running. Errors: INVALID_ARGUMENT (NULL, not this thread's
+ * mutator, object not a reference into this mutator's heap or its header
+ * naming no registered type), INVALID_STATE (in native). */
+RT_API rt_status rt_identity_hash(rt_mutator* m, rt_value object, uint32_t* out) RT_NOEXCEPT;
 
 /* ======================================================================== */
 /* Handles                                                                  */

@@ -73,6 +73,11 @@ inline Object* as_object(Value v) {
   return reinterpret_cast<Object*>(v);
 }
 
+// The identity hash of o: non-zero, 20 bits, drawn on the first request and
+// kept in o's header, so the same for o's whole life although o moves. Other
+// objects may share it. Never collects; any thread holding o (running).
+std::uint32_t identity_hash(Object* o);
+
 // What the collector needs to know about a type (the types issue's
 // descriptors carry more). Registered once; the header's type index names it.
 enum class LayoutKind : std::uint8_t {
@@ -109,6 +114,8 @@ struct Options {
   // last major collection left them (at least max_heap / 16 either way);
   // 0: only on request or when the old generation is out of room.
   unsigned major_growth_percent = 100;
+
+  friend bool operator==(const Options&, const Options&) = default;
 };
 
 // ---- mutators ---------------------------------------------------------------

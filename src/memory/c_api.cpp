@@ -36,6 +36,7 @@
 #include "memory/layouts.hpp"
 #include "memory/mutators.hpp"
 #include "runatime/heap.hpp"
+#include "runatime/heap_options.hpp"
 
 namespace rh = runa::heap;
 
@@ -198,6 +199,22 @@ rt_heap_options to_c(const rh::Options& o) {
   c.poison = o.poison ? 1 : 0;
   c.major_growth_percent = o.major_growth_percent;
   return c;
+}
+
+rh::Options from_c(const rt_heap_options& c) {
+  rh::Options o;
+  o.max_heap = static_cast<std::size_t>(c.max_heap);
+  o.nursery = static_cast<std::size_t>(c.nursery);
+  o.tlab = static_cast<std::size_t>(c.tlab);
+  o.survivor_ratio = c.survivor_ratio;
+  o.promotion_age = c.promotion_age;
+  o.gc_threads = c.gc_threads;
+  o.stress_every = c.stress_every;
+  o.log = c.log != 0;
+  o.verify = c.verify != 0;
+  o.poison = c.poison != 0;
+  o.major_growth_percent = c.major_growth_percent;
+  return o;
 }
 
 // ---- mutators -------------------------------------------------------------------------
@@ -382,6 +399,21 @@ rt_status rt_heap_options_init(rt_heap_options* options) noexcept {
   return RT_OK;
 }
 
+rt_status rt_heap_options_parse(const char* text, rt_heap_options* inout) noexcept {
+  constexpr const char* fn = "rt_heap_options_parse";
+  return guarded(fn, [&] {
+    if (text == nullptr) return null_argument(fn, "text");
+    if (inout == nullptr) return null_argument(fn, "inout");
+    rt_heap_options c = to_c(rh::Options{});
+    rt_status s = read_struct(fn, "inout", inout, inout->size, kOptionsSize10, &c, sizeof c);
+    if (s != RT_OK) return s;
+    auto parsed = rh::parse_options(text, from_c(c));
+    if (!parsed.ok()) return fail(RT_ERROR_INVALID_ARGUMENT, fn, parsed.error().describe());
+    c = to_c(*parsed);
+    return write_struct(fn, "inout", inout, kOptionsSize10, &c, sizeof c);
+  });
+}
+
 rt_status rt_heap_create(const rt_heap_options* options, rt_heap** out) noexcept {
   constexpr const char* fn = "rt_heap_create";
   return guarded(fn, [&] {
@@ -392,20 +424,8 @@ rt_status rt_heap_create(const rt_heap_options* options, rt_heap** out) noexcept
           read_struct(fn, "options", options, options->size, kOptionsSize10, &c, sizeof c);
       if (s != RT_OK) return s;
     }
-    rh::Options o;
-    o.max_heap = static_cast<std::size_t>(c.max_heap);
-    o.nursery = static_cast<std::size_t>(c.nursery);
-    o.tlab = static_cast<std::size_t>(c.tlab);
-    o.survivor_ratio = c.survivor_ratio;
-    o.promotion_age = c.promotion_age;
-    o.gc_threads = c.gc_threads;
-    o.stress_every = c.stress_every;
-    o.log = c.log != 0;
-    o.verify = c.verify != 0;
-    o.poison = c.poison != 0;
-    o.major_growth_percent = c.major_growth_percent;
     auto wrapper = std::make_unique<rt_heap>();
-    auto created = rh::Heap::create(o);
+    auto created = rh::Heap::create(from_c(c));
     if (!created.ok()) {
       return fail(RT_ERROR_INVALID_ARGUMENT, fn, created.error().describe());
     }
@@ -730,6 +750,19 @@ rt_status rt_log_object(rt_mutator* m, rt_value object) noexcept {
     if ((rh::as_object(object)->load_header() & rh::hdr::kUnlogged) != 0) {
       rh::log_object(*r, rh::as_object(object));
     }
+    return RT_OK;
+  });
+}
+
+// ---- identity hashes ---------------------------------------------------------------------------
+
+rt_status rt_identity_hash(rt_mutator* m, rt_value object, uint32_t* out) noexcept {
+  constexpr const char* fn = "rt_identity_hash";
+  return with_mutator(fn, m, nullptr, true, [&](rh::MutatorRecord* r) {
+    if (out == nullptr) return null_argument(fn, "out");
+    const rh::Layout* l = nullptr;
+    if (rt_status s = check_object(fn, *r->heap, object, l); s != RT_OK) return s;
+    *out = rh::identity_hash(rh::as_object(object));
     return RT_OK;
   });
 }

@@ -1,13 +1,15 @@
 /* The heap through the C ABI only, from C: a linked list of 100,000 nodes
  * built through handles across many collections, with stress mode and
- * poisoning on and the heap verified along the way, then checked node by
- * node. Also exercises the inline
+ * poisoning on (options given as text) and the heap verified along the way,
+ * then checked node by node. Also exercises the inline
  * fast paths, the write barrier on old objects (an index array that gets
- * promoted), a root set, a persistent handle and a frame enumerator.
+ * promoted), a root set, a persistent handle, a frame enumerator, and
+ * identity hashes that stay the same while their objects move.
  * Exits 0 on success; on failure prints what failed and exits 1. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "runatime.h"
 
@@ -58,6 +60,9 @@ static void enumerate_frame(void* context, rt_root_visitor* visitor) {
 /* A root set, as a module's globals would be. */
 static rt_value globals[2];
 
+/* The identity hash of every indexed node, taken when it was new. */
+static uint32_t index_hashes[INDEX_LENGTH];
+
 int main(void) {
   rt_heap_options options;
   rt_heap* heap = NULL;
@@ -75,19 +80,24 @@ int main(void) {
   rt_value v = 0;
   rt_value cur = 0;
   uint32_t i;
+  uint32_t hash = 0;
 
   EXPECT(rt_abi_compatible());
 
   CHECK(rt_heap_options_init(&options));
-  options.nursery = 1u << 20;
-  options.tlab = 4096;
-  options.max_heap = 256u << 20;
-  options.promotion_age = 2;
-  options.stress_every = 257;
   /* Verification after every collection costs a whole-heap walk each time;
    * the loop verifies every 10,000 nodes instead. */
-  options.poison = 1;
-  options.major_growth_percent = 50;
+  CHECK(rt_heap_options_parse(
+      "nursery=1m tlab=4k max_heap=256m promotion_age=2 stress_every=257 poison "
+      "major_growth_percent=50",
+      &options));
+  EXPECT(options.nursery == 1u << 20 && options.tlab == 4096 && options.max_heap == 256u << 20);
+  EXPECT(options.promotion_age == 2 && options.stress_every == 257 && options.poison == 1);
+  EXPECT(options.major_growth_percent == 50 && options.gc_threads == 2 && options.log == 0);
+  /* A typo is an error that names the option, and changes nothing. */
+  EXPECT(rt_heap_options_parse("nursry=2m", &options) == RT_ERROR_INVALID_ARGUMENT);
+  EXPECT(strstr(rt_last_error(), "did you mean 'nursery'?") != NULL);
+  EXPECT(options.nursery == 1u << 20);
   CHECK(rt_heap_create(&options, &heap));
 
   CHECK(rt_layout_init(&layout));
@@ -139,6 +149,8 @@ int main(void) {
       rt_value ix = 0;
       CHECK(rt_persistent_get(index, &ix));
       CHECK(rt_write(m, ix, &rt_array_slots(ix)[i / INDEX_EVERY], n));
+      CHECK(rt_identity_hash(m, n, &index_hashes[i / INDEX_EVERY]));
+      EXPECT(index_hashes[i / INDEX_EVERY] != 0);
     }
     frame.slots[i % 4] = n;
     if (i == 0) globals[0] = n;
@@ -170,6 +182,8 @@ int main(void) {
   for (i = 0; i < INDEX_LENGTH; ++i) {
     rt_value n = rt_array_slots(v)[i];
     EXPECT(rt_is_ref(n) && rt_object_slots(n)[PAYLOAD] == payload(i * INDEX_EVERY));
+    CHECK(rt_identity_hash(m, n, &hash));
+    EXPECT(hash == index_hashes[i]);
   }
   EXPECT(rt_object_slots(globals[0])[PAYLOAD] == payload(0));
   EXPECT(rt_object_slots(globals[1])[PAYLOAD] == payload(NODES / 2));

@@ -18,7 +18,7 @@ const RT_ERROR_INVALID_ARGUMENT: RtStatus = 1;
 type RtValue = u64;
 
 const RT_ABI_VERSION_MAJOR: u32 = 1;
-const RT_ABI_VERSION_MINOR: u32 = 0;
+const RT_ABI_VERSION_MINOR: u32 = 1;
 const RT_HEADER_TYPE_SHIFT: u32 = 32;
 const RT_HEADER_UNLOGGED: u64 = 4;
 const RT_LAYOUT_REF_ARRAY: u32 = 1;
@@ -116,6 +116,7 @@ extern "C" {
     fn rt_last_error() -> *const c_char;
     fn rt_status_name(status: RtStatus) -> *const c_char;
     fn rt_heap_options_init(options: *mut RtHeapOptions) -> RtStatus;
+    fn rt_heap_options_parse(text: *const c_char, inout: *mut RtHeapOptions) -> RtStatus;
     fn rt_heap_create(options: *const RtHeapOptions, out: *mut *mut RtHeap) -> RtStatus;
     fn rt_heap_destroy(heap: *mut RtHeap) -> RtStatus;
     fn rt_layout_init(layout: *mut RtLayout) -> RtStatus;
@@ -128,6 +129,7 @@ extern "C" {
     fn rt_write(m: *mut RtMutator, object: RtValue, slot: *mut RtValue, value: RtValue)
         -> RtStatus;
     fn rt_log_object(m: *mut RtMutator, object: RtValue) -> RtStatus;
+    fn rt_identity_hash(m: *mut RtMutator, object: RtValue, out: *mut u32) -> RtStatus;
     fn rt_safepoint_slow(m: *mut RtMutator) -> RtStatus;
     fn rt_handle_scope_open(m: *mut RtMutator, scope: *mut RtHandleScope) -> RtStatus;
     fn rt_handle_scope_close(scope: *mut RtHandleScope) -> RtStatus;
@@ -292,13 +294,24 @@ fn main() {
     check!(rt_heap_options_init(options.as_mut_ptr()));
     let mut options = unsafe { options.assume_init() };
     expect!(options.size == std::mem::size_of::<RtHeapOptions>());
-    options.nursery = 1 << 20;
-    options.tlab = 4096;
-    options.max_heap = 256 << 20;
-    options.promotion_age = 2;
-    options.stress_every = 257;
-    options.poison = 1;
-    options.major_growth_percent = 50;
+    check!(rt_heap_options_parse(
+        b"nursery=1m tlab=4k max_heap=256m promotion_age=2 stress_every=257 poison \
+          major_growth_percent=50\0"
+            .as_ptr() as *const c_char,
+        &mut options
+    ));
+    expect!(options.nursery == 1 << 20 && options.tlab == 4096 && options.max_heap == 256 << 20);
+    expect!(options.promotion_age == 2 && options.stress_every == 257 && options.poison == 1);
+    expect!(options.major_growth_percent == 50 && options.gc_threads == 2 && options.log == 0);
+    // A typo is an error that names the option, and changes nothing.
+    expect!(
+        unsafe { rt_heap_options_parse(b"nursry=2m\0".as_ptr() as *const c_char, &mut options) }
+            == RT_ERROR_INVALID_ARGUMENT
+    );
+    expect!(unsafe { CStr::from_ptr(rt_last_error()) }
+        .to_string_lossy()
+        .contains("did you mean 'nursery'?"));
+    expect!(options.nursery == 1 << 20);
     let mut heap: *mut RtHeap = std::ptr::null_mut();
     check!(rt_heap_create(&options, &mut heap));
 
@@ -360,6 +373,8 @@ fn main() {
         2,
         &mut roots_id
     ));
+    // The identity hash of every indexed node, taken when it was new.
+    let mut index_hashes = [0u32; INDEX_LENGTH as usize];
     let mut frame_id = 0u64;
     check!(rt_frame_enumerator_add(
         heap,
@@ -404,6 +419,9 @@ fn main() {
                 array_slots(ix).add((i / INDEX_EVERY) as usize),
                 n
             ));
+            let hash = &mut index_hashes[(i / INDEX_EVERY) as usize];
+            check!(rt_identity_hash(m, n, hash));
+            expect!(*hash != 0);
         }
         unsafe {
             (*frame).slots[(i % 4) as usize] = n;
@@ -451,6 +469,9 @@ fn main() {
             is_ref(n)
                 && unsafe { *object_slots(n).add(PAYLOAD) } == payload((i * INDEX_EVERY) as u64)
         );
+        let mut hash = 0u32;
+        check!(rt_identity_hash(m, n, &mut hash));
+        expect!(hash == index_hashes[i as usize]);
     }
     unsafe {
         expect!(*object_slots((*globals)[0]).add(PAYLOAD) == payload(0));

@@ -134,6 +134,124 @@ TEST(CApi, OptionsAreCheckedAndVersioned) {
   EXPECT_EQ(rt_heap_destroy(nullptr), RT_ERROR_INVALID_ARGUMENT);
 }
 
+TEST(CApi, OptionsFromText) {
+  rt_heap_options o = small_options();
+  ASSERT_RT_OK(rt_heap_options_parse("max_heap=2g, nursery=1m,log verify=1 stress-every=3", &o));
+  EXPECT_EQ(o.max_heap, std::uint64_t{2} << 30);
+  EXPECT_EQ(o.nursery, 1u << 20);
+  EXPECT_EQ(o.log, 1u);
+  EXPECT_EQ(o.verify, 1u);
+  EXPECT_EQ(o.stress_every, 3u);
+  // Fields the text does not name keep the caller's values.
+  EXPECT_EQ(o.tlab, 4u << 10);
+  EXPECT_EQ(o.promotion_age, 2u);
+  EXPECT_EQ(o.poison, 0u);
+  // Booleans come back as 0 or 1.
+  o.poison = 7;
+  ASSERT_RT_OK(rt_heap_options_parse("", &o));
+  EXPECT_EQ(o.poison, 1u);
+  ASSERT_RT_OK(rt_heap_options_parse("log=off", &o));
+  EXPECT_EQ(o.log, 0u);
+  // The result makes a heap.
+  ASSERT_RT_OK(rt_heap_options_parse("max_heap=64m,stress_every=0,verify=off", &o));
+  rt_heap* h = nullptr;
+  ASSERT_RT_OK(rt_heap_create(&o, &h));
+  ASSERT_RT_OK(rt_heap_destroy(h));
+
+  // A bad item: an error naming it, and *inout untouched.
+  const rt_heap_options kept = o;
+  EXPECT_EQ(rt_heap_options_parse("tlab=8k,nursry=1m", &o), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(last_error(),
+            "rt_heap_options_parse: heap options: unknown option 'nursry' (did you mean "
+            "'nursery'?)");
+  EXPECT_EQ(std::memcmp(&o, &kept, sizeof o), 0);
+  EXPECT_EQ(rt_heap_options_parse("promotion_age=3k", &o), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(last_error(),
+            "rt_heap_options_parse: heap options: option 'promotion_age': '3k' is not a whole "
+            "number");
+  // Ranges are rt_heap_create's to check.
+  ASSERT_RT_OK(rt_heap_options_parse("promotion_age=16", &o));
+  EXPECT_EQ(rt_heap_create(&o, &h), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(last_error().find("promotion_age"), std::string::npos) << last_error();
+
+  EXPECT_EQ(rt_heap_options_parse(nullptr, &o), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(last_error(), "rt_heap_options_parse: text is NULL");
+  EXPECT_EQ(rt_heap_options_parse("log", nullptr), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(last_error(), "rt_heap_options_parse: inout is NULL");
+  rt_heap_options tiny = o;
+  tiny.size = 8;
+  EXPECT_EQ(rt_heap_options_parse("log", &tiny), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(last_error().find("inout->size is 8"), std::string::npos) << last_error();
+
+  // A caller from a later minor version: its unknown tail stays zero...
+  struct Later {
+    rt_heap_options base;
+    std::uint64_t future;
+  } later{};
+  rt_heap_options_init(&later.base);
+  later.base.size = sizeof later;
+  ASSERT_RT_OK(rt_heap_options_parse("nursery=2m", &later.base));
+  EXPECT_EQ(later.base.nursery, 2u << 20);
+  EXPECT_EQ(later.base.size, sizeof later);
+  EXPECT_EQ(later.future, 0u);
+  // ...and setting it asks for something this version cannot do.
+  later.future = 1;
+  EXPECT_EQ(rt_heap_options_parse("nursery=4m", &later.base), RT_ERROR_UNSUPPORTED);
+  EXPECT_EQ(later.base.nursery, 2u << 20);
+}
+
+TEST(CApi, IdentityHashes) {
+  CHeap t;
+  rt_handle_scope scope;
+  ASSERT_RT_OK(rt_handle_scope_open(t.m, &scope));
+  rt_handle node;
+  ASSERT_RT_OK(rt_handle_new(t.m, t.new_node(5), &node));
+  rt_value large = 0;  // never moves, but only the handle keeps it alive
+  ASSERT_RT_OK(rt_allocate_large(t.m, t.refs, 3, &large));
+  rt_handle keep_large;
+  ASSERT_RT_OK(rt_handle_new(t.m, large, &keep_large));
+  std::uint32_t h = 0;
+  std::uint32_t again = 0;
+  ASSERT_RT_OK(rt_identity_hash(t.m, *node.slot, &h));
+  EXPECT_NE(h, 0u);
+  EXPECT_LT(h, 1u << 20);
+  ASSERT_RT_OK(rt_identity_hash(t.m, *node.slot, &again));
+  EXPECT_EQ(again, h);
+  std::uint32_t large_hash = 0;
+  ASSERT_RT_OK(rt_identity_hash(t.m, large, &large_hash));
+  EXPECT_NE(large_hash, 0u);
+
+  // The same after the node is copied, promoted and collected fully.
+  rt_value before = *node.slot;
+  for (int k = 0; k < 3; ++k) ASSERT_RT_OK(rt_collect(t.heap, t.m, RT_COLLECT_MINOR));
+  ASSERT_RT_OK(rt_collect(t.heap, t.m, RT_COLLECT_MAJOR));
+  EXPECT_NE(*node.slot, before);
+  EXPECT_EQ(CHeap::id(*node.slot), 5u);
+  ASSERT_RT_OK(rt_identity_hash(t.m, *node.slot, &again));
+  EXPECT_EQ(again, h);
+  ASSERT_EQ(*keep_large.slot, large);
+  ASSERT_RT_OK(rt_identity_hash(t.m, large, &again));
+  EXPECT_EQ(again, large_hash);
+
+  // Errors leave *out alone.
+  again = 12345;
+  EXPECT_EQ(rt_identity_hash(t.m, *node.slot, nullptr), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(rt_identity_hash(nullptr, *node.slot, &again), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(rt_identity_hash(t.m, imm(3), &again), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(last_error().find("is not a reference"), std::string::npos) << last_error();
+  EXPECT_EQ(rt_identity_hash(t.m, 0x1000, &again), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(last_error().find("not in this heap"), std::string::npos) << last_error();
+  std::thread([&] {
+    std::uint32_t x = 0;
+    EXPECT_EQ(rt_identity_hash(t.m, large, &x), RT_ERROR_INVALID_ARGUMENT);
+  }).join();
+  ASSERT_RT_OK(rt_enter_native(t.m));
+  EXPECT_EQ(rt_identity_hash(t.m, large, &again), RT_ERROR_INVALID_STATE);
+  ASSERT_RT_OK(rt_leave_native(t.m));
+  EXPECT_EQ(again, 12345u);
+  ASSERT_RT_OK(rt_handle_scope_close(&scope));
+}
+
 TEST(CApi, LastErrorIsPerThreadAndKeptBySuccess) {
   rt_heap* h = nullptr;
   EXPECT_EQ(rt_heap_create(nullptr, nullptr), RT_ERROR_INVALID_ARGUMENT);
