@@ -13,6 +13,7 @@
 
 #include "memory/heap.hpp"
 #include "runatime/heap.hpp"
+#include "runatime/heap_options.hpp"
 
 namespace runa::heap::testing {
 
@@ -32,9 +33,29 @@ inline Options small_options() {
   return o;
 }
 
+// RUNA_GC applies on top of every test heap's options, so that the whole
+// suite runs in the collector's test modes (tests/CMakeLists.txt registers
+// it once more so). A test is skipped then when its assertions depend on
+// when collections happen (counts, addresses, which space an object is in),
+// or when it runs so many allocations that verifying the heap at every few
+// of them would take minutes: `why` says which.
+inline bool under_test_modes() {
+  const char* v = std::getenv("RUNA_GC");
+  return v != nullptr && *v != '\0';
+}
+#define RUNA_SKIP_UNDER_TEST_MODES(why)                                \
+  do {                                                                 \
+    if (under_test_modes()) GTEST_SKIP() << (why) << " (RUNA_GC set)"; \
+  } while (false)
+
 struct TestHeap {
-  explicit TestHeap(const Options& o = small_options()) {
-    auto h = Heap::create(o);
+  explicit TestHeap(const Options& base = small_options()) {
+    auto o = options_from_env(base);
+    if (!o.ok()) {
+      ADD_FAILURE() << o.error().describe();
+      std::abort();
+    }
+    auto h = Heap::create(o.value());
     if (!h.ok()) {
       ADD_FAILURE() << h.error().describe();
       std::abort();

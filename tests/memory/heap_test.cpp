@@ -127,6 +127,7 @@ TEST(Heap, LogsOneLinePerCollection) {
 }
 
 TEST(Heap, StressModeCollectsEveryNAllocations) {
+  RUNA_SKIP_UNDER_TEST_MODES("counts collections");
   Options o = small_options();
   o.stress_every = 3;
   TestHeap t(o);

@@ -318,6 +318,7 @@ TEST(MajorGC, PolicyStartsMajorCollections) {
 }
 
 TEST(MajorGC, OutOfRoomTriesAMajorCollectionFirst) {
+  RUNA_SKIP_UNDER_TEST_MODES("allocates too much to verify every few allocations");
   Options o = old_options();
   o.max_heap = 1 << 20;
   o.major_growth_percent = 0;  // majors only when promotion has no room
@@ -355,6 +356,7 @@ TEST(MajorGC, RequestedMajorLogLine) {
 // committed memory of the second half of the run stays within that of the
 // first half.
 TEST(MajorGC, LongRunWithABoundedLiveSetStaysBounded) {
+  RUNA_SKIP_UNDER_TEST_MODES("allocates too much to verify every few allocations");
   Options o = small_options();
   o.max_heap = 8 << 20;
   TestHeap t(o);

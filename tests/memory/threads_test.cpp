@@ -46,6 +46,7 @@ void graph_thread(Heap& heap, const Types& types, std::uint64_t seed, std::size_
 }
 
 TEST(Threads, MutatorsWithOwnGraphsAndANativeThread) {
+  RUNA_SKIP_UNDER_TEST_MODES("allocates too much to verify every few allocations");
   Options o = threaded_options();
   o.verify = true;
   TestHeap t(o);
