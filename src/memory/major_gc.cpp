@@ -153,6 +153,10 @@ void MajorGC::run(CollectionRecord& rec) {
   for_each_young_object(h_, [&](Object* o) { scan(o); });
   weak_.resolve_ephemerons(*this);  // drains the mark stack first
   weak_.clear_weak_refs(*this);
+  if (h_.finalizers.resurrect(*this, true)) {
+    weak_.resolve_ephemerons(*this);
+    weak_.clear_weak_refs(*this);
+  }
 
   update_remembered(h_, [&](Object* o) -> Object* {
     auto now = reached(ref_value(o));

@@ -116,6 +116,10 @@ void MinorGC::run(CollectionRecord& rec) {
 
   weak_.resolve_ephemerons(*this);
   weak_.clear_weak_refs(*this);
+  if (h_.finalizers.resurrect(*this, false)) {
+    weak_.resolve_ephemerons(*this);
+    weak_.clear_weak_refs(*this);
+  }
 
   std::lock_guard lock(h_.carried_mu);
   for (Object* o : promoted_) relog(o);
