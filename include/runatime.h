@@ -28,6 +28,20 @@
  *   - in structs RunaTime fills, it writes the fields it knows up to the
  *     caller's size and zeroes the rest; `size` itself is left alone.
  *
+ * The *_init function of a struct that has grown is a macro over its
+ * *_init_sized function, passing sizeof the caller's struct, so C and C++
+ * callers keep their source. The exported function of the old name stays,
+ * for binaries and hand-written declarations (Rust) of the older version:
+ * it writes the struct as that version declared it, never more.
+ *
+ * ---- History ---------------------------------------------------------------
+ *
+ *   1.0  the heap.
+ *   1.1  finalizers: rt_layout.finalizer and .finalizer_context,
+ *        rt_allocate_finalizable, rt_wait_for_finalizers,
+ *        rt_heap_stats.finalizers_run and .finalizers_pending,
+ *        rt_layout_init_sized, rt_heap_stats_init_sized.
+ *
  * ---- Errors ----------------------------------------------------------------
  *
  * Every function returns an rt_status, except the few that cannot fail
@@ -240,8 +254,10 @@ RT_API rt_status rt_heap_options_parse(const char* text, rt_heap_options* inout)
 RT_API rt_status rt_heap_create(const rt_heap_options* options, rt_heap** out) RT_NOEXCEPT;
 
 /* Destroys a heap and every object in it; persistent handles, root sets and
- * layouts go with it. Errors: INVALID_ARGUMENT (heap NULL), INVALID_STATE
- * (a mutator is still attached; nothing is destroyed). Any thread, once no
+ * layouts go with it. The finalizer thread is stopped after the finalizer
+ * it runs, if any, returns; pending finalizers are not run. Errors:
+ * INVALID_ARGUMENT (heap NULL), INVALID_STATE (a mutator is still attached,
+ * or called from a finalizer; nothing is destroyed). Any thread, once no
  * other thread uses the heap. */
 RT_API rt_status rt_heap_destroy(rt_heap* heap) RT_NOEXCEPT;
 
@@ -262,22 +278,48 @@ typedef enum rt_layout_kind {
   RT_LAYOUT_EPHEMERON = 4   /* plain; slots 0 and 1 are a key and the value it keeps alive */
 } rt_layout_kind;
 
+/* A finalizer (docs/memory.md, "Finalizers"), called once for each object
+ * of a finalizable type after a collection found it unreachable, on the
+ * heap's finalizer thread: `m` is that thread's mutator, running, and
+ * `object` a handle holding the object. It may do anything a mutator may
+ * (allocate, call rt_* functions with `m`, store the object somewhere, which
+ * resurrects it: it is never finalized again), except rt_detach and
+ * rt_wait_for_finalizers with `m`, and rt_heap_destroy. Weak references to
+ * the object were cleared first; what it references is intact, though
+ * objects that died with it may have been finalized already (there is no
+ * order). It must not unwind (no C++ exception, no Rust panic). */
+struct rt_mutator; /* both defined below */
+struct rt_handle;
+typedef void (*rt_finalizer)(void* context, rt_heap* heap, struct rt_mutator* m,
+                             struct rt_handle object);
+
 typedef struct rt_layout {
   size_t size;          /* sizeof(rt_layout) of the caller */
   uint32_t kind;        /* an rt_layout_kind */
   uint32_t object_size; /* plain, weak ref, ephemeron: bytes with the header (8-multiple) */
   uint32_t refs;        /* plain, weak ref, ephemeron: reference slots */
-  uint32_t finalizable; /* non-zero: not supported yet (RT_ERROR_UNSUPPORTED) */
+  uint32_t finalizable; /* non-zero: objects are finalized (rt_allocate_finalizable) */
   const char* name;     /* for logs and verification; copied; NULL means "" */
+  /* Since 1.1. */
+  rt_finalizer finalizer;  /* required when finalizable, NULL otherwise */
+  void* finalizer_context; /* passed to finalizer */
 } rt_layout;
 
-/* Fills *layout with a plain 8-byte layout without slots (and size). */
+/* Fills the caller's struct (`size` bytes) with a plain 8-byte layout
+ * without slots or finalizer, and sets layout->size. Since 1.1; use
+ * rt_layout_init. Errors: INVALID_ARGUMENT (NULL, size below the 1.0 size). */
+RT_API rt_status rt_layout_init_sized(rt_layout* layout, size_t size) RT_NOEXCEPT;
+/* As ABI 1.0 declared it: fills the 1.0 fields only and sets the 1.0 size. */
 RT_API rt_status rt_layout_init(rt_layout* layout) RT_NOEXCEPT;
+#define rt_layout_init(layout) rt_layout_init_sized((layout), sizeof *(layout))
 
 /* Registers a layout; *out_type receives its type index (>= 1; 0 is never
  * a type). Layouts live as long as the heap. Any thread, even unattached.
+ * The first finalizable layout starts the heap's finalizer thread.
  * Errors: INVALID_ARGUMENT (NULL, an inconsistent layout: the message says
- * what), UNSUPPORTED (finalizable, or unknown non-zero fields). */
+ * what, e.g. finalizable without a finalizer or a finalizer without
+ * finalizable), UNSUPPORTED (unknown non-zero fields), INTERNAL (the
+ * finalizer thread could not be started). */
 RT_API rt_status rt_register_layout(rt_heap* heap, const rt_layout* layout,
                                     uint32_t* out_type) RT_NOEXCEPT;
 
@@ -319,7 +361,7 @@ RT_API rt_status rt_attach(rt_heap* heap, rt_mutator** out) RT_NOEXCEPT;
  * frame enumerators are removed, and `m` becomes invalid. Waits while a
  * collection runs. Called by the thread that attached `m`, outside native.
  * Errors: INVALID_ARGUMENT (NULL, `m` not this thread's mutator of this
- * heap), INVALID_STATE (in native). */
+ * heap), INVALID_STATE (in native, or `m` is the finalizer thread's). */
 RT_API rt_status rt_detach(rt_heap* heap, rt_mutator* m) RT_NOEXCEPT;
 
 /* Safepoint poll: parks the thread if a collection is requested, until it
@@ -352,7 +394,8 @@ RT_API rt_status rt_leave_native(rt_mutator* m) RT_NOEXCEPT;
  * the result. New objects have every slot and byte zero. On
  * RT_ERROR_OUT_OF_MEMORY nothing was allocated and the heap is consistent.
  * Common errors: INVALID_ARGUMENT (NULL, not this thread's mutator, unknown
- * type, a type of the wrong kind), INVALID_STATE (in native). */
+ * type, a type of the wrong kind, a finalizable type outside
+ * rt_allocate_finalizable), INVALID_STATE (in native). */
 
 /* A fixed-size object (plain, weak ref, ephemeron) of `type`; its size is
  * the layout's. Large ones (>= RT_LARGE_OBJECT_BYTES) never move. */
@@ -382,6 +425,17 @@ RT_API rt_status rt_allocate_pinned(rt_mutator* m, uint32_t type, uint64_t lengt
  * arrays, whose length word the caller sets at once). */
 RT_API rt_status rt_allocate_slow(rt_mutator* m, uint32_t type, size_t bytes,
                                   rt_value* out) RT_NOEXCEPT;
+
+/* An object of a finalizable type (since 1.1), registered so that its
+ * finalizer runs once after it becomes unreachable; placed as rt_allocate
+ * and rt_allocate_array place objects (by size). `length` is the element
+ * count for arrays and must be 0 for fixed-size types. rt_allocate,
+ * rt_allocate_array and rt_allocate_large refuse finalizable types
+ * (INVALID_ARGUMENT); the fast paths and rt_allocate_slow cannot tell, and
+ * an object of a finalizable type they allocate is never finalized. Errors
+ * as above, and INVALID_ARGUMENT for a type that is not finalizable. */
+RT_API rt_status rt_allocate_finalizable(rt_mutator* m, uint32_t type, uint64_t length,
+                                         rt_value* out) RT_NOEXCEPT;
 
 /* ======================================================================== */
 /* Write barrier                                                            */
@@ -546,10 +600,18 @@ typedef struct rt_heap_stats {
   uint64_t old_bytes;       /* now: in old-generation blocks */
   uint64_t large_bytes;     /* now: blocks held by large objects */
   uint64_t committed_bytes; /* now: the nursery plus every block in use */
+  /* Since 1.1. */
+  uint64_t finalizers_run;     /* finalizers that have returned */
+  uint64_t finalizers_pending; /* now: found unreachable, finalizer not returned yet */
 } rt_heap_stats;
 
-/* Zeroes *stats and sets its size. */
+/* Zeroes the caller's struct (`size` bytes) and sets stats->size. Since
+ * 1.1; use rt_heap_stats_init. Errors: INVALID_ARGUMENT (NULL, size below
+ * the 1.0 size). */
+RT_API rt_status rt_heap_stats_init_sized(rt_heap_stats* stats, size_t size) RT_NOEXCEPT;
+/* As ABI 1.0 declared it: zeroes the 1.0 fields only and sets the 1.0 size. */
 RT_API rt_status rt_heap_stats_init(rt_heap_stats* stats) RT_NOEXCEPT;
+#define rt_heap_stats_init(stats) rt_heap_stats_init_sized((stats), sizeof *(stats))
 
 /* Reads the statistics (out->size set by the caller, see "Versioning").
  * Never collects; any thread. Errors: INVALID_ARGUMENT (NULL, size too
@@ -562,6 +624,14 @@ RT_API rt_status rt_heap_get_stats(const rt_heap* heap, rt_heap_stats* out) RT_N
  * Own thread, running. Errors: INVALID_ARGUMENT, INVALID_STATE as for
  * rt_collect; VERIFY_FAILED with the first problem as the message. */
 RT_API rt_status rt_heap_verify(rt_heap* heap, rt_mutator* m) RT_NOEXCEPT;
+
+/* Blocks until the finalizer of every object found unreachable so far has
+ * returned (since 1.1), for tests and orderly shutdown: `m` is in native
+ * meanwhile, so collections proceed (it counts as MAY COLLECT). Own thread,
+ * running. Errors: INVALID_ARGUMENT (NULL, not this thread's mutator of this
+ * heap), INVALID_STATE (in native, or called from a finalizer, which would
+ * wait for itself). */
+RT_API rt_status rt_wait_for_finalizers(rt_heap* heap, rt_mutator* m) RT_NOEXCEPT;
 
 /* ======================================================================== */
 /* Inline fast paths                                                        */

@@ -88,11 +88,26 @@ enum class LayoutKind : std::uint8_t {
   kEphemeron,  // plain object whose slots 0 and 1 are a key and its value
 };
 
+struct Mutator;
+
+// A type's finalizer (docs/memory.md, "Finalizers"). It runs on the heap's
+// finalizer thread, an attached mutator, after a collection found `*object`
+// unreachable, with the object in a handle slot: it may allocate, store the
+// object anywhere (resurrection) and call anything a mutator may. It runs
+// at most once per object, in no particular order with the finalizers of
+// objects that died with it, and it must not throw (an exception that
+// escapes it terminates the process).
+using Finalizer = void (*)(Mutator& m, Value* object);
+
 struct Layout {
   LayoutKind kind = LayoutKind::kPlain;
   std::uint32_t size = 8;  // kPlain/kWeakRef/kEphemeron: bytes including the header
   std::uint32_t refs = 0;  // kPlain/kWeakRef/kEphemeron: reference slots
+  // Objects of a finalizable type are allocated with allocate_finalizable()
+  // and get `finalizer` called once after they become unreachable; the
+  // finalizer is required with the flag and refused without it.
   bool finalizable = false;
+  Finalizer finalizer = nullptr;
   const char* name = "";  // for logs, heap verification and snapshots
 };
 
@@ -210,6 +225,14 @@ inline Object* allocate_array(Mutator& m, std::uint32_t type, std::size_t bytes,
   return o;
 }
 
+// An object of a finalizable type, allocated as allocate() does (or as
+// allocate_large() does from kLargeObject bytes on) and registered for
+// finalization; nullptr when the heap is exhausted. Arrays get their length
+// word from the caller, as after allocate(). An object of a finalizable
+// type allocated any other way is never finalized. `type` must be
+// finalizable (aborts otherwise). May collect.
+Object* allocate_finalizable(Mutator& m, std::uint32_t type, std::size_t bytes);
+
 // ---- native regions ------------------------------------------------------------
 
 // Around anything that blocks: the thread holds no raw references inside,
@@ -317,6 +340,9 @@ struct Stats {
   std::uint64_t old_bytes = 0;        // now: in old-generation blocks
   std::uint64_t large_bytes = 0;      // now: blocks held by large objects
   std::uint64_t committed_bytes = 0;  // now: the nursery plus every block in use
+  std::uint64_t finalizers_run = 0;   // finalizers that have returned
+  // Now: objects found unreachable whose finalizer has not returned yet.
+  std::uint64_t finalizers_pending = 0;
 };
 
 class HeapImpl;
@@ -326,7 +352,9 @@ class Heap {
  public:
   // Checks the options (clear errors name the option) and reserves memory.
   static Result<std::unique_ptr<Heap>> create(const Options& options = {});
-  ~Heap();  // every mutator must be detached
+  // Every mutator must be detached. Stops the finalizer thread (a finalizer
+  // running finishes first); finalizers still pending are not run.
+  ~Heap();
   Heap(const Heap&) = delete;
   Heap& operator=(const Heap&) = delete;
   Heap(Heap&&) = delete;
@@ -334,7 +362,8 @@ class Heap {
 
   [[nodiscard]] const Options& options() const;
 
-  // Type indices start at 1; 0 is never a valid type (zeroed memory).
+  // Type indices start at 1; 0 is never a valid type (zeroed memory). The
+  // first finalizable layout starts the finalizer thread.
   Result<std::uint32_t> register_layout(const Layout& layout);
   [[nodiscard]] const Layout* layout(std::uint32_t type) const;
   [[nodiscard]] std::size_t object_size(Object* o) const;
@@ -360,6 +389,11 @@ class Heap {
   // and removes them.
   std::uint64_t add_frame_enumerator(Mutator& m, FrameEnumerator fn, void* ctx);
   void remove_frame_enumerator(Mutator& m, std::uint64_t id);
+
+  // Blocks, in a native region (collections proceed), until the finalizer
+  // of every object found unreachable so far has returned: for tests and
+  // orderly shutdown. Not from a finalizer (aborts: it would wait for itself).
+  void wait_for_finalizers(Mutator& m);
 
   [[nodiscard]] Stats stats() const;
   // Stops the world and checks every root and object; the first problem found.

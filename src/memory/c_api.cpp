@@ -11,7 +11,19 @@
 //
 // State the C++ Heap does not keep for these checks lives beside it, in
 // struct rt_heap (root-set ids, persistent slots, frame-enumerator thunks,
-// under `mu`), and in a thread-local list of the calling thread's mutators.
+// the C finalizers of finalizable types, under `mu`), and in a thread-local
+// list of the calling thread's mutators.
+//
+// Finalizers: every finalizable layout registered here gets the C++
+// finalizer call_c_finalizer, which finds the rt_heap through
+// HeapImpl::c_api and the C callback by the object's type, and enters the
+// finalizer thread (which rt_attach never saw) into that thread's list of
+// mutators, so that the callback may use its mutator with rt_* functions.
+//
+// Grown structs (rt_layout and rt_heap_stats in 1.1): their exported *_init
+// functions of 1.0 write the 1.0 size only; the header routes callers to the
+// *_init_sized functions, defined here with the 1.0 names in parentheses so
+// that the header's macros do not apply.
 //
 // rt_mutator is the C view of Mutator: the pointer rt_attach returns IS the
 // Mutator (a MutatorRecord's base), and the static_asserts below keep the
@@ -28,6 +40,7 @@
 #include <new>
 #include <string>
 #include <type_traits>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -68,8 +81,10 @@ constexpr std::size_t kOptionsSize10 = 64;
 constexpr std::size_t kLayoutSize10 = 32;
 constexpr std::size_t kStatsSize10 = 112;
 static_assert(sizeof(rt_heap_options) == kOptionsSize10);
-static_assert(sizeof(rt_layout) == kLayoutSize10);
-static_assert(sizeof(rt_heap_stats) == kStatsSize10);
+static_assert(sizeof(rt_layout) == 48 && offsetof(rt_layout, finalizer) == kLayoutSize10);
+static_assert(sizeof(rt_heap_stats) == 128 &&
+              offsetof(rt_heap_stats, finalizers_run) == kStatsSize10);
+static_assert(sizeof(rt_handle) == sizeof(rh::Value*));
 
 namespace {
 
@@ -79,14 +94,21 @@ struct FrameThunk {
   void* context;
 };
 
+// The C side of a finalizable type's finalizer.
+struct CFinalizer {
+  rt_finalizer fn;
+  void* context;
+};
+
 }  // namespace
 
 struct rt_heap {
   std::unique_ptr<rh::Heap> heap;
-  std::mutex mu;  // guards the three members below
+  mutable std::mutex mu;  // guards the four members below
   std::unordered_set<std::uint64_t> root_ids;
   std::unordered_set<rh::Value*> persistents;
   std::map<std::pair<const rh::Mutator*, std::uint64_t>, std::unique_ptr<FrameThunk>> frames;
+  std::unordered_map<std::uint32_t, CFinalizer> finalizers;  // by type
 };
 
 namespace {
@@ -181,6 +203,22 @@ rt_status write_struct(const char* fn, const char* what, void* out, std::size_t 
               static_cast<const unsigned char*>(ours) + sizeof(std::size_t),
               n - sizeof(std::size_t));
   if (out_size > our_size) std::memset(dst + our_size, 0, out_size - our_size);
+  return RT_OK;
+}
+
+// A *_init function: the defaults in `ours` over the caller's `size` bytes
+// (what we do not know zeroed), with `size` in the struct's size field.
+rt_status init_struct(const char* fn, void* out, std::size_t size, std::size_t min_size,
+                      const void* ours, std::size_t our_size) {
+  if (size < min_size) {
+    return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                "size " + std::to_string(size) + " is less than any version of the struct (" +
+                    std::to_string(min_size) + ")");
+  }
+  auto* dst = static_cast<unsigned char*>(out);
+  std::memcpy(dst, ours, std::min(size, our_size));
+  if (size > our_size) std::memset(dst + our_size, 0, size - our_size);
+  std::memcpy(dst, &size, sizeof size);
   return RT_OK;
 }
 
@@ -356,6 +394,60 @@ void call_frame_enumerator(void* ctx, rh::RootVisitor& v) {
   t->fn(t->context, reinterpret_cast<rt_root_visitor*>(&v));
 }
 
+void call_c_finalizer(rh::Mutator& m, rh::Value* object) noexcept {
+  rh::MutatorRecord& r = rh::record(m);
+  auto* heap = static_cast<rt_heap*>(r.heap->c_api);
+  if (std::none_of(t_attached.begin(), t_attached.end(),
+                   [&](const Attachment& a) { return a.record == &r; })) {
+    t_attached.push_back({heap, &r});
+  }
+  CFinalizer f{};
+  {
+    std::lock_guard lock(heap->mu);
+    f = heap->finalizers.at(rh::hdr::type_of(rh::as_object(*object)->load_header()));
+  }
+  f.fn(f.context, heap, reinterpret_cast<rt_mutator*>(&m), rt_handle{object});
+}
+
+// Whether the calling thread is `heap`'s finalizer thread.
+bool on_finalizer_thread(const rt_heap* heap) {
+  return std::any_of(t_attached.begin(), t_attached.end(), [&](const Attachment& a) {
+    return a.heap == heap && a.record->finalizer_thread;
+  });
+}
+
+// Objects of a finalizable type come from rt_allocate_finalizable only: any
+// other allocation would never be finalized.
+rt_status refuse_finalizable(const char* fn, const rh::Layout& l) {
+  return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+              std::string("type '") + l.name +
+                  "' is finalizable: allocate it with rt_allocate_finalizable (its finalizer would "
+                  "never run)");
+}
+
+// The bytes of an object of layout `l` with `length` elements (arrays; 0
+// for fixed-size types), or an error.
+rt_status sized_object(const char* fn, rh::HeapImpl& h, const rh::Layout& l, std::uint64_t length,
+                       std::size_t& bytes) {
+  if (fixed_size(l.kind)) {
+    if (length != 0) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                  std::string("type '") + l.name + "' is not an array: length must be 0, not " +
+                      std::to_string(length));
+    }
+    bytes = l.size;
+    return RT_OK;
+  }
+  bytes = array_bytes(l, length);
+  if (bytes == 0 || bytes > h.opt.max_heap) {
+    return fail(RT_ERROR_OUT_OF_MEMORY, fn,
+                "out of memory: an array of " + std::to_string(length) +
+                    " elements is larger than the heap (max_heap " +
+                    std::to_string(h.opt.max_heap) + " bytes)");
+  }
+  return RT_OK;
+}
+
 }  // namespace
 
 extern "C" {
@@ -430,6 +522,7 @@ rt_status rt_heap_create(const rt_heap_options* options, rt_heap** out) noexcept
       return fail(RT_ERROR_INVALID_ARGUMENT, fn, created.error().describe());
     }
     wrapper->heap = std::move(created.value());
+    wrapper->heap->impl().c_api = wrapper.get();
     *out = wrapper.release();
     return RT_OK;
   });
@@ -439,6 +532,9 @@ rt_status rt_heap_destroy(rt_heap* heap) noexcept {
   constexpr const char* fn = "rt_heap_destroy";
   return guarded(fn, [&] {
     if (heap == nullptr) return null_argument(fn, "heap");
+    if (on_finalizer_thread(heap)) {
+      return fail(RT_ERROR_INVALID_STATE, fn, "called from a finalizer of this heap");
+    }
     if (std::size_t n = heap->heap->impl().safepoint.count(); n != 0) {
       return fail(RT_ERROR_INVALID_STATE, fn,
                   std::to_string(n) + " mutator(s) still attached: every thread must rt_detach");
@@ -460,13 +556,17 @@ rt_status rt_heap_get_options(const rt_heap* heap, rt_heap_options* out) noexcep
 
 // ---- layouts ---------------------------------------------------------------------------
 
-rt_status rt_layout_init(rt_layout* layout) noexcept {
-  if (layout == nullptr) return null_argument("rt_layout_init", "layout");
-  *layout = rt_layout{};
-  layout->size = sizeof(rt_layout);
-  layout->kind = RT_LAYOUT_PLAIN;
-  layout->object_size = 8;
-  return RT_OK;
+rt_status rt_layout_init_sized(rt_layout* layout, size_t size) noexcept {
+  constexpr const char* fn = "rt_layout_init";
+  if (layout == nullptr) return null_argument(fn, "layout");
+  rt_layout c{};
+  c.kind = RT_LAYOUT_PLAIN;
+  c.object_size = 8;
+  return init_struct(fn, layout, size, kLayoutSize10, &c, sizeof c);
+}
+
+rt_status(rt_layout_init)(rt_layout* layout) noexcept {
+  return rt_layout_init_sized(layout, kLayoutSize10);
 }
 
 rt_status rt_register_layout(rt_heap* heap, const rt_layout* layout, uint32_t* out_type) noexcept {
@@ -483,17 +583,31 @@ rt_status rt_register_layout(rt_heap* heap, const rt_layout* layout, uint32_t* o
       return fail(RT_ERROR_INVALID_ARGUMENT, fn,
                   "layout kind " + std::to_string(c.kind) + " is not an rt_layout_kind");
     }
+    if (c.finalizable != 0 && c.finalizer == nullptr && layout->size < sizeof(rt_layout)) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                  "a finalizable layout needs a finalizer, a field since ABI 1.1 beyond this "
+                  "layout's size (" +
+                      std::to_string(layout->size) +
+                      "): initialise it with rt_layout_init of a 1.1 header");
+    }
     rh::Layout l;
     l.kind = static_cast<rh::LayoutKind>(c.kind);
     l.size = c.object_size;
     l.refs = c.refs;
     l.finalizable = c.finalizable != 0;
+    l.finalizer = c.finalizer != nullptr ? &call_c_finalizer : nullptr;
     l.name = c.name != nullptr ? c.name : "";
     auto type = heap->heap->register_layout(l);
     if (!type.ok()) {
-      // The only valid request this version refuses: finalizers do not exist yet.
-      return fail(l.finalizable ? RT_ERROR_UNSUPPORTED : RT_ERROR_INVALID_ARGUMENT, fn,
-                  type.error().describe());
+      // The layouts' own errors, or the finalizer thread that did not start.
+      return fail(type.error().section == "layout" ? RT_ERROR_INVALID_ARGUMENT : RT_ERROR_INTERNAL,
+                  fn, type.error().describe());
+    }
+    if (l.finalizable) {
+      // No object of the type exists before *out_type is set: the callback is
+      // in place before call_c_finalizer can look for it.
+      std::lock_guard lock(heap->mu);
+      heap->finalizers.emplace(*type, CFinalizer{c.finalizer, c.finalizer_context});
     }
     *out_type = *type;
     return RT_OK;
@@ -515,6 +629,12 @@ rt_status rt_get_layout(const rt_heap* heap, uint32_t type, rt_layout* out) noex
     c.refs = l->refs;
     c.finalizable = l->finalizable ? 1 : 0;
     c.name = l->name;
+    if (l->finalizable) {
+      std::lock_guard lock(heap->mu);
+      const CFinalizer& f = heap->finalizers.at(type);
+      c.finalizer = f.fn;
+      c.finalizer_context = f.context;
+    }
     return write_struct(fn, "out", out, kLayoutSize10, &c, sizeof c);
   });
 }
@@ -560,6 +680,10 @@ rt_status rt_detach(rt_heap* heap, rt_mutator* m) noexcept {
     rh::MutatorRecord* r = nullptr;
     rt_status s = own(fn, m, heap, true, r);
     if (s != RT_OK) return s;
+    if (r->finalizer_thread) {
+      return fail(RT_ERROR_INVALID_STATE, fn,
+                  "the finalizer thread's mutator belongs to the heap and is never detached");
+    }
     heap->heap->detach(*r);  // deletes r
     std::erase_if(t_attached, [&](const Attachment& a) { return a.record == r; });
     std::lock_guard lock(heap->mu);
@@ -619,6 +743,7 @@ rt_status rt_allocate(rt_mutator* m, uint32_t type, rt_value* out) noexcept {
                   std::string("type '") + l->name + "' is a " + kind_name(l->kind) +
                       ": use rt_allocate_array");
     }
+    if (l->finalizable) return refuse_finalizable(fn, *l);
     rh::Object* o = rh::allocate(*r, type, l->size);
     if (o == nullptr) return out_of_memory(fn, *r->heap, *l, l->size);
     return allocated(o, out);
@@ -636,13 +761,9 @@ rt_status rt_allocate_array(rt_mutator* m, uint32_t type, uint64_t length, rt_va
                   std::string("type '") + l->name + "' is a " + kind_name(l->kind) +
                       ", not an array: use rt_allocate");
     }
-    std::size_t bytes = array_bytes(*l, length);
-    if (bytes == 0 || bytes > r->heap->opt.max_heap) {
-      return fail(RT_ERROR_OUT_OF_MEMORY, fn,
-                  "out of memory: an array of " + std::to_string(length) +
-                      " elements is larger than the heap (max_heap " +
-                      std::to_string(r->heap->opt.max_heap) + " bytes)");
-    }
+    if (l->finalizable) return refuse_finalizable(fn, *l);
+    std::size_t bytes = 0;
+    if (rt_status s = sized_object(fn, *r->heap, *l, length, bytes); s != RT_OK) return s;
     rh::Object* o = rh::allocate_array(*r, type, bytes, length);
     if (o == nullptr) return out_of_memory(fn, *r->heap, *l, bytes);
     return allocated(o, out);
@@ -651,31 +772,24 @@ rt_status rt_allocate_array(rt_mutator* m, uint32_t type, uint64_t length, rt_va
 
 namespace {
 
-// rt_allocate_large and rt_allocate_pinned: objects that never move, of any
-// kind; `how` places them.
-rt_status allocate_fixed_place(const char* fn, rt_mutator* m, uint32_t type, uint64_t length,
-                               rt_value* out,
-                               rh::Object* (*how)(rh::Mutator&, std::uint32_t, std::size_t)) {
+// rt_allocate_large, rt_allocate_pinned and rt_allocate_finalizable: an
+// object of any kind that `how` places; `finalizable` says which types the
+// entry takes.
+rt_status allocate_placed(const char* fn, rt_mutator* m, uint32_t type, uint64_t length,
+                          rt_value* out,
+                          rh::Object* (*how)(rh::Mutator&, std::uint32_t, std::size_t),
+                          bool finalizable) {
   return with_mutator(fn, m, nullptr, true, [&](rh::MutatorRecord* r) {
     if (out == nullptr) return null_argument(fn, "out");
     const rh::Layout* l = nullptr;
     if (rt_status s = find_layout(fn, *r->heap, type, l); s != RT_OK) return s;
-    std::size_t bytes = l->size;
-    if (fixed_size(l->kind)) {
-      if (length != 0) {
-        return fail(RT_ERROR_INVALID_ARGUMENT, fn,
-                    std::string("type '") + l->name + "' is not an array: length must be 0, not " +
-                        std::to_string(length));
-      }
-    } else {
-      bytes = array_bytes(*l, length);
-      if (bytes == 0 || bytes > r->heap->opt.max_heap) {
-        return fail(RT_ERROR_OUT_OF_MEMORY, fn,
-                    "out of memory: an array of " + std::to_string(length) +
-                        " elements is larger than the heap (max_heap " +
-                        std::to_string(r->heap->opt.max_heap) + " bytes)");
-      }
+    if (l->finalizable && !finalizable) return refuse_finalizable(fn, *l);
+    if (!l->finalizable && finalizable) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                  std::string("type '") + l->name + "' is not finalizable");
     }
+    std::size_t bytes = 0;
+    if (rt_status s = sized_object(fn, *r->heap, *l, length, bytes); s != RT_OK) return s;
     rh::Object* o = how(*r, type, bytes);
     if (o == nullptr) return out_of_memory(fn, *r->heap, *l, bytes);
     if (!fixed_size(l->kind)) o->slots()[0] = length;
@@ -686,12 +800,18 @@ rt_status allocate_fixed_place(const char* fn, rt_mutator* m, uint32_t type, uin
 }  // namespace
 
 rt_status rt_allocate_large(rt_mutator* m, uint32_t type, uint64_t length, rt_value* out) noexcept {
-  return allocate_fixed_place("rt_allocate_large", m, type, length, out, rh::allocate_large);
+  return allocate_placed("rt_allocate_large", m, type, length, out, rh::allocate_large, false);
 }
 
 rt_status rt_allocate_pinned(rt_mutator* m, uint32_t type, uint64_t length,
                              rt_value* out) noexcept {
-  return allocate_fixed_place("rt_allocate_pinned", m, type, length, out, rh::allocate_pinned);
+  return allocate_placed("rt_allocate_pinned", m, type, length, out, rh::allocate_pinned, false);
+}
+
+rt_status rt_allocate_finalizable(rt_mutator* m, uint32_t type, uint64_t length,
+                                  rt_value* out) noexcept {
+  return allocate_placed("rt_allocate_finalizable", m, type, length, out, rh::allocate_finalizable,
+                         true);
 }
 
 rt_status rt_allocate_slow(rt_mutator* m, uint32_t type, size_t bytes, rt_value* out) noexcept {
@@ -982,11 +1102,15 @@ rt_status rt_collect(rt_heap* heap, rt_mutator* m, uint32_t kind) noexcept {
   });
 }
 
-rt_status rt_heap_stats_init(rt_heap_stats* stats) noexcept {
-  if (stats == nullptr) return null_argument("rt_heap_stats_init", "stats");
-  *stats = rt_heap_stats{};
-  stats->size = sizeof(rt_heap_stats);
-  return RT_OK;
+rt_status rt_heap_stats_init_sized(rt_heap_stats* stats, size_t size) noexcept {
+  constexpr const char* fn = "rt_heap_stats_init";
+  if (stats == nullptr) return null_argument(fn, "stats");
+  rt_heap_stats c{};
+  return init_struct(fn, stats, size, kStatsSize10, &c, sizeof c);
+}
+
+rt_status(rt_heap_stats_init)(rt_heap_stats* stats) noexcept {
+  return rt_heap_stats_init_sized(stats, kStatsSize10);
 }
 
 rt_status rt_heap_get_stats(const rt_heap* heap, rt_heap_stats* out) noexcept {
@@ -1010,6 +1134,8 @@ rt_status rt_heap_get_stats(const rt_heap* heap, rt_heap_stats* out) noexcept {
     c.old_bytes = st.old_bytes;
     c.large_bytes = st.large_bytes;
     c.committed_bytes = st.committed_bytes;
+    c.finalizers_run = st.finalizers_run;
+    c.finalizers_pending = st.finalizers_pending;
     return write_struct(fn, "out", out, kStatsSize10, &c, sizeof c);
   });
 }
@@ -1024,6 +1150,22 @@ rt_status rt_heap_verify(rt_heap* heap, rt_mutator* m) noexcept {
     if (auto problem = heap->heap->verify(*r)) {
       return fail(RT_ERROR_VERIFY_FAILED, fn, *problem);
     }
+    return RT_OK;
+  });
+}
+
+rt_status rt_wait_for_finalizers(rt_heap* heap, rt_mutator* m) noexcept {
+  constexpr const char* fn = "rt_wait_for_finalizers";
+  return guarded(fn, [&] {
+    if (heap == nullptr) return null_argument(fn, "heap");
+    rh::MutatorRecord* r = nullptr;
+    rt_status s = own(fn, m, heap, true, r);
+    if (s != RT_OK) return s;
+    if (r->finalizer_thread) {
+      return fail(RT_ERROR_INVALID_STATE, fn,
+                  "called from a finalizer, which would wait for itself to return");
+    }
+    heap->heap->wait_for_finalizers(*r);
     return RT_OK;
   });
 }

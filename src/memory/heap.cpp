@@ -26,6 +26,10 @@
 // the major collection runs alone and the minor one follows if it made
 // room.
 //
+// Finalizers. A collection that found finalizable objects unreachable
+// wakes the finalizer thread after it has resumed the world, never inside
+// the pause (finalizers.hpp).
+//
 // Out of memory. When even after a major collection the old generation
 // cannot take the worst case of a minor collection, the nursery is left
 // alone and the allocation returns nullptr: the heap stays consistent and
@@ -257,7 +261,25 @@ HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t
   stats.record(rec, nursery.survivors_used());
   if (opt.log) write_log_line(rec);
   safepoint.resume(true);
+  finalizers.wake();
   return minor_ok ? Outcome::kCollected : Outcome::kNoRoom;
+}
+
+MutatorRecord& HeapImpl::attach(bool finalizer_thread) {
+  auto* r = new MutatorRecord(this);
+  r->finalizer_thread = finalizer_thread;
+  safepoint.add(*r);
+  return *r;
+}
+
+void HeapImpl::detach(MutatorRecord& r) {
+  safepoint.remove(r, [&] {
+    // No collection can start meanwhile: the log moves to `carried` intact.
+    tlab_waste.fetch_add(static_cast<std::uint64_t>(r.limit - r.cursor), std::memory_order_relaxed);
+    std::lock_guard lock(carried_mu);
+    carried.insert(carried.end(), r.modified.begin(), r.modified.end());
+  });
+  delete &r;
 }
 
 // ---- the out-of-line halves of heap.hpp's inline paths ----------------------------
@@ -314,10 +336,13 @@ MutatorRecord& Heap::own(Mutator& m) {
 }
 
 Heap::~Heap() {
+  // Checked first: joining the finalizer thread could wait for ever on a
+  // collection that a still attached thread never lets finish.
   if (std::size_t n = impl_->safepoint.count(); n != 0) {
     std::fprintf(stderr, "runatime: heap destroyed with %zu mutators still attached\n", n);
     std::abort();
   }
+  impl_->finalizers.stop();
 }
 
 const Options& Heap::options() const {
@@ -325,7 +350,17 @@ const Options& Heap::options() const {
 }
 
 Result<std::uint32_t> Heap::register_layout(const Layout& layout) {
-  return impl_->layouts.add(layout);
+  auto type = impl_->layouts.add(layout);
+  if (type.ok() && layout.finalizable) {
+    // The type stays registered, unused, if the thread cannot start.
+    if (auto why = impl_->finalizers.start()) {
+      Error e;
+      e.section = "finalizer thread";
+      e.message = *why;
+      return e;
+    }
+  }
+  return type;
 }
 
 const Layout* Heap::layout(std::uint32_t type) const {
@@ -337,22 +372,17 @@ std::size_t Heap::object_size(Object* o) const {
 }
 
 Mutator& Heap::attach() {
-  auto* r = new MutatorRecord(impl_.get());
-  impl_->safepoint.add(*r);
-  return *r;
+  return impl_->attach();
 }
 
 void Heap::detach(Mutator& m) {
   MutatorRecord& r = own(m);
-  HeapImpl& h = *impl_;
-  h.safepoint.remove(r, [&] {
-    // No collection can start meanwhile: the log moves to `carried` intact.
-    h.tlab_waste.fetch_add(static_cast<std::uint64_t>(r.limit - r.cursor),
-                           std::memory_order_relaxed);
-    std::lock_guard lock(h.carried_mu);
-    h.carried.insert(h.carried.end(), r.modified.begin(), r.modified.end());
-  });
-  delete &r;
+  if (r.finalizer_thread) {
+    std::fputs("runatime: detach of the finalizer thread's mutator (it belongs to the heap)\n",
+               stderr);
+    std::abort();
+  }
+  impl_->detach(r);
 }
 
 bool Heap::collect(Mutator& m, bool major) {
@@ -385,9 +415,16 @@ void Heap::remove_frame_enumerator(Mutator& m, std::uint64_t id) {
   std::erase_if(r.frames, [&](const FrameRoot& f) { return f.id == id; });
 }
 
+void Heap::wait_for_finalizers(Mutator& m) {
+  impl_->finalizers.wait(own(m));
+}
+
 Stats Heap::stats() const {
   Stats s;
   impl_->stats.fill(s);
+  Finalizers::Counts f = impl_->finalizers.counts();
+  s.finalizers_run = f.run;
+  s.finalizers_pending = f.pending;
   s.old_bytes = impl_->blocks.object_bytes();
   s.large_bytes = impl_->large.bytes();
   s.committed_bytes = impl_->nursery.size() + impl_->old_committed();

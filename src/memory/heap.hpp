@@ -27,6 +27,7 @@
 
 #include "concurrency/worker_gang.hpp"
 #include "memory/block_space.hpp"
+#include "memory/finalizers.hpp"
 #include "memory/handles.hpp"
 #include "memory/large_space.hpp"
 #include "memory/layouts.hpp"
@@ -45,6 +46,11 @@ class HeapImpl {
 
   // Reserves and commits; false with `error` set on failure.
   bool init(std::string& error);
+
+  // A new mutator for the calling thread (waits while a collection runs).
+  MutatorRecord& attach(bool finalizer_thread = false);
+  // Closes out and deletes `r`, the calling thread's running mutator.
+  void detach(MutatorRecord& r);
 
   // The slow path of allocation (see heap.cpp).
   Object* allocate(MutatorRecord& m, std::uint64_t header, std::size_t bytes);
@@ -86,6 +92,10 @@ class HeapImpl {
   // one copied fewer bytes than this (tests set 0 to force parallelism).
   std::uint64_t parallel_copy_threshold = std::uint64_t{1} << 20;
   std::uint64_t last_copied = 0;  // bytes the last minor collection copied
+  Finalizers finalizers{*this};
+  // The C ABI's rt_heap over this heap, if any (c_api.cpp): its finalizer
+  // callbacks are found through it.
+  void* c_api = nullptr;
 
   std::mutex carried_mu;
   std::vector<Object*> carried;

@@ -3,8 +3,9 @@
 // Registration rejects what the collector could not scan correctly: sizes
 // that are not 8-byte multiples or too small for their reference slots,
 // weak references without a referent slot, ephemerons without key and value
-// slots, and finalizable types (finalizers do not exist yet, and accepting
-// the flag would promise a call that never comes).
+// slots. A finalizable type needs its finalizer, and only a finalizable type
+// may have one (a finalizer on a type whose objects are never registered
+// would promise a call that never comes).
 #include "memory/layouts.hpp"
 
 namespace runa::heap {
@@ -28,8 +29,11 @@ Result<std::uint32_t> Layouts::add(const Layout& layout) {
   if (kind > static_cast<unsigned>(LayoutKind::kEphemeron)) {
     return bad(layout, "unknown layout kind " + std::to_string(kind));
   }
-  if (layout.finalizable) {
-    return bad(layout, "finalizable types are not supported yet (no finalizer thread exists)");
+  if (layout.finalizable && layout.finalizer == nullptr) {
+    return bad(layout, "a finalizable type needs a finalizer");
+  }
+  if (!layout.finalizable && layout.finalizer != nullptr) {
+    return bad(layout, "has a finalizer but is not finalizable (set `finalizable`)");
   }
   if (fixed_size(layout.kind)) {
     if (layout.size % 8 != 0) {

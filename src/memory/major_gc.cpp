@@ -258,8 +258,7 @@ void MajorGC::run(CollectionRecord& rec) {
 
   Worker& first = *workers_[0];
   for (std::size_t i = 1; i < workers_.size(); ++i) first.weak().merge(workers_[i]->weak());
-  first.weak().resolve_ephemerons(first);  // drains the mark stack first
-  first.weak().clear_weak_refs(first);
+  settle_unreachable(h_.finalizers, first.weak(), first, true);  // drains the mark stack first
   for (auto& w : workers_) w->finish(rec);
 
   update_remembered(h_, [&](Object* o) -> Object* {

@@ -238,8 +238,7 @@ void MinorGC::run(CollectionRecord& rec) {
 
   Worker& first = *workers_[0];
   for (std::size_t i = 1; i < workers_.size(); ++i) first.weak().merge(workers_[i]->weak());
-  first.weak().resolve_ephemerons(first);
-  first.weak().clear_weak_refs(first);
+  settle_unreachable(h_.finalizers, first.weak(), first, false);
 
   std::lock_guard lock(h_.carried_mu);
   for (auto& w : workers_) w->finish(rec, h_.carried);

@@ -46,6 +46,9 @@ struct MutatorRecord final : Mutator {
   std::vector<FrameRoot> frames;
   std::uint64_t next_frame_id = 1;
   unsigned stress_count = 0;  // slow-path allocations since the last stress collection
+  // The heap's own finalizer thread (finalizers.hpp), not a user's: left
+  // out of Safepoint::count(), and never detached or waited on by users.
+  bool finalizer_thread = false;
 };
 
 // Every Mutator is the base of a MutatorRecord: Heap::attach creates only those.

@@ -7,6 +7,7 @@ void visit_roots(HeapImpl& h, RootVisitor& v) {
   for (MutatorRecord* m : h.safepoint.mutators()) visit_mutator_roots(*m, v);
   h.persistents.visit(v);
   h.roots.visit(v);
+  h.finalizers.visit(v);
 }
 
 std::vector<Object*> take_remembered(HeapImpl& h) {

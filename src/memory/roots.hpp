@@ -2,7 +2,8 @@
 // minor collector, the major collector and the verifier.
 //
 //  - visit_roots: the strong roots (each mutator's handle scopes and frame
-//    enumerators, persistent slots, registered root sets).
+//    enumerators, persistent slots, registered root sets, the objects
+//    waiting for their finalizer).
 //  - The remembered set: every mutator's modified-object buffer plus
 //    `carried`. The minor collector takes it whole (take_remembered); the
 //    major collector drops the objects it found dead and renames those it

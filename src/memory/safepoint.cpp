@@ -22,7 +22,9 @@ void Safepoint::erase_locked(MutatorRecord& m) {
 
 std::size_t Safepoint::count() const {
   std::lock_guard lock(mu_);
-  return mutators_.size();
+  return static_cast<std::size_t>(
+      std::count_if(mutators_.begin(), mutators_.end(),
+                    [](const MutatorRecord* m) { return !m->finalizer_thread; }));
 }
 
 void Safepoint::park_locked(std::unique_lock<std::mutex>& lock, MutatorRecord& m) {

@@ -75,6 +75,7 @@ class Safepoint {
 
   // The registry; stable between stop() and resume() (only then may it be read).
   [[nodiscard]] const std::vector<MutatorRecord*>& mutators() const { return mutators_; }
+  // The users' mutators attached (the finalizer thread's is the heap's own).
   [[nodiscard]] std::size_t count() const;
 
  private:

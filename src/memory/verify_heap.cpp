@@ -12,7 +12,9 @@
 // filler) or a released block, is a stale pointer. Last, the
 // remembered-set invariant: an old object with kUnlogged set holds no young
 // reference, and one with it clear is in the set the next minor collection
-// scans (a mutator's buffer or `carried`).
+// scans (a mutator's buffer or `carried`). And the finalizers' entries
+// (finalizers.hpp): each registered or pending object is a live object of a
+// finalizable type, listed once, in the young list exactly when it is young.
 #include <algorithm>
 #include <cstdio>
 #include <unordered_set>
@@ -69,6 +71,7 @@ class Verifier final : public RootVisitor {  // NOLINT(cppcoreguidelines-virtual
       if (problem_) return problem_;
     }
     visit_roots(h_, *this);
+    if (!problem_) check_finalizers();
     return problem_;
   }
 
@@ -194,6 +197,28 @@ class Verifier final : public RootVisitor {  // NOLINT(cppcoreguidelines-virtual
     } else if (!unlogged && !remembered.contains(o)) {
       problem_ = "old " + describe(o) + " is logged but in no remembered buffer";
     }
+  }
+
+  void check_finalizers() {
+    std::unordered_set<Object*> seen;
+    h_.finalizers.for_each([&](Object* o, Finalizers::List list) {
+      if (problem_) return;
+      const char* names[] = {"young registry", "old registry", "pending queue"};
+      std::string at = std::string("the finalizers' ") + names[static_cast<int>(list)] + " holds ";
+      Value v = ref_value(o);
+      if (!is_ref(v)) {
+        problem_ = at + hex(v) + ", which is not a reference";
+      } else if (const char* why = bad(v)) {
+        problem_ = at + hex(v) + ", " + why;
+      } else if (!h_.layouts.at(hdr::type_of(o->load_header())).finalizable) {
+        problem_ = at + describe(o) + ", which is not of a finalizable type";
+      } else if (list != Finalizers::List::kPending &&
+                 (list == Finalizers::List::kYoung) != h_.nursery.contains(o)) {
+        problem_ = at + describe(o) + ", which is " + (h_.nursery.contains(o) ? "young" : "old");
+      } else if (!seen.insert(o).second) {
+        problem_ = at + describe(o) + ", listed a second time";
+      }
+    });
   }
 
   HeapImpl& h_;

@@ -3,8 +3,9 @@
  * poisoning on (options given as text) and the heap verified along the way,
  * then checked node by node. Also exercises the inline
  * fast paths, the write barrier on old objects (an index array that gets
- * promoted), a root set, a persistent handle, a frame enumerator, and
- * identity hashes that stay the same while their objects move.
+ * promoted), a root set, a persistent handle, a frame enumerator,
+ * identity hashes that stay the same while their objects move, and
+ * finalizers (ABI 1.1).
  * Exits 0 on success; on failure prints what failed and exits 1. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -63,6 +64,30 @@ static rt_value globals[2];
 /* The identity hash of every indexed node, taken when it was new. */
 static uint32_t index_hashes[INDEX_LENGTH];
 
+/* What the finalizer saw; read after rt_wait_for_finalizers. */
+struct finalized {
+  rt_heap* heap;
+  uint32_t type;
+  uint32_t node_type;
+  uint32_t calls;
+  uint64_t payloads; /* sum of the payloads of the objects finalized */
+  uint32_t problems;
+};
+
+static void finalize(void* context, rt_heap* heap, rt_mutator* m, rt_handle object) {
+  struct finalized* f = context;
+  rt_value v = 0;
+  rt_value garbage = 0;
+  /* A finalizer may allocate (and so collect): the object is re-read from its handle. */
+  if (rt_allocate(m, f->node_type, &garbage) != RT_OK) f->problems++;
+  if (heap != f->heap || rt_handle_get(object, &v) != RT_OK || rt_type_of(v) != f->type) {
+    f->problems++;
+    return;
+  }
+  f->payloads += rt_object_slots(v)[PAYLOAD];
+  f->calls++;
+}
+
 int main(void) {
   rt_heap_options options;
   rt_heap* heap = NULL;
@@ -76,6 +101,10 @@ int main(void) {
   struct frame frame = {{0, 0, 0, 0}, 0};
   uint64_t frame_id = 0;
   uint64_t roots_id = 0;
+  uint32_t resource_type = 0;
+  struct finalized finalized = {NULL, 0, 0, 0, 0, 0};
+  uint64_t all_payloads = 0;
+  uint64_t kept_payloads = 0;
   rt_heap_stats stats;
   rt_value v = 0;
   rt_value cur = 0;
@@ -211,6 +240,42 @@ int main(void) {
   CHECK(rt_collect(heap, m, RT_COLLECT_MAJOR));
   CHECK(rt_heap_get_stats(heap, &stats));
   EXPECT(stats.old_bytes < (uint64_t)NODES * NODE_BYTES / 2);
+
+  /* Finalizers: 1000 finalizable objects, every tenth kept in a handle. */
+  CHECK(rt_layout_init(&layout));
+  layout.object_size = NODE_BYTES;
+  layout.refs = 1;
+  layout.finalizable = 1;
+  layout.finalizer = finalize;
+  layout.finalizer_context = &finalized;
+  layout.name = "resource";
+  CHECK(rt_register_layout(heap, &layout, &resource_type));
+  finalized.heap = heap;
+  finalized.type = resource_type;
+  finalized.node_type = node_type;
+  CHECK(rt_handle_scope_open(m, &outer));
+  for (i = 0; i < 1000; ++i) {
+    rt_handle kept;
+    CHECK(rt_allocate_finalizable(m, resource_type, 0, &v));
+    rt_object_slots(v)[PAYLOAD] = i;
+    all_payloads += i;
+    if (i % 10 == 0) {
+      CHECK(rt_handle_new(m, v, &kept));
+      kept_payloads += i;
+    }
+  }
+  CHECK(rt_collect(heap, m, RT_COLLECT_MAJOR));
+  CHECK(rt_wait_for_finalizers(heap, m));
+  EXPECT(finalized.problems == 0);
+  EXPECT(finalized.calls == 900);
+  EXPECT(finalized.payloads == all_payloads - kept_payloads);
+  CHECK(rt_handle_scope_close(&outer));
+  CHECK(rt_collect(heap, m, RT_COLLECT_MAJOR));
+  CHECK(rt_wait_for_finalizers(heap, m));
+  EXPECT(finalized.problems == 0);
+  EXPECT(finalized.calls == 1000 && finalized.payloads == all_payloads);
+  CHECK(rt_heap_get_stats(heap, &stats));
+  EXPECT(stats.finalizers_run == 1000 && stats.finalizers_pending == 0);
   CHECK(rt_detach(heap, m));
   CHECK(rt_heap_destroy(heap));
   puts("heap_test (C): OK");

@@ -1,7 +1,10 @@
 // The heap through the C ABI only, from Rust: the same program as
-// heap_test.c. Every declaration below is written by hand from
-// include/runatime.h (no crates, no bindgen); the inline fast paths of the
-// header are re-implemented here over RtMutator, as a Rust tier would.
+// heap_test.c, without its finalizers: this is a client of ABI 1.0, and
+// checks that the library still serves one (its 1.0-sized rt_layout and
+// rt_heap_stats, filled by the exported 1.0 *_init functions). Every
+// declaration below is written by hand from include/runatime.h (no crates,
+// no bindgen); the inline fast paths of the header are re-implemented here
+// over RtMutator, as a Rust tier would.
 // Built with `rustc --edition 2021 -O` and linked against the RunaTime
 // static libraries (tests/capi/CMakeLists.txt). Written for Rust 1.63
 // (Debian 12's rustc) and later. Exits 0 on success.

@@ -5,8 +5,10 @@
 // enumerators survive and follow collections.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -288,12 +290,189 @@ TEST(CApi, Layouts) {
   EXPECT_EQ(rt_register_layout(t.heap, &l, &type), RT_ERROR_INVALID_ARGUMENT);
   l.kind = RT_LAYOUT_PLAIN;
   l.finalizable = 1;
-  EXPECT_EQ(rt_register_layout(t.heap, &l, &type), RT_ERROR_UNSUPPORTED);
+  EXPECT_EQ(rt_register_layout(t.heap, &l, &type), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(last_error().find("needs a finalizer"), std::string::npos) << last_error();
   l.finalizable = 0;
   l.name = nullptr;
   ASSERT_RT_OK(rt_register_layout(t.heap, &l, &type));
   EXPECT_GT(type, t.bytes);
   EXPECT_EQ(rt_register_layout(t.heap, nullptr, &type), RT_ERROR_INVALID_ARGUMENT);
+}
+
+TEST(CApi, GrownStructsKeepOldCallersSafe) {
+  // The exported functions of 1.0 write the 1.0 structs, never more...
+  struct Guarded {
+    rt_layout layout;
+    unsigned char after[16];
+  } g;
+  std::memset(&g, 0xAB, sizeof g);
+  ASSERT_RT_OK((rt_layout_init)(&g.layout));
+  EXPECT_EQ(g.layout.size, 32u);
+  EXPECT_EQ(g.layout.object_size, 8u);
+  const auto* tail = reinterpret_cast<const unsigned char*>(&g.layout) + 32;
+  EXPECT_EQ(tail[0], 0xAB);
+  EXPECT_EQ(g.after[0], 0xAB);
+  rt_heap_stats s;
+  std::memset(&s, 0xAB, sizeof s);
+  ASSERT_RT_OK((rt_heap_stats_init)(&s));
+  EXPECT_EQ(s.size, 112u);
+  EXPECT_EQ(s.committed_bytes, 0u);
+  EXPECT_EQ(s.finalizers_run, 0xABABABABABABABABu);
+  // ...and a 1.0-sized layout still registers (the 1.1 fields take their defaults).
+  CHeap t;
+  g.layout.object_size = 16;
+  g.layout.refs = 1;
+  g.layout.name = "old";
+  std::uint32_t type = 0;
+  ASSERT_RT_OK(rt_register_layout(t.heap, &g.layout, &type));
+  g.layout.finalizable = 1;
+  EXPECT_EQ(rt_register_layout(t.heap, &g.layout, &type), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(last_error().find("ABI 1.1"), std::string::npos) << last_error();
+
+  // The *_init macros: sizeof the caller's struct, tail zeroed.
+  rt_layout l;
+  std::memset(&l, 0xAB, sizeof l);
+  ASSERT_RT_OK(rt_layout_init(&l));
+  EXPECT_EQ(l.size, sizeof l);
+  EXPECT_EQ(l.finalizer, nullptr);
+  EXPECT_EQ(l.finalizer_context, nullptr);
+  ASSERT_RT_OK(rt_heap_stats_init(&s));
+  EXPECT_EQ(s.size, sizeof s);
+  EXPECT_EQ(s.finalizers_run, 0u);
+  EXPECT_EQ(rt_layout_init_sized(&l, 16), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(rt_layout_init_sized(nullptr, sizeof l), RT_ERROR_INVALID_ARGUMENT);
+}
+
+// What the finalizers of CApi.Finalizers saw. Objects of its types hold
+// their id in slot 1 (plain) or have it as their length (arrays).
+struct CFinalized {
+  rt_heap* heap = nullptr;
+  std::uint32_t node = 0;
+  bool arrays = false;
+  std::uint64_t resurrect = ~std::uint64_t{0};  // this id is stored into `keep`
+  std::mutex mu;
+  std::vector<std::uint64_t> ids;
+  std::atomic<int> problems{0};
+  rt_persistent keep{nullptr};
+};
+
+void c_finalize(void* context, rt_heap* heap, rt_mutator* m, rt_handle object) {
+  auto* seen = static_cast<CFinalized*>(context);
+  if (heap != seen->heap) seen->problems++;
+  // The finalizer thread's mutator is accepted like any other...
+  rt_value n = 0;
+  if (rt_allocate(m, seen->node, &n) != RT_OK) seen->problems++;
+  rt_value v = 0;
+  if (rt_handle_get(object, &v) != RT_OK) seen->problems++;  // after the allocation
+  // ...except where it would wait for itself or leave the heap.
+  if (rt_wait_for_finalizers(heap, m) != RT_ERROR_INVALID_STATE) seen->problems++;
+  if (rt_detach(heap, m) != RT_ERROR_INVALID_STATE) seen->problems++;
+  if (rt_heap_destroy(heap) != RT_ERROR_INVALID_STATE) seen->problems++;
+  std::uint64_t id = seen->arrays ? rt_array_length(v) : rt_object_slots(v)[1];
+  if (id == seen->resurrect && rt_persistent_new(heap, v, &seen->keep) != RT_OK) {
+    seen->problems++;
+  }
+  std::lock_guard lock(seen->mu);
+  seen->ids.push_back(id);
+}
+
+TEST(CApi, Finalizers) {
+  CHeap t;
+  CFinalized plain;
+  CFinalized arrays;
+  plain.heap = arrays.heap = t.heap;
+  plain.node = arrays.node = t.node;
+  arrays.arrays = true;
+  plain.resurrect = 7;
+
+  rt_layout l;
+  ASSERT_RT_OK(rt_layout_init(&l));
+  l.object_size = 24;
+  l.refs = 1;
+  l.name = "resource";
+  l.finalizer = c_finalize;
+  l.finalizer_context = &plain;
+  std::uint32_t resource = 0;
+  EXPECT_EQ(rt_register_layout(t.heap, &l, &resource), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(last_error().find("not finalizable"), std::string::npos) << last_error();
+  l.finalizable = 1;
+  ASSERT_RT_OK(rt_register_layout(t.heap, &l, &resource));
+  l.kind = RT_LAYOUT_REF_ARRAY;
+  l.name = "buffers";
+  l.finalizer_context = &arrays;
+  std::uint32_t buffers = 0;
+  ASSERT_RT_OK(rt_register_layout(t.heap, &l, &buffers));
+  rt_layout back;
+  ASSERT_RT_OK(rt_layout_init(&back));
+  ASSERT_RT_OK(rt_get_layout(t.heap, resource, &back));
+  EXPECT_EQ(back.finalizable, 1u);
+  EXPECT_EQ(back.finalizer, c_finalize);
+  EXPECT_EQ(back.finalizer_context, &plain);
+
+  // Only rt_allocate_finalizable allocates them, and only them.
+  rt_value v = 0;
+  EXPECT_EQ(rt_allocate(t.m, resource, &v), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(last_error().find("rt_allocate_finalizable"), std::string::npos) << last_error();
+  EXPECT_EQ(rt_allocate_array(t.m, buffers, 3, &v), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(rt_allocate_large(t.m, resource, 0, &v), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(rt_allocate_finalizable(t.m, t.node, 0, &v), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(rt_allocate_finalizable(t.m, resource, 3, &v), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(rt_allocate_finalizable(t.m, resource, 0, nullptr), RT_ERROR_INVALID_ARGUMENT);
+
+  rt_handle_scope scope;
+  ASSERT_RT_OK(rt_handle_scope_open(t.m, &scope));
+  rt_handle kept;
+  ASSERT_RT_OK(rt_handle_new(t.m, 0, &kept));
+  for (std::uint64_t id = 0; id < 100; ++id) {
+    ASSERT_RT_OK(rt_allocate_finalizable(t.m, resource, 0, &v));
+    EXPECT_EQ(rt_type_of(v), resource);
+    rt_object_slots(v)[1] = id;
+    if (id == 5) {
+      ASSERT_RT_OK(rt_handle_set(kept, v));
+    }
+  }
+  ASSERT_RT_OK(rt_allocate_finalizable(t.m, buffers, 3, &v));
+  EXPECT_EQ(rt_array_length(v), 3u);
+  ASSERT_RT_OK(rt_allocate_finalizable(t.m, buffers, 2000, &v));  // large
+  EXPECT_EQ(rt_array_length(v), 2000u);
+  ASSERT_RT_OK(rt_collect(t.heap, t.m, RT_COLLECT_MAJOR));
+  ASSERT_RT_OK(rt_wait_for_finalizers(t.heap, t.m));
+  {
+    std::lock_guard lock(plain.mu);
+    std::vector<std::uint64_t> ids = plain.ids;
+    std::sort(ids.begin(), ids.end());
+    ASSERT_EQ(ids.size(), 99u);
+    for (std::uint64_t i = 0; i < 99; ++i) EXPECT_EQ(ids[i], i < 5 ? i : i + 1);
+  }
+  {
+    std::lock_guard lock(arrays.mu);
+    std::vector<std::uint64_t> ids = arrays.ids;
+    std::sort(ids.begin(), ids.end());
+    EXPECT_EQ(ids, (std::vector<std::uint64_t>{3, 2000}));
+  }
+  EXPECT_EQ(plain.problems.load(), 0);
+  EXPECT_EQ(arrays.problems.load(), 0);
+  rt_heap_stats s = t.stats();
+  EXPECT_EQ(s.finalizers_run, 101u);
+  EXPECT_EQ(s.finalizers_pending, 0u);
+
+  // Object 7 was resurrected: it lives on and is never finalized again.
+  ASSERT_NE(plain.keep.slot, nullptr);
+  ASSERT_RT_OK(rt_persistent_get(plain.keep, &v));
+  EXPECT_EQ(rt_object_slots(v)[1], 7u);
+  ASSERT_RT_OK(rt_persistent_free(t.heap, plain.keep));
+  ASSERT_RT_OK(rt_handle_scope_close(&scope));  // object 5 dies too
+  ASSERT_RT_OK(rt_collect(t.heap, t.m, RT_COLLECT_MAJOR));
+  ASSERT_RT_OK(rt_wait_for_finalizers(t.heap, t.m));
+  {
+    std::lock_guard lock(plain.mu);
+    EXPECT_EQ(plain.ids.size(), 100u);
+    EXPECT_EQ(std::count(plain.ids.begin(), plain.ids.end(), 7u), 1);
+    EXPECT_EQ(std::count(plain.ids.begin(), plain.ids.end(), 5u), 1);
+  }
+  ASSERT_RT_OK(rt_heap_verify(t.heap, t.m));
+  EXPECT_EQ(rt_wait_for_finalizers(nullptr, t.m), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(rt_wait_for_finalizers(t.heap, nullptr), RT_ERROR_INVALID_ARGUMENT);
 }
 
 TEST(CApi, AllocationOfEveryKind) {

@@ -61,7 +61,14 @@ TEST(Layouts, RejectsWhatCannotBeScanned) {
   f.finalizable = true;
   e = ls.add(f);
   ASSERT_FALSE(e.ok());
-  EXPECT_NE(e.error().message.find("finaliz"), std::string::npos);
+  EXPECT_NE(e.error().message.find("needs a finalizer"), std::string::npos);
+  f.finalizable = false;
+  f.finalizer = [](Mutator&, Value*) {};
+  e = ls.add(f);
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.error().message.find("not finalizable"), std::string::npos);
+  f.finalizable = true;
+  EXPECT_TRUE(ls.add(f).ok());
 
   Layout k = plain(16, 1);
   k.kind = static_cast<LayoutKind>(9);

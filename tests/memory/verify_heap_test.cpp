@@ -16,6 +16,36 @@ TEST(VerifyHeap, CleanHeapPasses) {
   EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
 }
 
+// Entries a broken registration would leave (added behind the heap's back;
+// no collection follows, which would run a finalizer that does not exist).
+TEST(VerifyHeap, FindsBrokenFinalizerEntries) {
+  {
+    TestHeap t;
+    HandleScope scope(*t.m);
+    Handle plain(*t.m, t.new_node(0, 1));
+    t.heap->impl().finalizers.add(plain.get());
+    auto problem = t.heap->verify(*t.m);
+    ASSERT_TRUE(problem);
+    EXPECT_NE(problem->find("young registry"), std::string::npos) << *problem;
+    EXPECT_NE(problem->find("not of a finalizable type"), std::string::npos) << *problem;
+  }
+  TestHeap t;
+  Layout l;
+  l.size = 16;
+  l.finalizable = true;
+  l.finalizer = [](Mutator&, Value*) {};
+  l.name = "resource";
+  std::uint32_t type = t.heap->register_layout(l).value();
+  HandleScope scope(*t.m);
+  Handle r(*t.m, allocate_finalizable(*t.m, type, 16));
+  EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+  t.heap->impl().finalizers.add(r.get());
+  auto problem = t.heap->verify(*t.m);
+  ASSERT_TRUE(problem);
+  EXPECT_NE(problem->find("'resource'"), std::string::npos) << *problem;
+  EXPECT_NE(problem->find("listed a second time"), std::string::npos) << *problem;
+}
+
 TEST(VerifyHeap, FindsAStalePointer) {
   TestHeap t;
   HandleScope scope(*t.m);
