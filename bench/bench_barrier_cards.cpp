@@ -58,8 +58,10 @@
 // header load). In favour of cards: fixed-size objects aligned to cards make a
 // card's first object arithmetic (card * 16) and no object straddles two cards;
 // an Immix heap would need a first-object table per card and walk straddlers.
-// The model scans each logged object once; RunaTime's collector reads the slots
-// twice (scan, then relog), which the real/* rows include.
+// The model scans each logged object once, as RunaTime's collector does (it
+// decides an object's remembered-set membership in the same pass); the
+// real/* rows add copying the young objects reached and, with more than one
+// collector worker, waking them.
 //
 // Times are CPU time: on a shared machine a thread's CPU time does not grow
 // while it waits for a core. After Google Benchmark's table a summary gives,

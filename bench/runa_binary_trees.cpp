@@ -37,7 +37,7 @@ using runa::heap::Value;
 constexpr std::size_t kNodeBytes = 24;  // header + left + right
 std::uint32_t node_type = 0;
 
-Object* new_node(Mutator& m) {
+[[gnu::always_inline]] inline Object* new_node(Mutator& m) {
   Object* o = allocate(m, node_type, kNodeBytes);
   if (o == nullptr) runa_bench::out_of_memory("runa_binary_trees");
   return o;
