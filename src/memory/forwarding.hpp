@@ -22,6 +22,11 @@
 // winner (or, in the major collector, a worker that marked it in place)
 // updates them, and no space is wasted on copies that lose.
 //
+// A collection running on one worker (gc_threads = 1, a small nursery, and
+// the serial steps after the parallel ones) writes the same words with
+// plain stores, without claiming: nobody else reads them, and a locked
+// compare-and-swap per object would slow it down for nothing.
+//
 // Marking in place (major_gc.cpp) uses the same word: CAS from h to h with
 // the current mark polarity. A CAS that fails found the header marked,
 // claimed or forwarded by another worker, and the caller reads it again.

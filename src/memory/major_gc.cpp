@@ -92,6 +92,12 @@ void MajorGC::Worker::mark(Value* slot) {
       if (try_evacuate(slot, o, h)) return;
       continue;  // h is the header another worker left
     }
+    // Alone, a worker marks with a store: nobody else reads the header.
+    if (!gc_.parallel_) {
+      forwarding::header(o).store((h & ~hdr::kMark) | mark, std::memory_order_relaxed);
+      push(o);
+      return;
+    }
     if (forwarding::header(o).compare_exchange_weak(
             h, (h & ~hdr::kMark) | mark, std::memory_order_acq_rel, std::memory_order_acquire)) {
       push(o);
@@ -103,7 +109,7 @@ void MajorGC::Worker::mark(Value* slot) {
 // Claims o and copies it; false with `h` reloaded when another worker got
 // there first. With no block left for the copy, o is marked in place.
 bool MajorGC::Worker::try_evacuate(Value* slot, Object* o, std::uint64_t& h) {
-  if (!forwarding::claim(o, h)) return false;
+  if (gc_.parallel_ && !forwarding::claim(o, h)) return false;
   std::size_t n = object_size(h_.layouts.at(hdr::type_of(h)), o);
   std::uint64_t marked = (h & ~hdr::kMark) | gc_.mark_;
   std::uint8_t* to = h_.blocks.evacuate(cursor_, n);
@@ -245,15 +251,20 @@ void MajorGC::run(CollectionRecord& rec) {
   h_.flip_mark_bit();
   mark_ = h_.mark_bit();
 
-  parallel_ = true;
-  h_.workers.run([&](unsigned id) {
+  auto mark = [&](unsigned id) {
     Worker& w = *workers_[id];
     if (id == 0) {
       visit_roots(h_, w);
       for_each_young_object(h_, [&](Object* o) { w.scan(o); });
     }
     w.drain();
-  });
+  };
+  parallel_ = h_.workers.size() > 1;
+  if (parallel_) {
+    h_.workers.run(mark);
+  } else {
+    mark(0);
+  }
   parallel_ = false;
 
   Worker& first = *workers_[0];

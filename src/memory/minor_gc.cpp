@@ -97,7 +97,8 @@ Value MinorGC::Worker::evacuate(Value v) {
     if (h_.layouts.find(hdr::type_of(h)) == nullptr) {
       fatal("reference to a word with no registered type", o, h);
     }
-    if (forwarding::claim(o, h)) break;
+    // Alone, a worker needs no claim: nobody else reads the header.
+    if (!gc_.parallel_ || forwarding::claim(o, h)) break;
   }
   std::size_t n = object_size(h_.layouts.at(hdr::type_of(h)), o);
   std::uint64_t age = (h & hdr::kAgeMask) >> hdr::kAgeShift;
