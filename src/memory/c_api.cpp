@@ -292,6 +292,16 @@ rt_status own(const char* fn, rt_mutator* m, const rt_heap* heap, bool running,
   return RT_OK;
 }
 
+// own() for the calls a finalizer must not make with its mutator (the
+// finalizer thread's mutator belongs to the heap): `why` says why not.
+rt_status own_outside_finalizers(const char* fn, rt_mutator* m, const rt_heap* heap,
+                                 const char* why, rh::MutatorRecord*& out) {
+  if (heap == nullptr) return null_argument(fn, "heap");
+  if (rt_status s = own(fn, m, heap, true, out); s != RT_OK) return s;
+  if (out->finalizer_thread) return fail(RT_ERROR_INVALID_STATE, fn, why);
+  return RT_OK;
+}
+
 // Runs body(record) inside guarded() for a mutator the calling thread owns
 // (checked as own() does), so that every entry point taking a mutator
 // validates it the same way.
@@ -676,13 +686,12 @@ rt_status rt_attach(rt_heap* heap, rt_mutator** out) noexcept {
 rt_status rt_detach(rt_heap* heap, rt_mutator* m) noexcept {
   constexpr const char* fn = "rt_detach";
   return guarded(fn, [&] {
-    if (heap == nullptr) return null_argument(fn, "heap");
     rh::MutatorRecord* r = nullptr;
-    rt_status s = own(fn, m, heap, true, r);
-    if (s != RT_OK) return s;
-    if (r->finalizer_thread) {
-      return fail(RT_ERROR_INVALID_STATE, fn,
-                  "the finalizer thread's mutator belongs to the heap and is never detached");
+    if (rt_status s = own_outside_finalizers(
+            fn, m, heap, "the finalizer thread's mutator belongs to the heap and is never detached",
+            r);
+        s != RT_OK) {
+      return s;
     }
     heap->heap->detach(*r);  // deletes r
     std::erase_if(t_attached, [&](const Attachment& a) { return a.record == r; });
@@ -1157,13 +1166,11 @@ rt_status rt_heap_verify(rt_heap* heap, rt_mutator* m) noexcept {
 rt_status rt_wait_for_finalizers(rt_heap* heap, rt_mutator* m) noexcept {
   constexpr const char* fn = "rt_wait_for_finalizers";
   return guarded(fn, [&] {
-    if (heap == nullptr) return null_argument(fn, "heap");
     rh::MutatorRecord* r = nullptr;
-    rt_status s = own(fn, m, heap, true, r);
-    if (s != RT_OK) return s;
-    if (r->finalizer_thread) {
-      return fail(RT_ERROR_INVALID_STATE, fn,
-                  "called from a finalizer, which would wait for itself to return");
+    if (rt_status s = own_outside_finalizers(
+            fn, m, heap, "called from a finalizer, which would wait for itself to return", r);
+        s != RT_OK) {
+      return s;
     }
     heap->heap->wait_for_finalizers(*r);
     return RT_OK;

@@ -56,13 +56,19 @@ void run_major(const Options& o, std::uint64_t seed, std::uint64_t min_minor,
   EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
 }
 
-TEST(RandomGraph, HundredsOfMinorAndMajorCollections) {
+// A small heap that collects often, fully too, verified and poisoned.
+Options busy_options() {
   Options o = small_options();
   o.nursery = 128 << 10;
   o.tlab = 2 << 10;
   o.max_heap = 4 << 20;
   o.verify = true;
   o.poison = true;
+  return o;
+}
+
+TEST(RandomGraph, HundredsOfMinorAndMajorCollections) {
+  Options o = busy_options();
   for (std::uint64_t seed : {11u, 12u}) {
     SCOPED_TRACE(seed);
     run_major(o, seed, 300, 100, 3001, 2'000'000, false);
@@ -72,12 +78,7 @@ TEST(RandomGraph, HundredsOfMinorAndMajorCollections) {
 // The same with a single collector worker, and with more workers than cores
 // (threads then interleave arbitrarily: claims, steals and termination).
 TEST(RandomGraph, OneAndFourCollectorWorkers) {
-  Options o = small_options();
-  o.nursery = 128 << 10;
-  o.tlab = 2 << 10;
-  o.max_heap = 4 << 20;
-  o.verify = true;
-  o.poison = true;
+  Options o = busy_options();
   for (unsigned workers : {1u, 4u}) {
     SCOPED_TRACE(workers);
     o.gc_threads = workers;
