@@ -65,6 +65,7 @@ TEST(MajorGC, FreesGarbageAndKeepsTheLiveGraph) {
 }
 
 TEST(MajorGC, EmptyBlocksAreReleased) {
+  RUNA_SKIP_UNDER_TEST_MODES("checks which blocks objects are in");
   TestHeap t(old_options());
   HandleScope scope(*t.m);
   old_list(t, 20000, 0);
@@ -173,6 +174,7 @@ TEST(MajorGC, FreesLargeObjectsAndReusesTheirBlocks) {
 }
 
 TEST(MajorGC, PromotionReusesFreeLines) {
+  RUNA_SKIP_UNDER_TEST_MODES("checks which blocks objects are in");
   TestHeap t(old_options());
   HandleScope scope(*t.m);
   // 24-byte nodes, all promoted (held by a large array), then all but every
@@ -218,6 +220,7 @@ TEST(MajorGC, PromotionReusesFreeLines) {
 }
 
 TEST(MajorGC, EvacuatesFragmentedBlocks) {
+  RUNA_SKIP_UNDER_TEST_MODES("checks which blocks objects are in");
   Options o = old_options();
   o.log = true;
   TestHeap t(o);
@@ -290,6 +293,7 @@ TEST(MajorGC, DeadRememberedObjectsAreDropped) {
 }
 
 TEST(MajorGC, PolicyStartsMajorCollections) {
+  RUNA_SKIP_UNDER_TEST_MODES("counts collections");
   Options o = old_options();
   o.max_heap = 4 << 20;
   o.log = true;

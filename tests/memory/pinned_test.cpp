@@ -45,6 +45,7 @@ TEST(Pinned, YoungReferentsStayReachableThroughTheBarrier) {
 // defragmenting major collection moves the ordinary ones and none of the
 // pinned ones.
 TEST(Pinned, DefragmentationLeavesPinnedObjectsInPlace) {
+  RUNA_SKIP_UNDER_TEST_MODES("checks which blocks objects are in");
   Options o = small_options();
   o.promotion_age = 1;
   TestHeap t(o);

@@ -68,6 +68,7 @@ Options busy_options() {
 }
 
 TEST(RandomGraph, HundredsOfMinorAndMajorCollections) {
+  RUNA_SKIP_UNDER_TEST_MODES("sets the test modes itself");
   Options o = busy_options();
   for (std::uint64_t seed : {11u, 12u}) {
     SCOPED_TRACE(seed);
@@ -78,6 +79,7 @@ TEST(RandomGraph, HundredsOfMinorAndMajorCollections) {
 // The same with a single collector worker, and with more workers than cores
 // (threads then interleave arbitrarily: claims, steals and termination).
 TEST(RandomGraph, OneAndFourCollectorWorkers) {
+  RUNA_SKIP_UNDER_TEST_MODES("sets the test modes itself");
   Options o = busy_options();
   for (unsigned workers : {1u, 4u}) {
     SCOPED_TRACE(workers);
