@@ -167,6 +167,7 @@ TEST(Threads, ConcurrentCollectRequests) {
 }
 
 TEST(Threads, AttachAndDetachDuringCollections) {
+  RUNA_SKIP_UNDER_TEST_MODES("allocates too much to verify every few allocations");
   Options o = threaded_options();
   o.verify = true;
   TestHeap t(o);
