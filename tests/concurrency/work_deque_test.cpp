@@ -117,84 +117,74 @@ void steal_until_done(WorkDeque<std::uint64_t>& d, const std::atomic<bool>& done
   }
 }
 
+// One round on `d`: `thieves` threads steal until the owner, which pushes
+// 1..items and pops some back in `owner(takes)`, has drained the deque;
+// every item must have been taken exactly once.
+template <class Owner>
+void round_with_thieves(WorkDeque<std::uint64_t>& d, unsigned thieves, std::uint64_t items,
+                        unsigned round, Owner owner) {
+  Takes takes(items);
+  std::atomic<bool> done{false};
+  std::vector<std::thread> threads;
+  for (unsigned i = 0; i < thieves; ++i) {
+    threads.emplace_back(steal_until_done, std::ref(d), std::cref(done), std::ref(takes));
+  }
+  owner(takes);
+  while (std::optional<std::uint64_t> v = d.pop()) takes.take(*v);
+  done.store(true, std::memory_order_release);
+  for (std::thread& t : threads) t.join();
+  ASSERT_EQ(takes.wrong(), 0u) << "round " << round;
+  EXPECT_TRUE(d.empty());
+}
+
 // The owner pushes batches and pops part of each back while three thieves
 // steal; the deque starts tiny, so it grows under the thieves' feet.
 TEST(WorkDeque, OwnerAndThievesTakeEveryItemOnce) {
-  constexpr unsigned kThieves = 3;
-  const unsigned rounds = scaled(150);
   const std::uint64_t items = 20000;
-  for (unsigned round = 0; round < rounds; ++round) {
+  for (unsigned round = 0; round < scaled(150); ++round) {
     WorkDeque<std::uint64_t> d(2);
-    Takes takes(items);
-    std::atomic<bool> done{false};
-    std::vector<std::thread> thieves;
-    for (unsigned i = 0; i < kThieves; ++i) {
-      thieves.emplace_back(steal_until_done, std::ref(d), std::cref(done), std::ref(takes));
-    }
-    std::uint64_t next = 1;
-    while (next <= items) {
-      std::uint64_t batch = 1 + (next * 7 + round) % 64;
-      for (std::uint64_t i = 0; i < batch && next <= items; ++i) d.push(next++);
-      for (std::uint64_t i = 0; i < batch / 2; ++i) {
-        if (std::optional<std::uint64_t> v = d.pop()) takes.take(*v);
+    round_with_thieves(d, 3, items, round, [&](Takes& takes) {
+      std::uint64_t next = 1;
+      while (next <= items) {
+        std::uint64_t batch = 1 + (next * 7 + round) % 64;
+        for (std::uint64_t i = 0; i < batch && next <= items; ++i) d.push(next++);
+        for (std::uint64_t i = 0; i < batch / 2; ++i) {
+          if (std::optional<std::uint64_t> v = d.pop()) takes.take(*v);
+        }
       }
-    }
-    while (std::optional<std::uint64_t> v = d.pop()) takes.take(*v);
-    done.store(true, std::memory_order_release);
-    for (std::thread& t : thieves) t.join();
-    ASSERT_EQ(takes.wrong(), 0u) << "round " << round;
-    EXPECT_TRUE(d.empty());
+    });
   }
 }
 
 // The owner pushes one item and pops it at once, so nearly every pop races
 // the thieves for the last item.
 TEST(WorkDeque, OwnerAndThievesRaceForTheLastItem) {
-  constexpr unsigned kThieves = 2;
-  const unsigned rounds = scaled(100);
   const std::uint64_t items = 20000;
-  for (unsigned round = 0; round < rounds; ++round) {
+  for (unsigned round = 0; round < scaled(100); ++round) {
     WorkDeque<std::uint64_t> d(4);
-    Takes takes(items);
-    std::atomic<bool> done{false};
-    std::vector<std::thread> thieves;
-    for (unsigned i = 0; i < kThieves; ++i) {
-      thieves.emplace_back(steal_until_done, std::ref(d), std::cref(done), std::ref(takes));
-    }
-    for (std::uint64_t i = 1; i <= items; ++i) {
-      d.push(i);
-      if (std::optional<std::uint64_t> v = d.pop()) takes.take(*v);
-    }
-    done.store(true, std::memory_order_release);
-    for (std::thread& t : thieves) t.join();
-    ASSERT_EQ(takes.wrong(), 0u) << "round " << round;
+    round_with_thieves(d, 2, items, round, [&](Takes& takes) {
+      for (std::uint64_t i = 1; i <= items; ++i) {
+        d.push(i);
+        if (std::optional<std::uint64_t> v = d.pop()) takes.take(*v);
+      }
+    });
   }
 }
 
 // Reset between rounds keeps the grown ring; the items of every round are
 // still taken exactly once.
 TEST(WorkDeque, RoundsAfterReset) {
-  constexpr unsigned kThieves = 2;
-  const unsigned rounds = scaled(100);
   const std::uint64_t items = 10000;
   WorkDeque<std::uint64_t> d(2);
-  for (unsigned round = 0; round < rounds; ++round) {
-    Takes takes(items);
-    std::atomic<bool> done{false};
-    std::vector<std::thread> thieves;
-    for (unsigned i = 0; i < kThieves; ++i) {
-      thieves.emplace_back(steal_until_done, std::ref(d), std::cref(done), std::ref(takes));
-    }
-    for (std::uint64_t i = 1; i <= items; ++i) {
-      d.push(i);
-      if (i % 4 == 0) {
-        if (std::optional<std::uint64_t> v = d.pop()) takes.take(*v);
+  for (unsigned round = 0; round < scaled(100); ++round) {
+    round_with_thieves(d, 2, items, round, [&](Takes& takes) {
+      for (std::uint64_t i = 1; i <= items; ++i) {
+        d.push(i);
+        if (i % 4 == 0) {
+          if (std::optional<std::uint64_t> v = d.pop()) takes.take(*v);
+        }
       }
-    }
-    while (std::optional<std::uint64_t> v = d.pop()) takes.take(*v);
-    done.store(true, std::memory_order_release);
-    for (std::thread& t : thieves) t.join();
-    ASSERT_EQ(takes.wrong(), 0u) << "round " << round;
+    });
     d.reset();
   }
 }
