@@ -130,4 +130,27 @@ struct TestHeap {
   std::uint32_t ephemeron = 0;
 };
 
+// A reference array of n slots holding old one-slot nodes (ids 1..n-1,
+// made by `make(i)`), then emptied but for every 64th node (one per 6
+// lines): every block it promoted into keeps live lines and gets free ones.
+// The array is in a handle of the caller's scope; a failure is reported with
+// EXPECT (callers ASSERT_FALSE(HasFailure()) before going on).
+template <class Make>
+Handle fragmented_old_nodes(TestHeap& t, std::size_t n, Make&& make) {
+  Handle arr(*t.m, t.new_ref_array(n, 0));
+  for (std::size_t i = 1; i < n; ++i) {
+    Object* node = make(i);
+    EXPECT_NE(node, nullptr) << i;
+    write(*t.m, arr.get(), array_slots(arr.get()) + i, ref_value(node));
+    if (i % 1000 == 999) {
+      EXPECT_TRUE(t.heap->collect(*t.m));
+    }
+  }
+  EXPECT_TRUE(t.heap->collect(*t.m));
+  for (std::size_t i = 1; i < n; ++i) {
+    if (i % 64 != 0) write(*t.m, arr.get(), array_slots(arr.get()) + i, 0);
+  }
+  return arr;
+}
+
 }  // namespace runa::heap::testing

@@ -177,22 +177,10 @@ TEST(MajorGC, PromotionReusesFreeLines) {
   RUNA_SKIP_UNDER_TEST_MODES("checks which blocks objects are in");
   TestHeap t(old_options());
   HandleScope scope(*t.m);
-  // 24-byte nodes, all promoted (held by a large array), then all but every
-  // 64th dropped (one per 6 lines): every block keeps live lines and gets
-  // free ones.
   std::size_t n = 16000;
-  Handle arr(*t.m, t.new_ref_array(n, 0));
-  for (std::size_t i = 1; i < n; ++i) {
-    Object* node = t.new_node(1, i);
-    write(*t.m, arr.get(), array_slots(arr.get()) + i, ref_value(node));
-    if (i % 1000 == 999) {
-      ASSERT_TRUE(t.heap->collect(*t.m));
-    }
-  }
-  ASSERT_TRUE(t.heap->collect(*t.m));
-  for (std::size_t i = 1; i < n; ++i) {
-    if (i % 64 != 0) write(*t.m, arr.get(), array_slots(arr.get()) + i, 0);
-  }
+  // The array stays live in this scope's handle.
+  fragmented_old_nodes(t, n, [&](std::size_t i) { return t.new_node(1, i); });
+  ASSERT_FALSE(::testing::Test::HasFailure());
   ASSERT_TRUE(t.heap->collect(*t.m, true));
   BlockSpace& b = t.heap->impl().blocks;
   std::size_t used = b.blocks_in_use();
@@ -226,18 +214,8 @@ TEST(MajorGC, EvacuatesFragmentedBlocks) {
   TestHeap t(o);
   HandleScope scope(*t.m);
   std::size_t n = 16000;
-  Handle arr(*t.m, t.new_ref_array(n, 0));
-  for (std::size_t i = 1; i < n; ++i) {
-    Object* node = t.new_node(1, i);
-    write(*t.m, arr.get(), array_slots(arr.get()) + i, ref_value(node));
-    if (i % 1000 == 999) {
-      ASSERT_TRUE(t.heap->collect(*t.m));
-    }
-  }
-  ASSERT_TRUE(t.heap->collect(*t.m));
-  for (std::size_t i = 1; i < n; ++i) {
-    if (i % 64 != 0) write(*t.m, arr.get(), array_slots(arr.get()) + i, 0);
-  }
+  Handle arr = fragmented_old_nodes(t, n, [&](std::size_t i) { return t.new_node(1, i); });
+  ASSERT_FALSE(::testing::Test::HasFailure());
   // An old weak reference and an old object pointing at a young survivor
   // (remembered), both aimed at objects about to move.
   Handle w(*t.m, allocate(*t.m, t.weak, 16));

@@ -51,19 +51,9 @@ TEST(Pinned, DefragmentationLeavesPinnedObjectsInPlace) {
   TestHeap t(o);
   HandleScope scope(*t.m);
   std::size_t n = 16000;
-  Handle arr(*t.m, t.new_ref_array(n, 0));
-  for (std::size_t i = 1; i < n; ++i) {
-    Object* node = i % 128 == 0 ? new_pinned(t, 1, i) : t.new_node(1, i);
-    ASSERT_NE(node, nullptr);
-    write(*t.m, arr.get(), array_slots(arr.get()) + i, ref_value(node));
-    if (i % 1000 == 999) {
-      ASSERT_TRUE(t.heap->collect(*t.m));
-    }
-  }
-  ASSERT_TRUE(t.heap->collect(*t.m));
-  for (std::size_t i = 1; i < n; ++i) {
-    if (i % 64 != 0) write(*t.m, arr.get(), array_slots(arr.get()) + i, 0);
-  }
+  Handle arr = fragmented_old_nodes(
+      t, n, [&](std::size_t i) { return i % 128 == 0 ? new_pinned(t, 1, i) : t.new_node(1, i); });
+  ASSERT_FALSE(::testing::Test::HasFailure());
   ASSERT_TRUE(t.heap->collect(*t.m, true));  // finds the blocks fragmented
   std::vector<Value> before(array_slots(arr.get()), array_slots(arr.get()) + n);
   t.heap->impl().opt.log = true;
