@@ -343,6 +343,14 @@ struct Stats {
   std::uint64_t finalizers_run = 0;   // finalizers that have returned
   // Now: objects found unreachable whose finalizer has not returned yet.
   std::uint64_t finalizers_pending = 0;
+  // Old-generation memory given back to the OS after collections
+  // (madvise(MADV_DONTNEED), in coalesced address runs): bytes and calls,
+  // in total.
+  std::uint64_t returned_bytes = 0;
+  std::uint64_t return_calls = 0;
+  // Now: free old-generation blocks kept resident for reuse (within the
+  // retention budget, docs/memory.md).
+  std::uint64_t retained_free_bytes = 0;
 };
 
 class HeapImpl;

@@ -3,14 +3,45 @@
 #include "memory/block_space.hpp"
 
 #include <algorithm>
+#include <cstring>
+#include <new>
 
 namespace runa::heap {
 
-void BlockSpace::init(Region& region, std::uint8_t* base, std::size_t blocks) {
+namespace {
+
+constexpr std::size_t kCommitStep = 64;  // blocks: commit at least 2 MiB at a time
+
+}  // namespace
+
+bool BlockSpace::init(Region& region, std::uint8_t* base, std::size_t blocks, std::string& error) {
   region_ = &region;
   base_ = base;
   blocks_ = blocks;
-  info_.assign(blocks, BlockInfo{});
+  std::size_t table = (blocks * sizeof(BlockInfo) + kPage - 1) / kPage * kPage;
+  if (!side_.reserve(table, kPage, error)) {
+    error = "block side table: " + error;
+    return false;
+  }
+  info_ = reinterpret_cast<BlockInfo*>(side_.base());
+  return true;
+}
+
+// Commits blocks (and their side-table entries) up to `blocks`, growing the
+// committed prefix by a quarter at least, so the frontier commits rarely.
+bool BlockSpace::commit_locked(std::size_t blocks) {
+  if (blocks <= committed_) return true;
+  std::size_t want = std::max({blocks, committed_ + committed_ / 4, committed_ + kCommitStep});
+  want = std::min(want, blocks_);
+  auto page_up = [](std::size_t b) { return (b + kPage - 1) / kPage * kPage; };
+  std::size_t table_from = page_up(committed_ * sizeof(BlockInfo));
+  std::size_t table_to = page_up(want * sizeof(BlockInfo));
+  if (table_to > table_from && !side_.commit(side_.base() + table_from, table_to - table_from)) {
+    return false;
+  }
+  if (!region_->commit(block(committed_), (want - committed_) * kBlock)) return false;
+  committed_ = want;
+  return true;
 }
 
 std::optional<std::size_t> BlockSpace::take(std::size_t n, BlockKind kind) {
@@ -21,33 +52,24 @@ std::optional<std::size_t> BlockSpace::take(std::size_t n, BlockKind kind) {
 std::optional<std::size_t> BlockSpace::take_locked(std::size_t n, BlockKind kind) {
   if (n == 0 || n > blocks_ - in_use_) return std::nullopt;
   std::size_t first = 0;
-  bool from_frontier = false;
-  if (n == 1 && !free_.empty()) {
-    first = free_.back();
-    free_.pop_back();
+  if (n == 1 && (!free_dirty_.empty() || !free_clean_.empty())) {
+    auto& list = free_dirty_.empty() ? free_clean_ : free_dirty_;
+    first = list.back();
+    list.pop_back();
   } else if (n <= blocks_ - frontier_) {
+    // Out of memory at the OS level reports exhaustion.
+    if (!commit_locked(frontier_ + n)) return std::nullopt;
     first = frontier_;
     frontier_ += n;
-    from_frontier = true;
   } else {
     auto run = take_run_locked(n);
     if (!run) return std::nullopt;
     first = *run;
   }
-  if (!region_->commit(block(first), n * kBlock)) {
-    // Out of memory at the OS level: put the blocks back, report exhaustion.
-    if (from_frontier && first + n == frontier_) {
-      frontier_ = first;
-    } else {
-      for (std::size_t i = 0; i < n; ++i) {
-        if (first + i < frontier_) free_.push_back(first + i);
-      }
-    }
-    return std::nullopt;
-  }
   in_use_ += n;
   for (std::size_t i = 0; i < n; ++i) {
     BlockInfo& b = info_[first + i];
+    if (b.free == FreeState::kDirty) std::memset(block(first + i), 0, kBlock);
     b = BlockInfo{};
     b.kind = i == 0 ? kind : BlockKind::kLargeTail;
   }
@@ -55,18 +77,21 @@ std::optional<std::size_t> BlockSpace::take_locked(std::size_t n, BlockKind kind
   return first;
 }
 
-// The frontier is too short: the first run of n free blocks (released ones,
-// possibly continued past the frontier), taken out of the free list.
+// The frontier is too short: the first run of n takeable free blocks
+// (released ones, possibly continued past the frontier), taken off the
+// free lists.
 std::optional<std::size_t> BlockSpace::take_run_locked(std::size_t n) {
+  if (!commit_locked(blocks_)) return std::nullopt;  // fewer than n blocks past the frontier
   std::size_t len = 0;
   for (std::size_t i = 0; i < blocks_; ++i) {
-    len = info_[i].kind == BlockKind::kFree ? len + 1 : 0;
+    const BlockInfo& b = info_[i];
+    len = b.kind == BlockKind::kFree && b.free != FreeState::kReturning ? len + 1 : 0;
     if (len < n) continue;
     std::size_t first = i + 1 - n;
-    std::size_t old_frontier = frontier_;
     frontier_ = std::max(frontier_, i + 1);
-    std::erase_if(free_,
-                  [&](std::size_t b) { return b >= first && b < first + n && b < old_frontier; });
+    auto in_run = [&](std::size_t x) { return x >= first && x < first + n; };
+    std::erase_if(free_dirty_, in_run);
+    std::erase_if(free_clean_, in_run);
     return first;
   }
   return std::nullopt;
@@ -81,12 +106,84 @@ void BlockSpace::release_locked(std::size_t index) {
   BlockInfo& b = info_[index];
   std::size_t n = b.kind == BlockKind::kLargeHead ? b.run : 1;
   if (b.kind == BlockKind::kObjects) object_bytes_ -= b.bytes;
-  region_->decommit(block(index), n * kBlock);
   for (std::size_t i = 0; i < n; ++i) {
     info_[index + i] = BlockInfo{};
-    free_.push_back(index + i);
+    info_[index + i].free = FreeState::kDirty;
+    free_dirty_.push_back(index + i);
   }
   in_use_ -= n;
+}
+
+std::size_t BlockSpace::retain_budget_locked() const {
+  return std::max(retain_floor_ / kBlock, in_use_ / 4);
+}
+
+void BlockSpace::set_retain_floor(std::size_t bytes) {
+  std::lock_guard lock(mu_);
+  retain_floor_ = bytes;
+}
+
+void BlockSpace::return_excess() {
+  struct Run {
+    std::size_t first;
+    std::size_t length;
+  };
+  std::vector<Run> runs;
+  try {
+    std::lock_guard lock(mu_);
+    std::size_t budget = retain_budget_locked();
+    if (free_dirty_.size() <= budget) return;
+    std::size_t excess = free_dirty_.size() - budget;
+    std::sort(free_dirty_.begin(), free_dirty_.end());
+    for (std::size_t b : free_dirty_) {
+      if (!runs.empty() && runs.back().first + runs.back().length == b) {
+        ++runs.back().length;
+      } else {
+        runs.push_back({b, 1});
+      }
+    }
+    std::stable_sort(runs.begin(), runs.end(),
+                     [](const Run& a, const Run& b) { return a.length > b.length; });
+    std::size_t chosen = 0;
+    for (; chosen < runs.size() && chosen < kMaxReturnRuns && excess != 0; ++chosen) {
+      Run& r = runs[chosen];
+      if (r.length > excess) {  // keep the run's head, return its tail
+        r.first += r.length - excess;
+        r.length = excess;
+      }
+      excess -= r.length;
+    }
+    runs.resize(chosen);
+    free_clean_.reserve(free_clean_.size() + free_dirty_.size());
+    for (const Run& r : runs) {
+      for (std::size_t i = r.first; i < r.first + r.length; ++i)
+        info_[i].free = FreeState::kReturning;
+    }
+    std::erase_if(free_dirty_,
+                  [&](std::size_t b) { return info_[b].free == FreeState::kReturning; });
+  } catch (const std::bad_alloc&) {
+    return;  // nothing marked yet: the blocks stay retained until the next call
+  }
+  for (const Run& r : runs) region_->discard(block(r.first), r.length * kBlock);
+  std::lock_guard lock(mu_);
+  for (const Run& r : runs) {
+    for (std::size_t i = r.first; i < r.first + r.length; ++i) {
+      info_[i].free = FreeState::kClean;
+      free_clean_.push_back(i);  // reserved above
+    }
+    returned_bytes_ += r.length * kBlock;
+  }
+  return_calls_ += runs.size();
+}
+
+BlockSpace::ReturnCounts BlockSpace::return_counts() const {
+  std::lock_guard lock(mu_);
+  return {returned_bytes_, return_calls_, free_dirty_.size() * kBlock};
+}
+
+std::size_t BlockSpace::committed_blocks() const {
+  std::lock_guard lock(mu_);
+  return committed_;
 }
 
 // The cursor owns block i: no lock for its metadata.
@@ -188,6 +285,7 @@ void BlockSpace::close(BlockCursor& c) {
 std::uint8_t* BlockSpace::allocate_pinned(std::size_t bytes) {
   std::lock_guard lock(pinned_mu_);
   std::uint8_t* p = promote(pinned_, bytes);
+  if (p != nullptr) std::memset(p, 0, bytes);
   std::lock_guard counts(mu_);
   object_bytes_ += pinned_.bytes;
   pinned_.bytes = 0;

@@ -2,12 +2,41 @@
 // 32 KiB, each of 128 lines of 256 bytes, and the block allocator the old
 // generation and the large-object space share.
 //
-// Blocks are handed out from a free list of released blocks first, then
-// from the frontier (the first block never used); both are committed when
-// taken and decommitted when released, so a taken block reads as zero. A
-// run of several blocks (a large object) comes from the frontier, or, once
-// the frontier is used up, from the first run of released blocks that is
-// long enough. The count of blocks in use never exceeds max_heap / 32 KiB.
+// Blocks are handed out from the free lists of released blocks first
+// (retained ones, then returned ones), then from the frontier (the first
+// block never used). A run of several blocks (a large object) comes from the
+// frontier, or, once the frontier is used up, from the first run of free
+// blocks that is long enough. The count of blocks in use never exceeds
+// max_heap / 32 KiB.
+//
+// Committing and returning memory (docs/memory.md has the reasoning).
+//  - Committed prefix. The blocks below `committed_` are mapped read/write;
+//    the rest of the reservation stays PROT_NONE. The frontier commits the
+//    next run when it reaches `committed_`, growing it by a quarter (at
+//    least 2 MiB): the old generation is one read/write mapping plus one
+//    PROT_NONE mapping, and no block is ever protected again, whatever the
+//    pattern of live blocks.
+//  - Lazily committed side table. The BlockInfo array has its own
+//    reservation (`side_`), committed in step with `committed_`: metadata
+//    costs memory only for blocks the heap has reached, never for max_heap.
+//    A zero page is a BlockInfo{} (a clean free block), so nothing is
+//    initialised.
+//  - Retention. release() makes no system call: the block becomes free and
+//    *dirty* (its pages are still resident, holding old bytes). The dirty
+//    free blocks beyond a budget, retain_budget_locked(): a quarter of the
+//    blocks in use, at least retain_floor() (32 MiB by default), are given
+//    back by return_excess(), which the heap calls after it resumes the
+//    world: it sorts them, coalesces address runs, returns the longest runs
+//    first with one madvise each, at most kMaxReturnRuns per call, so a
+//    collection costs O(1) madvise calls whatever the pattern (a
+//    pathological one is returned over several collections). A returned
+//    block is *clean*: it reads as zero at no cost.
+//  - A taken block reads as zero, for every user. Large objects and pinned
+//    objects promise zero memory to the program; promotion and evacuation
+//    need the bytes between objects to be filler (a block is walked from its
+//    start). So take() zeroes a dirty block with memset (one pass over
+//    resident memory, cheaper than the page faults a returned block costs
+//    when it is touched again); a clean one is already zero.
 //
 // Lines and holes. Each object block has a line map: a line is in use when
 // an object (live at the last major collection, or promoted since) covers
@@ -46,10 +75,20 @@
 //
 // Pinned objects (allocate_pinned) are allocated by mutators at any time
 // through one shared cursor under its own lock. They are ordinary old
-// objects that evacuation skips (hdr::kPinned).
+// objects that evacuation skips (hdr::kPinned). A pinned object is zeroed
+// where it is placed: its hole may be in a recyclable block, whose free
+// lines hold the sweep's filler (the poison pattern under Options::poison).
 //
 // Locking: take(), release() and every cursor's block changes lock `mu_`;
 // the sweep calls run only in a stopped world (they lock too).
+// return_excess() runs with the world running, called by a running mutator
+// (so no stopped-world reader of info() can overlap it). It takes the blocks
+// it returns off the free lists and marks them kReturning under `mu_`, then
+// calls madvise without the lock: the interleaving it must exclude is a
+// large allocation on another thread taking a block between the choice and
+// the madvise (the madvise would wipe a live object's header); marked and
+// unlisted, the block can be taken by neither the free lists nor the run
+// search until the second locked step lists it clean again.
 #pragma once
 
 #include <array>
@@ -57,6 +96,7 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "memory/region.hpp"
@@ -77,15 +117,21 @@ inline constexpr bool is_filler(std::uint64_t word) {
 }
 
 enum class BlockKind : std::uint8_t { kFree, kObjects, kLargeHead, kLargeTail };
+// Of a kFree block (see "Retention" above): reads as zero, holds old bytes,
+// or is being returned by return_excess() (not takeable).
+enum class FreeState : std::uint8_t { kClean, kDirty, kReturning };
 
 using LineMap = std::array<std::uint8_t, kLinesPerBlock>;
 
+// All-zero bytes are BlockInfo{}: the side table's fresh pages need no
+// initialisation.
 struct BlockInfo {
   BlockKind kind = BlockKind::kFree;
-  std::uint32_t top = 0;    // kObjects: objects lie below this offset (walk limit)
-  std::uint32_t bytes = 0;  // kObjects: bytes of objects in the block
-  std::uint32_t run = 0;    // kLargeHead: blocks in the run
-  LineMap lines{};          // kObjects: 1 = holds object bytes
+  FreeState free = FreeState::kClean;  // kFree only
+  std::uint32_t top = 0;               // kObjects: objects lie below this offset (walk limit)
+  std::uint32_t bytes = 0;             // kObjects: bytes of objects in the block
+  std::uint32_t run = 0;               // kLargeHead: blocks in the run
+  LineMap lines{};                     // kObjects: 1 = holds object bytes
 };
 
 // One allocator of old-generation space (see "Cursors" above).
@@ -100,13 +146,30 @@ struct BlockCursor {
 class BlockSpace {
  public:
   // [base, base + blocks * kBlock) is reserved in `region`, block-aligned.
-  void init(Region& region, std::uint8_t* base, std::size_t blocks);
+  // Reserves the side table; false with `error` set when it cannot.
+  bool init(Region& region, std::uint8_t* base, std::size_t blocks, std::string& error);
 
   // n contiguous committed zero blocks marked `kind` (a run: kLargeHead then
-  // kLargeTail); the index of the first, or nullopt when max_heap is used up.
+  // kLargeTail); the index of the first, or nullopt when max_heap is used up
+  // (or the OS refuses to commit more).
   std::optional<std::size_t> take(std::size_t n, BlockKind kind);
-  // Returns the block or run starting at `index` to the free list.
+  // Returns the block or run starting at `index` to the free list, dirty.
   void release(std::size_t index);
+
+  // Gives the dirty free blocks beyond the retention budget back to the OS,
+  // in coalesced runs (see "Retention"); world running.
+  void return_excess();
+  static constexpr std::size_t kMaxReturnRuns = 64;
+  // Bytes of dirty free blocks always kept (tests lower it).
+  void set_retain_floor(std::size_t bytes);
+  struct ReturnCounts {
+    std::uint64_t returned_bytes = 0;  // in total
+    std::uint64_t calls = 0;           // madvise calls, in total
+    std::uint64_t retained_bytes = 0;  // now: dirty free blocks
+  };
+  [[nodiscard]] ReturnCounts return_counts() const;
+  // Blocks below this are committed (and have committed side-table entries).
+  [[nodiscard]] std::size_t committed_blocks() const;
 
   // Room for `bytes` of promoted objects through `c`, or nullptr when no
   // block is left.
@@ -155,6 +218,8 @@ class BlockSpace {
  private:
   std::optional<std::size_t> take_locked(std::size_t n, BlockKind kind);
   std::optional<std::size_t> take_run_locked(std::size_t n);
+  bool commit_locked(std::size_t blocks);
+  [[nodiscard]] std::size_t retain_budget_locked() const;
   void release_locked(std::size_t index);
   bool next_hole(BlockCursor& c);
   std::uint8_t* overflow(BlockCursor& c, std::size_t bytes);
@@ -165,8 +230,16 @@ class BlockSpace {
   std::uint8_t* base_ = nullptr;
   std::size_t blocks_ = 0;
   mutable std::mutex mu_;
-  std::vector<BlockInfo> info_;
-  std::vector<std::size_t> free_;  // released single blocks
+  Region side_;  // the side table's reservation
+  BlockInfo* info_ = nullptr;
+  std::size_t committed_ = 0;  // blocks (and side-table entries) committed
+  // Free blocks below the frontier: released and still resident (dirty),
+  // and given back to the OS (clean). Taken last-in first-out.
+  std::vector<std::size_t> free_dirty_;
+  std::vector<std::size_t> free_clean_;
+  std::size_t retain_floor_ = std::size_t{32} << 20;
+  std::uint64_t returned_bytes_ = 0;
+  std::uint64_t return_calls_ = 0;
   std::size_t frontier_ = 0;
   std::size_t in_use_ = 0;
   std::size_t object_bytes_ = 0;

@@ -44,6 +44,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <new>
+#include <system_error>
 
 #include "memory/major_gc.hpp"
 #include "memory/minor_gc.hpp"
@@ -116,7 +118,7 @@ bool HeapImpl::init(std::string& error) {
     return false;
   }
   nursery.init(region.base(), eden, half);
-  blocks.init(region, region.base() + young, count);
+  if (!blocks.init(region, region.base() + young, count, error)) return false;
   major_threshold = next_major_threshold();
   return true;
 }
@@ -157,6 +159,7 @@ Object* HeapImpl::allocate(MutatorRecord& m, std::uint64_t header, std::size_t b
       }
     }
     if (p != nullptr) {
+      if (opt.verify) verify_fresh(p, got, "TLAB");
       auto* o = reinterpret_cast<Object*>(p);
       o->header = header;
       return o;
@@ -175,6 +178,7 @@ Object* HeapImpl::allocate_large(MutatorRecord& m, std::uint64_t header, std::si
     p = large.allocate(bytes);
     if (p == nullptr) return nullptr;
   }
+  if (opt.verify) verify_fresh(p, bytes, "large object");
   stats.add_allocated(bytes);
   auto* o = reinterpret_cast<Object*>(p);
   // Born old: the first store of a young reference must log it. It carries
@@ -193,6 +197,7 @@ Object* HeapImpl::allocate_pinned(MutatorRecord& m, std::uint64_t header, std::s
     p = blocks.allocate_pinned(bytes);
     if (p == nullptr) return nullptr;
   }
+  if (opt.verify) verify_fresh(p, bytes, "pinned object");
   stats.add_allocated(bytes);
   auto* o = reinterpret_cast<Object*>(p);
   // Born old, like a large object (allocate_large), and never evacuated.
@@ -262,6 +267,9 @@ HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t
   if (opt.log) write_log_line(rec);
   safepoint.resume(true);
   finalizers.wake();
+  // Outside the pause: this thread is running again, so no other pause can
+  // start before the excess is returned (BlockSpace's locking note).
+  blocks.return_excess();
   return minor_ok ? Outcome::kCollected : Outcome::kNoRoom;
 }
 
@@ -318,10 +326,18 @@ void leave_native(Mutator& m) {
 
 Result<std::unique_ptr<Heap>> Heap::create(const Options& options) {
   if (auto e = check_options(options)) return *e;
-  auto impl = std::make_unique<HeapImpl>(options);
-  std::string error;
-  if (!impl->init(error)) return option_error(error);
-  return std::unique_ptr<Heap>(new Heap(std::move(impl)));
+  // Whatever the options, an error, never an exception: the parts allocate
+  // (and the worker gang starts threads) as they are built.
+  try {
+    auto impl = std::make_unique<HeapImpl>(options);
+    std::string error;
+    if (!impl->init(error)) return option_error(error);
+    return std::unique_ptr<Heap>(new Heap(std::move(impl)));
+  } catch (const std::bad_alloc&) {
+    return option_error("out of memory creating the heap");
+  } catch (const std::system_error& e) {
+    return option_error(std::string("cannot start the collector's threads: ") + e.what());
+  }
 }
 
 Heap::Heap(std::unique_ptr<HeapImpl> impl) : impl_(std::move(impl)) {}
@@ -428,6 +444,10 @@ Stats Heap::stats() const {
   s.old_bytes = impl_->blocks.object_bytes();
   s.large_bytes = impl_->large.bytes();
   s.committed_bytes = impl_->nursery.size() + impl_->old_committed();
+  BlockSpace::ReturnCounts r = impl_->blocks.return_counts();
+  s.returned_bytes = r.returned_bytes;
+  s.return_calls = r.calls;
+  s.retained_free_bytes = r.retained_bytes;
   return s;
 }
 

@@ -112,5 +112,8 @@ class HeapImpl {
 // Checks every root and every object of the survivor half, the old
 // generation and the large-object space (world stopped); the first problem.
 std::optional<std::string> verify_heap(HeapImpl& h);
+// Verify mode: aborts, naming `what` (a TLAB, a large object, a pinned
+// object), unless [p, p + n) is all zero.
+void verify_fresh(const std::uint8_t* p, std::size_t n, const char* what);
 
 }  // namespace runa::heap

@@ -57,7 +57,7 @@
 //     is overwritten with filler (zero, or the poison pattern under
 //     Options::poison), so the block stays walkable and a stale reference
 //     to it reads as garbage. BlockSpace::sweep_block then releases
-//     (decommits) a block with no live line and lists one with free lines
+//     (retains, see block_space.hpp) a block with no live line and lists one with free lines
 //     as recyclable, where promotion allocates next (block_space.hpp);
 //     the recyclable list is then sorted into address order.
 //  7. Sweep the large-object space: unmarked objects give their runs back.

@@ -1,4 +1,4 @@
-// Region: reserve, commit and decommit address space (see region.hpp).
+// Region: reserve, commit and discard address space (see region.hpp).
 //
 // Alignment is obtained by over-reserving `align` extra bytes and unmapping
 // the unaligned head and tail, so only the aligned range stays mapped.
@@ -43,11 +43,10 @@ bool Region::commit(std::uint8_t* p, std::size_t n) const {
   return mprotect(p, n, PROT_READ | PROT_WRITE) == 0;
 }
 
-void Region::decommit(std::uint8_t* p, std::size_t n) const {
+void Region::discard(std::uint8_t* p, std::size_t n) const {
   if (n == 0 || !contains(p) || !contains(p + n - 1)) return;
-  // DONTNEED first: the kernel drops the pages, so a later commit reads zeros.
+  // Private anonymous memory: the kernel drops the pages, the next read is zero.
   madvise(p, n, MADV_DONTNEED);
-  mprotect(p, n, PROT_NONE);
 }
 
 }  // namespace runa::heap

@@ -3,9 +3,13 @@
 // The whole heap (nursery plus max_heap of old generation) is reserved with a
 // single mmap(PROT_NONE) at start-up, so spaces are address ranges fixed for
 // the heap's life and "is this young?" is one subtraction and one compare.
-// Memory becomes usable only when committed (mprotect read/write); decommit
-// gives the pages back (madvise(MADV_DONTNEED), then PROT_NONE), and a page
-// committed again reads as zero.
+// Memory becomes usable only when committed (mprotect read/write); the
+// caller commits in growing runs, so each space stays one mapping. discard()
+// gives pages back to the OS (madvise(MADV_DONTNEED)) but leaves them
+// mapped read/write: the next touch faults in a zero page. Nothing is ever
+// turned back to PROT_NONE, because a protection change in the middle of a
+// mapping splits it, and a heap with alternating free blocks would run the
+// process into the kernel's limit on mappings (vm.max_map_count).
 #pragma once
 
 #include <cstddef>
@@ -28,10 +32,11 @@ class Region {
   // Reserves `size` bytes (a page multiple) starting at a multiple of
   // `align` (a power of two, at least a page). On failure, says why in `error`.
   bool reserve(std::size_t size, std::size_t align, std::string& error);
-  // [p, p + n) must be page-aligned and inside the reservation (commit
-  // refuses it otherwise).
+  // [p, p + n) must be page-aligned and inside the reservation (both
+  // refuse it otherwise).
   bool commit(std::uint8_t* p, std::size_t n) const;
-  void decommit(std::uint8_t* p, std::size_t n) const;
+  // Committed pages back to the OS; they stay committed and read as zero.
+  void discard(std::uint8_t* p, std::size_t n) const;
 
   [[nodiscard]] std::uint8_t* base() const { return base_; }
   [[nodiscard]] std::size_t size() const { return size_; }

@@ -15,8 +15,16 @@
 // scans (a mutator's buffer or `carried`). And the finalizers' entries
 // (finalizers.hpp): each registered or pending object is a live object of a
 // finalizable type, listed once, in the young list exactly when it is young.
+//
+// Verify mode also checks memory as it is handed out (verify_fresh): every
+// TLAB, large object and pinned object must be all zero before its header
+// is written, since the program is promised zeroed slots and bytes and
+// nothing else would notice a block or hole handed out dirty (a poison word
+// reads as an immediate to the walk above).
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <unordered_set>
 
 #include "memory/heap.hpp"
@@ -232,6 +240,19 @@ class Verifier final : public RootVisitor {  // NOLINT(cppcoreguidelines-virtual
 std::optional<std::string> verify_heap(HeapImpl& h) {
   std::lock_guard lock(h.carried_mu);
   return Verifier(h).run();
+}
+
+void verify_fresh(const std::uint8_t* p, std::size_t n, const char* what) {
+  for (std::size_t i = 0; i < n; i += 8) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, p + i, std::min<std::size_t>(8, n - i));
+    if (word == 0) continue;
+    std::fprintf(stderr,
+                 "runatime: verify: fresh %s memory at %p is not zero (word %s at offset %zu of "
+                 "%zu)\n",
+                 what, static_cast<const void*>(p), hex(word).c_str(), i, n);
+    std::abort();
+  }
 }
 
 }  // namespace runa::heap

@@ -1,7 +1,11 @@
-// BlockSpace: block and run allocation, the free list, promotion.
+// BlockSpace: block and run allocation, the free lists, retention and
+// returning memory, promotion.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstring>
+#include <thread>
+#include <vector>
 
 #include "memory/block_space.hpp"
 
@@ -12,7 +16,7 @@ struct BlockSpaceTest : ::testing::Test {
   void SetUp() override {
     std::string error;
     ASSERT_TRUE(region.reserve(8 * kBlock, kBlock, error)) << error;
-    s.init(region, region.base(), 8);
+    ASSERT_TRUE(s.init(region, region.base(), 8, error)) << error;
   }
   Region region;
   BlockSpace s;
@@ -124,6 +128,130 @@ TEST_F(BlockSpaceTest, CanPromoteAssumesHalfFullBlocks) {
   ASSERT_TRUE(s.take(2, BlockKind::kLargeHead));
   EXPECT_TRUE(s.can_promote(2 * kBlock + 100, 1));  // needs 6 of 6
   EXPECT_FALSE(s.can_promote(3 * kBlock, 1));
+}
+
+// Released blocks stay resident (dirty) until return_excess() gives what is
+// over the budget back, one madvise per run of neighbouring blocks.
+TEST_F(BlockSpaceTest, ExcessFreeBlocksAreReturnedInRuns) {
+  s.set_retain_floor(0);  // the budget is then a quarter of the blocks in use
+  for (std::size_t i = 0; i < 8; ++i) {
+    auto b = s.take(1, BlockKind::kObjects);
+    ASSERT_TRUE(b);
+    std::memset(s.block(*b), 0x5a, kBlock);
+  }
+  for (std::size_t i : {0, 1, 2, 4, 5, 7}) s.release(i);
+  EXPECT_EQ(s.return_counts().retained_bytes, 6 * kBlock);
+  EXPECT_EQ(s.return_counts().calls, 0u);
+  s.return_excess();  // 2 in use: a budget of 0
+  BlockSpace::ReturnCounts c = s.return_counts();
+  EXPECT_EQ(c.calls, 3u);  // [0, 3), [4, 6), [7, 8)
+  EXPECT_EQ(c.returned_bytes, 6 * kBlock);
+  EXPECT_EQ(c.retained_bytes, 0u);
+  for (std::size_t i : {0, 1, 2, 4, 5, 7}) {
+    EXPECT_EQ(s.info(i).free, FreeState::kClean);
+    EXPECT_EQ(s.block(i)[0], 0) << i;  // given back: reads zero, still mapped
+  }
+  EXPECT_EQ(s.block(3)[0], 0x5a);  // in use: untouched
+  EXPECT_EQ(s.block(6)[kBlock - 1], 0x5a);
+  auto again = s.take(3, BlockKind::kLargeHead);  // the first run of three free blocks
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, 0u);
+}
+
+// Retained blocks within the budget are kept; a dirty one taken again is zeroed.
+TEST_F(BlockSpaceTest, RetainedBlocksWithinTheBudgetAreKept) {
+  auto run = s.take(4, BlockKind::kLargeHead);
+  ASSERT_TRUE(run);
+  ASSERT_TRUE(s.take(4, BlockKind::kLargeHead));  // the frontier is used up
+  std::memset(s.block(*run), 0x5a, 4 * kBlock);
+  s.release(*run);
+  s.return_excess();  // 4 blocks are under the 32 MiB floor
+  EXPECT_EQ(s.return_counts().calls, 0u);
+  EXPECT_EQ(s.return_counts().retained_bytes, 4 * kBlock);
+  auto b = s.take(4, BlockKind::kLargeHead);  // the released run again
+  ASSERT_TRUE(b);
+  for (std::size_t i = 0; i < 4 * kBlock; ++i) ASSERT_EQ(s.block(*b)[i], 0) << i;
+  EXPECT_EQ(s.return_counts().retained_bytes, 0u);
+}
+
+struct WideBlockSpaceTest : ::testing::Test {
+  static constexpr std::size_t kBlocks = 256;
+  void SetUp() override {
+    std::string error;
+    ASSERT_TRUE(region.reserve(kBlocks * kBlock, kBlock, error)) << error;
+    ASSERT_TRUE(s.init(region, region.base(), kBlocks, error)) << error;
+    s.set_retain_floor(0);
+  }
+  Region region;
+  BlockSpace s;
+};
+
+// Every other block free: each is a run of its own, and one call returns at
+// most kMaxReturnRuns of them; the rest goes at the next calls.
+TEST_F(WideBlockSpaceTest, AlternatingFreeBlocksAreReturnedOverSeveralCalls) {
+  for (std::size_t i = 0; i < kBlocks; ++i) ASSERT_TRUE(s.take(1, BlockKind::kObjects));
+  for (std::size_t i = 0; i < kBlocks; i += 2) s.release(i);
+  s.return_excess();  // 128 in use: budget 32, excess 96
+  EXPECT_EQ(s.return_counts().calls, BlockSpace::kMaxReturnRuns);
+  EXPECT_EQ(s.return_counts().retained_bytes, (128 - BlockSpace::kMaxReturnRuns) * kBlock);
+  s.return_excess();
+  EXPECT_EQ(s.return_counts().calls, 96u);
+  EXPECT_EQ(s.return_counts().retained_bytes, 32 * kBlock);
+  s.return_excess();  // within the budget now
+  EXPECT_EQ(s.return_counts().calls, 96u);
+}
+
+// The interleaving return_excess() must exclude: another thread takes a
+// block between the choice of runs and the madvise, writes an object, and
+// the madvise wipes it. A taker fills each block it takes and checks the
+// fill while a second thread keeps returning the free blocks.
+TEST_F(WideBlockSpaceTest, ReturningRacesWithTakers) {
+  std::atomic<bool> done{false};
+  std::thread returner([&] {
+    while (!done.load()) s.return_excess();
+  });
+  std::vector<std::size_t> held;
+  for (int round = 0; round < 2000; ++round) {
+    auto n = static_cast<std::size_t>(1 + round % 3);
+    auto b = s.take(n, n == 1 ? BlockKind::kObjects : BlockKind::kLargeHead);
+    if (b) {
+      std::memset(s.block(*b), static_cast<int>(1 + *b % 200), n * kBlock);
+      held.push_back(*b);
+    }
+    if (held.size() > 40 || (!b && !held.empty())) {
+      std::size_t victim = held[static_cast<std::size_t>(round) % held.size()];
+      std::size_t len = s.info(victim).kind == BlockKind::kLargeHead ? s.info(victim).run : 1;
+      for (std::size_t i = 0; i < len * kBlock; i += kPage) {
+        ASSERT_EQ(s.block(victim)[i], static_cast<std::uint8_t>(1 + victim % 200)) << victim;
+      }
+      std::erase(held, victim);
+      s.release(victim);
+    }
+  }
+  done = true;
+  returner.join();
+  for (std::size_t b : held) EXPECT_EQ(s.block(b)[0], static_cast<std::uint8_t>(1 + b % 200));
+}
+
+// The side table is committed with the blocks, never for the whole
+// reservation: a space over 1 TiB of address commits a few pages of it.
+TEST(BlockSpaceSideTable, IsCommittedAsBlocksAre) {
+  Region region;
+  std::string error;
+  constexpr std::size_t kBlocks = (std::size_t{1} << 40) / kBlock;
+  ASSERT_TRUE(region.reserve(kBlocks * kBlock, kBlock, error)) << error;
+  BlockSpace s;
+  ASSERT_TRUE(s.init(region, region.base(), kBlocks, error)) << error;
+  EXPECT_EQ(s.committed_blocks(), 0u);
+  auto b = s.take(1, BlockKind::kObjects);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(s.info(*b).kind, BlockKind::kObjects);
+  EXPECT_EQ(s.committed_blocks(), 64u);  // the first 2 MiB step
+  auto run = s.take(100, BlockKind::kLargeHead);
+  ASSERT_TRUE(run);
+  EXPECT_EQ(s.info(*run + 99).kind, BlockKind::kLargeTail);
+  EXPECT_EQ(s.committed_blocks(), 128u);  // grown by 2 MiB again
+  EXPECT_EQ(s.frontier(), 101u);
 }
 
 }  // namespace

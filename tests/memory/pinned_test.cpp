@@ -27,6 +27,25 @@ TEST(Pinned, BornOldAndPinned) {
   EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
 }
 
+// A pinned object placed in a hole of a recyclable block, where the sweep
+// left its filler (the poison pattern under Options::poison), reads as zero
+// like every new object (runatime.h: "every slot and byte zero").
+TEST(Pinned, PlacedInSweptHolesReadZero) {
+  Options o = small_options();
+  o.poison = true;
+  TestHeap t(o);
+  HandleScope scope(*t.m);
+  Handle keep(*t.m, new_pinned(t, 4, 1));  // keeps the block from being released
+  for (int i = 0; i < 100; ++i) ASSERT_NE(new_pinned(t, 4, 2), nullptr);
+  ASSERT_TRUE(t.heap->collect(*t.m, true));  // the 100 are dead: their lines become a hole
+  for (int i = 0; i < 100; ++i) {
+    Object* p = allocate_pinned(*t.m, t.node[4], 48);
+    ASSERT_NE(p, nullptr);
+    for (unsigned s = 0; s < 5; ++s) ASSERT_EQ(p->slots()[s], 0u) << i << " slot " << s;
+  }
+  EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+}
+
 TEST(Pinned, YoungReferentsStayReachableThroughTheBarrier) {
   TestHeap t;
   HandleScope scope(*t.m);

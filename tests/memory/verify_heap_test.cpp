@@ -89,5 +89,25 @@ TEST(VerifyHeap, FindsAnInteriorPointerInARoot) {
   bad.set(0);
 }
 
+// Verify mode checks memory as it is handed out: a large object placed on a
+// frontier block someone wrote to is reported before its header is written.
+TEST(VerifyHeapDeathTest, FreshMemoryMustBeZero) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  Options o = small_options();
+  o.verify = true;
+  EXPECT_DEATH(
+      {
+        TestHeap t(o);
+        HandleScope scope(*t.m);
+        Handle first(*t.m, t.new_byte_array(kBlock - 64, 1));  // one block
+        auto& blocks = t.heap->impl().blocks;
+        std::size_t next = blocks.index_of(first.get()) + 1;
+        if (next != blocks.frontier()) std::abort();  // not the case this test is about
+        blocks.block(next)[96] = 1;                   // committed, never handed out
+        t.new_byte_array(kBlock - 64, 2);
+      },
+      "fresh large object memory at 0x[0-9a-f]+ is not zero \\(word 0x1 at offset 96");
+}
+
 }  // namespace
 }  // namespace runa::heap::testing

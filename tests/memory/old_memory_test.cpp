@@ -1,0 +1,222 @@
+// Committing and returning old-generation memory (docs/memory.md): side
+// tables committed with the blocks, Heap::create never throwing, the
+// mapping count bounded whatever blocks are free, and freed blocks retained
+// up to a budget and returned in runs outside the pause.
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "heap_fixture.hpp"
+
+namespace runa::heap::testing {
+namespace {
+
+std::size_t resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  std::size_t size = 0;
+  std::size_t resident = 0;
+  statm >> size >> resident;
+  return resident * kPage;
+}
+
+std::size_t mapping_count() {
+  std::ifstream maps("/proc/self/maps");
+  std::size_t n = 0;
+  for (std::string line; std::getline(maps, line);) ++n;
+  return n;
+}
+
+// Creating a heap must not cost memory in proportion to max_heap: before
+// side tables were committed lazily, a 16 TiB max_heap asked for 77 GiB of
+// zeroed metadata (std::bad_alloc out of Heap::create).
+TEST(OldMemory, HugeMaxHeapCostsLittleResidentMemory) {
+  Options o = small_options();
+  o.max_heap = std::size_t{1} << 44;  // the top of the accepted range
+  auto opts = options_from_env(o);
+  ASSERT_TRUE(opts.ok());
+  std::size_t before = resident_bytes();
+  auto h = Heap::create(opts.value());
+  ASSERT_TRUE(h.ok()) << h.error().describe();
+  EXPECT_LT(resident_bytes() - before, std::size_t{16} << 20);
+  Heap& heap = *h.value();
+  Mutator& m = heap.attach();
+  Layout l;
+  l.kind = LayoutKind::kByteArray;
+  l.name = "bytes";
+  std::uint32_t bytes = heap.register_layout(l).value();
+  {
+    HandleScope scope(m);
+    Handle big(m, allocate_array(m, bytes, byte_array_bytes(1 << 20), 1 << 20));
+    ASSERT_NE(big.get(), nullptr);
+    EXPECT_TRUE(heap.collect(m, true));
+  }
+  EXPECT_LT(heap.impl().blocks.committed_blocks(), std::size_t{1024});
+  EXPECT_LT(resident_bytes() - before, std::size_t{32} << 20);
+  heap.detach(m);
+}
+
+// Heap::create answers every option value with a heap or an error, never an
+// exception, at and just past each limit.
+TEST(OldMemory, CreateNeverThrowsAtTheLimits) {
+  struct Case {
+    std::size_t nursery;
+    std::size_t max_heap;
+    unsigned gc_threads;
+    bool valid;
+  };
+  constexpr std::size_t kTiB = std::size_t{1} << 40;
+  const Case cases[] = {
+      {kTiB, 16 * kTiB, 1, true},                    // the largest reservation accepted
+      {kTiB + 1, 16 * kTiB, 1, false},               // nursery just over
+      {16 << 20, 16 * kTiB + kBlock, 1, false},      // max_heap just over
+      {16 << 20, kBlock, 1, true},                   // the smallest old generation
+      {16 << 20, kBlock - 1, 1, false},              // just under
+      {16 << 20, 16 * kTiB, 256, true},              // every collector thread
+      {16 << 20, 16 * kTiB, 257, false},             //
+      {~std::size_t{0}, ~std::size_t{0}, 0, false},  // nonsense everywhere
+  };
+  for (const Case& c : cases) {
+    Options o;
+    o.nursery = c.nursery;
+    o.max_heap = c.max_heap;
+    o.gc_threads = c.gc_threads;
+    SCOPED_TRACE(std::to_string(c.nursery) + " " + std::to_string(c.max_heap) + " " +
+                 std::to_string(c.gc_threads));
+    Result<std::unique_ptr<Heap>> h = Error{};
+    ASSERT_NO_THROW(h = Heap::create(o));
+    if (!c.valid) {
+      EXPECT_FALSE(h.ok());
+      continue;
+    }
+    // Valid: a heap, or an error when the OS refuses the address space (a
+    // sanitizer's memory layout may); never a crash.
+    if (!h.ok()) {
+      EXPECT_FALSE(h.error().message.empty());
+      continue;
+    }
+    Mutator& m = h.value()->attach();
+    Layout l;
+    l.size = 16;
+    l.name = "cell";
+    std::uint32_t cell = h.value()->register_layout(l).value();
+    for (int i = 0; i < 1000; ++i) ASSERT_NE(allocate(m, cell, 16), nullptr);
+    // A one-block old generation cannot take the nursery's survivors: the
+    // collection may report no room, but must run.
+    bool collected = h.value()->collect(m, true);
+    EXPECT_TRUE(collected || c.max_heap < c.nursery);
+    EXPECT_EQ(h.value()->stats().major_collections, 1u);
+    h.value()->detach(m);
+  }
+}
+
+// Every other block of a few GiB of old generation freed: the process's
+// mappings stay bounded (one protection change per freed block used to
+// split the old generation into a mapping per block, up to the kernel's
+// limit of 65,530). Large objects touch only their first page, so 2 GiB of
+// blocks cost little memory; under the test modes (verify reads every byte
+// handed out) a smaller variant runs.
+TEST(OldMemory, AlternatingFreeBlocksKeepMappingsBounded) {
+  Options o = small_options();
+  o.max_heap = std::size_t{4} << 30;
+  TestHeap t(o);
+  const std::size_t n = under_test_modes() ? 2048 : 65536;  // 2 GiB of blocks
+  const std::size_t payload = kBlock - 64;                  // one block each
+  HandleScope scope(*t.m);
+  Handle all(*t.m, t.new_ref_array(n, 0));
+  ASSERT_NE(all.get(), nullptr);
+  std::size_t before = mapping_count();
+  for (std::size_t i = 0; i < n; ++i) {
+    Object* b = allocate_array(*t.m, t.byte_array, byte_array_bytes(payload), payload);
+    ASSERT_NE(b, nullptr) << i;
+    write(*t.m, all.get(), array_slots(all.get()) + i, ref_value(b));
+  }
+  for (std::size_t i = 1; i < n; i += 2) write(*t.m, all.get(), array_slots(all.get()) + i, 0);
+  ASSERT_TRUE(t.heap->collect(*t.m, true));
+  std::size_t array_blocks = (ref_array_bytes(n) + kBlock - 1) / kBlock;
+  EXPECT_EQ(t.heap->stats().large_bytes, (n / 2 + array_blocks) * kBlock);
+  std::size_t after_free = mapping_count();
+  EXPECT_LE(after_free, before + 8) << "mappings before " << before;
+  // Reused: the freed blocks are taken again, one by one.
+  for (std::size_t i = 1; i < n; i += 2) {
+    Object* b = allocate_array(*t.m, t.byte_array, byte_array_bytes(payload), payload);
+    ASSERT_NE(b, nullptr) << i;
+    write(*t.m, all.get(), array_slots(all.get()) + i, ref_value(b));
+  }
+  EXPECT_LE(mapping_count(), before + 8);
+  EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+}
+
+// A promote-heavy loop: every round promotes a few MiB of small objects and
+// drops them, so each major collection frees a hundred blocks or more. They
+// are retained for the next round's promotion instead of being returned
+// and faulted back in: O(1) madvise calls per collection, not one per block.
+TEST(OldMemory, PromoteHeavyLoopRetainsFreedBlocks) {
+  Options o = small_options();
+  o.nursery = 1 << 20;
+  o.promotion_age = 1;
+  o.major_growth_percent = 0;  // majors only when asked for: this test counts them
+  TestHeap t(o);
+  const std::size_t per_round = under_test_modes() ? 2000 : 100000;  // 4.8 MiB of nodes
+  const int rounds = under_test_modes() ? 3 : 10;
+  std::size_t freed = 0;
+  for (int round = 0; round < rounds; ++round) {
+    {
+      HandleScope scope(*t.m);
+      Handle head(*t.m, Value{0});
+      for (std::size_t i = 0; i < per_round; ++i) {
+        Object* node = t.new_node(1, i);
+        ASSERT_NE(node, nullptr);
+        write(*t.m, node, node->slots(), head.value());
+        head.set(ref_value(node));
+      }
+      ASSERT_TRUE(t.heap->collect(*t.m));  // promotes the rest of the list
+    }
+    std::size_t in_use = t.heap->impl().blocks.blocks_in_use();
+    ASSERT_TRUE(t.heap->collect(*t.m, true));
+    freed += in_use - t.heap->impl().blocks.blocks_in_use();
+  }
+  Stats s = t.heap->stats();
+  EXPECT_GE(freed, rounds * (per_round * 32 / kBlock) / 2);
+  EXPECT_LE(s.return_calls, s.major_collections);
+  EXPECT_GT(s.retained_free_bytes, 0u);
+  EXPECT_LE(s.retained_free_bytes, std::size_t{32} << 20);  // the floor of the budget
+}
+
+// With no floor, what a major collection frees beyond a quarter of the
+// blocks in use goes back to the OS, after the pause, in a few coalesced
+// runs rather than a call per block.
+TEST(OldMemory, ExcessIsReturnedInRunsAfterThePause) {
+  Options o = small_options();
+  o.nursery = 1 << 20;
+  o.promotion_age = 1;
+  o.major_growth_percent = 0;
+  TestHeap t(o);
+  t.heap->impl().blocks.set_retain_floor(0);
+  const std::size_t per_round = under_test_modes() ? 2000 : 100000;
+  const int rounds = under_test_modes() ? 2 : 5;
+  std::uint64_t freed_bytes = 0;
+  for (int round = 0; round < rounds; ++round) {
+    {
+      HandleScope scope(*t.m);
+      Handle head(*t.m, Value{0});
+      for (std::size_t i = 0; i < per_round; ++i) {
+        Object* node = t.new_node(1, i);
+        ASSERT_NE(node, nullptr);
+        write(*t.m, node, node->slots(), head.value());
+        head.set(ref_value(node));
+      }
+      ASSERT_TRUE(t.heap->collect(*t.m));
+    }
+    std::size_t in_use = t.heap->impl().blocks.blocks_in_use();
+    ASSERT_TRUE(t.heap->collect(*t.m, true));
+    freed_bytes += (in_use - t.heap->impl().blocks.blocks_in_use()) * kBlock;
+  }
+  Stats s = t.heap->stats();
+  EXPECT_GT(s.returned_bytes, freed_bytes / 2);
+  EXPECT_LE(s.return_calls, 4 * s.major_collections);
+  EXPECT_LE(s.retained_free_bytes, (t.heap->impl().blocks.blocks_in_use() / 4 + 1) * kBlock);
+  EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+}
+
+}  // namespace
+}  // namespace runa::heap::testing
