@@ -34,8 +34,16 @@
 // cannot take the worst case of a minor collection, the nursery is left
 // alone and the allocation returns nullptr: the heap stays consistent and
 // the caller raises OutOfMemory. A large allocation with no block run left
-// tries a major collection once before returning nullptr; so does a pinned
-// allocation that finds no block.
+// may return nullptr only after a major collection that started after its
+// first attempt; so may a pinned allocation that finds no block. The
+// safepoint epoch cannot tell: it counts every collection, so another
+// thread's minor collection between the attempt and the request would
+// pass for a major one. majors_started is read before the attempt and
+// major_since() collects until it has moved. Its interleaving: the
+// thread reads the epoch, then majors_started (both while running, so no
+// collection is under way); a major collection that completes after the
+// check moves the epoch, stop() fails, and the loop then sees the count
+// moved; a minor one moves only the epoch, and the loop asks again.
 //
 // Pinned objects are allocated old, into blocks (BlockSpace::allocate_pinned),
 // or into the large-object space when large; evacuation never moves them.
@@ -167,11 +175,10 @@ Object* HeapImpl::allocate(MutatorRecord& m, std::uint64_t header, std::size_t b
 
 Object* HeapImpl::allocate_large(MutatorRecord& m, std::uint64_t header, std::size_t bytes) {
   if (m.poll.load(std::memory_order_relaxed) != 0) safepoint.park(m);
-  std::uint64_t seen = safepoint.epoch();
+  std::uint64_t majors = majors_started.load(std::memory_order_acquire);
   std::uint8_t* p = large.allocate(bytes);
   if (p == nullptr) {
-    // A collection by another thread since `seen` also counts as trying.
-    collect(m, Cause::kLargeFailure, seen, true);
+    major_since(m, majors);
     p = large.allocate(bytes);
     if (p == nullptr) return nullptr;
   }
@@ -186,10 +193,10 @@ Object* HeapImpl::allocate_large(MutatorRecord& m, std::uint64_t header, std::si
 Object* HeapImpl::allocate_pinned(MutatorRecord& m, std::uint64_t header, std::size_t bytes) {
   if (bytes >= kLargeObject) return allocate_large(m, header, bytes);  // never moves either
   if (m.poll.load(std::memory_order_relaxed) != 0) safepoint.park(m);
-  std::uint64_t seen = safepoint.epoch();
+  std::uint64_t majors = majors_started.load(std::memory_order_acquire);
   std::uint8_t* p = blocks.allocate_pinned(bytes);
   if (p == nullptr) {
-    collect(m, Cause::kLargeFailure, seen, true);
+    major_since(m, majors);
     p = blocks.allocate_pinned(bytes);
     if (p == nullptr) return nullptr;
   }
@@ -198,6 +205,14 @@ Object* HeapImpl::allocate_pinned(MutatorRecord& m, std::uint64_t header, std::s
   // Born old, like a large object (allocate_large), and never evacuated.
   o->header = header | hdr::kPinned | hdr::kUnlogged | mark_bit();
   return o;
+}
+
+void HeapImpl::major_since(MutatorRecord& m, std::uint64_t majors) {
+  for (;;) {
+    std::uint64_t seen = safepoint.epoch();
+    if (majors_started.load(std::memory_order_acquire) != majors) return;
+    if (collect(m, Cause::kLargeFailure, seen, true) != Outcome::kRaced) return;
+  }
 }
 
 void HeapImpl::minor(CollectionRecord& rec) {
@@ -234,6 +249,7 @@ HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t
     cause = Cause::kOldGrown;
   }
 
+  if (major) majors_started.fetch_add(1, std::memory_order_release);
   CollectionRecord rec;
   rec.major = major;
   rec.cause = cause;

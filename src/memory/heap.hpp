@@ -60,6 +60,9 @@ class HeapImpl {
   // one); see Safepoint::stop for `seen`. kNoRoom: the nursery could not be
   // collected, even after a major collection.
   Outcome collect(MutatorRecord& m, Cause cause, std::uint64_t seen, bool major = false);
+  // Runs a major collection unless one has started since majors_started
+  // read `majors` (see heap.cpp, "Out of memory").
+  void major_since(MutatorRecord& m, std::uint64_t majors);
 
   // The threshold of old_committed() for the next policy-driven major collection.
   [[nodiscard]] std::uint64_t next_major_threshold() const;
@@ -101,6 +104,9 @@ class HeapImpl {
   std::vector<Object*> carried;
   // Unused tails of TLABs retired since the last collection.
   std::atomic<std::uint64_t> tlab_waste{0};
+  // Major collections started: written with the world stopped, read by
+  // mutators before an allocation attempt that may fail (major_since).
+  std::atomic<std::uint64_t> majors_started{0};
   // old_committed() above which the next collection is a major one.
   std::uint64_t major_threshold = 0;
   // mark_bit(): read by mutators allocating large objects, written only
