@@ -23,8 +23,9 @@
 //     only in minor collections; large allocations in between count too.
 // A minor collection runs first whenever the old generation can take the
 // survivors (so the major collection finds eden empty); when it could not,
-// the major collection runs alone and the minor one follows if it made
-// room.
+// the major collection runs alone, tracing the nursery's objects rather
+// than taking them as roots (major_gc.hpp, "The nursery"), and the minor
+// one follows if it made room.
 //
 // Finalizers. A collection that found finalizable objects unreachable
 // wakes the finalizer thread after it has resumed the world, never inside
@@ -256,7 +257,7 @@ HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t
   rec.before = used_bytes();
   if (minor_ok) minor(rec);
   if (major) {
-    MajorGC(*this).run(rec);
+    MajorGC(*this).run(rec, !minor_ok);
     if (!minor_ok && blocks.can_promote(young(), workers.size())) {
       minor_ok = true;
       minor(rec);
