@@ -65,8 +65,19 @@ inline Table& table(Object* array) {
 // and the array in m's buffer, so that its creator may initialise it with
 // plain stores (heap.hpp, "Initialising stores").
 void init_remembered(MutatorRecord& m, Object* array);
-// Mutator: `card` now holds a young reference.
-void mark(MutatorRecord& m, Object* array, std::size_t card);
+// Mutator: lists the array in m's buffer unless it is remembered already.
+void remember(MutatorRecord& m, Object* array);
+// Mutator: `card` now holds a young reference. Inline, as the barrier's
+// slow path for every store of a young reference into a large array: a
+// dirty card needs nothing more (a dirty card implies `remembered`; the
+// thread that dirtied it sets `remembered` before it can reach a
+// safepoint, so no collection sees the card without it).
+inline void mark(MutatorRecord& m, Object* array, std::size_t card) {
+  std::atomic_ref<std::uint8_t> c(table(array).cards()[card]);
+  if (c.load(std::memory_order_relaxed) != 0) return;
+  c.store(1, std::memory_order_relaxed);
+  remember(m, array);
+}
 // Mutator: every card (a caller that does not say which slot it stored to).
 void mark_all(MutatorRecord& m, Object* array);
 
