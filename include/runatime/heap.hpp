@@ -434,10 +434,10 @@ class Heap {
   // Stops the world and checks every root and object; the first problem found.
   std::optional<std::string> verify(Mutator& m);
 
-  // The internals (src/memory/heap.hpp), for RunaTime's own parts and tests.
-  HeapImpl& impl() { return *impl_; }
-
  private:
+  // RunaTime's own parts and tests reach the internals through impl_of(),
+  // defined with HeapImpl in src/memory/heap.hpp: not part of this API.
+  friend HeapImpl& impl_of(Heap& heap);
   explicit Heap(std::unique_ptr<HeapImpl> impl);
   MutatorRecord& own(Mutator& m);  // m's record; aborts if another heap attached it
   std::unique_ptr<HeapImpl> impl_;

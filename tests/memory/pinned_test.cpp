@@ -57,7 +57,7 @@ TEST(Pinned, DefragmentationLeavesPinnedObjectsInPlace) {
   ASSERT_FALSE(::testing::Test::HasFailure());
   ASSERT_TRUE(t.heap->collect(*t.m, true));  // finds the blocks fragmented
   std::vector<Value> before(array_slots(arr.get()), array_slots(arr.get()) + n);
-  t.heap->impl().opt.log = true;
+  impl_of(*t.heap).opt.log = true;
   ::testing::internal::CaptureStderr();
   ASSERT_TRUE(t.heap->collect(*t.m, true));  // evacuates them
   std::string err = ::testing::internal::GetCapturedStderr();
