@@ -32,7 +32,6 @@
 #include "runatime.h"
 
 #include <algorithm>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -86,10 +85,15 @@ static_assert(sizeof(rt_handle) == sizeof(rh::Value*));
 
 namespace {
 
-// The C side of a frame enumerator, called through the C++ one.
+// The C side of a frame enumerator, called through the C++ one. Keyed in
+// rt_heap::frames by a serial unique for the heap's life, never by the
+// mutator: a record's address comes back for the next attach once it is
+// freed, and the C++ ids restart at 1 for every mutator.
 struct FrameThunk {
   rt_frame_enumerator fn;
   void* context;
+  const rh::MutatorRecord* owner;  // live while the thunk is (rt_detach removes them first)
+  std::uint64_t heap_id;           // the id Heap::add_frame_enumerator gave
 };
 
 // The C side of a finalizable type's finalizer.
@@ -102,10 +106,11 @@ struct CFinalizer {
 
 struct rt_heap {
   std::unique_ptr<rh::Heap> heap;
-  mutable std::mutex mu;  // guards the four members below
+  mutable std::mutex mu;  // guards the members below
   std::unordered_set<std::uint64_t> root_ids;
   std::unordered_set<rh::Value*> persistents;
-  std::map<std::pair<const rh::Mutator*, std::uint64_t>, std::unique_ptr<FrameThunk>> frames;
+  std::unordered_map<std::uint64_t, std::unique_ptr<FrameThunk>> frames;  // by serial
+  std::uint64_t next_frame_serial = 1;
   std::unordered_map<std::uint32_t, CFinalizer> finalizers;  // by type
 };
 
@@ -566,10 +571,20 @@ rt_status rt_detach(rt_heap* heap, rt_mutator* m) noexcept {
         s != RT_OK) {
       return s;
     }
-    heap->heap->detach(*r);  // deletes r
+    // r's frame enumerators go before r does: once r is freed, another
+    // thread's rt_attach may get its address. Each is taken out of r first
+    // and its thunk freed after, so a collection that stops this thread
+    // (in detach, or before) never calls a freed thunk.
+    {
+      std::lock_guard lock(heap->mu);
+      std::erase_if(heap->frames, [&](const auto& f) {
+        if (f.second->owner != r) return false;
+        heap->heap->remove_frame_enumerator(*r, f.second->heap_id);
+        return true;
+      });
+    }
     std::erase_if(attachments(), [&](const Attachment& a) { return a.mutator == r; });
-    std::lock_guard lock(heap->mu);
-    std::erase_if(heap->frames, [&](const auto& f) { return f.first.first == as_mutator(m); });
+    heap->heap->detach(*r);  // deletes r
     return RT_OK;
   });
 }
@@ -928,16 +943,18 @@ rt_status rt_frame_enumerator_add(rt_heap* heap, rt_mutator* m, rt_frame_enumera
     if (s != RT_OK) return s;
     if (fn_ptr == nullptr) return null_argument(fn, "fn");
     if (out_id == nullptr) return null_argument(fn, "out_id");
-    auto thunk = std::make_unique<FrameThunk>(FrameThunk{fn_ptr, context});
+    auto thunk = std::make_unique<FrameThunk>(FrameThunk{fn_ptr, context, r, 0});
     std::lock_guard lock(heap->mu);
-    std::uint64_t id = heap->heap->add_frame_enumerator(*r, &call_frame_enumerator, thunk.get());
+    std::uint64_t serial = heap->next_frame_serial;
+    FrameThunk* t = heap->frames.emplace(serial, std::move(thunk)).first->second.get();
     try {
-      heap->frames.emplace(std::pair{as_mutator(m), id}, std::move(thunk));
+      t->heap_id = heap->heap->add_frame_enumerator(*r, &call_frame_enumerator, t);
     } catch (...) {
-      heap->heap->remove_frame_enumerator(*r, id);
+      heap->frames.erase(serial);
       throw;
     }
-    *out_id = id;
+    ++heap->next_frame_serial;
+    *out_id = serial;
     return RT_OK;
   });
 }
@@ -950,13 +967,13 @@ rt_status rt_frame_enumerator_remove(rt_heap* heap, rt_mutator* m, uint64_t id) 
     rt_status s = own(fn, m, heap, true, r);
     if (s != RT_OK) return s;
     std::lock_guard lock(heap->mu);
-    auto it = heap->frames.find(std::pair{static_cast<const rh::Mutator*>(as_mutator(m)), id});
-    if (it == heap->frames.end()) {
+    auto it = heap->frames.find(id);
+    if (it == heap->frames.end() || it->second->owner != r) {
       return fail(RT_ERROR_INVALID_ARGUMENT, fn,
                   "frame enumerator " + std::to_string(id) +
                       " is not registered for this mutator (removed already?)");
     }
-    heap->heap->remove_frame_enumerator(*r, id);
+    heap->heap->remove_frame_enumerator(*r, it->second->heap_id);
     heap->frames.erase(it);
     return RT_OK;
   });

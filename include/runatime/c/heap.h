@@ -431,6 +431,7 @@ RT_API void rt_root_visit_range(rt_root_visitor* visitor, rt_value* slots,
 
 /* Registers `fn(context, ...)` to be called in every collection until
  * removed (or the thread detaches). Own thread, running; never collects.
+ * *out_id is unique among the heap's enumerators for the heap's whole life.
  * Errors: INVALID_ARGUMENT (NULL, not this thread's mutator of this heap),
  * INVALID_STATE (in native), OUT_OF_MEMORY. */
 RT_API rt_status rt_frame_enumerator_add(rt_heap* heap, rt_mutator* m, rt_frame_enumerator fn,
