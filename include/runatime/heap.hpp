@@ -121,8 +121,10 @@ struct Layout {
 // ---- options --------------------------------------------------------------
 
 struct Options {
-  std::size_t max_heap = std::size_t{1} << 30;  // old generation + large objects
-  std::size_t nursery = std::size_t{16} << 20;  // eden + both survivor halves
+  // The whole heap, like the JVM's -Xmx: the nursery's reservation, the old
+  // generation and large objects together never exceed it.
+  std::size_t max_heap = std::size_t{1} << 30;
+  std::size_t nursery = std::size_t{16} << 20;  // eden + both survivor halves, out of max_heap
   unsigned survivor_ratio = 8;                  // eden is this many survivor halves
   unsigned promotion_age = 3;                   // minor collections survived
   unsigned gc_threads = 2;                      // collector workers (the requesting thread is one)

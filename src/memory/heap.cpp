@@ -70,6 +70,16 @@ std::optional<Error> check_options(const Options& o) {
   if (o.survivor_ratio < 1 || o.survivor_ratio > 64) {
     return option_error("survivor_ratio must be between 1 and 64, not " + n(o.survivor_ratio));
   }
+  if (o.max_heap < kBlock || o.max_heap > (std::size_t{1} << 44)) {
+    return option_error("max_heap must be between " + n(kBlock) + " bytes and 16 TiB, not " +
+                        n(o.max_heap));
+  }
+  // max_heap includes the nursery: at least half of it is left for the old
+  // generation and large objects.
+  if (o.nursery > o.max_heap / 2) {
+    return option_error("nursery (" + n(o.nursery) + " bytes) is more than half of max_heap (" +
+                        n(o.max_heap) + " bytes), which includes it");
+  }
   if (o.nursery > (std::size_t{1} << 40)) {
     return option_error("nursery (" + n(o.nursery) + " bytes) is over 1 TiB");
   }
@@ -86,10 +96,6 @@ std::optional<Error> check_options(const Options& o) {
   if (o.tlab > half * o.survivor_ratio) {
     return option_error("tlab (" + n(o.tlab) + " bytes) is larger than eden (" +
                         n(half * o.survivor_ratio) + " bytes)");
-  }
-  if (o.max_heap < kBlock || o.max_heap > (std::size_t{1} << 44)) {
-    return option_error("max_heap must be between " + n(kBlock) + " bytes and 16 TiB, not " +
-                        n(o.max_heap));
   }
   if (o.promotion_age < 1 || o.promotion_age > 15) {
     return option_error("promotion_age must be between 1 and 15 (the header's age field), not " +
@@ -111,7 +117,9 @@ bool HeapImpl::init(std::string& error) {
   std::size_t half = opt.nursery / (opt.survivor_ratio + 2) / kPage * kPage;
   std::size_t eden = half * opt.survivor_ratio;
   std::size_t young = round_up(eden + 2 * half, kBlock);
-  std::size_t count = round_up(opt.max_heap, kBlock) / kBlock;
+  // max_heap is the whole heap: the old generation gets what the nursery's
+  // reservation leaves (check_options keeps that at least half).
+  std::size_t count = (opt.max_heap - young) / kBlock;
   if (!region.reserve(young + count * kBlock, kBlock, error)) return false;
   if (!region.commit(region.base(), eden + 2 * half)) {
     error = "cannot commit the nursery (" + std::to_string(eden + 2 * half) + " bytes)";

@@ -2,7 +2,10 @@
 //
 // Layout of the one reservation (Region):
 //
-//   [ nursery: eden | half 0 | half 1 ][ old generation: max_heap in blocks ]
+//   [ nursery: eden | half 0 | half 1 ][ old generation: blocks ]
+//
+// The two together are max_heap (Options): the old generation gets the
+// blocks the nursery's reservation leaves.
 //
 // The nursery is committed whole at creation; blocks are committed as the
 // old generation and the large-object space take them.

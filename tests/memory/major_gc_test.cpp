@@ -154,7 +154,7 @@ TEST(MajorGC, EphemeronsFollowTheirOldKeys) {
 
 TEST(MajorGC, FreesLargeObjectsAndReusesTheirBlocks) {
   Options o = old_options();
-  o.max_heap = 1 << 20;  // 32 blocks
+  o.max_heap = (1 << 20) + o.nursery;  // 32 blocks beside the nursery
   TestHeap t(o);
   HandleScope scope(*t.m);
   Handle keep(*t.m, t.new_ref_array(5000, 1));  // 40 KiB: a run of 2 blocks

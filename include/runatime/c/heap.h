@@ -83,8 +83,8 @@ typedef struct rt_heap rt_heap; /* opaque */
  * then change fields. Booleans are 0 or non-zero. */
 typedef struct rt_heap_options {
   size_t size;             /* sizeof(rt_heap_options) of the caller */
-  uint64_t max_heap;       /* bytes: old generation + large objects (1 GiB) */
-  uint64_t nursery;        /* bytes: eden + both survivor halves (16 MiB) */
+  uint64_t max_heap;       /* bytes: the whole heap, nursery included (1 GiB) */
+  uint64_t nursery;        /* bytes: eden + both survivor halves, out of max_heap (16 MiB) */
   uint64_t tlab;           /* bytes per thread allocation buffer (32 KiB) */
   uint32_t survivor_ratio; /* eden is this many survivor halves (8) */
   uint32_t promotion_age;  /* minor collections survived before promotion, 1-15 (3) */
