@@ -290,12 +290,16 @@ class NativeRegion {
 
 // ---- handles ----------------------------------------------------------------------
 
-// A fresh slot in the current handle scope (valid until the scope closes).
+// A fresh slot in the current handle scope (valid until the scope closes),
+// holding 0: a slot is reused after its scope closed, and what it held then
+// may have died, yet the collector scans it as soon as it is handed out.
+// Never collects.
 inline Value* new_handle(Mutator& m) {
   Value* s = m.handle_top;
   if (s == m.handle_limit) [[unlikely]]
     return handle_chunk_slow(m);
   m.handle_top = s + 1;
+  *s = 0;
   return s;
 }
 

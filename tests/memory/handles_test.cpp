@@ -54,6 +54,36 @@ TEST(Handles, ClosedScopesAreNotRoots) {
   (void)o;
 }
 
+// Defect 5: new_handle() handed out its slot as the last scope left it, a
+// reference to an object that may have died since. A caller that allocates
+// before writing the slot (allocation may collect) made the collector
+// follow it. Slots come out empty, on the fast path (a popped scope) and on
+// the slow one (a reused chunk) alike.
+TEST(Handles, NewSlotsAreEmptyAfterAScopeAndInReusedChunks) {
+  TestHeap t;
+  constexpr std::size_t kSlots = kHandleChunk + 10;  // into a second chunk
+  {
+    HandleScope scope(*t.m);
+    for (std::size_t i = 0; i < kSlots; ++i) Handle h(*t.m, t.new_node(0, i));
+  }
+  ASSERT_TRUE(t.heap->collect(*t.m));  // every node died: the old slots dangle
+  HandleScope scope(*t.m);
+  std::vector<Value*> slots;
+  for (std::size_t i = 0; i < kSlots; ++i) {
+    Value* slot = new_handle(*t.m);
+    ASSERT_EQ(*slot, 0u) << "slot " << i;
+    Object* o = t.new_node(0, 1000 + i);  // may collect while the slot is in scope
+    ASSERT_NE(o, nullptr);
+    *slot = ref_value(o);
+    slots.push_back(slot);
+  }
+  ASSERT_TRUE(t.heap->collect(*t.m));
+  EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+  for (std::size_t i = 0; i < kSlots; ++i) {
+    ASSERT_EQ(TestHeap::node_id(as_object(*slots[i]), 0), 1000 + i);
+  }
+}
+
 TEST(Handles, PersistentSlotsUpdateAndAreReused) {
   TestHeap t;
   std::vector<Persistent> ps;
