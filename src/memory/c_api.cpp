@@ -259,6 +259,29 @@ const char* kind_name(rh::LayoutKind k) {
   return "unknown";
 }
 
+// `slot` must be one of the reference slots of `o` (whose layout is `l`).
+rt_status check_slot(const char* fn, const rh::Layout& l, rt_value o, const rt_value* slot) {
+  rh::RefRange refs = rh::ref_slots(l, rh::as_object(o));
+  if (slot >= refs.begin && slot < refs.end) return RT_OK;
+  return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+              "slot " + hex(reinterpret_cast<std::uintptr_t>(slot)) +
+                  " is not a reference slot of the " + kind_name(l.kind) + " '" + l.name + "' at " +
+                  hex(o) + " (it has " + std::to_string(refs.end - refs.begin) + ")");
+}
+
+// An object (as check_object) of a ref array type.
+rt_status check_ref_array(const char* fn, rh::HeapImpl& h, rt_value o, const rh::Layout*& l) {
+  if (rt_status s = check_object(fn, h, o, l); s != RT_OK) return s;
+  if (l->kind == rh::LayoutKind::kRefArray) return RT_OK;
+  return fail(
+      RT_ERROR_INVALID_ARGUMENT, fn,
+      "object " + hex(o) + " is a " + kind_name(l->kind) + " '" + l->name + "', not a ref array");
+}
+
+std::uint64_t array_length(rt_value o) {
+  return rh::array_length(rh::as_object(o));
+}
+
 // The registered layout of `type`, or an error.
 rt_status find_layout(const char* fn, rh::HeapImpl& h, std::uint32_t type, const rh::Layout*& out) {
   out = h.layouts.find(type);
@@ -746,15 +769,56 @@ rt_status rt_write(rt_mutator* m, rt_value object, rt_value* slot, rt_value valu
     if (slot == nullptr) return null_argument(fn, "slot");
     const rh::Layout* l = nullptr;
     if (rt_status s = check_object(fn, *r->heap, object, l); s != RT_OK) return s;
-    rh::RefRange refs = rh::ref_slots(*l, rh::as_object(object));
-    if (slot < refs.begin || slot >= refs.end) {
-      return fail(RT_ERROR_INVALID_ARGUMENT, fn,
-                  "slot " + hex(reinterpret_cast<std::uintptr_t>(slot)) +
-                      " is not a reference slot of the " + kind_name(l->kind) + " '" + l->name +
-                      "' at " + hex(object) + " (it has " + std::to_string(refs.end - refs.begin) +
-                      ")");
-    }
+    if (rt_status s = check_slot(fn, *l, object, slot); s != RT_OK) return s;
     rh::write(*r, rh::as_object(object), slot, value);
+    return RT_OK;
+  });
+}
+
+rt_status rt_log_store(rt_mutator* m, rt_value object, rt_value* slot) noexcept {
+  constexpr const char* fn = "rt_log_store";
+  return with_mutator(fn, m, nullptr, true, [&](rh::MutatorRecord* r) {
+    if (slot == nullptr) return null_argument(fn, "slot");
+    const rh::Layout* l = nullptr;
+    if (rt_status s = check_object(fn, *r->heap, object, l); s != RT_OK) return s;
+    if (rt_status s = check_slot(fn, *l, object, slot); s != RT_OK) return s;
+    if ((rh::as_object(object)->load_header() & rh::hdr::kUnlogged) != 0) {
+      rh::log_store(*r, rh::as_object(object), slot);
+    }
+    return RT_OK;
+  });
+}
+
+rt_status rt_copy_elements(rt_mutator* m, rt_value dst, uint64_t dst_index, rt_value src,
+                           uint64_t src_index, uint64_t count) noexcept {
+  constexpr const char* fn = "rt_copy_elements";
+  return with_mutator(fn, m, nullptr, true, [&](rh::MutatorRecord* r) {
+    const rh::Layout* l = nullptr;
+    if (rt_status s = check_ref_array(fn, *r->heap, dst, l); s != RT_OK) return s;
+    if (rt_status s = check_ref_array(fn, *r->heap, src, l); s != RT_OK) return s;
+    if (!rh::copy_elements(*r, rh::as_object(dst), dst_index, rh::as_object(src), src_index,
+                           count)) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                  "cannot copy " + std::to_string(count) + " elements from index " +
+                      std::to_string(src_index) + " of " + std::to_string(array_length(src)) +
+                      " to index " + std::to_string(dst_index) + " of " +
+                      std::to_string(array_length(dst)));
+    }
+    return RT_OK;
+  });
+}
+
+rt_status rt_fill_elements(rt_mutator* m, rt_value array, uint64_t index, uint64_t count,
+                           rt_value value) noexcept {
+  constexpr const char* fn = "rt_fill_elements";
+  return with_mutator(fn, m, nullptr, true, [&](rh::MutatorRecord* r) {
+    const rh::Layout* l = nullptr;
+    if (rt_status s = check_ref_array(fn, *r->heap, array, l); s != RT_OK) return s;
+    if (!rh::fill_elements(*r, rh::as_object(array), index, count, value)) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                  "cannot fill " + std::to_string(count) + " elements from index " +
+                      std::to_string(index) + " of " + std::to_string(array_length(array)));
+    }
     return RT_OK;
   });
 }

@@ -648,6 +648,44 @@ TEST(CApi, WriteBarrierRemembersOldObjects) {
   ASSERT_RT_OK(rt_handle_scope_close(&scope));
 }
 
+// A large ref array through the C ABI: rt_fast_write (rt_log_store) and the
+// range calls keep young elements alive; bad ranges and objects are errors.
+TEST(CApi, LargeArrayStoresCopiesAndFills) {
+  CHeap t;
+  rt_handle_scope scope;
+  ASSERT_RT_OK(rt_handle_scope_open(t.m, &scope));
+  rt_value big = 0;
+  ASSERT_RT_OK(rt_allocate_array(t.m, t.refs, 2000, &big));  // large: never moves
+  rt_handle hb;
+  ASSERT_RT_OK(rt_handle_new(t.m, big, &hb));
+  ASSERT_RT_OK(rt_collect(t.heap, t.m, RT_COLLECT_MINOR));  // its cards clean
+  rt_value* e = rt_array_slots(big);
+  ASSERT_RT_OK(rt_fast_write(t.m, big, &e[1500], t.new_node(42)));
+  ASSERT_RT_OK(rt_copy_elements(t.m, big, 10, big, 1500, 1));
+  ASSERT_RT_OK(rt_fill_elements(t.m, big, 100, 50, t.new_node(43)));
+  ASSERT_RT_OK(rt_heap_verify(t.heap, t.m));
+  ASSERT_RT_OK(rt_collect(t.heap, t.m, RT_COLLECT_MINOR));
+  ASSERT_RT_OK(rt_heap_verify(t.heap, t.m));
+  EXPECT_EQ(CHeap::id(e[1500]), 42u);
+  EXPECT_EQ(e[10], e[1500]);
+  for (int i = 100; i < 150; ++i) ASSERT_EQ(CHeap::id(e[i]), 43u) << i;
+  EXPECT_EQ(e[99], 0u);
+  EXPECT_EQ(e[150], 0u);
+
+  EXPECT_EQ(rt_copy_elements(t.m, big, 1990, big, 0, 11), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(last_error().find("cannot copy 11 elements"), std::string::npos) << last_error();
+  EXPECT_EQ(rt_fill_elements(t.m, big, 2000, 1, imm(1)), RT_ERROR_INVALID_ARGUMENT);
+  rt_value b = 0;
+  ASSERT_RT_OK(rt_allocate_array(t.m, t.bytes, 16, &b));
+  EXPECT_EQ(rt_copy_elements(t.m, big, 0, b, 0, 1), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(last_error().find("not a ref array"), std::string::npos) << last_error();
+  EXPECT_EQ(rt_fill_elements(t.m, imm(3), 0, 1, imm(1)), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(rt_log_store(t.m, big, &e[-1]), RT_ERROR_INVALID_ARGUMENT);  // the length word
+  EXPECT_EQ(rt_log_store(t.m, big, nullptr), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(rt_array_length(big), 2000u);
+  ASSERT_RT_OK(rt_handle_scope_close(&scope));
+}
+
 TEST(CApi, HandleScopesNestAndCatchMisuse) {
   CHeap t;
   rt_handle_scope outer;

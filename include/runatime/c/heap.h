@@ -10,8 +10,11 @@
  *     registered root set or a slot a frame enumerator reports: re-read it
  *     from there. Each function says whether it may collect.
  *   - Every store of a value into a reference slot of an object goes through
- *     rt_write (or rt_fast_write). Raw data after the reference slots may be
- *     written directly.
+ *     rt_write (or rt_fast_write, rt_copy_elements, rt_fill_elements). Raw
+ *     data after the reference slots may be written directly. One
+ *     exception, the same for objects of every size: a thread may fill an
+ *     object it allocated with plain stores until its next call that MAY
+ *     COLLECT (objects allocated old are born remembered).
  *   - Threads. A thread that touches the heap is attached (rt_attach); its
  *     rt_mutator is used only by that thread. Around anything that blocks it
  *     enters native (rt_enter_native); in native it touches no object.
@@ -322,10 +325,32 @@ RT_API rt_status rt_allocate_finalizable(rt_mutator* m, uint32_t type, uint64_t 
 RT_API rt_status rt_write(rt_mutator* m, rt_value object, rt_value* slot,
                           rt_value value) RT_NOEXCEPT;
 
-/* The slow half of rt_fast_write, for inline code that has seen
- * RT_HEADER_UNLOGGED in the header after its store: logs the object. Never
- * collects. Errors as rt_write's. */
+/* The slow half of rt_fast_write as ABI 1.0 and 1.1 called it, for inline
+ * code that has seen RT_HEADER_UNLOGGED in the header after its store: logs
+ * the object (a large ref array: all its cards). Never collects. Errors as
+ * rt_write's but for the slot. */
 RT_API rt_status rt_log_object(rt_mutator* m, rt_value object) RT_NOEXCEPT;
+
+/* Since 1.2. The slow half of rt_fast_write: as rt_log_object after a store
+ * into `slot`, a reference slot of `object`; a large ref array remembers
+ * only the card (64 elements) of `slot`, and only if it now holds a young
+ * reference. Never collects. Errors as rt_write's. */
+RT_API rt_status rt_log_store(rt_mutator* m, rt_value object, rt_value* slot) RT_NOEXCEPT;
+
+/* Since 1.2. Copies elements [src_index, src_index + count) of ref array
+ * `src` to [dst_index, dst_index + count) of ref array `dst`, as memmove
+ * does (the same array, ranges overlapping, is allowed), with the barrier
+ * applied once for the range. Never collects. Own thread, running. Errors:
+ * INVALID_ARGUMENT (as rt_write's for either object, not a ref array, a
+ * range out of bounds: nothing is copied), INVALID_STATE (in native). */
+RT_API rt_status rt_copy_elements(rt_mutator* m, rt_value dst, uint64_t dst_index, rt_value src,
+                                  uint64_t src_index, uint64_t count) RT_NOEXCEPT;
+
+/* Since 1.2. Stores `value` into elements [index, index + count) of ref
+ * array `array`, with the barrier applied once for the range. Never
+ * collects. Errors as rt_copy_elements'. */
+RT_API rt_status rt_fill_elements(rt_mutator* m, rt_value array, uint64_t index, uint64_t count,
+                                  rt_value value) RT_NOEXCEPT;
 
 /* ======================================================================== */
 /* Identity hashes                                                          */
@@ -544,12 +569,12 @@ static inline rt_status rt_fast_allocate_array(rt_mutator* m, uint32_t type, siz
 }
 
 /* The write barrier: store, then log the object if it is old and not yet
- * logged. Never collects. */
+ * logged (a large ref array: the slot's card). Never collects. */
 static inline rt_status rt_fast_write(rt_mutator* m, rt_value object, rt_value* slot,
                                       rt_value value) {
   RT_STORE_RELAXED(slot, value);
   if ((RT_LOAD_RELAXED(RT_PTR_CAST(uint64_t*, object)) & RT_HEADER_UNLOGGED) != 0) {
-    return rt_log_object(m, object);
+    return rt_log_store(m, object, slot);
   }
   return RT_OK;
 }
