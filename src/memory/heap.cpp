@@ -45,6 +45,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "memory/barrier.hpp"
+#include "memory/cards.hpp"
 #include "memory/major_gc.hpp"
 #include "memory/minor_gc.hpp"
 
@@ -167,19 +169,25 @@ Object* HeapImpl::allocate(MutatorRecord& m, std::uint64_t header, std::size_t b
 
 Object* HeapImpl::allocate_large(MutatorRecord& m, std::uint64_t header, std::size_t bytes) {
   if (m.poll.load(std::memory_order_relaxed) != 0) safepoint.park(m);
+  // A reference array gets its card table after its elements (cards.hpp).
+  const Layout* l = layouts.find(hdr::type_of(header));
+  bool carded = l != nullptr && l->kind == LayoutKind::kRefArray && bytes >= ref_array_bytes(0);
+  std::size_t length = carded ? (bytes - ref_array_bytes(0)) / 8 : 0;
+  std::size_t run = carded ? ref_array_bytes(length) + cards::table_bytes(length) : bytes;
   std::uint64_t seen = safepoint.epoch();
-  std::uint8_t* p = large.allocate(bytes);
+  std::uint8_t* p = large.allocate(run);
   if (p == nullptr) {
     // A collection by another thread since `seen` also counts as trying.
     collect(m, Cause::kLargeFailure, seen, true);
-    p = large.allocate(bytes);
+    p = large.allocate(run);
     if (p == nullptr) return nullptr;
   }
   stats.add_allocated(bytes);
   auto* o = reinterpret_cast<Object*>(p);
-  // Born old: the first store of a young reference must log it. It carries
-  // the current mark polarity like every old object (heap.hpp).
-  o->header = header | hdr::kUnlogged | mark_bit();
+  if (carded) o->slots()[0] = length;
+  // Born old and remembered (barrier.hpp), with the current mark polarity
+  // like every old object (heap.hpp).
+  born_old(m, o, header | mark_bit(), carded);
   return o;
 }
 
@@ -195,8 +203,8 @@ Object* HeapImpl::allocate_pinned(MutatorRecord& m, std::uint64_t header, std::s
   }
   stats.add_allocated(bytes);
   auto* o = reinterpret_cast<Object*>(p);
-  // Born old, like a large object (allocate_large), and never evacuated.
-  o->header = header | hdr::kPinned | hdr::kUnlogged | mark_bit();
+  // Born old and remembered, like a large object (allocate_large), and never evacuated.
+  born_old(m, o, header | hdr::kPinned | mark_bit(), false);
   return o;
 }
 

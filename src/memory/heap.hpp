@@ -109,6 +109,12 @@ class HeapImpl {
   std::atomic<std::uint64_t> mark_polarity{0};
 };
 
+// The internals behind the public facade, for RunaTime's own parts and
+// tests (the public header declares it only as Heap's friend).
+inline HeapImpl& impl_of(Heap& heap) {
+  return *heap.impl_;
+}
+
 // Checks every root and every object of the survivor half, the old
 // generation and the large-object space (world stopped); the first problem.
 std::optional<std::string> verify_heap(HeapImpl& h);

@@ -752,6 +752,68 @@ TEST(CApi, RootSetsAndFrameEnumerators) {
             RT_ERROR_INVALID_ARGUMENT);
 }
 
+// Defect 4: rt_detach freed the mutator's record, then erased the frame
+// enumerators it had registered, keyed by the record's address and an id
+// that restarts at 1 for every mutator. The breaking interleaving: thread A
+// detaches (its record is freed), thread B attaches and gets the same
+// address, B registers an enumerator (same key: its thunk is dropped, or A's
+// erase then drops it), and the next collection calls the freed thunk. Here
+// threads keep attaching, registering and detaching while the main thread
+// collects; the ids they get must never repeat.
+namespace {
+struct WorkerFrame {
+  rt_value slot = 0;
+};
+void enumerate_worker_frame(void* context, rt_root_visitor* visitor) {
+  rt_root_visit(visitor, &static_cast<WorkerFrame*>(context)->slot);
+}
+}  // namespace
+
+TEST(CApi, DetachWhileOthersAttachWithFrameEnumerators) {
+  CHeap t;
+  constexpr int kWorkers = 3;
+  constexpr int kRounds = 400;
+  std::atomic<int> running{kWorkers};
+  std::mutex ids_mu;
+  std::vector<std::uint64_t> ids;
+  std::vector<std::thread> workers;
+  for (int k = 0; k < kWorkers; ++k) {
+    workers.emplace_back([&, k] {
+      for (int round = 0; round < kRounds; ++round) {
+        rt_mutator* m = nullptr;
+        ASSERT_RT_OK(rt_attach(t.heap, &m));
+        WorkerFrame frame;
+        std::uint64_t id = 0;
+        ASSERT_RT_OK(rt_frame_enumerator_add(t.heap, m, enumerate_worker_frame, &frame, &id));
+        {
+          std::lock_guard lock(ids_mu);
+          ids.push_back(id);
+        }
+        const std::uint64_t tag = (static_cast<std::uint64_t>(k) << 32) | round;
+        ASSERT_RT_OK(rt_allocate(m, t.node, &frame.slot));
+        rt_object_slots(frame.slot)[1] = tag;
+        ASSERT_RT_OK(rt_poll(m));
+        ASSERT_EQ(CHeap::id(frame.slot), tag);
+        // Half the rounds remove the enumerator first; the others leave it to rt_detach.
+        if (round % 2 == 0) {
+          ASSERT_RT_OK(rt_frame_enumerator_remove(t.heap, m, id));
+        }
+        ASSERT_RT_OK(rt_detach(t.heap, m));
+      }
+      running.fetch_sub(1);
+    });
+  }
+  while (running.load() != 0) {
+    ASSERT_RT_OK(rt_collect(t.heap, t.m, RT_COLLECT_MINOR));
+  }
+  for (auto& w : workers) w.join();
+  ASSERT_RT_OK(rt_heap_verify(t.heap, t.m));
+  std::sort(ids.begin(), ids.end());
+  EXPECT_TRUE(std::adjacent_find(ids.begin(), ids.end()) == ids.end())
+      << "frame-enumerator ids must be unique across mutators";
+  EXPECT_EQ(ids.size(), std::size_t{kWorkers} * kRounds);
+}
+
 TEST(CApi, ThreadRules) {
   CHeap t;
   rt_mutator* again = nullptr;

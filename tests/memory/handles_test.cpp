@@ -58,19 +58,19 @@ TEST(Handles, PersistentSlotsUpdateAndAreReused) {
   TestHeap t;
   std::vector<Persistent> ps;
   for (std::uint64_t i = 0; i < 1500; ++i) ps.emplace_back(*t.heap, ref_value(t.new_node(0, i)));
-  EXPECT_EQ(t.heap->impl().persistents.in_use(), 1500u);
+  EXPECT_EQ(impl_of(*t.heap).persistents.in_use(), 1500u);
   ASSERT_TRUE(t.heap->collect(*t.m));
   for (std::uint64_t i = 0; i < ps.size(); ++i) ASSERT_EQ(TestHeap::node_id(ps[i].get(), 0), i);
   Value* freed = ps[700].slot();
   ps[700].reset();
-  EXPECT_EQ(t.heap->impl().persistents.in_use(), 1499u);
+  EXPECT_EQ(impl_of(*t.heap).persistents.in_use(), 1499u);
   Persistent again(*t.heap, imm(1));
   EXPECT_EQ(again.slot(), freed);  // the free list hands the slot back first
   Persistent moved = std::move(again);
   EXPECT_EQ(moved.value(), imm(1));
   ps.clear();
   moved.reset();
-  EXPECT_EQ(t.heap->impl().persistents.in_use(), 0u);
+  EXPECT_EQ(impl_of(*t.heap).persistents.in_use(), 0u);
   ASSERT_TRUE(t.heap->collect(*t.m));
   EXPECT_EQ(t.heap->stats().survivor_bytes, 0u);
 }
