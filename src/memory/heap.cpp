@@ -54,6 +54,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "memory/barrier.hpp"
+#include "memory/cards.hpp"
 #include "memory/major_gc.hpp"
 #include "memory/minor_gc.hpp"
 
@@ -77,6 +79,16 @@ std::optional<Error> check_options(const Options& o) {
   if (o.survivor_ratio < 1 || o.survivor_ratio > 64) {
     return option_error("survivor_ratio must be between 1 and 64, not " + n(o.survivor_ratio));
   }
+  if (o.max_heap < kBlock || o.max_heap > (std::size_t{1} << 44)) {
+    return option_error("max_heap must be between " + n(kBlock) + " bytes and 16 TiB, not " +
+                        n(o.max_heap));
+  }
+  // max_heap includes the nursery: at least half of it is left for the old
+  // generation and large objects.
+  if (o.nursery > o.max_heap / 2) {
+    return option_error("nursery (" + n(o.nursery) + " bytes) is more than half of max_heap (" +
+                        n(o.max_heap) + " bytes), which includes it");
+  }
   if (o.nursery > (std::size_t{1} << 40)) {
     return option_error("nursery (" + n(o.nursery) + " bytes) is over 1 TiB");
   }
@@ -93,10 +105,6 @@ std::optional<Error> check_options(const Options& o) {
   if (o.tlab > half * o.survivor_ratio) {
     return option_error("tlab (" + n(o.tlab) + " bytes) is larger than eden (" +
                         n(half * o.survivor_ratio) + " bytes)");
-  }
-  if (o.max_heap < kBlock || o.max_heap > (std::size_t{1} << 44)) {
-    return option_error("max_heap must be between " + n(kBlock) + " bytes and 16 TiB, not " +
-                        n(o.max_heap));
   }
   if (o.promotion_age < 1 || o.promotion_age > 15) {
     return option_error("promotion_age must be between 1 and 15 (the header's age field), not " +
@@ -118,7 +126,9 @@ bool HeapImpl::init(std::string& error) {
   std::size_t half = opt.nursery / (opt.survivor_ratio + 2) / kPage * kPage;
   std::size_t eden = half * opt.survivor_ratio;
   std::size_t young = round_up(eden + 2 * half, kBlock);
-  std::size_t count = round_up(opt.max_heap, kBlock) / kBlock;
+  // max_heap is the whole heap: the old generation gets what the nursery's
+  // reservation leaves (check_options keeps that at least half).
+  std::size_t count = (opt.max_heap - young) / kBlock;
   if (!region.reserve(young + count * kBlock, kBlock, error)) return false;
   if (!region.commit(region.base(), eden + 2 * half)) {
     error = "cannot commit the nursery (" + std::to_string(eden + 2 * half) + " bytes)";
@@ -176,18 +186,24 @@ Object* HeapImpl::allocate(MutatorRecord& m, std::uint64_t header, std::size_t b
 
 Object* HeapImpl::allocate_large(MutatorRecord& m, std::uint64_t header, std::size_t bytes) {
   if (m.poll.load(std::memory_order_relaxed) != 0) safepoint.park(m);
+  // A reference array gets its card table after its elements (cards.hpp).
+  const Layout* l = layouts.find(hdr::type_of(header));
+  bool carded = l != nullptr && l->kind == LayoutKind::kRefArray && bytes >= ref_array_bytes(0);
+  std::size_t length = carded ? (bytes - ref_array_bytes(0)) / 8 : 0;
+  std::size_t run = carded ? ref_array_bytes(length) + cards::table_bytes(length) : bytes;
   std::uint64_t majors = majors_started.load(std::memory_order_acquire);
-  std::uint8_t* p = large.allocate(bytes);
+  std::uint8_t* p = large.allocate(run);
   if (p == nullptr) {
     major_since(m, majors);
-    p = large.allocate(bytes);
+    p = large.allocate(run);
     if (p == nullptr) return nullptr;
   }
   stats.add_allocated(bytes);
   auto* o = reinterpret_cast<Object*>(p);
-  // Born old: the first store of a young reference must log it. It carries
-  // the current mark polarity like every old object (heap.hpp).
-  o->header = header | hdr::kUnlogged | mark_bit();
+  if (carded) o->slots()[0] = length;
+  // Born old and remembered (barrier.hpp), with the current mark polarity
+  // like every old object (heap.hpp).
+  born_old(m, o, header | mark_bit(), carded);
   return o;
 }
 
@@ -203,8 +219,8 @@ Object* HeapImpl::allocate_pinned(MutatorRecord& m, std::uint64_t header, std::s
   }
   stats.add_allocated(bytes);
   auto* o = reinterpret_cast<Object*>(p);
-  // Born old, like a large object (allocate_large), and never evacuated.
-  o->header = header | hdr::kPinned | hdr::kUnlogged | mark_bit();
+  // Born old and remembered, like a large object (allocate_large), and never evacuated.
+  born_old(m, o, header | hdr::kPinned | mark_bit(), false);
   return o;
 }
 

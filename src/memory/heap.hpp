@@ -2,7 +2,10 @@
 //
 // Layout of the one reservation (Region):
 //
-//   [ nursery: eden | half 0 | half 1 ][ old generation: max_heap in blocks ]
+//   [ nursery: eden | half 0 | half 1 ][ old generation: blocks ]
+//
+// The two together are max_heap (Options): the old generation gets the
+// blocks the nursery's reservation leaves.
 //
 // The nursery is committed whole at creation; blocks are committed as the
 // old generation and the large-object space take them.
@@ -114,6 +117,12 @@ class HeapImpl {
   // orders the two).
   std::atomic<std::uint64_t> mark_polarity{0};
 };
+
+// The internals behind the public facade, for RunaTime's own parts and
+// tests (the public header declares it only as Heap's friend).
+inline HeapImpl& impl_of(Heap& heap) {
+  return *heap.impl_;
+}
 
 // Checks every root and every object of the survivor half, the old
 // generation and the large-object space (world stopped); the first problem.

@@ -19,7 +19,7 @@ TEST(LargeSpace, LargeArraysLiveInBlockRuns) {
   EXPECT_TRUE(t.old(before));
   EXPECT_EQ(array_length(before), n);
   EXPECT_NE(before->load_header() & hdr::kUnlogged, 0u);
-  auto& blocks = t.heap->impl().blocks;
+  auto& blocks = impl_of(*t.heap).blocks;
   const BlockInfo& info = blocks.info(blocks.index_of(before));
   EXPECT_EQ(info.kind, BlockKind::kLargeHead);
   EXPECT_EQ(info.run, 1u);
@@ -40,7 +40,7 @@ TEST(LargeSpace, RunsSpanBlocks) {
   TestHeap t;
   Object* o = t.new_byte_array(100 << 10, 3);
   ASSERT_NE(o, nullptr);
-  auto& blocks = t.heap->impl().blocks;
+  auto& blocks = impl_of(*t.heap).blocks;
   EXPECT_EQ(blocks.info(blocks.index_of(o)).run, 4u);  // 100 KiB + 16 in 32 KiB blocks
   EXPECT_EQ(array_bytes(o)[(100 << 10) - 1], static_cast<std::uint8_t>(3 + (100 << 10) - 1));
 }

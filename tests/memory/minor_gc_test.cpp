@@ -53,7 +53,7 @@ TEST(MinorGC, PromotesWhenTheSurvivorHalfIsFull) {
   TestHeap t(o);
   HandleScope scope(*t.m);
   // More live bytes than a survivor half holds (256K / 10, page-rounded).
-  std::size_t half = t.heap->impl().nursery.half_capacity();
+  std::size_t half = impl_of(*t.heap).nursery.half_capacity();
   Handle list(*t.m, Value{0});
   std::size_t n = half / 24 + 100;  // 24-byte nodes
   for (std::size_t i = 0; i < n; ++i) {
