@@ -105,7 +105,7 @@ TEST(LargeSpace, OtherThreadsMinorCollectionsDoNotCountAsTheMajorOne) {
 TEST(LargeSpace, AMinorCollectionBetweenAttemptAndRequestIsNotTheMajorOne) {
   RUNA_SKIP_UNDER_TEST_MODES("counts collections");
   TestHeap t;
-  HeapImpl& h = t.heap->impl();
+  HeapImpl& h = impl_of(*t.heap);
   MutatorRecord& self = record(*t.m);
   auto other_thread_collects = [&] {
     NativeRegion native(*t.m);
