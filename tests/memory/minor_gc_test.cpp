@@ -261,7 +261,9 @@ void fill_drop_and_recover(const Options& o, std::size_t after) {
     list.set(ref_value(n));
     ++made;
   }
-  EXPECT_GT(made * 24, o.max_heap / 2);
+  // The worst case of a minor collection stays reserved (docs/memory.md,
+  // "Promotion failure and out of memory").
+  EXPECT_GT(made * 24, o.max_heap / 4);
   list.set(0);
   EXPECT_TRUE(t.heap->collect(*t.m, true));
   EXPECT_LT(t.heap->stats().old_bytes, o.max_heap / 16);
@@ -280,15 +282,16 @@ void fill_drop_and_recover(const Options& o, std::size_t after) {
 // Small enough to collect and verify every few allocations.
 Options small_recovery_options() {
   Options o = small_options();
-  o.nursery = 128 << 10;
-  o.tlab = 2 << 10;
-  o.max_heap = 1 << 20;
+  o.survivor_ratio = 1;
+  o.nursery = 32 << 10;
+  o.tlab = 1 << 10;
+  o.max_heap = 512 << 10;
   return o;
 }
 
 TEST(MinorGC, TheHeapRecoversAfterOutOfMemoryOnceTheProgramLetsGo) {
   if (under_test_modes()) {
-    fill_drop_and_recover(small_recovery_options(), 2000);
+    fill_drop_and_recover(small_recovery_options(), 1000);
     return;
   }
   Options o = small_options();
