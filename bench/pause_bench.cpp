@@ -78,11 +78,15 @@ void count_collection(void* ctx, runa::heap::RootVisitor& /*v*/) {
 class Workload {
  public:
   Workload(runa::heap::Heap& heap, Mutator& m, Types types, Pauses& pauses)
-      : heap_(heap), m_(m), types_(types), pauses_(pauses) {
-    frame_roots_ = heap_.add_roots(frame_, 2);
-  }
+      : heap_(heap),
+        m_(m),
+        types_(types),
+        pauses_(pauses),
+        frame_roots_(heap_.add_roots(frame_, 2)) {}
   Workload(const Workload&) = delete;
   Workload& operator=(const Workload&) = delete;
+  Workload(Workload&&) = delete;
+  Workload& operator=(Workload&&) = delete;
   ~Workload() { heap_.remove_roots(frame_roots_); }
 
   // An object, timing the allocation when it may collect (no TLAB room left).
@@ -150,8 +154,8 @@ class Workload {
   Types types_;
   Pauses& pauses_;
   std::uint64_t rng_ = 0x9E3779B97F4A7C15ULL;
-  Value frame_[2] = {0, 0};
-  std::uint64_t frame_roots_ = 0;
+  Value frame_[2] = {0, 0};  // declared before frame_roots_: registered in the initializer
+  std::uint64_t frame_roots_;
 };
 
 bool ring_ok(Object* ring) {
