@@ -39,8 +39,8 @@ struct Spec {
 
 // In the order of Options, which describe_options and the help follow.
 constexpr std::array<Spec, 11> kSpecs{{
-    {"max_heap", &Options::max_heap, "old generation plus large objects"},
-    {"nursery", &Options::nursery, "eden plus both survivor halves"},
+    {"max_heap", &Options::max_heap, "the whole heap: nursery, old generation and large objects"},
+    {"nursery", &Options::nursery, "eden plus both survivor halves, taken out of max_heap"},
     {"survivor_ratio", &Options::survivor_ratio, "eden is this many survivor halves"},
     {"promotion_age", &Options::promotion_age,
      "minor collections an object survives before promotion"},

@@ -1,6 +1,6 @@
 // Region: the heap's one reservation of address space.
 //
-// The whole heap (nursery plus max_heap of old generation) is reserved with a
+// The whole heap (max_heap: the nursery and the old generation) is reserved with a
 // single mmap(PROT_NONE) at start-up, so spaces are address ranges fixed for
 // the heap's life and "is this young?" is one subtraction and one compare.
 // Memory becomes usable only when committed (mprotect read/write); the

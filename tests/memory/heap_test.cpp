@@ -50,6 +50,41 @@ TEST(Heap, RejectsBadOptions) {
   EXPECT_NE(option_error(o).find("larger than eden"), std::string::npos);
 }
 
+// max_heap is the whole heap, like the JVM's -Xmx: a nursery of more
+// than half of it leaves too little for the old generation.
+TEST(Heap, TheNurseryIsTakenOutOfMaxHeap) {
+  Options o;
+  o.max_heap = 64 << 20;
+  o.nursery = (32 << 20) + kPage;
+  EXPECT_NE(option_error(o).find("more than half of max_heap"), std::string::npos);
+  o.nursery = 32 << 20;
+  EXPECT_EQ(option_error(o), "");
+}
+
+// Filled with large objects until allocation fails, the heap never commits
+// more than max_heap, nursery included.
+TEST(Heap, CommittedMemoryStaysWithinMaxHeap) {
+  RUNA_SKIP_UNDER_TEST_MODES("checks committed memory at exhaustion");
+  Options o = small_options();
+  o.max_heap = 2 << 20;
+  TestHeap t(o);
+  HandleScope scope(*t.m);
+  Handle list(*t.m, Value{0});
+  std::size_t arrays = 0;
+  for (;;) {
+    Object* a = t.new_ref_array(2000, arrays);  // 16 KiB: large, one block each
+    if (a == nullptr) break;
+    write(*t.m, a, array_slots(a) + 1, list.value());
+    list.set(ref_value(a));
+    ++arrays;
+  }
+  Stats s = t.heap->stats();
+  EXPECT_LE(s.committed_bytes, o.max_heap);
+  // Every block beside the nursery's was used: (2 MiB - 256 KiB) / 32 KiB.
+  EXPECT_EQ(arrays, 56u);
+  EXPECT_EQ(s.large_bytes, 56u * kBlock);
+}
+
 TEST(Heap, LayoutsAndObjectSizes) {
   TestHeap t;
   EXPECT_EQ(t.heap->layout(0), nullptr);
