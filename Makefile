@@ -44,7 +44,7 @@ help:
 	@echo "make test          build and test the release and asan-ubsan presets"
 	@echo "make tsan          build and test the tsan preset"
 	@echo "make bench         build release and run build/release/bench/bench_*"
-	@echo "make bench-gc      memory benchmarks side by side with malloc, mimalloc, Boehm, the JVM"
+	@echo "make bench-gc      memory benchmarks at equal memory beside malloc, mimalloc, Boehm, the JVM, Go"
 	@echo "make fuzz          run each fuzz target for FUZZ_SECONDS (default 60) s"
 	@echo "make fuzz-regress  run each fuzz target once over fuzz/regressions/<target>/"
 	@echo "make format        clang-format -i the C/C++ sources"

@@ -3,9 +3,11 @@
 // byte-for-byte the same output as bench/peers/binary_trees.cpp, for
 // scripts/bench-gc-peers.
 //
-//   runa_binary_trees [max_depth] [--handles] [heap options]   (default depth 21)
+//   runa_binary_trees [max_depth] [--handles] [heap options]   (default depth 21; --help)
 //
 // Heap options: bench/runa_options.hpp (--max-heap=, --nursery=, --gc-log, ...).
+// The program sets none of its own: the heap's defaults. Any other argument is
+// refused (status 2).
 // A node is a plain object with two reference slots (24 bytes with its header).
 // Nothing is freed explicitly: dropped trees are garbage for the collector.
 //
@@ -19,6 +21,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "runa_options.hpp"
@@ -77,21 +80,38 @@ long check(Object* node) {
   return 1 + check(runa::heap::as_object(left)) + check(runa::heap::as_object(node->slots()[1]));
 }
 
+constexpr const char* kUsage =
+    "usage: runa_binary_trees [max_depth] [--handles] [heap options]\n"
+    "  max_depth     0..28 (default 21; below 6 it runs as 6, as the game's program)\n"
+    "  --handles     hold references in a handle scope per node, not a shadow stack\n"
+    "  heap options  --NAME=VALUE or --gc=TEXT (bench/runa_options.hpp):\n";
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  runa::heap::Options defaults;
-  // A generous limit: it is address space reserved, not memory used (pages
-  // are committed as blocks are taken), and major collections are triggered
-  // by the old generation's growth (Options::major_growth_percent), not by
-  // nearness to the limit.
-  defaults.max_heap = std::size_t{16} << 30;
-  // A nursery about the size of HotSpot SerialGC's young generation in the
-  // peers' 960 MB JVM heap: the fastest of 16M/64M/256M/512M here.
-  defaults.nursery = std::size_t{256} << 20;
-  runa_bench::BenchOptions opts = runa_bench::parse_options(argc, argv, defaults);
-  const bool handles = std::erase(opts.rest, "--handles") != 0;
-  const int n = opts.rest.empty() ? 21 : std::atoi(opts.rest[0].c_str());
+  // The heap's defaults: scripts/bench-gc-peers sets only --max-heap.
+  runa_bench::BenchOptions opts = runa_bench::parse_options(argc, argv, runa::heap::Options{});
+  bool handles = false;
+  int n = 21;
+  bool have_depth = false;
+  for (const std::string& a : opts.rest) {
+    if (a == "--help" || a == "-h") {
+      std::printf("%s%s", kUsage, runa::heap::options_help());
+      return 0;
+    }
+    if (a == "--handles") {
+      handles = true;
+      continue;
+    }
+    char* end = nullptr;
+    const long depth = std::strtol(a.c_str(), &end, 10);
+    if (have_depth || a.empty() || a[0] < '0' || a[0] > '9' || *end != '\0') {
+      runa_bench::usage_fail("runa_binary_trees", a, kUsage);
+    }
+    if (depth > 28) runa_bench::option_fail("max_depth (0..28)", a);
+    n = static_cast<int>(depth);
+    have_depth = true;
+  }
   constexpr int kMinDepth = 4;
   const int max_depth = std::max(kMinDepth + 2, n);
 

@@ -2,8 +2,10 @@
 // C++ API: the same algorithm and byte-for-byte the same output as
 // bench/peers/gcbench.cpp and GCBench.java, for scripts/bench-gc-peers.
 //
-//   runa_gcbench [heap options]        (bench/runa_options.hpp)
+//   runa_gcbench [heap options]        (bench/runa_options.hpp; --help)
 //
+// The program sets no heap option of its own (the heap's defaults); any
+// argument that is not a heap option is refused (status 2).
 // A node is a plain object: header, two reference slots, two 32-bit ints in one
 // raw word (32 bytes). The 500,000-double array is a byte array (4 MB, so it
 // lives in the large-object space). Every reference held across an allocation
@@ -12,6 +14,7 @@
 // built), so it exercises the write barrier.
 #include <cstdio>
 #include <cstring>
+#include <string>
 
 #include "runa_options.hpp"
 
@@ -102,17 +105,21 @@ void time_construction(Mutator& m, int depth) {
   std::printf("\tBottom up construction, check: %ld\n", first);
 }
 
+constexpr const char* kUsage =
+    "usage: runa_gcbench [heap options]\n"
+    "  heap options  --NAME=VALUE or --gc=TEXT (bench/runa_options.hpp):\n";
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  runa::heap::Options defaults;
-  // A generous limit: reserved address space; majors follow old-generation growth.
-  defaults.max_heap = std::size_t{8} << 30;
-  defaults.nursery = std::size_t{64} << 20;
-  runa_bench::BenchOptions opts = runa_bench::parse_options(argc, argv, defaults);
-  if (!opts.rest.empty()) {
-    std::fprintf(stderr, "usage: runa_gcbench [heap options]\n");
-    return 2;
+  // The heap's defaults: scripts/bench-gc-peers sets only --max-heap.
+  runa_bench::BenchOptions opts = runa_bench::parse_options(argc, argv, runa::heap::Options{});
+  for (const std::string& a : opts.rest) {
+    if (a == "--help" || a == "-h") {
+      std::printf("%s%s", kUsage, runa::heap::options_help());
+      return 0;
+    }
+    runa_bench::usage_fail("runa_gcbench", a, kUsage);
   }
   auto heap = runa_bench::make_heap(opts.heap);
   runa::heap::Layout node_layout;

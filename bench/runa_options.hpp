@@ -10,13 +10,17 @@
 //                                --poison, --stress-every=1 (every name in
 //                                runa::heap::options_help())
 //   RUNA_GC_STATS=1, --gc-stats  benchmarks only: Heap::stats() on stderr at exit
+//   --print-options              benchmarks only: print the options in force
+//                                (describe_options) and exit 0 without running,
+//                                so a runner can show that nothing was tuned
 //
 // The spellings from before RUNA_GC still work: --gc-log, --gc-verify,
 // --gc-poison, --gc-stress=N.
 //
 // A bad option ends the program with status 2 and the parser's message.
 // Arguments that are not options are left for the program (positional
-// arguments such as a depth, and the program's own flags).
+// arguments such as a depth, and the program's own flags, --help among them);
+// the program refuses those it does not know with usage_fail (status 2).
 #pragma once
 
 #include <algorithm>
@@ -42,6 +46,14 @@ struct BenchOptions {
 [[noreturn]] inline void option_fail(std::string_view what, std::string_view value) {
   std::fprintf(stderr, "bad %.*s: '%.*s'\n", static_cast<int>(what.size()), what.data(),
                static_cast<int>(value.size()), value.data());
+  std::exit(2);
+}
+
+// The end of the program for an argument it does not understand: the
+// argument, then the usage text (which ends with a newline), status 2.
+[[noreturn]] inline void usage_fail(const char* program, std::string_view arg, const char* usage) {
+  std::fprintf(stderr, "%s: unknown argument '%.*s'\n%s", program, static_cast<int>(arg.size()),
+               arg.data(), usage);
   std::exit(2);
 }
 
@@ -77,11 +89,14 @@ inline BenchOptions parse_options(int argc, char** argv, const runa::heap::Optio
   o.heap = checked(runa::heap::options_from_env(defaults));
   const char* stats = std::getenv("RUNA_GC_STATS");
   o.stats = stats != nullptr && *stats != '\0' && std::strcmp(stats, "0") != 0;
+  bool print_options = false;
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     std::string_view flag = a.starts_with("--") ? a.substr(2) : std::string_view{};
     if (flag == "gc-stats") {
       o.stats = true;
+    } else if (flag == "print-options") {
+      print_options = true;
     } else if (flag.starts_with("gc=")) {
       o.heap = checked(runa::heap::parse_options(flag.substr(3), o.heap));
     } else if (std::string item = heap_option_item(flag); !item.empty()) {
@@ -89,6 +104,10 @@ inline BenchOptions parse_options(int argc, char** argv, const runa::heap::Optio
     } else {
       o.rest.emplace_back(a);
     }
+  }
+  if (print_options) {
+    std::printf("%s\n", runa::heap::describe_options(o.heap).c_str());
+    std::exit(0);
   }
   return o;
 }

@@ -1,4 +1,5 @@
-// Allocation policies shared by the C++ peers (binary_trees.cpp, gcbench.cpp). Each
+// Allocation policies shared by the C++ peers (binary_trees.cpp, gcbench.cpp,
+// pause_ring.cpp). Each
 // peer is compiled once per policy; PEER_ALLOC selects which one (CMakeLists.txt sets
 // it):
 //
@@ -14,6 +15,8 @@
 //   template <class T> static void destroy(T*);               // one object
 //   static double* make_doubles(size_t n);                    // array, no pointers in it
 //   static void destroy_doubles(double*);
+//   static unsigned char* make_bytes(size_t n);               // array, no pointers in it
+//   static void destroy_bytes(unsigned char*);
 #pragma once
 
 #include <cstddef>
@@ -50,6 +53,8 @@ struct GlibcAlloc {
   }
   static double* make_doubles(size_t n) { return new double[n]; }
   static void destroy_doubles(double* array) { delete[] array; }
+  static unsigned char* make_bytes(size_t n) { return new unsigned char[n]; }
+  static void destroy_bytes(unsigned char* array) { delete[] array; }
 };
 
 #if PEER_ALLOC == PEER_ALLOC_MIMALLOC
@@ -74,6 +79,12 @@ struct MimallocAlloc {
     return static_cast<double*>(memory);
   }
   static void destroy_doubles(double* array) { mi_free(array); }
+  static unsigned char* make_bytes(size_t n) {
+    void* memory = mi_malloc(n);
+    if (memory == nullptr) throw std::bad_alloc();
+    return static_cast<unsigned char*>(memory);
+  }
+  static void destroy_bytes(unsigned char* array) { mi_free(array); }
 };
 #endif
 
@@ -101,6 +112,12 @@ struct BoehmAlloc {
     return static_cast<double*>(memory);
   }
   static void destroy_doubles(double*) {}
+  static unsigned char* make_bytes(size_t n) {
+    void* memory = GC_MALLOC_ATOMIC(n);
+    if (memory == nullptr) throw std::bad_alloc();
+    return static_cast<unsigned char*>(memory);
+  }
+  static void destroy_bytes(unsigned char*) {}
 };
 #endif
 

@@ -8,7 +8,11 @@
 //     (an allocation, a safepoint poll, a call) only in a handle, a root set
 //     or a slot reported by a frame enumerator: objects move.
 //   - Every store of a value into a reference slot of a heap object goes
-//     through write() (or set_slot()), which keeps the remembered set exact.
+//     through write() (or set_slot(), copy_elements(), fill_elements()),
+//     which keeps the remembered set exact. One exception, the same for
+//     every object whatever its size or space ("Initialising stores"
+//     below): stores into an object the thread allocated since its last
+//     call that may collect may be plain stores.
 //   - A mutator is used only by the thread that attached it.
 #pragma once
 
@@ -39,6 +43,9 @@ inline constexpr std::uint64_t kForwarded = 1ULL << 0;  // word is (new address 
 inline constexpr std::uint64_t kMark = 1ULL << 1;
 inline constexpr std::uint64_t kUnlogged = 1ULL << 2;
 inline constexpr std::uint64_t kPinned = 1ULL << 3;
+// A reference array in the large-object space, remembered per card of its
+// elements (src/memory/cards.hpp); kUnlogged stays set on it.
+inline constexpr std::uint64_t kCarded = 1ULL << 4;
 inline constexpr unsigned kAgeShift = 8;
 inline constexpr std::uint64_t kAgeMask = 0xFULL << kAgeShift;
 inline constexpr unsigned kHashShift = 12;
@@ -157,6 +164,7 @@ struct Mutator {
 // Out-of-line slow paths (src/memory/).
 Object* allocate_slow(Mutator& m, std::uint64_t header, std::size_t bytes);
 void log_object(Mutator& m, Object* o);
+void log_store(Mutator& m, Object* o, Value* slot);
 void safepoint_slow(Mutator& m);
 Value* handle_chunk_slow(Mutator& m);
 
@@ -177,11 +185,12 @@ inline Object* allocate(Mutator& m, std::uint32_t type, std::size_t bytes) {
 }
 
 // Stores v into slot `i` of o, remembering o if it is an old object that
-// may now point into the nursery.
+// may now point into the nursery (a large reference array: the slot's card).
+// Never collects.
 inline void write(Mutator& m, Object* o, Value* slot, Value v) {
   std::atomic_ref<Value>(*slot).store(v, std::memory_order_relaxed);
   if ((o->load_header() & hdr::kUnlogged) != 0) [[unlikely]]
-    log_object(m, o);
+    log_store(m, o, slot);
 }
 inline void set_slot(Mutator& m, Object* o, std::size_t i, Value v) {
   write(m, o, o->slots() + i, v);
@@ -234,6 +243,29 @@ inline Object* allocate_array(Mutator& m, std::uint32_t type, std::size_t bytes,
   return o;
 }
 
+// Initialising stores. A thread may fill an object it allocated with plain
+// stores (no write()) until its next call that may collect (an allocation,
+// poll(), a native region, Heap::collect): a young object needs no barrier
+// until a collection promotes it, and an object allocated old (from
+// kLargeObject bytes on, allocate_large, allocate_pinned) is born in the
+// remembered set, so the next collection scans it (a large reference array:
+// all its cards start dirty) whatever was stored into it. After that call,
+// every store goes through the barrier again, for objects of every size.
+
+// Copies elements [src_index, src_index + n) of reference array `src` to
+// [dst_index, dst_index + n) of `dst`, as memmove does (dst and src may be
+// the same array, the ranges overlapping), with the barrier applied once
+// for the range: an old destination is remembered only if a copied element
+// is young, and a large one only on the cards holding one. False, copying
+// nothing, when either object is not a reference array or a range is out
+// of its bounds. Never collects.
+bool copy_elements(Mutator& m, Object* dst, std::size_t dst_index, Object* src,
+                   std::size_t src_index, std::size_t n);
+// Stores v into elements [index, index + n) of reference array `a`, with
+// the barrier applied once for the range; false (nothing stored) as for
+// copy_elements. Never collects.
+bool fill_elements(Mutator& m, Object* a, std::size_t index, std::size_t n, Value v);
+
 // An object of a finalizable type, allocated as allocate() does (or as
 // allocate_large() does from kLargeObject bytes on) and registered for
 // finalization; nullptr when the heap is exhausted. Arrays get their length
@@ -265,12 +297,16 @@ class NativeRegion {
 
 // ---- handles ----------------------------------------------------------------------
 
-// A fresh slot in the current handle scope (valid until the scope closes).
+// A fresh slot in the current handle scope (valid until the scope closes),
+// holding 0: a slot is reused after its scope closed, and what it held then
+// may have died, yet the collector scans it as soon as it is handed out.
+// Never collects.
 inline Value* new_handle(Mutator& m) {
   Value* s = m.handle_top;
   if (s == m.handle_limit) [[unlikely]]
     return handle_chunk_slow(m);
   m.handle_top = s + 1;
+  *s = 0;
   return s;
 }
 
@@ -352,6 +388,9 @@ struct Stats {
   std::uint64_t finalizers_run = 0;   // finalizers that have returned
   // Now: objects found unreachable whose finalizer has not returned yet.
   std::uint64_t finalizers_pending = 0;
+  // Reference slots minor collections read in remembered old objects (for
+  // a large reference array, only the elements on its dirty cards).
+  std::uint64_t remembered_slots_scanned = 0;
   std::uint64_t nursery_bytes = 0;  // now: eden plus both survivor halves, as sized now
   // Stop-the-world handshakes (collections, verification), and the time
   // from arming the polls to the last mutator stopped: total and longest.
@@ -425,10 +464,10 @@ class Heap {
   // Stops the world and checks every root and object; the first problem found.
   std::optional<std::string> verify(Mutator& m);
 
-  // The internals (src/memory/heap.hpp), for RunaTime's own parts and tests.
-  HeapImpl& impl() { return *impl_; }
-
  private:
+  // RunaTime's own parts and tests reach the internals through impl_of(),
+  // defined with HeapImpl in src/memory/heap.hpp: not part of this API.
+  friend HeapImpl& impl_of(Heap& heap);
   explicit Heap(std::unique_ptr<HeapImpl> impl);
   MutatorRecord& own(Mutator& m);  // m's record; aborts if another heap attached it
   std::unique_ptr<HeapImpl> impl_;

@@ -4,30 +4,19 @@
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
+
+#include "concurrency/spin_wait.hpp"
 
 namespace runa::concurrency {
 namespace {
 
 using namespace std::chrono_literals;
 
-// Rounds of spinning (1, 2, 4, ... 128 pause instructions: from a few to
-// some tens of microseconds in all, depending on the core), then of
-// yielding, before the waits turn into sleeps.
-constexpr unsigned kSpinRounds = 8;
+// Rounds of yielding after SpinWait's rounds of spinning, before the waits
+// turn into sleeps.
 constexpr unsigned kYieldRounds = 16;
 constexpr auto kFirstSleep = 50us;
 constexpr auto kLongestSleep = 1ms;
-
-// Tells the core that this is a spin loop: it stops speculating ahead and
-// yields the pipeline to its hyperthread sibling.
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
-}
 
 }  // namespace
 
@@ -39,10 +28,15 @@ bool Terminator::offer(const std::function<bool()>& work_visible) {
     finished_cv_.notify_all();
     return true;
   }
+  SpinWait spin;
   for (unsigned round = 0;; ++round) {
     if (finished()) return true;
     if (work_visible() && withdraw()) return false;
-    wait(round);
+    if (round < SpinWait::kSpinRounds + kYieldRounds) {
+      spin.wait();
+    } else {
+      sleep(round - SpinWait::kSpinRounds - kYieldRounds);
+    }
   }
 }
 
@@ -66,18 +60,12 @@ bool Terminator::withdraw() {
   return false;
 }
 
-void Terminator::wait(unsigned round) {
-  if (round < kSpinRounds) {
-    for (unsigned i = 0; i < 1U << round; ++i) cpu_relax();
-  } else if (round < kSpinRounds + kYieldRounds) {
-    std::this_thread::yield();
-  } else {
-    unsigned doublings = std::min(round - kSpinRounds - kYieldRounds, 8U);
-    std::chrono::microseconds pause =
-        std::min<std::chrono::microseconds>(kFirstSleep * (1U << doublings), kLongestSleep);
-    std::unique_lock lock(mu_);
-    finished_cv_.wait_for(lock, pause, [&] { return finished(); });
-  }
+void Terminator::sleep(unsigned round) {
+  unsigned doublings = std::min(round, 8U);
+  std::chrono::microseconds pause =
+      std::min<std::chrono::microseconds>(kFirstSleep * (1U << doublings), kLongestSleep);
+  std::unique_lock lock(mu_);
+  finished_cv_.wait_for(lock, pause, [&] { return finished(); });
 }
 
 }  // namespace runa::concurrency

@@ -31,13 +31,12 @@
 // phase is thus a barrier: each worker that returns true sees everything
 // every worker did before its last offer.
 //
-// Waiting. A worker first spins (a pause instruction, twice as many each
-// round), then yields, then sleeps on a condition variable for a short time
-// that doubles up to a millisecond, polling work_visible() between waits:
-// pushes do not notify (that would cost every push), so an idle worker must
-// look. The last worker to offer notifies the sleepers, so the end of a
-// phase is not delayed by a sleep. The sleeps keep idle workers from taking
-// a core from busy ones on a machine with few cores.
+// Waiting. A worker first spins and then yields (SpinWait,
+// spin_wait.hpp), then yields some more rounds, then sleeps on a condition variable for a short
+// time that doubles up to a millisecond, polling work_visible() between waits: pushes do not notify
+// (that would cost every push), so an idle worker must look. The last worker to offer notifies the
+// sleepers, so the end of a phase is not delayed by a sleep. The sleeps keep idle workers from
+// taking a core from busy ones on a machine with few cores.
 #pragma once
 
 #include <atomic>
@@ -65,8 +64,8 @@ class Terminator {
   [[nodiscard]] bool finished() const;
   // Counts the caller out again, unless the phase has finished (false).
   bool withdraw();
-  // The caller's round-th wait since it offered.
-  void wait(unsigned round);
+  // The caller's round-th sleep since it offered.
+  void sleep(unsigned round);
 
   std::atomic<unsigned> offered_{0};
   unsigned workers_;  // written only by reset(), while no worker offers

@@ -1,4 +1,5 @@
-// The heap part of the C ABI (include/runatime.h) over runa::heap::Heap.
+// The heap's C ABI (include/runatime/c/heap.h) over runa::heap::Heap, built
+// from the machinery every part's C ABI shares (services/c_abi.hpp).
 //
 // Every entry point is noexcept and runs its body inside guarded(): a C++
 // exception (std::bad_alloc from a container, anything else) becomes a
@@ -11,8 +12,8 @@
 //
 // State the C++ Heap does not keep for these checks lives beside it, in
 // struct rt_heap (root-set ids, persistent slots, frame-enumerator thunks,
-// the C finalizers of finalizable types, under `mu`), and in a thread-local
-// list of the calling thread's mutators.
+// the C finalizers of finalizable types, under `mu`), and in the calling
+// thread's list of attachments (owner: the rt_heap; mutator: the record).
 //
 // Finalizers: every finalizable layout registered here gets the C++
 // finalizer call_c_finalizer, which finds the rt_heap through
@@ -31,13 +32,8 @@
 #include "runatime.h"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstring>
-#include <exception>
-#include <map>
 #include <memory>
 #include <mutex>
-#include <new>
 #include <string>
 #include <type_traits>
 #include <unordered_map>
@@ -50,6 +46,7 @@
 #include "memory/mutators.hpp"
 #include "runatime/heap.hpp"
 #include "runatime/heap_options.hpp"
+#include "services/c_abi.hpp"
 
 namespace rh = runa::heap;
 
@@ -88,10 +85,15 @@ static_assert(sizeof(rt_handle) == sizeof(rh::Value*));
 
 namespace {
 
-// The C side of a frame enumerator, called through the C++ one.
+// The C side of a frame enumerator, called through the C++ one. Keyed in
+// rt_heap::frames by a serial unique for the heap's life, never by the
+// mutator: a record's address comes back for the next attach once it is
+// freed, and the C++ ids restart at 1 for every mutator.
 struct FrameThunk {
   rt_frame_enumerator fn;
   void* context;
+  const rh::MutatorRecord* owner;  // live while the thunk is (rt_detach removes them first)
+  std::uint64_t heap_id;           // the id Heap::add_frame_enumerator gave
 };
 
 // The C side of a finalizable type's finalizer.
@@ -104,123 +106,23 @@ struct CFinalizer {
 
 struct rt_heap {
   std::unique_ptr<rh::Heap> heap;
-  mutable std::mutex mu;  // guards the four members below
+  mutable std::mutex mu;  // guards the members below
   std::unordered_set<std::uint64_t> root_ids;
   std::unordered_set<rh::Value*> persistents;
-  std::map<std::pair<const rh::Mutator*, std::uint64_t>, std::unique_ptr<FrameThunk>> frames;
+  std::unordered_map<std::uint64_t, std::unique_ptr<FrameThunk>> frames;  // by serial
+  std::uint64_t next_frame_serial = 1;
   std::unordered_map<std::uint32_t, CFinalizer> finalizers;  // by type
 };
 
 namespace {
 
-// ---- errors -----------------------------------------------------------------------
-
-thread_local char t_message[1024] = "";
-
-// Records "fn: message" as the thread's last error (truncated with "...").
-rt_status fail(rt_status status, const char* fn, const std::string& message) noexcept {
-  int n = std::snprintf(t_message, sizeof t_message, "%s: %s", fn, message.c_str());
-  if (n >= static_cast<int>(sizeof t_message)) {
-    std::memcpy(t_message + sizeof t_message - 4, "...", 4);
-  }
-  return status;
-}
-
-rt_status fail(rt_status status, const char* fn, const char* message) noexcept {
-  int n = std::snprintf(t_message, sizeof t_message, "%s: %s", fn, message);
-  if (n >= static_cast<int>(sizeof t_message)) {
-    std::memcpy(t_message + sizeof t_message - 4, "...", 4);
-  }
-  return status;
-}
-
-rt_status null_argument(const char* fn, const char* name) noexcept {
-  return fail(RT_ERROR_INVALID_ARGUMENT, fn, std::string(name) + " is NULL");
-}
-
-// Runs `body`, turning any C++ exception into a status and a message.
-template <class F>
-rt_status guarded(const char* fn, F&& body) noexcept {
-  try {
-    return body();
-  } catch (const std::bad_alloc&) {
-    return fail(RT_ERROR_OUT_OF_MEMORY, fn, "out of memory (a C++ allocation failed)");
-  } catch (const std::exception& e) {
-    return fail(RT_ERROR_INTERNAL, fn, std::string("internal error: ") + e.what());
-  } catch (...) {
-    return fail(RT_ERROR_INTERNAL, fn, "internal error: an unknown C++ exception");
-  }
-}
-
-std::string hex(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
-// ---- versioned structs --------------------------------------------------------------
-
-// Reads a caller's struct of `in_size` bytes over `ours` (which holds the
-// defaults): fields beyond the caller's size keep them; bytes beyond ours
-// must be zero.
-rt_status read_struct(const char* fn, const char* what, const void* in, std::size_t in_size,
-                      std::size_t min_size, void* ours, std::size_t our_size) {
-  if (in_size < min_size) {
-    return fail(RT_ERROR_INVALID_ARGUMENT, fn,
-                std::string(what) + "->size is " + std::to_string(in_size) +
-                    ", less than any version of the struct (" + std::to_string(min_size) +
-                    "); initialize it with its _init function");
-  }
-  const auto* bytes = static_cast<const unsigned char*>(in);
-  for (std::size_t i = our_size; i < in_size; ++i) {
-    if (bytes[i] != 0) {
-      return fail(RT_ERROR_UNSUPPORTED, fn,
-                  std::string(what) + " sets a field at byte " + std::to_string(i) +
-                      " that this RunaTime (ABI " + std::to_string(RT_ABI_VERSION_MAJOR) + "." +
-                      std::to_string(RT_ABI_VERSION_MINOR) + ") does not know");
-    }
-  }
-  std::size_t n = std::min(in_size, our_size);
-  std::memcpy(static_cast<unsigned char*>(ours) + sizeof(std::size_t), bytes + sizeof(std::size_t),
-              n - sizeof(std::size_t));
-  return RT_OK;
-}
-
-// Writes `ours` into a caller's struct whose size field says how much room it has.
-rt_status write_struct(const char* fn, const char* what, void* out, std::size_t min_size,
-                       const void* ours, std::size_t our_size) {
-  std::size_t out_size = 0;
-  std::memcpy(&out_size, out, sizeof out_size);
-  if (out_size < min_size) {
-    return fail(RT_ERROR_INVALID_ARGUMENT, fn,
-                std::string(what) + "->size is " + std::to_string(out_size) +
-                    ", less than any version of the struct (" + std::to_string(min_size) +
-                    "); set it to sizeof the struct");
-  }
-  auto* dst = static_cast<unsigned char*>(out);
-  std::size_t n = std::min(out_size, our_size);
-  std::memcpy(dst + sizeof(std::size_t),
-              static_cast<const unsigned char*>(ours) + sizeof(std::size_t),
-              n - sizeof(std::size_t));
-  if (out_size > our_size) std::memset(dst + our_size, 0, out_size - our_size);
-  return RT_OK;
-}
-
-// A *_init function: the defaults in `ours` over the caller's `size` bytes
-// (what we do not know zeroed), with `size` in the struct's size field.
-rt_status init_struct(const char* fn, void* out, std::size_t size, std::size_t min_size,
-                      const void* ours, std::size_t our_size) {
-  if (size < min_size) {
-    return fail(RT_ERROR_INVALID_ARGUMENT, fn,
-                "size " + std::to_string(size) + " is less than any version of the struct (" +
-                    std::to_string(min_size) + ")");
-  }
-  auto* dst = static_cast<unsigned char*>(out);
-  std::memcpy(dst, ours, std::min(size, our_size));
-  if (size > our_size) std::memset(dst + our_size, 0, size - our_size);
-  std::memcpy(dst, &size, sizeof size);
-  return RT_OK;
-}
+using runa::c_abi::fail;
+using runa::c_abi::guarded;
+using runa::c_abi::hex;
+using runa::c_abi::init_struct;
+using runa::c_abi::null_argument;
+using runa::c_abi::read_struct;
+using runa::c_abi::write_struct;
 
 rt_heap_options to_c(const rh::Options& o) {
   rt_heap_options c{};
@@ -257,13 +159,15 @@ rh::Options from_c(const rt_heap_options& c) {
 
 // ---- mutators -------------------------------------------------------------------------
 
-// The mutators attached by this thread, so that a mutator is used only by
-// the thread that attached it (and a freed one is never dereferenced).
-struct Attachment {
-  rt_heap* heap;
-  rh::MutatorRecord* record;
-};
-thread_local std::vector<Attachment> t_attached;
+// The mutators attached by this thread (services/c_abi.hpp), so that a
+// mutator is used only by the thread that attached it (and a freed one is
+// never dereferenced): owner is the rt_heap, mutator the MutatorRecord.
+using runa::c_abi::Attachment;
+using runa::c_abi::attachments;
+
+rh::MutatorRecord* record_of(const Attachment& a) {
+  return static_cast<rh::MutatorRecord*>(a.mutator);
+}
 
 rh::Mutator* as_mutator(rt_mutator* m) {
   return reinterpret_cast<rh::Mutator*>(m);
@@ -274,21 +178,22 @@ rh::Mutator* as_mutator(rt_mutator* m) {
 rt_status own(const char* fn, rt_mutator* m, const rt_heap* heap, bool running,
               rh::MutatorRecord*& out) {
   if (m == nullptr) return null_argument(fn, "mutator");
-  auto it = std::find_if(t_attached.begin(), t_attached.end(), [&](const Attachment& a) {
-    return &static_cast<rh::Mutator&>(*a.record) == as_mutator(m);
+  auto& attached = attachments();
+  auto it = std::find_if(attached.begin(), attached.end(), [&](const Attachment& a) {
+    return &static_cast<rh::Mutator&>(*record_of(a)) == as_mutator(m);
   });
-  if (it == t_attached.end()) {
+  if (it == attached.end()) {
     return fail(RT_ERROR_INVALID_ARGUMENT, fn,
                 "the mutator was not attached by the calling thread (or is detached)");
   }
-  if (heap != nullptr && it->heap != heap) {
+  if (heap != nullptr && it->owner != heap) {
     return fail(RT_ERROR_INVALID_ARGUMENT, fn, "the mutator belongs to another heap");
   }
-  if (running && it->record->state.load(std::memory_order_relaxed) != rh::kRunning) {
+  if (running && record_of(*it)->state.load(std::memory_order_relaxed) != rh::kRunning) {
     return fail(RT_ERROR_INVALID_STATE, fn,
                 "the thread is in a native region (call rt_leave_native first)");
   }
-  out = it->record;
+  out = record_of(*it);
   return RT_OK;
 }
 
@@ -354,6 +259,29 @@ const char* kind_name(rh::LayoutKind k) {
   return "unknown";
 }
 
+// `slot` must be one of the reference slots of `o` (whose layout is `l`).
+rt_status check_slot(const char* fn, const rh::Layout& l, rt_value o, const rt_value* slot) {
+  rh::RefRange refs = rh::ref_slots(l, rh::as_object(o));
+  if (slot >= refs.begin && slot < refs.end) return RT_OK;
+  return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+              "slot " + hex(reinterpret_cast<std::uintptr_t>(slot)) +
+                  " is not a reference slot of the " + kind_name(l.kind) + " '" + l.name + "' at " +
+                  hex(o) + " (it has " + std::to_string(refs.end - refs.begin) + ")");
+}
+
+// An object (as check_object) of a ref array type.
+rt_status check_ref_array(const char* fn, rh::HeapImpl& h, rt_value o, const rh::Layout*& l) {
+  if (rt_status s = check_object(fn, h, o, l); s != RT_OK) return s;
+  if (l->kind == rh::LayoutKind::kRefArray) return RT_OK;
+  return fail(
+      RT_ERROR_INVALID_ARGUMENT, fn,
+      "object " + hex(o) + " is a " + kind_name(l->kind) + " '" + l->name + "', not a ref array");
+}
+
+std::uint64_t array_length(rt_value o) {
+  return rh::array_length(rh::as_object(o));
+}
+
 // The registered layout of `type`, or an error.
 rt_status find_layout(const char* fn, rh::HeapImpl& h, std::uint32_t type, const rh::Layout*& out) {
   out = h.layouts.find(type);
@@ -407,9 +335,10 @@ void call_frame_enumerator(void* ctx, rh::RootVisitor& v) {
 void call_c_finalizer(rh::Mutator& m, rh::Value* object) noexcept {
   rh::MutatorRecord& r = rh::record(m);
   auto* heap = static_cast<rt_heap*>(r.heap->c_api);
-  if (std::none_of(t_attached.begin(), t_attached.end(),
-                   [&](const Attachment& a) { return a.record == &r; })) {
-    t_attached.push_back({heap, &r});
+  auto& attached = attachments();
+  if (std::none_of(attached.begin(), attached.end(),
+                   [&](const Attachment& a) { return a.mutator == &r; })) {
+    attached.push_back({heap, &r});
   }
   CFinalizer f{};
   {
@@ -421,8 +350,9 @@ void call_c_finalizer(rh::Mutator& m, rh::Value* object) noexcept {
 
 // Whether the calling thread is `heap`'s finalizer thread.
 bool on_finalizer_thread(const rt_heap* heap) {
-  return std::any_of(t_attached.begin(), t_attached.end(), [&](const Attachment& a) {
-    return a.heap == heap && a.record->finalizer_thread;
+  const auto& attached = attachments();
+  return std::any_of(attached.begin(), attached.end(), [&](const Attachment& a) {
+    return a.owner == heap && record_of(a)->finalizer_thread;
   });
 }
 
@@ -461,36 +391,6 @@ rt_status sized_object(const char* fn, rh::HeapImpl& h, const rh::Layout& l, std
 }  // namespace
 
 extern "C" {
-
-// ---- version and errors ----------------------------------------------------------------
-
-uint32_t rt_abi_version(void) noexcept {
-  return RT_ABI_VERSION;
-}
-
-const char* rt_last_error(void) noexcept {
-  return t_message;
-}
-
-const char* rt_status_name(int status) noexcept {
-  switch (status) {
-    case RT_OK:
-      return "RT_OK";
-    case RT_ERROR_INVALID_ARGUMENT:
-      return "RT_ERROR_INVALID_ARGUMENT";
-    case RT_ERROR_OUT_OF_MEMORY:
-      return "RT_ERROR_OUT_OF_MEMORY";
-    case RT_ERROR_INVALID_STATE:
-      return "RT_ERROR_INVALID_STATE";
-    case RT_ERROR_UNSUPPORTED:
-      return "RT_ERROR_UNSUPPORTED";
-    case RT_ERROR_VERIFY_FAILED:
-      return "RT_ERROR_VERIFY_FAILED";
-    case RT_ERROR_INTERNAL:
-      return "RT_ERROR_INTERNAL";
-  }
-  return "RT_ERROR_UNKNOWN";
-}
 
 // ---- heaps -----------------------------------------------------------------------------
 
@@ -532,7 +432,7 @@ rt_status rt_heap_create(const rt_heap_options* options, rt_heap** out) noexcept
       return fail(RT_ERROR_INVALID_ARGUMENT, fn, created.error().describe());
     }
     wrapper->heap = std::move(created.value());
-    wrapper->heap->impl().c_api = wrapper.get();
+    impl_of(*wrapper->heap).c_api = wrapper.get();
     *out = wrapper.release();
     return RT_OK;
   });
@@ -545,7 +445,7 @@ rt_status rt_heap_destroy(rt_heap* heap) noexcept {
     if (on_finalizer_thread(heap)) {
       return fail(RT_ERROR_INVALID_STATE, fn, "called from a finalizer of this heap");
     }
-    if (std::size_t n = heap->heap->impl().safepoint.count(); n != 0) {
+    if (std::size_t n = impl_of(*heap->heap).safepoint.count(); n != 0) {
       return fail(RT_ERROR_INVALID_STATE, fn,
                   std::to_string(n) + " mutator(s) still attached: every thread must rt_detach");
     }
@@ -630,7 +530,7 @@ rt_status rt_get_layout(const rt_heap* heap, uint32_t type, rt_layout* out) noex
     if (heap == nullptr) return null_argument(fn, "heap");
     if (out == nullptr) return null_argument(fn, "out");
     const rh::Layout* l = nullptr;
-    rt_status s = find_layout(fn, heap->heap->impl(), type, l);
+    rt_status s = find_layout(fn, impl_of(*heap->heap), type, l);
     if (s != RT_OK) return s;
     rt_layout c{};
     c.size = sizeof c;
@@ -655,7 +555,7 @@ rt_status rt_object_size(const rt_heap* heap, rt_value o, size_t* out) noexcept 
     if (heap == nullptr) return null_argument(fn, "heap");
     if (out == nullptr) return null_argument(fn, "out");
     const rh::Layout* l = nullptr;
-    rt_status s = check_object(fn, heap->heap->impl(), o, l);
+    rt_status s = check_object(fn, impl_of(*heap->heap), o, l);
     if (s != RT_OK) return s;
     *out = rh::object_size(*l, rh::as_object(o));
     return RT_OK;
@@ -669,15 +569,16 @@ rt_status rt_attach(rt_heap* heap, rt_mutator** out) noexcept {
   return guarded(fn, [&] {
     if (heap == nullptr) return null_argument(fn, "heap");
     if (out == nullptr) return null_argument(fn, "out");
-    for (const Attachment& a : t_attached) {
-      if (a.heap == heap) {
+    auto& attached = attachments();
+    for (const Attachment& a : attached) {
+      if (a.owner == heap) {
         return fail(RT_ERROR_INVALID_STATE, fn,
                     "the calling thread is already attached to this heap");
       }
     }
-    t_attached.reserve(t_attached.size() + 1);  // the push_back below cannot throw
+    attached.reserve(attached.size() + 1);  // the push_back below cannot throw
     rh::Mutator& m = heap->heap->attach();
-    t_attached.push_back({heap, &rh::record(m)});
+    attached.push_back({heap, &rh::record(m)});
     *out = reinterpret_cast<rt_mutator*>(&m);
     return RT_OK;
   });
@@ -693,10 +594,20 @@ rt_status rt_detach(rt_heap* heap, rt_mutator* m) noexcept {
         s != RT_OK) {
       return s;
     }
+    // r's frame enumerators go before r does: once r is freed, another
+    // thread's rt_attach may get its address. Each is taken out of r first
+    // and its thunk freed after, so a collection that stops this thread
+    // (in detach, or before) never calls a freed thunk.
+    {
+      std::lock_guard lock(heap->mu);
+      std::erase_if(heap->frames, [&](const auto& f) {
+        if (f.second->owner != r) return false;
+        heap->heap->remove_frame_enumerator(*r, f.second->heap_id);
+        return true;
+      });
+    }
+    std::erase_if(attachments(), [&](const Attachment& a) { return a.mutator == r; });
     heap->heap->detach(*r);  // deletes r
-    std::erase_if(t_attached, [&](const Attachment& a) { return a.record == r; });
-    std::lock_guard lock(heap->mu);
-    std::erase_if(heap->frames, [&](const auto& f) { return f.first.first == as_mutator(m); });
     return RT_OK;
   });
 }
@@ -858,15 +769,56 @@ rt_status rt_write(rt_mutator* m, rt_value object, rt_value* slot, rt_value valu
     if (slot == nullptr) return null_argument(fn, "slot");
     const rh::Layout* l = nullptr;
     if (rt_status s = check_object(fn, *r->heap, object, l); s != RT_OK) return s;
-    rh::RefRange refs = rh::ref_slots(*l, rh::as_object(object));
-    if (slot < refs.begin || slot >= refs.end) {
-      return fail(RT_ERROR_INVALID_ARGUMENT, fn,
-                  "slot " + hex(reinterpret_cast<std::uintptr_t>(slot)) +
-                      " is not a reference slot of the " + kind_name(l->kind) + " '" + l->name +
-                      "' at " + hex(object) + " (it has " + std::to_string(refs.end - refs.begin) +
-                      ")");
-    }
+    if (rt_status s = check_slot(fn, *l, object, slot); s != RT_OK) return s;
     rh::write(*r, rh::as_object(object), slot, value);
+    return RT_OK;
+  });
+}
+
+rt_status rt_log_store(rt_mutator* m, rt_value object, rt_value* slot) noexcept {
+  constexpr const char* fn = "rt_log_store";
+  return with_mutator(fn, m, nullptr, true, [&](rh::MutatorRecord* r) {
+    if (slot == nullptr) return null_argument(fn, "slot");
+    const rh::Layout* l = nullptr;
+    if (rt_status s = check_object(fn, *r->heap, object, l); s != RT_OK) return s;
+    if (rt_status s = check_slot(fn, *l, object, slot); s != RT_OK) return s;
+    if ((rh::as_object(object)->load_header() & rh::hdr::kUnlogged) != 0) {
+      rh::log_store(*r, rh::as_object(object), slot);
+    }
+    return RT_OK;
+  });
+}
+
+rt_status rt_copy_elements(rt_mutator* m, rt_value dst, uint64_t dst_index, rt_value src,
+                           uint64_t src_index, uint64_t count) noexcept {
+  constexpr const char* fn = "rt_copy_elements";
+  return with_mutator(fn, m, nullptr, true, [&](rh::MutatorRecord* r) {
+    const rh::Layout* l = nullptr;
+    if (rt_status s = check_ref_array(fn, *r->heap, dst, l); s != RT_OK) return s;
+    if (rt_status s = check_ref_array(fn, *r->heap, src, l); s != RT_OK) return s;
+    if (!rh::copy_elements(*r, rh::as_object(dst), dst_index, rh::as_object(src), src_index,
+                           count)) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                  "cannot copy " + std::to_string(count) + " elements from index " +
+                      std::to_string(src_index) + " of " + std::to_string(array_length(src)) +
+                      " to index " + std::to_string(dst_index) + " of " +
+                      std::to_string(array_length(dst)));
+    }
+    return RT_OK;
+  });
+}
+
+rt_status rt_fill_elements(rt_mutator* m, rt_value array, uint64_t index, uint64_t count,
+                           rt_value value) noexcept {
+  constexpr const char* fn = "rt_fill_elements";
+  return with_mutator(fn, m, nullptr, true, [&](rh::MutatorRecord* r) {
+    const rh::Layout* l = nullptr;
+    if (rt_status s = check_ref_array(fn, *r->heap, array, l); s != RT_OK) return s;
+    if (!rh::fill_elements(*r, rh::as_object(array), index, count, value)) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                  "cannot fill " + std::to_string(count) + " elements from index " +
+                      std::to_string(index) + " of " + std::to_string(array_length(array)));
+    }
     return RT_OK;
   });
 }
@@ -1055,16 +1007,18 @@ rt_status rt_frame_enumerator_add(rt_heap* heap, rt_mutator* m, rt_frame_enumera
     if (s != RT_OK) return s;
     if (fn_ptr == nullptr) return null_argument(fn, "fn");
     if (out_id == nullptr) return null_argument(fn, "out_id");
-    auto thunk = std::make_unique<FrameThunk>(FrameThunk{fn_ptr, context});
+    auto thunk = std::make_unique<FrameThunk>(FrameThunk{fn_ptr, context, r, 0});
     std::lock_guard lock(heap->mu);
-    std::uint64_t id = heap->heap->add_frame_enumerator(*r, &call_frame_enumerator, thunk.get());
+    std::uint64_t serial = heap->next_frame_serial;
+    FrameThunk* t = heap->frames.emplace(serial, std::move(thunk)).first->second.get();
     try {
-      heap->frames.emplace(std::pair{as_mutator(m), id}, std::move(thunk));
+      t->heap_id = heap->heap->add_frame_enumerator(*r, &call_frame_enumerator, t);
     } catch (...) {
-      heap->heap->remove_frame_enumerator(*r, id);
+      heap->frames.erase(serial);
       throw;
     }
-    *out_id = id;
+    ++heap->next_frame_serial;
+    *out_id = serial;
     return RT_OK;
   });
 }
@@ -1077,13 +1031,13 @@ rt_status rt_frame_enumerator_remove(rt_heap* heap, rt_mutator* m, uint64_t id) 
     rt_status s = own(fn, m, heap, true, r);
     if (s != RT_OK) return s;
     std::lock_guard lock(heap->mu);
-    auto it = heap->frames.find(std::pair{static_cast<const rh::Mutator*>(as_mutator(m)), id});
-    if (it == heap->frames.end()) {
+    auto it = heap->frames.find(id);
+    if (it == heap->frames.end() || it->second->owner != r) {
       return fail(RT_ERROR_INVALID_ARGUMENT, fn,
                   "frame enumerator " + std::to_string(id) +
                       " is not registered for this mutator (removed already?)");
     }
-    heap->heap->remove_frame_enumerator(*r, id);
+    heap->heap->remove_frame_enumerator(*r, it->second->heap_id);
     heap->frames.erase(it);
     return RT_OK;
   });

@@ -13,6 +13,10 @@
 //    until the winner publishes, which takes one memcpy. In the major
 //    collector a winner that finds no room for the copy stores the header
 //    back, marked, instead: so after settle() the word may be either.
+//    The wait spins, then yields (concurrency/spin_wait.hpp): with more
+//    workers than cores the winner may be pre-empted between its claim and
+//    its publish, and a loser that only spun would hold the core the
+//    winner needs until the end of its time slice.
 //  - publish(): a release store of the forwarding word, after the copy is
 //    complete. A worker that reads it with acquire may follow the address
 //    and read the copy (the copy's header in particular).
@@ -35,6 +39,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "concurrency/spin_wait.hpp"
 #include "runatime/heap.hpp"
 
 namespace runa::heap::forwarding {
@@ -60,10 +65,9 @@ inline void publish(Object* from, const Object* to) {
 
 // h, or once o is no longer claimed, what its winner stored.
 inline std::uint64_t settle(Object* o, std::uint64_t h) {
+  concurrency::SpinWait spin;
   while (h == kBusy) {
-#if defined(__x86_64__)
-    __builtin_ia32_pause();
-#endif
+    spin.wait();
     h = load(o);
   }
   return h;

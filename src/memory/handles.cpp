@@ -22,6 +22,7 @@ Value* handle_chunk_slow(Mutator& m) {
   }
   if (next == r.chunks.size()) r.chunks.push_back(std::make_unique<Value[]>(kHandleChunk));
   Value* c = r.chunks[next].get();
+  c[0] = 0;  // a reused chunk keeps what its last scope left (see new_handle)
   m.handle_top = c + 1;
   m.handle_limit = c + kHandleChunk;
   return c;

@@ -23,8 +23,9 @@
 //     only in minor collections; large allocations in between count too.
 // A minor collection runs first whenever the old generation can take the
 // survivors (so the major collection finds eden empty); when it could not,
-// the major collection runs alone and the minor one follows if it made
-// room.
+// the major collection runs alone, tracing the nursery's objects rather
+// than taking them as roots (major_gc.hpp, "The nursery"), and the minor
+// one follows if it made room.
 //
 // Finalizers. A collection that found finalizable objects unreachable
 // wakes the finalizer thread after it has resumed the world, never inside
@@ -34,8 +35,16 @@
 // cannot take the worst case of a minor collection, the nursery is left
 // alone and the allocation returns nullptr: the heap stays consistent and
 // the caller raises OutOfMemory. A large allocation with no block run left
-// tries a major collection once before returning nullptr; so does a pinned
-// allocation that finds no block.
+// may return nullptr only after a major collection that started after its
+// first attempt; so may a pinned allocation that finds no block. The
+// safepoint epoch cannot tell: it counts every collection, so another
+// thread's minor collection between the attempt and the request would
+// pass for a major one. majors_started is read before the attempt and
+// major_since() collects until it has moved. Its interleaving: the
+// thread reads the epoch, then majors_started (both while running, so no
+// collection is under way); a major collection that completes after the
+// check moves the epoch, stop() fails, and the loop then sees the count
+// moved; a minor one moves only the epoch, and the loop asks again.
 //
 // Pinned objects are allocated old, into blocks (BlockSpace::allocate_pinned),
 // or into the large-object space when large; evacuation never moves them.
@@ -45,6 +54,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "memory/barrier.hpp"
+#include "memory/cards.hpp"
 #include "memory/major_gc.hpp"
 #include "memory/minor_gc.hpp"
 
@@ -205,37 +216,50 @@ std::uint8_t* HeapImpl::refill(MutatorRecord& m, std::size_t bytes) {
 
 Object* HeapImpl::allocate_large(MutatorRecord& m, std::uint64_t header, std::size_t bytes) {
   if (m.poll.load(std::memory_order_relaxed) != 0) safepoint.park(m);
-  std::uint64_t seen = safepoint.epoch();
-  std::uint8_t* p = large.allocate(bytes);
+  // A reference array gets its card table after its elements (cards.hpp).
+  const Layout* l = layouts.find(hdr::type_of(header));
+  bool carded = l != nullptr && l->kind == LayoutKind::kRefArray && bytes >= ref_array_bytes(0);
+  std::size_t length = carded ? (bytes - ref_array_bytes(0)) / 8 : 0;
+  std::size_t run = carded ? ref_array_bytes(length) + cards::table_bytes(length) : bytes;
+  std::uint64_t majors = majors_started.load(std::memory_order_acquire);
+  std::uint8_t* p = large.allocate(run);
   if (p == nullptr) {
-    // A collection by another thread since `seen` also counts as trying.
-    collect(m, Cause::kLargeFailure, seen, true);
-    p = large.allocate(bytes);
+    major_since(m, majors);
+    p = large.allocate(run);
     if (p == nullptr) return nullptr;
   }
   stats.add_allocated(bytes);
   auto* o = reinterpret_cast<Object*>(p);
-  // Born old: the first store of a young reference must log it. It carries
-  // the current mark polarity like every old object (heap.hpp).
-  o->header = header | hdr::kUnlogged | mark_bit();
+  if (carded) o->slots()[0] = length;
+  // Born old and remembered (barrier.hpp), with the current mark polarity
+  // like every old object (heap.hpp).
+  born_old(m, o, header | mark_bit(), carded);
   return o;
 }
 
 Object* HeapImpl::allocate_pinned(MutatorRecord& m, std::uint64_t header, std::size_t bytes) {
   if (bytes >= kLargeObject) return allocate_large(m, header, bytes);  // never moves either
   if (m.poll.load(std::memory_order_relaxed) != 0) safepoint.park(m);
-  std::uint64_t seen = safepoint.epoch();
+  std::uint64_t majors = majors_started.load(std::memory_order_acquire);
   std::uint8_t* p = blocks.allocate_pinned(bytes);
   if (p == nullptr) {
-    collect(m, Cause::kLargeFailure, seen, true);
+    major_since(m, majors);
     p = blocks.allocate_pinned(bytes);
     if (p == nullptr) return nullptr;
   }
   stats.add_allocated(bytes);
   auto* o = reinterpret_cast<Object*>(p);
-  // Born old, like a large object (allocate_large), and never evacuated.
-  o->header = header | hdr::kPinned | hdr::kUnlogged | mark_bit();
+  // Born old and remembered, like a large object (allocate_large), and never evacuated.
+  born_old(m, o, header | hdr::kPinned | mark_bit(), false);
   return o;
+}
+
+void HeapImpl::major_since(MutatorRecord& m, std::uint64_t majors) {
+  for (;;) {
+    std::uint64_t seen = safepoint.epoch();
+    if (majors_started.load(std::memory_order_acquire) != majors) return;
+    if (collect(m, Cause::kLargeFailure, seen, true) != Outcome::kRaced) return;
+  }
 }
 
 void HeapImpl::minor(CollectionRecord& rec) {
@@ -306,13 +330,14 @@ HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t
     cause = Cause::kOldGrown;
   }
 
+  if (major) majors_started.fetch_add(1, std::memory_order_release);
   CollectionRecord rec;
   rec.major = major;
   rec.cause = cause;
   rec.before = used_bytes();
   if (minor_ok) minor(rec);
   if (major) {
-    MajorGC(*this).run(rec);
+    MajorGC(*this).run(rec, !minor_ok);
     if (!minor_ok && blocks.can_promote(young(), workers.size())) {
       minor_ok = true;
       minor(rec);

@@ -72,6 +72,9 @@ class HeapImpl {
   // one); see Safepoint::stop for `seen`. kNoRoom: the nursery could not be
   // collected, even after a major collection.
   Outcome collect(MutatorRecord& m, Cause cause, std::uint64_t seen, bool major = false);
+  // Runs a major collection unless one has started since majors_started
+  // read `majors` (see heap.cpp, "Out of memory").
+  void major_since(MutatorRecord& m, std::uint64_t majors);
 
   // The threshold of old_committed() for the next policy-driven major collection.
   [[nodiscard]] std::uint64_t next_major_threshold() const;
@@ -122,6 +125,9 @@ class HeapImpl {
   std::atomic<std::uint64_t> young_committed{0};
   // The counters of detached mutators (Stats), guarded by the safepoint lock.
   Stats detached_counts;
+  // Major collections started: written with the world stopped, read by
+  // mutators before an allocation attempt that may fail (major_since).
+  std::atomic<std::uint64_t> majors_started{0};
   // old_committed() above which the next collection is a major one.
   std::uint64_t major_threshold = 0;
   // mark_bit(): read by mutators allocating large objects, written only
@@ -129,6 +135,12 @@ class HeapImpl {
   // orders the two).
   std::atomic<std::uint64_t> mark_polarity{0};
 };
+
+// The internals behind the public facade, for RunaTime's own parts and
+// tests (the public header declares it only as Heap's friend).
+inline HeapImpl& impl_of(Heap& heap) {
+  return *heap.impl_;
+}
 
 // Checks every root and every object of the survivor half, the old
 // generation and the large-object space (world stopped); the first problem.

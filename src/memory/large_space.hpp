@@ -1,8 +1,8 @@
 // LargeSpace: objects of kLargeObject bytes or more, each in its own run of
 // whole blocks taken from the BlockSpace, so they count against max_heap
 // like the old generation. They are never moved (the collector copies only
-// nursery objects) and are born old: their header carries kUnlogged, so a
-// store of a young reference into one goes through the barrier's slow path.
+// nursery objects) and are born old and remembered (barrier.hpp); a
+// reference array's run also holds its card table (cards.hpp).
 // The major collector marks them in place and frees the unmarked ones,
 // returning their whole runs to the BlockSpace (sweep()).
 #pragma once

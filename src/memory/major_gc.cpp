@@ -52,9 +52,12 @@ class MajorGC::Worker final  // NOLINT(cppcoreguidelines-virtual-class-destructo
   WeakRefs& weak() { return weak_; }
 
  private:
-  // Whether this collection decides on v: a reference into the block space.
+  // Whether this collection decides on v: a reference into the block
+  // space, or into the nursery when young objects are traced.
   [[nodiscard]] bool collected(Value v) const {
-    return is_ref(v) && h_.blocks.contains(as_object(v));
+    if (!is_ref(v)) return false;
+    const Object* o = as_object(v);
+    return h_.blocks.contains(o) || (gc_.trace_young_ && h_.nursery.contains(o));
   }
   void mark(Value* slot);
   bool try_evacuate(Value* slot, Object* o, std::uint64_t& h);
@@ -246,16 +249,29 @@ void MajorGC::sweep_block(std::size_t i) {
   h_.blocks.sweep_block(i, lines, bytes, top);
 }
 
-void MajorGC::run(CollectionRecord& rec) {
+void MajorGC::unmark_young() {
+  for_each_young_object(
+      h_, [&](Object* o) { o->header = (o->header & ~hdr::kMark) | (mark_ ^ hdr::kMark); });
+}
+
+void MajorGC::clear_dead_young() {
+  for_each_young_object(h_, [&](Object* o) {
+    if (!marked(o)) std::memset(o, 0, object_size(h_.layouts.at(hdr::type_of(o->header)), o));
+  });
+}
+
+void MajorGC::run(CollectionRecord& rec, bool trace_young) {
+  trace_young_ = trace_young;
   choose_candidates();
   h_.flip_mark_bit();
   mark_ = h_.mark_bit();
+  if (trace_young_) unmark_young();
 
   auto mark = [&](unsigned id) {
     Worker& w = *workers_[id];
     if (id == 0) {
       visit_roots(h_, w);
-      for_each_young_object(h_, [&](Object* o) { w.scan(o); });
+      if (!trace_young_) for_each_young_object(h_, [&](Object* o) { w.scan(o); });
     }
     w.drain();
   };
@@ -276,6 +292,7 @@ void MajorGC::run(CollectionRecord& rec) {
     auto now = first.reached(ref_value(o));
     return now ? as_object(*now) : nullptr;
   });
+  if (trace_young_) clear_dead_young();
 
   h_.blocks.begin_sweep();
   Claims blocks(h_.blocks.frontier(), kSweepChunk);

@@ -7,13 +7,23 @@
 // The nursery. The caller (HeapImpl::collect) runs a minor collection
 // first whenever the old generation can take its survivors, so that eden
 // is empty and the survivor half holds only objects that were just found
-// reachable. Every young object still in the nursery (the survivors; and,
-// when the minor collection could not run because the old generation was
-// full, all of eden) is then treated as a root and as already marked: its
-// reference slots are scanned (and updated), it is not itself marked,
-// moved or freed. Dead young objects may therefore keep old objects alive
-// until the next major collection (floating garbage), but never the
-// reverse.
+// reachable. Those are then treated as roots and as already marked: their
+// reference slots are scanned (and updated), they are not themselves
+// marked, moved or freed.
+// When the minor collection could not run (the old generation cannot take
+// the worst case of one), eden is full of objects nobody has traced, most
+// of them dead, and treating them as roots would keep alive whatever they
+// reach: a dead list whose young head was allocated last would never be
+// freed, and the heap would stay out of memory after the program let go
+// (issue 11, defect 7). Then (`trace_young`) young objects are traced like
+// old ones: marked in place (never moved), from the roots and the
+// finalizer queue only. Their mark bits mean nothing before (a survivor's
+// copy carries the polarity of its minor collection, an eden object 0), so
+// every young object is first set unmarked; after marking, every young
+// object left unmarked is overwritten with zero words, which the
+// nursery's walkers skip (roots.hpp): what it referenced may be freed by
+// this collection, and no later walk (the verifier, the next major
+// collection) may follow its slots.
 //
 // With the world stopped:
 //
@@ -26,28 +36,23 @@
 //     carries the previous polarity, so now none is marked, without a pass
 //     clearing marks.
 //  3. Mark, in parallel, from the roots (roots.hpp: handles, frames,
-//     persistents, root sets, and every young object: worker 0 visits them
-//     while the others wait to steal) with a work-stealing deque per worker
-//     (StealingQueues). Tracing a slot: an unmarked old or large object is
-//     marked (a CAS sets its header's kMark to the current polarity) and
-//     pushed; popping it scans its slots. If it lies in a candidate block
-//     and is not pinned, it is instead claimed, copied to a fresh block
-//     through the worker's BlockCursor (BlockSpace::evacuate), the copy
-//     marked and pushed, the old header replaced by a forwarding word (new
-//     address | 1), and the slot updated (forwarding.hpp). A slot reaching
-//     a forwarding word takes the new address. If no block is left, the
-//     object is marked in place.
-//     Fixing up slots: every slot of a live object is traced exactly once
-//     (its object is scanned once, by the worker that marked or copied it),
-//     and tracing it updates it, whichever worker copied the referent and
-//     when; so every traced slot ends up updated and no second pass is
-//     needed. The slots that are not traced are handled explicitly: weak
-//     referents and ephemeron keys (Tracer::reached returns the new
-//     address) and the remembered set (step 5).
-//     The remembered set plays no part in marking.
+//     persistents, root sets, and every young object unless young objects
+//     are traced: worker 0 visits them while the others wait to steal) with a work-stealing deque
+//     per worker (StealingQueues). Tracing a slot: an unmarked old or large object is marked (a CAS
+//     sets its header's kMark to the current polarity) and pushed; popping it scans its slots. If
+//     it lies in a candidate block and is not pinned, it is instead claimed, copied to a fresh
+//     block through the worker's BlockCursor (BlockSpace::evacuate), the copy marked and pushed,
+//     the old header replaced by a forwarding word (new address | 1), and the slot updated
+//     (forwarding.hpp). A slot reaching a forwarding word takes the new address. If no block is
+//     left, the object is marked in place. Fixing up slots: every slot of a live object is traced
+//     exactly once (its object is scanned once, by the worker that marked or copied it), and
+//     tracing it updates it, whichever worker copied the referent and when; so every traced slot
+//     ends up updated and no second pass is needed. The slots that are not traced are handled
+//     explicitly: weak referents and ephemeron keys (Tracer::reached returns the new address) and
+//     the remembered set (step 5). The remembered set plays no part in marking.
 //  4. Weak references and ephemerons, serially on worker 0: the rules of
 //     weak_refs.hpp, with "reached" meaning marked or evacuated (young
-//     objects always count as reached).
+//     objects count as reached, unless they are traced).
 //  5. The remembered set: dead objects are dropped, moved ones renamed.
 //  6. Sweep the object blocks, in parallel (workers claim chunks of
 //     blocks): walk each block's objects from its start to
@@ -81,18 +86,24 @@ class MajorGC {
   MajorGC(MajorGC&&) = delete;
   MajorGC& operator=(MajorGC&&) = delete;
 
-  // Collects; the world must be stopped. Fills `rec.marked` and `rec.evacuated`.
-  void run(CollectionRecord& rec);
+  // Collects; the world must be stopped. Fills `rec.marked` and
+  // `rec.evacuated`. `trace_young`: eden was not emptied first (see above).
+  void run(CollectionRecord& rec, bool trace_young);
 
  private:
   class Worker;  // NOLINT(cppcoreguidelines-virtual-class-destructor): final, destroyed as itself
 
   [[nodiscard]] bool marked(const Object* o) const { return (o->header & hdr::kMark) == mark_; }
   [[nodiscard]] bool candidate(const Object* o) const {
+    if (!h_.blocks.contains(o)) return false;  // young and traced: never moved
     std::size_t i = h_.blocks.index_of(o);
     return i < candidate_.size() && candidate_[i] != 0;
   }
   void choose_candidates();
+  // trace_young: sets every young object unmarked (before marking), or
+  // clears the unmarked ones (after).
+  void unmark_young();
+  void clear_dead_young();
   void sweep_block(std::size_t i);
 
   HeapImpl& h_;
@@ -100,7 +111,8 @@ class MajorGC {
   std::vector<std::uint8_t> candidate_;  // by block index: 1 = evacuate its objects
   concurrency::StealingQueues<Object*> grey_;
   std::vector<std::unique_ptr<Worker>> workers_;
-  bool parallel_ = false;  // while marking: workers share grey_
+  bool parallel_ = false;     // while marking: workers share grey_
+  bool trace_young_ = false;  // young objects are marked, not roots
 };
 
 }  // namespace runa::heap

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "memory/cards.hpp"
 #include "memory/claims.hpp"
 #include "memory/forwarding.hpp"
 #include "memory/roots.hpp"
@@ -51,8 +52,9 @@ class MinorGC::Worker final  // NOLINT(cppcoreguidelines-virtual-class-destructo
   void trace(Value* slot) override { visit(slot); }
   void drain() override;
 
-  // Scans an old object found in the remembered set.
-  void scan_logged(Object* o) { scan(o); }
+  // Scans an old object found in the remembered set: all its reference
+  // slots, or a carded array's dirty cards (cards.hpp).
+  void scan_logged(Object* o);
   // Retires the survivor buffer and the cursor; decides the old weak
   // references and ephemerons held back; hands over the counts.
   void finish(CollectionRecord& rec, std::vector<Object*>& carried);
@@ -85,6 +87,7 @@ class MinorGC::Worker final  // NOLINT(cppcoreguidelines-virtual-class-destructo
   std::uint64_t promoted_bytes_ = 0;
   std::uint64_t survived_bytes_ = 0;
   std::uint64_t resurvived_bytes_ = 0;
+  std::uint64_t remembered_slots_ = 0;  // slots read by scan_logged
 };
 
 Value MinorGC::Worker::evacuate(Value v) {
@@ -176,6 +179,18 @@ void MinorGC::Worker::scan(Object* o) {
   }
 }
 
+void MinorGC::Worker::scan_logged(Object* o) {
+  if ((o->load_header() & hdr::kCarded) == 0) {
+    RefRange r = ref_slots(h_.layouts.at(hdr::type_of(o->header)), o);
+    remembered_slots_ += static_cast<std::uint64_t>(r.end - r.begin);
+    scan(o);
+    return;
+  }
+  auto young = [&](const Value* s) { return is_ref(*s) && h_.nursery.contains(as_object(*s)); };
+  auto visit = [&](Value* s) { this->visit(s); };
+  if (cards::scan_dirty(o, visit, young, remembered_slots_)) carried_.push_back(o);
+}
+
 void MinorGC::Worker::drain() {
   Object* o = nullptr;
   if (gc_.parallel_) {
@@ -208,6 +223,7 @@ void MinorGC::Worker::finish(CollectionRecord& rec, std::vector<Object*>& carrie
   rec.promoted += promoted_bytes_;
   rec.survived += survived_bytes_;
   rec.resurvived += resurvived_bytes_;
+  rec.remembered_slots += remembered_slots_;
 }
 
 MinorGC::MinorGC(HeapImpl& h) : h_(h), grey_(h.workers.size()) {

@@ -33,6 +33,7 @@ void StatsRecorder::record(const CollectionRecord& c, std::uint64_t survivors) {
   totals_.allocated_bytes += c.allocated;
   totals_.promoted_bytes += c.promoted;
   totals_.surviving_bytes += c.survived;
+  totals_.remembered_slots_scanned += c.remembered_slots;
   histogram_[bucket(c.pause_ns)]++;
 }
 
@@ -70,6 +71,7 @@ void StatsRecorder::fill(Stats& s) const {
   s.survivor_bytes = totals_.survivor_bytes;
   s.p50_pause_ns = percentile_locked(0.50);
   s.p99_pause_ns = percentile_locked(0.99);
+  s.remembered_slots_scanned = totals_.remembered_slots_scanned;
 }
 
 }  // namespace runa::heap

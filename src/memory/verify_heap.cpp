@@ -12,13 +12,15 @@
 // filler) or a released block, is a stale pointer. Last, the
 // remembered-set invariant: an old object with kUnlogged set holds no young
 // reference, and one with it clear is in the set the next minor collection
-// scans (a mutator's buffer or `carried`). And the finalizers' entries
+// scans (a mutator's buffer or `carried`); for a large reference array,
+// the card invariants of cards.hpp instead. And the finalizers' entries
 // (finalizers.hpp): each registered or pending object is a live object of a
 // finalizable type, listed once, in the young list exactly when it is young.
 #include <algorithm>
 #include <cstdio>
 #include <unordered_set>
 
+#include "memory/cards.hpp"
 #include "memory/heap.hpp"
 #include "memory/roots.hpp"
 
@@ -49,8 +51,10 @@ class Verifier final : public RootVisitor {  // NOLINT(cppcoreguidelines-virtual
                      " object bytes but holds " + std::to_string(block_bytes_);
         }
       } else if (b.kind == BlockKind::kLargeHead) {
-        if (walk_one(start, start + b.run * kBlock, "a large-object run") != 0) {
+        std::size_t size = walk_one(start, start + b.run * kBlock, "a large-object run");
+        if (size != 0) {
           check_polarity(reinterpret_cast<Object*>(start));
+          check_card_table(reinterpret_cast<Object*>(start), size, b.run * kBlock);
         }
         ++large;
       }
@@ -62,10 +66,18 @@ class Verifier final : public RootVisitor {  // NOLINT(cppcoreguidelines-virtual
     }
     std::sort(starts_.begin(), starts_.end());
 
-    std::unordered_set<Object*> remembered(h_.carried.begin(), h_.carried.end());
-    for (MutatorRecord* m : h_.safepoint.mutators()) {
-      remembered.insert(m->modified.begin(), m->modified.end());
-    }
+    std::unordered_set<Object*> remembered;
+    // A carded array is listed once (cards.hpp): two workers must not scan its cards.
+    auto list = [&](const std::vector<Object*>& objects) {
+      for (Object* o : objects) {
+        if (!remembered.insert(o).second && (o->load_header() & hdr::kCarded) != 0) {
+          problem_ = "carded " + describe(o) + " is in the remembered set twice";
+        }
+      }
+    };
+    list(h_.carried);
+    for (MutatorRecord* m : h_.safepoint.mutators()) list(m->modified);
+    if (problem_) return problem_;
     for (Object* o : starts_) {
       check_object(o, remembered);
       if (problem_) return problem_;
@@ -191,11 +203,58 @@ class Verifier final : public RootVisitor {  // NOLINT(cppcoreguidelines-virtual
       young_ref = young_ref || (is_ref(*s) && h_.nursery.contains(as_object(*s)));
     }
     if (problem_ || h_.nursery.contains(o)) return;
+    if ((o->load_header() & hdr::kCarded) != 0) {
+      check_cards(o, remembered);
+      return;
+    }
     bool unlogged = (o->load_header() & hdr::kUnlogged) != 0;
     if (unlogged && young_ref) {
       problem_ = "old " + describe(o) + " holds a young reference but is not logged";
     } else if (!unlogged && !remembered.contains(o)) {
       problem_ = "old " + describe(o) + " is logged but in no remembered buffer";
+    }
+  }
+
+  // A carded object is a reference array whose card table fits its run.
+  void check_card_table(Object* o, std::size_t size, std::size_t run) {
+    std::uint64_t h = o->load_header();
+    if ((h & hdr::kCarded) == 0) return;
+    if (h_.layouts.at(hdr::type_of(h)).kind != LayoutKind::kRefArray) {
+      problem_ = describe(o) + " is carded but not a reference array";
+    } else if ((h & hdr::kUnlogged) == 0) {
+      problem_ = "carded " + describe(o) + " has kUnlogged clear";
+    } else if (size + cards::table_bytes(array_length(o)) > run) {
+      problem_ = "the card table of " + describe(o) + " does not fit its run";
+    } else if (cards::table(o).count != cards::card_count(array_length(o))) {
+      problem_ = "the card table of " + describe(o) + " counts " +
+                 std::to_string(cards::table(o).count) + " cards for " +
+                 std::to_string(array_length(o)) + " elements";
+    }
+  }
+
+  // The card invariants (cards.hpp): a young element is on a dirty card,
+  // a dirty card makes the array remembered, and it is remembered exactly
+  // when it is in the remembered set.
+  void check_cards(Object* o, const std::unordered_set<Object*>& remembered) {
+    cards::Table& t = cards::table(o);
+    Value* e = array_slots(o);
+    bool dirty = false;
+    for (std::size_t i = 0, n = array_length(o); i < n && !problem_; ++i) {
+      std::uint8_t card = t.cards()[i >> cards::kCardShift];
+      dirty = dirty || card != 0;
+      if (card == 0 && is_ref(e[i]) && h_.nursery.contains(as_object(e[i]))) {
+        problem_ = "old " + describe(o) + " element " + std::to_string(i) +
+                   " holds a young reference on a clean card";
+      }
+    }
+    if (problem_) return;
+    bool flagged = t.remembered != 0;
+    if (dirty && !flagged) {
+      problem_ = "carded " + describe(o) + " has dirty cards but is not remembered";
+    } else if (flagged != remembered.contains(o)) {
+      problem_ = "carded " + describe(o) +
+                 (flagged ? " is remembered but in no remembered buffer"
+                          : " is in a remembered buffer, not flagged");
     }
   }
 

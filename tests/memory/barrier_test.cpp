@@ -50,13 +50,13 @@ TEST(Barrier, LoggedOldObjectKeepsYoungReferentsAlive) {
   // Still pointing at a survivor: the object stays logged and is carried.
   EXPECT_EQ(o.get()->load_header() & hdr::kUnlogged, 0u);
   EXPECT_TRUE(record(*t.m).modified.empty());
-  EXPECT_EQ(t.heap->impl().carried.size(), 1u);
+  EXPECT_EQ(impl_of(*t.heap).carried.size(), 1u);
   ASSERT_TRUE(t.heap->collect(*t.m));  // the referent is promoted now
   y = as_object(o.get()->slots()[0]);
   EXPECT_TRUE(t.old(y));
   EXPECT_EQ(TestHeap::node_id(y, 0), 42u);
   EXPECT_NE(o.get()->load_header() & hdr::kUnlogged, 0u);  // nothing young left
-  EXPECT_TRUE(t.heap->impl().carried.empty());
+  EXPECT_TRUE(impl_of(*t.heap).carried.empty());
   EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
 }
 

@@ -648,6 +648,44 @@ TEST(CApi, WriteBarrierRemembersOldObjects) {
   ASSERT_RT_OK(rt_handle_scope_close(&scope));
 }
 
+// A large ref array through the C ABI: rt_fast_write (rt_log_store) and the
+// range calls keep young elements alive; bad ranges and objects are errors.
+TEST(CApi, LargeArrayStoresCopiesAndFills) {
+  CHeap t;
+  rt_handle_scope scope;
+  ASSERT_RT_OK(rt_handle_scope_open(t.m, &scope));
+  rt_value big = 0;
+  ASSERT_RT_OK(rt_allocate_array(t.m, t.refs, 2000, &big));  // large: never moves
+  rt_handle hb;
+  ASSERT_RT_OK(rt_handle_new(t.m, big, &hb));
+  ASSERT_RT_OK(rt_collect(t.heap, t.m, RT_COLLECT_MINOR));  // its cards clean
+  rt_value* e = rt_array_slots(big);
+  ASSERT_RT_OK(rt_fast_write(t.m, big, &e[1500], t.new_node(42)));
+  ASSERT_RT_OK(rt_copy_elements(t.m, big, 10, big, 1500, 1));
+  ASSERT_RT_OK(rt_fill_elements(t.m, big, 100, 50, t.new_node(43)));
+  ASSERT_RT_OK(rt_heap_verify(t.heap, t.m));
+  ASSERT_RT_OK(rt_collect(t.heap, t.m, RT_COLLECT_MINOR));
+  ASSERT_RT_OK(rt_heap_verify(t.heap, t.m));
+  EXPECT_EQ(CHeap::id(e[1500]), 42u);
+  EXPECT_EQ(e[10], e[1500]);
+  for (int i = 100; i < 150; ++i) ASSERT_EQ(CHeap::id(e[i]), 43u) << i;
+  EXPECT_EQ(e[99], 0u);
+  EXPECT_EQ(e[150], 0u);
+
+  EXPECT_EQ(rt_copy_elements(t.m, big, 1990, big, 0, 11), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(last_error().find("cannot copy 11 elements"), std::string::npos) << last_error();
+  EXPECT_EQ(rt_fill_elements(t.m, big, 2000, 1, imm(1)), RT_ERROR_INVALID_ARGUMENT);
+  rt_value b = 0;
+  ASSERT_RT_OK(rt_allocate_array(t.m, t.bytes, 16, &b));
+  EXPECT_EQ(rt_copy_elements(t.m, big, 0, b, 0, 1), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(last_error().find("not a ref array"), std::string::npos) << last_error();
+  EXPECT_EQ(rt_fill_elements(t.m, imm(3), 0, 1, imm(1)), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(rt_log_store(t.m, big, &e[-1]), RT_ERROR_INVALID_ARGUMENT);  // the length word
+  EXPECT_EQ(rt_log_store(t.m, big, nullptr), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(rt_array_length(big), 2000u);
+  ASSERT_RT_OK(rt_handle_scope_close(&scope));
+}
+
 TEST(CApi, HandleScopesNestAndCatchMisuse) {
   CHeap t;
   rt_handle_scope outer;
@@ -750,6 +788,68 @@ TEST(CApi, RootSetsAndFrameEnumerators) {
   EXPECT_EQ(rt_roots_add(t.heap, nullptr, 1, &roots_id), RT_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(rt_frame_enumerator_add(t.heap, t.m, nullptr, nullptr, &frame_id),
             RT_ERROR_INVALID_ARGUMENT);
+}
+
+// Defect 4: rt_detach freed the mutator's record, then erased the frame
+// enumerators it had registered, keyed by the record's address and an id
+// that restarts at 1 for every mutator. The breaking interleaving: thread A
+// detaches (its record is freed), thread B attaches and gets the same
+// address, B registers an enumerator (same key: its thunk is dropped, or A's
+// erase then drops it), and the next collection calls the freed thunk. Here
+// threads keep attaching, registering and detaching while the main thread
+// collects; the ids they get must never repeat.
+namespace {
+struct WorkerFrame {
+  rt_value slot = 0;
+};
+void enumerate_worker_frame(void* context, rt_root_visitor* visitor) {
+  rt_root_visit(visitor, &static_cast<WorkerFrame*>(context)->slot);
+}
+}  // namespace
+
+TEST(CApi, DetachWhileOthersAttachWithFrameEnumerators) {
+  CHeap t;
+  constexpr int kWorkers = 3;
+  constexpr int kRounds = 400;
+  std::atomic<int> running{kWorkers};
+  std::mutex ids_mu;
+  std::vector<std::uint64_t> ids;
+  std::vector<std::thread> workers;
+  for (int k = 0; k < kWorkers; ++k) {
+    workers.emplace_back([&, k] {
+      for (int round = 0; round < kRounds; ++round) {
+        rt_mutator* m = nullptr;
+        ASSERT_RT_OK(rt_attach(t.heap, &m));
+        WorkerFrame frame;
+        std::uint64_t id = 0;
+        ASSERT_RT_OK(rt_frame_enumerator_add(t.heap, m, enumerate_worker_frame, &frame, &id));
+        {
+          std::lock_guard lock(ids_mu);
+          ids.push_back(id);
+        }
+        const std::uint64_t tag = (static_cast<std::uint64_t>(k) << 32) | round;
+        ASSERT_RT_OK(rt_allocate(m, t.node, &frame.slot));
+        rt_object_slots(frame.slot)[1] = tag;
+        ASSERT_RT_OK(rt_poll(m));
+        ASSERT_EQ(CHeap::id(frame.slot), tag);
+        // Half the rounds remove the enumerator first; the others leave it to rt_detach.
+        if (round % 2 == 0) {
+          ASSERT_RT_OK(rt_frame_enumerator_remove(t.heap, m, id));
+        }
+        ASSERT_RT_OK(rt_detach(t.heap, m));
+      }
+      running.fetch_sub(1);
+    });
+  }
+  while (running.load() != 0) {
+    ASSERT_RT_OK(rt_collect(t.heap, t.m, RT_COLLECT_MINOR));
+  }
+  for (auto& w : workers) w.join();
+  ASSERT_RT_OK(rt_heap_verify(t.heap, t.m));
+  std::sort(ids.begin(), ids.end());
+  EXPECT_TRUE(std::adjacent_find(ids.begin(), ids.end()) == ids.end())
+      << "frame-enumerator ids must be unique across mutators";
+  EXPECT_EQ(ids.size(), std::size_t{kWorkers} * kRounds);
 }
 
 TEST(CApi, ThreadRules) {

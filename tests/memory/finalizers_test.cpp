@@ -663,7 +663,7 @@ void probe_finalizer_thread(void* ctx, RootVisitor& /*v*/) {
 
 TEST(Finalizers, AnIdleFinalizerThreadDoesNotDelayCollections) {
   FHeap f;
-  IdleProbe probe{&f.heap().impl(), {}};
+  IdleProbe probe{&impl_of(f.heap()), {}};
   std::uint64_t id = f.heap().add_frame_enumerator(f.m(), probe_finalizer_thread, &probe);
   // The thread attaches soon after the first finalizable layout is registered.
   auto deadline = std::chrono::steady_clock::now() + 10s;

@@ -54,23 +54,53 @@ TEST(Handles, ClosedScopesAreNotRoots) {
   (void)o;
 }
 
+// Defect 5: new_handle() handed out its slot as the last scope left it, a
+// reference to an object that may have died since. A caller that allocates
+// before writing the slot (allocation may collect) made the collector
+// follow it. Slots come out empty, on the fast path (a popped scope) and on
+// the slow one (a reused chunk) alike.
+TEST(Handles, NewSlotsAreEmptyAfterAScopeAndInReusedChunks) {
+  TestHeap t;
+  constexpr std::size_t kSlots = kHandleChunk + 10;  // into a second chunk
+  {
+    HandleScope scope(*t.m);
+    for (std::size_t i = 0; i < kSlots; ++i) Handle h(*t.m, t.new_node(0, i));
+  }
+  ASSERT_TRUE(t.heap->collect(*t.m));  // every node died: the old slots dangle
+  HandleScope scope(*t.m);
+  std::vector<Value*> slots;
+  for (std::size_t i = 0; i < kSlots; ++i) {
+    Value* slot = new_handle(*t.m);
+    ASSERT_EQ(*slot, 0u) << "slot " << i;
+    Object* o = t.new_node(0, 1000 + i);  // may collect while the slot is in scope
+    ASSERT_NE(o, nullptr);
+    *slot = ref_value(o);
+    slots.push_back(slot);
+  }
+  ASSERT_TRUE(t.heap->collect(*t.m));
+  EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+  for (std::size_t i = 0; i < kSlots; ++i) {
+    ASSERT_EQ(TestHeap::node_id(as_object(*slots[i]), 0), 1000 + i);
+  }
+}
+
 TEST(Handles, PersistentSlotsUpdateAndAreReused) {
   TestHeap t;
   std::vector<Persistent> ps;
   for (std::uint64_t i = 0; i < 1500; ++i) ps.emplace_back(*t.heap, ref_value(t.new_node(0, i)));
-  EXPECT_EQ(t.heap->impl().persistents.in_use(), 1500u);
+  EXPECT_EQ(impl_of(*t.heap).persistents.in_use(), 1500u);
   ASSERT_TRUE(t.heap->collect(*t.m));
   for (std::uint64_t i = 0; i < ps.size(); ++i) ASSERT_EQ(TestHeap::node_id(ps[i].get(), 0), i);
   Value* freed = ps[700].slot();
   ps[700].reset();
-  EXPECT_EQ(t.heap->impl().persistents.in_use(), 1499u);
+  EXPECT_EQ(impl_of(*t.heap).persistents.in_use(), 1499u);
   Persistent again(*t.heap, imm(1));
   EXPECT_EQ(again.slot(), freed);  // the free list hands the slot back first
   Persistent moved = std::move(again);
   EXPECT_EQ(moved.value(), imm(1));
   ps.clear();
   moved.reset();
-  EXPECT_EQ(t.heap->impl().persistents.in_use(), 0u);
+  EXPECT_EQ(impl_of(*t.heap).persistents.in_use(), 0u);
   ASSERT_TRUE(t.heap->collect(*t.m));
   EXPECT_EQ(t.heap->stats().survivor_bytes, 0u);
 }

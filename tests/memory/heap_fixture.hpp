@@ -62,7 +62,7 @@ struct TestHeap {
     }
     heap = std::move(h.value());
     // Tests exercise the collectors' parallel paths whatever the nursery's size.
-    heap->impl().parallel_copy_threshold = 0;
+    impl_of(*heap).parallel_copy_threshold = 0;
     m = &heap->attach();
     for (std::uint32_t k = 0; k <= 4; ++k) {
       Layout l;
@@ -118,8 +118,8 @@ struct TestHeap {
     return o;
   }
 
-  [[nodiscard]] bool young(const Object* o) const { return heap->impl().nursery.contains(o); }
-  [[nodiscard]] bool old(const Object* o) const { return heap->impl().blocks.contains(o); }
+  [[nodiscard]] bool young(const Object* o) const { return impl_of(*heap).nursery.contains(o); }
+  [[nodiscard]] bool old(const Object* o) const { return impl_of(*heap).blocks.contains(o); }
 
   std::unique_ptr<Heap> heap;
   Mutator* m = nullptr;

@@ -69,11 +69,11 @@ TEST(MajorGC, EmptyBlocksAreReleased) {
   TestHeap t(old_options());
   HandleScope scope(*t.m);
   old_list(t, 20000, 0);
-  std::size_t used = t.heap->impl().blocks.blocks_in_use();
+  std::size_t used = impl_of(*t.heap).blocks.blocks_in_use();
   EXPECT_GE(used, 20000u * 24 / kBlock);
   std::uint64_t committed = t.heap->stats().committed_bytes;
   ASSERT_TRUE(t.heap->collect(*t.m, true));
-  EXPECT_EQ(t.heap->impl().blocks.blocks_in_use(), 0u);
+  EXPECT_EQ(impl_of(*t.heap).blocks.blocks_in_use(), 0u);
   EXPECT_EQ(t.heap->stats().committed_bytes, committed - used * kBlock);
   EXPECT_EQ(t.heap->stats().old_bytes, 0u);
 }
@@ -162,7 +162,7 @@ TEST(MajorGC, FreesLargeObjectsAndReusesTheirBlocks) {
   EXPECT_EQ(t.heap->stats().large_bytes, 9u * 2 * kBlock);
   ASSERT_TRUE(t.heap->collect(*t.m, true));
   EXPECT_EQ(t.heap->stats().large_bytes, 2u * kBlock);
-  EXPECT_EQ(t.heap->impl().large.objects().size(), 1u);
+  EXPECT_EQ(impl_of(*t.heap).large.objects().size(), 1u);
   EXPECT_EQ(from_imm(array_slots(keep.get())[0]), 1u);
   EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
   // Far more large objects than max_heap holds: runs are freed and reused
@@ -182,7 +182,7 @@ TEST(MajorGC, PromotionReusesFreeLines) {
   fragmented_old_nodes(t, n, [&](std::size_t i) { return t.new_node(1, i); });
   ASSERT_FALSE(::testing::Test::HasFailure());
   ASSERT_TRUE(t.heap->collect(*t.m, true));
-  BlockSpace& b = t.heap->impl().blocks;
+  BlockSpace& b = impl_of(*t.heap).blocks;
   std::size_t used = b.blocks_in_use();
   std::size_t frontier = b.frontier();
   ASSERT_GT(b.recyclable_blocks(), 5u);
@@ -227,7 +227,7 @@ TEST(MajorGC, EvacuatesFragmentedBlocks) {
   // The first major collection finds the blocks fragmented (line maps);
   // the second evacuates them.
   ASSERT_TRUE(t.heap->collect(*t.m, true));
-  BlockSpace& b = t.heap->impl().blocks;
+  BlockSpace& b = impl_of(*t.heap).blocks;
   std::size_t used = b.blocks_in_use();
   std::vector<Value> before(array_slots(arr.get()), array_slots(arr.get()) + n);
   ::testing::internal::CaptureStderr();

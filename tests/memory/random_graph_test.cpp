@@ -88,6 +88,17 @@ TEST(RandomGraph, OneAndFourCollectorWorkers) {
   }
 }
 
+// Issue 11, defect 10: far more collector workers than cores. A worker that
+// claimed an object is often pre-empted before it publishes the copy; the
+// others wait for it in forwarding::settle, which yields the core after a
+// short spin (concurrency/spin_wait.hpp) so the claimant can finish.
+TEST(RandomGraph, SixteenCollectorWorkers) {
+  RUNA_SKIP_UNDER_TEST_MODES("sets the test modes itself");
+  Options o = busy_options();
+  o.gc_threads = 16;
+  run_major(o, 41, 100, 30, 2003, 2'000'000, false);
+}
+
 TEST(RandomGraph, MajorCollectionsUnderStressWithVerifyAndPoison) {
   Options o = small_options();
   o.max_heap = 2 << 20;

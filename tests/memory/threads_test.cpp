@@ -121,7 +121,7 @@ TEST(Threads, LeavingNativeWaitsForTheCollection) {
     t.heap->detach(m);
   });
   // Wait until the other thread is in native, then collect.
-  while (t.heap->impl().safepoint.count() != 2) std::this_thread::yield();
+  while (impl_of(*t.heap).safepoint.count() != 2) std::this_thread::yield();
   ASSERT_TRUE(t.heap->collect(*t.m));
   {
     NativeRegion native(*t.m);
@@ -215,7 +215,7 @@ TEST(Threads, AttachAndDetachDuringCollections) {
   }
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(rounds.load(), 450u);
-  EXPECT_EQ(t.heap->impl().safepoint.count(), 1u);
+  EXPECT_EQ(impl_of(*t.heap).safepoint.count(), 1u);
   EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
 }
 

@@ -23,7 +23,7 @@ TEST(VerifyHeap, FindsBrokenFinalizerEntries) {
     TestHeap t;
     HandleScope scope(*t.m);
     Handle plain(*t.m, t.new_node(0, 1));
-    t.heap->impl().finalizers.add(plain.get());
+    impl_of(*t.heap).finalizers.add(plain.get());
     auto problem = t.heap->verify(*t.m);
     ASSERT_TRUE(problem);
     EXPECT_NE(problem->find("young registry"), std::string::npos) << *problem;
@@ -39,7 +39,7 @@ TEST(VerifyHeap, FindsBrokenFinalizerEntries) {
   HandleScope scope(*t.m);
   Handle r(*t.m, allocate_finalizable(*t.m, type, 16));
   EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
-  t.heap->impl().finalizers.add(r.get());
+  impl_of(*t.heap).finalizers.add(r.get());
   auto problem = t.heap->verify(*t.m);
   ASSERT_TRUE(problem);
   EXPECT_NE(problem->find("'resource'"), std::string::npos) << *problem;
