@@ -124,15 +124,22 @@ struct Options {
   // The whole heap, like the JVM's -Xmx: the nursery's reservation, the old
   // generation and large objects together never exceed it.
   std::size_t max_heap = std::size_t{1} << 30;
-  std::size_t nursery = std::size_t{16} << 20;  // eden + both survivor halves, out of max_heap
-  unsigned survivor_ratio = 8;                  // eden is this many survivor halves
-  unsigned promotion_age = 3;                   // minor collections survived
-  unsigned gc_threads = 2;                      // collector workers (the requesting thread is one)
-  std::size_t tlab = std::size_t{32} << 10;     // bytes per allocation buffer
-  bool log = false;                             // one line per collection on stderr
-  bool verify = false;                          // verify the heap after each collection
-  bool poison = false;                          // overwrite evacuated memory
-  unsigned stress_every = 0;                    // collect every N allocations (0: off)
+  // Eden plus both survivor halves, out of max_heap. 0 (the default):
+  // adaptive, up to max_heap / 3, sized after every minor collection from
+  // survival, the number of mutators and the room to promote
+  // (docs/memory.md, "Sizing ergonomics"); otherwise this fixed size.
+  std::size_t nursery = 0;
+  unsigned survivor_ratio = 8;  // eden is this many survivor halves
+  unsigned promotion_age = 3;   // minor collections survived
+  unsigned gc_threads = 2;      // collector workers (the requesting thread is one)
+  // Bytes per thread allocation buffer. 0 (the default): adaptive, each
+  // thread takes its share of eden in chunks it hands itself 32 KiB buffers
+  // from; otherwise every buffer and chunk is this size.
+  std::size_t tlab = 0;
+  bool log = false;           // one line per collection on stderr
+  bool verify = false;        // verify the heap after each collection
+  bool poison = false;        // overwrite evacuated memory
+  unsigned stress_every = 0;  // collect every N allocations (0: off)
   // A collection is a major one when the old generation's committed blocks
   // (object blocks and large runs) have grown by this percentage since the
   // last major collection left them (at least max_heap / 16 either way);
@@ -392,6 +399,23 @@ struct Stats {
   // Now: free old-generation blocks kept resident for reuse (within the
   // retention budget, docs/memory.md).
   std::uint64_t retained_free_bytes = 0;
+  std::uint64_t nursery_bytes = 0;  // now: eden plus both survivor halves, as sized now
+  // Stop-the-world handshakes (collections, verification), and the time
+  // from arming the polls to the last mutator stopped: total and longest.
+  std::uint64_t safepoint_handshakes = 0;
+  std::uint64_t time_to_safepoint_ns = 0;
+  std::uint64_t max_time_to_safepoint_ns = 0;
+  // Refills: TLABs a thread hands itself from its chunk (no shared state),
+  // chunks taken from the shared eden (one compare-and-swap each), and the
+  // compare-and-swaps on eden that failed.
+  std::uint64_t tlab_refills = 0;
+  std::uint64_t eden_refills = 0;
+  std::uint64_t eden_cas_retries = 0;
+  // The one lock mutators take on these paths, the safepoint lock (parking
+  // at a requested safepoint, stopping the world): acquisitions, and those
+  // that found it held by another thread.
+  std::uint64_t mutator_lock_acquisitions = 0;
+  std::uint64_t mutator_lock_contended = 0;
 };
 
 class HeapImpl;

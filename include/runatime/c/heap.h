@@ -87,11 +87,12 @@ typedef struct rt_heap rt_heap; /* opaque */
 typedef struct rt_heap_options {
   size_t size;             /* sizeof(rt_heap_options) of the caller */
   uint64_t max_heap;       /* bytes: the whole heap, nursery included (1 GiB) */
-  uint64_t nursery;        /* bytes: eden + both survivor halves, out of max_heap (16 MiB) */
-  uint64_t tlab;           /* bytes per thread allocation buffer (32 KiB) */
+  uint64_t nursery;        /* bytes: eden + both survivor halves, out of max_heap; 0: adaptive,
+                            * up to max_heap / 3 (0) */
+  uint64_t tlab;           /* bytes per thread allocation buffer; 0: adaptive (0) */
   uint32_t survivor_ratio; /* eden is this many survivor halves (8) */
   uint32_t promotion_age;  /* minor collections survived before promotion, 1-15 (3) */
-  uint32_t gc_threads;     /* collector threads, 1-256; recorded only today (2) */
+  uint32_t gc_threads;     /* collector threads, 1-256, the one stopping the world included (2) */
   uint32_t stress_every;   /* test mode: collect every N allocations; 0: off (0) */
   uint32_t log;            /* one "[gc] ..." line per collection on stderr (0) */
   uint32_t verify;         /* verify the heap after each collection; abort if broken (0) */
