@@ -270,6 +270,7 @@ HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t
   if (opt.log) write_log_line(rec);
   safepoint.resume(true);
   finalizers.wake();
+  events.notify(m, rec, start);  // outside the pause, on the requesting mutator
   return minor_ok ? Outcome::kCollected : Outcome::kNoRoom;
 }
 
