@@ -418,6 +418,37 @@ struct Stats {
   std::uint64_t mutator_lock_contended = 0;
 };
 
+// ---- collection events -------------------------------------------------------
+
+// Why a collection happened.
+enum class CollectionCause : std::uint8_t {
+  kEdenFull,      // an allocation found the nursery full
+  kStress,        // Options::stress_every
+  kRequested,     // Heap::collect
+  kOldGrown,      // major: the old generation passed Options::major_growth_percent
+  kNoRoom,        // major: the old generation could not take the nursery's survivors
+  kLargeFailure,  // major: a large or pinned allocation found no room
+};
+
+// One collection, as a callback hears of it.
+struct CollectionEvent {
+  bool major = false;  // the whole heap (possibly after a minor one, in the same pause)
+  CollectionCause cause = CollectionCause::kRequested;
+  std::uint64_t start_ns = 0;      // std::chrono::steady_clock, since its epoch
+  std::uint64_t pause_ns = 0;      // the world was stopped this long
+  std::uint64_t before_bytes = 0;  // heap bytes in use before and after
+  std::uint64_t after_bytes = 0;
+  std::uint64_t promoted_bytes = 0;  // copied into the old generation
+};
+
+// Called after every collection on the thread that requested it, once the
+// world has resumed and with that thread's mutator running: it may do what
+// any mutator may (allocate, take handles, collect; the collections it
+// causes are not reported, so that it never recurses). It must not throw
+// and must not remove a callback other than itself. It is given no object
+// of its caller's: the caller was allocating or collecting.
+using CollectionCallback = void (*)(void* ctx, Mutator& m, const CollectionEvent& event);
+
 class HeapImpl;
 struct MutatorRecord;
 
@@ -467,6 +498,15 @@ class Heap {
   // of every object found unreachable so far has returned: for tests and
   // orderly shutdown. Not from a finalizer (aborts: it would wait for itself).
   void wait_for_finalizers(Mutator& m);
+
+  // Registers a callback for every collection from now on (any thread;
+  // never collects). Ids are unique for the heap's life.
+  std::uint64_t add_collection_callback(CollectionCallback fn, void* ctx);
+  // False if `id` is not registered. Once it returns no call of the callback
+  // is in progress on another thread (it waits for them in a native region:
+  // may collect), so its ctx may be freed. From the callback itself, it
+  // returns at once (the call in progress finishes).
+  bool remove_collection_callback(Mutator& m, std::uint64_t id);
 
   [[nodiscard]] Stats stats() const;
   // Stops the world and checks every root and object; the first problem found.

@@ -368,6 +368,7 @@ HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t
   // Outside the pause: this thread is running again, so no other pause can
   // start before the excess is returned (BlockSpace's locking note).
   blocks.return_excess();
+  events.notify(m, rec, start);  // outside the pause, on the requesting mutator
   return minor_ok ? Outcome::kCollected : Outcome::kNoRoom;
 }
 

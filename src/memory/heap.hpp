@@ -30,6 +30,7 @@
 
 #include "concurrency/worker_gang.hpp"
 #include "memory/block_space.hpp"
+#include "memory/collection_events.hpp"
 #include "memory/finalizers.hpp"
 #include "memory/handles.hpp"
 #include "memory/large_space.hpp"
@@ -109,6 +110,7 @@ class HeapImpl {
   std::uint64_t parallel_copy_threshold = std::uint64_t{1} << 20;
   std::uint64_t last_copied = 0;  // bytes the last minor collection copied
   Finalizers finalizers{*this};
+  CollectionEvents events;
   // The C ABI's rt_heap over this heap, if any (c_api.cpp): its finalizer
   // callbacks are found through it.
   void* c_api = nullptr;
