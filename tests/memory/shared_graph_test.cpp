@@ -75,7 +75,7 @@ class SharedSlots {
         v = imm(e.n);
         break;
       case 2:
-        e = {Expect::kShared, pick(kShared), 0};
+        e = {Expect::kSharedArray, pick(kShared), 0};
         v = ref_value(shared_array(shared_, e.n));
         break;
       case 3: {
@@ -107,7 +107,7 @@ class SharedSlots {
 
   // Compares this thread's slots with its model; reports the first
   // difference (with the seed) and returns false.
-  bool check(std::size_t step) const {
+  [[nodiscard]] bool check(std::size_t step) const {
     std::unordered_map<std::uint64_t, Object*> fresh;
     for (std::size_t s = 0; s < expect_.size(); ++s) {
       const Expect& e = expect_[s];
@@ -122,7 +122,7 @@ class SharedSlots {
         case Expect::kImm:
           if (v != imm(e.n)) return fail(where, "wrong immediate");
           break;
-        case Expect::kShared:
+        case Expect::kSharedArray:
           if (v != ref_value(shared_array(shared_, e.n))) return fail(where, "wrong shared array");
           break;
         case Expect::kFresh: {
@@ -142,7 +142,7 @@ class SharedSlots {
 
  private:
   struct Expect {
-    enum Kind : std::uint8_t { kEmpty, kImm, kShared, kFresh } kind = kEmpty;
+    enum Kind : std::uint8_t { kEmpty, kImm, kSharedArray, kFresh } kind = kEmpty;
     std::uint64_t n = 0;   // the immediate, the shared array's index, or the fresh node's id
     std::size_t link = 0;  // kFresh: the shared array its slot 0 points to
   };
@@ -248,10 +248,10 @@ void shared_graphs(const Run& run) {
   }
   for (const auto& s : slots) EXPECT_TRUE(s->check(run.steps)) << "seed " << run.seed;
   // Evacuation moved shared arrays the threads held references to.
-  EXPECT_GT(moved, 0u) << "seed " << run.seed;
+  EXPECT_GT(moved, 0U) << "seed " << run.seed;
   Stats st = t.heap->stats();
-  EXPECT_GT(st.major_collections, 2u) << "seed " << run.seed;
-  EXPECT_GT(st.minor_collections, 20u) << "seed " << run.seed;
+  EXPECT_GT(st.major_collections, 2U) << "seed " << run.seed;
+  EXPECT_GT(st.minor_collections, 20U) << "seed " << run.seed;
   EXPECT_EQ(t.heap->verify(*t.m), std::nullopt) << "seed " << run.seed;
 }
 
@@ -263,7 +263,7 @@ std::size_t steps(std::size_t n) {
 }
 
 TEST(SharedGraph, ThreeMutatorsThroughMinorAndMajorCollectionsWithEvacuation) {
-  for (std::uint64_t seed : {101u, 202u}) {
+  for (std::uint64_t seed : {101U, 202U}) {
     // About 6 requested majors per thread (own-graph steps are half).
     std::size_t n = steps(100000);
     shared_graphs({seed, n, n / 8, n / 12});
