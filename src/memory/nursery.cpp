@@ -39,7 +39,7 @@ bool Nursery::resize(YoungSize next) {
     half_committed_ = next.half;
   }
   if (next.eden < eden_committed_) {
-    region_->decommit(base_ + next.eden, eden_committed_ - next.eden);
+    region_->discard(base_ + next.eden, eden_committed_ - next.eden);
   }
   eden_committed_ = next.eden;
   eden_now_ = next.eden;

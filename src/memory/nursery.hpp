@@ -6,7 +6,7 @@
 // Each part is reserved at its largest size (sizing.hpp); the current sizes
 // are at most that, and only the memory they need is committed. resize()
 // moves them between collections, with eden empty: growing commits the new
-// parts; shrinking decommits eden's tail and keeps the halves committed
+// parts; shrinking discards eden's tail (madvise) and keeps the halves committed
 // (the survivor half may hold objects beyond its new size, and they stay
 // until the next collection copies them out).
 //
