@@ -14,6 +14,14 @@
 //     below): stores into an object the thread allocated since its last
 //     call that may collect may be plain stores.
 //   - A mutator is used only by the thread that attached it.
+//
+// Every call below says whether it MAY COLLECT (and so move objects: every
+// raw Object* and reference Value the caller holds outside a handle, root
+// or persistent slot is stale afterwards) or NEVER COLLECTS. C++ evaluates
+// a call's arguments in no fixed order: `set_slot(m, as_object(*h), 0,
+// ref_value(allocate(...)))` may read *h before the allocation moves the
+// object, and store into its old copy. Pass the destination as a Handle
+// instead (set_slot and allocate_into below read it after the value exists).
 #pragma once
 
 #include <atomic>
@@ -161,7 +169,8 @@ struct Mutator {
   Value* handle_limit = nullptr;       // end of the current chunk
 };
 
-// Out-of-line slow paths (src/memory/).
+// Out-of-line slow paths (src/memory/): allocate_slow and safepoint_slow
+// MAY COLLECT; the others never collect.
 Object* allocate_slow(Mutator& m, std::uint64_t header, std::size_t bytes);
 void log_object(Mutator& m, Object* o);
 void log_store(Mutator& m, Object* o, Value* slot);
@@ -192,10 +201,13 @@ inline void write(Mutator& m, Object* o, Value* slot, Value v) {
   if ((o->load_header() & hdr::kUnlogged) != 0) [[unlikely]]
     log_store(m, o, slot);
 }
+// Never collects; `o` must not come from a slot read in the same
+// expression that computes `v` by allocating (see the top of this file).
 inline void set_slot(Mutator& m, Object* o, std::size_t i, Value v) {
   write(m, o, o->slots() + i, v);
 }
 
+// The safepoint poll. MAY COLLECT (it parks while another thread collects).
 inline void poll(Mutator& m) {
   if (m.poll.load(std::memory_order_relaxed) != 0) [[unlikely]]
     safepoint_slow(m);
@@ -227,15 +239,16 @@ inline std::uint8_t* array_bytes(Object* o) {
 }
 
 // An object in the large-object space (any size; nullptr when exhausted).
+// MAY COLLECT (the new object itself never moves).
 Object* allocate_large(Mutator& m, std::uint32_t type, std::size_t bytes);
 
 // An object that never moves, for memory whose address native code keeps
 // (nullptr when exhausted). It is allocated old: it lives until a major
-// collection finds it unreachable.
+// collection finds it unreachable. MAY COLLECT (others move; it does not).
 Object* allocate_pinned(Mutator& m, std::uint32_t type, std::size_t bytes);
 
 // An array of `bytes` (ref_array_bytes / byte_array_bytes of `length`) with
-// its length word set; large ones go to the large-object space.
+// its length word set; large ones go to the large-object space. MAY COLLECT.
 inline Object* allocate_array(Mutator& m, std::uint32_t type, std::size_t bytes,
                               std::uint64_t length) {
   Object* o = bytes >= kLargeObject ? allocate_large(m, type, bytes) : allocate(m, type, bytes);
@@ -278,7 +291,8 @@ Object* allocate_finalizable(Mutator& m, std::uint32_t type, std::size_t bytes);
 
 // Around anything that blocks: the thread holds no raw references inside,
 // and a collection proceeds without it. leave_native() waits while a
-// collection is in progress.
+// collection is in progress. A native region MAY COLLECT (objects move
+// while the thread is inside).
 void enter_native(Mutator& m);
 void leave_native(Mutator& m);
 
@@ -310,7 +324,8 @@ inline Value* new_handle(Mutator& m) {
   return s;
 }
 
-// Handles created while a scope is open die with it (scopes nest like blocks).
+// Handles created while a scope is open die with it (scopes nest like
+// blocks). Opening and closing never collect.
 class HandleScope {
  public:
   explicit HandleScope(Mutator& m) : m_(m), top_(m.handle_top), limit_(m.handle_limit) {}
@@ -330,7 +345,8 @@ class HandleScope {
 };
 
 // A slot the collector updates when the object moves. Cheap to copy: copies
-// name the same slot.
+// name the same slot. Nothing here collects; the slot stays valid across
+// collections (the value in it changes).
 class Handle {
  public:
   Handle(Mutator& m, Value v) : slot_(new_handle(m)) { *slot_ = v; }
@@ -344,6 +360,26 @@ class Handle {
  private:
   Value* slot_;
 };
+
+// Stores v into slot `i` of the object in `o`, with the barrier. The object
+// is read from its handle inside the call, after every argument (an
+// allocation computing `v` included) has been evaluated, so
+// `set_slot(m, h, 0, ref_value(allocate(...)))` is right whatever moved.
+// Never collects.
+inline void set_slot(Mutator& m, const Handle& o, std::size_t i, Value v) {
+  set_slot(m, o.get(), i, v);
+}
+
+// A new object of `bytes` (as allocate()) stored into slot `i` of the object
+// in `o`, which is re-read after the allocation. Returns the new object
+// (valid until the next call that may collect), or nullptr with nothing
+// stored when the heap is exhausted. MAY COLLECT.
+inline Object* allocate_into(Mutator& m, const Handle& o, std::size_t i, std::uint32_t type,
+                             std::size_t bytes) {
+  Object* n = allocate(m, type, bytes);
+  if (n != nullptr) set_slot(m, o.get(), i, ref_value(n));
+  return n;
+}
 
 // ---- roots ------------------------------------------------------------------------
 
@@ -467,22 +503,27 @@ class Heap {
   [[nodiscard]] const Options& options() const;
 
   // Type indices start at 1; 0 is never a valid type (zeroed memory). The
-  // first finalizable layout starts the finalizer thread.
+  // first finalizable layout starts the finalizer thread. The calls up to
+  // attach() never collect.
   Result<std::uint32_t> register_layout(const Layout& layout);
   [[nodiscard]] const Layout* layout(std::uint32_t type) const;
   [[nodiscard]] std::size_t object_size(Object* o) const;
 
-  // The calling thread becomes a mutator (waits while a collection runs).
+  // The calling thread becomes a mutator (waits while a collection runs;
+  // it holds no object yet, so nothing of its own moves).
   Mutator& attach();
-  // Closes out `m` (its handle scopes must be closed); the thread that attached it calls this.
+  // Closes out `m` (its handle scopes must be closed); the thread that
+  // attached it calls this. Never collects (m's references are gone after).
   void detach(Mutator& m);
 
   // A minor collection now, or with `major` a collection of the whole
   // heap. False when the old generation could not take the nursery's
   // survivors even after a major collection (the nursery was not collected).
+  // COLLECTS.
   bool collect(Mutator& m, bool major = false);
 
-  // Persistent slots (any attached thread); see Persistent below.
+  // Persistent slots (any attached thread); see Persistent below. The root
+  // and frame-enumerator calls below never collect either.
   Value* new_persistent(Value v);
   void free_persistent(Value* slot);
 
@@ -508,8 +549,9 @@ class Heap {
   // returns at once (the call in progress finishes).
   bool remove_collection_callback(Mutator& m, std::uint64_t id);
 
-  [[nodiscard]] Stats stats() const;
-  // Stops the world and checks every root and object; the first problem found.
+  [[nodiscard]] Stats stats() const;  // never collects
+  // Stops the world and checks every root and object; the first problem
+  // found. Moves nothing, but parks other threads as a collection does.
   std::optional<std::string> verify(Mutator& m);
 
  private:
@@ -521,7 +563,7 @@ class Heap {
   std::unique_ptr<HeapImpl> impl_;
 };
 
-// A slot outside every scope, freed by the destructor.
+// A slot outside every scope, freed by the destructor. Never collects.
 class Persistent {
  public:
   Persistent() = default;

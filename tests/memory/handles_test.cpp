@@ -84,6 +84,44 @@ TEST(Handles, NewSlotsAreEmptyAfterAScopeAndInReusedChunks) {
   }
 }
 
+// Defect 13: stores whose destination is a handle, read after the value
+// exists. Under stress_every=1 every allocation collects and moves the
+// destination, so a destination read before the allocation would be a
+// stale copy: the chain below would lose links, and verify would see it.
+TEST(Handles, StoresThroughHandlesFollowObjectsMovedByTheirValue) {
+  Options o = small_options();
+  o.stress_every = 1;
+  o.verify = true;
+  o.poison = true;
+  TestHeap t(o);
+  HandleScope scope(*t.m);
+  constexpr std::uint64_t kLinks = 200;
+  Handle head(*t.m, t.new_node(2, 0));
+  Handle tail(*t.m, head.value());
+  for (std::uint64_t i = 1; i <= kLinks; ++i) {
+    Object* n = nullptr;
+    if (i % 2 == 0) {
+      n = allocate_into(*t.m, tail, 0, t.node[2], 8 + 8 * 2 + 8);
+    } else {
+      set_slot(*t.m, tail, 0, ref_value(n = allocate(*t.m, t.node[2], 8 + 8 * 2 + 8)));
+    }
+    ASSERT_NE(n, nullptr);
+    n->slots()[2] = i;
+    // Slot 1: a value computed by an allocation, stored through the handle.
+    set_slot(*t.m, tail, 1, ref_value(t.new_node(0, 1000 + i)));
+    tail.set(tail->slots()[0]);
+  }
+  ASSERT_EQ(t.heap->verify(*t.m), std::nullopt);
+  Object* n = head.get();
+  for (std::uint64_t i = 0; i <= kLinks; ++i) {
+    ASSERT_EQ(TestHeap::node_id(n, 2), i);
+    if (i == kLinks) break;
+    ASSERT_EQ(TestHeap::node_id(as_object(n->slots()[1]), 0), 1001 + i);
+    n = as_object(n->slots()[0]);
+  }
+  EXPECT_EQ(n->slots()[0], 0u);
+}
+
 TEST(Handles, PersistentSlotsUpdateAndAreReused) {
   TestHeap t;
   std::vector<Persistent> ps;
