@@ -195,7 +195,7 @@ TEST(SizingHeap, EdenGrowsWithTheNumberOfMutators) {
   }
   while (attached.load() != 7) std::this_thread::yield();
   ASSERT_TRUE(t.heap->collect(*t.m));
-  EXPECT_GE(t.heap->impl().nursery.eden_capacity(), 8 * Sizing::kEdenPerMutator);
+  EXPECT_GE(impl_of(*t.heap).nursery.eden_capacity(), 8 * Sizing::kEdenPerMutator);
   done.store(true);
   for (auto& th : threads) th.join();
 }
