@@ -22,14 +22,19 @@ Sizing::Sizing(const Options& o)
     : adaptive_(o.nursery == 0),
       fixed_tlab_(o.tlab != 0),
       ratio_(o.survivor_ratio),
-      gc_threads_(o.gc_threads) {
+      gc_threads_(o.gc_threads),
+      max_(largest(o)),
+      // A TLAB never exceeds eden (the heap refuses a fixed one that would).
+      tlab_(fixed_tlab_ ? o.tlab : std::min(kBlock, max_.eden)),
+      min_eden_(adaptive_ ? std::min(std::max(kMinEden, tlab_), max_.eden) : max_.eden) {}
+
+YoungSize Sizing::largest(const Options& o) {
   // NewRatio 2: the young generation may take a third of the whole heap.
-  std::size_t young = adaptive_ ? o.max_heap / 3 : o.nursery;
-  max_.half = page_down(young / (ratio_ + 2));
-  max_.eden = max_.half * ratio_;
-  // A TLAB never exceeds eden (the heap refuses a fixed one that would).
-  tlab_ = fixed_tlab_ ? o.tlab : std::min(kBlock, max_.eden);
-  min_eden_ = adaptive_ ? std::min(std::max(kMinEden, tlab_), max_.eden) : max_.eden;
+  std::size_t young = o.nursery == 0 ? o.max_heap / 3 : o.nursery;
+  YoungSize y;
+  y.half = page_down(young / (o.survivor_ratio + 2));
+  y.eden = y.half * o.survivor_ratio;
+  return y;
 }
 
 YoungSize Sizing::with_eden(std::size_t eden) const {

@@ -87,13 +87,14 @@ class Sizing {
 
  private:
   [[nodiscard]] YoungSize with_eden(std::size_t eden) const;
+  static YoungSize largest(const Options& o);
 
   bool adaptive_ = true;
   bool fixed_tlab_ = false;
   unsigned ratio_ = 8;
-  std::size_t tlab_ = 0;
   unsigned gc_threads_ = 1;
   YoungSize max_;
+  std::size_t tlab_ = 0;
   std::size_t min_eden_ = 0;
 };
 

@@ -122,8 +122,8 @@ TEST(Sizing, ChunksFollowTheThreadsShareAndFixedTlabsStayFixed) {
   Options o = adaptive(std::size_t{1} << 30);
   o.tlab = 4096;
   Sizing fixed(o);
-  EXPECT_EQ(fixed.chunk(100 * kMiB, 1.0), 4096u);
-  EXPECT_EQ(fixed.tlab(), 4096u);
+  EXPECT_EQ(fixed.chunk(100 * kMiB, 1.0), 4096U);
+  EXPECT_EQ(fixed.tlab(), 4096U);
 }
 
 TEST(Sizing, TooSmallForAnAdaptiveNurseryIsAnError) {
@@ -132,7 +132,7 @@ TEST(Sizing, TooSmallForAnAdaptiveNurseryIsAnError) {
   ASSERT_FALSE(h.ok());
   EXPECT_NE(h.error().message.find("too small for an adaptive nursery"), std::string::npos)
       << h.error().message;
-  o.max_heap = 3 * 10 * 2 * kPage;  // the least: halves of two pages
+  o.max_heap = std::size_t{3 * 10 * 2} * kPage;  // the least: halves of two pages
   EXPECT_TRUE(Heap::create(o).ok());
   o.max_heap -= kPage;
   EXPECT_FALSE(Heap::create(o).ok());
@@ -166,10 +166,10 @@ TEST(SizingHeap, TheNurseryGrowsForObjectsThatNeedMoreTimeToDie) {
   EXPECT_LE(s.committed_bytes, o.max_heap);
   // One handshake per collection, and no other thread to wait for.
   EXPECT_EQ(s.safepoint_handshakes, s.minor_collections + s.major_collections);
-  EXPECT_EQ(s.mutator_lock_contended, 0u);
+  EXPECT_EQ(s.mutator_lock_contended, 0U);
   // The single thread takes chunks of a fiftieth of eden: several TLABs each.
   EXPECT_GT(s.tlab_refills, 2 * s.eden_refills);
-  EXPECT_EQ(s.eden_cas_retries, 0u);
+  EXPECT_EQ(s.eden_cas_retries, 0U);
 }
 
 // Eight mutators attached: after the first collection eden gives each at
@@ -182,6 +182,7 @@ TEST(SizingHeap, EdenGrowsWithTheNumberOfMutators) {
   std::vector<std::thread> threads;
   std::atomic<int> attached{0};
   std::atomic<bool> done{false};
+  threads.reserve(7);
   for (int i = 0; i < 7; ++i) {
     threads.emplace_back([&] {
       Mutator& m = t.heap->attach();
