@@ -301,8 +301,11 @@ TEST(MajorGC, PolicyStartsMajorCollections) {
 
 // Promoted garbage, `rounds` lists of `nodes` nodes, many times max_heap in
 // all: with majors left to promotion finding no room, every allocation
-// succeeds and more than `min_majors` majors run.
-void out_of_room_tries_a_major_first(Options o, int rounds, int nodes, std::uint64_t min_majors) {
+// succeeds and more than `min_majors` majors run. A node is a one-slot node,
+// or with `length` > 0 a reference array of that length linked by element 1
+// (the same bytes in fewer objects, for the verifier to walk).
+void out_of_room_tries_a_major_first(Options o, int rounds, int nodes, std::size_t length,
+                                     std::uint64_t min_majors) {
   o.major_growth_percent = 0;  // majors only when promotion has no room
   TestHeap t(o);
   HandleScope scope(*t.m);
@@ -310,9 +313,10 @@ void out_of_room_tries_a_major_first(Options o, int rounds, int nodes, std::uint
     HandleScope inner(*t.m);
     Handle h(*t.m, Value{0});
     for (int i = 0; i < nodes; ++i) {
-      Object* node = t.new_node(1, static_cast<std::uint64_t>(i));
+      auto id = static_cast<std::uint64_t>(i);
+      Object* node = length == 0 ? t.new_node(1, id) : t.new_ref_array(length, id);
       ASSERT_NE(node, nullptr) << round;
-      set_slot(*t.m, node, 0, h.value());
+      write(*t.m, node, length == 0 ? node->slots() : array_slots(node) + 1, h.value());
       h.set(ref_value(node));
     }
     ASSERT_TRUE(t.heap->collect(*t.m));
@@ -325,18 +329,18 @@ TEST(MajorGC, OutOfRoomTriesAMajorCollectionFirst) {
   RUNA_SKIP_UNDER_TEST_MODES("allocates too much to verify every few allocations");
   Options o = old_options();
   o.max_heap = 1 << 20;
-  out_of_room_tries_a_major_first(o, 200, 4000, 5);  // 20 times max_heap
+  out_of_room_tries_a_major_first(o, 200, 4000, 0, 5);  // 20 times max_heap
 }
 
-// The same with an old generation of eight blocks, which the stress run
-// verifies in time (twice max_heap in all). max_heap includes the nursery,
-// whose 80 KiB take three blocks of the reservation.
+// The same with an old generation of eight blocks and 272-byte nodes, which
+// the stress run verifies in time (twice max_heap in all). max_heap includes
+// the nursery, whose 80 KiB take three blocks of the reservation.
 TEST(MajorGC, OutOfRoomTriesAMajorCollectionFirstSmall) {
   Options o = old_options();
   o.nursery = 80 << 10;
   o.tlab = 1 << 10;
   o.max_heap = 11 * kBlock;
-  out_of_room_tries_a_major_first(o, 20, 800, 1);
+  out_of_room_tries_a_major_first(o, 20, 72, 32, 1);
 }
 
 TEST(MajorGC, RequestedMajorLogLine) {

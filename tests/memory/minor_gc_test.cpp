@@ -216,17 +216,26 @@ TEST(MinorGC, EdenExhaustionCollects) {
 
 // Everything is kept: the old generation fills up until a collection can
 // no longer promise room, and then allocation fails; the heap is intact and
-// stays out of memory. More than `min_made` nodes fit.
-void fill_until_out_of_memory(Options o, std::size_t min_made) {
+// stays out of memory. More than `min_made` nodes fit. A node is a one-slot
+// node, or with `length` > 0 a reference array of that length linked by
+// element 1 (the same bytes in fewer objects, for the verifier to walk).
+void fill_until_out_of_memory(Options o, std::size_t length, std::size_t min_made) {
   o.promotion_age = 1;
   TestHeap t(o);
+  auto make = [&](std::uint64_t id) {
+    return length == 0 ? t.new_node(1, id) : t.new_ref_array(length, id);
+  };
+  auto next = [&](Object* n) { return length == 0 ? n->slots() : array_slots(n) + 1; };
+  auto id_of = [&](Object* n) {
+    return length == 0 ? TestHeap::node_id(n, 1) : from_imm(array_slots(n)[0]);
+  };
   HandleScope scope(*t.m);
   Handle list(*t.m, Value{0});
   std::size_t made = 0;
   for (;;) {
-    Object* n = t.new_node(1, made);
+    Object* n = make(made);
     if (n == nullptr) break;
-    set_slot(*t.m, n, 0, list.value());
+    write(*t.m, n, next(n), list.value());
     list.set(ref_value(n));
     ++made;
     ASSERT_LT(made, 1000000u);
@@ -234,12 +243,12 @@ void fill_until_out_of_memory(Options o, std::size_t min_made) {
   EXPECT_GT(made, min_made);
   EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
   std::size_t count = 0;
-  for (Value v = list.value(); v != 0; v = as_object(v)->slots()[0]) {
-    ASSERT_EQ(TestHeap::node_id(as_object(v), 1), made - 1 - count);
+  for (Value v = list.value(); v != 0; v = *next(as_object(v))) {
+    ASSERT_EQ(id_of(as_object(v)), made - 1 - count);
     ++count;
   }
   EXPECT_EQ(count, made);
-  EXPECT_EQ(t.new_node(1, 0), nullptr);  // still out of memory, still consistent
+  EXPECT_EQ(make(0), nullptr);  // still out of memory, still consistent
   EXPECT_FALSE(t.heap->collect(*t.m));
 }
 
@@ -311,17 +320,17 @@ TEST(MinorGC, OutOfMemoryLeavesTheHeapConsistent) {
   RUNA_SKIP_UNDER_TEST_MODES("allocates too much to verify every few allocations");
   Options o = small_options();
   o.max_heap = 1 << 20;
-  fill_until_out_of_memory(o, 10000);
+  fill_until_out_of_memory(o, 0, 10000);
 }
 
-// The same with an old generation of eight blocks, which the stress run
-// verifies in time.
+// The same with an old generation of eight blocks and 272-byte nodes, which
+// the stress run verifies in time.
 TEST(MinorGC, OutOfMemoryLeavesTheHeapConsistentSmall) {
   Options o = small_options();
   o.nursery = 80 << 10;
   o.tlab = 1 << 10;
   o.max_heap = 8 * kBlock;
-  fill_until_out_of_memory(o, 2500);
+  fill_until_out_of_memory(o, 32, 200);
 }
 
 }  // namespace

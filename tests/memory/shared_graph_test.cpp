@@ -251,7 +251,8 @@ void shared_graphs(const Run& run) {
   EXPECT_GT(moved, 0U) << "seed " << run.seed;
   Stats st = t.heap->stats();
   EXPECT_GT(st.major_collections, 2U) << "seed " << run.seed;
-  EXPECT_GT(st.minor_collections, 20U) << "seed " << run.seed;
+  // Plain 100,000 steps per thread see about 80 minor collections.
+  EXPECT_GT(st.minor_collections, run.steps / 5000) << "seed " << run.seed;
   EXPECT_EQ(t.heap->verify(*t.m), std::nullopt) << "seed " << run.seed;
 }
 
