@@ -105,7 +105,7 @@ TEST(OldMemory, CreateNeverThrowsAtTheLimits) {
     // case: the collection may report no room, but must run.
     bool collected = h.value()->collect(m, true);
     EXPECT_TRUE(collected || c.max_heap < (std::size_t{1} << 20));
-    EXPECT_EQ(h.value()->stats().major_collections, 1u);
+    EXPECT_EQ(h.value()->stats().major_collections, 1U);
     h.value()->detach(m);
   }
 }
@@ -179,7 +179,7 @@ TEST(OldMemory, PromoteHeavyLoopRetainsFreedBlocks) {
   Stats s = t.heap->stats();
   EXPECT_GE(freed, rounds * (per_round * 32 / kBlock) / 2);
   EXPECT_LE(s.return_calls, s.major_collections);
-  EXPECT_GT(s.retained_free_bytes, 0u);
+  EXPECT_GT(s.retained_free_bytes, 0U);
   EXPECT_LE(s.retained_free_bytes, std::size_t{32} << 20);  // the floor of the budget
 }
 
