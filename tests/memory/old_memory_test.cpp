@@ -135,15 +135,18 @@ TEST(OldMemory, AlternatingFreeBlocksKeepMappingsBounded) {
   ASSERT_TRUE(t.heap->collect(*t.m, true));
   std::size_t array_blocks = (ref_array_bytes(n) + kBlock - 1) / kBlock;
   EXPECT_EQ(t.heap->stats().large_bytes, (n / 2 + array_blocks) * kBlock);
+  // A bound far below the n / 2 freed blocks; the slack is for mappings
+  // malloc makes meanwhile (many more under a sanitizer's allocator).
+  constexpr std::size_t kSlack = 256;
   std::size_t after_free = mapping_count();
-  EXPECT_LE(after_free, before + 8) << "mappings before " << before;
+  EXPECT_LE(after_free, before + kSlack) << "mappings before " << before;
   // Reused: the freed blocks are taken again, one by one.
   for (std::size_t i = 1; i < n; i += 2) {
     Object* b = allocate_array(*t.m, t.byte_array, byte_array_bytes(payload), payload);
     ASSERT_NE(b, nullptr) << i;
     write(*t.m, all.get(), array_slots(all.get()) + i, ref_value(b));
   }
-  EXPECT_LE(mapping_count(), before + 8);
+  EXPECT_LE(mapping_count(), before + kSlack);
   EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
 }
 
