@@ -129,19 +129,25 @@ inline std::unique_ptr<runa::heap::Heap> make_heap(const runa::heap::Options& o)
   std::exit(3);
 }
 
-inline void print_stats(const runa::heap::Heap& heap) {
-  runa::heap::Stats s = heap.stats();
+inline void print_stats(const runa::heap::Stats& s) {
   std::fprintf(
       stderr,
-      "[gc stats] minor collections %llu, pause total %.1f ms, p50 %.3f ms, p99 %.3f ms, "
-      "max %.3f ms; allocated %.1f MiB, promoted %.1f MiB, old now %.1f MiB, large "
-      "now %.1f MiB\n",
+      "[gc stats] minor collections %llu, major %llu, pause total %.1f ms, p50 %.3f ms, p99 "
+      "%.3f ms, max %.3f ms; allocated %.1f MiB, promoted %.1f MiB, old now %.1f MiB, large "
+      "now %.1f MiB, nursery now %.1f MiB, committed now %.1f MiB\n",
       static_cast<unsigned long long>(s.minor_collections),
+      static_cast<unsigned long long>(s.major_collections),
       static_cast<double>(s.total_pause_ns) / 1e6, static_cast<double>(s.p50_pause_ns) / 1e6,
       static_cast<double>(s.p99_pause_ns) / 1e6, static_cast<double>(s.max_pause_ns) / 1e6,
       static_cast<double>(s.allocated_bytes) / 1048576.0,
       static_cast<double>(s.promoted_bytes) / 1048576.0,
-      static_cast<double>(s.old_bytes) / 1048576.0, static_cast<double>(s.large_bytes) / 1048576.0);
+      static_cast<double>(s.old_bytes) / 1048576.0, static_cast<double>(s.large_bytes) / 1048576.0,
+      static_cast<double>(s.nursery_bytes) / 1048576.0,
+      static_cast<double>(s.committed_bytes) / 1048576.0);
+}
+
+inline void print_stats(const runa::heap::Heap& heap) {
+  print_stats(heap.stats());
 }
 
 }  // namespace runa_bench

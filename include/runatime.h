@@ -20,9 +20,9 @@
  *        rt_allocate_finalizable, rt_wait_for_finalizers,
  *        rt_heap_stats.finalizers_run and .finalizers_pending,
  *        rt_layout_init_sized, rt_heap_stats_init_sized.
- *
- * The headers' split by part (1.1, no change to any declaration): see
- * runatime/c/base.h and runatime/c/heap.h.
+ *   1.2  collection events: rt_collection_callback_add and _remove,
+ *        rt_collection_event, rt_collection_cause; the declarations split
+ *        into runatime/c/base.h and runatime/c/heap.h (none changed).
  */
 #ifndef RUNATIME_H
 #define RUNATIME_H

@@ -124,15 +124,22 @@ struct Options {
   // The whole heap, like the JVM's -Xmx: the nursery's reservation, the old
   // generation and large objects together never exceed it.
   std::size_t max_heap = std::size_t{1} << 30;
-  std::size_t nursery = std::size_t{16} << 20;  // eden + both survivor halves, out of max_heap
-  unsigned survivor_ratio = 8;                  // eden is this many survivor halves
-  unsigned promotion_age = 3;                   // minor collections survived
-  unsigned gc_threads = 2;                      // collector workers (the requesting thread is one)
-  std::size_t tlab = std::size_t{32} << 10;     // bytes per allocation buffer
-  bool log = false;                             // one line per collection on stderr
-  bool verify = false;                          // verify the heap after each collection
-  bool poison = false;                          // overwrite evacuated memory
-  unsigned stress_every = 0;                    // collect every N allocations (0: off)
+  // Eden plus both survivor halves, out of max_heap. 0 (the default):
+  // adaptive, up to max_heap / 3, sized after every minor collection from
+  // survival, the number of mutators and the room to promote
+  // (docs/memory.md, "Sizing ergonomics"); otherwise this fixed size.
+  std::size_t nursery = 0;
+  unsigned survivor_ratio = 8;  // eden is this many survivor halves
+  unsigned promotion_age = 3;   // minor collections survived
+  unsigned gc_threads = 2;      // collector workers (the requesting thread is one)
+  // Bytes per thread allocation buffer. 0 (the default): adaptive, each
+  // thread takes its share of eden in chunks it hands itself 32 KiB buffers
+  // from; otherwise every buffer and chunk is this size.
+  std::size_t tlab = 0;
+  bool log = false;           // one line per collection on stderr
+  bool verify = false;        // verify the heap after each collection
+  bool poison = false;        // overwrite evacuated memory
+  unsigned stress_every = 0;  // collect every N allocations (0: off)
   // A collection is a major one when the old generation's committed blocks
   // (object blocks and large runs) have grown by this percentage since the
   // last major collection left them (at least max_heap / 16 either way);
@@ -392,7 +399,55 @@ struct Stats {
   // Now: free old-generation blocks kept resident for reuse (within the
   // retention budget, docs/memory.md).
   std::uint64_t retained_free_bytes = 0;
+  std::uint64_t nursery_bytes = 0;  // now: eden plus both survivor halves, as sized now
+  // Stop-the-world handshakes (collections, verification), and the time
+  // from arming the polls to the last mutator stopped: total and longest.
+  std::uint64_t safepoint_handshakes = 0;
+  std::uint64_t time_to_safepoint_ns = 0;
+  std::uint64_t max_time_to_safepoint_ns = 0;
+  // Refills: TLABs a thread hands itself from its chunk (no shared state),
+  // chunks taken from the shared eden (one compare-and-swap each), and the
+  // compare-and-swaps on eden that failed.
+  std::uint64_t tlab_refills = 0;
+  std::uint64_t eden_refills = 0;
+  std::uint64_t eden_cas_retries = 0;
+  // The one lock mutators take on these paths, the safepoint lock (parking
+  // at a requested safepoint, stopping the world): acquisitions, and those
+  // that found it held by another thread.
+  std::uint64_t mutator_lock_acquisitions = 0;
+  std::uint64_t mutator_lock_contended = 0;
 };
+
+// ---- collection events -------------------------------------------------------
+
+// Why a collection happened.
+enum class CollectionCause : std::uint8_t {
+  kEdenFull,      // an allocation found the nursery full
+  kStress,        // Options::stress_every
+  kRequested,     // Heap::collect
+  kOldGrown,      // major: the old generation passed Options::major_growth_percent
+  kNoRoom,        // major: the old generation could not take the nursery's survivors
+  kLargeFailure,  // major: a large or pinned allocation found no room
+};
+
+// One collection, as a callback hears of it.
+struct CollectionEvent {
+  bool major = false;  // the whole heap (possibly after a minor one, in the same pause)
+  CollectionCause cause = CollectionCause::kRequested;
+  std::uint64_t start_ns = 0;      // std::chrono::steady_clock, since its epoch
+  std::uint64_t pause_ns = 0;      // the world was stopped this long
+  std::uint64_t before_bytes = 0;  // heap bytes in use before and after
+  std::uint64_t after_bytes = 0;
+  std::uint64_t promoted_bytes = 0;  // copied into the old generation
+};
+
+// Called after every collection on the thread that requested it, once the
+// world has resumed and with that thread's mutator running: it may do what
+// any mutator may (allocate, take handles, collect; the collections it
+// causes are not reported, so that it never recurses). It must not throw
+// and must not remove a callback other than itself. It is given no object
+// of its caller's: the caller was allocating or collecting.
+using CollectionCallback = void (*)(void* ctx, Mutator& m, const CollectionEvent& event);
 
 class HeapImpl;
 struct MutatorRecord;
@@ -443,6 +498,15 @@ class Heap {
   // of every object found unreachable so far has returned: for tests and
   // orderly shutdown. Not from a finalizer (aborts: it would wait for itself).
   void wait_for_finalizers(Mutator& m);
+
+  // Registers a callback for every collection from now on (any thread;
+  // never collects). Ids are unique for the heap's life.
+  std::uint64_t add_collection_callback(CollectionCallback fn, void* ctx);
+  // False if `id` is not registered. Once it returns no call of the callback
+  // is in progress on another thread (it waits for them in a native region:
+  // may collect), so its ctx may be freed. From the callback itself, it
+  // returns at once (the call in progress finishes).
+  bool remove_collection_callback(Mutator& m, std::uint64_t id);
 
   [[nodiscard]] Stats stats() const;
   // Stops the world and checks every root and object; the first problem found.

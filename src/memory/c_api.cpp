@@ -71,6 +71,12 @@ static_assert(RT_LAYOUT_REF_ARRAY == static_cast<int>(rh::LayoutKind::kRefArray)
 static_assert(RT_LAYOUT_BYTE_ARRAY == static_cast<int>(rh::LayoutKind::kByteArray));
 static_assert(RT_LAYOUT_WEAK_REF == static_cast<int>(rh::LayoutKind::kWeakRef));
 static_assert(RT_LAYOUT_EPHEMERON == static_cast<int>(rh::LayoutKind::kEphemeron));
+static_assert(RT_CAUSE_EDEN_FULL == static_cast<int>(rh::CollectionCause::kEdenFull));
+static_assert(RT_CAUSE_STRESS == static_cast<int>(rh::CollectionCause::kStress));
+static_assert(RT_CAUSE_REQUESTED == static_cast<int>(rh::CollectionCause::kRequested));
+static_assert(RT_CAUSE_OLD_GROWN == static_cast<int>(rh::CollectionCause::kOldGrown));
+static_assert(RT_CAUSE_NO_ROOM == static_cast<int>(rh::CollectionCause::kNoRoom));
+static_assert(RT_CAUSE_LARGE_FAILURE == static_cast<int>(rh::CollectionCause::kLargeFailure));
 
 // The sizes of the growable structs in ABI 1.0: the least a caller may pass.
 // Later minor versions append fields and keep these constants.
@@ -96,6 +102,14 @@ struct FrameThunk {
   std::uint64_t heap_id;           // the id Heap::add_frame_enumerator gave
 };
 
+// The C side of a collection callback, called through the C++ one; keyed
+// in rt_heap::callbacks by the C++ id (unique for the heap's life).
+struct CallbackThunk {
+  rt_collection_callback fn;
+  void* context;
+  rt_heap* heap;
+};
+
 // The C side of a finalizable type's finalizer.
 struct CFinalizer {
   rt_finalizer fn;
@@ -111,6 +125,7 @@ struct rt_heap {
   std::unordered_set<rh::Value*> persistents;
   std::unordered_map<std::uint64_t, std::unique_ptr<FrameThunk>> frames;  // by serial
   std::uint64_t next_frame_serial = 1;
+  std::unordered_map<std::uint64_t, std::unique_ptr<CallbackThunk>> callbacks;
   std::unordered_map<std::uint32_t, CFinalizer> finalizers;  // by type
 };
 
@@ -332,14 +347,37 @@ void call_frame_enumerator(void* ctx, rh::RootVisitor& v) {
   t->fn(t->context, reinterpret_cast<rt_root_visitor*>(&v));
 }
 
-void call_c_finalizer(rh::Mutator& m, rh::Value* object) noexcept {
-  rh::MutatorRecord& r = rh::record(m);
-  auto* heap = static_cast<rt_heap*>(r.heap->c_api);
+// Enters `r` into the calling thread's attachments if rt_attach never saw
+// it (the heap's finalizer thread), so that C code called with it may use
+// it with rt_* functions.
+void enter_attachments(rt_heap* heap, rh::MutatorRecord& r) {
   auto& attached = attachments();
   if (std::none_of(attached.begin(), attached.end(),
                    [&](const Attachment& a) { return a.mutator == &r; })) {
     attached.push_back({heap, &r});
   }
+}
+
+void call_c_collection_callback(void* ctx, rh::Mutator& m, const rh::CollectionEvent& e) {
+  const auto* t = static_cast<const CallbackThunk*>(ctx);
+  enter_attachments(t->heap, rh::record(m));
+  rt_collection_event c{};
+  c.size = sizeof c;
+  c.kind = e.major ? RT_COLLECT_MAJOR : RT_COLLECT_MINOR;
+  c.cause = static_cast<std::uint32_t>(e.cause);
+  c.start_ns = e.start_ns;
+  c.pause_ns = e.pause_ns;
+  c.before_bytes = e.before_bytes;
+  c.after_bytes = e.after_bytes;
+  c.promoted_bytes = e.promoted_bytes;
+  // Not touched after the call: a callback that removes itself frees t.
+  t->fn(t->context, t->heap, reinterpret_cast<rt_mutator*>(&m), &c);
+}
+
+void call_c_finalizer(rh::Mutator& m, rh::Value* object) noexcept {
+  rh::MutatorRecord& r = rh::record(m);
+  auto* heap = static_cast<rt_heap*>(r.heap->c_api);
+  enter_attachments(heap, r);
   CFinalizer f{};
   {
     std::lock_guard lock(heap->mu);
@@ -1044,6 +1082,43 @@ rt_status rt_frame_enumerator_remove(rt_heap* heap, rt_mutator* m, uint64_t id) 
 }
 
 // ---- collections, statistics, verification -----------------------------------------------
+
+rt_status rt_collection_callback_add(rt_heap* heap, rt_collection_callback fn_ptr, void* context,
+                                     uint64_t* out_id) noexcept {
+  constexpr const char* fn = "rt_collection_callback_add";
+  return guarded(fn, [&] {
+    if (heap == nullptr) return null_argument(fn, "heap");
+    if (fn_ptr == nullptr) return null_argument(fn, "fn");
+    if (out_id == nullptr) return null_argument(fn, "out_id");
+    auto thunk = std::make_unique<CallbackThunk>(CallbackThunk{fn_ptr, context, heap});
+    std::lock_guard lock(heap->mu);
+    heap->callbacks.reserve(heap->callbacks.size() + 1);  // the emplace below cannot throw
+    std::uint64_t id =
+        heap->heap->add_collection_callback(&call_c_collection_callback, thunk.get());
+    heap->callbacks.emplace(id, std::move(thunk));
+    *out_id = id;
+    return RT_OK;
+  });
+}
+
+rt_status rt_collection_callback_remove(rt_heap* heap, rt_mutator* m, uint64_t id) noexcept {
+  constexpr const char* fn = "rt_collection_callback_remove";
+  return guarded(fn, [&] {
+    if (heap == nullptr) return null_argument(fn, "heap");
+    rh::MutatorRecord* r = nullptr;
+    if (rt_status s = own(fn, m, heap, true, r); s != RT_OK) return s;
+    // Not under `mu`: the removal waits for calls on other threads, which
+    // may use rt_* functions that take it.
+    if (!heap->heap->remove_collection_callback(*r, id)) {
+      return fail(
+          RT_ERROR_INVALID_ARGUMENT, fn,
+          "collection callback " + std::to_string(id) + " is not registered (removed already?)");
+    }
+    std::lock_guard lock(heap->mu);
+    heap->callbacks.erase(id);
+    return RT_OK;
+  });
+}
 
 rt_status rt_collect(rt_heap* heap, rt_mutator* m, uint32_t kind) noexcept {
   constexpr const char* fn = "rt_collect";

@@ -87,26 +87,32 @@ std::optional<Error> check_options(const Options& o) {
   }
   // max_heap includes the nursery: at least half of it is left for the old
   // generation and large objects.
-  if (o.nursery > o.max_heap / 2) {
+  if (o.nursery != 0 && o.nursery > o.max_heap / 2) {
     return option_error("nursery (" + n(o.nursery) + " bytes) is more than half of max_heap (" +
                         n(o.max_heap) + " bytes), which includes it");
   }
   if (o.nursery > (std::size_t{1} << 40)) {
     return option_error("nursery (" + n(o.nursery) + " bytes) is over 1 TiB");
   }
-  std::size_t half = o.nursery / (o.survivor_ratio + 2) / kPage * kPage;
-  if (half < 2 * kPage) {
+  YoungSize young = Sizing(o).reserved();
+  std::size_t least = std::size_t{o.survivor_ratio + 2} * 2 * kPage;
+  if (young.half < 2 * kPage) {
+    if (o.nursery == 0) {
+      return option_error("max_heap (" + n(o.max_heap) +
+                          " bytes) is too small for an adaptive nursery: with survivor_ratio " +
+                          n(o.survivor_ratio) + " it needs at least " + n(3 * least) + " bytes");
+    }
     return option_error("nursery (" + n(o.nursery) + " bytes) is too small: with survivor_ratio " +
-                        n(o.survivor_ratio) + " it needs at least " +
-                        n(std::size_t{o.survivor_ratio + 2} * 2 * kPage) + " bytes");
+                        n(o.survivor_ratio) + " it needs at least " + n(least) + " bytes");
   }
-  if (o.tlab < 256 || o.tlab > kBlock || o.tlab % 8 != 0) {
-    return option_error("tlab must be a multiple of 8 between 256 and " + n(kBlock) +
-                        " bytes (a young object must fit one old block), not " + n(o.tlab));
+  if (o.tlab != 0 && (o.tlab < 256 || o.tlab > kBlock || o.tlab % 8 != 0)) {
+    return option_error("tlab must be 0 (adaptive) or a multiple of 8 between 256 and " +
+                        n(kBlock) + " bytes (a young object must fit one old block), not " +
+                        n(o.tlab));
   }
-  if (o.tlab > half * o.survivor_ratio) {
-    return option_error("tlab (" + n(o.tlab) + " bytes) is larger than eden (" +
-                        n(half * o.survivor_ratio) + " bytes)");
+  if (o.tlab > young.eden) {
+    return option_error("tlab (" + n(o.tlab) + " bytes) is larger than eden (" + n(young.eden) +
+                        " bytes)");
   }
   if (o.promotion_age < 1 || o.promotion_age > 15) {
     return option_error("promotion_age must be between 1 and 15 (the header's age field), not " +
@@ -125,18 +131,20 @@ std::optional<Error> check_options(const Options& o) {
 }  // namespace
 
 bool HeapImpl::init(std::string& error) {
-  std::size_t half = opt.nursery / (opt.survivor_ratio + 2) / kPage * kPage;
-  std::size_t eden = half * opt.survivor_ratio;
-  std::size_t young = round_up(eden + 2 * half, kBlock);
+  YoungSize reserved = sizing.reserved();
+  std::size_t young = round_up(reserved.total(), kBlock);
   // max_heap is the whole heap: the old generation gets what the nursery's
   // reservation leaves (check_options keeps that at least half).
   std::size_t count = (opt.max_heap - young) / kBlock;
   if (!region.reserve(young + count * kBlock, kBlock, error)) return false;
-  if (!region.commit(region.base(), eden + 2 * half)) {
-    error = "cannot commit the nursery (" + std::to_string(eden + 2 * half) + " bytes)";
+  YoungSize first = sizing.initial();
+  if (!nursery.init(region, region.base(), reserved, first)) {
+    error = "cannot commit the nursery (" + std::to_string(first.total()) + " bytes)";
     return false;
   }
-  nursery.init(region.base(), eden, half);
+  default_chunk.store(sizing.chunk(first.eden, 1.0), std::memory_order_relaxed);
+  young_now.store(first.total(), std::memory_order_relaxed);
+  young_committed.store(nursery.committed(), std::memory_order_relaxed);
   if (!blocks.init(region, region.base() + young, count, error)) return false;
   major_threshold = next_major_threshold();
   return true;
@@ -163,28 +171,51 @@ Object* HeapImpl::allocate(MutatorRecord& m, std::uint64_t header, std::size_t b
   }
   for (;;) {
     std::uint64_t seen = safepoint.epoch();
-    std::size_t got = 0;
     std::uint8_t* p = nullptr;
     if (opt.stress_every != 0) {
+      std::size_t got = 0;
       p = nursery.carve(bytes, bytes, got);
+      if (p != nullptr && opt.verify) verify_fresh(p, got, "eden");
     } else {
-      tlab_waste.fetch_add(static_cast<std::uint64_t>(m.limit - m.cursor),
-                           std::memory_order_relaxed);
-      m.cursor = m.limit = nullptr;
-      p = nursery.carve(bytes, bytes > opt.tlab ? bytes : opt.tlab, got);
-      if (p != nullptr) {
-        m.cursor = p + bytes;
-        m.limit = p + got;
-      }
+      p = refill(m, bytes);
     }
     if (p != nullptr) {
-      if (opt.verify) verify_fresh(p, got, "TLAB");
       auto* o = reinterpret_cast<Object*>(p);
       o->header = header;
       return o;
     }
     if (collect(m, Cause::kEdenFull, seen) == Outcome::kNoRoom) return nullptr;
   }
+}
+
+std::uint8_t* HeapImpl::refill(MutatorRecord& m, std::size_t bytes) {
+  m.epoch_waste += static_cast<std::uint64_t>(m.limit - m.cursor);
+  m.cursor = m.limit = nullptr;
+  if (static_cast<std::size_t>(m.chunk_end - m.chunk_top) < bytes) {
+    m.epoch_waste += static_cast<std::uint64_t>(m.chunk_end - m.chunk_top);
+    m.chunk_top = m.chunk_end = nullptr;
+    if (m.chunk_size == 0) m.chunk_size = default_chunk.load(std::memory_order_relaxed);
+    std::size_t got = 0;
+    std::uint64_t retries = 0;
+    std::uint8_t* c =
+        nursery.carve(bytes, bytes > m.chunk_size ? bytes : m.chunk_size, got, &retries);
+    if (retries != 0) m.eden_cas_retries.add(retries);
+    if (c == nullptr) return nullptr;
+    m.eden_refills.add();
+    m.epoch_taken += got;
+    m.chunk_top = c;
+    m.chunk_end = c + got;
+  }
+  // Chunks are zeroed as they are carved: a TLAB is ready as it is.
+  auto left = static_cast<std::size_t>(m.chunk_end - m.chunk_top);
+  std::size_t tlab = bytes > sizing.tlab() ? bytes : sizing.tlab();
+  std::uint8_t* p = m.chunk_top;
+  m.chunk_top += tlab < left ? tlab : left;
+  m.cursor = p + bytes;
+  m.limit = m.chunk_top;
+  m.tlab_refills.add();
+  if (opt.verify) verify_fresh(p, static_cast<std::size_t>(m.limit - p), "TLAB");
+  return p;
 }
 
 Object* HeapImpl::allocate_large(MutatorRecord& m, std::uint64_t header, std::size_t bytes) {
@@ -238,18 +269,52 @@ void HeapImpl::major_since(MutatorRecord& m, std::uint64_t majors) {
 }
 
 void HeapImpl::minor(CollectionRecord& rec) {
-  // Eden is about to be emptied: every TLAB ends here. What was handed out
-  // and not used (tails of current and retired TLABs) was not allocated.
+  // Eden is about to be emptied: every TLAB and chunk ends here. What was
+  // handed out and not used (their tails, and what threads retired) was
+  // not allocated.
   std::uint64_t unused = tlab_waste.exchange(0, std::memory_order_relaxed);
   for (MutatorRecord* r : safepoint.mutators()) {
-    unused += static_cast<std::uint64_t>(r->limit - r->cursor);
+    unused += static_cast<std::uint64_t>(r->limit - r->cursor) +
+              static_cast<std::uint64_t>(r->chunk_end - r->chunk_top) + r->epoch_waste;
     r->cursor = r->limit = nullptr;
+    r->chunk_top = r->chunk_end = nullptr;
+    r->epoch_waste = 0;
   }
   rec.allocated = nursery.eden_used() - unused;
   std::uint64_t copied = rec.promoted + rec.survived;
+  std::uint64_t resurvived = rec.resurvived;
+  std::uint64_t last_survivors = nursery.survivors_used();
   MinorGC(*this).run(rec);
   last_copied = rec.promoted + rec.survived - copied;
+  std::uint64_t taken = nursery.eden_used();
   nursery.flip(opt.poison);
+
+  MinorSample sample;
+  sample.allocated = rec.allocated;
+  sample.copied = last_copied;
+  sample.resurvived = rec.resurvived - resurvived;
+  sample.last_survivors = last_survivors;
+  sample.mutators = safepoint.mutators().size();
+  std::size_t spare = 2 * std::size_t{workers.size()};  // can_promote's cursors
+  std::size_t free = blocks.free_blocks();
+  sample.promotion_room = free > spare ? (free - spare) * kBlock : 0;
+  // A failed commit keeps the current size, which is committed.
+  nursery.resize(sizing.after_minor(nursery.current(), sample));
+  young_now.store(nursery.current().total(), std::memory_order_relaxed);
+  young_committed.store(nursery.committed(), std::memory_order_relaxed);
+
+  // Each thread's next chunk follows its share of this epoch's eden,
+  // averaged with the past (weight 0.35 for the newest, as HotSpot does).
+  std::size_t eden = nursery.eden_capacity();
+  for (MutatorRecord* r : safepoint.mutators()) {
+    double share =
+        taken == 0 ? 0.0 : static_cast<double>(r->epoch_taken) / static_cast<double>(taken);
+    r->eden_share = r->chunk_size == 0 ? share : 0.65 * r->eden_share + 0.35 * share;
+    r->chunk_size = sizing.chunk(eden, r->eden_share);
+    r->epoch_taken = 0;
+  }
+  std::size_t n = sample.mutators == 0 ? 1 : sample.mutators;
+  default_chunk.store(sizing.chunk(eden, 1.0 / static_cast<double>(n)), std::memory_order_relaxed);
 }
 
 HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t seen, bool major) {
@@ -303,6 +368,7 @@ HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t
   // Outside the pause: this thread is running again, so no other pause can
   // start before the excess is returned (BlockSpace's locking note).
   blocks.return_excess();
+  events.notify(m, rec, start);  // outside the pause, on the requesting mutator
   return minor_ok ? Outcome::kCollected : Outcome::kNoRoom;
 }
 
@@ -316,11 +382,35 @@ MutatorRecord& HeapImpl::attach(bool finalizer_thread) {
 void HeapImpl::detach(MutatorRecord& r) {
   safepoint.remove(r, [&] {
     // No collection can start meanwhile: the log moves to `carried` intact.
-    tlab_waste.fetch_add(static_cast<std::uint64_t>(r.limit - r.cursor), std::memory_order_relaxed);
+    tlab_waste.fetch_add(static_cast<std::uint64_t>(r.limit - r.cursor) +
+                             static_cast<std::uint64_t>(r.chunk_end - r.chunk_top) + r.epoch_waste,
+                         std::memory_order_relaxed);
+    detached_counts.tlab_refills += r.tlab_refills.get();
+    detached_counts.eden_refills += r.eden_refills.get();
+    detached_counts.eden_cas_retries += r.eden_cas_retries.get();
+    detached_counts.mutator_lock_acquisitions += r.lock_acquisitions.get();
+    detached_counts.mutator_lock_contended += r.lock_contended.get();
     std::lock_guard lock(carried_mu);
     carried.insert(carried.end(), r.modified.begin(), r.modified.end());
   });
   delete &r;
+}
+
+void HeapImpl::add_mutator_counters(Stats& s) const {
+  safepoint.locked([&](const std::vector<MutatorRecord*>& mutators) {
+    s.tlab_refills = detached_counts.tlab_refills;
+    s.eden_refills = detached_counts.eden_refills;
+    s.eden_cas_retries = detached_counts.eden_cas_retries;
+    s.mutator_lock_acquisitions = detached_counts.mutator_lock_acquisitions;
+    s.mutator_lock_contended = detached_counts.mutator_lock_contended;
+    for (const MutatorRecord* r : mutators) {
+      s.tlab_refills += r->tlab_refills.get();
+      s.eden_refills += r->eden_refills.get();
+      s.eden_cas_retries += r->eden_cas_retries.get();
+      s.mutator_lock_acquisitions += r->lock_acquisitions.get();
+      s.mutator_lock_contended += r->lock_contended.get();
+    }
+  });
 }
 
 // ---- the out-of-line halves of heap.hpp's inline paths ----------------------------
@@ -476,11 +566,18 @@ Stats Heap::stats() const {
   s.finalizers_pending = f.pending;
   s.old_bytes = impl_->blocks.object_bytes();
   s.large_bytes = impl_->large.bytes();
-  s.committed_bytes = impl_->nursery.size() + impl_->old_committed();
+  s.committed_bytes =
+      impl_->young_committed.load(std::memory_order_relaxed) + impl_->old_committed();
   BlockSpace::ReturnCounts r = impl_->blocks.return_counts();
   s.returned_bytes = r.returned_bytes;
   s.return_calls = r.calls;
   s.retained_free_bytes = r.retained_bytes;
+  s.nursery_bytes = impl_->young_now.load(std::memory_order_relaxed);
+  Safepoint::Handshakes hs = impl_->safepoint.handshakes();
+  s.safepoint_handshakes = hs.count;
+  s.time_to_safepoint_ns = hs.total_ns;
+  s.max_time_to_safepoint_ns = hs.max_ns;
+  impl_->add_mutator_counters(s);
   return s;
 }
 

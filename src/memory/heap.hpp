@@ -30,6 +30,7 @@
 
 #include "concurrency/worker_gang.hpp"
 #include "memory/block_space.hpp"
+#include "memory/collection_events.hpp"
 #include "memory/finalizers.hpp"
 #include "memory/handles.hpp"
 #include "memory/large_space.hpp"
@@ -37,6 +38,7 @@
 #include "memory/nursery.hpp"
 #include "memory/region.hpp"
 #include "memory/safepoint.hpp"
+#include "memory/sizing.hpp"
 #include "memory/stats.hpp"
 
 namespace runa::heap {
@@ -45,7 +47,8 @@ class HeapImpl {
  public:
   enum class Outcome { kCollected, kRaced, kNoRoom };
 
-  explicit HeapImpl(const Options& o) : opt(o), large(blocks), workers(o.gc_threads, "runa-gc") {}
+  explicit HeapImpl(const Options& o)
+      : opt(o), sizing(o), large(blocks), workers(o.gc_threads, "runa-gc") {}
 
   // Reserves and commits; false with `error` set on failure.
   bool init(std::string& error);
@@ -59,6 +62,13 @@ class HeapImpl {
   Object* allocate(MutatorRecord& m, std::uint64_t header, std::size_t bytes);
   Object* allocate_large(MutatorRecord& m, std::uint64_t header, std::size_t bytes);
   Object* allocate_pinned(MutatorRecord& m, std::uint64_t header, std::size_t bytes);
+  // A TLAB of at least `bytes` for `m`, from its chunk or a new chunk of
+  // eden (sizing.hpp); its start, or nullptr when eden is exhausted.
+  std::uint8_t* refill(MutatorRecord& m, std::size_t bytes);
+  // Collector, after a minor collection: the next epoch's eden and chunks.
+  void resize_young(const CollectionRecord& rec, std::uint64_t last_survivors);
+  // Heap::stats()'s counters of every mutator, attached or detached.
+  void add_mutator_counters(Stats& s) const;
   // A collection requested by `m` (see heap.cpp for when it is a major
   // one); see Safepoint::stop for `seen`. kNoRoom: the nursery could not be
   // collected, even after a major collection.
@@ -82,6 +92,7 @@ class HeapImpl {
   void flip_mark_bit() { mark_polarity.store(mark_bit() ^ hdr::kMark, std::memory_order_relaxed); }
 
   Options opt;
+  Sizing sizing;
   Region region;
   Nursery nursery;
   BlockSpace blocks;
@@ -99,14 +110,23 @@ class HeapImpl {
   std::uint64_t parallel_copy_threshold = std::uint64_t{1} << 20;
   std::uint64_t last_copied = 0;  // bytes the last minor collection copied
   Finalizers finalizers{*this};
+  CollectionEvents events;
   // The C ABI's rt_heap over this heap, if any (c_api.cpp): its finalizer
   // callbacks are found through it.
   void* c_api = nullptr;
 
   std::mutex carried_mu;
   std::vector<Object*> carried;
-  // Unused tails of TLABs retired since the last collection.
+  // Unused TLAB and chunk tails of threads detached since the last collection.
   std::atomic<std::uint64_t> tlab_waste{0};
+  // The chunk size a newly attached mutator starts with (sizing.hpp).
+  std::atomic<std::size_t> default_chunk{0};
+  // The nursery's size now and its committed bytes, for Heap::stats() on
+  // any thread (the nursery's own fields change in pauses).
+  std::atomic<std::uint64_t> young_now{0};
+  std::atomic<std::uint64_t> young_committed{0};
+  // The counters of detached mutators (Stats), guarded by the safepoint lock.
+  Stats detached_counts;
   // Major collections started: written with the world stopped, read by
   // mutators before an allocation attempt that may fail (major_since).
   std::atomic<std::uint64_t> majors_started{0};

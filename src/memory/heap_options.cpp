@@ -40,18 +40,21 @@ struct Spec {
 // In the order of Options, which describe_options and the help follow.
 constexpr std::array<Spec, 11> kSpecs{{
     {"max_heap", &Options::max_heap, "the whole heap: nursery, old generation and large objects"},
-    {"nursery", &Options::nursery, "eden plus both survivor halves, taken out of max_heap"},
+    {"nursery", &Options::nursery,
+     "eden plus both survivor halves, out of max_heap; 0: adaptive, up to max_heap / 3"},
     {"survivor_ratio", &Options::survivor_ratio, "eden is this many survivor halves"},
     {"promotion_age", &Options::promotion_age,
      "minor collections an object survives before promotion"},
-    {"gc_threads", &Options::gc_threads, "collector threads; recorded only, collection is serial"},
-    {"tlab", &Options::tlab, "bytes per thread allocation buffer"},
+    {"gc_threads", &Options::gc_threads,
+     "collector threads, the one that stops the world included"},
+    {"tlab", &Options::tlab,
+     "bytes per thread allocation buffer; 0: adaptive, from each thread's share of eden"},
     {"log", &Options::log, "one line per collection on stderr"},
     {"verify", &Options::verify, "verify the heap after each collection"},
     {"poison", &Options::poison, "test mode: overwrite evacuated and dead memory"},
     {"stress_every", &Options::stress_every, "test mode: collect every N allocations; 0: off"},
     {"major_growth_percent", &Options::major_growth_percent,
-     "old-generation growth (%) starting a major collection; 0: off"},
+     "old-generation growth (%) starting a major collection; 0: only on request or for room"},
 }};
 
 constexpr std::string_view kSeparators = ", \t\n\r\f\v";

@@ -86,6 +86,7 @@ class MinorGC::Worker final  // NOLINT(cppcoreguidelines-virtual-class-destructo
   std::vector<Object*> special_old_;  // old weak references and ephemerons scanned
   std::uint64_t promoted_bytes_ = 0;
   std::uint64_t survived_bytes_ = 0;
+  std::uint64_t resurvived_bytes_ = 0;
   std::uint64_t remembered_slots_ = 0;  // slots read by scan_logged
 };
 
@@ -105,6 +106,8 @@ Value MinorGC::Worker::evacuate(Value v) {
   }
   std::size_t n = object_size(h_.layouts.at(hdr::type_of(h)), o);
   std::uint64_t age = (h & hdr::kAgeMask) >> hdr::kAgeShift;
+  // Aged: it survived a collection before (sizing.hpp reads how many do).
+  if (age != 0) resurvived_bytes_ += n;
   if (age < 15) ++age;
   std::uint8_t* to = age < h_.opt.promotion_age ? to_survivors(n) : nullptr;
   bool promoted = to == nullptr;
@@ -219,6 +222,7 @@ void MinorGC::Worker::finish(CollectionRecord& rec, std::vector<Object*>& carrie
   carried.insert(carried.end(), carried_.begin(), carried_.end());
   rec.promoted += promoted_bytes_;
   rec.survived += survived_bytes_;
+  rec.resurvived += resurvived_bytes_;
   rec.remembered_slots += remembered_slots_;
 }
 

@@ -46,6 +46,31 @@ struct MutatorRecord final : Mutator {
   std::vector<FrameRoot> frames;
   std::uint64_t next_frame_id = 1;
   unsigned stress_count = 0;  // slow-path allocations since the last stress collection
+
+  // Refills (sizing.hpp). The chunk of eden this thread took last and
+  // hands its TLABs out of; its size for the next shared refill; the
+  // fraction of eden it took, averaged over collections; and this epoch's
+  // eden bytes taken and TLAB tails left unused. Reset at each minor collection.
+  std::uint8_t* chunk_top = nullptr;
+  std::uint8_t* chunk_end = nullptr;
+  std::size_t chunk_size = 0;
+  double eden_share = 0;
+  std::uint64_t epoch_taken = 0;
+  std::uint64_t epoch_waste = 0;
+  // Counters for Heap::stats(), which reads them from other threads:
+  // written only by this thread, relaxed, without read-modify-write.
+  struct Counter {
+    std::atomic<std::uint64_t> n{0};
+    void add(std::uint64_t k = 1) {
+      n.store(n.load(std::memory_order_relaxed) + k, std::memory_order_relaxed);
+    }
+    [[nodiscard]] std::uint64_t get() const { return n.load(std::memory_order_relaxed); }
+  };
+  Counter tlab_refills;       // TLABs handed out of a chunk
+  Counter eden_refills;       // chunks taken from the shared eden
+  Counter eden_cas_retries;   // failed compare-and-swaps on eden's top
+  Counter lock_acquisitions;  // the safepoint lock, taken by this thread
+  Counter lock_contended;     // of those, found held by another thread
   // The heap's own finalizer thread (finalizers.hpp), not a user's: left
   // out of Safepoint::count(), and never detached or waited on by users.
   bool finalizer_thread = false;

@@ -10,19 +10,46 @@
 
 namespace runa::heap {
 
-void Nursery::init(std::uint8_t* base, std::size_t eden, std::size_t half) {
+bool Nursery::init(const Region& region, std::uint8_t* base, YoungSize reserved,
+                   YoungSize initial) {
+  region_ = &region;
   base_ = base;
-  eden_ = eden;
-  half_ = half;
-  size_ = eden + 2 * half;
+  eden_ = reserved.eden;
+  half_ = reserved.half;
+  size_ = reserved.total();
   eden_top_.store(base, std::memory_order_relaxed);
   survivors_ = 0;
   survivors_top_ = survivors_begin();
+  if (!resize(initial)) return false;
   to_top_.store(to_begin(), std::memory_order_relaxed);
+  return true;
 }
 
-std::uint8_t* Nursery::carve(std::size_t min, std::size_t want, std::size_t& got) {
-  std::uint8_t* end = base_ + eden_;
+bool Nursery::resize(YoungSize next) {
+  if (next.eden > eden_committed_ &&
+      !region_->commit(base_ + eden_committed_, next.eden - eden_committed_)) {
+    return false;
+  }
+  if (next.half > half_committed_) {
+    std::size_t grow = next.half - half_committed_;
+    if (!region_->commit(base_ + half_start(0) + half_committed_, grow) ||
+        !region_->commit(base_ + half_start(1) + half_committed_, grow)) {
+      return false;  // a half committed further is harmless: it is only reused
+    }
+    half_committed_ = next.half;
+  }
+  if (next.eden < eden_committed_) {
+    region_->decommit(base_ + next.eden, eden_committed_ - next.eden);
+  }
+  eden_committed_ = next.eden;
+  eden_now_ = next.eden;
+  half_now_ = next.half;
+  return true;
+}
+
+std::uint8_t* Nursery::carve(std::size_t min, std::size_t want, std::size_t& got,
+                             std::uint64_t* retries) {
+  std::uint8_t* end = base_ + eden_now_;
   std::uint8_t* top = eden_top_.load(std::memory_order_relaxed);
   for (;;) {
     auto left = static_cast<std::size_t>(end - top);
@@ -33,6 +60,7 @@ std::uint8_t* Nursery::carve(std::size_t min, std::size_t want, std::size_t& got
       got = n;
       return top;
     }
+    if (retries != nullptr) ++*retries;
   }
 }
 
@@ -43,7 +71,7 @@ std::size_t Nursery::eden_used() const {
 // Relaxed: each chunk is then written only by the worker that took it, and
 // the collection's end (joining the workers) orders it with what follows.
 std::uint8_t* Nursery::to_chunk(std::size_t min, std::size_t want, std::size_t& got) {
-  std::uint8_t* end = to_begin() + half_;
+  std::uint8_t* end = to_begin() + half_now_;
   std::uint8_t* top = to_top_.load(std::memory_order_relaxed);
   for (;;) {
     auto left = static_cast<std::size_t>(end - top);

@@ -1,7 +1,14 @@
-// Nursery: eden and the two survivor halves, one contiguous committed range
+// Nursery: eden and the two survivor halves, one contiguous reserved range
 // at the start of the heap's reservation.
 //
 //   [ eden | half 0 | half 1 ]
+//
+// Each part is reserved at its largest size (sizing.hpp); the current sizes
+// are at most that, and only the memory they need is committed. resize()
+// moves them between collections, with eden empty: growing commits the new
+// parts; shrinking decommits eden's tail and keeps the halves committed
+// (the survivor half may hold objects beyond its new size, and they stay
+// until the next collection copies them out).
 //
 // Mutators carve TLABs out of eden with a lock-free bump (CAS on eden's
 // top) and zero each TLAB as they take it, so the allocation fast path can
@@ -14,15 +21,25 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "memory/region.hpp"
+#include "memory/sizing.hpp"
+
 namespace runa::heap {
 
 class Nursery {
  public:
-  // [base, base + eden + 2 * half) must be committed.
-  void init(std::uint8_t* base, std::size_t eden, std::size_t half);
+  // [base, base + reserved.total()) is reserved in `region`; commits what
+  // `initial` needs (false when that fails).
+  bool init(const Region& region, std::uint8_t* base, YoungSize reserved, YoungSize initial);
+  // Collector, eden empty: the sizes of the next epoch (at most the
+  // reserved ones). False when committing failed; the sizes stay.
+  bool resize(YoungSize next);
 
   [[nodiscard]] std::uint8_t* base() const { return base_; }
+  // The reservation, which decides what is young.
   [[nodiscard]] std::size_t size() const { return size_; }
+  [[nodiscard]] YoungSize current() const { return {eden_now_, half_now_}; }
+  [[nodiscard]] std::size_t committed() const { return eden_committed_ + 2 * half_committed_; }
   // Young: anywhere in the nursery (one subtraction, one compare).
   [[nodiscard]] bool contains(const void* p) const { return offset(p) < size_; }
   // The collector's from-space: eden and the survivors' half.
@@ -35,10 +52,12 @@ class Nursery {
   }
 
   // Takes between `min` and `want` zeroed bytes from eden; nullptr when even
-  // `min` is not left. `got` receives the size taken.
-  std::uint8_t* carve(std::size_t min, std::size_t want, std::size_t& got);
+  // `min` is not left. `got` receives the size taken; `retries`, if given,
+  // is increased by the compare-and-swaps lost to other threads.
+  std::uint8_t* carve(std::size_t min, std::size_t want, std::size_t& got,
+                      std::uint64_t* retries = nullptr);
   [[nodiscard]] std::size_t eden_used() const;
-  [[nodiscard]] std::size_t eden_capacity() const { return eden_; }
+  [[nodiscard]] std::size_t eden_capacity() const { return eden_now_; }
 
   // The survivors of the last collection.
   [[nodiscard]] std::uint8_t* survivors_begin() const { return base_ + half_start(survivors_); }
@@ -46,7 +65,7 @@ class Nursery {
   [[nodiscard]] std::size_t survivors_used() const {
     return static_cast<std::size_t>(survivors_top_ - survivors_begin());
   }
-  [[nodiscard]] std::size_t half_capacity() const { return half_; }
+  [[nodiscard]] std::size_t half_capacity() const { return half_now_; }
 
   // Collector: chunks of the empty half for the workers' survivor buffers,
   // between `min` and `want` bytes (`got` receives the size); nullptr when
@@ -67,10 +86,15 @@ class Nursery {
   }
   [[nodiscard]] std::uintptr_t half_start(unsigned h) const { return eden_ + h * half_; }
 
+  const Region* region_ = nullptr;
   std::uint8_t* base_ = nullptr;
   std::size_t size_ = 0;
-  std::size_t eden_ = 0;
+  std::size_t eden_ = 0;  // reserved
   std::size_t half_ = 0;
+  std::size_t eden_now_ = 0;  // current
+  std::size_t half_now_ = 0;
+  std::size_t eden_committed_ = 0;
+  std::size_t half_committed_ = 0;  // in each half
   std::atomic<std::uint8_t*> eden_top_{nullptr};
   unsigned survivors_ = 0;  // which half holds survivors
   std::uint8_t* survivors_top_ = nullptr;

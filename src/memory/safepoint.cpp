@@ -3,6 +3,7 @@
 #include "memory/safepoint.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 
@@ -51,8 +52,23 @@ bool Safepoint::all_stopped_locked(const MutatorRecord& self) {
   return true;
 }
 
+std::unique_lock<std::mutex> Safepoint::lock_for(MutatorRecord& m) {
+  std::unique_lock lock(mu_, std::try_to_lock);
+  m.lock_acquisitions.add();
+  if (!lock.owns_lock()) {
+    m.lock_contended.add();
+    lock.lock();
+  }
+  return lock;
+}
+
+Safepoint::Handshakes Safepoint::handshakes() const {
+  std::lock_guard lock(mu_);
+  return handshakes_;
+}
+
 bool Safepoint::stop(MutatorRecord& self, std::uint64_t seen) {
-  std::unique_lock lock(mu_);
+  std::unique_lock lock = lock_for(self);
   for (;;) {
     if (stopping_) {
       park_locked(lock, self);
@@ -70,10 +86,17 @@ bool Safepoint::stop(MutatorRecord& self, std::uint64_t seen) {
   }
   if (seen != kAnyEpoch && epoch_.load(std::memory_order_relaxed) != seen) return false;
   stopping_ = true;
+  auto armed = std::chrono::steady_clock::now();
   for (MutatorRecord* m : mutators_) {
     if (m != &self) m->poll.store(1, std::memory_order_seq_cst);
   }
   cv_.wait(lock, [&] { return all_stopped_locked(self); });
+  auto ns = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - armed)
+          .count());
+  handshakes_.count++;
+  handshakes_.total_ns += ns;
+  handshakes_.max_ns = std::max(handshakes_.max_ns, ns);
   return true;
 }
 
@@ -93,7 +116,7 @@ void Safepoint::resume(bool collected) {
 }
 
 void Safepoint::park(MutatorRecord& m) {
-  std::unique_lock lock(mu_);
+  std::unique_lock lock = lock_for(m);
   if (stopping_) park_locked(lock, m);
 }
 

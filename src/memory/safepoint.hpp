@@ -77,8 +77,26 @@ class Safepoint {
   [[nodiscard]] const std::vector<MutatorRecord*>& mutators() const { return mutators_; }
   // The users' mutators attached (the finalizer thread's is the heap's own).
   [[nodiscard]] std::size_t count() const;
+  // Calls fn(mutators()) under the lock, from any thread (of a running
+  // thread's record only its atomic counters may be read).
+  template <class F>
+  void locked(F&& fn) const {
+    std::lock_guard lock(mu_);
+    fn(mutators_);
+  }
+
+  // Handshake cost: stops that stopped the world, and the time from arming
+  // the polls to the last mutator stopped (total and longest).
+  struct Handshakes {
+    std::uint64_t count = 0;
+    std::uint64_t total_ns = 0;
+    std::uint64_t max_ns = 0;
+  };
+  [[nodiscard]] Handshakes handshakes() const;
 
  private:
+  // mu_ taken on behalf of mutator `m`, counted in its lock counters.
+  std::unique_lock<std::mutex> lock_for(MutatorRecord& m);
   void park_locked(std::unique_lock<std::mutex>& lock, MutatorRecord& m);
   bool all_stopped_locked(const MutatorRecord& self);
   void erase_locked(MutatorRecord& m);
@@ -106,6 +124,7 @@ class Safepoint {
   std::size_t waking_ = 0;
   std::atomic<std::uint64_t> epoch_{0};  // collections completed; written under mu_
   std::vector<MutatorRecord*> mutators_;
+  Handshakes handshakes_;  // guarded by mu_
 };
 
 }  // namespace runa::heap

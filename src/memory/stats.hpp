@@ -32,6 +32,10 @@ struct CollectionRecord {
   std::uint64_t pause_ns = 0;
   std::uint64_t allocated = 0;  // young bytes allocated since the last collection
   std::uint64_t promoted = 0;
+  std::uint64_t survived = 0;    // copied into the survivor half
+  std::uint64_t resurvived = 0;  // of promoted + survived: objects that had survived before
+  std::uint64_t marked = 0;      // major: old and large bytes found live
+  std::uint64_t evacuated = 0;   // major: bytes moved out of fragmented blocks
   std::uint64_t survived = 0;          // copied into the survivor half
   std::uint64_t marked = 0;            // major: old and large bytes found live
   std::uint64_t evacuated = 0;         // major: bytes moved out of fragmented blocks

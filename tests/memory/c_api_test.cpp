@@ -937,6 +937,61 @@ TEST(CApi, PollingThreadsLetOthersCollect) {
   EXPECT_GE(s.major_collections, 4u);
 }
 
+// Collection callbacks through the C ABI: every collection heard with its
+// kind and cause, the callback allocating with the mutator it is given (a
+// running mutator of the calling thread), and removal.
+namespace {
+struct CEvents {
+  rt_heap* heap = nullptr;
+  std::uint32_t node = 0;
+  rt_persistent newest{};
+  std::vector<rt_collection_event> events;
+};
+void on_collection(void* context, rt_heap* heap, rt_mutator* m, const rt_collection_event* e) {
+  auto* c = static_cast<CEvents*>(context);
+  EXPECT_EQ(heap, c->heap);
+  EXPECT_EQ(e->size, sizeof(rt_collection_event));
+  c->events.push_back(*e);
+  rt_value v = 0;
+  ASSERT_RT_OK(rt_allocate(m, c->node, &v));
+  rt_object_slots(v)[1] = c->events.size();
+  ASSERT_RT_OK(rt_persistent_set(c->newest, v));
+}
+}  // namespace
+
+TEST(CApi, CollectionCallbacks) {
+  CHeap t;
+  CEvents c;
+  c.heap = t.heap;
+  c.node = t.node;
+  ASSERT_RT_OK(rt_persistent_new(t.heap, 0, &c.newest));
+  std::uint64_t id = 0;
+  EXPECT_EQ(rt_collection_callback_add(t.heap, nullptr, &c, &id), RT_ERROR_INVALID_ARGUMENT);
+  ASSERT_RT_OK(rt_collection_callback_add(t.heap, on_collection, &c, &id));
+  ASSERT_RT_OK(rt_collect(t.heap, t.m, RT_COLLECT_MINOR));
+  ASSERT_RT_OK(rt_collect(t.heap, t.m, RT_COLLECT_MAJOR));
+  for (int i = 0; i < 20000; ++i) t.new_node(static_cast<std::uint64_t>(i));  // eden fills
+  rt_heap_stats s = t.stats();
+  ASSERT_EQ(c.events.size(), s.minor_collections + s.major_collections);
+  EXPECT_EQ(c.events[0].cause, static_cast<std::uint32_t>(RT_CAUSE_REQUESTED));
+  EXPECT_EQ(c.events[1].kind, static_cast<std::uint32_t>(RT_COLLECT_MAJOR));
+  EXPECT_EQ(c.events[1].cause, static_cast<std::uint32_t>(RT_CAUSE_REQUESTED));
+  EXPECT_GT(c.events[1].pause_ns, 0u);
+  EXPECT_NE(c.events.back().cause, static_cast<std::uint32_t>(RT_CAUSE_REQUESTED));
+  rt_value newest = 0;
+  ASSERT_RT_OK(rt_persistent_get(c.newest, &newest));
+  EXPECT_EQ(CHeap::id(newest), c.events.size());
+  ASSERT_RT_OK(rt_heap_verify(t.heap, t.m));
+
+  ASSERT_RT_OK(rt_collection_callback_remove(t.heap, t.m, id));
+  EXPECT_EQ(rt_collection_callback_remove(t.heap, t.m, id), RT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(last_error().find("not registered"), std::string::npos) << last_error();
+  std::size_t heard = c.events.size();
+  ASSERT_RT_OK(rt_collect(t.heap, t.m, RT_COLLECT_MINOR));
+  EXPECT_EQ(c.events.size(), heard);
+  ASSERT_RT_OK(rt_persistent_free(t.heap, c.newest));
+}
+
 TEST(CApi, StatsAreVersioned) {
   CHeap t;
   ASSERT_RT_OK(rt_collect(t.heap, t.m, RT_COLLECT_MINOR));

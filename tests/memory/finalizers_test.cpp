@@ -43,9 +43,10 @@ struct Seen {
   std::uint32_t node1 = 0;
   std::uint32_t fnode = 0;
   std::uint32_t allocating = 0;
-  Value* keep = nullptr;       // finalize_resurrect stores its object here
-  Value* weak = nullptr;       // finalize_weak_check: a weak reference...
-  Value* ephemeron = nullptr;  // ...and an ephemeron, both to the object
+  std::uint64_t allocating_nodes = 1500;  // list length of finalize_allocate
+  Value* keep = nullptr;                  // finalize_resurrect stores its object here
+  Value* weak = nullptr;                  // finalize_weak_check: a weak reference...
+  Value* ephemeron = nullptr;             // ...and an ephemeron, both to the object
   std::atomic<bool> gate_open{true};
 };
 
@@ -87,14 +88,14 @@ void finalize_weak_check(Mutator& /*m*/, Value* object) {
   note(as_object(*object));
 }
 
-// Allocates a 1500-node list (36 KB: a collection every few calls with the
-// small nursery), checks it, and for generations 0 and 1 (the id's high
+// Allocates a list of `allocating_nodes` nodes (1500: 36 KB, a collection
+// every few calls with the small nursery), checks it, and for generations 0 and 1 (the id's high
 // half) leaves behind a new finalizable object of the next generation.
 void finalize_allocate(Mutator& m, Value* object) {
   std::uint64_t id = fid(as_object(*object));
   HandleScope scope(m);
   Handle list(m, Value{0});
-  constexpr std::uint64_t kNodes = 1500;
+  const std::uint64_t kNodes = g_seen->allocating_nodes;
   for (std::uint64_t i = 0; i < kNodes; ++i) {
     Object* n = allocate(m, g_seen->node1, 24);
     if (n == nullptr) {
@@ -474,30 +475,49 @@ TEST(Finalizers, ChildrenAreIntactWhenTheFinalizerRuns) {
   EXPECT_EQ(f.seen.problems.load(), 0);
 }
 
-TEST(Finalizers, AFinalizerMayAllocateAndCollect) {
-  RUNA_SKIP_UNDER_TEST_MODES("allocates too much to verify every few allocations");
-  FHeap f;
-  constexpr std::uint64_t kObjects = 40;
+// `objects` allocating finalizers of generation 0, each leaving one of the
+// next generation behind: all three generations are finalized once each,
+// and their lists cause more than `min_collections` collections.
+void finalizers_allocate_and_collect(const Options& o, std::uint64_t objects, std::uint64_t nodes,
+                                     std::uint64_t min_collections) {
+  FHeap f(o);
+  f.seen.allocating_nodes = nodes;
   {
     HandleScope scope(f.m());
-    for (std::uint64_t id = 1; id <= kObjects; ++id) f.make(f.seen.allocating, id);
+    for (std::uint64_t id = 1; id <= objects; ++id) f.make(f.seen.allocating, id);
   }
   Stats start = f.heap().stats();
   std::uint64_t before = start.minor_collections + start.major_collections;
   // Finalizers of generation 0 and 1 leave objects of the next generation
   // behind, found by the collections the finalizers cause or by these.
-  for (int i = 0; i < 50 && f.total_calls() < 3 * kObjects; ++i) f.collect_and_wait(i % 3 == 2);
+  for (int i = 0; i < 50 && f.total_calls() < 3 * objects; ++i) f.collect_and_wait(i % 3 == 2);
   for (std::uint64_t gen = 0; gen < 3; ++gen) {
-    for (std::uint64_t id = 1; id <= kObjects; ++id) {
+    for (std::uint64_t id = 1; id <= objects; ++id) {
       EXPECT_EQ(f.calls((gen << 32) + id), 1) << gen << " " << id;
     }
   }
-  EXPECT_EQ(f.total_calls(), 3 * kObjects);
+  EXPECT_EQ(f.total_calls(), 3 * objects);
   EXPECT_EQ(f.seen.problems.load(), 0);
-  // 120 lists of 36 KB through a 200 KB eden.
   Stats s = f.heap().stats();
-  EXPECT_GT(s.minor_collections + s.major_collections - before, 15u);
+  EXPECT_GT(s.minor_collections + s.major_collections - before, min_collections);
   EXPECT_EQ(f.heap().verify(f.m()), std::nullopt);
+}
+
+TEST(Finalizers, AFinalizerMayAllocateAndCollect) {
+  RUNA_SKIP_UNDER_TEST_MODES("allocates too much to verify every few allocations");
+  // 120 lists of 36 KB through a 200 KB eden.
+  finalizers_allocate_and_collect(small_options(), 40, 1500, 15);
+}
+
+// The same at a size the stress run finishes: 12 lists of 6 KB through an
+// 8 KB eden (the smallest nursery the heap accepts), two collections or
+// more inside each generation's finalizers, and the 3 the loop requests.
+TEST(Finalizers, AFinalizerMayAllocateAndCollectSmall) {
+  Options o = small_options();
+  o.nursery = 24 << 10;
+  o.survivor_ratio = 1;
+  o.tlab = 1 << 10;
+  finalizers_allocate_and_collect(o, 4, 250, 8);
 }
 
 TEST(Finalizers, StressEveryAllocationWithVerifyAndPoison) {

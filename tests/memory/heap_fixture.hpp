@@ -39,6 +39,35 @@ inline Options small_options() {
 // when collections happen (counts, addresses, which space an object is in),
 // or when it runs so many allocations that verifying the heap at every few
 // of them would take minutes: `why` says which.
+//
+// Every test that skips so, and why (keep this list true):
+// - It counts collections, or slots or finalizers at given collections,
+//   which the extra collections change: Heap.StressModeCollectsEveryNAllocations,
+//   MajorGC.PolicyStartsMajorCollections, Arrays.OneYoungElementCostsOneCard,
+//   Finalizers.RunOnceForEachUnreachableYoungObjectAfterAMinorCollection,
+//   Finalizers.StressEveryAllocationWithVerifyAndPoison (its own stress_every=1
+//   would be replaced by 5).
+// - It checks where objects are (young or old, which block), which the extra
+//   collections change: Handles.ScopesSpanChunksAndRestore,
+//   IdentityHash.SurvivesCopyingPromotionAndEvacuation, MajorGC.EmptyBlocksAreReleased,
+//   MajorGC.PromotionReusesFreeLines, MajorGC.EvacuatesFragmentedBlocks,
+//   Pinned.DefragmentationLeavesPinnedObjectsInPlace,
+//   Finalizers.WeakReferencesFoundThroughAPendingObjectAreDecidedToo,
+//   Finalizers.ChildrenAreIntactWhenTheFinalizerRuns. Evacuation under the
+//   test modes is covered by SharedGraph (shared_graph_test.cpp) instead.
+// - It sets the test modes itself, with counts RUNA_GC would replace:
+//   RandomGraph.HundredsOfMinorAndMajorCollections, RandomGraph.OneAndFourCollectorWorkers
+//   (the RandomGraph tests with stress_every 1, 3 and 7 run in both modes).
+// - It allocates too much to verify every few allocations; the variant
+//   named ...Small checks the same property with less and runs in both modes:
+//   Threads.MutatorsWithOwnGraphsAndANativeThread, Threads.AttachAndDetachDuringCollections,
+//   Finalizers.AFinalizerMayAllocateAndCollect, MinorGC.OutOfMemoryLeavesTheHeapConsistent,
+//   MajorGC.OutOfRoomTriesAMajorCollectionFirst, IdentityHash.RacingFirstRequestsAgree,
+//   IdentityHash.RacesWithTheWriteBarrierOnTheSameWord.
+//   One has no variant: MajorGC.LongRunWithABoundedLiveSetStaysBounded needs
+//   ten times max_heap allocated with a live set the verifier walks at every
+//   collection; with a thirtieth of its allocations it still took 40 s
+//   under RUNA_GC.
 inline bool under_test_modes() {
   const char* v = std::getenv("RUNA_GC");
   return v != nullptr && *v != '\0';

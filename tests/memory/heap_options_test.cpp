@@ -234,7 +234,7 @@ TEST(HeapOptions, TheFirstBadItemIsTheError) {
 
 TEST(HeapOptions, DescribeIsCanonical) {
   EXPECT_EQ(describe_options(Options{}),
-            "max_heap=1g,nursery=16m,survivor_ratio=8,promotion_age=3,gc_threads=2,tlab=32k,"
+            "max_heap=1g,nursery=0,survivor_ratio=8,promotion_age=3,gc_threads=2,tlab=0,"
             "log=off,verify=off,poison=off,stress_every=0,major_growth_percent=100");
   Options o;
   o.max_heap = 3 * kGiB + kMiB;  // not a whole number of GiB: the largest exact unit
@@ -297,7 +297,7 @@ TEST(HeapOptions, HelpListsEveryOptionWithItsDefault) {
   for (const char* line : {"max_heap=SIZE",
                            "(default 1g)",
                            "nursery=SIZE",
-                           "(default 16m)",
+                           "adaptive, up to max_heap / 3 (default 0)",
                            "survivor_ratio=N",
                            "(default 8)",
                            "promotion_age=N",
@@ -305,7 +305,8 @@ TEST(HeapOptions, HelpListsEveryOptionWithItsDefault) {
                            "gc_threads=N",
                            "(default 2)",
                            "tlab=SIZE",
-                           "(default 32k)",
+                           "share of eden (default 0)",
+                           "collector threads, the one that stops the world included",
                            "  log ",
                            "  verify ",
                            "  poison ",

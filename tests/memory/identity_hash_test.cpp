@@ -156,20 +156,20 @@ std::vector<Object*> raw_elements(Object* arr, std::size_t count) {
   return v;
 }
 
-TEST(IdentityHash, RacingFirstRequestsAgree) {
-  RUNA_SKIP_UNDER_TEST_MODES("allocates too much to verify every few allocations");
+// Two threads request the first hash of each of `count` old objects, in the
+// same order, at once.
+void racing_first_requests_agree(std::size_t count) {
   TestHeap t;
   HandleScope scope(*t.m);
-  constexpr std::size_t kCount = 20000;
-  Handle arr = old_nodes(t, kCount);
-  const std::vector<Object*> objects = raw_elements(arr.get(), kCount);
+  Handle arr = old_nodes(t, count);
+  const std::vector<Object*> objects = raw_elements(arr.get(), count);
   std::array<std::vector<std::uint32_t>, 2> seen;
   std::latch start(2);
   std::vector<std::thread> threads;
   for (auto& mine : seen) {
     threads.emplace_back([&] {
       Mutator& m = t.heap->attach();
-      mine.reserve(kCount);
+      mine.reserve(count);
       start.arrive_and_wait();
       for (Object* o : objects) mine.push_back(identity_hash(o));
       t.heap->detach(m);
@@ -179,26 +179,37 @@ TEST(IdentityHash, RacingFirstRequestsAgree) {
     NativeRegion native(*t.m);
     for (auto& th : threads) th.join();
   }
-  for (std::size_t i = 0; i < kCount; ++i) {
+  for (std::size_t i = 0; i < count; ++i) {
     ASSERT_NE(seen[0][i], 0u);
     ASSERT_EQ(seen[0][i], seen[1][i]) << "object " << i;
     ASSERT_EQ(stored_hash(objects[i]), seen[0][i]) << "object " << i;
   }
 }
 
-TEST(IdentityHash, RacesWithTheWriteBarrierOnTheSameWord) {
+TEST(IdentityHash, RacingFirstRequestsAgree) {
   RUNA_SKIP_UNDER_TEST_MODES("allocates too much to verify every few allocations");
+  racing_first_requests_agree(20000);
+}
+
+// The same with fewer objects, which the stress run builds in time.
+TEST(IdentityHash, RacingFirstRequestsAgreeSmall) {
+  racing_first_requests_agree(2000);
+}
+
+// One thread requests the first hash of each of `count` old objects while
+// another stores into each, its barrier clearing kUnlogged in the same
+// header word.
+void races_with_the_write_barrier(std::size_t count) {
   TestHeap t;
   HandleScope scope(*t.m);
-  constexpr std::size_t kCount = 20000;
-  Handle arr = old_nodes(t, kCount);
-  const std::vector<Object*> objects = raw_elements(arr.get(), kCount);
+  Handle arr = old_nodes(t, count);
+  const std::vector<Object*> objects = raw_elements(arr.get(), count);
   for (Object* o : objects) ASSERT_NE(o->load_header() & hdr::kUnlogged, 0u);
   std::vector<std::uint32_t> hashes;
   std::latch start(2);
   std::thread hasher([&] {
     Mutator& m = t.heap->attach();
-    hashes.reserve(kCount);
+    hashes.reserve(count);
     start.arrive_and_wait();
     for (Object* o : objects) hashes.push_back(identity_hash(o));
     t.heap->detach(m);
@@ -206,7 +217,7 @@ TEST(IdentityHash, RacesWithTheWriteBarrierOnTheSameWord) {
   std::thread writer([&] {
     Mutator& m = t.heap->attach();
     start.arrive_and_wait();
-    for (std::size_t i = 0; i < kCount; ++i) set_slot(m, objects[i], 0, imm(i));
+    for (std::size_t i = 0; i < count; ++i) set_slot(m, objects[i], 0, imm(i));
     t.heap->detach(m);
   });
   {
@@ -216,14 +227,14 @@ TEST(IdentityHash, RacesWithTheWriteBarrierOnTheSameWord) {
   }
   // Both updates of every header landed: the hash, and the barrier's
   // clearing of kUnlogged (the object is logged).
-  for (std::size_t i = 0; i < kCount; ++i) {
+  for (std::size_t i = 0; i < count; ++i) {
     ASSERT_EQ(stored_hash(objects[i]), hashes[i]) << "object " << i;
     ASSERT_EQ(objects[i]->load_header() & hdr::kUnlogged, 0u) << "object " << i;
     ASSERT_EQ(objects[i]->slots()[0], imm(i));
   }
   EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
   ASSERT_TRUE(t.heap->collect(*t.m, true));
-  for (std::size_t i = 0; i < kCount; ++i) {
+  for (std::size_t i = 0; i < count; ++i) {
     ASSERT_EQ(identity_hash(as_object(array_slots(arr.get())[i])), hashes[i]);
   }
 }
@@ -256,6 +267,16 @@ TEST(IdentityHash, ThreadsDrawDifferentValues) {
   std::set_intersection(drawn[0].begin(), drawn[0].end(), drawn[1].begin(), drawn[1].end(),
                         std::back_inserter(common));
   EXPECT_LT(common.size(), 40u);
+}
+
+TEST(IdentityHash, RacesWithTheWriteBarrierOnTheSameWord) {
+  RUNA_SKIP_UNDER_TEST_MODES("allocates too much to verify every few allocations");
+  races_with_the_write_barrier(20000);
+}
+
+// The same with fewer objects, which the stress run builds in time.
+TEST(IdentityHash, RacesWithTheWriteBarrierOnTheSameWordSmall) {
+  races_with_the_write_barrier(2000);
 }
 
 }  // namespace

@@ -299,27 +299,43 @@ TEST(MajorGC, PolicyStartsMajorCollections) {
   EXPECT_EQ(list_length(keep.value(), 99), 100u);
 }
 
-TEST(MajorGC, OutOfRoomTriesAMajorCollectionFirst) {
-  RUNA_SKIP_UNDER_TEST_MODES("allocates too much to verify every few allocations");
-  Options o = old_options();
-  o.max_heap = 1 << 20;
+// Promoted garbage, `rounds` lists of `nodes` nodes, many times max_heap in
+// all: with majors left to promotion finding no room, every allocation
+// succeeds and more than `min_majors` majors run.
+void out_of_room_tries_a_major_first(Options o, int rounds, int nodes, std::uint64_t min_majors) {
   o.major_growth_percent = 0;  // majors only when promotion has no room
   TestHeap t(o);
   HandleScope scope(*t.m);
-  // Promoted garbage, 20 times max_heap in all.
-  for (int round = 0; round < 200; ++round) {
+  for (int round = 0; round < rounds; ++round) {
     HandleScope inner(*t.m);
     Handle h(*t.m, Value{0});
-    for (int i = 0; i < 4000; ++i) {
-      Object* node = t.new_node(1, i);
+    for (int i = 0; i < nodes; ++i) {
+      Object* node = t.new_node(1, static_cast<std::uint64_t>(i));
       ASSERT_NE(node, nullptr) << round;
       set_slot(*t.m, node, 0, h.value());
       h.set(ref_value(node));
     }
     ASSERT_TRUE(t.heap->collect(*t.m));
   }
-  EXPECT_GT(t.heap->stats().major_collections, 5u);
+  EXPECT_GT(t.heap->stats().major_collections, min_majors);
   EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+}
+
+TEST(MajorGC, OutOfRoomTriesAMajorCollectionFirst) {
+  RUNA_SKIP_UNDER_TEST_MODES("allocates too much to verify every few allocations");
+  Options o = old_options();
+  o.max_heap = 1 << 20;
+  out_of_room_tries_a_major_first(o, 200, 4000, 5);  // 20 times max_heap
+}
+
+// The same with an old generation of eight blocks, which the stress run
+// verifies in time (twice max_heap in all).
+TEST(MajorGC, OutOfRoomTriesAMajorCollectionFirstSmall) {
+  Options o = old_options();
+  o.nursery = 80 << 10;
+  o.tlab = 1 << 10;
+  o.max_heap = 8 * kBlock;
+  out_of_room_tries_a_major_first(o, 20, 800, 1);
 }
 
 TEST(MajorGC, RequestedMajorLogLine) {

@@ -214,15 +214,13 @@ TEST(MinorGC, EdenExhaustionCollects) {
   EXPECT_EQ(TestHeap::node_id(keep.get(), 0), 77u);
 }
 
-TEST(MinorGC, OutOfMemoryLeavesTheHeapConsistent) {
-  RUNA_SKIP_UNDER_TEST_MODES("allocates too much to verify every few allocations");
-  Options o = small_options();
-  o.max_heap = 1 << 20;
+// Everything is kept: the old generation fills up until a collection can
+// no longer promise room, and then allocation fails; the heap is intact and
+// stays out of memory. More than `min_made` nodes fit.
+void fill_until_out_of_memory(Options o, std::size_t min_made) {
   o.promotion_age = 1;
   TestHeap t(o);
   HandleScope scope(*t.m);
-  // Everything is kept: the old generation fills up until a collection can
-  // no longer promise room, and then allocation fails.
   Handle list(*t.m, Value{0});
   std::size_t made = 0;
   for (;;) {
@@ -233,7 +231,7 @@ TEST(MinorGC, OutOfMemoryLeavesTheHeapConsistent) {
     ++made;
     ASSERT_LT(made, 1000000u);
   }
-  EXPECT_GT(made, 10000u);
+  EXPECT_GT(made, min_made);
   EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
   std::size_t count = 0;
   for (Value v = list.value(); v != 0; v = as_object(v)->slots()[0]) {
@@ -307,6 +305,23 @@ TEST(MinorGC, TheHeapRecoversAfterOutOfMemoryVerifiedAndPoisoned) {
   o.verify = true;
   o.poison = true;
   fill_drop_and_recover(o, 20000);
+}
+
+TEST(MinorGC, OutOfMemoryLeavesTheHeapConsistent) {
+  RUNA_SKIP_UNDER_TEST_MODES("allocates too much to verify every few allocations");
+  Options o = small_options();
+  o.max_heap = 1 << 20;
+  fill_until_out_of_memory(o, 10000);
+}
+
+// The same with an old generation of eight blocks, which the stress run
+// verifies in time.
+TEST(MinorGC, OutOfMemoryLeavesTheHeapConsistentSmall) {
+  Options o = small_options();
+  o.nursery = 80 << 10;
+  o.tlab = 1 << 10;
+  o.max_heap = 8 * kBlock;
+  fill_until_out_of_memory(o, 2500);
 }
 
 }  // namespace

@@ -13,8 +13,8 @@ struct NurseryTest : ::testing::Test {
   void SetUp() override {
     std::string error;
     ASSERT_TRUE(region.reserve(10 * kPage, kPage, error)) << error;
-    ASSERT_TRUE(region.commit(region.base(), 10 * kPage));
-    n.init(region.base(), 6 * kPage, 2 * kPage);  // eden 6 pages, halves 2 each
+    // Eden 6 pages, halves 2 each.
+    ASSERT_TRUE(n.init(region, region.base(), {6 * kPage, 2 * kPage}, {6 * kPage, 2 * kPage}));
   }
   Region region;
   Nursery n;
@@ -73,6 +73,41 @@ TEST_F(NurseryTest, FlipSwapsHalvesAndEmptiesEden) {
   std::memcpy(&w, to, 8);
   EXPECT_EQ(w, 0xdeadbeefdeadbeefULL);
   EXPECT_EQ(n.survivors_used(), 0u);
+}
+
+// Eden and the halves grow and shrink between collections inside their
+// reservation: carving stops at the current size, and shrinking gives
+// eden's tail back (it reads as zero when committed again).
+TEST(NurseryResize, CarvesWithinTheCurrentSizeAndGrowsIntoTheReservation) {
+  Region region;
+  std::string error;
+  ASSERT_TRUE(region.reserve(10 * kPage, kPage, error)) << error;
+  Nursery n;
+  ASSERT_TRUE(n.init(region, region.base(), {6 * kPage, 2 * kPage}, {2 * kPage, kPage}));
+  EXPECT_EQ(n.committed(), 4 * kPage);
+  EXPECT_EQ(n.size(), 10 * kPage);  // what is young does not change
+  std::size_t got = 0;
+  ASSERT_NE(n.carve(2 * kPage, 2 * kPage, got), nullptr);
+  EXPECT_EQ(n.carve(8, 8, got), nullptr);                     // eden is 2 pages now
+  EXPECT_EQ(n.to_chunk(2 * kPage, 2 * kPage, got), nullptr);  // a half is 1 page
+  std::uint8_t* to = n.to_chunk(kPage, kPage, got);
+  ASSERT_NE(to, nullptr);
+  n.flip(false);
+
+  ASSERT_TRUE(n.resize({6 * kPage, 2 * kPage}));
+  EXPECT_EQ(n.committed(), 10 * kPage);
+  std::uint8_t* e = n.carve(6 * kPage, 6 * kPage, got);
+  ASSERT_NE(e, nullptr);
+  std::memset(e, 0xab, 6 * kPage);
+  EXPECT_NE(n.to_chunk(2 * kPage, 2 * kPage, got), nullptr);
+  n.flip(false);
+
+  ASSERT_TRUE(n.resize({2 * kPage, kPage}));
+  EXPECT_EQ(n.committed(), 2 * kPage + 4 * kPage);  // the halves stay committed
+  EXPECT_EQ(n.eden_capacity(), 2 * kPage);
+  EXPECT_EQ(n.half_capacity(), kPage);
+  ASSERT_TRUE(n.resize({6 * kPage, 2 * kPage}));
+  for (std::size_t i = 2 * kPage; i < 6 * kPage; ++i) ASSERT_EQ(region.base()[i], 0) << i;
 }
 
 }  // namespace

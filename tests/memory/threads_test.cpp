@@ -28,14 +28,26 @@ void join_all(Mutator& m, std::vector<std::thread>& threads) {
   for (auto& th : threads) th.join();
 }
 
-void graph_thread(Heap& heap, const Types& types, std::uint64_t seed, std::size_t steps,
+// How much a run does: the plain run's sizes, and smaller ones that finish
+// in the stress run (a collection every few allocations, each verified).
+struct GraphRun {
+  std::uint64_t threads;
+  std::size_t steps;        // per graph thread
+  std::size_t check_every;  // steps between comparisons with the model
+  std::size_t major_every;  // steps between requested majors (0: none)
+  std::uint64_t min_native_collections;
+};
+
+void graph_thread(Heap& heap, const Types& types, std::uint64_t seed, const GraphRun& run,
                   std::atomic<int>& failures) {
   Mutator& m = heap.attach();
   {
     GraphModel g(heap, m, types, seed, seed << 40);
-    for (std::size_t i = 1; i <= steps; ++i) {
+    g.set_major_every(run.major_every);
+    for (std::size_t i = 1; i <= run.steps; ++i) {
       poll(m);
-      if (!g.step() || (i % 5000 == 0 && !g.check())) {
+      if (!g.step() || (i % run.check_every == 0 && !g.check())) {
+        ADD_FAILURE() << "graph thread with seed " << seed << " failed at step " << i;
         failures++;
         break;
       }
@@ -45,51 +57,72 @@ void graph_thread(Heap& heap, const Types& types, std::uint64_t seed, std::size_
   heap.detach(m);
 }
 
-TEST(Threads, MutatorsWithOwnGraphsAndANativeThread) {
-  RUNA_SKIP_UNDER_TEST_MODES("allocates too much to verify every few allocations");
+// Graph threads mutate their own graphs while one more thread stays in a
+// native region, holding an object in a handle: collections go on without
+// waiting for it, and update its handle. The graph threads start only once
+// it is in native, so that the collections it sees are all theirs.
+void own_graphs_and_a_native_thread(const GraphRun& run) {
   Options o = threaded_options();
   o.verify = true;
   TestHeap t(o);
   Types types(t);
   std::atomic<int> failures{0};
+  std::atomic<bool> in_native{false};
   std::atomic<bool> graphs_done{false};
   std::atomic<std::uint64_t> during_native{0};
+  auto collections = [&] {
+    Stats s = t.heap->stats();
+    return s.minor_collections + s.major_collections;
+  };
 
-  std::vector<std::thread> threads;
-  for (std::uint64_t i = 1; i <= 3; ++i) {
-    threads.emplace_back(graph_thread, std::ref(*t.heap), std::cref(types), i, 60000,
-                         std::ref(failures));
-  }
-  threads.emplace_back([&] {
-    Mutator& m = t.heap->attach();
-    {
-      HandleScope scope(m);
-      Object* o0 = allocate(m, t.node[0], 16);
-      o0->slots()[0] = 1234;
-      Handle h(m, o0);
-      std::uint64_t before = t.heap->stats().minor_collections;
-      {
-        // Blocks for as long as the others run: collections go on without it.
-        NativeRegion native(m);
-        auto deadline = std::chrono::steady_clock::now() + 60s;
-        while (!graphs_done.load() && std::chrono::steady_clock::now() < deadline) {
-          std::this_thread::sleep_for(1ms);
-        }
-        during_native = t.heap->stats().minor_collections - before;
-      }
-      if (TestHeap::node_id(h.get(), 0) != 1234) failures++;
-    }
-    t.heap->detach(m);
-  });
   {
-    NativeRegion native(*t.m);
-    for (std::size_t i = 0; i < 3; ++i) threads[i].join();
+    // The test's own mutator waits in native: collections never wait for it.
+    NativeRegion main_native(*t.m);
+    std::thread native_thread([&] {
+      Mutator& m = t.heap->attach();
+      {
+        HandleScope scope(m);
+        Object* o0 = allocate(m, t.node[0], 16);
+        o0->slots()[0] = 1234;
+        Handle h(m, o0);
+        {
+          NativeRegion native(m);
+          std::uint64_t before = collections();
+          in_native = true;
+          auto deadline = std::chrono::steady_clock::now() + 60s;
+          while (!graphs_done.load() && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(1ms);
+          }
+          during_native = collections() - before;
+        }
+        if (TestHeap::node_id(h.get(), 0) != 1234) failures++;
+      }
+      t.heap->detach(m);
+    });
+    while (!in_native.load()) std::this_thread::sleep_for(1ms);
+    std::vector<std::thread> threads;
+    for (std::uint64_t i = 1; i <= run.threads; ++i) {
+      threads.emplace_back(graph_thread, std::ref(*t.heap), std::cref(types), i, std::cref(run),
+                           std::ref(failures));
+    }
+    for (auto& th : threads) th.join();
     graphs_done = true;
-    threads[3].join();
+    native_thread.join();
   }
   EXPECT_EQ(failures.load(), 0);
-  EXPECT_GT(during_native.load(), 20u);
+  EXPECT_GE(during_native.load(), run.min_native_collections);
   EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+}
+
+TEST(Threads, MutatorsWithOwnGraphsAndANativeThread) {
+  RUNA_SKIP_UNDER_TEST_MODES("allocates too much to verify every few allocations");
+  own_graphs_and_a_native_thread({3, 60000, 5000, 0, 20});
+}
+
+// The same property at a size the stress run finishes: requested majors
+// make up for the fewer minor collections of the plain run.
+TEST(Threads, MutatorsWithOwnGraphsAndANativeThreadSmall) {
+  own_graphs_and_a_native_thread({2, 3000, 500, 250, 20});
 }
 
 struct LeaveDuringCollection {
@@ -166,16 +199,15 @@ TEST(Threads, ConcurrentCollectRequests) {
   EXPECT_GE(t.heap->stats().minor_collections, 800u);
 }
 
-TEST(Threads, AttachAndDetachDuringCollections) {
-  RUNA_SKIP_UNDER_TEST_MODES("allocates too much to verify every few allocations");
+// Threads attach, build and check a list, and detach, `rounds` times each,
+// while one more thread collects without pause.
+void attach_and_detach_during_collections(int rounds, int nodes) {
   Options o = threaded_options();
   o.verify = true;
   TestHeap t(o);
   std::atomic<bool> stop{false};
   std::atomic<int> failures{0};
-  Persistent shared(*t.heap, Value{0});
   std::vector<std::thread> threads;
-  // One thread collects continuously.
   threads.emplace_back([&] {
     Mutator& m = t.heap->attach();
     while (!stop.load()) {
@@ -183,27 +215,29 @@ TEST(Threads, AttachAndDetachDuringCollections) {
     }
     t.heap->detach(m);
   });
-  // Others come and go, leaving objects behind through a persistent handle.
-  std::atomic<std::uint64_t> rounds{0};
+  std::atomic<std::uint64_t> done{0};
   for (int i = 0; i < 3; ++i) {
     threads.emplace_back([&, i] {
-      for (int r = 0; r < 150; ++r) {
+      for (int r = 0; r < rounds; ++r) {
         Mutator& m = t.heap->attach();
         {
           HandleScope scope(m);
           Handle keep(m, Value{0});
-          for (int k = 0; k < 50; ++k) {
+          for (int k = 0; k < nodes; ++k) {
             Object* n = allocate(m, t.node[1], 24);
             n->slots()[1] = static_cast<std::uint64_t>(i);
             write(m, n, n->slots(), keep.value());
             keep.set(ref_value(n));
           }
           int count = 0;
-          for (Value v = keep.value(); v != 0; v = as_object(v)->slots()[0]) ++count;
-          if (count != 50) failures++;
+          for (Value v = keep.value(); v != 0; v = as_object(v)->slots()[0]) {
+            if (as_object(v)->slots()[1] != static_cast<std::uint64_t>(i)) failures++;
+            ++count;
+          }
+          if (count != nodes) failures++;
         }
         t.heap->detach(m);
-        rounds++;
+        done++;
       }
     });
   }
@@ -214,9 +248,18 @@ TEST(Threads, AttachAndDetachDuringCollections) {
     threads[0].join();
   }
   EXPECT_EQ(failures.load(), 0);
-  EXPECT_EQ(rounds.load(), 450u);
+  EXPECT_EQ(done.load(), 3u * static_cast<std::uint64_t>(rounds));
   EXPECT_EQ(impl_of(*t.heap).safepoint.count(), 1u);
   EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+}
+
+TEST(Threads, AttachAndDetachDuringCollections) {
+  RUNA_SKIP_UNDER_TEST_MODES("allocates too much to verify every few allocations");
+  attach_and_detach_during_collections(150, 50);
+}
+
+TEST(Threads, AttachAndDetachDuringCollectionsSmall) {
+  attach_and_detach_during_collections(20, 20);
 }
 
 }  // namespace

@@ -87,11 +87,12 @@ typedef struct rt_heap rt_heap; /* opaque */
 typedef struct rt_heap_options {
   size_t size;             /* sizeof(rt_heap_options) of the caller */
   uint64_t max_heap;       /* bytes: the whole heap, nursery included (1 GiB) */
-  uint64_t nursery;        /* bytes: eden + both survivor halves, out of max_heap (16 MiB) */
-  uint64_t tlab;           /* bytes per thread allocation buffer (32 KiB) */
+  uint64_t nursery;        /* bytes: eden + both survivor halves, out of max_heap; 0: adaptive,
+                            * up to max_heap / 3 (0) */
+  uint64_t tlab;           /* bytes per thread allocation buffer; 0: adaptive (0) */
   uint32_t survivor_ratio; /* eden is this many survivor halves (8) */
   uint32_t promotion_age;  /* minor collections survived before promotion, 1-15 (3) */
-  uint32_t gc_threads;     /* collector threads, 1-256; recorded only today (2) */
+  uint32_t gc_threads;     /* collector threads, 1-256, the one stopping the world included (2) */
   uint32_t stress_every;   /* test mode: collect every N allocations; 0: off (0) */
   uint32_t log;            /* one "[gc] ..." line per collection on stderr (0) */
   uint32_t verify;         /* verify the heap after each collection; abort if broken (0) */
@@ -516,6 +517,54 @@ RT_API rt_status rt_heap_stats_init(rt_heap_stats* stats) RT_NOEXCEPT;
  * Never collects; any thread. Errors: INVALID_ARGUMENT (NULL, size too
  * small). */
 RT_API rt_status rt_heap_get_stats(const rt_heap* heap, rt_heap_stats* out) RT_NOEXCEPT;
+
+/* ---- Collection events (ABI 1.2) ---- */
+
+/* Why a collection happened (runa::heap::CollectionCause). */
+typedef enum rt_collection_cause {
+  RT_CAUSE_EDEN_FULL = 0,    /* an allocation found the nursery full */
+  RT_CAUSE_STRESS = 1,       /* the stress_every option */
+  RT_CAUSE_REQUESTED = 2,    /* rt_collect */
+  RT_CAUSE_OLD_GROWN = 3,    /* major: the old generation passed major_growth_percent */
+  RT_CAUSE_NO_ROOM = 4,      /* major: the old generation could not take the survivors */
+  RT_CAUSE_LARGE_FAILURE = 5 /* major: a large or pinned allocation found no room */
+} rt_collection_cause;
+
+/* One collection, as a callback hears of it. Filled by RunaTime: `size` is
+ * the size it filled; a later minor version may append fields (read them
+ * only when `size` covers them). */
+typedef struct rt_collection_event {
+  size_t size;
+  uint32_t kind;         /* rt_collection_kind: RT_COLLECT_MAJOR if the whole heap */
+  uint32_t cause;        /* rt_collection_cause (treat unknown values as "other") */
+  uint64_t start_ns;     /* a monotonic clock (steady_clock), since its epoch */
+  uint64_t pause_ns;     /* the world was stopped this long */
+  uint64_t before_bytes; /* heap bytes in use before and after */
+  uint64_t after_bytes;
+  uint64_t promoted_bytes; /* copied into the old generation */
+} rt_collection_event;
+
+/* Called after every collection, on the thread that requested it, once the
+ * world has resumed, with that thread's mutator `m` running. It may call
+ * what a running mutator may (allocate, handles, rt_collect): the
+ * collections it causes itself are not reported, so it never recurses. It
+ * must not remove a callback other than itself; `event` is valid during the
+ * call only. */
+typedef void (*rt_collection_callback)(void* context, rt_heap* heap, rt_mutator* m,
+                                       const rt_collection_event* event);
+
+/* Registers `fn(context, ...)` for every collection from now on. Any
+ * thread; never collects. *out_id is unique for the heap's life. Errors:
+ * INVALID_ARGUMENT (NULL), OUT_OF_MEMORY. */
+RT_API rt_status rt_collection_callback_add(rt_heap* heap, rt_collection_callback fn, void* context,
+                                            uint64_t* out_id) RT_NOEXCEPT;
+/* Removes a callback. When it returns, no call of it is in progress on any
+ * other thread (it waits for them in native: MAY COLLECT), so `context` may
+ * be freed; called from the callback itself, it returns at once. Own thread,
+ * running. Errors: INVALID_ARGUMENT (NULL, not this thread's mutator of this
+ * heap, an id not registered or already removed), INVALID_STATE (in native). */
+RT_API rt_status rt_collection_callback_remove(rt_heap* heap, rt_mutator* m,
+                                               uint64_t id) RT_NOEXCEPT;
 
 /* Stops the world and checks every root and object: each reference points
  * at a live object of a registered type in a valid space, and the

@@ -1,0 +1,73 @@
+// Sizing ergonomics: the young generation's reservation, eden's size from
+// one minor collection to the next, and refill chunks (see sizing.hpp).
+#include "memory/sizing.hpp"
+
+#include <algorithm>
+
+#include "memory/block_space.hpp"
+#include "memory/region.hpp"
+
+namespace runa::heap {
+namespace {
+
+constexpr std::size_t kMinEden = std::size_t{1} << 20;
+
+constexpr std::size_t page_down(std::size_t v) {
+  return v / kPage * kPage;
+}
+
+}  // namespace
+
+Sizing::Sizing(const Options& o)
+    : adaptive_(o.nursery == 0),
+      fixed_tlab_(o.tlab != 0),
+      ratio_(o.survivor_ratio),
+      gc_threads_(o.gc_threads) {
+  // NewRatio 2: the young generation may take a third of the whole heap.
+  std::size_t young = adaptive_ ? o.max_heap / 3 : o.nursery;
+  max_.half = page_down(young / (ratio_ + 2));
+  max_.eden = max_.half * ratio_;
+  // A TLAB never exceeds eden (the heap refuses a fixed one that would).
+  tlab_ = fixed_tlab_ ? o.tlab : std::min(kBlock, max_.eden);
+  min_eden_ = adaptive_ ? std::min(std::max(kMinEden, tlab_), max_.eden) : max_.eden;
+}
+
+YoungSize Sizing::with_eden(std::size_t eden) const {
+  eden = page_down(std::clamp(eden, min_eden_, max_.eden));
+  YoungSize y;
+  y.eden = eden;
+  y.half = std::clamp(page_down(eden / ratio_), std::min(2 * kPage, max_.half), max_.half);
+  return y;
+}
+
+YoungSize Sizing::initial() const {
+  return adaptive_ ? with_eden(max_.eden / 16) : max_;
+}
+
+YoungSize Sizing::after_minor(YoungSize now, const MinorSample& s) const {
+  if (!adaptive_) return now;
+  std::size_t eden = now.eden;
+  double survival =
+      s.allocated == 0 ? 0.0 : static_cast<double>(s.copied) / static_cast<double>(s.allocated);
+  double persistence = s.last_survivors == 0 ? 0.0
+                                             : static_cast<double>(s.resurvived) /
+                                                   static_cast<double>(s.last_survivors);
+  if (s.allocated != 0 && survival > kGrowSurvival) {
+    bool long_lived = persistence >= kLongLived && s.copied > kPauseCopyPerThread * gc_threads_;
+    eden = long_lived ? eden / 2 : eden * 2;
+  }
+  eden = std::max(eden, std::min(max_.eden, s.mutators * kEdenPerMutator));
+  // A minor collection needs room for twice the whole young generation.
+  auto room_eden = static_cast<std::size_t>(s.promotion_room / 2 * ratio_ / (ratio_ + 2));
+  eden = std::min(eden, std::max(room_eden, min_eden_));
+  return with_eden(eden);
+}
+
+std::size_t Sizing::chunk(std::size_t eden, double share) const {
+  if (fixed_tlab_) return tlab_;
+  auto c = static_cast<std::size_t>(static_cast<double>(eden) * share /
+                                    static_cast<double>(kRefillsPerEpoch));
+  return std::max(c / 8 * 8, tlab_);
+}
+
+}  // namespace runa::heap

@@ -1,0 +1,100 @@
+// Sizing ergonomics: how big eden is, and how much of it each mutator takes
+// from the shared eden at a time (docs/memory.md, "Sizing ergonomics").
+//
+// The young generation's reservation comes out of Options::max_heap (the
+// whole heap): a fixed `nursery` reserves exactly that; the adaptive
+// default (nursery = 0) reserves max_heap / 3 (HotSpot's NewRatio of 2)
+// and moves eden between a floor and that maximum after every minor
+// collection. Survivor halves follow eden (eden / survivor_ratio each).
+//
+// The policy reads what each minor collection saw:
+//   - survival, copied / allocated: above kGrowSurvival the young objects
+//     had no time to die, and a larger eden gives them that time, so eden
+//     doubles;
+//   - persistence, the bytes copied that had survived before over the
+//     survivors the previous collection left: when most survivors survive
+//     again they are long-lived, a larger eden does not let them die, it
+//     only lengthens each pause, so when a pause also copied more than
+//     kPauseCopyPerThread per collector thread eden halves instead;
+//   - the number of mutators: each gets at least kEdenPerMutator of eden
+//     between two collections, so more threads do not mean more collections
+//     and handshakes per byte allocated;
+//   - the room for promotion: a minor collection needs free old blocks for
+//     twice the young generation (BlockSpace::can_promote), so eden never
+//     grows past what the old generation can take.
+//
+// Refill chunks (HotSpot's adaptive TLAB sizing): a mutator takes a chunk of
+// eden with one compare-and-swap and hands itself TLABs of at most kBlock
+// out of it without touching shared state (TLABs stay within one block so
+// that every young object fits an old block when promoted). A chunk is the
+// mutator's share of eden divided by kRefillsPerEpoch, its share an average
+// over past collections of the fraction of eden it took; so the number of
+// shared refills between collections stays near kRefillsPerEpoch per
+// mutator whatever eden's size, and the chunks left unused when eden runs
+// out are about 1 / kRefillsPerEpoch of it.
+//
+// With Options::nursery set, eden is fixed; with Options::tlab set, chunks
+// and TLABs are exactly that size (the policies above are off).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "runatime/heap.hpp"
+
+namespace runa::heap {
+
+struct YoungSize {
+  std::size_t eden = 0;  // page multiples
+  std::size_t half = 0;
+  [[nodiscard]] std::size_t total() const { return eden + 2 * half; }
+  friend bool operator==(const YoungSize&, const YoungSize&) = default;
+};
+
+// What a minor collection saw, for the policy.
+struct MinorSample {
+  std::uint64_t allocated = 0;       // eden bytes allocated since the last collection
+  std::uint64_t copied = 0;          // bytes this collection copied (survived + promoted)
+  std::uint64_t resurvived = 0;      // of those, bytes that had survived before
+  std::uint64_t last_survivors = 0;  // survivor bytes the previous collection left
+  std::size_t mutators = 1;          // attached mutators
+  std::uint64_t promotion_room = ~std::uint64_t{0};  // free old-generation bytes
+};
+
+class Sizing {
+ public:
+  static constexpr double kGrowSurvival = 0.05;
+  static constexpr double kLongLived = 0.75;
+  static constexpr std::uint64_t kPauseCopyPerThread = std::uint64_t{2} << 20;
+  static constexpr std::size_t kEdenPerMutator = std::size_t{1} << 20;
+  static constexpr std::size_t kRefillsPerEpoch = 50;
+
+  // The young reservation and the policy for `o`. When max_heap (adaptive)
+  // or nursery (fixed) is too small, reserved().half is under two pages
+  // and the heap refuses the options.
+  explicit Sizing(const Options& o);
+
+  [[nodiscard]] bool adaptive() const { return adaptive_; }
+  [[nodiscard]] YoungSize reserved() const { return max_; }
+  [[nodiscard]] YoungSize initial() const;
+  // The size for the epoch after a minor collection at `now`.
+  [[nodiscard]] YoungSize after_minor(YoungSize now, const MinorSample& s) const;
+  // The chunk a mutator takes from eden when its share of the last epochs'
+  // allocation is `share` (0..1) and eden is `eden` bytes.
+  [[nodiscard]] std::size_t chunk(std::size_t eden, double share) const;
+  // The largest TLAB handed out of a chunk.
+  [[nodiscard]] std::size_t tlab() const { return tlab_; }
+
+ private:
+  [[nodiscard]] YoungSize with_eden(std::size_t eden) const;
+
+  bool adaptive_ = true;
+  bool fixed_tlab_ = false;
+  unsigned ratio_ = 8;
+  std::size_t tlab_ = 0;
+  unsigned gc_threads_ = 1;
+  YoungSize max_;
+  std::size_t min_eden_ = 0;
+};
+
+}  // namespace runa::heap

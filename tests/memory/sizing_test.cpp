@@ -1,0 +1,204 @@
+// Sizing ergonomics: the young reservation out of max_heap, eden's
+// adaptation after minor collections, and refill chunks (sizing.hpp); and
+// the same seen through a heap (its statistics).
+#include <thread>
+#include <vector>
+
+#include "heap_fixture.hpp"
+#include "memory/sizing.hpp"
+
+namespace runa::heap::testing {
+namespace {
+
+constexpr std::size_t kMiB = std::size_t{1} << 20;
+
+Options adaptive(std::size_t max_heap) {
+  Options o;
+  o.max_heap = max_heap;
+  return o;
+}
+
+TEST(Sizing, AdaptiveReservesAThirdOfMaxHeapAndStartsAtASixteenth) {
+  Sizing s(adaptive(std::size_t{1} << 30));
+  ASSERT_TRUE(s.adaptive());
+  YoungSize r = s.reserved();
+  EXPECT_LE(r.total(), (std::size_t{1} << 30) / 3);
+  EXPECT_GT(r.total(), (std::size_t{1} << 30) / 3 - 10 * kPage);
+  EXPECT_EQ(r.eden, 8 * r.half);
+  YoungSize first = s.initial();
+  EXPECT_EQ(first.eden, r.eden / 16 / kPage * kPage);
+  EXPECT_EQ(first.half, first.eden / 8 / kPage * kPage);
+  EXPECT_EQ(s.tlab(), kBlock);
+}
+
+TEST(Sizing, AFixedNurseryNeverMoves) {
+  Options o = adaptive(64 * kMiB);
+  o.nursery = 10 * kMiB;
+  Sizing s(o);
+  EXPECT_FALSE(s.adaptive());
+  EXPECT_EQ(s.initial(), s.reserved());
+  MinorSample m;
+  m.allocated = 1000;
+  m.copied = 1000;  // everything survived: adaptive would grow
+  EXPECT_EQ(s.after_minor(s.initial(), m), s.reserved());
+}
+
+TEST(Sizing, HighSurvivalOfShortLivedObjectsDoublesEdenUpToTheReservation) {
+  Sizing s(adaptive(std::size_t{1} << 30));
+  YoungSize y = s.initial();
+  MinorSample m;
+  m.allocated = y.eden;
+  m.copied = y.eden / 10;  // 10% survived ...
+  m.last_survivors = y.eden / 10;
+  m.resurvived = y.eden / 100;  // ... but few of the last survivors lived on
+  YoungSize next = s.after_minor(y, m);
+  EXPECT_EQ(next.eden, 2 * y.eden);
+  for (int i = 0; i < 10; ++i) next = s.after_minor(next, m);
+  EXPECT_EQ(next, s.reserved());
+  // Low survival keeps the size.
+  m.copied = y.eden / 100;
+  EXPECT_EQ(s.after_minor(y, m), y);
+}
+
+TEST(Sizing, LongLivedSurvivorsWithLongCopiesHalveEden) {
+  Sizing s(adaptive(std::size_t{1} << 30));
+  YoungSize y = s.reserved();
+  MinorSample m;
+  m.allocated = y.eden;
+  m.copied = y.eden / 2;  // far more than the pause budget
+  m.last_survivors = m.copied;
+  m.resurvived = m.copied * 3 / 4;  // exactly at kLongLived
+  EXPECT_EQ(s.after_minor(y, m).eden, y.eden / 2);
+  // Just under it: short-lived enough, grows (here: stays at the top).
+  m.resurvived = m.copied * 3 / 4 - 8;
+  EXPECT_EQ(s.after_minor(y, m).eden, y.eden);
+  // Long-lived but short copies: a larger eden costs no long pause.
+  m.resurvived = m.copied;
+  m.copied = Sizing::kPauseCopyPerThread * 2;  // 2 collector threads: at the budget
+  m.allocated = m.copied * 4;
+  m.last_survivors = m.copied;
+  EXPECT_EQ(s.after_minor(s.initial(), m).eden, 2 * s.initial().eden);
+}
+
+TEST(Sizing, EachMutatorGetsItsShareOfEden) {
+  Sizing s(adaptive(std::size_t{1} << 30));
+  YoungSize y = s.initial();
+  MinorSample m;
+  m.allocated = y.eden;
+  m.copied = 0;
+  for (std::size_t n : {std::size_t{1}, std::size_t{16}, std::size_t{64}}) {
+    m.mutators = n;
+    std::size_t want = std::max(y.eden, n * Sizing::kEdenPerMutator);
+    EXPECT_EQ(s.after_minor(y, m).eden, want) << n;
+  }
+  // At most the reservation, however many threads.
+  m.mutators = 100000;
+  EXPECT_EQ(s.after_minor(y, m).eden, s.reserved().eden);
+}
+
+TEST(Sizing, EdenNeverGrowsPastTheRoomToPromote) {
+  Sizing s(adaptive(std::size_t{1} << 30));
+  YoungSize y = s.initial();
+  MinorSample m;
+  m.allocated = y.eden;
+  m.copied = y.eden / 2;
+  m.promotion_room = 10 * y.total();
+  YoungSize next = s.after_minor(y, m);
+  EXPECT_EQ(next.eden, 2 * y.eden);
+  EXPECT_LE(2 * next.total(), m.promotion_room);
+  m.promotion_room = 2 * y.total();  // exactly room for the young generation as it is
+  next = s.after_minor(y, m);
+  EXPECT_LE(2 * next.total(), m.promotion_room);
+  EXPECT_GE(next.eden, y.eden - 2 * kPage);
+  m.promotion_room = 0;  // no room: the smallest eden (the minor collection will not run)
+  EXPECT_EQ(s.after_minor(y, m).eden, kMiB);
+}
+
+TEST(Sizing, ChunksFollowTheThreadsShareAndFixedTlabsStayFixed) {
+  Sizing s(adaptive(std::size_t{1} << 30));
+  EXPECT_EQ(s.chunk(100 * kMiB, 1.0), 100 * kMiB / Sizing::kRefillsPerEpoch / 8 * 8);
+  EXPECT_EQ(s.chunk(100 * kMiB, 0.25), 100 * kMiB / 4 / Sizing::kRefillsPerEpoch / 8 * 8);
+  EXPECT_EQ(s.chunk(100 * kMiB, 0.0), kBlock);  // never below one TLAB
+  Options o = adaptive(std::size_t{1} << 30);
+  o.tlab = 4096;
+  Sizing fixed(o);
+  EXPECT_EQ(fixed.chunk(100 * kMiB, 1.0), 4096u);
+  EXPECT_EQ(fixed.tlab(), 4096u);
+}
+
+TEST(Sizing, TooSmallForAnAdaptiveNurseryIsAnError) {
+  Options o = adaptive(64 << 10);
+  auto h = Heap::create(o);
+  ASSERT_FALSE(h.ok());
+  EXPECT_NE(h.error().message.find("too small for an adaptive nursery"), std::string::npos)
+      << h.error().message;
+  o.max_heap = 3 * 10 * 2 * kPage;  // the least: halves of two pages
+  EXPECT_TRUE(Heap::create(o).ok());
+  o.max_heap -= kPage;
+  EXPECT_FALSE(Heap::create(o).ok());
+}
+
+// Lists that live for 3 MiB of allocation, most of the first eden of a
+// 256 MiB heap (a sixteenth of 85 MiB): they survive, then die before the
+// next collection, so the nursery grows; and the counters add up.
+TEST(SizingHeap, TheNurseryGrowsForObjectsThatNeedMoreTimeToDie) {
+  RUNA_SKIP_UNDER_TEST_MODES("counts collections and sizes");
+  Options o;
+  o.max_heap = 256 * kMiB;
+  TestHeap t(o);
+  std::uint64_t first = t.heap->stats().nursery_bytes;
+  EXPECT_EQ(first, Sizing(o).initial().total());
+  HandleScope scope(*t.m);
+  Handle list(*t.m, Value{0});
+  constexpr std::size_t kNodes = 3 * kMiB / 24;
+  for (int round = 0; round < 40; ++round) {
+    list.set(Value{0});
+    for (std::size_t i = 0; i < kNodes; ++i) {
+      Object* node = t.new_node(1, i);
+      ASSERT_NE(node, nullptr);
+      set_slot(*t.m, node, 0, list.value());
+      list.set(ref_value(node));
+    }
+  }
+  Stats s = t.heap->stats();
+  EXPECT_GT(s.nursery_bytes, first);
+  EXPECT_LE(s.nursery_bytes, Sizing(o).reserved().total());
+  EXPECT_LE(s.committed_bytes, o.max_heap);
+  // One handshake per collection, and no other thread to wait for.
+  EXPECT_EQ(s.safepoint_handshakes, s.minor_collections + s.major_collections);
+  EXPECT_EQ(s.mutator_lock_contended, 0u);
+  // The single thread takes chunks of a fiftieth of eden: several TLABs each.
+  EXPECT_GT(s.tlab_refills, 2 * s.eden_refills);
+  EXPECT_EQ(s.eden_cas_retries, 0u);
+}
+
+// Eight mutators attached: after the first collection eden gives each at
+// least kEdenPerMutator.
+TEST(SizingHeap, EdenGrowsWithTheNumberOfMutators) {
+  RUNA_SKIP_UNDER_TEST_MODES("checks sizes");
+  Options o;
+  o.max_heap = 256 * kMiB;
+  TestHeap t(o);
+  std::vector<std::thread> threads;
+  std::atomic<int> attached{0};
+  std::atomic<bool> done{false};
+  for (int i = 0; i < 7; ++i) {
+    threads.emplace_back([&] {
+      Mutator& m = t.heap->attach();
+      {
+        NativeRegion native(m);
+        attached.fetch_add(1);
+        while (!done.load()) std::this_thread::yield();
+      }
+      t.heap->detach(m);
+    });
+  }
+  while (attached.load() != 7) std::this_thread::yield();
+  ASSERT_TRUE(t.heap->collect(*t.m));
+  EXPECT_GE(t.heap->impl().nursery.eden_capacity(), 8 * Sizing::kEdenPerMutator);
+  done.store(true);
+  for (auto& th : threads) th.join();
+}
+
+}  // namespace
+}  // namespace runa::heap::testing
