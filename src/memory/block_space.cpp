@@ -36,6 +36,14 @@ bool BlockSpace::commit_locked(std::size_t blocks) {
   auto page_up = [](std::size_t b) { return (b + kPage - 1) / kPage * kPage; };
   std::size_t table_from = page_up(committed_ * sizeof(BlockInfo));
   std::size_t table_to = page_up(want * sizeof(BlockInfo));
+  // A free list holds committed blocks only: with room for all of them,
+  // releasing a block in a sweep (inside the pause) never allocates.
+  try {
+    free_dirty_.reserve(want);
+    free_clean_.reserve(want);
+  } catch (const std::bad_alloc&) {
+    return false;
+  }
   if (table_to > table_from && !side_.commit(side_.base() + table_from, table_to - table_from)) {
     return false;
   }
@@ -154,7 +162,6 @@ void BlockSpace::return_excess() {
       excess -= r.length;
     }
     runs.resize(chosen);
-    free_clean_.reserve(free_clean_.size() + free_dirty_.size());
     for (const Run& r : runs) {
       for (std::size_t i = r.first; i < r.first + r.length; ++i)
         info_[i].free = FreeState::kReturning;
@@ -169,7 +176,7 @@ void BlockSpace::return_excess() {
   for (const Run& r : runs) {
     for (std::size_t i = r.first; i < r.first + r.length; ++i) {
       info_[i].free = FreeState::kClean;
-      free_clean_.push_back(i);  // reserved above
+      free_clean_.push_back(i);  // within the capacity commit_locked reserved
     }
     returned_bytes_ += r.length * kBlock;
   }
