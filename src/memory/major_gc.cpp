@@ -149,7 +149,7 @@ std::optional<Value> MajorGC::Worker::reached(Value v) {
 }
 
 void MajorGC::Worker::scan(Object* o) {
-  const Layout& l = h_.layouts.at(hdr::type_of(o->header));
+  const Layout& l = h_.layouts.at(hdr::type_of(o->load_header()));
   RefRange r = ref_slots(l, o);
   weak_.scan(l, o, r, *this);
   for (Value* s = r.begin; s < r.end; ++s) mark(s);
@@ -158,7 +158,7 @@ void MajorGC::Worker::scan(Object* o) {
 void MajorGC::Worker::drain() {
   auto one = [&](Object* o) {
     if (h_.blocks.contains(o)) {
-      marked_bytes_ += object_size(h_.layouts.at(hdr::type_of(o->header)), o);
+      marked_bytes_ += object_size(h_.layouts.at(hdr::type_of(o->load_header())), o);
     }
     scan(o);
   };
@@ -256,7 +256,8 @@ void MajorGC::unmark_young() {
 
 void MajorGC::clear_dead_young() {
   for_each_young_object(h_, [&](Object* o) {
-    if (!marked(o)) std::memset(o, 0, object_size(h_.layouts.at(hdr::type_of(o->header)), o));
+    if (!marked(o))
+      std::memset(o, 0, object_size(h_.layouts.at(hdr::type_of(o->load_header())), o));
   });
 }
 
