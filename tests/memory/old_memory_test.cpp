@@ -162,6 +162,20 @@ TEST(OldMemory, AlternatingFreeBlocksKeepMappingsBounded) {
   EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
 }
 
+// Builds a list of `n` nodes, then drops it once a minor collection has
+// promoted what was still young: garbage in old blocks for the next major.
+void promote_dead_list(TestHeap& t, std::size_t n) {
+  HandleScope scope(*t.m);
+  Handle head(*t.m, Value{0});
+  for (std::size_t i = 0; i < n; ++i) {
+    Object* node = t.new_node(1, i);
+    ASSERT_NE(node, nullptr);
+    write(*t.m, node, node->slots(), head.value());
+    head.set(ref_value(node));
+  }
+  ASSERT_TRUE(t.heap->collect(*t.m));
+}
+
 // A promote-heavy loop: every round promotes a few MiB of small objects and
 // drops them, so each major collection frees a hundred blocks or more. They
 // are retained for the next round's promotion instead of being returned
@@ -176,17 +190,7 @@ TEST(OldMemory, PromoteHeavyLoopRetainsFreedBlocks) {
   const int rounds = under_test_modes() ? 3 : 10;
   std::size_t freed = 0;
   for (int round = 0; round < rounds; ++round) {
-    {
-      HandleScope scope(*t.m);
-      Handle head(*t.m, Value{0});
-      for (std::size_t i = 0; i < per_round; ++i) {
-        Object* node = t.new_node(1, i);
-        ASSERT_NE(node, nullptr);
-        write(*t.m, node, node->slots(), head.value());
-        head.set(ref_value(node));
-      }
-      ASSERT_TRUE(t.heap->collect(*t.m));  // promotes the rest of the list
-    }
+    ASSERT_NO_FATAL_FAILURE(promote_dead_list(t, per_round));
     std::size_t in_use = impl_of(*t.heap).blocks.blocks_in_use();
     ASSERT_TRUE(t.heap->collect(*t.m, true));
     freed += in_use - impl_of(*t.heap).blocks.blocks_in_use();
@@ -212,17 +216,7 @@ TEST(OldMemory, ExcessIsReturnedInRunsAfterThePause) {
   const int rounds = under_test_modes() ? 2 : 5;
   std::uint64_t freed_bytes = 0;
   for (int round = 0; round < rounds; ++round) {
-    {
-      HandleScope scope(*t.m);
-      Handle head(*t.m, Value{0});
-      for (std::size_t i = 0; i < per_round; ++i) {
-        Object* node = t.new_node(1, i);
-        ASSERT_NE(node, nullptr);
-        write(*t.m, node, node->slots(), head.value());
-        head.set(ref_value(node));
-      }
-      ASSERT_TRUE(t.heap->collect(*t.m));
-    }
+    ASSERT_NO_FATAL_FAILURE(promote_dead_list(t, per_round));
     std::size_t in_use = impl_of(*t.heap).blocks.blocks_in_use();
     ASSERT_TRUE(t.heap->collect(*t.m, true));
     freed_bytes += (in_use - impl_of(*t.heap).blocks.blocks_in_use()) * kBlock;
