@@ -85,8 +85,9 @@ constexpr std::size_t kLayoutSize10 = 32;
 constexpr std::size_t kStatsSize10 = 112;
 static_assert(sizeof(rt_heap_options) == kOptionsSize10);
 static_assert(sizeof(rt_layout) == 48 && offsetof(rt_layout, finalizer) == kLayoutSize10);
-static_assert(sizeof(rt_heap_stats) == 128 &&
-              offsetof(rt_heap_stats, finalizers_run) == kStatsSize10);
+static_assert(sizeof(rt_heap_stats) == 128 + 13 * 8 &&
+              offsetof(rt_heap_stats, finalizers_run) == kStatsSize10 &&
+              offsetof(rt_heap_stats, remembered_slots_scanned) == 128);
 static_assert(sizeof(rt_handle) == sizeof(rh::Value*));
 
 namespace {
@@ -1174,6 +1175,19 @@ rt_status rt_heap_get_stats(const rt_heap* heap, rt_heap_stats* out) noexcept {
     c.committed_bytes = st.committed_bytes;
     c.finalizers_run = st.finalizers_run;
     c.finalizers_pending = st.finalizers_pending;
+    c.remembered_slots_scanned = st.remembered_slots_scanned;
+    c.returned_bytes = st.returned_bytes;
+    c.return_calls = st.return_calls;
+    c.retained_free_bytes = st.retained_free_bytes;
+    c.nursery_bytes = st.nursery_bytes;
+    c.safepoint_handshakes = st.safepoint_handshakes;
+    c.time_to_safepoint_ns = st.time_to_safepoint_ns;
+    c.max_time_to_safepoint_ns = st.max_time_to_safepoint_ns;
+    c.tlab_refills = st.tlab_refills;
+    c.eden_refills = st.eden_refills;
+    c.eden_cas_retries = st.eden_cas_retries;
+    c.mutator_lock_acquisitions = st.mutator_lock_acquisitions;
+    c.mutator_lock_contended = st.mutator_lock_contended;
     return write_struct(fn, "out", out, kStatsSize10, &c, sizeof c);
   });
 }

@@ -1029,6 +1029,25 @@ TEST(CApi, StatsAreVersioned) {
   EXPECT_EQ(rt_heap_get_stats(t.heap, &tiny), RT_ERROR_INVALID_ARGUMENT);
 }
 
+// ABI 1.2 appended the second pass's counters: a 1.2 caller reads them, a
+// 1.1 caller (128 bytes) gets its fields and nothing written past them.
+TEST(CApi, StatsOf12CarryTheSecondPassCounters) {
+  CHeap t;
+  ASSERT_RT_OK(rt_collect(t.heap, t.m, RT_COLLECT_MINOR));
+  rt_heap_stats s = t.stats();
+  EXPECT_GE(s.safepoint_handshakes, 1u);
+  EXPECT_GT(s.nursery_bytes, 0u);
+  EXPECT_LE(s.max_time_to_safepoint_ns, s.time_to_safepoint_ns);
+  EXPECT_LE(s.mutator_lock_contended, s.mutator_lock_acquisitions);
+  rt_heap_stats old;
+  std::memset(&old, 0xAB, sizeof old);
+  old.size = 128;
+  ASSERT_RT_OK(rt_heap_get_stats(t.heap, &old));
+  EXPECT_GE(old.minor_collections, 1u);
+  EXPECT_EQ(old.remembered_slots_scanned, 0xABABABABABABABABu);
+  EXPECT_EQ(old.mutator_lock_contended, 0xABABABABABABABABu);
+}
+
 TEST(CApi, StressPoisonAndVerifyModes) {
   rt_heap_options o = small_options();
   o.stress_every = 1;

@@ -503,6 +503,21 @@ typedef struct rt_heap_stats {
   /* Since 1.1. */
   uint64_t finalizers_run;     /* finalizers that have returned */
   uint64_t finalizers_pending; /* now: found unreachable, finalizer not returned yet */
+  /* Since 1.2 (docs/memory.md: large arrays, committing and returning
+   * memory, sizing ergonomics). */
+  uint64_t remembered_slots_scanned; /* slots minor collections read in remembered objects */
+  uint64_t returned_bytes;           /* old-generation memory given back to the OS */
+  uint64_t return_calls;             /* the madvise calls that took */
+  uint64_t retained_free_bytes;      /* now: free old blocks kept resident for reuse */
+  uint64_t nursery_bytes;            /* now: eden plus both survivor halves, as sized now */
+  uint64_t safepoint_handshakes;     /* stop-the-world handshakes */
+  uint64_t time_to_safepoint_ns;     /* from arming the polls to the last mutator stopped */
+  uint64_t max_time_to_safepoint_ns;
+  uint64_t tlab_refills;              /* TLABs handed out of a thread's chunk */
+  uint64_t eden_refills;              /* chunks taken from eden (one CAS each) */
+  uint64_t eden_cas_retries;          /* of those CASes, the ones that failed */
+  uint64_t mutator_lock_acquisitions; /* the safepoint lock, taken by mutators */
+  uint64_t mutator_lock_contended;    /* of those, the ones that found it held */
 } rt_heap_stats;
 
 /* Zeroes the caller's struct (`size` bytes) and sets stats->size. Since
