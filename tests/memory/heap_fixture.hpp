@@ -46,7 +46,11 @@ inline Options small_options() {
 //   MajorGC.PolicyStartsMajorCollections, Arrays.OneYoungElementCostsOneCard,
 //   Finalizers.RunOnceForEachUnreachableYoungObjectAfterAMinorCollection,
 //   Finalizers.StressEveryAllocationWithVerifyAndPoison (its own stress_every=1
-//   would be replaced by 5).
+//   would be replaced by 5), LargeSpace.AMinorCollectionBetweenAttemptAndRequestIsNotTheMajorOne,
+//   SizingHeap.TheNurseryGrowsForObjectsThatNeedMoreTimeToDie.
+// - It checks sizes the policy chose or memory committed at exhaustion,
+//   which the extra collections change: SizingHeap.EdenGrowsWithTheNumberOfMutators,
+//   Heap.CommittedMemoryStaysWithinMaxHeap.
 // - It checks where objects are (young or old, which block), which the extra
 //   collections change: Handles.ScopesSpanChunksAndRestore,
 //   IdentityHash.SurvivesCopyingPromotionAndEvacuation, MajorGC.EmptyBlocksAreReleased,
@@ -56,8 +60,10 @@ inline Options small_options() {
 //   Finalizers.ChildrenAreIntactWhenTheFinalizerRuns. Evacuation under the
 //   test modes is covered by SharedGraph (shared_graph_test.cpp) instead.
 // - It sets the test modes itself, with counts RUNA_GC would replace:
-//   RandomGraph.HundredsOfMinorAndMajorCollections, RandomGraph.OneAndFourCollectorWorkers
-//   (the RandomGraph tests with stress_every 1, 3 and 7 run in both modes).
+//   RandomGraph.HundredsOfMinorAndMajorCollections, RandomGraph.OneAndFourCollectorWorkers,
+//   RandomGraph.SixteenCollectorWorkers, MinorGC.TheHeapRecoversAfterOutOfMemoryVerifiedAndPoisoned
+//   (the RandomGraph tests with stress_every 1, 3 and 7 run in both modes; the
+//   recovery test's plain variant runs under RUNA_GC with a smaller heap).
 // - It allocates too much to verify every few allocations; the variant
 //   named ...Small checks the same property with less and runs in both modes:
 //   Threads.MutatorsWithOwnGraphsAndANativeThread, Threads.AttachAndDetachDuringCollections,
