@@ -11,7 +11,8 @@
 // persistent slots must be live; handle scopes must close innermost first.
 //
 // State the C++ Heap does not keep for these checks lives beside it, in
-// struct rt_heap (root-set ids, persistent slots, frame-enumerator thunks,
+// struct rt_heap (memory/c_api.hpp, shared with c_api_roots.cpp and
+// c_api_collections.cpp: root-set ids, persistent slots, frame-enumerator thunks,
 // the C finalizers of finalizable types, under `mu`), and in the calling
 // thread's list of attachments (owner: the rt_heap; mutator: the record).
 //
@@ -41,6 +42,7 @@
 #include <utility>
 #include <vector>
 
+#include "memory/c_api.hpp"
 #include "memory/heap.hpp"
 #include "memory/layouts.hpp"
 #include "memory/mutators.hpp"
@@ -49,6 +51,7 @@
 #include "services/c_abi.hpp"
 
 namespace rh = runa::heap;
+using namespace runa::heap::capi;  // NOLINT(google-build-using-namespace): this file's own helpers
 
 // ---- layouts shared with the C header ------------------------------------------
 
@@ -82,53 +85,9 @@ static_assert(RT_CAUSE_LARGE_FAILURE == static_cast<int>(rh::CollectionCause::kL
 // Later minor versions append fields and keep these constants.
 constexpr std::size_t kOptionsSize10 = 64;
 constexpr std::size_t kLayoutSize10 = 32;
-constexpr std::size_t kStatsSize10 = 112;
 static_assert(sizeof(rt_heap_options) == kOptionsSize10);
 static_assert(sizeof(rt_layout) == 48 && offsetof(rt_layout, finalizer) == kLayoutSize10);
-static_assert(sizeof(rt_heap_stats) == 128 + 13 * 8 &&
-              offsetof(rt_heap_stats, finalizers_run) == kStatsSize10 &&
-              offsetof(rt_heap_stats, remembered_slots_scanned) == 128);
 static_assert(sizeof(rt_handle) == sizeof(rh::Value*));
-
-namespace {
-
-// The C side of a frame enumerator, called through the C++ one. Keyed in
-// rt_heap::frames by a serial unique for the heap's life, never by the
-// mutator: a record's address comes back for the next attach once it is
-// freed, and the C++ ids restart at 1 for every mutator.
-struct FrameThunk {
-  rt_frame_enumerator fn;
-  void* context;
-  const rh::MutatorRecord* owner;  // live while the thunk is (rt_detach removes them first)
-  std::uint64_t heap_id;           // the id Heap::add_frame_enumerator gave
-};
-
-// The C side of a collection callback, called through the C++ one; keyed
-// in rt_heap::callbacks by the C++ id (unique for the heap's life).
-struct CallbackThunk {
-  rt_collection_callback fn;
-  void* context;
-  rt_heap* heap;
-};
-
-// The C side of a finalizable type's finalizer.
-struct CFinalizer {
-  rt_finalizer fn;
-  void* context;
-};
-
-}  // namespace
-
-struct rt_heap {
-  std::unique_ptr<rh::Heap> heap;
-  mutable std::mutex mu;  // guards the members below
-  std::unordered_set<std::uint64_t> root_ids;
-  std::unordered_set<rh::Value*> persistents;
-  std::unordered_map<std::uint64_t, std::unique_ptr<FrameThunk>> frames;  // by serial
-  std::uint64_t next_frame_serial = 1;
-  std::unordered_map<std::uint64_t, std::unique_ptr<CallbackThunk>> callbacks;
-  std::unordered_map<std::uint32_t, CFinalizer> finalizers;  // by type
-};
 
 namespace {
 
@@ -187,40 +146,6 @@ rh::MutatorRecord* record_of(const Attachment& a) {
 
 rh::Mutator* as_mutator(rt_mutator* m) {
   return reinterpret_cast<rh::Mutator*>(m);
-}
-
-// Finds `m` among this thread's mutators (of `heap`, unless it is NULL);
-// with `running`, also requires it not to be in native.
-rt_status own(const char* fn, rt_mutator* m, const rt_heap* heap, bool running,
-              rh::MutatorRecord*& out) {
-  if (m == nullptr) return null_argument(fn, "mutator");
-  auto& attached = attachments();
-  auto it = std::find_if(attached.begin(), attached.end(), [&](const Attachment& a) {
-    return &static_cast<rh::Mutator&>(*record_of(a)) == as_mutator(m);
-  });
-  if (it == attached.end()) {
-    return fail(RT_ERROR_INVALID_ARGUMENT, fn,
-                "the mutator was not attached by the calling thread (or is detached)");
-  }
-  if (heap != nullptr && it->owner != heap) {
-    return fail(RT_ERROR_INVALID_ARGUMENT, fn, "the mutator belongs to another heap");
-  }
-  if (running && record_of(*it)->state.load(std::memory_order_relaxed) != rh::kRunning) {
-    return fail(RT_ERROR_INVALID_STATE, fn,
-                "the thread is in a native region (call rt_leave_native first)");
-  }
-  out = record_of(*it);
-  return RT_OK;
-}
-
-// own() for the calls a finalizer must not make with its mutator (the
-// finalizer thread's mutator belongs to the heap): `why` says why not.
-rt_status own_outside_finalizers(const char* fn, rt_mutator* m, const rt_heap* heap,
-                                 const char* why, rh::MutatorRecord*& out) {
-  if (heap == nullptr) return null_argument(fn, "heap");
-  if (rt_status s = own(fn, m, heap, true, out); s != RT_OK) return s;
-  if (out->finalizer_thread) return fail(RT_ERROR_INVALID_STATE, fn, why);
-  return RT_OK;
 }
 
 // Runs body(record) inside guarded() for a mutator the calling thread owns
@@ -343,11 +268,6 @@ std::size_t handle_position(const rh::MutatorRecord& r, const rh::Value* top,
   return SIZE_MAX;
 }
 
-void call_frame_enumerator(void* ctx, rh::RootVisitor& v) {
-  auto* t = static_cast<FrameThunk*>(ctx);
-  t->fn(t->context, reinterpret_cast<rt_root_visitor*>(&v));
-}
-
 // Enters `r` into the calling thread's attachments if rt_attach never saw
 // it (the heap's finalizer thread), so that C code called with it may use
 // it with rt_* functions.
@@ -357,22 +277,6 @@ void enter_attachments(rt_heap* heap, rh::MutatorRecord& r) {
                    [&](const Attachment& a) { return a.mutator == &r; })) {
     attached.push_back({heap, &r});
   }
-}
-
-void call_c_collection_callback(void* ctx, rh::Mutator& m, const rh::CollectionEvent& e) {
-  const auto* t = static_cast<const CallbackThunk*>(ctx);
-  enter_attachments(t->heap, rh::record(m));
-  rt_collection_event c{};
-  c.size = sizeof c;
-  c.kind = e.major ? RT_COLLECT_MAJOR : RT_COLLECT_MINOR;
-  c.cause = static_cast<std::uint32_t>(e.cause);
-  c.start_ns = e.start_ns;
-  c.pause_ns = e.pause_ns;
-  c.before_bytes = e.before_bytes;
-  c.after_bytes = e.after_bytes;
-  c.promoted_bytes = e.promoted_bytes;
-  // Not touched after the call: a callback that removes itself frees t.
-  t->fn(t->context, t->heap, reinterpret_cast<rt_mutator*>(&m), &c);
 }
 
 void call_c_finalizer(rh::Mutator& m, rh::Value* object) noexcept {
@@ -428,6 +332,60 @@ rt_status sized_object(const char* fn, rh::HeapImpl& h, const rh::Layout& l, std
 }
 
 }  // namespace
+
+// ---- helpers shared with c_api_collections.cpp (memory/c_api.hpp) ----------------
+
+// Finds `m` among this thread's mutators (of `heap`, unless it is NULL);
+// with `running`, also requires it not to be in native.
+rt_status runa::heap::capi::own(const char* fn, rt_mutator* m, const rt_heap* heap, bool running,
+                                rh::MutatorRecord*& out) {
+  if (m == nullptr) return null_argument(fn, "mutator");
+  auto& attached = attachments();
+  auto it = std::find_if(attached.begin(), attached.end(), [&](const Attachment& a) {
+    return &static_cast<rh::Mutator&>(*record_of(a)) == as_mutator(m);
+  });
+  if (it == attached.end()) {
+    return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                "the mutator was not attached by the calling thread (or is detached)");
+  }
+  if (heap != nullptr && it->owner != heap) {
+    return fail(RT_ERROR_INVALID_ARGUMENT, fn, "the mutator belongs to another heap");
+  }
+  if (running && record_of(*it)->state.load(std::memory_order_relaxed) != rh::kRunning) {
+    return fail(RT_ERROR_INVALID_STATE, fn,
+                "the thread is in a native region (call rt_leave_native first)");
+  }
+  out = record_of(*it);
+  return RT_OK;
+}
+
+// own() for the calls a finalizer must not make with its mutator (the
+// finalizer thread's mutator belongs to the heap): `why` says why not.
+rt_status runa::heap::capi::own_outside_finalizers(const char* fn, rt_mutator* m,
+                                                   const rt_heap* heap, const char* why,
+                                                   rh::MutatorRecord*& out) {
+  if (heap == nullptr) return null_argument(fn, "heap");
+  if (rt_status s = own(fn, m, heap, true, out); s != RT_OK) return s;
+  if (out->finalizer_thread) return fail(RT_ERROR_INVALID_STATE, fn, why);
+  return RT_OK;
+}
+
+void runa::heap::capi::call_c_collection_callback(void* ctx, rh::Mutator& m,
+                                                  const rh::CollectionEvent& e) {
+  const auto* t = static_cast<const CallbackThunk*>(ctx);
+  enter_attachments(t->heap, rh::record(m));
+  rt_collection_event c{};
+  c.size = sizeof c;
+  c.kind = e.major ? RT_COLLECT_MAJOR : RT_COLLECT_MINOR;
+  c.cause = static_cast<std::uint32_t>(e.cause);
+  c.start_ns = e.start_ns;
+  c.pause_ns = e.pause_ns;
+  c.before_bytes = e.before_bytes;
+  c.after_bytes = e.after_bytes;
+  c.promoted_bytes = e.promoted_bytes;
+  // Not touched after the call: a callback that removes itself frees t.
+  t->fn(t->context, t->heap, reinterpret_cast<rt_mutator*>(&m), &c);
+}
 
 extern "C" {
 
@@ -988,234 +946,6 @@ rt_status rt_persistent_free(rt_heap* heap, rt_persistent p) noexcept {
                   "not a live persistent handle of this heap (freed already?)");
     }
     heap->heap->free_persistent(p.slot);
-    return RT_OK;
-  });
-}
-
-// ---- roots
-// ----------------------------------------------------------------------------------------
-
-rt_status rt_roots_add(rt_heap* heap, rt_value* slots, size_t count, uint64_t* out_id) noexcept {
-  constexpr const char* fn = "rt_roots_add";
-  return guarded(fn, [&] {
-    if (heap == nullptr) return null_argument(fn, "heap");
-    if (slots == nullptr && count != 0) return null_argument(fn, "slots");
-    if (out_id == nullptr) return null_argument(fn, "out_id");
-    std::lock_guard lock(heap->mu);
-    heap->root_ids.reserve(heap->root_ids.size() + 1);  // the insert cannot throw
-    std::uint64_t id = heap->heap->add_roots(slots, count);
-    heap->root_ids.insert(id);
-    *out_id = id;
-    return RT_OK;
-  });
-}
-
-rt_status rt_roots_remove(rt_heap* heap, uint64_t id) noexcept {
-  constexpr const char* fn = "rt_roots_remove";
-  return guarded(fn, [&] {
-    if (heap == nullptr) return null_argument(fn, "heap");
-    std::lock_guard lock(heap->mu);
-    if (heap->root_ids.erase(id) == 0) {
-      return fail(RT_ERROR_INVALID_ARGUMENT, fn,
-                  "root set " + std::to_string(id) + " is not registered (removed already?)");
-    }
-    heap->heap->remove_roots(id);
-    return RT_OK;
-  });
-}
-
-void rt_root_visit(rt_root_visitor* visitor, rt_value* slot) noexcept {
-  if (visitor != nullptr && slot != nullptr) {
-    reinterpret_cast<rh::RootVisitor*>(visitor)->visit(slot);
-  }
-}
-
-void rt_root_visit_range(rt_root_visitor* visitor, rt_value* slots, size_t count) noexcept {
-  if (visitor != nullptr && slots != nullptr) {
-    reinterpret_cast<rh::RootVisitor*>(visitor)->visit_range(slots, count);
-  }
-}
-
-rt_status rt_frame_enumerator_add(rt_heap* heap, rt_mutator* m, rt_frame_enumerator fn_ptr,
-                                  void* context, uint64_t* out_id) noexcept {
-  constexpr const char* fn = "rt_frame_enumerator_add";
-  return guarded(fn, [&] {
-    if (heap == nullptr) return null_argument(fn, "heap");
-    rh::MutatorRecord* r = nullptr;
-    rt_status s = own(fn, m, heap, true, r);
-    if (s != RT_OK) return s;
-    if (fn_ptr == nullptr) return null_argument(fn, "fn");
-    if (out_id == nullptr) return null_argument(fn, "out_id");
-    auto thunk = std::make_unique<FrameThunk>(FrameThunk{fn_ptr, context, r, 0});
-    std::lock_guard lock(heap->mu);
-    std::uint64_t serial = heap->next_frame_serial;
-    FrameThunk* t = heap->frames.emplace(serial, std::move(thunk)).first->second.get();
-    try {
-      t->heap_id = heap->heap->add_frame_enumerator(*r, &call_frame_enumerator, t);
-    } catch (...) {
-      heap->frames.erase(serial);
-      throw;
-    }
-    ++heap->next_frame_serial;
-    *out_id = serial;
-    return RT_OK;
-  });
-}
-
-rt_status rt_frame_enumerator_remove(rt_heap* heap, rt_mutator* m, uint64_t id) noexcept {
-  constexpr const char* fn = "rt_frame_enumerator_remove";
-  return guarded(fn, [&] {
-    if (heap == nullptr) return null_argument(fn, "heap");
-    rh::MutatorRecord* r = nullptr;
-    rt_status s = own(fn, m, heap, true, r);
-    if (s != RT_OK) return s;
-    std::lock_guard lock(heap->mu);
-    auto it = heap->frames.find(id);
-    if (it == heap->frames.end() || it->second->owner != r) {
-      return fail(RT_ERROR_INVALID_ARGUMENT, fn,
-                  "frame enumerator " + std::to_string(id) +
-                      " is not registered for this mutator (removed already?)");
-    }
-    heap->heap->remove_frame_enumerator(*r, it->second->heap_id);
-    heap->frames.erase(it);
-    return RT_OK;
-  });
-}
-
-// ---- collections, statistics, verification -----------------------------------------------
-
-rt_status rt_collection_callback_add(rt_heap* heap, rt_collection_callback fn_ptr, void* context,
-                                     uint64_t* out_id) noexcept {
-  constexpr const char* fn = "rt_collection_callback_add";
-  return guarded(fn, [&] {
-    if (heap == nullptr) return null_argument(fn, "heap");
-    if (fn_ptr == nullptr) return null_argument(fn, "fn");
-    if (out_id == nullptr) return null_argument(fn, "out_id");
-    auto thunk = std::make_unique<CallbackThunk>(CallbackThunk{fn_ptr, context, heap});
-    std::lock_guard lock(heap->mu);
-    heap->callbacks.reserve(heap->callbacks.size() + 1);  // the emplace below cannot throw
-    std::uint64_t id =
-        heap->heap->add_collection_callback(&call_c_collection_callback, thunk.get());
-    heap->callbacks.emplace(id, std::move(thunk));
-    *out_id = id;
-    return RT_OK;
-  });
-}
-
-rt_status rt_collection_callback_remove(rt_heap* heap, rt_mutator* m, uint64_t id) noexcept {
-  constexpr const char* fn = "rt_collection_callback_remove";
-  return guarded(fn, [&] {
-    if (heap == nullptr) return null_argument(fn, "heap");
-    rh::MutatorRecord* r = nullptr;
-    if (rt_status s = own(fn, m, heap, true, r); s != RT_OK) return s;
-    // Not under `mu`: the removal waits for calls on other threads, which
-    // may use rt_* functions that take it.
-    if (!heap->heap->remove_collection_callback(*r, id)) {
-      return fail(
-          RT_ERROR_INVALID_ARGUMENT, fn,
-          "collection callback " + std::to_string(id) + " is not registered (removed already?)");
-    }
-    std::lock_guard lock(heap->mu);
-    heap->callbacks.erase(id);
-    return RT_OK;
-  });
-}
-
-rt_status rt_collect(rt_heap* heap, rt_mutator* m, uint32_t kind) noexcept {
-  constexpr const char* fn = "rt_collect";
-  return guarded(fn, [&] {
-    if (heap == nullptr) return null_argument(fn, "heap");
-    rh::MutatorRecord* r = nullptr;
-    rt_status s = own(fn, m, heap, true, r);
-    if (s != RT_OK) return s;
-    if (kind != RT_COLLECT_MINOR && kind != RT_COLLECT_MAJOR) {
-      return fail(RT_ERROR_INVALID_ARGUMENT, fn,
-                  "kind " + std::to_string(kind) + " is not an rt_collection_kind");
-    }
-    if (!heap->heap->collect(*r, kind == RT_COLLECT_MAJOR)) {
-      return fail(RT_ERROR_OUT_OF_MEMORY, fn,
-                  "out of memory: the old generation cannot take the nursery's survivors even "
-                  "after a major collection (the nursery was not collected)");
-    }
-    return RT_OK;
-  });
-}
-
-rt_status rt_heap_stats_init_sized(rt_heap_stats* stats, size_t size) noexcept {
-  constexpr const char* fn = "rt_heap_stats_init";
-  if (stats == nullptr) return null_argument(fn, "stats");
-  rt_heap_stats c{};
-  return init_struct(fn, stats, size, kStatsSize10, &c, sizeof c);
-}
-
-rt_status(rt_heap_stats_init)(rt_heap_stats* stats) noexcept {
-  return rt_heap_stats_init_sized(stats, kStatsSize10);
-}
-
-rt_status rt_heap_get_stats(const rt_heap* heap, rt_heap_stats* out) noexcept {
-  constexpr const char* fn = "rt_heap_get_stats";
-  return guarded(fn, [&] {
-    if (heap == nullptr) return null_argument(fn, "heap");
-    if (out == nullptr) return null_argument(fn, "out");
-    rh::Stats st = heap->heap->stats();
-    rt_heap_stats c{};
-    c.size = sizeof c;
-    c.minor_collections = st.minor_collections;
-    c.major_collections = st.major_collections;
-    c.total_pause_ns = st.total_pause_ns;
-    c.max_pause_ns = st.max_pause_ns;
-    c.p50_pause_ns = st.p50_pause_ns;
-    c.p99_pause_ns = st.p99_pause_ns;
-    c.allocated_bytes = st.allocated_bytes;
-    c.promoted_bytes = st.promoted_bytes;
-    c.surviving_bytes = st.surviving_bytes;
-    c.survivor_bytes = st.survivor_bytes;
-    c.old_bytes = st.old_bytes;
-    c.large_bytes = st.large_bytes;
-    c.committed_bytes = st.committed_bytes;
-    c.finalizers_run = st.finalizers_run;
-    c.finalizers_pending = st.finalizers_pending;
-    c.remembered_slots_scanned = st.remembered_slots_scanned;
-    c.returned_bytes = st.returned_bytes;
-    c.return_calls = st.return_calls;
-    c.retained_free_bytes = st.retained_free_bytes;
-    c.nursery_bytes = st.nursery_bytes;
-    c.safepoint_handshakes = st.safepoint_handshakes;
-    c.time_to_safepoint_ns = st.time_to_safepoint_ns;
-    c.max_time_to_safepoint_ns = st.max_time_to_safepoint_ns;
-    c.tlab_refills = st.tlab_refills;
-    c.eden_refills = st.eden_refills;
-    c.eden_cas_retries = st.eden_cas_retries;
-    c.mutator_lock_acquisitions = st.mutator_lock_acquisitions;
-    c.mutator_lock_contended = st.mutator_lock_contended;
-    return write_struct(fn, "out", out, kStatsSize10, &c, sizeof c);
-  });
-}
-
-rt_status rt_heap_verify(rt_heap* heap, rt_mutator* m) noexcept {
-  constexpr const char* fn = "rt_heap_verify";
-  return guarded(fn, [&] {
-    if (heap == nullptr) return null_argument(fn, "heap");
-    rh::MutatorRecord* r = nullptr;
-    rt_status s = own(fn, m, heap, true, r);
-    if (s != RT_OK) return s;
-    if (auto problem = heap->heap->verify(*r)) {
-      return fail(RT_ERROR_VERIFY_FAILED, fn, *problem);
-    }
-    return RT_OK;
-  });
-}
-
-rt_status rt_wait_for_finalizers(rt_heap* heap, rt_mutator* m) noexcept {
-  constexpr const char* fn = "rt_wait_for_finalizers";
-  return guarded(fn, [&] {
-    rh::MutatorRecord* r = nullptr;
-    if (rt_status s = own_outside_finalizers(
-            fn, m, heap, "called from a finalizer, which would wait for itself to return", r);
-        s != RT_OK) {
-      return s;
-    }
-    heap->heap->wait_for_finalizers(*r);
     return RT_OK;
   });
 }
