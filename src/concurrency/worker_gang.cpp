@@ -43,22 +43,22 @@ void WorkerGang::stop() {
   for (std::thread& t : threads_) t.join();
 }
 
-void WorkerGang::run(const std::function<void(unsigned)>& fn) noexcept {
+void WorkerGang::run_task(Task task) noexcept {
   if (threads_.empty()) {
-    fn(0);
+    task.call(task.fn, 0);
     return;
   }
   {
     std::lock_guard lock(mu_);
-    task_ = &fn;
+    task_ = task;
     running_ = size_ - 1;
     ++generation_;
   }
   start_cv_.notify_all();
-  fn(0);
+  task.call(task.fn, 0);
   std::unique_lock lock(mu_);
   done_cv_.wait(lock, [&] { return running_ == 0; });
-  task_ = nullptr;
+  task_ = Task{};
 }
 
 void WorkerGang::work(unsigned index, const std::string& name) {
@@ -70,9 +70,9 @@ void WorkerGang::work(unsigned index, const std::string& name) {
     start_cv_.wait(lock, [&] { return stopping_ || generation_ != seen; });
     if (stopping_) return;
     seen = generation_;
-    const std::function<void(unsigned)>* task = task_;
+    Task task = task_;
     lock.unlock();
-    (*task)(index);
+    task.call(task.fn, index);
     lock.lock();
     if (--running_ == 0) done_cv_.notify_one();
   }

@@ -9,7 +9,7 @@
 //  - generation_ counts the tasks started; each thread runs the task of
 //    every generation exactly once, since run() does not return, and so
 //    cannot start the next generation, before running_ has dropped to zero.
-//  - task_ points to run()'s argument while a task runs.
+//  - task_ calls run()'s argument while a task runs.
 // Taking mu_ to start and to finish a task orders everything the caller did
 // before run() before the workers' part of the task, and everything the
 // workers did before run() returns.
@@ -17,11 +17,12 @@
 
 #include <condition_variable>
 #include <cstdint>
-#include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace runa::concurrency {
@@ -43,10 +44,22 @@ class WorkerGang {
   // Runs fn(i) for i in [0, size()) — 0 on the calling thread, the others on
   // the gang's threads — and returns when all have returned. One run() at a
   // time (callers serialise). fn must not throw: an exception terminates
-  // the process (the other workers still use fn).
-  void run(const std::function<void(unsigned)>& fn) noexcept;
+  // the process (the other workers still use fn). fn is called through a
+  // pointer, never copied: starting a task allocates nothing (the collector
+  // runs tasks inside pauses, which must not allocate).
+  template <class Fn>
+  void run(Fn&& fn) noexcept {
+    using F = std::remove_reference_t<Fn>;
+    run_task({const_cast<void*>(static_cast<const void*>(std::addressof(fn))),
+              [](void* f, unsigned i) { (*static_cast<F*>(f))(i); }});
+  }
 
  private:
+  struct Task {
+    void* fn;
+    void (*call)(void* fn, unsigned index);
+  };
+  void run_task(Task task) noexcept;
   void work(unsigned index, const std::string& name);
   void stop();
 
@@ -54,7 +67,7 @@ class WorkerGang {
   std::mutex mu_;
   std::condition_variable start_cv_;  // a task started, or stop
   std::condition_variable done_cv_;   // running_ reached zero
-  const std::function<void(unsigned)>* task_ = nullptr;
+  Task task_{};
   std::uint64_t generation_ = 0;
   unsigned running_ = 0;  // gang threads still in the current task
   bool stopping_ = false;

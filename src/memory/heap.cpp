@@ -60,6 +60,7 @@
 #include "memory/cards.hpp"
 #include "memory/major_gc.hpp"
 #include "memory/minor_gc.hpp"
+#include "memory/pause_marker.hpp"
 
 namespace runa::heap {
 namespace {
@@ -325,6 +326,7 @@ HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t
   }
   auto start = std::chrono::steady_clock::now();
   if (!safepoint.stop(m, seen)) return Outcome::kRaced;
+  std::optional<PauseScope> pause(std::in_place);
 
   auto young = [&] { return nursery.eden_used() + nursery.survivors_used(); };
   bool minor_ok = blocks.can_promote(young(), workers.size());
@@ -362,8 +364,9 @@ HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
           .count());
   stats.record(rec, nursery.survivors_used());
-  if (opt.log) write_log_line(rec);
+  pause.reset();
   safepoint.resume(true);
+  if (opt.log) write_log_line(rec);  // formats strings: after the pause
   finalizers.wake();
   // Outside the pause: this thread is running again, so no other pause can
   // start before the excess is returned (BlockSpace's locking note).

@@ -16,6 +16,7 @@
 
 #include "memory/claims.hpp"
 #include "memory/forwarding.hpp"
+#include "memory/pause_marker.hpp"
 #include "memory/roots.hpp"
 #include "memory/weak_refs.hpp"
 
@@ -269,6 +270,7 @@ void MajorGC::run(CollectionRecord& rec, bool trace_young) {
   if (trace_young_) unmark_young();
 
   auto mark = [&](unsigned id) {
+    PauseScope pause;  // on the gang's threads too
     Worker& w = *workers_[id];
     if (id == 0) {
       visit_roots(h_, w);
@@ -298,6 +300,7 @@ void MajorGC::run(CollectionRecord& rec, bool trace_young) {
   h_.blocks.begin_sweep();
   Claims blocks(h_.blocks.frontier(), kSweepChunk);
   h_.workers.run([&](unsigned) {
+    PauseScope pause;
     blocks.for_each([&](std::size_t i) {
       if (h_.blocks.info(i).kind == BlockKind::kObjects) sweep_block(i);
     });

@@ -16,6 +16,7 @@
 #include "memory/cards.hpp"
 #include "memory/claims.hpp"
 #include "memory/forwarding.hpp"
+#include "memory/pause_marker.hpp"
 #include "memory/roots.hpp"
 #include "memory/weak_refs.hpp"
 
@@ -244,6 +245,7 @@ void MinorGC::run(CollectionRecord& rec) {
   }
   Claims claims(logged.size(), kLoggedChunk);
   auto copy = [&](unsigned id) {
+    PauseScope pause;  // on the gang's threads too
     Worker& w = *workers_[id];
     if (id == 0) visit_roots(h_, w);
     claims.for_each([&](std::size_t i) { w.scan_logged(logged[i]); });
