@@ -30,42 +30,58 @@ namespace runa::concurrency {
 template <class T>
 class StealingQueues {
  public:
-  // workers >= 1.
-  explicit StealingQueues(unsigned workers)
+  // workers >= 1; each deque holds `capacity` items (rounded up to a power of two).
+  explicit StealingQueues(unsigned workers, std::size_t capacity = 1024)
       : workers_(workers), lanes_(std::make_unique<Lane[]>(workers)), terminator_(workers) {
-    for (unsigned i = 0; i < workers; ++i) lanes_[i].rng = 2 * i + 1;  // xorshift needs non-zero
+    for (unsigned i = 0; i < workers; ++i) {
+      lanes_[i].deque.emplace(capacity);
+      lanes_[i].rng = 2 * i + 1;  // xorshift needs non-zero
+    }
   }
 
   [[nodiscard]] unsigned workers() const { return workers_; }
 
-  // Onto self's deque.
-  void push(unsigned self, T v) { lanes_[self].deque.push(v); }
+  // Onto self's deque; false when it is full (the deques never grow, see
+  // work_deque.hpp): the worker then keeps the item itself and hands it
+  // out through next()'s `more`.
+  [[nodiscard]] bool push(unsigned self, T v) { return lanes_[self].deque->push(v); }
+  // From self's own deque only.
+  bool pop(unsigned self, T& out) {
+    std::optional<T> v = lanes_[self].deque->pop();
+    if (v) out = *v;
+    return v.has_value();
+  }
 
-  // The next item for worker `self`: its own deque first, then steals, then
+  // The next item for worker `self`: its own deque first, then more(out)
+  // (the items it kept itself when its deque was full), then steals, then
   // the termination protocol. False once every worker is idle and every
-  // deque empty: the phase is over for everyone.
-  bool next(unsigned self, T& out) {
-    if (std::optional<T> v = lanes_[self].deque.pop()) {
-      out = *v;
-      return true;
-    }
+  // deque empty: the phase is over for everyone. A worker whose kept items
+  // are not all taken never offers termination, so the others, which cannot
+  // see them, cannot end the phase without them.
+  template <class More>
+  bool next(unsigned self, T& out, More&& more) {
+    if (pop(self, out) || more(out)) return true;
     for (;;) {
       if (steal(self, out)) return true;
       if (terminator_.offer([this] { return visible(); })) return false;
     }
   }
 
+  bool next(unsigned self, T& out) {
+    return next(self, out, [](T&) { return false; });
+  }
+
   // Between phases, no worker active. Drops any items left (an abandoned
-  // phase) and frees the deques' retired rings.
+  // phase).
   void reset() {
-    for (unsigned i = 0; i < workers_; ++i) lanes_[i].deque.reset();
+    for (unsigned i = 0; i < workers_; ++i) lanes_[i].deque->reset();
     terminator_.reset(workers_);
   }
 
  private:
   struct Lane {
-    WorkDeque<T> deque;
-    std::uint32_t rng = 0;  // xorshift32 state, used only by this lane's worker
+    std::optional<WorkDeque<T>> deque;  // built in place: a deque does not move
+    std::uint32_t rng = 0;              // xorshift32 state, used only by this lane's worker
   };
 
   bool steal(unsigned self, T& out) {
@@ -76,7 +92,7 @@ class StealingQueues {
     for (unsigned i = 0, victim = x % workers_; i < workers_;
          ++i, victim = (victim + 1) % workers_) {
       if (victim == self) continue;
-      if (std::optional<T> v = lanes_[victim].deque.steal()) {
+      if (std::optional<T> v = lanes_[victim].deque->steal()) {
         out = *v;
         return true;
       }
@@ -87,7 +103,7 @@ class StealingQueues {
   // Whether some deque looks non-empty: the Terminator's hint.
   [[nodiscard]] bool visible() const {
     for (unsigned i = 0; i < workers_; ++i) {
-      if (!lanes_[i].deque.empty()) return true;
+      if (!lanes_[i].deque->empty()) return true;
     }
     return false;
   }

@@ -10,8 +10,8 @@
 //
 // Representation. Two indexes, `top` and `bottom`, grow without bound (64
 // bits do not wrap in practice); the items are those of index top..bottom-1,
-// kept at index & mask in a circular array (a Ring) whose capacity is a power
-// of two. Only the owner writes `bottom`; `top` is only ever advanced by one,
+// kept at index & mask in a circular array whose capacity is a power of
+// two. Only the owner writes `bottom`; `top` is only ever advanced by one,
 // with a CAS, by whoever takes the item at index top (a thief, or the owner
 // taking the last item). An item is taken at most once: a taker of index
 // top moves `top` from t to t+1 by CAS, which only one can do; the owner
@@ -30,15 +30,12 @@
 //    meanwhile (the owner wrapped around onto it), top has moved past t
 //    and the CAS fails.
 //
-// Growth. push() on a full ring allocates one twice as large, copies the
-// items top..bottom-1 to it (same indexes, new mask) and publishes it. The
-// old ring is retired, not freed: a thief that loaded it just before may
-// still read a slot of it. What it reads there is still right, because the
-// owner writes only to the new ring from then on; and if the item was taken
-// meanwhile, the thief's CAS fails. Freeing it would need to know that no
-// thief still holds it (hazard pointers, epochs); instead the retired rings
-// stay until reset() or destruction, when no thread touches the deque. The
-// rings double, so the retired ones together are smaller than the current.
+// Capacity. The ring is allocated once, at construction, and never grows:
+// push() on a full ring refuses (returns false) and the owner keeps the item
+// elsewhere (the collectors spill it to a list of their own, outside the
+// deque: see minor_gc.hpp). A deque that grew would allocate where its user
+// may not (a collection's pause), and would have to keep every ring it
+// retired until no thief could still read it.
 //
 // Memory orders (why each one is needed):
 //  - push: the slot is stored relaxed, then `bottom` with release. A thief
@@ -63,17 +60,14 @@
 //    when exactly one item is left (top == the new bottom) do both sides
 //    race, and the CAS on `top` decides; the owner then restores bottom.
 //  - steal reads `top` with acquire: it pairs with the CAS of the previous
-//    taker, so the loads of `bottom` and of the ring that follow are no
+//    taker, so the load of `bottom` that follows is no
 //    older than what that taker saw when index t became the top.
-//  - steal loads the ring pointer with acquire (the paper's consume, which
-//    compilers implement as acquire) and grow() publishes it with release:
-//    a thief that sees the new ring sees the items copied into it.
 //  - Both CASes on `top` are seq_cst as in the paper: the read-modify-write
 //    alone makes one taker win; the release half publishes the taker's slot
 //    read to push (above); seq_cst keeps them in the single total order
 //    with the fences. A failed CAS needs no ordering.
 //  - Slots are std::atomic<T> accessed relaxed: a thief may read a slot
-//    while the owner writes it (wrap-around, a stale ring) and then throw
+//    while the owner writes it (wrap-around) and then throw
 //    the value away; with plain T that would be a data race, undefined even
 //    if the value is discarded. Relaxed atomics of a pointer or an integer
 //    compile to plain loads and stores.
@@ -90,7 +84,6 @@
 #include <memory>
 #include <optional>
 #include <type_traits>
-#include <vector>
 
 namespace runa::concurrency {
 
@@ -105,30 +98,28 @@ class WorkDeque {
 
  public:
   // `capacity` is rounded up to a power of two.
-  explicit WorkDeque(std::size_t capacity = 1024) {
-    rings_.push_back(std::make_unique<Ring>(std::bit_ceil(std::max<std::size_t>(capacity, 1))));
-    ring_.store(rings_.back().get(), std::memory_order_relaxed);
-  }
+  explicit WorkDeque(std::size_t capacity = 1024)
+      : mask_(std::bit_ceil(std::max<std::size_t>(capacity, 1)) - 1),
+        slots_(std::make_unique<std::atomic<T>[]>(mask_ + 1)) {}
   ~WorkDeque() = default;
   WorkDeque(const WorkDeque&) = delete;
   WorkDeque& operator=(const WorkDeque&) = delete;
   WorkDeque(WorkDeque&&) = delete;
   WorkDeque& operator=(WorkDeque&&) = delete;
 
-  // Owner only. Grows the ring when it is full.
-  void push(T v) {
+  // Owner only. False, with nothing changed, when the ring is full.
+  [[nodiscard]] bool push(T v) {
     std::int64_t b = bottom_.load(std::memory_order_relaxed);
     std::int64_t t = top_.load(std::memory_order_acquire);
-    Ring* r = ring_.load(std::memory_order_relaxed);
-    if (b - t > static_cast<std::int64_t>(r->mask)) r = grow(r, t, b);
-    r->at(b).store(v, std::memory_order_relaxed);
+    if (b - t > static_cast<std::int64_t>(mask_)) return false;
+    at(b).store(v, std::memory_order_relaxed);
     bottom_.store(b + 1, std::memory_order_release);
+    return true;
   }
 
   // Owner only: the most recently pushed item not yet taken.
   std::optional<T> pop() {
     std::int64_t b = bottom_.load(std::memory_order_relaxed) - 1;
-    Ring* r = ring_.load(std::memory_order_relaxed);
     bottom_.store(b, std::memory_order_release);
     std::atomic_thread_fence(std::memory_order_seq_cst);
     std::int64_t t = top_.load(std::memory_order_relaxed);
@@ -136,7 +127,7 @@ class WorkDeque {
       bottom_.store(b + 1, std::memory_order_release);
       return std::nullopt;
     }
-    T v = r->at(b).load(std::memory_order_relaxed);
+    T v = at(b).load(std::memory_order_relaxed);
     if (t < b) return v;  // more than one item: no thief can reach this one
     bool won = top_.compare_exchange_strong(t, t + 1, std::memory_order_seq_cst,
                                             std::memory_order_relaxed);
@@ -153,8 +144,7 @@ class WorkDeque {
       std::atomic_thread_fence(std::memory_order_seq_cst);
       std::int64_t b = bottom_.load(std::memory_order_acquire);
       if (t >= b) return std::nullopt;
-      Ring* r = ring_.load(std::memory_order_acquire);
-      T v = r->at(t).load(std::memory_order_relaxed);
+      T v = at(t).load(std::memory_order_relaxed);
       if (top_.compare_exchange_strong(t, t + 1, std::memory_order_seq_cst,
                                        std::memory_order_relaxed)) {
         return v;
@@ -170,44 +160,23 @@ class WorkDeque {
     return b > t ? static_cast<std::size_t>(b - t) : 0;
   }
 
-  // No other thread may touch the deque. Drops the items, frees the retired
-  // rings and keeps the current one (the capacity the last use needed).
+  [[nodiscard]] std::size_t capacity() const { return mask_ + 1; }
+
+  // No other thread may touch the deque. Drops the items.
   void reset() {
-    rings_.erase(rings_.begin(), rings_.end() - 1);
     top_.store(0, std::memory_order_relaxed);
     bottom_.store(0, std::memory_order_relaxed);
   }
 
  private:
-  struct Ring {
-    explicit Ring(std::size_t capacity)
-        : mask(capacity - 1), slots(std::make_unique<std::atomic<T>[]>(capacity)) {}
-    std::atomic<T>& at(std::int64_t i) { return slots[static_cast<std::size_t>(i) & mask]; }
-
-    std::size_t mask;
-    std::unique_ptr<std::atomic<T>[]> slots;
-  };
-
-  // Owner only, in push: moves the items top..bottom-1 of `old` to a ring
-  // twice as large and publishes it; `old` is retired (kept in rings_).
-  Ring* grow(Ring* old, std::int64_t t, std::int64_t b) {
-    auto bigger = std::make_unique<Ring>(2 * (old->mask + 1));
-    for (std::int64_t i = t; i < b; ++i) {
-      bigger->at(i).store(old->at(i).load(std::memory_order_relaxed), std::memory_order_relaxed);
-    }
-    Ring* r = bigger.get();
-    rings_.push_back(std::move(bigger));
-    ring_.store(r, std::memory_order_release);
-    return r;
-  }
+  std::atomic<T>& at(std::int64_t i) { return slots_[static_cast<std::size_t>(i) & mask_]; }
 
   // Thieves CAS top; the owner writes bottom on every push and pop: apart,
   // so that thieves polling an empty deque do not slow its owner down.
   alignas(kCacheLine) std::atomic<std::int64_t> top_{0};
   alignas(kCacheLine) std::atomic<std::int64_t> bottom_{0};
-  std::atomic<Ring*> ring_{nullptr};  // the current ring: rings_.back()
-  // Every ring still allocated, the current one last. Owner only.
-  std::vector<std::unique_ptr<Ring>> rings_;
+  std::size_t mask_;
+  std::unique_ptr<std::atomic<T>[]> slots_;
 };
 
 }  // namespace runa::concurrency

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <new>
 
+#include "memory/pause_marker.hpp"
+
 namespace runa::heap {
 
 namespace {
@@ -36,12 +38,14 @@ bool BlockSpace::commit_locked(std::size_t blocks) {
   auto page_up = [](std::size_t b) { return (b + kPage - 1) / kPage * kPage; };
   std::size_t table_from = page_up(committed_ * sizeof(BlockInfo));
   std::size_t table_to = page_up(want * sizeof(BlockInfo));
-  // A free list holds committed blocks only: with room for all of them,
-  // releasing a block in a sweep (inside the pause) never allocates.
-  try {
-    free_dirty_.reserve(want);
-    free_clean_.reserve(want);
-  } catch (const std::bad_alloc&) {
+  // Each list holds committed blocks only, each at most once: with room for
+  // all of them, releasing or listing a block in a pause never allocates.
+  // A pause does not grow them (it must not allocate: the heap grew them
+  // before, reserve_lists), so there the commit stops at their capacity.
+  if (in_pause()) {
+    want = std::min(want, list_capacity_locked());
+    if (want < blocks) return false;
+  } else if (!reserve_lists_locked(want)) {
     return false;
   }
   if (table_to > table_from && !side_.commit(side_.base() + table_from, table_to - table_from)) {
@@ -50,6 +54,37 @@ bool BlockSpace::commit_locked(std::size_t blocks) {
   if (!region_->commit(block(committed_), (want - committed_) * kBlock)) return false;
   committed_ = want;
   return true;
+}
+
+bool BlockSpace::reserve_lists_locked(std::size_t blocks) {
+  blocks = std::min(blocks, blocks_);
+  if (list_capacity_locked() >= blocks) return true;
+  // Doubling, so that a growing heap reallocates rarely.
+  std::size_t n = std::min(std::max(blocks, 2 * list_capacity_locked()), blocks_);
+  try {
+    free_dirty_.reserve(n);
+    free_clean_.reserve(n);
+    partial_.reserve(n);
+    recyclable_.reserve(n);
+  } catch (const std::bad_alloc&) {
+    return false;
+  }
+  return true;
+}
+
+std::size_t BlockSpace::list_capacity_locked() const {
+  return std::min({free_dirty_.capacity(), free_clean_.capacity(), partial_.capacity(),
+                   recyclable_.capacity()});
+}
+
+bool BlockSpace::reserve_lists(std::size_t blocks) {
+  std::lock_guard lock(mu_);
+  return reserve_lists_locked(blocks);
+}
+
+std::size_t BlockSpace::list_capacity() const {
+  std::lock_guard lock(mu_);
+  return list_capacity_locked();
 }
 
 std::optional<std::size_t> BlockSpace::take(std::size_t n, BlockKind kind) {

@@ -79,6 +79,13 @@
 // where it is placed: its hole may be in a recyclable block, whose free
 // lines hold the sweep's filler (the poison pattern under Options::poison).
 //
+// Lists. The free lists, the partial and the recyclable list hold each
+// committed block at most once, so they never need more than committed
+// entries. Their room is made outside pauses (commit_locked from a mutator,
+// reserve_lists before a collection): a pause never allocates
+// (docs/memory.md), so inside one commit_locked commits no block the lists
+// could not hold, and the caller sees the space exhausted.
+//
 // Locking: take(), release() and every cursor's block changes lock `mu_`;
 // the sweep calls run only in a stopped world (they lock too).
 // return_excess() runs with the world running, called by a running mutator
@@ -170,6 +177,15 @@ class BlockSpace {
   [[nodiscard]] ReturnCounts return_counts() const;
   // Blocks below this are committed (and have committed side-table entries).
   [[nodiscard]] std::size_t committed_blocks() const;
+  // World running: room in every block list for `blocks` blocks (at most
+  // all of them), so that a pause committing up to that many never
+  // allocates; false when memory is refused. A pause commits no further
+  // than the lists hold (see "Lists" above).
+  bool reserve_lists(std::size_t blocks);
+  [[nodiscard]] std::size_t list_capacity() const;
+  [[nodiscard]] bool lists_hold(std::size_t blocks) const {
+    return list_capacity() >= std::min(blocks, blocks_);
+  }
 
   // Room for `bytes` of promoted objects through `c`, or nullptr when no
   // block is left.
@@ -219,6 +235,8 @@ class BlockSpace {
   std::optional<std::size_t> take_locked(std::size_t n, BlockKind kind);
   std::optional<std::size_t> take_run_locked(std::size_t n);
   bool commit_locked(std::size_t blocks);
+  bool reserve_lists_locked(std::size_t blocks);
+  [[nodiscard]] std::size_t list_capacity_locked() const;
   [[nodiscard]] std::size_t retain_budget_locked() const;
   void release_locked(std::size_t index);
   bool next_hole(BlockCursor& c);

@@ -2,7 +2,6 @@
 #include "memory/collection_events.hpp"
 
 #include <algorithm>
-#include <utility>
 
 #include "memory/heap.hpp"
 
@@ -18,9 +17,22 @@ static_assert(static_cast<int>(CollectionCause::kLargeFailure) ==
 
 namespace {
 
-// The callbacks the calling thread is inside, innermost last, so that
-// remove() does not wait for a call it is itself part of.
-thread_local std::vector<std::pair<const CollectionEvents*, std::uint64_t>> t_calling;
+// The callbacks the calling thread is inside, innermost first, so that
+// remove() does not wait for a call it is itself part of: a chain of
+// records on the thread's stack (notify), which allocates nothing.
+struct Calling {
+  const CollectionEvents* events;
+  std::uint64_t id;
+  Calling* outer;
+};
+thread_local Calling* t_calling = nullptr;
+
+template <class Pred>
+unsigned count_calling(Pred&& pred) {
+  unsigned n = 0;
+  for (const Calling* c = t_calling; c != nullptr; c = c->outer) n += pred(*c) ? 1 : 0;
+  return n;
+}
 
 }  // namespace
 
@@ -41,9 +53,7 @@ bool CollectionEvents::remove(MutatorRecord& m, std::uint64_t id) {
   Entry* e = find_locked(id);
   if (e == nullptr || e->removed) return false;
   e->removed = true;  // no call starts from now on
-  auto mine = static_cast<unsigned>(
-      std::count(t_calling.begin(), t_calling.end(),
-                 std::pair<const CollectionEvents*, std::uint64_t>{this, id}));
+  unsigned mine = count_calling([&](const Calling& c) { return c.events == this && c.id == id; });
   auto settled = [&] {
     Entry* f = find_locked(id);
     return f == nullptr || f->calls <= mine;
@@ -71,18 +81,7 @@ void CollectionEvents::notify(MutatorRecord& m, const CollectionRecord& rec,
   // A collection caused by a callback of this heap is not reported: under
   // stress_every=1 every allocation collects, and a callback that allocates
   // would recurse without end.
-  if (std::any_of(t_calling.begin(), t_calling.end(),
-                  [&](const auto& c) { return c.first == this; })) {
-    return;
-  }
-  std::vector<std::uint64_t> ids;
-  {
-    std::lock_guard lock(mu_);
-    if (entries_.empty()) return;
-    for (const Entry& e : entries_) {
-      if (!e.removed) ids.push_back(e.id);
-    }
-  }
+  if (count_calling([&](const Calling& c) { return c.events == this; }) != 0) return;
   CollectionEvent event;
   event.major = rec.major;
   event.cause = static_cast<CollectionCause>(rec.cause);
@@ -92,20 +91,33 @@ void CollectionEvents::notify(MutatorRecord& m, const CollectionRecord& rec,
   event.before_bytes = rec.before;
   event.after_bytes = rec.after;
   event.promoted_bytes = rec.promoted;
-  for (std::uint64_t id : ids) {
+  // The callbacks registered when the collection ended, in id order (the
+  // entries are kept so), each found again under the lock after the
+  // previous call: no copy of the list, so nothing to allocate.
+  std::uint64_t last = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (entries_.empty()) return;
+    last = entries_.back().id;
+  }
+  for (std::uint64_t after = 0;;) {
     CollectionCallback fn = nullptr;
     void* ctx = nullptr;
+    std::uint64_t id = 0;
     {
       std::lock_guard lock(mu_);
-      Entry* e = find_locked(id);
-      if (e == nullptr || e->removed) continue;
-      ++e->calls;
-      fn = e->fn;
-      ctx = e->ctx;
+      auto it = std::find_if(entries_.begin(), entries_.end(),
+                             [&](const Entry& e) { return e.id > after && !e.removed; });
+      if (it == entries_.end() || it->id > last) break;
+      ++it->calls;
+      id = after = it->id;
+      fn = it->fn;
+      ctx = it->ctx;
     }
-    t_calling.emplace_back(this, id);
+    Calling self{this, id, t_calling};
+    t_calling = &self;
     fn(ctx, m, event);
-    t_calling.pop_back();
+    t_calling = self.outer;
     std::lock_guard lock(mu_);
     Entry* e = find_locked(id);
     if (--e->calls == 0 && e->removed) {

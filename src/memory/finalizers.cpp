@@ -4,8 +4,11 @@
 
 #include <pthread.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
+#include <new>
 #include <system_error>
 #include <utility>
 
@@ -35,9 +38,22 @@ void Finalizers::stop() {
   if (t.joinable()) t.join();
 }
 
-void Finalizers::add(Object* o) {
+bool Finalizers::add(Object* o) {
   std::lock_guard lock(mu_);
+  // Doubling, so that registering n objects reallocates log n times.
+  auto room = [](auto& v, std::size_t n) {
+    if (v.capacity() < n) v.reserve(std::max(n, 2 * v.capacity()));
+  };
+  try {
+    std::size_t registered = young_.size() + old_.size() + 1;
+    room(young_, young_.size() + 1);
+    room(old_, old_.size() + young_.size() + 1);
+    room(pending_, pending_.size() + registered);
+  } catch (const std::bad_alloc&) {
+    return false;
+  }
   (h_.nursery.contains(o) ? young_ : old_).push_back(o);
+  return true;
 }
 
 bool Finalizers::resurrect(Tracer& t, bool major) {
@@ -75,12 +91,12 @@ bool Finalizers::resurrect(Tracer& t, bool major) {
 
 void Finalizers::visit(RootVisitor& v) {
   std::lock_guard lock(mu_);
-  for (Value& slot : pending_) v.visit(&slot);
+  for (std::size_t i = pending_head_; i < pending_.size(); ++i) v.visit(&pending_[i]);
 }
 
 void Finalizers::wake() {
   std::lock_guard lock(mu_);
-  if (!pending_.empty()) work_.notify_one();
+  if (pending_head_ != pending_.size()) work_.notify_one();
 }
 
 void Finalizers::wait(MutatorRecord& m) {
@@ -110,14 +126,18 @@ bool Finalizers::take(MutatorRecord& m, Value* slot) {
   {
     NativeRegion idle(m);
     std::unique_lock lock(mu_);
-    work_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+    work_.wait(lock, [&] { return stopping_ || pending_head_ != pending_.size(); });
   }  // `mu_` is released before leave_native(), which may wait for a collection
   // Running now: no collection can happen before this thread polls, so the
   // object goes from one root (the queue) to another (the slot) unseen.
   std::lock_guard lock(mu_);
   if (stopping_) return false;
-  *slot = pending_.front();  // only this thread removes from the queue
-  pending_.pop_front();
+  *slot = pending_[pending_head_++];  // only this thread removes from the queue
+  // Dropping the taken front once it is half the queue costs O(1) a take.
+  if (2 * pending_head_ >= pending_.size()) {
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(pending_head_));
+    pending_head_ = 0;
+  }
   return true;
 }
 
@@ -148,7 +168,7 @@ Object* allocate_finalizable(Mutator& m, std::uint32_t type, std::size_t bytes) 
     std::abort();
   }
   Object* o = bytes >= kLargeObject ? allocate_large(m, type, bytes) : allocate(m, type, bytes);
-  if (o != nullptr) h.finalizers.add(o);
+  if (o == nullptr || !h.finalizers.add(o)) return nullptr;
   return o;
 }
 

@@ -28,6 +28,15 @@
 // and clear_weak_refs(): tracing the resurrected objects may have found
 // weak references and ephemerons the first round never saw.
 //
+// No allocation in the pause (docs/memory.md, "A pause never allocates"):
+// resurrect() only moves entries from the registry to the queue and from
+// the young list to the old one, and add() keeps room for that, so that
+//   pending_.capacity() >= pending_.size() + young_.size() + old_.size() and
+//   old_.capacity() >= old_.size() + young_.size()
+// hold whenever a collection may start: a pause moves entries (the sums
+// stay), take() only shrinks the queue, and add() restores both, or
+// refuses the registration, which becomes the allocation's out-of-memory.
+//
 // The pending queue is a strong root (visit_roots in roots.cpp visits it),
 // so a pending object and all it reaches live, and follow moves, until the
 // finalizer thread takes it.
@@ -96,7 +105,6 @@
 
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -126,8 +134,9 @@ class Finalizers {
   // joins it. Every other mutator is detached: no collection can start.
   void stop();
 
-  // Registers `o`, just allocated by the running mutator.
-  void add(Object* o);
+  // Registers `o`, just allocated by the running mutator; false when the
+  // lists could not make room for it (out of memory: `o` is not registered).
+  bool add(Object* o);
 
   // The collector's hook (see above), world stopped; `major`: the old list
   // is decided too. True when an object became pending.
@@ -147,7 +156,9 @@ class Finalizers {
     std::lock_guard lock(mu_);
     for (Object* o : young_) fn(o, List::kYoung);
     for (Object* o : old_) fn(o, List::kOld);
-    for (Value v : pending_) fn(as_object(v), List::kPending);
+    for (std::size_t i = pending_head_; i < pending_.size(); ++i) {
+      fn(as_object(pending_[i]), List::kPending);
+    }
   }
 
  private:
@@ -162,9 +173,12 @@ class Finalizers {
   std::condition_variable done_;  // wait(): a finalizer returned
   std::vector<Object*> young_;    // registered, in the nursery
   std::vector<Object*> old_;      // registered, old or large
-  std::deque<Value> pending_;     // found unreachable, oldest first: roots
-  std::uint64_t found_ = 0;       // objects ever made pending
-  std::uint64_t run_ = 0;         // finalizers that have returned
+  // Found unreachable, oldest first from pending_head_: roots. Those before
+  // it are taken, dropped in runs by take().
+  std::vector<Value> pending_;
+  std::size_t pending_head_ = 0;
+  std::uint64_t found_ = 0;  // objects ever made pending
+  std::uint64_t run_ = 0;    // finalizers that have returned
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -46,10 +46,24 @@
 // check moves the epoch, stop() fails, and the loop then sees the count
 // moved; a minor one moves only the epoch, and the loop asks again.
 //
+// A pause never allocates (docs/memory.md). What the collectors keep in
+// lists during a pause (grey objects beyond their deques, the remembered
+// set taken, weak references, ephemerons, objects still pointing into the
+// nursery, defragmentation candidates) lives in the PauseReserve, and the
+// lists that outlive a pause (`carried`, the block space's lists, the
+// finalizers' lists) have room made for them beforehand. pause_needs()
+// bounds it all with the world stopped; when it is not all there,
+// collect() resumes the world without collecting (the epoch unchanged),
+// reserves it (reserve_for_pause) and stops the world again, or, refused,
+// returns kNoRoom: the allocation that wanted the collection gets
+// out-of-memory. After each pause the requesting thread reserves what the
+// next one will likely need, so that it rarely stops the world twice.
+//
 // Pinned objects are allocated old, into blocks (BlockSpace::allocate_pinned),
 // or into the large-object space when large; evacuation never moves them.
 #include "memory/heap.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -64,6 +78,11 @@
 
 namespace runa::heap {
 namespace {
+
+// PauseLists per collector worker: grey spill, carried, special old, weak, pending (minor).
+constexpr unsigned kListsPerWorker = 5;
+// Remembered objects a prediction allows for the mutators' logs.
+constexpr std::size_t kPredictedLogs = 4096;
 
 constexpr std::size_t round_up(std::size_t v, std::size_t to) {
   return (v + to - 1) / to * to;
@@ -147,7 +166,82 @@ bool HeapImpl::init(std::string& error) {
   young_now.store(first.total(), std::memory_order_relaxed);
   young_committed.store(nursery.committed(), std::memory_order_relaxed);
   if (!blocks.init(region, region.base() + young, count, error)) return false;
+  // The largest pause_needs() of a full heap (see there), and the slack of every list.
+  std::size_t slack = std::size_t{kListsPerWorker} * (PauseList<Object*>::kSlackSegments + 1) *
+                      sizeof(PauseList<Object*>::Segment) * workers.size();
+  std::size_t most = 2 * opt.max_heap + count * (1 + sizeof(MajorGC::Fragmented)) + 2 * slack;
+  if (!pause_reserve.init(most, error)) return false;
+  minor_gc = std::make_unique<MinorGC>(*this);
+  major_gc = std::make_unique<MajorGC>(*this);
+  if (!reserve_for_pause(pause_needs(true))) {
+    error = "cannot reserve what the first collection needs";
+    return false;
+  }
   major_threshold = next_major_threshold();
+  return true;
+}
+
+HeapImpl::HeapImpl(const Options& o)
+    : opt(o), sizing(o), large(blocks), workers(o.gc_threads, "runa-gc") {}
+
+HeapImpl::~HeapImpl() = default;
+
+HeapImpl::PauseNeeds HeapImpl::pause_needs(bool predict) {
+  std::size_t remembered = 0;
+  {
+    std::lock_guard lock(carried_mu);
+    remembered = carried.size();
+  }
+  std::size_t young = nursery.eden_used() + nursery.survivors_used();
+  std::size_t used = used_bytes();
+  if (predict) {
+    // After a pause, for the next one: the nursery full, the remembered
+    // set (now `carried`, the mutators' logs being empty) grown. Running
+    // mutators' logs are not read: they are theirs until the world stops.
+    young = nursery.eden_capacity() + nursery.half_capacity();
+    used += young;
+    remembered = 2 * remembered + kPredictedLogs;
+  } else {
+    for (MutatorRecord* r : safepoint.mutators()) remembered += r->modified.size();
+  }
+  PauseNeeds n;
+  // Blocks that can be in use by the end of the pause: promotion takes at
+  // most what can_promote() counts (block_space.hpp, "Worst case").
+  n.blocks = blocks.committed_blocks() + 2 * young / kBlock + 2 * std::size_t{workers.size()} + 1;
+  // A minor collection: a grey entry per young object (8 bytes at least);
+  // for each young object with a slot (16 bytes at least) an entry in
+  // `carried_` or `special_old_` and one in a weak list; for each
+  // remembered object, its place in the taken array and the same two.
+  std::size_t minor = 2 * young + 3 * sizeof(Object*) * remembered;
+  // A major collection: a grey entry per object, a weak-list entry per
+  // object with a slot, and two arrays by block (choose_candidates).
+  std::size_t by_block = std::max(n.blocks, blocks.list_capacity());  // the frontier's bound
+  std::size_t major = used + used / 2 + by_block * (1 + sizeof(MajorGC::Fragmented)) + 8;
+  std::size_t slack = std::size_t{kListsPerWorker} * (PauseList<Object*>::kSlackSegments + 1) *
+                      sizeof(PauseList<Object*>::Segment) * workers.size();
+  n.reserve_bytes = std::max(minor, major) + slack;
+  // The minor collection's new `carried`: remembered objects and promoted
+  // ones with a slot.
+  n.carried = remembered + young / 16 + 1;
+  return n;
+}
+
+bool HeapImpl::pause_ready(const PauseNeeds& n) {
+  std::lock_guard lock(carried_mu);
+  return pause_reserve.committed() >= n.reserve_bytes && carried.capacity() >= n.carried &&
+         blocks.lists_hold(n.blocks);
+}
+
+bool HeapImpl::reserve_for_pause(const PauseNeeds& n) {
+  if (!pause_reserve.ensure(n.reserve_bytes) || !blocks.reserve_lists(n.blocks)) return false;
+  std::lock_guard lock(carried_mu);
+  try {
+    // Doubling, so that a heap that grows reallocates rarely.
+    if (carried.capacity() < n.carried)
+      carried.reserve(std::max(n.carried, 2 * carried.capacity()));
+  } catch (const std::bad_alloc&) {
+    return false;
+  }
   return true;
 }
 
@@ -285,7 +379,7 @@ void HeapImpl::minor(CollectionRecord& rec) {
   std::uint64_t copied = rec.promoted + rec.survived;
   std::uint64_t resurvived = rec.resurvived;
   std::uint64_t last_survivors = nursery.survivors_used();
-  MinorGC(*this).run(rec);
+  minor_gc->run(rec);
   last_copied = rec.promoted + rec.survived - copied;
   std::uint64_t taken = nursery.eden_used();
   nursery.flip(opt.poison);
@@ -325,7 +419,16 @@ HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t
     std::abort();
   }
   auto start = std::chrono::steady_clock::now();
-  if (!safepoint.stop(m, seen)) return Outcome::kRaced;
+  // What the pause needs is known only with the world stopped; when it is
+  // not there, the world resumes (the epoch unchanged: no collection
+  // happened), this thread reserves it and stops the world again.
+  for (;;) {
+    if (!safepoint.stop(m, seen)) return Outcome::kRaced;
+    PauseNeeds needs = pause_needs(false);
+    if (pause_ready(needs)) break;
+    safepoint.resume(false);
+    if (!reserve_for_pause(needs)) return Outcome::kNoRoom;
+  }
   std::optional<PauseScope> pause(std::in_place);
 
   auto young = [&] { return nursery.eden_used() + nursery.survivors_used(); };
@@ -345,7 +448,7 @@ HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t
   rec.before = used_bytes();
   if (minor_ok) minor(rec);
   if (major) {
-    MajorGC(*this).run(rec, !minor_ok);
+    major_gc->run(rec, !minor_ok);
     if (!minor_ok && blocks.can_promote(young(), workers.size())) {
       minor_ok = true;
       minor(rec);
@@ -371,6 +474,9 @@ HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t
   // Outside the pause: this thread is running again, so no other pause can
   // start before the excess is returned (BlockSpace's locking note).
   blocks.return_excess();
+  // What the next pause needs, reserved now, so that it rarely has to
+  // stop the world twice; a refusal is reported by the next collection.
+  reserve_for_pause(pause_needs(true));
   events.notify(m, rec, start);  // outside the pause, on the requesting mutator
   return minor_ok ? Outcome::kCollected : Outcome::kNoRoom;
 }

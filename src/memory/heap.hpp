@@ -23,6 +23,7 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -36,6 +37,7 @@
 #include "memory/large_space.hpp"
 #include "memory/layouts.hpp"
 #include "memory/nursery.hpp"
+#include "memory/pause_reserve.hpp"
 #include "memory/region.hpp"
 #include "memory/safepoint.hpp"
 #include "memory/sizing.hpp"
@@ -43,12 +45,19 @@
 
 namespace runa::heap {
 
+class MinorGC;
+class MajorGC;
+
 class HeapImpl {
  public:
   enum class Outcome { kCollected, kRaced, kNoRoom };
 
-  explicit HeapImpl(const Options& o)
-      : opt(o), sizing(o), large(blocks), workers(o.gc_threads, "runa-gc") {}
+  explicit HeapImpl(const Options& o);
+  ~HeapImpl();
+  HeapImpl(const HeapImpl&) = delete;
+  HeapImpl& operator=(const HeapImpl&) = delete;
+  HeapImpl(HeapImpl&&) = delete;
+  HeapImpl& operator=(HeapImpl&&) = delete;
 
   // Reserves and commits; false with `error` set on failure.
   bool init(std::string& error);
@@ -81,6 +90,19 @@ class HeapImpl {
   [[nodiscard]] std::uint64_t next_major_threshold() const;
   // The minor part of a collection (world stopped, room for promotion checked).
   void minor(CollectionRecord& rec);
+  // What a pause may need besides the heap itself (heap.cpp, "A pause
+  // never allocates"): exactly, from the heap's state with the world
+  // stopped, or, `predict`, an estimate for the next pause with the world
+  // running.
+  struct PauseNeeds {
+    std::size_t reserve_bytes = 0;  // pause_reserve
+    std::size_t carried = 0;        // capacity of `carried`
+    std::size_t blocks = 0;         // capacity of the block space's lists
+  };
+  [[nodiscard]] PauseNeeds pause_needs(bool predict);
+  [[nodiscard]] bool pause_ready(const PauseNeeds& n);
+  // World running: makes room for `n`; false when memory is refused.
+  bool reserve_for_pause(const PauseNeeds& n);
   // Bytes in use now (world stopped or approximate).
   [[nodiscard]] std::uint64_t used_bytes() const;
   // Bytes of committed old-generation blocks (object blocks and large runs).
@@ -111,6 +133,11 @@ class HeapImpl {
   std::uint64_t last_copied = 0;  // bytes the last minor collection copied
   Finalizers finalizers{*this};
   CollectionEvents events;
+  // The collectors' lists in a pause (pause_reserve.hpp), and the
+  // collectors themselves, built once with the heap.
+  PauseReserve pause_reserve;
+  std::unique_ptr<MinorGC> minor_gc;
+  std::unique_ptr<MajorGC> major_gc;
   // The C ABI's rt_heap over this heap, if any (c_api.cpp): its finalizer
   // callbacks are found through it.
   void* c_api = nullptr;

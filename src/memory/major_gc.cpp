@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <span>
 
 #include "memory/claims.hpp"
 #include "memory/forwarding.hpp"
@@ -38,7 +39,8 @@ class MajorGC::Worker final  // NOLINT(cppcoreguidelines-virtual-class-destructo
     : public RootVisitor,
       public Tracer {
  public:
-  Worker(MajorGC& gc, unsigned id) : gc_(gc), h_(gc.h_), id_(id) {}
+  Worker(MajorGC& gc, unsigned id)
+      : gc_(gc), h_(gc.h_), id_(id), weak_(gc.h_.pause_reserve), spilled_(gc.h_.pause_reserve) {}
 
   void visit(Value* slot) override { mark(slot); }
   std::optional<Value> reached(Value v) override;
@@ -46,7 +48,8 @@ class MajorGC::Worker final  // NOLINT(cppcoreguidelines-virtual-class-destructo
   void drain() override;
 
   void scan(Object* o);
-  // Closes the cursor and adds the counts to `rec`.
+  // Closes the cursor, adds the counts to `rec` and starts the next
+  // collection's afresh.
   void finish(CollectionRecord& rec);
 
   // What this worker recorded while scanning (merged into worker 0's).
@@ -69,7 +72,7 @@ class MajorGC::Worker final  // NOLINT(cppcoreguidelines-virtual-class-destructo
   unsigned id_;
   WeakRefs weak_;
   BlockCursor cursor_;
-  std::vector<Object*> local_;  // grey objects outside the parallel phase
+  PauseList<Object*> spilled_;  // grey objects that found this worker's deque full
   std::uint64_t marked_bytes_ = 0;
   std::uint64_t evacuated_bytes_ = 0;
 };
@@ -133,11 +136,7 @@ bool MajorGC::Worker::try_evacuate(Value* slot, Object* o, std::uint64_t& h) {
 }
 
 void MajorGC::Worker::push(Object* o) {
-  if (gc_.parallel_) {
-    gc_.grey_.push(id_, o);
-  } else {
-    local_.push_back(o);
-  }
+  if (!gc_.grey_.push(id_, o)) spilled_.push(o);
 }
 
 std::optional<Value> MajorGC::Worker::reached(Value v) {
@@ -165,13 +164,9 @@ void MajorGC::Worker::drain() {
   };
   Object* o = nullptr;
   if (gc_.parallel_) {
-    while (gc_.grey_.next(id_, o)) one(o);
+    while (gc_.grey_.next(id_, o, [&](Object*& out) { return spilled_.pop(out); })) one(o);
   } else {
-    while (!local_.empty()) {
-      o = local_.back();
-      local_.pop_back();
-      one(o);
-    }
+    while (gc_.grey_.pop(id_, o) || spilled_.pop(o)) one(o);
   }
 }
 
@@ -179,9 +174,11 @@ void MajorGC::Worker::finish(CollectionRecord& rec) {
   h_.blocks.close(cursor_);
   rec.marked += marked_bytes_;
   rec.evacuated += evacuated_bytes_;
+  marked_bytes_ = evacuated_bytes_ = 0;
+  spilled_.clear();  // empty, but its spare segment goes with the reserve
 }
 
-MajorGC::MajorGC(HeapImpl& h) : h_(h), grey_(h.workers.size()) {
+MajorGC::MajorGC(HeapImpl& h) : h_(h), grey_(h.workers.size(), kGreyCapacity) {
   for (unsigned i = 0; i < h.workers.size(); ++i) {
     workers_.push_back(std::make_unique<Worker>(*this, i));
   }
@@ -191,20 +188,18 @@ MajorGC::~MajorGC() = default;
 
 void MajorGC::choose_candidates() {
   std::size_t frontier = h_.blocks.frontier();
-  candidate_.assign(frontier, 0);
-  struct Fragmented {
-    std::size_t index;
-    std::size_t free_lines;
-    std::uint32_t bytes;
-  };
-  std::vector<Fragmented> found;
+  candidates_ = frontier;
+  candidate_ = static_cast<std::uint8_t*>(h_.pause_reserve.take((frontier + 7) / 8 * 8));
+  std::fill_n(candidate_, frontier, 0);
+  auto* found = static_cast<Fragmented*>(h_.pause_reserve.take(frontier * sizeof(Fragmented)));
+  std::size_t n = 0;
   for (std::size_t i = 0; i < frontier; ++i) {
     const BlockInfo& b = h_.blocks.info(i);
     if (b.kind != BlockKind::kObjects) continue;
     auto free_lines = static_cast<std::size_t>(std::count(b.lines.begin(), b.lines.end(), 0));
-    if (free_lines >= kLinesPerBlock / 2) found.push_back({i, free_lines, b.bytes});
+    if (free_lines >= kLinesPerBlock / 2) found[n++] = {i, free_lines, b.bytes};
   }
-  std::sort(found.begin(), found.end(),
+  std::sort(found, found + n,
             [](const Fragmented& a, const Fragmented& b) { return a.free_lines > b.free_lines; });
   // The next minor collection may promote a whole nursery: keep its blocks.
   std::size_t nursery = h_.nursery.eden_capacity() + h_.nursery.half_capacity();
@@ -212,7 +207,7 @@ void MajorGC::choose_candidates() {
   std::size_t free_blocks = h_.blocks.free_blocks();
   if (free_blocks <= reserve) return;
   std::uint64_t budget = std::uint64_t{free_blocks - reserve} * kBlock / 2;
-  for (const Fragmented& f : found) {
+  for (const Fragmented& f : std::span(found, n)) {
     if (f.bytes > budget) break;
     budget -= f.bytes;
     candidate_[f.index] = 1;
@@ -263,6 +258,8 @@ void MajorGC::clear_dead_young() {
 }
 
 void MajorGC::run(CollectionRecord& rec, bool trace_young) {
+  h_.pause_reserve.reset();
+  grey_.reset();
   trace_young_ = trace_young;
   choose_candidates();
   h_.flip_mark_bit();

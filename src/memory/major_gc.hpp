@@ -38,7 +38,8 @@
 //  3. Mark, in parallel, from the roots (roots.hpp: handles, frames,
 //     persistents, root sets, and every young object unless young objects
 //     are traced: worker 0 visits them while the others wait to steal) with a work-stealing deque
-//     per worker (StealingQueues). Tracing a slot: an unmarked old or large object is marked (a CAS
+//     per worker (StealingQueues; a fixed capacity, beyond which a worker spills to a list of its
+//     own, as in minor_gc.hpp). Tracing a slot: an unmarked old or large object is marked (a CAS
 //     sets its header's kMark to the current polarity) and pushed; popping it scans its slots. If
 //     it lies in a candidate block and is not pinned, it is instead claimed, copied to a fresh
 //     block through the worker's BlockCursor (BlockSpace::evacuate), the copy marked and pushed,
@@ -69,6 +70,8 @@
 //     Large objects never move.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -79,6 +82,17 @@ namespace runa::heap {
 
 class MajorGC {
  public:
+  // Items each worker's deque holds; more spill to the worker's own list.
+  static constexpr std::size_t kGreyCapacity = 4096;
+  // choose_candidates' record of a block; HeapImpl::pause_needs reserves one per block.
+  struct Fragmented {
+    std::size_t index;
+    std::size_t free_lines;
+    std::uint32_t bytes;
+  };
+
+  // Built with the heap (it allocates: never in a pause), used by every
+  // major collection.
   explicit MajorGC(HeapImpl& h);
   ~MajorGC();
   MajorGC(const MajorGC&) = delete;
@@ -97,7 +111,7 @@ class MajorGC {
   [[nodiscard]] bool candidate(const Object* o) const {
     if (!h_.blocks.contains(o)) return false;  // young and traced: never moved
     std::size_t i = h_.blocks.index_of(o);
-    return i < candidate_.size() && candidate_[i] != 0;
+    return i < candidates_ && candidate_[i] != 0;
   }
   void choose_candidates();
   // trace_young: sets every young object unmarked (before marking), or
@@ -107,8 +121,10 @@ class MajorGC {
   void sweep_block(std::size_t i);
 
   HeapImpl& h_;
-  std::uint64_t mark_ = 0;               // the polarity that means "marked" in this collection
-  std::vector<std::uint8_t> candidate_;  // by block index: 1 = evacuate its objects
+  std::uint64_t mark_ = 0;  // the polarity that means "marked" in this collection
+  // By block index, candidates_ of them (taken from the pause reserve): 1 = evacuate its objects.
+  std::uint8_t* candidate_ = nullptr;
+  std::size_t candidates_ = 0;
   concurrency::StealingQueues<Object*> grey_;
   std::vector<std::unique_ptr<Worker>> workers_;
   bool parallel_ = false;     // while marking: workers share grey_

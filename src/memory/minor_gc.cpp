@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <span>
 
 #include "memory/cards.hpp"
 #include "memory/claims.hpp"
@@ -43,7 +44,14 @@ class MinorGC::Worker final  // NOLINT(cppcoreguidelines-virtual-class-destructo
     : public RootVisitor,
       public Tracer {
  public:
-  Worker(MinorGC& gc, unsigned id) : gc_(gc), h_(gc.h_), id_(id) {}
+  Worker(MinorGC& gc, unsigned id)
+      : gc_(gc),
+        h_(gc.h_),
+        id_(id),
+        weak_(gc.h_.pause_reserve),
+        spilled_(gc.h_.pause_reserve),
+        carried_(gc.h_.pause_reserve),
+        special_old_(gc.h_.pause_reserve) {}
 
   void visit(Value* slot) override {
     Value v = *slot;
@@ -57,7 +65,8 @@ class MinorGC::Worker final  // NOLINT(cppcoreguidelines-virtual-class-destructo
   // slots, or a carded array's dirty cards (cards.hpp).
   void scan_logged(Object* o);
   // Retires the survivor buffer and the cursor; decides the old weak
-  // references and ephemerons held back; hands over the counts.
+  // references and ephemerons held back; hands over the counts and starts
+  // the next collection's afresh. `carried` has room (HeapImpl::pause_needs).
   void finish(CollectionRecord& rec, std::vector<Object*>& carried);
 
   // What this worker recorded while scanning (merged into worker 0's).
@@ -82,9 +91,9 @@ class MinorGC::Worker final  // NOLINT(cppcoreguidelines-virtual-class-destructo
   BlockCursor cursor_;
   std::uint8_t* buffer_ = nullptr;  // survivor buffer [buffer_, buffer_end_)
   std::uint8_t* buffer_end_ = nullptr;
-  std::vector<Object*> local_;        // grey copies outside the parallel phase
-  std::vector<Object*> carried_;      // old objects that still point into the nursery
-  std::vector<Object*> special_old_;  // old weak references and ephemerons scanned
+  PauseList<Object*> spilled_;      // grey copies that found this worker's deque full
+  PauseList<Object*> carried_;      // old objects that still point into the nursery
+  PauseList<Object*> special_old_;  // old weak references and ephemerons scanned
   std::uint64_t promoted_bytes_ = 0;
   std::uint64_t survived_bytes_ = 0;
   std::uint64_t resurvived_bytes_ = 0;
@@ -146,11 +155,7 @@ void MinorGC::Worker::retire_buffer() {
 }
 
 void MinorGC::Worker::push(Object* copy) {
-  if (gc_.parallel_) {
-    gc_.grey_.push(id_, copy);
-  } else {
-    local_.push_back(copy);
-  }
+  if (!gc_.grey_.push(id_, copy)) spilled_.push(copy);
 }
 
 std::optional<Value> MinorGC::Worker::reached(Value v) {
@@ -172,9 +177,9 @@ void MinorGC::Worker::scan(Object* o) {
   if (h_.nursery.contains(o)) return;
   // An old object (promoted, or logged): its slots are final now.
   if (special(l)) {
-    special_old_.push_back(o);
+    special_old_.push(o);
   } else if (young) {
-    carried_.push_back(o);
+    carried_.push(o);
   } else {
     o->header |= hdr::kUnlogged;
   }
@@ -189,19 +194,15 @@ void MinorGC::Worker::scan_logged(Object* o) {
   }
   auto young = [&](const Value* s) { return is_ref(*s) && h_.nursery.contains(as_object(*s)); };
   auto visit = [&](Value* s) { this->visit(s); };
-  if (cards::scan_dirty(o, visit, young, remembered_slots_)) carried_.push_back(o);
+  if (cards::scan_dirty(o, visit, young, remembered_slots_)) carried_.push(o);
 }
 
 void MinorGC::Worker::drain() {
   Object* o = nullptr;
   if (gc_.parallel_) {
-    while (gc_.grey_.next(id_, o)) scan(o);
+    while (gc_.grey_.next(id_, o, [&](Object*& out) { return spilled_.pop(out); })) scan(o);
   } else {
-    while (!local_.empty()) {
-      o = local_.back();
-      local_.pop_back();
-      scan(o);
-    }
+    while (gc_.grey_.pop(id_, o) || spilled_.pop(o)) scan(o);
   }
 }
 
@@ -209,7 +210,7 @@ void MinorGC::Worker::relog(Object* o) {
   RefRange r = ref_slots(h_.layouts.at(hdr::type_of(o->header)), o);
   for (Value* s = r.begin; s < r.end; ++s) {
     if (is_ref(*s) && h_.nursery.contains(as_object(*s))) {
-      carried_.push_back(o);  // still points at a survivor: stays logged
+      carried_.push(o);  // still points at a survivor: stays logged
       return;
     }
   }
@@ -219,15 +220,19 @@ void MinorGC::Worker::relog(Object* o) {
 void MinorGC::Worker::finish(CollectionRecord& rec, std::vector<Object*>& carried) {
   retire_buffer();
   h_.blocks.close(cursor_);
-  for (Object* o : special_old_) relog(o);
-  carried.insert(carried.end(), carried_.begin(), carried_.end());
+  special_old_.for_each([&](Object* o) { relog(o); });
+  carried_.for_each([&](Object* o) { carried.push_back(o); });
+  carried_.clear();
+  special_old_.clear();
+  spilled_.clear();  // empty, but its spare segment goes with the reserve
   rec.promoted += promoted_bytes_;
   rec.survived += survived_bytes_;
   rec.resurvived += resurvived_bytes_;
   rec.remembered_slots += remembered_slots_;
+  promoted_bytes_ = survived_bytes_ = resurvived_bytes_ = remembered_slots_ = 0;
 }
 
-MinorGC::MinorGC(HeapImpl& h) : h_(h), grey_(h.workers.size()) {
+MinorGC::MinorGC(HeapImpl& h) : h_(h), grey_(h.workers.size(), kGreyCapacity) {
   for (unsigned i = 0; i < h.workers.size(); ++i) {
     workers_.push_back(std::make_unique<Worker>(*this, i));
   }
@@ -238,7 +243,9 @@ MinorGC::~MinorGC() = default;
 void MinorGC::run(CollectionRecord& rec) {
   // The remembered set, taken out of the buffers: the carried objects and
   // every mutator's log. Each object is in exactly one of them.
-  std::vector<Object*> logged;
+  h_.pause_reserve.reset();
+  grey_.reset();
+  std::span<Object*> logged;
   {
     std::lock_guard lock(h_.carried_mu);
     logged = take_remembered(h_);

@@ -16,7 +16,10 @@
 //  2. Closure, in parallel: every copy is pushed on its worker's deque and
 //     scanned once, by that worker or by one that steals it
 //     (StealingQueues); the phase ends when every worker is idle and every
-//     deque empty. Who copies an object is decided on its header
+//     deque empty. The deques have a fixed capacity; a copy that finds its
+//     worker's deque full goes to the worker's spill list (a PauseList,
+//     pause_reserve.hpp), which only that worker takes from, after its
+//     deque and before stealing. Who copies an object is decided on its header
 //     (forwarding.hpp): exactly one worker claims it, the others wait for
 //     and take its forwarding word.
 //  3. Serially, on worker 0: the weak references and ephemerons every worker
@@ -45,6 +48,7 @@
 // every worker's cursor.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <vector>
 
@@ -55,6 +59,11 @@ namespace runa::heap {
 
 class MinorGC {
  public:
+  // Items each worker's deque holds; more spill to the worker's own list.
+  static constexpr std::size_t kGreyCapacity = 4096;
+
+  // Built with the heap (it allocates: never in a pause), used by every
+  // minor collection.
   explicit MinorGC(HeapImpl& h);
   ~MinorGC();
   MinorGC(const MinorGC&) = delete;

@@ -1,6 +1,8 @@
 // Roots: the strong roots and the remembered set (see roots.hpp).
 #include "memory/roots.hpp"
 
+#include <algorithm>
+
 namespace runa::heap {
 
 void visit_roots(HeapImpl& h, RootVisitor& v) {
@@ -10,14 +12,19 @@ void visit_roots(HeapImpl& h, RootVisitor& v) {
   h.finalizers.visit(v);
 }
 
-std::vector<Object*> take_remembered(HeapImpl& h) {
-  std::vector<Object*> out;
-  out.swap(h.carried);
-  for (MutatorRecord* m : h.safepoint.mutators()) {
-    out.insert(out.end(), m->modified.begin(), m->modified.end());
-    m->modified.clear();
-  }
-  return out;
+std::span<Object*> take_remembered(HeapImpl& h) {
+  std::size_t n = h.carried.size();
+  for (MutatorRecord* m : h.safepoint.mutators()) n += m->modified.size();
+  auto* out = static_cast<Object**>(h.pause_reserve.take(n * sizeof(Object*)));
+  std::size_t at = 0;
+  auto move = [&](std::vector<Object*>& v) {
+    std::copy(v.begin(), v.end(), out + at);
+    at += v.size();
+    v.clear();
+  };
+  move(h.carried);
+  for (MutatorRecord* m : h.safepoint.mutators()) move(m->modified);
+  return {out, n};
 }
 
 }  // namespace runa::heap

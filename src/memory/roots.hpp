@@ -17,6 +17,7 @@
 // All of it runs with the world stopped.
 #pragma once
 
+#include <span>
 #include <vector>
 
 #include "memory/heap.hpp"
@@ -25,9 +26,10 @@ namespace runa::heap {
 
 void visit_roots(HeapImpl& h, RootVisitor& v);
 
-// Empties the remembered set into the result (each object once). The
-// caller holds h.carried_mu.
-std::vector<Object*> take_remembered(HeapImpl& h);
+// Empties the remembered set into an array taken from h.pause_reserve
+// (each object once; the lists keep their capacity). The caller holds
+// h.carried_mu.
+std::span<Object*> take_remembered(HeapImpl& h);
 
 // Replaces each remembered object o by `now(o)`: its address after the
 // collection, or nullptr to drop it.

@@ -6,7 +6,7 @@ namespace runa::heap {
 
 void WeakRefs::scan(const Layout& l, Object* o, RefRange& r, Tracer& t) {
   if (l.kind == LayoutKind::kWeakRef) {
-    weak_.push_back(o);
+    weak_.push(o);
     r.begin += 1;  // the referent is not traced
   } else if (l.kind == LayoutKind::kEphemeron) {
     Value* s = o->slots();
@@ -15,7 +15,7 @@ void WeakRefs::scan(const Layout& l, Object* o, RefRange& r, Tracer& t) {
       s[0] = *key;
       t.trace(&s[1]);
     } else {
-      pending_.push_back(o);  // decided at the fixpoint
+      pending_.push(o);  // decided at the fixpoint
     }
   }
 }
@@ -24,39 +24,34 @@ void WeakRefs::resolve_ephemerons(Tracer& t) {
   for (;;) {
     t.drain();
     bool progress = false;
-    std::size_t keep = 0;
-    for (Object* e : pending_) {
+    pending_.keep_if([&](Object* e) {
       Value* s = e->slots();
-      if (auto key = t.reached(s[0])) {
-        s[0] = *key;
-        t.trace(&s[1]);
-        progress = true;
-      } else {
-        pending_[keep++] = e;
-      }
-    }
-    pending_.resize(keep);
+      auto key = t.reached(s[0]);
+      if (!key) return true;
+      s[0] = *key;
+      t.trace(&s[1]);
+      progress = true;
+      return false;
+    });
     if (!progress) break;
   }
-  for (Object* e : pending_) {
+  pending_.for_each([](Object* e) {
     e->slots()[0] = 0;
     e->slots()[1] = 0;
-  }
+  });
   pending_.clear();
 }
 
 void WeakRefs::merge(WeakRefs& other) {
-  weak_.insert(weak_.end(), other.weak_.begin(), other.weak_.end());
-  pending_.insert(pending_.end(), other.pending_.begin(), other.pending_.end());
-  other.weak_.clear();
-  other.pending_.clear();
+  weak_.splice(other.weak_);
+  pending_.splice(other.pending_);
 }
 
 void WeakRefs::clear_weak_refs(Tracer& t) {
-  for (Object* w : weak_) {
+  weak_.for_each([&](Object* w) {
     Value& referent = w->slots()[0];
     referent = t.reached(referent).value_or(0);
-  }
+  });
   weak_.clear();
 }
 

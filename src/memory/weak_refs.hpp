@@ -25,9 +25,9 @@
 #pragma once
 
 #include <optional>
-#include <vector>
 
 #include "memory/layouts.hpp"
+#include "memory/pause_reserve.hpp"
 
 namespace runa::heap {
 
@@ -52,8 +52,11 @@ class Tracer {
   ~Tracer() = default;
 };
 
+// Its lists are PauseLists (pause_reserve.hpp): empty between collections.
 class WeakRefs {
  public:
+  explicit WeakRefs(PauseReserve& r) : weak_(r), pending_(r) {}
+
   // For an object of kind kWeakRef or kEphemeron being scanned: applies the
   // rules above to its special slots and narrows `r` to the slots that are
   // traced as ordinary strong references. Other kinds are left alone.
@@ -65,8 +68,8 @@ class WeakRefs {
   void merge(WeakRefs& other);
 
  private:
-  std::vector<Object*> weak_;     // weak references seen
-  std::vector<Object*> pending_;  // ephemerons with an unreached key
+  PauseList<Object*> weak_;     // weak references seen
+  PauseList<Object*> pending_;  // ephemerons with an unreached key
 };
 
 }  // namespace runa::heap

@@ -1,12 +1,16 @@
 // StealingQueues with the Terminator, driven by a WorkerGang: a parallel
 // tree expansion, where each item spawns its children, must process every
-// node exactly once and end the phase for every worker.
+// node exactly once and end the phase for every worker — also when the
+// deques are so small that workers keep most items in lists of their own
+// (next()'s `more`), which no other worker sees: the phase must not end
+// while one of them is not empty.
 #include "concurrency/stealing_queues.hpp"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <cstdint>
+#include <tuple>
 #include <vector>
 
 #include "concurrency/worker_gang.hpp"
@@ -42,16 +46,26 @@ PhaseResult expand(WorkerGang& gang, StealingQueues<std::uint64_t>& q,
   std::vector<std::atomic<std::uint32_t>> seen(kNodes);
   std::vector<std::uint64_t> processed(q.workers(), 0);
   std::vector<unsigned> ended(q.workers(), 0);
+  std::vector<std::vector<std::uint64_t>> kept(q.workers());  // what a full deque refused
   for (std::size_t i = 0; i < roots.size(); ++i) {
-    q.push(static_cast<unsigned>(i % q.workers()), roots[i]);
+    auto w = static_cast<unsigned>(i % q.workers());
+    if (!q.push(w, roots[i])) kept[w].push_back(roots[i]);
   }
   gang.run([&](unsigned self) {
     std::uint64_t node = 0;
-    while (q.next(self, node)) {
+    auto more = [&](std::uint64_t& out) {
+      if (kept[self].empty()) return false;
+      out = kept[self].back();
+      kept[self].pop_back();
+      return true;
+    };
+    while (q.next(self, node, more)) {
       ++processed[self];
       seen[node].fetch_add(1, std::memory_order_relaxed);
       if (node >= kInner) continue;
-      for (std::uint64_t c = 1; c <= kBranching; ++c) q.push(self, node * kBranching + c);
+      for (std::uint64_t c = 1; c <= kBranching; ++c) {
+        if (!q.push(self, node * kBranching + c)) kept[self].push_back(node * kBranching + c);
+      }
     }
     ++ended[self];
   });
@@ -72,12 +86,13 @@ PhaseResult expand(WorkerGang& gang, StealingQueues<std::uint64_t>& q,
   return r;
 }
 
-class TreeExpansion : public ::testing::TestWithParam<unsigned> {};
+// Workers, and the capacity of each deque (4: most items are kept aside).
+class TreeExpansion : public ::testing::TestWithParam<std::tuple<unsigned, std::size_t>> {};
 
 TEST_P(TreeExpansion, FromOneRootEveryNodeOnce) {
-  const unsigned workers = GetParam();
+  const auto [workers, capacity] = GetParam();
   WorkerGang gang(workers, "test-tree");
-  StealingQueues<std::uint64_t> q(workers);
+  StealingQueues<std::uint64_t> q(workers, capacity);
   ASSERT_EQ(q.workers(), workers);
   for (unsigned round = 0; round < 10; ++round) {
     PhaseResult r = expand(gang, q, {0});
@@ -90,9 +105,9 @@ TEST_P(TreeExpansion, FromOneRootEveryNodeOnce) {
 
 // Seeded on every deque before the phase, from the calling thread.
 TEST_P(TreeExpansion, FromRootsOnEveryDequeEveryNodeOnce) {
-  const unsigned workers = GetParam();
+  const auto [workers, capacity] = GetParam();
   WorkerGang gang(workers, "test-tree");
-  StealingQueues<std::uint64_t> q(workers);
+  StealingQueues<std::uint64_t> q(workers, capacity);
   std::vector<std::uint64_t> roots;
   for (std::uint64_t i = kBranching + 1; i <= kBranching * (kBranching + 1); ++i) {
     roots.push_back(i);  // the second level of the tree
@@ -106,11 +121,13 @@ TEST_P(TreeExpansion, FromRootsOnEveryDequeEveryNodeOnce) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Workers, TreeExpansion, ::testing::Values(1u, 2u, 4u));
+INSTANTIATE_TEST_SUITE_P(Workers, TreeExpansion,
+                         ::testing::Combine(::testing::Values(1u, 2u, 4u),
+                                            ::testing::Values(std::size_t{4}, std::size_t{1024})));
 
 TEST(StealingQueues, AloneTheOwnDequeIsLifoThenThePhaseEnds) {
   StealingQueues<std::uint64_t> q(1);
-  for (std::uint64_t i = 1; i <= 3; ++i) q.push(0, i);
+  for (std::uint64_t i = 1; i <= 3; ++i) ASSERT_TRUE(q.push(0, i));
   std::uint64_t v = 0;
   for (std::uint64_t i = 3; i >= 1; --i) {
     ASSERT_TRUE(q.next(0, v));
@@ -118,7 +135,7 @@ TEST(StealingQueues, AloneTheOwnDequeIsLifoThenThePhaseEnds) {
   }
   EXPECT_FALSE(q.next(0, v));
   q.reset();
-  q.push(0, 9);
+  ASSERT_TRUE(q.push(0, 9));
   ASSERT_TRUE(q.next(0, v));
   EXPECT_EQ(v, 9u);
   EXPECT_FALSE(q.next(0, v));
@@ -126,8 +143,8 @@ TEST(StealingQueues, AloneTheOwnDequeIsLifoThenThePhaseEnds) {
 
 TEST(StealingQueues, ResetDropsAnAbandonedPhase) {
   StealingQueues<std::uint64_t> q(2);
-  q.push(0, 1);
-  q.push(1, 2);
+  ASSERT_TRUE(q.push(0, 1));
+  ASSERT_TRUE(q.push(1, 2));
   q.reset();
   WorkerGang gang(2);
   std::vector<unsigned> taken(2, 0);

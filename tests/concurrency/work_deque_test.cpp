@@ -1,5 +1,5 @@
-// WorkDeque: the ends' orders and growth on one thread, then an owner and
-// thieves racing, where every item must be taken exactly once.
+// WorkDeque: the ends' orders and the fixed capacity on one thread, then an
+// owner and thieves racing, where every item must be taken exactly once.
 #include "concurrency/work_deque.hpp"
 
 #include <gtest/gtest.h>
@@ -20,7 +20,7 @@ using testing::scaled;
 TEST(WorkDeque, PopIsLifoAndStealIsFifo) {
   WorkDeque<std::uint64_t> d(8);
   EXPECT_TRUE(d.empty());
-  for (std::uint64_t i = 1; i <= 6; ++i) d.push(i);
+  for (std::uint64_t i = 1; i <= 6; ++i) ASSERT_TRUE(d.push(i));
   EXPECT_EQ(d.size(), 6u);
   EXPECT_EQ(d.pop(), 6u);
   EXPECT_EQ(d.steal(), 1u);
@@ -37,10 +37,10 @@ TEST(WorkDeque, PopIsLifoAndStealIsFifo) {
 
 TEST(WorkDeque, LastItemGoesToOneSideOnly) {
   WorkDeque<std::uint64_t> d;
-  d.push(7);
+  ASSERT_TRUE(d.push(7));
   EXPECT_EQ(d.steal(), 7u);
   EXPECT_EQ(d.pop(), std::nullopt);
-  d.push(8);
+  ASSERT_TRUE(d.push(8));
   EXPECT_EQ(d.pop(), 8u);
   EXPECT_EQ(d.steal(), std::nullopt);
   EXPECT_TRUE(d.empty());
@@ -48,44 +48,65 @@ TEST(WorkDeque, LastItemGoesToOneSideOnly) {
 
 TEST(WorkDeque, HoldsPointers) {
   std::vector<int> values{10, 20, 30};
-  WorkDeque<int*> d(1);
-  for (int& v : values) d.push(&v);
+  WorkDeque<int*> d(3);
+  for (int& v : values) ASSERT_TRUE(d.push(&v));
   EXPECT_EQ(d.steal(), values.data());
   EXPECT_EQ(d.pop(), &values[2]);
   EXPECT_EQ(d.pop(), &values[1]);
   EXPECT_EQ(d.pop(), std::nullopt);
 }
 
-TEST(WorkDeque, GrowsAcrossManyPushesAndKeepsTheOrder) {
+// At the limit: a full deque refuses a push and is left as it was; a
+// steal or a pop makes room for exactly one more.
+TEST(WorkDeque, RefusesAPushWhenFullAndStaysIntact) {
+  WorkDeque<std::uint64_t> d(3);  // rounded up to 4
+  ASSERT_EQ(d.capacity(), 4u);
+  for (std::uint64_t i = 0; i < 4; ++i) ASSERT_TRUE(d.push(i));
+  EXPECT_FALSE(d.push(99));
+  EXPECT_EQ(d.size(), 4u);
+  EXPECT_EQ(d.steal(), 0u);
+  EXPECT_TRUE(d.push(4));  // wraps around onto the stolen slot
+  EXPECT_FALSE(d.push(99));
+  EXPECT_EQ(d.pop(), 4u);
+  EXPECT_TRUE(d.push(5));
+  EXPECT_EQ(d.steal(), 1u);
+  EXPECT_EQ(d.steal(), 2u);
+  EXPECT_EQ(d.pop(), 5u);
+  EXPECT_EQ(d.pop(), 3u);
+  EXPECT_EQ(d.pop(), std::nullopt);
+}
+
+// Many items through a small ring: the indexes wrap around it again and
+// again, and the order holds at both ends.
+TEST(WorkDeque, WrapsAroundManyTimesAndKeepsTheOrder) {
   constexpr std::uint64_t kItems = 100000;
-  WorkDeque<std::uint64_t> d(2);
-  // Interleave steals so that the items straddle the ring's end when it grows.
+  WorkDeque<std::uint64_t> d(8);
   std::uint64_t stolen = 0;
   for (std::uint64_t i = 0; i < kItems; ++i) {
-    d.push(i);
-    if (i % 3 == 0) {
+    if (d.size() == d.capacity()) {
       ASSERT_EQ(d.steal(), stolen);
       ++stolen;
     }
+    ASSERT_TRUE(d.push(i));
   }
-  EXPECT_EQ(d.size(), kItems - stolen);
-  for (std::uint64_t i = kItems; i-- > kItems / 2;) ASSERT_EQ(d.pop(), i);
-  for (std::uint64_t i = stolen; i < kItems / 2; ++i) ASSERT_EQ(d.steal(), i);
+  EXPECT_EQ(d.size(), d.capacity());
+  for (std::uint64_t i = kItems; i-- > kItems - 4;) ASSERT_EQ(d.pop(), i);
+  for (std::uint64_t i = stolen; i < kItems - 4; ++i) ASSERT_EQ(d.steal(), i);
   EXPECT_TRUE(d.empty());
 }
 
 TEST(WorkDeque, ResetEmptiesAndTheDequeWorksOn) {
   WorkDeque<std::uint64_t> d(4);
-  for (std::uint64_t i = 0; i < 1000; ++i) d.push(i);
+  for (std::uint64_t i = 0; i < 3; ++i) ASSERT_TRUE(d.push(i));
   EXPECT_EQ(d.steal(), 0u);
   d.reset();
   EXPECT_TRUE(d.empty());
   EXPECT_EQ(d.pop(), std::nullopt);
   EXPECT_EQ(d.steal(), std::nullopt);
-  for (std::uint64_t i = 0; i < 3000; ++i) d.push(i);
-  EXPECT_EQ(d.size(), 3000u);
+  for (std::uint64_t i = 0; i < 4; ++i) ASSERT_TRUE(d.push(i));
+  EXPECT_EQ(d.size(), 4u);
   EXPECT_EQ(d.steal(), 0u);
-  EXPECT_EQ(d.pop(), 2999u);
+  EXPECT_EQ(d.pop(), 3u);
 }
 
 // Counts how often each of the items 1..n was taken.
@@ -138,7 +159,9 @@ void round_with_thieves(WorkDeque<std::uint64_t>& d, unsigned thieves, std::uint
 }
 
 // The owner pushes batches and pops part of each back while three thieves
-// steal; the deque starts tiny, so it grows under the thieves' feet.
+// steal; the deque is tiny, so the owner often finds it full and takes the
+// item itself (as a collector worker spills it), and the indexes wrap
+// around under the thieves' feet.
 TEST(WorkDeque, OwnerAndThievesTakeEveryItemOnce) {
   const std::uint64_t items = 20000;
   for (unsigned round = 0; round < scaled(150); ++round) {
@@ -147,7 +170,9 @@ TEST(WorkDeque, OwnerAndThievesTakeEveryItemOnce) {
       std::uint64_t next = 1;
       while (next <= items) {
         std::uint64_t batch = 1 + (next * 7 + round) % 64;
-        for (std::uint64_t i = 0; i < batch && next <= items; ++i) d.push(next++);
+        for (std::uint64_t i = 0; i < batch && next <= items; ++i, ++next) {
+          if (!d.push(next)) takes.take(next);
+        }
         for (std::uint64_t i = 0; i < batch / 2; ++i) {
           if (std::optional<std::uint64_t> v = d.pop()) takes.take(*v);
         }
@@ -164,22 +189,22 @@ TEST(WorkDeque, OwnerAndThievesRaceForTheLastItem) {
     WorkDeque<std::uint64_t> d(4);
     round_with_thieves(d, 2, items, round, [&](Takes& takes) {
       for (std::uint64_t i = 1; i <= items; ++i) {
-        d.push(i);
+        ASSERT_TRUE(d.push(i));
         if (std::optional<std::uint64_t> v = d.pop()) takes.take(*v);
       }
     });
   }
 }
 
-// Reset between rounds keeps the grown ring; the items of every round are
-// still taken exactly once.
+// Reset between rounds; the items of every round are still taken exactly
+// once.
 TEST(WorkDeque, RoundsAfterReset) {
   const std::uint64_t items = 10000;
   WorkDeque<std::uint64_t> d(2);
   for (unsigned round = 0; round < scaled(100); ++round) {
     round_with_thieves(d, 2, items, round, [&](Takes& takes) {
       for (std::uint64_t i = 1; i <= items; ++i) {
-        d.push(i);
+        if (!d.push(i)) takes.take(i);
         if (i % 4 == 0) {
           if (std::optional<std::uint64_t> v = d.pop()) takes.take(*v);
         }
