@@ -248,15 +248,16 @@ class ModuleBuilder {
   void build_vtable(TypeDesc* t) {
     if (t->super != nullptr) {
       t->vtable = t->super->vtable;
+      for (Binding& b : t->vtable) b.receiver = t;
       t->slots_by_selector = t->super->slots_by_selector;
     }
     for (const MethodDesc* md : own_methods_[t]) {
       auto [it, fresh] = t->slots_by_selector.try_emplace(
           md->selector, static_cast<std::uint32_t>(t->vtable.size()));
       if (fresh) {
-        t->vtable.push_back(md);
+        t->vtable.push_back({t, md->selector, md});
       } else {
-        t->vtable[it->second] = md;  // an override keeps the inherited slot
+        t->vtable[it->second].method = md;  // an override keeps the inherited slot
       }
     }
   }

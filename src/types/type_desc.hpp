@@ -71,6 +71,14 @@ struct MethodDesc {
   bool constructor = false;
 };
 
+// One vtable slot: a method as found on a receiver type. Caches that must
+// read the type, the selector and the method in one load point at a binding.
+struct Binding {
+  const TypeDesc* receiver = nullptr;
+  std::uint32_t selector = 0;
+  const MethodDesc* method = nullptr;
+};
+
 struct TypeDesc {
   Kind kind = Kind::kAny;
   std::string name;
@@ -84,10 +92,10 @@ struct TypeDesc {
 
   // kStruct.
   const TypeDesc* super = nullptr;
-  std::uint32_t depth = 0;                // 0 for a root struct
-  std::vector<const TypeDesc*> display;   // ancestors, root first; display[depth] == this
-  std::vector<FieldDesc> fields;          // inherited first; fields[i].slot == i
-  std::vector<const MethodDesc*> vtable;  // inherited slots first; overrides replace
+  std::uint32_t depth = 0;               // 0 for a root struct
+  std::vector<const TypeDesc*> display;  // ancestors, root first; display[depth] == this
+  std::vector<FieldDesc> fields;         // inherited first; fields[i].slot == i
+  std::vector<Binding> vtable;           // inherited slots first; overrides replace
   std::unordered_map<std::uint32_t, std::uint32_t> slots_by_selector;  // selector -> vtable index
   std::uint32_t heap_layout = 0;  // the heap's type index for instances
 
@@ -97,7 +105,7 @@ struct TypeDesc {
   // nullptr when there is none (or for other kinds).
   [[nodiscard]] const MethodDesc* method(std::uint32_t selector) const {
     auto it = slots_by_selector.find(selector);
-    return it == slots_by_selector.end() ? nullptr : vtable[it->second];
+    return it == slots_by_selector.end() ? nullptr : vtable[it->second].method;
   }
   [[nodiscard]] const FieldDesc* field(std::string_view field_name) const;
 };
