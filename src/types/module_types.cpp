@@ -156,12 +156,13 @@ class ModuleBuilder {
     }
     visiting_.erase(d.id);
     if (auto it = own_.find(d.id); it != own_.end()) {
-      it->second->args = d.kind == module::TypeKind::kUnion ? reg_.union_members(args) : args;
+      it->second->args =
+          d.kind == module::TypeKind::kUnion ? TypeRegistry::union_members(args) : args;
       it->second->result = result;
       return it->second;
     }
     if (d.kind == module::TypeKind::kUnion) {
-      std::vector<const TypeDesc*> flat = reg_.union_members(args);
+      std::vector<const TypeDesc*> flat = TypeRegistry::union_members(args);
       if (flat.size() == 1) return flat[0];
       return reg_.intern(Kind::kUnion, std::move(flat), nullptr);
     }
