@@ -10,6 +10,7 @@
 #include <string>
 
 #include "runatime/heap.hpp"
+#include "runatime/heap_options.hpp"
 #include "runatime/module.hpp"
 #include "types/type_registry.hpp"
 
@@ -36,7 +37,10 @@ class TypesTest : public ::testing::Test {
   void SetUp() override {
     heap::Options o;
     o.max_heap = 64 << 20;
-    auto h = heap::Heap::create(o);
+    // RUNA_GC applies, so the types tests run in the collector's test modes.
+    auto with_env = heap::options_from_env(o);
+    ASSERT_TRUE(with_env.ok()) << with_env.error().describe();
+    auto h = heap::Heap::create(*with_env);
     ASSERT_TRUE(h.ok());
     heap_ = std::move(*h);
     registry_ = std::make_unique<TypeRegistry>(*heap_);
