@@ -47,9 +47,9 @@ std::uint64_t count_chars(const std::uint8_t* p, std::uint64_t n) {
 std::uint32_t decode(const std::uint8_t* p) {
   const std::uint8_t b = p[0];
   if (b < 0x80) return b;
-  if (b < 0xE0) return ((b & 0x1Fu) << 6) | (p[1] & 0x3Fu);
-  if (b < 0xF0) return ((b & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
-  return ((b & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12) | ((p[2] & 0x3Fu) << 6) | (p[3] & 0x3Fu);
+  if (b < 0xE0) return ((b & 0x1FU) << 6) | (p[1] & 0x3FU);
+  if (b < 0xF0) return ((b & 0x0FU) << 12) | ((p[1] & 0x3FU) << 6) | (p[2] & 0x3FU);
+  return ((b & 0x07U) << 18) | ((p[1] & 0x3FU) << 12) | ((p[2] & 0x3FU) << 6) | (p[3] & 0x3FU);
 }
 
 std::uint64_t load_relaxed(std::uint64_t& word) {
@@ -232,7 +232,7 @@ std::optional<std::uint32_t> Strings::char_at(Value flat, std::uint64_t i) {
   const std::uint64_t cursor = load_relaxed(prefix(o)[kCursor]);
   if ((cursor >> 32) <= i) {
     at = cursor >> 32;
-    off = cursor & 0xFFFFFFFFu;
+    off = cursor & 0xFFFFFFFFU;
   }
   while (at < i) {
     ++off;
@@ -240,7 +240,7 @@ std::optional<std::uint32_t> Strings::char_at(Value flat, std::uint64_t i) {
     ++at;
   }
   // The cursor holds 32-bit positions; longer strings scan from the start.
-  if (off <= 0xFFFFFFFFu && i <= 0xFFFFFFFFu) store_relaxed(prefix(o)[kCursor], (i << 32) | off);
+  if (off <= 0xFFFFFFFFU && i <= 0xFFFFFFFFU) store_relaxed(prefix(o)[kCursor], (i << 32) | off);
   return decode(p + off);
 }
 
