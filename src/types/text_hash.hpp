@@ -30,7 +30,7 @@ inline constexpr std::uint64_t kHashK1 = 0x9e3779b97f4a7c15ULL;
 inline constexpr std::uint64_t kHashK2 = 0xd6e8feb86659fd93ULL;
 
 inline std::uint64_t load64(const std::uint8_t* p) {
-  std::uint64_t v;
+  std::uint64_t v = 0;
   std::memcpy(&v, p, 8);
   return v;
 }
