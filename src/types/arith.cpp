@@ -37,19 +37,26 @@ Outcome int_result(const Context& cx, heap::Mutator& m, std::int64_t i) {
   return v == kNothing ? fault(Fault::kOutOfMemory) : Outcome{v, Fault::kNone};
 }
 
-Outcome checked(const Context& cx, heap::Mutator& m, bool overflowed, std::int64_t r) {
-  return overflowed ? fault(Fault::kOverflow) : int_result(cx, m, r);
+// `op` is a __builtin_*_overflow; its result is read after it ran (as an
+// argument beside the call it could be read first).
+template <class F>
+Outcome checked(const Context& cx, heap::Mutator& m, std::int64_t x, std::int64_t y, F op) {
+  std::int64_t r = 0;
+  if (op(x, y, &r)) return fault(Fault::kOverflow);
+  return int_result(cx, m, r);
 }
 
 Outcome integer_op(const Context& cx, heap::Mutator& m, Op op, std::int64_t x, std::int64_t y) {
-  std::int64_t r = 0;
   switch (op) {
     case Op::kAdd:
-      return checked(cx, m, __builtin_add_overflow(x, y, &r), r);
+      return checked(cx, m, x, y,
+                     [](auto p, auto q, auto* r) { return __builtin_add_overflow(p, q, r); });
     case Op::kSub:
-      return checked(cx, m, __builtin_sub_overflow(x, y, &r), r);
+      return checked(cx, m, x, y,
+                     [](auto p, auto q, auto* r) { return __builtin_sub_overflow(p, q, r); });
     case Op::kMul:
-      return checked(cx, m, __builtin_mul_overflow(x, y, &r), r);
+      return checked(cx, m, x, y,
+                     [](auto p, auto q, auto* r) { return __builtin_mul_overflow(p, q, r); });
     case Op::kDiv:
       if (y == 0) return fault(Fault::kDivisionByZero);
       if (x == INT64_MIN && y == -1) return fault(Fault::kOverflow);
@@ -61,8 +68,9 @@ Outcome integer_op(const Context& cx, heap::Mutator& m, Op op, std::int64_t x, s
       if (y < 0) return fault(Fault::kValue);
       if (x == 0) return int_result(cx, m, 0);
       if (y >= 64) return fault(Fault::kOverflow);
-      r = static_cast<std::int64_t>(static_cast<std::uint64_t>(x) << y);
-      return checked(cx, m, (r >> y) != x, r);
+      std::int64_t r = static_cast<std::int64_t>(static_cast<std::uint64_t>(x) << y);
+      if ((r >> y) != x) return fault(Fault::kOverflow);
+      return int_result(cx, m, r);
     }
     case Op::kShr:
       if (y < 0) return fault(Fault::kValue);
