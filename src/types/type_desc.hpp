@@ -34,7 +34,7 @@ struct ModuleTypes;
 struct TypeDesc;
 
 enum class Kind : std::uint8_t {
-  kNothing,
+  kNothingType,  // the type Nothing (types::kNothing is its one value)
   kBoolean,
   kInteger,
   kFloat,
