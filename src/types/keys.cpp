@@ -1,5 +1,6 @@
 #include "types/keys.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "types/text_hash.hpp"
@@ -57,10 +58,7 @@ bool char_equals_string(std::uint32_t c, Value s) {
 bool KeyRules::hashable(Value v) const {
   if (!heap::is_ref(v)) return true;
   const std::uint32_t t = heap::hdr::type_of(heap::as_object(v)->load_header());
-  for (std::uint32_t u : unhashable) {
-    if (u != 0 && u == t) return false;
-  }
-  return true;
+  return std::ranges::none_of(unhashable, [t](std::uint32_t u) { return u != 0 && u == t; });
 }
 
 std::uint64_t KeyRules::hash(Value v) const {
