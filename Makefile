@@ -105,6 +105,7 @@ bench-gc: deps
 bench-types: deps
 	$(call build,release)
 	build/release/bench/bench_dictionary
+	build/release/bench/bench_strings
 	build/release/bench/bench_dispatch --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 
 fuzz:
