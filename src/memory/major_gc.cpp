@@ -40,7 +40,11 @@ class MajorGC::Worker final  // NOLINT(cppcoreguidelines-virtual-class-destructo
       public Tracer {
  public:
   Worker(MajorGC& gc, unsigned id)
-      : gc_(gc), h_(gc.h_), id_(id), weak_(gc.h_.pause_reserve), spilled_(gc.h_.pause_reserve) {}
+      : gc_(gc),
+        h_(gc.h_),
+        id_(id),
+        weak_(gc.h_.layouts, gc.h_.pause_reserve),
+        spilled_(gc.h_.pause_reserve) {}
 
   void visit(Value* slot) override { mark(slot); }
   std::optional<Value> reached(Value v) override;

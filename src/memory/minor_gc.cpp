@@ -33,8 +33,10 @@ constexpr std::size_t kLoggedChunk = 64;  // remembered objects per claim
   std::abort();
 }
 
+// Objects whose slots WeakRefs decides after the scan: an old one is
+// relogged only once they are final.
 bool special(const Layout& l) {
-  return l.kind == LayoutKind::kWeakRef || l.kind == LayoutKind::kEphemeron;
+  return l.kind == LayoutKind::kWeakRef || l.kind == LayoutKind::kEphemeron || l.weak_count != 0;
 }
 
 }  // namespace
@@ -48,7 +50,7 @@ class MinorGC::Worker final  // NOLINT(cppcoreguidelines-virtual-class-destructo
       : gc_(gc),
         h_(gc.h_),
         id_(id),
-        weak_(gc.h_.pause_reserve),
+        weak_(gc.h_.layouts, gc.h_.pause_reserve),
         spilled_(gc.h_.pause_reserve),
         carried_(gc.h_.pause_reserve),
         special_old_(gc.h_.pause_reserve) {}
