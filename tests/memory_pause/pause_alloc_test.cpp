@@ -20,6 +20,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <limits>
 #include <new>
 
 #include "memory/heap.hpp"
@@ -214,6 +215,52 @@ TEST(PauseAlloc, NoAllocationInPausesTwoWorkers) {
 
 TEST(PauseAlloc, NoAllocationInPausesFourWorkersSmall) {
   collections_with_everything(4, 100000);
+}
+
+// The pause reserve may not grow (its commit refused, as the OS would under
+// strict overcommit): a list kept alive grows until a collection needs more
+// than is committed; that allocation gets out-of-memory (nullptr) long
+// before the heap is full, and so does a requested collection; the heap is
+// intact. Allowed to grow again, the reserve grows and the heap works on.
+TEST(PauseAlloc, AReserveThatCannotGrowIsOutOfMemoryNotACrash) {
+  Options o = small_options();
+  o.max_heap = 64 << 20;
+  o.verify = false;
+  TestHeap t(o);
+  HeapImpl& h = impl_of(*t.heap);
+  h.pause_reserve.set_limit(h.pause_reserve.committed());
+  std::size_t committed = h.pause_reserve.committed();
+
+  HandleScope scope(*t.m);
+  Handle list(*t.m, Value{0});
+  std::size_t length = 0;
+  for (;; ++length) {
+    Object* node = t.new_node(1, length);
+    if (node == nullptr) break;
+    write(*t.m, node, node->slots(), list.value());
+    list.set(ref_value(node));
+    ASSERT_LT(length, std::size_t{4} << 20) << "the reserve never ran short";
+  }
+  EXPECT_EQ(h.pause_reserve.committed(), committed);
+  EXPECT_LT(t.heap->stats().old_bytes, o.max_heap / 2)
+      << "out of memory for the reserve, not the heap";
+  EXPECT_FALSE(t.heap->collect(*t.m, true));
+  EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+
+  h.pause_reserve.set_limit(std::numeric_limits<std::size_t>::max());
+  Object* more = t.new_node(1, length);
+  ASSERT_NE(more, nullptr);
+  write(*t.m, more, more->slots(), list.value());
+  list.set(ref_value(more));
+  EXPECT_TRUE(t.heap->collect(*t.m, true));
+  EXPECT_GT(h.pause_reserve.committed(), committed);
+  std::size_t n = 0;
+  for (Object* node = list.get(); node != nullptr; node = as_object(node->slots()[0])) {
+    ASSERT_EQ(TestHeap::node_id(node, 1), length - n);
+    ++n;
+  }
+  EXPECT_EQ(n, length + 1);
+  EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
 }
 
 }  // namespace
