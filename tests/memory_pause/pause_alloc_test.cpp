@@ -38,6 +38,12 @@ void* counted(std::size_t n, std::size_t align) {
   return std::aligned_alloc(align, (n + align - 1) / align * align);
 }
 
+// Out of line: inlined into operator delete, free() of what operator new
+// returned would look mismatched to the compiler (-Wmismatched-new-delete).
+[[gnu::noinline]] void release(void* p) noexcept {
+  std::free(p);
+}
+
 void* counted_or_throw(std::size_t n, std::size_t align) {
   void* p = counted(n, align);
   if (p == nullptr) throw std::bad_alloc();
@@ -72,28 +78,28 @@ void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) n
   return counted(n, static_cast<std::size_t>(a));
 }
 void operator delete(void* p) noexcept {
-  std::free(p);
+  release(p);
 }
 void operator delete[](void* p) noexcept {
-  std::free(p);
+  release(p);
 }
 void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
+  release(p);
 }
 void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
+  release(p);
 }
 void operator delete(void* p, std::align_val_t) noexcept {
-  std::free(p);
+  release(p);
 }
 void operator delete[](void* p, std::align_val_t) noexcept {
-  std::free(p);
+  release(p);
 }
 void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
-  std::free(p);
+  release(p);
 }
 void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
-  std::free(p);
+  release(p);
 }
 
 namespace runa::heap::testing {
