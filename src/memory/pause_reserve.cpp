@@ -21,23 +21,31 @@ bool PauseReserve::init(std::size_t max_bytes, std::string& error) {
 }
 
 bool PauseReserve::ensure(std::size_t bytes) {
-  if (bytes <= committed_) return true;
+  std::lock_guard lock(mu_);
+  std::size_t now = committed_.load(std::memory_order_relaxed);
+  if (bytes <= now) return true;
   // Grown by a quarter at least, so that a heap that grows commits rarely.
-  std::size_t want = page_up(std::max({bytes, committed_ + committed_ / 4, kMinCommit}));
+  std::size_t want = page_up(std::max({bytes, now + now / 4, kMinCommit}));
   want = std::min(want, region_.size());
   if (bytes > want || want > limit_) return false;
-  if (!region_.commit(region_.base() + committed_, want - committed_)) return false;
-  committed_ = want;
+  if (!region_.commit(region_.base() + now, want - now)) return false;
+  committed_.store(want, std::memory_order_release);
   return true;
+}
+
+void PauseReserve::set_limit(std::size_t bytes) {
+  std::lock_guard lock(mu_);
+  limit_ = bytes;
 }
 
 void* PauseReserve::take(std::size_t bytes) {
   std::size_t at = used_.fetch_add(bytes, std::memory_order_relaxed);
-  if (at + bytes > committed_) {
+  std::size_t committed = committed_.load(std::memory_order_relaxed);
+  if (at + bytes > committed) {
     std::fprintf(stderr,
                  "runatime: a collection needs more than the %zu bytes reserved for its lists "
                  "(the bound computed before the pause is wrong)\n",
-                 committed_);
+                 committed);
     std::abort();
   }
   return region_.base() + at;

@@ -31,6 +31,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <mutex>
 #include <string>
 #include <type_traits>
 
@@ -42,12 +43,14 @@ class PauseReserve {
  public:
   // Reserves `max_bytes` of address space (rounded up to pages).
   bool init(std::size_t max_bytes, std::string& error);
-  // Between pauses: commits so that `bytes` can be taken in one pause;
-  // false when that is more than the reservation or the OS refuses.
+  // Between pauses, any running thread (two may at once: one after its
+  // pause, one before its own): commits so that `bytes` can be taken in
+  // one pause; false when that is more than the reservation or the OS
+  // refuses.
   bool ensure(std::size_t bytes);
-  [[nodiscard]] std::size_t committed() const { return committed_; }
+  [[nodiscard]] std::size_t committed() const { return committed_.load(std::memory_order_acquire); }
   // Tests: ensure() refuses to commit beyond `bytes` (a refused commit).
-  void set_limit(std::size_t bytes) { limit_ = bytes; }
+  void set_limit(std::size_t bytes);
 
   // In a pause, no worker running: forgets what was taken.
   void reset() { used_.store(0, std::memory_order_relaxed); }
@@ -57,7 +60,8 @@ class PauseReserve {
 
  private:
   Region region_;
-  std::size_t committed_ = 0;
+  std::mutex mu_;  // serialises ensure() and set_limit()
+  std::atomic<std::size_t> committed_{0};
   std::size_t limit_ = std::numeric_limits<std::size_t>::max();
   std::atomic<std::size_t> used_{0};
 };
