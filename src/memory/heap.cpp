@@ -83,6 +83,8 @@ namespace {
 constexpr unsigned kListsPerWorker = 5;
 // Remembered objects a prediction allows for the mutators' logs.
 constexpr std::size_t kPredictedLogs = 4096;
+// At most this many promoted objects a prediction makes room for in `carried`.
+constexpr std::size_t kPredictedCarried = std::size_t{1} << 22;
 
 constexpr std::size_t round_up(std::size_t v, std::size_t to) {
   return (v + to - 1) / to * to;
@@ -173,10 +175,8 @@ bool HeapImpl::init(std::string& error) {
   if (!pause_reserve.init(most, error)) return false;
   minor_gc = std::make_unique<MinorGC>(*this);
   major_gc = std::make_unique<MajorGC>(*this);
-  if (!reserve_for_pause(pause_needs(true))) {
-    error = "cannot reserve what the first collection needs";
-    return false;
-  }
+  // A refusal is left to the first collection, which reports it.
+  reserve_for_pause(pause_needs(true));
   major_threshold = next_major_threshold();
   return true;
 }
@@ -223,6 +223,9 @@ HeapImpl::PauseNeeds HeapImpl::pause_needs(bool predict) {
   // The minor collection's new `carried`: remembered objects and promoted
   // ones with a slot.
   n.carried = remembered + young / 16 + 1;
+  // A prediction keeps `carried`, a real allocation, within reason: a huge
+  // nursery's worst case is left to the pause that meets it.
+  if (predict) n.carried = remembered + std::min(young / 16, kPredictedCarried);
   return n;
 }
 
