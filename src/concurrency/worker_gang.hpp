@@ -50,14 +50,14 @@ class WorkerGang {
   template <class Fn>
   void run(Fn&& fn) noexcept {
     using F = std::remove_reference_t<Fn>;
-    run_task({const_cast<void*>(static_cast<const void*>(std::addressof(fn))),
-              [](void* f, unsigned i) { (*static_cast<F*>(f))(i); }});
+    run_task({static_cast<const void*>(std::addressof(fn)),
+              [](const void* f, unsigned i) { (*static_cast<const F*>(f))(i); }});
   }
 
  private:
-  struct Task {
-    void* fn;
-    void (*call)(void* fn, unsigned index);
+  struct Task {  // fn's operator() is const: a lambda that is not `mutable`
+    const void* fn;
+    void (*call)(const void* fn, unsigned index);
   };
   void run_task(Task task) noexcept;
   void work(unsigned index, const std::string& name);

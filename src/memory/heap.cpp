@@ -212,7 +212,7 @@ HeapImpl::PauseNeeds HeapImpl::pause_needs(bool predict) {
   // for each young object with a slot (16 bytes at least) an entry in
   // `carried_` or `special_old_` and one in a weak list; for each
   // remembered object, its place in the taken array and the same two.
-  std::size_t minor = 2 * young + 3 * sizeof(Object*) * remembered;
+  std::size_t minor = 2 * young + 3 * sizeof(std::uintptr_t) * remembered;  // a word per entry
   // A major collection: a grey entry per object, a weak-list entry per
   // object with a slot, and two arrays by block (choose_candidates).
   std::size_t by_block = std::max(n.blocks, blocks.list_capacity());  // the frontier's bound

@@ -73,7 +73,7 @@ class PauseReserve {
 // the reserve is reset.
 template <class T>
 class PauseList {
-  static_assert(sizeof(T) == 8 && std::is_trivially_copyable_v<T>);
+  static_assert(sizeof(T) == sizeof(std::uint64_t) && std::is_trivially_copyable_v<T>);
 
  public:
   static constexpr std::size_t kEntries = 510;  // a segment is 4 KiB
