@@ -11,7 +11,8 @@
 //                                  steps for nbody) and nothing else, for
 //                                  bench/count_value_instructions.sh, which
 //                                  counts instructions under callgrind
-// Kernels: int_add, plain_int_add, float_mul, plain_float_mul, nbody.
+// Kernels: int_add, plain_int_add, float_mul, spur_float_mul (Spur's
+// immediate floats, for comparison), plain_float_mul, nbody.
 //
 // Each count_* loop carries its result from one iteration to the next and
 // hides both operands from the optimiser in every iteration (an empty asm),
@@ -21,6 +22,7 @@
 // difference is the price of the values.
 #include <benchmark/benchmark.h>
 
+#include <bit>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -113,6 +115,55 @@ void opaque(T& v) {
   return acc;
 }
 
+// For comparison only: Spur's 64-bit immediate floats (Squeak/Pharo), the
+// alternative docs/types.md measures ours against. Tag 100 in bits 2..0,
+// then the double rotated left by one (sign lowest) with its exponent
+// re-biased to 8 bits (biased exponents 896..1151, about 2^-127..2^128), ±0
+// special-cased. Multiplication in the shape of types::mul: the small
+// Integer check first, then both tags, decode, multiply, range check,
+// encode.
+namespace spur {
+constexpr std::uint64_t kTag = 4;
+constexpr std::uint64_t kBias = std::uint64_t{896} << 53;
+inline double decode(std::uint64_t w) {
+  std::uint64_t r = w >> 3;
+  if (r > 1) r += kBias;
+  return std::bit_cast<double>(std::rotr(r, 1));
+}
+inline bool fits(double d) {
+  auto b = std::bit_cast<std::uint64_t>(d);
+  return ((b >> 52) & 0x7FF) - 896 < 256 || (b << 1) == 0;
+}
+inline std::uint64_t encode(double d) {
+  std::uint64_t r = std::rotl(std::bit_cast<std::uint64_t>(d), 1);
+  if (r > 1) r -= kBias;
+  return (r << 3) | kTag;
+}
+}  // namespace spur
+
+[[gnu::noinline]] std::uint64_t count_spur_float_mul(std::uint64_t n) {
+  std::uint64_t acc = spur::encode(1.0);
+  std::uint64_t factor = spur::encode(1.0000001);
+  for (std::uint64_t i = 0; i < n; ++i) {
+    std::int64_t r;
+    if (types::both_small_ints(acc, factor) &&
+        !__builtin_mul_overflow(types::small_int_value(acc), static_cast<std::int64_t>(factor - 1),
+                                &r)) {
+      acc = static_cast<Value>(r) | types::kSmallIntTag;
+    } else if ((acc & 7) == spur::kTag && (factor & 7) == spur::kTag) {
+      double d = spur::decode(acc) * spur::decode(factor);
+      if (!spur::fits(d)) [[unlikely]]
+        std::abort();
+      acc = spur::encode(d);
+    } else {
+      std::abort();
+    }
+    opaque(acc);
+    opaque(factor);
+  }
+  return acc;
+}
+
 [[gnu::noinline]] bool count_nbody(runa::bench::NBody& sys, Value dt, std::uint64_t steps) {
   for (std::uint64_t i = 0; i < steps; ++i) {
     if (!sys.advance(dt)) return false;
@@ -175,6 +226,8 @@ int count(std::string_view spec) {
     std::printf("%lld\n", static_cast<long long>(count_plain_int_add(n)));
   } else if (kernel == "float_mul") {
     std::printf("%g\n", types::as_double(count_float_mul(*s.cx, *s.m, n)));
+  } else if (kernel == "spur_float_mul") {
+    std::printf("%g\n", spur::decode(count_spur_float_mul(n)));
   } else if (kernel == "plain_float_mul") {
     std::printf("%g\n", count_plain_float_mul(n));
   } else if (kernel == "nbody") {
@@ -195,7 +248,9 @@ int main(int argc, char** argv) {
     const int rc = count(std::string_view(argv[1]).substr(kCount.size()));
     if (rc == 2) {
       std::fprintf(
-          stderr, "usage: %s --count=<int_add|plain_int_add|float_mul|plain_float_mul|nbody>/<n>\n",
+          stderr,
+          "usage: %s "
+          "--count=<int_add|plain_int_add|float_mul|spur_float_mul|plain_float_mul|nbody>/<n>\n",
           argv[0]);
     }
     return rc;

@@ -11,7 +11,8 @@
 # and in one of 2N; the difference divided by N leaves out everything that
 # happens once. Each figure includes the loop around the operation (a
 # compare, a branch, an increment); the plain_* kernels have the same loop,
-# so "value - plain" is what the value representation costs.
+# so "value - plain" is what the value representation costs. spur_float_mul
+# is the same multiplication with Spur's immediate floats, for comparison.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -37,7 +38,7 @@ per_op() {
 }
 
 printf '%-16s %s\n' kernel instructions/operation
-for kernel in int_add plain_int_add float_mul plain_float_mul; do
+for kernel in int_add plain_int_add float_mul spur_float_mul plain_float_mul; do
   printf '%-16s %s\n' "$kernel" "$(per_op "$kernel" 100000)"
 done
 printf '%-16s %s\n' "nbody (per step)" "$(per_op nbody 2000)"
