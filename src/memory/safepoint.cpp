@@ -30,7 +30,10 @@ std::size_t Safepoint::count() const {
 
 void Safepoint::park_locked(std::unique_lock<std::mutex>& lock, MutatorRecord& m) {
   m.state.store(kParked, std::memory_order_seq_cst);
-  cv_.notify_all();
+  // The requester checks the states under mu_ before each wait, so skipping
+  // the signal while another thread still runs loses no wake-up: that
+  // thread's own park (or enter_native) signals.
+  if (requester_ == nullptr || all_stopped_locked(*requester_)) stopped_cv_.notify_all();
   sleep_locked(lock, [&] { return !stopping_; });
   m.state.store(kRunning, std::memory_order_seq_cst);
 }
@@ -77,20 +80,23 @@ bool Safepoint::stop(MutatorRecord& self, std::uint64_t seen) {
       // so that a collection another thread starts can count this one as
       // stopped; not a sleeper, since it waits for the sleepers.
       self.state.store(kParked, std::memory_order_seq_cst);
-      cv_.notify_all();
-      cv_.wait(lock, [&] { return stopping_ || waking_ == 0; });
-      self.state.store(kRunning, std::memory_order_seq_cst);
+      if (requester_ != nullptr) stopped_cv_.notify_all();
+      stopped_cv_.wait(lock, [&] { return stopping_ || waking_ == 0; });
+      // Woken by another thread's collection: stay parked into park_locked,
+      // never running for a moment while that collection runs.
+      if (!stopping_) self.state.store(kRunning, std::memory_order_seq_cst);
     } else {
       break;
     }
   }
   if (seen != kAnyEpoch && epoch_.load(std::memory_order_relaxed) != seen) return false;
   stopping_ = true;
+  requester_ = &self;
   auto armed = std::chrono::steady_clock::now();
   for (MutatorRecord* m : mutators_) {
     if (m != &self) m->poll.store(1, std::memory_order_seq_cst);
   }
-  cv_.wait(lock, [&] { return all_stopped_locked(self); });
+  stopped_cv_.wait(lock, [&] { return all_stopped_locked(self); });
   auto ns = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - armed)
           .count());
@@ -112,7 +118,9 @@ void Safepoint::resume(bool collected) {
   if (collected) epoch_.fetch_add(1, std::memory_order_release);
   waking_ = sleepers_;
   stopping_ = false;
-  cv_.notify_all();
+  requester_ = nullptr;
+  world_cv_.notify_all();
+  stopped_cv_.notify_all();  // threads waiting in stop() for the world to be quiet
 }
 
 void Safepoint::park(MutatorRecord& m) {
@@ -129,7 +137,7 @@ void Safepoint::enter_native(MutatorRecord& m) {
   if (m.poll.load(std::memory_order_seq_cst) != 0) {
     // A collector may be waiting for this thread: wake it under the lock.
     std::lock_guard lock(mu_);
-    cv_.notify_all();
+    stopped_cv_.notify_all();
   }
 }
 

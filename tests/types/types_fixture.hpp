@@ -1,5 +1,6 @@
 // Test support for the types tests: a heap with the calling thread attached
-// and a types Context, taking RUNA_GC on top of its own options as the
+// and a types Context; a type registry with modules assembled from `.runas`
+// text and verified as a loader would, taking RUNA_GC on top of its own options as the
 // memory tests' heaps do (tests/memory/heap_fixture.hpp), so that the
 // types-stress label runs the whole suite with a collection every few
 // allocations, verified and poisoned. Also the edge values the arithmetic
@@ -10,12 +11,17 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
+#include <sstream>
+#include <string>
 #include <vector>
 
 #include "runatime/heap.hpp"
 #include "runatime/heap_options.hpp"
+#include "runatime/module.hpp"
 #include "runatime/values.hpp"
+#include "types/type_registry.hpp"
 
 namespace runa::types::testing {
 
@@ -91,5 +97,47 @@ inline std::vector<std::int64_t> edge_integers() {
     v.push_back(x);
   return v;
 }
+
+inline module::Module assembled(const std::string& text) {
+  auto m = module::assemble(text, "test.runas");
+  EXPECT_TRUE(m.ok()) << (m.ok() ? "" : m.error().describe());
+  if (!m.ok()) return {};
+  auto v = module::verify(*m);
+  EXPECT_TRUE(v.ok()) << (v.ok() ? "" : v.error().describe());
+  return *m;
+}
+
+inline std::string example(const char* name) {
+  std::ifstream in(std::string(RUNA_SOURCE_DIR) + "/examples/" + name);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class TypesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    heap::Options o;
+    o.max_heap = 64 << 20;
+    // RUNA_GC applies, so the types tests run in the collector's test modes.
+    auto with_env = heap::options_from_env(o);
+    ASSERT_TRUE(with_env.ok()) << with_env.error().describe();
+    auto h = heap::Heap::create(*with_env);
+    ASSERT_TRUE(h.ok());
+    heap_ = std::move(*h);
+    registry_ = std::make_unique<TypeRegistry>(*heap_);
+  }
+
+  const ModuleTypes* load(const std::string& text) {
+    auto loaded = registry_->load(assembled(text));
+    EXPECT_TRUE(loaded.ok()) << (loaded.ok() ? "" : loaded.error().describe());
+    return loaded.ok() ? *loaded : nullptr;
+  }
+
+  const TypeDesc* prim(Kind k) const { return registry_->primitive(k); }
+
+  std::unique_ptr<heap::Heap> heap_;
+  std::unique_ptr<TypeRegistry> registry_;
+};
 
 }  // namespace runa::types::testing

@@ -1,0 +1,225 @@
+// Dispatch costs of the types part (docs/types.md, "Dispatch"), in ns per
+// lookup: from the receiver's descriptor to the method to call. A call
+// then costs what DirectCall measures on top.
+//
+//   bench_dispatch [Google Benchmark flags]
+//
+//   Vtable          receiver's vtable slot, known at the call site (a tier
+//                   that resolved the slot once): load, load, call
+//   InlineMono      a monomorphic inline cache hit
+//   InlinePoly/4    a polymorphic site, four receiver types in turn, all hits
+//   Megamorphic     eight receiver types: the global MethodCache's hit path
+//   ByName          the descriptor's own selector map, no cache (the miss path)
+//   SubtypeTest     is_struct_subtype over a mix of true and false pairs
+//   DirectCall      the same indirect call with no lookup: the floor
+//
+// DirectCall's "method" is a C++ function indexed by MethodDesc::function,
+// standing in for the entries the execution bridge binds. Lookups feed
+// their result into the next iteration's data (a dependency chain), so the
+// figures are latencies, not overlapped throughput. This program uses the types part's
+// internal headers: the inline-cache API reaches the public headers with the
+// execution bridge (issue 13).
+#include <benchmark/benchmark.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runatime/heap.hpp"
+#include "runatime/module.hpp"
+#include "types/inline_cache.hpp"
+#include "types/method_cache.hpp"
+#include "types/type_registry.hpp"
+
+namespace {
+
+using namespace runa::types;
+
+using Code = long (*)(long);
+long f0(long x) {
+  return x + 0;
+}
+long f1(long x) {
+  return x + 1;
+}
+long f2(long x) {
+  return x + 2;
+}
+long f3(long x) {
+  return x + 3;
+}
+long f4(long x) {
+  return x + 4;
+}
+long f5(long x) {
+  return x + 5;
+}
+long f6(long x) {
+  return x + 6;
+}
+long f7(long x) {
+  return x + 7;
+}
+long f8(long x) {
+  return x + 8;
+}
+constexpr Code kCode[] = {f0, f1, f2, f3, f4, f5, f6, f7, f8};
+
+// A root R and eight subtypes S0..S7, each with its own method `m`; a chain
+// of depth 6 below S0 for subtype tests.
+std::string family() {
+  std::string text = ".type 1 primitive Integer\n.type 10 struct R\n";
+  std::string supers = ".meta supertypes";
+  for (int i = 0; i < 8; ++i) {
+    text += ".type " + std::to_string(11 + i) + " struct S" + std::to_string(i) + "\n";
+    supers += std::string(i == 0 ? " " : ", ") + "S" + std::to_string(i) + " R";
+  }
+  for (int d = 0; d < 6; ++d) {
+    text += ".type " + std::to_string(50 + d) + " struct D" + std::to_string(d) + "\n";
+    supers += ", D" + std::to_string(d) + (d == 0 ? " S0" : " D" + std::to_string(d - 1));
+  }
+  text += supers + "\n";
+  for (int i = 0; i < 8; ++i) {
+    const std::string self = "S" + std::to_string(i);
+    text += ".type " + std::to_string(30 + i) + " function \"(" + self + ")->Integer\" params " +
+            self + " returns Integer\n";
+    text += ".function " + std::to_string(1 + i) + " m type \"(" + self +
+            ")->Integer\" flags METHOD\n  .param self type " + self + "\n  PUSH_CONST " +
+            std::to_string(i) + "\n  RETURN\n.end\n";
+  }
+  return text;
+}
+
+struct World {
+  std::unique_ptr<runa::heap::Heap> heap;
+  std::unique_ptr<TypeRegistry> registry;
+  const ModuleTypes* mt = nullptr;
+  std::vector<const TypeDesc*> s;      // S0..S7
+  std::vector<const TypeDesc*> chain;  // R, S0, D0..D5
+  std::uint32_t m = 0;
+
+  World() {
+    heap = std::move(runa::heap::Heap::create().value());
+    registry = std::make_unique<TypeRegistry>(*heap);
+    auto module = runa::module::assemble(family(), "family.runas");
+    if (!module || !runa::module::verify(*module)) std::abort();
+    mt = *registry->load(*module);
+    for (int i = 0; i < 8; ++i) s.push_back(mt->type("S" + std::to_string(i)));
+    chain = {mt->type("R"), s[0]};
+    for (int d = 0; d < 6; ++d) chain.push_back(mt->type("D" + std::to_string(d)));
+    m = registry->symbols().find("m");
+  }
+};
+
+World& world() {
+  static World w;
+  return w;
+}
+
+long call(const MethodDesc* md, long x) {
+  return kCode[md->function](x);
+}
+
+// Folds a lookup's answer into the accumulator the next receiver index
+// depends on.
+long use(const MethodDesc* md, long acc) {
+  return acc + md->function;
+}
+
+// Receivers in turn, as a call site would see them.
+std::vector<const TypeDesc*> receivers(std::size_t kinds) {
+  std::vector<const TypeDesc*> out;
+  for (std::size_t i = 0; i < 1024; ++i) out.push_back(world().s[i % kinds]);
+  return out;
+}
+
+void DirectCall(benchmark::State& state) {
+  long acc = 0;
+  const MethodDesc* md = world().s[0]->method(world().m);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(md);
+    acc = call(md, acc);
+  }
+  benchmark::DoNotOptimize(acc);
+}
+
+void Vtable(benchmark::State& state) {
+  const auto rs = receivers(8);
+  const std::uint32_t slot = world().s[0]->slots_by_selector.at(world().m);
+  long acc = 0;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const TypeDesc* t = rs[(i++ + static_cast<std::size_t>(acc & 0)) & 1023];
+    benchmark::DoNotOptimize(t);
+    acc = use(t->vtable[slot].method, acc);
+  }
+  benchmark::DoNotOptimize(acc);
+}
+
+void Inline(benchmark::State& state) {
+  const auto rs = receivers(static_cast<std::size_t>(state.range(0)));
+  InlineCache site;
+  std::mutex updates;
+  for (const TypeDesc* t : rs) {
+    site.record(t, reinterpret_cast<std::uintptr_t>(t->method(world().m)), updates);
+  }
+  long acc = 0;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const TypeDesc* t = rs[(i++ + static_cast<std::size_t>(acc & 0)) & 1023];
+    benchmark::DoNotOptimize(t);
+    acc = use(reinterpret_cast<const MethodDesc*>(site.find(t)), acc);
+  }
+  benchmark::DoNotOptimize(acc);
+}
+
+void Megamorphic(benchmark::State& state) {
+  const auto rs = receivers(8);
+  MethodCache cache;
+  long acc = 0;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const TypeDesc* t = rs[(i++ + static_cast<std::size_t>(acc & 0)) & 1023];
+    benchmark::DoNotOptimize(t);
+    acc = use(cache.lookup(t, world().m), acc);
+  }
+  benchmark::DoNotOptimize(acc);
+}
+
+void ByName(benchmark::State& state) {
+  const auto rs = receivers(8);
+  long acc = 0;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const TypeDesc* t = rs[(i++ + static_cast<std::size_t>(acc & 0)) & 1023];
+    benchmark::DoNotOptimize(t);
+    acc = use(t->method(world().m), acc);
+  }
+  benchmark::DoNotOptimize(acc);
+}
+
+void SubtypeTest(benchmark::State& state) {
+  const auto& c = world().chain;
+  std::vector<std::pair<const TypeDesc*, const TypeDesc*>> pairs;
+  for (std::size_t i = 0; i < 1024; ++i)
+    pairs.emplace_back(c[(i * 7) % c.size()], c[(i * 3) % c.size()]);
+  long hits = 0;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const auto& [s, t] = pairs[i++ & 1023];
+    hits += is_struct_subtype(s, t) ? 1 : 0;
+  }
+  benchmark::DoNotOptimize(hits);
+}
+
+BENCHMARK(DirectCall);
+BENCHMARK(Vtable);
+BENCHMARK(Inline)->Name("InlineMono")->Arg(1);
+BENCHMARK(Inline)->Name("InlinePoly")->Arg(4);
+BENCHMARK(Megamorphic);
+BENCHMARK(ByName);
+BENCHMARK(SubtypeTest);
+
+}  // namespace
+
+BENCHMARK_MAIN();

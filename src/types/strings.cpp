@@ -1,0 +1,247 @@
+#include "types/strings.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <vector>
+
+#include "module/utf8.hpp"
+#include "types/text_hash.hpp"
+
+namespace runa::types {
+
+namespace {
+
+using heap::Object;
+
+// The flat string's prefix, after the length word.
+constexpr std::uint64_t kPrefix = 24;
+constexpr std::size_t kChars = 0;   // u64: Characters
+constexpr std::size_t kHash = 1;    // u64: hash, 0 until computed
+constexpr std::size_t kCursor = 2;  // u64: (Character index << 32) | byte offset
+
+// The rope's slots: three references, then two raw words.
+constexpr std::size_t kLeft = 0;
+constexpr std::size_t kRight = 1;
+constexpr std::size_t kFlat = 2;
+constexpr std::size_t kRopeBytes = 3;
+constexpr std::size_t kRopeChars = 4;
+
+std::uint64_t* prefix(Object* o) {
+  return reinterpret_cast<std::uint64_t*>(heap::array_bytes(o));
+}
+std::uint8_t* text(Object* o) {
+  return heap::array_bytes(o) + kPrefix;
+}
+std::uint64_t flat_bytes(Object* o) {
+  return heap::array_length(o) - kPrefix;
+}
+
+std::uint64_t count_chars(const std::uint8_t* p, std::uint64_t n) {
+  std::uint64_t continuation = 0;
+  for (std::uint64_t i = 0; i < n; ++i) continuation += (p[i] & 0xC0) == 0x80 ? 1 : 0;
+  return n - continuation;
+}
+
+// The scalar value of the well-formed sequence at p.
+std::uint32_t decode(const std::uint8_t* p) {
+  const std::uint8_t b = p[0];
+  if (b < 0x80) return b;
+  if (b < 0xE0) return ((b & 0x1FU) << 6) | (p[1] & 0x3FU);
+  if (b < 0xF0) return ((b & 0x0FU) << 12) | ((p[1] & 0x3FU) << 6) | (p[2] & 0x3FU);
+  return ((b & 0x07U) << 18) | ((p[1] & 0x3FU) << 12) | ((p[2] & 0x3FU) << 6) | (p[3] & 0x3FU);
+}
+
+std::uint64_t load_relaxed(std::uint64_t& word) {
+  return std::atomic_ref<std::uint64_t>(word).load(std::memory_order_relaxed);
+}
+void store_relaxed(std::uint64_t& word, std::uint64_t v) {
+  std::atomic_ref<std::uint64_t>(word).store(v, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+Result<Strings> Strings::create(heap::Heap& heap) {
+  heap::Layout flat;
+  flat.kind = heap::LayoutKind::kByteArray;
+  flat.name = "String";
+  auto f = heap.register_layout(flat);
+  if (!f) return f.error();
+  heap::Layout rope;
+  rope.kind = heap::LayoutKind::kPlain;
+  rope.refs = 3;
+  rope.size = 8 + 8 * 5;
+  rope.name = "Rope";
+  auto r = heap.register_layout(rope);
+  if (!r) return r.error();
+  return Strings(*f, *r);
+}
+
+Value Strings::allocate_flat(heap::Mutator& m, std::uint64_t bytes, std::uint64_t chars) const {
+  Object* o =
+      heap::allocate_array(m, flat_type_, heap::byte_array_bytes(kPrefix + bytes), kPrefix + bytes);
+  if (o == nullptr) return 0;
+  prefix(o)[kChars] = chars;
+  return heap::ref_value(o);
+}
+
+Value Strings::make(heap::Mutator& m, std::string_view utf8) const {
+  const auto* p = reinterpret_cast<const std::uint8_t*>(utf8.data());
+  Value s = allocate_flat(m, utf8.size(), count_chars(p, utf8.size()));
+  if (s != 0) std::memcpy(text(heap::as_object(s)), p, utf8.size());
+  return s;
+}
+
+std::optional<Value> Strings::make_checked(heap::Mutator& m, std::string_view bytes) const {
+  if (!module::valid_utf8(bytes)) return std::nullopt;
+  return make(m, bytes);
+}
+
+std::uint64_t Strings::length(Value s) const {
+  Object* o = heap::as_object(s);
+  return is_flat(s) ? prefix(o)[kChars] : o->slots()[kRopeChars];
+}
+
+std::uint64_t Strings::byte_length(Value s) const {
+  Object* o = heap::as_object(s);
+  return is_flat(s) ? flat_bytes(o) : o->slots()[kRopeBytes];
+}
+
+void Strings::copy_bytes(Value s, std::uint8_t* out) const {
+  // Left to right with an explicit stack: ropes built by repeated `+` are
+  // as deep as they are long, too deep for recursion.
+  std::vector<Value> pending{s};
+  while (!pending.empty()) {
+    Value v = pending.back();
+    pending.pop_back();
+    for (;;) {
+      Object* o = heap::as_object(v);
+      if (is_flat(v)) {
+        std::memcpy(out, text(o), flat_bytes(o));
+        out += flat_bytes(o);
+        break;
+      }
+      const Value flat = std::atomic_ref<Value>(o->slots()[kFlat]).load(std::memory_order_acquire);
+      if (flat != 0) {
+        v = flat;
+        continue;
+      }
+      pending.push_back(o->slots()[kRight]);
+      v = o->slots()[kLeft];
+    }
+  }
+}
+
+Value Strings::concat(heap::Mutator& m, const heap::Handle& a, const heap::Handle& b) const {
+  const std::uint64_t bytes = byte_length(a.value()) + byte_length(b.value());
+  const std::uint64_t chars = length(a.value()) + length(b.value());
+  if (bytes < kMinRope) {
+    Value s = allocate_flat(m, bytes, chars);
+    if (s == 0) return 0;
+    std::uint8_t* out = text(heap::as_object(s));
+    copy_bytes(a.value(), out);
+    copy_bytes(b.value(), out + byte_length(a.value()));
+    return s;
+  }
+  Object* r = heap::allocate(m, rope_type_, 8 + 8 * 5);
+  if (r == nullptr) return 0;
+  // Initialising stores into an object this thread just allocated.
+  r->slots()[kLeft] = a.value();
+  r->slots()[kRight] = b.value();
+  r->slots()[kRopeBytes] = bytes;
+  r->slots()[kRopeChars] = chars;
+  return heap::ref_value(r);
+}
+
+Value Strings::join(heap::Mutator& m, std::span<Value* const> parts) const {
+  std::uint64_t bytes = 0;
+  std::uint64_t chars = 0;
+  for (const Value* p : parts) {
+    bytes += byte_length(*p);
+    chars += length(*p);
+  }
+  Value s = allocate_flat(m, bytes, chars);
+  if (s == 0) return 0;
+  std::uint8_t* out = text(heap::as_object(s));
+  for (const Value* p : parts) {
+    copy_bytes(*p, out);
+    out += byte_length(*p);
+  }
+  return s;
+}
+
+Value Strings::flatten(heap::Mutator& m, const heap::Handle& s) const {
+  if (is_flat(s.value())) return s.value();
+  Object* rope = heap::as_object(s.value());
+  const Value done = std::atomic_ref<Value>(rope->slots()[kFlat]).load(std::memory_order_acquire);
+  if (done != 0) return done;
+  Value flat = allocate_flat(m, byte_length(s.value()), length(s.value()));
+  if (flat == 0) return 0;
+  copy_bytes(s.value(), text(heap::as_object(flat)));
+  rope = heap::as_object(s.value());  // the allocation may have moved it
+  // Release: a thread that reads the slot (acquire) sees the copied bytes.
+  std::atomic_thread_fence(std::memory_order_release);
+  heap::set_slot(m, rope, kFlat, flat);
+  return flat;
+}
+
+std::string_view Strings::view(Value flat) {
+  Object* o = heap::as_object(flat);
+  return {reinterpret_cast<const char*>(text(o)), flat_bytes(o)};
+}
+
+std::uint64_t Strings::hash(Value flat) {
+  Object* o = heap::as_object(flat);
+  std::uint64_t h = load_relaxed(prefix(o)[kHash]);
+  if (h != 0) return h;
+  h = hash_bytes(text(o), flat_bytes(o));
+  if (h == 0) h = 1;
+  store_relaxed(prefix(o)[kHash], h);
+  return h;
+}
+
+bool Strings::equal(Value a, Value b) {
+  if (a == b) return true;
+  Object* x = heap::as_object(a);
+  Object* y = heap::as_object(b);
+  if (flat_bytes(x) != flat_bytes(y)) return false;
+  const std::uint64_t hx = load_relaxed(prefix(x)[kHash]);
+  const std::uint64_t hy = load_relaxed(prefix(y)[kHash]);
+  if (hx != 0 && hy != 0 && hx != hy) return false;
+  return std::memcmp(text(x), text(y), flat_bytes(x)) == 0;
+}
+
+int Strings::compare(Value a, Value b) {
+  const std::string_view x = view(a);
+  const std::string_view y = view(b);
+  const int c = std::memcmp(x.data(), y.data(), std::min(x.size(), y.size()));
+  if (c != 0) return c;
+  return x.size() < y.size() ? -1 : (x.size() > y.size() ? 1 : 0);
+}
+
+std::optional<std::uint32_t> Strings::char_at(Value flat, std::uint64_t i) {
+  Object* o = heap::as_object(flat);
+  const std::uint64_t chars = prefix(o)[kChars];
+  const std::uint64_t bytes = flat_bytes(o);
+  if (i >= chars) return std::nullopt;
+  const std::uint8_t* p = text(o);
+  if (chars == bytes) return p[i];  // ASCII
+  // Scan from the cursor when it is at or before i, else from the start.
+  std::uint64_t at = 0;
+  std::uint64_t off = 0;
+  const std::uint64_t cursor = load_relaxed(prefix(o)[kCursor]);
+  if ((cursor >> 32) <= i) {
+    at = cursor >> 32;
+    off = cursor & 0xFFFFFFFFU;
+  }
+  while (at < i) {
+    ++off;
+    while ((p[off] & 0xC0) == 0x80) ++off;
+    ++at;
+  }
+  // The cursor holds 32-bit positions; longer strings scan from the start.
+  if (off <= 0xFFFFFFFFU && i <= 0xFFFFFFFFU) store_relaxed(prefix(o)[kCursor], (i << 32) | off);
+  return decode(p + off);
+}
+
+}  // namespace runa::types

@@ -1,0 +1,107 @@
+// Strings: Runa's String values — immutable UTF-8 text with a cached hash,
+// indexed by Character (docs/types.md, "String").
+//
+// Two heap representations, both the type String to a program:
+//
+//   flat   a byte array (layout "String"): the length word counts the
+//          24-byte prefix plus the UTF-8 bytes; the prefix holds the number
+//          of Characters, the hash (0: not computed yet) and a cursor (the
+//          last Character index looked up and its byte offset).
+//   rope   a plain object (layout "Rope"): references left, right and flat,
+//          then the byte and Character counts. Made by concat() when the
+//          result is long, so that building a string by repeated `+` costs
+//          O(total) instead of O(n^2); flattened on demand.
+//
+// Invariants:
+//   - The bytes of a flat string are well-formed UTF-8 (make() requires it,
+//     make_checked() checks it) and never change.
+//   - A rope's left and right never change; its `flat` slot goes from
+//     nothing to an equal flat string once (or twice, when two threads
+//     flatten it at once: both results are equal and either is right).
+//     Readers check `flat` first and otherwise walk left and right, which
+//     no one rewrites, so a rope is safe to read from any thread. The price:
+//     a flattened rope keeps its pieces alive as long as it lives.
+//   - The hash and the cursor are caches written with relaxed atomic stores;
+//     a racing reader sees the old or the new value, both right.
+//   - A Character is a Unicode scalar value; "ASCII" means the byte count
+//     equals the Character count, and then indexing is O(1). Otherwise
+//     char_at() scans from the cursor (or the start), so a loop over the
+//     Characters in order is O(n) overall and a random index costs O(i).
+//
+// Calls marked MAY COLLECT take their string arguments in handles and read
+// them again after allocating; the others never collect.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "runatime/heap.hpp"
+#include "runatime/result.hpp"
+
+namespace runa::types {
+
+using heap::Value;
+
+class Strings {
+ public:
+  // Results shorter than this many bytes are copied flat by concat().
+  static constexpr std::uint64_t kMinRope = 64;
+
+  // Registers the String and Rope layouts with `heap`. Never collects.
+  static Result<Strings> create(heap::Heap& heap);
+
+  [[nodiscard]] bool is_string(Value v) const {
+    if (!heap::is_ref(v)) return false;
+    const std::uint32_t t = heap::hdr::type_of(heap::as_object(v)->load_header());
+    return t == flat_type_ || t == rope_type_;
+  }
+  [[nodiscard]] bool is_flat(Value v) const {
+    return heap::is_ref(v) && heap::hdr::type_of(heap::as_object(v)->load_header()) == flat_type_;
+  }
+  [[nodiscard]] std::uint32_t flat_type() const { return flat_type_; }
+  [[nodiscard]] std::uint32_t rope_type() const { return rope_type_; }
+
+  // A flat string of `utf8`, which must be well-formed UTF-8; nothing (0)
+  // when the heap is exhausted. MAY COLLECT.
+  Value make(heap::Mutator& m, std::string_view utf8) const;
+  // As make(), for text from outside: nullopt when `bytes` is not
+  // well-formed UTF-8 (the caller raises ValueError). MAY COLLECT.
+  std::optional<Value> make_checked(heap::Mutator& m, std::string_view bytes) const;
+
+  // a followed by b: a flat string when shorter than kMinRope bytes,
+  // otherwise a rope; nothing when exhausted. MAY COLLECT.
+  Value concat(heap::Mutator& m, const heap::Handle& a, const heap::Handle& b) const;
+  // The strings in the handle slots `parts`, joined, as one flat string made
+  // with one allocation (TEXT_CONCAT); nothing when exhausted. MAY COLLECT.
+  Value join(heap::Mutator& m, std::span<Value* const> parts) const;
+  // The flat form of the string in `s`: itself when flat, else the rope's
+  // flat string, made now if it was not yet. Nothing when exhausted.
+  // MAY COLLECT (only when a rope is flattened now).
+  Value flatten(heap::Mutator& m, const heap::Handle& s) const;
+
+  // Any string.
+  [[nodiscard]] std::uint64_t length(Value s) const;       // Characters
+  [[nodiscard]] std::uint64_t byte_length(Value s) const;  // UTF-8 bytes
+
+  // Flat strings only.
+  [[nodiscard]] static std::string_view view(Value flat);
+  [[nodiscard]] static std::uint64_t hash(Value flat);  // never 0
+  [[nodiscard]] static bool equal(Value a, Value b);
+  // <0, 0, >0: code-point (= UTF-8 byte) order.
+  [[nodiscard]] static int compare(Value a, Value b);
+  // The Character at index i, or nullopt when i >= length.
+  [[nodiscard]] static std::optional<std::uint32_t> char_at(Value flat, std::uint64_t i);
+
+ private:
+  Strings(std::uint32_t flat, std::uint32_t rope) : flat_type_(flat), rope_type_(rope) {}
+  // Copies the bytes of any string to `out` (which has room). Never collects.
+  void copy_bytes(Value s, std::uint8_t* out) const;
+  Value allocate_flat(heap::Mutator& m, std::uint64_t bytes, std::uint64_t chars) const;
+
+  std::uint32_t flat_type_;
+  std::uint32_t rope_type_;
+};
+
+}  // namespace runa::types

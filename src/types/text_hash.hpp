@@ -1,0 +1,69 @@
+// text_hash: the hash of byte strings (String contents, and any key made of
+// bytes), and the mixing step the other hashes share.
+//
+// Requirements, from the Dictionary that uses it: fast on short keys (a
+// word is a handful of bytes), every input byte affects every output bit
+// (open addressing takes the low bits), and the same result on every
+// machine RunaTime runs on (little-endian, 64-bit). It reads 16 bytes per
+// step through two 64-bit loads and folds each step with a 64x64->128-bit
+// multiply (the folded-multiply construction of wyhash and rapidhash; this
+// is RunaTime's own, simpler form). Not a cryptographic hash: a program
+// that takes Dictionary keys from an adversary needs the seed below to be
+// secret (it is fixed today; see docs/types.md, "Hashing").
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+namespace runa::types {
+
+// The 128-bit product of a and b, folded to 64 bits.
+inline std::uint64_t fold_mul(std::uint64_t a, std::uint64_t b) {
+  __extension__ using U128 = unsigned __int128;  // GCC and Clang on 64-bit targets
+  const U128 r = static_cast<U128>(a) * b;
+  return static_cast<std::uint64_t>(r) ^ static_cast<std::uint64_t>(r >> 64);
+}
+
+inline constexpr std::uint64_t kHashSeed = 0x243f6a8885a308d3ULL;  // digits of pi
+inline constexpr std::uint64_t kHashK1 = 0x9e3779b97f4a7c15ULL;
+inline constexpr std::uint64_t kHashK2 = 0xd6e8feb86659fd93ULL;
+
+inline std::uint64_t load64(const std::uint8_t* p) {
+  std::uint64_t v = 0;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+// Up to 8 bytes, zero-extended (n <= 8).
+inline std::uint64_t load_tail(const std::uint8_t* p, std::size_t n) {
+  std::uint64_t v = 0;
+  std::memcpy(&v, p, n);
+  return v;
+}
+
+inline std::uint64_t hash_bytes(const std::uint8_t* p, std::size_t n) {
+  std::uint64_t h = kHashSeed ^ (n * kHashK1);
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    h = fold_mul(load64(p + i) ^ kHashK1, load64(p + i + 8) ^ h);
+  }
+  const std::size_t rest = n - i;
+  std::uint64_t a = 0;
+  std::uint64_t b = 0;
+  if (rest > 8) {
+    a = load64(p + i);
+    b = load_tail(p + i + 8, rest - 8);
+  } else {
+    a = load_tail(p + i, rest);
+  }
+  h = fold_mul(a ^ kHashK1, b ^ h ^ kHashK2);
+  return fold_mul(h ^ kHashK2, n ^ kHashK1);
+}
+
+// An integer's hash (Integers, and Floats equal to one: docs/types.md).
+inline std::uint64_t hash_int(std::int64_t i) {
+  return fold_mul(static_cast<std::uint64_t>(i) ^ kHashSeed, kHashK1);
+}
+
+}  // namespace runa::types

@@ -1,0 +1,204 @@
+// Strings: flat and rope forms, Character indexing, hashing, equality and
+// order, across collections that move them.
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "types/strings.hpp"
+#include "types_fixture.hpp"
+
+namespace runa::types {
+namespace {
+
+using heap::Handle;
+using heap::HandleScope;
+
+class StringsTest : public testing::TypesTest {
+ protected:
+  void SetUp() override {
+    TypesTest::SetUp();
+    auto s = Strings::create(*heap_);
+    ASSERT_TRUE(s.ok());
+    strings_.emplace(*s);
+    m_ = &heap_->attach();
+  }
+  void TearDown() override { heap_->detach(*m_); }
+
+  Value make(std::string_view text) {
+    Value v = strings_->make(*m_, text);
+    EXPECT_NE(v, 0u);
+    return v;
+  }
+  // The text of any string (flattening it), for comparisons.
+  std::string text(const Handle& s) {
+    return std::string(Strings::view(strings_->flatten(*m_, s)));
+  }
+
+  std::optional<Strings> strings_;
+  heap::Mutator* m_ = nullptr;
+};
+
+TEST_F(StringsTest, FlatStringsKnowTheirCharactersAndBytes) {
+  HandleScope scope(*m_);
+  Handle ascii(*m_, make("hello"));
+  Handle mixed(*m_, make("naïve café"));
+  Handle empty(*m_, make(""));
+  EXPECT_TRUE(strings_->is_string(ascii.value()));
+  EXPECT_TRUE(strings_->is_flat(ascii.value()));
+  EXPECT_EQ(strings_->length(ascii.value()), 5u);
+  EXPECT_EQ(strings_->length(mixed.value()), 10u);  // natives-used.md's example
+  EXPECT_EQ(strings_->byte_length(mixed.value()), 12u);
+  EXPECT_EQ(strings_->length(empty.value()), 0u);
+  EXPECT_EQ(Strings::view(mixed.value()), "naïve café");
+  EXPECT_FALSE(strings_->is_string(heap::Value{(5 << 3) | 1}));
+  EXPECT_FALSE(strings_->is_string(0));
+}
+
+TEST_F(StringsTest, CheckedMakingRefusesMalformedUtf8) {
+  HandleScope scope(*m_);
+  EXPECT_FALSE(strings_->make_checked(*m_, "\xC3").has_value());          // truncated
+  EXPECT_FALSE(strings_->make_checked(*m_, "\xED\xA0\x80").has_value());  // a surrogate
+  EXPECT_FALSE(strings_->make_checked(*m_, "\xC0\xAF").has_value());      // overlong
+  auto ok = strings_->make_checked(*m_, "\xF0\x9F\x98\x80!");
+  ASSERT_TRUE(ok.has_value());
+  EXPECT_EQ(strings_->length(*ok), 2u);
+}
+
+TEST_F(StringsTest, CharactersByIndexInEveryEncodingLength) {
+  HandleScope scope(*m_);
+  // 1-, 2-, 3- and 4-byte Characters.
+  const std::u32string chars = U"a\u00e9\u20ac\U0001F600z\u00e9";
+  Handle s(*m_, make("a\u00e9\u20ac\U0001F600z\u00e9"));
+  ASSERT_EQ(strings_->length(s.value()), chars.size());
+  // In order (the cursor), backwards (from the start), and at random.
+  for (std::size_t i = 0; i < chars.size(); ++i)
+    EXPECT_EQ(*Strings::char_at(s.value(), i), chars[i]);
+  for (std::size_t i = chars.size(); i-- > 0;) EXPECT_EQ(*Strings::char_at(s.value(), i), chars[i]);
+  std::minstd_rand rng(7);
+  for (int k = 0; k < 100; ++k) {
+    const std::size_t i = rng() % chars.size();
+    EXPECT_EQ(*Strings::char_at(s.value(), i), chars[i]);
+  }
+  EXPECT_FALSE(Strings::char_at(s.value(), chars.size()).has_value());
+  Handle ascii(*m_, make("xyz"));
+  EXPECT_EQ(*Strings::char_at(ascii.value(), 2), U'z');
+  EXPECT_FALSE(Strings::char_at(ascii.value(), 3).has_value());
+}
+
+TEST_F(StringsTest, HashEqualityAndOrder) {
+  HandleScope scope(*m_);
+  Handle a(*m_, make("apple"));
+  Handle a2(*m_, make("apple"));
+  Handle b(*m_, make("apples"));
+  Handle c(*m_, make("\u00e9"));  // above every ASCII character
+  EXPECT_TRUE(Strings::equal(a.value(), a2.value()));
+  EXPECT_EQ(Strings::hash(a.value()), Strings::hash(a2.value()));
+  EXPECT_NE(Strings::hash(a.value()), Strings::hash(b.value()));
+  EXPECT_FALSE(Strings::equal(a.value(), b.value()));
+  EXPECT_LT(Strings::compare(a.value(), b.value()), 0);  // a prefix orders first
+  EXPECT_GT(Strings::compare(c.value(), b.value()), 0);  // by code point
+  EXPECT_EQ(Strings::compare(a.value(), a2.value()), 0);
+  // Equal lengths, different hashes cached: unequal without comparing bytes.
+  Handle d(*m_, make("apply"));
+  (void)Strings::hash(d.value());
+  EXPECT_FALSE(Strings::equal(a.value(), d.value()));
+  // Every length from 0 to 40 hashes differently from its neighbours.
+  std::string text;
+  std::vector<std::uint64_t> hashes;
+  for (int n = 0; n <= 40; ++n) {
+    HandleScope inner(*m_);
+    Handle s(*m_, make(text));
+    hashes.push_back(Strings::hash(s.value()));
+    text += 'x';
+  }
+  for (std::size_t i = 1; i < hashes.size(); ++i) EXPECT_NE(hashes[i], hashes[i - 1]);
+}
+
+// Repeated `+` builds ropes; the result reads the same as std::string's,
+// whatever collections moved the pieces meanwhile.
+TEST_F(StringsTest, RepeatedConcatenationMatchesAStdString) {
+  HandleScope scope(*m_);
+  Handle acc(*m_, make(""));
+  std::string expected;
+  for (int i = 0; i < 3000; ++i) {
+    HandleScope inner(*m_);
+    const std::string piece = (i % 7 == 0 ? "é" : "") + std::to_string(i) + ",";
+    Handle p(*m_, make(piece));
+    Value next = strings_->concat(*m_, acc, p);
+    ASSERT_NE(next, 0u);
+    acc.set(next);
+    expected += piece;
+    if (i % 500 == 0) heap_->collect(*m_, i % 1000 == 0);
+  }
+  EXPECT_FALSE(strings_->is_flat(acc.value()));
+  EXPECT_EQ(strings_->byte_length(acc.value()), expected.size());
+  EXPECT_EQ(text(acc), expected);
+  // Flattened once: the same flat string afterwards.
+  const Value f1 = strings_->flatten(*m_, acc);
+  Handle flat(*m_, f1);
+  EXPECT_EQ(strings_->flatten(*m_, acc), flat.value());
+  heap_->collect(*m_, true);
+  EXPECT_EQ(text(acc), expected);
+  EXPECT_EQ(strings_->length(acc.value()), strings_->length(flat.value()));
+}
+
+TEST_F(StringsTest, ShortConcatenationsAreFlatAndJoinReadsRopes) {
+  HandleScope scope(*m_);
+  Handle a(*m_, make("ab"));
+  Handle b(*m_, make("çd"));
+  Value ab = strings_->concat(*m_, a, b);
+  EXPECT_TRUE(strings_->is_flat(ab));
+  EXPECT_EQ(Strings::view(ab), "abçd");
+  EXPECT_EQ(strings_->length(ab), 4u);
+
+  Handle long1(*m_, make(std::string(100, 'x')));
+  Handle rope(*m_, strings_->concat(*m_, long1, a));
+  EXPECT_FALSE(strings_->is_flat(rope.value()));
+  Handle c(*m_, make("!"));
+  std::vector<Value*> parts{a.slot(), rope.slot(), b.slot(), c.slot()};
+  Value joined = strings_->join(*m_, parts);
+  ASSERT_NE(joined, 0u);
+  EXPECT_EQ(Strings::view(joined), "ab" + std::string(100, 'x') + "abçd!");
+  EXPECT_EQ(strings_->length(joined), 2u + 102 + 2 + 1);
+  EXPECT_TRUE(strings_->is_flat(joined));
+}
+
+// Two threads flatten one rope and index it at once: each may make the flat
+// string (both are equal), and neither reads a half-copied one.
+TEST_F(StringsTest, TwoThreadsFlattenOneRope) {
+  std::string expected;
+  Value* shared = nullptr;
+  {
+    HandleScope scope(*m_);
+    Handle acc(*m_, make(""));
+    for (int i = 0; i < 200; ++i) {
+      HandleScope inner(*m_);
+      Handle p(*m_, make("piece " + std::to_string(i) + " é; "));
+      acc.set(strings_->concat(*m_, acc, p));
+      expected += "piece " + std::to_string(i) + " é; ";
+    }
+    shared = heap_->new_persistent(acc.value());
+  }
+  std::string seen[2];
+  auto work = [&](int t) {
+    heap::Mutator& m = t == 0 ? *m_ : heap_->attach();
+    {
+      HandleScope scope(m);
+      Handle s(m, *shared);
+      Handle flat(m, strings_->flatten(m, s));
+      seen[t] = std::string(Strings::view(flat.value()));
+      EXPECT_EQ(*Strings::char_at(flat.value(), 8), U'\u00e9');
+    }
+    if (t == 1) heap_->detach(m);
+  };
+  std::thread other(work, 1);
+  work(0);
+  other.join();
+  EXPECT_EQ(seen[0], expected);
+  EXPECT_EQ(seen[1], expected);
+  heap_->free_persistent(shared);
+}
+
+}  // namespace
+}  // namespace runa::types
