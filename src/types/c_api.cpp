@@ -111,7 +111,8 @@ rt_status rt_types_create(rt_heap* heap, rt_types** out) noexcept {
     if (out == nullptr) return null_argument(fn, "out");
     auto cx = rt::Context::create(*heap->heap);
     if (!cx.ok()) return fail(RT_ERROR_INVALID_STATE, fn, cx.error().describe());
-    *out = new rt_types{heap, std::move(cx.value())};
+    auto types = std::make_unique<rt_types>(rt_types{heap, std::move(cx.value())});
+    *out = types.release();
     return RT_OK;
   });
 }
