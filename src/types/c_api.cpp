@@ -100,6 +100,35 @@ rt_status made(const char* fn, rt_value v, rt_value* out) {
   return RT_OK;
 }
 
+// rt_value_from_integer and _float: `make` boxes when needed (kNothing:
+// the heap is exhausted).
+template <class Make>
+rt_status make_number(const char* fn, rt_types* types, rt_mutator* m, rt_value* out, Make make) {
+  return guarded(fn, [&] {
+    if (rt_status s = check_types(fn, types); s != RT_OK) return s;
+    if (out == nullptr) return null_argument(fn, "out");
+    if (rt_status s = check_mutator(fn, types, m); s != RT_OK) return s;
+    return made(fn, make(*reinterpret_cast<rh::Mutator*>(m)), out);
+  });
+}
+
+// rt_value_to_integer and _float.
+template <class T>
+rt_status read_number(const char* fn, const rt_types* types, rt_value v, T* out,
+                      bool (*is)(const rt::Context&, rt::Value), T (*as)(rt::Value),
+                      const char* what) {
+  return guarded(fn, [&] {
+    if (rt_status s = check_types(fn, types); s != RT_OK) return s;
+    if (out == nullptr) return null_argument(fn, "out");
+    if (rt_status s = check_value(fn, types, v); s != RT_OK) return s;
+    if (!is(*types->cx, v)) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn, "value " + hex(v) + " is not " + what);
+    }
+    *out = as(v);
+    return RT_OK;
+  });
+}
+
 }  // namespace
 
 extern "C" {
@@ -148,23 +177,13 @@ rt_status rt_value_kind_of(const rt_types* types, rt_value v, rt_value_kind* out
 }
 
 rt_status rt_value_from_integer(rt_types* types, rt_mutator* m, int64_t i, rt_value* out) noexcept {
-  constexpr const char* fn = "rt_value_from_integer";
-  return guarded(fn, [&] {
-    if (rt_status s = check_types(fn, types); s != RT_OK) return s;
-    if (out == nullptr) return null_argument(fn, "out");
-    if (rt_status s = check_mutator(fn, types, m); s != RT_OK) return s;
-    return made(fn, rt::make_int(*types->cx, *reinterpret_cast<rh::Mutator*>(m), i), out);
-  });
+  return make_number("rt_value_from_integer", types, m, out,
+                     [&](rh::Mutator& mu) { return rt::make_int(*types->cx, mu, i); });
 }
 
 rt_status rt_value_from_float(rt_types* types, rt_mutator* m, double d, rt_value* out) noexcept {
-  constexpr const char* fn = "rt_value_from_float";
-  return guarded(fn, [&] {
-    if (rt_status s = check_types(fn, types); s != RT_OK) return s;
-    if (out == nullptr) return null_argument(fn, "out");
-    if (rt_status s = check_mutator(fn, types, m); s != RT_OK) return s;
-    return made(fn, rt::make_float(*types->cx, *reinterpret_cast<rh::Mutator*>(m), d), out);
-  });
+  return make_number("rt_value_from_float", types, m, out,
+                     [&](rh::Mutator& mu) { return rt::make_float(*types->cx, mu, d); });
 }
 
 rt_status rt_value_from_character(uint32_t c, rt_value* out) noexcept {
@@ -181,31 +200,11 @@ rt_status rt_value_from_character(uint32_t c, rt_value* out) noexcept {
 }
 
 rt_status rt_value_to_integer(const rt_types* types, rt_value v, int64_t* out) noexcept {
-  constexpr const char* fn = "rt_value_to_integer";
-  return guarded(fn, [&] {
-    if (rt_status s = check_types(fn, types); s != RT_OK) return s;
-    if (out == nullptr) return null_argument(fn, "out");
-    if (rt_status s = check_value(fn, types, v); s != RT_OK) return s;
-    if (!rt::is_int(*types->cx, v)) {
-      return fail(RT_ERROR_INVALID_ARGUMENT, fn, "value " + hex(v) + " is not an Integer");
-    }
-    *out = rt::as_int(v);
-    return RT_OK;
-  });
+  return read_number("rt_value_to_integer", types, v, out, rt::is_int, rt::as_int, "an Integer");
 }
 
 rt_status rt_value_to_float(const rt_types* types, rt_value v, double* out) noexcept {
-  constexpr const char* fn = "rt_value_to_float";
-  return guarded(fn, [&] {
-    if (rt_status s = check_types(fn, types); s != RT_OK) return s;
-    if (out == nullptr) return null_argument(fn, "out");
-    if (rt_status s = check_value(fn, types, v); s != RT_OK) return s;
-    if (!rt::is_float(*types->cx, v)) {
-      return fail(RT_ERROR_INVALID_ARGUMENT, fn, "value " + hex(v) + " is not a Float");
-    }
-    *out = rt::as_double(v);
-    return RT_OK;
-  });
+  return read_number("rt_value_to_float", types, v, out, rt::is_float, rt::as_double, "a Float");
 }
 
 rt_status rt_value_to_character(rt_value v, uint32_t* out) noexcept {
