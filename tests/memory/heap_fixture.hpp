@@ -69,10 +69,10 @@ inline Options small_options() {
 //   Threads.MutatorsWithOwnGraphsAndANativeThread, Threads.AttachAndDetachDuringCollections,
 //   Finalizers.AFinalizerMayAllocateAndCollect, MinorGC.OutOfMemoryLeavesTheHeapConsistent,
 //   MajorGC.OutOfRoomTriesAMajorCollectionFirst, IdentityHash.RacingFirstRequestsAgree,
-//   IdentityHash.RacesWithTheWriteBarrierOnTheSameWord.
-//   MajorGC.LongRunWithABoundedLiveSetStaysBounded, whose ...Small variant
-//   takes most of its bytes from large byte arrays (uncounted by the test
-//   modes, unwalked by the verifier).
+//   IdentityHash.RacesWithTheWriteBarrierOnTheSameWord,
+//   MajorGC.LongRunWithABoundedLiveSetStaysBounded (its ...Small variant
+//   takes most of its bytes from large byte arrays, uncounted by the test
+//   modes and unwalked by the verifier).
 inline bool under_test_modes() {
   const char* v = std::getenv("RUNA_GC");
   return v != nullptr && *v != '\0';
