@@ -144,8 +144,9 @@ std::optional<Fault> StackChecker::step(std::uint32_t i) {
 // from instruction `from` (kNone for the function's entry).
 std::optional<Fault> StackChecker::enter(std::uint32_t from, std::uint32_t to, std::uint64_t height,
                                          std::uint32_t state) {
-  if (height >= kNone) {
-    return Fault{from, "the operand stack grows past " + std::to_string(kNone - 1) + " values"};
+  if (height > kMaxStack) {
+    return Fault{from, "the operand stack grows past " + std::to_string(kMaxStack) +
+                           " values (the limit of a verified function)"};
   }
   out_->max_stack = std::max<std::uint32_t>(out_->max_stack, static_cast<std::uint32_t>(height));
   if (to >= code_->size()) {

@@ -40,6 +40,23 @@ module::MetadataEntry globals(std::uint32_t n) {
 
 // ---- decoding ----
 
+// The operand stack may reach kMaxStack values and no more: a crafted
+// function cannot make a tier reserve more for its frame.
+TEST(VerifyStack, HeightIsCappedAtTheLimit) {
+  auto deep = [](std::uint32_t n) {
+    Code c;
+    for (std::uint32_t i = 0; i < n; ++i) c.op(Op::kPushConst).u16(kConst7);
+    for (std::uint32_t i = 1; i < n; ++i) c.op(Op::kPop);
+    c.op(Op::kReturn);
+    return with_main(c);
+  };
+  auto ok = module::verify(deep(module::kMaxStack));
+  ASSERT_TRUE(ok.ok()) << ok.error().describe();
+  EXPECT_EQ(ok->functions[0].max_stack, module::kMaxStack);
+  EXPECT_TRUE(rejects(deep(module::kMaxStack + 1), "bytecode", 1U,
+                      "the operand stack grows past 65535 values"));
+}
+
 TEST(VerifyDecode, UnknownOpcode) {
   EXPECT_TRUE(rejects(with_main(Code().op(Op::kNop).u8(0x00)), "bytecode", 1U,
                       "function 1 'main', at pc 1: unknown opcode 0x00"));
