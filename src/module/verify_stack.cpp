@@ -39,6 +39,7 @@ std::optional<Fault> StackChecker::run(const Module& m, const ModuleIndex& index
   nodes_.assign(1, Node{});
   out.max_stack = 0;
   out.lambdas.clear();
+  out.direct_calls.clear();
 
   if (auto f = enter(kNone, 0, 0, 0)) return f;
   while (!work_.empty()) {
@@ -59,6 +60,13 @@ std::optional<Fault> StackChecker::run(const Module& m, const ModuleIndex& index
                    "function on every path"};
     }
     out.lambdas.push_back({i, nodes_[top].function});
+  }
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const Instruction& ins = code.ins[i];
+    if (ins.op != Op::kCall || height_[i] == kNone) continue;
+    const std::uint32_t callee = height_[i] - ins.a - 1;  // below the arguments
+    const std::uint32_t x = below(state_[i], callee + 1);
+    if (x != 0 && nodes_[x].slot == callee) out.direct_calls.push_back({i, nodes_[x].function});
   }
   return std::nullopt;
 }

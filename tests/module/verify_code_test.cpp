@@ -381,6 +381,30 @@ TEST(VerifyLambda, FunctionMovedByDupAndSwap) {
   EXPECT_TRUE(accepts(b.build()));
 }
 
+// g reads an upvalue: a lambda of it may be called, g itself may not (it
+// would run with no captured variables). A function without upvalues may
+// be called bare.
+TEST(VerifyLambda, AFunctionThatReadsUpvaluesIsNotCalledBare) {
+  auto bare = lambda_module([](Code& c, std::uint16_t g) {
+    c.op(Op::kPushConst).u16(g).op(Op::kLambda).u8(1).u8(0).u16(0).op(Op::kPop);  // g is a closure
+    c.op(Op::kPushConst).u16(g).op(Op::kCall).u8(0).op(Op::kReturn);  // ...and called bare
+  });
+  EXPECT_TRUE(rejects(bare.build(), "bytecode", 2U,
+                      "at pc 12 (CALL): it calls function 3 'g' directly, but that function reads "
+                      "upvalues: call a closure of it"));
+  auto closure = lambda_module([](Code& c, std::uint16_t g) {
+    c.op(Op::kPushConst).u16(g).op(Op::kLambda).u8(1).u8(0).u16(0);
+    c.op(Op::kCall).u8(0).op(Op::kReturn);
+  });
+  EXPECT_TRUE(accepts(closure.build()));
+  ModuleBuilder plain;
+  const std::uint16_t h = plain.add_const(reference(ConstKind::kFunction, 3));
+  plain.add_function(2, "f", kFnIntInt,
+                     Code().op(Op::kPushConst).u16(h).op(Op::kCall).u8(0).op(Op::kReturn));
+  plain.add_function(3, "h", kFnInt, Code().ret());
+  EXPECT_TRUE(accepts(plain.build()));
+}
+
 TEST(VerifyLambda, FunctionMustBeStaticallyKnown) {
   auto b = lambda_module([](Code& c, std::uint16_t g) {
     c.op(Op::kPushConst).u16(g).op(Op::kPushConst).u16(0).op(Op::kPop);
