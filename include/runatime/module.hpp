@@ -236,7 +236,11 @@ struct DebugInfo {
 // offset. Empty for modules built in memory or assembled from text.
 struct Layout {
   std::uint64_t code = 0;  // file offset of the first bytecode byte
+  // The header's fields that the verifier checks.
+  std::uint64_t format = 0, min_vm = 0, flags = 0;
+  std::vector<std::uint64_t> native_libraries;
   std::vector<std::uint64_t> constants, types, functions, metadata;
+  std::vector<std::uint64_t> debug_files, debug_lines, debug_vars;
 };
 
 struct Module {
