@@ -256,6 +256,12 @@ struct Module {
 Result<Module> read(std::span<const std::uint8_t> bytes);
 Result<Bytes> write(const Module& m);
 
+// Limits a verified function stays within, so that no module can make a
+// tier reserve more for one frame (docs/bytecode.md §3): the JVM's 16-bit
+// limits.
+inline constexpr std::uint32_t kMaxFrameSlots = 65535;  // parameters and locals
+inline constexpr std::uint32_t kMaxStack = 65535;       // operand stack height
+
 // What the verifier learns about each function, in the order of
 // Module::functions: what an execution tier needs to size a frame.
 struct FunctionFacts {

@@ -445,6 +445,10 @@ class Verifier {
       frame = std::max(frame, std::uint32_t{l.slot} + 1);
       if (l.scope_start < l.scope_end) order_.push_back(k);
     }
+    if (frame > kMaxFrameSlots) {
+      return "the frame needs " + std::to_string(frame) + " slots for parameters and locals, " +
+             "more than the limit of " + std::to_string(kMaxFrameSlots);
+    }
     facts_.functions[i].frame_slots = frame;
     // Sorted by slot, then scope start: a local overlaps an earlier one of
     // its slot exactly when it starts before the furthest end seen so far.

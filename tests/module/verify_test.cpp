@@ -456,6 +456,23 @@ TEST(VerifyFunctions, Locals) {
               "functions", 2U, "local 1 'b' and local 0 'a' share slot 1"));
 }
 
+// A frame has at most kMaxFrameSlots slots: a local in the last slot that
+// keeps the frame at the limit is fine, one past it is not.
+TEST(VerifyFunctions, FrameSlotsAreCappedAtTheLimit) {
+  auto with_slot = [](std::uint16_t slot) {
+    ModuleBuilder b;
+    const std::size_t f = b.add_function(2, "f", kFnIntInt, Code().ret());
+    b.m().functions[f].locals = {{"a", kInt, slot, 0, 4}};
+    return b.build();
+  };
+  auto ok = module::verify(with_slot(module::kMaxFrameSlots - 1));
+  ASSERT_TRUE(ok.ok()) << ok.error().describe();
+  EXPECT_EQ(ok->functions.back().frame_slots, module::kMaxFrameSlots);
+  EXPECT_TRUE(rejects(with_slot(module::kMaxFrameSlots), "functions", 2U,
+                      "the frame needs 65536 slots for parameters and locals, more than the "
+                      "limit of 65535"));
+}
+
 TEST(VerifyFunctions, CodeLayout) {
   ModuleBuilder b;
   b.add_function(2, "f", kFnInt, Code().ret());
