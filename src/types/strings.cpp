@@ -186,13 +186,12 @@ Value Strings::flatten(heap::Mutator& m, const heap::Handle& s) const {
   copy_bytes(s.value(), text(heap::as_object(flat)));
   rope = heap::as_object(s.value());  // the allocation may have moved it
   // Release: a thread that reads the slot (acquire) sees the copied bytes
-  // and the new string's header. The barrier's store after it writes the
-  // same word again, only to remember the rope if it is old (a release
-  // store, not a fence before set_slot: ThreadSanitizer does not model
-  // fences, and the store says the ordering where it happens).
+  // and the new string's header. This is heap::write() with a release store
+  // in place of its relaxed one (a second, relaxed store of the same word
+  // would not carry the release to a reader that reads it).
   Value* slot = rope->slots() + kFlat;
   std::atomic_ref<Value>(*slot).store(flat, std::memory_order_release);
-  heap::write(m, rope, slot, flat);
+  if ((rope->load_header() & heap::hdr::kUnlogged) != 0) heap::log_store(m, rope, slot);
   return flat;
 }
 
