@@ -284,6 +284,7 @@ void HeapImpl::minor(CollectionRecord& rec) {
   std::uint64_t copied = rec.promoted + rec.survived;
   std::uint64_t resurvived = rec.resurvived;
   std::uint64_t last_survivors = nursery.survivors_used();
+  copied_ages = AgeTable{};
   MinorGC(*this).run(rec);
   last_copied = rec.promoted + rec.survived - copied;
   std::uint64_t taken = nursery.eden_used();
@@ -302,6 +303,7 @@ void HeapImpl::minor(CollectionRecord& rec) {
   nursery.resize(sizing.after_minor(nursery.current(), sample));
   young_now.store(nursery.current().total(), std::memory_order_relaxed);
   young_committed.store(nursery.committed(), std::memory_order_relaxed);
+  tenure_age = tenuring_threshold(copied_ages, nursery.half_capacity(), opt.promotion_age);
 
   // Each thread's next chunk follows its share of this epoch's eden,
   // averaged with the past (weight 0.35 for the newest, as HotSpot does).
