@@ -351,6 +351,13 @@ HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t
       minor(rec);
     }
     major_threshold = next_major_threshold();
+    // Promotion refills the old generation up to the threshold before the
+    // next major collection: the blocks below it stay resident (the pause
+    // workload faulted ~300 MB back in per cycle when they were returned).
+    std::uint64_t old_now = old_committed();
+    blocks.set_regrowth(opt.major_growth_percent != 0 && major_threshold > old_now
+                            ? static_cast<std::size_t>(major_threshold - old_now)
+                            : 0);
   }
   rec.after = used_bytes();
   if (opt.verify) {

@@ -57,7 +57,9 @@ inline Options small_options() {
 //   MajorGC.PromotionReusesFreeLines, MajorGC.EvacuatesFragmentedBlocks,
 //   Pinned.DefragmentationLeavesPinnedObjectsInPlace,
 //   Finalizers.WeakReferencesFoundThroughAPendingObjectAreDecidedToo,
-//   Finalizers.ChildrenAreIntactWhenTheFinalizerRuns. Evacuation under the
+//   Finalizers.ChildrenAreIntactWhenTheFinalizerRuns,
+//   MinorGC.SurvivorsBeyondHalfTheHalfArePromotedWhenNextMet (the tenuring
+//   threshold itself is checked in both modes by Tenuring.*). Evacuation under the
 //   test modes is covered by SharedGraph (shared_graph_test.cpp) instead.
 // - It sets the test modes itself, with counts RUNA_GC would replace:
 //   RandomGraph.HundredsOfMinorAndMajorCollections, RandomGraph.OneAndFourCollectorWorkers,
