@@ -101,6 +101,14 @@ enum class LayoutKind : std::uint8_t {
   kByteArray,  // header, length word, `length` bytes (strings, raw buffers)
   kWeakRef,    // plain object whose first slot is a weak referent
   kEphemeron,  // plain object whose slots 0 and 1 are a key and its value
+  // Fixed fields plus a variable tail (a String: length, hash, bytes; a
+  // closure: its fields, then n cells). Header, length word (the tail's
+  // element count, set at allocation as an array's), `refs` reference
+  // fields, the rest of `size` as raw words, then the tail. A ref tail
+  // continues the reference fields, so its fixed part holds no raw word
+  // (size == 16 + 8 * refs): the reference slots stay one range.
+  kRefTail,   // tail of `length` reference slots
+  kByteTail,  // tail of `length` bytes
 };
 
 struct Mutator;
@@ -116,14 +124,27 @@ using Finalizer = void (*)(Mutator& m, Value* object);
 
 struct Layout {
   LayoutKind kind = LayoutKind::kPlain;
-  std::uint32_t size = 8;  // kPlain/kWeakRef/kEphemeron: bytes including the header
-  std::uint32_t refs = 0;  // kPlain/kWeakRef/kEphemeron: reference slots
+  // Bytes including the header: the whole object for kPlain, kWeakRef and
+  // kEphemeron; the fixed part (header and length word included) for the
+  // tailed kinds. Arrays ignore it.
+  std::uint32_t size = 8;
+  std::uint32_t refs = 0;  // reference slots of the fixed part (arrays: ignored)
   // Objects of a finalizable type are allocated with allocate_finalizable()
   // and get `finalizer` called once after they become unreachable; the
   // finalizer is required with the flag and refused without it.
   bool finalizable = false;
   Finalizer finalizer = nullptr;
   const char* name = "";  // for logs, heap verification and snapshots
+  // Weak fields (the module format's WEAK flag): indices among the `refs`
+  // reference fields, strictly increasing, `weak_count` of them (copied at
+  // registration). The collector does not keep their referents alive and
+  // clears them when the referent dies, as a kWeakRef's referent. Plain and
+  // tailed kinds only.
+  const std::uint32_t* weak_fields = nullptr;
+  std::uint32_t weak_count = 0;
+  // The types part's descriptor of this type, opaque to the heap;
+  // Heap::descriptor_of reads it from an object in O(1).
+  const void* descriptor = nullptr;
 };
 
 // ---- options --------------------------------------------------------------
@@ -237,6 +258,21 @@ inline Value* array_slots(Object* o) {
 inline std::uint8_t* array_bytes(Object* o) {
   return reinterpret_cast<std::uint8_t*>(o->slots() + 1);
 }
+// Tailed objects (LayoutKind::kRefTail, kByteTail) of a layout whose fixed
+// part is `size` bytes: their length word is array_length(); their fields
+// start after it; allocate them with allocate_array().
+inline constexpr std::size_t ref_tail_bytes(std::size_t size, std::size_t length) {
+  return size + 8 * length;
+}
+inline constexpr std::size_t byte_tail_bytes(std::size_t size, std::size_t length) {
+  return size + ((length + 7) & ~std::size_t{7});
+}
+inline Value* tail_fields(Object* o) {
+  return o->slots() + 1;
+}
+inline std::uint8_t* tail_start(Object* o, std::size_t size) {
+  return reinterpret_cast<std::uint8_t*>(o) + size;
+}
 
 // An object in the large-object space (any size; nullptr when exhausted).
 // MAY COLLECT (the new object itself never moves).
@@ -247,8 +283,9 @@ Object* allocate_large(Mutator& m, std::uint32_t type, std::size_t bytes);
 // collection finds it unreachable. MAY COLLECT (others move; it does not).
 Object* allocate_pinned(Mutator& m, std::uint32_t type, std::size_t bytes);
 
-// An array of `bytes` (ref_array_bytes / byte_array_bytes of `length`) with
-// its length word set; large ones go to the large-object space. MAY COLLECT.
+// An array of `bytes` (ref_array_bytes / byte_array_bytes of `length`), or
+// a tailed object (ref_tail_bytes / byte_tail_bytes), with its length word
+// set; large ones go to the large-object space. MAY COLLECT.
 inline Object* allocate_array(Mutator& m, std::uint32_t type, std::size_t bytes,
                               std::uint64_t length) {
   Object* o = bytes >= kLargeObject ? allocate_large(m, type, bytes) : allocate(m, type, bytes);
@@ -508,6 +545,9 @@ class Heap {
   Result<std::uint32_t> register_layout(const Layout& layout);
   [[nodiscard]] const Layout* layout(std::uint32_t type) const;
   [[nodiscard]] std::size_t object_size(Object* o) const;
+  // The descriptor o's layout was registered with (Layout::descriptor).
+  // Never collects; o must be a live object.
+  [[nodiscard]] const void* descriptor_of(Object* o) const;
 
   // The calling thread becomes a mutator (waits while a collection runs;
   // it holds no object yet, so nothing of its own moves).

@@ -137,8 +137,7 @@ bool fill_elements(Mutator& m, Object* a, std::size_t index, std::size_t n, Valu
 
 void born_old(MutatorRecord& m, Object* o, std::uint64_t header, bool carded) {
   const Layout* l = m.heap->layouts.find(hdr::type_of(header));
-  bool refs = l != nullptr && (l->kind == LayoutKind::kRefArray ||
-                               (l->kind != LayoutKind::kByteArray && l->refs > 0));
+  bool refs = l != nullptr && may_hold_refs(*l);
   if (carded) {
     o->header = header | hdr::kUnlogged | hdr::kCarded;
     cards::init_remembered(m, o);

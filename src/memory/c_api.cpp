@@ -74,6 +74,8 @@ static_assert(RT_LAYOUT_REF_ARRAY == static_cast<int>(rh::LayoutKind::kRefArray)
 static_assert(RT_LAYOUT_BYTE_ARRAY == static_cast<int>(rh::LayoutKind::kByteArray));
 static_assert(RT_LAYOUT_WEAK_REF == static_cast<int>(rh::LayoutKind::kWeakRef));
 static_assert(RT_LAYOUT_EPHEMERON == static_cast<int>(rh::LayoutKind::kEphemeron));
+static_assert(RT_LAYOUT_REF_TAIL == static_cast<int>(rh::LayoutKind::kRefTail));
+static_assert(RT_LAYOUT_BYTE_TAIL == static_cast<int>(rh::LayoutKind::kByteTail));
 static_assert(RT_CAUSE_EDEN_FULL == static_cast<int>(rh::CollectionCause::kEdenFull));
 static_assert(RT_CAUSE_STRESS == static_cast<int>(rh::CollectionCause::kStress));
 static_assert(RT_CAUSE_REQUESTED == static_cast<int>(rh::CollectionCause::kRequested));
@@ -86,7 +88,8 @@ static_assert(RT_CAUSE_LARGE_FAILURE == static_cast<int>(rh::CollectionCause::kL
 constexpr std::size_t kOptionsSize10 = 64;
 constexpr std::size_t kLayoutSize10 = 32;
 static_assert(sizeof(rt_heap_options) == kOptionsSize10);
-static_assert(sizeof(rt_layout) == 48 && offsetof(rt_layout, finalizer) == kLayoutSize10);
+static_assert(sizeof(rt_layout) == 72 && offsetof(rt_layout, finalizer) == kLayoutSize10);
+static_assert(offsetof(rt_layout, descriptor) == 48);  // 1.3 fields after the 1.1 ones
 static_assert(sizeof(rt_handle) == sizeof(rh::Value*));
 
 namespace {
@@ -196,6 +199,10 @@ const char* kind_name(rh::LayoutKind k) {
       return "weak reference";
     case rh::LayoutKind::kEphemeron:
       return "ephemeron";
+    case rh::LayoutKind::kRefTail:
+      return "ref tail";
+    case rh::LayoutKind::kByteTail:
+      return "byte tail";
   }
   return "unknown";
 }
@@ -233,12 +240,21 @@ rt_status find_layout(const char* fn, rh::HeapImpl& h, std::uint32_t type, const
   return RT_OK;
 }
 
-// Bytes of an array of `length` elements of layout l, or 0 on overflow.
+// Bytes of an array or tailed object of `length` elements of layout l, or 0
+// on overflow.
 std::size_t array_bytes(const rh::Layout& l, std::uint64_t length) {
   constexpr std::uint64_t kMax = std::uint64_t{1} << 48;  // beyond any max_heap (16 TiB)
   if (length > kMax) return 0;
-  return l.kind == rh::LayoutKind::kRefArray ? rh::ref_array_bytes(length)
-                                             : rh::byte_array_bytes(length);
+  switch (l.kind) {
+    case rh::LayoutKind::kRefArray:
+      return rh::ref_array_bytes(length);
+    case rh::LayoutKind::kRefTail:
+      return rh::ref_tail_bytes(l.size, length);
+    case rh::LayoutKind::kByteTail:
+      return rh::byte_tail_bytes(l.size, length);
+    default:
+      return rh::byte_array_bytes(length);
+  }
 }
 
 rt_status out_of_memory(const char* fn, rh::HeapImpl& h, const rh::Layout& l, std::size_t bytes) {
@@ -486,7 +502,7 @@ rt_status rt_register_layout(rt_heap* heap, const rt_layout* layout, uint32_t* o
     c.object_size = 8;
     rt_status s = read_struct(fn, "layout", layout, layout->size, kLayoutSize10, &c, sizeof c);
     if (s != RT_OK) return s;
-    if (c.kind > RT_LAYOUT_EPHEMERON) {
+    if (c.kind > RT_LAYOUT_BYTE_TAIL) {
       return fail(RT_ERROR_INVALID_ARGUMENT, fn,
                   "layout kind " + std::to_string(c.kind) + " is not an rt_layout_kind");
     }
@@ -504,6 +520,9 @@ rt_status rt_register_layout(rt_heap* heap, const rt_layout* layout, uint32_t* o
     l.finalizable = c.finalizable != 0;
     l.finalizer = c.finalizer != nullptr ? &call_c_finalizer : nullptr;
     l.name = c.name != nullptr ? c.name : "";
+    l.descriptor = c.descriptor;
+    l.weak_fields = c.weak_fields;
+    l.weak_count = c.weak_count;
     auto type = heap->heap->register_layout(l);
     if (!type.ok()) {
       // The layouts' own errors, or the finalizer thread that did not start.
@@ -536,6 +555,9 @@ rt_status rt_get_layout(const rt_heap* heap, uint32_t type, rt_layout* out) noex
     c.refs = l->refs;
     c.finalizable = l->finalizable ? 1 : 0;
     c.name = l->name;
+    c.descriptor = l->descriptor;
+    c.weak_fields = l->weak_fields;
+    c.weak_count = l->weak_count;
     if (l->finalizable) {
       std::lock_guard lock(heap->mu);
       const CFinalizer& f = heap->finalizers.at(type);
@@ -543,6 +565,19 @@ rt_status rt_get_layout(const rt_heap* heap, uint32_t type, rt_layout* out) noex
       c.finalizer_context = f.context;
     }
     return write_struct(fn, "out", out, kLayoutSize10, &c, sizeof c);
+  });
+}
+
+rt_status rt_descriptor_of(const rt_heap* heap, rt_value o, const void** out) noexcept {
+  constexpr const char* fn = "rt_descriptor_of";
+  return guarded(fn, [&] {
+    if (heap == nullptr) return null_argument(fn, "heap");
+    if (out == nullptr) return null_argument(fn, "out");
+    const rh::Layout* l = nullptr;
+    rt_status s = check_object(fn, impl_of(*heap->heap), o, l);
+    if (s != RT_OK) return s;
+    *out = l->descriptor;
+    return RT_OK;
   });
 }
 
@@ -746,10 +781,11 @@ rt_status rt_allocate_slow(rt_mutator* m, uint32_t type, size_t bytes, rt_value*
                   std::to_string(bytes) + " bytes for type '" + l->name + "', whose size is " +
                       std::to_string(l->size));
     }
-    if (!fixed_size(l->kind) && bytes < 16) {
+    if (!fixed_size(l->kind) && bytes < array_bytes(*l, 0)) {
       return fail(RT_ERROR_INVALID_ARGUMENT, fn,
                   std::to_string(bytes) + " bytes for the " + kind_name(l->kind) + " '" + l->name +
-                      "': an array takes at least 16 (header and length)");
+                      "': it takes at least " + std::to_string(array_bytes(*l, 0)) +
+                      " (header, length and fixed fields)");
     }
     if (bytes > r->heap->opt.max_heap) return out_of_memory(fn, *r->heap, *l, bytes);
     rh::Object* o = rh::allocate_slow(*r, rh::hdr::make(type), bytes);

@@ -519,6 +519,10 @@ std::size_t Heap::object_size(Object* o) const {
   return heap::object_size(impl_->layouts.at(hdr::type_of(o->load_header())), o);
 }
 
+const void* Heap::descriptor_of(Object* o) const {
+  return impl_->layouts.at(hdr::type_of(o->load_header())).descriptor;
+}
+
 Mutator& Heap::attach() {
   return impl_->attach();
 }

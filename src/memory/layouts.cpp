@@ -3,10 +3,13 @@
 // Registration rejects what the collector could not scan correctly: sizes
 // that are not 8-byte multiples or too small for their reference slots,
 // weak references without a referent slot, ephemerons without key and value
-// slots. A finalizable type needs its finalizer, and only a finalizable type
+// slots, a ref tail after raw words (the reference slots would not be one
+// range), weak fields that are not reference fields in increasing order. A finalizable type needs its finalizer, and only a finalizable type
 // may have one (a finalizer on a type whose objects are never registered
 // would promise a call that never comes).
 #include "memory/layouts.hpp"
+
+#include <optional>
 
 namespace runa::heap {
 namespace {
@@ -18,15 +21,75 @@ Error bad(const Layout& l, const std::string& message) {
   return e;
 }
 
-bool fixed_size(LayoutKind k) {
-  return k == LayoutKind::kPlain || k == LayoutKind::kWeakRef || k == LayoutKind::kEphemeron;
+std::optional<Error> check_size(const Layout& l) {
+  // The fixed part: the header, for tailed kinds the length word, the fields.
+  std::uint64_t least = (has_length(l.kind) ? 16 : 8) + 8 * std::uint64_t{l.refs};
+  if (l.size % 8 != 0) return bad(l, "size " + std::to_string(l.size) + " is not a multiple of 8");
+  if (l.size < least) {
+    return bad(l, "size " + std::to_string(l.size) + " cannot hold the header" +
+                      (has_length(l.kind) ? ", the length word" : "") + " and " +
+                      std::to_string(l.refs) + " reference slots");
+  }
+  if (l.size > (std::uint32_t{1} << 30)) {
+    return bad(l, "size " + std::to_string(l.size) + " is over 1 GiB");
+  }
+  if (l.kind == LayoutKind::kRefTail && l.size != least) {
+    return bad(l, "a ref tail follows the reference fields: size must be " +
+                      std::to_string(least) + " (no raw words), not " + std::to_string(l.size));
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> check_weak_fields(const Layout& l) {
+  if (l.weak_count == 0) return std::nullopt;
+  if (l.kind != LayoutKind::kPlain && l.kind != LayoutKind::kRefTail &&
+      l.kind != LayoutKind::kByteTail) {
+    return bad(l, "weak fields are for plain and tailed layouts only");
+  }
+  if (l.weak_fields == nullptr) {
+    return bad(l, std::to_string(l.weak_count) + " weak fields but no list of them");
+  }
+  for (std::uint32_t i = 0; i < l.weak_count; ++i) {
+    std::uint32_t f = l.weak_fields[i];
+    if (f >= l.refs) {
+      return bad(l, "weak field " + std::to_string(f) + " is not one of its " +
+                        std::to_string(l.refs) + " reference fields");
+    }
+    if (i > 0 && f <= l.weak_fields[i - 1]) {
+      return bad(l, "weak fields must be listed in increasing order without repeats (" +
+                        std::to_string(l.weak_fields[i - 1]) + " before " + std::to_string(f) +
+                        ")");
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace
 
+bool has_length(LayoutKind k) {
+  return k == LayoutKind::kRefArray || k == LayoutKind::kByteArray || k == LayoutKind::kRefTail ||
+         k == LayoutKind::kByteTail;
+}
+
+bool may_hold_refs(const Layout& l) {
+  switch (l.kind) {
+    case LayoutKind::kRefArray:
+    case LayoutKind::kRefTail:
+      return true;
+    case LayoutKind::kByteArray:
+      return false;
+    case LayoutKind::kPlain:
+    case LayoutKind::kWeakRef:
+    case LayoutKind::kEphemeron:
+    case LayoutKind::kByteTail:
+      break;
+  }
+  return l.refs > 0;
+}
+
 Result<std::uint32_t> Layouts::add(const Layout& layout) {
   auto kind = static_cast<unsigned>(layout.kind);
-  if (kind > static_cast<unsigned>(LayoutKind::kEphemeron)) {
+  if (kind > static_cast<unsigned>(LayoutKind::kByteTail)) {
     return bad(layout, "unknown layout kind " + std::to_string(kind));
   }
   if (layout.finalizable && layout.finalizer == nullptr) {
@@ -35,24 +98,17 @@ Result<std::uint32_t> Layouts::add(const Layout& layout) {
   if (!layout.finalizable && layout.finalizer != nullptr) {
     return bad(layout, "has a finalizer but is not finalizable (set `finalizable`)");
   }
-  if (fixed_size(layout.kind)) {
-    if (layout.size % 8 != 0) {
-      return bad(layout, "size " + std::to_string(layout.size) + " is not a multiple of 8");
-    }
-    if (std::uint64_t{layout.size} < 8 + 8 * std::uint64_t{layout.refs}) {
-      return bad(layout, "size " + std::to_string(layout.size) + " cannot hold the header and " +
-                             std::to_string(layout.refs) + " reference slots");
-    }
-    if (layout.size > (std::uint32_t{1} << 30)) {
-      return bad(layout, "size " + std::to_string(layout.size) + " is over 1 GiB");
-    }
-    if (layout.kind == LayoutKind::kWeakRef && layout.refs < 1) {
-      return bad(layout, "a weak reference needs at least 1 reference slot (its referent)");
-    }
-    if (layout.kind == LayoutKind::kEphemeron && layout.refs < 2) {
-      return bad(layout, "an ephemeron needs at least 2 reference slots (key and value)");
-    }
+  bool array = layout.kind == LayoutKind::kRefArray || layout.kind == LayoutKind::kByteArray;
+  if (!array) {
+    if (auto e = check_size(layout)) return *e;
   }
+  if (layout.kind == LayoutKind::kWeakRef && layout.refs < 1) {
+    return bad(layout, "a weak reference needs at least 1 reference slot (its referent)");
+  }
+  if (layout.kind == LayoutKind::kEphemeron && layout.refs < 2) {
+    return bad(layout, "an ephemeron needs at least 2 reference slots (key and value)");
+  }
+  if (auto e = check_weak_fields(layout)) return *e;
 
   std::lock_guard lock(mu_);
   std::uint32_t type = count_.load(std::memory_order_relaxed);
@@ -64,6 +120,10 @@ Result<std::uint32_t> Layouts::add(const Layout& layout) {
   Layout& slot = chunk[type & (kChunk - 1)];
   slot = layout;
   slot.name = names_.emplace_back(layout.name != nullptr ? layout.name : "").c_str();
+  if (layout.weak_count != 0) {
+    slot.weak_fields =
+        weak_fields_.emplace_back(layout.weak_fields, layout.weak_fields + layout.weak_count).data();
+  }
   // Release: find() in another thread that sees the new count sees the slot.
   count_.store(type + 1, std::memory_order_release);
   return type;
@@ -75,6 +135,10 @@ std::size_t object_size(const Layout& l, Object* o) {
       return ref_array_bytes(array_length(o));
     case LayoutKind::kByteArray:
       return byte_array_bytes(array_length(o));
+    case LayoutKind::kRefTail:
+      return ref_tail_bytes(l.size, array_length(o));
+    case LayoutKind::kByteTail:
+      return byte_tail_bytes(l.size, array_length(o));
     case LayoutKind::kPlain:
     case LayoutKind::kWeakRef:
     case LayoutKind::kEphemeron:
@@ -91,6 +155,14 @@ RefRange ref_slots(const Layout& l, Object* o) {
     }
     case LayoutKind::kByteArray:
       return {o->slots(), o->slots()};
+    case LayoutKind::kRefTail: {
+      Value* b = tail_fields(o);
+      return {b, b + l.refs + array_length(o)};
+    }
+    case LayoutKind::kByteTail: {
+      Value* b = tail_fields(o);
+      return {b, b + l.refs};
+    }
     case LayoutKind::kPlain:
     case LayoutKind::kWeakRef:
     case LayoutKind::kEphemeron:

@@ -7,6 +7,14 @@
 // store, and a reader that sees the count (acquire) sees the layout.
 // Index 0 is never registered, so zeroed or garbage memory read as a header
 // is caught by verification.
+//
+// Geometry. Every kind keeps its reference slots in one contiguous range,
+// so that each collector phase scans an object as one loop over
+// ref_slots(): plain objects have them first; arrays and tailed objects
+// have a length word after the header, then (tailed) the fixed reference
+// fields, then (ref tail) the tail's elements. A kRefTail layout therefore
+// has no raw word in its fixed part. Weak fields are the exception inside
+// the range: WeakRefs::scan takes them out (weak_refs.hpp).
 #pragma once
 
 #include <array>
@@ -15,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "runatime/heap.hpp"
 
@@ -48,10 +57,16 @@ class Layouts {
   std::mutex mu_;  // serializes add()
   std::array<std::unique_ptr<Layout[]>, kMaxTypes / kChunk> chunks_;
   std::deque<std::string> names_;  // stable copies of Layout::name
+  std::deque<std::vector<std::uint32_t>> weak_fields_;  // stable copies of Layout::weak_fields
   std::atomic<std::uint32_t> count_{1};
 };
 
 [[nodiscard]] std::size_t object_size(const Layout& l, Object* o);
 [[nodiscard]] RefRange ref_slots(const Layout& l, Object* o);
+// Whether objects of l can have a reference slot at all (an object born
+// old without one need not be remembered).
+[[nodiscard]] bool may_hold_refs(const Layout& l);
+// Whether an object's length word sizes it (arrays and tailed kinds).
+[[nodiscard]] bool has_length(LayoutKind k);
 
 }  // namespace runa::heap

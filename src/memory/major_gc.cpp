@@ -66,7 +66,7 @@ class MajorGC::Worker final  // NOLINT(cppcoreguidelines-virtual-class-destructo
   MajorGC& gc_;
   HeapImpl& h_;
   unsigned id_;
-  WeakRefs weak_;
+  WeakRefs weak_{h_.layouts};
   BlockCursor cursor_;
   std::vector<Object*> local_;  // grey objects outside the parallel phase
   std::uint64_t marked_bytes_ = 0;

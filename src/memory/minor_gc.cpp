@@ -31,8 +31,10 @@ constexpr std::size_t kLoggedChunk = 64;  // remembered objects per claim
   std::abort();
 }
 
+// Objects whose slots WeakRefs decides after the scan: an old one is
+// relogged only once they are final.
 bool special(const Layout& l) {
-  return l.kind == LayoutKind::kWeakRef || l.kind == LayoutKind::kEphemeron;
+  return l.kind == LayoutKind::kWeakRef || l.kind == LayoutKind::kEphemeron || l.weak_count != 0;
 }
 
 }  // namespace
@@ -77,7 +79,7 @@ class MinorGC::Worker final  // NOLINT(cppcoreguidelines-virtual-class-destructo
   MinorGC& gc_;
   HeapImpl& h_;
   unsigned id_;
-  WeakRefs weak_;
+  WeakRefs weak_{h_.layouts};
   BlockCursor cursor_;
   std::uint8_t* buffer_ = nullptr;  // survivor buffer [buffer_, buffer_end_)
   std::uint8_t* buffer_end_ = nullptr;

@@ -5,7 +5,15 @@
 namespace runa::heap {
 
 void WeakRefs::scan(const Layout& l, Object* o, RefRange& r, Tracer& t) {
-  if (l.kind == LayoutKind::kWeakRef) {
+  if (l.weak_count != 0) {
+    weak_.push_back(o);
+    std::uint32_t next = 0;  // the first field not traced yet
+    for (std::uint32_t i = 0; i < l.weak_count; ++i) {
+      for (; next < l.weak_fields[i]; ++next) t.trace(r.begin + next);
+      ++next;  // the weak field itself
+    }
+    r.begin += next;
+  } else if (l.kind == LayoutKind::kWeakRef) {
     weak_.push_back(o);
     r.begin += 1;  // the referent is not traced
   } else if (l.kind == LayoutKind::kEphemeron) {
@@ -54,8 +62,17 @@ void WeakRefs::merge(WeakRefs& other) {
 
 void WeakRefs::clear_weak_refs(Tracer& t) {
   for (Object* w : weak_) {
-    Value& referent = w->slots()[0];
-    referent = t.reached(referent).value_or(0);
+    const Layout& l = layouts_.at(hdr::type_of(w->load_header()));
+    if (l.weak_count == 0) {  // a weak reference
+      Value& referent = w->slots()[0];
+      referent = t.reached(referent).value_or(0);
+      continue;
+    }
+    Value* fields = ref_slots(l, w).begin;
+    for (std::uint32_t i = 0; i < l.weak_count; ++i) {
+      Value& referent = fields[l.weak_fields[i]];
+      referent = t.reached(referent).value_or(0);
+    }
   }
   weak_.clear();
 }

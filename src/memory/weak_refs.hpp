@@ -9,6 +9,9 @@
 // grey objects. With that:
 //
 //  - Scanning a weak reference records it and skips its referent slot.
+//    Scanning an object whose layout has weak fields records it, traces
+//    its strong slots up to the last weak field and skips the weak ones;
+//    from then on it is handled as a weak reference with several referents.
 //  - Scanning an ephemeron whose key is reached traces its value at once;
 //    one whose key is not reached yet is held back (pending).
 //  - resolve_ephemerons() drains, then traces the value of every pending
@@ -16,8 +19,8 @@
 //    progress (the fixpoint): the keys still unreached are reachable only
 //    through ephemeron values of dead keys, or not at all, so key and value
 //    are cleared.
-//  - clear_weak_refs() then clears every recorded referent left unreached
-//    and updates the others (they may have moved).
+//  - clear_weak_refs() then clears every recorded referent (weak field)
+//    left unreached and updates the others (they may have moved).
 //
 // Tracer::trace must only reach (copy or mark and queue), never scan: the
 // pending list is compacted in place while values are traced, and only the
@@ -54,9 +57,12 @@ class Tracer {
 
 class WeakRefs {
  public:
-  // For an object of kind kWeakRef or kEphemeron being scanned: applies the
-  // rules above to its special slots and narrows `r` to the slots that are
-  // traced as ordinary strong references. Other kinds are left alone.
+  explicit WeakRefs(const Layouts& layouts) : layouts_(layouts) {}
+
+  // For an object of kind kWeakRef or kEphemeron, or with weak fields,
+  // being scanned: applies the rules above to its special slots and narrows
+  // `r` to the slots left to trace as ordinary strong references. Other
+  // objects are left alone.
   void scan(const Layout& l, Object* o, RefRange& r, Tracer& t);
   void resolve_ephemerons(Tracer& t);
   void clear_weak_refs(Tracer& t);
@@ -65,7 +71,8 @@ class WeakRefs {
   void merge(WeakRefs& other);
 
  private:
-  std::vector<Object*> weak_;     // weak references seen
+  const Layouts& layouts_;
+  std::vector<Object*> weak_;     // weak references and objects with weak fields seen
   std::vector<Object*> pending_;  // ephemerons with an unreached key
 };
 

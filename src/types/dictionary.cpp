@@ -1,6 +1,7 @@
 #include "types/dictionary.hpp"
 
 #include <cstring>
+#include <string>
 
 namespace runa::types {
 
@@ -56,22 +57,24 @@ Value stored_hash(std::uint64_t h) {
 
 }  // namespace
 
-Result<Dictionaries> Dictionaries::create(heap::Heap& heap, KeyRules& rules) {
+Result<Dictionaries> Dictionaries::create(heap::Heap& heap, KeyRules& rules, const char* name) {
   heap::Layout d;
   d.kind = heap::LayoutKind::kPlain;
   d.size = kDictBytes;
   d.refs = 2;
-  d.name = "Dictionary";
+  d.name = name;
   auto dict = heap.register_layout(d);
   if (!dict) return dict.error();
   heap::Layout e;
   e.kind = heap::LayoutKind::kRefArray;
-  e.name = "DictionaryEntries";
+  const std::string entries_name = std::string(name) + "Entries";
+  e.name = entries_name.c_str();
   auto entries = heap.register_layout(e);
   if (!entries) return entries.error();
   heap::Layout i;
   i.kind = heap::LayoutKind::kByteArray;
-  i.name = "DictionaryIndex";
+  const std::string index_name = std::string(name) + "Index";
+  i.name = index_name.c_str();
   auto index = heap.register_layout(i);
   if (!index) return index.error();
   for (std::uint32_t& u : rules.unhashable) {

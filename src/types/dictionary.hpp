@@ -51,9 +51,12 @@ class Dictionaries {
     kEnd,          // next(): no more entries
   };
 
-  // Registers the layouts with `heap`; `rules` must outlive this object.
-  // Never collects.
-  static Result<Dictionaries> create(heap::Heap& heap, KeyRules& rules);
+  // Registers the layouts with `heap` under `name` ("Dictionary", or "Set"
+  // for the Set, which is a Dictionary whose values are unused), and makes
+  // the type unhashable in `rules`, which must outlive this object. Never
+  // collects.
+  static Result<Dictionaries> create(heap::Heap& heap, KeyRules& rules,
+                                     const char* name = "Dictionary");
 
   [[nodiscard]] bool is_dictionary(Value v) const {
     return heap::is_ref(v) && heap::hdr::type_of(heap::as_object(v)->load_header()) == dict_type_;

@@ -57,6 +57,11 @@ bool char_equals_string(std::uint32_t c, Value s) {
 
 bool KeyRules::hashable(Value v) const {
   if (!heap::is_ref(v)) return true;
+  if (is_tuple(v)) {
+    heap::Object* t = heap::as_object(v);
+    const Value* e = heap::array_slots(t);
+    return std::all_of(e, e + heap::array_length(t), [this](Value x) { return hashable(x); });
+  }
   const std::uint32_t t = heap::hdr::type_of(heap::as_object(v)->load_header());
   return std::ranges::none_of(unhashable, [t](std::uint32_t u) { return u != 0 && u == t; });
 }
@@ -72,6 +77,13 @@ std::uint64_t KeyRules::hash(Value v) const {
   if (strings->is_flat(v)) return Strings::hash(v);
   if (is_boxed_int(*cx, v)) return hash_int(as_int(v));
   if (is_boxed_float(*cx, v)) return hash_double(as_double(v));
+  if (is_tuple(v)) {
+    heap::Object* t = heap::as_object(v);
+    const std::uint64_t n = heap::array_length(t);
+    std::uint64_t h = hash_int(static_cast<std::int64_t>(n));
+    for (std::uint64_t i = 0; i < n; ++i) h = fold_mul(h ^ hash(heap::array_slots(t)[i]), kHashK2);
+    return h;
+  }
   return hash_int(heap::identity_hash(heap::as_object(v)));
 }
 
@@ -87,6 +99,16 @@ bool KeyRules::equal_slow(Value a, Value b) const {
   if (sa && sb) return Strings::equal(a, b);
   if (sa && is_character(b)) return char_equals_string(as_character(b), a);
   if (sb && is_character(a)) return char_equals_string(as_character(a), b);
+  if (is_tuple(a) && is_tuple(b)) {
+    heap::Object* x = heap::as_object(a);
+    heap::Object* y = heap::as_object(b);
+    const std::uint64_t n = heap::array_length(x);
+    if (heap::array_length(y) != n) return false;
+    for (std::uint64_t i = 0; i < n; ++i) {
+      if (!equal(heap::array_slots(x)[i], heap::array_slots(y)[i])) return false;
+    }
+    return true;
+  }
   return false;  // identity, already compared
 }
 

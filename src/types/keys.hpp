@@ -9,6 +9,7 @@
 //   - Strings by content; a Character equals the String of exactly that one
 //     Character and hashes as it;
 //   - nothing, Booleans: by their word;
+//   - Tuples by their elements (hashable when all their elements are);
 //   - other objects by identity (their identity hash, stable across moves),
 //     except the mutable containers, which are not hashable (TypeError).
 //
@@ -27,9 +28,10 @@ namespace runa::types {
 struct KeyRules {
   const Context* cx = nullptr;
   const Strings* strings = nullptr;
-  // Heap types whose instances are not hashable (List, Dictionary...);
+  // Heap types whose instances are not hashable (List, Dictionary, Set);
   // 0 entries unused.
   std::uint32_t unhashable[4] = {};
+  std::uint32_t tuple_type = 0;  // Tuples: reference arrays compared by element
 
   [[nodiscard]] bool hashable(Value v) const;
   // The key's hash; v is hashable, and flat if a String.
@@ -43,6 +45,10 @@ struct KeyRules {
 
  private:
   [[nodiscard]] bool equal_slow(Value a, Value b) const;
+  [[nodiscard]] bool is_tuple(Value v) const {
+    return tuple_type != 0 && heap::is_ref(v) &&
+           heap::hdr::type_of(heap::as_object(v)->load_header()) == tuple_type;
+  }
 };
 
 }  // namespace runa::types

@@ -132,6 +132,12 @@ void Strings::copy_bytes(Value s, std::uint8_t* out) const {
   }
 }
 
+void Strings::append_to(Value s, std::string& out) const {
+  const std::size_t at = out.size();
+  out.resize(at + byte_length(s));
+  copy_bytes(s, reinterpret_cast<std::uint8_t*>(out.data() + at));
+}
+
 Value Strings::concat(heap::Mutator& m, const heap::Handle& a, const heap::Handle& b) const {
   const std::uint64_t bytes = byte_length(a.value()) + byte_length(b.value());
   const std::uint64_t chars = length(a.value()) + length(b.value());

@@ -35,6 +35,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "runatime/heap.hpp"
@@ -82,6 +83,8 @@ class Strings {
   Value flatten(heap::Mutator& m, const heap::Handle& s) const;
 
   // Any string.
+  // Appends the UTF-8 bytes of s (flat or not) to `out`. Never collects.
+  void append_to(Value s, std::string& out) const;
   [[nodiscard]] std::uint64_t length(Value s) const;       // Characters
   [[nodiscard]] std::uint64_t byte_length(Value s) const;  // UTF-8 bytes
 

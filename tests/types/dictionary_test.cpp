@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "types/dictionary.hpp"
+#include "types/tuple.hpp"
 #include "types_fixture.hpp"
 
 namespace runa::types {
@@ -258,6 +259,80 @@ TEST_F(DictionaryTest, RandomOperationsMatchAnOrderedModel) {
     EXPECT_EQ(as_int(v), model[seen.back()]);
   }
   EXPECT_EQ(seen, order);
+}
+
+}  // namespace
+}  // namespace runa::types
+
+namespace runa::types {
+namespace {
+
+// Sets are Dictionaries of their own type; Tuples are keys by element.
+class SetTupleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    strings_.emplace(Strings::create(*t_.heap).value());
+    rules_.cx = t_.cx.get();
+    rules_.strings = &*strings_;
+    dicts_.emplace(Dictionaries::create(*t_.heap, rules_).value());
+    sets_.emplace(Dictionaries::create(*t_.heap, rules_, "Set").value());
+    tuples_.emplace(Tuples::create(*t_.heap, rules_).value());
+  }
+  heap::Mutator& m() { return *t_.m; }
+
+  testing::TypesHeap t_;
+  std::optional<Strings> strings_;
+  KeyRules rules_;
+  std::optional<Dictionaries> dicts_;
+  std::optional<Dictionaries> sets_;
+  std::optional<Tuples> tuples_;
+};
+
+TEST_F(SetTupleTest, TuplesAreKeysByTheirElements) {
+  heap::HandleScope scope(m());
+  heap::Handle a(m(), make_small_int(1));
+  heap::Handle b(m(), strings_->make(m(), std::string(40, 'x')));
+  heap::Handle c(m(), strings_->make(m(), std::string(40, 'y')));
+  heap::Handle rope(m(), strings_->concat(m(), b, c));  // flattened by the Tuple
+  std::vector<Value*> items{a.slot(), rope.slot()};
+  heap::Handle t1(m(), tuples_->make(m(), items));
+  heap::Handle flat(m(), strings_->make(m(), std::string(40, 'x') + std::string(40, 'y')));
+  heap::Handle f(m(), make_float(*t_.cx, m(), 1.0));
+  std::vector<Value*> items2{f.slot(), flat.slot()};
+  heap::Handle t2(m(), tuples_->make(m(), items2));
+  ASSERT_TRUE(tuples_->is_tuple(t1.value()));
+  EXPECT_EQ(Tuples::size(t1.value()), 2u);
+  EXPECT_TRUE(rules_.hashable(t1.value()));
+  EXPECT_TRUE(rules_.equal(t1.value(), t2.value()));  // 1 == 1.0, equal text
+  EXPECT_EQ(rules_.hash(t1.value()), rules_.hash(t2.value()));
+
+  heap::Handle d(m(), dicts_->make(m()));
+  heap::Handle v(m(), make_small_int(5));
+  EXPECT_EQ(dicts_->set(m(), d, t1, v), Dictionaries::Status::kAbsent);
+  Value out = 0;
+  EXPECT_EQ(dicts_->get(m(), d, t2, &out), Dictionaries::Status::kFound);
+  EXPECT_EQ(out, make_small_int(5));
+
+  // A Tuple holding a Set is not hashable.
+  heap::Handle s(m(), sets_->make(m()));
+  std::vector<Value*> holds_set{s.slot()};
+  heap::Handle t3(m(), tuples_->make(m(), holds_set));
+  EXPECT_FALSE(rules_.hashable(t3.value()));
+  EXPECT_EQ(dicts_->set(m(), d, t3, v), Dictionaries::Status::kUnhashable);
+}
+
+TEST_F(SetTupleTest, SetsHoldEachKeyOnce) {
+  heap::HandleScope scope(m());
+  heap::Handle s(m(), sets_->make(m()));
+  EXPECT_TRUE(sets_->is_dictionary(s.value()));
+  EXPECT_FALSE(dicts_->is_dictionary(s.value()));
+  heap::Handle one(m(), make_small_int(1));
+  heap::Handle one_f(m(), make_float(*t_.cx, m(), 1.0));
+  heap::Handle yes(m(), kTrue);
+  EXPECT_EQ(sets_->set(m(), s, one, yes), Dictionaries::Status::kAbsent);
+  EXPECT_EQ(sets_->set(m(), s, one_f, yes), Dictionaries::Status::kFound);
+  EXPECT_EQ(Dictionaries::size(s.value()), 1u);
+  EXPECT_FALSE(rules_.hashable(s.value()));
 }
 
 }  // namespace

@@ -75,6 +75,14 @@ static inline size_t rt_ref_array_bytes(size_t length) {
 static inline size_t rt_byte_array_bytes(size_t length) {
   return 16 + ((length + 7) & ~RT_STATIC_CAST(size_t, 7));
 }
+/* Tailed objects (since 1.3) of a layout whose fixed part is `size` bytes:
+ * the length word is rt_array_length, the fields follow it. */
+static inline size_t rt_ref_tail_bytes(size_t size, size_t length) {
+  return size + 8 * length;
+}
+static inline size_t rt_byte_tail_bytes(size_t size, size_t length) {
+  return size + ((length + 7) & ~RT_STATIC_CAST(size_t, 7));
+}
 
 /* ======================================================================== */
 /* Heaps                                                                    */
@@ -152,7 +160,14 @@ typedef enum rt_layout_kind {
   RT_LAYOUT_REF_ARRAY = 1,  /* header, length word, `length` reference slots */
   RT_LAYOUT_BYTE_ARRAY = 2, /* header, length word, `length` bytes */
   RT_LAYOUT_WEAK_REF = 3,   /* plain; slot 0 is a weak referent (cleared when it dies) */
-  RT_LAYOUT_EPHEMERON = 4   /* plain; slots 0 and 1 are a key and the value it keeps alive */
+  RT_LAYOUT_EPHEMERON = 4,  /* plain; slots 0 and 1 are a key and the value it keeps alive */
+  /* Since 1.3: fixed fields plus a variable tail (runa::heap::LayoutKind).
+   * Header, length word (the tail's element count, set by the allocation
+   * call), `refs` reference fields, raw words up to object_size, then the
+   * tail of `length` elements. Allocated as arrays (rt_allocate_array and
+   * the calls taking a length). */
+  RT_LAYOUT_REF_TAIL = 5, /* tail of reference slots; object_size must be 16 + 8 * refs */
+  RT_LAYOUT_BYTE_TAIL = 6 /* tail of bytes */
 } rt_layout_kind;
 
 /* A finalizer (docs/memory.md, "Finalizers"), called once for each object
@@ -173,13 +188,18 @@ typedef void (*rt_finalizer)(void* context, rt_heap* heap, struct rt_mutator* m,
 typedef struct rt_layout {
   size_t size;          /* sizeof(rt_layout) of the caller */
   uint32_t kind;        /* an rt_layout_kind */
-  uint32_t object_size; /* plain, weak ref, ephemeron: bytes with the header (8-multiple) */
-  uint32_t refs;        /* plain, weak ref, ephemeron: reference slots */
+  uint32_t object_size; /* bytes with the header (8-multiple); tails: the fixed part */
+  uint32_t refs;        /* reference slots (fields) of the fixed part; arrays: ignored */
   uint32_t finalizable; /* non-zero: objects are finalized (rt_allocate_finalizable) */
   const char* name;     /* for logs and verification; copied; NULL means "" */
   /* Since 1.1. */
   rt_finalizer finalizer;  /* required when finalizable, NULL otherwise */
   void* finalizer_context; /* passed to finalizer */
+  /* Since 1.3. */
+  const void* descriptor;       /* the types part's descriptor, opaque (rt_descriptor_of) */
+  const uint32_t* weak_fields;  /* weak_count indices among `refs`, increasing; copied */
+  uint32_t weak_count;          /* weak fields: cleared when their referent dies */
+  uint32_t reserved_;           /* padding: 0 */
 } rt_layout;
 
 /* Fills the caller's struct (`size` bytes) with a plain 8-byte layout
@@ -203,6 +223,12 @@ RT_API rt_status rt_register_layout(rt_heap* heap, const rt_layout* layout,
 /* The layout of a registered type (its name is valid while the heap lives).
  * Errors: INVALID_ARGUMENT (NULL, a type never registered). Any thread. */
 RT_API rt_status rt_get_layout(const rt_heap* heap, uint32_t type, rt_layout* out) RT_NOEXCEPT;
+
+/* The descriptor o's layout was registered with (rt_layout.descriptor);
+ * O(1). Since 1.3. Errors: INVALID_ARGUMENT (NULL, o not a reference into
+ * this heap, or its header names no registered type). Any thread holding
+ * o (running). */
+RT_API rt_status rt_descriptor_of(const rt_heap* heap, rt_value o, const void** out) RT_NOEXCEPT;
 
 /* The size in bytes of object o (header and length word included).
  * Errors: INVALID_ARGUMENT (NULL, o not a reference into this heap, or its
