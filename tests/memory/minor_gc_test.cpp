@@ -47,20 +47,25 @@ TEST(MinorGC, PromotesAtPromotionAge) {
   EXPECT_TRUE(t.old(h.get()));  // old objects stay put
 }
 
-TEST(MinorGC, PromotesWhenTheSurvivorHalfIsFull) {
-  Options o = small_options();
-  o.promotion_age = 15;
-  TestHeap t(o);
-  HandleScope scope(*t.m);
-  // More live bytes than a survivor half holds (256K / 10, page-rounded).
-  std::size_t half = impl_of(*t.heap).nursery.half_capacity();
-  Handle list(*t.m, Value{0});
-  std::size_t n = half / 24 + 100;  // 24-byte nodes
-  for (std::size_t i = 0; i < n; ++i) {
-    Object* node = t.new_node(1, i);
-    set_slot(*t.m, node, 0, list.value());
-    list.set(ref_value(node));
+// A heap whose objects may stay young for 15 collections, its survivor
+// half's size, and an empty list in a handle.
+class MinorGCAge15 : public ::testing::Test {
+ protected:
+  static Options options() {
+    Options o = small_options();
+    o.promotion_age = 15;
+    return o;
   }
+  TestHeap t{options()};
+  HandleScope scope{*t.m};
+  std::size_t half = impl_of(*t.heap).nursery.half_capacity();
+  Handle list{*t.m, Value{0}};
+};
+
+TEST_F(MinorGCAge15, PromotesWhenTheSurvivorHalfIsFull) {
+  // More live bytes than a survivor half holds (256K / 10, page-rounded).
+  std::size_t n = half / 24 + 100;  // 24-byte nodes
+  ASSERT_NO_FATAL_FAILURE(t.prepend_nodes(list, n));
   ASSERT_TRUE(t.heap->collect(*t.m));
   Stats s = t.heap->stats();
   EXPECT_GT(s.promoted_bytes, 0u);
@@ -79,20 +84,10 @@ TEST(MinorGC, PromotesWhenTheSurvivorHalfIsFull) {
 // survivor half lower the next collection's promotion age, so they are
 // promoted when next met instead of being copied between the halves up to
 // promotion_age times; once few survive, the age returns to promotion_age.
-TEST(MinorGC, SurvivorsBeyondHalfTheHalfArePromotedWhenNextMet) {
+TEST_F(MinorGCAge15, SurvivorsBeyondHalfTheHalfArePromotedWhenNextMet) {
   RUNA_SKIP_UNDER_TEST_MODES("counts the ages one collection copies: extra ones change them");
-  Options o = small_options();
-  o.promotion_age = 15;
-  TestHeap t(o);
-  HandleScope scope(*t.m);
-  std::size_t half = impl_of(*t.heap).nursery.half_capacity();
-  Handle list(*t.m, Value{0});
   std::size_t n = half * 3 / 4 / 24;  // 24-byte nodes: three quarters of the half
-  for (std::size_t i = 0; i < n; ++i) {
-    Object* node = t.new_node(1, i);
-    set_slot(*t.m, node, 0, list.value());
-    list.set(ref_value(node));
-  }
+  ASSERT_NO_FATAL_FAILURE(t.prepend_nodes(list, n));
   // Copied at age 1 (to the half, or promoted if a worker's buffer found
   // the half taken by the other's): more than half the half.
   ASSERT_TRUE(t.heap->collect(*t.m));

@@ -167,12 +167,7 @@ TEST(OldMemory, AlternatingFreeBlocksKeepMappingsBounded) {
 void promote_dead_list(TestHeap& t, std::size_t n) {
   HandleScope scope(*t.m);
   Handle head(*t.m, Value{0});
-  for (std::size_t i = 0; i < n; ++i) {
-    Object* node = t.new_node(1, i);
-    ASSERT_NE(node, nullptr);
-    write(*t.m, node, node->slots(), head.value());
-    head.set(ref_value(node));
-  }
+  ASSERT_NO_FATAL_FAILURE(t.prepend_nodes(head, n));
   ASSERT_TRUE(t.heap->collect(*t.m));
 }
 
@@ -214,12 +209,7 @@ TEST(OldMemory, FreedBlocksBelowTheNextMajorThresholdAreRetained) {
   const std::size_t n = under_test_modes() ? 2000 : 100000;
   HandleScope scope(*t.m);
   Handle live(*t.m, Value{0});
-  for (std::size_t i = 0; i < n; ++i) {
-    Object* node = t.new_node(1, i);
-    ASSERT_NE(node, nullptr);
-    write(*t.m, node, node->slots(), live.value());
-    live.set(ref_value(node));
-  }
+  ASSERT_NO_FATAL_FAILURE(t.prepend_nodes(live, n));
   ASSERT_NO_FATAL_FAILURE(promote_dead_list(t, n));
   std::size_t in_use = impl_of(*t.heap).blocks.blocks_in_use();
   ASSERT_TRUE(t.heap->collect(*t.m, true));
