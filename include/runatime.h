@@ -24,7 +24,10 @@
  *   1.2  collection events: rt_collection_callback_add and _remove,
  *        rt_collection_event, rt_collection_cause; the declarations split
  *        into runatime/c/base.h and runatime/c/heap.h (none changed).
- *   1.3  values: runatime/c/values.h (rt_types_create, rt_value_* ).
+ *   1.3  values: runatime/c/values.h (rt_types_create, rt_value_* );
+ *        layouts: tailed kinds (RT_LAYOUT_REF_TAIL, RT_LAYOUT_BYTE_TAIL),
+ *        weak fields and the descriptor at the end of rt_layout,
+ *        rt_descriptor_of.
  */
 #ifndef RUNATIME_H
 #define RUNATIME_H

@@ -185,9 +185,14 @@ Value Strings::flatten(heap::Mutator& m, const heap::Handle& s) const {
   if (flat == 0) return 0;
   copy_bytes(s.value(), text(heap::as_object(flat)));
   rope = heap::as_object(s.value());  // the allocation may have moved it
-  // Release: a thread that reads the slot (acquire) sees the copied bytes.
-  std::atomic_thread_fence(std::memory_order_release);
-  heap::set_slot(m, rope, kFlat, flat);
+  // Release: a thread that reads the slot (acquire) sees the copied bytes
+  // and the new string's header. The barrier's store after it writes the
+  // same word again, only to remember the rope if it is old (a release
+  // store, not a fence before set_slot: ThreadSanitizer does not model
+  // fences, and the store says the ordering where it happens).
+  Value* slot = rope->slots() + kFlat;
+  std::atomic_ref<Value>(*slot).store(flat, std::memory_order_release);
+  heap::write(m, rope, slot, flat);
   return flat;
 }
 

@@ -90,10 +90,10 @@ TEST_F(TextTest, ContainersShowLiteralsAndSurviveCycles) {
   lists_->append(m(), l, c);
   Handle d(m(), dicts_->make(m()));
   dicts_->set(m(), d, s, l);
-  EXPECT_EQ(text(l.value()), R"([1, "say \"hi\"\n", 'n'])");
-  EXPECT_EQ(text(d.value()), R"({"say \"hi\"\n": [1, "say \"hi\"\n", 'n']})");
+  EXPECT_EQ(text(l.value()), R"([1, "say \"hi\"\n", "n"])");
+  EXPECT_EQ(text(d.value()), R"({"say \"hi\"\n": [1, "say \"hi\"\n", "n"]})");
   lists_->append(m(), l, l);  // contains itself
-  EXPECT_EQ(text(l.value()), R"([1, "say \"hi\"\n", 'n', [...]])");
+  EXPECT_EQ(text(l.value()), R"([1, "say \"hi\"\n", "n", [...]])");
   Handle t(m(), text_.text_of(m(), l));
   EXPECT_EQ(Strings::view(t.value()), text(l.value()));
 }
