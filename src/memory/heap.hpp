@@ -40,6 +40,7 @@
 #include "memory/safepoint.hpp"
 #include "memory/sizing.hpp"
 #include "memory/stats.hpp"
+#include "memory/tenuring.hpp"
 
 namespace runa::heap {
 
@@ -109,6 +110,10 @@ class HeapImpl {
   // one copied fewer bytes than this (tests set 0 to force parallelism).
   std::uint64_t parallel_copy_threshold = std::uint64_t{1} << 20;
   std::uint64_t last_copied = 0;  // bytes the last minor collection copied
+  // The promotion age of the next minor collection (tenuring.hpp), and the
+  // bytes the last one copied by age, from which it is chosen.
+  unsigned tenure_age = opt.promotion_age;
+  AgeTable copied_ages;
   Finalizers finalizers{*this};
   CollectionEvents events;
   // The C ABI's rt_heap over this heap, if any (c_api.cpp): its finalizer
