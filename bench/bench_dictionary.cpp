@@ -24,6 +24,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "count_runs.hpp"
 #include "runatime/heap.hpp"
 #include "runatime/values.hpp"
 #include "types/dictionary.hpp"
@@ -184,27 +185,14 @@ struct Runa {
   }
 };
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::size_t n = 1000000;
-  int runs = 3;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--count" && i + 1 < argc) {
-      n = std::stoul(argv[++i]);
-    } else if (a == "--runs" && i + 1 < argc) {
-      runs = std::stoi(argv[++i]);
-    } else {
-      std::fprintf(stderr, "usage: %s [--count N] [--runs R]\n", argv[0]);
-      return a == "--help" ? 0 : 2;
-    }
-  }
+  int status = 0;
+  const auto options = runa::bench::parse_count_runs(argc, argv, &status);
+  if (!options) return status;
+  const std::size_t n = options->count;
+  const int runs = options->runs;
   const Keys k = make_keys(n);
   std::printf(
       "Dictionary vs peers: %zu keys, median of %d runs, ns per operation (ratio to absl)\n", n,
@@ -236,7 +224,7 @@ int main(int argc, char** argv) {
       for (int f = 0; f < 4; ++f) {
         std::vector<double> v;
         for (const Times& t : r[s]) v.push_back(t.*fields[f]);
-        med[f] = median(v);
+        med[f] = runa::bench::median(v);
         if (s == 1) base[f] = med[f];
       }
       std::printf("%-22s", names[s]);

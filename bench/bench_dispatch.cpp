@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "dispatch_family.hpp"
 #include "runatime/heap.hpp"
 #include "runatime/module.hpp"
 #include "types/inline_cache.hpp"
@@ -36,59 +37,11 @@ namespace {
 using namespace runa::types;
 
 using Code = long (*)(long);
-long f0(long x) {
-  return x + 0;
+template <long K>
+long add(long x) {
+  return x + K;
 }
-long f1(long x) {
-  return x + 1;
-}
-long f2(long x) {
-  return x + 2;
-}
-long f3(long x) {
-  return x + 3;
-}
-long f4(long x) {
-  return x + 4;
-}
-long f5(long x) {
-  return x + 5;
-}
-long f6(long x) {
-  return x + 6;
-}
-long f7(long x) {
-  return x + 7;
-}
-long f8(long x) {
-  return x + 8;
-}
-constexpr Code kCode[] = {f0, f1, f2, f3, f4, f5, f6, f7, f8};
-
-// A root R and eight subtypes S0..S7, each with its own method `m`; a chain
-// of depth 6 below S0 for subtype tests.
-std::string family() {
-  std::string text = ".type 1 primitive Integer\n.type 10 struct R\n";
-  std::string supers = ".meta supertypes";
-  for (int i = 0; i < 8; ++i) {
-    text += ".type " + std::to_string(11 + i) + " struct S" + std::to_string(i) + "\n";
-    supers += std::string(i == 0 ? " " : ", ") + "S" + std::to_string(i) + " R";
-  }
-  for (int d = 0; d < 6; ++d) {
-    text += ".type " + std::to_string(50 + d) + " struct D" + std::to_string(d) + "\n";
-    supers += ", D" + std::to_string(d) + (d == 0 ? " S0" : " D" + std::to_string(d - 1));
-  }
-  text += supers + "\n";
-  for (int i = 0; i < 8; ++i) {
-    const std::string self = "S" + std::to_string(i);
-    text += ".type " + std::to_string(30 + i) + " function \"(" + self + ")->Integer\" params " +
-            self + " returns Integer\n";
-    text += ".function " + std::to_string(1 + i) + " m type \"(" + self +
-            ")->Integer\" flags METHOD\n  .param self type " + self + "\n  PUSH_CONST " +
-            std::to_string(i) + "\n  RETURN\n.end\n";
-  }
-  return text;
-}
+constexpr Code kCode[] = {add<0>, add<1>, add<2>, add<3>, add<4>, add<5>, add<6>, add<7>, add<8>};
 
 struct World {
   std::unique_ptr<runa::heap::Heap> heap;
@@ -101,7 +54,7 @@ struct World {
   World() {
     heap = std::move(runa::heap::Heap::create().value());
     registry = std::make_unique<TypeRegistry>(*heap);
-    auto module = runa::module::assemble(family(), "family.runas");
+    auto module = runa::module::assemble(runa::bench::dispatch_family(6), "family.runas");
     if (!module || !runa::module::verify(*module)) std::abort();
     mt = *registry->load(*module);
     for (int i = 0; i < 8; ++i) s.push_back(mt->type("S" + std::to_string(i)));

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "count_runs.hpp"
 #include "runatime/heap.hpp"
 #include "types/strings.hpp"
 
@@ -118,27 +119,14 @@ Figures std_run(const std::vector<std::string>& pieces) {
   return f;
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::size_t n = 1000000;
-  int runs = 3;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--count" && i + 1 < argc) {
-      n = std::stoul(argv[++i]);
-    } else if (a == "--runs" && i + 1 < argc) {
-      runs = std::stoi(argv[++i]);
-    } else {
-      std::fprintf(stderr, "usage: %s [--count N] [--runs R]\n", argv[0]);
-      return a == "--help" ? 0 : 2;
-    }
-  }
+  int status = 0;
+  const auto options = runa::bench::parse_count_runs(argc, argv, &status);
+  if (!options) return status;
+  const std::size_t n = options->count;
+  const int runs = options->runs;
   const std::vector<std::string> pieces = texts(n, 1);
   std::vector<Figures> r[2];
   for (int run = 0; run < runs; ++run) {
@@ -155,14 +143,14 @@ int main(int argc, char** argv) {
   for (int f = 0; f < 4; ++f) {
     std::vector<double> v;
     for (const Figures& x : r[1]) v.push_back(x.*fields[f]);
-    base[f] = median(v);
+    base[f] = runa::bench::median(v);
   }
   for (int s : {1, 0}) {
     std::printf("%-12s", s == 0 ? "runatime" : "std::string");
     for (int f = 0; f < 4; ++f) {
       std::vector<double> v;
       for (const Figures& x : r[s]) v.push_back(x.*fields[f]);
-      const double med = median(v);
+      const double med = runa::bench::median(v);
       std::printf(" %8.1f (%4.2fx)", med, med / base[f]);
     }
     std::printf("\n");

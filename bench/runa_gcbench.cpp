@@ -2,10 +2,13 @@
 // C++ API: the same algorithm and byte-for-byte the same output as
 // bench/peers/gcbench.cpp and GCBench.java, for scripts/bench-gc-peers.
 //
-//   runa_gcbench [heap options]        (bench/runa_options.hpp; --help)
+//   runa_gcbench [sweeps] [heap options]   (sweeps 1..1000, default 20;
+//                                           heap options: bench/runa_options.hpp; --help)
 //
 // The program sets no heap option of its own (the heap's defaults); any
-// argument that is not a heap option is refused (status 2).
+// argument that is neither the sweep count nor a heap option is refused
+// (status 2). A sweep is one pass of the tree constructions over depths 4..16
+// (bench/peers/gcbench.cpp says why there are 20 of them).
 // A node is a plain object: header, two reference slots, two 32-bit ints in one
 // raw word (32 bytes). The 500,000-double array is a byte array (4 MB, so it
 // lives in the large-object space). Every reference held across an allocation
@@ -13,6 +16,7 @@
 // that may already be old (the long-lived tree is promoted while it is being
 // built), so it exercises the write barrier.
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -106,7 +110,8 @@ void time_construction(Mutator& m, int depth) {
 }
 
 constexpr const char* kUsage =
-    "usage: runa_gcbench [heap options]\n"
+    "usage: runa_gcbench [sweeps] [heap options]\n"
+    "  sweeps        1..1000 passes over the tree depths (default 20)\n"
     "  heap options  --NAME=VALUE or --gc=TEXT (bench/runa_options.hpp):\n";
 
 }  // namespace
@@ -114,12 +119,21 @@ constexpr const char* kUsage =
 int main(int argc, char** argv) {
   // The heap's defaults: scripts/bench-gc-peers sets only --max-heap.
   runa_bench::BenchOptions opts = runa_bench::parse_options(argc, argv, runa::heap::Options{});
+  int sweeps = 20;
+  bool have_sweeps = false;
   for (const std::string& a : opts.rest) {
     if (a == "--help" || a == "-h") {
       std::printf("%s%s", kUsage, runa::heap::options_help());
       return 0;
     }
-    runa_bench::usage_fail("runa_gcbench", a, kUsage);
+    char* end = nullptr;
+    const long n = std::strtol(a.c_str(), &end, 10);
+    if (have_sweeps || a.empty() || a[0] < '0' || a[0] > '9' || *end != '\0') {
+      runa_bench::usage_fail("runa_gcbench", a, kUsage);
+    }
+    if (n < 1 || n > 1000) runa_bench::option_fail("sweeps (1..1000)", a);
+    sweeps = static_cast<int>(n);
+    have_sweeps = true;
   }
   auto heap = runa_bench::make_heap(opts.heap);
   runa::heap::Layout node_layout;
@@ -158,7 +172,12 @@ int main(int argc, char** argv) {
       }
     }
 
-    for (int depth = kMinTreeDepth; depth <= kMaxTreeDepth; depth += 2) time_construction(m, depth);
+    std::printf(" Sweeps: %d\n", sweeps);
+    for (int sweep = 0; sweep < sweeps; ++sweep) {
+      for (int depth = kMinTreeDepth; depth <= kMaxTreeDepth; depth += 2) {
+        time_construction(m, depth);
+      }
+    }
 
     const long long_lived_nodes = count(long_lived.value());
     double probe = 0;

@@ -8,7 +8,8 @@
  *
  * The ABI is split by part, one header each under runatime/c/, all
  * included here: base.h (the version, statuses, the last error, the rules
- * for growable structs) and heap.h (the garbage-collected heap). Later parts
+ * for growable structs), heap.h (the garbage-collected heap) and values.h
+ * (Runa values: numbers, Booleans, Characters). Later parts
  * (modules, natives, the tier interface, profiles) add their own header
  * under the same rules and are included here; clients include only this
  * file.
@@ -23,11 +24,16 @@
  *   1.2  collection events: rt_collection_callback_add and _remove,
  *        rt_collection_event, rt_collection_cause; the declarations split
  *        into runatime/c/base.h and runatime/c/heap.h (none changed).
+ *   1.3  values: runatime/c/values.h (rt_types_create, rt_value_* );
+ *        layouts: tailed kinds (RT_LAYOUT_REF_TAIL, RT_LAYOUT_BYTE_TAIL),
+ *        weak fields and the descriptor at the end of rt_layout,
+ *        rt_descriptor_of.
  */
 #ifndef RUNATIME_H
 #define RUNATIME_H
 
 #include "runatime/c/base.h"
 #include "runatime/c/heap.h"
+#include "runatime/c/values.h"
 
 #endif /* RUNATIME_H */

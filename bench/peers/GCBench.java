@@ -1,9 +1,9 @@
 // GCBench (Ellis, Kovac; adapted by Boehm) as the JVM peer of bench/peers/gcbench.cpp:
 // the same algorithm, written from its description, with byte-identical output (no
 // timings: scripts/bench-gc-peers measures from outside). See gcbench.cpp for the
-// algorithm.
+// algorithm (and the number of sweeps, default 20).
 //
-//   java GCBench
+//   java GCBench [sweeps]
 public final class GCBench {
   private static final int STRETCH_TREE_DEPTH = 18;
   private static final int LONG_LIVED_TREE_DEPTH = 16;
@@ -90,6 +90,22 @@ public final class GCBench {
   }
 
   public static void main(String[] args) {
+    int sweeps = 20;
+    if (args.length > 1) {
+      System.err.println("usage: java GCBench [sweeps]");
+      System.exit(2);
+    }
+    if (args.length == 1) {
+      try {
+        sweeps = Integer.parseInt(args[0]);
+      } catch (NumberFormatException e) {
+        sweeps = 0;
+      }
+      if (sweeps < 1 || sweeps > 1000) {
+        System.err.println("GCBench: bad sweep count '" + args[0] + "' (1..1000)");
+        System.exit(2);
+      }
+    }
     out.append("Garbage Collector Test\n");
 
     out.append(" Stretching memory with a binary tree of depth ").append(STRETCH_TREE_DEPTH)
@@ -107,8 +123,11 @@ public final class GCBench {
       array[k] = 1.0 / k;
     }
 
-    for (int depth = MIN_TREE_DEPTH; depth <= MAX_TREE_DEPTH; depth += 2) {
-      timeConstruction(depth);
+    out.append(" Sweeps: ").append(sweeps).append('\n');
+    for (int sweep = 0; sweep < sweeps; ++sweep) {
+      for (int depth = MIN_TREE_DEPTH; depth <= MAX_TREE_DEPTH; depth += 2) {
+        timeConstruction(depth);
+      }
     }
 
     long longLivedNodes = count(longLived);

@@ -8,10 +8,13 @@
 //   - Stretch: build a bottom-up tree of depth 18 and drop it.
 //   - Build a long-lived tree of depth 16 top-down, and a long-lived array of 500,000
 //     doubles whose first half is set to 1/i; both stay alive until the end.
-//   - For depth = 4, 6, ..., 16: build NumIters(depth) = 2 * TreeSize(18) / TreeSize(depth)
-//     trees top-down (allocate the root, then fill in children recursively) dropping
-//     each, then as many bottom-up (children before parents), dropping each. So every
-//     depth allocates about the same number of nodes (~1M).
+//   - A sweep: for depth = 4, 6, ..., 16: build NumIters(depth) = 2 * TreeSize(18) /
+//     TreeSize(depth) trees top-down (allocate the root, then fill in children
+//     recursively) dropping each, then as many bottom-up (children before parents),
+//     dropping each. So every depth allocates about the same number of nodes (~1M).
+//     The original runs one sweep, ~0.1 s of work: start-up would dominate a
+//     comparison, so every version here runs `sweeps` of them (default 20, the
+//     issue's size; scripts/bench-gc-peers passes its --sweeps to all alike).
 //   - Finally, check that the long-lived data survived.
 // "Dropping" frees the tree with the free-based policies and only forgets it with Boehm.
 //
@@ -19,7 +22,10 @@
 // lines (time and memory are measured from outside), plus node-count checks on the
 // stretch tree, the first tree of each batch and the long-lived tree, so that a broken
 // allocator cannot go unnoticed. Output is byte-identical to GCBench.java's.
+//
+//   peer_gcbench_<policy> [sweeps]     (1..1000, default 20; anything else: status 2)
 #include <cstdio>
+#include <cstdlib>
 
 #include "peer_alloc.hpp"
 
@@ -104,7 +110,21 @@ void time_construction(int depth) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  int sweeps = 20;
+  if (argc > 2) {
+    std::fprintf(stderr, "usage: peer_gcbench [sweeps]\n");
+    return 2;
+  }
+  if (argc == 2) {
+    char* end = nullptr;
+    const long n = std::strtol(argv[1], &end, 10);
+    if (end == argv[1] || *end != '\0' || n < 1 || n > 1000) {
+      std::fprintf(stderr, "peer_gcbench: bad sweep count '%s' (1..1000)\n", argv[1]);
+      return 2;
+    }
+    sweeps = static_cast<int>(n);
+  }
   Alloc::init();
   std::printf("Garbage Collector Test\n");
 
@@ -124,7 +144,10 @@ int main() {
   for (int k = 0; k < kArraySize / 2; ++k) array[k] = 1.0 / k;
   for (int k = kArraySize / 2; k < kArraySize; ++k) array[k] = 0.0;
 
-  for (int depth = kMinTreeDepth; depth <= kMaxTreeDepth; depth += 2) time_construction(depth);
+  std::printf(" Sweeps: %d\n", sweeps);
+  for (int sweep = 0; sweep < sweeps; ++sweep) {
+    for (int depth = kMinTreeDepth; depth <= kMaxTreeDepth; depth += 2) time_construction(depth);
+  }
 
   const long long_lived_nodes = count(long_lived);
   const bool array_ok = array[1000] == 1.0 / 1000;

@@ -236,7 +236,11 @@ struct DebugInfo {
 // offset. Empty for modules built in memory or assembled from text.
 struct Layout {
   std::uint64_t code = 0;  // file offset of the first bytecode byte
+  // The header's fields that the verifier checks.
+  std::uint64_t format = 0, min_vm = 0, flags = 0;
+  std::vector<std::uint64_t> native_libraries;
   std::vector<std::uint64_t> constants, types, functions, metadata;
+  std::vector<std::uint64_t> debug_files, debug_lines, debug_vars;
 };
 
 struct Module {
@@ -255,6 +259,12 @@ struct Module {
 // Binary form.
 Result<Module> read(std::span<const std::uint8_t> bytes);
 Result<Bytes> write(const Module& m);
+
+// Limits a verified function stays within, so that no module can make a
+// tier reserve more for one frame (docs/bytecode.md §3): the JVM's 16-bit
+// limits.
+inline constexpr std::uint32_t kMaxFrameSlots = 65535;  // parameters and locals
+inline constexpr std::uint32_t kMaxStack = 65535;       // operand stack height
 
 // What the verifier learns about each function, in the order of
 // Module::functions: what an execution tier needs to size a frame.

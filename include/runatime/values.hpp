@@ -251,7 +251,7 @@ inline Outcome float_result(const Context& cx, heap::Mutator& m, double d) {
 // added (a + (b - 1) keeps the tag), so the overflow of the 64-bit
 // operation is exactly "the result leaves the small range".
 inline Outcome add(const Context& cx, heap::Mutator& m, Value a, Value b) {
-  std::int64_t r;
+  std::int64_t r = 0;
   if (both_small_ints(a, b) &&
       !__builtin_add_overflow(static_cast<std::int64_t>(a), static_cast<std::int64_t>(b - 1), &r))
       [[likely]]
@@ -261,7 +261,7 @@ inline Outcome add(const Context& cx, heap::Mutator& m, Value a, Value b) {
   return binary_slow(cx, m, Op::kAdd, a, b);
 }
 inline Outcome sub(const Context& cx, heap::Mutator& m, Value a, Value b) {
-  std::int64_t r;
+  std::int64_t r = 0;
   if (both_small_ints(a, b) &&
       !__builtin_sub_overflow(static_cast<std::int64_t>(a), static_cast<std::int64_t>(b - 1), &r))
       [[likely]]
@@ -271,7 +271,7 @@ inline Outcome sub(const Context& cx, heap::Mutator& m, Value a, Value b) {
   return binary_slow(cx, m, Op::kSub, a, b);
 }
 inline Outcome mul(const Context& cx, heap::Mutator& m, Value a, Value b) {
-  std::int64_t r;
+  std::int64_t r = 0;
   if (both_small_ints(a, b) &&
       !__builtin_mul_overflow(small_int_value(a), static_cast<std::int64_t>(b - 1), &r)) [[likely]]
     return {static_cast<Value>(r) | kSmallIntTag, Fault::kNone};

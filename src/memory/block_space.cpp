@@ -158,7 +158,12 @@ void BlockSpace::release_locked(std::size_t index) {
 }
 
 std::size_t BlockSpace::retain_budget_locked() const {
-  return std::max(retain_floor_ / kBlock, in_use_ / 4);
+  return std::max({retain_floor_ / kBlock, in_use_ / 4, regrowth_ / kBlock});
+}
+
+void BlockSpace::set_regrowth(std::size_t bytes) {
+  std::lock_guard lock(mu_);
+  regrowth_ = bytes;
 }
 
 void BlockSpace::set_retain_floor(std::size_t bytes) {

@@ -24,7 +24,10 @@
 //  - Retention. release() makes no system call: the block becomes free and
 //    *dirty* (its pages are still resident, holding old bytes). The dirty
 //    free blocks beyond a budget, retain_budget_locked(): a quarter of the
-//    blocks in use, at least retain_floor() (32 MiB by default), are given
+//    blocks in use, at least retain_floor() (32 MiB by default) and at least
+//    the regrowth the heap expects (set_regrowth(): what the old generation
+//    will take again before its next major collection, so that promotion
+//    does not fault back in what was just given back), are given
 //    back by return_excess(), which the heap calls after it resumes the
 //    world: it sorts them, coalesces address runs, returns the longest runs
 //    first with one madvise each, at most kMaxReturnRuns per call, so a
@@ -169,6 +172,9 @@ class BlockSpace {
   static constexpr std::size_t kMaxReturnRuns = 64;
   // Bytes of dirty free blocks always kept (tests lower it).
   void set_retain_floor(std::size_t bytes);
+  // Bytes of free blocks the old generation is expected to take again soon
+  // (the heap: up to its next major collection's threshold); retained too.
+  void set_regrowth(std::size_t bytes);
   struct ReturnCounts {
     std::uint64_t returned_bytes = 0;  // in total
     std::uint64_t calls = 0;           // madvise calls, in total
@@ -256,6 +262,7 @@ class BlockSpace {
   std::vector<std::size_t> free_dirty_;
   std::vector<std::size_t> free_clean_;
   std::size_t retain_floor_ = std::size_t{32} << 20;
+  std::size_t regrowth_ = 0;
   std::uint64_t returned_bytes_ = 0;
   std::uint64_t return_calls_ = 0;
   std::size_t frontier_ = 0;

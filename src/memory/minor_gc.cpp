@@ -100,6 +100,7 @@ class MinorGC::Worker final  // NOLINT(cppcoreguidelines-virtual-class-destructo
   std::uint64_t survived_bytes_ = 0;
   std::uint64_t resurvived_bytes_ = 0;
   std::uint64_t remembered_slots_ = 0;  // slots read by scan_logged
+  AgeTable ages_;                       // bytes copied, by the age reached
 };
 
 Value MinorGC::Worker::evacuate(Value v) {
@@ -121,7 +122,8 @@ Value MinorGC::Worker::evacuate(Value v) {
   // Aged: it survived a collection before (sizing.hpp reads how many do).
   if (age != 0) resurvived_bytes_ += n;
   if (age < 15) ++age;
-  std::uint8_t* to = age < h_.opt.promotion_age ? to_survivors(n) : nullptr;
+  ages_.add(static_cast<unsigned>(age), n);
+  std::uint8_t* to = age < h_.tenure_age ? to_survivors(n) : nullptr;
   bool promoted = to == nullptr;
   if (promoted) {
     to = h_.blocks.promote(cursor_, n);
@@ -231,6 +233,8 @@ void MinorGC::Worker::finish(CollectionRecord& rec, std::vector<Object*>& carrie
   rec.survived += survived_bytes_;
   rec.resurvived += resurvived_bytes_;
   rec.remembered_slots += remembered_slots_;
+  h_.copied_ages.merge(ages_);
+  ages_ = AgeTable{};
   promoted_bytes_ = survived_bytes_ = resurvived_bytes_ = remembered_slots_ = 0;
 }
 

@@ -41,7 +41,8 @@
 // when the buffer is retired, so the half stays walkable), and promotes
 // through a BlockCursor of its own (block_space.hpp), so copying takes no
 // lock but for taking space. An object is promoted when its new age
-// reaches promotion_age or it does not fit the empty half. A promoted
+// reaches the tenuring threshold (at most promotion_age, tenuring.hpp) or it
+// does not fit the empty half. A promoted
 // object gets the heap's current mark polarity (major_gc.hpp), like every
 // object in the old generation. Promotion cannot fail: the collection
 // starts only if BlockSpace::can_promote() holds for every young byte and

@@ -6,6 +6,7 @@
 // mutator has stopped, which orders everything through the safepoint lock.
 #include "memory/nursery.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace runa::heap {
@@ -39,9 +40,18 @@ bool Nursery::resize(YoungSize next) {
     half_committed_ = next.half;
   }
   if (next.eden < eden_committed_) {
-    region_->discard(base_ + next.eden, eden_committed_ - next.eden);
+    short_peak_ = std::max(short_peak_, next.eden);
+    if (++short_epochs_ >= kUncommitDelay) {
+      region_->discard(base_ + short_peak_, eden_committed_ - short_peak_);
+      eden_committed_ = short_peak_;
+      short_epochs_ = 0;
+      short_peak_ = 0;
+    }
+  } else {
+    eden_committed_ = next.eden;
+    short_epochs_ = 0;
+    short_peak_ = 0;
   }
-  eden_committed_ = next.eden;
   eden_now_ = next.eden;
   half_now_ = next.half;
   return true;

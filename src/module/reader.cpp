@@ -123,7 +123,7 @@ class Cursor {
   std::string section_;
 };
 
-bool read_header(Cursor& c, Header& h) {
+bool read_header(Cursor& c, Header& h, Layout& at) {
   if (c.remaining() >= kMagic.size() &&
       std::memcmp(c.raw().here(), kMagic.data(), kMagic.size()) == 0) {
     return c.fail(c.error(
@@ -131,6 +131,7 @@ bool read_header(Cursor& c, Header& h) {
         "offset 0, before the header (docs/bytecode.md, \"The magic\")"));
   }
   std::uint64_t at_version = c.at();
+  at.format = at_version;
   if (!c.get<std::uint16_t>(h.format.major, "the format version") ||
       !c.get<std::uint16_t>(h.format.minor, "the format version")) {
     return false;
@@ -141,15 +142,21 @@ bool read_header(Cursor& c, Header& h) {
                                              " is not one this RunaTime reads (1.0 to 1.2)"));
   }
   std::uint32_t nlibs = 0;
+  at.min_vm = c.at();
   if (!c.get<std::uint16_t>(h.min_vm.major, "the minimum VM version") ||
       !c.get<std::uint16_t>(h.min_vm.minor, "the minimum VM version") ||
-      !c.get<std::int64_t>(h.created, "the creation time") ||
-      !c.get<std::uint32_t>(h.flags, "the flags") || !c.hash(h.source_hash, "the source hash") ||
+      !c.get<std::int64_t>(h.created, "the creation time")) {
+    return false;
+  }
+  at.flags = c.at();
+  if (!c.get<std::uint32_t>(h.flags, "the flags") || !c.hash(h.source_hash, "the source hash") ||
       !c.count(nlibs, 4, "native library count")) {
     return false;
   }
   h.native_libraries.resize(nlibs);
+  at.native_libraries.clear();
   for (std::string& lib : h.native_libraries) {
+    at.native_libraries.push_back(c.at());
     if (!c.string(lib, "a native library name")) return false;
   }
   return c.finish();
@@ -295,11 +302,12 @@ bool read_metadata(Cursor& c, MetadataEntry& m) {
          c.blob(m.data, n, "metadata");
 }
 
-bool read_debug(Cursor& c, DebugInfo& d) {
+bool read_debug(Cursor& c, DebugInfo& d, Layout& at) {
   std::uint32_t nfiles = 0;
   if (!c.count(nfiles, 9, "source file count")) return false;
   d.files.resize(nfiles);
   for (SourceFile& f : d.files) {
+    at.debug_files.push_back(c.at());
     if (!c.get<std::uint32_t>(f.id, "a source file id") || !c.string(f.path, "a source path") ||
         !c.hash(f.hash, "a source file hash")) {
       return false;
@@ -319,6 +327,7 @@ bool read_debug(Cursor& c, DebugInfo& d) {
   }
   d.lines.resize(nlines);
   for (LineEntry& l : d.lines) {
+    at.debug_lines.push_back(c.at());
     if (!c.get<std::uint32_t>(l.offset, "a line entry") ||
         !c.get<std::uint32_t>(l.file, "a line entry") ||
         !c.get<std::uint32_t>(l.line, "a line entry") ||
@@ -330,6 +339,7 @@ bool read_debug(Cursor& c, DebugInfo& d) {
   if (!c.count(nvars, 12, "variable debug count")) return false;
   d.vars.resize(nvars);
   for (VarDebug& v : d.vars) {
+    at.debug_vars.push_back(c.at());
     if (!c.get<std::uint32_t>(v.function, "a variable debug entry") ||
         !c.get<std::uint16_t>(v.slot, "a variable debug entry") ||
         !c.get<std::uint32_t>(v.line, "a variable debug entry") ||
@@ -386,7 +396,7 @@ Result<Module> read(std::span<const std::uint8_t> bytes) {
     const bool ok = body(*c);
     err = c->take_error(ok);
   };
-  section("header", [&](Cursor& c) { return read_header(c, m.header); });
+  section("header", [&](Cursor& c) { return read_header(c, m.header, m.layout); });
   section("constants", [&](Cursor& c) {
     return read_list(c, m.constants, m.layout.constants, 1, "constant count", read_constant);
   });
@@ -404,7 +414,7 @@ Result<Module> read(std::span<const std::uint8_t> bytes) {
     return read_list(c, m.metadata, m.layout.metadata, 5, "metadata count", read_metadata);
   });
   if ((m.header.flags & kHasDebugInfo) != 0) {
-    section("debug", [&](Cursor& c) { return read_debug(c, m.debug); });
+    section("debug", [&](Cursor& c) { return read_debug(c, m.debug, m.layout); });
   }
   if (err) return *std::move(err);
   if (file.remaining() != 0) {

@@ -105,9 +105,13 @@ class Verifier {
 
   std::optional<Error> header() {
     const Header& h = m_.header;
-    auto bad = [](std::string message) {
+    const Layout& at = m_.layout;
+    // Offsets are known for modules read from bytes (0 means "built in
+    // memory": the header never starts at byte 0, the magic does).
+    auto bad = [](std::string message, std::uint64_t offset) {
       Error e;
       e.section = "header";
+      if (offset != 0) e.offset = offset;
       e.message = std::move(message);
       return e;
     };
@@ -115,22 +119,25 @@ class Verifier {
       return std::to_string(v.major) + "." + std::to_string(v.minor);
     };
     if (h.format.major != kFormatVersion.major || h.format.minor > kFormatVersion.minor) {
-      return bad("format version " + version(h.format) +
-                 " is not one this RunaTime reads (1.0 to 1.2)");
+      return bad(
+          "format version " + version(h.format) + " is not one this RunaTime reads (1.0 to 1.2)",
+          at.format);
     }
     if (h.min_vm.major > kVmVersion.major ||
         (h.min_vm.major == kVmVersion.major && h.min_vm.minor > kVmVersion.minor)) {
       return bad("the module needs VM " + version(h.min_vm) + ", but RunaTime implements VM " +
-                 version(kVmVersion));
+                     version(kVmVersion),
+                 at.min_vm);
     }
     if ((h.flags & ~kHeaderFlagsKnown) != 0) {
-      return bad("unknown flag bits 0x" + hex(h.flags & ~kHeaderFlagsKnown, 8));
+      return bad("unknown flag bits 0x" + hex(h.flags & ~kHeaderFlagsKnown, 8), at.flags);
     }
     for (std::size_t i = 0; i < h.native_libraries.size(); ++i) {
       const std::string& lib = h.native_libraries[i];
       const std::string what = "native library " + std::to_string(i + 1);
-      if (lib.empty()) return bad(what + " has an empty name");
-      if (!valid_utf8(lib)) return bad(what + "'s name is not valid UTF-8");
+      const std::uint64_t offset = i < at.native_libraries.size() ? at.native_libraries[i] : 0;
+      if (lib.empty()) return bad(what + " has an empty name", offset);
+      if (!valid_utf8(lib)) return bad(what + "'s name is not valid UTF-8", offset);
     }
     return std::nullopt;
   }
@@ -444,6 +451,10 @@ class Verifier {
       }
       frame = std::max(frame, std::uint32_t{l.slot} + 1);
       if (l.scope_start < l.scope_end) order_.push_back(k);
+    }
+    if (frame > kMaxFrameSlots) {
+      return "the frame needs " + std::to_string(frame) + " slots for parameters and locals, " +
+             "more than the limit of " + std::to_string(kMaxFrameSlots);
     }
     facts_.functions[i].frame_slots = frame;
     // Sorted by slot, then scope start: a local overlaps an earlier one of

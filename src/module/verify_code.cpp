@@ -48,6 +48,13 @@ class CodeVerifier {
     std::uint32_t function = 0;  // index of the creating function
     std::uint32_t pc = 0;
   };
+  // A CALL whose callee is a statically known, bare function.
+  struct DirectCall {
+    std::uint32_t caller = 0;  // function index
+    std::uint32_t pc = 0;
+    const OpInfo* meta = nullptr;
+    std::uint32_t callee = 0;  // function id
+  };
   // The highest upvalue index a function uses, plus one, and where.
   struct UpvalueUse {
     std::uint32_t needed = 0;
@@ -79,6 +86,10 @@ class CodeVerifier {
     }
     if (auto fault = stack_.run(m_, index_, d, tries_, stack_facts_)) return error(*fault);
     facts_.functions[fi].max_stack = stack_facts_.max_stack;
+    for (const LambdaSite& site : stack_facts_.direct_calls) {
+      const Instruction& ins = d.ins[site.at];
+      direct_calls_.push_back({fi, ins.offset, ins.meta, site.function});
+    }
     for (const LambdaSite& site : stack_facts_.lambdas) {
       const Instruction& ins = d.ins[site.at];
       std::optional<std::string> msg = with_code(site.function);
@@ -269,6 +280,17 @@ class CodeVerifier {
 
   // Every function's upvalue count, and the indices it uses against it.
   std::optional<Error> upvalues() {
+    // docs/bytecode.md §2.5.3: a function that reads upvalues has them only
+    // in a closure; called bare it would have none.
+    for (const DirectCall& c : direct_calls_) {
+      const std::uint32_t callee = index_.functions.at(c.callee);
+      if (uses_[callee].needed == 0) continue;
+      fi_ = c.caller;
+      return error(c.pc, c.meta,
+                   "it calls " + name_of(m_.functions[callee]) +
+                       " directly, but that function reads upvalues: call a closure of it "
+                       "(made by CLOSURE or LAMBDA)");
+    }
     for (std::uint32_t fi = 0; fi < m_.functions.size(); ++fi) {
       const Function& f = m_.functions[fi];
       const auto it = creators_.find(f.id);
@@ -320,6 +342,7 @@ class CodeVerifier {
   std::vector<std::int64_t> values_;
   std::unordered_map<std::uint32_t, Creator> creators_;
   std::vector<UpvalueUse> uses_;
+  std::vector<DirectCall> direct_calls_;
 };
 
 }  // namespace

@@ -251,16 +251,23 @@ std::optional<Error> verify_metadata(const Module& m, ModuleIndex& index) {
 std::optional<Error> verify_debug(const Module& m, const ModuleIndex& index, const Verified& facts,
                                   const std::vector<bool>& starts) {
   const DebugInfo& d = m.debug;
-  auto bad = [](std::string message) {
+  // The entry's offset in the file, when the module was read from bytes.
+  auto bad = [](std::string message, const std::vector<std::uint64_t>& offsets, std::size_t k) {
     Error e;
     e.section = "debug";
+    if (k < offsets.size()) e.offset = offsets[k];
     e.message = std::move(message);
     return e;
   };
   if ((m.header.flags & kHasDebugInfo) == 0) {
     if (d.files.empty() && d.lines.empty() && d.vars.empty()) return std::nullopt;
-    return bad("the module has debug information, but the header lacks HAS_DEBUG_INFO");
+    Error e;
+    e.section = "debug";
+    if (m.layout.flags != 0) e.offset = m.layout.flags;
+    e.message = "the module has debug information, but the header lacks HAS_DEBUG_INFO";
+    return e;
   }
+  const Layout& at = m.layout;
   std::unordered_set<std::uint32_t> files;
   files.reserve(d.files.size());
   for (std::size_t k = 0; k < d.files.size(); ++k) {
@@ -268,22 +275,28 @@ std::optional<Error> verify_debug(const Module& m, const ModuleIndex& index, con
     auto what = [&] {
       return "source file " + std::to_string(k) + " (id " + std::to_string(f.id) + ")";
     };
-    if (!files.insert(f.id).second) return bad(what() + ": another file has the same id");
-    if (!valid_utf8(f.path)) return bad(what() + ": the path is not valid UTF-8");
+    if (!files.insert(f.id).second) {
+      return bad(what() + ": another file has the same id", at.debug_files, k);
+    }
+    if (!valid_utf8(f.path))
+      return bad(what() + ": the path is not valid UTF-8", at.debug_files, k);
   }
   for (std::size_t k = 0; k < d.lines.size(); ++k) {
     const LineEntry& l = d.lines[k];
     auto what = [k] { return "line entry " + std::to_string(k) + ": "; };
     if (k > 0 && l.offset < d.lines[k - 1].offset) {
       return bad(what() + "offset " + std::to_string(l.offset) + " comes after offset " +
-                 std::to_string(d.lines[k - 1].offset) + "; entries are sorted by offset");
+                     std::to_string(d.lines[k - 1].offset) + "; entries are sorted by offset",
+                 at.debug_lines, k);
     }
     if (l.offset >= starts.size() || !starts[l.offset]) {
-      return bad(what() + "offset " + std::to_string(l.offset) +
-                 " is not the start of an instruction");
+      return bad(
+          what() + "offset " + std::to_string(l.offset) + " is not the start of an instruction",
+          at.debug_lines, k);
     }
     if (!files.contains(l.file)) {
-      return bad(what() + "source file id " + std::to_string(l.file) + " does not exist");
+      return bad(what() + "source file id " + std::to_string(l.file) + " does not exist",
+                 at.debug_lines, k);
     }
   }
   for (std::size_t k = 0; k < d.vars.size(); ++k) {
@@ -291,12 +304,14 @@ std::optional<Error> verify_debug(const Module& m, const ModuleIndex& index, con
     auto what = [k] { return "variable entry " + std::to_string(k) + ": "; };
     const auto it = index.functions.find(v.function);
     if (it == index.functions.end()) {
-      return bad(what() + "function id " + std::to_string(v.function) + " does not exist");
+      return bad(what() + "function id " + std::to_string(v.function) + " does not exist",
+                 at.debug_vars, k);
     }
     const std::uint32_t frame = facts.functions[it->second].frame_slots;
     if (v.slot >= frame) {
       Error e = bad(what() + name_of(m.functions[it->second]) + " has no slot " +
-                    std::to_string(v.slot) + " (its frame has " + std::to_string(frame) + ")");
+                        std::to_string(v.slot) + " (its frame has " + std::to_string(frame) + ")",
+                    at.debug_vars, k);
       e.function = v.function;
       return e;
     }

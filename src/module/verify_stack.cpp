@@ -39,6 +39,7 @@ std::optional<Fault> StackChecker::run(const Module& m, const ModuleIndex& index
   nodes_.assign(1, Node{});
   out.max_stack = 0;
   out.lambdas.clear();
+  out.direct_calls.clear();
 
   if (auto f = enter(kNone, 0, 0, 0)) return f;
   while (!work_.empty()) {
@@ -59,6 +60,13 @@ std::optional<Fault> StackChecker::run(const Module& m, const ModuleIndex& index
                    "function on every path"};
     }
     out.lambdas.push_back({i, nodes_[top].function});
+  }
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const Instruction& ins = code.ins[i];
+    if (ins.op != Op::kCall || height_[i] == kNone) continue;
+    const std::uint32_t callee = height_[i] - ins.a - 1;  // below the arguments
+    const std::uint32_t x = below(state_[i], callee + 1);
+    if (x != 0 && nodes_[x].slot == callee) out.direct_calls.push_back({i, nodes_[x].function});
   }
   return std::nullopt;
 }
@@ -144,8 +152,9 @@ std::optional<Fault> StackChecker::step(std::uint32_t i) {
 // from instruction `from` (kNone for the function's entry).
 std::optional<Fault> StackChecker::enter(std::uint32_t from, std::uint32_t to, std::uint64_t height,
                                          std::uint32_t state) {
-  if (height >= kNone) {
-    return Fault{from, "the operand stack grows past " + std::to_string(kNone - 1) + " values"};
+  if (height > kMaxStack) {
+    return Fault{from, "the operand stack grows past " + std::to_string(kMaxStack) +
+                           " values (the limit of a verified function)"};
   }
   out_->max_stack = std::max<std::uint32_t>(out_->max_stack, static_cast<std::uint32_t>(height));
   if (to >= code_->size()) {

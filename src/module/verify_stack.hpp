@@ -5,7 +5,9 @@
 //
 // Alongside each height it tracks which stack slots hold a statically known
 // function (pushed by PUSH_CONST of a Function reference, moved by DUP or
-// SWAP), which is how LAMBDA's function operand is identified (§2.5.3).
+// SWAP), which is how LAMBDA's function operand is identified (§2.5.3), and
+// how a CALL of a bare function is found (a function that reads upvalues
+// must be called through a closure).
 #pragma once
 
 #include <cstdint>
@@ -26,6 +28,9 @@ struct LambdaSite {
 struct StackFacts {
   std::uint32_t max_stack = 0;
   std::vector<LambdaSite> lambdas;  // in code order
+  // Reachable CALLs whose callee is a statically known function (a bare
+  // Function constant, not a closure), in code order.
+  std::vector<LambdaSite> direct_calls;
 };
 
 // Keeps its buffers from one function to the next, so that checking many

@@ -68,7 +68,7 @@ Outcome integer_op(const Context& cx, heap::Mutator& m, Op op, std::int64_t x, s
       if (y < 0) return fault(Fault::kValue);
       if (x == 0) return int_result(cx, m, 0);
       if (y >= 64) return fault(Fault::kOverflow);
-      std::int64_t r = static_cast<std::int64_t>(static_cast<std::uint64_t>(x) << y);
+      auto r = static_cast<std::int64_t>(static_cast<std::uint64_t>(x) << y);
       if ((r >> y) != x) return fault(Fault::kOverflow);
       return int_result(cx, m, r);
     }

@@ -13,10 +13,13 @@
 //      complete before its subtypes copy them;
 //   4. their instances' heap layouts are registered: one value word per
 //      field, every word scanned (docs/types.md, "Object layout and field
-//      order").
+//      order"), WEAK fields as the heap's weak fields, and the descriptor
+//      as the layout's, so an instance's type is one load away
+//      (Heap::descriptor_of).
 #include <algorithm>
 #include <optional>
 #include <unordered_set>
+#include <vector>
 
 #include "module/bytes.hpp"
 #include "types/type_registry.hpp"
@@ -269,6 +272,14 @@ class ModuleBuilder {
     l.size = static_cast<std::uint32_t>(sizeof(heap::Value) * (t->fields.size() + 1));
     l.refs = static_cast<std::uint32_t>(t->fields.size());
     l.name = t->name.c_str();
+    l.descriptor = t;
+    // WEAK fields (docs/bytecode.md §2.3) are the heap's weak fields.
+    std::vector<std::uint32_t> weak;
+    for (const FieldDesc& f : t->fields) {
+      if ((f.flags & module::kFieldWeak) != 0) weak.push_back(f.slot);
+    }
+    l.weak_fields = weak.data();
+    l.weak_count = static_cast<std::uint32_t>(weak.size());
     auto r = reg_.heap().register_layout(l);
     if (!r) return types_error(t->name + ": " + r.error().message);
     t->heap_layout = *r;

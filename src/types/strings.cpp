@@ -185,9 +185,13 @@ Value Strings::flatten(heap::Mutator& m, const heap::Handle& s) const {
   if (flat == 0) return 0;
   copy_bytes(s.value(), text(heap::as_object(flat)));
   rope = heap::as_object(s.value());  // the allocation may have moved it
-  // Release: a thread that reads the slot (acquire) sees the copied bytes.
-  std::atomic_thread_fence(std::memory_order_release);
-  heap::set_slot(m, rope, kFlat, flat);
+  // Release: a thread that reads the slot (acquire) sees the copied bytes
+  // and the new string's header. This is heap::write() with a release store
+  // in place of its relaxed one (a second, relaxed store of the same word
+  // would not carry the release to a reader that reads it).
+  Value* slot = rope->slots() + kFlat;
+  std::atomic_ref<Value>(*slot).store(flat, std::memory_order_release);
+  if ((rope->load_header() & heap::hdr::kUnlogged) != 0) heap::log_store(m, rope, slot);
   return flat;
 }
 

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "module/text_syntax.hpp"
+
 namespace runa::types {
 
 void append_utf8(std::uint32_t c, std::string& out) {
@@ -41,33 +43,6 @@ void append_float(double d, std::string& out) {
   if (t.find_first_of(".e") == std::string_view::npos) out += ".0";
 }
 
-namespace {
-
-void append_quoted(std::string_view s, char quote, std::string& out) {
-  out += quote;
-  for (char c : s) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (c == quote) out += '\\';
-        out += c;
-    }
-  }
-  out += quote;
-}
-
-}  // namespace
 
 void TextRules::append(Value v, bool literal, std::string& out, std::vector<Value>& open) const {
   if (v == kNothing) {
@@ -78,22 +53,15 @@ void TextRules::append(Value v, bool literal, std::string& out, std::vector<Valu
     out += std::to_string(as_int(v));
   } else if (is_float(*cx, v)) {
     append_float(as_double(v), out);
-  } else if (is_character(v)) {
-    std::string c;
-    append_utf8(as_character(v), c);
-    if (literal) {
-      append_quoted(c, '\'', out);
+  } else if (is_character(v) || strings->is_string(v)) {
+    std::string text;
+    if (is_character(v)) {
+      append_utf8(as_character(v), text);
     } else {
-      out += c;
+      strings->append_to(v, text);
     }
-  } else if (strings->is_string(v)) {
-    if (literal) {
-      std::string s;
-      strings->append_to(v, s);
-      append_quoted(s, '"', out);
-    } else {
-      strings->append_to(v, out);
-    }
+    // A Character is its one-Character String (docs/types.md), as literal too.
+    out += literal ? module::text::quote(text) : text;
   } else if (lists->is_list(v) || dicts->is_dictionary(v)) {
     const bool list = lists->is_list(v);
     if (std::find(open.begin(), open.end(), v) != open.end()) {

@@ -32,8 +32,9 @@ struct TextRules {
   // (Strings quoted), any other object as `<Name object>` with its heap
   // layout's name (a struct's is the struct's name). Never collects.
   void append_text(Value v, std::string& out) const;
-  // A value as it would be written in source: Strings in double quotes with
-  // escapes, Characters in single quotes; otherwise as append_text.
+  // A value as it would be written in source: Strings and Characters in
+  // double quotes with the `.runas` escapes (a Character is its
+  // one-Character String); otherwise as append_text.
   void append_literal(Value v, std::string& out) const;
   // The text form as a flat String (v itself when it is a flat String);
   // nothing when the heap is exhausted. MAY COLLECT.

@@ -20,6 +20,10 @@ const char* kind_name(Kind k) {
       return "String";
     case Kind::kAny:
       return "Any";
+    case Kind::kSet:
+      return "Set";
+    case Kind::kTuple:
+      return "Tuple";
     case Kind::kStruct:
       return "Struct";
     case Kind::kList:

@@ -7,7 +7,7 @@
 //
 // Three families:
 //   - built-in primitives (Integer, Float, Boolean, Character, String,
-//     Nothing, Any): one each per registry;
+//     Nothing, Any) and the built-in Set and Tuple: one each per registry;
 //   - structural types (List, Map, Optional, Union, Function): interned by
 //     their components, so `List[Integer]` is made once whatever module
 //     names it, and differs from `List[String]`;
@@ -41,6 +41,8 @@ enum class Kind : std::uint8_t {
   kCharacter,
   kString,
   kAny,
+  kSet,  // built in only: RUNAB-1.2 has no Set or Tuple type kind
+  kTuple,
   kStruct,
   kList,
   kMap,

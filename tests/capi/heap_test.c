@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capi_check.h"
 #include "runatime.h"
 
 #define MAX_NODES 100000u
@@ -27,24 +28,6 @@
 /* The list's length: MAX_NODES, or STRESS_NODES under RUNA_GC. */
 static uint32_t g_nodes = MAX_NODES;
 #define INDEX_LENGTH (g_nodes / INDEX_EVERY)
-
-#define CHECK(call)                                                     \
-  do {                                                                  \
-    rt_status check_status_ = (call);                                   \
-    if (check_status_ != RT_OK) {                                       \
-      fprintf(stderr, "%s:%d: %s: %s: %s\n", __FILE__, __LINE__, #call, \
-              rt_status_name(check_status_), rt_last_error());          \
-      exit(1);                                                          \
-    }                                                                   \
-  } while (0)
-
-#define EXPECT(cond)                                                      \
-  do {                                                                    \
-    if (!(cond)) {                                                        \
-      fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #cond); \
-      exit(1);                                                            \
-    }                                                                     \
-  } while (0)
 
 /* Node: header, next (reference slot), payload (raw word). */
 #define NODE_BYTES 24u

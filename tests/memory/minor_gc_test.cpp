@@ -47,20 +47,25 @@ TEST(MinorGC, PromotesAtPromotionAge) {
   EXPECT_TRUE(t.old(h.get()));  // old objects stay put
 }
 
-TEST(MinorGC, PromotesWhenTheSurvivorHalfIsFull) {
-  Options o = small_options();
-  o.promotion_age = 15;
-  TestHeap t(o);
-  HandleScope scope(*t.m);
-  // More live bytes than a survivor half holds (256K / 10, page-rounded).
-  std::size_t half = impl_of(*t.heap).nursery.half_capacity();
-  Handle list(*t.m, Value{0});
-  std::size_t n = half / 24 + 100;  // 24-byte nodes
-  for (std::size_t i = 0; i < n; ++i) {
-    Object* node = t.new_node(1, i);
-    set_slot(*t.m, node, 0, list.value());
-    list.set(ref_value(node));
+// A heap whose objects may stay young for 15 collections, its survivor
+// half's size, and an empty list in a handle.
+class MinorGCAge15 : public ::testing::Test {
+ protected:
+  static Options options() {
+    Options o = small_options();
+    o.promotion_age = 15;
+    return o;
   }
+  TestHeap t{options()};
+  HandleScope scope{*t.m};
+  std::size_t half = impl_of(*t.heap).nursery.half_capacity();
+  Handle list{*t.m, Value{0}};
+};
+
+TEST_F(MinorGCAge15, PromotesWhenTheSurvivorHalfIsFull) {
+  // More live bytes than a survivor half holds (256K / 10, page-rounded).
+  std::size_t n = half / 24 + 100;  // 24-byte nodes
+  ASSERT_NO_FATAL_FAILURE(t.prepend_nodes(list, n));
   ASSERT_TRUE(t.heap->collect(*t.m));
   Stats s = t.heap->stats();
   EXPECT_GT(s.promoted_bytes, 0u);
@@ -73,6 +78,61 @@ TEST(MinorGC, PromotesWhenTheSurvivorHalfIsFull) {
   }
   EXPECT_EQ(count, n);
   EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+}
+
+// Adaptive tenuring (tenuring.hpp): survivors of more than half the
+// survivor half lower the next collection's promotion age, so they are
+// promoted when next met instead of being copied between the halves up to
+// promotion_age times; once few survive, the age returns to promotion_age.
+TEST_F(MinorGCAge15, SurvivorsBeyondHalfTheHalfArePromotedWhenNextMet) {
+  RUNA_SKIP_UNDER_TEST_MODES("counts the ages one collection copies: extra ones change them");
+  std::size_t n = half * 3 / 4 / 24;  // 24-byte nodes: three quarters of the half
+  ASSERT_NO_FATAL_FAILURE(t.prepend_nodes(list, n));
+  // Copied at age 1 (to the half, or promoted if a worker's buffer found
+  // the half taken by the other's): more than half the half.
+  ASSERT_TRUE(t.heap->collect(*t.m));
+  EXPECT_EQ(impl_of(*t.heap).tenure_age, 1u);
+
+  ASSERT_TRUE(t.heap->collect(*t.m));
+  for (Value v = list.value(); v != 0; v = as_object(v)->slots()[0]) {
+    ASSERT_TRUE(t.old(as_object(v)));  // with promotion_age alone: young until age 15
+  }
+  EXPECT_EQ(t.heap->stats().promoted_bytes, n * 24);  // each node promoted once
+
+  // Few survivors: back to promotion_age.
+  ASSERT_TRUE(t.heap->collect(*t.m));
+  EXPECT_EQ(impl_of(*t.heap).tenure_age, 15u);
+  Handle small(*t.m, t.new_node(1, 7));
+  for (int k = 0; k < 3; ++k) {
+    ASSERT_TRUE(t.heap->collect(*t.m));
+    EXPECT_TRUE(t.young(small.get())) << k;
+  }
+  std::size_t count = 0;
+  for (Value v = list.value(); v != 0; v = as_object(v)->slots()[0]) ++count;
+  EXPECT_EQ(count, n);
+  EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+}
+
+// The threshold alone: the first age whose cumulative copied bytes pass
+// half the survivor half, bounded by promotion_age.
+TEST(Tenuring, ThresholdIsTheFirstAgePastTheTarget) {
+  AgeTable ages;
+  EXPECT_EQ(tenuring_threshold(ages, 1000, 3), 3u);  // nothing copied
+  ages.add(1, 300);
+  ages.add(2, 200);
+  EXPECT_EQ(tenuring_threshold(ages, 1000, 15), 15u);  // 500: not past 500
+  ages.add(3, 1);
+  EXPECT_EQ(tenuring_threshold(ages, 1000, 15), 3u);
+  EXPECT_EQ(tenuring_threshold(ages, 1000, 2), 2u);  // bounded by promotion_age
+  EXPECT_EQ(tenuring_threshold(ages, 700, 15), 2u);
+  EXPECT_EQ(tenuring_threshold(ages, 500, 15), 1u);
+  EXPECT_EQ(tenuring_threshold(ages, 0, 15), 1u);
+  EXPECT_EQ(tenuring_threshold(ages, 0, 1), 1u);
+  AgeTable more;
+  more.add(1, 700);
+  more.merge(ages);
+  EXPECT_EQ(more.bytes[1], 1000u);
+  EXPECT_EQ(more.bytes[3], 1u);
 }
 
 TEST(MinorGC, SharedObjectsAreCopiedOnce) {

@@ -76,8 +76,8 @@ TEST_F(NurseryTest, FlipSwapsHalvesAndEmptiesEden) {
 }
 
 // Eden and the halves grow and shrink between collections inside their
-// reservation: carving stops at the current size, and shrinking gives
-// eden's tail back (it reads as zero when committed again).
+// reservation: carving stops at the current size, and a shrunk eden carves
+// only its new size.
 TEST(NurseryResize, CarvesWithinTheCurrentSizeAndGrowsIntoTheReservation) {
   Region region;
   std::string error;
@@ -103,11 +103,51 @@ TEST(NurseryResize, CarvesWithinTheCurrentSizeAndGrowsIntoTheReservation) {
   n.flip(false);
 
   ASSERT_TRUE(n.resize({2 * kPage, kPage}));
-  EXPECT_EQ(n.committed(), 2 * kPage + 4 * kPage);  // the halves stay committed
   EXPECT_EQ(n.eden_capacity(), 2 * kPage);
   EXPECT_EQ(n.half_capacity(), kPage);
-  ASSERT_TRUE(n.resize({6 * kPage, 2 * kPage}));
-  for (std::size_t i = 2 * kPage; i < 6 * kPage; ++i) ASSERT_EQ(region.base()[i], 0) << i;
+  EXPECT_NE(n.carve(2 * kPage, 2 * kPage, got), nullptr);
+  EXPECT_EQ(n.carve(8, 8, got), nullptr);
+}
+
+// A shrunk eden keeps its tail committed for Nursery::kUncommitDelay
+// epochs, so that the policy's halving and doubling does not fault the tail
+// in again at every other collection; a tail no epoch of that window used
+// is then discarded down to the largest eden of the window, and reads as
+// zero when committed again. The halves stay committed throughout.
+TEST(NurseryResize, DiscardsEdensTailOnlyAfterItStayedUnusedForTheDelay) {
+  Region region;
+  std::string error;
+  ASSERT_TRUE(region.reserve(16 * kPage, kPage, error)) << error;
+  Nursery n;
+  ASSERT_TRUE(n.init(region, region.base(), {8 * kPage, 4 * kPage}, {8 * kPage, 2 * kPage}));
+  constexpr std::size_t kHalves = 4 * kPage;  // two halves of two pages
+  std::size_t got = 0;
+  std::uint8_t* e = n.carve(8 * kPage, 8 * kPage, got);
+  ASSERT_NE(e, nullptr);
+  std::memset(e, 0xab, 8 * kPage);
+  n.flip(false);
+
+  // Shrinking then growing back within the delay: nothing is discarded.
+  ASSERT_TRUE(n.resize({2 * kPage, 2 * kPage}));
+  EXPECT_EQ(n.committed(), 8 * kPage + kHalves);
+  ASSERT_TRUE(n.resize({8 * kPage, 2 * kPage}));
+  EXPECT_EQ(n.committed(), 8 * kPage + kHalves);
+  EXPECT_EQ(region.base()[7 * kPage], 0xab);  // not given back: no fault to refill it
+
+  // The window restarted when eden used all of it again: kUncommitDelay - 1
+  // short epochs keep everything, the last one discards above their peak.
+  for (unsigned k = 1; k < Nursery::kUncommitDelay; ++k) {
+    ASSERT_TRUE(n.resize({k == 3 ? 4 * kPage : 2 * kPage, 2 * kPage}));
+    EXPECT_EQ(n.committed(), 8 * kPage + kHalves) << k;
+  }
+  ASSERT_TRUE(n.resize({2 * kPage, 2 * kPage}));
+  EXPECT_EQ(n.committed(), 4 * kPage + kHalves);
+  EXPECT_EQ(n.eden_capacity(), 2 * kPage);
+  EXPECT_EQ(region.base()[3 * kPage], 0xab);  // within the window's peak: kept
+
+  ASSERT_TRUE(n.resize({8 * kPage, 2 * kPage}));
+  EXPECT_EQ(n.committed(), 8 * kPage + kHalves);
+  for (std::size_t i = 4 * kPage; i < 8 * kPage; ++i) ASSERT_EQ(region.base()[i], 0) << i;
 }
 
 }  // namespace

@@ -167,12 +167,7 @@ TEST(OldMemory, AlternatingFreeBlocksKeepMappingsBounded) {
 void promote_dead_list(TestHeap& t, std::size_t n) {
   HandleScope scope(*t.m);
   Handle head(*t.m, Value{0});
-  for (std::size_t i = 0; i < n; ++i) {
-    Object* node = t.new_node(1, i);
-    ASSERT_NE(node, nullptr);
-    write(*t.m, node, node->slots(), head.value());
-    head.set(ref_value(node));
-  }
+  ASSERT_NO_FATAL_FAILURE(t.prepend_nodes(head, n));
   ASSERT_TRUE(t.heap->collect(*t.m));
 }
 
@@ -200,6 +195,34 @@ TEST(OldMemory, PromoteHeavyLoopRetainsFreedBlocks) {
   EXPECT_LE(s.return_calls, s.major_collections);
   EXPECT_GT(s.retained_free_bytes, 0U);
   EXPECT_LE(s.retained_free_bytes, std::size_t{32} << 20);  // the floor of the budget
+}
+
+// Blocks a major collection frees below the next major's threshold are
+// taken again by promotion before that collection: they stay resident
+// whatever the floor, instead of being returned and faulted back in.
+TEST(OldMemory, FreedBlocksBelowTheNextMajorThresholdAreRetained) {
+  Options o = small_options();
+  o.nursery = 1 << 20;
+  o.promotion_age = 1;  // major_growth_percent stays at its default
+  TestHeap t(o);
+  impl_of(*t.heap).blocks.set_retain_floor(0);
+  const std::size_t n = under_test_modes() ? 2000 : 100000;
+  HandleScope scope(*t.m);
+  Handle live(*t.m, Value{0});
+  ASSERT_NO_FATAL_FAILURE(t.prepend_nodes(live, n));
+  ASSERT_NO_FATAL_FAILURE(promote_dead_list(t, n));
+  std::size_t in_use = impl_of(*t.heap).blocks.blocks_in_use();
+  ASSERT_TRUE(t.heap->collect(*t.m, true));
+  std::size_t freed = in_use - impl_of(*t.heap).blocks.blocks_in_use();
+  if (!under_test_modes()) {  // past the budget of a quarter of the blocks in use
+    EXPECT_GT(freed, impl_of(*t.heap).blocks.blocks_in_use() / 4 + 1);
+  }
+  Stats s = t.heap->stats();
+  EXPECT_EQ(s.returned_bytes, 0U);
+  EXPECT_GE(s.retained_free_bytes, freed * kBlock);
+  std::size_t count = 0;
+  for (Value v = live.value(); v != 0; v = as_object(v)->slots()[0]) ++count;
+  EXPECT_EQ(count, n);
 }
 
 // With no floor, what a major collection frees beyond a quarter of the

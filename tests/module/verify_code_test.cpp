@@ -40,6 +40,23 @@ module::MetadataEntry globals(std::uint32_t n) {
 
 // ---- decoding ----
 
+// The operand stack may reach kMaxStack values and no more: a crafted
+// function cannot make a tier reserve more for its frame.
+TEST(VerifyStack, HeightIsCappedAtTheLimit) {
+  auto deep = [](std::uint32_t n) {
+    Code c;
+    for (std::uint32_t i = 0; i < n; ++i) c.op(Op::kPushConst).u16(kConst7);
+    for (std::uint32_t i = 1; i < n; ++i) c.op(Op::kPop);
+    c.op(Op::kReturn);
+    return with_main(c);
+  };
+  auto ok = module::verify(deep(module::kMaxStack));
+  ASSERT_TRUE(ok.ok()) << ok.error().describe();
+  EXPECT_EQ(ok->functions[0].max_stack, module::kMaxStack);
+  EXPECT_TRUE(rejects(deep(module::kMaxStack + 1), "bytecode", 1U,
+                      "the operand stack grows past 65535 values"));
+}
+
 TEST(VerifyDecode, UnknownOpcode) {
   EXPECT_TRUE(rejects(with_main(Code().op(Op::kNop).u8(0x00)), "bytecode", 1U,
                       "function 1 'main', at pc 1: unknown opcode 0x00"));
@@ -362,6 +379,30 @@ TEST(VerifyLambda, FunctionMovedByDupAndSwap) {
     c.op(Op::kReturn);
   });
   EXPECT_TRUE(accepts(b.build()));
+}
+
+// g reads an upvalue: a lambda of it may be called, g itself may not (it
+// would run with no captured variables). A function without upvalues may
+// be called bare.
+TEST(VerifyLambda, AFunctionThatReadsUpvaluesIsNotCalledBare) {
+  auto bare = lambda_module([](Code& c, std::uint16_t g) {
+    c.op(Op::kPushConst).u16(g).op(Op::kLambda).u8(1).u8(0).u16(0).op(Op::kPop);  // g is a closure
+    c.op(Op::kPushConst).u16(g).op(Op::kCall).u8(0).op(Op::kReturn);  // ...and called bare
+  });
+  EXPECT_TRUE(rejects(bare.build(), "bytecode", 2U,
+                      "at pc 12 (CALL): it calls function 3 'g' directly, but that function reads "
+                      "upvalues: call a closure of it"));
+  auto closure = lambda_module([](Code& c, std::uint16_t g) {
+    c.op(Op::kPushConst).u16(g).op(Op::kLambda).u8(1).u8(0).u16(0);
+    c.op(Op::kCall).u8(0).op(Op::kReturn);
+  });
+  EXPECT_TRUE(accepts(closure.build()));
+  ModuleBuilder plain;
+  const std::uint16_t h = plain.add_const(reference(ConstKind::kFunction, 3));
+  plain.add_function(2, "f", kFnIntInt,
+                     Code().op(Op::kPushConst).u16(h).op(Op::kCall).u8(0).op(Op::kReturn));
+  plain.add_function(3, "h", kFnInt, Code().ret());
+  EXPECT_TRUE(accepts(plain.build()));
 }
 
 TEST(VerifyLambda, FunctionMustBeStaticallyKnown) {

@@ -3,6 +3,8 @@
 // offsets its errors carry. Each test breaks one rule of a valid module.
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "module_builder.hpp"
 
 namespace runa::verify_test {
@@ -456,6 +458,23 @@ TEST(VerifyFunctions, Locals) {
               "functions", 2U, "local 1 'b' and local 0 'a' share slot 1"));
 }
 
+// A frame has at most kMaxFrameSlots slots: a local in the last slot that
+// keeps the frame at the limit is fine, one past it is not.
+TEST(VerifyFunctions, FrameSlotsAreCappedAtTheLimit) {
+  auto with_slot = [](std::uint16_t slot) {
+    ModuleBuilder b;
+    const std::size_t f = b.add_function(2, "f", kFnIntInt, Code().ret());
+    b.m().functions[f].locals = {{"a", kInt, slot, 0, 4}};
+    return b.build();
+  };
+  auto ok = module::verify(with_slot(module::kMaxFrameSlots - 1));
+  ASSERT_TRUE(ok.ok()) << ok.error().describe();
+  EXPECT_EQ(ok->functions.back().frame_slots, module::kMaxFrameSlots);
+  EXPECT_TRUE(rejects(with_slot(module::kMaxFrameSlots), "functions", 2U,
+                      "the frame needs 65536 slots for parameters and locals, more than the "
+                      "limit of 65535"));
+}
+
 TEST(VerifyFunctions, CodeLayout) {
   ModuleBuilder b;
   b.add_function(2, "f", kFnInt, Code().ret());
@@ -542,6 +561,93 @@ TEST(VerifyOffsets, ErrorsNameFileOffsetsOfReadModules) {
   r = module::verify(code.build());
   ASSERT_FALSE(r.ok());
   EXPECT_FALSE(r.error().offset.has_value());
+}
+
+// The module read back from its bytes, and the bytes.
+struct ReadBack {
+  Bytes bytes;
+  Module module;
+};
+ReadBack read_back(const Module& m) {
+  auto bytes = module::write(m);
+  EXPECT_TRUE(bytes.ok()) << bytes.error().describe();
+  auto read = module::read(bytes.value());
+  EXPECT_TRUE(read.ok()) << read.error().describe();
+  return {bytes.value(), read.ok() ? read.value() : Module{}};
+}
+
+std::uint32_t u32_at(const Bytes& b, std::uint64_t at) {
+  std::uint32_t v = 0;
+  std::memcpy(&v, b.data() + at, sizeof v);
+  return v;
+}
+
+// The header's and the debug section's rejections name the byte of the
+// field or entry at fault: the bytes at the offset are that field.
+TEST(VerifyOffsets, HeaderRejectionsNameTheField) {
+  ModuleBuilder flags;
+  flags.m().header.flags = 0x100 | module::kStrictTypes;
+  ReadBack f = read_back(flags.build());
+  auto r = module::verify(f.module);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().section, "header");
+  ASSERT_TRUE(r.error().offset.has_value());
+  EXPECT_EQ(u32_at(f.bytes, *r.error().offset), 0x100U | module::kStrictTypes);
+
+  ModuleBuilder vm;
+  vm.m().header.min_vm = {1, 9};
+  ReadBack v = read_back(vm.build());
+  r = module::verify(v.module);
+  ASSERT_FALSE(r.ok());
+  ASSERT_TRUE(r.error().offset.has_value());
+  EXPECT_EQ(u32_at(v.bytes, *r.error().offset), 1U | (9U << 16));  // major, minor as u16s
+
+  ModuleBuilder libs;
+  libs.m().header.native_libraries = {"libm.so.6", ""};
+  ReadBack l = read_back(libs.build());
+  r = module::verify(l.module);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("native library 2 has an empty name"), std::string::npos);
+  ASSERT_TRUE(r.error().offset.has_value());
+  EXPECT_EQ(*r.error().offset, l.module.layout.native_libraries[1]);
+  // The first library's string ends where the second's starts.
+  EXPECT_EQ(*r.error().offset - l.module.layout.native_libraries[0],
+            sizeof(std::uint32_t) + std::string("libm.so.6").size());
+}
+
+TEST(VerifyOffsets, DebugRejectionsNameTheEntry) {
+  ModuleBuilder b;
+  b.m().header.flags |= module::kHasDebugInfo;
+  b.m().debug.files = {{1, "a.runa", std::nullopt}};
+  // Entry 1 does not start an instruction (main is PUSH_CONST, RETURN).
+  b.m().debug.lines = {{0, 1, 1, 1}, {1, 1, 2, 1}};
+  ReadBack d = read_back(b.build());
+  auto r = module::verify(d.module);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().section, "debug");
+  EXPECT_NE(r.error().message.find("line entry 1: offset 1"), std::string::npos);
+  ASSERT_TRUE(r.error().offset.has_value());
+  EXPECT_EQ(*r.error().offset, d.module.layout.debug_lines[1]);
+  EXPECT_EQ(u32_at(d.bytes, *r.error().offset), 1U);      // the entry's code offset field
+  EXPECT_EQ(u32_at(d.bytes, *r.error().offset + 4), 1U);  // its file id
+
+  b.m().debug.lines = {{0, 1, 1, 1}};
+  b.m().debug.files.push_back({1, "b.runa", std::nullopt});  // a second file with id 1
+  ReadBack twice = read_back(b.build());
+  r = module::verify(twice.module);
+  ASSERT_FALSE(r.ok());
+  ASSERT_TRUE(r.error().offset.has_value());
+  EXPECT_EQ(*r.error().offset, twice.module.layout.debug_files[1]);
+  EXPECT_EQ(u32_at(twice.bytes, *r.error().offset), 1U);  // the file's id
+
+  b.m().debug.files.pop_back();
+  b.m().debug.vars = {{1, 40, 1, 1}};  // main has no slot 40
+  ReadBack vars = read_back(b.build());
+  r = module::verify(vars.module);
+  ASSERT_FALSE(r.ok());
+  ASSERT_TRUE(r.error().offset.has_value());
+  EXPECT_EQ(*r.error().offset, vars.module.layout.debug_vars[0]);
+  EXPECT_EQ(u32_at(vars.bytes, *r.error().offset), 1U);  // the function id
 }
 
 }  // namespace

@@ -24,19 +24,11 @@ using heap::Handle;
 using heap::HandleScope;
 using Status = Dictionaries::Status;
 
-class DictionaryTest : public ::testing::Test {
+class DictionaryTest : public testing::SystemTest {
  protected:
-  void SetUp() override {
-    strings_.emplace(Strings::create(*t_.heap).value());
-    rules_.cx = t_.cx.get();
-    rules_.strings = &*strings_;
-    dicts_.emplace(Dictionaries::create(*t_.heap, rules_).value());
-  }
-
-  heap::Mutator& m() { return *t_.m; }
   Value str(std::string_view s) { return strings_->make(m(), s); }
-  Value integer(std::int64_t i) { return make_int(*t_.cx, m(), i); }
-  Value real(double d) { return make_float(*t_.cx, m(), d); }
+  Value integer(std::int64_t i) { return make_int(*cx_, m(), i); }
+  Value real(double d) { return make_float(*cx_, m(), d); }
 
   Status set(const Handle& d, Value k, Value v) {
     HandleScope scope(m());
@@ -61,11 +53,6 @@ class DictionaryTest : public ::testing::Test {
     while (Dictionaries::next(d.value(), c, &k, &v) == Status::kFound) out.emplace_back(k, v);
     return out;
   }
-
-  testing::TypesHeap t_;
-  std::optional<Strings> strings_;
-  KeyRules rules_;
-  std::optional<Dictionaries> dicts_;
 };
 
 TEST_F(DictionaryTest, NumbersAreOneKeyAcrossKinds) {
@@ -230,7 +217,7 @@ TEST_F(DictionaryTest, RandomOperationsMatchAnOrderedModel) {
         break;
     }
     Handle key(m(), k);
-    const std::string mk = model_key(rules_, k);
+    const std::string mk = model_key(*rules_, k);
     const int op = static_cast<int>(rng() % 10);
     if (op < 5) {
       Handle value(m(), integer(step));
@@ -251,11 +238,11 @@ TEST_F(DictionaryTest, RandomOperationsMatchAnOrderedModel) {
       if (model.erase(mk) != 0) std::erase(order, mk);
     }
     ASSERT_EQ(Dictionaries::size(d.value()), model.size());
-    if (step % 1000 == 0) t_.heap->collect(m(), step % 3000 == 0);
+    if (step % 1000 == 0) heap_->collect(m(), step % 3000 == 0);
   }
   std::vector<std::string> seen;
   for (auto [k, v] : items(d)) {
-    seen.push_back(model_key(rules_, k));
+    seen.push_back(model_key(*rules_, k));
     EXPECT_EQ(as_int(v), model[seen.back()]);
   }
   EXPECT_EQ(seen, order);
@@ -268,25 +255,7 @@ namespace runa::types {
 namespace {
 
 // Sets are Dictionaries of their own type; Tuples are keys by element.
-class SetTupleTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    strings_.emplace(Strings::create(*t_.heap).value());
-    rules_.cx = t_.cx.get();
-    rules_.strings = &*strings_;
-    dicts_.emplace(Dictionaries::create(*t_.heap, rules_).value());
-    sets_.emplace(Dictionaries::create(*t_.heap, rules_, "Set").value());
-    tuples_.emplace(Tuples::create(*t_.heap, rules_).value());
-  }
-  heap::Mutator& m() { return *t_.m; }
-
-  testing::TypesHeap t_;
-  std::optional<Strings> strings_;
-  KeyRules rules_;
-  std::optional<Dictionaries> dicts_;
-  std::optional<Dictionaries> sets_;
-  std::optional<Tuples> tuples_;
-};
+using SetTupleTest = testing::SystemTest;
 
 TEST_F(SetTupleTest, TuplesAreKeysByTheirElements) {
   heap::HandleScope scope(m());
@@ -297,14 +266,14 @@ TEST_F(SetTupleTest, TuplesAreKeysByTheirElements) {
   std::vector<Value*> items{a.slot(), rope.slot()};
   heap::Handle t1(m(), tuples_->make(m(), items));
   heap::Handle flat(m(), strings_->make(m(), std::string(40, 'x') + std::string(40, 'y')));
-  heap::Handle f(m(), make_float(*t_.cx, m(), 1.0));
+  heap::Handle f(m(), make_float(*cx_, m(), 1.0));
   std::vector<Value*> items2{f.slot(), flat.slot()};
   heap::Handle t2(m(), tuples_->make(m(), items2));
   ASSERT_TRUE(tuples_->is_tuple(t1.value()));
   EXPECT_EQ(Tuples::size(t1.value()), 2u);
-  EXPECT_TRUE(rules_.hashable(t1.value()));
-  EXPECT_TRUE(rules_.equal(t1.value(), t2.value()));  // 1 == 1.0, equal text
-  EXPECT_EQ(rules_.hash(t1.value()), rules_.hash(t2.value()));
+  EXPECT_TRUE(rules_->hashable(t1.value()));
+  EXPECT_TRUE(rules_->equal(t1.value(), t2.value()));  // 1 == 1.0, equal text
+  EXPECT_EQ(rules_->hash(t1.value()), rules_->hash(t2.value()));
 
   heap::Handle d(m(), dicts_->make(m()));
   heap::Handle v(m(), make_small_int(5));
@@ -317,7 +286,7 @@ TEST_F(SetTupleTest, TuplesAreKeysByTheirElements) {
   heap::Handle s(m(), sets_->make(m()));
   std::vector<Value*> holds_set{s.slot()};
   heap::Handle t3(m(), tuples_->make(m(), holds_set));
-  EXPECT_FALSE(rules_.hashable(t3.value()));
+  EXPECT_FALSE(rules_->hashable(t3.value()));
   EXPECT_EQ(dicts_->set(m(), d, t3, v), Dictionaries::Status::kUnhashable);
 }
 
@@ -327,12 +296,12 @@ TEST_F(SetTupleTest, SetsHoldEachKeyOnce) {
   EXPECT_TRUE(sets_->is_dictionary(s.value()));
   EXPECT_FALSE(dicts_->is_dictionary(s.value()));
   heap::Handle one(m(), make_small_int(1));
-  heap::Handle one_f(m(), make_float(*t_.cx, m(), 1.0));
+  heap::Handle one_f(m(), make_float(*cx_, m(), 1.0));
   heap::Handle yes(m(), kTrue);
   EXPECT_EQ(sets_->set(m(), s, one, yes), Dictionaries::Status::kAbsent);
   EXPECT_EQ(sets_->set(m(), s, one_f, yes), Dictionaries::Status::kFound);
   EXPECT_EQ(Dictionaries::size(s.value()), 1u);
-  EXPECT_FALSE(rules_.hashable(s.value()));
+  EXPECT_FALSE(rules_->hashable(s.value()));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <thread>
 #include <vector>
 
+#include "../../bench/dispatch_family.hpp"
 #include "types/inline_cache.hpp"
 #include "types/method_cache.hpp"
 #include "types_fixture.hpp"
@@ -13,33 +14,11 @@ namespace {
 
 using testing::TypesTest;
 
-// Eight structs, each overriding `m`, with a common root: receivers for
-// call sites of any degree of polymorphism.
-std::string family() {
-  std::string text = ".type 1 primitive Integer\n";
-  text += ".type 10 struct R\n";
-  std::string supers = ".meta supertypes";
-  for (int i = 0; i < 8; ++i) {
-    text += ".type " + std::to_string(11 + i) + " struct S" + std::to_string(i) + "\n";
-    supers += std::string(i == 0 ? " " : ", ") + "S" + std::to_string(i) + " R";
-  }
-  text += supers + "\n";
-  for (int i = 0; i <= 8; ++i) {
-    const std::string self = i == 8 ? "R" : "S" + std::to_string(i);
-    text += ".type " + std::to_string(30 + i) + " function \"(" + self + ")->Integer\" params " +
-            self + " returns Integer\n";
-    text += ".function " + std::to_string(1 + i) + " m type \"(" + self +
-            ")->Integer\" flags METHOD\n  .param self type " + self + "\n  PUSH_CONST " +
-            std::to_string(i) + "\n  RETURN\n.end\n";
-  }
-  return text;
-}
-
 class DispatchTest : public TypesTest {
  protected:
   void SetUp() override {
     TypesTest::SetUp();
-    mt_ = load(family());
+    mt_ = load(bench::dispatch_family(0));
     ASSERT_NE(mt_, nullptr);
     for (int i = 0; i < 8; ++i) types_.push_back(mt_->type("S" + std::to_string(i)));
     root_ = mt_->type("R");

@@ -16,25 +16,13 @@ namespace {
 using heap::Handle;
 using heap::HandleScope;
 
-class ListTest : public ::testing::Test {
+class ListTest : public testing::SystemTest {
  protected:
-  void SetUp() override {
-    strings_.emplace(Strings::create(*t_.heap).value());
-    rules_.cx = t_.cx.get();
-    rules_.strings = &*strings_;
-    lists_.emplace(Lists::create(*t_.heap, rules_).value());
-  }
-  heap::Mutator& m() { return *t_.m; }
   bool append(const Handle& l, Value v) {
     HandleScope scope(m());
     Handle h(m(), v);
     return lists_->append(m(), l, h);
   }
-
-  testing::TypesHeap t_;
-  std::optional<Strings> strings_;
-  KeyRules rules_;
-  std::optional<Lists> lists_;
 };
 
 TEST_F(ListTest, BoundsAreCheckedEverywhere) {
@@ -53,7 +41,7 @@ TEST_F(ListTest, BoundsAreCheckedEverywhere) {
   EXPECT_EQ(*Lists::pop(m(), l.value()), make_small_int(8));
   EXPECT_EQ(Lists::size(l.value()), 0u);
   // A List is not a Dictionary key.
-  EXPECT_FALSE(rules_.hashable(l.value()));
+  EXPECT_FALSE(rules_->hashable(l.value()));
 }
 
 // Young strings appended to a List whose storage is old (promoted, or big
@@ -62,21 +50,23 @@ TEST_F(ListTest, BoundsAreCheckedEverywhere) {
 TEST_F(ListTest, GrowthKeepsYoungElementsAliveInOldStorage) {
   HandleScope scope(m());
   Handle l(m(), lists_->make(m(), 20000));  // storage above the large-object size
-  t_.heap->collect(m(), true);
-  for (int i = 0; i < 50000; ++i) {
+  heap_->collect(m(), true);
+  // Under the test modes every few allocations verify the whole heap: fewer.
+  const int n = testing::under_test_modes() ? 3000 : 50000;
+  for (int i = 0; i < n; ++i) {
     HandleScope inner(m());
     Handle s(m(), strings_->make(m(), "element " + std::to_string(i)));
     ASSERT_TRUE(lists_->append(m(), l, s));
-    if (i % 10000 == 0) t_.heap->collect(m());
+    if (i % 1000 == 0) heap_->collect(m());
   }
-  t_.heap->collect(m());
-  ASSERT_EQ(Lists::size(l.value()), 50000u);
-  for (int i = 0; i < 50000; i += 997) {
+  heap_->collect(m());
+  ASSERT_EQ(Lists::size(l.value()), static_cast<std::uint64_t>(n));
+  for (int i = 0; i < n; i += 97) {
     EXPECT_EQ(Strings::view(*Lists::get(l.value(), static_cast<std::uint64_t>(i))),
               "element " + std::to_string(i));
   }
   if (!testing::under_test_modes()) {
-    EXPECT_EQ(t_.heap->verify(m()), std::nullopt);
+    EXPECT_EQ(heap_->verify(m()), std::nullopt);
   }
 }
 
@@ -125,7 +115,7 @@ TEST_F(ListTest, RandomOperationsMatchAVector) {
         }
       }
     }
-    if (step % 2500 == 0) t_.heap->collect(m(), step % 5000 == 0);
+    if (step % 2500 == 0) heap_->collect(m(), step % 5000 == 0);
   }
   ASSERT_EQ(Lists::size(l.value()), model.size());
   for (std::uint64_t i = 0; i < model.size(); ++i) {

@@ -208,5 +208,43 @@ TEST_F(TypesTest, MethodsOnTypesTheModuleDoesNotOwnStayInTheModule) {
   EXPECT_EQ(mt->extension(prim(Kind::kString), twice), nullptr);
 }
 
+TEST_F(TypesTest, InstancesLeadToTheirDescriptorAndWeakFieldsAreWeak) {
+  const ModuleTypes* mt = load(R"(
+.type 1 primitive Integer
+.type 2 struct Cache
+  .field size type Integer
+  .field target type Cache flags WEAK
+  .field next type Cache
+.function 1 main type "()->Integer"
+  PUSH_CONST 0
+  RETURN
+.end
+.type 3 function "()->Integer" params returns Integer
+)");
+  ASSERT_NE(mt, nullptr);
+  const TypeDesc* cache = mt->type("Cache");
+  const heap::Layout* l = heap_->layout(cache->heap_layout);
+  ASSERT_EQ(l->weak_count, 1u);
+  EXPECT_EQ(l->weak_fields[0], 1u);
+  EXPECT_EQ(l->descriptor, cache);
+
+  heap::Mutator& m = heap_->attach();
+  {
+    heap::HandleScope scope(m);
+    heap::Handle a(m, heap::allocate(m, cache->heap_layout, l->size));
+    heap::Handle b(m, heap::allocate(m, cache->heap_layout, l->size));
+    heap::Handle c(m, heap::allocate(m, cache->heap_layout, l->size));
+    EXPECT_EQ(heap_->descriptor_of(a.get()), cache);
+    heap::set_slot(m, a, 1, b.value());  // weak: b dies with its handle
+    heap::set_slot(m, a, 2, c.value());  // strong: c lives
+    b.set(0);
+    c.set(0);
+    heap_->collect(m, true);
+    EXPECT_EQ(a.get()->slots()[1], 0u);
+    EXPECT_NE(a.get()->slots()[2], 0u);
+  }
+  heap_->detach(m);
+}
+
 }  // namespace
 }  // namespace runa::types

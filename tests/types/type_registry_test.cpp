@@ -12,7 +12,7 @@ using testing::TypesTest;
 
 TEST_F(TypesTest, PrimitivesAreOneEachAndNamed) {
   for (Kind k : {Kind::kNothingType, Kind::kBoolean, Kind::kInteger, Kind::kFloat, Kind::kCharacter,
-                 Kind::kString, Kind::kAny}) {
+                 Kind::kString, Kind::kAny, Kind::kSet, Kind::kTuple}) {
     const TypeDesc* t = prim(k);
     ASSERT_NE(t, nullptr);
     EXPECT_EQ(t->kind, k);
@@ -20,7 +20,7 @@ TEST_F(TypesTest, PrimitivesAreOneEachAndNamed) {
     EXPECT_EQ(registry_->by_serial(t->serial), t);
   }
   EXPECT_EQ(prim(Kind::kStruct), nullptr);
-  EXPECT_EQ(registry_->count(), 7u);
+  EXPECT_EQ(registry_->count(), 9u);
 }
 
 TEST_F(TypesTest, StructuralTypesAreInternedByTheirComponents) {
@@ -111,7 +111,7 @@ TEST_F(TypesTest, ConcurrentInterningMakesEachTypeOnce) {
   a.join();
   b.join();
   EXPECT_EQ(seen[0], seen[1]);
-  EXPECT_EQ(registry_->count(), 7u + kRounds);
+  EXPECT_EQ(registry_->count(), 9u + kRounds);
   // Names stay short however deep the nesting.
   EXPECT_LE(seen[0].back()->name.size(), 256u);
   EXPECT_EQ(seen[0][1]->name, "List[List[Integer]]");

@@ -22,6 +22,7 @@
 #include "runatime/module.hpp"
 #include "runatime/values.hpp"
 #include "types/type_registry.hpp"
+#include "types/type_system.hpp"
 
 namespace runa::types::testing {
 
@@ -138,6 +139,44 @@ class TypesTest : public ::testing::Test {
 
   std::unique_ptr<heap::Heap> heap_;
   std::unique_ptr<TypeRegistry> registry_;
+};
+
+// A heap with the calling thread attached and the whole TypeSystem of the
+// heap: the built-in types' tests start here.
+class SystemTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto o = heap::options_from_env(small_options());
+    ASSERT_TRUE(o.ok()) << o.error().describe();
+    heap_ = std::move(heap::Heap::create(*o).value());
+    ts_ = std::move(TypeSystem::create(*heap_).value());
+    m_ = &heap_->attach();
+    cx_ = &ts_->context();
+    strings_ = &ts_->strings();
+    lists_ = &ts_->lists();
+    dicts_ = &ts_->dictionaries();
+    sets_ = &ts_->sets();
+    tuples_ = &ts_->tuples();
+    rules_ = &ts_->keys();
+    text_ = &ts_->text();
+  }
+  void TearDown() override {
+    heap_->detach(*m_);
+    ts_.reset();
+  }
+  heap::Mutator& m() { return *m_; }
+
+  std::unique_ptr<heap::Heap> heap_;
+  std::unique_ptr<TypeSystem> ts_;
+  heap::Mutator* m_ = nullptr;
+  const Context* cx_ = nullptr;
+  const Strings* strings_ = nullptr;
+  const Lists* lists_ = nullptr;
+  const Dictionaries* dicts_ = nullptr;
+  const Dictionaries* sets_ = nullptr;
+  const Tuples* tuples_ = nullptr;
+  const KeyRules* rules_ = nullptr;
+  const TextRules* text_ = nullptr;
 };
 
 }  // namespace runa::types::testing
