@@ -4,9 +4,9 @@
 // that are not 8-byte multiples or too small for their reference slots,
 // weak references without a referent slot, ephemerons without key and value
 // slots, a ref tail after raw words (the reference slots would not be one
-// range), weak fields that are not reference fields in increasing order. A finalizable type needs its finalizer, and only a finalizable type
-// may have one (a finalizer on a type whose objects are never registered
-// would promise a call that never comes).
+// range), weak fields that are not reference fields in increasing order. A finalizable type needs
+// its finalizer, and only a finalizable type may have one (a finalizer on a type whose objects are
+// never registered would promise a call that never comes).
 #include "memory/layouts.hpp"
 
 #include <optional>
@@ -34,8 +34,8 @@ std::optional<Error> check_size(const Layout& l) {
     return bad(l, "size " + std::to_string(l.size) + " is over 1 GiB");
   }
   if (l.kind == LayoutKind::kRefTail && l.size != least) {
-    return bad(l, "a ref tail follows the reference fields: size must be " +
-                      std::to_string(least) + " (no raw words), not " + std::to_string(l.size));
+    return bad(l, "a ref tail follows the reference fields: size must be " + std::to_string(least) +
+                      " (no raw words), not " + std::to_string(l.size));
   }
   return std::nullopt;
 }
@@ -122,7 +122,8 @@ Result<std::uint32_t> Layouts::add(const Layout& layout) {
   slot.name = names_.emplace_back(layout.name != nullptr ? layout.name : "").c_str();
   if (layout.weak_count != 0) {
     slot.weak_fields =
-        weak_fields_.emplace_back(layout.weak_fields, layout.weak_fields + layout.weak_count).data();
+        weak_fields_.emplace_back(layout.weak_fields, layout.weak_fields + layout.weak_count)
+            .data();
   }
   // Release: find() in another thread that sees the new count sees the slot.
   count_.store(type + 1, std::memory_order_release);

@@ -56,7 +56,7 @@ class Layouts {
  private:
   std::mutex mu_;  // serializes add()
   std::array<std::unique_ptr<Layout[]>, kMaxTypes / kChunk> chunks_;
-  std::deque<std::string> names_;  // stable copies of Layout::name
+  std::deque<std::string> names_;                       // stable copies of Layout::name
   std::deque<std::vector<std::uint32_t>> weak_fields_;  // stable copies of Layout::weak_fields
   std::atomic<std::uint32_t> count_{1};
 };

@@ -156,7 +156,12 @@ void MajorGC::Worker::scan(Object* o) {
   const Layout& l = h_.layouts.at(hdr::type_of(o->load_header()));
   RefRange r = ref_slots(l, o);
   weak_.scan(l, o, r, *this);
-  for (Value* s = r.begin; s < r.end; ++s) mark(s);
+  // Immediates and 0 are skipped here, without the call: with every field a
+  // value word (docs/types.md, "Object layout and field order") most slots
+  // hold no reference.
+  for (Value* s = r.begin; s < r.end; ++s) {
+    if (is_ref(*s)) mark(s);
+  }
 }
 
 void MajorGC::Worker::drain() {

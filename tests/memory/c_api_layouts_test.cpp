@@ -50,9 +50,9 @@ TEST(CApiLayouts, TailedObjectsWeakFieldsAndDescriptors) {
   rt_value kept = 0;
   ASSERT_RT_OK(rt_handle_get(hkept, &kept));
   ASSERT_RT_OK(rt_handle_get(hc, &c));
-  rt_value* fields = rt_object_slots(c) + 1;  // after the length word
-  ASSERT_RT_OK(rt_write(t.m, c, fields + 1, kept));       // weak, kept alive elsewhere
-  ASSERT_RT_OK(rt_write(t.m, c, fields + 4, kept));       // the last cell, strong
+  rt_value* fields = rt_object_slots(c) + 1;         // after the length word
+  ASSERT_RT_OK(rt_write(t.m, c, fields + 1, kept));  // weak, kept alive elsewhere
+  ASSERT_RT_OK(rt_write(t.m, c, fields + 4, kept));  // the last cell, strong
   EXPECT_EQ(rt_write(t.m, c, fields + 5, kept), RT_ERROR_INVALID_ARGUMENT);  // past the tail
   rt_value cell = t.new_node(8);
   ASSERT_RT_OK(rt_handle_get(hc, &c));

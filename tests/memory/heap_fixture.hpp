@@ -57,13 +57,17 @@ inline Options small_options() {
 //   MajorGC.PromotionReusesFreeLines, MajorGC.EvacuatesFragmentedBlocks,
 //   Pinned.DefragmentationLeavesPinnedObjectsInPlace,
 //   Finalizers.WeakReferencesFoundThroughAPendingObjectAreDecidedToo,
-//   Finalizers.ChildrenAreIntactWhenTheFinalizerRuns,
+//   Finalizers.ChildrenAreIntactWhenTheFinalizerRuns, TailedLayouts.MajorCollectionsEvacuateThem,
 //   MinorGCAge15.SurvivorsBeyondHalfTheHalfArePromotedWhenNextMet (the tenuring
 //   threshold itself is checked in both modes by Tenuring.*). Evacuation under the
 //   test modes is covered by SharedGraph (shared_graph_test.cpp) instead.
 // - It sets the test modes itself, with counts RUNA_GC would replace:
 //   RandomGraph.HundredsOfMinorAndMajorCollections, RandomGraph.OneAndFourCollectorWorkers,
-//   RandomGraph.SixteenCollectorWorkers, MinorGC.TheHeapRecoversAfterOutOfMemoryVerifiedAndPoisoned
+//   RandomGraph.SixteenCollectorWorkers,
+//   MinorGC.TheHeapRecoversAfterOutOfMemoryVerifiedAndPoisoned,
+//   TailedLayouts.StressEveryAllocationWithVerifyAndPoison and
+//   WeakFields.StressEveryAllocationWithVerifyAndPoison (their shapes run
+//   in the other tests of their files in both modes)
 //   (the RandomGraph tests with stress_every 1, 3 and 7 run in both modes; the
 //   recovery test's plain variant runs under RUNA_GC with a smaller heap).
 // - It allocates too much to verify every few allocations; the variant

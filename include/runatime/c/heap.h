@@ -196,10 +196,10 @@ typedef struct rt_layout {
   rt_finalizer finalizer;  /* required when finalizable, NULL otherwise */
   void* finalizer_context; /* passed to finalizer */
   /* Since 1.3. */
-  const void* descriptor;       /* the types part's descriptor, opaque (rt_descriptor_of) */
-  const uint32_t* weak_fields;  /* weak_count indices among `refs`, increasing; copied */
-  uint32_t weak_count;          /* weak fields: cleared when their referent dies */
-  uint32_t reserved_;           /* padding: 0 */
+  const void* descriptor;      /* the types part's descriptor, opaque (rt_descriptor_of) */
+  const uint32_t* weak_fields; /* weak_count indices among `refs`, increasing; copied */
+  uint32_t weak_count;         /* weak fields: cleared when their referent dies */
+  uint32_t reserved_;          /* padding: 0 */
 } rt_layout;
 
 /* Fills the caller's struct (`size` bytes) with a plain 8-byte layout
