@@ -122,9 +122,9 @@ class Safepoint {
   }
 
   mutable std::mutex mu_;
-  std::condition_variable world_cv_;    // the world restarted (resume)
-  std::condition_variable stopped_cv_;  // a thread stopped; the last woken thread woke
-  bool stopping_ = false;               // guarded by mu_
+  std::condition_variable world_cv_;          // the world restarted (resume)
+  std::condition_variable stopped_cv_;        // a thread stopped; the last woken thread woke
+  bool stopping_ = false;                     // guarded by mu_
   const MutatorRecord* requester_ = nullptr;  // while stopping_; guarded by mu_
   // Fairness. A thread that collects back to back retakes mu_ before the
   // threads that resume() woke can run, so a thread waiting to attach, parked

@@ -43,7 +43,6 @@ void append_float(double d, std::string& out) {
   if (t.find_first_of(".e") == std::string_view::npos) out += ".0";
 }
 
-
 void TextRules::append(Value v, bool literal, std::string& out, std::vector<Value>& open) const {
   if (v == kNothing) {
     out += "nothing";
