@@ -403,6 +403,24 @@ void runa::heap::capi::call_c_collection_callback(void* ctx, rh::Mutator& m,
   t->fn(t->context, t->heap, reinterpret_cast<rt_mutator*>(&m), &c);
 }
 
+namespace {
+
+// What `read` finds in the layout of object o, after the checks every
+// object query makes.
+template <class T, class F>
+rt_status query_object(const char* fn, const rt_heap* heap, rt_value o, T* out, F read) {
+  return guarded(fn, [&] {
+    if (heap == nullptr) return null_argument(fn, "heap");
+    if (out == nullptr) return null_argument(fn, "out");
+    const rh::Layout* l = nullptr;
+    if (rt_status s = check_object(fn, impl_of(*heap->heap), o, l); s != RT_OK) return s;
+    *out = read(*l);
+    return RT_OK;
+  });
+}
+
+}  // namespace
+
 extern "C" {
 
 // ---- heaps -----------------------------------------------------------------------------
@@ -569,29 +587,13 @@ rt_status rt_get_layout(const rt_heap* heap, uint32_t type, rt_layout* out) noex
 }
 
 rt_status rt_descriptor_of(const rt_heap* heap, rt_value o, const void** out) noexcept {
-  constexpr const char* fn = "rt_descriptor_of";
-  return guarded(fn, [&] {
-    if (heap == nullptr) return null_argument(fn, "heap");
-    if (out == nullptr) return null_argument(fn, "out");
-    const rh::Layout* l = nullptr;
-    rt_status s = check_object(fn, impl_of(*heap->heap), o, l);
-    if (s != RT_OK) return s;
-    *out = l->descriptor;
-    return RT_OK;
-  });
+  return query_object("rt_descriptor_of", heap, o, out,
+                      [](const rh::Layout& l) { return l.descriptor; });
 }
 
 rt_status rt_object_size(const rt_heap* heap, rt_value o, size_t* out) noexcept {
-  constexpr const char* fn = "rt_object_size";
-  return guarded(fn, [&] {
-    if (heap == nullptr) return null_argument(fn, "heap");
-    if (out == nullptr) return null_argument(fn, "out");
-    const rh::Layout* l = nullptr;
-    rt_status s = check_object(fn, impl_of(*heap->heap), o, l);
-    if (s != RT_OK) return s;
-    *out = rh::object_size(*l, rh::as_object(o));
-    return RT_OK;
-  });
+  return query_object("rt_object_size", heap, o, out,
+                      [&](const rh::Layout& l) { return rh::object_size(l, rh::as_object(o)); });
 }
 
 // ---- mutators ----------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 namespace runa::module {
@@ -13,5 +14,9 @@ bool valid_utf8(std::string_view s);
 // Length of the well-formed UTF-8 sequence starting at s[i] (1 for ASCII),
 // or 0 if none starts there. i < s.size().
 std::size_t utf8_sequence(std::string_view s, std::size_t i);
+
+// Writes the UTF-8 encoding of the Unicode scalar value c to out (room for
+// 4 bytes) and returns its length.
+std::size_t encode_utf8(std::uint32_t c, std::uint8_t* out);
 
 }  // namespace runa::module

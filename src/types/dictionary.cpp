@@ -77,12 +77,7 @@ Result<Dictionaries> Dictionaries::create(heap::Heap& heap, KeyRules& rules, con
   i.name = index_name.c_str();
   auto index = heap.register_layout(i);
   if (!index) return index.error();
-  for (std::uint32_t& u : rules.unhashable) {
-    if (u == 0) {
-      u = *dict;
-      break;
-    }
-  }
+  rules.forbid(*dict);
   return Dictionaries(rules, *dict, *entries, *index);
 }
 

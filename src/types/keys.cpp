@@ -2,36 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <iterator>
 
+#include "module/utf8.hpp"
 #include "types/text_hash.hpp"
 
 namespace runa::types {
 
 namespace {
-
-// The UTF-8 encoding of scalar value c; returns its length.
-std::size_t encode(std::uint32_t c, std::uint8_t* out) {
-  if (c < 0x80) {
-    out[0] = static_cast<std::uint8_t>(c);
-    return 1;
-  }
-  if (c < 0x800) {
-    out[0] = static_cast<std::uint8_t>(0xC0 | (c >> 6));
-    out[1] = static_cast<std::uint8_t>(0x80 | (c & 0x3F));
-    return 2;
-  }
-  if (c < 0x10000) {
-    out[0] = static_cast<std::uint8_t>(0xE0 | (c >> 12));
-    out[1] = static_cast<std::uint8_t>(0x80 | ((c >> 6) & 0x3F));
-    out[2] = static_cast<std::uint8_t>(0x80 | (c & 0x3F));
-    return 3;
-  }
-  out[0] = static_cast<std::uint8_t>(0xF0 | (c >> 18));
-  out[1] = static_cast<std::uint8_t>(0x80 | ((c >> 12) & 0x3F));
-  out[2] = static_cast<std::uint8_t>(0x80 | ((c >> 6) & 0x3F));
-  out[3] = static_cast<std::uint8_t>(0x80 | (c & 0x3F));
-  return 4;
-}
 
 constexpr std::uint64_t kNanHash = 0x7ff8000000000001ULL;
 constexpr double kTwo63 = 9223372036854775808.0;
@@ -48,12 +27,18 @@ std::uint64_t hash_double(double d) {
 // Whether the Character c equals the flat String s.
 bool char_equals_string(std::uint32_t c, Value s) {
   std::uint8_t buf[4];
-  const std::size_t n = encode(c, buf);
+  const std::size_t n = module::encode_utf8(c, buf);
   const std::string_view t = Strings::view(s);
   return t.size() == n && std::memcmp(t.data(), buf, n) == 0;
 }
 
 }  // namespace
+
+void KeyRules::forbid(std::uint32_t type) {
+  auto* free = std::ranges::find(unhashable, 0U);
+  if (free == std::end(unhashable)) std::abort();  // more mutable containers than room: a bug here
+  *free = type;
+}
 
 bool KeyRules::hashable(Value v) const {
   if (!heap::is_ref(v)) return true;
@@ -70,8 +55,10 @@ std::uint64_t KeyRules::hash(Value v) const {
   if (is_small_int(v)) return hash_int(small_int_value(v));
   if (is_immediate_float(v)) return hash_double(immediate_float_value(v));
   if (is_character(v)) {
-    std::uint8_t buf[4];
-    return hash_bytes(buf, encode(as_character(v), buf));
+    // 16 bytes: hash_bytes reads words, and the compiler cannot see that an
+    // encoding is at most 4 bytes long.
+    std::uint8_t buf[16] = {};
+    return hash_bytes(buf, module::encode_utf8(as_character(v), buf));
   }
   if (!heap::is_ref(v)) return fold_mul(v ^ kHashSeed, kHashK2);  // nothing, Booleans
   if (strings->is_flat(v)) return Strings::hash(v);

@@ -33,6 +33,8 @@ struct KeyRules {
   std::uint32_t unhashable[4] = {};
   std::uint32_t tuple_type = 0;  // Tuples: reference arrays compared by element
 
+  // Makes instances of heap type `type` unhashable (a mutable container).
+  void forbid(std::uint32_t type);
   [[nodiscard]] bool hashable(Value v) const;
   // The key's hash; v is hashable, and flat if a String.
   [[nodiscard]] std::uint64_t hash(Value v) const;

@@ -38,12 +38,7 @@ Result<Lists> Lists::create(heap::Heap& heap, KeyRules& rules) {
   s.name = "ListStorage";
   auto storage = heap.register_layout(s);
   if (!storage) return storage.error();
-  for (std::uint32_t& u : rules.unhashable) {
-    if (u == 0) {
-      u = *list;
-      break;
-    }
-  }
+  rules.forbid(*list);
   return Lists(*list, *storage);
 }
 
