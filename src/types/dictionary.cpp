@@ -1,5 +1,7 @@
 #include "types/dictionary.hpp"
 
+#include <algorithm>
+#include <bit>
 #include <cstring>
 #include <string>
 
@@ -17,31 +19,69 @@ constexpr std::size_t kUsed = 3;
 constexpr std::size_t kVersion = 4;
 constexpr std::uint32_t kDictBytes = 8 + 8 * 5;
 
-// An index slot: 0 empty, 1 deleted, else (tag << 32) | (position + 2),
-// the tag being 32 bits of the hash that the start position does not use,
-// so that probing compares tags in the index and reads an entry only when
-// its tag matches (a miss usually reads no entry at all).
-constexpr std::uint64_t kEmpty = 0;
-constexpr std::uint64_t kDeleted = 1;
+// The index (dictionary.hpp): control bytes, then 32-bit positions. A
+// control byte is kEmpty, kDeleted, or the low 7 bits of an entry's hash.
+constexpr std::uint8_t kEmpty = 0x80;
+constexpr std::uint8_t kDeleted = 0xFE;
+constexpr std::uint64_t kGroup = 8;  // slots whose control bytes are read as one word
+constexpr std::uint64_t kLsbs = 0x0101010101010101ULL;
+constexpr std::uint64_t kMsbs = 0x8080808080808080ULL;
+// Positions are 32 bits: a Dictionary holds fewer entries than this.
+constexpr std::uint64_t kMaxCapacity = std::uint64_t{1} << 32;
+static_assert(std::endian::native == std::endian::little, "control words are read little-endian");
 
-std::uint64_t tag_of(std::uint64_t hash) {
-  return (hash >> 29) & 0xFFFFFFFFU;
+std::uint8_t control_of(std::uint64_t hash) {
+  return static_cast<std::uint8_t>(hash & 0x7F);
 }
-std::uint64_t index_entry(std::uint64_t hash, std::uint64_t position) {
-  return (tag_of(hash) << 32) | (position + 2);
+// The first group of a hash's probe sequence, of `groups` (a power of two).
+std::uint64_t first_group(std::uint64_t hash, std::uint64_t groups) {
+  return (hash >> 7) & (groups - 1);
 }
-std::uint64_t position_of(std::uint64_t slot) {
-  return (slot & 0xFFFFFFFFU) - 2;
+// A bit 7 per byte of `word` that may equal `control` (a full slot's byte):
+// the classic zero-byte test on word ^ pattern. A borrow can mark a byte
+// above a true match too; callers compare the entry, so that costs a read,
+// never a wrong answer. Empty and deleted bytes have bit 7 set and never
+// match.
+std::uint64_t match(std::uint64_t word, std::uint8_t control) {
+  const std::uint64_t x = word ^ (kLsbs * control);
+  return (x - kLsbs) & ~x & kMsbs;
+}
+// A bit 7 per empty byte: set in kEmpty (1000 0000), where bit 1 is clear,
+// unlike kDeleted (1111 1110); full bytes have bit 7 clear.
+std::uint64_t match_empty(std::uint64_t word) {
+  return word & (~word << 6) & kMsbs;
+}
+std::uint64_t byte_at(std::uint64_t bits) {
+  return static_cast<std::uint64_t>(std::countr_zero(bits)) / 8;
 }
 
 std::uint64_t& word(Value dict, std::size_t i) {
   return heap::as_object(dict)->slots()[i];
 }
-std::uint64_t* index_slots(Value index) {
-  return reinterpret_cast<std::uint64_t*>(heap::array_bytes(heap::as_object(index)));
+// The index's two parts; `slots` is its slot count.
+std::uint8_t* controls(Value index) {
+  return heap::array_bytes(heap::as_object(index));
 }
-std::uint64_t index_size(Value index) {
-  return heap::array_length(heap::as_object(index)) / 8;
+std::uint64_t slot_count(Value index) {
+  return heap::array_length(heap::as_object(index)) / 5;
+}
+std::uint32_t* positions(Value index) {
+  return reinterpret_cast<std::uint32_t*>(controls(index) + slot_count(index));
+}
+std::uint64_t control_word(const std::uint8_t* ctrl, std::uint64_t group) {
+  std::uint64_t w = 0;
+  std::memcpy(&w, ctrl + group * kGroup, sizeof w);
+  return w;
+}
+// The first empty slot of `hash`'s probe sequence.
+std::uint64_t free_slot(const std::uint8_t* ctrl, std::uint64_t slots, std::uint64_t hash) {
+  const std::uint64_t groups = slots / kGroup;
+  std::uint64_t g = first_group(hash, groups);
+  for (std::uint64_t step = 1;; ++step) {
+    const std::uint64_t empty = match_empty(control_word(ctrl, g));
+    if (empty != 0) return g * kGroup + byte_at(empty);
+    g = (g + step) & (groups - 1);
+  }
 }
 Value* entry_slots(Value entries) {
   return heap::array_slots(heap::as_object(entries));
@@ -91,21 +131,22 @@ Value Dictionaries::make(heap::Mutator& m, std::uint64_t expected) const {
 }
 
 bool Dictionaries::rebuild(heap::Mutator& m, const heap::Handle& dict, std::uint64_t live) const {
-  const std::uint64_t wanted = live * 2 > 5 ? live * 2 : 5;
-  std::uint64_t slots = 8;
-  while (slots * 2 / 3 < wanted) slots *= 2;
-  const std::uint64_t cap = slots * 2 / 3;
+  const std::uint64_t slots = slots_for(live);
+  if (slots == 0) return false;  // reported as out of memory
+  const std::uint64_t cap = slots / 8 * 7;
 
   heap::HandleScope scope(m);
-  Object* idx = heap::allocate_array(m, index_type_, heap::byte_array_bytes(slots * 8), slots * 8);
+  const std::uint64_t index_bytes = slots * 5;
+  Object* idx =
+      heap::allocate_array(m, index_type_, heap::byte_array_bytes(index_bytes), index_bytes);
   if (idx == nullptr) return false;
   heap::Handle index(m, idx);
   Object* fresh = heap::allocate_array(m, entries_type_, heap::ref_array_bytes(3 * cap), 3 * cap);
   if (fresh == nullptr) return false;
   // Nothing below allocates: the stores into `fresh` are initialising ones.
-  std::uint64_t* ix = index_slots(index.value());
-  std::memset(ix, 0, slots * 8);  // kEmpty everywhere
-  const std::uint64_t mask = slots - 1;
+  std::uint8_t* ctrl = controls(index.value());
+  std::uint32_t* pos = positions(index.value());
+  std::memset(ctrl, kEmpty, slots);
   Value* to = heap::array_slots(fresh);
   std::uint64_t n = 0;
   const Value old = word(dict.value(), kEntries);
@@ -117,9 +158,9 @@ bool Dictionaries::rebuild(heap::Mutator& m, const heap::Handle& dict, std::uint
     to[3 * n + 1] = from[1];
     to[3 * n + 2] = from[2];
     const std::uint64_t h = from[0] >> 3;
-    std::uint64_t i = h & mask;
-    while (ix[i] != kEmpty) i = (i + 1) & mask;
-    ix[i] = index_entry(h, n);
+    const std::uint64_t i = free_slot(ctrl, slots, h);
+    ctrl[i] = control_of(h);
+    pos[i] = static_cast<std::uint32_t>(n);
     ++n;
   }
   Object* d = heap::as_object(dict.value());
@@ -131,7 +172,16 @@ bool Dictionaries::rebuild(heap::Mutator& m, const heap::Handle& dict, std::uint
   return true;
 }
 
-Dictionaries::Status Dictionaries::prepare_key(heap::Mutator& m, const heap::Handle& key) const {
+std::uint64_t Dictionaries::slots_for(std::uint64_t live) {
+  if (live >= kMaxCapacity) return 0;  // also keeps the sums below from overflowing
+  const std::uint64_t wanted = std::max<std::uint64_t>(live + live / 2, 5);
+  std::uint64_t slots = kGroup;
+  while (slots / 8 * 7 < wanted) slots *= 2;
+  return slots / 8 * 7 < kMaxCapacity ? slots : 0;
+}
+
+Dictionaries::Status Dictionaries::prepare_object_key(heap::Mutator& m,
+                                                      const heap::Handle& key) const {
   if (rules_->strings->is_string(key.value()) && !rules_->strings->is_flat(key.value())) {
     const Value flat = rules_->strings->flatten(m, key);
     if (flat == 0) return Status::kOutOfMemory;
@@ -140,22 +190,26 @@ Dictionaries::Status Dictionaries::prepare_key(heap::Mutator& m, const heap::Han
   return rules_->hashable(key.value()) ? Status::kFound : Status::kUnhashable;
 }
 
-std::int64_t Dictionaries::probe(Value dict, Value key, std::uint64_t hash) const {
+inline std::int64_t Dictionaries::probe(Value dict, Value key, std::uint64_t hash) const {
   const Value index = word(dict, kIndex);
   if (index == 0) return -1;
-  const std::uint64_t* ix = index_slots(index);
-  const std::uint64_t mask = index_size(index) - 1;
+  const std::uint8_t* ctrl = controls(index);
+  const std::uint32_t* pos = positions(index);
+  const std::uint64_t groups = slot_count(index) / kGroup;
   const Value* entries = entry_slots(word(dict, kEntries));
   const Value stored = stored_hash(hash);
-  const std::uint64_t tag = tag_of(hash);
-  // Ends: the index always has an empty slot (used <= capacity < slots).
-  for (std::uint64_t i = hash & mask;; i = (i + 1) & mask) {
-    const std::uint64_t slot = ix[i];
-    if (slot == kEmpty) return -1 - static_cast<std::int64_t>(i);
-    if ((slot >> 32) == tag && slot != kDeleted) {
-      const Value* e = entries + 3 * position_of(slot);
+  const std::uint8_t control = control_of(hash);
+  std::uint64_t g = first_group(hash, groups);
+  for (std::uint64_t step = 1;; ++step) {
+    const std::uint64_t w = control_word(ctrl, g);
+    for (std::uint64_t m = match(w, control); m != 0; m &= m - 1) {
+      const std::uint64_t i = g * kGroup + byte_at(m);
+      const Value* e = entries + 3 * std::uint64_t{pos[i]};
       if (e[0] == stored && rules_->equal(e[1], key)) return static_cast<std::int64_t>(i);
     }
+    const std::uint64_t empty = match_empty(w);
+    if (empty != 0) return -1 - static_cast<std::int64_t>(g * kGroup + byte_at(empty));
+    g = (g + step) & (groups - 1);
   }
 }
 
@@ -165,7 +219,7 @@ Dictionaries::Status Dictionaries::get(heap::Mutator& m, const heap::Handle& dic
   const std::uint64_t h = rules_->hash(key.value()) >> 3;
   const std::int64_t at = probe(dict.value(), key.value(), h);
   if (at < 0) return Status::kAbsent;
-  const std::uint64_t p = position_of(index_slots(word(dict.value(), kIndex))[at]);
+  const std::uint64_t p = positions(word(dict.value(), kIndex))[at];
   *out = entry_slots(word(dict.value(), kEntries))[3 * p + 2];
   return Status::kFound;
 }
@@ -176,7 +230,7 @@ Dictionaries::Status Dictionaries::set(heap::Mutator& m, const heap::Handle& dic
   const std::uint64_t h = rules_->hash(key.value()) >> 3;
   std::int64_t at = probe(dict.value(), key.value(), h);
   if (at >= 0) {
-    const std::uint64_t p = position_of(index_slots(word(dict.value(), kIndex))[at]);
+    const std::uint64_t p = positions(word(dict.value(), kIndex))[at];
     Object* entries = heap::as_object(word(dict.value(), kEntries));
     heap::set_slot(m, entries, 1 + 3 * p + 2, value.value());
     return Status::kFound;
@@ -192,7 +246,9 @@ Dictionaries::Status Dictionaries::set(heap::Mutator& m, const heap::Handle& dic
   heap::set_slot(m, entries, 1 + 3 * pos, stored_hash(h));
   heap::set_slot(m, entries, 2 + 3 * pos, key.value());
   heap::set_slot(m, entries, 3 + 3 * pos, value.value());
-  index_slots(word(d, kIndex))[-1 - at] = index_entry(h, pos);
+  const Value index = word(d, kIndex);
+  controls(index)[-1 - at] = control_of(h);
+  positions(index)[-1 - at] = static_cast<std::uint32_t>(pos);
   word(d, kUsed) = pos + 1;
   word(d, kCount) += 1;
   word(d, kVersion) += 1;
@@ -206,9 +262,9 @@ Dictionaries::Status Dictionaries::remove(heap::Mutator& m, const heap::Handle& 
   const std::int64_t at = probe(dict.value(), key.value(), h);
   if (at < 0) return Status::kAbsent;
   const Value d = dict.value();
-  std::uint64_t* ix = index_slots(word(d, kIndex));
-  const std::uint64_t p = position_of(ix[at]);
-  ix[at] = kDeleted;
+  const Value index = word(d, kIndex);
+  const std::uint64_t p = positions(index)[at];
+  controls(index)[at] = kDeleted;
   Object* entries = heap::as_object(word(d, kEntries));
   for (std::uint64_t k = 1; k <= 3; ++k) heap::set_slot(m, entries, 3 * p + k, 0);
   word(d, kCount) -= 1;

@@ -11,11 +11,17 @@
 //               per entry, the hash as a small Integer (its low 61 bits)
 //               so the collector reads the array as plain values; a
 //               deleted entry has all three slots nothing.
-//   index       byte array of `slots` 64-bit words, a power of two with
-//               capacity <= 2/3 of it: empty, deleted, or an entry's
-//               position with 32 more bits of its hash as a tag, so a
-//               probe reads an entry only when the tag matches. Linear
-//               probing from hash & (slots - 1).
+//   index       byte array in two parts, for `slots` index slots (a
+//               power of two, at least 8): first one control byte per
+//               slot — kEmpty, kDeleted, or 7 bits of the entry's hash
+//               (high bit clear) — then one 32-bit entry position per
+//               slot. Slots come in aligned groups of 8 whose control
+//               bytes are read as one word and matched all at once
+//               (SwissTable's idea, here with plain 64-bit arithmetic), so
+//               a probe reads an entry only when its 7 bits match, and a
+//               miss usually reads one control word and nothing else.
+//               Groups are probed in triangular order from the hash's
+//               upper bits; capacity is 7/8 of the slots.
 //
 // Invariants:
 //   - Entries never move while the dictionary lives except when it is
@@ -26,6 +32,12 @@
 //     and every rebuild: an iteration step that finds it changed reports
 //     kModified (the tier raises ValueError). Storing to an existing key is
 //     not a change of shape and does not.
+//   - Index slots only go from empty to full and from full to deleted
+//     between rebuilds, and a key is placed in the first empty slot of its
+//     probe sequence; so a present key lies before the first group with an
+//     empty slot, where a lookup stops. Non-empty slots are at most `used`,
+//     which is at most the capacity, below the slot count: every probe
+//     finds an empty slot and ends.
 //   - Keys are stored flat (a rope key is flattened first) and never change.
 //   - Not synchronised: a program sharing one Dictionary between threads
 //     must lock (docs/types.md); the collector may move it at any call
@@ -76,6 +88,13 @@ class Dictionaries {
 
   [[nodiscard]] static std::uint64_t size(Value dict);
 
+  // The index slots a rebuild for `live` entries makes: a power of two, at
+  // least 8, whose capacity (7/8 of it) holds `live` and half as many
+  // again, so a dictionary filled by insertions doubles each time; 0 when
+  // that capacity reaches 2^32 entries, which 32-bit positions cannot name
+  // (the set is refused as out of memory). Never collects.
+  [[nodiscard]] static std::uint64_t slots_for(std::uint64_t live);
+
   // Iteration in insertion order. Never collects.
   struct Cursor {
     std::uint64_t position = 0;
@@ -90,12 +109,19 @@ class Dictionaries {
       : rules_(&rules), dict_type_(dict), entries_type_(entries), index_type_(index) {}
 
   // Makes `key` ready to hash: kUnhashable, kOutOfMemory or kFound (ready).
-  Status prepare_key(heap::Mutator& m, const heap::Handle& key) const;
-  // The index slot holding `key`, or -1 - (the empty slot where it would
-  // go). Never collects.
-  [[nodiscard]] std::int64_t probe(Value dict, Value key, std::uint64_t hash) const;
-  // Rebuilds with room for `live` entries and at least twice that many
-  // before the next rebuild. MAY COLLECT; false when exhausted.
+  // Every immediate is ready; objects take the call.
+  Status prepare_key(heap::Mutator& m, const heap::Handle& key) const {
+    return heap::is_ref(key.value()) ? prepare_object_key(m, key) : Status::kFound;
+  }
+  Status prepare_object_key(heap::Mutator& m, const heap::Handle& key) const;
+  // The index slot holding `key`, or -1 - (the first empty slot of its
+  // probe sequence, where it would go). Never collects.
+  // Inlined into its three callers: a lookup is short enough then for the
+  // processor to overlap the cache misses of consecutive lookups.
+  [[nodiscard, gnu::always_inline]] std::int64_t probe(Value dict, Value key,
+                                                       std::uint64_t hash) const;
+  // Rebuilds with slots_for(live) slots. MAY COLLECT; false when
+  // exhausted or beyond the positions' range.
   bool rebuild(heap::Mutator& m, const heap::Handle& dict, std::uint64_t live) const;
 
   KeyRules* rules_;

@@ -51,8 +51,7 @@ bool KeyRules::hashable(Value v) const {
   return std::ranges::none_of(unhashable, [t](std::uint32_t u) { return u != 0 && u == t; });
 }
 
-std::uint64_t KeyRules::hash(Value v) const {
-  if (is_small_int(v)) return hash_int(small_int_value(v));
+std::uint64_t KeyRules::hash_other(Value v) const {
   if (is_immediate_float(v)) return hash_double(immediate_float_value(v));
   if (is_character(v)) {
     // 16 bytes: hash_bytes reads words, and the compiler cannot see that an

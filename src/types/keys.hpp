@@ -22,6 +22,7 @@
 
 #include "runatime/values.hpp"
 #include "types/strings.hpp"
+#include "types/text_hash.hpp"
 
 namespace runa::types {
 
@@ -36,8 +37,11 @@ struct KeyRules {
   // Makes instances of heap type `type` unhashable (a mutable container).
   void forbid(std::uint32_t type);
   [[nodiscard]] bool hashable(Value v) const;
-  // The key's hash; v is hashable, and flat if a String.
-  [[nodiscard]] std::uint64_t hash(Value v) const;
+  // The key's hash; v is hashable, and flat if a String. Small Integers,
+  // the commonest keys, inline.
+  [[nodiscard]] std::uint64_t hash(Value v) const {
+    return is_small_int(v) ? hash_int(small_int_value(v)) : hash_other(v);
+  }
   // Key equality; both hashable (Strings flat).
   [[nodiscard]] bool equal(Value a, Value b) const {
     if (a == b) return true;
@@ -46,6 +50,7 @@ struct KeyRules {
   }
 
  private:
+  [[nodiscard]] std::uint64_t hash_other(Value v) const;
   [[nodiscard]] bool equal_slow(Value a, Value b) const;
   [[nodiscard]] bool is_tuple(Value v) const {
     return tuple_type != 0 && heap::is_ref(v) &&

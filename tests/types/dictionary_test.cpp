@@ -187,6 +187,27 @@ std::string model_key(const KeyRules& rules, Value v) {
   return "s" + std::string(Strings::view(v));
 }
 
+// The index's sizing at its limit: 32-bit positions name fewer than 2^32
+// entries, so a rebuild that would need that many is refused (the set
+// reports out of memory) rather than wrapping positions.
+TEST(DictionarySizing, SlotsDoubleAndStopAtThePositionsRange) {
+  EXPECT_EQ(Dictionaries::slots_for(0), 8u);
+  EXPECT_EQ(Dictionaries::slots_for(5), 8u);   // capacity 7 holds 5 and 2 more
+  EXPECT_EQ(Dictionaries::slots_for(6), 16u);  // 6 + 3 > 7
+  // Filled by insertions: a full table of capacity c rebuilds for c + 1
+  // and gets twice the slots.
+  for (std::uint64_t slots = 16; slots <= (std::uint64_t{1} << 31); slots *= 2) {
+    EXPECT_EQ(Dictionaries::slots_for(slots / 8 * 7 + 1), 2 * slots) << slots;
+  }
+  // 2^32 slots have a capacity of 3,758,096,384 entries, below 2^32: the
+  // largest table. It serves up to 2,505,397,589 live entries (1.5 times
+  // that fits); one more would need 2^33 slots, whose capacity is too big.
+  EXPECT_EQ(Dictionaries::slots_for(2'505'397'589), std::uint64_t{1} << 32);
+  EXPECT_EQ(Dictionaries::slots_for(2'505'397'590), 0u);
+  EXPECT_EQ(Dictionaries::slots_for(std::uint64_t{1} << 32), 0u);
+  EXPECT_EQ(Dictionaries::slots_for(~std::uint64_t{0}), 0u);
+}
+
 TEST_F(DictionaryTest, RandomOperationsMatchAnOrderedModel) {
   HandleScope scope(m());
   Handle d(m(), dicts_->make(m()));
