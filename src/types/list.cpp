@@ -10,10 +10,15 @@ using heap::Object;
 
 constexpr std::size_t kStorage = 0;
 constexpr std::size_t kLength = 1;
-constexpr std::uint32_t kListBytes = 8 + 8 * 2;
+constexpr std::size_t kVersion = 2;
+constexpr std::uint32_t kListBytes = 8 + 8 * 3;
 
 std::uint64_t& length_word(Value list) {
   return heap::as_object(list)->slots()[kLength];
+}
+// Bumped by every change of length, so that an iterator notices one.
+void changed(Value list) {
+  heap::as_object(list)->slots()[kVersion] += 1;
 }
 Value storage_of(Value list) {
   return heap::as_object(list)->slots()[kStorage];
@@ -60,6 +65,10 @@ std::optional<Value> Lists::get(Value list, std::uint64_t i) {
   return heap::array_slots(heap::as_object(storage_of(list)))[i];
 }
 
+std::uint64_t Lists::version(Value list) {
+  return heap::as_object(list)->slots()[kVersion];
+}
+
 bool Lists::set(heap::Mutator& m, Value list, std::uint64_t i, Value v) {
   if (i >= length_word(list)) return false;
   heap::set_slot(m, heap::as_object(storage_of(list)), 1 + i, v);
@@ -86,6 +95,7 @@ bool Lists::append(heap::Mutator& m, const heap::Handle& list, const heap::Handl
   const std::uint64_t n = length_word(l);
   heap::set_slot(m, heap::as_object(storage_of(l)), 1 + n, v.value());
   length_word(l) = n + 1;
+  changed(l);
   return true;
 }
 
@@ -98,6 +108,7 @@ bool Lists::extend(heap::Mutator& m, const heap::Handle& list, const heap::Handl
   heap::copy_elements(m, heap::as_object(storage_of(l)), n,
                       heap::as_object(storage_of(from.value())), 0, k);
   length_word(l) = n + k;
+  changed(l);
   return true;
 }
 
@@ -108,6 +119,7 @@ std::optional<Value> Lists::pop(heap::Mutator& m, Value list) {
   const Value v = heap::array_slots(s)[n - 1];
   heap::set_slot(m, s, n, 0);  // no stale reference keeps a dead object alive
   length_word(list) = n - 1;
+  changed(list);
   return v;
 }
 

@@ -2,7 +2,7 @@
 // (docs/types.md, "List").
 //
 //   list     plain object (layout "List"): reference `storage`, then the raw
-//            word `length`.
+//            words `length` and `version`.
 //   storage  reference array (layout "ListStorage"); its own length word is
 //            the capacity. Elements [length, capacity) are nothing.
 //
@@ -12,6 +12,9 @@
 //     copies the elements with the heap's range barrier (copy_elements), so
 //     a large storage born old is remembered on exactly the cards that hold
 //     young elements.
+//   - `version` changes with every change of length (append, extend, pop),
+//     so an iterator notices one (docs/bytecode.md §2.5.4); storing an
+//     element (SET_ITEM) is not a change of shape and does not.
 //   - Not synchronised, like Dictionary. Calls marked MAY COLLECT take their
 //     objects in handles.
 #pragma once
@@ -40,6 +43,7 @@ class Lists {
   Value make(heap::Mutator& m, std::uint64_t capacity = 0) const;
 
   [[nodiscard]] static std::uint64_t size(Value list);
+  [[nodiscard]] static std::uint64_t version(Value list);
   // The element at i, or nullopt when i is out of range (IndexError).
   [[nodiscard]] static std::optional<Value> get(Value list, std::uint64_t i);
   // Stores v at i < size; false when out of range (IndexError). Never collects.

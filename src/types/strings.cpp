@@ -254,4 +254,12 @@ std::optional<std::uint32_t> Strings::char_at(Value flat, std::uint64_t i) {
   return decode(p + off);
 }
 
+std::optional<std::uint32_t> Strings::next_char(Value flat, std::uint64_t& offset) {
+  Object* o = heap::as_object(flat);
+  if (offset >= flat_bytes(o)) return std::nullopt;
+  const std::uint8_t* p = text(o) + offset;
+  offset += p[0] < 0x80 ? 1 : p[0] < 0xE0 ? 2 : p[0] < 0xF0 ? 3 : 4;  // well-formed UTF-8
+  return decode(p);
+}
+
 }  // namespace runa::types

@@ -96,6 +96,9 @@ class Strings {
   [[nodiscard]] static int compare(Value a, Value b);
   // The Character at index i, or nullopt when i >= length.
   [[nodiscard]] static std::optional<std::uint32_t> char_at(Value flat, std::uint64_t i);
+  // The Character that starts at byte `offset`, advancing `offset` past
+  // it; nullopt at the end. `offset` is 0 or a value this call left.
+  [[nodiscard]] static std::optional<std::uint32_t> next_char(Value flat, std::uint64_t& offset);
 
  private:
   Strings(std::uint32_t flat, std::uint32_t rope) : flat_type_(flat), rope_type_(rope) {}

@@ -26,6 +26,10 @@ Result<std::unique_ptr<TypeSystem>> TypeSystem::create(heap::Heap& heap) {
   auto tuples = Tuples::create(heap, ts->keys_);
   if (!tuples) return tuples.error();
   ts->tuples_.emplace(*tuples);
+  auto iterators =
+      Iterators::create(heap, *ts->strings_, *ts->lists_, *ts->dicts_, *ts->sets_, *ts->tuples_);
+  if (!iterators) return iterators.error();
+  ts->iterators_.emplace(*iterators);
   ts->text_ = {&heap, ts->cx_.get(), &*ts->strings_, &*ts->lists_, &*ts->dicts_};
   const TypeDesc* any = ts->registry_.primitive(Kind::kAny);
   ts->any_list_ = ts->registry_.list_of(any);

@@ -1,6 +1,6 @@
 // TypeSystem: the types part of one heap, assembled — the boxed numbers'
 // Context, the TypeRegistry, the built-in types (String, List, Dictionary,
-// Set, Tuple), the key and text rules — and the questions every tier asks
+// Set, Tuple, iterators), the key and text rules — and the questions every tier asks
 // of a value: its type, whether it is an instance of a type, and CAST.
 //
 // One per heap, made before any mutator allocates the types' objects and
@@ -17,6 +17,7 @@
 #include "runatime/result.hpp"
 #include "runatime/values.hpp"
 #include "types/dictionary.hpp"
+#include "types/iterators.hpp"
 #include "types/keys.hpp"
 #include "types/list.hpp"
 #include "types/method_cache.hpp"
@@ -45,6 +46,7 @@ class TypeSystem {
   [[nodiscard]] const Dictionaries& dictionaries() const { return *dicts_; }
   [[nodiscard]] const Dictionaries& sets() const { return *sets_; }
   [[nodiscard]] const Tuples& tuples() const { return *tuples_; }
+  [[nodiscard]] const Iterators& iterators() const { return *iterators_; }
   [[nodiscard]] const KeyRules& keys() const { return keys_; }
   [[nodiscard]] const TextRules& text() const { return text_; }
   [[nodiscard]] MethodCache& methods() { return methods_; }
@@ -75,6 +77,7 @@ class TypeSystem {
   std::optional<Dictionaries> dicts_;
   std::optional<Dictionaries> sets_;
   std::optional<Tuples> tuples_;
+  std::optional<Iterators> iterators_;
   TextRules text_;
   MethodCache methods_;
   const TypeDesc* any_list_ = nullptr;
