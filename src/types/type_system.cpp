@@ -30,6 +30,9 @@ Result<std::unique_ptr<TypeSystem>> TypeSystem::create(heap::Heap& heap) {
       Iterators::create(heap, *ts->strings_, *ts->lists_, *ts->dicts_, *ts->sets_, *ts->tuples_);
   if (!iterators) return iterators.error();
   ts->iterators_.emplace(*iterators);
+  auto closures = Closures::create(heap);
+  if (!closures) return closures.error();
+  ts->closures_.emplace(*closures);
   ts->text_ = {&heap, ts->cx_.get(), &*ts->strings_, &*ts->lists_, &*ts->dicts_};
   const TypeDesc* any = ts->registry_.primitive(Kind::kAny);
   ts->any_list_ = ts->registry_.list_of(any);
@@ -65,6 +68,8 @@ bool TypeSystem::instance_of(Value v, const TypeDesc* t) const {
     case Kind::kUnion:
       return std::any_of(t->args.begin(), t->args.end(),
                          [&](const TypeDesc* member) { return instance_of(v, member); });
+    case Kind::kFunction:  // callable with that many arguments (§2.5.5)
+      return closures_->is_callable(v) && closures_->accepts(v, t->args.size());
     default:
       break;
   }

@@ -16,6 +16,7 @@
 #include "runatime/heap.hpp"
 #include "runatime/result.hpp"
 #include "runatime/values.hpp"
+#include "types/closures.hpp"
 #include "types/dictionary.hpp"
 #include "types/iterators.hpp"
 #include "types/keys.hpp"
@@ -47,6 +48,7 @@ class TypeSystem {
   [[nodiscard]] const Dictionaries& sets() const { return *sets_; }
   [[nodiscard]] const Tuples& tuples() const { return *tuples_; }
   [[nodiscard]] const Iterators& iterators() const { return *iterators_; }
+  [[nodiscard]] const Closures& closures() const { return *closures_; }
   [[nodiscard]] const KeyRules& keys() const { return keys_; }
   [[nodiscard]] const TextRules& text() const { return text_; }
   [[nodiscard]] MethodCache& methods() { return methods_; }
@@ -78,6 +80,7 @@ class TypeSystem {
   std::optional<Dictionaries> sets_;
   std::optional<Tuples> tuples_;
   std::optional<Iterators> iterators_;
+  std::optional<Closures> closures_;
   TextRules text_;
   MethodCache methods_;
   const TypeDesc* any_list_ = nullptr;
