@@ -64,6 +64,12 @@ class ModuleBuilder {
     read_supertypes();
     for (const module::TypeDef& d : m_.types) {
       if (d.kind != module::TypeKind::kStruct && d.kind != module::TypeKind::kExternal) continue;
+      if (d.kind == module::TypeKind::kExternal && d.layout.empty()) {
+        if (const TypeDesc* r = reg_.runtime_type(d.name)) {
+          done_[d.id] = r;  // the runtime's own type (TypeRegistry::load_runtime)
+          continue;
+        }
+      }
       TypeDesc* t =
           reg_.make(d.kind == module::TypeKind::kStruct ? Kind::kStruct : Kind::kExternal, d.name);
       t->module = &out_;
@@ -318,6 +324,12 @@ Result<const ModuleTypes*> TypeRegistry::load(const module::Module& m) {
   modules_by_hash_.emplace(hash, result);
   modules_.push_back(std::move(loaded));
   return result;
+}
+
+Result<const ModuleTypes*> TypeRegistry::load_runtime(const module::Module& m) {
+  auto loaded = load(m);
+  if (loaded) runtime_ = *loaded;
+  return loaded;
 }
 
 }  // namespace runa::types

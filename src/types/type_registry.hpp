@@ -64,6 +64,16 @@ class TypeRegistry {
   // module it would reject may give an error or wrong descriptors). The
   // same module, loaded again, gives the same ModuleTypes.
   Result<const ModuleTypes*> load(const module::Module& m);
+  // The runtime's own types (library 0's: the exceptions of
+  // exceptions.hpp), loaded once before any other module: an External type
+  // of a later module whose name is one of them and whose layout is empty
+  // is that descriptor, so `CATCH_BEGIN TypeError` catches what the runtime
+  // throws. Never collects.
+  Result<const ModuleTypes*> load_runtime(const module::Module& m);
+  // The runtime's type of that name, or nullptr.
+  [[nodiscard]] const TypeDesc* runtime_type(std::string_view name) const {
+    return runtime_ == nullptr ? nullptr : runtime_->type(name);
+  }
 
   [[nodiscard]] Symbols& symbols() { return symbols_; }
   [[nodiscard]] heap::Heap& heap() const { return heap_; }
@@ -88,6 +98,8 @@ class TypeRegistry {
   std::map<Key, const TypeDesc*> interned_;
   std::deque<std::unique_ptr<ModuleTypes>> modules_;
   std::unordered_multimap<std::uint64_t, const ModuleTypes*> modules_by_hash_;
+  // Set once, by load_runtime before any other load; read without a lock.
+  const ModuleTypes* runtime_ = nullptr;
 };
 
 }  // namespace runa::types

@@ -33,6 +33,9 @@ Result<std::unique_ptr<TypeSystem>> TypeSystem::create(heap::Heap& heap) {
   auto closures = Closures::create(heap);
   if (!closures) return closures.error();
   ts->closures_.emplace(*closures);
+  auto exceptions = Exceptions::create(ts->registry_, *ts->strings_, *ts->lists_, *ts->tuples_);
+  if (!exceptions) return exceptions.error();
+  ts->exceptions_.emplace(*exceptions);
   ts->text_ = {&heap, ts->cx_.get(), &*ts->strings_, &*ts->lists_, &*ts->dicts_};
   const TypeDesc* any = ts->registry_.primitive(Kind::kAny);
   ts->any_list_ = ts->registry_.list_of(any);

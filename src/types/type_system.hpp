@@ -18,6 +18,7 @@
 #include "runatime/values.hpp"
 #include "types/closures.hpp"
 #include "types/dictionary.hpp"
+#include "types/exceptions.hpp"
 #include "types/iterators.hpp"
 #include "types/keys.hpp"
 #include "types/list.hpp"
@@ -49,6 +50,7 @@ class TypeSystem {
   [[nodiscard]] const Tuples& tuples() const { return *tuples_; }
   [[nodiscard]] const Iterators& iterators() const { return *iterators_; }
   [[nodiscard]] const Closures& closures() const { return *closures_; }
+  [[nodiscard]] const Exceptions& exceptions() const { return *exceptions_; }
   [[nodiscard]] const KeyRules& keys() const { return keys_; }
   [[nodiscard]] const TextRules& text() const { return text_; }
   [[nodiscard]] MethodCache& methods() { return methods_; }
@@ -81,6 +83,7 @@ class TypeSystem {
   std::optional<Tuples> tuples_;
   std::optional<Iterators> iterators_;
   std::optional<Closures> closures_;
+  std::optional<Exceptions> exceptions_;
   TextRules text_;
   MethodCache methods_;
   const TypeDesc* any_list_ = nullptr;
