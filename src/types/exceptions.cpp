@@ -1,7 +1,5 @@
 #include "types/exceptions.hpp"
 
-#include <string>
-
 namespace runa::types {
 
 namespace {
@@ -12,50 +10,20 @@ constexpr std::size_t kMessage = 0;
 constexpr std::size_t kCause = 1;
 constexpr std::size_t kTrace = 2;
 
-std::string_view super_of(std::string_view name) {
-  if (name == "Exception") return {};
-  if (name == "OverflowError" || name == "DivisionByZero") return "ArithmeticError";
-  return "Exception";
-}
-
-// The runtime's module in the text form: the exception types and their
-// supertypes. Made from kNames, so the list is written once.
-std::string runtime_module_text() {
-  std::string text = ".type 1 primitive String\n.type 2 primitive Any\n";
-  std::string supers;
-  std::uint32_t id = 3;
-  for (std::string_view name : Exceptions::kNames) {
-    text += ".type " + std::to_string(id++) + " struct " + std::string(name) + "\n";
-    text += "  .field message type String\n  .field cause type Any\n  .field trace type Any\n";
-    const std::string_view super = super_of(name);
-    if (super.empty()) continue;
-    supers += (supers.empty() ? "" : ", ") + std::string(name) + " " + std::string(super);
-  }
-  return ".meta supertypes " + supers + "\n" + text;
-}
-
 }  // namespace
 
-Result<Exceptions> Exceptions::create(TypeRegistry& registry, const Strings& strings,
-                                      const Lists& lists, const Tuples& tuples) {
-  auto m = module::assemble(runtime_module_text(), "<runtime types>");
-  if (!m) return m.error();
-  auto loaded = registry.load_runtime(*m);
-  if (!loaded) return loaded.error();
-  return Exceptions(*loaded, registry.heap(), strings, lists, tuples);
-}
-
-Exceptions::Exceptions(const ModuleTypes* types, heap::Heap& heap, const Strings& strings,
+Exceptions::Exceptions(const ModuleTypes* runtime, heap::Heap& heap, const Strings& strings,
                        const Lists& lists, const Tuples& tuples)
-    : types_(types),
-      root_(types->type("Exception")),
+    : types_(runtime),
+      root_(runtime->type("Exception")),
       heap_(&heap),
       strings_(&strings),
       lists_(&lists),
       tuples_(&tuples) {}
 
 const TypeDesc* Exceptions::type(std::string_view name) const {
-  return types_->type(name);
+  const TypeDesc* t = types_->type(name);
+  return t != nullptr && is_struct_subtype(t, root_) ? t : nullptr;
 }
 
 bool Exceptions::is_exception(Value v) const {

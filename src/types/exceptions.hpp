@@ -1,11 +1,10 @@
 // Exceptions: the runtime's exception types and objects (docs/bytecode.md
 // §2.5.2; docs/types.md, "Exceptions").
 //
-// The runtime's errors are struct types of library 0, declared in the text
-// form (exceptions.cpp) and loaded into the registry as the runtime's own
-// module before any program's, so that a module's External type of the same
-// name is the same descriptor (TypeRegistry::load_runtime) and CATCH_BEGIN
-// tests them as any struct, subtypes included:
+// The runtime's errors are struct types of library 0 (runtime_module.hpp),
+// so that a module's External type of the same name is the same descriptor
+// (TypeRegistry::load_runtime) and CATCH_BEGIN tests them as any struct,
+// subtypes included:
 //
 //   Exception                 fields: message (String), cause (Any), trace (Any)
 //     ArithmeticError
@@ -25,7 +24,6 @@
 // the value, and prints it if the value is never caught.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <string_view>
 
@@ -40,17 +38,10 @@ namespace runa::types {
 
 class Exceptions {
  public:
-  // The runtime's exception types, root first, every supertype before its
-  // subtypes.
-  static constexpr std::array<std::string_view, 13> kNames = {
-      "Exception",    "ArithmeticError", "OverflowError",  "DivisionByZero", "TypeError",
-      "IndexError",   "KeyError",        "ValueError",     "StackOverflow",  "OutOfMemory",
-      "NotAvailable", "ImportError",     "PermissionError"};
-
-  // Loads the types into `registry` as its runtime module (once per
-  // registry, before any program module). Never collects.
-  static Result<Exceptions> create(TypeRegistry& registry, const Strings& strings,
-                                   const Lists& lists, const Tuples& tuples);
+  // `runtime` is the registry's runtime module (load_runtime_module).
+  // Never collects.
+  Exceptions(const ModuleTypes* runtime, heap::Heap& heap, const Strings& strings,
+             const Lists& lists, const Tuples& tuples);
 
   // The runtime's exception type of that name, or nullptr.
   [[nodiscard]] const TypeDesc* type(std::string_view name) const;
@@ -80,9 +71,6 @@ class Exceptions {
                  std::string_view file, std::int64_t line) const;
 
  private:
-  Exceptions(const ModuleTypes* types, heap::Heap& heap, const Strings& strings, const Lists& lists,
-             const Tuples& tuples);
-
   const ModuleTypes* types_;
   const TypeDesc* root_;
   heap::Heap* heap_;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "types/runtime_module.hpp"
+
 namespace runa::types {
 
 Result<std::unique_ptr<TypeSystem>> TypeSystem::create(heap::Heap& heap) {
@@ -33,9 +35,13 @@ Result<std::unique_ptr<TypeSystem>> TypeSystem::create(heap::Heap& heap) {
   auto closures = Closures::create(heap);
   if (!closures) return closures.error();
   ts->closures_.emplace(*closures);
-  auto exceptions = Exceptions::create(ts->registry_, *ts->strings_, *ts->lists_, *ts->tuples_);
-  if (!exceptions) return exceptions.error();
-  ts->exceptions_.emplace(*exceptions);
+  auto runtime = load_runtime_module(ts->registry_);
+  if (!runtime) return runtime.error();
+  ts->exceptions_.emplace(*runtime, heap, *ts->strings_, *ts->lists_, *ts->tuples_);
+  ts->results_.emplace(*runtime, heap);
+  auto type_values = TypeValues::create(heap);
+  if (!type_values) return type_values.error();
+  ts->type_values_ = std::move(*type_values);
   ts->text_ = {&heap, ts->cx_.get(), &*ts->strings_, &*ts->lists_, &*ts->dicts_};
   const TypeDesc* any = ts->registry_.primitive(Kind::kAny);
   ts->any_list_ = ts->registry_.list_of(any);

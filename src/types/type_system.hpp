@@ -23,10 +23,12 @@
 #include "types/keys.hpp"
 #include "types/list.hpp"
 #include "types/method_cache.hpp"
+#include "types/results.hpp"
 #include "types/strings.hpp"
 #include "types/text.hpp"
 #include "types/tuple.hpp"
 #include "types/type_registry.hpp"
+#include "types/type_values.hpp"
 
 namespace runa::types {
 
@@ -51,6 +53,8 @@ class TypeSystem {
   [[nodiscard]] const Iterators& iterators() const { return *iterators_; }
   [[nodiscard]] const Closures& closures() const { return *closures_; }
   [[nodiscard]] const Exceptions& exceptions() const { return *exceptions_; }
+  [[nodiscard]] const Results& results() const { return *results_; }
+  [[nodiscard]] TypeValues& type_values() { return *type_values_; }
   [[nodiscard]] const KeyRules& keys() const { return keys_; }
   [[nodiscard]] const TextRules& text() const { return text_; }
   [[nodiscard]] MethodCache& methods() { return methods_; }
@@ -84,6 +88,8 @@ class TypeSystem {
   std::optional<Iterators> iterators_;
   std::optional<Closures> closures_;
   std::optional<Exceptions> exceptions_;
+  std::optional<Results> results_;
+  std::unique_ptr<TypeValues> type_values_;
   TextRules text_;
   MethodCache methods_;
   const TypeDesc* any_list_ = nullptr;

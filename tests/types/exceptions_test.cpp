@@ -8,6 +8,7 @@
 #include <string>
 
 #include "types/exceptions.hpp"
+#include "types/runtime_module.hpp"
 #include "types_fixture.hpp"
 
 namespace runa::types {
@@ -37,16 +38,23 @@ class ExceptionsTest : public testing::SystemTest {
 
 TEST_F(ExceptionsTest, TheRuntimeTypesFormTheirHierarchy) {
   const TypeDesc* root = type("Exception");
-  for (std::string_view name : Exceptions::kNames) {
-    const TypeDesc* t = type(name);
-    ASSERT_NE(t, nullptr);
+  int exceptions = 0;
+  for (const RuntimeType& r : kRuntimeTypes) {
+    const TypeDesc* t = ex().type(r.name);
+    if (r.name == "Result" || r.name == "Ok" || r.name == "Err") {
+      EXPECT_EQ(t, nullptr) << r.name << " is a runtime type but no exception";
+      continue;
+    }
+    ASSERT_NE(t, nullptr) << r.name;
+    ++exceptions;
     EXPECT_EQ(t->kind, Kind::kStruct);
-    EXPECT_TRUE(is_struct_subtype(t, root)) << name;
+    EXPECT_TRUE(is_struct_subtype(t, root)) << r.name;
     ASSERT_GE(t->fields.size(), 3u);
     EXPECT_EQ(t->fields[0].name, "message");
     EXPECT_EQ(t->fields[1].name, "cause");
     EXPECT_EQ(t->fields[2].name, "trace");
   }
+  EXPECT_EQ(exceptions, 13);
   const TypeDesc* arithmetic = type("ArithmeticError");
   EXPECT_TRUE(is_struct_subtype(type("DivisionByZero"), arithmetic));
   EXPECT_TRUE(is_struct_subtype(type("OverflowError"), arithmetic));
@@ -113,6 +121,33 @@ TEST_F(ExceptionsTest, AModuleExternalTypeOfARuntimeNameIsTheRuntimeType) {
   EXPECT_FALSE(ex().is_exception(own.value()));
   EXPECT_FALSE(ex().is_exception(make_small_int(1)));
   EXPECT_FALSE(ex().is_exception(strings_->make(m(), "not an exception")));
+}
+
+// Result (docs/types.md, "Optional and Result"): Ok and Err are subtypes of
+// Result holding one value each, and a module's External names reach them.
+TEST_F(ExceptionsTest, OkAndErrAreResultsThatKeepTheirPayload) {
+  const Results& r = ts_->results();
+  HandleScope scope(m());
+  Handle v(m(), strings_->make(m(), "the value"));
+  Handle ok(m(), r.ok(m(), v));
+  Handle why(m(), ex().make(m(), type("ValueError"), "bad input"));
+  Handle err(m(), r.err(m(), why));
+  ASSERT_TRUE(heap_->collect(m(), true));
+  EXPECT_TRUE(r.is_ok(ok.value()));
+  EXPECT_FALSE(r.is_err(ok.value()));
+  EXPECT_TRUE(r.is_err(err.value()));
+  EXPECT_TRUE(ts_->instance_of(ok.value(), r.result_type()));
+  EXPECT_TRUE(ts_->instance_of(err.value(), r.result_type()));
+  EXPECT_FALSE(ts_->instance_of(err.value(), r.ok_type()));
+  EXPECT_EQ(Strings::view(Results::payload(ok.value())), "the value");
+  EXPECT_TRUE(ex().is_exception(Results::payload(err.value())));
+  const ModuleTypes* mt = load(R"(
+.type 1 external Result layout hex ""
+.type 2 external Ok layout hex ""
+)");
+  ASSERT_NE(mt, nullptr);
+  EXPECT_EQ(mt->type("Result"), r.result_type());
+  EXPECT_EQ(mt->type("Ok"), r.ok_type());
 }
 
 }  // namespace
