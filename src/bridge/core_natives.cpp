@@ -1,0 +1,202 @@
+// The core natives of docs/natives.md: print, the text natives, parse_integer
+// and the List and Dictionary natives the examples use. Each checks its
+// arguments' kinds first (natives.hpp's convention); text results are made
+// with one allocation after all reading is done, since a String's bytes may
+// move at any allocation.
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "bridge/lower_case.hpp"
+#include "bridge/natives.hpp"
+#include "types/text.hpp"
+
+namespace runa::bridge {
+
+namespace {
+
+using types::kNothing;
+
+bool is_string(const NativeCall& call, std::size_t i) {
+  return call.types.strings().is_string(*call.args[i]);
+}
+
+// The UTF-8 bytes of the String argument i, copied (flattening a rope
+// would allocate; append_to reads any String without allocating).
+std::string text_arg(const NativeCall& call, std::size_t i) {
+  std::string out;
+  call.types.strings().append_to(*call.args[i], out);
+  return out;
+}
+
+NativeStatus return_text(NativeCall& call, std::string_view text) {
+  const Value s = call.types.strings().make(call.m, text);
+  if (s == kNothing) return NativeStatus::kOutOfMemory;
+  call.result = s;
+  return NativeStatus::kReturn;
+}
+
+NativeStatus print(NativeCall& call) {
+  std::string line;
+  call.types.text().append_text(*call.args[0], line);
+  line += '\n';
+  std::fwrite(line.data(), 1, line.size(), call.out);
+  return NativeStatus::kReturn;
+}
+
+NativeStatus text_length(NativeCall& call) {
+  if (!is_string(call, 0)) return wrong_argument(call, "text_length", 0, "a String");
+  call.result =
+      types::make_small_int(static_cast<std::int64_t>(call.types.strings().length(*call.args[0])));
+  return NativeStatus::kReturn;
+}
+
+NativeStatus text_lower(NativeCall& call) {
+  if (!is_string(call, 0)) return wrong_argument(call, "text_lower", 0, "a String");
+  const std::string text = text_arg(call, 0);
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    const std::size_t n = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;  // well-formed UTF-8
+    std::uint32_t c = n == 1 ? b : b & (0xFFU >> (n + 1));
+    for (std::size_t k = 1; k < n; ++k)
+      c = (c << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3FU);
+    types::append_utf8(lower_case(c), out);
+    i += n;
+  }
+  return return_text(call, out);
+}
+
+NativeStatus text_replace(NativeCall& call) {
+  for (std::size_t i = 0; i < 3; ++i) {
+    if (!is_string(call, i)) return wrong_argument(call, "text_replace", i, "a String");
+  }
+  const std::string text = text_arg(call, 0);
+  const std::string old = text_arg(call, 1);
+  const std::string with = text_arg(call, 2);
+  if (old.empty()) return raise(call, "ValueError", "text_replace: the text to replace is empty");
+  std::string out;
+  std::size_t at = 0;
+  for (std::size_t hit = text.find(old); hit != std::string::npos; hit = text.find(old, at)) {
+    out.append(text, at, hit - at).append(with);
+    at = hit + old.size();
+  }
+  out.append(text, at, std::string::npos);
+  return return_text(call, out);
+}
+
+NativeStatus text_split(NativeCall& call) {
+  for (std::size_t i = 0; i < 2; ++i) {
+    if (!is_string(call, i)) return wrong_argument(call, "text_split", i, "a String");
+  }
+  const std::string text = text_arg(call, 0);
+  const std::string separator = text_arg(call, 1);
+  if (separator.empty()) return raise(call, "ValueError", "text_split: the separator is empty");
+  std::vector<std::string_view> pieces;
+  std::size_t at = 0;
+  for (std::size_t hit = text.find(separator); hit != std::string::npos;
+       hit = text.find(separator, at)) {
+    pieces.emplace_back(text.data() + at, hit - at);
+    at = hit + separator.size();
+  }
+  pieces.emplace_back(text.data() + at, text.size() - at);
+  heap::HandleScope scope(call.m);
+  heap::Handle list(call.m, call.types.lists().make(call.m, pieces.size()));
+  if (list.value() == kNothing) return NativeStatus::kOutOfMemory;
+  heap::Handle piece(call.m, kNothing);
+  for (std::string_view p : pieces) {
+    piece.set(call.types.strings().make(call.m, p));
+    if (piece.value() == kNothing || !call.types.lists().append(call.m, list, piece)) {
+      return NativeStatus::kOutOfMemory;
+    }
+  }
+  call.result = list.value();
+  return NativeStatus::kReturn;
+}
+
+NativeStatus parse_integer(NativeCall& call) {
+  if (!is_string(call, 0)) return wrong_argument(call, "parse_integer", 0, "a String");
+  const std::string text = text_arg(call, 0);
+  std::string_view digits = text;
+  const bool negative = !digits.empty() && digits[0] == '-';
+  if (!digits.empty() && (digits[0] == '+' || digits[0] == '-')) digits.remove_prefix(1);
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos) {
+    return raise(call, "ValueError", "parse_integer: \"" + text + "\" is not a decimal Integer");
+  }
+  // The magnitude, up to 2^63 for a negative number and 2^63 - 1 otherwise.
+  const std::uint64_t limit =
+      std::uint64_t{std::numeric_limits<std::int64_t>::max()} + (negative ? 1 : 0);
+  std::uint64_t magnitude = 0;
+  for (char d : digits) {
+    const auto digit = static_cast<std::uint64_t>(d - '0');
+    if (magnitude > (limit - digit) / 10) {
+      return raise(call, "OverflowError",
+                   "parse_integer: " + text + " is outside the 64-bit Integer range");
+    }
+    magnitude = magnitude * 10 + digit;
+  }
+  // Two's complement: the negation of the magnitude is the value, 2^63 included.
+  const auto value = static_cast<std::int64_t>(negative ? ~magnitude + 1 : magnitude);
+  const Value v = types::make_int(call.types.context(), call.m, value);
+  if (v == kNothing) return NativeStatus::kOutOfMemory;
+  call.result = v;
+  return NativeStatus::kReturn;
+}
+
+NativeStatus list_length(NativeCall& call) {
+  if (!call.types.lists().is_list(*call.args[0])) {
+    return wrong_argument(call, "list_length", 0, "a List");
+  }
+  call.result = types::make_small_int(static_cast<std::int64_t>(types::Lists::size(*call.args[0])));
+  return NativeStatus::kReturn;
+}
+
+NativeStatus list_append(NativeCall& call) {
+  if (!call.types.lists().is_list(*call.args[0])) {
+    return wrong_argument(call, "list_append", 0, "a List");
+  }
+  heap::HandleScope scope(call.m);
+  heap::Handle list(call.m, *call.args[0]);
+  heap::Handle item(call.m, *call.args[1]);
+  if (!call.types.lists().append(call.m, list, item)) return NativeStatus::kOutOfMemory;
+  return NativeStatus::kReturn;
+}
+
+NativeStatus map_contains(NativeCall& call) {
+  if (!call.types.dictionaries().is_dictionary(*call.args[0])) {
+    return wrong_argument(call, "map_contains", 0, "a Dictionary");
+  }
+  heap::HandleScope scope(call.m);
+  heap::Handle map(call.m, *call.args[0]);
+  heap::Handle key(call.m, *call.args[1]);
+  Value ignored = kNothing;
+  switch (call.types.dictionaries().get(call.m, map, key, &ignored)) {
+    case types::Dictionaries::Status::kFound:
+      call.result = types::kTrue;
+      return NativeStatus::kReturn;
+    case types::Dictionaries::Status::kAbsent:
+      call.result = types::kFalse;
+      return NativeStatus::kReturn;
+    case types::Dictionaries::Status::kUnhashable:
+      return wrong_argument(call, "map_contains", 1, "a hashable key");
+    default:
+      return NativeStatus::kOutOfMemory;
+  }
+}
+
+}  // namespace
+
+void add_core_natives(Natives& natives) {
+  natives.add("print", 1, print);
+  natives.add("text_length", 1, text_length);
+  natives.add("text_lower", 1, text_lower);
+  natives.add("text_replace", 3, text_replace);
+  natives.add("text_split", 2, text_split);
+  natives.add("parse_integer", 1, parse_integer);
+  natives.add("list_length", 1, list_length);
+  natives.add("list_append", 2, list_append);
+  natives.add("map_contains", 2, map_contains);
+}
+
+}  // namespace runa::bridge
