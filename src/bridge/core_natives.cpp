@@ -185,6 +185,39 @@ NativeStatus map_contains(NativeCall& call) {
   }
 }
 
+NativeStatus map_length(NativeCall& call) {
+  if (!call.types.dictionaries().is_dictionary(*call.args[0])) {
+    return wrong_argument(call, "map_length", 0, "a Dictionary");
+  }
+  call.result =
+      types::make_small_int(static_cast<std::int64_t>(types::Dictionaries::size(*call.args[0])));
+  return NativeStatus::kReturn;
+}
+
+NativeStatus map_get(NativeCall& call) {
+  if (!call.types.dictionaries().is_dictionary(*call.args[0])) {
+    return wrong_argument(call, "map_get", 0, "a Dictionary");
+  }
+  heap::HandleScope scope(call.m);
+  heap::Handle map(call.m, *call.args[0]);
+  heap::Handle key(call.m, *call.args[1]);
+  Value value = kNothing;
+  switch (call.types.dictionaries().get(call.m, map, key, &value)) {
+    case types::Dictionaries::Status::kFound:
+      call.result = value;
+      return NativeStatus::kReturn;
+    case types::Dictionaries::Status::kAbsent: {
+      std::string shown;
+      call.types.text().append_literal(key.value(), shown);
+      return raise(call, "KeyError", "map_get: no key " + shown);
+    }
+    case types::Dictionaries::Status::kUnhashable:
+      return wrong_argument(call, "map_get", 1, "a hashable key");
+    default:
+      return NativeStatus::kOutOfMemory;
+  }
+}
+
 }  // namespace
 
 void add_core_natives(Natives& natives) {
@@ -197,6 +230,8 @@ void add_core_natives(Natives& natives) {
   natives.add("list_length", 1, list_length);
   natives.add("list_append", 2, list_append);
   natives.add("map_contains", 2, map_contains);
+  natives.add("map_length", 1, map_length);
+  natives.add("map_get", 2, map_get);
 }
 
 }  // namespace runa::bridge

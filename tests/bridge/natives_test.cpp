@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "bridge/builtin_methods.hpp"
 #include "bridge/natives.hpp"
 #include "runatime/heap_options.hpp"
 
@@ -194,6 +195,11 @@ TEST_F(NativesTest, ListAndDictionaryNatives) {
   ASSERT_EQ(ts_->dictionaries().set(m(), map, key, one), types::Dictionaries::Status::kAbsent);
   EXPECT_EQ(call("map_contains", {map, "k"}).value, types::kTrue);
   EXPECT_EQ(call("map_contains", {map, "j"}).value, types::kFalse);
+  EXPECT_EQ(call("map_length", {map}).value, make_small_int(1));
+  EXPECT_EQ(call("map_get", {map, "k"}).value, make_small_int(1));
+  EXPECT_EQ(call("map_get", {map, types::make_float(ts_->context(), m(), 1.0)}).status,
+            NativeStatus::kThrow);
+  EXPECT_EQ(error(call("map_get", {map, "j"})), "KeyError: map_get: no key \"j\"");
   EXPECT_EQ(error(call("map_contains", {map, list})),
             "TypeError: map_contains: argument 2 must be a hashable key, not List[Any] [\"x\", 2]");
 }
@@ -203,7 +209,28 @@ TEST_F(NativesTest, TheWrongArgumentCountIsATypeError) {
   EXPECT_EQ(error(call("text_split", {"a"})), "TypeError: text_split takes 2 arguments, got 1");
   EXPECT_EQ(natives_.find("no_such_native"), nullptr);
   EXPECT_FALSE(natives_.add("print", 1, nullptr)) << "a name is bound once";
-  EXPECT_EQ(natives_.size(), 9u);
+  EXPECT_EQ(natives_.size(), 11u);
+}
+
+// CALL_METHOD on built-in types (docs/types.md, "Methods of built-in
+// types"): each method is a native with the receiver as argument 1.
+TEST_F(NativesTest, BuiltInMethodsAreTheNativesWithTheReceiverFirst) {
+  const BuiltinMethods methods(natives_);
+  HandleScope scope(m());
+  Handle s(m(), str("Word"));
+  Handle list(m(), ts_->lists().make(m()));
+  Handle map(m(), ts_->dictionaries().make(m()));
+  EXPECT_EQ(methods.find(*ts_, s.value(), "length"), natives_.find("text_length"));
+  EXPECT_EQ(methods.find(*ts_, s.value(), "lower"), natives_.find("text_lower"));
+  EXPECT_EQ(methods.find(*ts_, list.value(), "length"), natives_.find("list_length"));
+  EXPECT_EQ(methods.find(*ts_, list.value(), "append"), natives_.find("list_append"));
+  EXPECT_EQ(methods.find(*ts_, map.value(), "contains"), natives_.find("map_contains"));
+  EXPECT_EQ(methods.find(*ts_, map.value(), "get"), natives_.find("map_get"));
+  EXPECT_EQ(methods.find(*ts_, s.value(), "append"), nullptr) << "no such method on String";
+  EXPECT_EQ(methods.find(*ts_, make_small_int(3), "length"), nullptr) << "Integer has none";
+  const Native* lower = methods.find(*ts_, s.value(), "lower");
+  ASSERT_NE(lower, nullptr);
+  EXPECT_EQ(text(call(lower->name.c_str(), {s}).value), "word");
 }
 
 }  // namespace

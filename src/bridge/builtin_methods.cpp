@@ -1,0 +1,60 @@
+#include "bridge/builtin_methods.hpp"
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+
+namespace runa::bridge {
+
+namespace {
+
+struct Binding {
+  char receiver;  // BuiltinMethods::Receiver
+  std::string_view method;
+  std::string_view native;
+};
+
+// docs/types.md, "Methods of built-in types".
+constexpr std::array<Binding, 9> kBindings = {{
+    {'s', "length", "text_length"},
+    {'s', "lower", "text_lower"},
+    {'s', "replace", "text_replace"},
+    {'s', "split", "text_split"},
+    {'l', "length", "list_length"},
+    {'l', "append", "list_append"},
+    {'d', "length", "map_length"},
+    {'d', "contains", "map_contains"},
+    {'d', "get", "map_get"},
+}};
+
+}  // namespace
+
+BuiltinMethods::BuiltinMethods(const Natives& natives) {
+  for (const Binding& b : kBindings) {
+    const Native* n = natives.find(b.native);
+    if (n == nullptr) {
+      std::fprintf(stderr, "runatime: built-in method %.*s needs the native %.*s\n",
+                   static_cast<int>(b.method.size()), b.method.data(),
+                   static_cast<int>(b.native.size()), b.native.data());
+      std::abort();  // a table without the core natives: a bug in the caller
+    }
+    by_key_[b.receiver + std::string(b.method)] = n;
+  }
+}
+
+BuiltinMethods::Receiver BuiltinMethods::kind_of(const types::TypeSystem& types, Value v) {
+  if (types.strings().is_string(v)) return Receiver::kString;
+  if (types.lists().is_list(v)) return Receiver::kList;
+  if (types.dictionaries().is_dictionary(v)) return Receiver::kDictionary;
+  return Receiver::kNone;
+}
+
+const Native* BuiltinMethods::find(const types::TypeSystem& types, Value receiver,
+                                   std::string_view name) const {
+  const Receiver r = kind_of(types, receiver);
+  if (r == Receiver::kNone) return nullptr;
+  auto it = by_key_.find(static_cast<char>(r) + std::string(name));
+  return it == by_key_.end() ? nullptr : it->second;
+}
+
+}  // namespace runa::bridge
