@@ -33,7 +33,7 @@ bool Exceptions::is_exception(Value v) const {
 }
 
 Value Exceptions::make(heap::Mutator& m, const TypeDesc* type, const heap::Handle& message,
-                       const heap::Handle& cause) const {
+                       const heap::Handle& cause) {
   const std::size_t bytes = sizeof(heap::Object) + sizeof(Value) * type->fields.size();
   heap::Object* o = heap::allocate(m, type->heap_layout, bytes);
   if (o == nullptr) return kNothing;

@@ -54,8 +54,8 @@ class Exceptions {
   // fields start with Exception's), its message the String in `message`,
   // its cause the value in `cause`, no trace yet; nothing when exhausted.
   // MAY COLLECT.
-  Value make(heap::Mutator& m, const TypeDesc* type, const heap::Handle& message,
-             const heap::Handle& cause) const;
+  static Value make(heap::Mutator& m, const TypeDesc* type, const heap::Handle& message,
+                    const heap::Handle& cause);
   // The same with a message made from UTF-8 text. MAY COLLECT.
   Value make(heap::Mutator& m, const TypeDesc* type, std::string_view message) const;
 

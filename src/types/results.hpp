@@ -45,7 +45,7 @@ class Results {
   [[nodiscard]] bool has_type(Value v, const TypeDesc* t) const {
     return heap::is_ref(v) && heap_->descriptor_of(heap::as_object(v)) == t;
   }
-  Value make(heap::Mutator& m, const TypeDesc* t, const heap::Handle& payload) const {
+  static Value make(heap::Mutator& m, const TypeDesc* t, const heap::Handle& payload) {
     heap::Object* o = heap::allocate(m, t->heap_layout, sizeof(heap::Object) + sizeof(Value));
     if (o == nullptr) return kNothing;
     o->slots()[0] = payload.value();  // an initialising store (heap.hpp)
