@@ -163,28 +163,6 @@ NativeStatus list_append(NativeCall& call) {
   return NativeStatus::kReturn;
 }
 
-NativeStatus map_contains(NativeCall& call) {
-  if (!call.types.dictionaries().is_dictionary(*call.args[0])) {
-    return wrong_argument(call, "map_contains", 0, "a Dictionary");
-  }
-  heap::HandleScope scope(call.m);
-  heap::Handle map(call.m, *call.args[0]);
-  heap::Handle key(call.m, *call.args[1]);
-  Value ignored = kNothing;
-  switch (call.types.dictionaries().get(call.m, map, key, &ignored)) {
-    case types::Dictionaries::Status::kFound:
-      call.result = types::kTrue;
-      return NativeStatus::kReturn;
-    case types::Dictionaries::Status::kAbsent:
-      call.result = types::kFalse;
-      return NativeStatus::kReturn;
-    case types::Dictionaries::Status::kUnhashable:
-      return wrong_argument(call, "map_contains", 1, "a hashable key");
-    default:
-      return NativeStatus::kOutOfMemory;
-  }
-}
-
 NativeStatus map_length(NativeCall& call) {
   if (!call.types.dictionaries().is_dictionary(*call.args[0])) {
     return wrong_argument(call, "map_length", 0, "a Dictionary");
@@ -194,28 +172,50 @@ NativeStatus map_length(NativeCall& call) {
   return NativeStatus::kReturn;
 }
 
-NativeStatus map_get(NativeCall& call) {
+// The lookup of map_contains and map_get: the map is argument 1, the key
+// argument 2. True with *found and *value; false with the status to return
+// (a TypeError for a non-Dictionary or an unhashable key, out of memory).
+bool look_up(NativeCall& call, std::string_view native, bool* found, Value* value,
+             NativeStatus* failed) {
   if (!call.types.dictionaries().is_dictionary(*call.args[0])) {
-    return wrong_argument(call, "map_get", 0, "a Dictionary");
+    *failed = wrong_argument(call, native, 0, "a Dictionary");
+    return false;
   }
   heap::HandleScope scope(call.m);
   heap::Handle map(call.m, *call.args[0]);
   heap::Handle key(call.m, *call.args[1]);
-  Value value = kNothing;
-  switch (call.types.dictionaries().get(call.m, map, key, &value)) {
-    case types::Dictionaries::Status::kFound:
-      call.result = value;
-      return NativeStatus::kReturn;
-    case types::Dictionaries::Status::kAbsent: {
-      std::string shown;
-      call.types.text().append_literal(key.value(), shown);
-      return raise(call, "KeyError", "map_get: no key " + shown);
-    }
-    case types::Dictionaries::Status::kUnhashable:
-      return wrong_argument(call, "map_get", 1, "a hashable key");
-    default:
-      return NativeStatus::kOutOfMemory;
+  const types::Dictionaries::Status s = call.types.dictionaries().get(call.m, map, key, value);
+  if (s == types::Dictionaries::Status::kFound || s == types::Dictionaries::Status::kAbsent) {
+    *found = s == types::Dictionaries::Status::kFound;
+    return true;
   }
+  *failed = s == types::Dictionaries::Status::kUnhashable
+                ? wrong_argument(call, native, 1, "a hashable key")
+                : NativeStatus::kOutOfMemory;
+  return false;
+}
+
+NativeStatus map_contains(NativeCall& call) {
+  bool found = false;
+  Value ignored = kNothing;
+  NativeStatus failed = NativeStatus::kReturn;
+  if (!look_up(call, "map_contains", &found, &ignored, &failed)) return failed;
+  call.result = types::make_boolean(found);
+  return NativeStatus::kReturn;
+}
+
+NativeStatus map_get(NativeCall& call) {
+  bool found = false;
+  Value value = kNothing;
+  NativeStatus failed = NativeStatus::kReturn;
+  if (!look_up(call, "map_get", &found, &value, &failed)) return failed;
+  if (!found) {
+    std::string shown;
+    call.types.text().append_literal(*call.args[1], shown);
+    return raise(call, "KeyError", "map_get: no key " + shown);
+  }
+  call.result = value;
+  return NativeStatus::kReturn;
 }
 
 }  // namespace
