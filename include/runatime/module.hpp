@@ -278,6 +278,12 @@ struct Verified {
 };
 Result<Verified> verify(const Module& m);
 
+// Files. read_file: a whole file's bytes. load_file: a module from a
+// `.runas` file (assembled) or any other (read as `.runab`); not verified.
+// Errors name the file (and the system's reason when it cannot be read).
+Result<Bytes> read_file(const std::string& path);
+Result<Module> load_file(const std::string& path);
+
 // Text form (`.runas`, grammar in docs/bytecode.md).
 Result<Module> assemble(std::string_view text, std::string_view file_name);
 struct ListingOptions {

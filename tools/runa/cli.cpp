@@ -9,8 +9,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 
 namespace runa::cli {
 
@@ -56,21 +54,6 @@ int input_error(std::string_view cmd, std::string_view message) {
   return kBadInput;
 }
 
-std::optional<std::vector<std::uint8_t>> read_file(const std::string& path, std::string& error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = path + ": cannot open: " + std::strerror(errno);
-    return std::nullopt;
-  }
-  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                                  std::istreambuf_iterator<char>());
-  if (in.bad()) {
-    error = path + ": cannot read: " + std::strerror(errno);
-    return std::nullopt;
-  }
-  return bytes;
-}
-
 bool write_file_atomic(const std::string& path, std::span<const std::uint8_t> bytes,
                        std::string& error) {
   std::string tmp = path + ".tmp.XXXXXX";
@@ -101,29 +84,6 @@ bool write_file_atomic(const std::string& path, std::span<const std::uint8_t> by
     return false;
   }
   return true;
-}
-
-Result<module::Module> load(const std::string& path) {
-  std::string error;
-  auto bytes = read_file(path, error);
-  if (!bytes) {
-    Error e;
-    e.section = "file";
-    e.message = error;
-    return e;
-  }
-  const bool text = path.size() >= 6 && path.compare(path.size() - 6, 6, ".runas") == 0;
-  if (text) {
-    std::string_view source(reinterpret_cast<const char*>(bytes->data()), bytes->size());
-    return module::assemble(source, path);
-  }
-  Result<module::Module> m = module::read(*bytes);
-  if (!m.ok()) {
-    Error e = m.error();
-    e.section = path + ": " + e.section;
-    return e;
-  }
-  return m;
 }
 
 }  // namespace runa::cli

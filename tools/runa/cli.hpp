@@ -1,5 +1,5 @@
-// Shared pieces of the `runa` command: exit codes, argument parsing, and
-// loading a module from either of its two forms.
+// Shared pieces of the `runa` command: exit codes, argument parsing and
+// writing files (reading them is module::read_file and load_file).
 //
 // Every subcommand follows one contract: exit 0 on success, 1 when the input
 // is bad (with one line saying what and where), 2 when the command line is
@@ -35,15 +35,9 @@ int usage_error(std::string_view cmd, std::string_view message);
 // Prints "runa CMD: message"; returns kBadInput.
 int input_error(std::string_view cmd, std::string_view message);
 
-// Reads a whole file; nullopt with `error` set if it cannot.
-std::optional<std::vector<std::uint8_t>> read_file(const std::string& path, std::string& error);
 // Writes through a temporary file in the same directory and renames it over
 // `path`, so that a reader never sees a half-written module.
 bool write_file_atomic(const std::string& path, std::span<const std::uint8_t> bytes,
                        std::string& error);
-
-// A module from a `.runas` (assembled) or any other file (read as `.runab`).
-// On failure the error names the file.
-Result<module::Module> load(const std::string& path);
 
 }  // namespace runa::cli

@@ -36,9 +36,8 @@ int cmd_asm(std::span<char*> argv) {
   if (a.operands.size() != 1) return usage_error("asm", "give exactly one .runas file");
   if (!a.output) return usage_error("asm", "no output file: add -o OUT.runab");
   const std::string path(a.operands[0]);
-  std::string error;
-  auto text = read_file(path, error);
-  if (!text) return input_error("asm", error);
+  auto text = module::read_file(path);
+  if (!text) return input_error("asm", text.error().message);
   std::string_view source(reinterpret_cast<const char*>(text->data()), text->size());
   Result<module::Module> m = module::assemble(source, path);
   if (!m.ok()) return input_error("asm", m.error().describe());
@@ -50,6 +49,7 @@ int cmd_asm(std::span<char*> argv) {
   }
   Result<module::Bytes> bytes = module::write(*m);
   if (!bytes.ok()) return input_error("asm", path + ": " + bytes.error().describe());
+  std::string error;
   if (!write_file_atomic(std::string(*a.output), *bytes, error)) return input_error("asm", error);
   return kOk;
 }

@@ -36,7 +36,7 @@ int cmd_dis(std::span<char*> argv) {
   }
   if (a.operands.size() != 1) return usage_error("dis", "give exactly one module");
   const std::string path(a.operands[0]);
-  Result<module::Module> m = load(path);
+  Result<module::Module> m = module::load_file(path);
   if (!m.ok()) return input_error("dis", m.error().describe());
   module::ListingOptions options;
   options.annotate = !has(a, "--no-annotate");

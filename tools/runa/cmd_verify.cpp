@@ -31,7 +31,7 @@ int cmd_verify(std::span<char*> argv) {
   int status = kOk;
   for (std::string_view file : a.operands) {
     const std::string path(file);
-    Result<module::Module> m = load(path);
+    Result<module::Module> m = module::load_file(path);
     if (!m.ok()) {
       status = input_error("verify", m.error().describe());
       continue;
