@@ -39,9 +39,12 @@ Result<std::unique_ptr<TypeSystem>> TypeSystem::create(heap::Heap& heap) {
   if (!runtime) return runtime.error();
   ts->exceptions_.emplace(*runtime, heap, *ts->strings_, *ts->lists_, *ts->tuples_);
   ts->results_.emplace(*runtime, heap);
-  auto type_values = TypeValues::create(heap);
+  auto type_values = PointerValues::create(heap, "Type");
   if (!type_values) return type_values.error();
   ts->type_values_ = std::move(*type_values);
+  auto module_values = PointerValues::create(heap, "Module");
+  if (!module_values) return module_values.error();
+  ts->module_values_ = std::move(*module_values);
   ts->text_ = {&heap, ts->cx_.get(), &*ts->strings_, &*ts->lists_, &*ts->dicts_};
   const TypeDesc* any = ts->registry_.primitive(Kind::kAny);
   ts->any_list_ = ts->registry_.list_of(any);

@@ -23,12 +23,12 @@
 #include "types/keys.hpp"
 #include "types/list.hpp"
 #include "types/method_cache.hpp"
+#include "types/pointer_values.hpp"
 #include "types/results.hpp"
 #include "types/strings.hpp"
 #include "types/text.hpp"
 #include "types/tuple.hpp"
 #include "types/type_registry.hpp"
-#include "types/type_values.hpp"
 
 namespace runa::types {
 
@@ -54,7 +54,9 @@ class TypeSystem {
   [[nodiscard]] const Closures& closures() const { return *closures_; }
   [[nodiscard]] const Exceptions& exceptions() const { return *exceptions_; }
   [[nodiscard]] const Results& results() const { return *results_; }
-  [[nodiscard]] TypeValues& type_values() { return *type_values_; }
+  // Type values wrap a const TypeDesc*; Module values the bridge's module.
+  [[nodiscard]] PointerValues& type_values() { return *type_values_; }
+  [[nodiscard]] PointerValues& module_values() { return *module_values_; }
   [[nodiscard]] const KeyRules& keys() const { return keys_; }
   [[nodiscard]] const TextRules& text() const { return text_; }
   [[nodiscard]] MethodCache& methods() { return methods_; }
@@ -89,7 +91,8 @@ class TypeSystem {
   std::optional<Closures> closures_;
   std::optional<Exceptions> exceptions_;
   std::optional<Results> results_;
-  std::unique_ptr<TypeValues> type_values_;
+  std::unique_ptr<PointerValues> type_values_;
+  std::unique_ptr<PointerValues> module_values_;
   TextRules text_;
   MethodCache methods_;
   const TypeDesc* any_list_ = nullptr;

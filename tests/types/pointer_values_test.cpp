@@ -1,12 +1,12 @@
-// Type values: one per descriptor (EQ is identity), kept across collections
-// that move them, and made once even when two threads ask for the same type
-// at the same time.
+// Type and Module values: one per thing (EQ is identity), kept across
+// collections that move them, and made once even when two threads ask for
+// the same type at the same time.
 #include <gtest/gtest.h>
 
 #include <thread>
 #include <vector>
 
-#include "types/type_values.hpp"
+#include "types/pointer_values.hpp"
 #include "types_fixture.hpp"
 
 namespace runa::types {
@@ -15,26 +15,32 @@ namespace {
 using heap::Handle;
 using heap::HandleScope;
 
-class TypeValuesTest : public testing::SystemTest {
+class PointerValuesTest : public testing::SystemTest {
  protected:
-  TypeValues& tv() { return ts_->type_values(); }
+  PointerValues& tv() { return ts_->type_values(); }
 };
 
-TEST_F(TypeValuesTest, OneValuePerDescriptorKeptAcrossCollections) {
+TEST_F(PointerValuesTest, OneValuePerDescriptorKeptAcrossCollections) {
   TypeRegistry& reg = ts_->registry();
   const TypeDesc* integer = reg.primitive(Kind::kInteger);
   const TypeDesc* list = reg.list_of(integer);
   HandleScope scope(m());
   Handle a(m(), tv().get(m(), integer));
   Handle b(m(), tv().get(m(), list));
-  ASSERT_TRUE(tv().is_type_value(a.value()));
+  ASSERT_TRUE(tv().is_value(a.value()));
   EXPECT_NE(a.value(), b.value());
   ASSERT_TRUE(heap_->collect(m(), false));
   ASSERT_TRUE(heap_->collect(m(), true));
   EXPECT_EQ(tv().get(m(), integer), a.value()) << "the same object, wherever it moved";
-  EXPECT_EQ(TypeValues::descriptor(a.value()), integer);
-  EXPECT_EQ(TypeValues::descriptor(b.value()), list);
-  EXPECT_FALSE(tv().is_type_value(make_small_int(1)));
+  EXPECT_EQ(PointerValues::pointer(a.value()), integer);
+  EXPECT_EQ(PointerValues::pointer(b.value()), list);
+  EXPECT_FALSE(tv().is_value(make_small_int(1)));
+  // Module values are the same mechanism over another layout: never Type values.
+  int module_stand_in = 0;
+  Handle mod(m(), ts_->module_values().get(m(), &module_stand_in));
+  EXPECT_TRUE(ts_->module_values().is_value(mod.value()));
+  EXPECT_FALSE(tv().is_value(mod.value()));
+  EXPECT_EQ(PointerValues::pointer(mod.value()), &module_stand_in);
 }
 
 // The race: two threads miss the table for the same descriptor, both
@@ -42,7 +48,7 @@ TEST_F(TypeValuesTest, OneValuePerDescriptorKeptAcrossCollections) {
 // value, not its own. Each thread asks for every descriptor and keeps the
 // answers in its own List (held by a persistent handle, so collections
 // update them); afterwards the two Lists must hold the same objects.
-TEST_F(TypeValuesTest, TwoThreadsAskingAtOnceGetOneValue) {
+TEST_F(PointerValuesTest, TwoThreadsAskingAtOnceGetOneValue) {
   TypeRegistry& reg = ts_->registry();
   std::vector<const TypeDesc*> types;
   const TypeDesc* t = reg.primitive(Kind::kInteger);
@@ -76,7 +82,7 @@ TEST_F(TypeValuesTest, TwoThreadsAskingAtOnceGetOneValue) {
   for (std::size_t i = 0; i < types.size(); ++i) {
     const Value x = *Lists::get(kept[0].value(), i);
     EXPECT_EQ(x, *Lists::get(kept[1].value(), i)) << i;
-    EXPECT_EQ(TypeValues::descriptor(x), types[i]);
+    EXPECT_EQ(PointerValues::pointer(x), types[i]);
     EXPECT_EQ(tv().get(m(), types[i]), x);  // found: allocates nothing
   }
 }
