@@ -9,6 +9,7 @@
 
 #include "bridge/lower_case.hpp"
 #include "bridge/natives.hpp"
+#include "module/utf8.hpp"
 #include "types/text.hpp"
 
 namespace runa::bridge {
@@ -54,16 +55,13 @@ NativeStatus text_length(NativeCall& call) {
 NativeStatus text_lower(NativeCall& call) {
   if (!is_string(call, 0)) return wrong_argument(call, "text_lower", 0, "a String");
   const std::string text = text_arg(call, 0);
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(text.data());
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {
-    const auto b = static_cast<unsigned char>(text[i]);
-    const std::size_t n = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;  // well-formed UTF-8
-    std::uint32_t c = n == 1 ? b : b & (0xFFU >> (n + 1));
-    for (std::size_t k = 1; k < n; ++k)
-      c = (c << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3FU);
+    std::uint32_t c = 0;
+    i += module::decode_utf8(bytes + i, c);  // a String is well-formed UTF-8
     types::append_utf8(lower_case(c), out);
-    i += n;
   }
   return return_text(call, out);
 }

@@ -3,6 +3,7 @@
 #include "module/text_lexer.hpp"
 
 #include "module/bytes.hpp"
+#include "module/utf8.hpp"
 
 namespace runa::module::text {
 namespace {
@@ -23,22 +24,8 @@ int hex_value(char c) {
 }
 
 void append_utf8(std::string& out, std::uint32_t cp) {
-  auto put = [&](std::uint32_t b) { out += static_cast<char>(b); };
-  if (cp < 0x80) {
-    put(cp);
-  } else if (cp < 0x800) {
-    put(0xC0 | (cp >> 6));
-    put(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    put(0xE0 | (cp >> 12));
-    put(0x80 | ((cp >> 6) & 0x3F));
-    put(0x80 | (cp & 0x3F));
-  } else {
-    put(0xF0 | (cp >> 18));
-    put(0x80 | ((cp >> 12) & 0x3F));
-    put(0x80 | ((cp >> 6) & 0x3F));
-    put(0x80 | (cp & 0x3F));
-  }
+  std::uint8_t buf[4];
+  out.append(reinterpret_cast<const char*>(buf), encode_utf8(cp, buf));
 }
 
 class Lexer {

@@ -58,6 +58,24 @@ bool valid_utf8(std::string_view s) {
   return true;
 }
 
+std::size_t decode_utf8(const std::uint8_t* p, std::uint32_t& c) {
+  const std::uint8_t b = p[0];
+  if (b < 0x80) {
+    c = b;
+    return 1;
+  }
+  if (b < 0xE0) {
+    c = ((b & 0x1FU) << 6) | (p[1] & 0x3FU);
+    return 2;
+  }
+  if (b < 0xF0) {
+    c = ((b & 0x0FU) << 12) | ((p[1] & 0x3FU) << 6) | (p[2] & 0x3FU);
+    return 3;
+  }
+  c = ((b & 0x07U) << 18) | ((p[1] & 0x3FU) << 12) | ((p[2] & 0x3FU) << 6) | (p[3] & 0x3FU);
+  return 4;
+}
+
 std::size_t encode_utf8(std::uint32_t c, std::uint8_t* out) {
   if (c < 0x80) {
     out[0] = static_cast<std::uint8_t>(c);

@@ -43,15 +43,6 @@ std::uint64_t count_chars(const std::uint8_t* p, std::uint64_t n) {
   return n - continuation;
 }
 
-// The scalar value of the well-formed sequence at p.
-std::uint32_t decode(const std::uint8_t* p) {
-  const std::uint8_t b = p[0];
-  if (b < 0x80) return b;
-  if (b < 0xE0) return ((b & 0x1FU) << 6) | (p[1] & 0x3FU);
-  if (b < 0xF0) return ((b & 0x0FU) << 12) | ((p[1] & 0x3FU) << 6) | (p[2] & 0x3FU);
-  return ((b & 0x07U) << 18) | ((p[1] & 0x3FU) << 12) | ((p[2] & 0x3FU) << 6) | (p[3] & 0x3FU);
-}
-
 std::uint64_t load_relaxed(std::uint64_t& word) {
   return std::atomic_ref<std::uint64_t>(word).load(std::memory_order_relaxed);
 }
@@ -251,15 +242,17 @@ std::optional<std::uint32_t> Strings::char_at(Value flat, std::uint64_t i) {
   }
   // The cursor holds 32-bit positions; longer strings scan from the start.
   if (off <= 0xFFFFFFFFU && i <= 0xFFFFFFFFU) store_relaxed(prefix(o)[kCursor], (i << 32) | off);
-  return decode(p + off);
+  std::uint32_t c = 0;
+  module::decode_utf8(p + off, c);
+  return c;
 }
 
 std::optional<std::uint32_t> Strings::next_char(Value flat, std::uint64_t& offset) {
   Object* o = heap::as_object(flat);
   if (offset >= flat_bytes(o)) return std::nullopt;
-  const std::uint8_t* p = text(o) + offset;
-  offset += p[0] < 0x80 ? 1 : p[0] < 0xE0 ? 2 : p[0] < 0xF0 ? 3 : 4;  // well-formed UTF-8
-  return decode(p);
+  std::uint32_t c = 0;
+  offset += module::decode_utf8(text(o) + offset, c);
+  return c;
 }
 
 }  // namespace runa::types
