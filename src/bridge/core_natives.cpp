@@ -4,6 +4,7 @@
 // with one allocation after all reading is done, since a String's bytes may
 // move at any allocation.
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,10 +18,6 @@ namespace runa::bridge {
 namespace {
 
 using types::kNothing;
-
-bool is_string(const NativeCall& call, std::size_t i) {
-  return call.types.strings().is_string(*call.args[i]);
-}
 
 // The UTF-8 bytes of the String argument i, copied (flattening a rope
 // would allocate; append_to reads any String without allocating).
@@ -37,6 +34,32 @@ NativeStatus return_text(NativeCall& call, std::string_view text) {
   return NativeStatus::kReturn;
 }
 
+// Arguments 0 .. count-1 must be Strings: nullopt when they are, else the
+// TypeError to return for the first that is not.
+std::optional<NativeStatus> want_strings(NativeCall& call, std::string_view native,
+                                         std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) {
+    if (!call.types.strings().is_string(*call.args[i])) {
+      return wrong_argument(call, native, i, "a String");
+    }
+  }
+  return std::nullopt;
+}
+
+// The pieces of `text` between the non-overlapping occurrences of
+// `separator` (not empty), left to right: k occurrences give k + 1 pieces.
+std::vector<std::string_view> pieces_of(std::string_view text, std::string_view separator) {
+  std::vector<std::string_view> pieces;
+  std::size_t at = 0;
+  for (std::size_t hit = text.find(separator); hit != std::string_view::npos;
+       hit = text.find(separator, at)) {
+    pieces.push_back(text.substr(at, hit - at));
+    at = hit + separator.size();
+  }
+  pieces.push_back(text.substr(at));
+  return pieces;
+}
+
 NativeStatus print(NativeCall& call) {
   std::string line;
   call.types.text().append_text(*call.args[0], line);
@@ -46,14 +69,14 @@ NativeStatus print(NativeCall& call) {
 }
 
 NativeStatus text_length(NativeCall& call) {
-  if (!is_string(call, 0)) return wrong_argument(call, "text_length", 0, "a String");
+  if (auto wrong = want_strings(call, "text_length", 1)) return *wrong;
   call.result =
       types::make_small_int(static_cast<std::int64_t>(call.types.strings().length(*call.args[0])));
   return NativeStatus::kReturn;
 }
 
 NativeStatus text_lower(NativeCall& call) {
-  if (!is_string(call, 0)) return wrong_argument(call, "text_lower", 0, "a String");
+  if (auto wrong = want_strings(call, "text_lower", 1)) return *wrong;
   const std::string text = text_arg(call, 0);
   const auto* bytes = reinterpret_cast<const std::uint8_t*>(text.data());
   std::string out;
@@ -67,38 +90,27 @@ NativeStatus text_lower(NativeCall& call) {
 }
 
 NativeStatus text_replace(NativeCall& call) {
-  for (std::size_t i = 0; i < 3; ++i) {
-    if (!is_string(call, i)) return wrong_argument(call, "text_replace", i, "a String");
-  }
+  if (auto wrong = want_strings(call, "text_replace", 3)) return *wrong;
   const std::string text = text_arg(call, 0);
   const std::string old = text_arg(call, 1);
   const std::string with = text_arg(call, 2);
   if (old.empty()) return raise(call, "ValueError", "text_replace: the text to replace is empty");
   std::string out;
-  std::size_t at = 0;
-  for (std::size_t hit = text.find(old); hit != std::string::npos; hit = text.find(old, at)) {
-    out.append(text, at, hit - at).append(with);
-    at = hit + old.size();
+  bool first = true;
+  for (std::string_view piece : pieces_of(text, old)) {
+    if (!first) out += with;  // each piece after the first follows an occurrence
+    out += piece;
+    first = false;
   }
-  out.append(text, at, std::string::npos);
   return return_text(call, out);
 }
 
 NativeStatus text_split(NativeCall& call) {
-  for (std::size_t i = 0; i < 2; ++i) {
-    if (!is_string(call, i)) return wrong_argument(call, "text_split", i, "a String");
-  }
+  if (auto wrong = want_strings(call, "text_split", 2)) return *wrong;
   const std::string text = text_arg(call, 0);
   const std::string separator = text_arg(call, 1);
   if (separator.empty()) return raise(call, "ValueError", "text_split: the separator is empty");
-  std::vector<std::string_view> pieces;
-  std::size_t at = 0;
-  for (std::size_t hit = text.find(separator); hit != std::string::npos;
-       hit = text.find(separator, at)) {
-    pieces.emplace_back(text.data() + at, hit - at);
-    at = hit + separator.size();
-  }
-  pieces.emplace_back(text.data() + at, text.size() - at);
+  const std::vector<std::string_view> pieces = pieces_of(text, separator);
   heap::HandleScope scope(call.m);
   heap::Handle list(call.m, call.types.lists().make(call.m, pieces.size()));
   if (list.value() == kNothing) return NativeStatus::kOutOfMemory;
@@ -114,7 +126,7 @@ NativeStatus text_split(NativeCall& call) {
 }
 
 NativeStatus parse_integer(NativeCall& call) {
-  if (!is_string(call, 0)) return wrong_argument(call, "parse_integer", 0, "a String");
+  if (auto wrong = want_strings(call, "parse_integer", 1)) return *wrong;
   const std::string text = text_arg(call, 0);
   std::string_view digits = text;
   const bool negative = !digits.empty() && digits[0] == '-';
