@@ -14,8 +14,9 @@ struct Binding {
   std::string_view native;
 };
 
-// docs/types.md, "Methods of built-in types".
-constexpr std::array<Binding, 9> kBindings = {{
+// docs/types.md, "Methods of built-in types". Few enough that a scan, which
+// allocates nothing, is the lookup.
+constexpr std::array<Binding, BuiltinMethods::kCount> kBindings = {{
     {'s', "length", "text_length"},
     {'s', "lower", "text_lower"},
     {'s', "replace", "text_replace"},
@@ -30,7 +31,8 @@ constexpr std::array<Binding, 9> kBindings = {{
 }  // namespace
 
 BuiltinMethods::BuiltinMethods(const Natives& natives) {
-  for (const Binding& b : kBindings) {
+  for (std::size_t i = 0; i < kBindings.size(); ++i) {
+    const Binding& b = kBindings[i];
     const Native* n = natives.find(b.native);
     if (n == nullptr) {
       std::fprintf(stderr, "runatime: built-in method %.*s needs the native %.*s\n",
@@ -38,7 +40,7 @@ BuiltinMethods::BuiltinMethods(const Natives& natives) {
                    static_cast<int>(b.native.size()), b.native.data());
       std::abort();  // a table without the core natives: a bug in the caller
     }
-    by_key_[b.receiver + std::string(b.method)] = n;
+    natives_[i] = n;
   }
 }
 
@@ -53,8 +55,12 @@ const Native* BuiltinMethods::find(const types::TypeSystem& types, Value receive
                                    std::string_view name) const {
   const Receiver r = kind_of(types, receiver);
   if (r == Receiver::kNone) return nullptr;
-  auto it = by_key_.find(static_cast<char>(r) + std::string(name));
-  return it == by_key_.end() ? nullptr : it->second;
+  for (std::size_t i = 0; i < kBindings.size(); ++i) {
+    if (kBindings[i].receiver == static_cast<char>(r) && kBindings[i].method == name) {
+      return natives_[i];
+    }
+  }
+  return nullptr;
 }
 
 }  // namespace runa::bridge

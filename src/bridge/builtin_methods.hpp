@@ -10,9 +10,9 @@
 // like it; every entry names a native of that table.
 #pragma once
 
-#include <string>
+#include <array>
+#include <cstddef>
 #include <string_view>
-#include <unordered_map>
 
 #include "bridge/natives.hpp"
 
@@ -20,6 +20,8 @@ namespace runa::bridge {
 
 class BuiltinMethods {
  public:
+  static constexpr std::size_t kCount = 9;  // methods, all types together
+
   // Binds the methods to their natives in `natives`, which must hold the
   // core natives (add_core_natives) and outlive this object.
   explicit BuiltinMethods(const Natives& natives);
@@ -34,7 +36,7 @@ class BuiltinMethods {
   enum class Receiver : char { kString = 's', kList = 'l', kDictionary = 'd', kNone = 0 };
   static Receiver kind_of(const types::TypeSystem& types, Value v);
 
-  std::unordered_map<std::string, const Native*> by_key_;  // receiver kind char + name
+  std::array<const Native*, kCount> natives_{};  // by the bindings' order (builtin_methods.cpp)
 };
 
 }  // namespace runa::bridge
