@@ -36,6 +36,11 @@ class ExceptionsTest : public testing::SystemTest {
   }
 };
 
+TEST_F(ExceptionsTest, TheRuntimeModuleVerifies) {
+  auto v = module::verify(runtime_module());
+  EXPECT_TRUE(v.ok()) << (v.ok() ? "" : v.error().describe());
+}
+
 TEST_F(ExceptionsTest, TheRuntimeTypesFormTheirHierarchy) {
   const TypeDesc* root = type("Exception");
   int exceptions = 0;
