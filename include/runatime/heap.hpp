@@ -388,6 +388,9 @@ class Handle {
  public:
   Handle(Mutator& m, Value v) : slot_(new_handle(m)) { *slot_ = v; }
   Handle(Mutator& m, Object* o) : Handle(m, ref_value(o)) {}
+  // A handle over a slot that is already a root (a slot a tier's frame
+  // enumerator reports, a persistent): it names that slot, makes none.
+  explicit Handle(Value* root) : slot_(root) {}
   [[nodiscard]] Value value() const { return *slot_; }
   [[nodiscard]] Object* get() const { return as_object(*slot_); }
   Object* operator->() const { return get(); }

@@ -30,15 +30,9 @@ NativeStatus raise(NativeCall& call, std::string_view type, std::string_view mes
 
 NativeStatus wrong_argument(NativeCall& call, std::string_view native, std::size_t index,
                             std::string_view wanted) {
-  const Value v = *call.args[index];
-  const types::TypeDesc* t = call.types.type_of(v);
-  std::string got = t != nullptr ? t->name : std::string("an object");
-  std::string shown;
-  call.types.text().append_literal(v, shown);
-  constexpr std::size_t kShown = 40;
-  if (shown.size() <= kShown) got += " " + shown;
   std::string message = std::string(native) + ": argument " + std::to_string(index + 1) +
-                        " must be " + std::string(wanted) + ", not " + got;
+                        " must be " + std::string(wanted) + ", not " +
+                        call.types.describe(*call.args[index]);
   return raise(call, "TypeError", message);
 }
 

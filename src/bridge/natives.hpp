@@ -58,6 +58,7 @@ class Natives {
   bool add(std::string_view name, std::uint32_t arity, NativeFn fn);
   [[nodiscard]] const Native* find(std::string_view name) const;
   [[nodiscard]] std::size_t size() const { return by_name_.size(); }
+  [[nodiscard]] const std::unordered_map<std::string, Native>& all() const { return by_name_; }
 
   // Calls `native` with call.args, after checking their count. MAY COLLECT.
   static NativeStatus call(const Native& native, NativeCall& call);

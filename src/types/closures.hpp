@@ -44,6 +44,12 @@ class Closures {
   [[nodiscard]] bool is_function(Value v) const { return has_type(v, function_type_); }
   [[nodiscard]] bool is_closure(Value v) const { return has_type(v, closure_type_); }
   [[nodiscard]] bool is_cell(Value v) const { return has_type(v, cell_type_); }
+  // The heap types of the three (the bridge publishes them to tiers, which
+  // read these objects inline: runatime/ops.hpp).
+  [[nodiscard]] std::uint32_t function_type() const { return function_type_; }
+  [[nodiscard]] std::uint32_t closure_type() const { return closure_type_; }
+  [[nodiscard]] std::uint32_t cell_type() const { return cell_type_; }
+
   // A value CALL accepts: a function or a closure.
   [[nodiscard]] bool is_callable(Value v) const { return is_function(v) || is_closure(v); }
 

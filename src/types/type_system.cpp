@@ -100,7 +100,7 @@ std::optional<Value> TypeSystem::cast(heap::Mutator& m, const heap::Handle& v,
   return std::nullopt;
 }
 
-std::string TypeSystem::cast_error(Value v, const TypeDesc* t) const {
+std::string TypeSystem::describe(Value v) const {
   const TypeDesc* s = type_of(v);
   std::string shown;
   text_.append_literal(v, shown);
@@ -110,8 +110,11 @@ std::string TypeSystem::cast_error(Value v, const TypeDesc* t) const {
     while (cut > 0 && (static_cast<unsigned char>(shown[cut]) & 0xC0) == 0x80) --cut;
     shown = shown.substr(0, cut) + "...";
   }
-  return "cannot cast " + (s != nullptr ? s->name : std::string("an object")) + " " + shown +
-         " to " + t->name;
+  return (s != nullptr ? s->name : std::string("an object")) + " " + shown;
+}
+
+std::string TypeSystem::cast_error(Value v, const TypeDesc* t) const {
+  return "cannot cast " + describe(v) + " to " + t->name;
 }
 
 }  // namespace runa::types

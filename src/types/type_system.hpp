@@ -72,7 +72,10 @@ class TypeSystem {
   // Float, otherwise nullopt (the tier raises TypeError; cast_error() says
   // why). MAY COLLECT (a converted Float may be boxed); v is in a handle.
   std::optional<Value> cast(heap::Mutator& m, const heap::Handle& v, const TypeDesc* t) const;
-  // "cannot cast <type of v> <text of v, shortened> to <t>". Never collects.
+  // "<type of v> <text of v, shortened>" for error messages: `Integer 7`,
+  // `String "abc..."`. Never collects.
+  [[nodiscard]] std::string describe(Value v) const;
+  // "cannot cast <describe(v)> to <t>". Never collects.
   [[nodiscard]] std::string cast_error(Value v, const TypeDesc* t) const;
 
  private:

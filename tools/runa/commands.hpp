@@ -9,5 +9,6 @@ namespace runa::cli {
 int cmd_verify(std::span<char*> args);
 int cmd_dis(std::span<char*> args);
 int cmd_asm(std::span<char*> args);
+int cmd_run(std::span<char*> args);
 
 }  // namespace runa::cli

@@ -13,18 +13,21 @@ constexpr const char* kUsage =
     "usage: runa COMMAND [ARGS]\n"
     "\n"
     "Commands:\n"
+    "  run FILE [ARGS...]      run a program's main (.runab, or .runas assembled first)\n"
     "  verify FILE...          check modules (.runab, or .runas assembled first)\n"
     "  dis FILE [-o OUT]       disassemble a module into .runas text\n"
     "  asm FILE.runas -o OUT   assemble .runas text into a verified .runab module\n"
     "  help [COMMAND]          this text, or a command's own help\n"
     "\n"
-    "Each command takes --help. Exit status: 0 success, 1 bad input, 2 usage error.\n";
+    "Each command takes --help. Exit status: 0 success, 1 bad input, 2 usage error\n"
+    "(run: what the program's main returns).\n";
 
 struct Command {
   std::string_view name;
   int (*run)(std::span<char*>);
 };
 constexpr Command kCommands[] = {
+    {"run", runa::cli::cmd_run},
     {"verify", runa::cli::cmd_verify},
     {"dis", runa::cli::cmd_dis},
     {"asm", runa::cli::cmd_asm},

@@ -1,0 +1,852 @@
+// The tier-0 loop: computed-goto dispatch over translated instructions
+// (code.hpp) on the thread's value stack (stack.hpp).
+//
+// Registers: pc (the executing instruction), sp (one past the operand-stack
+// top), fp and base (the current frame and its slot 0), consts and globals
+// (its module's root slots). They are written back by SYNC before anything
+// that may collect, throw or walk the frames: an allocation, a poll, any
+// call into runatime/ops.hpp or another tier. The collector then sees every
+// live value of every frame below st.sp and updates it in place; the loop
+// re-reads operands from the stack after such a call, never from a C++
+// local held across it.
+//
+// Exceptions: an operation that throws leaves the exception (and its trace)
+// in the Thread and the loop goes to `unwind`, which looks for a handler
+// record of the current frame (stack.hpp): a try body with clauses gets the
+// exception pushed at its recorded height and control at its first
+// CATCH_BEGIN; one with a finally block (or a handler) enters the finally
+// block with the exception pending; otherwise the frame is popped and the
+// search goes on in the caller, until a boundary frame returns false to
+// C++. RETURN inside try statements runs their finally blocks first, the
+// result pending in the handler record (docs/bytecode.md §2.5.2).
+//
+// Calls: a bytecode callee served by tier 0 gets a frame on the same stack
+// and the loop continues in it (no C recursion); natives, other tiers and
+// the iterator protocol of struct iterators are C++ calls.
+#include <algorithm>
+
+#include "tier0.hpp"
+
+namespace runa::tier0 {
+
+namespace {
+
+using bytecode::Op;
+using types::kFalse;
+using types::kNothing;
+using types::kTrue;
+
+// Nested entries from C++ into tier 0 on one thread (natives and struct
+// iterators calling back): each costs C stack; past this it is a
+// StackOverflow rather than a crash.
+constexpr std::uint32_t kMaxNested = 2000;
+
+// Pushes a frame for f whose n arguments are at base[0 .. n) and callee at
+// base[-1]; false after raising (stack overflow, or no memory for a cell or
+// the VARARGS List), with no frame pushed.
+bool push_frame(rt::Thread& t, Stack& st, const rt::FunctionInfo& f, const Code& code, Value* base,
+                std::uint32_t n, bool boundary) {
+  st.sp = base + n;
+  if (base + code.frame_slots + code.max_stack + 2 >= st.limit || st.depth == Stack::kFrames) {
+    return ops::stack_overflow(t, f);
+  }
+  if (f.varargs) {
+    if (!ops::gather(t, f, base, n)) return false;
+    n = f.params;
+  }
+  for (std::uint32_t i = n; i < code.frame_slots; ++i) base[i] = kNothing;
+  st.frames[st.depth++] = Frame{&code, code.ins.data(), base,
+                                static_cast<std::uint32_t>(st.handlers.size()), boundary};
+  st.sp = base + code.frame_slots;
+  for (std::uint16_t s : code.entry_cells) {
+    if (!ops::make_cell(t, base + s, base + s)) {
+      --st.depth;
+      return false;
+    }
+  }
+  return true;
+}
+
+// The key a method site caches a receiver under: the heap type of an
+// object, or the tag of an immediate (above every heap type).
+std::uint64_t receiver_key(Value v) {
+  if (v != kNothing && heap::is_ref(v)) return heap::hdr::type_of(heap::as_object(v)->load_header());
+  return (std::uint64_t{1} << 40) | (v & types::kTagMask) | (v == kNothing ? 8 : 0);
+}
+
+const rt::FunctionInfo* cached_method(const MethodCache& c, std::uint64_t key) {
+  for (const auto& slot : c.entries) {
+    const MethodEntry* e = slot.load(std::memory_order_acquire);
+    if (e == nullptr) return nullptr;
+    if (e->key == key) return e->function;
+  }
+  return nullptr;
+}
+
+void remember_method(Code& code, MethodCache& c, std::uint64_t key, const rt::FunctionInfo* f) {
+  std::lock_guard lock(code.records_mu);
+  for (auto& slot : c.entries) {
+    if (slot.load(std::memory_order_relaxed) != nullptr) continue;
+    code.records.push_back(std::make_unique<MethodEntry>(MethodEntry{key, f}));
+    slot.store(code.records.back().get(), std::memory_order_release);
+    return;
+  }  // full: megamorphic, ops::method's global cache serves the site
+}
+
+void bump_site(const rt::FunctionInfo& f, std::uint16_t site) {
+  if (site != kNoSite) rt::bump(f.profile.allocations[site]);
+}
+
+}  // namespace
+
+bool Engine::invoke(rt::Thread& t, const rt::FunctionInfo& f, Value* callee, Value* args,
+                    std::uint32_t n, Value* out) {
+  Stack& st = stack(t);
+  if (t.native_depth >= kMaxNested) return ops::stack_overflow(t, f);
+  if (f.def->flags & (module::kFnGenerator | module::kFnAsync)) {
+    return ops::not_available(t, "calling a GENERATOR or ASYNC function (the concurrency issue)");
+  }
+  const Code* code = code_for(f);
+  if (code == nullptr) return ops::not_available(t, "tier 0 for " + std::string(f.name()));
+  Value* base = st.sp + 1;
+  if (base + n + 1 >= st.limit) return ops::stack_overflow(t, f);
+  st.sp[0] = *callee;
+  for (std::uint32_t i = 0; i < n; ++i) base[i] = args[i];
+  const std::uint32_t outer_depth = st.depth;
+  Value* const outer_sp = st.sp;
+  if (!push_frame(t, st, f, *code, base, n, true)) {
+    st.sp = outer_sp;
+    return false;
+  }
+  rt::bump(f.profile.calls);
+  Run run{outer_depth, nullptr, st.innermost};
+  if (st.innermost != nullptr) st.innermost->newer = &run;
+  st.innermost = &run;
+  rt::Activation act{t.activations, index_, &run};
+  t.activations = &act;
+  ++t.native_depth;
+  const bool ok = execute(t, st, out);
+  --t.native_depth;
+  t.activations = act.previous;
+  st.innermost = run.older;
+  if (st.innermost != nullptr) st.innermost->newer = nullptr;
+  return ok;
+}
+
+bool Engine::execute(rt::Thread& t, Stack& st, Value* out) {
+#define RUNA_TIER0_LABEL(name) &&L_##name,
+  static const void* const kLabels[] = {RUNA_TIER0_OPS(RUNA_TIER0_LABEL)};
+#undef RUNA_TIER0_LABEL
+  heap::Mutator& m = *t.m;
+  rt::Runtime& rt = runtime_;
+  const ops::Shapes& sh = *shapes_;
+  const types::Context& cx = *sh.numbers;
+
+  Frame* fp = &st.frames[st.depth - 1];
+  const Ins* pc = fp->pc;
+  Value* sp = st.sp;
+  Value* base = fp->base;
+  Value* consts = fp->code->function->module->constants;
+  Value* globals = fp->code->function->module->globals;
+  const rt::FunctionInfo* callee_f = nullptr;
+  std::uint32_t nargs = 0;
+  Value ret = kNothing;
+
+#define SYNC() (st.sp = sp, fp->pc = pc)
+#define DISPATCH() goto* kLabels[static_cast<int>(pc->op)]
+#define NEXT()  \
+  do {          \
+    ++pc;       \
+    DISPATCH(); \
+  } while (0)
+#define RELOAD()                                       \
+  do {                                                 \
+    fp = &st.frames[st.depth - 1];                     \
+    base = fp->base;                                   \
+    consts = fp->code->function->module->constants;    \
+    globals = fp->code->function->module->globals;     \
+  } while (0)
+#define JUMP_TO(index)                        \
+  do {                                        \
+    pc = fp->code->ins.data() + (index);      \
+    DISPATCH();                               \
+  } while (0)
+#define TRY(call)   \
+  do {              \
+    SYNC();         \
+    if (!(call)) goto unwind; \
+  } while (0)
+#define POLL()                                                            \
+  do {                                                                    \
+    if (m.poll.load(std::memory_order_relaxed) != 0) [[unlikely]] {       \
+      SYNC();                                                             \
+      heap::safepoint_slow(m);                                            \
+    }                                                                     \
+  } while (0)
+
+  DISPATCH();
+
+L_Nop:
+L_FinallyBegin:
+  NEXT();
+
+L_PushConst:
+  *sp++ = consts[pc->a];
+  NEXT();
+
+L_PushNew:
+  *sp++ = kNothing;
+  TRY(ops::new_constant(t, *fp->code->function->module, pc->a, sp - 1));
+  NEXT();
+
+L_LoadLocal:
+  *sp++ = base[pc->a];
+  NEXT();
+
+L_StoreLocal:
+  base[pc->a] = *--sp;
+  NEXT();
+
+L_LoadCell:
+  *sp++ = *ops::cell_slot(base[pc->a]);
+  NEXT();
+
+L_StoreCell: {
+  const Value cell = base[pc->a];
+  heap::write(m, heap::as_object(cell), ops::cell_slot(cell), *--sp);
+  NEXT();
+}
+
+L_MakeCell: {
+  Value* slot = base + pc->a;
+  if (ops::has_type(*slot, sh.cell)) *slot = *ops::cell_slot(*slot);  // a fresh cell, same value
+  TRY(ops::make_cell(t, slot, slot));
+  NEXT();
+}
+
+L_LoadGlobal:
+  *sp++ = globals[pc->a];
+  NEXT();
+
+L_StoreGlobal:
+  globals[pc->a] = *--sp;
+  NEXT();
+
+L_LoadField: {
+  const Value o = sp[-1];
+  auto* cache = reinterpret_cast<FieldCache*>(pc->p);
+  if (o != kNothing && heap::is_ref(o)) {
+    const std::uint32_t type = heap::hdr::type_of(heap::as_object(o)->load_header());
+    if (type == cache->layout.load(std::memory_order_relaxed) ||
+        ops::struct_fields(rt, o) > static_cast<std::int64_t>(pc->a)) {
+      cache->layout.store(type, std::memory_order_relaxed);
+      sp[-1] = heap::as_object(o)->slots()[pc->a];
+      NEXT();
+    }
+  }
+  TRY(ops::bad_field(t, o, pc->a, false));
+}
+
+L_StoreField: {
+  const Value o = sp[-2];
+  auto* cache = reinterpret_cast<FieldCache*>(pc->p);
+  if (o != kNothing && heap::is_ref(o)) {
+    const std::uint32_t type = heap::hdr::type_of(heap::as_object(o)->load_header());
+    if (type == cache->layout.load(std::memory_order_relaxed) ||
+        ops::struct_fields(rt, o) > static_cast<std::int64_t>(pc->a)) {
+      cache->layout.store(type, std::memory_order_relaxed);
+      heap::set_slot(m, heap::as_object(o), pc->a, sp[-1]);
+      sp -= 2;
+      NEXT();
+    }
+  }
+  TRY(ops::bad_field(t, o, pc->a, true));
+}
+
+L_New: {
+  const auto* shape = reinterpret_cast<const ops::StructShape*>(pc->p);
+  *sp++ = kNothing;
+  SYNC();
+  heap::Object* o = heap::allocate(m, shape->layout, shape->bytes);
+  if (o == nullptr) {
+    ops::out_of_memory(t);
+    goto unwind;
+  }
+  sp[-1] = heap::ref_value(o);
+  bump_site(*fp->code->function, pc->b);
+  NEXT();
+}
+
+L_Call: {
+  nargs = pc->a;
+  const Value fv = sp[-static_cast<std::ptrdiff_t>(nargs) - 1];
+  if (ops::has_type(fv, sh.function)) {
+    callee_f = ops::function_info(fv);
+    if (nargs == callee_f->params && callee_f->upvalues == 0) goto call;
+  }
+  SYNC();
+  callee_f = ops::callee(t, fv, nargs);
+  if (callee_f == nullptr) goto unwind;
+  goto call;
+}
+
+L_CallMethod: {
+  nargs = pc->b;
+  Value* recv = sp - nargs - 1;
+  auto* cache = reinterpret_cast<MethodCache*>(pc->p);
+  const std::uint64_t key = receiver_key(*recv);
+  callee_f = cached_method(*cache, key);
+  if (callee_f == nullptr) {
+    SYNC();
+    callee_f = ops::method(t, recv, *fp->code->function->module, pc->a, nargs);
+    if (callee_f == nullptr) goto unwind;
+    remember_method(*const_cast<Code*>(fp->code), *cache, key, callee_f);
+  }
+  // Make room for the callee slot below the receiver: the frame layout's base[-1].
+  std::copy_backward(recv, sp, sp + 1);
+  *recv = *callee_f->object;
+  ++sp;
+  ++nargs;
+  goto call;
+}
+
+call: {
+  const rt::FunctionInfo& f = *callee_f;
+  Value* args = sp - nargs;
+  if (f.native != nullptr) {
+    TRY(ops::call_native(t, f, args, nargs, args - 1));
+    sp = args;
+    NEXT();
+  }
+  const rt::Entry* e = f.entry.load(std::memory_order_acquire);
+  if (e->tier != index_ || (f.def->flags & (module::kFnGenerator | module::kFnAsync)) != 0) {
+    SYNC();
+    const rt::TierInfo& tier = rt.tier(e->tier);
+    const bool ok = tier.callbacks.invoke(tier.data, t, f, args - 1, args, nargs, args - 1);
+    sp = args;
+    if (!ok) goto unwind;
+    NEXT();
+  }
+  const Code* code = static_cast<const Code*>(f.prepared[index_].load(std::memory_order_acquire));
+  SYNC();
+  if (code == nullptr && (code = code_for(f)) == nullptr) {
+    ops::not_available(t, "tier 0 for " + std::string(f.name()));
+    goto unwind;
+  }
+  if (!push_frame(t, st, f, *code, args, nargs, false)) goto unwind;
+  RELOAD();
+  sp = st.sp;
+  pc = code->ins.data();
+  const std::uint32_t calls = f.profile.calls.load(std::memory_order_relaxed) + 1;
+  f.profile.calls.store(calls, std::memory_order_relaxed);
+  if (calls == call_threshold_) [[unlikely]] {
+    SYNC();
+    rt.hot(t, f, rt::kNoOsr);
+  }
+  POLL();
+  DISPATCH();
+}
+
+L_Return:
+  ret = sp[-1];
+  if (st.handlers.size() > fp->handlers) goto return_through_finally;
+do_return: {
+  base[-1] = ret;
+  const bool boundary = fp->boundary;
+  --st.depth;
+  if (boundary) {
+    st.sp = base - 1;
+    *out = ret;
+    return true;
+  }
+  sp = base;
+  RELOAD();
+  pc = fp->pc;
+  NEXT();
+}
+
+return_through_finally:
+  while (st.handlers.size() > fp->handlers) {
+    Handler& h = st.handlers.back();
+    if (h.state != Handler::kFinally && h.targets->finally_at != kNone) {
+      h.state = Handler::kFinally;
+      h.completion = Handler::kReturn;
+      h.value = ret;
+      sp = h.sp;
+      JUMP_TO(h.targets->finally_at);
+    }
+    st.handlers.pop_back();  // a finally block's RETURN discards its pending completion
+  }
+  goto do_return;
+
+L_Jump:
+  JUMP_TO(pc->a);
+
+L_Loop: {
+  auto& edges = fp->code->function->profile.backedges;
+  const std::uint32_t n = edges.load(std::memory_order_relaxed) + 1;
+  edges.store(n, std::memory_order_relaxed);
+  if (n == backedge_threshold_) [[unlikely]] {
+    SYNC();
+    rt.hot(t, *fp->code->function, fp->code->offsets[pc->a]);
+  }
+  POLL();
+  JUMP_TO(pc->a);
+}
+
+L_JumpIfTrue:
+L_JumpIfFalse: {
+  const Value v = sp[-1];
+  auto* counts = reinterpret_cast<rt::BranchCounts*>(pc->p);
+  if (v == kTrue || v == kFalse) [[likely]] {
+    --sp;
+    const bool taken = (v == kTrue) == (pc->op == I::kJumpIfTrue);
+    if (!taken) {
+      rt::bump(counts->not_taken);
+      NEXT();
+    }
+    rt::bump(counts->taken);
+    if (pc->b != 0) POLL();  // a backward conditional branch closes a loop
+    JUMP_TO(pc->a);
+  }
+  TRY(ops::not_boolean(t, pc->op == I::kJumpIfTrue ? Op::kJumpIfTrue : Op::kJumpIfFalse, v));
+}
+
+#define RUNA_TIER0_ARITH(name, op, overflow, untag, retag, fop)                              \
+  L_##name : {                                                                               \
+    const Value a = sp[-2];                                                                  \
+    const Value b = sp[-1];                                                                  \
+    std::int64_t r = 0;                                                                      \
+    if (types::both_small_ints(a, b) &&                                                      \
+        !overflow(untag(a), static_cast<std::int64_t>(b - 1), &r)) [[likely]] {              \
+      sp[-2] = static_cast<Value>(r) retag;                                                  \
+      --sp;                                                                                  \
+      NEXT();                                                                                \
+    }                                                                                        \
+    if (types::both_immediate_floats(a, b)) {                                                \
+      const double d = types::immediate_float_value(a) fop types::immediate_float_value(b); \
+      if (types::float_fits_immediate(d)) {                                                  \
+        sp[-2] = types::make_immediate_float(d);                                             \
+        --sp;                                                                                \
+        NEXT();                                                                              \
+      }                                                                                      \
+    }                                                                                        \
+    TRY(ops::binary(t, Op::op, sp - 2, sp - 1, sp - 2));                                     \
+    --sp;                                                                                    \
+    NEXT();                                                                                  \
+  }
+#define RUNA_WORD(x) static_cast<std::int64_t>(x)
+  RUNA_TIER0_ARITH(Add, kAdd, __builtin_add_overflow, RUNA_WORD, , +)
+  RUNA_TIER0_ARITH(Sub, kSub, __builtin_sub_overflow, RUNA_WORD, , -)
+  RUNA_TIER0_ARITH(Mul, kMul, __builtin_mul_overflow, types::small_int_value, | types::kSmallIntTag, *)
+#undef RUNA_WORD
+#undef RUNA_TIER0_ARITH
+
+L_Div:
+L_Mod: {
+  const Value a = sp[-2];
+  const Value b = sp[-1];
+  if (types::both_small_ints(a, b) && b != types::kSmallIntTag) [[likely]] {
+    const std::int64_t x = types::small_int_value(a);
+    const std::int64_t y = types::small_int_value(b);
+    const std::int64_t r = pc->op == I::kDiv ? x / y : x % y;
+    if (types::fits_small_int(r)) {
+      sp[-2] = types::make_small_int(r);
+      --sp;
+      NEXT();
+    }
+  }
+  TRY(ops::binary(t, pc->op == I::kDiv ? Op::kDiv : Op::kMod, sp - 2, sp - 1, sp - 2));
+  --sp;
+  NEXT();
+}
+
+L_Neg:
+L_Not: {
+  const Value a = sp[-1];
+  if (pc->op == I::kNeg && types::is_small_int(a) &&
+      a != types::make_small_int(types::kSmallIntMin)) {
+    sp[-1] = types::make_small_int(-types::small_int_value(a));
+    NEXT();
+  }
+  if (pc->op == I::kNot && types::is_boolean(a)) {
+    sp[-1] = a ^ 8;
+    NEXT();
+  }
+  TRY(ops::unary(t, pc->op == I::kNeg ? Op::kNeg : Op::kNot, sp - 1, sp - 1));
+  NEXT();
+}
+
+L_Eq:
+L_Ne: {
+  const Value a = sp[-2];
+  const Value b = sp[-1];
+  const bool eq = types::both_small_ints(a, b) ? a == b : ops::equal(t, a, b);
+  sp[-2] = types::make_boolean(eq == (pc->op == I::kEq));
+  --sp;
+  NEXT();
+}
+
+L_Lt:
+L_Le:
+L_Gt:
+L_Ge: {
+  const Value a = sp[-2];
+  const Value b = sp[-1];
+  if (types::both_small_ints(a, b)) [[likely]] {
+    const auto x = static_cast<std::int64_t>(a);
+    const auto y = static_cast<std::int64_t>(b);
+    bool r = false;
+    switch (pc->op) {
+      case I::kLt: r = x < y; break;
+      case I::kLe: r = x <= y; break;
+      case I::kGt: r = x > y; break;
+      default: r = x >= y; break;
+    }
+    sp[-2] = types::make_boolean(r);
+    --sp;
+    NEXT();
+  }
+  static constexpr Op kOrder[] = {Op::kLt, Op::kLe, Op::kGt, Op::kGe};
+  TRY(ops::order(t, kOrder[static_cast<int>(pc->op) - static_cast<int>(I::kLt)], sp - 2, sp - 1,
+                 sp - 2));
+  --sp;
+  NEXT();
+}
+
+L_And:
+L_Or: {
+  const Value a = sp[-2];
+  const Value b = sp[-1];
+  if (types::both_small_ints(a, b) || (types::is_boolean(a) && types::is_boolean(b))) {
+    sp[-2] = pc->op == I::kAnd ? (a & b) : (a | b);
+    --sp;
+    NEXT();
+  }
+  TRY(ops::binary(t, pc->op == I::kAnd ? Op::kAnd : Op::kOr, sp - 2, sp - 1, sp - 2));
+  --sp;
+  NEXT();
+}
+
+L_Dup:
+  sp[0] = sp[-1];
+  ++sp;
+  NEXT();
+
+L_Pop:
+  --sp;
+  NEXT();
+
+L_Swap:
+  std::swap(sp[-1], sp[-2]);
+  NEXT();
+
+L_NewList:
+L_NewMap: {
+  const std::uint32_t n = pc->op == I::kNewList ? pc->a : 2 * pc->a;
+  Value* first = sp - n;
+  if (n == 0) *sp++ = kNothing;
+  TRY(pc->op == I::kNewList ? ops::new_list(t, first, pc->a, first)
+                            : ops::new_map(t, first, pc->a, first));
+  sp = first + 1;
+  bump_site(*fp->code->function, pc->b);
+  NEXT();
+}
+
+L_GetItem:
+  TRY(ops::get_item(t, sp - 2, sp - 1, sp - 2));
+  --sp;
+  NEXT();
+
+L_SetItem:
+  TRY(ops::set_item(t, sp - 3, sp - 2, sp - 1));
+  sp -= 3;
+  NEXT();
+
+L_Throw:
+  SYNC();
+  ops::throw_value(t, sp - 1);
+  goto unwind;
+
+L_TryBegin:
+  st.handlers.push_back(Handler{reinterpret_cast<const TryTargets*>(pc->p), sp});
+  NEXT();
+
+L_TryEnd:
+L_CatchEnd: {
+  Handler& h = st.handlers.back();
+  if (h.targets->finally_at != kNone) {
+    h.state = Handler::kFinally;
+    h.completion = Handler::kNormal;
+    h.value = kNothing;
+    JUMP_TO(h.targets->finally_at);
+  }
+  const std::uint32_t end = h.targets->end_at;
+  st.handlers.pop_back();
+  JUMP_TO(end);
+}
+
+L_CatchBegin: {
+  const auto* type = reinterpret_cast<const void*>(pc->p);
+  if (type == nullptr || ops::catches(t, sp[-1], type)) NEXT();
+  if (pc->a != kNone) JUMP_TO(pc->a);  // the next clause
+  Handler& h = st.handlers.back();     // no clause matched
+  if (h.targets->finally_at != kNone) {
+    h.state = Handler::kFinally;
+    h.completion = Handler::kThrow;
+    sp = h.sp;
+    JUMP_TO(h.targets->finally_at);
+  }
+  t.exception = h.value;
+  t.trace = h.trace;
+  st.handlers.pop_back();
+  goto unwind;
+}
+
+L_FinallyEnd: {
+  const Handler h = st.handlers.back();
+  st.handlers.pop_back();
+  if (h.completion == Handler::kNormal) NEXT();
+  if (h.completion == Handler::kReturn) {
+    ret = h.value;
+    goto return_through_finally;
+  }
+  t.exception = h.value;
+  t.trace = h.trace;
+  goto unwind;
+}
+
+L_Unwind:
+  for (auto i = st.handlers.size(); i > fp->handlers; --i) {
+    const Handler& h = st.handlers[i - 1];
+    if (h.state == Handler::kCatch) {
+      t.exception = h.value;
+      t.trace = h.trace;
+      break;
+    }
+  }
+  goto unwind;
+
+L_LoadUpvalue: {
+  Value v = *ops::upvalue_slot(base[-1], pc->a);
+  if (ops::has_type(v, sh.cell)) v = *ops::cell_slot(v);
+  *sp++ = v;
+  NEXT();
+}
+
+L_StoreUpvalue: {
+  const Value closure = base[-1];
+  Value* slot = ops::upvalue_slot(closure, pc->a);
+  const Value v = *--sp;
+  if (ops::has_type(*slot, sh.cell)) {
+    heap::write(m, heap::as_object(*slot), ops::cell_slot(*slot), v);
+  } else {
+    heap::write(m, heap::as_object(closure), slot, v);  // a LAMBDA's own copy
+  }
+  NEXT();
+}
+
+L_Closure:
+L_Lambda: {
+  const auto* caps = reinterpret_cast<const Captures*>(pc->p);
+  const bool closure = pc->op == I::kClosure;
+  // CLOSURE pushes its function; LAMBDA's is already on the stack.
+  if (closure) *sp++ = *caps->function->object;
+  Value* first = sp - 1;
+  for (const Capture& c : caps->items) {
+    Value v = c.kind == bytecode::kCaptureLocal ? base[c.index]
+                                                : *ops::upvalue_slot(base[-1], c.index);
+    const bool cell = ops::has_type(v, sh.cell);
+    if (!closure && cell) v = *ops::cell_slot(v);  // LAMBDA copies values
+    *sp++ = v;
+    if (closure && !cell) TRY(ops::make_cell(t, sp - 1, sp - 1));  // a copied upvalue, shared anew
+  }
+  TRY(ops::make_closure(t, first, first + 1, static_cast<std::uint32_t>(caps->items.size()),
+                        first));
+  sp = first + 1;
+  bump_site(*fp->code->function, pc->b);
+  NEXT();
+}
+
+L_TypeCheck:
+  *sp = types::make_boolean(ops::instance_of(rt, sp[-1], reinterpret_cast<const void*>(pc->p)));
+  ++sp;
+  NEXT();
+
+L_InstanceOf:
+  sp[-1] = types::make_boolean(ops::instance_of(rt, sp[-1], reinterpret_cast<const void*>(pc->p)));
+  NEXT();
+
+L_Cast:
+  TRY(ops::cast(t, sp - 1, reinterpret_cast<const void*>(pc->p), sp - 1));
+  NEXT();
+
+L_TypeOf:
+  TRY(ops::type_of(t, sp - 1, sp - 1));
+  NEXT();
+
+L_LoadModule:
+  *sp++ = kNothing;
+  TRY(ops::load_module(t, *fp->code->function->module, pc->a, sp - 1));
+  NEXT();
+
+L_Import: {
+  const auto* names = reinterpret_cast<const std::vector<std::uint16_t>*>(pc->p);
+  const std::uint32_t n = pc->a;
+  Value* first = sp - 1;
+  for (std::uint32_t i = 1; i < n; ++i) *sp++ = kNothing;
+  TRY(ops::import(t, first, *fp->code->function->module, names->data(), n, first));
+  sp = first + n;
+  NEXT();
+}
+
+L_NotAvailable:
+  SYNC();
+  ops::not_available(t, *reinterpret_cast<const std::string*>(pc->p));
+  goto unwind;
+
+L_IterCreate: {
+  SYNC();
+  if (ops::is_struct(rt, sp[-1])) {
+    const rt::FunctionInfo* f = ops::find_method(t, sp[-1], "iterator");
+    if (f == nullptr) {
+      ops::raise(t, "TypeError", "ITER_CREATE: a struct needs a method iterator() to be iterated");
+      goto unwind;
+    }
+    TRY(rt.call(t, f->object, sp - 1, 1, sp - 1));
+    NEXT();
+  }
+  TRY(ops::iter_create(t, sp - 1, sp - 1));
+  NEXT();
+}
+
+L_IterNext: {
+  SYNC();
+  switch (ops::iter_next(t, sp - 1, sp)) {
+    case ops::Step::kValue:
+      ++sp;
+      NEXT();
+    case ops::Step::kEnd:
+      --sp;
+      JUMP_TO(pc->a);
+    case ops::Step::kThrow:
+      goto unwind;
+    case ops::Step::kNotBuiltIn:
+      break;
+  }
+  // A struct iterator: has_next(), then next().
+  const rt::FunctionInfo* has_next = ops::find_method(t, sp[-1], "has_next");
+  const rt::FunctionInfo* next = ops::find_method(t, sp[-1], "next");
+  if (has_next == nullptr || next == nullptr) {
+    ops::raise(t, "TypeError",
+               "ITER_NEXT: " + std::string("an iterator needs methods has_next() and next()"));
+    goto unwind;
+  }
+  *sp++ = kNothing;
+  TRY(rt.call(t, has_next->object, sp - 2, 1, sp - 1));
+  if (sp[-1] == kFalse) {
+    sp -= 2;
+    JUMP_TO(pc->a);
+  }
+  if (sp[-1] != kTrue) {
+    ops::not_boolean(t, Op::kIterNext, sp[-1]);
+    goto unwind;
+  }
+  TRY(rt.call(t, next->object, sp - 2, 1, sp - 1));
+  NEXT();
+}
+
+L_Spread:
+  TRY(ops::spread(t, sp - 2, sp - 1));
+  --sp;
+  NEXT();
+
+L_Unpack: {
+  const std::uint32_t n = pc->a;
+  Value* first = sp - 1;
+  for (std::uint32_t i = 1; i < n; ++i) *sp++ = kNothing;
+  TRY(ops::unpack(t, first, n, first));
+  sp = first + n;
+  NEXT();
+}
+
+L_SwitchTable: {
+  const Value v = *--sp;
+  if (!types::is_int(cx, v)) {
+    ++sp;
+    SYNC();
+    ops::raise(t, "TypeError", "SWITCH_TABLE needs an Integer");
+    goto unwind;
+  }
+  const std::int64_t i = types::as_int(v);
+  const auto& cases = reinterpret_cast<const SwitchTable*>(pc->p)->cases;
+  auto it = std::lower_bound(cases.begin(), cases.end(), std::make_pair(i, std::uint32_t{0}));
+  if (it != cases.end() && it->first == i) {
+    POLL();
+    JUMP_TO(it->second);
+  }
+  NEXT();
+}
+
+L_IntToDouble:
+  TRY(ops::int_to_double(t, sp - 1, sp - 1));
+  NEXT();
+
+L_DoubleToInt:
+  TRY(ops::double_to_int(t, sp - 1, sp - 1));
+  NEXT();
+
+L_TextConcat: {
+  const std::uint32_t n = pc->a;
+  Value* first = sp - n;
+  if (n == 0) *sp++ = kNothing;
+  TRY(ops::text_concat(t, first, n, first));
+  sp = first + 1;
+  NEXT();
+}
+
+unwind:
+  for (;;) {
+    while (st.handlers.size() > fp->handlers) {
+      Handler& h = st.handlers.back();
+      if (h.state == Handler::kBody && h.targets->catch_at != kNone) {
+        h.state = Handler::kCatch;
+        h.value = t.exception;
+        h.trace = t.trace;
+        sp = h.sp;
+        *sp++ = t.exception;
+        t.exception = kNothing;
+        t.trace = kNothing;
+        JUMP_TO(h.targets->catch_at);
+      }
+      if (h.state != Handler::kFinally && h.targets->finally_at != kNone) {
+        h.state = Handler::kFinally;
+        h.completion = Handler::kThrow;
+        h.value = t.exception;
+        h.trace = t.trace;
+        t.exception = kNothing;
+        t.trace = kNothing;
+        sp = h.sp;
+        JUMP_TO(h.targets->finally_at);
+      }
+      st.handlers.pop_back();
+    }
+    const bool boundary = fp->boundary;
+    Value* const b = fp->base;
+    --st.depth;
+    if (boundary) {
+      st.sp = b - 1;
+      return false;
+    }
+    RELOAD();
+  }
+#undef SYNC
+#undef DISPATCH
+#undef NEXT
+#undef RELOAD
+#undef JUMP_TO
+#undef TRY
+#undef POLL
+}
+
+}  // namespace runa::tier0

@@ -1,0 +1,322 @@
+// Translation from verified bytecode to tier 0's instructions (code.hpp).
+// Two passes: the first decodes every instruction, finds the captured
+// slots and where cells begin, and numbers the output instructions (a
+// MAKE_CELL occupies an index of its own before the instruction at its
+// scope start, so a jump to the scope start makes the cell); the second
+// emits, with branch targets mapped to indices.
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "code.hpp"
+
+namespace runa::tier0 {
+
+namespace {
+
+using bytecode::Op;
+
+struct Cells {
+  // Captured locals: (slot, scope start, scope end).
+  struct Scope {
+    std::uint16_t slot;
+    std::uint32_t start;
+    std::uint32_t end;
+  };
+  std::vector<Scope> scopes;
+  std::set<std::uint16_t> entry;  // slots with one cell for the whole function
+
+  // Whether slot s holds a cell at offset `at`.
+  [[nodiscard]] bool cell(const module::Function& def, std::uint16_t s, std::uint32_t at) const {
+    for (const module::Local& l : def.locals) {
+      if (l.slot == s && l.scope_start <= at && at < l.scope_end) {
+        return std::any_of(scopes.begin(), scopes.end(), [&](const Scope& c) {
+          return c.slot == s && c.start == l.scope_start && c.end == l.scope_end;
+        });
+      }
+    }
+    return entry.contains(s);
+  }
+};
+
+Cells find_cells(const module::Function& def, const std::vector<bytecode::Instruction>& code) {
+  Cells cells;
+  for (const bytecode::Instruction& ins : code) {
+    if (ins.op != Op::kClosure) continue;
+    for (std::uint32_t i = 0; i < ins.count; ++i) {
+      const bytecode::Capture c = ins.capture(i);
+      if (c.kind != bytecode::kCaptureLocal) continue;
+      bool covered = false;
+      for (const module::Local& l : def.locals) {
+        if (l.slot != c.index || ins.offset < l.scope_start || ins.offset >= l.scope_end) continue;
+        covered = true;
+        const Cells::Scope s{l.slot, l.scope_start, l.scope_end};
+        const bool known = std::any_of(cells.scopes.begin(), cells.scopes.end(), [&](auto& x) {
+          return x.slot == s.slot && x.start == s.start && x.end == s.end;
+        });
+        if (!known) cells.scopes.push_back(s);
+      }
+      if (!covered) cells.entry.insert(c.index);
+    }
+  }
+  // A captured parameter's cell is made at entry, with the argument.
+  for (const Cells::Scope& s : cells.scopes) {
+    if (s.slot < def.params.size() && s.start == 0) cells.entry.insert(s.slot);
+  }
+  return cells;
+}
+
+I simple(Op op) {
+  switch (op) {
+    case Op::kNop: case Op::kDebugBreak: return I::kNop;
+    case Op::kAdd: return I::kAdd;
+    case Op::kSub: return I::kSub;
+    case Op::kMul: return I::kMul;
+    case Op::kDiv: return I::kDiv;
+    case Op::kMod: return I::kMod;
+    case Op::kNeg: return I::kNeg;
+    case Op::kEq: return I::kEq;
+    case Op::kNe: return I::kNe;
+    case Op::kLt: return I::kLt;
+    case Op::kLe: return I::kLe;
+    case Op::kGt: return I::kGt;
+    case Op::kGe: return I::kGe;
+    case Op::kAnd: return I::kAnd;
+    case Op::kOr: return I::kOr;
+    case Op::kNot: return I::kNot;
+    case Op::kDup: return I::kDup;
+    case Op::kPop: return I::kPop;
+    case Op::kSwap: return I::kSwap;
+    case Op::kGetItem: return I::kGetItem;
+    case Op::kSetItem: return I::kSetItem;
+    case Op::kThrow: return I::kThrow;
+    case Op::kCatchEnd: return I::kCatchEnd;
+    case Op::kFinallyBegin: return I::kFinallyBegin;
+    case Op::kFinallyEnd: return I::kFinallyEnd;
+    case Op::kIterCreate: return I::kIterCreate;
+    case Op::kTypeOf: return I::kTypeOf;
+    case Op::kSpread: return I::kSpread;
+    case Op::kIntToDouble: return I::kIntToDouble;
+    case Op::kDoubleToInt: return I::kDoubleToInt;
+    case Op::kUnwind: return I::kUnwind;
+    default: return I::kCount;
+  }
+}
+
+template <class T>
+std::uintptr_t keep(std::vector<std::unique_ptr<T>>& side, std::unique_ptr<T> item) {
+  side.push_back(std::move(item));
+  return reinterpret_cast<std::uintptr_t>(side.back().get());
+}
+
+
+// The try statements' structure (docs/bytecode.md §2.5.2: a fixed layout),
+// found by a recursive descent over the emitted instructions: each
+// TRY_BEGIN learns where its statement ends, each CATCH_BEGIN where the
+// next clause begins. Returns the index after the statement at `i`.
+std::uint32_t statement(Code& code, std::uint32_t i);
+
+// The index of the first `stop` at this nesting level from `i`.
+std::uint32_t until(Code& code, std::uint32_t i, I stop) {
+  while (code.ins[i].op != stop) i = code.ins[i].op == I::kTryBegin ? statement(code, i) : i + 1;
+  return i;
+}
+
+std::uint32_t statement(Code& code, std::uint32_t i) {
+  auto* targets = reinterpret_cast<TryTargets*>(code.ins[i].p);
+  std::uint32_t k = until(code, i + 1, I::kTryEnd) + 1;
+  while (k < code.ins.size() && code.ins[k].op == I::kCatchBegin) {
+    const std::uint32_t clause = k;
+    k = until(code, k + 1, I::kCatchEnd) + 1;
+    if (k < code.ins.size() && code.ins[k].op == I::kCatchBegin) code.ins[clause].a = k;
+  }
+  if (targets->finally_at != kNone) k = until(code, k + 1, I::kFinallyEnd) + 1;
+  targets->end_at = k;
+  return k;
+}
+
+void resolve_tries(Code& code) {
+  for (std::uint32_t i = 0; i < code.ins.size();) {
+    i = code.ins[i].op == I::kTryBegin ? statement(code, i) : i + 1;
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Code> translate(const rt::FunctionInfo& f) {
+  auto code = std::make_unique<Code>();
+  code->function = &f;
+  code->frame_slots = f.frame_slots;
+  code->max_stack = f.max_stack;
+  const module::Function& def = *f.def;
+  const rt::ModuleInfo& m = *f.module;
+
+  std::vector<bytecode::Instruction> in;
+  for (std::uint32_t pc = 0; pc < f.code.size();) {
+    auto ins = bytecode::decode(f.code, pc);
+    if (!ins) return nullptr;  // verified code always decodes
+    in.push_back(*ins);
+    pc += ins->length;
+  }
+  const Cells cells = find_cells(def, in);
+  code->entry_cells.assign(cells.entry.begin(), cells.entry.end());
+
+  // Pass 1: output indices. Cells begin before the instruction at their start.
+  std::map<std::uint32_t, std::vector<std::uint16_t>> cell_starts;
+  for (const Cells::Scope& s : cells.scopes) {
+    if (!(s.slot < def.params.size() && s.start == 0)) cell_starts[s.start].push_back(s.slot);
+  }
+  std::map<std::uint32_t, std::uint32_t> index_of;  // bytecode offset -> first output index
+  std::uint32_t next = 0;
+  for (const bytecode::Instruction& ins : in) {
+    index_of[ins.offset] = next;
+    if (auto it = cell_starts.find(ins.offset); it != cell_starts.end()) {
+      next += static_cast<std::uint32_t>(it->second.size());
+    }
+    ++next;
+  }
+  auto target = [&](std::uint32_t offset) { return offset == kNone ? kNone : index_of.at(offset); };
+  auto branch_site = [&](std::uint32_t offset) -> std::uintptr_t {
+    const auto& offs = f.profile.branch_offsets;
+    auto it = std::lower_bound(offs.begin(), offs.end(), offset);
+    return reinterpret_cast<std::uintptr_t>(&f.profile.branches[it - offs.begin()]);
+  };
+  // An allocation site's index in the profile record (kNoSite past 16 bits).
+  auto site = [&](std::uint32_t offset) -> std::uint16_t {
+    const auto& offs = f.profile.allocation_offsets;
+    const auto i = std::lower_bound(offs.begin(), offs.end(), offset) - offs.begin();
+    return i < kNoSite ? static_cast<std::uint16_t>(i) : kNoSite;
+  };
+
+  // Pass 2: emit.
+  auto emit = [&](const Ins& ins, std::uint32_t offset) {
+    code->ins.push_back(ins);
+    code->offsets.push_back(offset);
+  };
+  for (const bytecode::Instruction& b : in) {
+    if (auto it = cell_starts.find(b.offset); it != cell_starts.end()) {
+      for (std::uint16_t slot : it->second) emit({I::kMakeCell, 0, slot, 0}, b.offset);
+    }
+    Ins o;
+    switch (b.op) {
+      case Op::kPushConst: {
+        const auto kind = m.module->constants[b.a].kind;
+        const bool fresh = kind == module::ConstKind::kList || kind == module::ConstKind::kMap;
+        o = {fresh ? I::kPushNew : I::kPushConst, 0, b.a, 0};
+        break;
+      }
+      case Op::kLoadLocal:
+      case Op::kStoreLocal: {
+        const bool cell = cells.cell(def, static_cast<std::uint16_t>(b.a), b.offset);
+        const bool load = b.op == Op::kLoadLocal;
+        o.op = cell ? (load ? I::kLoadCell : I::kStoreCell) : (load ? I::kLoadLocal : I::kStoreLocal);
+        o.a = b.a;
+        break;
+      }
+      case Op::kLoadGlobal: o = {I::kLoadGlobal, 0, b.a, 0}; break;
+      case Op::kStoreGlobal: o = {I::kStoreGlobal, 0, b.a, 0}; break;
+      case Op::kLoadField:
+      case Op::kStoreField:
+        o = {b.op == Op::kLoadField ? I::kLoadField : I::kStoreField, 0, b.a,
+             keep(code->field_caches, std::make_unique<FieldCache>())};
+        break;
+      case Op::kNew:
+        o = {I::kNew, 0, b.a,
+             keep(code->shapes, std::make_unique<ops::StructShape>(ops::struct_shape(m, b.a)))};
+        o.b = site(b.offset);
+        break;
+      case Op::kCall: o = {I::kCall, 0, b.a, 0}; break;
+      case Op::kCallMethod:
+        o = {I::kCallMethod, static_cast<std::uint16_t>(b.b), b.a,
+             keep(code->method_caches, std::make_unique<MethodCache>())};
+        break;
+      case Op::kReturn: o = {I::kReturn, 0, 0, 0}; break;
+      case Op::kJump:
+        o = {b.a <= b.offset ? I::kLoop : I::kJump, 0, target(b.a), 0};
+        break;
+      case Op::kJumpIfTrue:
+      case Op::kJumpIfFalse:
+        // b: a backward branch, which closes a loop (the loop polls there).
+        o = {b.op == Op::kJumpIfTrue ? I::kJumpIfTrue : I::kJumpIfFalse,
+             static_cast<std::uint16_t>(b.a <= b.offset), target(b.a), branch_site(b.offset)};
+        break;
+      case Op::kNewList: o = {I::kNewList, site(b.offset), b.a, 0}; break;
+      case Op::kNewMap: o = {I::kNewMap, site(b.offset), b.a, 0}; break;
+      case Op::kTryBegin: {
+        auto t = std::make_unique<TryTargets>();
+        t->catch_at = target(b.a);
+        t->finally_at = target(b.b);
+        o = {I::kTryBegin, 0, 0, keep(code->tries, std::move(t))};
+        break;
+      }
+      case Op::kTryEnd: o = {I::kTryEnd, 0, 0, 0}; break;
+      case Op::kCatchBegin:
+        o = {I::kCatchBegin, 0, kNone,
+             b.a == 0xFFFF ? 0
+                           : reinterpret_cast<std::uintptr_t>(
+                                 ops::type(m, m.module->constants[b.a].ref))};
+        break;
+      case Op::kLoadUpvalue: o = {I::kLoadUpvalue, 0, b.a, 0}; break;
+      case Op::kStoreUpvalue: o = {I::kStoreUpvalue, 0, b.a, 0}; break;
+      case Op::kClosure:
+      case Op::kLambda: {
+        auto c = std::make_unique<Captures>();
+        if (b.op == Op::kClosure) c->function = m.by_id(b.a);
+        for (std::uint32_t i = 0; i < b.count; ++i) {
+          const bytecode::Capture x = b.capture(i);
+          c->items.push_back({x.kind, x.index,
+                              x.kind == bytecode::kCaptureLocal &&
+                                  cells.cell(def, x.index, b.offset)});
+        }
+        o = {b.op == Op::kClosure ? I::kClosure : I::kLambda, 0,
+             static_cast<std::uint32_t>(code->captures.size()), keep(code->captures, std::move(c))};
+        o.b = site(b.offset);
+        break;
+      }
+      case Op::kTypeCheck:
+      case Op::kCast:
+      case Op::kInstanceOf:
+        o = {b.op == Op::kTypeCheck ? I::kTypeCheck
+                                    : (b.op == Op::kCast ? I::kCast : I::kInstanceOf),
+             0, 0, reinterpret_cast<std::uintptr_t>(ops::type(m, b.a))};
+        break;
+      case Op::kLoadModule: o = {I::kLoadModule, 0, b.a, 0}; break;
+      case Op::kImport: {
+        auto names = std::make_unique<std::vector<std::uint16_t>>();
+        for (std::uint32_t i = 0; i < b.count; ++i) names->push_back(b.symbol(i));
+        o = {I::kImport, 0, b.count, keep(code->imports, std::move(names))};
+        break;
+      }
+      case Op::kYield:
+      case Op::kAwait:
+      case Op::kInvokeFfi: {
+        const char* what = b.op == Op::kYield   ? "YIELD (generators: the concurrency issue)"
+                           : b.op == Op::kAwait ? "AWAIT (async functions: the concurrency issue)"
+                                                : "INVOKE_FFI (foreign calls: the system issue)";
+        o = {I::kNotAvailable, 0, 0, keep(code->messages, std::make_unique<std::string>(what))};
+        break;
+      }
+      case Op::kIterNext: o = {I::kIterNext, 0, target(b.a), 0}; break;
+      case Op::kUnpack: o = {I::kUnpack, 0, b.a, 0}; break;
+      case Op::kSwitchTable: {
+        auto t = std::make_unique<SwitchTable>();
+        for (std::uint32_t i = 0; i < b.count; ++i) {
+          const bytecode::SwitchCase c = b.switch_case(i);
+          t->cases.emplace_back(c.value, target(c.target));
+        }
+        std::sort(t->cases.begin(), t->cases.end());
+        o = {I::kSwitchTable, 0, 0, keep(code->switches, std::move(t))};
+        break;
+      }
+      case Op::kTextConcat: o = {I::kTextConcat, 0, b.a, 0}; break;
+      default:
+        o = {simple(b.op), 0, 0, 0};
+        break;
+    }
+    emit(o, b.offset);
+  }
+  resolve_tries(*code);
+  return code;
+}
+
+}  // namespace runa::tier0

@@ -1,0 +1,179 @@
+// runatime/ops.hpp — what an execution tier calls for every operation it
+// does not do inline: the slow paths of arithmetic and comparison, items,
+// text, types, iteration, closures, calls by name, modules and exceptions
+// (docs/bytecode.md §2.5 gives each one's semantics; docs/bridge.md,
+// "Operations", lists them). HotSpot's interpreter calls InterpreterRuntime
+// the same way: the tier keeps the common case, the runtime the rest.
+//
+// The calling convention, for every function below unless it says otherwise:
+//   - Operands are passed as pointers to root slots (a tier's frame slots,
+//     which its frame enumerator reports, or handles), never as bare
+//     values, because the operation may collect: the collector updates the
+//     slots, and the operation reads them again after each allocation.
+//   - The result goes to *out, also a root slot; it may be one of the
+//     operand slots.
+//   - It returns true on success. It returns false when it threw: the
+//     exception is in t.exception, with its trace recorded (the tier then
+//     unwinds to a handler or returns false itself).
+//
+// The layouts of Function, Closure and Cell objects below are part of this
+// contract (tests/bridge/ops_test.cpp checks them against the types part),
+// so a tier reads a callee, an upvalue or a cell inline.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "runatime/bytecode.hpp"
+#include "runatime/heap.hpp"
+#include "runatime/runtime.hpp"
+#include "runatime/values.hpp"
+
+namespace runa::rt::ops {
+
+// ---- the shapes a tier reads inline -----------------------------------------------
+
+struct Shapes {
+  std::uint32_t function = 0;  // heap type of Function objects
+  std::uint32_t closure = 0;
+  std::uint32_t cell = 0;
+  const types::Context* numbers = nullptr;  // boxed Integers and Floats
+};
+const Shapes& shapes(Runtime& r);
+
+inline bool has_type(Value v, std::uint32_t type) {
+  return heap::is_ref(v) && heap::hdr::type_of(heap::as_object(v)->load_header()) == type;
+}
+// A Function object: slot 0 is its FunctionInfo, slot 1 its arity (with
+// the VARARGS bit 1 << 32), slot 2 its upvalue count.
+inline const FunctionInfo* function_info(Value function) {
+  return reinterpret_cast<const FunctionInfo*>(heap::as_object(function)->slots()[0]);
+}
+// A Closure: a ref-tailed object; tail slot 0 is its Function, tail slot
+// 1 + i its upvalue i (a Cell for CLOSURE's captures, a value for LAMBDA's).
+inline Value closure_function(Value closure) {
+  return heap::tail_fields(heap::as_object(closure))[0];
+}
+inline Value* upvalue_slot(Value closure, std::uint32_t i) {
+  return heap::tail_fields(heap::as_object(closure)) + 1 + i;
+}
+// A Cell: slot 0 is the variable.
+inline Value* cell_slot(Value cell) {
+  return heap::as_object(cell)->slots();
+}
+
+// ---- raising ---------------------------------------------------------------------------
+
+// Throws a new runtime exception of `type` (an Exceptions name such as
+// "TypeError") with `message`. Always returns false.
+bool raise(Thread& t, std::string_view type, std::string_view message);
+// THROW: throws the value in *v, recording its trace if it has none.
+bool throw_value(Thread& t, Value* v);
+// UNWIND: throws *v again, keeping its trace (`trace` is the one recorded
+// with it, for values that are not Exception objects).
+bool rethrow(Thread& t, Value* v, Value* trace);
+// A preallocated OutOfMemory (the heap could not hold a new one).
+bool out_of_memory(Thread& t);
+// Whether the exception in *e is caught by CATCH_BEGIN of `type`.
+bool catches(Thread& t, Value e, const void* type);
+
+// ---- arithmetic and comparison (beyond values.hpp's inline cases) -----------------
+
+// ADD ... OR, NEG and NOT on anything: String ADD, boxed numbers, faults.
+bool binary(Thread& t, bytecode::Op op, Value* a, Value* b, Value* out);
+bool unary(Thread& t, bytecode::Op op, Value* a, Value* out);
+// EQ: any two values (numbers by value, Strings by content). Never collects.
+bool equal(Thread& t, Value a, Value b);
+// LT, LE, GT, GE on anything: Strings, mixed numbers, TypeError.
+bool order(Thread& t, bytecode::Op op, Value* a, Value* b, Value* out);
+// JUMP_IF_TRUE / JUMP_IF_FALSE on a value that is not a Boolean.
+bool not_boolean(Thread& t, bytecode::Op op, Value v);
+bool int_to_double(Thread& t, Value* v, Value* out);
+bool double_to_int(Thread& t, Value* v, Value* out);
+bool text_concat(Thread& t, Value* items, std::uint32_t n, Value* out);
+
+// ---- constants, structs, globals ----------------------------------------------------------
+
+// PUSH_CONST of a List or Map constant: a new object each time.
+bool new_constant(Thread& t, const ModuleInfo& m, std::uint32_t index, Value* out);
+// NEW's shape, resolved once: the heap type and size of instances of the
+// module's struct type `type_id`.
+struct StructShape {
+  std::uint32_t layout = 0;
+  std::uint32_t bytes = 0;
+};
+StructShape struct_shape(const ModuleInfo& m, std::uint32_t type_id);
+bool new_struct(Thread& t, StructShape shape, Value* out);
+// The number of fields of the struct instance in v, -1 when v is none.
+std::int64_t struct_fields(Runtime& r, Value v);
+// LOAD_FIELD / STORE_FIELD on a value that is not a struct with that field.
+bool bad_field(Thread& t, Value v, std::uint32_t field, bool store);
+
+// ---- Lists, Dictionaries, items -------------------------------------------------------------
+
+bool new_list(Thread& t, Value* items, std::uint32_t n, Value* out);
+bool new_map(Thread& t, Value* pairs, std::uint32_t n, Value* out);
+bool get_item(Thread& t, Value* c, Value* k, Value* out);
+bool set_item(Thread& t, Value* c, Value* k, Value* v);
+bool spread(Thread& t, Value* acc, Value* from);
+// UNPACK: *s's n items into out[0..n) (out may start at s).
+bool unpack(Thread& t, Value* s, std::uint32_t n, Value* out);
+
+// ---- types --------------------------------------------------------------------------------
+
+// A module's type id, resolved once (what instance_of and cast take).
+const void* type(const ModuleInfo& m, std::uint32_t type_id);
+bool instance_of(Runtime& r, Value v, const void* type);  // never collects
+bool cast(Thread& t, Value* v, const void* type, Value* out);
+bool type_of(Thread& t, Value* v, Value* out);
+
+// ---- iteration ----------------------------------------------------------------------------
+
+// ITER_CREATE of anything but a struct instance (the tier calls its
+// iterator() method itself).
+bool iter_create(Thread& t, Value* v, Value* out);
+enum class Step : std::uint8_t { kValue, kEnd, kThrow, kNotBuiltIn };
+// ITER_NEXT of a built-in iterator; kNotBuiltIn when *it is another value
+// (a struct iterator: the tier calls has_next() and next()). Never collects.
+Step iter_next(Thread& t, Value* it, Value* out);
+bool is_struct(Runtime& r, Value v);
+
+// ---- closures -----------------------------------------------------------------------------
+
+bool make_cell(Thread& t, Value* v, Value* out);
+// CLOSURE (cells) or LAMBDA (values): *function with captures[0..n).
+bool make_closure(Thread& t, Value* function, Value* captures, std::uint32_t n, Value* out);
+// STORE_UPVALUE and a cell store: with the write barrier. Never collect.
+void set_upvalue(Thread& t, Value closure, std::uint32_t i, Value v);
+void set_cell(Thread& t, Value cell, Value v);
+
+// ---- calls -----------------------------------------------------------------------------
+
+// What CALL needs to know of a callee value: its function (nullptr when the
+// value is not callable with n arguments: the TypeError is raised).
+const FunctionInfo* callee(Thread& t, Value v, std::uint32_t n);
+// The method `name` (a Text constant of m) of the receiver *recv, callable
+// with n arguments besides the receiver; nullptr after raising TypeError.
+const FunctionInfo* method(Thread& t, Value* recv, const ModuleInfo& m, std::uint32_t name,
+                           std::uint32_t n);
+// A method found by name, for iterator protocols: nullptr when absent
+// (nothing raised). Never collects.
+const FunctionInfo* find_method(Thread& t, Value recv, std::string_view name);
+// Calls a native function with args[0..n).
+bool call_native(Thread& t, const FunctionInfo& f, Value* args, std::uint32_t n, Value* out);
+// A VARARGS call: the arguments from f.params - 1 on, gathered into a List
+// left in args[f.params - 1]. `n` is the number passed.
+bool gather(Thread& t, const FunctionInfo& f, Value* args, std::uint32_t n);
+// A frame of `f` was pushed beyond the thread's stack: StackOverflow.
+bool stack_overflow(Thread& t, const FunctionInfo& f);
+
+// ---- modules --------------------------------------------------------------------------
+
+bool load_module(Thread& t, const ModuleInfo& from, std::uint32_t name, Value* out);
+// IMPORT: the symbols named by constants names[0..n) of `from`.
+bool import(Thread& t, Value* module, const ModuleInfo& from, const std::uint16_t* names,
+            std::uint32_t n, Value* out);
+// A feature a later issue brings (YIELD, AWAIT, INVOKE_FFI): NotAvailable.
+bool not_available(Thread& t, std::string_view what);
+
+}  // namespace runa::rt::ops

@@ -1,0 +1,277 @@
+// runatime/runtime.hpp — the execution bridge's C++ API: a runtime (heap,
+// types, natives, loaded modules, tiers, policy), the threads attached to
+// it, the public view of loaded modules and functions, and the tier
+// interface through which an engine — the reference tier 0 in engines/, or
+// the real AOTT — runs Runa code on RunaTime (docs/bridge.md).
+//
+// The operations a tier calls for everything but its own fast paths (items,
+// text, calls by name, exceptions) are in runatime/ops.hpp.
+//
+// Invariants:
+//   - Every loaded module and function stays at its address until the
+//     runtime is destroyed; so do a module's constant and global slots,
+//     which the collector updates in place (they are root sets).
+//   - A function's entry (`FunctionInfo::entry`) names the tier that serves
+//     it. Tiers are registered before any module runs and never removed, so
+//     a tier index read from an entry stays valid. The entry changes only
+//     through Runtime::install (the coordinator), with a release store;
+//     callers read it with acquire, so a caller that sees a new tier also
+//     sees that tier's code for the function (docs/bridge.md, "Entries").
+//   - A Thread is used only by the thread that attached it. Its `exception`
+//     and `trace` slots are roots.
+//   - Profile counters are plain relaxed atomics written without
+//     read-modify-write: two threads may lose an increment, never corrupt a
+//     count (HotSpot's counters make the same trade).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runatime/heap.hpp"
+#include "runatime/module.hpp"
+#include "runatime/result.hpp"
+
+namespace runa::rt {
+
+using heap::Value;
+
+class Runtime;
+struct ModuleInfo;
+struct FunctionInfo;
+struct Thread;
+
+// ---- the tier policy (docs/bridge.md, "Policy") -------------------------------
+
+struct PolicyOptions {
+  // A function is a candidate for the next tier after this many calls, or
+  // this many loop back-edges (HotSpot's tier-3 invocation threshold is 200
+  // and its back-edge threshold 60,000; .NET's tiering counts 30 calls).
+  std::uint32_t call_threshold = 1000;
+  std::uint32_t backedge_threshold = 60000;
+  // Speculation budget per function: deoptimisations allowed before the
+  // policy stops promoting it (AOTT-PLAN.md: "speculation budget").
+  std::uint32_t speculation_budget = 4;
+  // Background threads serving the promotion queue.
+  unsigned compiler_threads = 1;
+  std::FILE* log = nullptr;  // --tier-log: one line per decision
+};
+
+// ---- profile records -------------------------------------------------------------
+
+// Per function, owned by the runtime, fed by the tiers and read by the
+// policy and by tools (--profile-dump).
+struct BranchCounts {
+  std::atomic<std::uint32_t> taken{0};
+  std::atomic<std::uint32_t> not_taken{0};
+};
+
+struct Profile {
+  std::atomic<std::uint32_t> calls{0};
+  std::atomic<std::uint32_t> backedges{0};
+  // One per conditional branch (JUMP_IF_TRUE, JUMP_IF_FALSE), in code order.
+  std::unique_ptr<BranchCounts[]> branches;
+  std::uint32_t branch_count = 0;
+  std::vector<std::uint32_t> branch_offsets;  // byte offset of each
+  // One per allocation site (NEW, NEW_LIST, NEW_MAP, CLOSURE, LAMBDA).
+  std::unique_ptr<std::atomic<std::uint32_t>[]> allocations;
+  std::vector<std::uint32_t> allocation_offsets;
+};
+
+inline void bump(std::atomic<std::uint32_t>& c) {
+  c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
+// ---- the tier interface ----------------------------------------------------------------
+
+// What a frame is, for stack traces and profilers.
+struct FrameInfo {
+  const FunctionInfo* function = nullptr;
+  std::uint32_t offset = 0;  // bytecode offset of the instruction executing
+};
+
+// Receives frames innermost first; returns false to stop the walk.
+using FrameSink = bool (*)(void* ctx, const FrameInfo& frame);
+
+// A tier's callbacks. `self` is the `data` given at registration.
+struct TierCallbacks {
+  // Runs `f` on thread t: *callee is the Function or Closure value called
+  // (a root slot), args[0..n) the arguments (root slots; a VARARGS
+  // function's extras not yet gathered). Stores the result in *out; false
+  // when it threw (t.exception holds it).
+  bool (*invoke)(void* self, Thread& t, const FunctionInfo& f, Value* callee, Value* args,
+                 std::uint32_t n, Value* out) = nullptr;
+  // Prepares or compiles `f` for this tier; `osr_offset` is a loop header's
+  // bytecode offset for on-stack replacement, or kNoOsr. Returns the code
+  // word the tier wants in f's entry, or nullptr when it cannot serve f.
+  void* (*prepare)(void* self, const FunctionInfo& f, std::uint32_t osr_offset) = nullptr;
+  // Releases code prepare() returned, once no thread can be running it.
+  void (*release)(void* self, const FunctionInfo& f, void* code) = nullptr;
+  // Walks this tier's frames on thread t, innermost first (the frames of
+  // the tier activation `activation`, see Activation).
+  void (*walk)(void* self, Thread& t, void* activation, FrameSink sink, void* ctx) = nullptr;
+  // Writes the state of a frame of `f` at `offset` (its slots, then its
+  // operand stack) so that another tier may continue it there; returns the
+  // number of values, or -1 if this tier cannot describe the frame.
+  std::int64_t (*transfer)(void* self, Thread& t, void* activation, Value* out,
+                           std::size_t capacity) = nullptr;
+  // Thread t detaches: free this tier's state of it (t.tier_state[index]).
+  void (*thread_exit)(void* self, Thread& t) = nullptr;
+};
+
+inline constexpr std::uint32_t kNoOsr = 0xFFFFFFFF;
+
+struct TierInfo {
+  std::string name;
+  std::uint32_t level = 0;  // 0 interprets; higher levels are tried later
+  TierCallbacks callbacks;
+  void* data = nullptr;
+};
+
+// Which tier serves a function, and that tier's code for it.
+struct Entry {
+  std::uint32_t tier = 0;  // index of the registered tier
+  void* code = nullptr;    // what that tier's prepare() returned
+};
+
+// A run of one tier's frames on a thread: pushed when a tier starts
+// executing (a call from native code or another tier), popped when it
+// returns. The runtime walks the chain for traces, profilers and the GC.
+struct Activation {
+  Activation* previous = nullptr;
+  std::uint32_t tier = 0;
+  void* frames = nullptr;  // the tier's own description of its frames
+};
+
+// ---- threads -------------------------------------------------------------------------
+
+struct Thread {
+  Runtime* runtime = nullptr;
+  heap::Mutator* m = nullptr;
+  Value exception = 0;  // the exception in flight (a root)
+  Value trace = 0;      // its trace when it is not an Exception object (a root)
+  std::uint64_t roots = 0;  // the heap's id of the two slots above
+  Activation* activations = nullptr;
+  std::uint32_t native_depth = 0;  // nested entries from C++ into tiers
+  // Per-tier state of this thread (its stack, for tier 0), by tier index.
+  std::vector<void*> tier_state;
+};
+
+// ---- modules and functions ----------------------------------------------------------
+
+struct FunctionInfo {
+  const ModuleInfo* module = nullptr;
+  std::uint32_t index = 0;  // in module->module.functions
+  const module::Function* def = nullptr;
+  std::span<const std::uint8_t> code;  // empty for NATIVE and EXTERNAL
+  std::uint32_t params = 0;
+  std::uint32_t frame_slots = 0;
+  std::uint32_t max_stack = 0;
+  std::uint32_t upvalues = 0;
+  const void* native = nullptr;  // the runtime native serving it (never a tier), or nullptr
+  bool varargs = false;
+  Value* object = nullptr;  // a root slot: the Function value of this function
+  mutable std::atomic<Entry*> entry{nullptr};
+  // What each tier's prepare() returned for it, by tier index (nullptr:
+  // not prepared). A tier publishes its code here once, with a CAS.
+  std::unique_ptr<std::atomic<void*>[]> prepared;
+  mutable Profile profile;
+  // Deoptimisations so far (the speculation budget counts them).
+  mutable std::atomic<std::uint32_t> deopts{0};
+
+  [[nodiscard]] std::string_view name() const { return def->name; }
+  [[nodiscard]] const Entry& current() const { return *entry.load(std::memory_order_acquire); }
+};
+
+struct ModuleInfo {
+  std::string name;
+  std::string path;
+  const module::Module* module = nullptr;
+  std::vector<std::unique_ptr<FunctionInfo>> functions;  // by function index
+  Value* constants = nullptr;  // root slots, one per constant (List/Map: unused)
+  Value* globals = nullptr;    // root slots, one per global
+  std::vector<std::string> global_names;
+  const void* internal = nullptr;  // the bridge's own record
+
+  // The non-method function of that name, or nullptr.
+  [[nodiscard]] const FunctionInfo* function(std::string_view name) const;
+  // The function whose id is `id`, or nullptr.
+  [[nodiscard]] const FunctionInfo* by_id(std::uint32_t id) const;
+  // The source position (file, line) of a bytecode offset of `f`; line 0
+  // when the module has no debug information for it.
+  [[nodiscard]] std::pair<std::string_view, std::uint32_t> where(const FunctionInfo& f,
+                                                                 std::uint32_t offset) const;
+};
+
+// ---- the runtime ---------------------------------------------------------------------
+
+struct RuntimeOptions {
+  heap::Options heap;
+  std::vector<std::string> module_path;  // LOAD_MODULE's search path
+  std::FILE* out = stdout;               // the program's standard output
+  std::vector<std::string> arguments;    // main's List of Strings
+  PolicyOptions policy;
+};
+
+class RuntimeImpl;
+
+class Runtime {
+ public:
+  static Result<std::unique_ptr<Runtime>> create(const RuntimeOptions& options);
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+  Runtime(Runtime&&) = delete;
+  Runtime& operator=(Runtime&&) = delete;
+  ~Runtime();
+
+  [[nodiscard]] heap::Heap& heap();
+  [[nodiscard]] const RuntimeOptions& options() const;
+
+  // Registers a tier; returns its index. Before any module is loaded.
+  std::uint32_t register_tier(const TierInfo& tier);
+  [[nodiscard]] const TierInfo& tier(std::uint32_t index) const;
+  [[nodiscard]] std::uint32_t tier_count() const;
+
+  // The calling thread, attached (once per thread). Never collects.
+  Thread& attach();
+  void detach(Thread& t);
+
+  // Loads, verifies and links a module from a file (`.runas` assembled)
+  // and runs its initializer. An initializer that throws leaves the
+  // exception in t.exception and fails with the message "initializer threw".
+  Result<const ModuleInfo*> load(Thread& t, const std::string& path);
+
+  // Calls the callable in *callee (a Function or closure value) with
+  // args[0..n), which are root slots, through its entry. MAY COLLECT.
+  bool call(Thread& t, Value* callee, Value* args, std::uint32_t n, Value* out);
+  // Runs `main` of a loaded module with the runtime's arguments. Returns
+  // the exit status (docs/bytecode.md §2.4), or -1 when main threw.
+  int run_main(Thread& t, const ModuleInfo& m);
+  // Writes the uncaught exception in t.exception (type, message, trace).
+  void report_uncaught(Thread& t, std::FILE* to);
+
+  // The coordinator: makes `tier` serve `f` with `code` (safe while other
+  // threads run; the previous entry is retired, freed with the runtime).
+  void install(const FunctionInfo& f, std::uint32_t tier, void* code);
+  // Policy hooks, called by tiers: a function crossed a counter threshold
+  // (at a loop header `osr_offset`, else kNoOsr); a tier's guard failed.
+  void hot(Thread& t, const FunctionInfo& f, std::uint32_t osr_offset);
+  void deoptimize(const FunctionInfo& f, std::string_view reason);
+  // Every loaded module's functions, for --profile-dump.
+  void dump_profiles(std::FILE* to) const;
+  // Walks thread t's frames across tiers, innermost first.
+  void walk(Thread& t, FrameSink sink, void* ctx);
+
+  [[nodiscard]] RuntimeImpl& impl() { return *impl_; }
+
+ private:
+  explicit Runtime(std::unique_ptr<RuntimeImpl> impl);
+  std::unique_ptr<RuntimeImpl> impl_;
+};
+
+}  // namespace runa::rt

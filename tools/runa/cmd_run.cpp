@@ -1,0 +1,164 @@
+// `runa run [OPTIONS] FILE [ARGS...]`: runs a program's `main` on the
+// reference tier 0 (engines/tier0) through the public bridge.
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "cli.hpp"
+#include "commands.hpp"
+#include "runatime/heap_options.hpp"
+#include "runatime/runtime.hpp"
+#include "tier0.hpp"
+
+namespace runa::cli {
+
+namespace {
+
+constexpr const char* kHelp =
+    "usage: runa run [OPTIONS] FILE [ARGS...]\n"
+    "\n"
+    "Loads FILE (a .runab module, or .runas text, assembled first), verifies and links\n"
+    "it, runs its initializer, then its function main with ARGS as a List of Strings.\n"
+    "\n"
+    "Options (before FILE):\n"
+    "  --gc TEXT              heap options, as in RUNA_GC (which is read first):\n"
+    "                         max_heap=2g,nursery=64m,log,verify,stress_every=1,...\n"
+    "  --NAME=VALUE           one heap option, e.g. --max-heap=2g\n"
+    "  --gc-log               one line per collection on stderr\n"
+    "  --tier-log             the tier policy's decisions on stderr\n"
+    "  --profile-dump FILE    write the profile records (JSON) at exit\n"
+    "  --stats                heap statistics on stderr at exit\n"
+    "  --module-path DIR      search DIR for LOAD_MODULE (repeatable; FILE's own\n"
+    "                         directory is searched first)\n"
+    "\n"
+    "Exit status: what main returns (an Integer, modulo 256; 0 for nothing); 1 when\n"
+    "the module is refused or an exception is not caught (its type, message and stack\n"
+    "trace are printed on stderr); 2 on a usage error.\n";
+
+struct RunOptions {
+  heap::Options heap;
+  std::string file;
+  std::vector<std::string> arguments;
+  std::vector<std::string> module_path;
+  std::string profile_dump;
+  bool tier_log = false;
+  bool stats = false;
+  bool help = false;
+};
+
+// Options up to FILE; everything after FILE is the program's.
+std::optional<std::string> parse_run(std::span<char*> argv, RunOptions& o) {
+  std::string gc_text;
+  std::size_t i = 0;
+  auto value = [&](std::string_view flag) -> std::optional<std::string> {
+    if (i + 1 >= argv.size()) return std::nullopt;
+    (void)flag;
+    return std::string(argv[++i]);
+  };
+  for (; i < argv.size(); ++i) {
+    const std::string_view a = argv[i];
+    if (a == "-h" || a == "--help") {
+      o.help = true;
+      return std::nullopt;
+    }
+    if (a.size() < 2 || a[0] != '-') break;
+    if (a == "--gc" || a == "--profile-dump" || a == "--module-path") {
+      auto v = value(a);
+      if (!v) return std::string(a) + " needs a value";
+      if (a == "--gc") gc_text += "," + *v;
+      if (a == "--profile-dump") o.profile_dump = *v;
+      if (a == "--module-path") o.module_path.push_back(*v);
+    } else if (a == "--gc-log") {
+      gc_text += ",log";
+    } else if (a == "--tier-log") {
+      o.tier_log = true;
+    } else if (a == "--stats") {
+      o.stats = true;
+    } else if (a.starts_with("--") && a.find('=') != std::string_view::npos &&
+               heap::is_option_name(a.substr(2, a.find('=') - 2))) {
+      gc_text += "," + std::string(a.substr(2));
+    } else {
+      return "unknown option " + std::string(a);
+    }
+  }
+  if (i >= argv.size()) return std::string("no program given");
+  o.file = argv[i];
+  for (++i; i < argv.size(); ++i) o.arguments.emplace_back(argv[i]);
+  auto env = heap::options_from_env();
+  if (!env) return env.error().describe();
+  auto parsed = heap::parse_options(gc_text, *env);
+  if (!parsed) return parsed.error().describe();
+  o.heap = *parsed;
+  return std::nullopt;
+}
+
+void print_stats(const heap::Stats& s) {
+  std::fprintf(stderr,
+               "runa: heap: %llu minor and %llu major collections, pauses total %.1f ms, "
+               "max %.1f ms; %llu MiB allocated, %llu MiB promoted, %llu MiB committed\n",
+               static_cast<unsigned long long>(s.minor_collections),
+               static_cast<unsigned long long>(s.major_collections),
+               static_cast<double>(s.total_pause_ns) / 1e6,
+               static_cast<double>(s.max_pause_ns) / 1e6,
+               static_cast<unsigned long long>(s.allocated_bytes >> 20),
+               static_cast<unsigned long long>(s.promoted_bytes >> 20),
+               static_cast<unsigned long long>(s.committed_bytes >> 20));
+}
+
+}  // namespace
+
+int cmd_run(std::span<char*> argv) {
+  RunOptions o;
+  if (auto error = parse_run(argv, o)) return usage_error("run", *error);
+  if (o.help) {
+    std::fputs(kHelp, stdout);
+    return kOk;
+  }
+  rt::RuntimeOptions ro;
+  ro.heap = o.heap;
+  ro.arguments = o.arguments;
+  std::error_code ec;
+  const auto dir = std::filesystem::absolute(o.file, ec).parent_path();
+  ro.module_path.push_back(dir.empty() ? "." : dir.string());
+  for (const std::string& d : o.module_path) ro.module_path.push_back(d);
+  ro.policy.log = o.tier_log ? stderr : nullptr;
+
+  auto runtime = rt::Runtime::create(ro);
+  if (!runtime) return input_error("run", runtime.error().describe());
+  auto engine = tier0::Engine::install(**runtime);
+  rt::Thread& t = (*runtime)->attach();
+  int status = kOk;
+  auto m = (*runtime)->load(t, o.file);
+  if (!m) {
+    if (t.exception != 0) {
+      (*runtime)->report_uncaught(t, stderr);
+      std::fprintf(stderr, "runa run: %s\n", m.error().describe().c_str());
+      status = kBadInput;
+    } else {
+      status = input_error("run", m.error().describe());
+    }
+  } else {
+    status = (*runtime)->run_main(t, **m);
+    if (status < 0) {
+      std::fflush(stdout);
+      (*runtime)->report_uncaught(t, stderr);
+      status = kBadInput;
+    }
+  }
+  std::fflush(stdout);
+  if (o.stats) print_stats((*runtime)->heap().stats());
+  if (!o.profile_dump.empty()) {
+    if (std::FILE* f = std::fopen(o.profile_dump.c_str(), "w"); f != nullptr) {
+      (*runtime)->dump_profiles(f);
+      std::fclose(f);
+    } else {
+      status = input_error("run", "cannot write the profile dump " + o.profile_dump);
+    }
+  }
+  (*runtime)->detach(t);
+  runtime->reset();
+  return status;
+}
+
+}  // namespace runa::cli
