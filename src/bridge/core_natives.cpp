@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "bridge/lower_case.hpp"
-#include "bridge/natives.hpp"
+#include "bridge/native_args.hpp"
 #include "module/utf8.hpp"
 #include "types/text.hpp"
 
@@ -18,33 +18,6 @@ namespace runa::bridge {
 namespace {
 
 using types::kNothing;
-
-// The UTF-8 bytes of the String argument i, copied (flattening a rope
-// would allocate; append_to reads any String without allocating).
-std::string text_arg(const NativeCall& call, std::size_t i) {
-  std::string out;
-  call.types.strings().append_to(*call.args[i], out);
-  return out;
-}
-
-NativeStatus return_text(NativeCall& call, std::string_view text) {
-  const Value s = call.types.strings().make(call.m, text);
-  if (s == kNothing) return NativeStatus::kOutOfMemory;
-  call.result = s;
-  return NativeStatus::kReturn;
-}
-
-// Arguments 0 .. count-1 must be Strings: nullopt when they are, else the
-// TypeError to return for the first that is not.
-std::optional<NativeStatus> want_strings(NativeCall& call, std::string_view native,
-                                         std::size_t count) {
-  for (std::size_t i = 0; i < count; ++i) {
-    if (!call.types.strings().is_string(*call.args[i])) {
-      return wrong_argument(call, native, i, "a String");
-    }
-  }
-  return std::nullopt;
-}
 
 // The pieces of `text` between the non-overlapping occurrences of
 // `separator` (not empty), left to right: k occurrences give k + 1 pieces.
@@ -231,6 +204,10 @@ NativeStatus map_get(NativeCall& call) {
 }  // namespace
 
 void add_core_natives(Natives& natives) {
+  add_text_natives(natives);
+  add_math_natives(natives);
+  add_list_natives(natives);
+  add_system_natives(natives);
   natives.add("print", 1, print);
   natives.add("text_length", 1, text_length);
   natives.add("text_lower", 1, text_lower);

@@ -40,6 +40,8 @@ struct NativeCall {
   const types::TypeSystem& types;
   std::span<Value* const> args;  // handle slots
   std::FILE* out;                // the program's standard output
+  std::FILE* in = stdin;         // its standard input
+  Value* arguments = nullptr;    // a root slot: the List of the program's arguments
   Value result = types::kNothing;
   Value thrown = types::kNothing;
 };
@@ -77,7 +79,9 @@ NativeStatus raise(NativeCall& call, std::string_view type, std::string_view mes
 NativeStatus wrong_argument(NativeCall& call, std::string_view native, std::size_t index,
                             std::string_view wanted);
 
-// The natives of docs/natives.md: printing, text, lists, dictionaries.
+// Every native of docs/natives.md: printing, text, math, lists,
+// dictionaries, time, the program's arguments and exit, standard input,
+// reflection, the collector.
 void add_core_natives(Natives& natives);
 
 }  // namespace runa::bridge

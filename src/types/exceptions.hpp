@@ -10,7 +10,7 @@
 //     ArithmeticError
 //       OverflowError, DivisionByZero
 //     TypeError, IndexError, KeyError, ValueError, StackOverflow,
-//     OutOfMemory, NotAvailable, ImportError, PermissionError
+//     OutOfMemory, NotAvailable, ImportError, PermissionError, IOError
 //
 // An exception object is an instance of one of them: `message` a String,
 // `cause` the exception being handled when it was raised (or nothing),

@@ -24,7 +24,7 @@ struct RuntimeType {
 };
 
 // Supertypes before their subtypes.
-inline constexpr std::array<RuntimeType, 16> kRuntimeTypes = {{
+inline constexpr std::array<RuntimeType, 17> kRuntimeTypes = {{
     {"Exception", "", "message String cause Any trace Any"},
     {"ArithmeticError", "Exception", ""},
     {"OverflowError", "ArithmeticError", ""},
@@ -38,6 +38,7 @@ inline constexpr std::array<RuntimeType, 16> kRuntimeTypes = {{
     {"NotAvailable", "Exception", ""},
     {"ImportError", "Exception", ""},
     {"PermissionError", "Exception", ""},
+    {"IOError", "Exception", ""},
     {"Result", "", ""},
     {"Ok", "Result", "value Any"},
     {"Err", "Result", "error Any"},
