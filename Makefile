@@ -40,7 +40,7 @@ endef
 help:
 	@echo "make setup         install missing Debian packages (scripts/setup)"
 	@echo "make build         configure and build the release preset"
-	@echo "make demo          build, then run scripts/demo (runa asm/verify/dis)"
+	@echo "make demo          build, then run scripts/demo (runa run on real programs, asm/verify/dis)"
 	@echo "make test          build and test the release and asan-ubsan presets"
 	@echo "make tsan          build and test the tsan preset"
 	@echo "make bench         build release and run build/release/bench/bench_*"

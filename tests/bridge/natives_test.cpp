@@ -9,100 +9,19 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "bridge/builtin_methods.hpp"
-#include "bridge/natives.hpp"
-#include "runatime/heap_options.hpp"
+#include "natives_fixture.hpp"
 
 namespace runa::bridge {
 namespace {
 
-using heap::Handle;
-using heap::HandleScope;
-using types::kNothing;
-using types::make_small_int;
 
-class NativesTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    heap::Options base;
-    base.nursery = 256 << 10;
-    base.max_heap = 64 << 20;
-    auto o = heap::options_from_env(base);
-    ASSERT_TRUE(o.ok()) << o.error().describe();
-    heap_ = std::move(heap::Heap::create(*o).value());
-    ts_ = std::move(types::TypeSystem::create(*heap_).value());
-    m_ = &heap_->attach();
-    add_core_natives(natives_);
-    out_ = open_memstream(&buffer_, &size_);
-    ASSERT_NE(out_, nullptr);
-  }
-  void TearDown() override {
-    std::fclose(out_);
-    std::free(buffer_);
-    heap_->detach(*m_);
-    ts_.reset();
-  }
-  heap::Mutator& m() { return *m_; }
-
-  struct Outcome {
-    NativeStatus status;
-    Value value;  // the result, or the exception thrown
-  };
-  // An argument: an immediate value, a String to make, or a held object.
-  // call() puts each in a handle before making the next, so none is stale
-  // when a collection moves objects at every allocation.
-  struct Arg {
-    Arg(Value immediate) : v(immediate) {}  // NOLINT(google-explicit-constructor)
-    Arg(const char* text) : s(text) {}      // NOLINT(google-explicit-constructor)
-    Arg(const Handle& held) : h(&held) {}   // NOLINT(google-explicit-constructor)
-    Value v = kNothing;
-    const char* s = nullptr;
-    const Handle* h = nullptr;
-  };
-  // Calls the native `name` with `args`.
-  Outcome call(const char* name, std::initializer_list<Arg> args) {
-    const Native* n = natives_.find(name);
-    EXPECT_NE(n, nullptr) << name;
-    HandleScope scope(m());
-    std::vector<Handle> held;
-    std::vector<Value*> slots;
-    held.reserve(args.size());
-    for (const Arg& a : args) {
-      held.emplace_back(m(), a.h != nullptr ? a.h->value() : a.s != nullptr ? str(a.s) : a.v);
-      slots.push_back(held.back().slot());
-    }
-    NativeCall c{m(), *ts_, slots, out_};
-    const NativeStatus s = Natives::call(*n, c);
-    return {s, s == NativeStatus::kThrow ? c.thrown : c.result};
-  }
-  Value str(std::string_view s) { return ts_->strings().make(m(), s); }
-  std::string text(Value s) {
-    std::string out;
-    ts_->strings().append_to(s, out);
-    return out;
-  }
-  // The thrown exception's type name and message.
-  std::string error(const Outcome& o) {
-    EXPECT_EQ(o.status, NativeStatus::kThrow);
-    if (o.status != NativeStatus::kThrow) return "";
-    return ts_->type_of(o.value)->name + ": " + text(types::Exceptions::message(o.value));
-  }
-  std::string printed() {
-    std::fflush(out_);
-    return std::string(buffer_, size_);
-  }
-
-  std::unique_ptr<heap::Heap> heap_;
-  std::unique_ptr<types::TypeSystem> ts_;
-  heap::Mutator* m_ = nullptr;
-  Natives natives_;
-  std::FILE* out_ = nullptr;
-  char* buffer_ = nullptr;
-  std::size_t size_ = 0;
-};
 
 TEST_F(NativesTest, PrintWritesTheTextFormAndANewline) {
   EXPECT_EQ(call("print", {"fib(25) = 75025"}).status, NativeStatus::kReturn);
@@ -202,6 +121,25 @@ TEST_F(NativesTest, ListAndDictionaryNatives) {
   EXPECT_EQ(error(call("map_get", {map, "j"})), "KeyError: map_get: no key \"j\"");
   EXPECT_EQ(error(call("map_contains", {map, list})),
             "TypeError: map_contains: argument 2 must be a hashable key, not List[Any] [\"x\", 2]");
+}
+
+// docs/natives.md lists exactly the natives the runtime has: every name in
+// the first column of its tables is one, and every native is there.
+TEST_F(NativesTest, TheDocumentedNativesAreTheNativesThereAre) {
+  std::ifstream doc(RUNA_SOURCE_DIR "/docs/natives.md");
+  ASSERT_TRUE(doc.good());
+  std::set<std::string> documented;
+  const std::regex name(R"(`([a-z_]+)\()");
+  for (std::string line; std::getline(doc, line);) {
+    if (!line.starts_with("| `")) continue;
+    const std::string cell = line.substr(0, line.find('|', 1));
+    for (std::sregex_iterator it(cell.begin(), cell.end(), name), end; it != end; ++it) {
+      documented.insert((*it)[1]);
+    }
+  }
+  std::set<std::string> present;
+  for (const auto& [n, native] : natives_.all()) present.insert(n);
+  EXPECT_EQ(documented, present);
 }
 
 TEST_F(NativesTest, TheWrongArgumentCountIsATypeError) {
