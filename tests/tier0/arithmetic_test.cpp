@@ -1,0 +1,142 @@
+// Tier 0 on the value instructions: arithmetic with its checks, comparison,
+// logic, stack shuffling, conversions and TEXT_CONCAT (docs/bytecode.md
+// §2.5.1, docs/types.md) — each result and each error it can raise.
+#include "tier0_fixture.hpp"
+
+namespace runa::tier0 {
+namespace {
+
+std::string binary(std::string_view a, std::string_view op, std::string_view b) {
+  return "PUSH_CONST " + std::string(a) + "\nPUSH_CONST " + std::string(b) + "\n" +
+         std::string(op) + "\nRETURN";
+}
+
+TEST_F(Tier0Test, IntegerArithmeticIsChecked) {
+  EXPECT_EQ(eval(binary("2", "ADD", "3")), "= 5");
+  EXPECT_EQ(eval(binary("2", "SUB", "3")), "= -1");
+  EXPECT_EQ(eval(binary("-7", "MUL", "6")), "= -42");
+  EXPECT_EQ(eval(binary("-7", "DIV", "2")), "= -3");
+  EXPECT_EQ(eval(binary("-7", "MOD", "2")), "= -1");
+  // The small-Integer range ends at 2^60: beyond it values are boxed, exactly.
+  EXPECT_EQ(eval(binary("1152921504606846975", "ADD", "1")), "= 1152921504606846976");
+  EXPECT_EQ(eval(binary("9223372036854775807", "SUB", "1")), "= 9223372036854775806");
+  EXPECT_EQ(eval(binary("9223372036854775807", "ADD", "1")),
+            "! OverflowError: ADD: the result of Integer 9223372036854775807 and Integer 1 is "
+            "outside the 64-bit Integer range");
+  EXPECT_EQ(eval(binary("4611686018427387904", "MUL", "2")).substr(0, 16), "! OverflowError:");
+  EXPECT_EQ(eval(binary("-9223372036854775808", "DIV", "-1")).substr(0, 16), "! OverflowError:");
+  EXPECT_EQ(eval(binary("-9223372036854775808", "MOD", "-1")), "= 0");
+  EXPECT_EQ(eval(binary("1", "DIV", "0")), "! DivisionByZero: DIV: Integer 1 by zero");
+  EXPECT_EQ(eval(binary("1", "MOD", "0")), "! DivisionByZero: MOD: Integer 1 by zero");
+  EXPECT_EQ(eval("PUSH_CONST 5\nNEG\nRETURN"), "= -5");
+  EXPECT_EQ(eval("PUSH_CONST -9223372036854775808\nNEG\nRETURN").substr(0, 16), "! OverflowError:");
+}
+
+TEST_F(Tier0Test, FloatsFollowIeee) {
+  EXPECT_EQ(eval(binary("1.5", "ADD", "2.25")), "= 3.75");
+  EXPECT_EQ(eval(binary("1", "ADD", "0.5")), "= 1.5") << "an Integer mixed with a Float";
+  EXPECT_EQ(eval(binary("1.0", "DIV", "0.0")), "= inf");
+  EXPECT_EQ(eval(binary("7.5", "MOD", "2.0")), "= 1.5");
+  EXPECT_EQ(eval(binary("1e300", "MUL", "1e300")), "= inf");
+  EXPECT_EQ(eval(binary("1e-300", "MUL", "1e-300")), "= 0.0");
+  EXPECT_EQ(eval("PUSH_CONST 2.5\nNEG\nRETURN"), "= -2.5");
+}
+
+TEST_F(Tier0Test, StringsConcatenateWithAdd) {
+  EXPECT_EQ(eval(binary("\"run\"", "ADD", "\"time\"")), "= \"runtime\"");
+  EXPECT_EQ(eval(binary("\"a\"", "ADD", "1")),
+            "! TypeError: ADD cannot take String \"a\" and Integer 1");
+  EXPECT_EQ(eval(binary("true", "SUB", "1")),
+            "! TypeError: SUB cannot take Boolean true and Integer 1");
+  EXPECT_EQ(eval("PUSH_CONST \"x\"\nNEG\nRETURN"), "! TypeError: NEG cannot take String \"x\"");
+}
+
+TEST_F(Tier0Test, ComparisonsOrderNumbersAndStrings) {
+  EXPECT_EQ(eval(binary("2", "LT", "3")), "= true");
+  EXPECT_EQ(eval(binary("3", "LE", "3")), "= true");
+  EXPECT_EQ(eval(binary("2", "GT", "3")), "= false");
+  EXPECT_EQ(eval(binary("2", "GE", "2.5")), "= false") << "exact across Integer and Float";
+  EXPECT_EQ(eval(binary("\"apple\"", "LT", "\"banana\"")), "= true");
+  EXPECT_EQ(eval(binary("\"b\"", "GT", "\"ab\"")), "= true");
+  EXPECT_EQ(eval(binary("1", "LT", "\"a\"")),
+            "! TypeError: LT orders numbers and Strings, not Integer 1 and String \"a\"");
+  EXPECT_EQ(eval(binary("float float_bits 0x7ff8000000000000", "LT", "1.0")), "= false");
+  EXPECT_EQ(eval(binary("float float_bits 0x7ff8000000000000", "GE", "1.0")), "= false");
+}
+
+TEST_F(Tier0Test, EqualityComparesAnyTwoValues) {
+  EXPECT_EQ(eval(binary("1", "EQ", "1.0")), "= true");
+  EXPECT_EQ(eval(binary("1", "EQ", "\"1\"")), "= false");
+  EXPECT_EQ(eval(binary("\"ab\"", "EQ", "\"ab\"")), "= true");
+  EXPECT_EQ(eval(binary("null", "EQ", "null")), "= true");
+  EXPECT_EQ(eval(binary("null", "NE", "0")), "= true");
+  EXPECT_EQ(eval(binary("float float_bits 0x7ff8000000000000", "EQ",
+                        "float float_bits 0x7ff8000000000000")),
+            "= false")
+      << "NaN is unequal to itself";
+  // Strings built differently (a concatenation) are equal by content.
+  EXPECT_EQ(eval("PUSH_CONST \"ab\"\nPUSH_CONST \"a\"\nPUSH_CONST \"b\"\nADD\nEQ\nRETURN"),
+            "= true");
+}
+
+TEST_F(Tier0Test, LogicOnBooleansAndBitsOnIntegers) {
+  EXPECT_EQ(eval(binary("true", "AND", "false")), "= false");
+  EXPECT_EQ(eval(binary("true", "OR", "false")), "= true");
+  EXPECT_EQ(eval(binary("12", "AND", "10")), "= 8");
+  EXPECT_EQ(eval(binary("12", "OR", "3")), "= 15");
+  EXPECT_EQ(eval("PUSH_CONST true\nNOT\nRETURN"), "= false");
+  EXPECT_EQ(eval("PUSH_CONST 0\nNOT\nRETURN"), "= -1");
+  EXPECT_EQ(eval(binary("true", "AND", "1")),
+            "! TypeError: AND cannot take Boolean true and Integer 1");
+  EXPECT_EQ(eval("PUSH_CONST \"s\"\nNOT\nRETURN"), "! TypeError: NOT cannot take String \"s\"");
+}
+
+TEST_F(Tier0Test, ConditionalJumpsNeedBooleans) {
+  EXPECT_EQ(eval("PUSH_CONST 1\nJUMP_IF_TRUE yes\nPUSH_CONST \"no\"\nRETURN\nyes:\nPUSH_CONST "
+                 "\"yes\"\nRETURN"),
+            "! TypeError: JUMP_IF_TRUE needs a Boolean, not Integer 1");
+  EXPECT_EQ(eval("PUSH_CONST false\nJUMP_IF_FALSE no\nPUSH_CONST \"yes\"\nRETURN\nno:\nPUSH_CONST "
+                 "\"no\"\nRETURN"),
+            "= \"no\"");
+}
+
+TEST_F(Tier0Test, StackShuffling) {
+  EXPECT_EQ(eval("PUSH_CONST 1\nPUSH_CONST 2\nSWAP\nSUB\nRETURN"), "= 1");
+  EXPECT_EQ(eval("PUSH_CONST 4\nDUP\nMUL\nRETURN"), "= 16");
+  EXPECT_EQ(eval("PUSH_CONST 1\nPUSH_CONST 2\nPOP\nNOP\nRETURN"), "= 1");
+}
+
+TEST_F(Tier0Test, ConversionsAndTheirErrors) {
+  EXPECT_EQ(eval("PUSH_CONST 3\nINT_TO_DOUBLE\nRETURN"), "= 3.0");
+  EXPECT_EQ(eval("PUSH_CONST 3.99\nDOUBLE_TO_INT\nRETURN"), "= 3");
+  EXPECT_EQ(eval("PUSH_CONST -3.99\nDOUBLE_TO_INT\nRETURN"), "= -3");
+  EXPECT_EQ(eval("PUSH_CONST 1e19\nDOUBLE_TO_INT\nRETURN"),
+            "! ArithmeticError: DOUBLE_TO_INT: Float 1e+19 has no 64-bit Integer value");
+  EXPECT_EQ(eval("PUSH_CONST float float_bits 0x7ff8000000000000\nDOUBLE_TO_INT\nRETURN")
+                .substr(0, 18),
+            "! ArithmeticError:");
+  EXPECT_EQ(eval("PUSH_CONST \"1\"\nINT_TO_DOUBLE\nRETURN"),
+            "! TypeError: INT_TO_DOUBLE needs an Integer, not String \"1\"");
+  EXPECT_EQ(eval("PUSH_CONST 1\nDOUBLE_TO_INT\nRETURN"),
+            "! TypeError: DOUBLE_TO_INT needs a Float, not Integer 1");
+}
+
+TEST_F(Tier0Test, TextConcatJoinsTextForms) {
+  EXPECT_EQ(eval("PUSH_CONST \"n=\"\nPUSH_CONST 7\nPUSH_CONST \", \"\nPUSH_CONST 1.5\nPUSH_CONST "
+                 "true\nTEXT_CONCAT 5\nRETURN"),
+            "= \"n=7, 1.5true\"");
+  EXPECT_EQ(eval("TEXT_CONCAT 0\nRETURN"), "= \"\"");
+}
+
+TEST_F(Tier0Test, SwitchTableJumpsOnIntegers) {
+  const std::string code =
+      "SWITCH_TABLE 1 one, 5 five\nPUSH_CONST \"other\"\nRETURN\none:\nPUSH_CONST \"one\"\n"
+      "RETURN\nfive:\nPUSH_CONST \"five\"\nRETURN";
+  EXPECT_EQ(eval("PUSH_CONST 5\n" + code), "= \"five\"");
+  EXPECT_EQ(eval("PUSH_CONST 1\n" + code), "= \"one\"");
+  EXPECT_EQ(eval("PUSH_CONST 2\n" + code), "= \"other\"");
+  EXPECT_EQ(eval("PUSH_CONST 1.0\n" + code), "! TypeError: SWITCH_TABLE needs an Integer");
+}
+
+}  // namespace
+}  // namespace runa::tier0
