@@ -79,7 +79,7 @@ Value Strings::allocate_flat(heap::Mutator& m, std::uint64_t bytes, std::uint64_
 Value Strings::make(heap::Mutator& m, std::string_view utf8) const {
   const auto* p = reinterpret_cast<const std::uint8_t*>(utf8.data());
   Value s = allocate_flat(m, utf8.size(), count_chars(p, utf8.size()));
-  if (s != 0) std::memcpy(text(heap::as_object(s)), p, utf8.size());
+  if (s != 0 && !utf8.empty()) std::memcpy(text(heap::as_object(s)), p, utf8.size());
   return s;
 }
 
