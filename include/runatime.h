@@ -9,10 +9,10 @@
  * The ABI is split by part, one header each under runatime/c/, all
  * included here: base.h (the version, statuses, the last error, the rules
  * for growable structs), heap.h (the garbage-collected heap) and values.h
- * (Runa values: numbers, Booleans, Characters). Later parts
- * (modules, natives, the tier interface, profiles) add their own header
- * under the same rules and are included here; clients include only this
- * file.
+ * (Runa values: numbers, Booleans, Characters) and bridge.h (the execution
+ * bridge: runtimes, modules, natives, tiers, profiles). Later parts add
+ * their own header under the same rules and are included here; clients
+ * include only this file.
  *
  * ---- History ---------------------------------------------------------------
  *
@@ -28,6 +28,9 @@
  *        layouts: tailed kinds (RT_LAYOUT_REF_TAIL, RT_LAYOUT_BYTE_TAIL),
  *        weak fields and the descriptor at the end of rt_layout,
  *        rt_descriptor_of.
+ *   1.4  the execution bridge: runatime/c/bridge.h (runtimes, threads,
+ *        modules, calls, natives, the tier interface, profiles, the
+ *        policy); RT_ERROR_THROWN.
  */
 #ifndef RUNATIME_H
 #define RUNATIME_H
@@ -35,5 +38,6 @@
 #include "runatime/c/base.h"
 #include "runatime/c/heap.h"
 #include "runatime/c/values.h"
+#include "runatime/c/bridge.h"
 
 #endif /* RUNATIME_H */

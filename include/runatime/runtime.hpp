@@ -37,6 +37,9 @@
 #include "runatime/module.hpp"
 #include "runatime/result.hpp"
 
+struct rt_runtime;
+struct rt_thread;
+
 namespace runa::rt {
 
 using heap::Value;
@@ -273,5 +276,10 @@ class Runtime {
   explicit Runtime(std::unique_ptr<RuntimeImpl> impl);
   std::unique_ptr<RuntimeImpl> impl_;
 };
+
+// The C ABI's objects (runatime/c/bridge.h) as the C++ ones, for engines
+// that offer a C entry of their own (engines/tier0/rt_tier0.h).
+Runtime& runtime_of(rt_runtime* runtime);
+Thread& thread_of(rt_thread* thread);
 
 }  // namespace runa::rt

@@ -2,8 +2,9 @@
 
 namespace runa::bridge {
 
-bool Natives::add(std::string_view name, std::uint32_t arity, NativeFn fn) {
-  return by_name_.try_emplace(std::string(name), Native{std::string(name), arity, fn}).second;
+bool Natives::add(std::string_view name, std::uint32_t arity, NativeFn fn, void* context) {
+  return by_name_.try_emplace(std::string(name), Native{std::string(name), arity, fn, context})
+      .second;
 }
 
 const Native* Natives::find(std::string_view name) const {
@@ -17,6 +18,7 @@ NativeStatus Natives::call(const Native& native, NativeCall& call) {
                  native.name + " takes " + std::to_string(native.arity) + " argument" +
                      (native.arity == 1 ? "" : "s") + ", got " + std::to_string(call.args.size()));
   }
+  call.native = &native;
   return native.fn(call);
 }
 

@@ -131,6 +131,7 @@ bool call_native(Thread& t, const FunctionInfo& f, Value* args, std::uint32_t n,
   for (std::uint32_t i = 0; i < n; ++i) slots[i] = args + i;
   bridge::NativeCall call{*t.m, r.types(), slots, r.options().out};
   call.arguments = r.arguments_slot();
+  call.thread = &t;
   switch (bridge::Natives::call(*native, call)) {
     case bridge::NativeStatus::kReturn:
       *out = call.result;

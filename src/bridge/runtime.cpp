@@ -40,6 +40,12 @@ std::uint32_t RuntimeImpl::add_tier(const TierInfo& tier) {
   return static_cast<std::uint32_t>(tiers_.size() - 1);
 }
 
+bool RuntimeImpl::add_native(std::string_view name, std::uint32_t arity, bridge::NativeFn fn,
+                             void* context) {
+  std::lock_guard lock(mu_);
+  return !started_ && natives_.add(name, arity, fn, context);
+}
+
 void RuntimeImpl::install(const FunctionInfo& f, std::uint32_t tier, void* code) {
   auto e = std::make_unique<Entry>(Entry{tier, code});
   Entry* raw = e.get();
@@ -51,6 +57,9 @@ void RuntimeImpl::install(const FunctionInfo& f, std::uint32_t tier, void* code)
 }
 
 bool RuntimeImpl::start(Thread& t) {
+  // Natives are registered only by threads not yet attached (add_native),
+  // so no mutator waits for this lock while a collection waits for it.
+  std::lock_guard lock(mu_);
   if (started_) return true;
   started_ = true;
   heap::Mutator& m = *t.m;
@@ -285,7 +294,7 @@ void Runtime::walk(Thread& t, FrameSink sink, void* ctx) {
   };
   for (Activation* a = t.activations; a != nullptr && !stop.stopped; a = a->previous) {
     const TierInfo& tier = impl_->tier(a->tier);
-    tier.callbacks.walk(tier.data, t, a->frames, relay, &stop);
+    if (tier.callbacks.walk != nullptr) tier.callbacks.walk(tier.data, t, a->frames, relay, &stop);
   }
 }
 

@@ -77,6 +77,9 @@ class RuntimeImpl {
   // The module record of a loaded module (for Module values).
   [[nodiscard]] const ModuleRecord* record_of(const ModuleInfo* m) const;
 
+  // Before the first thread attaches (false after it, or for a name taken).
+  bool add_native(std::string_view name, std::uint32_t arity, bridge::NativeFn fn, void* context);
+  [[nodiscard]] bool started() const { return started_; }
   std::uint32_t add_tier(const TierInfo& tier);
   [[nodiscard]] const TierInfo& tier(std::uint32_t i) const { return *tiers_[i]; }
   [[nodiscard]] std::uint32_t tier_count() const { return static_cast<std::uint32_t>(tiers_.size()); }
@@ -117,7 +120,7 @@ class RuntimeImpl {
   std::vector<std::unique_ptr<Entry>> entries_;  // every entry ever installed
   Value fixed_[kFixedCount] = {};
   std::uint64_t fixed_roots_ = 0;
-  bool started_ = false;
+  std::atomic<bool> started_{false};
 };
 
 // The RuntimeImpl behind a thread.

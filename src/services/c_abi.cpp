@@ -122,6 +122,8 @@ const char* rt_status_name(int status) noexcept {
       return "RT_ERROR_VERIFY_FAILED";
     case RT_ERROR_INTERNAL:
       return "RT_ERROR_INTERNAL";
+    case RT_ERROR_THROWN:
+      return "RT_ERROR_THROWN";
   }
   return "RT_ERROR_UNKNOWN";
 }

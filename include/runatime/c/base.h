@@ -52,7 +52,7 @@
 
 /* Version of the ABI this header describes. */
 #define RT_ABI_VERSION_MAJOR 1
-#define RT_ABI_VERSION_MINOR 3
+#define RT_ABI_VERSION_MINOR 4
 #define RT_ABI_VERSION ((RT_ABI_VERSION_MAJOR << 16) | RT_ABI_VERSION_MINOR)
 
 #ifdef __cplusplus
@@ -110,7 +110,9 @@ typedef enum rt_status {
   /* rt_heap_verify found a broken invariant; the message names it. */
   RT_ERROR_VERIFY_FAILED = 5,
   /* A failure inside RunaTime that is none of the above (a bug). */
-  RT_ERROR_INTERNAL = 6
+  RT_ERROR_INTERNAL = 6,
+  /* Runa code threw an exception nothing caught (bridge.h: rt_exception_text). */
+  RT_ERROR_THROWN = 7
 } rt_status;
 
 /* The message of the most recent failing call on the calling thread ("" if

@@ -1,0 +1,210 @@
+/* runatime/c/bridge.h — the execution bridge in the C ABI: a runtime
+ * (heap, types, natives, modules, tiers, policy), its threads, loading
+ * modules and calling their functions, natives registered from outside,
+ * the tier interface, profile records and the tier policy. docs/bridge.md
+ * explains each part; this header is the contract for C, Rust and any
+ * language with a C FFI. Included by runatime.h (include that one).
+ *
+ * Rules beyond base.h's:
+ *   - rt_runtime, rt_thread, rt_module and rt_function are opaque. Modules
+ *     and functions live as long as their runtime; a thread from
+ *     rt_thread_attach until rt_thread_detach, used only by the thread that
+ *     attached it.
+ *   - Natives and tiers are registered after rt_runtime_create and before
+ *     the first rt_thread_attach (RT_ERROR_INVALID_STATE after it).
+ *   - A call that runs Runa code returns RT_ERROR_THROWN when the code threw
+ *     and nothing caught it: the exception stays on the thread until
+ *     rt_exception_clear (rt_exception_text describes it).
+ *   - Values (rt_value, heap.h) passed in are copied into roots for the
+ *     call. A reference returned is valid until the thread's next call that
+ *     may run Runa code or collect; numbers, Booleans and Characters are
+ *     immediates (values.h) and always valid. Tier callbacks receive their
+ *     arguments in root slots the collector updates.
+ */
+#ifndef RUNATIME_C_BRIDGE_H
+#define RUNATIME_C_BRIDGE_H
+
+#include "runatime/c/base.h"
+#include "runatime/c/heap.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct rt_runtime rt_runtime;   /* opaque */
+typedef struct rt_thread rt_thread;     /* opaque */
+typedef struct rt_module rt_module;     /* opaque */
+typedef struct rt_function rt_function; /* opaque */
+
+/* ======================================================================== */
+/* The runtime                                                              */
+/* ======================================================================== */
+
+typedef struct rt_runtime_options {
+  size_t size;                   /* sizeof(rt_runtime_options) of the caller */
+  const char* heap_options;      /* RUNA_GC text (heap_options.hpp); NULL: RUNA_GC or defaults */
+  const char* const* module_path; /* LOAD_MODULE's directories */
+  size_t module_path_count;
+  const char* const* arguments;  /* main's List of Strings */
+  size_t argument_count;
+  uint32_t call_threshold;       /* 0: the default (1,000) */
+  uint32_t backedge_threshold;   /* 0: the default (60,000) */
+  uint32_t speculation_budget;   /* 0: the default (4) */
+  uint32_t tier_log;             /* non-zero: the policy's decisions on stderr */
+} rt_runtime_options;
+
+RT_API rt_status rt_runtime_options_init(rt_runtime_options* options) RT_NOEXCEPT;
+RT_API rt_status rt_runtime_create(const rt_runtime_options* options,
+                                   rt_runtime** out) RT_NOEXCEPT;
+/* Every thread must be detached. */
+RT_API rt_status rt_runtime_destroy(rt_runtime* runtime) RT_NOEXCEPT;
+
+/* The calling thread, attached to the runtime. */
+RT_API rt_status rt_thread_attach(rt_runtime* runtime, rt_thread** out) RT_NOEXCEPT;
+RT_API rt_status rt_thread_detach(rt_runtime* runtime, rt_thread* thread) RT_NOEXCEPT;
+
+/* ======================================================================== */
+/* Modules and calls                                                        */
+/* ======================================================================== */
+
+/* Loads, verifies and links a module (.runab, or .runas assembled) and runs
+ * its initializer: RT_ERROR_INVALID_ARGUMENT with the loader's message for a
+ * module that does not verify or link, RT_ERROR_THROWN when the initializer
+ * threw. */
+RT_API rt_status rt_module_load(rt_thread* thread, const char* path,
+                                rt_module** out) RT_NOEXCEPT;
+/* The module's non-method function of that name. */
+RT_API rt_status rt_module_function(const rt_module* module, const char* name,
+                                    rt_function** out) RT_NOEXCEPT;
+/* Calls f with args[0..n) through its entry (the tier serving it). */
+RT_API rt_status rt_call(rt_thread* thread, const rt_function* f, const rt_value* args, uint32_t n,
+                         rt_value* out) RT_NOEXCEPT;
+/* Runs the module's main with the runtime's arguments: *exit_status is what
+ * main's result makes it (docs/bytecode.md §2.4). */
+RT_API rt_status rt_run_main(rt_thread* thread, const rt_module* module,
+                             int* exit_status) RT_NOEXCEPT;
+
+/* The uncaught exception as `runa run` prints it ("uncaught Type: message"
+ * and the trace, one frame a line), NUL-terminated, truncated to `capacity`;
+ * *length gets the full length. */
+RT_API rt_status rt_exception_text(rt_thread* thread, char* buffer, size_t capacity,
+                                   size_t* length) RT_NOEXCEPT;
+RT_API rt_status rt_exception_clear(rt_thread* thread) RT_NOEXCEPT;
+
+/* Integers and Strings of the runtime's thread (a number outside the
+ * immediate range is boxed: MAY COLLECT). _get fails with
+ * RT_ERROR_INVALID_ARGUMENT for a value of another kind. */
+RT_API rt_status rt_integer_new(rt_thread* thread, int64_t i, rt_value* out) RT_NOEXCEPT;
+RT_API rt_status rt_integer_get(rt_thread* thread, rt_value v, int64_t* out) RT_NOEXCEPT;
+RT_API rt_status rt_string_new(rt_thread* thread, const char* utf8, size_t length,
+                               rt_value* out) RT_NOEXCEPT;
+/* The String's UTF-8 bytes, NUL-terminated and truncated to `capacity`;
+ * *length gets the full length. */
+RT_API rt_status rt_string_get(rt_thread* thread, rt_value v, char* buffer, size_t capacity,
+                               size_t* length) RT_NOEXCEPT;
+
+/* ======================================================================== */
+/* Natives                                                                  */
+/* ======================================================================== */
+
+typedef struct rt_native_call {
+  rt_thread* thread;
+  const rt_value* args; /* root slots, `count` of them */
+  uint32_t count;
+  rt_value result;      /* set it to return a value (0: nothing) */
+} rt_native_call;
+
+/* Returns RT_OK with call->result set, or what rt_native_throw returned. */
+typedef rt_status (*rt_native_fn)(void* context, rt_native_call* call);
+
+/* Adds a native of library 0 under `name`, which modules bind by External
+ * reference like the runtime's own; a name already taken is an error. */
+RT_API rt_status rt_native_register(rt_runtime* runtime, const char* name, uint32_t arity,
+                                    rt_native_fn fn, void* context) RT_NOEXCEPT;
+/* Makes the native throw a runtime exception of `type` ("ValueError", ...)
+ * with `message`; returns RT_ERROR_THROWN, for the native to return. */
+RT_API rt_status rt_native_throw(rt_native_call* call, const char* type,
+                                 const char* message) RT_NOEXCEPT;
+
+/* ======================================================================== */
+/* The tier interface                                                       */
+/* ======================================================================== */
+
+typedef struct rt_tier_callbacks {
+  size_t size; /* sizeof(rt_tier_callbacks) of the caller */
+  /* Runs f: *callee is the Function or Closure value called, args[0..n) its
+   * arguments (root slots). RT_OK with *out set, or RT_ERROR_THROWN. */
+  rt_status (*invoke)(void* self, rt_thread* thread, const rt_function* f, rt_value* callee,
+                      rt_value* args, uint32_t n, rt_value* out);
+  /* Prepares f (for on-stack replacement at `osr_offset`, or RT_NO_OSR);
+   * the code word for f's entry, or NULL to refuse. Runs on the policy's
+   * thread, which has no mutator: no heap access. */
+  void* (*prepare)(void* self, const rt_function* f, uint32_t osr_offset);
+  /* Code prepare() returned is no longer installed. May be NULL. */
+  void (*release)(void* self, const rt_function* f, void* code);
+} rt_tier_callbacks;
+
+#define RT_NO_OSR 0xFFFFFFFFu
+
+RT_API rt_status rt_tier_callbacks_init(rt_tier_callbacks* callbacks) RT_NOEXCEPT;
+/* Registers a tier at `level` (0 interprets; promotions go up by level). */
+RT_API rt_status rt_tier_register(rt_runtime* runtime, const char* name, uint32_t level,
+                                  const rt_tier_callbacks* callbacks, void* self,
+                                  uint32_t* index) RT_NOEXCEPT;
+
+/* What a tier compiles from. */
+typedef struct rt_function_info {
+  size_t size;
+  const char* name;
+  const uint8_t* code; /* the verified bytecode (docs/bytecode.md) */
+  size_t code_length;
+  uint32_t params;
+  uint32_t frame_slots;
+  uint32_t max_stack;
+  uint32_t tier;       /* the tier serving it now */
+  void* tier_code;     /* that tier's code word */
+} rt_function_info;
+
+RT_API rt_status rt_function_info_init(rt_function_info* info) RT_NOEXCEPT;
+RT_API rt_status rt_function_get_info(const rt_function* f, rt_function_info* out) RT_NOEXCEPT;
+
+/* ======================================================================== */
+/* Profiles and the policy (the AOTT plan's calls: docs/bridge.md)           */
+/* ======================================================================== */
+
+typedef struct rt_profile {
+  size_t size;
+  uint32_t calls;
+  uint32_t backedges;
+  uint32_t deopts;
+  uint32_t branches;    /* conditional branches; rt_profile_branch reads each */
+  uint32_t allocation_sites;
+} rt_profile;
+
+RT_API rt_status rt_profile_init(rt_profile* profile) RT_NOEXCEPT;
+/* _rt_profile_query. */
+RT_API rt_status rt_profile_query(const rt_function* f, rt_profile* out) RT_NOEXCEPT;
+RT_API rt_status rt_profile_branch(const rt_function* f, uint32_t index, uint32_t* offset,
+                                   uint32_t* taken, uint32_t* not_taken) RT_NOEXCEPT;
+/* _rt_tier_promote: f is hot; the policy queues it for the next tier. */
+RT_API rt_status rt_tier_promote(rt_thread* thread, const rt_function* f) RT_NOEXCEPT;
+/* Installs `tier` with `code` as f's entry at once (the coordinator). */
+RT_API rt_status rt_tier_install(rt_runtime* runtime, const rt_function* f, uint32_t tier,
+                                 void* code) RT_NOEXCEPT;
+/* _rt_deoptimize: a guard failed; f goes back to the lowest tier. */
+RT_API rt_status rt_deoptimize(rt_runtime* runtime, const rt_function* f,
+                               const char* reason) RT_NOEXCEPT;
+/* _rt_speculation_budget: deoptimisations f may still have before the
+ * policy stops promoting it. */
+RT_API rt_status rt_speculation_budget(rt_runtime* runtime, const rt_function* f,
+                                       uint32_t* remaining) RT_NOEXCEPT;
+/* Waits until the promotion queue is empty (tests, orderly shutdown). It
+ * blocks without reaching a safepoint: call it only while no other thread
+ * runs Runa code. */
+RT_API rt_status rt_policy_drain(rt_runtime* runtime) RT_NOEXCEPT;
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* RUNATIME_C_BRIDGE_H */

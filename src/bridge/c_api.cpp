@@ -1,0 +1,538 @@
+// The bridge's C ABI (include/runatime/c/bridge.h) over the C++ bridge.
+//
+// rt_runtime owns the C++ Runtime and the C side of what was registered
+// through the ABI (natives, tiers): trampolines turn the C++ callbacks into
+// the C ones. rt_thread, rt_module and rt_function are the C++ Thread,
+// ModuleInfo and FunctionInfo themselves, cast.
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bridge/runtime_impl.hpp"
+#include "runatime.h"
+#include "runatime/heap_options.hpp"
+#include "services/c_abi.hpp"
+
+namespace {
+
+using runa::c_abi::fail;
+using runa::c_abi::guarded;
+using runa::c_abi::null_argument;
+namespace rt = runa::rt;
+
+struct CNative {
+  rt_native_fn fn;
+  void* context;
+};
+
+struct CTier {
+  rt_tier_callbacks callbacks;
+  void* self;
+};
+
+}  // namespace
+
+struct rt_runtime {
+  std::unique_ptr<rt::Runtime> runtime;
+  std::deque<CNative> natives;
+  std::deque<CTier> tiers;
+};
+
+namespace {
+
+rt::Thread& as_thread(rt_thread* t) {
+  return *reinterpret_cast<rt::Thread*>(t);
+}
+const rt::FunctionInfo& as_function(const rt_function* f) {
+  return *reinterpret_cast<const rt::FunctionInfo*>(f);
+}
+const rt_function* as_c(const rt::FunctionInfo& f) {
+  return reinterpret_cast<const rt_function*>(&f);
+}
+rt_thread* as_c(rt::Thread& t) {
+  return reinterpret_cast<rt_thread*>(&t);
+}
+
+rt_status thrown(const char* fn) {
+  return fail(RT_ERROR_THROWN, fn, "the Runa code threw an exception nothing caught");
+}
+
+// ---- trampolines ---------------------------------------------------------------------------
+
+runa::bridge::NativeStatus c_native(runa::bridge::NativeCall& call) {
+  const auto* native = static_cast<const CNative*>(call.native->context);
+  std::vector<rt_value> args(call.args.size());
+  for (std::size_t i = 0; i < args.size(); ++i) args[i] = *call.args[i];
+  rt_native_call c{as_c(*call.thread), args.data(), static_cast<std::uint32_t>(args.size()), 0};
+  const rt_status s = native->fn(native->context, &c);
+  if (s == RT_OK) {
+    call.result = c.result;
+    return runa::bridge::NativeStatus::kReturn;
+  }
+  if (s == RT_ERROR_THROWN && call.thread->exception != 0) {
+    call.thrown = call.thread->exception;
+    return runa::bridge::NativeStatus::kThrow;
+  }
+  return runa::bridge::raise(call, "ValueError",
+                             call.native->name + " failed: " + rt_status_name(s));
+}
+
+bool tier_invoke(void* self, rt::Thread& t, const rt::FunctionInfo& f, rt::Value* callee,
+                 rt::Value* args, std::uint32_t n, rt::Value* out) {
+  const auto* tier = static_cast<const CTier*>(self);
+  const rt_status s = tier->callbacks.invoke(tier->self, as_c(t), as_c(f), callee, args, n, out);
+  if (s == RT_OK) return true;
+  if (t.exception == 0) {
+    runa::rt::ops::raise(t, "NotAvailable",
+                         std::string("a tier failed to run ") + std::string(f.name()) + ": " +
+                             rt_status_name(s));
+  }
+  return false;
+}
+
+void* tier_prepare(void* self, const rt::FunctionInfo& f, std::uint32_t osr) {
+  const auto* tier = static_cast<const CTier*>(self);
+  return tier->callbacks.prepare == nullptr ? nullptr
+                                            : tier->callbacks.prepare(tier->self, as_c(f), osr);
+}
+
+void tier_release(void* self, const rt::FunctionInfo& f, void* code) {
+  const auto* tier = static_cast<const CTier*>(self);
+  if (tier->callbacks.release != nullptr) tier->callbacks.release(tier->self, as_c(f), code);
+}
+
+}  // namespace
+
+namespace runa::rt {
+
+Runtime& runtime_of(rt_runtime* runtime) {
+  return *runtime->runtime;
+}
+Thread& thread_of(rt_thread* thread) {
+  return as_thread(thread);
+}
+
+}  // namespace runa::rt
+
+extern "C" {
+
+rt_status rt_runtime_options_init(rt_runtime_options* options) noexcept {
+  if (options == nullptr) return null_argument("rt_runtime_options_init", "options");
+  *options = rt_runtime_options{};
+  options->size = sizeof(rt_runtime_options);
+  return RT_OK;
+}
+
+rt_status rt_runtime_create(const rt_runtime_options* options, rt_runtime** out) noexcept {
+  constexpr const char* fn = "rt_runtime_create";
+  return guarded(fn, [&]() -> rt_status {
+    if (options == nullptr) return null_argument(fn, "options");
+    if (out == nullptr) return null_argument(fn, "out");
+    if (options->size != sizeof(rt_runtime_options)) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn, "options->size is not sizeof(rt_runtime_options)");
+    }
+    rt::RuntimeOptions o;
+    auto heap = runa::heap::options_from_env();
+    if (!heap) return fail(RT_ERROR_INVALID_ARGUMENT, fn, heap.error().describe());
+    if (options->heap_options != nullptr) {
+      heap = runa::heap::parse_options(options->heap_options, *heap);
+      if (!heap) return fail(RT_ERROR_INVALID_ARGUMENT, fn, heap.error().describe());
+    }
+    o.heap = *heap;
+    for (std::size_t i = 0; i < options->module_path_count; ++i) {
+      o.module_path.emplace_back(options->module_path[i]);
+    }
+    for (std::size_t i = 0; i < options->argument_count; ++i) {
+      o.arguments.emplace_back(options->arguments[i]);
+    }
+    if (options->call_threshold != 0) o.policy.call_threshold = options->call_threshold;
+    if (options->backedge_threshold != 0) o.policy.backedge_threshold = options->backedge_threshold;
+    if (options->speculation_budget != 0) o.policy.speculation_budget = options->speculation_budget;
+    o.policy.log = options->tier_log != 0 ? stderr : nullptr;
+    auto r = rt::Runtime::create(o);
+    if (!r) return fail(RT_ERROR_INVALID_ARGUMENT, fn, r.error().describe());
+    auto* made = new rt_runtime;
+    made->runtime = std::move(*r);
+    *out = made;
+    return RT_OK;
+  });
+}
+
+rt_status rt_runtime_destroy(rt_runtime* runtime) noexcept {
+  return guarded("rt_runtime_destroy", [&]() -> rt_status {
+    if (runtime == nullptr) return null_argument("rt_runtime_destroy", "runtime");
+    delete runtime;
+    return RT_OK;
+  });
+}
+
+rt_status rt_thread_attach(rt_runtime* runtime, rt_thread** out) noexcept {
+  return guarded("rt_thread_attach", [&]() -> rt_status {
+    if (runtime == nullptr) return null_argument("rt_thread_attach", "runtime");
+    if (out == nullptr) return null_argument("rt_thread_attach", "out");
+    *out = as_c(runtime->runtime->attach());
+    return RT_OK;
+  });
+}
+
+rt_status rt_thread_detach(rt_runtime* runtime, rt_thread* thread) noexcept {
+  return guarded("rt_thread_detach", [&]() -> rt_status {
+    if (runtime == nullptr) return null_argument("rt_thread_detach", "runtime");
+    if (thread == nullptr) return null_argument("rt_thread_detach", "thread");
+    runtime->runtime->detach(as_thread(thread));
+    return RT_OK;
+  });
+}
+
+rt_status rt_module_load(rt_thread* thread, const char* path, rt_module** out) noexcept {
+  constexpr const char* fn = "rt_module_load";
+  return guarded(fn, [&]() -> rt_status {
+    if (thread == nullptr) return null_argument(fn, "thread");
+    if (path == nullptr) return null_argument(fn, "path");
+    if (out == nullptr) return null_argument(fn, "out");
+    rt::Thread& t = as_thread(thread);
+    auto m = t.runtime->load(t, path);
+    if (!m) {
+      return fail(t.exception != 0 ? RT_ERROR_THROWN : RT_ERROR_INVALID_ARGUMENT, fn,
+                  m.error().describe());
+    }
+    *out = reinterpret_cast<rt_module*>(const_cast<rt::ModuleInfo*>(*m));
+    return RT_OK;
+  });
+}
+
+rt_status rt_module_function(const rt_module* module, const char* name,
+                             rt_function** out) noexcept {
+  constexpr const char* fn = "rt_module_function";
+  return guarded(fn, [&]() -> rt_status {
+    if (module == nullptr) return null_argument(fn, "module");
+    if (name == nullptr) return null_argument(fn, "name");
+    if (out == nullptr) return null_argument(fn, "out");
+    const auto* m = reinterpret_cast<const rt::ModuleInfo*>(module);
+    const rt::FunctionInfo* f = m->function(name);
+    if (f == nullptr) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn, m->name + " has no function " + name);
+    }
+    *out = reinterpret_cast<rt_function*>(const_cast<rt::FunctionInfo*>(f));
+    return RT_OK;
+  });
+}
+
+rt_status rt_call(rt_thread* thread, const rt_function* f, const rt_value* args, uint32_t n,
+                  rt_value* out) noexcept {
+  constexpr const char* fn = "rt_call";
+  return guarded(fn, [&]() -> rt_status {
+    if (thread == nullptr) return null_argument(fn, "thread");
+    if (f == nullptr) return null_argument(fn, "f");
+    if (args == nullptr && n > 0) return null_argument(fn, "args");
+    if (out == nullptr) return null_argument(fn, "out");
+    rt::Thread& t = as_thread(thread);
+    runa::heap::HandleScope scope(*t.m);
+    runa::heap::Handle callee(*t.m, *as_function(f).object);
+    runa::heap::Handle result(*t.m, runa::types::kNothing);
+    // The arguments as one contiguous root range, as tiers receive them.
+    std::vector<rt::Value> slots(args, args + n);
+    const std::uint64_t roots = t.runtime->heap().add_roots(slots.data(), n);
+    const bool ok = t.runtime->call(t, callee.slot(), slots.data(), n, result.slot());
+    t.runtime->heap().remove_roots(roots);
+    if (!ok) return thrown(fn);
+    *out = result.value();
+    return RT_OK;
+  });
+}
+
+rt_status rt_run_main(rt_thread* thread, const rt_module* module, int* exit_status) noexcept {
+  constexpr const char* fn = "rt_run_main";
+  return guarded(fn, [&]() -> rt_status {
+    if (thread == nullptr) return null_argument(fn, "thread");
+    if (module == nullptr) return null_argument(fn, "module");
+    if (exit_status == nullptr) return null_argument(fn, "exit_status");
+    rt::Thread& t = as_thread(thread);
+    const int status = t.runtime->run_main(t, *reinterpret_cast<const rt::ModuleInfo*>(module));
+    if (status < 0) return thrown(fn);
+    *exit_status = status;
+    return RT_OK;
+  });
+}
+
+rt_status rt_exception_text(rt_thread* thread, char* buffer, size_t capacity,
+                            size_t* length) noexcept {
+  constexpr const char* fn = "rt_exception_text";
+  return guarded(fn, [&]() -> rt_status {
+    if (thread == nullptr) return null_argument(fn, "thread");
+    if (buffer == nullptr && capacity > 0) return null_argument(fn, "buffer");
+    rt::Thread& t = as_thread(thread);
+    if (t.exception == 0) return fail(RT_ERROR_INVALID_STATE, fn, "no exception is in flight");
+    char* text = nullptr;
+    std::size_t size = 0;
+    std::FILE* f = open_memstream(&text, &size);
+    if (f == nullptr) return fail(RT_ERROR_OUT_OF_MEMORY, fn, "cannot open a memory stream");
+    t.runtime->report_uncaught(t, f);
+    std::fclose(f);
+    if (capacity > 0) {
+      const std::size_t n = size < capacity - 1 ? size : capacity - 1;
+      std::memcpy(buffer, text, n);
+      buffer[n] = '\0';
+    }
+    if (length != nullptr) *length = size;
+    std::free(text);
+    return RT_OK;
+  });
+}
+
+rt_status rt_exception_clear(rt_thread* thread) noexcept {
+  if (thread == nullptr) return null_argument("rt_exception_clear", "thread");
+  as_thread(thread).exception = 0;
+  as_thread(thread).trace = 0;
+  return RT_OK;
+}
+
+rt_status rt_integer_new(rt_thread* thread, int64_t i, rt_value* out) noexcept {
+  if (thread == nullptr) return null_argument("rt_integer_new", "thread");
+  if (out == nullptr) return null_argument("rt_integer_new", "out");
+  rt::Thread& t = as_thread(thread);
+  const rt::Value v = runa::types::make_int(t.runtime->impl().types().context(), *t.m, i);
+  if (v == runa::types::kNothing) return fail(RT_ERROR_OUT_OF_MEMORY, "rt_integer_new", "the heap is full");
+  *out = v;
+  return RT_OK;
+}
+
+rt_status rt_integer_get(rt_thread* thread, rt_value v, int64_t* out) noexcept {
+  if (thread == nullptr) return null_argument("rt_integer_get", "thread");
+  if (out == nullptr) return null_argument("rt_integer_get", "out");
+  if (!runa::types::is_int(as_thread(thread).runtime->impl().types().context(), v)) {
+    return fail(RT_ERROR_INVALID_ARGUMENT, "rt_integer_get", "the value is not an Integer");
+  }
+  *out = runa::types::as_int(v);
+  return RT_OK;
+}
+
+rt_status rt_string_new(rt_thread* thread, const char* utf8, size_t length, rt_value* out) noexcept {
+  constexpr const char* fn = "rt_string_new";
+  return guarded(fn, [&]() -> rt_status {
+    if (thread == nullptr) return null_argument(fn, "thread");
+    if (utf8 == nullptr && length > 0) return null_argument(fn, "utf8");
+    if (out == nullptr) return null_argument(fn, "out");
+    rt::Thread& t = as_thread(thread);
+    const auto s = t.runtime->impl().types().strings().make_checked(*t.m, {utf8, length});
+    if (!s) return fail(RT_ERROR_INVALID_ARGUMENT, fn, "the bytes are not UTF-8");
+    if (*s == runa::types::kNothing) return fail(RT_ERROR_OUT_OF_MEMORY, fn, "the heap is full");
+    *out = *s;
+    return RT_OK;
+  });
+}
+
+rt_status rt_string_get(rt_thread* thread, rt_value v, char* buffer, size_t capacity,
+                        size_t* length) noexcept {
+  constexpr const char* fn = "rt_string_get";
+  return guarded(fn, [&]() -> rt_status {
+    if (thread == nullptr) return null_argument(fn, "thread");
+    if (buffer == nullptr && capacity > 0) return null_argument(fn, "buffer");
+    const auto& strings = as_thread(thread).runtime->impl().types().strings();
+    if (!strings.is_string(v)) return fail(RT_ERROR_INVALID_ARGUMENT, fn, "the value is not a String");
+    std::string text;
+    strings.append_to(v, text);
+    if (capacity > 0) {
+      const std::size_t n = text.size() < capacity - 1 ? text.size() : capacity - 1;
+      std::memcpy(buffer, text.data(), n);
+      buffer[n] = '\0';
+    }
+    if (length != nullptr) *length = text.size();
+    return RT_OK;
+  });
+}
+
+rt_status rt_native_register(rt_runtime* runtime, const char* name, uint32_t arity,
+                             rt_native_fn native, void* context) noexcept {
+  constexpr const char* fn = "rt_native_register";
+  return guarded(fn, [&]() -> rt_status {
+    if (runtime == nullptr) return null_argument(fn, "runtime");
+    if (name == nullptr) return null_argument(fn, "name");
+    if (native == nullptr) return null_argument(fn, "fn");
+    rt::RuntimeImpl& impl = runtime->runtime->impl();
+    if (impl.started()) {
+      return fail(RT_ERROR_INVALID_STATE, fn, "natives are registered before a thread attaches");
+    }
+    CNative& c = runtime->natives.emplace_back(CNative{native, context});
+    if (!impl.add_native(name, arity, c_native, &c)) {
+      runtime->natives.pop_back();
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn, std::string("a native named ") + name +
+                                                     " exists already");
+    }
+    return RT_OK;
+  });
+}
+
+rt_status rt_native_throw(rt_native_call* call, const char* type, const char* message) noexcept {
+  constexpr const char* fn = "rt_native_throw";
+  return guarded(fn, [&]() -> rt_status {
+    if (call == nullptr) return null_argument(fn, "call");
+    if (type == nullptr) return null_argument(fn, "type");
+    rt::Thread& t = as_thread(call->thread);
+    if (t.runtime->impl().types().exceptions().type(type) == nullptr) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn, std::string(type) + " is no runtime exception type");
+    }
+    rt::ops::raise(t, type, message != nullptr ? message : "");
+    return RT_ERROR_THROWN;
+  });
+}
+
+rt_status rt_tier_callbacks_init(rt_tier_callbacks* callbacks) noexcept {
+  if (callbacks == nullptr) return null_argument("rt_tier_callbacks_init", "callbacks");
+  *callbacks = rt_tier_callbacks{};
+  callbacks->size = sizeof(rt_tier_callbacks);
+  return RT_OK;
+}
+
+rt_status rt_tier_register(rt_runtime* runtime, const char* name, uint32_t level,
+                           const rt_tier_callbacks* callbacks, void* self,
+                           uint32_t* index) noexcept {
+  constexpr const char* fn = "rt_tier_register";
+  return guarded(fn, [&]() -> rt_status {
+    if (runtime == nullptr) return null_argument(fn, "runtime");
+    if (name == nullptr) return null_argument(fn, "name");
+    if (callbacks == nullptr) return null_argument(fn, "callbacks");
+    if (index == nullptr) return null_argument(fn, "index");
+    if (callbacks->size != sizeof(rt_tier_callbacks) || callbacks->invoke == nullptr) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                  "callbacks need their size (rt_tier_callbacks_init) and an invoke");
+    }
+    if (runtime->runtime->impl().started()) {
+      return fail(RT_ERROR_INVALID_STATE, fn, "tiers are registered before a thread attaches");
+    }
+    CTier& c = runtime->tiers.emplace_back(CTier{*callbacks, self});
+    rt::TierInfo info;
+    info.name = name;
+    info.level = level;
+    info.data = &c;
+    info.callbacks.invoke = tier_invoke;
+    info.callbacks.prepare = tier_prepare;
+    info.callbacks.release = tier_release;
+    *index = runtime->runtime->register_tier(info);
+    return RT_OK;
+  });
+}
+
+rt_status rt_function_info_init(rt_function_info* info) noexcept {
+  if (info == nullptr) return null_argument("rt_function_info_init", "info");
+  *info = rt_function_info{};
+  info->size = sizeof(rt_function_info);
+  return RT_OK;
+}
+
+rt_status rt_function_get_info(const rt_function* f, rt_function_info* out) noexcept {
+  constexpr const char* fn = "rt_function_get_info";
+  if (f == nullptr) return null_argument(fn, "f");
+  if (out == nullptr) return null_argument(fn, "out");
+  if (out->size != sizeof(rt_function_info)) {
+    return fail(RT_ERROR_INVALID_ARGUMENT, fn, "out->size is not sizeof(rt_function_info)");
+  }
+  const rt::FunctionInfo& info = as_function(f);
+  const rt::Entry& e = info.current();
+  out->name = info.def->name.c_str();
+  out->code = info.code.data();
+  out->code_length = info.code.size();
+  out->params = info.params;
+  out->frame_slots = info.frame_slots;
+  out->max_stack = info.max_stack;
+  out->tier = e.tier;
+  out->tier_code = e.code;
+  return RT_OK;
+}
+
+rt_status rt_profile_init(rt_profile* profile) noexcept {
+  if (profile == nullptr) return null_argument("rt_profile_init", "profile");
+  *profile = rt_profile{};
+  profile->size = sizeof(rt_profile);
+  return RT_OK;
+}
+
+rt_status rt_profile_query(const rt_function* f, rt_profile* out) noexcept {
+  constexpr const char* fn = "rt_profile_query";
+  if (f == nullptr) return null_argument(fn, "f");
+  if (out == nullptr) return null_argument(fn, "out");
+  if (out->size != sizeof(rt_profile)) {
+    return fail(RT_ERROR_INVALID_ARGUMENT, fn, "out->size is not sizeof(rt_profile)");
+  }
+  const rt::FunctionInfo& info = as_function(f);
+  out->calls = info.profile.calls.load(std::memory_order_relaxed);
+  out->backedges = info.profile.backedges.load(std::memory_order_relaxed);
+  out->deopts = info.deopts.load(std::memory_order_relaxed);
+  out->branches = info.profile.branch_count;
+  out->allocation_sites = static_cast<std::uint32_t>(info.profile.allocation_offsets.size());
+  return RT_OK;
+}
+
+rt_status rt_profile_branch(const rt_function* f, uint32_t index, uint32_t* offset, uint32_t* taken,
+                            uint32_t* not_taken) noexcept {
+  constexpr const char* fn = "rt_profile_branch";
+  if (f == nullptr) return null_argument(fn, "f");
+  const rt::Profile& p = as_function(f).profile;
+  if (index >= p.branch_count) {
+    return fail(RT_ERROR_INVALID_ARGUMENT, fn, "branch " + std::to_string(index) + " of " +
+                                                   std::to_string(p.branch_count));
+  }
+  if (offset != nullptr) *offset = p.branch_offsets[index];
+  if (taken != nullptr) *taken = p.branches[index].taken.load(std::memory_order_relaxed);
+  if (not_taken != nullptr) {
+    *not_taken = p.branches[index].not_taken.load(std::memory_order_relaxed);
+  }
+  return RT_OK;
+}
+
+rt_status rt_tier_promote(rt_thread* thread, const rt_function* f) noexcept {
+  return guarded("rt_tier_promote", [&]() -> rt_status {
+    if (thread == nullptr) return null_argument("rt_tier_promote", "thread");
+    if (f == nullptr) return null_argument("rt_tier_promote", "f");
+    rt::Thread& t = as_thread(thread);
+    t.runtime->hot(t, as_function(f), rt::kNoOsr);
+    return RT_OK;
+  });
+}
+
+rt_status rt_tier_install(rt_runtime* runtime, const rt_function* f, uint32_t tier,
+                          void* code) noexcept {
+  return guarded("rt_tier_install", [&]() -> rt_status {
+    if (runtime == nullptr) return null_argument("rt_tier_install", "runtime");
+    if (f == nullptr) return null_argument("rt_tier_install", "f");
+    if (tier >= runtime->runtime->tier_count()) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, "rt_tier_install", "no tier " + std::to_string(tier));
+    }
+    runtime->runtime->install(as_function(f), tier, code);
+    return RT_OK;
+  });
+}
+
+rt_status rt_deoptimize(rt_runtime* runtime, const rt_function* f, const char* reason) noexcept {
+  return guarded("rt_deoptimize", [&]() -> rt_status {
+    if (runtime == nullptr) return null_argument("rt_deoptimize", "runtime");
+    if (f == nullptr) return null_argument("rt_deoptimize", "f");
+    runtime->runtime->deoptimize(as_function(f), reason != nullptr ? reason : "");
+    return RT_OK;
+  });
+}
+
+rt_status rt_speculation_budget(rt_runtime* runtime, const rt_function* f,
+                                uint32_t* remaining) noexcept {
+  if (runtime == nullptr) return null_argument("rt_speculation_budget", "runtime");
+  if (f == nullptr) return null_argument("rt_speculation_budget", "f");
+  if (remaining == nullptr) return null_argument("rt_speculation_budget", "remaining");
+  const std::uint32_t budget = runtime->runtime->options().policy.speculation_budget;
+  const std::uint32_t used = as_function(f).deopts.load(std::memory_order_relaxed);
+  *remaining = used >= budget ? 0 : budget - used;
+  return RT_OK;
+}
+
+rt_status rt_policy_drain(rt_runtime* runtime) noexcept {
+  return guarded("rt_policy_drain", [&]() -> rt_status {
+    if (runtime == nullptr) return null_argument("rt_policy_drain", "runtime");
+    runtime->runtime->impl().policy().drain();
+    return RT_OK;
+  });
+}
+
+}  // extern "C"
