@@ -1,0 +1,172 @@
+// The tier policy with a second tier beside tier 0, in C++ (the C ABI's
+// tests do the same from C and Rust): promotion by the policy's thread
+// while the program runs, calls through the new entry, deoptimisation back
+// to tier 0 on a failed guard, and the speculation budget stopping further
+// promotions. Under ThreadSanitizer this checks the entry protocol: the
+// policy thread installs entries (release) while the program's thread
+// reads them (acquire) on every call.
+#include <atomic>
+
+#include "tier0_fixture.hpp"
+
+namespace runa::tier0 {
+namespace {
+
+constexpr std::string_view kModule = R"(
+.type 1 primitive Integer
+.type 2 function "(Integer)->Integer" params Integer returns Integer
+.function 1 twice type "(Integer)->Integer"
+  .param x type Integer
+  LOAD_LOCAL x
+  PUSH_CONST 2
+  MUL
+  RETURN
+.end
+.function 2 sum_twice type "(Integer)->Integer"
+  .param n type Integer flags MUTABLE
+  .local sum type Integer slot 1 scope 0 end
+  PUSH_CONST 0
+  STORE_LOCAL sum
+loop:
+  LOAD_LOCAL n
+  PUSH_CONST 0
+  GT
+  JUMP_IF_FALSE done
+  PUSH_CONST function twice
+  LOAD_LOCAL n
+  CALL 1
+  LOAD_LOCAL sum
+  ADD
+  STORE_LOCAL sum
+  LOAD_LOCAL n
+  PUSH_CONST 1
+  SUB
+  STORE_LOCAL n
+  JUMP loop
+done:
+  LOAD_LOCAL sum
+  RETURN
+end:
+.end
+)";
+
+// A tier that serves `twice` natively, guarded on a small Integer argument.
+struct Doubler {
+  rt::Runtime* runtime = nullptr;
+  std::atomic<int> prepared{0};
+  std::atomic<int> served{0};
+  std::atomic<int> failed{0};
+  int marker = 0;
+
+  static void* prepare(void* self, const rt::FunctionInfo& f, std::uint32_t /*osr*/) {
+    auto* d = static_cast<Doubler*>(self);
+    if (f.name() != "twice") return nullptr;
+    d->prepared.fetch_add(1);
+    return &d->marker;
+  }
+  static bool invoke(void* self, rt::Thread& t, const rt::FunctionInfo& f, Value* /*callee*/,
+                     Value* args, std::uint32_t n, Value* out) {
+    auto* d = static_cast<Doubler*>(self);
+    if (n == 1 && types::is_small_int(args[0]) &&
+        types::fits_small_int(2 * types::small_int_value(args[0]))) {
+      d->served.fetch_add(1);
+      *out = types::make_small_int(2 * types::small_int_value(args[0]));
+      return true;
+    }
+    d->failed.fetch_add(1);
+    d->runtime->deoptimize(f, "twice: the argument is not a small Integer");
+    return d->runtime->call(t, f.object, args, n, out);
+  }
+};
+
+class PolicyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::path(::testing::TempDir()) / ("policy_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_);
+    std::ofstream(dir_ / "m.runas") << kModule;
+    rt::RuntimeOptions o;
+    auto env = heap::options_from_env();
+    ASSERT_TRUE(env.ok());
+    o.heap = *env;
+    o.policy.call_threshold = 20;
+    o.policy.speculation_budget = 2;
+    auto r = rt::Runtime::create(o);
+    ASSERT_TRUE(r.ok()) << r.error().describe();
+    runtime_ = std::move(*r);
+    engine_ = Engine::install(*runtime_);
+    doubler_.runtime = runtime_.get();
+    rt::TierInfo info;
+    info.name = "doubler";
+    info.level = 1;
+    info.data = &doubler_;
+    info.callbacks.invoke = Doubler::invoke;
+    info.callbacks.prepare = Doubler::prepare;
+    doubler_index_ = runtime_->register_tier(info);
+    t_ = &runtime_->attach();
+    auto m = runtime_->load(*t_, (dir_ / "m.runas").string());
+    ASSERT_TRUE(m.ok()) << m.error().describe();
+    module_ = *m;
+  }
+  void TearDown() override {
+    runtime_->detach(*t_);
+    runtime_.reset();
+    engine_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  std::int64_t call(const char* name, Value arg) {
+    heap::HandleScope scope(*t_->m);
+    heap::Handle a(*t_->m, arg);
+    heap::Handle out(*t_->m, types::kNothing);
+    EXPECT_TRUE(runtime_->call(*t_, module_->function(name)->object, a.slot(), 1, out.slot()));
+    return types::as_int(out.value());
+  }
+  void drain() {
+    heap::NativeRegion region(*t_->m);  // the policy thread never needs us; be polite anyway
+    runtime_->impl().policy().drain();
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<rt::Runtime> runtime_;
+  std::unique_ptr<Engine> engine_;
+  Doubler doubler_;
+  std::uint32_t doubler_index_ = 0;
+  rt::Thread* t_ = nullptr;
+  const rt::ModuleInfo* module_ = nullptr;
+};
+
+TEST_F(PolicyTest, AHotFunctionIsPromotedServedAndSentBack) {
+  const rt::FunctionInfo* twice = module_->function("twice");
+  EXPECT_EQ(call("sum_twice", types::make_small_int(100)), 10100);
+  drain();
+  EXPECT_EQ(doubler_.prepared.load(), 1);
+  EXPECT_EQ(twice->current().tier, doubler_index_);
+  EXPECT_EQ(call("sum_twice", types::make_small_int(100)), 10100);
+  EXPECT_EQ(doubler_.served.load(), 100) << "tier 0's calls go through the new entry";
+  // A boxed Integer fails the guard: back to tier 0, which doubles it exactly.
+  const Value big = types::make_int(runtime_->impl().types().context(), *t_->m, std::int64_t{1} << 61);
+  EXPECT_EQ(call("twice", big), std::int64_t{1} << 62);
+  EXPECT_EQ(doubler_.failed.load(), 1);
+  EXPECT_EQ(twice->current().tier, engine_->index());
+  EXPECT_EQ(twice->deopts.load(), 1u);
+}
+
+TEST_F(PolicyTest, TheSpeculationBudgetStopsPromotions) {
+  const rt::FunctionInfo* twice = module_->function("twice");
+  const Value big = types::make_int(runtime_->impl().types().context(), *t_->m, std::int64_t{1} << 61);
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_EQ(call("sum_twice", types::make_small_int(50)), 2550);
+    drain();
+    if (twice->current().tier == doubler_index_) call("twice", big);  // a guard fails
+  }
+  EXPECT_EQ(doubler_.prepared.load(), 2) << "promoted twice: the budget is 2 deoptimisations";
+  EXPECT_EQ(twice->deopts.load(), 2u);
+  EXPECT_EQ(twice->current().tier, engine_->index());
+  const auto decisions = runtime_->impl().policy().decisions();
+  ASSERT_FALSE(decisions.empty());
+  EXPECT_NE(decisions.back().find("speculation budget spent"), std::string::npos)
+      << decisions.back();
+}
+
+}  // namespace
+}  // namespace runa::tier0
