@@ -114,9 +114,11 @@ class PolicyTest : public ::testing::Test {
     engine_.reset();
     std::filesystem::remove_all(dir_);
   }
-  std::int64_t call(const char* name, Value arg) {
+  // name(arg), the argument made here (boxed outside the small range):
+  // a raw reference held across calls would be stale after a collection.
+  std::int64_t call(const char* name, std::int64_t arg) {
     heap::HandleScope scope(*t_->m);
-    heap::Handle a(*t_->m, arg);
+    heap::Handle a(*t_->m, types::make_int(runtime_->impl().types().context(), *t_->m, arg));
     heap::Handle out(*t_->m, types::kNothing);
     EXPECT_TRUE(runtime_->call(*t_, module_->function(name)->object, a.slot(), 1, out.slot()));
     return types::as_int(out.value());
@@ -137,15 +139,15 @@ class PolicyTest : public ::testing::Test {
 
 TEST_F(PolicyTest, AHotFunctionIsPromotedServedAndSentBack) {
   const rt::FunctionInfo* twice = module_->function("twice");
-  EXPECT_EQ(call("sum_twice", types::make_small_int(100)), 10100);
+  EXPECT_EQ(call("sum_twice", 100), 10100);
   drain();
   EXPECT_EQ(doubler_.prepared.load(), 1);
   EXPECT_EQ(twice->current().tier, doubler_index_);
-  EXPECT_EQ(call("sum_twice", types::make_small_int(100)), 10100);
+  EXPECT_EQ(call("sum_twice", 100), 10100);
   EXPECT_EQ(doubler_.served.load(), 100) << "tier 0's calls go through the new entry";
   // A boxed Integer fails the guard: back to tier 0, which doubles it exactly.
-  const Value big = types::make_int(runtime_->impl().types().context(), *t_->m, std::int64_t{1} << 61);
-  EXPECT_EQ(call("twice", big), std::int64_t{1} << 62);
+  constexpr std::int64_t kBig = std::int64_t{1} << 61;
+  EXPECT_EQ(call("twice", kBig), std::int64_t{1} << 62);
   EXPECT_EQ(doubler_.failed.load(), 1);
   EXPECT_EQ(twice->current().tier, engine_->index());
   EXPECT_EQ(twice->deopts.load(), 1u);
@@ -153,11 +155,11 @@ TEST_F(PolicyTest, AHotFunctionIsPromotedServedAndSentBack) {
 
 TEST_F(PolicyTest, TheSpeculationBudgetStopsPromotions) {
   const rt::FunctionInfo* twice = module_->function("twice");
-  const Value big = types::make_int(runtime_->impl().types().context(), *t_->m, std::int64_t{1} << 61);
+  constexpr std::int64_t kBig = std::int64_t{1} << 61;
   for (int round = 0; round < 3; ++round) {
-    EXPECT_EQ(call("sum_twice", types::make_small_int(50)), 2550);
+    EXPECT_EQ(call("sum_twice", 50), 2550);
     drain();
-    if (twice->current().tier == doubler_index_) call("twice", big);  // a guard fails
+    if (twice->current().tier == doubler_index_) call("twice", kBig);  // a guard fails
   }
   EXPECT_EQ(doubler_.prepared.load(), 2) << "promoted twice: the budget is 2 deoptimisations";
   EXPECT_EQ(twice->deopts.load(), 2u);
