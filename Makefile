@@ -35,7 +35,7 @@ define executables
 mapfile -t found < <(find $(1) -maxdepth 1 -type f -perm -u+x -name '$(2)' 2>/dev/null | sort)
 endef
 
-.PHONY: help setup deps build demo test tsan bench bench-gc bench-types fuzz fuzz-regress format format-check tidy clean
+.PHONY: help setup deps build demo test tsan bench bench-gc bench-types bench-engine fuzz fuzz-regress format format-check tidy clean
 
 help:
 	@echo "make setup         install missing Debian packages (scripts/setup)"
@@ -46,6 +46,7 @@ help:
 	@echo "make bench         build release and run build/release/bench/bench_*"
 	@echo "make bench-gc      memory benchmarks at equal memory beside malloc, mimalloc, Boehm, the JVM, Go"
 	@echo "make bench-types   Dictionary beside absl and std, dispatch costs (docs/types.md)"
+	@echo "make bench-engine  six programs on tier 0 beside CPython, Lua, node --jitless, java -Xint"
 	@echo "make fuzz          run each fuzz target for FUZZ_SECONDS (default 60) s"
 	@echo "make fuzz-regress  run each fuzz target once over fuzz/regressions/<target>/"
 	@echo "make format        clang-format -i the C/C++ sources"
@@ -107,6 +108,10 @@ bench-types: deps
 	build/release/bench/bench_dictionary
 	build/release/bench/bench_strings
 	build/release/bench/bench_dispatch --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+
+bench-engine: deps
+	$(call build,release)
+	scripts/bench-engine
 
 fuzz:
 	$(call build,fuzz)
