@@ -36,8 +36,8 @@
 #define RUNATIME_H
 
 #include "runatime/c/base.h"
+#include "runatime/c/bridge.h"
 #include "runatime/c/heap.h"
 #include "runatime/c/values.h"
-#include "runatime/c/bridge.h"
 
 #endif /* RUNATIME_H */

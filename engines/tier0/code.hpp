@@ -40,17 +40,20 @@ namespace ops = rt::ops;
 
 // The interpreter's instruction set: the bytecode's, plus the forms
 // translation introduces.
-enum class I : std::uint16_t {
-#define RUNA_TIER0_OPS(X)                                                                        \
-  X(Nop) X(PushConst) X(PushNew) X(LoadLocal) X(StoreLocal) X(LoadCell) X(StoreCell)             \
-  X(MakeCell) X(LoadGlobal) X(StoreGlobal) X(LoadField) X(StoreField) X(New) X(Call)             \
-  X(CallMethod) X(Return) X(Jump) X(Loop) X(JumpIfTrue) X(JumpIfFalse) X(Add) X(Sub) X(Mul)      \
-  X(Div) X(Mod) X(Neg) X(Eq) X(Ne) X(Lt) X(Le) X(Gt) X(Ge) X(And) X(Or) X(Not) X(Dup) X(Pop)    \
-  X(Swap) X(NewList) X(NewMap) X(GetItem) X(SetItem) X(Throw) X(TryBegin) X(TryEnd)            \
-  X(CatchBegin) X(CatchEnd) X(FinallyBegin) X(FinallyEnd) X(LoadUpvalue) X(StoreUpvalue)       \
-  X(Closure) X(TypeCheck) X(Cast) X(LoadModule) X(Import) X(NotAvailable) X(IterCreate)        \
-  X(IterNext) X(TypeOf) X(InstanceOf) X(Lambda) X(Spread) X(Unpack) X(SwitchTable)             \
+// clang-format off
+#define RUNA_TIER0_OPS(X)                                                            \
+  X(Nop) X(PushConst) X(PushNew) X(LoadLocal) X(StoreLocal) X(LoadCell)             \
+  X(StoreCell) X(MakeCell) X(LoadGlobal) X(StoreGlobal) X(LoadField) X(StoreField)  \
+  X(New) X(Call) X(CallMethod) X(Return) X(Jump) X(Loop) X(JumpIfTrue)              \
+  X(JumpIfFalse) X(Add) X(Sub) X(Mul) X(Div) X(Mod) X(Neg) X(Eq) X(Ne) X(Lt) X(Le)  \
+  X(Gt) X(Ge) X(And) X(Or) X(Not) X(Dup) X(Pop) X(Swap) X(NewList) X(NewMap)       \
+  X(GetItem) X(SetItem) X(Throw) X(TryBegin) X(TryEnd) X(CatchBegin) X(CatchEnd)    \
+  X(FinallyBegin) X(FinallyEnd) X(LoadUpvalue) X(StoreUpvalue) X(Closure)           \
+  X(TypeCheck) X(Cast) X(LoadModule) X(Import) X(NotAvailable) X(IterCreate)        \
+  X(IterNext) X(TypeOf) X(InstanceOf) X(Lambda) X(Spread) X(Unpack) X(SwitchTable)  \
   X(IntToDouble) X(DoubleToInt) X(TextConcat) X(Unwind)
+// clang-format on
+enum class I : std::uint16_t {
 #define RUNA_TIER0_ENUM(name) k##name,
   RUNA_TIER0_OPS(RUNA_TIER0_ENUM)
 #undef RUNA_TIER0_ENUM
@@ -112,6 +115,8 @@ struct MethodCache {
 
 struct Code {
   const rt::FunctionInfo* function = nullptr;
+  Value* consts = nullptr;   // the module's constant slots (one load on return)
+  Value* globals = nullptr;  // the module's global slots
   std::vector<Ins> ins;
   std::vector<std::uint32_t> offsets;  // bytecode offset of each instruction
   std::uint32_t frame_slots = 0;

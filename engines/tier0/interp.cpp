@@ -41,11 +41,16 @@ using types::kTrue;
 // StackOverflow rather than a crash.
 constexpr std::uint32_t kMaxNested = 2000;
 
+// Past the back-edge threshold, a loop looks for an on-stack-replacement
+// entry once every 256 back-edges: one load, rarely.
+constexpr std::uint32_t kOsrCheckMask = 255;
+
 // Pushes a frame for f whose n arguments are at base[0 .. n) and callee at
 // base[-1]; false after raising (stack overflow, or no memory for a cell or
 // the VARARGS List), with no frame pushed.
-bool push_frame(rt::Thread& t, Stack& st, const rt::FunctionInfo& f, const Code& code, Value* base,
-                std::uint32_t n, bool boundary) {
+[[gnu::always_inline]] inline bool push_frame(rt::Thread& t, Stack& st, const rt::FunctionInfo& f,
+                                              const Code& code, Value* base, std::uint32_t n,
+                                              bool boundary) {
   st.sp = base + n;
   if (base + code.frame_slots + code.max_stack + 2 >= st.limit || st.depth == Stack::kFrames) {
     return ops::stack_overflow(t, f);
@@ -55,8 +60,8 @@ bool push_frame(rt::Thread& t, Stack& st, const rt::FunctionInfo& f, const Code&
     n = f.params;
   }
   for (std::uint32_t i = n; i < code.frame_slots; ++i) base[i] = kNothing;
-  st.frames[st.depth++] = Frame{&code, code.ins.data(), base,
-                                static_cast<std::uint32_t>(st.handlers.size()), boundary};
+  st.frames[st.depth++] =
+      Frame{&code, code.ins.data(), base, static_cast<std::uint32_t>(st.handlers.size()), boundary};
   st.sp = base + code.frame_slots;
   for (std::uint16_t s : code.entry_cells) {
     if (!ops::make_cell(t, base + s, base + s)) {
@@ -67,10 +72,26 @@ bool push_frame(rt::Thread& t, Stack& st, const rt::FunctionInfo& f, const Code&
   return true;
 }
 
+// Whether `o` is a struct with field `field`: the heap type the site cached,
+// or else the runtime's answer, then cached (written only on a miss, so
+// threads hitting the same site share its cache line read-only). Never
+// collects.
+[[gnu::always_inline]] inline bool has_field(rt::Runtime& rt, FieldCache& cache, Value o,
+                                             std::uint32_t field) {
+  if (o == kNothing || !heap::is_ref(o)) return false;
+  const std::uint32_t type = heap::hdr::type_of(heap::as_object(o)->load_header());
+  if (type == cache.layout.load(std::memory_order_relaxed)) [[likely]]
+    return true;
+  if (ops::struct_fields(rt, o) <= static_cast<std::int64_t>(field)) return false;
+  cache.layout.store(type, std::memory_order_relaxed);
+  return true;
+}
+
 // The key a method site caches a receiver under: the heap type of an
 // object, or the tag of an immediate (above every heap type).
 std::uint64_t receiver_key(Value v) {
-  if (v != kNothing && heap::is_ref(v)) return heap::hdr::type_of(heap::as_object(v)->load_header());
+  if (v != kNothing && heap::is_ref(v))
+    return heap::hdr::type_of(heap::as_object(v)->load_header());
   return (std::uint64_t{1} << 40) | (v & types::kTagMask) | (v == kNothing ? 8 : 0);
 }
 
@@ -93,8 +114,17 @@ void remember_method(Code& code, MethodCache& c, std::uint64_t key, const rt::Fu
   }  // full: megamorphic, ops::method's global cache serves the site
 }
 
-void bump_site(const rt::FunctionInfo& f, std::uint16_t site) {
-  if (site != kNoSite) rt::bump(f.profile.allocations[site]);
+// Profile collection can be compiled out (-DRUNA_TIER0_NO_PROFILE) only to
+// measure what it costs (docs/engine.md, "Profiles"); the tier policy
+// needs the counters.
+#ifdef RUNA_TIER0_NO_PROFILE
+#define PROFILE(...)
+#else
+#define PROFILE(...) __VA_ARGS__
+#endif
+
+void bump_site([[maybe_unused]] const rt::FunctionInfo& f, [[maybe_unused]] std::uint16_t site) {
+  PROFILE(if (site != kNoSite) rt::bump(f.profile.allocations[site]));
 }
 
 }  // namespace
@@ -118,7 +148,7 @@ bool Engine::invoke(rt::Thread& t, const rt::FunctionInfo& f, Value* callee, Val
     st.sp = outer_sp;
     return false;
   }
-  rt::bump(f.profile.calls);
+  PROFILE(rt::bump(f.profile.calls));
   Run run{outer_depth, nullptr, st.innermost};
   if (st.innermost != nullptr) st.innermost->newer = &run;
   st.innermost = &run;
@@ -146,8 +176,8 @@ bool Engine::execute(rt::Thread& t, Stack& st, Value* out) {
   const Ins* pc = fp->pc;
   Value* sp = st.sp;
   Value* base = fp->base;
-  Value* consts = fp->code->function->module->constants;
-  Value* globals = fp->code->function->module->globals;
+  Value* consts = fp->code->consts;
+  Value* globals = fp->code->globals;
   const rt::FunctionInfo* callee_f = nullptr;
   std::uint32_t nargs = 0;
   Value ret = kNothing;
@@ -159,29 +189,29 @@ bool Engine::execute(rt::Thread& t, Stack& st, Value* out) {
     ++pc;       \
     DISPATCH(); \
   } while (0)
-#define RELOAD()                                       \
-  do {                                                 \
-    fp = &st.frames[st.depth - 1];                     \
-    base = fp->base;                                   \
-    consts = fp->code->function->module->constants;    \
-    globals = fp->code->function->module->globals;     \
+#define RELOAD()                   \
+  do {                             \
+    fp = &st.frames[st.depth - 1]; \
+    base = fp->base;               \
+    consts = fp->code->consts;     \
+    globals = fp->code->globals;   \
   } while (0)
-#define JUMP_TO(index)                        \
-  do {                                        \
-    pc = fp->code->ins.data() + (index);      \
-    DISPATCH();                               \
+#define JUMP_TO(index)                   \
+  do {                                   \
+    pc = fp->code->ins.data() + (index); \
+    DISPATCH();                          \
   } while (0)
-#define TRY(call)   \
-  do {              \
-    SYNC();         \
+#define TRY(call)             \
+  do {                        \
+    SYNC();                   \
     if (!(call)) goto unwind; \
   } while (0)
-#define POLL()                                                            \
-  do {                                                                    \
-    if (m.poll.load(std::memory_order_relaxed) != 0) [[unlikely]] {       \
-      SYNC();                                                             \
-      heap::safepoint_slow(m);                                            \
-    }                                                                     \
+#define POLL()                                                      \
+  do {                                                              \
+    if (m.poll.load(std::memory_order_relaxed) != 0) [[unlikely]] { \
+      SYNC();                                                       \
+      heap::safepoint_slow(m);                                      \
+    }                                                               \
   } while (0)
 
   DISPATCH();
@@ -211,13 +241,13 @@ L_LoadCell:
   *sp++ = *ops::cell_slot(base[pc->a]);
   NEXT();
 
-L_StoreCell: {
+L_StoreCell : {
   const Value cell = base[pc->a];
   heap::write(m, heap::as_object(cell), ops::cell_slot(cell), *--sp);
   NEXT();
 }
 
-L_MakeCell: {
+L_MakeCell : {
   Value* slot = base + pc->a;
   if (ops::has_type(*slot, sh.cell)) *slot = *ops::cell_slot(*slot);  // a fresh cell, same value
   TRY(ops::make_cell(t, slot, slot));
@@ -232,38 +262,22 @@ L_StoreGlobal:
   globals[pc->a] = *--sp;
   NEXT();
 
-L_LoadField: {
-  const Value o = sp[-1];
-  auto* cache = reinterpret_cast<FieldCache*>(pc->p);
-  if (o != kNothing && heap::is_ref(o)) {
-    const std::uint32_t type = heap::hdr::type_of(heap::as_object(o)->load_header());
-    if (type == cache->layout.load(std::memory_order_relaxed) ||
-        ops::struct_fields(rt, o) > static_cast<std::int64_t>(pc->a)) {
-      cache->layout.store(type, std::memory_order_relaxed);
-      sp[-1] = heap::as_object(o)->slots()[pc->a];
-      NEXT();
-    }
+L_LoadField:
+  if (has_field(rt, *reinterpret_cast<FieldCache*>(pc->p), sp[-1], pc->a)) [[likely]] {
+    sp[-1] = heap::as_object(sp[-1])->slots()[pc->a];
+    NEXT();
   }
-  TRY(ops::bad_field(t, o, pc->a, false));
-}
+  TRY(ops::bad_field(t, sp[-1], pc->a, false));
 
-L_StoreField: {
-  const Value o = sp[-2];
-  auto* cache = reinterpret_cast<FieldCache*>(pc->p);
-  if (o != kNothing && heap::is_ref(o)) {
-    const std::uint32_t type = heap::hdr::type_of(heap::as_object(o)->load_header());
-    if (type == cache->layout.load(std::memory_order_relaxed) ||
-        ops::struct_fields(rt, o) > static_cast<std::int64_t>(pc->a)) {
-      cache->layout.store(type, std::memory_order_relaxed);
-      heap::set_slot(m, heap::as_object(o), pc->a, sp[-1]);
-      sp -= 2;
-      NEXT();
-    }
+L_StoreField:
+  if (has_field(rt, *reinterpret_cast<FieldCache*>(pc->p), sp[-2], pc->a)) [[likely]] {
+    heap::set_slot(m, heap::as_object(sp[-2]), pc->a, sp[-1]);
+    sp -= 2;
+    NEXT();
   }
-  TRY(ops::bad_field(t, o, pc->a, true));
-}
+  TRY(ops::bad_field(t, sp[-2], pc->a, true));
 
-L_New: {
+L_New : {
   const auto* shape = reinterpret_cast<const ops::StructShape*>(pc->p);
   *sp++ = kNothing;
   SYNC();
@@ -277,7 +291,7 @@ L_New: {
   NEXT();
 }
 
-L_Call: {
+L_Call : {
   nargs = pc->a;
   const Value fv = sp[-static_cast<std::ptrdiff_t>(nargs) - 1];
   if (ops::has_type(fv, sh.function)) {
@@ -290,7 +304,7 @@ L_Call: {
   goto call;
 }
 
-L_CallMethod: {
+L_CallMethod : {
   nargs = pc->b;
   Value* recv = sp - nargs - 1;
   auto* cache = reinterpret_cast<MethodCache*>(pc->p);
@@ -310,7 +324,7 @@ L_CallMethod: {
   goto call;
 }
 
-call: {
+call : {
   const rt::FunctionInfo& f = *callee_f;
   Value* args = sp - nargs;
   if (f.native != nullptr) {
@@ -337,20 +351,22 @@ call: {
   RELOAD();
   sp = st.sp;
   pc = code->ins.data();
-  const std::uint32_t calls = f.profile.calls.load(std::memory_order_relaxed) + 1;
-  f.profile.calls.store(calls, std::memory_order_relaxed);
-  if (calls == call_threshold_) [[unlikely]] {
-    SYNC();
-    rt.hot(t, f, rt::kNoOsr);
-  }
+  PROFILE({
+    const std::uint32_t calls = f.profile.calls.load(std::memory_order_relaxed) + 1;
+    f.profile.calls.store(calls, std::memory_order_relaxed);
+    if (calls == call_threshold_) [[unlikely]] {
+      SYNC();
+      rt.hot(t, f, rt::kNoOsr);
+    }
+  });
   POLL();
   DISPATCH();
 }
 
 L_Return:
   ret = sp[-1];
-  if (st.handlers.size() > fp->handlers) goto return_through_finally;
-do_return: {
+  if (!st.handlers.empty() && st.handlers.size() > fp->handlers) goto return_through_finally;
+do_return : {
   base[-1] = ret;
   const bool boundary = fp->boundary;
   --st.depth;
@@ -382,68 +398,90 @@ return_through_finally:
 L_Jump:
   JUMP_TO(pc->a);
 
-L_Loop: {
-  auto& edges = fp->code->function->profile.backedges;
-  const std::uint32_t n = edges.load(std::memory_order_relaxed) + 1;
-  edges.store(n, std::memory_order_relaxed);
-  if (n == backedge_threshold_) [[unlikely]] {
-    SYNC();
-    rt.hot(t, *fp->code->function, fp->code->offsets[pc->a]);
-  }
+L_Loop : {
+  PROFILE({
+    const rt::FunctionInfo& f = *fp->code->function;
+    const std::uint32_t n = f.profile.backedges.load(std::memory_order_relaxed) + 1;
+    f.profile.backedges.store(n, std::memory_order_relaxed);
+    if (n == backedge_threshold_) [[unlikely]] {
+      SYNC();
+      rt.hot(t, f, fp->code->offsets[pc->a]);
+    }
+    if (n >= backedge_threshold_ && (n & kOsrCheckMask) == 0) [[unlikely]] {
+      // On-stack replacement: a tier the policy installed for this loop
+      // header takes the frame and runs the function to its end. Not
+      // inside try statements: their handler records are tier 0's.
+      const rt::Entry* osr = f.osr.load(std::memory_order_acquire);
+      if (osr != nullptr && osr->osr_offset == fp->code->offsets[pc->a] &&
+          (st.handlers.empty() || st.handlers.size() == fp->handlers)) {
+        SYNC();
+        const rt::TierInfo& tier = rt.tier(osr->tier);
+        const auto slots = fp->code->frame_slots;
+        const auto stack = static_cast<std::uint32_t>(sp - base - slots);
+        if (!tier.callbacks.enter(tier.data, t, f, osr->code, osr->osr_offset, base, slots, stack,
+                                  base - 1)) {
+          goto unwind;
+        }
+        ret = base[-1];
+        goto do_return;
+      }
+    }
+  });
   POLL();
   JUMP_TO(pc->a);
 }
 
 L_JumpIfTrue:
-L_JumpIfFalse: {
+L_JumpIfFalse : {
   const Value v = sp[-1];
-  auto* counts = reinterpret_cast<rt::BranchCounts*>(pc->p);
+  [[maybe_unused]] auto* counts = reinterpret_cast<rt::BranchCounts*>(pc->p);
   if (v == kTrue || v == kFalse) [[likely]] {
     --sp;
     const bool taken = (v == kTrue) == (pc->op == I::kJumpIfTrue);
     if (!taken) {
-      rt::bump(counts->not_taken);
+      PROFILE(rt::bump(counts->not_taken));
       NEXT();
     }
-    rt::bump(counts->taken);
+    PROFILE(rt::bump(counts->taken));
     if (pc->b != 0) POLL();  // a backward conditional branch closes a loop
     JUMP_TO(pc->a);
   }
   TRY(ops::not_boolean(t, pc->op == I::kJumpIfTrue ? Op::kJumpIfTrue : Op::kJumpIfFalse, v));
 }
 
-#define RUNA_TIER0_ARITH(name, op, overflow, untag, retag, fop)                              \
-  L_##name : {                                                                               \
-    const Value a = sp[-2];                                                                  \
-    const Value b = sp[-1];                                                                  \
-    std::int64_t r = 0;                                                                      \
-    if (types::both_small_ints(a, b) &&                                                      \
-        !overflow(untag(a), static_cast<std::int64_t>(b - 1), &r)) [[likely]] {              \
-      sp[-2] = static_cast<Value>(r) retag;                                                  \
-      --sp;                                                                                  \
-      NEXT();                                                                                \
-    }                                                                                        \
-    if (types::both_immediate_floats(a, b)) {                                                \
-      const double d = types::immediate_float_value(a) fop types::immediate_float_value(b); \
-      if (types::float_fits_immediate(d)) {                                                  \
-        sp[-2] = types::make_immediate_float(d);                                             \
-        --sp;                                                                                \
-        NEXT();                                                                              \
-      }                                                                                      \
-    }                                                                                        \
-    TRY(ops::binary(t, Op::op, sp - 2, sp - 1, sp - 2));                                     \
-    --sp;                                                                                    \
-    NEXT();                                                                                  \
+#define RUNA_TIER0_ARITH(name, op, overflow, untag, retag, fop)                                    \
+  L_##name : {                                                                                     \
+    const Value a = sp[-2];                                                                        \
+    const Value b = sp[-1];                                                                        \
+    std::int64_t r = 0;                                                                            \
+    if (types::both_small_ints(a, b) && !overflow(untag(a), static_cast<std::int64_t>(b - 1), &r)) \
+        [[likely]] {                                                                               \
+      sp[-2] = static_cast<Value>(r) retag;                                                        \
+      --sp;                                                                                        \
+      NEXT();                                                                                      \
+    }                                                                                              \
+    if (types::both_immediate_floats(a, b)) {                                                      \
+      const double d = types::immediate_float_value(a) fop types::immediate_float_value(b);        \
+      if (types::float_fits_immediate(d)) {                                                        \
+        sp[-2] = types::make_immediate_float(d);                                                   \
+        --sp;                                                                                      \
+        NEXT();                                                                                    \
+      }                                                                                            \
+    }                                                                                              \
+    TRY(ops::binary(t, Op::op, sp - 2, sp - 1, sp - 2));                                           \
+    --sp;                                                                                          \
+    NEXT();                                                                                        \
   }
 #define RUNA_WORD(x) static_cast<std::int64_t>(x)
   RUNA_TIER0_ARITH(Add, kAdd, __builtin_add_overflow, RUNA_WORD, , +)
   RUNA_TIER0_ARITH(Sub, kSub, __builtin_sub_overflow, RUNA_WORD, , -)
-  RUNA_TIER0_ARITH(Mul, kMul, __builtin_mul_overflow, types::small_int_value, | types::kSmallIntTag, *)
+  RUNA_TIER0_ARITH(Mul, kMul, __builtin_mul_overflow, types::small_int_value,
+                   | types::kSmallIntTag, *)
 #undef RUNA_WORD
 #undef RUNA_TIER0_ARITH
 
 L_Div:
-L_Mod: {
+L_Mod : {
   const Value a = sp[-2];
   const Value b = sp[-1];
   if (types::both_small_ints(a, b) && b != types::kSmallIntTag) [[likely]] {
@@ -456,13 +494,21 @@ L_Mod: {
       NEXT();
     }
   }
+  if (pc->op == I::kDiv && types::both_immediate_floats(a, b)) {
+    const double d = types::immediate_float_value(a) / types::immediate_float_value(b);
+    if (types::float_fits_immediate(d)) {
+      sp[-2] = types::make_immediate_float(d);
+      --sp;
+      NEXT();
+    }
+  }
   TRY(ops::binary(t, pc->op == I::kDiv ? Op::kDiv : Op::kMod, sp - 2, sp - 1, sp - 2));
   --sp;
   NEXT();
 }
 
 L_Neg:
-L_Not: {
+L_Not : {
   const Value a = sp[-1];
   if (pc->op == I::kNeg && types::is_small_int(a) &&
       a != types::make_small_int(types::kSmallIntMin)) {
@@ -478,7 +524,7 @@ L_Not: {
 }
 
 L_Eq:
-L_Ne: {
+L_Ne : {
   const Value a = sp[-2];
   const Value b = sp[-1];
   const bool eq = types::both_small_ints(a, b) ? a == b : ops::equal(t, a, b);
@@ -487,35 +533,27 @@ L_Ne: {
   NEXT();
 }
 
-L_Lt:
-L_Le:
-L_Gt:
-L_Ge: {
-  const Value a = sp[-2];
-  const Value b = sp[-1];
-  if (types::both_small_ints(a, b)) [[likely]] {
-    const auto x = static_cast<std::int64_t>(a);
-    const auto y = static_cast<std::int64_t>(b);
-    bool r = false;
-    switch (pc->op) {
-      case I::kLt: r = x < y; break;
-      case I::kLe: r = x <= y; break;
-      case I::kGt: r = x > y; break;
-      default: r = x >= y; break;
-    }
-    sp[-2] = types::make_boolean(r);
-    --sp;
-    NEXT();
+#define RUNA_TIER0_ORDER(name, op, cmp)                                                            \
+  L_##name : {                                                                                     \
+    const Value a = sp[-2];                                                                        \
+    const Value b = sp[-1];                                                                        \
+    if (types::both_small_ints(a, b)) [[likely]] {                                                 \
+      sp[-2] = types::make_boolean(static_cast<std::int64_t>(a) cmp static_cast<std::int64_t>(b)); \
+      --sp;                                                                                        \
+      NEXT();                                                                                      \
+    }                                                                                              \
+    TRY(ops::order(t, Op::op, sp - 2, sp - 1, sp - 2));                                            \
+    --sp;                                                                                          \
+    NEXT();                                                                                        \
   }
-  static constexpr Op kOrder[] = {Op::kLt, Op::kLe, Op::kGt, Op::kGe};
-  TRY(ops::order(t, kOrder[static_cast<int>(pc->op) - static_cast<int>(I::kLt)], sp - 2, sp - 1,
-                 sp - 2));
-  --sp;
-  NEXT();
-}
+  RUNA_TIER0_ORDER(Lt, kLt, <)
+  RUNA_TIER0_ORDER(Le, kLe, <=)
+  RUNA_TIER0_ORDER(Gt, kGt, >)
+  RUNA_TIER0_ORDER(Ge, kGe, >=)
+#undef RUNA_TIER0_ORDER
 
 L_And:
-L_Or: {
+L_Or : {
   const Value a = sp[-2];
   const Value b = sp[-1];
   if (types::both_small_ints(a, b) || (types::is_boolean(a) && types::is_boolean(b))) {
@@ -542,7 +580,7 @@ L_Swap:
   NEXT();
 
 L_NewList:
-L_NewMap: {
+L_NewMap : {
   const std::uint32_t n = pc->op == I::kNewList ? pc->a : 2 * pc->a;
   Value* first = sp - n;
   if (n == 0) *sp++ = kNothing;
@@ -554,12 +592,14 @@ L_NewMap: {
 }
 
 L_GetItem:
-  TRY(ops::get_item(t, sp - 2, sp - 1, sp - 2));
+  if (!ops::list_get(sh, sp[-2], sp[-1], sp - 2)) TRY(ops::get_item(t, sp - 2, sp - 1, sp - 2));
   --sp;
   NEXT();
 
 L_SetItem:
-  TRY(ops::set_item(t, sp - 3, sp - 2, sp - 1));
+  if (!ops::list_set(m, sh, sp[-3], sp[-2], sp[-1])) {
+    TRY(ops::set_item(t, sp - 3, sp - 2, sp - 1));
+  }
   sp -= 3;
   NEXT();
 
@@ -573,7 +613,7 @@ L_TryBegin:
   NEXT();
 
 L_TryEnd:
-L_CatchEnd: {
+L_CatchEnd : {
   Handler& h = st.handlers.back();
   if (h.targets->finally_at != kNone) {
     h.state = Handler::kFinally;
@@ -586,7 +626,7 @@ L_CatchEnd: {
   JUMP_TO(end);
 }
 
-L_CatchBegin: {
+L_CatchBegin : {
   const auto* type = reinterpret_cast<const void*>(pc->p);
   if (type == nullptr || ops::catches(t, sp[-1], type)) NEXT();
   if (pc->a != kNone) JUMP_TO(pc->a);  // the next clause
@@ -603,7 +643,7 @@ L_CatchBegin: {
   goto unwind;
 }
 
-L_FinallyEnd: {
+L_FinallyEnd : {
   const Handler h = st.handlers.back();
   st.handlers.pop_back();
   if (h.completion == Handler::kNormal) NEXT();
@@ -627,14 +667,14 @@ L_Unwind:
   }
   goto unwind;
 
-L_LoadUpvalue: {
+L_LoadUpvalue : {
   Value v = *ops::upvalue_slot(base[-1], pc->a);
   if (ops::has_type(v, sh.cell)) v = *ops::cell_slot(v);
   *sp++ = v;
   NEXT();
 }
 
-L_StoreUpvalue: {
+L_StoreUpvalue : {
   const Value closure = base[-1];
   Value* slot = ops::upvalue_slot(closure, pc->a);
   const Value v = *--sp;
@@ -647,15 +687,15 @@ L_StoreUpvalue: {
 }
 
 L_Closure:
-L_Lambda: {
+L_Lambda : {
   const auto* caps = reinterpret_cast<const Captures*>(pc->p);
   const bool closure = pc->op == I::kClosure;
   // CLOSURE pushes its function; LAMBDA's is already on the stack.
   if (closure) *sp++ = *caps->function->object;
   Value* first = sp - 1;
   for (const Capture& c : caps->items) {
-    Value v = c.kind == bytecode::kCaptureLocal ? base[c.index]
-                                                : *ops::upvalue_slot(base[-1], c.index);
+    Value v =
+        c.kind == bytecode::kCaptureLocal ? base[c.index] : *ops::upvalue_slot(base[-1], c.index);
     const bool cell = ops::has_type(v, sh.cell);
     if (!closure && cell) v = *ops::cell_slot(v);  // LAMBDA copies values
     *sp++ = v;
@@ -690,7 +730,7 @@ L_LoadModule:
   TRY(ops::load_module(t, *fp->code->function->module, pc->a, sp - 1));
   NEXT();
 
-L_Import: {
+L_Import : {
   const auto* names = reinterpret_cast<const std::vector<std::uint16_t>*>(pc->p);
   const std::uint32_t n = pc->a;
   Value* first = sp - 1;
@@ -705,7 +745,7 @@ L_NotAvailable:
   ops::not_available(t, *reinterpret_cast<const std::string*>(pc->p));
   goto unwind;
 
-L_IterCreate: {
+L_IterCreate : {
   SYNC();
   if (ops::is_struct(rt, sp[-1])) {
     const rt::FunctionInfo* f = ops::find_method(t, sp[-1], "iterator");
@@ -720,7 +760,7 @@ L_IterCreate: {
   NEXT();
 }
 
-L_IterNext: {
+L_IterNext : {
   SYNC();
   switch (ops::iter_next(t, sp - 1, sp)) {
     case ops::Step::kValue:
@@ -761,7 +801,7 @@ L_Spread:
   --sp;
   NEXT();
 
-L_Unpack: {
+L_Unpack : {
   const std::uint32_t n = pc->a;
   Value* first = sp - 1;
   for (std::uint32_t i = 1; i < n; ++i) *sp++ = kNothing;
@@ -770,7 +810,7 @@ L_Unpack: {
   NEXT();
 }
 
-L_SwitchTable: {
+L_SwitchTable : {
   const Value v = *--sp;
   if (!types::is_int(cx, v)) {
     ++sp;
@@ -796,7 +836,7 @@ L_DoubleToInt:
   TRY(ops::double_to_int(t, sp - 1, sp - 1));
   NEXT();
 
-L_TextConcat: {
+L_TextConcat : {
   const std::uint32_t n = pc->a;
   Value* first = sp - n;
   if (n == 0) *sp++ = kNothing;

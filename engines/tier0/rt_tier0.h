@@ -14,8 +14,7 @@ extern "C" {
 typedef struct rt_tier0 rt_tier0; /* opaque */
 
 /* Registers tier 0 (level 0) with `runtime`; *index gets its tier index. */
-RT_API rt_status rt_tier0_install(rt_runtime* runtime, rt_tier0** out,
-                                  uint32_t* index) RT_NOEXCEPT;
+RT_API rt_status rt_tier0_install(rt_runtime* runtime, rt_tier0** out, uint32_t* index) RT_NOEXCEPT;
 /* After rt_runtime_destroy. */
 RT_API rt_status rt_tier0_destroy(rt_tier0* engine) RT_NOEXCEPT;
 

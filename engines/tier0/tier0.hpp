@@ -42,8 +42,8 @@ class Engine {
   Stack& stack(rt::Thread& t);
 
   // Runs f (TierCallbacks::invoke).
-  bool invoke(rt::Thread& t, const rt::FunctionInfo& f, Value* callee, Value* args,
-              std::uint32_t n, Value* out);
+  bool invoke(rt::Thread& t, const rt::FunctionInfo& f, Value* callee, Value* args, std::uint32_t n,
+              Value* out);
 
   [[nodiscard]] rt::Runtime& runtime() const { return runtime_; }
   [[nodiscard]] std::uint32_t index() const { return index_; }

@@ -68,38 +68,71 @@ Cells find_cells(const module::Function& def, const std::vector<bytecode::Instru
 
 I simple(Op op) {
   switch (op) {
-    case Op::kNop: case Op::kDebugBreak: return I::kNop;
-    case Op::kAdd: return I::kAdd;
-    case Op::kSub: return I::kSub;
-    case Op::kMul: return I::kMul;
-    case Op::kDiv: return I::kDiv;
-    case Op::kMod: return I::kMod;
-    case Op::kNeg: return I::kNeg;
-    case Op::kEq: return I::kEq;
-    case Op::kNe: return I::kNe;
-    case Op::kLt: return I::kLt;
-    case Op::kLe: return I::kLe;
-    case Op::kGt: return I::kGt;
-    case Op::kGe: return I::kGe;
-    case Op::kAnd: return I::kAnd;
-    case Op::kOr: return I::kOr;
-    case Op::kNot: return I::kNot;
-    case Op::kDup: return I::kDup;
-    case Op::kPop: return I::kPop;
-    case Op::kSwap: return I::kSwap;
-    case Op::kGetItem: return I::kGetItem;
-    case Op::kSetItem: return I::kSetItem;
-    case Op::kThrow: return I::kThrow;
-    case Op::kCatchEnd: return I::kCatchEnd;
-    case Op::kFinallyBegin: return I::kFinallyBegin;
-    case Op::kFinallyEnd: return I::kFinallyEnd;
-    case Op::kIterCreate: return I::kIterCreate;
-    case Op::kTypeOf: return I::kTypeOf;
-    case Op::kSpread: return I::kSpread;
-    case Op::kIntToDouble: return I::kIntToDouble;
-    case Op::kDoubleToInt: return I::kDoubleToInt;
-    case Op::kUnwind: return I::kUnwind;
-    default: return I::kCount;
+    case Op::kNop:
+    case Op::kDebugBreak:
+      return I::kNop;
+    case Op::kAdd:
+      return I::kAdd;
+    case Op::kSub:
+      return I::kSub;
+    case Op::kMul:
+      return I::kMul;
+    case Op::kDiv:
+      return I::kDiv;
+    case Op::kMod:
+      return I::kMod;
+    case Op::kNeg:
+      return I::kNeg;
+    case Op::kEq:
+      return I::kEq;
+    case Op::kNe:
+      return I::kNe;
+    case Op::kLt:
+      return I::kLt;
+    case Op::kLe:
+      return I::kLe;
+    case Op::kGt:
+      return I::kGt;
+    case Op::kGe:
+      return I::kGe;
+    case Op::kAnd:
+      return I::kAnd;
+    case Op::kOr:
+      return I::kOr;
+    case Op::kNot:
+      return I::kNot;
+    case Op::kDup:
+      return I::kDup;
+    case Op::kPop:
+      return I::kPop;
+    case Op::kSwap:
+      return I::kSwap;
+    case Op::kGetItem:
+      return I::kGetItem;
+    case Op::kSetItem:
+      return I::kSetItem;
+    case Op::kThrow:
+      return I::kThrow;
+    case Op::kCatchEnd:
+      return I::kCatchEnd;
+    case Op::kFinallyBegin:
+      return I::kFinallyBegin;
+    case Op::kFinallyEnd:
+      return I::kFinallyEnd;
+    case Op::kIterCreate:
+      return I::kIterCreate;
+    case Op::kTypeOf:
+      return I::kTypeOf;
+    case Op::kSpread:
+      return I::kSpread;
+    case Op::kIntToDouble:
+      return I::kIntToDouble;
+    case Op::kDoubleToInt:
+      return I::kDoubleToInt;
+    case Op::kUnwind:
+      return I::kUnwind;
+    default:
+      return I::kCount;
   }
 }
 
@@ -108,7 +141,6 @@ std::uintptr_t keep(std::vector<std::unique_ptr<T>>& side, std::unique_ptr<T> it
   side.push_back(std::move(item));
   return reinterpret_cast<std::uintptr_t>(side.back().get());
 }
-
 
 // The try statements' structure (docs/bytecode.md §2.5.2: a fixed layout),
 // found by a recursive descent over the emitted instructions: each
@@ -146,6 +178,8 @@ void resolve_tries(Code& code) {
 std::unique_ptr<Code> translate(const rt::FunctionInfo& f) {
   auto code = std::make_unique<Code>();
   code->function = &f;
+  code->consts = f.module->constants;
+  code->globals = f.module->globals;
   code->frame_slots = f.frame_slots;
   code->max_stack = f.max_stack;
   const module::Function& def = *f.def;
@@ -209,12 +243,17 @@ std::unique_ptr<Code> translate(const rt::FunctionInfo& f) {
       case Op::kStoreLocal: {
         const bool cell = cells.cell(def, static_cast<std::uint16_t>(b.a), b.offset);
         const bool load = b.op == Op::kLoadLocal;
-        o.op = cell ? (load ? I::kLoadCell : I::kStoreCell) : (load ? I::kLoadLocal : I::kStoreLocal);
+        o.op =
+            cell ? (load ? I::kLoadCell : I::kStoreCell) : (load ? I::kLoadLocal : I::kStoreLocal);
         o.a = b.a;
         break;
       }
-      case Op::kLoadGlobal: o = {I::kLoadGlobal, 0, b.a, 0}; break;
-      case Op::kStoreGlobal: o = {I::kStoreGlobal, 0, b.a, 0}; break;
+      case Op::kLoadGlobal:
+        o = {I::kLoadGlobal, 0, b.a, 0};
+        break;
+      case Op::kStoreGlobal:
+        o = {I::kStoreGlobal, 0, b.a, 0};
+        break;
       case Op::kLoadField:
       case Op::kStoreField:
         o = {b.op == Op::kLoadField ? I::kLoadField : I::kStoreField, 0, b.a,
@@ -225,12 +264,16 @@ std::unique_ptr<Code> translate(const rt::FunctionInfo& f) {
              keep(code->shapes, std::make_unique<ops::StructShape>(ops::struct_shape(m, b.a)))};
         o.b = site(b.offset);
         break;
-      case Op::kCall: o = {I::kCall, 0, b.a, 0}; break;
+      case Op::kCall:
+        o = {I::kCall, 0, b.a, 0};
+        break;
       case Op::kCallMethod:
         o = {I::kCallMethod, static_cast<std::uint16_t>(b.b), b.a,
              keep(code->method_caches, std::make_unique<MethodCache>())};
         break;
-      case Op::kReturn: o = {I::kReturn, 0, 0, 0}; break;
+      case Op::kReturn:
+        o = {I::kReturn, 0, 0, 0};
+        break;
       case Op::kJump:
         o = {b.a <= b.offset ? I::kLoop : I::kJump, 0, target(b.a), 0};
         break;
@@ -240,8 +283,12 @@ std::unique_ptr<Code> translate(const rt::FunctionInfo& f) {
         o = {b.op == Op::kJumpIfTrue ? I::kJumpIfTrue : I::kJumpIfFalse,
              static_cast<std::uint16_t>(b.a <= b.offset), target(b.a), branch_site(b.offset)};
         break;
-      case Op::kNewList: o = {I::kNewList, site(b.offset), b.a, 0}; break;
-      case Op::kNewMap: o = {I::kNewMap, site(b.offset), b.a, 0}; break;
+      case Op::kNewList:
+        o = {I::kNewList, site(b.offset), b.a, 0};
+        break;
+      case Op::kNewMap:
+        o = {I::kNewMap, site(b.offset), b.a, 0};
+        break;
       case Op::kTryBegin: {
         auto t = std::make_unique<TryTargets>();
         t->catch_at = target(b.a);
@@ -249,24 +296,30 @@ std::unique_ptr<Code> translate(const rt::FunctionInfo& f) {
         o = {I::kTryBegin, 0, 0, keep(code->tries, std::move(t))};
         break;
       }
-      case Op::kTryEnd: o = {I::kTryEnd, 0, 0, 0}; break;
+      case Op::kTryEnd:
+        o = {I::kTryEnd, 0, 0, 0};
+        break;
       case Op::kCatchBegin:
         o = {I::kCatchBegin, 0, kNone,
-             b.a == 0xFFFF ? 0
-                           : reinterpret_cast<std::uintptr_t>(
-                                 ops::type(m, m.module->constants[b.a].ref))};
+             b.a == 0xFFFF
+                 ? 0
+                 : reinterpret_cast<std::uintptr_t>(ops::type(m, m.module->constants[b.a].ref))};
         break;
-      case Op::kLoadUpvalue: o = {I::kLoadUpvalue, 0, b.a, 0}; break;
-      case Op::kStoreUpvalue: o = {I::kStoreUpvalue, 0, b.a, 0}; break;
+      case Op::kLoadUpvalue:
+        o = {I::kLoadUpvalue, 0, b.a, 0};
+        break;
+      case Op::kStoreUpvalue:
+        o = {I::kStoreUpvalue, 0, b.a, 0};
+        break;
       case Op::kClosure:
       case Op::kLambda: {
         auto c = std::make_unique<Captures>();
         if (b.op == Op::kClosure) c->function = m.by_id(b.a);
         for (std::uint32_t i = 0; i < b.count; ++i) {
           const bytecode::Capture x = b.capture(i);
-          c->items.push_back({x.kind, x.index,
-                              x.kind == bytecode::kCaptureLocal &&
-                                  cells.cell(def, x.index, b.offset)});
+          c->items.push_back(
+              {x.kind, x.index,
+               x.kind == bytecode::kCaptureLocal && cells.cell(def, x.index, b.offset)});
         }
         o = {b.op == Op::kClosure ? I::kClosure : I::kLambda, 0,
              static_cast<std::uint32_t>(code->captures.size()), keep(code->captures, std::move(c))};
@@ -280,7 +333,9 @@ std::unique_ptr<Code> translate(const rt::FunctionInfo& f) {
                                     : (b.op == Op::kCast ? I::kCast : I::kInstanceOf),
              0, 0, reinterpret_cast<std::uintptr_t>(ops::type(m, b.a))};
         break;
-      case Op::kLoadModule: o = {I::kLoadModule, 0, b.a, 0}; break;
+      case Op::kLoadModule:
+        o = {I::kLoadModule, 0, b.a, 0};
+        break;
       case Op::kImport: {
         auto names = std::make_unique<std::vector<std::uint16_t>>();
         for (std::uint32_t i = 0; i < b.count; ++i) names->push_back(b.symbol(i));
@@ -296,8 +351,12 @@ std::unique_ptr<Code> translate(const rt::FunctionInfo& f) {
         o = {I::kNotAvailable, 0, 0, keep(code->messages, std::make_unique<std::string>(what))};
         break;
       }
-      case Op::kIterNext: o = {I::kIterNext, 0, target(b.a), 0}; break;
-      case Op::kUnpack: o = {I::kUnpack, 0, b.a, 0}; break;
+      case Op::kIterNext:
+        o = {I::kIterNext, 0, target(b.a), 0};
+        break;
+      case Op::kUnpack:
+        o = {I::kUnpack, 0, b.a, 0};
+        break;
       case Op::kSwitchTable: {
         auto t = std::make_unique<SwitchTable>();
         for (std::uint32_t i = 0; i < b.count; ++i) {
@@ -308,7 +367,9 @@ std::unique_ptr<Code> translate(const rt::FunctionInfo& f) {
         o = {I::kSwitchTable, 0, 0, keep(code->switches, std::move(t))};
         break;
       }
-      case Op::kTextConcat: o = {I::kTextConcat, 0, b.a, 0}; break;
+      case Op::kTextConcat:
+        o = {I::kTextConcat, 0, b.a, 0};
+        break;
       default:
         o = {simple(b.op), 0, 0, 0};
         break;

@@ -37,6 +37,7 @@ struct Shapes {
   std::uint32_t function = 0;  // heap type of Function objects
   std::uint32_t closure = 0;
   std::uint32_t cell = 0;
+  std::uint32_t list = 0;
   const types::Context* numbers = nullptr;  // boxed Integers and Floats
 };
 const Shapes& shapes(Runtime& r);
@@ -60,6 +61,29 @@ inline Value* upvalue_slot(Value closure, std::uint32_t i) {
 // A Cell: slot 0 is the variable.
 inline Value* cell_slot(Value cell) {
   return heap::as_object(cell)->slots();
+}
+
+// A List: slot 0 its storage (a reference array whose elements are the
+// items, its length word the capacity), slot 1 its length, slot 2 its
+// version (which an element store leaves alone). The fast paths of GET_ITEM
+// and SET_ITEM; false when they do not apply (not a List, not a small
+// Integer index, out of range): the tier then calls get_item / set_item.
+inline bool list_get(const Shapes& s, Value list, Value index, Value* out) {
+  if (!has_type(list, s.list) || !types::is_small_int(index)) return false;
+  heap::Object* o = heap::as_object(list);
+  const auto i = static_cast<std::uint64_t>(types::small_int_value(index));
+  if (i >= o->slots()[1]) return false;  // a negative index is huge here
+  *out = heap::array_slots(heap::as_object(o->slots()[0]))[i];
+  return true;
+}
+inline bool list_set(heap::Mutator& m, const Shapes& s, Value list, Value index, Value v) {
+  if (!has_type(list, s.list) || !types::is_small_int(index)) return false;
+  heap::Object* o = heap::as_object(list);
+  const auto i = static_cast<std::uint64_t>(types::small_int_value(index));
+  if (i >= o->slots()[1]) return false;
+  heap::Object* storage = heap::as_object(o->slots()[0]);
+  heap::write(m, storage, heap::array_slots(storage) + i, v);
+  return true;
 }
 
 // ---- raising ---------------------------------------------------------------------------

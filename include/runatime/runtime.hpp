@@ -125,6 +125,13 @@ struct TierCallbacks {
                            std::size_t capacity) = nullptr;
   // Thread t detaches: free this tier's state of it (t.tier_state[index]).
   void (*thread_exit)(void* self, Thread& t) = nullptr;
+  // On-stack replacement: continues a running frame of f at the loop
+  // header `offset` with the code prepare(f, offset) returned. frame[-1]
+  // is the callee value, frame[0..slots) the frame's slots, then `stack`
+  // operand-stack values (root slots). Runs f to its return: the result in
+  // *out, or false when it threw. May be null (the tier takes no frames).
+  bool (*enter)(void* self, Thread& t, const FunctionInfo& f, void* code, std::uint32_t offset,
+                Value* frame, std::uint32_t slots, std::uint32_t stack, Value* out) = nullptr;
 };
 
 inline constexpr std::uint32_t kNoOsr = 0xFFFFFFFF;
@@ -138,8 +145,9 @@ struct TierInfo {
 
 // Which tier serves a function, and that tier's code for it.
 struct Entry {
-  std::uint32_t tier = 0;  // index of the registered tier
-  void* code = nullptr;    // what that tier's prepare() returned
+  std::uint32_t tier = 0;             // index of the registered tier
+  void* code = nullptr;               // what that tier's prepare() returned
+  std::uint32_t osr_offset = kNoOsr;  // an OSR entry: the loop header it takes frames at
 };
 
 // A run of one tier's frames on a thread: pushed when a tier starts
@@ -156,8 +164,8 @@ struct Activation {
 struct Thread {
   Runtime* runtime = nullptr;
   heap::Mutator* m = nullptr;
-  Value exception = 0;  // the exception in flight (a root)
-  Value trace = 0;      // its trace when it is not an Exception object (a root)
+  Value exception = 0;      // the exception in flight (a root)
+  Value trace = 0;          // its trace when it is not an Exception object (a root)
   std::uint64_t roots = 0;  // the heap's id of the two slots above
   Activation* activations = nullptr;
   std::uint32_t native_depth = 0;  // nested entries from C++ into tiers
@@ -180,6 +188,10 @@ struct FunctionInfo {
   bool varargs = false;
   Value* object = nullptr;  // a root slot: the Function value of this function
   mutable std::atomic<Entry*> entry{nullptr};
+  // A tier that can take a running frame at a loop header (nullptr: none
+  // yet): installed by the policy after a hot loop, read by tiers at
+  // back-edges.
+  mutable std::atomic<Entry*> osr{nullptr};
   // What each tier's prepare() returned for it, by tier index (nullptr:
   // not prepared). A tier publishes its code here once, with a CAS.
   std::unique_ptr<std::atomic<void*>[]> prepared;
@@ -261,6 +273,8 @@ class Runtime {
   // The coordinator: makes `tier` serve `f` with `code` (safe while other
   // threads run; the previous entry is retired, freed with the runtime).
   void install(const FunctionInfo& f, std::uint32_t tier, void* code);
+  // The same for on-stack replacement at the loop header `offset`.
+  void install_osr(const FunctionInfo& f, std::uint32_t tier, void* code, std::uint32_t offset);
   // Policy hooks, called by tiers: a function crossed a counter threshold
   // (at a loop header `osr_offset`, else kNoOsr); a tier's guard failed.
   void hot(Thread& t, const FunctionInfo& f, std::uint32_t osr_offset);

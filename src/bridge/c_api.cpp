@@ -87,9 +87,9 @@ bool tier_invoke(void* self, rt::Thread& t, const rt::FunctionInfo& f, rt::Value
   const rt_status s = tier->callbacks.invoke(tier->self, as_c(t), as_c(f), callee, args, n, out);
   if (s == RT_OK) return true;
   if (t.exception == 0) {
-    runa::rt::ops::raise(t, "NotAvailable",
-                         std::string("a tier failed to run ") + std::string(f.name()) + ": " +
-                             rt_status_name(s));
+    runa::rt::ops::raise(
+        t, "NotAvailable",
+        std::string("a tier failed to run ") + std::string(f.name()) + ": " + rt_status_name(s));
   }
   return false;
 }
@@ -103,6 +103,21 @@ void* tier_prepare(void* self, const rt::FunctionInfo& f, std::uint32_t osr) {
 void tier_release(void* self, const rt::FunctionInfo& f, void* code) {
   const auto* tier = static_cast<const CTier*>(self);
   if (tier->callbacks.release != nullptr) tier->callbacks.release(tier->self, as_c(f), code);
+}
+
+bool tier_enter(void* self, rt::Thread& t, const rt::FunctionInfo& f, void* code,
+                std::uint32_t offset, rt::Value* frame, std::uint32_t slots, std::uint32_t stack,
+                rt::Value* out) {
+  const auto* tier = static_cast<const CTier*>(self);
+  const rt_status s =
+      tier->callbacks.enter(tier->self, as_c(t), as_c(f), code, offset, frame, slots, stack, out);
+  if (s == RT_OK) return true;
+  if (t.exception == 0) {
+    runa::rt::ops::raise(t, "NotAvailable",
+                         std::string("a tier failed to continue ") + std::string(f.name()) + ": " +
+                             rt_status_name(s));
+  }
+  return false;
 }
 
 }  // namespace
@@ -296,7 +311,8 @@ rt_status rt_integer_new(rt_thread* thread, int64_t i, rt_value* out) noexcept {
   if (out == nullptr) return null_argument("rt_integer_new", "out");
   rt::Thread& t = as_thread(thread);
   const rt::Value v = runa::types::make_int(t.runtime->impl().types().context(), *t.m, i);
-  if (v == runa::types::kNothing) return fail(RT_ERROR_OUT_OF_MEMORY, "rt_integer_new", "the heap is full");
+  if (v == runa::types::kNothing)
+    return fail(RT_ERROR_OUT_OF_MEMORY, "rt_integer_new", "the heap is full");
   *out = v;
   return RT_OK;
 }
@@ -311,7 +327,8 @@ rt_status rt_integer_get(rt_thread* thread, rt_value v, int64_t* out) noexcept {
   return RT_OK;
 }
 
-rt_status rt_string_new(rt_thread* thread, const char* utf8, size_t length, rt_value* out) noexcept {
+rt_status rt_string_new(rt_thread* thread, const char* utf8, size_t length,
+                        rt_value* out) noexcept {
   constexpr const char* fn = "rt_string_new";
   return guarded(fn, [&]() -> rt_status {
     if (thread == nullptr) return null_argument(fn, "thread");
@@ -333,7 +350,8 @@ rt_status rt_string_get(rt_thread* thread, rt_value v, char* buffer, size_t capa
     if (thread == nullptr) return null_argument(fn, "thread");
     if (buffer == nullptr && capacity > 0) return null_argument(fn, "buffer");
     const auto& strings = as_thread(thread).runtime->impl().types().strings();
-    if (!strings.is_string(v)) return fail(RT_ERROR_INVALID_ARGUMENT, fn, "the value is not a String");
+    if (!strings.is_string(v))
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn, "the value is not a String");
     std::string text;
     strings.append_to(v, text);
     if (capacity > 0) {
@@ -360,11 +378,22 @@ rt_status rt_native_register(rt_runtime* runtime, const char* name, uint32_t ari
     CNative& c = runtime->natives.emplace_back(CNative{native, context});
     if (!impl.add_native(name, arity, c_native, &c)) {
       runtime->natives.pop_back();
-      return fail(RT_ERROR_INVALID_ARGUMENT, fn, std::string("a native named ") + name +
-                                                     " exists already");
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                  std::string("a native named ") + name + " exists already");
     }
     return RT_OK;
   });
+}
+
+rt_status rt_native_lookup(rt_thread* thread, const char* name, rt_function** out) noexcept {
+  constexpr const char* fn = "rt_native_lookup";
+  if (thread == nullptr) return null_argument(fn, "thread");
+  if (name == nullptr) return null_argument(fn, "name");
+  if (out == nullptr) return null_argument(fn, "out");
+  const rt::FunctionInfo* f = as_thread(thread).runtime->impl().native_function(name);
+  if (f == nullptr) return fail(RT_ERROR_INVALID_ARGUMENT, fn, std::string("no native ") + name);
+  *out = reinterpret_cast<rt_function*>(const_cast<rt::FunctionInfo*>(f));
+  return RT_OK;
 }
 
 rt_status rt_native_throw(rt_native_call* call, const char* type, const char* message) noexcept {
@@ -374,7 +403,8 @@ rt_status rt_native_throw(rt_native_call* call, const char* type, const char* me
     if (type == nullptr) return null_argument(fn, "type");
     rt::Thread& t = as_thread(call->thread);
     if (t.runtime->impl().types().exceptions().type(type) == nullptr) {
-      return fail(RT_ERROR_INVALID_ARGUMENT, fn, std::string(type) + " is no runtime exception type");
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                  std::string(type) + " is no runtime exception type");
     }
     rt::ops::raise(t, type, message != nullptr ? message : "");
     return RT_ERROR_THROWN;
@@ -412,6 +442,7 @@ rt_status rt_tier_register(rt_runtime* runtime, const char* name, uint32_t level
     info.callbacks.invoke = tier_invoke;
     info.callbacks.prepare = tier_prepare;
     info.callbacks.release = tier_release;
+    if (callbacks->enter != nullptr) info.callbacks.enter = tier_enter;
     *index = runtime->runtime->register_tier(info);
     return RT_OK;
   });
@@ -473,8 +504,8 @@ rt_status rt_profile_branch(const rt_function* f, uint32_t index, uint32_t* offs
   if (f == nullptr) return null_argument(fn, "f");
   const rt::Profile& p = as_function(f).profile;
   if (index >= p.branch_count) {
-    return fail(RT_ERROR_INVALID_ARGUMENT, fn, "branch " + std::to_string(index) + " of " +
-                                                   std::to_string(p.branch_count));
+    return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                "branch " + std::to_string(index) + " of " + std::to_string(p.branch_count));
   }
   if (offset != nullptr) *offset = p.branch_offsets[index];
   if (taken != nullptr) *taken = p.branches[index].taken.load(std::memory_order_relaxed);

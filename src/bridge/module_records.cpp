@@ -189,8 +189,8 @@ bool RuntimeImpl::fill(Thread& t, ModuleRecord& r) {
   heap::Mutator& m = *t.m;
   const module::Module& mod = r.loaded->module;
   for (const auto& f : r.info.functions) {
-    const Value o = types_->closures().make_function(
-        m, reinterpret_cast<std::uint64_t>(f.get()), f->params, f->varargs, f->upvalues);
+    const Value o = types_->closures().make_function(m, reinterpret_cast<std::uint64_t>(f.get()),
+                                                     f->params, f->varargs, f->upvalues);
     if (o == types::kNothing) return false;
     *f->object = o;
   }

@@ -30,7 +30,7 @@ inline NativeStatus return_text(NativeCall& call, std::string_view text) {
 // Arguments 0 .. count-1 must be Strings: nullopt when they are, else the
 // TypeError to return for the first that is not.
 inline std::optional<NativeStatus> want_strings(NativeCall& call, std::string_view native,
-                                         std::size_t count) {
+                                                std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) {
     if (!call.types.strings().is_string(*call.args[i])) {
       return wrong_argument(call, native, i, "a String");
@@ -40,8 +40,8 @@ inline std::optional<NativeStatus> want_strings(NativeCall& call, std::string_vi
 }
 
 // Argument i as an Integer: nullopt with *failed set to the TypeError.
-inline std::optional<std::int64_t> int_arg(NativeCall& call, std::string_view native,
-                                           std::size_t i, NativeStatus* failed) {
+inline std::optional<std::int64_t> int_arg(NativeCall& call, std::string_view native, std::size_t i,
+                                           NativeStatus* failed) {
   const Value v = *call.args[i];
   if (types::is_int(call.types.context(), v)) return types::as_int(v);
   *failed = wrong_argument(call, native, i, "an Integer");

@@ -2,7 +2,7 @@
 
 namespace runa::bridge {
 
-bool Natives::add(std::string_view name, std::uint32_t arity, NativeFn fn, void* context) {
+bool Natives::add(std::string_view name, std::uint32_t arity, NativeFn fn, const void* context) {
   return by_name_.try_emplace(std::string(name), Native{std::string(name), arity, fn, context})
       .second;
 }

@@ -42,11 +42,11 @@ enum class NativeStatus : std::uint8_t { kReturn, kThrow, kOutOfMemory };
 struct NativeCall {
   heap::Mutator& m;
   const types::TypeSystem& types;
-  std::span<Value* const> args;  // handle slots
-  std::FILE* out;                // the program's standard output
-  std::FILE* in = stdin;         // its standard input
-  Value* arguments = nullptr;    // a root slot: the List of the program's arguments
-  rt::Thread* thread = nullptr;  // the calling thread (natives from the C ABI need it)
+  std::span<Value* const> args;           // handle slots
+  std::FILE* out;                         // the program's standard output
+  std::FILE* in = stdin;                  // its standard input
+  Value* arguments = nullptr;             // a root slot: the List of the program's arguments
+  rt::Thread* thread = nullptr;           // the calling thread (natives from the C ABI need it)
   const struct Native* native = nullptr;  // the native called (set by Natives::call)
   Value result = types::kNothing;
   Value thrown = types::kNothing;
@@ -58,13 +58,13 @@ struct Native {
   std::string name;
   std::uint32_t arity = 0;
   NativeFn fn = nullptr;
-  void* context = nullptr;  // the registrant's (natives added through the C ABI)
+  const void* context = nullptr;  // what the registrant gave (a table entry, a C callback)
 };
 
 class Natives {
  public:
   // Adds a native; false when the name is taken (the first one stays).
-  bool add(std::string_view name, std::uint32_t arity, NativeFn fn, void* context = nullptr);
+  bool add(std::string_view name, std::uint32_t arity, NativeFn fn, const void* context = nullptr);
   [[nodiscard]] const Native* find(std::string_view name) const;
   [[nodiscard]] std::size_t size() const { return by_name_.size(); }
   [[nodiscard]] const std::unordered_map<std::string, Native>& all() const { return by_name_; }

@@ -12,33 +12,30 @@ namespace runa::bridge {
 
 namespace {
 
-template <double (*F)(double)>
-NativeStatus unary(NativeCall& call, std::string_view name) {
+// The one-argument functions, by name: a native's context is its entry.
+struct Unary {
+  const char* name;
+  double (*fn)(double);
+};
+constexpr Unary kUnary[] = {
+    {"float_sqrt", [](double x) { return std::sqrt(x); }},
+    {"float_sin", [](double x) { return std::sin(x); }},
+    {"float_cos", [](double x) { return std::cos(x); }},
+    {"float_tan", [](double x) { return std::tan(x); }},
+    {"float_exp", [](double x) { return std::exp(x); }},
+    {"float_log", [](double x) { return std::log(x); }},
+    {"float_floor", [](double x) { return std::floor(x); }},
+    {"float_ceil", [](double x) { return std::ceil(x); }},
+    {"float_abs", [](double x) { return std::fabs(x); }},
+};
+
+NativeStatus unary(NativeCall& call) {
+  const auto* f = static_cast<const Unary*>(call.native->context);
   NativeStatus failed{};
-  const auto x = float_arg(call, name, 0, &failed);
+  const auto x = float_arg(call, f->name, 0, &failed);
   if (!x) return failed;
-  return return_value(call, types::make_float(call.types.context(), call.m, F(*x)));
+  return return_value(call, types::make_float(call.types.context(), call.m, f->fn(*x)));
 }
-
-double c_sqrt(double x) { return std::sqrt(x); }
-double c_sin(double x) { return std::sin(x); }
-double c_cos(double x) { return std::cos(x); }
-double c_tan(double x) { return std::tan(x); }
-double c_exp(double x) { return std::exp(x); }
-double c_log(double x) { return std::log(x); }
-double c_floor(double x) { return std::floor(x); }
-double c_ceil(double x) { return std::ceil(x); }
-double c_fabs(double x) { return std::fabs(x); }
-
-NativeStatus float_sqrt(NativeCall& call) { return unary<c_sqrt>(call, "float_sqrt"); }
-NativeStatus float_sin(NativeCall& call) { return unary<c_sin>(call, "float_sin"); }
-NativeStatus float_cos(NativeCall& call) { return unary<c_cos>(call, "float_cos"); }
-NativeStatus float_tan(NativeCall& call) { return unary<c_tan>(call, "float_tan"); }
-NativeStatus float_exp(NativeCall& call) { return unary<c_exp>(call, "float_exp"); }
-NativeStatus float_log(NativeCall& call) { return unary<c_log>(call, "float_log"); }
-NativeStatus float_floor(NativeCall& call) { return unary<c_floor>(call, "float_floor"); }
-NativeStatus float_ceil(NativeCall& call) { return unary<c_ceil>(call, "float_ceil"); }
-NativeStatus float_abs(NativeCall& call) { return unary<c_fabs>(call, "float_abs"); }
 
 NativeStatus float_pow(NativeCall& call) {
   NativeStatus failed{};
@@ -99,15 +96,9 @@ NativeStatus int_abs(NativeCall& call) {
 }  // namespace
 
 void add_math_natives(Natives& natives) {
-  natives.add("float_sqrt", 1, float_sqrt);
-  natives.add("float_sin", 1, float_sin);
-  natives.add("float_cos", 1, float_cos);
-  natives.add("float_tan", 1, float_tan);
-  natives.add("float_exp", 1, float_exp);
-  natives.add("float_log", 1, float_log);
-  natives.add("float_floor", 1, float_floor);
-  natives.add("float_ceil", 1, float_ceil);
-  natives.add("float_abs", 1, float_abs);
+  for (const Unary& f : kUnary) {
+    natives.add(f.name, 1, unary, &f);
+  }
   natives.add("float_pow", 2, float_pow);
   natives.add("float_format", 2, float_format);
   natives.add("parse_float", 1, parse_float);

@@ -21,14 +21,14 @@ std::int64_t nanoseconds(clockid_t clock) {
 
 // Nanoseconds since the Unix epoch (the wall clock).
 NativeStatus time_now_ns(NativeCall& call) {
-  return return_value(call, types::make_int(call.types.context(), call.m,
-                                            nanoseconds(CLOCK_REALTIME)));
+  return return_value(call,
+                      types::make_int(call.types.context(), call.m, nanoseconds(CLOCK_REALTIME)));
 }
 
 // Nanoseconds of a monotonic clock: for measuring intervals.
 NativeStatus clock_ns(NativeCall& call) {
-  return return_value(call, types::make_int(call.types.context(), call.m,
-                                            nanoseconds(CLOCK_MONOTONIC)));
+  return return_value(call,
+                      types::make_int(call.types.context(), call.m, nanoseconds(CLOCK_MONOTONIC)));
 }
 
 // The List of the program's arguments (the one main receives).
@@ -94,7 +94,8 @@ NativeStatus read_file_text(NativeCall& call) {
   const std::string path = text_arg(call, 0);
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) {
-    return raise(call, "IOError", "read_file_text: cannot open " + path + ": " + std::strerror(errno));
+    return raise(call, "IOError",
+                 "read_file_text: cannot open " + path + ": " + std::strerror(errno));
   }
   const NativeStatus s = text_from(call, f, "read_file_text");
   std::fclose(f);
@@ -119,10 +120,14 @@ NativeStatus gc_collect(NativeCall& call) {
 NativeStatus gc_stats(NativeCall& call) {
   const heap::Stats s = call.types.heap().stats();
   const std::pair<const char*, std::uint64_t> fields[] = {
-      {"minor_collections", s.minor_collections}, {"major_collections", s.major_collections},
-      {"total_pause_ns", s.total_pause_ns},       {"max_pause_ns", s.max_pause_ns},
-      {"allocated_bytes", s.allocated_bytes},     {"promoted_bytes", s.promoted_bytes},
-      {"old_bytes", s.old_bytes},                 {"committed_bytes", s.committed_bytes},
+      {"minor_collections", s.minor_collections},
+      {"major_collections", s.major_collections},
+      {"total_pause_ns", s.total_pause_ns},
+      {"max_pause_ns", s.max_pause_ns},
+      {"allocated_bytes", s.allocated_bytes},
+      {"promoted_bytes", s.promoted_bytes},
+      {"old_bytes", s.old_bytes},
+      {"committed_bytes", s.committed_bytes},
   };
   heap::HandleScope scope(call.m);
   heap::Handle map(call.m, call.types.dictionaries().make(call.m, std::size(fields)));

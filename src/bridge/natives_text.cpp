@@ -37,9 +37,9 @@ NativeStatus text_substring(NativeCall& call) {
                  "text_substring: " + std::to_string(*start) + " .. " + std::to_string(*end) +
                      " is not a range of 0 .. " + std::to_string(length));
   }
-  return return_text(call, std::string_view(text).substr(
-                               at[static_cast<std::size_t>(*start)],
-                               at[static_cast<std::size_t>(*end)] - at[static_cast<std::size_t>(*start)]));
+  return return_text(call, std::string_view(text).substr(at[static_cast<std::size_t>(*start)],
+                                                         at[static_cast<std::size_t>(*end)] -
+                                                             at[static_cast<std::size_t>(*start)]));
 }
 
 // The Character index of the first occurrence of `needle`, or -1.

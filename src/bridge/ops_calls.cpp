@@ -63,10 +63,10 @@ const FunctionInfo* callee(Thread& t, Value v, std::uint32_t n) {
   }
   const FunctionInfo* f = function_info(closure ? closure_function(v) : v);
   if (n != f->params && !(f->varargs && n + 1 >= f->params)) {
-    raise(t, "TypeError", std::string(f->name()) + " takes " +
-                              (f->varargs ? "at least " + arguments(f->params - 1)
-                                          : arguments(f->params)) +
-                              ", got " + std::to_string(n));
+    raise(t, "TypeError",
+          std::string(f->name()) + " takes " +
+              (f->varargs ? "at least " + arguments(f->params - 1) : arguments(f->params)) +
+              ", got " + std::to_string(n));
     return nullptr;
   }
   if (!closure && f->upvalues > 0) {
@@ -82,7 +82,8 @@ const FunctionInfo* find_method(Thread& t, Value recv, std::string_view name) {
   types::TypeSystem& ts = r.types();
   const std::uint32_t selector = ts.registry().symbols().find(name);
   if (selector != 0) {
-    if (const types::TypeDesc* d = ts.type_of(recv); d != nullptr && d->kind == types::Kind::kStruct) {
+    if (const types::TypeDesc* d = ts.type_of(recv);
+        d != nullptr && d->kind == types::Kind::kStruct) {
       if (const types::MethodDesc* md = ts.methods().lookup(d, selector); md != nullptr) {
         return r.method_function(md);
       }
@@ -117,8 +118,9 @@ const FunctionInfo* method(Thread& t, Value* recv, const ModuleInfo& m, std::uin
   }
   const std::uint32_t passed = n + 1;
   if (passed != f->params && !(f->varargs && passed + 1 >= f->params)) {
-    raise(t, "TypeError", "method " + text + " takes " + arguments(f->params - 1) +
-                              " besides its receiver, got " + std::to_string(n));
+    raise(t, "TypeError",
+          "method " + text + " takes " + arguments(f->params - 1) + " besides its receiver, got " +
+              std::to_string(n));
     return nullptr;
   }
   return f;
@@ -127,9 +129,18 @@ const FunctionInfo* method(Thread& t, Value* recv, const ModuleInfo& m, std::uin
 bool call_native(Thread& t, const FunctionInfo& f, Value* args, std::uint32_t n, Value* out) {
   RuntimeImpl& r = impl_of(t);
   const auto* native = static_cast<const bridge::Native*>(f.native);
-  std::vector<Value*> slots(n);
+  // The argument slots' addresses: on the C stack for the usual few (a
+  // native call allocates nothing of its own).
+  constexpr std::uint32_t kInline = 8;
+  Value* inline_slots[kInline];
+  std::vector<Value*> more;
+  Value** slots = inline_slots;
+  if (n > kInline) {
+    more.resize(n);
+    slots = more.data();
+  }
   for (std::uint32_t i = 0; i < n; ++i) slots[i] = args + i;
-  bridge::NativeCall call{*t.m, r.types(), slots, r.options().out};
+  bridge::NativeCall call{*t.m, r.types(), std::span<Value* const>(slots, n), r.options().out};
   call.arguments = r.arguments_slot();
   call.thread = &t;
   switch (bridge::Natives::call(*native, call)) {
@@ -202,8 +213,8 @@ bool import(Thread& t, Value* module, const ModuleInfo& from, const std::uint16_
       }
     }
     if (!found) {
-      return raise(t, "ImportError", "module " + m->name + " has no global, function or type " +
-                                         name);
+      return raise(t, "ImportError",
+                   "module " + m->name + " has no global, function or type " + name);
     }
     out[i] = v;
   }

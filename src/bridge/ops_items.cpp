@@ -42,8 +42,9 @@ std::optional<std::uint64_t> index_of(Thread& t, Value* k, std::uint64_t size,
   }
   const std::int64_t i = types::as_int(*k);
   if (i < 0 || static_cast<std::uint64_t>(i) >= size) {
-    raise(t, "IndexError", std::string(what) + " index " + std::to_string(i) +
-                               " is outside 0 .. " + std::to_string(size) + " - 1");
+    raise(t, "IndexError",
+          std::string(what) + " index " + std::to_string(i) + " is outside 0 .. " +
+              std::to_string(size) + " - 1");
     return std::nullopt;
   }
   return static_cast<std::uint64_t>(i);
@@ -99,8 +100,8 @@ bool new_struct(Thread& t, StructShape shape, Value* out) {
 
 std::int64_t struct_fields(Runtime& r, Value v) {
   if (!heap::is_ref(v) || v == types::kNothing) return -1;
-  const auto* d = static_cast<const types::TypeDesc*>(
-      r.impl().heap().descriptor_of(heap::as_object(v)));
+  const auto* d =
+      static_cast<const types::TypeDesc*>(r.impl().heap().descriptor_of(heap::as_object(v)));
   if (d == nullptr || d->kind != types::Kind::kStruct) return -1;
   return static_cast<std::int64_t>(d->fields.size());
 }
@@ -111,9 +112,9 @@ bool is_struct(Runtime& r, Value v) {
 
 bool bad_field(Thread& t, Value v, std::uint32_t field, bool store) {
   return raise(t, "TypeError",
-               std::string(store ? "STORE_FIELD " : "LOAD_FIELD ") + std::to_string(field) +
-                   ": " + types_of(t).describe(v) + " is not a struct with " +
-                   std::to_string(field + 1) + " fields");
+               std::string(store ? "STORE_FIELD " : "LOAD_FIELD ") + std::to_string(field) + ": " +
+                   types_of(t).describe(v) + " is not a struct with " + std::to_string(field + 1) +
+                   " fields");
 }
 
 // ---- Lists and Dictionaries ----------------------------------------------------------------
@@ -189,8 +190,7 @@ bool set_item(Thread& t, Value* c, Value* k, Value* v) {
     return true;
   }
   if (ts.dictionaries().is_dictionary(*c)) {
-    const auto s =
-        ts.dictionaries().set(*t.m, heap::Handle(c), heap::Handle(k), heap::Handle(v));
+    const auto s = ts.dictionaries().set(*t.m, heap::Handle(c), heap::Handle(k), heap::Handle(v));
     return stored(t, s, k);
   }
   return raise(t, "TypeError", "SET_ITEM needs a List or a Dictionary, not " + ts.describe(*c));
@@ -208,8 +208,8 @@ bool spread(Thread& t, Value* acc, Value* from) {
       if (s == Step::kEnd) return true;
       if (s == Step::kThrow) return false;
       if (s == Step::kNotBuiltIn) {
-        return raise(t, "TypeError", "SPREAD into a List needs a built-in iterable, not " +
-                                         ts.describe(*from));
+        return raise(t, "TypeError",
+                     "SPREAD into a List needs a built-in iterable, not " + ts.describe(*from));
       }
       if (!ts.lists().append(*t.m, heap::Handle(acc), item)) return out_of_memory(t);
     }
@@ -234,8 +234,9 @@ bool spread(Thread& t, Value* acc, Value* from) {
       }
     }
   }
-  return raise(t, "TypeError", "SPREAD needs a List and an iterable, or two Dictionaries, not " +
-                                   ts.describe(*acc) + " and " + ts.describe(*from));
+  return raise(t, "TypeError",
+               "SPREAD needs a List and an iterable, or two Dictionaries, not " +
+                   ts.describe(*acc) + " and " + ts.describe(*from));
 }
 
 bool unpack(Thread& t, Value* s, std::uint32_t n, Value* out) {
@@ -255,8 +256,9 @@ bool unpack(Thread& t, Value* s, std::uint32_t n, Value* out) {
     return raise(t, "TypeError", "UNPACK needs a List, Tuple or struct, not " + ts.describe(v));
   }
   if (size != n) {
-    return raise(t, "ValueError", "UNPACK " + std::to_string(n) + ": " + ts.describe(v) +
-                                      " has " + std::to_string(size) + " items");
+    return raise(t, "ValueError",
+                 "UNPACK " + std::to_string(n) + ": " + ts.describe(v) + " has " +
+                     std::to_string(size) + " items");
   }
   for (std::uint32_t i = 0; i < n; ++i) {
     out[i] = items != nullptr ? items[i] : *types::Lists::get(v, i);

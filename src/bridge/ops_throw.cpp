@@ -96,8 +96,7 @@ bool not_available(Thread& t, std::string_view what) {
 
 bool stack_overflow(Thread& t, const FunctionInfo& f) {
   return raise(t, "StackOverflow",
-               "the stack is exhausted calling " + std::string(f.name()) +
-                   " (recursion too deep)");
+               "the stack is exhausted calling " + std::string(f.name()) + " (recursion too deep)");
 }
 
 }  // namespace runa::rt::ops

@@ -31,8 +31,9 @@ bool fault(Thread& t, Op op, types::Fault f, Value a, Value b) {
   const std::string name(op_name(op));
   switch (f) {
     case types::Fault::kOverflow:
-      return raise(t, "OverflowError", name + ": the result of " + kinds(t, a, b) +
-                                           " is outside the 64-bit Integer range");
+      return raise(
+          t, "OverflowError",
+          name + ": the result of " + kinds(t, a, b) + " is outside the 64-bit Integer range");
     case types::Fault::kDivisionByZero:
       return raise(t, "DivisionByZero", name + ": " + types_of(t).describe(a) + " by zero");
     case types::Fault::kValue:
@@ -48,13 +49,20 @@ bool fault(Thread& t, Op op, types::Fault f, Value a, Value b) {
 
 types::Op arith_op(Op op) {
   switch (op) {
-    case Op::kSub: return types::Op::kSub;
-    case Op::kMul: return types::Op::kMul;
-    case Op::kDiv: return types::Op::kDiv;
-    case Op::kMod: return types::Op::kMod;
-    case Op::kAnd: return types::Op::kAnd;
-    case Op::kOr: return types::Op::kOr;
-    default: return types::Op::kAdd;
+    case Op::kSub:
+      return types::Op::kSub;
+    case Op::kMul:
+      return types::Op::kMul;
+    case Op::kDiv:
+      return types::Op::kDiv;
+    case Op::kMod:
+      return types::Op::kMod;
+    case Op::kAnd:
+      return types::Op::kAnd;
+    case Op::kOr:
+      return types::Op::kOr;
+    default:
+      return types::Op::kAdd;
   }
 }
 
@@ -128,9 +136,15 @@ bool order(Thread& t, Op op, Value* a, Value* b, Value* out) {
     c = x.compare(y);  // UTF-8 byte order is code-point order
   } else {
     switch (types::compare(ts.context(), *a, *b)) {
-      case types::Order::kLess: c = -1; break;
-      case types::Order::kEqual: c = 0; break;
-      case types::Order::kGreater: c = 1; break;
+      case types::Order::kLess:
+        c = -1;
+        break;
+      case types::Order::kEqual:
+        c = 0;
+        break;
+      case types::Order::kGreater:
+        c = 1;
+        break;
       case types::Order::kUnordered:
         *out = types::kFalse;
         return true;
@@ -141,17 +155,25 @@ bool order(Thread& t, Op op, Value* a, Value* b, Value* out) {
                                                                   : 0;
           break;
         }
-        return raise(t, "TypeError",
-                     std::string(op_name(op)) + " orders numbers and Strings, not " +
-                         kinds(t, *a, *b));
+        return raise(
+            t, "TypeError",
+            std::string(op_name(op)) + " orders numbers and Strings, not " + kinds(t, *a, *b));
     }
   }
   bool r = false;
   switch (op) {
-    case Op::kLt: r = c < 0; break;
-    case Op::kLe: r = c <= 0; break;
-    case Op::kGt: r = c > 0; break;
-    default: r = c >= 0; break;
+    case Op::kLt:
+      r = c < 0;
+      break;
+    case Op::kLe:
+      r = c <= 0;
+      break;
+    case Op::kGt:
+      r = c > 0;
+      break;
+    default:
+      r = c >= 0;
+      break;
   }
   *out = types::make_boolean(r);
   return true;

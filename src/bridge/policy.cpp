@@ -37,11 +37,10 @@ void Policy::record(std::string line) {
 void Policy::hot(const rt::FunctionInfo& f, std::uint32_t osr_offset) {
   std::lock_guard lock(mu_);
   if (queued_.contains(&f) || settled_.contains(&f)) return;
-  const std::string what = std::string(f.name()) + " (" +
-                           std::to_string(f.profile.calls.load(std::memory_order_relaxed)) +
-                           " calls, " +
-                           std::to_string(f.profile.backedges.load(std::memory_order_relaxed)) +
-                           " back-edges)";
+  const std::string what =
+      std::string(f.name()) + " (" +
+      std::to_string(f.profile.calls.load(std::memory_order_relaxed)) + " calls, " +
+      std::to_string(f.profile.backedges.load(std::memory_order_relaxed)) + " back-edges)";
   if (f.deopts.load(std::memory_order_relaxed) >= options_.speculation_budget) {
     settled_.insert(&f);
     record(what + ": speculation budget spent (" + std::to_string(options_.speculation_budget) +
@@ -73,14 +72,17 @@ void Policy::serve() {
     busy_ = true;
     lock.unlock();
     const rt::TierInfo& tier = runtime_.tier(r.tier);
-    void* code = tier.callbacks.prepare(tier.data, *r.f, r.osr);
-    if (code != nullptr) runtime_.install(*r.f, r.tier, code);
+    // A frame can be taken mid-loop only by a tier that enters frames.
+    void* code = r.osr != rt::kNoOsr && tier.callbacks.enter == nullptr
+                     ? nullptr
+                     : tier.callbacks.prepare(tier.data, *r.f, r.osr);
+    if (code != nullptr) runtime_.install(*r.f, r.tier, code, r.osr);
     lock.lock();
     busy_ = false;
     queued_.erase(r.f);
     if (code == nullptr) settled_.insert(r.f);
     record(std::string(r.f->name()) + (code != nullptr ? ": now served by " : ": refused by ") +
-           tier.name);
+           tier.name + (r.osr == rt::kNoOsr ? "" : " (OSR at " + std::to_string(r.osr) + ")"));
     if (queue_.empty()) idle_.notify_all();
   }
 }

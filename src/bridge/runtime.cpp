@@ -22,6 +22,7 @@ RuntimeImpl::RuntimeImpl(const RuntimeOptions& options, std::unique_ptr<heap::He
   shapes_.function = types_->closures().function_type();
   shapes_.closure = types_->closures().closure_type();
   shapes_.cell = types_->closures().cell_type();
+  shapes_.list = types_->lists().list_type();
   shapes_.numbers = &types_->context();
   policy_ = std::make_unique<bridge::Policy>(*this, options_.policy);
   fixed_roots_ = heap_->add_roots(fixed_, kFixedCount);
@@ -41,19 +42,20 @@ std::uint32_t RuntimeImpl::add_tier(const TierInfo& tier) {
 }
 
 bool RuntimeImpl::add_native(std::string_view name, std::uint32_t arity, bridge::NativeFn fn,
-                             void* context) {
+                             const void* context) {
   std::lock_guard lock(mu_);
   return !started_ && natives_.add(name, arity, fn, context);
 }
 
-void RuntimeImpl::install(const FunctionInfo& f, std::uint32_t tier, void* code) {
-  auto e = std::make_unique<Entry>(Entry{tier, code});
+void RuntimeImpl::install(const FunctionInfo& f, std::uint32_t tier, void* code,
+                          std::uint32_t osr_offset) {
+  auto e = std::make_unique<Entry>(Entry{tier, code, osr_offset});
   Entry* raw = e.get();
   {
     std::lock_guard lock(entries_mu_);
     entries_.push_back(std::move(e));
   }
-  f.entry.store(raw, std::memory_order_release);
+  (osr_offset == kNoOsr ? f.entry : f.osr).store(raw, std::memory_order_release);
 }
 
 bool RuntimeImpl::start(Thread& t) {
@@ -75,8 +77,8 @@ bool RuntimeImpl::start(Thread& t) {
     f->params = native.arity;
     f->native = &native;
     f->object = &native_objects_[i];
-    const Value o = types_->closures().make_function(
-        m, reinterpret_cast<std::uint64_t>(f.get()), native.arity, false, 0);
+    const Value o = types_->closures().make_function(m, reinterpret_cast<std::uint64_t>(f.get()),
+                                                     native.arity, false, 0);
     if (o == types::kNothing) return false;
     native_objects_[i++] = o;
     natives_by_native_.emplace(&native, std::move(f));
@@ -147,8 +149,8 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const RuntimeOptions& options) 
   if (!heap) return heap.error();
   auto types = types::TypeSystem::create(**heap);
   if (!types) return types.error();
-  return std::unique_ptr<Runtime>(new Runtime(
-      std::make_unique<RuntimeImpl>(options, std::move(*heap), std::move(*types))));
+  return std::unique_ptr<Runtime>(
+      new Runtime(std::make_unique<RuntimeImpl>(options, std::move(*heap), std::move(*types))));
 }
 
 heap::Heap& Runtime::heap() {
@@ -237,8 +239,8 @@ void Runtime::report_uncaught(Thread& t, std::FILE* to) {
   std::string line;
   Value trace = t.trace;
   if (ts.exceptions().is_exception(e)) {
-    const auto* type = static_cast<const types::TypeDesc*>(
-        impl_->heap().descriptor_of(heap::as_object(e)));
+    const auto* type =
+        static_cast<const types::TypeDesc*>(impl_->heap().descriptor_of(heap::as_object(e)));
     line = "uncaught " + (type != nullptr ? type->name : std::string("exception"));
     const Value message = types::Exceptions::message(e);
     if (ts.strings().is_string(message)) {
@@ -270,6 +272,11 @@ void Runtime::report_uncaught(Thread& t, std::FILE* to) {
 
 void Runtime::install(const FunctionInfo& f, std::uint32_t tier, void* code) {
   impl_->install(f, tier, code);
+}
+
+void Runtime::install_osr(const FunctionInfo& f, std::uint32_t tier, void* code,
+                          std::uint32_t offset) {
+  impl_->install(f, tier, code, offset);
 }
 
 void Runtime::hot(Thread& /*t*/, const FunctionInfo& f, std::uint32_t osr_offset) {
@@ -310,18 +317,18 @@ void Runtime::dump_profiles(std::FILE* to) const {
                    "\"calls\": %" PRIu32 ", \"backedges\": %" PRIu32 ", \"deopts\": %" PRIu32
                    ", \"branches\": [",
                    sep, r->info.name.c_str(), f->def->name.c_str(),
-                   impl_->tier(f->current().tier).name.c_str(), p.calls.load(),
-                   p.backedges.load(), f->deopts.load());
+                   impl_->tier(f->current().tier).name.c_str(), p.calls.load(), p.backedges.load(),
+                   f->deopts.load());
       for (std::uint32_t i = 0; i < p.branch_count; ++i) {
-        std::fprintf(to, "%s{\"offset\": %" PRIu32 ", \"taken\": %" PRIu32
-                         ", \"not_taken\": %" PRIu32 "}",
-                     i == 0 ? "" : ", ", p.branch_offsets[i], p.branches[i].taken.load(),
-                     p.branches[i].not_taken.load());
+        std::fprintf(
+            to, "%s{\"offset\": %" PRIu32 ", \"taken\": %" PRIu32 ", \"not_taken\": %" PRIu32 "}",
+            i == 0 ? "" : ", ", p.branch_offsets[i], p.branches[i].taken.load(),
+            p.branches[i].not_taken.load());
       }
       std::fprintf(to, "], \"allocations\": [");
       for (std::size_t i = 0; i < p.allocation_offsets.size(); ++i) {
-        std::fprintf(to, "%s{\"offset\": %" PRIu32 ", \"count\": %" PRIu32 "}",
-                     i == 0 ? "" : ", ", p.allocation_offsets[i], p.allocations[i].load());
+        std::fprintf(to, "%s{\"offset\": %" PRIu32 ", \"count\": %" PRIu32 "}", i == 0 ? "" : ", ",
+                     p.allocation_offsets[i], p.allocations[i].load());
       }
       std::fprintf(to, "]}");
       sep = ",\n";

@@ -71,6 +71,9 @@ class RuntimeImpl {
 
   // The FunctionInfo of a native (made by start()).
   [[nodiscard]] const FunctionInfo* native_function(const bridge::Native* n) const;
+  [[nodiscard]] const FunctionInfo* native_function(std::string_view name) const {
+    return native_function(natives_.find(name));
+  }
   // The function of a method descriptor; nullptr for a module never adopted.
   [[nodiscard]] const FunctionInfo* method_function(const types::MethodDesc* md) const;
   [[nodiscard]] const bridge::BuiltinMethods& builtins() const { return *builtins_; }
@@ -78,12 +81,16 @@ class RuntimeImpl {
   [[nodiscard]] const ModuleRecord* record_of(const ModuleInfo* m) const;
 
   // Before the first thread attaches (false after it, or for a name taken).
-  bool add_native(std::string_view name, std::uint32_t arity, bridge::NativeFn fn, void* context);
+  bool add_native(std::string_view name, std::uint32_t arity, bridge::NativeFn fn,
+                  const void* context);
   [[nodiscard]] bool started() const { return started_; }
   std::uint32_t add_tier(const TierInfo& tier);
   [[nodiscard]] const TierInfo& tier(std::uint32_t i) const { return *tiers_[i]; }
-  [[nodiscard]] std::uint32_t tier_count() const { return static_cast<std::uint32_t>(tiers_.size()); }
-  void install(const FunctionInfo& f, std::uint32_t tier, void* code);
+  [[nodiscard]] std::uint32_t tier_count() const {
+    return static_cast<std::uint32_t>(tiers_.size());
+  }
+  void install(const FunctionInfo& f, std::uint32_t tier, void* code,
+               std::uint32_t osr_offset = kNoOsr);
 
   [[nodiscard]] Value* oom_slot() { return &fixed_[kOom]; }
   [[nodiscard]] Value* arguments_slot() { return &fixed_[kArguments]; }

@@ -40,6 +40,7 @@ class Lists {
 
   // An empty List with room for `capacity` elements; nothing when the heap
   // is exhausted. MAY COLLECT.
+  [[nodiscard]] std::uint32_t list_type() const { return list_type_; }
   Value make(heap::Mutator& m, std::uint64_t capacity = 0) const;
 
   [[nodiscard]] static std::uint64_t size(Value list);

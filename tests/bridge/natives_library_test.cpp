@@ -8,8 +8,9 @@ namespace runa::bridge {
 namespace {
 
 TEST_F(NativesTest, TextSubstringCountsCharacters) {
-  EXPECT_EQ(text(call("text_substring", {"na\xC3\xAFve", make_small_int(1), make_small_int(3)}).value),
-            "a\xC3\xAF");
+  EXPECT_EQ(
+      text(call("text_substring", {"na\xC3\xAFve", make_small_int(1), make_small_int(3)}).value),
+      "a\xC3\xAF");
   EXPECT_EQ(text(call("text_substring", {"abc", make_small_int(3), make_small_int(3)}).value), "");
   EXPECT_EQ(error(call("text_substring", {"abc", make_small_int(2), make_small_int(4)})),
             "IndexError: text_substring: 2 .. 4 is not a range of 0 .. 3");
@@ -40,8 +41,7 @@ TEST_F(NativesTest, MathIsTheCLibrarys) {
   EXPECT_EQ(types::as_double(call("float_sqrt", {make_small_int(16)}).value), 4.0);
   EXPECT_EQ(types::as_double(call("float_sin", {num(1.0)}).value), std::sin(1.0));
   EXPECT_EQ(types::as_double(call("float_cos", {num(1.0)}).value), std::cos(1.0));
-  EXPECT_EQ(types::as_double(call("float_pow", {num(2.0), make_small_int(10)}).value),
-            1024.0);
+  EXPECT_EQ(types::as_double(call("float_pow", {num(2.0), make_small_int(10)}).value), 1024.0);
   EXPECT_TRUE(std::isnan(types::as_double(call("float_sqrt", {num(-1.0)}).value)));
   EXPECT_EQ(error(call("float_sqrt", {"4"})),
             "TypeError: float_sqrt: argument 1 must be a Float, not String \"4\"");
@@ -107,7 +107,8 @@ TEST_F(NativesTest, ReadFileTextAndItsErrors) {
   }
   EXPECT_EQ(text(call("read_file_text", {path.c_str()}).value), "one\ntwo\n");
   const std::string message = error(call("read_file_text", {"/no/such/file"}));
-  EXPECT_EQ(message.rfind("IOError: read_file_text: cannot open /no/such/file: ", 0), 0u) << message;
+  EXPECT_EQ(message.rfind("IOError: read_file_text: cannot open /no/such/file: ", 0), 0u)
+      << message;
 }
 
 }  // namespace

@@ -20,8 +20,6 @@
 namespace runa::bridge {
 namespace {
 
-
-
 TEST_F(NativesTest, PrintWritesTheTextFormAndANewline) {
   EXPECT_EQ(call("print", {"fib(25) = 75025"}).status, NativeStatus::kReturn);
   EXPECT_EQ(call("print", {make_small_int(-7)}).status, NativeStatus::kReturn);

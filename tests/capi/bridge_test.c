@@ -20,6 +20,49 @@ static rt_status c_scale(void* context, rt_native_call* call) {
   return rt_integer_new(call->thread, x * factor, &call->result);
 }
 
+/* A tier that takes running frames of count_loop at its loop header and
+ * finishes the loop natively (on-stack replacement); it serves nothing
+ * else. Its prepare runs on the policy's thread. */
+typedef struct {
+  int prepared;
+  int entered;
+  int64_t entered_at; /* the loop counter when it took the frame */
+} osr_tier;
+
+static void* osr_prepare(void* self, const rt_function* f, uint32_t osr_offset) {
+  osr_tier* tier = (osr_tier*)self;
+  rt_function_info info;
+  rt_function_info_init(&info);
+  if (osr_offset == RT_NO_OSR || rt_function_get_info(f, &info) != RT_OK ||
+      strcmp(info.name, "count_loop") != 0) {
+    return NULL;
+  }
+  ++tier->prepared;
+  return tier;
+}
+
+static rt_status osr_invoke(void* self, rt_thread* t, const rt_function* f, rt_value* callee,
+                            rt_value* args, uint32_t n, rt_value* out) {
+  (void)self, (void)t, (void)f, (void)callee, (void)args, (void)n, (void)out;
+  return RT_ERROR_UNSUPPORTED; /* never installed as an entry */
+}
+
+static rt_status osr_enter(void* self, rt_thread* t, const rt_function* f, void* code,
+                           uint32_t offset, rt_value* frame, uint32_t slots, uint32_t stack,
+                           rt_value* out) {
+  osr_tier* tier = (osr_tier*)self;
+  int64_t n = 0, sum = 0, i = 0;
+  (void)f, (void)offset;
+  if (code != tier || slots != 3 || stack != 0 || rt_integer_get(t, frame[0], &n) != RT_OK ||
+      rt_integer_get(t, frame[1], &sum) != RT_OK || rt_integer_get(t, frame[2], &i) != RT_OK) {
+    return RT_ERROR_INVALID_ARGUMENT;
+  }
+  ++tier->entered;
+  tier->entered_at = i;
+  for (; i < n; ++i) sum += i;
+  return rt_integer_new(t, sum, out);
+}
+
 int main(void) {
   EXPECT(rt_abi_compatible());
   const char* path[] = {RUNA_CAPI_DIR};
@@ -28,6 +71,7 @@ int main(void) {
   options.module_path = path;
   options.module_path_count = 1;
   options.call_threshold = 50;
+  options.backedge_threshold = 1000;
   rt_runtime* runtime = NULL;
   CHECK(rt_runtime_create(&options, &runtime));
 
@@ -38,6 +82,14 @@ int main(void) {
   uint32_t tier0_index = 99;
   CHECK(rt_tier0_install(runtime, &tier0, &tier0_index));
   EXPECT(tier0_index == 0);
+  osr_tier osr = {0, 0, 0};
+  rt_tier_callbacks callbacks;
+  CHECK(rt_tier_callbacks_init(&callbacks));
+  callbacks.invoke = osr_invoke;
+  callbacks.prepare = osr_prepare;
+  callbacks.enter = osr_enter;
+  uint32_t osr_index = 0;
+  CHECK(rt_tier_register(runtime, "c osr tier", 1, &callbacks, &osr, &osr_index));
 
   rt_thread* t = NULL;
   CHECK(rt_thread_attach(runtime, &t));
@@ -66,6 +118,16 @@ int main(void) {
   CHECK(rt_integer_get(t, result, &i));
   EXPECT(i == 390);
   EXPECT(native_calls == 1);
+
+  /* The runtime's own natives, called from C. */
+  rt_function* text_length = NULL;
+  CHECK(rt_native_lookup(t, "text_length", &text_length));
+  rt_value word = 0;
+  CHECK(rt_string_new(t, "na\xC3\xAFve", 6, &word));
+  CHECK(rt_call(t, text_length, &word, 1, &result));
+  CHECK(rt_integer_get(t, result, &i));
+  EXPECT(i == 5);
+  EXPECT(rt_native_lookup(t, "no_such_native", &text_length) == RT_ERROR_INVALID_ARGUMENT);
 
   /* A native that throws, and an exception nobody catches. */
   rt_value text = 0;
@@ -124,6 +186,23 @@ int main(void) {
   CHECK(rt_policy_drain(runtime));
   CHECK(rt_function_get_info(add3, &info));
   EXPECT(info.tier == tier0_index);
+
+  /* On-stack replacement: count_loop(n) starts in tier 0; past 1,000
+   * back-edges the policy prepares the OSR tier for its loop header on its
+   * own thread, and at a later back-edge tier 0 hands the running frame
+   * over: the loop finishes in C, mid-way. */
+  rt_function* count = NULL;
+  CHECK(rt_module_function(m, "count_loop", &count));
+  const int64_t n = 50000000;
+  CHECK(rt_integer_new(t, n, &args[0]));
+  CHECK(rt_call(t, count, args, 1, &result));
+  CHECK(rt_integer_get(t, result, &i));
+  EXPECT(i == n * (n - 1) / 2);
+  EXPECT(osr.prepared == 1);
+  EXPECT(osr.entered == 1);
+  EXPECT(osr.entered_at >= 1000 && osr.entered_at < n);
+  CHECK(rt_function_get_info(count, &info));
+  EXPECT(info.tier == tier0_index); /* its entry stays tier 0's: only the frame moved */
 
   /* main, with its exit status. */
   int status = -1;

@@ -69,6 +69,17 @@ type Invoke = extern "C" fn(
 ) -> RtStatus;
 type Prepare = extern "C" fn(self_: *mut c_void, f: *const RtFunction, osr: u32) -> *mut c_void;
 type Release = extern "C" fn(self_: *mut c_void, f: *const RtFunction, code: *mut c_void);
+type Enter = extern "C" fn(
+    self_: *mut c_void,
+    thread: *mut RtThread,
+    f: *const RtFunction,
+    code: *mut c_void,
+    offset: u32,
+    frame: *mut RtValue,
+    slots: u32,
+    stack: u32,
+    out: *mut RtValue,
+) -> RtStatus;
 
 #[repr(C)]
 struct RtTierCallbacks {
@@ -76,6 +87,7 @@ struct RtTierCallbacks {
     invoke: Option<Invoke>,
     prepare: Option<Prepare>,
     release: Option<Release>,
+    enter: Option<Enter>, // on-stack replacement: this tier takes no running frames
 }
 
 #[repr(C)]

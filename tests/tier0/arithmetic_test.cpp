@@ -112,9 +112,9 @@ TEST_F(Tier0Test, ConversionsAndTheirErrors) {
   EXPECT_EQ(eval("PUSH_CONST -3.99\nDOUBLE_TO_INT\nRETURN"), "= -3");
   EXPECT_EQ(eval("PUSH_CONST 1e19\nDOUBLE_TO_INT\nRETURN"),
             "! ArithmeticError: DOUBLE_TO_INT: Float 1e+19 has no 64-bit Integer value");
-  EXPECT_EQ(eval("PUSH_CONST float float_bits 0x7ff8000000000000\nDOUBLE_TO_INT\nRETURN")
-                .substr(0, 18),
-            "! ArithmeticError:");
+  EXPECT_EQ(
+      eval("PUSH_CONST float float_bits 0x7ff8000000000000\nDOUBLE_TO_INT\nRETURN").substr(0, 18),
+      "! ArithmeticError:");
   EXPECT_EQ(eval("PUSH_CONST \"1\"\nINT_TO_DOUBLE\nRETURN"),
             "! TypeError: INT_TO_DOUBLE needs an Integer, not String \"1\"");
   EXPECT_EQ(eval("PUSH_CONST 1\nDOUBLE_TO_INT\nRETURN"),

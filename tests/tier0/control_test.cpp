@@ -26,34 +26,45 @@ TEST_F(Tier0Test, ACatchClauseMatchesBySubtype) {
   // not match, the second does.
   const std::string code = kLog + "TRY_BEGIN clauses none\n" + note("body") +
                            "PUSH_CONST 1\nPUSH_CONST 0\nDIV\nPOP\nTRY_END\nclauses:\n"
-                           "CATCH_BEGIN type KeyError\nPOP\n" + note("key") + "CATCH_END\n"
-                           "CATCH_BEGIN type ArithmeticError\nPOP\n" + note("arithmetic") +
-                           "CATCH_END\nLOAD_LOCAL log\nRETURN\nend:";
+                           "CATCH_BEGIN type KeyError\nPOP\n" +
+                           note("key") +
+                           "CATCH_END\n"
+                           "CATCH_BEGIN type ArithmeticError\nPOP\n" +
+                           note("arithmetic") + "CATCH_END\nLOAD_LOCAL log\nRETURN\nend:";
   EXPECT_EQ(eval(code, kErrors), "= [\"body\", \"arithmetic\"]");
 }
 
 TEST_F(Tier0Test, AnExceptionNoClauseMatchesPropagatesThroughFinally) {
   const std::string code = kLog + "TRY_BEGIN clauses fin\n" + note("body") +
                            "PUSH_CONST 1\nPUSH_CONST 0\nDIV\nPOP\nTRY_END\nclauses:\n"
-                           "CATCH_BEGIN type KeyError\nPOP\n" + note("key") + "CATCH_END\n"
-                           "fin:\nFINALLY_BEGIN\n" + note("finally") + "FINALLY_END\n"
+                           "CATCH_BEGIN type KeyError\nPOP\n" +
+                           note("key") +
+                           "CATCH_END\n"
+                           "fin:\nFINALLY_BEGIN\n" +
+                           note("finally") +
+                           "FINALLY_END\n"
                            "LOAD_LOCAL log\nRETURN\nend:";
   EXPECT_EQ(eval(code, kErrors), "! DivisionByZero: DIV: Integer 1 by zero");
 }
 
 TEST_F(Tier0Test, ReturnRunsTheFinallyBlocksFirst) {
   // Returns 1 from the body; the finally block runs and its note is seen.
-  const std::string code = kLog + "TRY_BEGIN none fin\nPUSH_CONST 1\nRETURN\nTRY_END\n"
-                           "fin:\nFINALLY_BEGIN\n" + note("finally") + "FINALLY_END\n"
+  const std::string code = kLog +
+                           "TRY_BEGIN none fin\nPUSH_CONST 1\nRETURN\nTRY_END\n"
+                           "fin:\nFINALLY_BEGIN\n" +
+                           note("finally") +
+                           "FINALLY_END\n"
                            "PUSH_CONST 2\nRETURN\nend:";
   EXPECT_EQ(eval(code, kErrors), "= 1");
   // A RETURN inside the finally block replaces the pending return.
-  const std::string replaced = kLog + "TRY_BEGIN none fin\nPUSH_CONST 1\nRETURN\nTRY_END\n"
+  const std::string replaced = kLog +
+                               "TRY_BEGIN none fin\nPUSH_CONST 1\nRETURN\nTRY_END\n"
                                "fin:\nFINALLY_BEGIN\nPUSH_CONST 3\nRETURN\nFINALLY_END\n"
                                "PUSH_CONST 2\nRETURN\nend:";
   EXPECT_EQ(eval(replaced, kErrors), "= 3");
   // A RETURN through two finally blocks runs both, innermost first.
-  const std::string nested = kLog + "TRY_BEGIN none outer\nTRY_BEGIN none inner\n"
+  const std::string nested = kLog +
+                             "TRY_BEGIN none outer\nTRY_BEGIN none inner\n"
                              "LOAD_LOCAL log\nRETURN\nTRY_END\ninner:\nFINALLY_BEGIN\n" +
                              note("inner") + "FINALLY_END\nTRY_END\nouter:\nFINALLY_BEGIN\n" +
                              note("outer") + "FINALLY_END\nPUSH_CONST 0\nRETURN\nend:";
@@ -61,16 +72,20 @@ TEST_F(Tier0Test, ReturnRunsTheFinallyBlocksFirst) {
 }
 
 TEST_F(Tier0Test, AnExceptionInTheFinallyBlockReplacesThePendingOne) {
-  const std::string code = "TRY_BEGIN none fin\nPUSH_CONST 1\nPUSH_CONST 0\nDIV\nPOP\nTRY_END\n"
-                           "fin:\nFINALLY_BEGIN\nNEW_MAP 0\nPUSH_CONST \"k\"\nGET_ITEM\nPOP\n"
-                           "FINALLY_END\nPUSH_CONST 0\nRETURN";
+  const std::string code =
+      "TRY_BEGIN none fin\nPUSH_CONST 1\nPUSH_CONST 0\nDIV\nPOP\nTRY_END\n"
+      "fin:\nFINALLY_BEGIN\nNEW_MAP 0\nPUSH_CONST \"k\"\nGET_ITEM\nPOP\n"
+      "FINALLY_END\nPUSH_CONST 0\nRETURN";
   EXPECT_EQ(eval(code, kErrors), "! KeyError: no key String \"k\"");
 }
 
 TEST_F(Tier0Test, UnwindRethrowsWhatTheClauseCaught) {
-  const std::string code = kLog + "TRY_BEGIN outer_clauses none\nTRY_BEGIN inner_clauses none\n"
+  const std::string code = kLog +
+                           "TRY_BEGIN outer_clauses none\nTRY_BEGIN inner_clauses none\n"
                            "PUSH_CONST 1\nPUSH_CONST 0\nDIV\nPOP\nTRY_END\ninner_clauses:\n"
-                           "CATCH_BEGIN *\nPOP\n" + note("inner") + "UNWIND\nCATCH_END\n"
+                           "CATCH_BEGIN *\nPOP\n" +
+                           note("inner") +
+                           "UNWIND\nCATCH_END\n"
                            "TRY_END\nouter_clauses:\nCATCH_BEGIN type ArithmeticError\n"
                            "PUSH_CONST extern \"list_append\"\nSWAP\nLOAD_LOCAL log\nSWAP\nCALL "
                            "2\nPOP\nCATCH_END\nLOAD_LOCAL log\nRETURN\nend:";
@@ -252,8 +267,9 @@ TEST_F(Tier0Test, ThePolicyHearsOfHotFunctions) {
   EXPECT_EQ(down->profile.branches[0].taken.load(), 5000u);
   const auto decisions = runtime_->impl().policy().decisions();
   ASSERT_EQ(decisions.size(), 1u);
-  EXPECT_EQ(decisions[0], "down (1000 calls, 0 back-edges): hot; no tier above tier 0 is "
-                          "registered: stays");
+  EXPECT_EQ(decisions[0],
+            "down (1000 calls, 0 back-edges): hot; no tier above tier 0 is "
+            "registered: stays");
 }
 
 }  // namespace

@@ -37,8 +37,9 @@ constexpr std::string_view kPoint = R"(
 )";
 
 TEST_F(Tier0Test, StructsFieldsAndMethods) {
-  const std::string make = "NEW Point3\nDUP\nPUSH_CONST 1\nSTORE_FIELD Point3.x\nDUP\nPUSH_CONST "
-                           "2\nSTORE_FIELD Point3.y\nDUP\nPUSH_CONST 3\nSTORE_FIELD Point3.z\n";
+  const std::string make =
+      "NEW Point3\nDUP\nPUSH_CONST 1\nSTORE_FIELD Point3.x\nDUP\nPUSH_CONST "
+      "2\nSTORE_FIELD Point3.y\nDUP\nPUSH_CONST 3\nSTORE_FIELD Point3.z\n";
   EXPECT_EQ(eval(make + "CALL_METHOD \"sum\" 0\nRETURN", kPoint), "= 3") << "inherited";
   EXPECT_EQ(eval(make + "CALL_METHOD \"depth\" 0\nRETURN", kPoint), "= 3");
   EXPECT_EQ(eval("NEW Point\nLOAD_FIELD Point.y\nRETURN", kPoint), "= nothing");
@@ -60,15 +61,16 @@ TEST_F(Tier0Test, AMethodSiteAcrossManyReceiverTypes) {
   for (int i = 0; i < 6; ++i) {
     const std::string s = "S" + std::to_string(i);
     types += ".type " + std::to_string(10 + i) + " struct " + s + "\n  .field v type Integer\n";
-    types += ".type " + std::to_string(20 + i) + " function \"(" + s + ")->Integer\" params " +
-             s + " returns Integer\n";
+    types += ".type " + std::to_string(20 + i) + " function \"(" + s + ")->Integer\" params " + s +
+             " returns Integer\n";
     funcs += ".function " + std::to_string(10 + i) + " get type \"(" + s +
              ")->Integer\" flags METHOD\n  .param self type " + s + "\n  PUSH_CONST " +
              std::to_string(i * 10) + "\n  RETURN\n.end\n";
   }
   types += ".type 30 function \"(Any)->Integer\" params Any returns Integer\n";
-  funcs += ".function 30 ask type \"(Any)->Integer\"\n  .param o type Any\n  LOAD_LOCAL o\n"
-           "  CALL_METHOD \"get\" 0\n  RETURN\n.end\n";
+  funcs +=
+      ".function 30 ask type \"(Any)->Integer\"\n  .param o type Any\n  LOAD_LOCAL o\n"
+      "  CALL_METHOD \"get\" 0\n  RETURN\n.end\n";
   std::string code = "PUSH_CONST 0\n";
   for (int round = 0; round < 2; ++round) {
     for (int i = 0; i < 6; ++i) {
@@ -101,7 +103,8 @@ TEST_F(Tier0Test, CallsCheckTheirCallee) {
   RETURN
 .end
 )";
-  EXPECT_EQ(eval("PUSH_CONST function two\nPUSH_CONST 5\nPUSH_CONST 3\nCALL 2\nRETURN", kTwo), "= 2");
+  EXPECT_EQ(eval("PUSH_CONST function two\nPUSH_CONST 5\nPUSH_CONST 3\nCALL 2\nRETURN", kTwo),
+            "= 2");
   EXPECT_EQ(eval("PUSH_CONST function two\nPUSH_CONST 5\nCALL 1\nRETURN", kTwo),
             "! TypeError: two takes 2 arguments, got 1");
   EXPECT_EQ(eval("PUSH_CONST 5\nPUSH_CONST 1\nCALL 1\nRETURN", kTwo),
@@ -189,7 +192,8 @@ TEST_F(Tier0Test, IterationOverBuiltInsAndStructs) {
   const std::string sum =
       "ITER_CREATE\nloop:\nITER_NEXT done\nLOAD_LOCAL total\nADD\nSTORE_LOCAL total\nJUMP "
       "loop\ndone:\nLOAD_LOCAL total\nRETURN\nend:";
-  const std::string locals = ".local total type Any slot 0 scope 0 end\nPUSH_CONST 0\nSTORE_LOCAL total\n";
+  const std::string locals =
+      ".local total type Any slot 0 scope 0 end\nPUSH_CONST 0\nSTORE_LOCAL total\n";
   EXPECT_EQ(eval(locals + "PUSH_CONST 1\nPUSH_CONST 2\nPUSH_CONST 3\nNEW_LIST 3\n" + sum), "= 6");
   // A String's Characters (ADD does not take a Character; TEXT_CONCAT does).
   EXPECT_EQ(eval(".local total type Any slot 0 scope 0 end\nPUSH_CONST \"\"\nSTORE_LOCAL "
@@ -200,11 +204,12 @@ TEST_F(Tier0Test, IterationOverBuiltInsAndStructs) {
   EXPECT_EQ(eval(locals + "PUSH_CONST 5\nITER_CREATE\nRETURN\nend:"),
             "! TypeError: ITER_CREATE: Integer 5 is not iterable");
   // Appending while iterating is seen at the next step.
-  EXPECT_EQ(eval(".local l type Any slot 0 scope 0 end\nPUSH_CONST 1\nPUSH_CONST 2\nNEW_LIST "
-                 "2\nSTORE_LOCAL l\nLOAD_LOCAL l\nITER_CREATE\nloop:\nITER_NEXT done\nPOP\nPUSH_CONST "
-                 "extern \"list_append\"\nLOAD_LOCAL l\nPUSH_CONST 9\nCALL 2\nPOP\nJUMP "
-                 "loop\ndone:\nPUSH_CONST 0\nRETURN\nend:"),
-            "! ValueError: ITER_NEXT: the List or Dictionary changed while it was iterated");
+  EXPECT_EQ(
+      eval(".local l type Any slot 0 scope 0 end\nPUSH_CONST 1\nPUSH_CONST 2\nNEW_LIST "
+           "2\nSTORE_LOCAL l\nLOAD_LOCAL l\nITER_CREATE\nloop:\nITER_NEXT done\nPOP\nPUSH_CONST "
+           "extern \"list_append\"\nLOAD_LOCAL l\nPUSH_CONST 9\nCALL 2\nPOP\nJUMP "
+           "loop\ndone:\nPUSH_CONST 0\nRETURN\nend:"),
+      "! ValueError: ITER_NEXT: the List or Dictionary changed while it was iterated");
   // A struct iterable: iterator(), then has_next() and next().
   constexpr std::string_view kCountdown = R"(
 .type 1 primitive Integer
@@ -258,9 +263,9 @@ TEST_F(Tier0Test, GlobalsAndTheInitializer) {
   RETURN
 .end
 )";
-  EXPECT_EQ(eval("LOAD_GLOBAL counter\nPUSH_CONST 1\nADD\nDUP\nSTORE_GLOBAL counter\nRETURN",
-                 kGlobals),
-            "= 42");
+  EXPECT_EQ(
+      eval("LOAD_GLOBAL counter\nPUSH_CONST 1\nADD\nDUP\nSTORE_GLOBAL counter\nRETURN", kGlobals),
+      "= 42");
   constexpr std::string_view kThrows = R"(
 .type 1 primitive Integer
 .type 2 function "()->Integer" params returns Integer
@@ -297,7 +302,8 @@ TEST_F(Tier0Test, LoadModuleAndImport) {
   RETURN
 .end
 )");
-  EXPECT_EQ(eval("LOAD_MODULE \"shapes\"\nIMPORT \"unit\" \"twice\"\nSWAP\nCALL 1\nRETURN"), "= 20");
+  EXPECT_EQ(eval("LOAD_MODULE \"shapes\"\nIMPORT \"unit\" \"twice\"\nSWAP\nCALL 1\nRETURN"),
+            "= 20");
   EXPECT_EQ(eval("LOAD_MODULE \"shapes\"\nIMPORT \"Square\"\nRETURN").substr(0, 2), "= ");
   EXPECT_EQ(eval("LOAD_MODULE \"shapes\"\nIMPORT \"nope\"\nRETURN"),
             "! ImportError: module shapes has no global, function or type nope");

@@ -41,21 +41,20 @@ typedef struct rt_function rt_function; /* opaque */
 /* ======================================================================== */
 
 typedef struct rt_runtime_options {
-  size_t size;                   /* sizeof(rt_runtime_options) of the caller */
-  const char* heap_options;      /* RUNA_GC text (heap_options.hpp); NULL: RUNA_GC or defaults */
+  size_t size;                    /* sizeof(rt_runtime_options) of the caller */
+  const char* heap_options;       /* RUNA_GC text (heap_options.hpp); NULL: RUNA_GC or defaults */
   const char* const* module_path; /* LOAD_MODULE's directories */
   size_t module_path_count;
-  const char* const* arguments;  /* main's List of Strings */
+  const char* const* arguments; /* main's List of Strings */
   size_t argument_count;
-  uint32_t call_threshold;       /* 0: the default (1,000) */
-  uint32_t backedge_threshold;   /* 0: the default (60,000) */
-  uint32_t speculation_budget;   /* 0: the default (4) */
-  uint32_t tier_log;             /* non-zero: the policy's decisions on stderr */
+  uint32_t call_threshold;     /* 0: the default (1,000) */
+  uint32_t backedge_threshold; /* 0: the default (60,000) */
+  uint32_t speculation_budget; /* 0: the default (4) */
+  uint32_t tier_log;           /* non-zero: the policy's decisions on stderr */
 } rt_runtime_options;
 
 RT_API rt_status rt_runtime_options_init(rt_runtime_options* options) RT_NOEXCEPT;
-RT_API rt_status rt_runtime_create(const rt_runtime_options* options,
-                                   rt_runtime** out) RT_NOEXCEPT;
+RT_API rt_status rt_runtime_create(const rt_runtime_options* options, rt_runtime** out) RT_NOEXCEPT;
 /* Every thread must be detached. */
 RT_API rt_status rt_runtime_destroy(rt_runtime* runtime) RT_NOEXCEPT;
 
@@ -71,8 +70,7 @@ RT_API rt_status rt_thread_detach(rt_runtime* runtime, rt_thread* thread) RT_NOE
  * its initializer: RT_ERROR_INVALID_ARGUMENT with the loader's message for a
  * module that does not verify or link, RT_ERROR_THROWN when the initializer
  * threw. */
-RT_API rt_status rt_module_load(rt_thread* thread, const char* path,
-                                rt_module** out) RT_NOEXCEPT;
+RT_API rt_status rt_module_load(rt_thread* thread, const char* path, rt_module** out) RT_NOEXCEPT;
 /* The module's non-method function of that name. */
 RT_API rt_status rt_module_function(const rt_module* module, const char* name,
                                     rt_function** out) RT_NOEXCEPT;
@@ -111,7 +109,7 @@ typedef struct rt_native_call {
   rt_thread* thread;
   const rt_value* args; /* root slots, `count` of them */
   uint32_t count;
-  rt_value result;      /* set it to return a value (0: nothing) */
+  rt_value result; /* set it to return a value (0: nothing) */
 } rt_native_call;
 
 /* Returns RT_OK with call->result set, or what rt_native_throw returned. */
@@ -121,6 +119,10 @@ typedef rt_status (*rt_native_fn)(void* context, rt_native_call* call);
  * reference like the runtime's own; a name already taken is an error. */
 RT_API rt_status rt_native_register(rt_runtime* runtime, const char* name, uint32_t arity,
                                     rt_native_fn fn, void* context) RT_NOEXCEPT;
+/* A native of library 0 (the runtime's own, docs/natives.md, or one
+ * registered above) as a function rt_call calls. */
+RT_API rt_status rt_native_lookup(rt_thread* thread, const char* name,
+                                  rt_function** out) RT_NOEXCEPT;
 /* Makes the native throw a runtime exception of `type` ("ValueError", ...)
  * with `message`; returns RT_ERROR_THROWN, for the native to return. */
 RT_API rt_status rt_native_throw(rt_native_call* call, const char* type,
@@ -142,6 +144,14 @@ typedef struct rt_tier_callbacks {
   void* (*prepare)(void* self, const rt_function* f, uint32_t osr_offset);
   /* Code prepare() returned is no longer installed. May be NULL. */
   void (*release)(void* self, const rt_function* f, void* code);
+  /* On-stack replacement: continue a running frame of f at the loop header
+   * `offset` with the code prepare(f, offset) returned. frame[0..slots)
+   * are its slots (parameters, then locals), then `stack` operand-stack
+   * values; run f to its end: RT_OK with *out set, or RT_ERROR_THROWN.
+   * May be NULL (the tier takes no running frames). */
+  rt_status (*enter)(void* self, rt_thread* thread, const rt_function* f, void* code,
+                     uint32_t offset, rt_value* frame, uint32_t slots, uint32_t stack,
+                     rt_value* out);
 } rt_tier_callbacks;
 
 #define RT_NO_OSR 0xFFFFFFFFu
@@ -161,8 +171,8 @@ typedef struct rt_function_info {
   uint32_t params;
   uint32_t frame_slots;
   uint32_t max_stack;
-  uint32_t tier;       /* the tier serving it now */
-  void* tier_code;     /* that tier's code word */
+  uint32_t tier;   /* the tier serving it now */
+  void* tier_code; /* that tier's code word */
 } rt_function_info;
 
 RT_API rt_status rt_function_info_init(rt_function_info* info) RT_NOEXCEPT;
@@ -177,7 +187,7 @@ typedef struct rt_profile {
   uint32_t calls;
   uint32_t backedges;
   uint32_t deopts;
-  uint32_t branches;    /* conditional branches; rt_profile_branch reads each */
+  uint32_t branches; /* conditional branches; rt_profile_branch reads each */
   uint32_t allocation_sites;
 } rt_profile;
 
