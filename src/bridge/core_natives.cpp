@@ -55,6 +55,11 @@ NativeStatus text_lower(NativeCall& call) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {
+    if (bytes[i] < 0x80) {  // ASCII, most text: no decoding
+      const char c = text[i++];
+      out += c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
+      continue;
+    }
     std::uint32_t c = 0;
     i += module::decode_utf8(bytes + i, c);  // a String is well-formed UTF-8
     types::append_utf8(lower_case(c), out);

@@ -51,21 +51,21 @@ NativeStatus exit_process(NativeCall& call) {
 // The next line of standard input without its "\n" (or "\r\n"), or nothing
 // at the end of input. Bytes that are not UTF-8 raise ValueError.
 NativeStatus read_line(NativeCall& call) {
-  std::string line;
-  bool any = false;
+  // One getline() per line into this thread's buffer (not a getc per byte).
+  thread_local char* buffer = nullptr;
+  thread_local std::size_t capacity = 0;
+  ssize_t n = 0;
   {
     heap::NativeRegion region(call.m);  // a read may block: never delay a collection
-    for (int c = std::getc(call.in); c != EOF; c = std::getc(call.in)) {
-      any = true;
-      if (c == '\n') break;
-      line.push_back(static_cast<char>(c));
-    }
+    n = getline(&buffer, &capacity, call.in);
   }
-  if (!any) {
+  if (n < 0) {
     call.result = types::kNothing;
     return NativeStatus::kReturn;
   }
-  if (!line.empty() && line.back() == '\r') line.pop_back();
+  std::string_view line(buffer, static_cast<std::size_t>(n));
+  if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   const auto s = call.types.strings().make_checked(call.m, line);
   if (!s) return raise(call, "ValueError", "read_line: the line is not UTF-8 text");
   return return_value(call, *s);
