@@ -4,5 +4,6 @@ public class StringBuild {
     String s = "";
     for (long i = 0; i < n; i++) s = s + i + ",";
     System.out.println(s.length());
+    System.out.println(s.substring(s.length() - 7));
   }
 }

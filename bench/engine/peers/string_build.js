@@ -6,3 +6,4 @@ while (i < n) {
   i++;
 }
 console.log(s.length);
+console.log(s.slice(s.length - 7));

@@ -6,3 +6,4 @@ while i < n do
   i = i + 1
 end
 print(#s)
+print(string.sub(s, #s - 6))

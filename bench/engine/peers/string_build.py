@@ -7,3 +7,4 @@ while i < n:
     s = s + str(i) + ","
     i += 1
 print(len(s))
+print(s[len(s) - 7:])
