@@ -143,8 +143,11 @@ TEST_F(PolicyTest, AHotFunctionIsPromotedServedAndSentBack) {
   drain();
   EXPECT_EQ(doubler_.prepared.load(), 1);
   EXPECT_EQ(twice->current().tier, doubler_index_);
+  // The first run may already have reached the new tier (the policy's
+  // thread installs the entry while the loop goes on): count this run's.
+  const int before = doubler_.served.load();
   EXPECT_EQ(call("sum_twice", 100), 10100);
-  EXPECT_EQ(doubler_.served.load(), 100) << "tier 0's calls go through the new entry";
+  EXPECT_EQ(doubler_.served.load() - before, 100) << "tier 0's calls go through the new entry";
   // A boxed Integer fails the guard: back to tier 0, which doubles it exactly.
   constexpr std::int64_t kBig = std::int64_t{1} << 61;
   EXPECT_EQ(call("twice", kBig), std::int64_t{1} << 62);
