@@ -46,6 +46,10 @@ run "$runa" run "$p/exit_status.runas" a "b c"
 expect 2 "main's result is the exit status"
 expect_out '["a", "b c"]' "main gets the arguments as a List of Strings"
 
+run "$runa" run "$p/main_returns_text.runas"
+expect 1 "main returning a String"
+expect_err 'main returned "done", not an Integer or nothing' "the result is reported"
+
 run "$runa" run "$src/examples/generators.runas"
 expect 1 "generators before the concurrency issue"
 expect_err "uncaught NotAvailable" "a generator raises NotAvailable"
@@ -63,7 +67,7 @@ expect 2 "a bad heap option"
 run "$runa" run --help
 expect 0 "runa run --help"
 expect_out "usage: runa run" "runa run --help prints its usage"
-run "$runa" run --tier-log --profile-dump "$TMPDIR/profile.json" "$src/examples/fib.runas"
+run "$runa" run --tier-log --profile-dump "${TMPDIR:-/tmp}/profile.json" "$src/examples/fib.runas"
 expect 0 "fib with the tier log and a profile dump"
 expect_err "tier: fib" "the tier log names the hot function"
 finish
