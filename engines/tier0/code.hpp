@@ -15,6 +15,9 @@
 //     the slot inside that scope becomes LOAD_CELL / STORE_CELL; slots
 //     captured outside any declared scope (and captured parameters) get
 //     their cell in the prologue.
+//   - Frequent pairs become one instruction (superinstructions: two locals,
+//     a local's field, a local and a constant, a comparison and its
+//     branch) where no control reaches the second alone.
 //   - Per-site caches (field sites, method sites) live in side tables of
 //     the Code, shared by every thread that runs it; each entry is one
 //     atomic word or an immutable record published with one atomic store,
@@ -51,7 +54,9 @@ namespace ops = rt::ops;
   X(FinallyBegin) X(FinallyEnd) X(LoadUpvalue) X(StoreUpvalue) X(Closure)           \
   X(TypeCheck) X(Cast) X(LoadModule) X(Import) X(NotAvailable) X(IterCreate)        \
   X(IterNext) X(TypeOf) X(InstanceOf) X(Lambda) X(Spread) X(Unpack) X(SwitchTable)  \
-  X(IntToDouble) X(DoubleToInt) X(TextConcat) X(Unwind)
+  X(IntToDouble) X(DoubleToInt) X(TextConcat) X(Unwind)                           \
+  /* superinstructions (translate.cpp) */                                          \
+  X(LoadLocal2) X(LoadLocalField) X(LoadLocalConst) X(CompareJumpIfFalse)
 // clang-format on
 enum class I : std::uint16_t {
 #define RUNA_TIER0_ENUM(name) k##name,

@@ -173,6 +173,92 @@ void resolve_tries(Code& code) {
   }
 }
 
+// ---- superinstructions -----------------------------------------------------------
+//
+// Pairs that follow each other often fused into one instruction: one
+// dispatch instead of two. A pair fuses only when its second instruction is
+// no branch target and begins no cell scope, so no control ever reaches it
+// alone; a fused instruction reports the first one's offset.
+
+enum class Fusion : std::uint8_t { kNone, kLocal2, kLocalField, kLocalConst, kCompareJump };
+
+bool is_order(Op op) {
+  return op == Op::kLt || op == Op::kLe || op == Op::kGt || op == Op::kGe;
+}
+
+std::vector<Fusion> find_fusions(
+    const module::Function& def, const rt::ModuleInfo& m,
+    const std::vector<bytecode::Instruction>& in, const Cells& cells,
+    const std::map<std::uint32_t, std::vector<std::uint16_t>>& starts) {
+  std::set<std::uint32_t> targets;
+  for (const bytecode::Instruction& b : in) {
+    switch (b.op) {
+      case Op::kJump:
+      case Op::kJumpIfTrue:
+      case Op::kJumpIfFalse:
+      case Op::kIterNext:
+        targets.insert(b.a);
+        break;
+      case Op::kTryBegin:
+        targets.insert(b.a);
+        targets.insert(b.b);
+        break;
+      case Op::kSwitchTable:
+        for (std::uint32_t i = 0; i < b.count; ++i) targets.insert(b.switch_case(i).target);
+        break;
+      default:
+        break;
+    }
+  }
+  auto plain_local = [&](const bytecode::Instruction& b) {
+    return b.op == Op::kLoadLocal && !cells.cell(def, static_cast<std::uint16_t>(b.a), b.offset);
+  };
+  std::vector<Fusion> out(in.size(), Fusion::kNone);
+  for (std::size_t k = 0; k + 1 < in.size(); ++k) {
+    const bytecode::Instruction& first = in[k];
+    const bytecode::Instruction& second = in[k + 1];
+    if (targets.contains(second.offset) || starts.contains(second.offset)) continue;
+    Fusion f = Fusion::kNone;
+    if (plain_local(first) && plain_local(second)) f = Fusion::kLocal2;
+    if (plain_local(first) && second.op == Op::kLoadField) f = Fusion::kLocalField;
+    if (plain_local(first) && second.op == Op::kPushConst) {
+      const auto kind = m.module->constants[second.a].kind;
+      if (kind != module::ConstKind::kList && kind != module::ConstKind::kMap) {
+        f = Fusion::kLocalConst;
+      }
+    }
+    if (is_order(first.op) && second.op == Op::kJumpIfFalse) f = Fusion::kCompareJump;
+    if (f != Fusion::kNone) {
+      out[k] = f;
+      ++k;  // a fused pair's second instruction starts no other pair
+    }
+  }
+  return out;
+}
+
+template <class Target, class BranchSite>
+Ins fused(Fusion f, const bytecode::Instruction& first, const bytecode::Instruction& second,
+          Code& code, const Target& target, const BranchSite& branch_site) {
+  const auto b16 = [](std::uint32_t v) { return static_cast<std::uint16_t>(v); };
+  switch (f) {
+    case Fusion::kLocal2:
+      return {I::kLoadLocal2, b16(second.a), first.a, 0};
+    case Fusion::kLocalField:
+      return {I::kLoadLocalField, b16(second.a), first.a,
+              keep(code.field_caches, std::make_unique<FieldCache>())};
+    case Fusion::kLocalConst:
+      return {I::kLoadLocalConst, b16(second.a), first.a, 0};
+    default: {
+      // The comparison in `b`'s low bits, a backward branch in bit 8.
+      const auto cmp =
+          static_cast<std::uint16_t>(static_cast<int>(first.op) - static_cast<int>(Op::kLt));
+      const auto backward = static_cast<std::uint16_t>(second.a <= second.offset ? 0x100 : 0);
+      return {I::kCompareJumpIfFalse, static_cast<std::uint16_t>(cmp | backward), target(second.a),
+              branch_site(second.offset)};
+    }
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<Code> translate(const rt::FunctionInfo& f) {
@@ -200,14 +286,16 @@ std::unique_ptr<Code> translate(const rt::FunctionInfo& f) {
   for (const Cells::Scope& s : cells.scopes) {
     if (!(s.slot < def.params.size() && s.start == 0)) cell_starts[s.start].push_back(s.slot);
   }
+  const std::vector<Fusion> fusions = find_fusions(def, m, in, cells, cell_starts);
   std::map<std::uint32_t, std::uint32_t> index_of;  // bytecode offset -> first output index
   std::uint32_t next = 0;
-  for (const bytecode::Instruction& ins : in) {
-    index_of[ins.offset] = next;
-    if (auto it = cell_starts.find(ins.offset); it != cell_starts.end()) {
+  for (std::size_t k = 0; k < in.size(); ++k) {
+    index_of[in[k].offset] = next;
+    if (auto it = cell_starts.find(in[k].offset); it != cell_starts.end()) {
       next += static_cast<std::uint32_t>(it->second.size());
     }
     ++next;
+    if (fusions[k] != Fusion::kNone) ++k;  // the pair is one instruction
   }
   auto target = [&](std::uint32_t offset) { return offset == kNone ? kNone : index_of.at(offset); };
   auto branch_site = [&](std::uint32_t offset) -> std::uintptr_t {
@@ -227,9 +315,15 @@ std::unique_ptr<Code> translate(const rt::FunctionInfo& f) {
     code->ins.push_back(ins);
     code->offsets.push_back(offset);
   };
-  for (const bytecode::Instruction& b : in) {
+  for (std::size_t k = 0; k < in.size(); ++k) {
+    const bytecode::Instruction& b = in[k];
     if (auto it = cell_starts.find(b.offset); it != cell_starts.end()) {
       for (std::uint16_t slot : it->second) emit({I::kMakeCell, 0, slot, 0}, b.offset);
+    }
+    if (fusions[k] != Fusion::kNone) {
+      const bytecode::Instruction& second = in[++k];
+      emit(fused(fusions[k - 1], b, second, *code, target, branch_site), b.offset);
+      continue;
     }
     Ins o;
     switch (b.op) {

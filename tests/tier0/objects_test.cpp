@@ -330,3 +330,37 @@ TEST_F(Tier0Test, WhatIsNotAvailableYetSaysSo) {
 
 }  // namespace
 }  // namespace runa::tier0
+
+namespace runa::tier0 {
+namespace {
+
+// Superinstructions (translate.cpp) do what their two instructions do,
+// errors included; a pair whose second instruction is a branch target is
+// not fused, and control reaching it alone still works.
+TEST_F(Tier0Test, FusedPairsBehaveAsTheirParts) {
+  const std::string locals =
+      ".local x type Any slot 0 scope 0 end\n.local y type Any slot 1 scope 0 end\n";
+  EXPECT_EQ(eval(locals + "PUSH_CONST 7\nSTORE_LOCAL x\nLOAD_LOCAL x\nLOAD_FIELD 0\nRETURN\nend:",
+                 kPoint),
+            "! TypeError: LOAD_FIELD 0: Integer 7 is not a struct with 1 fields");
+  EXPECT_EQ(eval(locals + "NEW Point\nDUP\nPUSH_CONST 5\nSTORE_FIELD Point.y\nSTORE_LOCAL "
+                          "x\nLOAD_LOCAL x\nLOAD_FIELD Point.y\nRETURN\nend:",
+                 kPoint),
+            "= 5");
+  EXPECT_EQ(
+      eval(locals + "PUSH_CONST \"a\"\nSTORE_LOCAL x\nLOAD_LOCAL x\nPUSH_CONST 1\nLT\n"
+                    "JUMP_IF_FALSE no\nPUSH_CONST 1\nRETURN\nno:\nPUSH_CONST 0\nRETURN\nend:"),
+      "! TypeError: LT orders numbers and Strings, not String \"a\" and Integer 1");
+  EXPECT_EQ(eval(locals + "PUSH_CONST \"a\"\nSTORE_LOCAL x\nPUSH_CONST \"b\"\nSTORE_LOCAL "
+                          "y\nLOAD_LOCAL x\nLOAD_LOCAL y\nLT\nJUMP_IF_FALSE no\nPUSH_CONST "
+                          "\"less\"\nRETURN\nno:\nPUSH_CONST \"not less\"\nRETURN\nend:"),
+            "= \"less\"");
+  // The second LOAD_LOCAL is a jump target: reached alone from the JUMP.
+  EXPECT_EQ(
+      eval(locals + "PUSH_CONST 3\nSTORE_LOCAL x\nPUSH_CONST 4\nSTORE_LOCAL y\nPUSH_CONST "
+                    "100\nJUMP second\nLOAD_LOCAL x\nsecond:\nLOAD_LOCAL y\nADD\nRETURN\nend:"),
+      "= 104");
+}
+
+}  // namespace
+}  // namespace runa::tier0
