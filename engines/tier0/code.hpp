@@ -44,6 +44,7 @@ namespace ops = rt::ops;
 // The interpreter's instruction set: the bytecode's, plus the forms
 // translation introduces.
 // clang-format off
+// NOLINTNEXTLINE(cppcoreguidelines-macro-usage): one list for the enum and the dispatch table
 #define RUNA_TIER0_OPS(X)                                                            \
   X(Nop) X(PushConst) X(PushNew) X(LoadLocal) X(StoreLocal) X(LoadCell)             \
   X(StoreCell) X(MakeCell) X(LoadGlobal) X(StoreGlobal) X(LoadField) X(StoreField)  \
@@ -59,7 +60,7 @@ namespace ops = rt::ops;
   X(LoadLocal2) X(LoadLocalField) X(LoadLocalConst) X(CompareJumpIfFalse)
 // clang-format on
 enum class I : std::uint16_t {
-#define RUNA_TIER0_ENUM(name) k##name,
+#define RUNA_TIER0_ENUM(name) k##name,  // NOLINT(cppcoreguidelines-macro-usage)
   RUNA_TIER0_OPS(RUNA_TIER0_ENUM)
 #undef RUNA_TIER0_ENUM
       kCount
@@ -137,9 +138,10 @@ struct Code {
   std::vector<std::unique_ptr<ops::StructShape>> shapes;
   std::vector<std::unique_ptr<std::string>> messages;  // NotAvailable's
 
-  // Method-cache records, freed with the Code.
-  std::mutex records_mu;
-  std::vector<std::unique_ptr<MethodEntry>> records;
+  // Method-cache records, freed with the Code (the caches change while the
+  // rest of the Code is immutable: mutable).
+  mutable std::mutex records_mu;
+  mutable std::vector<std::unique_ptr<MethodEntry>> records;
 };
 
 // Translates a function with code (not NATIVE or EXTERNAL).

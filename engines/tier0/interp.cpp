@@ -27,6 +27,13 @@
 
 #include "tier0.hpp"
 
+// The loop is a computed-goto interpreter: labels, gotos and the macros that
+// stand for the same few lines in every instruction are its form, and its
+// operands are words holding pointers (code.hpp).
+// NOLINTBEGIN(cppcoreguidelines-avoid-goto, cppcoreguidelines-macro-usage)
+// NOLINTBEGIN(performance-no-int-to-ptr, readability-function-size)
+// NOLINTBEGIN(bugprone-macro-parentheses, readability-non-const-parameter)
+
 namespace runa::tier0 {
 
 namespace {
@@ -104,7 +111,8 @@ const rt::FunctionInfo* cached_method(const MethodCache& c, std::uint64_t key) {
   return nullptr;
 }
 
-void remember_method(Code& code, MethodCache& c, std::uint64_t key, const rt::FunctionInfo* f) {
+void remember_method(const Code& code, MethodCache& c, std::uint64_t key,
+                     const rt::FunctionInfo* f) {
   std::lock_guard lock(code.records_mu);
   for (auto& slot : c.entries) {
     if (slot.load(std::memory_order_relaxed) != nullptr) continue;
@@ -133,7 +141,7 @@ bool Engine::invoke(rt::Thread& t, const rt::FunctionInfo& f, Value* callee, Val
                     std::uint32_t n, Value* out) {
   Stack& st = stack(t);
   if (t.native_depth >= kMaxNested) return ops::stack_overflow(t, f);
-  if (f.def->flags & (module::kFnGenerator | module::kFnAsync)) {
+  if ((f.def->flags & (module::kFnGenerator | module::kFnAsync)) != 0) {
     return ops::not_available(t, "calling a GENERATOR or ASYNC function (the concurrency issue)");
   }
   const Code* code = code_for(f);
@@ -314,7 +322,7 @@ L_CallMethod : {
     SYNC();
     callee_f = ops::method(t, recv, *fp->code->function->module, pc->a, nargs);
     if (callee_f == nullptr) goto unwind;
-    remember_method(*const_cast<Code*>(fp->code), *cache, key, callee_f);
+    remember_method(*fp->code, *cache, key, callee_f);
   }
   // Make room for the callee slot below the receiver: the frame layout's base[-1].
   std::copy_backward(recv, sp, sp + 1);
@@ -953,3 +961,7 @@ unwind:
 }
 
 }  // namespace runa::tier0
+
+// NOLINTEND(bugprone-macro-parentheses, readability-non-const-parameter)
+// NOLINTEND(performance-no-int-to-ptr, readability-function-size)
+// NOLINTEND(cppcoreguidelines-avoid-goto, cppcoreguidelines-macro-usage)

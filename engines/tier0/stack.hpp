@@ -57,8 +57,8 @@ struct Run {
   Run* older = nullptr;
 };
 
-class Stack {
- public:
+// Public data: the loop reads and writes the stack's fields directly.
+struct Stack {
   // Sizes: values and frames reserved for one thread.
   static constexpr std::size_t kValues = std::size_t{1} << 24;  // 128 MiB reserved
   static constexpr std::size_t kFrames = std::size_t{1} << 20;  // 1 Mi frames
@@ -78,10 +78,9 @@ class Stack {
   std::vector<Handler> handlers;
   Run* innermost = nullptr;
 
- private:
   static void enumerate(void* self, heap::RootVisitor& v);
-  rt::Thread& thread_;
-  std::uint64_t enumerator_ = 0;
+  rt::Thread& thread;
+  std::uint64_t enumerator = 0;  // the heap's id of its frame enumerator
 };
 
 }  // namespace runa::tier0

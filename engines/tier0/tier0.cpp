@@ -33,7 +33,7 @@ bool invoke_cb(void* self, rt::Thread& t, const rt::FunctionInfo& f, Value* call
 }
 
 void* prepare_cb(void* self, const rt::FunctionInfo& f, std::uint32_t /*osr*/) {
-  return const_cast<Code*>(engine_of(self).code_for(f));
+  return engine_of(self).code_for(f);
 }
 
 // Tier 0 keeps every Code until the engine dies: an interpreter's code is
@@ -73,16 +73,16 @@ void thread_exit_cb(void* self, rt::Thread& t) {
 
 // ---- the stack -----------------------------------------------------------------------------
 
-Stack::Stack(rt::Thread& t) : thread_(t) {
-  values = static_cast<Value*>(reserve(kValues * sizeof(Value)));
-  limit = values + kValues;
-  sp = values;
-  frames = static_cast<Frame*>(reserve(kFrames * sizeof(Frame)));
-  enumerator_ = t.runtime->heap().add_frame_enumerator(*t.m, &Stack::enumerate, this);
-}
+Stack::Stack(rt::Thread& t)
+    : values(static_cast<Value*>(reserve(kValues * sizeof(Value)))),
+      limit(values + kValues),
+      sp(values),
+      frames(static_cast<Frame*>(reserve(kFrames * sizeof(Frame)))),
+      thread(t),
+      enumerator(t.runtime->heap().add_frame_enumerator(*t.m, &Stack::enumerate, this)) {}
 
 Stack::~Stack() {
-  thread_.runtime->heap().remove_frame_enumerator(*thread_.m, enumerator_);
+  thread.runtime->heap().remove_frame_enumerator(*thread.m, enumerator);
   munmap(values, kValues * sizeof(Value));
   munmap(frames, kFrames * sizeof(Frame));
 }
@@ -121,7 +121,7 @@ std::unique_ptr<Engine> Engine::install(rt::Runtime& runtime) {
   return e;
 }
 
-const Code* Engine::code_for(const rt::FunctionInfo& f) {
+Code* Engine::code_for(const rt::FunctionInfo& f) {
   std::atomic<void*>& slot = f.prepared[index_];
   if (void* c = slot.load(std::memory_order_acquire); c != nullptr) return static_cast<Code*>(c);
   if (f.code.empty()) return nullptr;
@@ -136,7 +136,7 @@ const Code* Engine::code_for(const rt::FunctionInfo& f) {
   return codes_.back().get();
 }
 
-Stack& Engine::stack(rt::Thread& t) {
+Stack& Engine::stack(rt::Thread& t) const {
   void*& state = t.tier_state[index_];
   if (state == nullptr) state = new Stack(t);
   return *static_cast<Stack*>(state);

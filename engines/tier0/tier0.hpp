@@ -38,8 +38,8 @@ class Engine {
 
   // The tier-0 code of f, translated at the first request (thread-safe:
   // the first translation published wins). nullptr if f has no code.
-  const Code* code_for(const rt::FunctionInfo& f);
-  Stack& stack(rt::Thread& t);
+  Code* code_for(const rt::FunctionInfo& f);
+  Stack& stack(rt::Thread& t) const;
 
   // Runs f (TierCallbacks::invoke).
   bool invoke(rt::Thread& t, const rt::FunctionInfo& f, Value* callee, Value* args, std::uint32_t n,

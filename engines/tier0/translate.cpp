@@ -155,7 +155,8 @@ std::uint32_t until(Code& code, std::uint32_t i, I stop) {
 }
 
 std::uint32_t statement(Code& code, std::uint32_t i) {
-  auto* targets = reinterpret_cast<TryTargets*>(code.ins[i].p);
+  auto* targets =
+      reinterpret_cast<TryTargets*>(code.ins[i].p);  // NOLINT(performance-no-int-to-ptr)
   std::uint32_t k = until(code, i + 1, I::kTryEnd) + 1;
   while (k < code.ins.size() && code.ins[k].op == I::kCatchBegin) {
     const std::uint32_t clause = k;

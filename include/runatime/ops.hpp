@@ -48,7 +48,9 @@ inline bool has_type(Value v, std::uint32_t type) {
 // A Function object: slot 0 is its FunctionInfo, slot 1 its arity (with
 // the VARARGS bit 1 << 32), slot 2 its upvalue count.
 inline const FunctionInfo* function_info(Value function) {
-  return reinterpret_cast<const FunctionInfo*>(heap::as_object(function)->slots()[0]);
+  // The word is the bridge's FunctionInfo* stored as a raw slot.
+  return reinterpret_cast<const FunctionInfo*>(  // NOLINT(performance-no-int-to-ptr)
+      heap::as_object(function)->slots()[0]);
 }
 // A Closure: a ref-tailed object; tail slot 0 is its Function, tail slot
 // 1 + i its upvalue i (a Cell for CLOSURE's captures, a value for LAMBDA's).

@@ -214,7 +214,7 @@ struct ModuleInfo {
   const void* internal = nullptr;  // the bridge's own record
 
   // The non-method function of that name, or nullptr.
-  [[nodiscard]] const FunctionInfo* function(std::string_view name) const;
+  [[nodiscard]] const FunctionInfo* function(std::string_view wanted) const;
   // The function whose id is `id`, or nullptr.
   [[nodiscard]] const FunctionInfo* by_id(std::uint32_t id) const;
   // The source position (file, line) of a bytecode offset of `f`; line 0

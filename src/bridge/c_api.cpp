@@ -170,9 +170,9 @@ rt_status rt_runtime_create(const rt_runtime_options* options, rt_runtime** out)
     o.policy.log = options->tier_log != 0 ? stderr : nullptr;
     auto r = rt::Runtime::create(o);
     if (!r) return fail(RT_ERROR_INVALID_ARGUMENT, fn, r.error().describe());
-    auto* made = new rt_runtime;
+    auto made = std::make_unique<rt_runtime>();
     made->runtime = std::move(*r);
-    *out = made;
+    *out = made.release();
     return RT_OK;
   });
 }
@@ -203,7 +203,7 @@ rt_status rt_thread_detach(rt_runtime* runtime, rt_thread* thread) noexcept {
   });
 }
 
-rt_status rt_module_load(rt_thread* thread, const char* path, rt_module** out) noexcept {
+rt_status rt_module_load(rt_thread* thread, const char* path, const rt_module** out) noexcept {
   constexpr const char* fn = "rt_module_load";
   return guarded(fn, [&]() -> rt_status {
     if (thread == nullptr) return null_argument(fn, "thread");
@@ -215,13 +215,13 @@ rt_status rt_module_load(rt_thread* thread, const char* path, rt_module** out) n
       return fail(t.exception != 0 ? RT_ERROR_THROWN : RT_ERROR_INVALID_ARGUMENT, fn,
                   m.error().describe());
     }
-    *out = reinterpret_cast<rt_module*>(const_cast<rt::ModuleInfo*>(*m));
+    *out = reinterpret_cast<const rt_module*>(*m);
     return RT_OK;
   });
 }
 
 rt_status rt_module_function(const rt_module* module, const char* name,
-                             rt_function** out) noexcept {
+                             const rt_function** out) noexcept {
   constexpr const char* fn = "rt_module_function";
   return guarded(fn, [&]() -> rt_status {
     if (module == nullptr) return null_argument(fn, "module");
@@ -232,7 +232,7 @@ rt_status rt_module_function(const rt_module* module, const char* name,
     if (f == nullptr) {
       return fail(RT_ERROR_INVALID_ARGUMENT, fn, m->name + " has no function " + name);
     }
-    *out = reinterpret_cast<rt_function*>(const_cast<rt::FunctionInfo*>(f));
+    *out = reinterpret_cast<const rt_function*>(f);
     return RT_OK;
   });
 }
@@ -294,7 +294,7 @@ rt_status rt_exception_text(rt_thread* thread, char* buffer, size_t capacity,
       buffer[n] = '\0';
     }
     if (length != nullptr) *length = size;
-    std::free(text);
+    std::free(text);  // NOLINT(cppcoreguidelines-no-malloc): open_memstream's buffer
     return RT_OK;
   });
 }
@@ -385,14 +385,14 @@ rt_status rt_native_register(rt_runtime* runtime, const char* name, uint32_t ari
   });
 }
 
-rt_status rt_native_lookup(rt_thread* thread, const char* name, rt_function** out) noexcept {
+rt_status rt_native_lookup(rt_thread* thread, const char* name, const rt_function** out) noexcept {
   constexpr const char* fn = "rt_native_lookup";
   if (thread == nullptr) return null_argument(fn, "thread");
   if (name == nullptr) return null_argument(fn, "name");
   if (out == nullptr) return null_argument(fn, "out");
   const rt::FunctionInfo* f = as_thread(thread).runtime->impl().native_function(name);
   if (f == nullptr) return fail(RT_ERROR_INVALID_ARGUMENT, fn, std::string("no native ") + name);
-  *out = reinterpret_cast<rt_function*>(const_cast<rt::FunctionInfo*>(f));
+  *out = reinterpret_cast<const rt_function*>(f);
   return RT_OK;
 }
 

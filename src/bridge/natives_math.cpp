@@ -74,7 +74,7 @@ NativeStatus parse_float(NativeCall& call) {
   if (auto wrong = want_strings(call, "parse_float", 1)) return *wrong;
   const std::string text = text_arg(call, 0);
   char* end = nullptr;
-  const double d = text.empty() || std::isspace(static_cast<unsigned char>(text[0]))
+  const double d = text.empty() || std::isspace(static_cast<unsigned char>(text[0])) != 0
                        ? 0.0
                        : std::strtod(text.c_str(), &end);
   if (end == nullptr || end != text.c_str() + text.size()) {

@@ -76,7 +76,9 @@ NativeStatus text_from(NativeCall& call, std::FILE* f, std::string_view native) 
   {
     heap::NativeRegion region(call.m);
     char buffer[65536];
-    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, f)) > 0;) text.append(buffer, n);
+    for (std::size_t n = 0; (n = std::fread(buffer, 1, sizeof buffer, f)) > 0;) {
+      text.append(buffer, n);
+    }
   }
   const auto s = call.types.strings().make_checked(call.m, text);
   if (!s) return raise(call, "ValueError", std::string(native) + ": the input is not UTF-8 text");

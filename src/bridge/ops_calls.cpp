@@ -10,6 +10,10 @@
 
 namespace runa::rt::ops {
 
+// Operands are root slots (Value*) throughout, also where an operation only
+// reads one: the collector writes every one of them (runatime/ops.hpp).
+// NOLINTBEGIN(readability-non-const-parameter)
+
 namespace {
 
 const types::TypeSystem& types_of(Thread& t) {
@@ -220,5 +224,7 @@ bool import(Thread& t, Value* module, const ModuleInfo& from, const std::uint16_
   }
   return true;
 }
+
+// NOLINTEND(readability-non-const-parameter)
 
 }  // namespace runa::rt::ops

@@ -7,6 +7,10 @@
 
 namespace runa::rt::ops {
 
+// Operands are root slots (Value*) throughout, also where an operation only
+// reads one: the collector writes every one of them (runatime/ops.hpp).
+// NOLINTBEGIN(readability-non-const-parameter)
+
 namespace {
 
 const types::TypeSystem& types_of(Thread& t) {
@@ -137,7 +141,7 @@ bool new_map(Thread& t, Value* pairs, std::uint32_t n, Value* out) {
   heap::Handle map(*t.m, ts.dictionaries().make(*t.m, n));
   if (map.value() == types::kNothing) return out_of_memory(t);
   for (std::uint32_t i = 0; i < n; ++i) {
-    Value* key = pairs + 2 * i;
+    Value* key = pairs + 2 * std::size_t{i};
     const auto s = ts.dictionaries().set(*t.m, map, heap::Handle(key), heap::Handle(key + 1));
     if (!stored(t, s, key)) return false;
   }
@@ -295,5 +299,7 @@ Step iter_next(Thread& t, Value* it, Value* out) {
       return Step::kThrow;
   }
 }
+
+// NOLINTEND(readability-non-const-parameter)
 
 }  // namespace runa::rt::ops

@@ -9,6 +9,10 @@
 
 namespace runa::rt::ops {
 
+// Operands are root slots (Value*) throughout, also where an operation only
+// reads one: the collector writes every one of them (runatime/ops.hpp).
+// NOLINTBEGIN(readability-non-const-parameter)
+
 namespace {
 
 // A runaway recursion's trace would be as deep as the stack: keep the
@@ -98,5 +102,7 @@ bool stack_overflow(Thread& t, const FunctionInfo& f) {
   return raise(t, "StackOverflow",
                "the stack is exhausted calling " + std::string(f.name()) + " (recursion too deep)");
 }
+
+// NOLINTEND(readability-non-const-parameter)
 
 }  // namespace runa::rt::ops

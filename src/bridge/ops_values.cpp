@@ -10,6 +10,10 @@
 
 namespace runa::rt::ops {
 
+// Operands are root slots (Value*) throughout, also where an operation only
+// reads one: the collector writes every one of them (runatime/ops.hpp).
+// NOLINTBEGIN(readability-non-const-parameter)
+
 namespace {
 
 using bytecode::Op;
@@ -252,5 +256,7 @@ bool type_of(Thread& t, Value* v, Value* out) {
   *out = tv;
   return true;
 }
+
+// NOLINTEND(readability-non-const-parameter)
 
 }  // namespace runa::rt::ops

@@ -13,9 +13,12 @@ namespace runa::rt {
 // Thread::roots covers exception and trace as one range.
 static_assert(offsetof(Thread, trace) == offsetof(Thread, exception) + sizeof(Value));
 
-RuntimeImpl::RuntimeImpl(const RuntimeOptions& options, std::unique_ptr<heap::Heap> heap,
+RuntimeImpl::RuntimeImpl(RuntimeOptions options, std::unique_ptr<heap::Heap> heap,
                          std::unique_ptr<types::TypeSystem> types)
-    : options_(options), heap_(std::move(heap)), types_(std::move(types)) {
+    : options_(std::move(options)),
+      heap_(std::move(heap)),
+      types_(std::move(types)),
+      fixed_roots_(heap_->add_roots(fixed_, kFixedCount)) {
   bridge::add_core_natives(natives_);
   modules_ = std::make_unique<bridge::Modules>(*types_, natives_, options_.module_path);
   builtins_ = std::make_unique<bridge::BuiltinMethods>(natives_);
@@ -25,7 +28,6 @@ RuntimeImpl::RuntimeImpl(const RuntimeOptions& options, std::unique_ptr<heap::He
   shapes_.list = types_->lists().list_type();
   shapes_.numbers = &types_->context();
   policy_ = std::make_unique<bridge::Policy>(*this, options_.policy);
-  fixed_roots_ = heap_->add_roots(fixed_, kFixedCount);
 }
 
 RuntimeImpl::~RuntimeImpl() {
@@ -290,8 +292,8 @@ void Runtime::deoptimize(const FunctionInfo& f, std::string_view reason) {
 
 void Runtime::walk(Thread& t, FrameSink sink, void* ctx) {
   struct Stop {
-    FrameSink sink;
-    void* ctx;
+    FrameSink sink = nullptr;
+    void* ctx = nullptr;
     bool stopped = false;
   } stop{sink, ctx};
   auto relay = [](void* c, const FrameInfo& f) {

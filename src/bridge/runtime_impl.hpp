@@ -44,7 +44,7 @@ struct ModuleRecord {
 
 class RuntimeImpl {
  public:
-  RuntimeImpl(const RuntimeOptions& options, std::unique_ptr<heap::Heap> heap,
+  RuntimeImpl(RuntimeOptions options, std::unique_ptr<heap::Heap> heap,
               std::unique_ptr<types::TypeSystem> types);
   ~RuntimeImpl();
   RuntimeImpl(const RuntimeImpl&) = delete;

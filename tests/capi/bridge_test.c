@@ -95,11 +95,11 @@ int main(void) {
   CHECK(rt_thread_attach(runtime, &t));
   EXPECT(rt_native_register(runtime, "late", 0, c_scale, NULL) == RT_ERROR_INVALID_STATE);
 
-  rt_module* m = NULL;
+  const rt_module* m = NULL;
   CHECK(rt_module_load(t, RUNA_CAPI_DIR "/bridge_program.runas", &m));
 
   /* A call with arguments, through the function's entry (tier 0). */
-  rt_function* add3 = NULL;
+  const rt_function* add3 = NULL;
   CHECK(rt_module_function(m, "add3", &add3));
   rt_value args[3];
   CHECK(rt_integer_new(t, 1, &args[0]));
@@ -112,7 +112,7 @@ int main(void) {
   EXPECT(i == 42);
 
   /* The native registered above, called from Runa code. */
-  rt_function* scaled = NULL;
+  const rt_function* scaled = NULL;
   CHECK(rt_module_function(m, "scaled", &scaled));
   CHECK(rt_call(t, scaled, args + 2, 1, &result));
   CHECK(rt_integer_get(t, result, &i));
@@ -120,7 +120,7 @@ int main(void) {
   EXPECT(native_calls == 1);
 
   /* The runtime's own natives, called from C. */
-  rt_function* text_length = NULL;
+  const rt_function* text_length = NULL;
   CHECK(rt_native_lookup(t, "text_length", &text_length));
   rt_value word = 0;
   CHECK(rt_string_new(t, "na\xC3\xAFve", 6, &word));
@@ -139,7 +139,7 @@ int main(void) {
   EXPECT(strstr(message, "uncaught TypeError: c_scale takes two Integers") == message);
   EXPECT(strstr(message, "at scaled") != NULL);
   CHECK(rt_exception_clear(t));
-  rt_function* fails = NULL;
+  const rt_function* fails = NULL;
   CHECK(rt_module_function(m, "fails", &fails));
   EXPECT(rt_call(t, fails, NULL, 0, &result) == RT_ERROR_THROWN);
   CHECK(rt_exception_text(t, message, sizeof message, &length));
@@ -150,7 +150,7 @@ int main(void) {
   EXPECT(rt_exception_text(t, message, sizeof message, &length) == RT_ERROR_INVALID_STATE);
 
   /* Profile records: sum_add3(100) calls add3 100 times in a loop. */
-  rt_function* sum = NULL;
+  const rt_function* sum = NULL;
   CHECK(rt_module_function(m, "sum_add3", &sum));
   CHECK(rt_integer_new(t, 100, &args[0]));
   CHECK(rt_call(t, sum, args, 1, &result));
@@ -191,7 +191,7 @@ int main(void) {
    * back-edges the policy prepares the OSR tier for its loop header on its
    * own thread, and at a later back-edge tier 0 hands the running frame
    * over: the loop finishes in C, mid-way. */
-  rt_function* count = NULL;
+  const rt_function* count = NULL;
   CHECK(rt_module_function(m, "count_loop", &count));
   const int64_t n = 50000000;
   CHECK(rt_integer_new(t, n, &args[0]));

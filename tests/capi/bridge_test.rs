@@ -139,12 +139,12 @@ extern "C" {
     fn rt_runtime_destroy(runtime: *mut RtRuntime) -> RtStatus;
     fn rt_thread_attach(runtime: *mut RtRuntime, out: *mut *mut RtThread) -> RtStatus;
     fn rt_thread_detach(runtime: *mut RtRuntime, thread: *mut RtThread) -> RtStatus;
-    fn rt_module_load(thread: *mut RtThread, path: *const c_char, out: *mut *mut RtModule)
+    fn rt_module_load(thread: *mut RtThread, path: *const c_char, out: *mut *const RtModule)
         -> RtStatus;
     fn rt_module_function(
         module: *const RtModule,
         name: *const c_char,
-        out: *mut *mut RtFunction,
+        out: *mut *const RtFunction,
     ) -> RtStatus;
     fn rt_call(
         thread: *mut RtThread,
@@ -303,8 +303,8 @@ extern "C" fn c_scale(_context: *mut c_void, call: *mut RtNativeCall) -> RtStatu
     }
 }
 
-fn function(module: *const RtModule, name: &str) -> *mut RtFunction {
-    let mut f: *mut RtFunction = std::ptr::null_mut();
+fn function(module: *const RtModule, name: &str) -> *const RtFunction {
+    let mut f: *const RtFunction = std::ptr::null();
     let c = CString::new(name).unwrap();
     check(unsafe { rt_module_function(module, c.as_ptr(), &mut f) }, name);
     f
@@ -368,7 +368,7 @@ fn main() {
         let mut thread: *mut RtThread = std::ptr::null_mut();
         check(rt_thread_attach(runtime, &mut thread), "rt_thread_attach");
         let file = CString::new(format!("{}/bridge_program.runas", dir)).unwrap();
-        let mut module: *mut RtModule = std::ptr::null_mut();
+        let mut module: *const RtModule = std::ptr::null();
         check(rt_module_load(thread, file.as_ptr(), &mut module), "rt_module_load");
         let add3 = function(module, "add3");
         let sum_add3 = function(module, "sum_add3");

@@ -108,9 +108,9 @@ void print_stats(const heap::Stats& s) {
 
 }  // namespace
 
-int cmd_run(std::span<char*> argv) {
+int cmd_run(std::span<char*> args) {
   RunOptions o;
-  if (auto error = parse_run(argv, o)) return usage_error("run", *error);
+  if (auto error = parse_run(args, o)) return usage_error("run", *error);
   if (o.help) {
     std::fputs(kHelp, stdout);
     return kOk;

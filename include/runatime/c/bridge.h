@@ -70,10 +70,11 @@ RT_API rt_status rt_thread_detach(rt_runtime* runtime, rt_thread* thread) RT_NOE
  * its initializer: RT_ERROR_INVALID_ARGUMENT with the loader's message for a
  * module that does not verify or link, RT_ERROR_THROWN when the initializer
  * threw. */
-RT_API rt_status rt_module_load(rt_thread* thread, const char* path, rt_module** out) RT_NOEXCEPT;
+RT_API rt_status rt_module_load(rt_thread* thread, const char* path,
+                                const rt_module** out) RT_NOEXCEPT;
 /* The module's non-method function of that name. */
 RT_API rt_status rt_module_function(const rt_module* module, const char* name,
-                                    rt_function** out) RT_NOEXCEPT;
+                                    const rt_function** out) RT_NOEXCEPT;
 /* Calls f with args[0..n) through its entry (the tier serving it). */
 RT_API rt_status rt_call(rt_thread* thread, const rt_function* f, const rt_value* args, uint32_t n,
                          rt_value* out) RT_NOEXCEPT;
@@ -122,7 +123,7 @@ RT_API rt_status rt_native_register(rt_runtime* runtime, const char* name, uint3
 /* A native of library 0 (the runtime's own, docs/natives.md, or one
  * registered above) as a function rt_call calls. */
 RT_API rt_status rt_native_lookup(rt_thread* thread, const char* name,
-                                  rt_function** out) RT_NOEXCEPT;
+                                  const rt_function** out) RT_NOEXCEPT;
 /* Makes the native throw a runtime exception of `type` ("ValueError", ...)
  * with `message`; returns RT_ERROR_THROWN, for the native to return. */
 RT_API rt_status rt_native_throw(rt_native_call* call, const char* type,
