@@ -117,6 +117,7 @@ struct MethodEntry {
 struct MethodCache {
   static constexpr std::uint32_t kEntries = 4;
   std::atomic<const MethodEntry*> entries[kEntries] = {};
+  rt::ReceiverProfile* feedback = nullptr;  // the site's profile record
 };
 
 struct Code {

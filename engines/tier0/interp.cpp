@@ -320,7 +320,7 @@ L_CallMethod : {
   callee_f = cached_method(*cache, key);
   if (callee_f == nullptr) {
     SYNC();
-    callee_f = ops::method(t, recv, *fp->code->function->module, pc->a, nargs);
+    callee_f = ops::method(t, recv, *fp->code->function->module, pc->a, nargs, cache->feedback);
     if (callee_f == nullptr) goto unwind;
     remember_method(*fp->code, *cache, key, callee_f);
   }

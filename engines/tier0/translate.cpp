@@ -362,10 +362,15 @@ std::unique_ptr<Code> translate(const rt::FunctionInfo& f) {
       case Op::kCall:
         o = {I::kCall, 0, b.a, 0};
         break;
-      case Op::kCallMethod:
+      case Op::kCallMethod: {
+        auto cache = std::make_unique<MethodCache>();
+        const auto& offs = f.profile.receiver_offsets;
+        const auto at = std::lower_bound(offs.begin(), offs.end(), b.offset) - offs.begin();
+        cache->feedback = &f.profile.receivers[at];
         o = {I::kCallMethod, static_cast<std::uint16_t>(b.b), b.a,
-             keep(code->method_caches, std::make_unique<MethodCache>())};
+             keep(code->method_caches, std::move(cache))};
         break;
+      }
       case Op::kReturn:
         o = {I::kReturn, 0, 0, 0};
         break;

@@ -180,8 +180,10 @@ void set_cell(Thread& t, Value cell, Value v);
 const FunctionInfo* callee(Thread& t, Value v, std::uint32_t n);
 // The method `name` (a Text constant of m) of the receiver *recv, callable
 // with n arguments besides the receiver; nullptr after raising TypeError.
+// The receiver's type is recorded in `site` (a call site's profile; may be
+// null): tiers call this on their inline caches' misses.
 const FunctionInfo* method(Thread& t, Value* recv, const ModuleInfo& m, std::uint32_t name,
-                           std::uint32_t n);
+                           std::uint32_t n, ReceiverProfile* site = nullptr);
 // A method found by name, for iterator protocols: nullptr when absent
 // (nothing raised). Never collects.
 const FunctionInfo* find_method(Thread& t, Value recv, std::string_view name);

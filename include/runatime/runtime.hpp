@@ -74,6 +74,18 @@ struct BranchCounts {
   std::atomic<std::uint32_t> not_taken{0};
 };
 
+// The receiver types one CALL_METHOD site has seen, first seen first: the
+// inline-cache states of docs/types.md (0 empty, 1 monomorphic, 2 to 4
+// polymorphic, kMegamorphic past four types). Each slot is claimed once by
+// a compare-and-swap, so two threads recording at once never overwrite a
+// type; the state only grows.
+struct ReceiverProfile {
+  static constexpr std::uint32_t kTypes = 4;
+  static constexpr std::uint32_t kMegamorphic = kTypes + 1;
+  std::atomic<const void*> types[kTypes] = {};  // type descriptors (opaque here)
+  std::atomic<std::uint32_t> state{0};
+};
+
 struct Profile {
   std::atomic<std::uint32_t> calls{0};
   std::atomic<std::uint32_t> backedges{0};
@@ -84,6 +96,9 @@ struct Profile {
   // One per allocation site (NEW, NEW_LIST, NEW_MAP, CLOSURE, LAMBDA).
   std::unique_ptr<std::atomic<std::uint32_t>[]> allocations;
   std::vector<std::uint32_t> allocation_offsets;
+  // One per CALL_METHOD site.
+  std::unique_ptr<ReceiverProfile[]> receivers;
+  std::vector<std::uint32_t> receiver_offsets;
 };
 
 inline void bump(std::atomic<std::uint32_t>& c) {

@@ -64,11 +64,13 @@ void size_profile(FunctionInfo& f) {
     if (!ins) break;  // verified code decodes; nothing more to count
     if (is_branch(ins->op)) p.branch_offsets.push_back(pc);
     if (is_allocation(ins->op)) p.allocation_offsets.push_back(pc);
+    if (ins->op == bytecode::Op::kCallMethod) p.receiver_offsets.push_back(pc);
     pc += ins->length;
   }
   p.branch_count = static_cast<std::uint32_t>(p.branch_offsets.size());
   p.branches = std::make_unique<BranchCounts[]>(p.branch_count);
   p.allocations = std::make_unique<std::atomic<std::uint32_t>[]>(p.allocation_offsets.size());
+  p.receivers = std::make_unique<ReceiverProfile[]>(p.receiver_offsets.size());
 }
 
 }  // namespace

@@ -99,13 +99,30 @@ const FunctionInfo* find_method(Thread& t, Value recv, std::string_view name) {
   return nullptr;
 }
 
+namespace {
+
+void record_receiver(ReceiverProfile& site, const void* type) {
+  for (auto& slot : site.types) {
+    const void* seen = slot.load(std::memory_order_acquire);
+    if (seen == nullptr && slot.compare_exchange_strong(seen, type, std::memory_order_acq_rel)) {
+      site.state.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    if (seen == type) return;  // recorded (by this thread or a racing one)
+  }
+  site.state.store(ReceiverProfile::kMegamorphic, std::memory_order_relaxed);
+}
+
+}  // namespace
+
 const FunctionInfo* method(Thread& t, Value* recv, const ModuleInfo& m, std::uint32_t name,
-                           std::uint32_t n) {
+                           std::uint32_t n, ReceiverProfile* site) {
   RuntimeImpl& r = impl_of(t);
   types::TypeSystem& ts = r.types();
   const std::string& text = m.module->constants[name].text;
   const FunctionInfo* f = nullptr;
   const types::TypeDesc* d = ts.type_of(*recv);
+  if (site != nullptr && d != nullptr) record_receiver(*site, d);
   if (d != nullptr && d->kind != types::Kind::kStruct) {
     // The calling module's own methods on a type it does not own.
     const auto* record = static_cast<const ModuleRecord*>(m.internal);

@@ -332,6 +332,24 @@ void Runtime::dump_profiles(std::FILE* to) const {
         std::fprintf(to, "%s{\"offset\": %" PRIu32 ", \"count\": %" PRIu32 "}", i == 0 ? "" : ", ",
                      p.allocation_offsets[i], p.allocations[i].load());
       }
+      std::fprintf(to, "], \"receivers\": [");
+      for (std::size_t i = 0; i < p.receiver_offsets.size(); ++i) {
+        const ReceiverProfile& site = p.receivers[i];
+        const std::uint32_t state = site.state.load();
+        std::fprintf(to, "%s{\"offset\": %" PRIu32 ", \"state\": \"%s\", \"types\": [",
+                     i == 0 ? "" : ", ", p.receiver_offsets[i],
+                     state == 0                               ? "empty"
+                     : state == 1                             ? "monomorphic"
+                     : state == ReceiverProfile::kMegamorphic ? "megamorphic"
+                                                              : "polymorphic");
+        for (std::uint32_t k = 0; k < ReceiverProfile::kTypes; ++k) {
+          const void* type = site.types[k].load();
+          if (type == nullptr) break;
+          std::fprintf(to, "%s\"%s\"", k == 0 ? "" : ", ",
+                       static_cast<const types::TypeDesc*>(type)->name.c_str());
+        }
+        std::fprintf(to, "]}");
+      }
       std::fprintf(to, "]}");
       sep = ",\n";
     }

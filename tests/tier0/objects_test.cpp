@@ -364,3 +364,61 @@ TEST_F(Tier0Test, FusedPairsBehaveAsTheirParts) {
 
 }  // namespace
 }  // namespace runa::tier0
+
+namespace runa::tier0 {
+namespace {
+
+// A method site's receiver types reach its profile record: the inline-cache
+// states of docs/types.md, first seen first.
+TEST_F(Tier0Test, MethodSitesRecordTheirReceiverTypes) {
+  auto m = runtime_->load(*t_, file("dispatch", std::string(kPoint) + R"(
+.type 20 primitive Any
+.type 21 function "(Any)->Integer" params Any returns Integer
+.function 20 ask type "(Any)->Integer"
+  .param o type Any
+  LOAD_LOCAL o
+  CALL_METHOD "sum" 0
+  RETURN
+.end
+)"));
+  ASSERT_TRUE(m.ok()) << m.error().describe();
+  const rt::FunctionInfo* ask = (*m)->function("ask");
+  ASSERT_EQ(ask->profile.receiver_offsets.size(), 1u);
+  const rt::ReceiverProfile& site = ask->profile.receivers[0];
+  EXPECT_EQ(site.state.load(), 0u);
+  auto call_ask = [&](const char* type_name) {
+    heap::HandleScope scope(*t_->m);
+    const std::string text(type_name);
+    auto made = runtime_->load(*t_, file(std::string("make_") + type_name, std::string(kPoint) + R"(
+.type 20 primitive Any
+.type 21 function "()->Any" params returns Any
+.function 20 make type "()->Any"
+  NEW )" + text + R"(
+  DUP
+  PUSH_CONST 1
+  STORE_FIELD 0
+  DUP
+  PUSH_CONST 2
+  STORE_FIELD 1
+  RETURN
+.end
+)"));
+    EXPECT_TRUE(made.ok());
+    heap::Handle obj(*t_->m, types::kNothing);
+    EXPECT_TRUE(runtime_->call(*t_, (*made)->function("make")->object, nullptr, 0, obj.slot()));
+    heap::Handle out(*t_->m, types::kNothing);
+    EXPECT_TRUE(runtime_->call(*t_, ask->object, obj.slot(), 1, out.slot()));
+    return types::as_int(out.value());
+  };
+  EXPECT_EQ(call_ask("Point"), 3);
+  EXPECT_EQ(site.state.load(), 1u) << "monomorphic";
+  EXPECT_EQ(call_ask("Point"), 3);
+  EXPECT_EQ(site.state.load(), 1u) << "the same type again: still monomorphic";
+  EXPECT_EQ(call_ask("Point3"), 3);
+  EXPECT_EQ(site.state.load(), 2u) << "polymorphic";
+  EXPECT_EQ(static_cast<const types::TypeDesc*>(site.types[0].load())->name, "Point");
+  EXPECT_EQ(static_cast<const types::TypeDesc*>(site.types[1].load())->name, "Point3");
+}
+
+}  // namespace
+}  // namespace runa::tier0
