@@ -495,6 +495,7 @@ rt_status rt_profile_query(const rt_function* f, rt_profile* out) noexcept {
   out->deopts = info.deopts.load(std::memory_order_relaxed);
   out->branches = info.profile.branch_count;
   out->allocation_sites = static_cast<std::uint32_t>(info.profile.allocation_offsets.size());
+  out->method_sites = static_cast<std::uint32_t>(info.profile.receiver_offsets.size());
   return RT_OK;
 }
 
@@ -511,6 +512,28 @@ rt_status rt_profile_branch(const rt_function* f, uint32_t index, uint32_t* offs
   if (taken != nullptr) *taken = p.branches[index].taken.load(std::memory_order_relaxed);
   if (not_taken != nullptr) {
     *not_taken = p.branches[index].not_taken.load(std::memory_order_relaxed);
+  }
+  return RT_OK;
+}
+
+rt_status rt_profile_receivers(const rt_function* f, uint32_t index, uint32_t* offset,
+                               uint32_t* state, const char** names, uint32_t capacity) noexcept {
+  constexpr const char* fn = "rt_profile_receivers";
+  if (f == nullptr) return null_argument(fn, "f");
+  if (names == nullptr && capacity > 0) return null_argument(fn, "names");
+  const rt::Profile& p = as_function(f).profile;
+  if (index >= p.receiver_offsets.size()) {
+    return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                "method site " + std::to_string(index) + " of " +
+                    std::to_string(p.receiver_offsets.size()));
+  }
+  const rt::ReceiverProfile& site = p.receivers[index];
+  if (offset != nullptr) *offset = p.receiver_offsets[index];
+  if (state != nullptr) *state = site.state.load(std::memory_order_relaxed);
+  for (std::uint32_t k = 0; k < capacity && k < rt::ReceiverProfile::kTypes; ++k) {
+    const void* type = site.types[k].load(std::memory_order_acquire);
+    names[k] =
+        type == nullptr ? nullptr : static_cast<const runa::types::TypeDesc*>(type)->name.c_str();
   }
   return RT_OK;
 }

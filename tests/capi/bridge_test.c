@@ -167,6 +167,23 @@ int main(void) {
   EXPECT(taken == 1 && not_taken == 100);
   EXPECT(rt_profile_branch(sum, 1, &offset, &taken, &not_taken) == RT_ERROR_INVALID_ARGUMENT);
 
+  /* A method site's receiver types: two struct types make it polymorphic. */
+  const rt_function* areas = NULL;
+  const rt_function* area_of = NULL;
+  CHECK(rt_module_function(m, "areas", &areas));
+  CHECK(rt_module_function(m, "area_of", &area_of));
+  CHECK(rt_integer_new(t, 3, &args[0]));
+  CHECK(rt_call(t, areas, args, 1, &result));
+  CHECK(rt_integer_get(t, result, &i));
+  EXPECT(i == 9 + 6);
+  CHECK(rt_profile_query(area_of, &p));
+  EXPECT(p.method_sites == 1);
+  uint32_t state = 0;
+  const char* names[4] = {NULL, NULL, NULL, NULL};
+  CHECK(rt_profile_receivers(area_of, 0, &offset, &state, names, 4));
+  EXPECT(state == 2 && offset == 3);
+  EXPECT(strcmp(names[0], "Square") == 0 && strcmp(names[1], "Twice") == 0 && names[2] == NULL);
+
   /* What a tier compiles from. */
   rt_function_info info;
   CHECK(rt_function_info_init(&info));

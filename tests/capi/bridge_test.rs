@@ -111,6 +111,7 @@ struct RtProfile {
     deopts: u32,
     branches: u32,
     allocation_sites: u32,
+    method_sites: u32,
 }
 
 #[repr(C)]

@@ -190,6 +190,7 @@ typedef struct rt_profile {
   uint32_t deopts;
   uint32_t branches; /* conditional branches; rt_profile_branch reads each */
   uint32_t allocation_sites;
+  uint32_t method_sites; /* CALL_METHOD sites; rt_profile_receivers reads each */
 } rt_profile;
 
 RT_API rt_status rt_profile_init(rt_profile* profile) RT_NOEXCEPT;
@@ -197,6 +198,13 @@ RT_API rt_status rt_profile_init(rt_profile* profile) RT_NOEXCEPT;
 RT_API rt_status rt_profile_query(const rt_function* f, rt_profile* out) RT_NOEXCEPT;
 RT_API rt_status rt_profile_branch(const rt_function* f, uint32_t index, uint32_t* offset,
                                    uint32_t* taken, uint32_t* not_taken) RT_NOEXCEPT;
+/* The receiver types CALL_METHOD site `index` of f has seen: *state is the
+ * inline-cache state (0 empty, 1 monomorphic, 2 to 4 polymorphic, 5
+ * megamorphic); names[0 .. min(state, 4)) get the first types' names
+ * (valid as long as the runtime), `capacity` at most. */
+RT_API rt_status rt_profile_receivers(const rt_function* f, uint32_t index, uint32_t* offset,
+                                      uint32_t* state, const char** names,
+                                      uint32_t capacity) RT_NOEXCEPT;
 /* _rt_tier_promote: f is hot; the policy queues it for the next tier. */
 RT_API rt_status rt_tier_promote(rt_thread* thread, const rt_function* f) RT_NOEXCEPT;
 /* Installs `tier` with `code` as f's entry at once (the coordinator). */
