@@ -91,7 +91,6 @@ struct Profile {
   std::atomic<std::uint32_t> backedges{0};
   // One per conditional branch (JUMP_IF_TRUE, JUMP_IF_FALSE), in code order.
   std::unique_ptr<BranchCounts[]> branches;
-  std::uint32_t branch_count = 0;
   std::vector<std::uint32_t> branch_offsets;  // byte offset of each
   // One per allocation site (NEW, NEW_LIST, NEW_MAP, CLOSURE, LAMBDA).
   std::unique_ptr<std::atomic<std::uint32_t>[]> allocations;
@@ -222,7 +221,8 @@ struct ModuleInfo {
   std::string name;
   std::string path;
   const module::Module* module = nullptr;
-  std::vector<std::unique_ptr<FunctionInfo>> functions;  // by function index
+  std::vector<std::unique_ptr<FunctionInfo>> functions;      // by function index
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> ids;  // (id, index), sorted: by_id
   Value* constants = nullptr;  // root slots, one per constant (List/Map: unused)
   Value* globals = nullptr;    // root slots, one per global
   std::vector<std::string> global_names;

@@ -81,10 +81,10 @@ runa::bridge::NativeStatus c_native(runa::bridge::NativeCall& call) {
                              call.native->name + " failed: " + rt_status_name(s));
 }
 
-bool tier_invoke(void* self, rt::Thread& t, const rt::FunctionInfo& f, rt::Value* callee,
-                 rt::Value* args, std::uint32_t n, rt::Value* out) {
-  const auto* tier = static_cast<const CTier*>(self);
-  const rt_status s = tier->callbacks.invoke(tier->self, as_c(t), as_c(f), callee, args, n, out);
+// A C tier's status as the C++ callbacks' result: RT_OK is true; anything
+// else is false with an exception in flight (the tier's own, or a
+// NotAvailable naming the status when it threw none).
+bool tier_result(rt_status s, rt::Thread& t, const rt::FunctionInfo& f) {
   if (s == RT_OK) return true;
   if (t.exception == 0) {
     runa::rt::ops::raise(
@@ -92,6 +92,13 @@ bool tier_invoke(void* self, rt::Thread& t, const rt::FunctionInfo& f, rt::Value
         std::string("a tier failed to run ") + std::string(f.name()) + ": " + rt_status_name(s));
   }
   return false;
+}
+
+bool tier_invoke(void* self, rt::Thread& t, const rt::FunctionInfo& f, rt::Value* callee,
+                 rt::Value* args, std::uint32_t n, rt::Value* out) {
+  const auto* tier = static_cast<const CTier*>(self);
+  return tier_result(tier->callbacks.invoke(tier->self, as_c(t), as_c(f), callee, args, n, out), t,
+                     f);
 }
 
 void* tier_prepare(void* self, const rt::FunctionInfo& f, std::uint32_t osr) {
@@ -109,15 +116,9 @@ bool tier_enter(void* self, rt::Thread& t, const rt::FunctionInfo& f, void* code
                 std::uint32_t offset, rt::Value* frame, std::uint32_t slots, std::uint32_t stack,
                 rt::Value* out) {
   const auto* tier = static_cast<const CTier*>(self);
-  const rt_status s =
-      tier->callbacks.enter(tier->self, as_c(t), as_c(f), code, offset, frame, slots, stack, out);
-  if (s == RT_OK) return true;
-  if (t.exception == 0) {
-    runa::rt::ops::raise(t, "NotAvailable",
-                         std::string("a tier failed to continue ") + std::string(f.name()) + ": " +
-                             rt_status_name(s));
-  }
-  return false;
+  return tier_result(
+      tier->callbacks.enter(tier->self, as_c(t), as_c(f), code, offset, frame, slots, stack, out),
+      t, f);
 }
 
 }  // namespace
@@ -493,7 +494,7 @@ rt_status rt_profile_query(const rt_function* f, rt_profile* out) noexcept {
   out->calls = info.profile.calls.load(std::memory_order_relaxed);
   out->backedges = info.profile.backedges.load(std::memory_order_relaxed);
   out->deopts = info.deopts.load(std::memory_order_relaxed);
-  out->branches = info.profile.branch_count;
+  out->branches = static_cast<std::uint32_t>(info.profile.branch_offsets.size());
   out->allocation_sites = static_cast<std::uint32_t>(info.profile.allocation_offsets.size());
   out->method_sites = static_cast<std::uint32_t>(info.profile.receiver_offsets.size());
   return RT_OK;
@@ -504,9 +505,10 @@ rt_status rt_profile_branch(const rt_function* f, uint32_t index, uint32_t* offs
   constexpr const char* fn = "rt_profile_branch";
   if (f == nullptr) return null_argument(fn, "f");
   const rt::Profile& p = as_function(f).profile;
-  if (index >= p.branch_count) {
-    return fail(RT_ERROR_INVALID_ARGUMENT, fn,
-                "branch " + std::to_string(index) + " of " + std::to_string(p.branch_count));
+  if (index >= p.branch_offsets.size()) {
+    return fail(
+        RT_ERROR_INVALID_ARGUMENT, fn,
+        "branch " + std::to_string(index) + " of " + std::to_string(p.branch_offsets.size()));
   }
   if (offset != nullptr) *offset = p.branch_offsets[index];
   if (taken != nullptr) *taken = p.branches[index].taken.load(std::memory_order_relaxed);

@@ -9,6 +9,7 @@
 // `nothing`), then runs `__init__`. A record whose initializer threw is
 // dropped from the index, so a later load tries again; the record itself
 // stays (Function objects of it may have escaped into other objects).
+#include <algorithm>
 #include <cstring>
 
 #include "bridge/runtime_impl.hpp"
@@ -17,12 +18,7 @@ namespace runa::rt {
 
 namespace {
 
-Error failure(const std::string& path, std::string message) {
-  Error e;
-  e.section = path;
-  e.message = std::move(message);
-  return e;
-}
+using bridge::load_error;
 
 // The names of the module's globals (metadata 0x21; the verifier checked it).
 std::vector<std::string> global_names(const module::Module& m) {
@@ -67,8 +63,7 @@ void size_profile(FunctionInfo& f) {
     if (ins->op == bytecode::Op::kCallMethod) p.receiver_offsets.push_back(pc);
     pc += ins->length;
   }
-  p.branch_count = static_cast<std::uint32_t>(p.branch_offsets.size());
-  p.branches = std::make_unique<BranchCounts[]>(p.branch_count);
+  p.branches = std::make_unique<BranchCounts[]>(p.branch_offsets.size());
   p.allocations = std::make_unique<std::atomic<std::uint32_t>[]>(p.allocation_offsets.size());
   p.receivers = std::make_unique<ReceiverProfile[]>(p.receiver_offsets.size());
 }
@@ -83,10 +78,9 @@ const FunctionInfo* ModuleInfo::function(std::string_view wanted) const {
 }
 
 const FunctionInfo* ModuleInfo::by_id(std::uint32_t id) const {
-  for (const auto& f : functions) {
-    if (f->def->id == id) return f.get();
-  }
-  return nullptr;
+  auto it =
+      std::lower_bound(ids.begin(), ids.end(), std::pair<std::uint32_t, std::uint32_t>{id, 0});
+  return it != ids.end() && it->first == id ? functions[it->second].get() : nullptr;
 }
 
 std::pair<std::string_view, std::uint32_t> ModuleInfo::where(const FunctionInfo& f,
@@ -164,25 +158,25 @@ Result<ModuleRecord*> RuntimeImpl::adopt(Thread& t, const bridge::LoadedModule* 
     f->object = r.info.globals + r.info.global_names.size() + i;
     size_profile(*f);
     r.info.functions.push_back(std::move(f));
+    r.info.ids.emplace_back(def.id, i);
   }
+  std::sort(r.info.ids.begin(), r.info.ids.end());
   records_.push_back(std::move(owned));
   by_loaded_.emplace(loaded, &r);
-  by_info_.emplace(&r.info, &r);
   by_types_.emplace(loaded->types, &r);
   if (!fill(t, r)) {
     by_loaded_.erase(loaded);
     ops::out_of_memory(t);
-    return failure(loaded->path, "the heap cannot hold the module's constants");
+    return load_error(loaded->path, "the heap cannot hold the module's constants");
   }
   if (const FunctionInfo* init = r.info.function("__init__"); init != nullptr) {
     heap::HandleScope scope(*t.m);
     heap::Handle result(*t.m, types::kNothing);
     if (!t.runtime->call(t, init->object, nullptr, 0, result.slot())) {
       by_loaded_.erase(loaded);
-      return failure(loaded->path, "its initializer __init__ threw");
+      return load_error(loaded->path, "its initializer __init__ threw");
     }
   }
-  r.init = ModuleRecord::Init::kDone;
   return &r;
 }
 

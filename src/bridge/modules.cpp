@@ -8,14 +8,14 @@
 
 namespace runa::bridge {
 
-namespace {
-
 Error load_error(const std::string& where, std::string message) {
   Error e;
   e.section = where;
   e.message = std::move(message);
   return e;
 }
+
+namespace {
 
 bool is_module_name(std::string_view name) {
   if (name.empty() || name.front() == '.') return false;

@@ -53,6 +53,9 @@ struct LoadedModule {
   [[nodiscard]] std::int64_t function(std::string_view name) const;
 };
 
+// An error of loading `where` (a file, "module path", a section).
+Error load_error(const std::string& where, std::string message);
+
 class Modules {
  public:
   // `search` is the module path, searched in order by load_name. The type

@@ -132,7 +132,9 @@ bool order(Thread& t, Op op, Value* a, Value* b, Value* out) {
   int c = 0;
   const bool ta = is_text(ts, *a) || types::is_character(*a);
   const bool tb = is_text(ts, *b) || types::is_character(*b);
-  if (ta && tb && (is_text(ts, *a) || is_text(ts, *b))) {
+  if (ts.strings().is_flat(*a) && ts.strings().is_flat(*b)) {
+    c = types::Strings::compare(*a, *b);  // code-point order, in place
+  } else if (ta && tb && (is_text(ts, *a) || is_text(ts, *b))) {
     std::string x;
     std::string y;
     ts.text().append_text(*a, x);

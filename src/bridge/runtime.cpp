@@ -109,12 +109,6 @@ const FunctionInfo* RuntimeImpl::method_function(const types::MethodDesc* md) co
   return it == by_types_.end() ? nullptr : it->second->info.functions[md->function].get();
 }
 
-const ModuleRecord* RuntimeImpl::record_of(const ModuleInfo* m) const {
-  std::lock_guard lock(mu_);
-  auto it = by_info_.find(m);
-  return it == by_info_.end() ? nullptr : it->second;
-}
-
 std::vector<const ModuleRecord*> RuntimeImpl::modules() const {
   std::lock_guard lock(mu_);
   std::vector<const ModuleRecord*> out;
@@ -321,7 +315,7 @@ void Runtime::dump_profiles(std::FILE* to) const {
                    sep, r->info.name.c_str(), f->def->name.c_str(),
                    impl_->tier(f->current().tier).name.c_str(), p.calls.load(), p.backedges.load(),
                    f->deopts.load());
-      for (std::uint32_t i = 0; i < p.branch_count; ++i) {
+      for (std::size_t i = 0; i < p.branch_offsets.size(); ++i) {
         std::fprintf(
             to, "%s{\"offset\": %" PRIu32 ", \"taken\": %" PRIu32 ", \"not_taken\": %" PRIu32 "}",
             i == 0 ? "" : ", ", p.branch_offsets[i], p.branches[i].taken.load(),

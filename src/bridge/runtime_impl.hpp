@@ -39,7 +39,6 @@ struct ModuleRecord {
   const bridge::LoadedModule* loaded = nullptr;
   std::unique_ptr<Value[]> slots;  // constants, then globals, then Function objects
   std::uint64_t roots = 0;
-  enum class Init : std::uint8_t { kRunning, kDone } init = Init::kRunning;
 };
 
 class RuntimeImpl {
@@ -77,8 +76,6 @@ class RuntimeImpl {
   // The function of a method descriptor; nullptr for a module never adopted.
   [[nodiscard]] const FunctionInfo* method_function(const types::MethodDesc* md) const;
   [[nodiscard]] const bridge::BuiltinMethods& builtins() const { return *builtins_; }
-  // The module record of a loaded module (for Module values).
-  [[nodiscard]] const ModuleRecord* record_of(const ModuleInfo* m) const;
 
   // Before the first thread attaches (false after it, or for a name taken).
   bool add_native(std::string_view name, std::uint32_t arity, bridge::NativeFn fn,
@@ -117,7 +114,6 @@ class RuntimeImpl {
   std::deque<std::unique_ptr<TierInfo>> tiers_;
   std::deque<std::unique_ptr<ModuleRecord>> records_;
   std::map<const bridge::LoadedModule*, ModuleRecord*> by_loaded_;
-  std::map<const ModuleInfo*, const ModuleRecord*> by_info_;
   std::map<const types::ModuleTypes*, const ModuleRecord*> by_types_;
   std::deque<module::Function> native_defs_;
   std::unordered_map<const bridge::Native*, std::unique_ptr<FunctionInfo>> natives_by_native_;
