@@ -9,6 +9,7 @@
 // the root slots (worker 0 alone), and its buffers and cursor.
 #include "memory/minor_gc.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -144,7 +145,12 @@ std::uint8_t* MinorGC::Worker::to_survivors(std::size_t n) {
   if (static_cast<std::size_t>(buffer_end_ - buffer_) < n) {
     retire_buffer();
     std::size_t got = 0;
-    buffer_ = h_.nursery.to_chunk(n, n > kSurvivorBuffer ? n : kSurvivorBuffer, got);
+    // A buffer is at most a share of the half, so that in a small half one
+    // worker's buffer cannot leave the others nothing and force them to
+    // promote what would have fitted.
+    std::size_t share = h_.nursery.half_capacity() / (4 * h_.workers.size());
+    std::size_t want = std::max(n, std::min(kSurvivorBuffer, share));
+    buffer_ = h_.nursery.to_chunk(n, want, got);
     if (buffer_ == nullptr) return nullptr;  // the half is full: promote
     buffer_end_ = buffer_ + got;
   }
