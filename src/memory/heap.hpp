@@ -43,6 +43,7 @@
 #include "memory/sizing.hpp"
 #include "memory/stats.hpp"
 #include "memory/tenuring.hpp"
+#include "memory/watched.hpp"
 
 namespace runa::heap {
 
@@ -111,6 +112,9 @@ class HeapImpl {
   [[nodiscard]] std::uint64_t mark_bit() const {
     return mark_polarity.load(std::memory_order_relaxed);
   }
+  // Both collectors, once Tracer::reached() is final: renames and drops
+  // the entries of every Watched table (watched.hpp).
+  void settle_watched(Tracer& t) { snapshot_ids.settle(t); }
   // Major collector, world stopped.
   void flip_mark_bit() { mark_polarity.store(mark_bit() ^ hdr::kMark, std::memory_order_relaxed); }
 
@@ -143,6 +147,11 @@ class HeapImpl {
   PauseReserve pause_reserve;
   std::unique_ptr<MinorGC> minor_gc;
   std::unique_ptr<MajorGC> major_gc;
+  // Snapshot ids of the objects some heap snapshot has named (heap_snapshot.cpp),
+  // and the next id to give: odd, as V8 gives its objects, past the
+  // synthetic nodes' small ones.
+  Watched snapshot_ids;
+  std::uint64_t next_snapshot_id = 100001;
   // The C ABI's rt_heap over this heap, if any (c_api.cpp): its finalizer
   // callbacks are found through it.
   void* c_api = nullptr;

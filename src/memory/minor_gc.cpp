@@ -281,6 +281,7 @@ void MinorGC::run(CollectionRecord& rec) {
   Worker& first = *workers_[0];
   for (std::size_t i = 1; i < workers_.size(); ++i) first.weak().merge(workers_[i]->weak());
   settle_unreachable(h_.finalizers, first.weak(), first, false);
+  h_.settle_watched(first);
 
   std::lock_guard lock(h_.carried_mu);
   for (auto& w : workers_) w->finish(rec, h_.carried);

@@ -47,7 +47,8 @@ inline Options small_options() {
 //   Finalizers.RunOnceForEachUnreachableYoungObjectAfterAMinorCollection,
 //   Finalizers.StressEveryAllocationWithVerifyAndPoison (its own stress_every=1
 //   would be replaced by 5), LargeSpace.AMinorCollectionBetweenAttemptAndRequestIsNotTheMajorOne,
-//   SizingHeap.TheNurseryGrowsForObjectsThatNeedMoreTimeToDie.
+//   SizingHeap.TheNurseryGrowsForObjectsThatNeedMoreTimeToDie,
+//   MinorGC.SmallSurvivorHalfIsSharedByAllWorkers (bytes promoted per collection).
 // - It checks sizes the policy chose or memory committed at exhaustion,
 //   which the extra collections change: SizingHeap.EdenGrowsWithTheNumberOfMutators,
 //   Heap.CommittedMemoryStaysWithinMaxHeap.

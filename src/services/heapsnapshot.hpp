@@ -1,0 +1,95 @@
+// HeapSnapshotWriter: V8's .heapsnapshot JSON, written as it is produced.
+//
+// The format (what Chrome DevTools' Memory tab, memlab and other readers
+// take): one JSON object whose "snapshot.meta" names the fields of each
+// node and edge and the vocabulary of their types; then "nodes", a flat
+// array of NodeFields numbers per node; "edges", a flat array of three
+// numbers per edge; and "strings", every name, referred to by index.
+// Edges are listed grouped by the node they leave, in node order (each
+// node's edge_count says how many are its), and an edge's target is the
+// index of the target's first field in "nodes" (its ordinal times the
+// field count), so a node's ordinal must be known before edges into it
+// are written.
+//
+// Streaming: the caller announces the counts, then writes every node, then
+// every edge; only the string table is held in memory (names are few: type
+// names, field names, root categories), so a snapshot of any heap costs the
+// writer a buffer and its strings.
+//
+// Invariants: begin() once, then exactly `nodes` node() calls, then
+// begin_edges() and exactly `edges` edge() calls, then finish(); the
+// writer aborts when the counts disagree, since a reader would silently
+// misparse every node after the first wrong one.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace runa::services {
+
+// V8's node and edge types, in the order of the meta's vocabularies.
+enum class SnapNode : std::uint8_t {
+  kHidden,
+  kArray,
+  kString,
+  kObject,
+  kCode,
+  kClosure,
+  kRegexp,
+  kNumber,
+  kNative,
+  kSynthetic,
+};
+enum class SnapEdge : std::uint8_t {
+  kContext,
+  kElement,   // name is an index
+  kProperty,  // name is a string
+  kInternal,
+  kHidden,  // name is an index
+  kShortcut,
+  kWeak,
+};
+
+class HeapSnapshotWriter {
+ public:
+  static constexpr unsigned kNodeFields = 7;
+
+  explicit HeapSnapshotWriter(std::FILE* out) : out_(out) {}
+
+  // The index of `s` in the string table (added on first use).
+  std::uint32_t string(std::string_view s);
+
+  void begin(std::uint64_t nodes, std::uint64_t edges);
+  void node(SnapNode type, std::uint32_t name, std::uint64_t id, std::uint64_t self_size,
+            std::uint32_t edge_count);
+  void begin_edges();
+  // `name` is a string index for kProperty, kInternal, kContext, kShortcut
+  // and kWeak, an element index for kElement and kHidden; `to` is the
+  // target's node ordinal.
+  void edge(SnapEdge type, std::uint64_t name, std::uint64_t to);
+  // Writes the strings and flushes; false when any write failed.
+  bool finish();
+
+ private:
+  static constexpr std::size_t kFlushAt = std::size_t{1} << 20;
+
+  void put(std::string_view s);
+  void flush();
+  void number(std::uint64_t v);
+  void json_string(std::string_view s);
+  void separator(std::uint64_t& written);
+
+  std::FILE* out_;
+  std::string buf_;
+  bool failed_ = false;
+  std::unordered_map<std::string, std::uint32_t> index_;
+  std::vector<const std::string*> strings_;  // keys of index_, in index order
+  std::uint64_t nodes_ = 0, edges_ = 0;      // announced
+  std::uint64_t nodes_written_ = 0, edges_written_ = 0;
+};
+
+}  // namespace runa::services
