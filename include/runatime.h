@@ -8,7 +8,8 @@
  *
  * The ABI is split by part, one header each under runatime/c/, all
  * included here: base.h (the version, statuses, the last error, the rules
- * for growable structs), heap.h (the garbage-collected heap) and values.h
+ * for growable structs), heap.h (the garbage-collected heap), heap_profile.h (snapshots and
+ * allocation profiles), values.h
  * (Runa values: numbers, Booleans, Characters) and bridge.h (the execution
  * bridge: runtimes, modules, natives, tiers, profiles). Later parts add
  * their own header under the same rules and are included here; clients
@@ -31,6 +32,8 @@
  *   1.4  the execution bridge: runatime/c/bridge.h (runtimes, threads,
  *        modules, calls, natives, the tier interface, profiles, the
  *        policy); RT_ERROR_THROWN.
+ *   1.5  observing the heap: runatime/c/heap_profile.h (heap snapshots,
+ *        allocation sampling and profiles, stack describers).
  */
 #ifndef RUNATIME_H
 #define RUNATIME_H
@@ -38,6 +41,7 @@
 #include "runatime/c/base.h"
 #include "runatime/c/bridge.h"
 #include "runatime/c/heap.h"
+#include "runatime/c/heap_profile.h"
 #include "runatime/c/values.h"
 
 #endif /* RUNATIME_H */

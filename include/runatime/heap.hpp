@@ -174,6 +174,9 @@ struct Options {
   // last major collection left them (at least max_heap / 16 either way);
   // 0: only on request or when the old generation is out of room.
   unsigned major_growth_percent = 100;
+  // Allocation profiling: one sample every this many allocated bytes on
+  // average (exponentially distributed; runatime/heap_profile.hpp); 0: off.
+  std::size_t sample_bytes = 0;
 
   friend bool operator==(const Options&, const Options&) = default;
 };

@@ -5,11 +5,59 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "runatime/heap.hpp"
 #include "runatime/result.hpp"
 
 namespace runa::heap {
+
+// ---- allocation profiles ----------------------------------------------------
+
+// With Options::sample_bytes = N, or after set_allocation_sampling(), the
+// heap samples one allocation every N bytes on average (runa run
+// --heap-profile uses 512 KiB), at no cost on the allocation fast path
+// (docs/memory.md, "Allocation profiles").
+
+// The largest mean: intervals are drawn as doubles and must fit 64 bits.
+inline constexpr std::size_t kMaxSampleBytes = std::size_t{1} << 40;
+
+// Starts sampling with `mean_bytes` between samples on average, changes
+// the mean, or with 0 stops (the samples taken are kept). Stops the world
+// for a moment; never collects. A mean above kMaxSampleBytes is clamped.
+void set_allocation_sampling(Heap& heap, Mutator& m, std::size_t mean_bytes);
+
+// One frame of a sampled allocation's stack.
+struct StackFrame {
+  std::string function;
+  std::string file;
+  std::int64_t line = 0;
+  friend auto operator<=>(const StackFrame&, const StackFrame&) = default;
+};
+
+// Fills `out` with m's stack, innermost frame first. Called on m's thread
+// inside an allocation: it must not allocate on this heap, collect, block,
+// or throw.
+using StackDescriber = void (*)(void* ctx, Mutator& m, std::vector<StackFrame>& out);
+// Replaces the heap's describer (nullptr: samples have only their type).
+void set_stack_describer(Heap& heap, StackDescriber fn, void* ctx);
+
+struct AllocationProfileInfo {
+  std::uint64_t samples = 0;       // taken since the heap was created
+  std::uint64_t live_samples = 0;  // whose object is still alive
+  std::uint64_t alloc_bytes = 0;   // estimated bytes allocated (weighted samples)
+  std::uint64_t inuse_bytes = 0;   // estimated bytes of the live ones
+};
+
+// Writes the samples as pprof's profile.proto, gzip-compressed, with four
+// sample types: alloc_objects, alloc_space, inuse_objects, inuse_space
+// (each sample weighted by the inverse of its probability, as Go does), and
+// the allocated type as the innermost frame, for `go tool pprof`. "In use"
+// is as of the last collection. Stops the world to copy the table; never
+// collects. An error when sampling is off and took no sample, or when the
+// file cannot be written.
+Result<AllocationProfileInfo> write_allocation_profile(Heap& heap, Mutator& m,
+                                                       const std::string& path);
 
 // ---- heap snapshots -------------------------------------------------------
 

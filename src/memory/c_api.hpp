@@ -73,4 +73,7 @@ struct rt_heap {
   std::uint64_t next_frame_serial = 1;
   std::unordered_map<std::uint64_t, std::unique_ptr<runa::heap::capi::CallbackThunk>> callbacks;
   std::unordered_map<std::uint32_t, runa::heap::capi::CFinalizer> finalizers;  // by type
+  // The C stack describer (c_api_profile.cpp), called through the C++ one.
+  rt_stack_describer describer = nullptr;
+  void* describer_context = nullptr;
 };

@@ -75,6 +75,7 @@
 #include "memory/major_gc.hpp"
 #include "memory/minor_gc.hpp"
 #include "memory/pause_marker.hpp"
+#include "runatime/heap_profile.hpp"
 
 namespace runa::heap {
 namespace {
@@ -102,6 +103,9 @@ std::optional<Error> check_options(const Options& o) {
   auto n = [](std::size_t v) { return std::to_string(v); };
   if (o.survivor_ratio < 1 || o.survivor_ratio > 64) {
     return option_error("survivor_ratio must be between 1 and 64, not " + n(o.survivor_ratio));
+  }
+  if (o.sample_bytes > kMaxSampleBytes) {
+    return option_error("sample_bytes must be at most 1 TiB, not " + n(o.sample_bytes));
   }
   if (o.max_heap < kBlock || o.max_heap > (std::size_t{1} << 44)) {
     return option_error("max_heap must be between " + n(kBlock) + " bytes and 16 TiB, not " +
@@ -261,6 +265,11 @@ std::uint64_t HeapImpl::used_bytes() const {
 Object* HeapImpl::allocate(MutatorRecord& m, std::uint64_t header, std::size_t bytes) {
   if (m.poll.load(std::memory_order_relaxed) != 0) safepoint.park(m);
   if (bytes >= kLargeObject) return allocate_large(m, header, bytes);
+  // The TLAB's limit was lowered to a sample point and this object fits
+  // before its real end (sampler.hpp).
+  if (m.limit != m.tlab_end && static_cast<std::size_t>(m.tlab_end - m.cursor) >= bytes) {
+    return sampler.take(m, header, bytes);
+  }
 
   if (opt.stress_every != 0 && ++m.stress_count >= opt.stress_every) {
     m.stress_count = 0;
@@ -280,6 +289,10 @@ Object* HeapImpl::allocate(MutatorRecord& m, std::uint64_t header, std::size_t b
     if (p != nullptr) {
       auto* o = reinterpret_cast<Object*>(p);
       o->header = header;
+      if (sampler.on()) {
+        sampler.count(m, o, bytes);
+        sampler.arm(m, m.tlab_end);
+      }
       return o;
     }
     if (collect(m, Cause::kEdenFull, seen) == Outcome::kNoRoom) return nullptr;
@@ -287,8 +300,9 @@ Object* HeapImpl::allocate(MutatorRecord& m, std::uint64_t header, std::size_t b
 }
 
 std::uint8_t* HeapImpl::refill(MutatorRecord& m, std::size_t bytes) {
+  Sampler::retire(m);  // m.limit: the TLAB's real end again
   m.epoch_waste += static_cast<std::uint64_t>(m.limit - m.cursor);
-  m.cursor = m.limit = nullptr;
+  m.cursor = m.limit = m.tlab_end = nullptr;
   if (static_cast<std::size_t>(m.chunk_end - m.chunk_top) < bytes) {
     m.epoch_waste += static_cast<std::uint64_t>(m.chunk_end - m.chunk_top);
     m.chunk_top = m.chunk_end = nullptr;
@@ -310,7 +324,7 @@ std::uint8_t* HeapImpl::refill(MutatorRecord& m, std::size_t bytes) {
   std::uint8_t* p = m.chunk_top;
   m.chunk_top += tlab < left ? tlab : left;
   m.cursor = p + bytes;
-  m.limit = m.chunk_top;
+  m.limit = m.tlab_end = m.chunk_top;
   m.tlab_refills.add();
   if (opt.verify) verify_fresh(p, static_cast<std::size_t>(m.limit - p), "TLAB");
   return p;
@@ -337,6 +351,7 @@ Object* HeapImpl::allocate_large(MutatorRecord& m, std::uint64_t header, std::si
   // Born old and remembered (barrier.hpp), with the current mark polarity
   // like every old object (heap.hpp).
   born_old(m, o, header | mark_bit(), carded);
+  if (sampler.on()) sampler.count(m, o, bytes);
   return o;
 }
 
@@ -355,6 +370,7 @@ Object* HeapImpl::allocate_pinned(MutatorRecord& m, std::uint64_t header, std::s
   auto* o = reinterpret_cast<Object*>(p);
   // Born old and remembered, like a large object (allocate_large), and never evacuated.
   born_old(m, o, header | hdr::kPinned | mark_bit(), false);
+  if (sampler.on()) sampler.count(m, o, bytes);
   return o;
 }
 
@@ -372,9 +388,10 @@ void HeapImpl::minor(CollectionRecord& rec) {
   // not allocated.
   std::uint64_t unused = tlab_waste.exchange(0, std::memory_order_relaxed);
   for (MutatorRecord* r : safepoint.mutators()) {
+    Sampler::retire(*r);
     unused += static_cast<std::uint64_t>(r->limit - r->cursor) +
               static_cast<std::uint64_t>(r->chunk_end - r->chunk_top) + r->epoch_waste;
-    r->cursor = r->limit = nullptr;
+    r->cursor = r->limit = r->tlab_end = nullptr;
     r->chunk_top = r->chunk_end = nullptr;
     r->epoch_waste = 0;
   }
@@ -496,6 +513,7 @@ HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t
 MutatorRecord& HeapImpl::attach(bool finalizer_thread) {
   auto* r = new MutatorRecord(this);
   r->finalizer_thread = finalizer_thread;
+  if (sampler.on()) sampler.start(*r);
   safepoint.add(*r);
   return *r;
 }
@@ -503,6 +521,7 @@ MutatorRecord& HeapImpl::attach(bool finalizer_thread) {
 void HeapImpl::detach(MutatorRecord& r) {
   safepoint.remove(r, [&] {
     // No collection can start meanwhile: the log moves to `carried` intact.
+    Sampler::retire(r);
     tlab_waste.fetch_add(static_cast<std::uint64_t>(r.limit - r.cursor) +
                              static_cast<std::uint64_t>(r.chunk_end - r.chunk_top) + r.epoch_waste,
                          std::memory_order_relaxed);

@@ -40,6 +40,7 @@
 #include "memory/pause_reserve.hpp"
 #include "memory/region.hpp"
 #include "memory/safepoint.hpp"
+#include "memory/sampler.hpp"
 #include "memory/sizing.hpp"
 #include "memory/stats.hpp"
 #include "memory/tenuring.hpp"
@@ -114,7 +115,10 @@ class HeapImpl {
   }
   // Both collectors, once Tracer::reached() is final: renames and drops
   // the entries of every Watched table (watched.hpp).
-  void settle_watched(Tracer& t) { snapshot_ids.settle(t); }
+  void settle_watched(Tracer& t) {
+    snapshot_ids.settle(t);
+    sampler.live().settle(t);
+  }
   // Major collector, world stopped.
   void flip_mark_bit() { mark_polarity.store(mark_bit() ^ hdr::kMark, std::memory_order_relaxed); }
 
@@ -151,6 +155,7 @@ class HeapImpl {
   // and the next id to give: odd, as V8 gives its objects, past the
   // synthetic nodes' small ones.
   Watched snapshot_ids;
+  Sampler sampler{opt.sample_bytes};
   std::uint64_t next_snapshot_id = 100001;
   // The C ABI's rt_heap over this heap, if any (c_api.cpp): its finalizer
   // callbacks are found through it.

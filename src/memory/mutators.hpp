@@ -57,6 +57,12 @@ struct MutatorRecord final : Mutator {
   double eden_share = 0;
   std::uint64_t epoch_taken = 0;
   std::uint64_t epoch_waste = 0;
+  // The TLAB's real end: Mutator::limit is lowered below it to the next
+  // allocation sample point (sampler.hpp), and equals it otherwise.
+  std::uint8_t* tlab_end = nullptr;
+  std::uint8_t* sample_from = nullptr;  // the cursor when limit was last set for sampling
+  std::uint64_t sample_left = 0;        // bytes from sample_from to the next sample
+  std::uint64_t sample_rng = 0;
   // Counters for Heap::stats(), which reads them from other threads:
   // written only by this thread, relaxed, without read-modify-write.
   struct Counter {

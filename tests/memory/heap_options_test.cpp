@@ -168,7 +168,7 @@ TEST(HeapOptions, UnknownNames) {
   // Nothing near: the list.
   const std::string list =
       " (the options are max_heap, nursery, survivor_ratio, promotion_age, gc_threads, tlab, "
-      "log, verify, poison, stress_every, major_growth_percent)";
+      "log, verify, poison, stress_every, major_growth_percent, sample_bytes)";
   EXPECT_EQ(error_of("frobnicate"), "unknown option 'frobnicate'" + list);
   EXPECT_EQ(error_of("foo=1"), "unknown option 'foo'" + list);
   EXPECT_EQ(error_of("stats"), "unknown option 'stats'" + list);
@@ -235,7 +235,7 @@ TEST(HeapOptions, TheFirstBadItemIsTheError) {
 TEST(HeapOptions, DescribeIsCanonical) {
   EXPECT_EQ(describe_options(Options{}),
             "max_heap=1g,nursery=0,survivor_ratio=8,promotion_age=3,gc_threads=2,tlab=0,"
-            "log=off,verify=off,poison=off,stress_every=0,major_growth_percent=100");
+            "log=off,verify=off,poison=off,stress_every=0,major_growth_percent=100,sample_bytes=0");
   Options o;
   o.max_heap = 3 * kGiB + kMiB;  // not a whole number of GiB: the largest exact unit
   o.nursery = 12345;
@@ -281,7 +281,8 @@ TEST(HeapOptions, DescribeRoundTrips) {
 TEST(HeapOptions, NamesForCommandLines) {
   for (const char* name :
        {"max_heap", "max-heap", "MAX-HEAP", "nursery", "survivor_ratio", "promotion_age",
-        "gc_threads", "tlab", "log", "verify", "poison", "stress_every", "major_growth_percent"}) {
+        "gc_threads", "tlab", "log", "verify", "poison", "stress_every", "major_growth_percent",
+        "sample_bytes", "sample-bytes"}) {
     EXPECT_TRUE(is_option_name(name)) << name;
   }
   for (const char* name : {"", "stats", "max_heap=1g", "-", "nursry"}) {
@@ -314,7 +315,9 @@ TEST(HeapOptions, HelpListsEveryOptionWithItsDefault) {
                            "stress_every=N",
                            "(default 0)",
                            "major_growth_percent=N",
-                           "(default 100)"}) {
+                           "(default 100)",
+                           "sample_bytes=SIZE",
+                           "allocation-profile samples; 0: off (default 0)"}) {
     EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
   }
 }
