@@ -6,6 +6,7 @@
 #include <string>
 
 #include "bridge/runtime_impl.hpp"
+#include "bridge/stacks.hpp"
 #include "types/text.hpp"
 
 namespace runa::rt {
@@ -28,10 +29,12 @@ RuntimeImpl::RuntimeImpl(RuntimeOptions options, std::unique_ptr<heap::Heap> hea
   shapes_.list = types_->lists().list_type();
   shapes_.numbers = &types_->context();
   policy_ = std::make_unique<bridge::Policy>(*this, options_.policy);
+  heap::set_stack_describer(*heap_, &bridge::describe_stack, nullptr);
 }
 
 RuntimeImpl::~RuntimeImpl() {
   policy_.reset();  // joins the compiler thread before the tiers go
+  heap::set_stack_describer(*heap_, nullptr, nullptr);
   for (auto& r : records_) heap_->remove_roots(r->roots);
   if (native_roots_ != 0) heap_->remove_roots(native_roots_);
   heap_->remove_roots(fixed_roots_);
@@ -171,6 +174,7 @@ Thread& Runtime::attach() {
   t->m = &impl_->heap().attach();
   t->tier_state.assign(impl_->tier_count(), nullptr);
   t->roots = impl_->heap().add_roots(&t->exception, 2);
+  bridge::set_current_thread(t);
   if (!impl_->start(*t)) {
     std::fprintf(stderr, "runa: the heap cannot hold the runtime's own objects\n");
     std::abort();
@@ -186,6 +190,7 @@ void Runtime::detach(Thread& t) {
     }
   }
   impl_->heap().remove_roots(t.roots);
+  bridge::set_current_thread(nullptr);
   impl_->heap().detach(*t.m);
   delete &t;
 }

@@ -2,11 +2,13 @@
 // reference tier 0 (engines/tier0) through the public bridge.
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli.hpp"
 #include "commands.hpp"
+#include "heap_watch.hpp"
 #include "runatime/heap_options.hpp"
 #include "runatime/runtime.hpp"
 #include "tier0.hpp"
@@ -29,6 +31,12 @@ constexpr const char* kHelp =
     "  --tier-log             the tier policy's decisions on stderr\n"
     "  --profile-dump FILE    write the profile records (JSON) at exit\n"
     "  --stats                heap statistics on stderr at exit\n"
+    "  --heap-profile FILE    sample allocations (every 512 KiB on average, or\n"
+    "                         --sample-bytes=N) and write them at exit as a gzip\n"
+    "                         pprof profile (go tool pprof FILE)\n"
+    "  --heap-snapshot FILE   write a V8 .heapsnapshot of the live heap at exit, and\n"
+    "                         FILE-1, FILE-2, ... on each SIGUSR2 (Chrome DevTools,\n"
+    "                         Memory tab: Load)\n"
     "  --module-path DIR      search DIR for LOAD_MODULE (repeatable; FILE's own\n"
     "                         directory is searched first)\n"
     "\n"
@@ -36,12 +44,18 @@ constexpr const char* kHelp =
     "the module is refused or an exception is not caught (its type, message and stack\n"
     "trace are printed on stderr); 2 on a usage error.\n";
 
+// Go's MemProfileRate and tcmalloc's default: a sample costs a stack walk,
+// and 512 KiB keeps them rare enough not to be measured.
+constexpr std::size_t kProfileMean = std::size_t{512} << 10;
+
 struct RunOptions {
   heap::Options heap;
   std::string file;
   std::vector<std::string> arguments;
   std::vector<std::string> module_path;
   std::string profile_dump;
+  std::string heap_profile;
+  std::string heap_snapshot;
   bool tier_log = false;
   bool stats = false;
   bool help = false;
@@ -63,11 +77,14 @@ std::optional<std::string> parse_run(std::span<char*> argv, RunOptions& o) {
       return std::nullopt;
     }
     if (a.size() < 2 || a[0] != '-') break;
-    if (a == "--gc" || a == "--profile-dump" || a == "--module-path") {
+    if (a == "--gc" || a == "--profile-dump" || a == "--module-path" || a == "--heap-profile" ||
+        a == "--heap-snapshot") {
       auto v = value(a);
       if (!v) return std::string(a) + " needs a value";
       if (a == "--gc") gc_text += "," + *v;
       if (a == "--profile-dump") o.profile_dump = *v;
+      if (a == "--heap-profile") o.heap_profile = *v;
+      if (a == "--heap-snapshot") o.heap_snapshot = *v;
       if (a == "--module-path") o.module_path.push_back(*v);
     } else if (a == "--gc-log") {
       gc_text += ",log";
@@ -90,6 +107,7 @@ std::optional<std::string> parse_run(std::span<char*> argv, RunOptions& o) {
   auto parsed = heap::parse_options(gc_text, *env);
   if (!parsed) return parsed.error().describe();
   o.heap = *parsed;
+  if (!o.heap_profile.empty() && o.heap.sample_bytes == 0) o.heap.sample_bytes = kProfileMean;
   return std::nullopt;
 }
 
@@ -115,6 +133,7 @@ int cmd_run(std::span<char*> args) {
     std::fputs(kHelp, stdout);
     return kOk;
   }
+  if (!o.heap_snapshot.empty()) SnapshotOnSignal::block();  // before any thread starts
   rt::RuntimeOptions ro;
   ro.heap = o.heap;
   ro.arguments = o.arguments;
@@ -127,6 +146,8 @@ int cmd_run(std::span<char*> args) {
   auto runtime = rt::Runtime::create(ro);
   if (!runtime) return input_error("run", runtime.error().describe());
   auto engine = tier0::Engine::install(**runtime);
+  std::optional<SnapshotOnSignal> on_signal;
+  if (!o.heap_snapshot.empty()) on_signal.emplace((*runtime)->heap(), o.heap_snapshot);
   rt::Thread& t = (*runtime)->attach();
   int status = kOk;
   auto m = (*runtime)->load(t, o.file);
@@ -148,6 +169,10 @@ int cmd_run(std::span<char*> args) {
   }
   std::fflush(stdout);
   if (o.stats) print_stats((*runtime)->heap().stats());
+  heap::Heap& h = (*runtime)->heap();
+  if (!o.heap_profile.empty() && !write_profile(h, *t.m, o.heap_profile)) status = kBadInput;
+  if (!o.heap_snapshot.empty() && !write_snapshot(h, *t.m, o.heap_snapshot)) status = kBadInput;
+  on_signal.reset();
   if (!o.profile_dump.empty()) {
     if (std::FILE* f = std::fopen(o.profile_dump.c_str(), "w"); f != nullptr) {
       (*runtime)->dump_profiles(f);
