@@ -32,16 +32,13 @@
 // (1/64 again), the mark stack (at most one entry per edge in flight), the
 // ids of objects new to the table (16 bytes each), and the writer's buffer
 // and strings. The snapshot itself streams to the file.
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstring>
 #include <memory>
 
-#include "memory/heap.hpp"
-#include "memory/mutators.hpp"
+#include "memory/heap_walk.hpp"
 #include "memory/watched.hpp"
 #include "runatime/heap_profile.hpp"
 #include "services/heapsnapshot.hpp"
@@ -52,157 +49,11 @@ namespace {
 using services::HeapSnapshotWriter;
 using services::SnapEdge;
 using services::SnapNode;
-
-// Anonymous memory reserved whole and committed by the kernel page by page
-// as it is touched: a bitmap over a 16 GiB reservation costs only the pages
-// of the granules where objects are.
-class SideMap {
- public:
-  explicit SideMap(std::size_t bytes) : bytes_(bytes) {
-    void* p = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    words_ = p == MAP_FAILED ? nullptr : static_cast<std::uint64_t*>(p);
-  }
-  ~SideMap() {
-    if (words_ != nullptr) munmap(words_, bytes_);
-  }
-  SideMap(const SideMap&) = delete;
-  SideMap& operator=(const SideMap&) = delete;
-  SideMap(SideMap&&) = delete;
-  SideMap& operator=(SideMap&&) = delete;
-
-  [[nodiscard]] std::uint64_t* words() const { return words_; }
-
- private:
-  std::size_t bytes_;
-  std::uint64_t* words_;
-};
-
-class Marks {
- public:
-  explicit Marks(const Region& r)
-      : base_(r.base()), words_(r.size() / 512 + 1), bits_(words_ * 8), prefix_(words_ * 8) {}
-
-  [[nodiscard]] bool ok() const { return bits_.words() != nullptr && prefix_.words() != nullptr; }
-  // False when o was marked already.
-  bool mark(const Object* o) {
-    std::size_t g = granule(o);
-    std::uint64_t& w = bits_.words()[g / 64];
-    std::uint64_t bit = std::uint64_t{1} << (g % 64);
-    if ((w & bit) != 0) return false;
-    w |= bit;
-    lo_ = std::min(lo_, g / 64);
-    hi_ = std::max(hi_, g / 64 + 1);
-    ++count_;
-    return true;
-  }
-  void rank_all() {
-    std::uint64_t n = 0;
-    for (std::size_t w = lo_; w < hi_; ++w) {
-      prefix_.words()[w] = n;
-      n += static_cast<std::uint64_t>(std::popcount(bits_.words()[w]));
-    }
-  }
-  // Marked objects below o (o itself marked).
-  [[nodiscard]] std::uint64_t rank(const Object* o) const {
-    std::size_t g = granule(o);
-    std::uint64_t below = bits_.words()[g / 64] & ((std::uint64_t{1} << (g % 64)) - 1);
-    return prefix_.words()[g / 64] + static_cast<std::uint64_t>(std::popcount(below));
-  }
-  template <class Fn>
-  void for_each(Fn&& fn) const {
-    for (std::size_t w = lo_; w < hi_; ++w) {
-      for (std::uint64_t bits = bits_.words()[w]; bits != 0; bits &= bits - 1) {
-        std::size_t g = w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
-        fn(reinterpret_cast<Object*>(base_ + g * 8));
-      }
-    }
-  }
-  [[nodiscard]] std::uint64_t count() const { return count_; }
-  // Bytes of side memory the marks touched.
-  [[nodiscard]] std::uint64_t touched() const {
-    return hi_ > lo_ ? static_cast<std::uint64_t>(hi_ - lo_) * 16 : 0;  // two words each
-  }
-
- private:
-  [[nodiscard]] std::size_t granule(const Object* o) const {
-    return static_cast<std::size_t>(reinterpret_cast<const std::uint8_t*>(o) - base_) / 8;
-  }
-
-  std::uint8_t* base_;
-  std::size_t words_;
-  SideMap bits_;
-  SideMap prefix_;
-  std::size_t lo_ = ~std::size_t{0}, hi_ = 0;
-  std::uint64_t count_ = 0;
-};
-
-// One outgoing reference of an object, as the format types it.
-struct Ref {
-  SnapEdge type;
-  std::uint64_t name;  // string index or element index (see SnapEdge)
-  Object* to;
-};
-
-// The references of o, typed: elements of arrays and tails by index, fixed
-// fields as properties named by their index, weak slots as weak edges.
-template <class Fn>
-void for_each_ref(const Layout& l, Object* o, HeapSnapshotWriter* w, Fn&& fn) {
-  RefRange r = ref_slots(l, o);
-  bool element_kind = l.kind == LayoutKind::kRefArray;
-  std::uint32_t fixed = element_kind ? 0 : l.refs;
-  std::uint32_t next_weak = 0;
-  for (Value* s = r.begin; s < r.end; ++s) {
-    auto i = static_cast<std::uint32_t>(s - r.begin);
-    bool weak =
-        (l.kind == LayoutKind::kWeakRef && i == 0) || (l.kind == LayoutKind::kEphemeron && i == 0);
-    if (next_weak < l.weak_count && l.weak_fields[next_weak] == i) {
-      weak = true;
-      ++next_weak;
-    }
-    if (!is_ref(*s)) continue;
-    Ref ref{SnapEdge::kElement, i, as_object(*s)};
-    if (weak) {
-      ref.type = SnapEdge::kWeak;
-    } else if (i >= fixed) {
-      ref.name = i - fixed;
-    } else {
-      ref.type = SnapEdge::kProperty;
-    }
-    // Names are interned only while writing (w set): counting needs none.
-    if (w != nullptr && ref.type != SnapEdge::kElement) {
-      const char* key = l.kind == LayoutKind::kEphemeron ? (i == 0 ? "key" : "value") : nullptr;
-      ref.name = key != nullptr ? w->string(key) : w->string(std::to_string(i));
-    }
-    fn(ref);
-  }
-}
-
-// The roots, by category, in an order both walks repeat.
-template <class Fn>
-void for_each_root_category(HeapImpl& h, Fn&& fn) {
-  std::size_t thread = 0;
-  for (MutatorRecord* m : h.safepoint.mutators()) {
-    fn("(Thread " + std::to_string(++thread) + ")",
-       [m](RootVisitor& v) { visit_mutator_roots(*m, v); });
-  }
-  fn(std::string("(Persistent handles)"), [&h](RootVisitor& v) { h.persistents.visit(v); });
-  fn(std::string("(Root sets)"), [&h](RootVisitor& v) { h.roots.visit(v); });
-  fn(std::string("(Finalization queue)"), [&h](RootVisitor& v) { h.finalizers.visit(v); });
-}
-
-template <class Fn>
-// NOLINTNEXTLINE(cppcoreguidelines-virtual-class-destructor): never deleted through a base
-class SlotVisitor final : public RootVisitor {
- public:
-  explicit SlotVisitor(Fn fn) : fn_(std::move(fn)) {}
-  void visit(Value* slot) override {
-    if (is_ref(*slot)) fn_(as_object(*slot));
-  }
-
- private:
-  Fn fn_;
-};
+using walk::for_each_ref;
+using walk::for_each_root_category;
+using walk::Marks;
+using walk::Ref;
+using walk::SlotVisitor;
 
 class Snapshot {
  public:
@@ -250,7 +101,7 @@ class Snapshot {
       stack_.pop_back();
       const Layout& l = h_.layouts.at(hdr::type_of(o->header));
       info_.bytes += object_size(l, o);
-      for_each_ref(l, o, nullptr, [&](const Ref& r) {
+      for_each_ref(l, o, [&](const Ref& r) {
         ++info_.edges;
         reach(r.to);
       });
@@ -288,7 +139,7 @@ class Snapshot {
       }
       const Layout& l = h_.layouts.at(hdr::type_of(o->header));
       std::uint32_t edges = 0;
-      for_each_ref(l, o, nullptr, [&](const Ref&) { ++edges; });
+      for_each_ref(l, o, [&](const Ref&) { ++edges; });
       w_.node(node_type(l), w_.string(type_name(l, o)), id, object_size(l, o), edges);
     });
     fresh_peak_ = fresh.size();
@@ -309,8 +160,14 @@ class Snapshot {
     });
     marks_.for_each([&](Object* o) {
       const Layout& l = h_.layouts.at(hdr::type_of(o->header));
-      for_each_ref(l, o, &w_, [&](const Ref& r) { w_.edge(r.type, r.name, ordinal(r.to)); });
+      for_each_ref(l, o, [&](const Ref& r) { w_.edge(r.type, edge_name(r), ordinal(r.to)); });
     });
+  }
+
+  // The format names elements by index and other edges by a string.
+  std::uint64_t edge_name(const Ref& r) {
+    if (r.type == SnapEdge::kElement) return r.index;
+    return r.name != nullptr ? w_.string(r.name) : w_.string(std::to_string(r.index));
   }
 
   static SnapNode node_type(const Layout& l) {

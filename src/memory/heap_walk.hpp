@@ -1,0 +1,169 @@
+// Walking the reachable heap with the world stopped, for the heap's
+// observers (heap snapshots, leak reports): a side bitmap of marks with
+// prefix counts that rank objects in address order, each object's typed
+// references, and the roots by category.
+//
+// Marks: one bit per 8-byte granule of the heap's reservation, in
+// anonymous memory the kernel commits page by page as it is touched (a
+// bitmap over a 16 GiB reservation costs only the pages of granules where
+// objects are); rank(o) is the number of marked objects below o, a prefix
+// count per bitmap word plus one popcount, so objects numbered in address
+// order need no table. Nothing in the heap itself is written: headers,
+// mark bits and forwarding words stay the collectors'.
+#pragma once
+
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <bit>
+#include <string>
+
+#include "memory/heap.hpp"
+#include "memory/mutators.hpp"
+#include "services/heapsnapshot.hpp"
+
+namespace runa::heap::walk {
+
+class SideMap {
+ public:
+  explicit SideMap(std::size_t bytes) : bytes_(bytes) {
+    void* p = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    words_ = p == MAP_FAILED ? nullptr : static_cast<std::uint64_t*>(p);
+  }
+  ~SideMap() {
+    if (words_ != nullptr) munmap(words_, bytes_);
+  }
+  SideMap(const SideMap&) = delete;
+  SideMap& operator=(const SideMap&) = delete;
+  SideMap(SideMap&&) = delete;
+  SideMap& operator=(SideMap&&) = delete;
+
+  [[nodiscard]] std::uint64_t* words() const { return words_; }
+
+ private:
+  std::size_t bytes_;
+  std::uint64_t* words_;
+};
+
+class Marks {
+ public:
+  explicit Marks(const Region& r)
+      : base_(r.base()), words_(r.size() / 512 + 1), bits_(words_ * 8), prefix_(words_ * 8) {}
+
+  [[nodiscard]] bool ok() const { return bits_.words() != nullptr && prefix_.words() != nullptr; }
+  // False when o was marked already.
+  bool mark(const Object* o) {
+    std::size_t g = granule(o);
+    std::uint64_t& w = bits_.words()[g / 64];
+    std::uint64_t bit = std::uint64_t{1} << (g % 64);
+    if ((w & bit) != 0) return false;
+    w |= bit;
+    lo_ = std::min(lo_, g / 64);
+    hi_ = std::max(hi_, g / 64 + 1);
+    ++count_;
+    return true;
+  }
+  void rank_all() {
+    std::uint64_t n = 0;
+    for (std::size_t w = lo_; w < hi_; ++w) {
+      prefix_.words()[w] = n;
+      n += static_cast<std::uint64_t>(std::popcount(bits_.words()[w]));
+    }
+  }
+  // Marked objects below o (o itself marked).
+  [[nodiscard]] std::uint64_t rank(const Object* o) const {
+    std::size_t g = granule(o);
+    std::uint64_t below = bits_.words()[g / 64] & ((std::uint64_t{1} << (g % 64)) - 1);
+    return prefix_.words()[g / 64] + static_cast<std::uint64_t>(std::popcount(below));
+  }
+  template <class Fn>
+  void for_each(Fn&& fn) const {
+    for (std::size_t w = lo_; w < hi_; ++w) {
+      for (std::uint64_t bits = bits_.words()[w]; bits != 0; bits &= bits - 1) {
+        std::size_t g = w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
+        fn(reinterpret_cast<Object*>(base_ + g * 8));
+      }
+    }
+  }
+  [[nodiscard]] std::uint64_t count() const { return count_; }
+  // Bytes of side memory the marks touched.
+  [[nodiscard]] std::uint64_t touched() const {
+    return hi_ > lo_ ? static_cast<std::uint64_t>(hi_ - lo_) * 16 : 0;  // two words each
+  }
+
+ private:
+  [[nodiscard]] std::size_t granule(const Object* o) const {
+    return static_cast<std::size_t>(reinterpret_cast<const std::uint8_t*>(o) - base_) / 8;
+  }
+
+  std::uint8_t* base_;
+  std::size_t words_;
+  SideMap bits_;
+  SideMap prefix_;
+  std::size_t lo_ = ~std::size_t{0}, hi_ = 0;
+  std::uint64_t count_ = 0;
+};
+
+// One outgoing reference of an object, typed as the snapshot format types
+// it: elements of arrays and tails by index, fixed fields by their index
+// (or an ephemeron's "key" and "value"), weak slots as weak edges.
+struct Ref {
+  services::SnapEdge type;
+  std::uint64_t index;  // element index, or field index
+  const char* name;     // a fixed name, or nullptr (then the field index names it)
+  Object* to;
+};
+
+template <class Fn>
+void for_each_ref(const Layout& l, Object* o, Fn&& fn) {
+  RefRange r = ref_slots(l, o);
+  std::uint32_t fixed = l.kind == LayoutKind::kRefArray ? 0 : l.refs;
+  std::uint32_t next_weak = 0;
+  for (Value* s = r.begin; s < r.end; ++s) {
+    auto i = static_cast<std::uint32_t>(s - r.begin);
+    bool weak = (l.kind == LayoutKind::kWeakRef || l.kind == LayoutKind::kEphemeron) && i == 0;
+    if (next_weak < l.weak_count && l.weak_fields[next_weak] == i) {
+      weak = true;
+      ++next_weak;
+    }
+    if (!is_ref(*s)) continue;
+    const char* name = nullptr;
+    if (l.kind == LayoutKind::kEphemeron) name = i == 0 ? "key" : "value";
+    if (weak) {
+      fn(Ref{services::SnapEdge::kWeak, i, name, as_object(*s)});
+    } else if (i >= fixed) {
+      fn(Ref{services::SnapEdge::kElement, i - fixed, nullptr, as_object(*s)});
+    } else {
+      fn(Ref{services::SnapEdge::kProperty, i, name, as_object(*s)});
+    }
+  }
+}
+
+// The roots, by category, in an order both walks repeat.
+template <class Fn>
+void for_each_root_category(HeapImpl& h, Fn&& fn) {
+  std::size_t thread = 0;
+  for (MutatorRecord* m : h.safepoint.mutators()) {
+    fn("(Thread " + std::to_string(++thread) + ")",
+       [m](RootVisitor& v) { visit_mutator_roots(*m, v); });
+  }
+  fn(std::string("(Persistent handles)"), [&h](RootVisitor& v) { h.persistents.visit(v); });
+  fn(std::string("(Root sets)"), [&h](RootVisitor& v) { h.roots.visit(v); });
+  fn(std::string("(Finalization queue)"), [&h](RootVisitor& v) { h.finalizers.visit(v); });
+}
+
+template <class Fn>
+// NOLINTNEXTLINE(cppcoreguidelines-virtual-class-destructor): never deleted through a base
+class SlotVisitor final : public RootVisitor {
+ public:
+  explicit SlotVisitor(Fn fn) : fn_(std::move(fn)) {}
+  void visit(Value* slot) override {
+    if (is_ref(*slot)) fn_(as_object(*slot));
+  }
+
+ private:
+  Fn fn_;
+};
+
+}  // namespace runa::heap::walk
