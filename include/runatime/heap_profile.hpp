@@ -79,4 +79,46 @@ struct SnapshotInfo {
 // mutators park as for a collection). Never collects.
 Result<SnapshotInfo> write_heap_snapshot(Heap& heap, Mutator& m, const std::string& path);
 
+// ---- leak reports ------------------------------------------------------------
+
+// A type whose live objects grew at every one of the last censuses.
+struct LeakSuspect {
+  std::string type;
+  std::uint64_t count = 0;        // live objects now
+  std::uint64_t bytes = 0;        // their bytes
+  std::uint64_t first_count = 0;  // live objects at the first census of the growth
+  std::uint32_t censuses = 0;     // how many censuses in a row saw it grow
+  // Bytes its objects retain (dominate), counting an object dominated by
+  // another of the same type once, through the outer one.
+  std::uint64_t retained_bytes = 0;
+  // From a root category to an instance under the object that holds most
+  // of them (where they accumulate): "(Root sets)",
+  // "List", "ListStorage[12]", ..., each step named by the field or
+  // element it goes through.
+  std::vector<std::string> path;
+};
+
+struct LeakReport {
+  std::uint64_t censuses = 0;            // major collections counted since detection started
+  std::vector<LeakSuspect> suspects;     // largest retained first
+  std::uint64_t persistent_handles = 0;  // still allocated
+  std::uint64_t root_sets = 0;           // still registered
+
+  [[nodiscard]] std::string text() const;
+  [[nodiscard]] std::string json() const;
+};
+
+// From now on, after every major collection, counts the live objects of
+// each type (a census: one more walk of the reachable heap, world stopped;
+// only while detection is on). A type is a suspect when its count rose at
+// each of the last kLeakCensuses censuses, by at least 10% and 32 objects
+// over them. Any thread; never collects.
+inline constexpr std::uint32_t kLeakCensuses = 4;
+void start_leak_detection(Heap& heap);
+
+// The suspects now, each with its retained bytes (dominators of the whole
+// reachable graph) and a path from a root, and the persistent handles and
+// root sets still held. Stops the world; never collects.
+LeakReport leak_report(Heap& heap, Mutator& m);
+
 }  // namespace runa::heap

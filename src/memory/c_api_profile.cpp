@@ -3,6 +3,7 @@
 // thin guard over runatime/heap_profile.hpp. The rules every entry point
 // follows are in c_api.cpp.
 #include <cstddef>
+#include <cstring>
 #include <mutex>
 #include <string>
 
@@ -95,6 +96,35 @@ rt_status rt_heap_write_allocation_profile(rt_heap* heap, rt_mutator* m, const c
     rt_allocation_profile_info c{sizeof c, info->samples, info->live_samples, info->alloc_bytes,
                                  info->inuse_bytes};
     return write_struct(fn, "out", out, sizeof c, &c, sizeof c);
+  });
+}
+
+rt_status rt_heap_start_leak_detection(rt_heap* heap) noexcept {
+  constexpr const char* fn = "rt_heap_start_leak_detection";
+  return guarded(fn, [&] {
+    if (heap == nullptr) return null_argument(fn, "heap");
+    rh::start_leak_detection(*heap->heap);
+    return RT_OK;
+  });
+}
+
+rt_status rt_heap_leak_report(rt_heap* heap, rt_mutator* m, rt_report_format format, char* buffer,
+                              size_t capacity, size_t* needed) noexcept {
+  constexpr const char* fn = "rt_heap_leak_report";
+  return guarded(fn, [&] {
+    if (heap == nullptr) return null_argument(fn, "heap");
+    if (needed == nullptr) return null_argument(fn, "needed");
+    if (buffer == nullptr && capacity > 0) return null_argument(fn, "buffer");
+    if (format != RT_REPORT_TEXT && format != RT_REPORT_JSON) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn, "format must be RT_REPORT_TEXT or RT_REPORT_JSON");
+    }
+    rh::MutatorRecord* r = nullptr;
+    if (rt_status s = own(fn, m, heap, true, r); s != RT_OK) return s;
+    rh::LeakReport report = rh::leak_report(*heap->heap, *r);
+    std::string text = format == RT_REPORT_JSON ? report.json() : report.text();
+    *needed = text.size() + 1;
+    if (capacity >= *needed) std::memcpy(buffer, text.c_str(), *needed);
+    return RT_OK;
   });
 }
 

@@ -101,6 +101,11 @@ void RootSets::remove(std::uint64_t id) {
       ranges_.end());
 }
 
+std::size_t RootSets::count() {
+  std::lock_guard lock(mu_);
+  return ranges_.size();
+}
+
 void RootSets::visit(RootVisitor& v) {
   std::lock_guard lock(mu_);
   for (const Range& r : ranges_) v.visit_range(r.slots, r.count);

@@ -44,6 +44,7 @@ class RootSets {
   std::uint64_t add(Value* slots, std::size_t count);
   void remove(std::uint64_t id);
   void visit(RootVisitor& v);
+  std::size_t count();  // registered now
 
  private:
   struct Range {

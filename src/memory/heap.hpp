@@ -36,6 +36,7 @@
 #include "memory/handles.hpp"
 #include "memory/large_space.hpp"
 #include "memory/layouts.hpp"
+#include "memory/leak_census.hpp"
 #include "memory/nursery.hpp"
 #include "memory/pause_reserve.hpp"
 #include "memory/region.hpp"
@@ -156,6 +157,7 @@ class HeapImpl {
   // synthetic nodes' small ones.
   Watched snapshot_ids;
   Sampler sampler{opt.sample_bytes};
+  LeakCensus leaks;
   std::uint64_t next_snapshot_id = 100001;
   // The C ABI's rt_heap over this heap, if any (c_api.cpp): its finalizer
   // callbacks are found through it.

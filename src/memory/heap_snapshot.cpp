@@ -76,36 +76,20 @@ class Snapshot {
   }
 
  private:
-  void reach(Object* o) {
-    if (marks_.mark(o)) {
-      stack_.push_back(o);
-      stack_peak_ = std::max(stack_peak_, stack_.size());
-    }
-  }
-
   void mark() {
-    for_each_root_category(h_, [&](const std::string&, auto&& visit) {
-      ++categories_;
-      std::uint32_t n = 0;
-      SlotVisitor v([&](Object* o) {
-        ++n;
-        reach(o);
-      });
-      visit(v);
-      root_edges_.push_back(n);
-      info_.edges += n;
-    });
-    info_.edges += categories_;  // the root's edges to the categories
-    while (!stack_.empty()) {
-      Object* o = stack_.back();
-      stack_.pop_back();
-      const Layout& l = h_.layouts.at(hdr::type_of(o->header));
-      info_.bytes += object_size(l, o);
-      for_each_ref(l, o, [&](const Ref& r) {
-        ++info_.edges;
-        reach(r.to);
-      });
-    }
+    for_each_root_category(h_, [&](const std::string&, auto&&) { root_edges_.push_back(0); });
+    categories_ = root_edges_.size();
+    info_.edges = categories_;  // the root's edges to the categories
+    stack_peak_ = walk::mark_reachable(
+        h_, marks_,
+        [&](std::uint32_t category, Object*) {
+          ++root_edges_[category];
+          ++info_.edges;
+        },
+        [&](Object* o, const Layout& l) {
+          info_.bytes += object_size(l, o);
+          for_each_ref(l, o, [&](const Ref&) { ++info_.edges; });
+        });
     info_.objects = marks_.count();
     info_.nodes = 1 + categories_ + info_.objects;
   }
@@ -140,7 +124,7 @@ class Snapshot {
       const Layout& l = h_.layouts.at(hdr::type_of(o->header));
       std::uint32_t edges = 0;
       for_each_ref(l, o, [&](const Ref&) { ++edges; });
-      w_.node(node_type(l), w_.string(type_name(l, o)), id, object_size(l, o), edges);
+      w_.node(node_type(l), w_.string(walk::type_name(l, o)), id, object_size(l, o), edges);
     });
     fresh_peak_ = fresh.size();
     std::size_t old_size = ids.size();
@@ -181,15 +165,9 @@ class Snapshot {
     }
   }
 
-  static std::string type_name(const Layout& l, Object* o) {
-    if (l.name[0] != '\0') return l.name;
-    return "(type " + std::to_string(hdr::type_of(o->header)) + ")";
-  }
-
   HeapImpl& h_;
   Marks marks_;
   HeapSnapshotWriter w_;
-  std::vector<Object*> stack_;
   std::size_t stack_peak_ = 0;
   std::size_t fresh_peak_ = 0;
   std::uint64_t categories_ = 0;

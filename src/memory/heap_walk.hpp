@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <bit>
 #include <string>
+#include <vector>
 
 #include "memory/heap.hpp"
 #include "memory/mutators.hpp"
@@ -165,5 +166,45 @@ class SlotVisitor final : public RootVisitor {
  private:
   Fn fn_;
 };
+
+// Marks every object reachable from the roots, depth first with an explicit
+// stack: root(category, o) for each root reference, categories in the
+// order of for_each_root_category, then reached(o, layout) once for each
+// object marked, in no particular order. Weak references are followed too.
+// Returns the mark stack's peak length.
+template <class Root, class Reached>
+std::size_t mark_reachable(HeapImpl& h, Marks& marks, Root&& root, Reached&& reached) {
+  std::vector<Object*> stack;
+  std::size_t peak = 0;
+  auto reach = [&](Object* o) {
+    if (marks.mark(o)) {
+      stack.push_back(o);
+      peak = std::max(peak, stack.size());
+    }
+  };
+  std::uint32_t category = 0;
+  for_each_root_category(h, [&](const std::string&, auto&& visit) {
+    SlotVisitor v([&](Object* o) {
+      root(category, o);
+      reach(o);
+    });
+    visit(v);
+    ++category;
+  });
+  while (!stack.empty()) {
+    Object* o = stack.back();
+    stack.pop_back();
+    const Layout& l = h.layouts.at(hdr::type_of(o->header));
+    reached(o, l);
+    for_each_ref(l, o, [&](const Ref& r) { reach(r.to); });
+  }
+  return peak;
+}
+
+// A layout's name for people ("(type N)" when it has none).
+inline std::string type_name(const Layout& l, const Object* o) {
+  if (l.name[0] != '\0') return l.name;
+  return "(type " + std::to_string(hdr::type_of(o->load_header())) + ")";
+}
 
 }  // namespace runa::heap::walk

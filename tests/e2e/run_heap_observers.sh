@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # runa run's heap observers end to end: --heap-profile read back by
 # `go tool pprof`, --heap-snapshot at exit and on SIGUSR2 parsed as JSON
-# with the counts they announce, and clear errors for unwritable files.
+# with the counts they announce, --leak-check on a leaking and a steady
+# program, and clear errors for unwritable files.
 #   run_heap_observers.sh RUNA SOURCE_DIR
 source "$(dirname "$0")/lib.sh"
 runa=$1 src=$2
@@ -63,6 +64,15 @@ for f in wait-1 wait-2 wait; do
   run check_snapshot "$dir/$f.heapsnapshot"
   expect 0 "$f.heapsnapshot is well formed"
 done
+
+run "$runa" run --leak-check "$src/tests/e2e/programs/leaky_cache.runas"
+expect 0 "a leaking program runs to its end"
+expect_err "1 suspect type(s)" "one suspect"
+expect_err "String: 1603 live" "the growing type, with its count"
+expect_err "path: (Root sets) -> List.0 -> ListStorage[" "the path through the global list"
+run "$runa" run --leak-check "$src/tests/e2e/programs/leaky_cache.runas" steady
+expect 0 "a steady program runs to its end"
+expect_err "0 suspect type(s)" "a steady heap is not flagged"
 
 run "$runa" run --heap-profile /nonexistent/p.pb.gz "$src/examples/add.runas"
 expect 1 "an unwritable profile"

@@ -88,5 +88,36 @@ TEST(CApiProfile, SamplingWithACDescriber) {
   ASSERT_RT_OK(rt_heap_set_stack_describer(h.heap, nullptr, nullptr));
 }
 
+TEST(CApiProfile, LeakReportAsTextAndJson) {
+  CHeap h;
+  ASSERT_RT_OK(rt_heap_start_leak_detection(h.heap));
+  rt_handle_scope scope;
+  ASSERT_RT_OK(rt_handle_scope_open(h.m, &scope));
+  rt_handle head;
+  ASSERT_RT_OK(rt_handle_new(h.m, 0, &head));
+  for (int round = 0; round < 6; ++round) {
+    for (int i = 0; i < 100; ++i) {
+      rt_value n = h.new_node(1);
+      rt_value was = 0;
+      ASSERT_RT_OK(rt_handle_get(head, &was));
+      ASSERT_RT_OK(rt_write(h.m, n, rt_object_slots(n), was));
+      ASSERT_RT_OK(rt_handle_set(head, n));
+    }
+    ASSERT_RT_OK(rt_collect(h.heap, h.m, 1));
+  }
+  std::size_t needed = 0;
+  ASSERT_RT_OK(rt_heap_leak_report(h.heap, h.m, RT_REPORT_JSON, nullptr, 0, &needed));
+  std::string json(needed, '\0');
+  ASSERT_RT_OK(rt_heap_leak_report(h.heap, h.m, RT_REPORT_JSON, json.data(), json.size(), &needed));
+  EXPECT_NE(json.find("\"type\":\"node\",\"count\":600"), std::string::npos) << json;
+  char text[4096];
+  ASSERT_RT_OK(rt_heap_leak_report(h.heap, h.m, RT_REPORT_TEXT, text, sizeof text, &needed));
+  EXPECT_NE(std::string(text).find("node: 600 live"), std::string::npos) << text;
+  EXPECT_EQ(rt_heap_leak_report(h.heap, h.m, static_cast<rt_report_format>(7), text, sizeof text,
+                                &needed),
+            RT_ERROR_INVALID_ARGUMENT);
+  ASSERT_RT_OK(rt_handle_scope_close(&scope));
+}
+
 }  // namespace
 }  // namespace runa::capi_test

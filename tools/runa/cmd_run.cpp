@@ -10,6 +10,7 @@
 #include "commands.hpp"
 #include "heap_watch.hpp"
 #include "runatime/heap_options.hpp"
+#include "runatime/heap_profile.hpp"
 #include "runatime/runtime.hpp"
 #include "tier0.hpp"
 
@@ -37,6 +38,9 @@ constexpr const char* kHelp =
     "  --heap-snapshot FILE   write a V8 .heapsnapshot of the live heap at exit, and\n"
     "                         FILE-1, FILE-2, ... on each SIGUSR2 (Chrome DevTools,\n"
     "                         Memory tab: Load)\n"
+    "  --leak-check           count live objects per type after each major collection;\n"
+    "                         at exit, report the types that kept growing, with what\n"
+    "                         they retain and a path from a root, on stderr\n"
     "  --module-path DIR      search DIR for LOAD_MODULE (repeatable; FILE's own\n"
     "                         directory is searched first)\n"
     "\n"
@@ -57,6 +61,7 @@ struct RunOptions {
   std::string heap_profile;
   std::string heap_snapshot;
   bool tier_log = false;
+  bool leak_check = false;
   bool stats = false;
   bool help = false;
 };
@@ -92,6 +97,8 @@ std::optional<std::string> parse_run(std::span<char*> argv, RunOptions& o) {
       o.tier_log = true;
     } else if (a == "--stats") {
       o.stats = true;
+    } else if (a == "--leak-check") {
+      o.leak_check = true;
     } else if (a.starts_with("--") && a.find('=') != std::string_view::npos &&
                heap::is_option_name(a.substr(2, a.find('=') - 2))) {
       gc_text += "," + std::string(a.substr(2));
@@ -146,6 +153,7 @@ int cmd_run(std::span<char*> args) {
   auto runtime = rt::Runtime::create(ro);
   if (!runtime) return input_error("run", runtime.error().describe());
   auto engine = tier0::Engine::install(**runtime);
+  if (o.leak_check) heap::start_leak_detection((*runtime)->heap());
   std::optional<SnapshotOnSignal> on_signal;
   if (!o.heap_snapshot.empty()) on_signal.emplace((*runtime)->heap(), o.heap_snapshot);
   rt::Thread& t = (*runtime)->attach();
@@ -173,6 +181,7 @@ int cmd_run(std::span<char*> args) {
   if (!o.heap_profile.empty() && !write_profile(h, *t.m, o.heap_profile)) status = kBadInput;
   if (!o.heap_snapshot.empty() && !write_snapshot(h, *t.m, o.heap_snapshot)) status = kBadInput;
   on_signal.reset();
+  if (o.leak_check) std::fputs(heap::leak_report(h, *t.m).text().c_str(), stderr);
   if (!o.profile_dump.empty()) {
     if (std::FILE* f = std::fopen(o.profile_dump.c_str(), "w"); f != nullptr) {
       (*runtime)->dump_profiles(f);

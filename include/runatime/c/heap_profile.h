@@ -68,6 +68,24 @@ typedef struct rt_allocation_profile_info {
 RT_API rt_status rt_heap_write_allocation_profile(rt_heap* heap, rt_mutator* m, const char* path,
                                                   rt_allocation_profile_info* out) RT_NOEXCEPT;
 
+/* ---- leak reports ----------------------------------------------------------- */
+
+/* From now on, counts the live objects of each type after every major
+ * collection (docs/memory.md, "Leak reports"). Never collects. */
+RT_API rt_status rt_heap_start_leak_detection(rt_heap* heap) RT_NOEXCEPT;
+
+typedef enum rt_report_format { RT_REPORT_TEXT = 0, RT_REPORT_JSON = 1 } rt_report_format;
+
+/* The leak report (suspect types with their growth, retained bytes and a
+ * path from a root; persistent handles and root sets still held) as text
+ * or JSON, NUL-terminated in `buffer` when `capacity` is enough; *needed
+ * (which may not be NULL) gets the bytes the whole report takes with its
+ * NUL, so a caller may ask with capacity 0 first. Stops the world; never
+ * collects. Errors: INVALID_ARGUMENT (NULL heap or needed, unknown format,
+ * buffer NULL with capacity > 0, a mutator not the caller's). */
+RT_API rt_status rt_heap_leak_report(rt_heap* heap, rt_mutator* m, rt_report_format format,
+                                     char* buffer, size_t capacity, size_t* needed) RT_NOEXCEPT;
+
 #ifdef __cplusplus
 }
 #endif
