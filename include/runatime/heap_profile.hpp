@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -120,5 +121,18 @@ void start_leak_detection(Heap& heap);
 // reachable graph) and a path from a root, and the persistent handles and
 // root sets still held. Stops the world; never collects.
 LeakReport leak_report(Heap& heap, Mutator& m);
+
+// ---- collection traces ----------------------------------------------------------
+
+// Writes every collection from now on to `path` as Chrome trace events
+// (Perfetto, chrome://tracing): each pause, its phases (copy, mark, weak
+// references and finalizers, sweep) and each collector worker's share, with
+// bytes copied. Negligible when off (one relaxed load per phase). An error
+// when the file cannot be opened or a trace is being written already. Stops
+// the world for a moment; never collects.
+std::optional<Error> start_gc_trace(Heap& heap, Mutator& m, const std::string& path);
+// Ends the trace (the file is then complete); the number of events written.
+// Stops the world for a moment; never collects.
+std::uint64_t stop_gc_trace(Heap& heap, Mutator& m);
 
 }  // namespace runa::heap

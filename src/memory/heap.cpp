@@ -496,6 +496,14 @@ HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
           .count());
   stats.record(rec, nursery.survivors_used());
+  if (trace.on()) {
+    auto since = [](auto t) {
+      return static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
+    };
+    trace.add({major ? "major collection" : "minor collection", since(start), rec.pause_ns, 0,
+               "heap_bytes_after", rec.after});
+  }
   pause.reset();
   safepoint.resume(true);
   if (opt.log) write_log_line(rec);  // formats strings: after the pause

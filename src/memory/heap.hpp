@@ -33,6 +33,7 @@
 #include "memory/block_space.hpp"
 #include "memory/collection_events.hpp"
 #include "memory/finalizers.hpp"
+#include "memory/gc_trace.hpp"
 #include "memory/handles.hpp"
 #include "memory/large_space.hpp"
 #include "memory/layouts.hpp"
@@ -158,6 +159,7 @@ class HeapImpl {
   Watched snapshot_ids;
   Sampler sampler{opt.sample_bytes};
   LeakCensus leaks;
+  GcTrace trace;
   std::uint64_t next_snapshot_id = 100001;
   // The C ABI's rt_heap over this heap, if any (c_api.cpp): its finalizer
   // callbacks are found through it.

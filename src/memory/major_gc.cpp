@@ -277,6 +277,7 @@ void MajorGC::run(CollectionRecord& rec, bool trace_young) {
 
   auto mark = [&](unsigned id) {
     PauseScope pause;  // on the gang's threads too
+    TraceSpan span(h_.trace, "mark", id);
     Worker& w = *workers_[id];
     if (id == 0) {
       visit_roots(h_, w);
@@ -293,9 +294,12 @@ void MajorGC::run(CollectionRecord& rec, bool trace_young) {
   parallel_ = false;
 
   Worker& first = *workers_[0];
-  for (std::size_t i = 1; i < workers_.size(); ++i) first.weak().merge(workers_[i]->weak());
-  settle_unreachable(h_.finalizers, first.weak(), first, true);  // drains the mark stack first
-  h_.settle_watched(first);
+  {
+    TraceSpan span(h_.trace, "weak references and finalizers", 0);
+    for (std::size_t i = 1; i < workers_.size(); ++i) first.weak().merge(workers_[i]->weak());
+    settle_unreachable(h_.finalizers, first.weak(), first, true);  // drains the mark stack first
+    h_.settle_watched(first);
+  }
   for (auto& w : workers_) w->finish(rec);
 
   update_remembered(h_, [&](Object* o) -> Object* {
@@ -306,8 +310,9 @@ void MajorGC::run(CollectionRecord& rec, bool trace_young) {
 
   h_.blocks.begin_sweep();
   Claims blocks(h_.blocks.frontier(), kSweepChunk);
-  h_.workers.run([&](unsigned) {
+  h_.workers.run([&](unsigned id) {
     PauseScope pause;
+    TraceSpan span(h_.trace, "sweep", id);
     blocks.for_each([&](std::size_t i) {
       if (h_.blocks.info(i).kind == BlockKind::kObjects) sweep_block(i);
     });

@@ -83,6 +83,11 @@ class MinorGC::Worker final  // NOLINT(cppcoreguidelines-virtual-class-destructo
   void push(Object* copy);
   void relog(Object* o);
 
+ public:
+  // Bytes this worker copied in this collection so far.
+  [[nodiscard]] std::uint64_t copied() const { return promoted_bytes_ + survived_bytes_; }
+
+ private:
   [[nodiscard]] bool young_from(Value v) const {
     return is_ref(v) && h_.nursery.in_from(as_object(v));
   }
@@ -265,10 +270,12 @@ void MinorGC::run(CollectionRecord& rec) {
   Claims claims(logged.size(), kLoggedChunk);
   auto copy = [&](unsigned id) {
     PauseScope pause;  // on the gang's threads too
+    TraceSpan span(h_.trace, "copy", id);
     Worker& w = *workers_[id];
     if (id == 0) visit_roots(h_, w);
     claims.for_each([&](std::size_t i) { w.scan_logged(logged[i]); });
     w.drain();
+    span.arg("bytes", w.copied());
   };
   parallel_ = h_.workers.size() > 1 && h_.last_copied >= h_.parallel_copy_threshold;
   if (parallel_) {
@@ -279,9 +286,12 @@ void MinorGC::run(CollectionRecord& rec) {
   parallel_ = false;
 
   Worker& first = *workers_[0];
-  for (std::size_t i = 1; i < workers_.size(); ++i) first.weak().merge(workers_[i]->weak());
-  settle_unreachable(h_.finalizers, first.weak(), first, false);
-  h_.settle_watched(first);
+  {
+    TraceSpan span(h_.trace, "weak references and finalizers", 0);
+    for (std::size_t i = 1; i < workers_.size(); ++i) first.weak().merge(workers_[i]->weak());
+    settle_unreachable(h_.finalizers, first.weak(), first, false);
+    h_.settle_watched(first);
+  }
 
   std::lock_guard lock(h_.carried_mu);
   for (auto& w : workers_) w->finish(rec, h_.carried);

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # runa run's heap observers end to end: --heap-profile read back by
 # `go tool pprof`, --heap-snapshot at exit and on SIGUSR2 parsed as JSON
-# with the counts they announce, --leak-check on a leaking and a steady
-# program, and clear errors for unwritable files.
+# with the counts they announce, --gc-trace read as JSON, --leak-check on a
+# leaking and a steady program, and clear errors for unwritable files.
 #   run_heap_observers.sh RUNA SOURCE_DIR
 source "$(dirname "$0")/lib.sh"
 runa=$1 src=$2
@@ -70,6 +70,19 @@ expect 0 "a leaking program runs to its end"
 expect_err "1 suspect type(s)" "one suspect"
 expect_err "String: 1603 live" "the growing type, with its count"
 expect_err "path: (Root sets) -> List.0 -> ListStorage[" "the path through the global list"
+run "$runa" run --gc-trace "$dir/trace.json" "$src/tests/e2e/programs/leaky_cache.runas" steady
+expect 0 "a program with --gc-trace"
+run /usr/bin/python3 -c '
+import json, sys
+events = json.load(open(sys.argv[1]))["traceEvents"]
+names = [e["name"] for e in events if e["ph"] == "X"]
+assert names.count("major collection") >= 8, names
+assert "mark" in names and "sweep" in names, names
+print(len(names), "events")' "$dir/trace.json"
+expect 0 "the trace is JSON with the eight major collections and their phases"
+run "$runa" run --gc-trace /nonexistent/t.json "$src/examples/add.runas"
+expect 1 "an unwritable trace"
+expect_err "/nonexistent/t.json" "the error names the file"
 run "$runa" run --leak-check "$src/tests/e2e/programs/leaky_cache.runas" steady
 expect 0 "a steady program runs to its end"
 expect_err "0 suspect type(s)" "a steady heap is not flagged"

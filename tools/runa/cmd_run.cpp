@@ -38,6 +38,9 @@ constexpr const char* kHelp =
     "  --heap-snapshot FILE   write a V8 .heapsnapshot of the live heap at exit, and\n"
     "                         FILE-1, FILE-2, ... on each SIGUSR2 (Chrome DevTools,\n"
     "                         Memory tab: Load)\n"
+    "  --gc-trace FILE        write every collection, its phases and each collector\n"
+    "                         worker's share as Chrome trace events (Perfetto,\n"
+    "                         chrome://tracing)\n"
     "  --leak-check           count live objects per type after each major collection;\n"
     "                         at exit, report the types that kept growing, with what\n"
     "                         they retain and a path from a root, on stderr\n"
@@ -60,6 +63,7 @@ struct RunOptions {
   std::string profile_dump;
   std::string heap_profile;
   std::string heap_snapshot;
+  std::string gc_trace;
   bool tier_log = false;
   bool leak_check = false;
   bool stats = false;
@@ -83,13 +87,14 @@ std::optional<std::string> parse_run(std::span<char*> argv, RunOptions& o) {
     }
     if (a.size() < 2 || a[0] != '-') break;
     if (a == "--gc" || a == "--profile-dump" || a == "--module-path" || a == "--heap-profile" ||
-        a == "--heap-snapshot") {
+        a == "--heap-snapshot" || a == "--gc-trace") {
       auto v = value(a);
       if (!v) return std::string(a) + " needs a value";
       if (a == "--gc") gc_text += "," + *v;
       if (a == "--profile-dump") o.profile_dump = *v;
       if (a == "--heap-profile") o.heap_profile = *v;
       if (a == "--heap-snapshot") o.heap_snapshot = *v;
+      if (a == "--gc-trace") o.gc_trace = *v;
       if (a == "--module-path") o.module_path.push_back(*v);
     } else if (a == "--gc-log") {
       gc_text += ",log";
@@ -158,6 +163,12 @@ int cmd_run(std::span<char*> args) {
   if (!o.heap_snapshot.empty()) on_signal.emplace((*runtime)->heap(), o.heap_snapshot);
   rt::Thread& t = (*runtime)->attach();
   int status = kOk;
+  if (!o.gc_trace.empty()) {
+    if (auto e = heap::start_gc_trace((*runtime)->heap(), *t.m, o.gc_trace)) {
+      (*runtime)->detach(t);
+      return input_error("run", e->describe());
+    }
+  }
   auto m = (*runtime)->load(t, o.file);
   if (!m) {
     if (t.exception != 0) {
@@ -182,6 +193,7 @@ int cmd_run(std::span<char*> args) {
   if (!o.heap_snapshot.empty() && !write_snapshot(h, *t.m, o.heap_snapshot)) status = kBadInput;
   on_signal.reset();
   if (o.leak_check) std::fputs(heap::leak_report(h, *t.m).text().c_str(), stderr);
+  if (!o.gc_trace.empty()) heap::stop_gc_trace(h, *t.m);
   if (!o.profile_dump.empty()) {
     if (std::FILE* f = std::fopen(o.profile_dump.c_str(), "w"); f != nullptr) {
       (*runtime)->dump_profiles(f);
