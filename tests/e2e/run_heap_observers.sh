@@ -65,6 +65,23 @@ for f in wait-1 wait-2 wait; do
   expect 0 "$f.heapsnapshot is well formed"
 done
 
+# memlab (tools/heapsnapshot-reader, installed by scripts/setup) reads
+# them too, and finds every node, edge and type the file announces.
+reader=$src/tools/heapsnapshot-reader
+for f in exit wait-1; do
+  run node "$reader/read.js" "$dir/$f.heapsnapshot"
+  expect 0 "memlab reads $f.heapsnapshot (scripts/setup installs it)"
+  echo "$out" >"$dir/$f.memlab.json"
+  run /usr/bin/python3 - "$dir/$f.heapsnapshot" "$dir/$f.memlab.json" <<'PY'
+import json, sys
+s, m = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert m["nodes"] == s["snapshot"]["node_count"], (m["nodes"], s["snapshot"]["node_count"])
+assert m["edges"] == s["snapshot"]["edge_count"], (m["edges"], s["snapshot"]["edge_count"])
+assert m["by_name"]["List"]["count"] >= 1 and m["by_name"]["(Root sets)"]["count"] == 1, m
+PY
+  expect 0 "memlab's counts agree with $f.heapsnapshot"
+done
+
 run "$runa" run --leak-check "$src/tests/e2e/programs/leaky_cache.runas"
 expect 0 "a leaking program runs to its end"
 expect_err "1 suspect type(s)" "one suspect"
