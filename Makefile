@@ -102,6 +102,7 @@ bench:
 # from fuzz/corpus/<target>/ and examples/. Crashes are written to the repository root.
 bench-gc: deps
 	scripts/bench-gc-peers
+	scripts/bench-heap-observers
 
 bench-types: deps
 	$(call build,release)

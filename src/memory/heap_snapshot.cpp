@@ -25,13 +25,16 @@
 // heap, although collections move it, through the heap's `snapshot_ids`
 // table (watched.hpp), which every collection renames and prunes. Writing
 // merges the table, sorted by address, with the address-ordered walk:
-// objects found in it keep their id, the others get the next one.
+// objects found in it keep their id, the others get the next one. The
+// table is the price of stable ids, as V8's HeapObjectsMap is: 16 bytes per
+// object written, kept until the objects die (collections then cost a pass
+// over it), which is why only heaps that take snapshots have one.
 //
-// Extra memory, all given back before returning: the bitmap (1/64 of the
-// reserved heap, committed only where objects are) and its prefix counts
-// (1/64 again), the mark stack (at most one entry per edge in flight), the
-// ids of objects new to the table (16 bytes each), and the writer's buffer
-// and strings. The snapshot itself streams to the file.
+// Extra memory during the snapshot: the bitmap and its prefix counts (1/32
+// of the address range objects span, committed only where they are), the
+// mark stack (at most one entry per edge in flight), the new id table (and
+// the old one until the swap), and the writer's buffer and strings. The
+// snapshot itself streams to the file.
 #include <algorithm>
 #include <bit>
 #include <cerrno>
@@ -71,7 +74,7 @@ class Snapshot {
           "heap snapshot", {}, {}, {}, {}, std::string("write failed: ") + std::strerror(errno)};
     }
     info_.extra_bytes = marks_.touched() + stack_peak_ * sizeof(std::uintptr_t) +
-                        fresh_peak_ * sizeof(Watched::Entry);
+                        table_bytes_;
     return info_;
   }
 
@@ -106,11 +109,15 @@ class Snapshot {
       w_.node(SnapNode::kSynthetic, w_.string(name), 3 + 2 * c, 0, root_edges_[c]);
       ++c;
     });
+    // The table, sorted by address, merged with the walk into a new table
+    // of exactly the objects written (entries of unreached objects, dead
+    // since, are dropped): the old one and the new one are the peak.
     std::vector<Watched::Entry>& ids = h_.snapshot_ids.entries();
     std::sort(ids.begin(), ids.end(),
               [](const Watched::Entry& a, const Watched::Entry& b) { return a.object < b.object; });
+    std::vector<Watched::Entry> merged;
+    merged.reserve(marks_.count());
     std::size_t known = 0;
-    std::vector<Watched::Entry> fresh;
     marks_.for_each([&](Object* o) {
       while (known < ids.size() && ids[known].object < o) ++known;
       std::uint64_t id = 0;
@@ -119,19 +126,29 @@ class Snapshot {
       } else {
         id = h_.next_snapshot_id;
         h_.next_snapshot_id += 2;
-        fresh.push_back({o, id});
       }
-      const Layout& l = h_.layouts.at(hdr::type_of(o->header));
+      merged.push_back({o, id});
+      std::uint32_t type = hdr::type_of(o->header);
+      const Layout& l = h_.layouts.at(type);
       std::uint32_t edges = 0;
       for_each_ref(l, o, [&](const Ref&) { ++edges; });
-      w_.node(node_type(l), w_.string(walk::type_name(l, o)), id, object_size(l, o), edges);
+      w_.node(node_type(l), type_name(type, l, o), id, object_size(l, o), edges);
     });
-    fresh_peak_ = fresh.size();
-    std::size_t old_size = ids.size();
-    ids.insert(ids.end(), fresh.begin(), fresh.end());
-    std::inplace_merge(
-        ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(old_size), ids.end(),
-        [](const Watched::Entry& a, const Watched::Entry& b) { return a.object < b.object; });
+    table_bytes_ = merged.capacity() * sizeof(Watched::Entry);
+    ids.swap(merged);
+  }
+
+  // Interned once per type and per field index: strings cost a hash
+  // lookup each, and there are tens of millions of nodes and edges.
+  std::uint32_t type_name(std::uint32_t type, const Layout& l, const Object* o) {
+    if (type >= type_names_.size()) type_names_.resize(type + 1, kUnset);
+    if (type_names_[type] == kUnset) type_names_[type] = w_.string(walk::type_name(l, o));
+    return type_names_[type];
+  }
+  std::uint32_t field_name(std::uint64_t index) {
+    if (index >= field_names_.size()) field_names_.resize(index + 1, kUnset);
+    if (field_names_[index] == kUnset) field_names_[index] = w_.string(std::to_string(index));
+    return field_names_[index];
   }
 
   void write_edges() {
@@ -151,7 +168,7 @@ class Snapshot {
   // The format names elements by index and other edges by a string.
   std::uint64_t edge_name(const Ref& r) {
     if (r.type == SnapEdge::kElement) return r.index;
-    return r.name != nullptr ? w_.string(r.name) : w_.string(std::to_string(r.index));
+    return r.name != nullptr ? w_.string(r.name) : field_name(r.index);
   }
 
   static SnapNode node_type(const Layout& l) {
@@ -169,7 +186,9 @@ class Snapshot {
   Marks marks_;
   HeapSnapshotWriter w_;
   std::size_t stack_peak_ = 0;
-  std::size_t fresh_peak_ = 0;
+  static constexpr std::uint32_t kUnset = UINT32_MAX;
+  std::size_t table_bytes_ = 0;
+  std::vector<std::uint32_t> type_names_, field_names_;
   std::uint64_t categories_ = 0;
   std::vector<std::uint32_t> root_edges_;
   SnapshotInfo info_;

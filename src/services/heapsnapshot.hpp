@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -75,16 +76,16 @@ class HeapSnapshotWriter {
   bool finish();
 
  private:
-  static constexpr std::size_t kFlushAt = std::size_t{1} << 20;
+  static constexpr std::size_t kBuffer = std::size_t{1} << 20;
 
   void put(std::string_view s);
   void flush();
   void number(std::uint64_t v);
   void json_string(std::string_view s);
-  void separator(std::uint64_t& written);
 
   std::FILE* out_;
-  std::string buf_;
+  std::unique_ptr<char[]> buf_ = std::make_unique<char[]>(kBuffer);
+  std::size_t used_ = 0;
   bool failed_ = false;
   std::unordered_map<std::string, std::uint32_t> index_;
   std::vector<const std::string*> strings_;  // keys of index_, in index order
