@@ -18,7 +18,7 @@ FUZZ_SECONDS ?= 60
 
 FORMAT_DIRS := src include engines tools tests bench fuzz
 # Evaluated when used, so files created meanwhile are included.
-FORMAT_FILES = $(shell find $(FORMAT_DIRS) -type f \
+FORMAT_FILES = $(shell find $(FORMAT_DIRS) -type f -not -path '*/node_modules/*' \
   \( -name '*.cpp' -o -name '*.hpp' -o -name '*.h' -o -name '*.c' \) 2>/dev/null | sort)
 # Code that clang-tidy checks (it needs the compile commands of a configured build).
 TIDY_FILES_REGEX := $(CURDIR)/(src|tools|engines)/

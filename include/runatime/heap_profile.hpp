@@ -33,6 +33,7 @@ struct StackFrame {
   std::string function;
   std::string file;
   std::int64_t line = 0;
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=>
   friend auto operator<=>(const StackFrame&, const StackFrame&) = default;
 };
 

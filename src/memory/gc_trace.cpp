@@ -79,7 +79,7 @@ void GcTrace::write(const std::vector<TraceEvent>& events) {
                  e.name, e.tid, static_cast<double>(e.start_ns) / 1e3,
                  static_cast<double>(e.dur_ns) / 1e3);
     if (e.arg_name != nullptr) {
-      std::fprintf(out_, ",\"args\":{\"%s\":%llu}", e.arg_name,
+      std::fprintf(out_, R"(,"args":{"%s":%llu})", e.arg_name,
                    static_cast<unsigned long long>(e.arg));
     }
     std::fputc('}', out_);
@@ -101,7 +101,7 @@ namespace {
 
 // After every collection while tracing: the events out of the buffer with
 // the world stopped for a moment, into the file with it running.
-void flush(void* ctx, Mutator& m, const CollectionEvent&) {
+void flush(void* ctx, Mutator& m, const CollectionEvent& /*event*/) {
   auto& h = *static_cast<HeapImpl*>(ctx);
   h.safepoint.stop(record(m), Safepoint::kAnyEpoch);
   std::vector<TraceEvent> events = h.trace.take();
@@ -117,7 +117,7 @@ std::optional<Error> start_gc_trace(Heap& heap, Mutator& m, const std::string& p
   if (!h.trace.open(path, static_cast<unsigned>(h.workers.size()), error)) {
     return Error{"collection trace", {}, {}, {}, {}, error};
   }
-  h.trace.callback = heap.add_collection_callback(&flush, &h);
+  h.trace.set_callback(heap.add_collection_callback(&flush, &h));
   h.safepoint.stop(record(m), Safepoint::kAnyEpoch);
   h.trace.set_on(true);
   h.safepoint.resume(false);
@@ -126,7 +126,7 @@ std::optional<Error> start_gc_trace(Heap& heap, Mutator& m, const std::string& p
 
 std::uint64_t stop_gc_trace(Heap& heap, Mutator& m) {
   HeapImpl& h = impl_of(heap);
-  heap.remove_collection_callback(m, h.trace.callback);
+  heap.remove_collection_callback(m, h.trace.callback());
   h.safepoint.stop(record(m), Safepoint::kAnyEpoch);
   h.trace.set_on(false);
   std::vector<TraceEvent> events = h.trace.take();

@@ -64,7 +64,9 @@ class GcTrace {
   // written in all.
   std::uint64_t close();
 
-  std::uint64_t callback = 0;  // the flushing collection callback's id
+  // The flushing collection callback's id.
+  void set_callback(std::uint64_t id) { callback_ = id; }
+  [[nodiscard]] std::uint64_t callback() const { return callback_; }
 
  private:
   std::atomic<bool> on_{false};
@@ -74,6 +76,7 @@ class GcTrace {
   std::mutex mu_;  // the file: callbacks of different threads write it
   std::FILE* out_ = nullptr;
   std::uint64_t written_ = 0;
+  std::uint64_t callback_ = 0;
 };
 
 // Records [construction, destruction) as one event when tracing is on.

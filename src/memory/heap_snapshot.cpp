@@ -73,8 +73,7 @@ class Snapshot {
       return Error{
           "heap snapshot", {}, {}, {}, {}, std::string("write failed: ") + std::strerror(errno)};
     }
-    info_.extra_bytes = marks_.touched() + stack_peak_ * sizeof(std::uintptr_t) +
-                        table_bytes_;
+    info_.extra_bytes = marks_.touched() + stack_peak_ * sizeof(std::uintptr_t) + table_bytes_;
     return info_;
   }
 

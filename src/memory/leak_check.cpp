@@ -246,21 +246,22 @@ std::string LeakReport::text() const {
 }
 
 std::string LeakReport::json() const {
-  std::string j = "{\"censuses\":" + std::to_string(censuses) + ",\"suspects\":[";
+  auto num = [](const char* key, std::uint64_t v) {
+    return R"(")" + std::string(key) + R"(":)" + std::to_string(v);
+  };
+  auto str = [](const std::string& v) { return '"' + json_escape(v) + '"'; };
+  std::string j = "{" + num("censuses", censuses) + R"(,"suspects":[)";
   for (std::size_t i = 0; i < suspects.size(); ++i) {
     const LeakSuspect& s = suspects[i];
-    j += (i == 0 ? "" : ",") + std::string("{\"type\":\"") + json_escape(s.type) +
-         "\",\"count\":" + std::to_string(s.count) + ",\"bytes\":" + std::to_string(s.bytes) +
-         ",\"first_count\":" + std::to_string(s.first_count) +
-         ",\"censuses\":" + std::to_string(s.censuses) +
-         ",\"retained_bytes\":" + std::to_string(s.retained_bytes) + ",\"path\":[";
-    for (std::size_t k = 0; k < s.path.size(); ++k) {
-      j += (k == 0 ? "\"" : ",\"") + json_escape(s.path[k]) + "\"";
-    }
+    j += std::string(i == 0 ? "{" : ",{") + R"("type":)" + str(s.type) + "," +
+         num("count", s.count) + "," + num("bytes", s.bytes) + "," +
+         num("first_count", s.first_count) + "," + num("censuses", s.censuses) + "," +
+         num("retained_bytes", s.retained_bytes) + R"(,"path":[)";
+    for (std::size_t k = 0; k < s.path.size(); ++k) j += (k == 0 ? "" : ",") + str(s.path[k]);
     j += "]}";
   }
-  j += "],\"persistent_handles\":" + std::to_string(persistent_handles) +
-       ",\"root_sets\":" + std::to_string(root_sets) + "}";
+  j += "]," + num("persistent_handles", persistent_handles) + "," + num("root_sets", root_sets) +
+       "}";
   return j;
 }
 

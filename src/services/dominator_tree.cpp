@@ -62,7 +62,7 @@ class SemiNca {
   std::vector<std::uint32_t> run() {
     preorder();
     Reversed pred = reverse(g_);
-    std::uint32_t count = static_cast<std::uint32_t>(order_.size());
+    auto count = static_cast<std::uint32_t>(order_.size());
     semi_.resize(count);
     label_.resize(count);
     ancestor_.assign(count, kNone);
@@ -163,10 +163,9 @@ std::vector<std::uint64_t> retained_sizes(const Graph& g, const std::vector<std:
   for (std::uint32_t v = 0; v < n; ++v) {
     if (idom[v] != kUnreachable) retained[v] = g.size[v];
   }
-  for (auto it = order.rbegin(); it != order.rend(); ++it) {
-    std::uint32_t v = *it;
-    if (v == n || idom[v] == n) continue;
-    retained[idom[v]] += retained[v];
+  for (std::size_t i = order.size(); i-- > 1;) {  // order[0] is the super-root
+    std::uint32_t v = order[i];
+    if (idom[v] != n) retained[idom[v]] += retained[v];
   }
   return retained;
 }

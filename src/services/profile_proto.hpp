@@ -23,6 +23,7 @@ struct PprofFrame {
   std::string function;
   std::string file;
   std::int64_t line = 0;
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=>
   friend auto operator<=>(const PprofFrame&, const PprofFrame&) = default;
 };
 

@@ -2,8 +2,8 @@
 #include "heap_watch.hpp"
 
 #include <pthread.h>
-#include <signal.h>
 
+#include <csignal>
 #include <cstdio>
 #include <ctime>
 
