@@ -19,6 +19,14 @@ sigset_t snapshot_signals() {
   return s;
 }
 
+// False after printing why, when `r` is an error.
+template <class T>
+bool reported(const Result<T>& r) {
+  if (r) return true;
+  std::fprintf(stderr, "runa run: %s\n", r.error().describe().c_str());
+  return false;
+}
+
 }  // namespace
 
 void SnapshotOnSignal::block() {
@@ -60,21 +68,11 @@ std::string numbered(const std::string& path, unsigned n) {
 }
 
 bool write_snapshot(heap::Heap& heap, heap::Mutator& m, const std::string& path) {
-  auto r = heap::write_heap_snapshot(heap, m, path);
-  if (!r) {
-    std::fprintf(stderr, "runa run: %s\n", r.error().describe().c_str());
-    return false;
-  }
-  return true;
+  return reported(heap::write_heap_snapshot(heap, m, path));
 }
 
 bool write_profile(heap::Heap& heap, heap::Mutator& m, const std::string& path) {
-  auto r = heap::write_allocation_profile(heap, m, path);
-  if (!r) {
-    std::fprintf(stderr, "runa run: %s\n", r.error().describe().c_str());
-    return false;
-  }
-  return true;
+  return reported(heap::write_allocation_profile(heap, m, path));
 }
 
 }  // namespace runa::cli
