@@ -117,9 +117,9 @@ class HeapImpl {
   }
   // Both collectors, once Tracer::reached() is final: renames and drops
   // the entries of every Watched table (watched.hpp).
-  void settle_watched(Tracer& t) {
-    snapshot_ids.settle(t);
-    sampler.live().settle(t);
+  void settle_watched(Tracer& t, bool major) {
+    snapshot_ids.settle(t, major);
+    sampler.live().settle(t, major);
   }
   // Major collector, world stopped.
   void flip_mark_bit() { mark_polarity.store(mark_bit() ^ hdr::kMark, std::memory_order_relaxed); }
@@ -156,8 +156,8 @@ class HeapImpl {
   // Snapshot ids of the objects some heap snapshot has named (heap_snapshot.cpp),
   // and the next id to give: odd, as V8 gives its objects, past the
   // synthetic nodes' small ones.
-  Watched snapshot_ids;
-  Sampler sampler{opt.sample_bytes};
+  Watched snapshot_ids{&nursery};
+  Sampler sampler{opt.sample_bytes, nursery};
   LeakCensus leaks;
   GcTrace trace;
   std::uint64_t next_snapshot_id = 100001;

@@ -111,7 +111,7 @@ class Snapshot {
     // The table, sorted by address, merged with the walk into a new table
     // of exactly the objects written (entries of unreached objects, dead
     // since, are dropped): the old one and the new one are the peak.
-    std::vector<Watched::Entry>& ids = h_.snapshot_ids.entries();
+    std::vector<Watched::Entry> ids = h_.snapshot_ids.take();
     std::sort(ids.begin(), ids.end(),
               [](const Watched::Entry& a, const Watched::Entry& b) { return a.object < b.object; });
     std::vector<Watched::Entry> merged;
@@ -134,7 +134,8 @@ class Snapshot {
       w_.node(node_type(l), type_name(type, l, o), id, object_size(l, o), edges);
     });
     table_bytes_ = merged.capacity() * sizeof(Watched::Entry);
-    ids.swap(merged);
+    ids = {};
+    h_.snapshot_ids.replace(std::move(merged));
   }
 
   // Interned once per type and per field index: strings cost a hash

@@ -298,7 +298,7 @@ void MajorGC::run(CollectionRecord& rec, bool trace_young) {
     TraceSpan span(h_.trace, "weak references and finalizers", 0);
     for (std::size_t i = 1; i < workers_.size(); ++i) first.weak().merge(workers_[i]->weak());
     settle_unreachable(h_.finalizers, first.weak(), first, true);  // drains the mark stack first
-    h_.settle_watched(first);
+    h_.settle_watched(first, true);
   }
   for (auto& w : workers_) w->finish(rec);
 

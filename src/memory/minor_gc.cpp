@@ -290,7 +290,7 @@ void MinorGC::run(CollectionRecord& rec) {
     TraceSpan span(h_.trace, "weak references and finalizers", 0);
     for (std::size_t i = 1; i < workers_.size(); ++i) first.weak().merge(workers_[i]->weak());
     settle_unreachable(h_.finalizers, first.weak(), first, false);
-    h_.settle_watched(first);
+    h_.settle_watched(first, false);
   }
 
   std::lock_guard lock(h_.carried_mu);

@@ -53,7 +53,8 @@ class Sampler {
     bool live;
   };
 
-  explicit Sampler(std::size_t mean) : mean_(mean), live_(&Sampler::died, this) {}
+  Sampler(std::size_t mean, const Nursery& nursery)
+      : mean_(mean), live_(&nursery, &Sampler::died, this) {}
 
   [[nodiscard]] bool on() const { return mean_ != 0; }
   [[nodiscard]] std::size_t mean() const { return mean_; }

@@ -8,14 +8,24 @@
 // on. A dropped entry's word goes to the observer's `died` callback, in the
 // pause: it must not allocate or take locks mutators hold while allocating.
 //
+// Generations: a table that may grow to one entry per object (snapshot ids)
+// keeps its young entries apart, so that a minor collection settles only
+// those; old objects neither move nor die in a minor collection. A young
+// entry whose object was promoted moves to the old list, which always has
+// room for every young entry (`old_` is reserved ahead, outside pauses),
+// so that settle() never allocates.
+//
 // Invariants:
 //   - Between collections, every entry names the start of a live object
-//     (or one that died since the last collection and is not freed yet).
+//     (or one that died since the last collection and is not freed yet),
+//     in `young_` exactly when the object is in the nursery (when the
+//     table has a nursery; without one, everything is in `young_` and
+//     every collection settles it all).
+//   - old_.capacity() >= old_.size() + young_.size().
 //   - add() is the only call with the world running (any mutator thread,
 //     under `mu_`); settle() and the observers' reads run with the world
 //     stopped, so they need no lock: the safepoint handshake orders them
 //     after every add().
-//   - A pause never allocates (docs/memory.md): settle() compacts in place.
 // An empty table costs a collection one size check.
 #pragma once
 
@@ -23,6 +33,7 @@
 #include <mutex>
 #include <vector>
 
+#include "memory/nursery.hpp"
 #include "memory/weak_refs.hpp"
 
 namespace runa::heap {
@@ -35,20 +46,28 @@ class Watched {
   };
   using Died = void (*)(void* ctx, std::uint64_t word);
 
-  explicit Watched(Died died = nullptr, void* ctx = nullptr) : died_(died), ctx_(ctx) {}
+  explicit Watched(const Nursery* nursery = nullptr, Died died = nullptr, void* ctx = nullptr)
+      : nursery_(nursery), died_(died), ctx_(ctx) {}
 
-  void add(Object* o, std::uint64_t word) {
-    std::lock_guard lock(mu_);
-    entries_.push_back({o, word});
-  }
-  void settle(Tracer& t);
+  void add(Object* o, std::uint64_t word);
+  // `major`: the whole heap was collected; otherwise only the nursery.
+  void settle(Tracer& t, bool major);
 
-  // World stopped only.
-  std::vector<Entry>& entries() { return entries_; }
+  // World stopped: every entry, the table left empty; and a new table.
+  std::vector<Entry> take();
+  void replace(std::vector<Entry> entries);
 
  private:
+  [[nodiscard]] bool young(const Object* o) const {
+    return nursery_ == nullptr || nursery_->contains(o);
+  }
+  void keep_room();
+  void settle(Tracer& t, std::vector<Entry>& list, bool from_young);
+
   std::mutex mu_;
-  std::vector<Entry> entries_;
+  const Nursery* nursery_;
+  std::vector<Entry> young_;
+  std::vector<Entry> old_;
   Died died_;
   void* ctx_;
 };
