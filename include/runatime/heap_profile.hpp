@@ -105,6 +105,9 @@ struct LeakReport {
   std::vector<LeakSuspect> suspects;     // largest retained first
   std::uint64_t persistent_handles = 0;  // still allocated
   std::uint64_t root_sets = 0;           // still registered
+  // In the debug mode (Options::verify): one line for each of those, with
+  // where it was made ("persistent handle created at f <- g <- ...").
+  std::vector<std::string> held;
 
   [[nodiscard]] std::string text() const;
   [[nodiscard]] std::string json() const;

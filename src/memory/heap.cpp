@@ -630,6 +630,11 @@ Heap::~Heap() {
     std::abort();
   }
   impl_->finalizers.stop();
+  for (const RootSites* s : {&impl_->persistent_sites, &impl_->root_set_sites}) {
+    for (const std::string& line : s->describe()) {
+      std::fprintf(stderr, "runatime: heap destroyed with a %s\n", line.c_str());
+    }
+  }
 }
 
 const Options& Heap::options() const {
@@ -681,17 +686,25 @@ bool Heap::collect(Mutator& m, bool major) {
          HeapImpl::Outcome::kCollected;
 }
 
+// In the debug mode (verify) each root made here records where it was
+// made (root_sites.hpp), for the leak report and the destructor.
 Value* Heap::new_persistent(Value v) {
-  return impl_->persistents.take(v);
+  Value* slot = impl_->persistents.take(v);
+  if (impl_->opt.verify) impl_->persistent_sites.add(reinterpret_cast<std::uintptr_t>(slot));
+  return slot;
 }
 void Heap::free_persistent(Value* slot) {
+  if (impl_->opt.verify) impl_->persistent_sites.remove(reinterpret_cast<std::uintptr_t>(slot));
   impl_->persistents.give(slot);
 }
 
 std::uint64_t Heap::add_roots(Value* slots, std::size_t count) {
-  return impl_->roots.add(slots, count);
+  std::uint64_t id = impl_->roots.add(slots, count);
+  if (impl_->opt.verify) impl_->root_set_sites.add(id);
+  return id;
 }
 void Heap::remove_roots(std::uint64_t id) {
+  if (impl_->opt.verify) impl_->root_set_sites.remove(id);
   impl_->roots.remove(id);
 }
 

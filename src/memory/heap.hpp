@@ -41,6 +41,7 @@
 #include "memory/nursery.hpp"
 #include "memory/pause_reserve.hpp"
 #include "memory/region.hpp"
+#include "memory/root_sites.hpp"
 #include "memory/safepoint.hpp"
 #include "memory/sampler.hpp"
 #include "memory/sizing.hpp"
@@ -159,6 +160,10 @@ class HeapImpl {
   Watched snapshot_ids{&nursery};
   Sampler sampler{opt.sample_bytes, nursery};
   LeakCensus leaks;
+  // Where the persistent handles and root sets still held were made
+  // (recorded in the debug mode, Options::verify).
+  RootSites persistent_sites{"persistent handle"};
+  RootSites root_set_sites{"root set"};
   GcTrace trace;
   std::uint64_t next_snapshot_id = 100001;
   // The C ABI's rt_heap over this heap, if any (c_api.cpp): its finalizer

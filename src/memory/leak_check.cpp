@@ -220,6 +220,9 @@ LeakReport leak_report(Heap& heap, Mutator& m) {
   if (!suspects.empty()) explain(h, suspects);
   report.persistent_handles = h.persistents.in_use();
   report.root_sets = h.roots.count();
+  for (const RootSites* sites : {&h.persistent_sites, &h.root_set_sites}) {
+    for (std::string& line : sites->describe()) report.held.push_back(std::move(line));
+  }
   h.safepoint.resume(false);
   for (auto& [type, s] : suspects) report.suspects.push_back(std::move(s));
   std::sort(report.suspects.begin(), report.suspects.end(),
@@ -242,6 +245,7 @@ std::string LeakReport::text() const {
   }
   t += "  persistent handles held: " + std::to_string(persistent_handles) +
        "; root sets registered: " + std::to_string(root_sets) + "\n";
+  for (const std::string& line : held) t += "    " + line + "\n";
   return t;
 }
 
@@ -261,7 +265,9 @@ std::string LeakReport::json() const {
     j += "]}";
   }
   j += "]," + num("persistent_handles", persistent_handles) + "," + num("root_sets", root_sets) +
-       "}";
+       R"(,"held":[)";
+  for (std::size_t k = 0; k < held.size(); ++k) j += (k == 0 ? "" : ",") + str(held[k]);
+  j += "]}";
   return j;
 }
 

@@ -101,5 +101,30 @@ TEST_F(LeakCheck, NothingBeforeEnoughCensuses) {
   EXPECT_TRUE(leak_report(*t.heap, *t.m).suspects.empty());
 }
 
+TEST(LeakCheckDebug, RootsStillHeldAreNamedWithWhereTheyWereMade) {
+  Options o = small_options();
+  o.verify = true;  // the debug mode records creation sites
+  TestHeap t(o);
+  Persistent kept(*t.heap, Value{0});
+  Persistent released(*t.heap, Value{0});
+  released.reset();
+  Value slots[2] = {};
+  std::uint64_t id = t.heap->add_roots(slots, 2);
+  LeakReport r = leak_report(*t.heap, *t.m);
+  EXPECT_EQ(r.persistent_handles, 1u);
+  EXPECT_EQ(r.root_sets, 1u);
+  ASSERT_EQ(r.held.size(), 2u) << r.text();
+  for (const std::string& line : r.held) {
+    EXPECT_NE(line.find(" created at "), std::string::npos) << line;
+    EXPECT_NE(line.find("runatime_memory_tests"), std::string::npos) << line;  // this test's binary
+  }
+  EXPECT_NE(r.text().find("persistent handle created at"), std::string::npos) << r.text();
+  EXPECT_NE(r.json().find(R"("held":["persistent handle created at)"), std::string::npos)
+      << r.json();
+  t.heap->remove_roots(id);
+  kept.reset();
+  EXPECT_TRUE(leak_report(*t.heap, *t.m).held.empty());
+}
+
 }  // namespace
 }  // namespace runa::heap::testing
