@@ -81,6 +81,39 @@ struct SnapshotInfo {
 // mutators park as for a collection). Never collects.
 Result<SnapshotInfo> write_heap_snapshot(Heap& heap, Mutator& m, const std::string& path);
 
+// ---- retained sizes and paths ------------------------------------------------
+
+// A type's share of the reachable heap: its objects, their bytes, and the
+// bytes they retain (dominate), counting an object dominated by another of
+// the same type once, through the outer one.
+struct TypeRetention {
+  std::string type;
+  std::uint64_t count = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t retained_bytes = 0;
+};
+
+struct HeapAnalysis {
+  std::uint64_t objects = 0;  // reachable
+  std::uint64_t bytes = 0;
+  std::vector<TypeRetention> types;  // largest retained first
+};
+
+// The dominator tree of the whole reachable heap (strong references; semi-
+// NCA), summed per type. Stops the world; never collects.
+HeapAnalysis analyze_heap(Heap& heap, Mutator& m);
+
+struct ObjectRetention {
+  std::uint64_t retained_bytes = 0;  // 0 when the object is not reachable
+  // Fewest references from a root to it, named as in LeakSuspect::path;
+  // empty when it is not reachable.
+  std::vector<std::string> path;
+};
+
+// What `object` retains and how a root reaches it. Stops the world; never
+// collects.
+ObjectRetention retention_of(Heap& heap, Mutator& m, Value object);
+
 // ---- leak reports ------------------------------------------------------------
 
 // A type whose live objects grew at every one of the last censuses.

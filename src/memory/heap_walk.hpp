@@ -53,6 +53,13 @@ class Marks {
       : base_(r.base()), words_(r.size() / 512 + 1), bits_(words_ * 8), prefix_(words_ * 8) {}
 
   [[nodiscard]] bool ok() const { return bits_.words() != nullptr && prefix_.words() != nullptr; }
+  // Whether o (any address) is a marked object's start.
+  [[nodiscard]] bool marked(const Object* o) const {
+    auto offset = reinterpret_cast<std::uintptr_t>(o) - reinterpret_cast<std::uintptr_t>(base_);
+    if (offset % 8 != 0 || offset / 512 >= words_) return false;
+    std::size_t g = offset / 8;
+    return (bits_.words()[g / 64] & (std::uint64_t{1} << (g % 64))) != 0;
+  }
   // False when o was marked already.
   bool mark(const Object* o) {
     std::size_t g = granule(o);

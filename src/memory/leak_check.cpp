@@ -21,9 +21,8 @@
 #include <cstdio>
 #include <unordered_map>
 
-#include "memory/heap_walk.hpp"
+#include "memory/heap_graph.hpp"
 #include "runatime/heap_profile.hpp"
-#include "services/dominator_tree.hpp"
 
 namespace runa::heap {
 namespace {
@@ -66,84 +65,14 @@ void census(void* ctx, Mutator& m, const CollectionEvent& e) {
   }
 }
 
-// The reachable heap as a graph: node i is the i-th marked object in
-// address order; roots with the category that reaches them first.
-struct HeapGraph {
-  services::Graph g;
-  std::vector<Object*> objects;
-  std::vector<std::string> categories;
-  std::unordered_map<std::uint32_t, std::uint32_t> root_category;  // node -> category
-};
-
-HeapGraph build_graph(HeapImpl& h, walk::Marks& marks) {
-  HeapGraph r;
-  walk::for_each_root_category(
-      h, [&](const std::string& name, auto&&) { r.categories.push_back(name); });
-  std::vector<std::pair<Object*, std::uint32_t>> roots;
-  walk::mark_reachable(
-      h, marks, [&](std::uint32_t c, Object* o) { roots.emplace_back(o, c); },
-      [](Object*, const Layout&) {});
-  marks.rank_all();
-  r.objects.reserve(marks.count());
-  r.g.first.push_back(0);
-  marks.for_each([&](Object* o) {
-    const Layout& l = h.layouts.at(hdr::type_of(o->header));
-    r.objects.push_back(o);
-    r.g.size.push_back(object_size(l, o));
-    walk::for_each_ref(l, o, [&](const walk::Ref& ref) {
-      if (ref.type != services::SnapEdge::kWeak) {
-        r.g.to.push_back(static_cast<std::uint32_t>(marks.rank(ref.to)));
-      }
-    });
-    r.g.first.push_back(static_cast<std::uint32_t>(r.g.to.size()));
-  });
-  for (auto [o, c] : roots) {
-    auto node = static_cast<std::uint32_t>(marks.rank(o));
-    if (r.root_category.try_emplace(node, c).second) r.g.roots.push_back(node);
-  }
-  return r;
-}
-
-std::string name_of(HeapImpl& h, const Object* o) {
-  return walk::type_name(h.layouts.at(hdr::type_of(o->load_header())), o);
-}
-
-// "(Root sets)", "List.1", "ListStorage[3]", ..., "Node": each step names
-// the field or element the path leaves it through.
-std::vector<std::string> describe_path(HeapImpl& h, const HeapGraph& hg,
-                                       const std::vector<std::uint32_t>& path) {
-  std::vector<std::string> out;
-  if (path.empty()) return out;
-  out.push_back(hg.categories[hg.root_category.at(path.front())]);
-  for (std::size_t i = 0; i < path.size(); ++i) {
-    Object* o = hg.objects[path[i]];
-    std::string step = name_of(h, o);
-    if (i + 1 < path.size()) {
-      Object* next = hg.objects[path[i + 1]];
-      bool found = false;
-      walk::for_each_ref(h.layouts.at(hdr::type_of(o->header)), o, [&](const walk::Ref& r) {
-        if (found || r.to != next || r.type == services::SnapEdge::kWeak) return;
-        found = true;
-        if (r.type == services::SnapEdge::kElement) {
-          step += "[" + std::to_string(r.index) + "]";
-        } else {
-          step += "." + (r.name != nullptr ? std::string(r.name) : std::to_string(r.index));
-        }
-      });
-    }
-    out.push_back(std::move(step));
-  }
-  return out;
-}
-
 void explain(HeapImpl& h, std::vector<std::pair<std::uint32_t, LeakSuspect>>& suspects) {
   walk::Marks marks(h.region);
   if (!marks.ok()) return;
   HeapGraph hg = build_graph(h, marks);
-  std::vector<std::uint32_t> idom = services::immediate_dominators(hg.g);
-  std::vector<std::uint64_t> retained = services::retained_sizes(hg.g, idom);
+  hg.dominate();
+  const std::vector<std::uint32_t>& idom = hg.idom;
+  const std::vector<std::uint64_t>& retained = hg.retained;
   const std::uint32_t n = hg.g.nodes();
-  auto type_at = [&](std::uint32_t v) { return hdr::type_of(hg.objects[v]->header); };
   for (auto& [type, s] : suspects) {
     // The accumulation point: the dominator holding most of the type's
     // outermost objects (a growing list's storage, say); the path goes to
@@ -151,8 +80,7 @@ void explain(HeapImpl& h, std::vector<std::pair<std::uint32_t, LeakSuspect>>& su
     std::unordered_map<std::uint32_t, std::pair<std::uint32_t, std::uint32_t>> by_dominator;
     std::pair<std::uint32_t, std::uint32_t> best{0, services::kUnreachable};  // (count, object)
     for (std::uint32_t v = 0; v < n; ++v) {
-      if (type_at(v) != type || idom[v] == services::kUnreachable) continue;
-      if (idom[v] != n && type_at(idom[v]) == type) continue;  // counted through an outer one
+      if (hg.type_at(v) != type || !hg.outermost(v)) continue;
       s.retained_bytes += retained[v];
       auto& [count, example] = by_dominator[idom[v]];
       if (count++ == 0) example = v;

@@ -101,6 +101,38 @@ TEST_F(LeakCheck, NothingBeforeEnoughCensuses) {
   EXPECT_TRUE(leak_report(*t.heap, *t.m).suspects.empty());
 }
 
+TEST_F(LeakCheck, RetainedSizesPerTypeAndPathsToAnObject) {
+  Handle holder(*t.m, t.new_ref_array(4, 0));  // 48 bytes
+  Handle head(*t.m, Value{0});
+  for (int i = 0; i < 10; ++i) {  // a chain of ten Leak objects, 240 bytes
+    Object* o = allocate(*t.m, leak, 24);
+    ASSERT_NE(o, nullptr);
+    set_slot(*t.m, o, 0, head.value());
+    head.set(ref_value(o));
+  }
+  write(*t.m, holder.get(), array_slots(holder.get()) + 2, head.value());
+  head.set(0);
+  HeapAnalysis a = analyze_heap(*t.heap, *t.m);
+  EXPECT_EQ(a.objects, 11u);
+  EXPECT_EQ(a.bytes, 48u + 240u);
+  ASSERT_EQ(a.types.size(), 2u);
+  EXPECT_EQ(a.types[0].type, "refs");
+  EXPECT_EQ(a.types[0].retained_bytes, 48u + 240u);
+  EXPECT_EQ(a.types[1].type, "Leak");
+  EXPECT_EQ(a.types[1].count, 10u);
+  EXPECT_EQ(a.types[1].retained_bytes, 240u);  // the chain, once, through its head
+
+  // The fourth link from the head: retains itself and the six after it.
+  Object* o = as_object(array_slots(holder.get())[2]);
+  for (int i = 0; i < 3; ++i) o = as_object(o->slots()[0]);
+  ObjectRetention r = retention_of(*t.heap, *t.m, ref_value(o));
+  EXPECT_EQ(r.retained_bytes, 7u * 24);
+  std::vector<std::string> expected = {"(Thread 1)", "refs[2]", "Leak.0",
+                                       "Leak.0",     "Leak.0",  "Leak"};
+  EXPECT_EQ(r.path, expected);
+  EXPECT_TRUE(retention_of(*t.heap, *t.m, Value{0}).path.empty());
+}
+
 TEST(LeakCheckDebug, RootsStillHeldAreNamedWithWhereTheyWereMade) {
   Options o = small_options();
   o.verify = true;  // the debug mode records creation sites
