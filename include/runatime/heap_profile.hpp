@@ -97,6 +97,9 @@ struct HeapAnalysis {
   std::uint64_t objects = 0;  // reachable
   std::uint64_t bytes = 0;
   std::vector<TypeRetention> types;  // largest retained first
+
+  [[nodiscard]] std::string text() const;
+  [[nodiscard]] std::string json() const;
 };
 
 // The dominator tree of the whole reachable heap (strong references; semi-

@@ -31,6 +31,27 @@ void describe(void* ctx, rh::Mutator& m, std::vector<rh::StackFrame>& out) {
   heap->describer(heap->describer_context, reinterpret_cast<rt_mutator*>(&m), sink, &out);
 }
 
+// The shape every report entry point shares: checks, then `make`'s text
+// copied out as rt_heap_leak_report describes.
+template <class Make>
+rt_status report(const char* fn, rt_heap* heap, rt_mutator* m, rt_report_format format,
+                 char* buffer, size_t capacity, size_t* needed, Make make) {
+  return guarded(fn, [&] {
+    if (heap == nullptr) return null_argument(fn, "heap");
+    if (needed == nullptr) return null_argument(fn, "needed");
+    if (buffer == nullptr && capacity > 0) return null_argument(fn, "buffer");
+    if (format != RT_REPORT_TEXT && format != RT_REPORT_JSON) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn, "format must be RT_REPORT_TEXT or RT_REPORT_JSON");
+    }
+    rh::MutatorRecord* r = nullptr;
+    if (rt_status s = own(fn, m, heap, true, r); s != RT_OK) return s;
+    std::string text = make(*r);
+    *needed = text.size() + 1;
+    if (capacity >= *needed) std::memcpy(buffer, text.c_str(), *needed);
+    return RT_OK;
+  });
+}
+
 }  // namespace
 
 extern "C" {
@@ -110,22 +131,35 @@ rt_status rt_heap_start_leak_detection(rt_heap* heap) noexcept {
 
 rt_status rt_heap_leak_report(rt_heap* heap, rt_mutator* m, rt_report_format format, char* buffer,
                               size_t capacity, size_t* needed) noexcept {
-  constexpr const char* fn = "rt_heap_leak_report";
-  return guarded(fn, [&] {
-    if (heap == nullptr) return null_argument(fn, "heap");
-    if (needed == nullptr) return null_argument(fn, "needed");
-    if (buffer == nullptr && capacity > 0) return null_argument(fn, "buffer");
-    if (format != RT_REPORT_TEXT && format != RT_REPORT_JSON) {
-      return fail(RT_ERROR_INVALID_ARGUMENT, fn, "format must be RT_REPORT_TEXT or RT_REPORT_JSON");
-    }
-    rh::MutatorRecord* r = nullptr;
-    if (rt_status s = own(fn, m, heap, true, r); s != RT_OK) return s;
-    rh::LeakReport report = rh::leak_report(*heap->heap, *r);
-    std::string text = format == RT_REPORT_JSON ? report.json() : report.text();
-    *needed = text.size() + 1;
-    if (capacity >= *needed) std::memcpy(buffer, text.c_str(), *needed);
-    return RT_OK;
-  });
+  return report("rt_heap_leak_report", heap, m, format, buffer, capacity, needed,
+                [&](rh::MutatorRecord& r) {
+                  rh::LeakReport l = rh::leak_report(*heap->heap, r);
+                  return format == RT_REPORT_JSON ? l.json() : l.text();
+                });
+}
+
+rt_status rt_heap_analysis(rt_heap* heap, rt_mutator* m, rt_report_format format, char* buffer,
+                           size_t capacity, size_t* needed) noexcept {
+  return report("rt_heap_analysis", heap, m, format, buffer, capacity, needed,
+                [&](rh::MutatorRecord& r) {
+                  rh::HeapAnalysis a = rh::analyze_heap(*heap->heap, r);
+                  return format == RT_REPORT_JSON ? a.json() : a.text();
+                });
+}
+
+rt_status rt_heap_retention(rt_heap* heap, rt_mutator* m, rt_value object, uint64_t* retained_bytes,
+                            char* buffer, size_t capacity, size_t* needed) noexcept {
+  if (retained_bytes == nullptr) return null_argument("rt_heap_retention", "retained_bytes");
+  return report("rt_heap_retention", heap, m, RT_REPORT_TEXT, buffer, capacity, needed,
+                [&](rh::MutatorRecord& r) {
+                  rh::ObjectRetention o = rh::retention_of(*heap->heap, r, object);
+                  *retained_bytes = o.retained_bytes;
+                  std::string path;
+                  for (std::size_t i = 0; i < o.path.size(); ++i) {
+                    path += (i == 0 ? "" : " -> ") + o.path[i];
+                  }
+                  return path;
+                });
 }
 
 }  // extern "C"

@@ -6,6 +6,7 @@
 
 #include "memory/heap_graph.hpp"
 #include "runatime/heap_profile.hpp"
+#include "services/json_text.hpp"
 
 namespace runa::heap {
 
@@ -46,7 +47,7 @@ ObjectRetention retention_of(Heap& heap, Mutator& m, Value object) {
     walk::Marks marks(h.region);
     if (marks.ok()) {
       HeapGraph hg = build_graph(h, marks);
-      std::uint32_t v = hg.node_of(marks, as_object(object));
+      std::uint32_t v = node_of(marks, as_object(object));
       if (v != services::kUnreachable) {
         hg.dominate();
         r.retained_bytes = hg.retained[v];
@@ -56,6 +57,28 @@ ObjectRetention retention_of(Heap& heap, Mutator& m, Value object) {
   }
   h.safepoint.resume(false);
   return r;
+}
+
+std::string HeapAnalysis::text() const {
+  std::string t = "heap: " + std::to_string(objects) + " reachable objects, " +
+                  std::to_string(bytes) + " bytes; by retained bytes:\n";
+  for (const TypeRetention& r : types) {
+    t += "  " + r.type + ": " + std::to_string(r.count) + " objects, " + std::to_string(r.bytes) +
+         " bytes, retaining " + std::to_string(r.retained_bytes) + "\n";
+  }
+  return t;
+}
+
+std::string HeapAnalysis::json() const {
+  std::string j = R"({"objects":)" + std::to_string(objects) + R"(,"bytes":)" +
+                  std::to_string(bytes) + R"(,"types":[)";
+  for (std::size_t i = 0; i < types.size(); ++i) {
+    const TypeRetention& r = types[i];
+    j += std::string(i == 0 ? "" : ",") + R"({"type":)" + services::json_quote(r.type) +
+         R"(,"count":)" + std::to_string(r.count) + R"(,"bytes":)" + std::to_string(r.bytes) +
+         R"(,"retained_bytes":)" + std::to_string(r.retained_bytes) + "}";
+  }
+  return j + "]}";
 }
 
 }  // namespace runa::heap

@@ -68,7 +68,7 @@ void HeapGraph::dominate() {
   retained = services::retained_sizes(g, idom);
 }
 
-std::uint32_t HeapGraph::node_of(const walk::Marks& marks, const Object* o) const {
+std::uint32_t node_of(const walk::Marks& marks, const Object* o) {
   if (!marks.marked(o)) return services::kUnreachable;
   return static_cast<std::uint32_t>(marks.rank(o));
 }

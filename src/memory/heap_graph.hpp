@@ -36,9 +36,11 @@ struct HeapGraph {
     std::uint32_t d = idom[v];
     return d != services::kUnreachable && (d == g.nodes() || type_at(d) != type_at(v));
   }
-  // The node of o, or services::kUnreachable when o was not reached.
-  [[nodiscard]] std::uint32_t node_of(const walk::Marks& marks, const Object* o) const;
 };
+
+// The node of o in a graph built from `marks`, or services::kUnreachable
+// when o was not reached.
+std::uint32_t node_of(const walk::Marks& marks, const Object* o);
 
 HeapGraph build_graph(HeapImpl& h, walk::Marks& marks);
 

@@ -23,6 +23,7 @@
 
 #include "memory/heap_graph.hpp"
 #include "runatime/heap_profile.hpp"
+#include "services/json_text.hpp"
 
 namespace runa::heap {
 namespace {
@@ -90,21 +91,6 @@ void explain(HeapImpl& h, std::vector<std::pair<std::uint32_t, LeakSuspect>>& su
       s.path = describe_path(h, hg, services::shortest_path(hg.g, best.second));
     }
   }
-}
-
-std::string json_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-      out += buf;
-      continue;
-    }
-    out += c;
-  }
-  return out;
 }
 
 }  // namespace
@@ -181,7 +167,7 @@ std::string LeakReport::json() const {
   auto num = [](const char* key, std::uint64_t v) {
     return R"(")" + std::string(key) + R"(":)" + std::to_string(v);
   };
-  auto str = [](const std::string& v) { return '"' + json_escape(v) + '"'; };
+  auto str = [](const std::string& v) { return services::json_quote(v); };
   std::string j = "{" + num("censuses", censuses) + R"(,"suspects":[)";
   for (std::size_t i = 0; i < suspects.size(); ++i) {
     const LeakSuspect& s = suspects[i];

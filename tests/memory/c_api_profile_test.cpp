@@ -113,6 +113,20 @@ TEST(CApiProfile, LeakReportAsTextAndJson) {
   char text[4096];
   ASSERT_RT_OK(rt_heap_leak_report(h.heap, h.m, RT_REPORT_TEXT, text, sizeof text, &needed));
   EXPECT_NE(std::string(text).find("node: 600 live"), std::string::npos) << text;
+  ASSERT_RT_OK(rt_heap_analysis(h.heap, h.m, RT_REPORT_JSON, text, sizeof text, &needed));
+  EXPECT_NE(
+      std::string(text).find(R"({"type":"node","count":600,"bytes":14400,"retained_bytes":14400})"),
+      std::string::npos)
+      << text;
+  rt_value first = 0;
+  ASSERT_RT_OK(rt_handle_get(head, &first));
+  rt_value third = rt_object_slots(rt_object_slots(first)[0])[0];
+  std::uint64_t retained = 0;
+  ASSERT_RT_OK(rt_heap_retention(h.heap, h.m, third, &retained, text, sizeof text, &needed));
+  EXPECT_EQ(retained, 598u * 24);
+  EXPECT_STREQ(text, "(Thread 1) -> node.0 -> node.0 -> node");
+  EXPECT_EQ(rt_heap_retention(h.heap, h.m, third, nullptr, text, sizeof text, &needed),
+            RT_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(rt_heap_leak_report(h.heap, h.m, static_cast<rt_report_format>(7), text, sizeof text,
                                 &needed),
             RT_ERROR_INVALID_ARGUMENT);

@@ -68,13 +68,33 @@ typedef struct rt_allocation_profile_info {
 RT_API rt_status rt_heap_write_allocation_profile(rt_heap* heap, rt_mutator* m, const char* path,
                                                   rt_allocation_profile_info* out) RT_NOEXCEPT;
 
+/* ---- retained sizes and paths ----------------------------------------------- */
+
+/* Text or JSON reports are written as rt_heap_leak_report describes: NUL-
+ * terminated into `buffer` when `capacity` suffices, *needed the bytes the
+ * whole report takes with its NUL (ask with capacity 0 first). */
+typedef enum rt_report_format { RT_REPORT_TEXT = 0, RT_REPORT_JSON = 1 } rt_report_format;
+
+/* Per type, the reachable objects, their bytes and the bytes they retain
+ * (dominators of the whole reachable heap). Stops the world; never
+ * collects. Errors: INVALID_ARGUMENT (NULL heap or needed, unknown format,
+ * buffer NULL with capacity > 0, a mutator not the caller's). */
+RT_API rt_status rt_heap_analysis(rt_heap* heap, rt_mutator* m, rt_report_format format,
+                                  char* buffer, size_t capacity, size_t* needed) RT_NOEXCEPT;
+
+/* What `object` retains (*retained_bytes, 0 when it is not reachable) and
+ * its shortest path from a root as text ("(Thread 1) -> List.0 -> ...",
+ * empty when not reachable), written as above. Stops the world; never
+ * collects. Errors: as rt_heap_analysis, and NULL retained_bytes. */
+RT_API rt_status rt_heap_retention(rt_heap* heap, rt_mutator* m, rt_value object,
+                                   uint64_t* retained_bytes, char* buffer, size_t capacity,
+                                   size_t* needed) RT_NOEXCEPT;
+
 /* ---- leak reports ----------------------------------------------------------- */
 
 /* From now on, counts the live objects of each type after every major
  * collection (docs/memory.md, "Leak reports"). Never collects. */
 RT_API rt_status rt_heap_start_leak_detection(rt_heap* heap) RT_NOEXCEPT;
-
-typedef enum rt_report_format { RT_REPORT_TEXT = 0, RT_REPORT_JSON = 1 } rt_report_format;
 
 /* The leak report (suspect types with their growth, retained bytes and a
  * path from a root; persistent handles and root sets still held) as text
