@@ -145,6 +145,9 @@ struct Layout {
   // The types part's descriptor of this type, opaque to the heap;
   // Heap::descriptor_of reads it from an object in O(1).
   const void* descriptor = nullptr;
+  // Names of the `refs` fixed reference fields, for heap snapshots and
+  // reports (nullptr: they are named by index); copied at registration.
+  const char* const* field_names = nullptr;
 };
 
 // ---- options --------------------------------------------------------------

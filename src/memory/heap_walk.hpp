@@ -138,6 +138,7 @@ void for_each_ref(const Layout& l, Object* o, Fn&& fn) {
     if (!is_ref(*s)) continue;
     const char* name = nullptr;
     if (l.kind == LayoutKind::kEphemeron) name = i == 0 ? "key" : "value";
+    if (l.field_names != nullptr && i < l.refs) name = l.field_names[i];
     if (weak) {
       fn(Ref{services::SnapEdge::kWeak, i, name, as_object(*s)});
     } else if (i >= fixed) {

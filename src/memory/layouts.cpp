@@ -120,6 +120,13 @@ Result<std::uint32_t> Layouts::add(const Layout& layout) {
   Layout& slot = chunk[type & (kChunk - 1)];
   slot = layout;
   slot.name = names_.emplace_back(layout.name != nullptr ? layout.name : "").c_str();
+  if (layout.field_names != nullptr) {
+    std::vector<std::string>& names = field_names_.emplace_back();
+    std::vector<const char*>& pointers = field_name_pointers_.emplace_back();
+    for (std::uint32_t i = 0; i < layout.refs; ++i) names.emplace_back(layout.field_names[i]);
+    for (const std::string& n : names) pointers.push_back(n.c_str());
+    slot.field_names = pointers.data();
+  }
   if (layout.weak_count != 0) {
     slot.weak_fields =
         weak_fields_.emplace_back(layout.weak_fields, layout.weak_fields + layout.weak_count)

@@ -58,6 +58,8 @@ class Layouts {
   std::array<std::unique_ptr<Layout[]>, kMaxTypes / kChunk> chunks_;
   std::deque<std::string> names_;                       // stable copies of Layout::name
   std::deque<std::vector<std::uint32_t>> weak_fields_;  // stable copies of Layout::weak_fields
+  std::deque<std::vector<std::string>> field_names_;    // stable copies of Layout::field_names
+  std::deque<std::vector<const char*>> field_name_pointers_;
   std::atomic<std::uint32_t> count_{1};
 };
 

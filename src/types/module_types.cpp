@@ -286,6 +286,9 @@ class ModuleBuilder {
     }
     l.weak_fields = weak.data();
     l.weak_count = static_cast<std::uint32_t>(weak.size());
+    std::vector<const char*> names;  // for heap snapshots and leak paths
+    for (const FieldDesc& f : t->fields) names.push_back(f.name.c_str());
+    l.field_names = names.data();
     auto r = reg_.heap().register_layout(l);
     if (!r) return types_error(t->name + ": " + r.error().message);
     t->heap_layout = *r;

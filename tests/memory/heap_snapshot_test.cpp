@@ -94,6 +94,21 @@ TEST_F(HeapSnapshot, AKnownGraphHasExactlyItsNodesAndEdges) {
   EXPECT_EQ(s.edge_count, 7u);
 }
 
+TEST_F(HeapSnapshot, FieldsAreNamedByTheirLayout) {
+  static const char* const kNames[] = {"first", "rest"};
+  Layout l = named("Pair", 24, 2);
+  l.field_names = kNames;
+  std::uint32_t pair = t.heap->register_layout(l).value();
+  Handle p(*t.m, allocate(*t.m, pair, 24));
+  set_slot(*t.m, p, 1, ref_value(allocate(*t.m, leaf, 16)));
+  ParsedSnapshot s = snap("names");
+  ASSERT_EQ(s.error, "");
+  auto pairs = s.named("Pair");
+  ASSERT_EQ(pairs.size(), 1u);
+  ASSERT_EQ(s.out(pairs[0]).size(), 1u);
+  EXPECT_EQ(s.strings[s.out(pairs[0])[0].name], "rest");
+}
+
 TEST_F(HeapSnapshot, WeakReferencesAndEphemeronsAreMarked) {
   Handle w(*t.m, allocate(*t.m, t.weak, 16));
   Handle referent(*t.m, allocate(*t.m, leaf, 16));  // kept: the weak edge stays
