@@ -34,8 +34,8 @@ void describe(void* ctx, rh::Mutator& m, std::vector<rh::StackFrame>& out) {
 // The shape every report entry point shares: checks, then `make`'s text
 // copied out as rt_heap_leak_report describes.
 template <class Make>
-rt_status report(const char* fn, rt_heap* heap, rt_mutator* m, rt_report_format format,
-                 char* buffer, size_t capacity, size_t* needed, Make make) {
+rt_status report(const char* fn, rt_heap* heap, rt_mutator* m, uint32_t format, char* buffer,
+                 size_t capacity, size_t* needed, Make make) {
   return guarded(fn, [&] {
     if (heap == nullptr) return null_argument(fn, "heap");
     if (needed == nullptr) return null_argument(fn, "needed");
@@ -129,7 +129,7 @@ rt_status rt_heap_start_leak_detection(rt_heap* heap) noexcept {
   });
 }
 
-rt_status rt_heap_leak_report(rt_heap* heap, rt_mutator* m, rt_report_format format, char* buffer,
+rt_status rt_heap_leak_report(rt_heap* heap, rt_mutator* m, uint32_t format, char* buffer,
                               size_t capacity, size_t* needed) noexcept {
   return report("rt_heap_leak_report", heap, m, format, buffer, capacity, needed,
                 [&](rh::MutatorRecord& r) {
@@ -138,7 +138,7 @@ rt_status rt_heap_leak_report(rt_heap* heap, rt_mutator* m, rt_report_format for
                 });
 }
 
-rt_status rt_heap_analysis(rt_heap* heap, rt_mutator* m, rt_report_format format, char* buffer,
+rt_status rt_heap_analysis(rt_heap* heap, rt_mutator* m, uint32_t format, char* buffer,
                            size_t capacity, size_t* needed) noexcept {
   return report("rt_heap_analysis", heap, m, format, buffer, capacity, needed,
                 [&](rh::MutatorRecord& r) {

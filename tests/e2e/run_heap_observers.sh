@@ -47,8 +47,15 @@ mkfifo "$dir/in"
   a b c <"$dir/in" >"$dir/wait.out" 2>&1 &
 pid=$!
 exec 7>"$dir/in"
+# Signal only once runa blocks SIGUSR2 (bit 12 of SigBlk), or the default
+# action would end it: a slow start (sanitizers) takes a while to get there.
+for _ in $(seq 400); do
+  mask=$(awk '/^SigBlk:/ {print $2}' "/proc/$pid/status" 2>/dev/null)
+  [[ -n $mask ]] && ((16#$mask & 0x800)) && break
+  sleep 0.05
+done
 for n in 1 2; do
-  for _ in $(seq 100); do  # the signal thread may not have started yet: retry
+  for _ in $(seq 100); do  # the signal thread may not be waiting yet: retry
     kill -USR2 "$pid"
     sleep 0.1
     [[ -s $dir/wait-$n.heapsnapshot ]] && break

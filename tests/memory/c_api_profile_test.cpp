@@ -127,8 +127,7 @@ TEST(CApiProfile, LeakReportAsTextAndJson) {
   EXPECT_STREQ(text, "(Thread 1) -> node.0 -> node.0 -> node");
   EXPECT_EQ(rt_heap_retention(h.heap, h.m, third, nullptr, text, sizeof text, &needed),
             RT_ERROR_INVALID_ARGUMENT);
-  EXPECT_EQ(rt_heap_leak_report(h.heap, h.m, static_cast<rt_report_format>(7), text, sizeof text,
-                                &needed),
+  EXPECT_EQ(rt_heap_leak_report(h.heap, h.m, 7, text, sizeof text, &needed),
             RT_ERROR_INVALID_ARGUMENT);
   ASSERT_RT_OK(rt_handle_scope_close(&scope));
 }

@@ -73,14 +73,16 @@ RT_API rt_status rt_heap_write_allocation_profile(rt_heap* heap, rt_mutator* m, 
 /* Text or JSON reports are written as rt_heap_leak_report describes: NUL-
  * terminated into `buffer` when `capacity` suffices, *needed the bytes the
  * whole report takes with its NUL (ask with capacity 0 first). */
-typedef enum rt_report_format { RT_REPORT_TEXT = 0, RT_REPORT_JSON = 1 } rt_report_format;
+/* Report formats, passed as uint32_t: any value may arrive from outside,
+ * and one that is neither is refused (an enum parameter could not hold it). */
+enum { RT_REPORT_TEXT = 0, RT_REPORT_JSON = 1 };
 
 /* Per type, the reachable objects, their bytes and the bytes they retain
  * (dominators of the whole reachable heap). Stops the world; never
  * collects. Errors: INVALID_ARGUMENT (NULL heap or needed, unknown format,
  * buffer NULL with capacity > 0, a mutator not the caller's). */
-RT_API rt_status rt_heap_analysis(rt_heap* heap, rt_mutator* m, rt_report_format format,
-                                  char* buffer, size_t capacity, size_t* needed) RT_NOEXCEPT;
+RT_API rt_status rt_heap_analysis(rt_heap* heap, rt_mutator* m, uint32_t format, char* buffer,
+                                  size_t capacity, size_t* needed) RT_NOEXCEPT;
 
 /* What `object` retains (*retained_bytes, 0 when it is not reachable) and
  * its shortest path from a root as text ("(Thread 1) -> List.0 -> ...",
@@ -103,8 +105,8 @@ RT_API rt_status rt_heap_start_leak_detection(rt_heap* heap) RT_NOEXCEPT;
  * NUL, so a caller may ask with capacity 0 first. Stops the world; never
  * collects. Errors: INVALID_ARGUMENT (NULL heap or needed, unknown format,
  * buffer NULL with capacity > 0, a mutator not the caller's). */
-RT_API rt_status rt_heap_leak_report(rt_heap* heap, rt_mutator* m, rt_report_format format,
-                                     char* buffer, size_t capacity, size_t* needed) RT_NOEXCEPT;
+RT_API rt_status rt_heap_leak_report(rt_heap* heap, rt_mutator* m, uint32_t format, char* buffer,
+                                     size_t capacity, size_t* needed) RT_NOEXCEPT;
 
 #ifdef __cplusplus
 }
