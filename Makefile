@@ -10,7 +10,7 @@ SHELL := bash
 JOBS := $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$((n < 2 ? n : 2)))
 # The parts whose tests `make test` also runs under ThreadSanitizer: those with
 # threads. (`make tsan` runs everything under it.)
-TSAN_PARTS := memory concurrency types bridge tier0
+TSAN_PARTS := memory concurrency io types bridge tier0
 empty :=
 space := $(empty) $(empty)
 # Seconds each fuzz target runs for in `make fuzz`.
