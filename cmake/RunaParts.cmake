@@ -6,7 +6,7 @@
 include_guard(GLOBAL)
 
 # runa_add_part(<part> [DEPENDS <part>...])
-# Creates runatime_<part> from src/<part>/*.cpp, links it to the parts it DEPENDS on
+# Creates runatime_<part> from src/<part>/**/*.cpp (subfolders included), links it to the parts it DEPENDS on
 # and adds it to the umbrella INTERFACE target `runatime` (which must exist).
 # New .cpp files are picked up at the next build (CONFIGURE_DEPENDS). A part without
 # any .cpp yet becomes an INTERFACE library, so declaring it never breaks the build.
@@ -22,7 +22,7 @@ function(runa_add_part part)
 
   set(target runatime_${part})
   list(TRANSFORM arg_DEPENDS PREPEND runatime_ OUTPUT_VARIABLE deps)
-  file(GLOB sources CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/src/${part}/*.cpp")
+  file(GLOB_RECURSE sources CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/src/${part}/*.cpp")
 
   if(sources)
     add_library(${target} STATIC ${sources})

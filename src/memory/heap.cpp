@@ -518,15 +518,38 @@ HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t
   return minor_ok ? Outcome::kCollected : Outcome::kNoRoom;
 }
 
+// The hooks through which the concurrency part's waits (locks, channels,
+// parked pool workers) let collections proceed: a wait is a native region
+// unless the thread is in one already.
+namespace {
+bool enter_blocking(void* ctx) {
+  auto* r = static_cast<MutatorRecord*>(ctx);
+  if (r->state.load(std::memory_order_relaxed) != kRunning) return false;
+  r->heap->safepoint.enter_native(*r);
+  return true;
+}
+void leave_blocking(void* ctx) {
+  auto* r = static_cast<MutatorRecord*>(ctx);
+  r->heap->safepoint.leave_native(*r);
+}
+void poll_hook(void* ctx) {
+  poll(*static_cast<MutatorRecord*>(ctx));
+}
+}  // namespace
+
 MutatorRecord& HeapImpl::attach(bool finalizer_thread) {
   auto* r = new MutatorRecord(this);
   r->finalizer_thread = finalizer_thread;
+  r->hooks = {enter_blocking, leave_blocking, poll_hook, r};
+  r->outer_hooks = concurrency::thread_hooks();
+  concurrency::set_thread_hooks(&r->hooks);
   if (sampler.on()) sampler.start(*r);
   safepoint.add(*r);
   return *r;
 }
 
 void HeapImpl::detach(MutatorRecord& r) {
+  if (concurrency::thread_hooks() == &r.hooks) concurrency::set_thread_hooks(r.outer_hooks);
   safepoint.remove(r, [&] {
     // No collection can start meanwhile: the log moves to `carried` intact.
     Sampler::retire(r);

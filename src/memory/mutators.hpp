@@ -12,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "concurrency/blocking.hpp"
 #include "runatime/heap.hpp"
 
 namespace runa::heap {
@@ -38,6 +39,11 @@ struct MutatorRecord final : Mutator {
   explicit MutatorRecord(HeapImpl* h) : heap(h) {}
 
   HeapImpl* heap;  // the heap that attached it
+  // The thread's safepoint protocol as the concurrency part's waits see it
+  // (concurrency/blocking.hpp): installed at attach, and the hooks the
+  // thread had before (another heap's) put back at detach.
+  concurrency::ThreadHooks hooks;
+  const concurrency::ThreadHooks* outer_hooks = nullptr;
   std::atomic<std::uint32_t> state{kRunning};
   std::vector<Object*> modified;  // objects logged by the write barrier
   // Handle slots: chunks in order; the chunk ending at handle_limit is the

@@ -137,8 +137,10 @@ struct TestHeap {
   TestHeap& operator=(const TestHeap&) = delete;
 
   // A node with k reference slots (all 0) and `id` in its raw word.
-  Object* new_node(unsigned k, std::uint64_t id) const {
-    Object* o = allocate(*m, node[k], 16 + 8 * k);
+  Object* new_node(unsigned k, std::uint64_t id) const { return new_node_on(*m, k, id); }
+  // The same on another thread's mutator.
+  Object* new_node_on(Mutator& on, unsigned k, std::uint64_t id) const {
+    Object* o = allocate(on, node[k], 16 + 8 * k);
     if (o != nullptr) o->slots()[k] = id;
     return o;
   }

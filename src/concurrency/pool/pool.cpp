@@ -1,0 +1,160 @@
+#include "concurrency/pool/pool.hpp"
+
+#include <pthread.h>
+#include <sched.h>
+
+#include <algorithm>
+#include <string_view>
+
+#include "concurrency/blocking.hpp"
+
+namespace runa::concurrency {
+namespace {
+
+thread_local Pool::Worker* current_worker = nullptr;
+
+unsigned default_workers() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    return std::max(1, CPU_COUNT(&set));
+  }
+  return std::max(1U, std::thread::hardware_concurrency());
+}
+
+// xorshift64*: cheap, and good enough to spread thieves over victims.
+unsigned next_random(std::uint64_t& s, unsigned bound) {
+  s ^= s >> 12;
+  s ^= s << 25;
+  s ^= s >> 27;
+  return static_cast<unsigned>(((s * 0x2545F4914F6CDD1DULL) >> 32) % bound);
+}
+
+}  // namespace
+
+Pool::Pool(PoolOptions options)
+    : options_(std::move(options)),
+      sleep_(options_.workers == 0 ? default_workers() : options_.workers) {
+  unsigned n = options_.workers == 0 ? default_workers() : options_.workers;
+  workers_.reserve(n);
+  for (unsigned i = 0; i < n; ++i) {
+    workers_.push_back(std::make_unique<Worker>(*this, i, options_.deque_capacity));
+    workers_.back()->rng = 0x9E3779B97F4A7C15ULL * (i + 1);
+  }
+  threads_.reserve(n);
+  for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this, i] { main(i); });
+}
+
+Pool::~Pool() {
+  stopping_.store(true, std::memory_order_seq_cst);
+  sleep_.wake_all();
+  for (std::thread& t : threads_) t.join();
+}
+
+Pool::Worker* Pool::current() {
+  return current_worker;
+}
+
+int Pool::worker_index() const {
+  Worker* w = current_worker;
+  return w != nullptr && &w->pool == this ? static_cast<int>(w->index) : -1;
+}
+
+void Pool::submit(Job* job) {
+  Worker* w = current_worker;
+  if (w == nullptr || &w->pool != this || !w->deque.push(job)) injector_.push(job);
+  sleep_.notify();
+}
+
+bool Pool::push_local(Worker& w, Job* job) {
+  if (!w.deque.push(job)) return false;
+  w.pool.sleep_.notify();
+  return true;
+}
+
+Job* Pool::pop_local(Worker& w) {
+  return w.deque.pop().value_or(nullptr);
+}
+
+bool Pool::work_visible() const {
+  if (!injector_.empty()) return true;
+  return std::any_of(workers_.begin(), workers_.end(),
+                     [](const std::unique_ptr<Worker>& w) { return !w->deque.empty(); });
+}
+
+Job* Pool::steal(Worker& w) {
+  auto n = static_cast<unsigned>(workers_.size());
+  if (n == 1) return nullptr;
+  unsigned start = next_random(w.rng, n);
+  for (unsigned round = 0; round < 2; ++round) {
+    for (unsigned k = 0; k < n; ++k) {
+      unsigned v = (start + k) % n;
+      if (v == w.index) continue;
+      if (auto job = workers_[v]->deque.steal()) return *job;
+    }
+  }
+  return nullptr;
+}
+
+Job* Pool::find_work(Worker& w) {
+  if (Job* job = injector_.pop()) return job;
+  return steal(w);
+}
+
+void Pool::execute(Worker& /*w*/, Job* job) {
+  job->execute(job);
+  // Between two jobs: where a collection may stop this worker.
+  poll_safepoint();
+}
+
+bool Pool::help_once(Worker& w) {
+  Job* job = pop_local(w);
+  if (job == nullptr) job = w.pool.find_work(w);
+  if (job == nullptr) return false;
+  execute(w, job);
+  return true;
+}
+
+void Pool::main(unsigned index) {
+  Worker& w = *workers_[index];
+  {
+    std::string name = options_.name.substr(0, 10) + "-" + std::to_string(index);
+    pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
+  }
+  if (options_.on_start) options_.on_start(index);
+  current_worker = &w;
+  for (;;) {
+    Job* job = pop_local(w);
+    if (job == nullptr) {
+      if (!w.searching) {
+        sleep_.start_searching();
+        w.searching = true;
+      }
+      job = find_work(w);
+    }
+    if (job != nullptr) {
+      if (w.searching) {
+        w.searching = false;
+        sleep_.stop_searching(true);
+      }
+      execute(w, job);
+      continue;
+    }
+    // Nothing anywhere. Leave if the pool stops; otherwise go idle (rule 3
+    // of sleep.hpp): list, stop searching, look once more, then sleep.
+    if (stopping_.load(std::memory_order_seq_cst)) {
+      sleep_.stop_searching(false);
+      w.searching = false;
+      break;
+    }
+    sleep_.announce(index);
+    if (work_visible() || stopping_.load(std::memory_order_seq_cst)) {
+      if (!sleep_.cancel(index)) sleep_.park(index);  // a waker's permit is coming
+      continue;                                       // searching again either way
+    }
+    sleep_.park(index);
+  }
+  current_worker = nullptr;
+  if (options_.on_stop) options_.on_stop(index);
+}
+
+}  // namespace runa::concurrency

@@ -1,0 +1,158 @@
+// Pool: the work-stealing thread pool — one Chase-Lev deque per worker
+// (work_deque.hpp), a global injection queue (injector.hpp), randomised
+// stealing, and the sleep protocol of sleep.hpp for idle workers.
+//
+// Scheduling. A worker pops its own deque (LIFO: the job it pushed last is
+// hot in its cache, and in a divide-and-conquer the smallest piece); when it
+// is empty it takes from the injector, then steals (FIFO: the oldest job of
+// a victim is the largest piece of its work) from the other workers,
+// starting at a random one, twice round; when all that fails it sleeps.
+// Jobs submitted on a worker of this pool go to its own deque (or the
+// injector when that is full); from any other thread, to the injector.
+//
+// Fork-join (join.hpp) and task groups (task_group.hpp) wait without
+// blocking a worker: a worker whose child job was stolen runs other jobs
+// until the child's latch is set, and sleeps on the latch only when there is
+// nothing to run. Code outside the pool that waits (run(), join() from a
+// plain thread) sleeps on a latch.
+//
+// The heap. The runtime makes every worker a mutator (attached in
+// PoolOptions::on_start, detached in on_stop), so jobs may touch the heap.
+// A worker sleeping on its Parker or a latch does so in a BlockingRegion, so
+// idle workers never delay a collection; between two jobs a worker polls a
+// safepoint (poll_safepoint), so a stream of short jobs that never poll
+// themselves cannot hold one up either. A job that runs long must poll as
+// any mutator code does.
+//
+// Shutdown. ~Pool() lets every job submitted before it run (workers leave
+// only when they find no job anywhere), then joins the workers. A job must
+// not submit work after the destructor has started.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "concurrency/pool/injector.hpp"
+#include "concurrency/pool/job.hpp"
+#include "concurrency/pool/sleep.hpp"
+#include "concurrency/work_deque.hpp"
+
+namespace runa::concurrency {
+
+struct PoolOptions {
+  unsigned workers = 0;  // 0: one per core the process may run on
+  std::string name = "runa-pool";
+  std::size_t deque_capacity = 8192;  // jobs per worker deque before the injector
+  // Run on each worker thread before its first job and after its last
+  // (the runtime attaches and detaches the worker as a mutator here).
+  std::function<void(unsigned index)> on_start{};
+  std::function<void(unsigned index)> on_stop{};
+};
+
+class Pool {
+ public:
+  explicit Pool(PoolOptions options = {});
+  ~Pool();
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+  Pool(Pool&&) = delete;
+  Pool& operator=(Pool&&) = delete;
+
+  [[nodiscard]] unsigned size() const { return static_cast<unsigned>(workers_.size()); }
+
+  // Queues `job` (any thread); it runs once on some worker.
+  void submit(Job* job);
+
+  // Runs f() on some worker, later; f must not throw (that terminates).
+  template <class F>
+  void spawn(F&& f) {
+    submit(new HeapJob<F>(std::forward<F>(f)));
+  }
+
+  // Runs f() on a worker of this pool and returns its result (or rethrows
+  // its exception). On a worker of this pool, f runs right here; from
+  // another thread, the caller sleeps until f is done (MAY COLLECT).
+  template <class F>
+  auto run(F&& f) -> std::invoke_result_t<F&> {
+    if (on_worker()) return f();
+    StackJob<F> job(f);
+    submit(&job);
+    job.latch.wait();
+    return job.take();
+  }
+
+  // The index of the calling thread among this pool's workers, or -1.
+  [[nodiscard]] int worker_index() const;
+  [[nodiscard]] bool on_worker() const { return worker_index() >= 0; }
+
+  // --- for join.hpp and task_group.hpp: a worker's scheduling steps -------
+  struct Worker;
+  // The calling thread's worker, in any pool; nullptr on other threads.
+  static Worker* current();
+  // On a worker: pushes `job` where thieves can take it (false: the deque
+  // is full and the job was not queued).
+  static bool push_local(Worker& w, Job* job);
+  // On a worker: pops the most recent job of its own deque.
+  static Job* pop_local(Worker& w);
+  // On a worker: runs other jobs until `done()`, sleeping through
+  // `sleep()` when there is none (sleep() returns when it may be worth
+  // looking again). MAY COLLECT.
+  template <class Done, class SleepFn>
+  static void help_until(Worker& w, Done done, SleepFn sleep);
+
+  // Snapshots for tests and dumps.
+  [[nodiscard]] unsigned searching() const { return sleep_.searching(); }
+  [[nodiscard]] unsigned idle() const { return sleep_.idle(); }
+
+ private:
+  void main(unsigned index);
+  Job* find_work(Worker& w);
+  Job* steal(Worker& w);
+  [[nodiscard]] bool work_visible() const;
+  static void execute(Worker& w, Job* job);
+  // One step of help_until: a job run (true) or none found.
+  static bool help_once(Worker& w);
+
+  PoolOptions options_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  Injector injector_;
+  Sleep sleep_;
+  std::atomic<bool> stopping_{false};
+  std::vector<std::thread> threads_;
+};
+
+struct Pool::Worker {
+  Worker(Pool& p, unsigned i, std::size_t capacity) : pool(p), index(i), deque(capacity) {}
+  Pool& pool;
+  unsigned index;
+  WorkDeque<Job*> deque;
+  std::uint64_t rng = 0;
+  bool searching = false;
+};
+
+template <class Done, class SleepFn>
+void Pool::help_until(Worker& w, Done done, SleepFn sleep) {
+  unsigned misses = 0;
+  while (!done()) {
+    if (help_once(w)) {
+      misses = 0;
+      continue;
+    }
+    // Nothing to run: the job we wait for runs elsewhere. Look a few more
+    // times (it is likely short), then sleep until it is done.
+    if (++misses < 16) {
+      std::this_thread::yield();
+      continue;
+    }
+    sleep();
+    misses = 0;
+  }
+}
+
+}  // namespace runa::concurrency
