@@ -1,0 +1,131 @@
+// Channels: multi-producer multi-consumer queues that threads block on —
+// Bounded<T> (capacity fixed, lock-free ring: array_queue.hpp; a full
+// channel blocks its senders: backpressure) and Unbounded<T> (list_queue.hpp;
+// sends never block).
+//
+// Semantics (the same for both):
+//  - send(v) waits while the channel is full; recv(out) waits while it is
+//    empty. The _until forms give up at a deadline (kTimeout); try_ forms
+//    never wait (kFull / kEmpty).
+//  - close() is final and idempotent. After it, sends fail with kClosed
+//    (the value stays with the caller); receives take what was sent before
+//    the close and then return kClosed, every time. Every waiter is woken.
+//  - Items are received in the order their sends took effect (FIFO per
+//    channel); each is received exactly once.
+//  - select() (select.hpp) waits on several channels at once: make its
+//    cases with recv_case() and send_case().
+//
+// Waking. A successful send notifies one waiting receiver, a successful
+// receive one waiting sender, each only when the other side's WaitList is
+// not empty (one seq_cst fence and one load on the fast path). The waiting
+// side follows the register-then-retry rule of waiter.hpp, so nothing is
+// lost. Blocking calls park in a BlockingRegion and MAY COLLECT for a
+// mutator; they must not be called while holding raw object references.
+//
+// What a channel holds is C++ values; a Runa program's channel of heap
+// values holds them in a rooted store (the bridge's concern, not this one).
+// Async send and receive (awaiting in a coroutine task) come with the async
+// executor (docs/concurrency.md, "What exists today").
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <optional>
+#include <utility>
+
+#include "concurrency/channel/array_queue.hpp"
+#include "concurrency/channel/list_queue.hpp"
+#include "concurrency/channel/select.hpp"
+#include "concurrency/channel/waiter.hpp"
+
+namespace runa::concurrency {
+
+enum class ChannelStatus : std::uint8_t { kOk, kClosed, kFull, kEmpty, kTimeout };
+
+template <class T, class Queue>
+class BasicChannel {
+ public:
+  template <class... Args>
+  explicit BasicChannel(Args&&... args) : queue_(std::forward<Args>(args)...) {}
+
+  // Moves from v only on kOk.
+  ChannelStatus try_send(T& v) { return status(send_attempt(this, &v)); }
+  ChannelStatus try_recv(T& out) { return status(recv_attempt(this, &out)); }
+
+  ChannelStatus send(T& v, std::optional<Clock::time_point> deadline = std::nullopt) {
+    ChannelStatus s = try_send(v);
+    if (s != ChannelStatus::kFull) return s;
+    SelectCase c = send_case(v);
+    return outcome(select({&c, 1}, deadline));
+  }
+  ChannelStatus send(T&& v) { return send(v); }
+  ChannelStatus recv(T& out, std::optional<Clock::time_point> deadline = std::nullopt) {
+    ChannelStatus s = try_recv(out);
+    if (s != ChannelStatus::kEmpty) return s;
+    SelectCase c = recv_case(out);
+    return outcome(select({&c, 1}, deadline));
+  }
+  // The next item, or nullopt once closed and drained.
+  std::optional<T> recv() {
+    T out{};
+    if (recv(out) == ChannelStatus::kOk) return out;
+    return std::nullopt;
+  }
+
+  void close() {
+    if (queue_.close()) {
+      senders_.notify_all();
+      receivers_.notify_all();
+    }
+  }
+  [[nodiscard]] bool closed() { return queue_.closed(); }
+  [[nodiscard]] std::size_t size() { return queue_.size(); }
+
+  SelectCase send_case(T& v) { return {&send_attempt, this, &v, &senders_}; }
+  SelectCase recv_case(T& out) { return {&recv_attempt, this, &out, &receivers_}; }
+
+ private:
+  static QueueStatus send_attempt(void* self, void* item) {
+    auto* ch = static_cast<BasicChannel*>(self);
+    QueueStatus s = ch->queue_.try_push(*static_cast<T*>(item));
+    if (s == QueueStatus::kOk) wake(ch->receivers_);
+    return s;
+  }
+  static QueueStatus recv_attempt(void* self, void* item) {
+    auto* ch = static_cast<BasicChannel*>(self);
+    QueueStatus s = ch->queue_.try_pop(*static_cast<T*>(item));
+    if (s == QueueStatus::kOk) wake(ch->senders_);
+    return s;
+  }
+  static void wake(WaitList& list) {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (list.waiting()) list.notify_one();
+  }
+  static ChannelStatus status(QueueStatus s) {
+    switch (s) {
+      case QueueStatus::kOk:
+        return ChannelStatus::kOk;
+      case QueueStatus::kClosed:
+        return ChannelStatus::kClosed;
+      case QueueStatus::kFull:
+        return ChannelStatus::kFull;
+      case QueueStatus::kEmpty:
+        return ChannelStatus::kEmpty;
+    }
+    return ChannelStatus::kEmpty;
+  }
+  static ChannelStatus outcome(SelectResult r) {
+    return r.index < 0 ? ChannelStatus::kTimeout : status(r.status);
+  }
+
+  Queue queue_;
+  WaitList senders_;
+  WaitList receivers_;
+};
+
+template <class T>
+using Bounded = BasicChannel<T, ArrayQueue<T>>;  // Bounded<T> ch(capacity)
+template <class T>
+using Unbounded = BasicChannel<T, ListQueue<T>>;
+
+}  // namespace runa::concurrency

@@ -1,0 +1,110 @@
+// Waiter and WaitList: how threads wait for a channel to become ready —
+// for one channel (send, receive) or for the first of several (select).
+//
+// A Waiter belongs to one waiting thread and may sit in several WaitLists
+// at once (one per channel a select watches). `selected` is claimed once,
+// by CAS, by the first notifier that picks this waiter: it records which
+// list woke it, and a second notifier that finds the waiter already claimed
+// skips it and wakes the next one instead, so a notification is never
+// spent on a thread that will not act on it.
+//
+// No lost wake-up (rule for every user of a WaitList): the waiting side
+// registers its Waiter, then (seq_cst fence) tries the operation once more
+// before it parks; the side that makes the operation possible changes the
+// queue, then (seq_cst fence) checks `waiting()` and notifies. Either the
+// waiter's retry sees the change, or the notifier sees the registration.
+// A waiter that was claimed but then took its item elsewhere (another case
+// of its select, or the retry) passes the notification on (notify_one on
+// that list), so the item it did not take still wakes someone.
+//
+// Lifetime: a Waiter lives in its thread's frame. Claims happen under the
+// list's lock and the unpark follows outside it, so a waiter leaving must
+// (1) remove itself from every list (taking each lock: after that no new
+// claim can come) and (2) if it finds itself claimed, park once more to
+// absorb the unpark that is on its way, before its frame is gone.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <mutex>
+#include <vector>
+
+#include "concurrency/sync/mutex.hpp"
+#include "concurrency/sync/parker.hpp"
+
+namespace runa::concurrency {
+
+struct Waiter {
+  static constexpr int kNone = -1;
+  std::atomic<int> selected{kNone};  // the tag of the list that claimed it
+  Parker parker;
+
+  bool try_claim(int tag) {
+    int none = kNone;
+    return selected.compare_exchange_strong(none, tag, std::memory_order_acq_rel);
+  }
+};
+
+class WaitList {
+ public:
+  // Whether any thread is registered (a hint, read after the fence above).
+  [[nodiscard]] bool waiting() const { return count_.load(std::memory_order_seq_cst) != 0; }
+
+  // `tag` is what a claim writes into the waiter's `selected`.
+  void add(Waiter* w, int tag) {
+    std::lock_guard lock(mu_);
+    entries_.push_back({w, tag});
+    count_.store(entries_.size(), std::memory_order_seq_cst);
+  }
+  void remove(Waiter* w) {
+    std::lock_guard lock(mu_);
+    auto it = std::find_if(entries_.begin(), entries_.end(),
+                           [w](const Entry& e) { return e.waiter == w; });
+    if (it != entries_.end()) entries_.erase(it);
+    count_.store(entries_.size(), std::memory_order_seq_cst);
+  }
+
+  // Claims and wakes the longest-waiting unclaimed waiter, if any.
+  void notify_one() {
+    Waiter* woken = nullptr;
+    {
+      std::lock_guard lock(mu_);
+      for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+        if (it->waiter->try_claim(it->tag)) {
+          woken = it->waiter;
+          entries_.erase(it);
+          break;
+        }
+      }
+      count_.store(entries_.size(), std::memory_order_seq_cst);
+    }
+    if (woken != nullptr) woken->parker.unpark();
+  }
+  // Claims and wakes every waiter (the channel closed). Claims are made
+  // under the lock, as in notify_one, so that a waiter that removes itself
+  // and then finds itself unclaimed knows no claim can still come.
+  void notify_all() {
+    std::vector<Waiter*> claimed;
+    {
+      std::lock_guard lock(mu_);
+      for (const Entry& e : entries_) {
+        if (e.waiter->try_claim(e.tag)) claimed.push_back(e.waiter);
+      }
+      entries_.clear();
+      count_.store(0, std::memory_order_seq_cst);
+    }
+    for (Waiter* w : claimed) w->parker.unpark();
+  }
+
+ private:
+  struct Entry {
+    Waiter* waiter;
+    int tag;
+  };
+  Mutex mu_;
+  std::vector<Entry> entries_;  // FIFO: the oldest waiter is woken first
+  std::atomic<std::size_t> count_{0};
+};
+
+}  // namespace runa::concurrency
