@@ -50,6 +50,14 @@
 //    whoever took the item at top-1, so that taker's read of its slot
 //    happens before the owner, wrapping around, writes a new item there —
 //    otherwise the taker's relaxed load could return the newer item.
+//    The owner keeps the last `top` it read (top_seen_) and reads `top`
+//    again only when the ring looks full by that value: `top` only grows,
+//    so a stale value can only make the ring look fuller, and the slots it
+//    lets push overwrite held items taken before the read that produced
+//    it — the CASes on `top` form one release sequence, so that acquire
+//    read synchronised with all their takers. Thieves CAS `top` all the
+//    time; not reading it on every push keeps its cache line from bouncing
+//    to the owner on each one.
 //  - pop stores bottom-1, then a seq_cst fence, then loads `top`; steal
 //    loads `top`, then a seq_cst fence, then loads `bottom`. This is the
 //    store-load (Dekker) pattern: without the fences each side could read
@@ -110,8 +118,10 @@ class WorkDeque {
   // Owner only. False, with nothing changed, when the ring is full.
   [[nodiscard]] bool push(T v) {
     std::int64_t b = bottom_.load(std::memory_order_relaxed);
-    std::int64_t t = top_.load(std::memory_order_acquire);
-    if (b - t > static_cast<std::int64_t>(mask_)) return false;
+    if (b - top_seen_ > static_cast<std::int64_t>(mask_)) {
+      top_seen_ = top_.load(std::memory_order_acquire);
+      if (b - top_seen_ > static_cast<std::int64_t>(mask_)) return false;
+    }
     at(b).store(v, std::memory_order_relaxed);
     bottom_.store(b + 1, std::memory_order_release);
     return true;
@@ -166,6 +176,7 @@ class WorkDeque {
   void reset() {
     top_.store(0, std::memory_order_relaxed);
     bottom_.store(0, std::memory_order_relaxed);
+    top_seen_ = 0;
   }
 
  private:
@@ -175,6 +186,7 @@ class WorkDeque {
   // so that thieves polling an empty deque do not slow its owner down.
   alignas(kCacheLine) std::atomic<std::int64_t> top_{0};
   alignas(kCacheLine) std::atomic<std::int64_t> bottom_{0};
+  std::int64_t top_seen_ = 0;  // owner only: a value `top` had (see push)
   std::size_t mask_;
   std::unique_ptr<std::atomic<T>[]> slots_;
 };

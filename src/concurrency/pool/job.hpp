@@ -3,7 +3,8 @@
 //
 // A job runs exactly once, on whatever worker pops or steals it. Who owns
 // its memory depends on the kind:
-//  - HeapJob: allocated by spawn(), deletes itself after running.
+//  - HeapJob: allocated by spawn() from the spawner's JobCache
+//    (job_cache.hpp), released after running.
 //  - StackJob: lives in the frame of a join() or run() that waits for it;
 //    its JobLatch tells that frame the job has finished, and the frame does
 //    not return (freeing the job) before it has seen the latch set.
@@ -19,6 +20,7 @@
 #include <utility>
 
 #include "concurrency/blocking.hpp"
+#include "concurrency/pool/job_cache.hpp"
 #include "concurrency/sync/futex.hpp"
 
 namespace runa::concurrency {
@@ -76,7 +78,8 @@ class HeapJob final : public Job {
       std::fputs("runatime: an exception escaped a job spawned on the pool\n", stderr);
       std::terminate();
     }
-    delete job;
+    job->~HeapJob();
+    JobCache::release(job);
   }
   std::decay_t<F> fn_;
 };

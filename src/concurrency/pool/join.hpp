@@ -4,10 +4,12 @@
 //
 // The join protocol (the one of Cilk's work-first scheduling, as Rayon does
 // it): b goes onto this worker's deque as a StackJob living in this frame,
-// a runs right here, then the worker pops its deque. Because thieves take
-// the oldest job first, b is either still the newest job (not stolen: it
-// runs here, inline, at the cost of a push and a pop) or gone (stolen, and
-// so was everything older). A stolen b is waited for without idling: the
+// a runs right here, then the worker pops its deque. Jobs that a() left
+// queued above b (spawned and not taken, or taken in by a batch steal while
+// a() waited for work of its own) come first: they run here, one by one,
+// until the pop reaches b. Because thieves take the oldest job first, b is
+// then either still there (not stolen: it runs here, inline) or gone
+// (stolen, and so was everything older). A stolen b is waited for without idling: the
 // worker runs other jobs until b's latch is set (Pool::help_until). The
 // frame never returns before b has finished, since b lives in it.
 //
@@ -45,13 +47,20 @@ void join(Pool& pool, A&& a, B&& b) {
   } catch (...) {
     error = std::current_exception();
   }
-  if (Pool::pop_local(*w) == &job) {
-    if (error) std::rethrow_exception(error);
-    job.run_inline();
-  } else {
-    Pool::help_until(
-        *w, [&] { return job.latch.probe(); }, [&] { job.latch.wait(); });
-    if (error) std::rethrow_exception(error);
+  for (;;) {
+    Job* top = Pool::pop_local(*w);
+    if (top == &job) {
+      if (error) std::rethrow_exception(error);
+      job.run_inline();
+      break;
+    }
+    if (top == nullptr) {
+      Pool::help_until(
+          *w, [&] { return job.latch.probe(); }, [&] { job.latch.wait(); });
+      if (error) std::rethrow_exception(error);
+      break;
+    }
+    Pool::run_job(top);  // queued above ours by work a() did (see above)
   }
   job.take();
 }

@@ -21,6 +21,9 @@ unsigned default_workers() {
   return std::max(1U, std::thread::hardware_concurrency());
 }
 
+// Jobs a thief takes at most besides the one it runs.
+constexpr std::size_t kStealBatch = 32;
+
 // xorshift64*: cheap, and good enough to spread thieves over victims.
 unsigned next_random(std::uint64_t& s, unsigned bound) {
   s ^= s >> 12;
@@ -89,7 +92,23 @@ Job* Pool::steal(Worker& w) {
     for (unsigned k = 0; k < n; ++k) {
       unsigned v = (start + k) % n;
       if (v == w.index) continue;
-      if (auto job = workers_[v]->deque.steal()) return *job;
+      WorkDeque<Job*>& victim = workers_[v]->deque;
+      auto job = victim.steal();
+      if (!job) continue;
+      // Take up to half of what is left too (Go's runqsteal takes half):
+      // a thief that came back for every job would toggle its searching
+      // state (sleep.hpp) per job, and the spawner reads that state on
+      // every push. The extra jobs go to the thief's own deque, where
+      // others may steal them in turn.
+      for (std::size_t more = std::min<std::size_t>(victim.size() / 2, kStealBatch); more > 0;
+           --more) {
+        auto extra = victim.steal();
+        if (!extra || !w.deque.push(*extra)) {
+          if (extra) injector_.push(*extra);
+          break;
+        }
+      }
+      return *job;
     }
   }
   return nullptr;
@@ -100,7 +119,7 @@ Job* Pool::find_work(Worker& w) {
   return steal(w);
 }
 
-void Pool::execute(Worker& /*w*/, Job* job) {
+void Pool::run_job(Job* job) {
   job->execute(job);
   // Between two jobs: where a collection may stop this worker.
   poll_safepoint();
@@ -110,7 +129,7 @@ bool Pool::help_once(Worker& w) {
   Job* job = pop_local(w);
   if (job == nullptr) job = w.pool.find_work(w);
   if (job == nullptr) return false;
-  execute(w, job);
+  run_job(job);
   return true;
 }
 
@@ -122,6 +141,7 @@ void Pool::main(unsigned index) {
   }
   if (options_.on_start) options_.on_start(index);
   current_worker = &w;
+  JobCache::bind(&w.cache);
   for (;;) {
     Job* job = pop_local(w);
     if (job == nullptr) {
@@ -136,7 +156,7 @@ void Pool::main(unsigned index) {
         w.searching = false;
         sleep_.stop_searching(true);
       }
-      execute(w, job);
+      run_job(job);
       continue;
     }
     // Nothing anywhere. Leave if the pool stops; otherwise go idle (rule 3
@@ -154,6 +174,7 @@ void Pool::main(unsigned index) {
     sleep_.park(index);
   }
   current_worker = nullptr;
+  JobCache::bind(nullptr);
   if (options_.on_stop) options_.on_stop(index);
 }
 

@@ -33,6 +33,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <new>
 #include <string>
 #include <thread>
 #include <utility>
@@ -40,6 +41,7 @@
 
 #include "concurrency/pool/injector.hpp"
 #include "concurrency/pool/job.hpp"
+#include "concurrency/pool/job_cache.hpp"
 #include "concurrency/pool/sleep.hpp"
 #include "concurrency/work_deque.hpp"
 
@@ -72,7 +74,7 @@ class Pool {
   // Runs f() on some worker, later; f must not throw (that terminates).
   template <class F>
   void spawn(F&& f) {
-    submit(new HeapJob<F>(std::forward<F>(f)));
+    submit(new (JobCache::allocate(sizeof(HeapJob<F>))) HeapJob<F>(std::forward<F>(f)));
   }
 
   // Runs f() on a worker of this pool and returns its result (or rethrows
@@ -100,6 +102,8 @@ class Pool {
   static bool push_local(Worker& w, Job* job);
   // On a worker: pops the most recent job of its own deque.
   static Job* pop_local(Worker& w);
+  // On a worker: runs a job it took, then polls a safepoint.
+  static void run_job(Job* job);
   // On a worker: runs other jobs until `done()`, sleeping through
   // `sleep()` when there is none (sleep() returns when it may be worth
   // looking again). MAY COLLECT.
@@ -115,7 +119,6 @@ class Pool {
   Job* find_work(Worker& w);
   Job* steal(Worker& w);
   [[nodiscard]] bool work_visible() const;
-  static void execute(Worker& w, Job* job);
   // One step of help_until: a job run (true) or none found.
   static bool help_once(Worker& w);
 
@@ -132,6 +135,7 @@ struct Pool::Worker {
   Pool& pool;
   unsigned index;
   WorkDeque<Job*> deque;
+  JobCache cache;  // memory of the jobs this worker spawns
   std::uint64_t rng = 0;
   bool searching = false;
 };

@@ -3,9 +3,12 @@
 //
 // run(f) counts the job in and submits it; wait() returns once every job
 // run so far has finished, and rethrows the first exception any of them
-// threw. cancel() (or a job's exception) makes jobs that have not started
-// skip their function. A worker that waits runs other jobs meanwhile; any
-// other thread sleeps. The destructor waits too, so jobs never outlive the
+// threw. As with oneTBB's task_group, the jobs of a group must not wait for
+// one another (a job may run on the spawning thread, inside run(): when the
+// worker's deque is full, run() runs the job at once rather than queue it
+// in the injector, so that a spawning loop feeds its thieves and works too). cancel() (or a job's
+// exception) makes jobs that have not started skip their function. A worker that waits runs other
+// jobs meanwhile; any other thread sleeps. The destructor waits too, so jobs never outlive the
 // group they reference.
 //
 // word_ holds (pending jobs << 1) | kWaiterBit. Counting and the waiter's
@@ -19,6 +22,7 @@
 #include <cstdint>
 #include <exception>
 #include <mutex>
+#include <new>
 #include <utility>
 
 #include "concurrency/pool/pool.hpp"
@@ -39,7 +43,13 @@ class TaskGroup {
   template <class F>
   void run(F&& f) {
     word_.fetch_add(2, std::memory_order_relaxed);
-    pool_.submit(new Task<F>(*this, std::forward<F>(f)));
+    Job* job = new (JobCache::allocate(sizeof(Task<F>))) Task<F>(*this, std::forward<F>(f));
+    Pool::Worker* w = Pool::current();
+    if (w == nullptr || &w->pool != &pool_) {
+      pool_.submit(job);
+    } else if (!Pool::push_local(*w, job)) {
+      job->execute(job);  // the deque is full: enough is queued; run it here
+    }
   }
 
   // MAY COLLECT (a plain thread sleeps; a worker runs other jobs).
@@ -73,7 +83,8 @@ class TaskGroup {
           g.fail(std::current_exception());
         }
       }
-      delete t;
+      t->~Task();
+      JobCache::release(t);
       g.finish_one();
     }
     TaskGroup& group;

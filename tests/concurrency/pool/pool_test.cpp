@@ -100,6 +100,24 @@ TEST(Pool, JoinRethrowsAndWaitsForAStolenHalf) {
                std::logic_error);
 }
 
+TEST(Pool, JoinRunsJobsLeftQueuedAboveItsOwn) {
+  // a() spawns jobs onto this worker's deque, above b; join's pop meets
+  // them first and must run them, never drop them.
+  Pool pool({.workers = 2});
+  std::atomic<unsigned> ran{0};
+  pool.run([&] {
+    for (int round = 0; round < 1000; ++round) {
+      join(
+          pool,
+          [&] {
+            for (int k = 0; k < 3; ++k) pool.spawn([&] { ran.fetch_add(1); });
+          },
+          [] {});
+    }
+  });
+  EXPECT_TRUE(eventually([&] { return ran.load() == 3000; }));
+}
+
 TEST(Pool, ParallelForVisitsEveryIndexOnce) {
   Pool pool({.workers = 4});
   const std::size_t n = scaled(1'000'000);
