@@ -35,7 +35,7 @@ define executables
 mapfile -t found < <(find $(1) -maxdepth 1 -type f -perm -u+x -name '$(2)' 2>/dev/null | sort)
 endef
 
-.PHONY: help setup deps build demo test tsan bench bench-gc bench-types bench-engine fuzz fuzz-regress format format-check tidy clean
+.PHONY: help setup deps build demo test tsan bench bench-gc bench-concurrency bench-types bench-engine fuzz fuzz-regress format format-check tidy clean
 
 help:
 	@echo "make setup         install missing Debian packages (scripts/setup)"
@@ -45,6 +45,7 @@ help:
 	@echo "make tsan          build and test the tsan preset"
 	@echo "make bench         build release and run build/release/bench/bench_*"
 	@echo "make bench-gc      memory benchmarks at equal memory beside malloc, mimalloc, Boehm, the JVM, Go"
+	@echo "make bench-concurrency  pool, channels and actors beside oneTBB, OpenMP, moodycamel, CAF, Erlang"
 	@echo "make bench-types   Dictionary beside absl and std, dispatch costs (docs/types.md)"
 	@echo "make bench-engine  six programs on tier 0 beside CPython, Lua, node --jitless, java -Xint"
 	@echo "make fuzz          run each fuzz target for FUZZ_SECONDS (default 60) s"
@@ -103,6 +104,9 @@ bench:
 bench-gc: deps
 	scripts/bench-gc-peers
 	scripts/bench-heap-observers
+
+bench-concurrency: deps
+	scripts/bench-concurrency
 
 bench-types: deps
 	$(call build,release)

@@ -5,9 +5,12 @@
 //
 //   runa_concurrency fib [N]        fork-join fib(N) (30), a task per call (join)
 //   runa_concurrency spawn [N]      spawn and join N (1,000,000) empty tasks (TaskGroup)
-//   runa_concurrency channel [N]    2 producers, 2 consumers, N (10,000,000) messages,
-//                                   through a Bounded channel (capacity 4096) and an
-//                                   Unbounded one: two result lines
+//   runa_concurrency spawn-async [N]  the same with coroutine tasks (Executor::spawn)
+//   runa_concurrency timers [N]     N (1,000,000) tasks sleeping 1..64 ms each
+//   runa_concurrency channel-bounded [N]    2 producers, 2 consumers, N (10,000,000)
+//   runa_concurrency channel-unbounded [N]  messages through a Bounded channel
+//                                           (capacity 4096) or an Unbounded one; the
+//                                           producers close it when both are done
 //
 // The pool has one worker per core, as users get it by default.
 #include <atomic>
@@ -18,27 +21,23 @@
 #include <cstring>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "concurrency/channel/channel.hpp"
+#include "concurrency/executor/executor.hpp"
+#include "concurrency/executor/sleep.hpp"
 #include "concurrency/pool/join.hpp"
 #include "concurrency/pool/pool.hpp"
 #include "concurrency/pool/task_group.hpp"
+#include "result_line.hpp"
 
 namespace cc = runa::concurrency;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-void report(const char* bench, const char* impl, double seconds, std::uint64_t ops,
-            std::uint64_t check) {
-  std::printf("bench=%s impl=%s seconds=%.4f ops=%llu check=%llu\n", bench, impl, seconds,
-              static_cast<unsigned long long>(ops), static_cast<unsigned long long>(check));
-}
+using runa::bench::Clock;
+using runa::bench::report;
+using runa::bench::since;
 
 std::uint64_t calls = 0;  // counted outside the timed run: fib's call count is known
 
@@ -84,6 +83,45 @@ void bench_spawn(std::uint64_t n) {
   report("spawn", "runatime", s, n, ran.load());
 }
 
+// The same with coroutine tasks: spawn N empty tasks on the executor and
+// join them all (from one task).
+void bench_spawn_async(std::uint64_t n) {
+  cc::Pool pool;
+  cc::Executor ex(pool);
+  auto empty = []() -> cc::Task<int> { co_return 1; };
+  auto root = [&]() -> cc::Task<std::uint64_t> {
+    std::vector<cc::JoinHandle<int>> hs;
+    hs.reserve(n);
+    for (std::uint64_t i = 0; i < n; ++i) hs.push_back(ex.spawn(empty()));
+    std::uint64_t done = 0;
+    for (auto& h : hs) done += static_cast<std::uint64_t>(co_await h);
+    co_return done;
+  };
+  auto start = Clock::now();
+  std::uint64_t done = ex.block_on(root());
+  report("spawn-async", "runatime", since(start), n, done);
+}
+
+// N tasks each sleep 1..64 ms (a fixed pseudo-random spread): N timers
+// armed on the wheel and fired.
+void bench_timers(std::uint64_t n) {
+  cc::Pool pool;
+  cc::Executor ex(pool);
+  std::atomic<std::uint64_t> fired{0};
+  auto sleeper = [&](std::uint64_t i) -> cc::Task<void> {
+    co_await cc::sleep_for(std::chrono::milliseconds(1 + (i * 2654435761U) % 64));
+    fired.fetch_add(1, std::memory_order_relaxed);
+  };
+  auto start = Clock::now();
+  {
+    std::vector<cc::JoinHandle<void>> hs;
+    hs.reserve(n);
+    for (std::uint64_t i = 0; i < n; ++i) hs.push_back(ex.spawn(sleeper(i)));
+    for (auto& h : hs) h.join();
+  }
+  report("timers", "runatime", since(start), n, fired.load());
+}
+
 template <class Channel>
 void bench_channel(const char* impl, Channel& ch, std::uint64_t n) {
   std::atomic<std::uint64_t> sum{0};
@@ -112,10 +150,14 @@ void bench_channel(const char* impl, Channel& ch, std::uint64_t n) {
 
 int usage(int status) {
   std::fputs(
-      "usage: runa_concurrency fib [N] | spawn [N] | channel [N]\n"
-      "  fib N:     fork-join fib(N), a task per call (default 30)\n"
-      "  spawn N:   spawn and join N empty tasks (default 1000000)\n"
-      "  channel N: 2 producers, 2 consumers, N messages (default 10000000)\n",
+      "usage: runa_concurrency fib|spawn|spawn-async|timers|channel-bounded|channel-unbounded "
+      "[N]\n"
+      "  fib N:         fork-join fib(N), a task per call (default 30)\n"
+      "  spawn N:       spawn and join N empty pool tasks (default 1000000)\n"
+      "  spawn-async N: spawn and join N empty coroutine tasks (default 1000000)\n"
+      "  timers N:      N tasks sleeping 1..64 ms: timers armed and fired (default 1000000)\n"
+      "  channel-bounded N, channel-unbounded N:\n"
+      "                 2 producers, 2 consumers, N messages (default 10000000)\n",
       status == 0 ? stdout : stderr);
   return status;
 }
@@ -126,15 +168,9 @@ int main(int argc, char** argv) {
   if (argc < 2 || argc > 3) return usage(2);
   std::string mode = argv[1];
   if (mode == "--help" || mode == "-h") return usage(0);
-  std::uint64_t n = 0;
-  if (argc == 3) {
-    char* end = nullptr;
-    n = std::strtoull(argv[2], &end, 10);
-    if (*end != '\0' || n == 0 || argv[2][0] == '-') {
-      std::fprintf(stderr, "runa_concurrency: %s is not a positive count\n", argv[2]);
-      return 2;
-    }
-  }
+  std::optional<std::uint64_t> count = runa::bench::count_argument("runa_concurrency", argc, argv);
+  if (!count) return 2;
+  std::uint64_t n = *count;
   if (mode == "fib") {
     if (n > 45) {
       std::fputs("runa_concurrency: fib above 45 takes too long\n", stderr);
@@ -143,14 +179,16 @@ int main(int argc, char** argv) {
     bench_fib(n == 0 ? 30 : static_cast<unsigned>(n));
   } else if (mode == "spawn") {
     bench_spawn(n == 0 ? 1'000'000 : n);
-  } else if (mode == "channel") {
-    n = n == 0 ? 10'000'000 : n;
-    {
-      cc::Bounded<std::uint64_t> ch(4096);
-      bench_channel("runatime-bounded", ch, n);
-    }
+  } else if (mode == "spawn-async") {
+    bench_spawn_async(n == 0 ? 1'000'000 : n);
+  } else if (mode == "timers") {
+    bench_timers(n == 0 ? 1'000'000 : n);
+  } else if (mode == "channel-bounded") {
+    cc::Bounded<std::uint64_t> ch(4096);
+    bench_channel("runatime-bounded", ch, n == 0 ? 10'000'000 : n);
+  } else if (mode == "channel-unbounded") {
     cc::Unbounded<std::uint64_t> ch;
-    bench_channel("runatime-unbounded", ch, n);
+    bench_channel("runatime-unbounded", ch, n == 0 ? 10'000'000 : n);
   } else {
     return usage(2);
   }

@@ -12,6 +12,9 @@
 #include <vector>
 
 #include "concurrency/blocking.hpp"
+#include "concurrency/channel/channel.hpp"
+#include "concurrency/executor/executor.hpp"
+#include "concurrency/executor/sleep.hpp"
 #include "concurrency/pool/join.hpp"
 #include "concurrency/pool/pool.hpp"
 #include "concurrency/sync/condvar.hpp"
@@ -131,6 +134,40 @@ TEST(BlockingWaits, PoolWorkersAreMutatorsThatNeverHoldUpACollection) {
     }
   }
   EXPECT_EQ(made.load(), 40'000U);
+}
+
+TEST(BlockingWaits, TasksSleepingAndWaitingOnChannelsNeverHoldUpACollection) {
+  // Coroutine tasks on mutator workers: some sleep, some wait on a channel
+  // (suspended: their workers park), while this thread collects.
+  TestHeap t;
+  std::vector<Mutator*> mutators(2, nullptr);
+  cc::Pool pool({.workers = 2,
+                 .on_start = [&](unsigned i) { mutators[i] = &t.heap->attach(); },
+                 .on_stop = [&](unsigned i) { t.heap->detach(*mutators[i]); }});
+  {
+    cc::Executor ex(pool);
+    cc::Unbounded<int> ch;
+    std::atomic<int> done{0};
+    auto sleeper = [&]() -> cc::Task<void> {
+      co_await cc::sleep_for(std::chrono::milliseconds(20));
+      done.fetch_add(1);
+    };
+    auto receiver = [&]() -> cc::Task<void> {
+      int v = 0;
+      while (co_await ch.recv_async(v) == cc::ChannelStatus::kOk) done.fetch_add(v);
+    };
+    std::vector<cc::JoinHandle<void>> hs;
+    for (int i = 0; i < 8; ++i) hs.push_back(ex.spawn(sleeper()));
+    hs.push_back(ex.spawn(receiver()));
+    for (int round = 0; round < 5; ++round) EXPECT_TRUE(t.heap->collect(*t.m, round == 4));
+    {
+      NativeRegion native(*t.m);
+      ch.send(100);
+      ch.close();
+      for (auto& h : hs) h.join();
+    }
+    EXPECT_EQ(done.load(), 108);
+  }
 }
 
 }  // namespace

@@ -121,7 +121,7 @@ class ArrayQueue {
   static constexpr std::uint64_t kClosed = 1ULL << 63;
   struct Cell {
     std::atomic<std::uint64_t> seq;
-    alignas(T) unsigned char storage[sizeof(T)];
+    alignas(T) unsigned char storage[sizeof(T)]{};
   };
 
   alignas(kCacheLine) std::atomic<std::uint64_t> head_{0};

@@ -24,8 +24,8 @@
 //
 // What a channel holds is C++ values; a Runa program's channel of heap
 // values holds them in a rooted store (the bridge's concern, not this one).
-// Async send and receive (awaiting in a coroutine task) come with the async
-// executor (docs/concurrency.md, "What exists today").
+// send_async / recv_async suspend a task (executor.hpp) instead of its
+// worker, through WaitOn (wait_on.hpp); select() is for threads only.
 #pragma once
 
 #include <atomic>
@@ -36,7 +36,10 @@
 #include "concurrency/channel/array_queue.hpp"
 #include "concurrency/channel/list_queue.hpp"
 #include "concurrency/channel/select.hpp"
+#include "concurrency/channel/wait_on.hpp"
 #include "concurrency/channel/waiter.hpp"
+#include "concurrency/executor/sleep.hpp"
+#include "concurrency/executor/task.hpp"
 
 namespace runa::concurrency {
 
@@ -70,6 +73,30 @@ class BasicChannel {
     T out{};
     if (recv(out) == ChannelStatus::kOk) return out;
     return std::nullopt;
+  }
+
+  // From a task (executor.hpp): the same, suspending the task instead of
+  // blocking its worker. Cancelled is thrown if the task is cancelled while
+  // it waits (the item, for a send, is then dropped).
+  Task<ChannelStatus> send_async(T v) {
+    for (;;) {
+      QueueStatus s = send_attempt(this, &v);
+      if (s != QueueStatus::kFull) {
+        if (!within_budget()) co_await yield_now();
+        co_return status(s);
+      }
+      if (auto got = co_await WaitOn{senders_, &send_attempt, this, &v}) co_return status(*got);
+    }
+  }
+  Task<ChannelStatus> recv_async(T& out) {
+    for (;;) {
+      QueueStatus s = recv_attempt(this, &out);
+      if (s != QueueStatus::kEmpty) {
+        if (!within_budget()) co_await yield_now();
+        co_return status(s);
+      }
+      if (auto got = co_await WaitOn{receivers_, &recv_attempt, this, &out}) co_return status(*got);
+    }
   }
 
   void close() {

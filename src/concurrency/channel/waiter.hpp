@@ -17,11 +17,14 @@
 // of its select, or the retry) passes the notification on (notify_one on
 // that list), so the item it did not take still wakes someone.
 //
-// Lifetime: a Waiter lives in its thread's frame. Claims happen under the
-// list's lock and the unpark follows outside it, so a waiter leaving must
-// (1) remove itself from every list (taking each lock: after that no new
-// claim can come) and (2) if it finds itself claimed, park once more to
-// absorb the unpark that is on its way, before its frame is gone.
+// Lifetime: a Waiter lives in its thread's frame (or its task's coroutine
+// frame). Claims happen under the list's lock. A thread's unpark follows
+// outside the lock, so a thread leaving must (1) remove itself from every
+// list (taking each lock: after that no new claim can come) and (2) if it
+// finds itself claimed, park once more to absorb the unpark that is on its
+// way, before its frame is gone. A task is woken under the lock instead
+// (TaskRecord::wake only queues it), so once it has removed itself nothing
+// can still reach its record.
 #pragma once
 
 #include <algorithm>
@@ -30,6 +33,7 @@
 #include <mutex>
 #include <vector>
 
+#include "concurrency/executor/record.hpp"
 #include "concurrency/sync/mutex.hpp"
 #include "concurrency/sync/parker.hpp"
 
@@ -38,7 +42,8 @@ namespace runa::concurrency {
 struct Waiter {
   static constexpr int kNone = -1;
   std::atomic<int> selected{kNone};  // the tag of the list that claimed it
-  Parker parker;
+  Parker parker;                     // a blocked thread waits here...
+  TaskRecord* task = nullptr;        // ...or a suspended task is woken
 
   bool try_claim(int tag) {
     int none = kNone;
@@ -78,6 +83,10 @@ class WaitList {
         }
       }
       count_.store(entries_.size(), std::memory_order_seq_cst);
+      if (woken != nullptr && woken->task != nullptr) {
+        woken->task->wake();
+        woken = nullptr;
+      }
     }
     if (woken != nullptr) woken->parker.unpark();
   }
@@ -89,7 +98,12 @@ class WaitList {
     {
       std::lock_guard lock(mu_);
       for (const Entry& e : entries_) {
-        if (e.waiter->try_claim(e.tag)) claimed.push_back(e.waiter);
+        if (!e.waiter->try_claim(e.tag)) continue;
+        if (e.waiter->task != nullptr) {
+          e.waiter->task->wake();
+        } else {
+          claimed.push_back(e.waiter);
+        }
       }
       entries_.clear();
       count_.store(0, std::memory_order_seq_cst);

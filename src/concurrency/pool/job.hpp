@@ -26,6 +26,8 @@
 namespace runa::concurrency {
 
 struct Job {
+  Job() = default;
+  explicit Job(void (*fn)(Job*)) : execute(fn) {}
   void (*execute)(Job* self) = nullptr;
   Job* next = nullptr;
 };
@@ -65,7 +67,7 @@ class JobLatch {
 template <class F>
 class HeapJob final : public Job {
  public:
-  explicit HeapJob(F&& f) : fn_(std::forward<F>(f)) { execute = &run; }
+  explicit HeapJob(F&& f) : Job(&run), fn_(std::forward<F>(f)) {}
 
  private:
   static void run(Job* self) {
@@ -90,9 +92,10 @@ class StackJob final : public Job {
  public:
   using R = std::invoke_result_t<F&>;
 
-  explicit StackJob(F& f) : fn_(f) { execute = &run; }
+  explicit StackJob(F& f) : Job(&run), fn_(f) {}
 
-  JobLatch latch;
+  // Set once the job has finished.
+  JobLatch& done() { return latch_; }
 
   // On the waiting frame's thread, once latch is set (or after run_inline).
   R take() {
@@ -117,10 +120,11 @@ class StackJob final : public Job {
   static void run(Job* self) {
     auto* job = static_cast<StackJob*>(self);
     job->invoke();
-    job->latch.set();  // the last touch: the frame may free the job now
+    job->latch_.set();  // the last touch: the frame may free the job now
   }
 
   F& fn_;
+  JobLatch latch_;
   std::conditional_t<std::is_void_v<R>, bool, std::optional<R>> result_{};
   std::exception_ptr error_;
 };

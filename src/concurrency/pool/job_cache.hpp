@@ -1,11 +1,14 @@
-// JobCache: where a worker's spawned jobs get their memory — fixed-size
-// blocks from slabs the worker owns, freed from any thread.
+// JobCache: where jobs, coroutine frames and mailbox nodes get their memory
+// — fixed-size blocks from slabs a thread owns, freed from any thread.
 //
 // Why not operator new: a spawned job is allocated by its spawner and freed
 // by whichever worker ran it, usually another thread. malloc's per-thread
 // caches then drain on one side and overflow on the other, and every job
 // ends up in malloc's locked slow paths (measured: about two thirds of the
 // instructions of spawning a million empty jobs).
+//
+// The executor's coroutine frames and task results, and the actors'
+// mailbox nodes, come from here too.
 //
 // Design (mimalloc's "thread free list"). Each block starts with a pointer
 // to the cache that owns it. The owner allocates from its private free list
@@ -17,10 +20,14 @@
 // from `remote_`, and it takes everything, so there is no ABA problem: a
 // block can reappear at the head only after the owner took it out.
 //
-// Jobs larger than a block, and jobs spawned from threads that are not
-// workers of the pool, use operator new with a null owner (release() sees
-// it). A cache lives as long as its pool, which runs every job before it is
-// destroyed, so no block outlives its owner.
+// Every thread that allocates gets a cache of its own, on first use. When
+// the thread exits its cache is abandoned, not freed — blocks of it may
+// still be in flight on other threads — and the next thread that needs a
+// cache adopts it, slabs, free lists and all (mimalloc's abandoned
+// segments). So caches are never freed: there are at most as many as
+// threads that ever allocated at the same time, and a block never outlives
+// its owner. Jobs larger than a block use operator new with a null owner
+// (release() sees it).
 #pragma once
 
 #include <atomic>
@@ -32,10 +39,13 @@ namespace runa::concurrency {
 
 class JobCache {
  public:
-  // A block is 128 bytes: a 16-byte header (the owner; 16 so that a job
-  // is aligned as operator new would align it), then the job's bytes.
+  // Blocks of 64, 128 and 256 bytes (three size classes, each with its own
+  // lists): a 16-byte header (the owner and the class; 16 so that a job is
+  // aligned as operator new would align it), then the job's bytes — a pool
+  // job's closure, a small coroutine frame, a task's result.
   static constexpr std::size_t kHeader = 16;
-  static constexpr std::size_t kBlockBytes = 128 - kHeader;
+  static constexpr std::size_t kClasses = 3;
+  static constexpr std::size_t kBlockBytes = (std::size_t{64} << (kClasses - 1)) - kHeader;
 
   JobCache() = default;
   ~JobCache();
@@ -44,32 +54,29 @@ class JobCache {
   JobCache(JobCache&&) = delete;
   JobCache& operator=(JobCache&&) = delete;
 
-  // The calling thread's cache (a pool worker binds its own at start;
-  // nullptr on other threads).
-  static void bind(JobCache* cache);
-  static JobCache* mine();
+  // The calling thread's cache (made or adopted on first use).
+  static JobCache& mine();
 
-  // From the calling thread's cache, or operator new when it has none or
-  // the job is too big. Aligned for alignof(std::max_align_t).
+  // From the calling thread's cache, or operator new when the job is too
+  // big. Aligned for alignof(std::max_align_t).
   static void* allocate(std::size_t bytes);
   // Any thread.
   static void release(void* p);
 
  private:
-  // A free block: the owner word, then (in the job's place) the link.
+  // A free block: the owner and its class, then (in the job's place) the link.
   struct Block {
     JobCache* owner;
-    std::byte pad[kHeader - sizeof(JobCache*)];
+    std::size_t size_class;
     Block* next;
   };
-  static constexpr std::size_t kStride = 128;
-  static constexpr std::size_t kSlabBlocks = 512;
+  static constexpr std::size_t kSlabBytes = std::size_t{64} * 1024;
 
-  void* take();
-  void refill();
+  void* take(std::size_t c);
+  void refill(std::size_t c);
 
-  Block* free_ = nullptr;                // owner only
-  std::atomic<Block*> remote_{nullptr};  // pushed by other threads
+  Block* free_[kClasses] = {};                 // owner only
+  std::atomic<Block*> remote_[kClasses] = {};  // pushed by other threads
   std::vector<std::unique_ptr<std::byte[]>> slabs_;
 };
 

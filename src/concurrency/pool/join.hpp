@@ -56,7 +56,7 @@ void join(Pool& pool, A&& a, B&& b) {
     }
     if (top == nullptr) {
       Pool::help_until(
-          *w, [&] { return job.latch.probe(); }, [&] { job.latch.wait(); });
+          *w, [&] { return job.done().probe(); }, [&] { job.done().wait(); });
       if (error) std::rethrow_exception(error);
       break;
     }

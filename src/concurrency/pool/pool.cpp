@@ -68,6 +68,11 @@ void Pool::submit(Job* job) {
   sleep_.notify();
 }
 
+void Pool::submit_last(Job* job) {
+  injector_.push(job);
+  sleep_.notify();
+}
+
 bool Pool::push_local(Worker& w, Job* job) {
   if (!w.deque.push(job)) return false;
   w.pool.sleep_.notify();
@@ -141,7 +146,6 @@ void Pool::main(unsigned index) {
   }
   if (options_.on_start) options_.on_start(index);
   current_worker = &w;
-  JobCache::bind(&w.cache);
   for (;;) {
     Job* job = pop_local(w);
     if (job == nullptr) {
@@ -174,7 +178,6 @@ void Pool::main(unsigned index) {
     sleep_.park(index);
   }
   current_worker = nullptr;
-  JobCache::bind(nullptr);
   if (options_.on_stop) options_.on_stop(index);
 }
 

@@ -70,6 +70,9 @@ class Pool {
 
   // Queues `job` (any thread); it runs once on some worker.
   void submit(Job* job);
+  // Queues it behind everything waiting (the injector, FIFO): for a job
+  // that yields its turn.
+  void submit_last(Job* job);
 
   // Runs f() on some worker, later; f must not throw (that terminates).
   template <class F>
@@ -85,7 +88,7 @@ class Pool {
     if (on_worker()) return f();
     StackJob<F> job(f);
     submit(&job);
-    job.latch.wait();
+    job.done().wait();
     return job.take();
   }
 
@@ -135,7 +138,6 @@ struct Pool::Worker {
   Pool& pool;
   unsigned index;
   WorkDeque<Job*> deque;
-  JobCache cache;  // memory of the jobs this worker spawns
   std::uint64_t rng = 0;
   bool searching = false;
 };

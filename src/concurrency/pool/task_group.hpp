@@ -72,7 +72,7 @@ class TaskGroup {
 
   template <class F>
   struct Task final : Job {
-    Task(TaskGroup& g, F&& f) : group(g), fn(std::forward<F>(f)) { execute = &run; }
+    Task(TaskGroup& g, F&& f) : Job(&run), group(g), fn(std::forward<F>(f)) {}
     static void run(Job* self) {
       auto* t = static_cast<Task*>(self);
       TaskGroup& g = t->group;

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "../eventually.hpp"
 #include "../scale.hpp"
 #include "concurrency/pool/join.hpp"
 #include "concurrency/pool/pool.hpp"
@@ -19,6 +20,7 @@
 namespace runa::concurrency {
 namespace {
 
+using testing::eventually;
 using testing::scaled;
 
 std::uint64_t fib(Pool& pool, unsigned n) {
@@ -28,16 +30,6 @@ std::uint64_t fib(Pool& pool, unsigned n) {
   join(
       pool, [&] { a = fib(pool, n - 1); }, [&] { b = fib(pool, n - 2); });
   return a + b;
-}
-
-// Polls `cond` for up to 10 s: for states the pool reaches eventually.
-template <class Cond>
-bool eventually(Cond cond) {
-  for (int i = 0; i < 10'000; ++i) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return cond();
 }
 
 TEST(Pool, SpawnedJobsRunExactlyOnce) {

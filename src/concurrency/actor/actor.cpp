@@ -1,0 +1,105 @@
+#include "concurrency/actor/actor.hpp"
+
+#include "concurrency/actor/supervisor.hpp"
+
+namespace runa::concurrency {
+
+std::uint64_t next_actor_id() {
+  static std::atomic<std::uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+void ActorBase::schedule() {
+  std::uint32_t s = kIdle;
+  if (state_.compare_exchange_strong(s, kScheduled, std::memory_order_seq_cst)) {
+    keep_alive();
+    pool_.submit(this);
+  }
+}
+
+void ActorBase::end_turn(bool more) {
+  if (more) {
+    keep_alive();
+    pool_.submit_last(this);  // behind the others: fairness
+    return;
+  }
+  state_.store(kIdle, std::memory_order_seq_cst);
+  // A sender that pushed before our store may have seen kScheduled and not
+  // queued us: look once more (actor.hpp, "Scheduling").
+  if (!mailbox_empty() || kill_requested_.load(std::memory_order_seq_cst) ||
+      stop_asked_.load(std::memory_order_seq_cst) ||
+      restart_requested_.load(std::memory_order_seq_cst)) {
+    schedule();
+  }
+}
+
+void ActorBase::kill() {
+  kill_requested_.store(true, std::memory_order_seq_cst);
+  schedule();
+}
+
+void ActorBase::stop() {
+  stop_asked_.store(true, std::memory_order_seq_cst);
+  schedule();
+}
+
+void ActorBase::request_restart() {
+  restart_requested_.store(true, std::memory_order_seq_cst);
+  schedule();
+}
+
+void ActorBase::monitor(DownFn fn) {
+  {
+    std::lock_guard lock(mu_);
+    if (!down_) {
+      monitors_.push_back(std::move(fn));
+      return;
+    }
+  }
+  fn(Down{id_, Down::Reason::kNormal, nullptr});
+}
+
+void ActorBase::link(const std::shared_ptr<ActorBase>& a, const std::shared_ptr<ActorBase>& b) {
+  {
+    std::lock_guard lock(a->mu_);
+    a->links_.push_back(b);
+  }
+  {
+    std::lock_guard lock(b->mu_);
+    b->links_.push_back(a);
+  }
+  // A link to an actor already down acts at once.
+  if (a->stopped()) b->kill();
+  if (b->stopped()) a->kill();
+}
+
+ActorBase::Decision ActorBase::on_failure(const std::exception_ptr& error) {
+  Supervisor* s = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    s = supervisor_;
+  }
+  return s != nullptr && s->restart(*this, error) ? Decision::kRestart : Decision::kStop;
+}
+
+void ActorBase::terminate(Down::Reason reason, std::exception_ptr error) {
+  state_.store(kStopped, std::memory_order_seq_cst);
+  drop_mailbox();
+  std::vector<DownFn> monitors;
+  std::vector<std::weak_ptr<ActorBase>> links;
+  {
+    std::lock_guard lock(mu_);
+    down_ = true;
+    monitors.swap(monitors_);
+    links.swap(links_);
+  }
+  Down down{id_, reason, std::move(error)};
+  for (DownFn& fn : monitors) fn(down);
+  if (reason != Down::Reason::kNormal) {
+    for (auto& weak : links) {
+      if (auto other = weak.lock()) other->kill();
+    }
+  }
+}
+
+}  // namespace runa::concurrency

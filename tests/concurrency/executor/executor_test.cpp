@@ -1,0 +1,213 @@
+// The async executor: tasks, joins, timers, cancellation and its spread
+// through scopes, and cooperative budgeting.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <stdexcept>
+#include <vector>
+
+#include "../scale.hpp"
+#include "concurrency/executor/executor.hpp"
+#include "concurrency/executor/scope.hpp"
+#include "concurrency/executor/sleep.hpp"
+#include "concurrency/pool/pool.hpp"
+
+namespace runa::concurrency {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::scaled;
+
+Task<int> add(int a, int b) {
+  co_return a + b;
+}
+
+Task<int> depth(int n) {
+  if (n == 0) co_return 0;
+  co_return 1 + co_await depth(n - 1);
+}
+
+Task<void> fail_with(const char* what) {
+  co_await yield_now();
+  throw std::runtime_error(what);
+}
+
+TEST(Executor, SpawnAndJoin) {
+  Pool pool({.workers = 2});
+  Executor ex(pool);
+  EXPECT_EQ(ex.block_on(add(2, 3)), 5);
+  JoinHandle<int> h = ex.spawn(add(40, 2));
+  EXPECT_EQ(h.join(), 42);
+}
+
+TEST(Executor, DeepAwaitChainsUseNoStack) {
+  // Symmetric transfer: 200,000 nested awaits would overflow a native
+  // stack if each resumed the next by a call.
+  Pool pool({.workers = 1});
+  Executor ex(pool);
+  EXPECT_EQ(ex.block_on(depth(200'000)), 200'000);
+}
+
+TEST(Executor, ExceptionsReachTheJoiner) {
+  Pool pool({.workers = 2});
+  Executor ex(pool);
+  EXPECT_THROW(ex.block_on(fail_with("boom")), std::runtime_error);
+}
+
+TEST(Executor, TasksAwaitEachOther) {
+  Pool pool({.workers = 2});
+  Executor ex(pool);
+  auto outer = [&]() -> Task<int> {
+    JoinHandle<int> a = ex.spawn(add(1, 2));
+    JoinHandle<int> b = ex.spawn(depth(1000));
+    int x = co_await a;
+    int y = co_await b;
+    co_return x + y;
+  };
+  EXPECT_EQ(ex.block_on(outer()), 1003);
+}
+
+TEST(Executor, SleepNeverWakesEarly) {
+  Pool pool({.workers = 2});
+  Executor ex(pool);
+  auto nap = []() -> Task<std::chrono::nanoseconds> {
+    auto start = Executor::Clock::now();
+    co_await sleep_for(15ms);
+    co_return Executor::Clock::now() - start;
+  };
+  EXPECT_GE(ex.block_on(nap()), 15ms);
+}
+
+TEST(Executor, ManyTimersAllFireOnce) {
+  Pool pool({.workers = 2});
+  Executor ex(pool);
+  const int n = static_cast<int>(scaled(20'000));
+  std::atomic<int> fired{0};
+  auto sleeper = [&](int i) -> Task<void> {
+    co_await sleep_for(std::chrono::milliseconds(i % 25));
+    fired.fetch_add(1);
+  };
+  std::vector<JoinHandle<void>> hs;
+  hs.reserve(n);
+  for (int i = 0; i < n; ++i) hs.push_back(ex.spawn(sleeper(i)));
+  for (auto& h : hs) h.join();
+  EXPECT_EQ(fired.load(), n);
+}
+
+TEST(Executor, CancelWakesASleeperAtOnce) {
+  Pool pool({.workers = 2});
+  Executor ex(pool);
+  std::atomic<bool> unwound{false};
+  auto sleeper = [&]() -> Task<void> {
+    struct Guard {
+      std::atomic<bool>& flag;
+      ~Guard() { flag = true; }
+    } guard{unwound};
+    co_await sleep_for(1h);
+  };
+  JoinHandle<void> h = ex.spawn(sleeper());
+  std::this_thread::sleep_for(5ms);
+  h.cancel();
+  EXPECT_THROW(h.join(), Cancelled);  // an hour early: only cancellation ends it
+  EXPECT_TRUE(unwound.load());
+}
+
+TEST(Executor, CancellingATaskCancelsItsScope) {
+  Pool pool({.workers = 2});
+  Executor ex(pool);
+  std::atomic<int> children_cancelled{0};
+  auto child = [&]() -> Task<void> {
+    try {
+      co_await sleep_for(1h);
+    } catch (const Cancelled&) {
+      children_cancelled.fetch_add(1);
+      throw;
+    }
+  };
+  auto parent = [&]() -> Task<void> {
+    Scope scope(ex);
+    for (int i = 0; i < 3; ++i) scope.spawn(child());
+    co_await scope.join();
+  };
+  JoinHandle<void> h = ex.spawn(parent());
+  std::this_thread::sleep_for(5ms);
+  h.cancel();
+  EXPECT_THROW(h.join(), Cancelled);
+  EXPECT_EQ(children_cancelled.load(), 3);  // join returned only after all three
+}
+
+TEST(Executor, AFailingChildCancelsItsSiblings) {
+  Pool pool({.workers = 2});
+  Executor ex(pool);
+  std::atomic<int> cancelled{0};
+  auto sibling = [&]() -> Task<void> {
+    try {
+      co_await sleep_for(1h);
+    } catch (const Cancelled&) {
+      cancelled.fetch_add(1);
+      throw;
+    }
+  };
+  auto parent = [&]() -> Task<void> {
+    Scope scope(ex);
+    scope.spawn(sibling());
+    scope.spawn(sibling());
+    scope.spawn(fail_with("child failed"));
+    co_await scope.join();
+  };
+  try {
+    ex.block_on(parent());
+    ADD_FAILURE() << "join did not rethrow";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "child failed");
+  }
+  EXPECT_EQ(cancelled.load(), 2);
+}
+
+TEST(Executor, ABusyTaskCannotStarveOthers) {
+  // One worker: a task that never waits must yield when its budget is
+  // spent, or the task that stops it never runs.
+  Pool pool({.workers = 1});
+  Executor ex(pool);
+  std::atomic<bool> stop{false};
+  std::atomic<unsigned> yields{0};
+  auto busy = [&]() -> Task<void> {
+    while (!stop.load()) {
+      if (!within_budget()) {
+        yields.fetch_add(1);
+        co_await yield_now();
+      }
+    }
+  };
+  auto stopper = [&]() -> Task<void> {
+    stop = true;
+    co_return;
+  };
+  JoinHandle<void> b = ex.spawn(busy());
+  JoinHandle<void> s = ex.spawn(stopper());
+  s.join();
+  b.join();
+  EXPECT_GE(yields.load(), 1U);
+}
+
+TEST(Executor, JoiningFromManyTasksAndThreads) {
+  Pool pool({.workers = 3});
+  Executor ex(pool);
+  const int n = static_cast<int>(scaled(2'000));
+  auto leaf = [](int i) -> Task<int> {
+    if (i % 3 == 0) co_await yield_now();
+    co_return i;
+  };
+  auto root = [&]() -> Task<long> {
+    std::vector<JoinHandle<int>> hs;
+    for (int i = 0; i < n; ++i) hs.push_back(ex.spawn(leaf(i)));
+    long sum = 0;
+    for (auto& h : hs) sum += co_await h;
+    co_return sum;
+  };
+  EXPECT_EQ(ex.block_on(root()), static_cast<long>(n) * (n - 1) / 2);
+}
+
+}  // namespace
+}  // namespace runa::concurrency
