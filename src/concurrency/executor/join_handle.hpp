@@ -81,18 +81,22 @@ struct TaskShared {
   }
 };
 
+// take() moves the exception out: the joiner's thread then holds its last
+// reference, so the exception dies where it was caught (and ThreadSanitizer,
+// which cannot see libstdc++'s reference counts, sees no race with the
+// task's thread releasing the shared state). A handle is joined once.
 template <class T>
 struct TaskResult : TaskShared {
   std::optional<T> value;
   T take() {
-    if (error) std::rethrow_exception(error);
+    if (error) std::rethrow_exception(std::exchange(error, nullptr));
     return std::move(*value);
   }
 };
 template <>
 struct TaskResult<void> : TaskShared {
-  void take() const {
-    if (error) std::rethrow_exception(error);
+  void take() {
+    if (error) std::rethrow_exception(std::exchange(error, nullptr));
   }
 };
 
