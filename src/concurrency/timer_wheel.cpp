@@ -1,65 +1,75 @@
 #include "concurrency/timer_wheel.hpp"
 
+#include <algorithm>
 #include <bit>
 
 namespace runa::concurrency {
 namespace {
 
+constexpr unsigned kTop = TimerWheel::kLevels - 1;
 constexpr std::uint64_t kSpan = std::uint64_t{1} << TimerWheel::kSpanBits;
+constexpr std::uint64_t kDigitMask = TimerWheel::kSlots - 1;
 
 unsigned digit(std::uint64_t t, unsigned level) {
-  return static_cast<unsigned>(t >> (level * TimerWheel::kBits)) & (TimerWheel::kSlots - 1);
+  return static_cast<unsigned>((t >> (level * TimerWheel::kBits)) & kDigitMask);
 }
 
-// The first set bit of `bits` at or after `from` (no wrap-around: occupied
-// slots of a level are never below now's digit, by the invariant).
-int first_bit_from(std::uint64_t bits, unsigned from) {
-  std::uint64_t above = bits & (~std::uint64_t{0} << from);
-  return above == 0 ? -1 : std::countr_zero(above);
+// The level of the highest base-64 digit in which key and now differ (0 if
+// none), clamped to the top level. Or-ing in the digit-0 bits makes a
+// difference confined to digit 0 (or none) count as level 0.
+unsigned level_for(std::uint64_t key, std::uint64_t now) {
+  std::uint64_t differ = (key ^ now) | kDigitMask;
+  auto level = static_cast<unsigned>(63 - std::countl_zero(differ)) / TimerWheel::kBits;
+  return std::min(level, kTop);
+}
+
+std::uint16_t where_of(unsigned level, unsigned slot) {
+  return static_cast<std::uint16_t>(level * TimerWheel::kSlots + slot);
 }
 
 }  // namespace
 
-void TimerWheel::place(TimerEntry* e) {
-  std::uint64_t d = e->deadline_ < now_ ? now_ : e->deadline_;
-  std::uint64_t differ = d ^ now_;
-  unsigned level = differ == 0 ? 0 : static_cast<unsigned>(63 - std::countl_zero(differ)) / kBits;
-  TimerEntry** head = nullptr;
-  if (level >= kLevels) {
-    e->where_ = TimerEntry::kOverflow;
-    head = &overflow_;
-  } else {
-    unsigned slot = digit(d, level);
-    e->where_ = static_cast<std::uint16_t>(level * kSlots + slot);
-    head = &slots_[level][slot];
-    occupied_[level] |= std::uint64_t{1} << slot;
+TimerWheel::~TimerWheel() {
+  // Disarm what is left so that entries may outlive the wheel (their
+  // destructor asserts that they are not armed).
+  for (auto& level : slots_) {
+    for (TimerEntry* head : level) {
+      for (TimerEntry* e = head; e != nullptr; e = e->next_) e->where_ = TimerEntry::kNowhere;
+    }
   }
+  for (TimerEntry* e = pending_; e != nullptr; e = e->next_) e->where_ = TimerEntry::kNowhere;
+}
+
+void TimerWheel::place(TimerEntry* e) {
+  // A deadline already reached waits in now's own level-0 slot.
+  std::uint64_t key = std::max(e->deadline_, now_);
+  unsigned level = level_for(key, now_);
+  unsigned slot = digit(key, level);
+  TimerEntry*& head = slots_[level][slot];
+  e->where_ = where_of(level, slot);
   e->prev_ = nullptr;
-  e->next_ = *head;
-  if (*head != nullptr) (*head)->prev_ = e;
-  *head = e;
+  e->next_ = head;
+  if (head != nullptr) head->prev_ = e;
+  head = e;
+  occupied_[level] |= std::uint64_t{1} << slot;
 }
 
 void TimerWheel::unlink(TimerEntry* e) {
-  TimerEntry** head = nullptr;
-  unsigned level = 0;
-  unsigned slot = 0;
-  if (e->where_ == TimerEntry::kOverflow) {
-    head = &overflow_;
-  } else {
-    level = e->where_ / kSlots;
-    slot = e->where_ % kSlots;
-    head = &slots_[level][slot];
-  }
+  bool pending = e->where_ == TimerEntry::kPending;
+  unsigned level = e->where_ / kSlots;
+  unsigned slot = e->where_ % kSlots;
+  TimerEntry*& head = pending ? pending_ : slots_[level][slot];
   if (e->prev_ != nullptr) {
     e->prev_->next_ = e->next_;
   } else {
-    *head = e->next_;
+    head = e->next_;
   }
-  if (e->next_ != nullptr) e->next_->prev_ = e->prev_;
-  if (e->where_ != TimerEntry::kOverflow && *head == nullptr) {
-    occupied_[level] &= ~(std::uint64_t{1} << slot);
+  if (e->next_ != nullptr) {
+    e->next_->prev_ = e->prev_;
+  } else if (pending) {
+    pending_tail_ = e->prev_;
   }
+  if (!pending && head == nullptr) occupied_[level] &= ~(std::uint64_t{1} << slot);
   e->prev_ = e->next_ = nullptr;
   e->where_ = TimerEntry::kNowhere;
 }
@@ -67,11 +77,11 @@ void TimerWheel::unlink(TimerEntry* e) {
 void TimerWheel::arm(TimerEntry* e, std::uint64_t deadline) {
   if (e->armed()) {
     unlink(e);
-    --size_;
+  } else {
+    ++size_;
   }
   e->deadline_ = deadline;
   place(e);
-  ++size_;
 }
 
 bool TimerWheel::cancel(TimerEntry* e) {
@@ -83,78 +93,76 @@ bool TimerWheel::cancel(TimerEntry* e) {
 
 std::optional<TimerWheel::Slot> TimerWheel::first_slot() const {
   for (unsigned level = 0; level < kLevels; ++level) {
-    if (occupied_[level] == 0) continue;
-    int s = first_bit_from(occupied_[level], digit(now_, level));
-    if (s < 0) continue;  // (cannot happen while the invariant holds)
+    std::uint64_t bits = occupied_[level];
+    if (bits == 0) continue;
     unsigned shift = level * kBits;
-    // now_ with digits at and below `level` cleared, then digit `level` = s.
-    std::uint64_t base = shift + kBits >= 64 ? 0 : now_ >> (shift + kBits) << (shift + kBits);
-    return Slot{level, static_cast<unsigned>(s), base | (static_cast<std::uint64_t>(s) << shift)};
+    unsigned own = digit(now_, level);
+    if (level < kTop) {
+      // By invariant 1 no occupied slot lies below now's digit (none at it
+      // above level 0), so the lowest set bit is the next slot.
+      auto slot = static_cast<unsigned>(std::countr_zero(bits));
+      assert(slot > own || (level == 0 && slot == own));
+      // now_ with digits 0..level replaced by 0..0,slot.
+      std::uint64_t block = now_ >> (shift + kBits) << (shift + kBits);
+      return Slot{level, slot, block | (std::uint64_t{slot} << shift)};
+    }
+    // The top level is a ring: search from the slot after now's, so that
+    // now's own slot (only entries of a later block) comes last.
+    unsigned from = (own + 1) & kDigitMask;
+    unsigned slot =
+        (from + static_cast<unsigned>(std::countr_zero(std::rotr(bits, static_cast<int>(from))))) &
+        kDigitMask;
+    std::uint64_t start = (now_ & ~(kSpan - 1)) | (std::uint64_t{slot} << shift);
+    // At or below now's digit: the next rotation. Its entries lie in a
+    // later block, so this never wraps past 2^64.
+    if (slot <= own) start += kSpan;
+    return Slot{level, slot, start};
   }
   return std::nullopt;
 }
 
 std::optional<std::uint64_t> TimerWheel::next_deadline() const {
-  std::optional<std::uint64_t> best;
-  if (auto slot = first_slot()) best = slot->start < now_ ? now_ : slot->start;
-  for (TimerEntry* e = overflow_; e != nullptr; e = e->next_) {
-    if (!best || e->deadline_ < *best) best = e->deadline_;
-  }
-  return best;
+  if (pending_ != nullptr) return now_;  // due already (the sink asks, or threw)
+  if (auto slot = first_slot()) return slot->start;
+  return std::nullopt;
 }
 
-TimerEntry* TimerWheel::collect(std::uint64_t t) {
-  TimerEntry* due = nullptr;
-  TimerEntry** due_tail = &due;
-  if (t < now_) t = now_;
+void TimerWheel::collect(std::uint64_t t) {
   for (;;) {
-    // Never past the end of now's 2^36 block in one step: the overflow list
-    // is placed again at each block boundary.
-    std::uint64_t block_end = (now_ | (kSpan - 1));
-    std::uint64_t limit = t < block_end ? t : block_end;
-    while (auto slot = first_slot()) {
-      if (slot->start > limit) break;
-      if (slot->start > now_) now_ = slot->start;
-      TimerEntry* list = slots_[slot->level][slot->index];
-      slots_[slot->level][slot->index] = nullptr;
-      occupied_[slot->level] &= ~(std::uint64_t{1} << slot->index);
-      while (list != nullptr) {
-        TimerEntry* e = list;
-        list = e->next_;
-        if (e->deadline_ <= now_) {
-          e->where_ = TimerEntry::kNowhere;
-          e->prev_ = nullptr;
-          e->next_ = nullptr;
-          *due_tail = e;
-          due_tail = &e->next_;
-          --size_;
-        } else {
-          place(e);  // cascade to a lower level
-        }
+    std::optional<Slot> slot = first_slot();
+    if (!slot || slot->start > t) break;
+    now_ = slot->start;  // at or after now_ (invariant 1)
+    TimerEntry* list = slots_[slot->level][slot->index];
+    slots_[slot->level][slot->index] = nullptr;
+    occupied_[slot->level] &= ~(std::uint64_t{1} << slot->index);
+    while (list != nullptr) {
+      TimerEntry* e = list;
+      list = e->next_;
+      if (e->deadline_ > now_) {
+        place(e);  // down a level, or (beyond the span) one rotation on
+        continue;
       }
-    }
-    if (t <= block_end) {
-      now_ = t;
-      break;
-    }
-    // The wheel is empty now. Jump to the block of t or of the earliest
-    // overflow deadline, whichever comes first, and place the overflow
-    // entries again: those of that block fit in the wheel.
-    std::uint64_t next = t;
-    for (TimerEntry* e = overflow_; e != nullptr; e = e->next_) {
-      if (e->deadline_ < next) next = e->deadline_;
-    }
-    std::uint64_t next_block = next & ~(kSpan - 1);
-    now_ = next_block > block_end ? next_block : block_end + 1;
-    TimerEntry* far = overflow_;
-    overflow_ = nullptr;
-    while (far != nullptr) {
-      TimerEntry* e = far;
-      far = e->next_;
-      place(e);
+      // Due: to the back of the pending list, which keeps firing order.
+      e->where_ = TimerEntry::kPending;
+      e->next_ = nullptr;
+      e->prev_ = pending_tail_;
+      if (pending_tail_ != nullptr) {
+        pending_tail_->next_ = e;
+      } else {
+        pending_ = e;
+      }
+      pending_tail_ = e;
     }
   }
-  return due;
+  now_ = std::max(now_, t);
+}
+
+TimerEntry* TimerWheel::pop_pending() {
+  TimerEntry* e = pending_;
+  if (e == nullptr) return nullptr;
+  unlink(e);
+  --size_;
+  return e;
 }
 
 }  // namespace runa::concurrency

@@ -41,12 +41,22 @@ TEST(Executor, SpawnAndJoin) {
   EXPECT_EQ(h.join(), 42);
 }
 
+// Symmetric transfer becomes a tail call only when the compiler optimizes:
+// GCC at -O1 with AddressSanitizer's instrumentation keeps the calls, so
+// the sanitizer build nests fewer awaits (the chain's results are still
+// checked).
+#if defined(__SANITIZE_ADDRESS__)
+constexpr int kDeepAwaits = 5'000;
+#else
+constexpr int kDeepAwaits = 200'000;
+#endif
+
 TEST(Executor, DeepAwaitChainsUseNoStack) {
   // Symmetric transfer: 200,000 nested awaits would overflow a native
   // stack if each resumed the next by a call.
   Pool pool({.workers = 1});
   Executor ex(pool);
-  EXPECT_EQ(ex.block_on(depth(200'000)), 200'000);
+  EXPECT_EQ(ex.block_on(depth(kDeepAwaits)), kDeepAwaits);
 }
 
 TEST(Executor, ExceptionsReachTheJoiner) {
