@@ -40,6 +40,7 @@
 #include "concurrency/channel/waiter.hpp"
 #include "concurrency/executor/sleep.hpp"
 #include "concurrency/executor/task.hpp"
+#include "concurrency/spin_wait.hpp"
 
 namespace runa::concurrency {
 
@@ -56,14 +57,14 @@ class BasicChannel {
   ChannelStatus try_recv(T& out) { return status(recv_attempt(this, &out)); }
 
   ChannelStatus send(T& v, std::optional<Clock::time_point> deadline = std::nullopt) {
-    ChannelStatus s = try_send(v);
+    ChannelStatus s = spin([&] { return try_send(v); }, ChannelStatus::kFull);
     if (s != ChannelStatus::kFull) return s;
     SelectCase c = send_case(v);
     return outcome(select({&c, 1}, deadline));
   }
   ChannelStatus send(T&& v) { return send(v); }
   ChannelStatus recv(T& out, std::optional<Clock::time_point> deadline = std::nullopt) {
-    ChannelStatus s = try_recv(out);
+    ChannelStatus s = spin([&] { return try_recv(out); }, ChannelStatus::kEmpty);
     if (s != ChannelStatus::kEmpty) return s;
     SelectCase c = recv_case(out);
     return outcome(select({&c, 1}, deadline));
@@ -128,6 +129,20 @@ class BasicChannel {
     std::atomic_thread_fence(std::memory_order_seq_cst);
     if (list.waiting()) list.notify_one();
   }
+  // A blocking call retries a little before it registers and sleeps: the
+  // other side is most often a few hundred instructions away, and a sleep
+  // and a wake cost a wait-list lock and two system calls.
+  template <class Try>
+  static ChannelStatus spin(Try attempt, ChannelStatus busy) {
+    ChannelStatus s = attempt();
+    for (unsigned round = 0; s == busy && round < kSpinRounds; ++round) {
+      for (unsigned i = 0; i < 1U << round; ++i) cpu_relax();
+      s = attempt();
+    }
+    return s;
+  }
+  static constexpr unsigned kSpinRounds = 7;  // up to ~255 pause instructions in all
+
   static ChannelStatus status(QueueStatus s) {
     switch (s) {
       case QueueStatus::kOk:
