@@ -9,7 +9,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <optional>
+#include <cstring>
+#include <span>
 
 namespace runa::bench {
 
@@ -25,17 +26,43 @@ inline void report(const char* bench, const char* impl, double seconds, std::uin
               static_cast<unsigned long long>(ops), static_cast<unsigned long long>(check));
 }
 
-// `program MODE [N]`: N when given (0 when absent); nullopt, with a message
-// on stderr, when N is not a positive count.
-inline std::optional<std::uint64_t> count_argument(const char* program, int argc, char** argv) {
-  if (argc < 3) return 0;
-  char* end = nullptr;
-  std::uint64_t n = std::strtoull(argv[2], &end, 10);
-  if (*end != '\0' || n == 0 || argv[2][0] == '-') {
-    std::fprintf(stderr, "%s: %s is not a positive count\n", program, argv[2]);
-    return std::nullopt;
+// One workload of a program: `program NAME [N]` runs run(N), N defaulting
+// to default_n and at most max_n.
+struct Mode {
+  const char* name;
+  std::uint64_t default_n;
+  std::uint64_t max_n;
+  void (*run)(std::uint64_t n);
+};
+
+// `program MODE [N]` and `program --help`: the exit status (2 for anything
+// it does not understand, with a message on stderr).
+inline int run_mode(const char* program, const char* usage, std::span<const Mode> modes, int argc,
+                    char** argv) {
+  if (argc == 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
+    std::fputs(usage, stdout);
+    return 0;
   }
-  return n;
+  const Mode* mode = nullptr;
+  for (const Mode& m : modes) {
+    if (argc >= 2 && std::strcmp(argv[1], m.name) == 0) mode = &m;
+  }
+  if (argc < 2 || argc > 3 || mode == nullptr) {
+    std::fputs(usage, stderr);
+    return 2;
+  }
+  std::uint64_t n = mode->default_n;
+  if (argc == 3) {
+    char* end = nullptr;
+    n = std::strtoull(argv[2], &end, 10);
+    if (*end != '\0' || n == 0 || argv[2][0] == '-' || n > mode->max_n) {
+      std::fprintf(stderr, "%s: %s is not a count from 1 to %llu\n", program, argv[2],
+                   static_cast<unsigned long long>(mode->max_n));
+      return 2;
+    }
+  }
+  mode->run(n);
+  return 0;
 }
 
 }  // namespace runa::bench

@@ -17,9 +17,6 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <string>
 #include <thread>
 #include <vector>
 
@@ -148,49 +145,37 @@ void bench_channel(const char* impl, Channel& ch, std::uint64_t n) {
   report("channel", impl, since(start), n, sum.load());
 }
 
-int usage(int status) {
-  std::fputs(
-      "usage: runa_concurrency fib|spawn|spawn-async|timers|channel-bounded|channel-unbounded "
-      "[N]\n"
-      "  fib N:         fork-join fib(N), a task per call (default 30)\n"
-      "  spawn N:       spawn and join N empty pool tasks (default 1000000)\n"
-      "  spawn-async N: spawn and join N empty coroutine tasks (default 1000000)\n"
-      "  timers N:      N tasks sleeping 1..64 ms: timers armed and fired (default 1000000)\n"
-      "  channel-bounded N, channel-unbounded N:\n"
-      "                 2 producers, 2 consumers, N messages (default 10000000)\n",
-      status == 0 ? stdout : stderr);
-  return status;
+void channel_bounded(std::uint64_t n) {
+  cc::Bounded<std::uint64_t> ch(4096);
+  bench_channel("runatime-bounded", ch, n);
 }
+
+void channel_unbounded(std::uint64_t n) {
+  cc::Unbounded<std::uint64_t> ch;
+  bench_channel("runatime-unbounded", ch, n);
+}
+
+constexpr const char* kUsage =
+    "usage: runa_concurrency fib|spawn|spawn-async|timers|channel-bounded|channel-unbounded [N]\n"
+    "  fib N:         fork-join fib(N), a task per call (default 30, at most 45)\n"
+    "  spawn N:       spawn and join N empty pool tasks (default 1000000)\n"
+    "  spawn-async N: spawn and join N empty coroutine tasks (default 1000000)\n"
+    "  timers N:      N tasks sleeping 1..64 ms: timers armed and fired (default 1000000)\n"
+    "  channel-bounded N, channel-unbounded N:\n"
+    "                 2 producers, 2 consumers, N messages (default 10000000)\n";
+
+constexpr std::uint64_t kMany = std::uint64_t{1} << 40;
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || argc > 3) return usage(2);
-  std::string mode = argv[1];
-  if (mode == "--help" || mode == "-h") return usage(0);
-  std::optional<std::uint64_t> count = runa::bench::count_argument("runa_concurrency", argc, argv);
-  if (!count) return 2;
-  std::uint64_t n = *count;
-  if (mode == "fib") {
-    if (n > 45) {
-      std::fputs("runa_concurrency: fib above 45 takes too long\n", stderr);
-      return 2;
-    }
-    bench_fib(n == 0 ? 30 : static_cast<unsigned>(n));
-  } else if (mode == "spawn") {
-    bench_spawn(n == 0 ? 1'000'000 : n);
-  } else if (mode == "spawn-async") {
-    bench_spawn_async(n == 0 ? 1'000'000 : n);
-  } else if (mode == "timers") {
-    bench_timers(n == 0 ? 1'000'000 : n);
-  } else if (mode == "channel-bounded") {
-    cc::Bounded<std::uint64_t> ch(4096);
-    bench_channel("runatime-bounded", ch, n == 0 ? 10'000'000 : n);
-  } else if (mode == "channel-unbounded") {
-    cc::Unbounded<std::uint64_t> ch;
-    bench_channel("runatime-unbounded", ch, n == 0 ? 10'000'000 : n);
-  } else {
-    return usage(2);
-  }
-  return 0;
+  const runa::bench::Mode modes[] = {
+      {"fib", 30, 45, [](std::uint64_t n) { bench_fib(static_cast<unsigned>(n)); }},
+      {"spawn", 1'000'000, kMany, bench_spawn},
+      {"spawn-async", 1'000'000, kMany, bench_spawn_async},
+      {"timers", 1'000'000, kMany, bench_timers},
+      {"channel-bounded", 10'000'000, kMany, channel_bounded},
+      {"channel-unbounded", 10'000'000, kMany, channel_unbounded},
+  };
+  return runa::bench::run_mode("runa_concurrency", kUsage, modes, argc, argv);
 }

@@ -16,7 +16,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <string>
 #include <vector>
 
 #include "concurrency/actor/actor.hpp"
@@ -248,33 +247,25 @@ void big(std::uint64_t n) {
   report("big", "runatime", since(start), 2 * pings.load(), targets.load());
 }
 
-int usage(int status) {
-  std::fputs("usage: runa_savina pingpong|threadring|forkjoin|chameneos|big [N]\n",
-             status == 0 ? stdout : stderr);
-  return status;
-}
+constexpr const char* kUsage =
+    "usage: runa_savina pingpong|threadring|forkjoin|chameneos|big [N]\n"
+    "  pingpong N:   two actors, N round trips (default 1000000)\n"
+    "  threadring N: 503 actors pass a token N hops (default 10000000)\n"
+    "  forkjoin N:   60 actors each handle N messages (default 100000)\n"
+    "  chameneos N:  100 chameneos, N meetings (default 200000)\n"
+    "  big N:        120 actors each ping random neighbours N times (default 20000)\n";
+
+constexpr std::uint64_t kMany = std::uint64_t{1} << 40;
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || argc > 3) return usage(2);
-  std::string mode = argv[1];
-  if (mode == "--help" || mode == "-h") return usage(0);
-  std::optional<std::uint64_t> count = runa::bench::count_argument("runa_savina", argc, argv);
-  if (!count) return 2;
-  std::uint64_t n = *count;
-  if (mode == "pingpong") {
-    pingpong(n == 0 ? 1'000'000 : n);
-  } else if (mode == "threadring") {
-    threadring(n == 0 ? 10'000'000 : n);
-  } else if (mode == "forkjoin") {
-    forkjoin(n == 0 ? 100'000 : n);
-  } else if (mode == "chameneos") {
-    chameneos(n == 0 ? 200'000 : n);
-  } else if (mode == "big") {
-    big(n == 0 ? 20'000 : n);
-  } else {
-    return usage(2);
-  }
-  return 0;
+  const runa::bench::Mode modes[] = {
+      {"pingpong", 1'000'000, kMany, pingpong},
+      {"threadring", 10'000'000, kMany, threadring},
+      {"forkjoin", 100'000, kMany, forkjoin},
+      {"chameneos", 200'000, kMany, chameneos},
+      {"big", 20'000, kMany, big},
+  };
+  return runa::bench::run_mode("runa_savina", kUsage, modes, argc, argv);
 }
