@@ -47,11 +47,11 @@ mkfifo "$dir/in"
   a b c <"$dir/in" >"$dir/wait.out" 2>&1 &
 pid=$!
 exec 7>"$dir/in"
-# Signal only once runa blocks SIGUSR2 (bit 12 of SigBlk), or the default
-# action would end it: a slow start (sanitizers) takes a while to get there.
-for _ in $(seq 400); do
-  mask=$(awk '/^SigBlk:/ {print $2}' "/proc/$pid/status" 2>/dev/null)
-  [[ -n $mask ]] && ((16#$mask & 0x800)) && break
+# Signal only once the program waits for its line (it printed "waiting":
+# runa blocks SIGUSR2 before it runs anything, and `args` is live then); a
+# slow start (sanitizers, the GC stress mode) takes a while to get there.
+for _ in $(seq 1200); do
+  grep -q '^waiting$' "$dir/wait.out" 2>/dev/null && break
   sleep 0.05
 done
 for n in 1 2; do
