@@ -79,8 +79,8 @@ class ActorBase : public Job {
   static void link(const std::shared_ptr<ActorBase>& a, const std::shared_ptr<ActorBase>& b);
   // Stops the actor at the start of its next turn (reason kKilled).
   void kill();
-  // Stops it at the start of its next turn (reason kNormal); messages
-  // still in its mailbox are dropped.
+  // Stops it after the message in progress, or at the start of its next
+  // turn (reason kNormal); messages still in its mailbox are dropped.
   void stop();
   // Supervisors: a fresh behaviour at the start of its next turn.
   void request_restart();
@@ -113,8 +113,7 @@ class ActorBase : public Job {
   std::atomic<bool> kill_requested_{false};
   std::atomic<bool> stop_asked_{false};
   std::atomic<bool> restart_requested_{false};
-  bool stop_requested_ = false;  // the actor's own turn only
-  Mutex mu_;                     // monitors_, links_, down_ and supervisor_
+  Mutex mu_;  // monitors_, links_, down_ and supervisor_
   std::vector<DownFn> monitors_;
   std::vector<std::weak_ptr<ActorBase>> links_;
   bool down_ = false;
@@ -132,7 +131,7 @@ class Actor final : public ActorBase,
    public:
     explicit Context(Actor& a) : a_(a) {}
     [[nodiscard]] ActorRef<M> self() const { return ActorRef<M>(a_.shared_from_this()); }
-    void stop() { a_.stop_requested_ = true; }
+    void stop() { a_.stop_asked_.store(true, std::memory_order_relaxed); }
 
    private:
     Actor& a_;
@@ -200,7 +199,7 @@ class Actor final : public ActorBase,
         }
         behaviour_ = factory_();
       }
-      if (stop_requested_) {
+      if (stop_asked_.load(std::memory_order_acquire)) {
         terminate(Down::Reason::kNormal, nullptr);
         return;
       }

@@ -11,7 +11,7 @@
 // scheduling protocol treats it as "not empty": actor.hpp).
 //
 // Nodes come from the JobCache of the sending worker (job_cache.hpp) and
-// are released by the consumer. A stub node keeps the list never empty.
+// are released by the consumer. A sentinel node keeps the list never empty.
 #pragma once
 
 #include <atomic>
@@ -28,7 +28,7 @@ class MpscQueue {
  public:
   enum class Pop : std::uint8_t { kItem, kEmpty, kRetry };
 
-  MpscQueue() : head_(&stub_), tail_(&stub_) {}
+  MpscQueue() : head_(&sentinel_), tail_(&sentinel_) {}
   ~MpscQueue() {
     T drop;
     while (pop(drop) != Pop::kEmpty) {
@@ -49,9 +49,9 @@ class MpscQueue {
   Pop pop(T& out) {
     Node* head = head_;
     Node* next = head->next.load(std::memory_order_acquire);
-    if (head == &stub_) {
+    if (head == &sentinel_) {
       if (next == nullptr) {
-        return tail_.load(std::memory_order_acquire) == &stub_ ? Pop::kEmpty : Pop::kRetry;
+        return tail_.load(std::memory_order_acquire) == &sentinel_ ? Pop::kEmpty : Pop::kRetry;
       }
       head_ = next;
       head = next;
@@ -62,8 +62,8 @@ class MpscQueue {
       return take(head, out);
     }
     if (head != tail_.load(std::memory_order_acquire)) return Pop::kRetry;  // a link is coming
-    // head is the last node: put the stub behind it so head can be taken.
-    push_node(&stub_);
+    // head is the last node: put the sentinel behind it so head can be taken.
+    push_node(&sentinel_);
     next = head->next.load(std::memory_order_acquire);
     if (next == nullptr) return Pop::kRetry;
     head_ = next;
@@ -71,11 +71,11 @@ class MpscQueue {
   }
 
   // Any thread: false once a push has started. Exact whenever the consumer
-  // is not inside pop(): then the stub is the last node exactly when the
+  // is not inside pop(): then the sentinel is the last node exactly when the
   // queue is empty (pop puts it back behind the last item it takes). Reads
   // only the atomic tail, so an actor may check it after going idle, when
   // another worker may already be popping (actor.cpp, end_turn).
-  [[nodiscard]] bool empty() const { return tail_.load(std::memory_order_seq_cst) == &stub_; }
+  [[nodiscard]] bool empty() const { return tail_.load(std::memory_order_seq_cst) == &sentinel_; }
 
  private:
   struct Node {
@@ -97,7 +97,7 @@ class MpscQueue {
   }
 
   Node* head_;  // consumer only
-  Node stub_{T{}, {}};
+  Node sentinel_{T{}, {}};
   alignas(64) std::atomic<Node*> tail_;
 };
 

@@ -96,10 +96,6 @@ bool Executor::spend_budget() {
   return true;
 }
 
-void Executor::reset_budget() {
-  budget = kBudget;
-}
-
 std::uint64_t Executor::tick_of(Clock::time_point t, bool round_up) const {
   if (t <= start_) return 0;
   auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t - start_).count();

@@ -102,7 +102,6 @@ class Executor {
 
   // Awaits completed at once left in this run's budget (record.hpp).
   static bool spend_budget();
-  static void reset_budget();
 
  private:
   // The root coroutine of a spawned task: its promise is the record.

@@ -54,9 +54,6 @@ class JobCache {
   JobCache(JobCache&&) = delete;
   JobCache& operator=(JobCache&&) = delete;
 
-  // The calling thread's cache (made or adopted on first use).
-  static JobCache& mine();
-
   // From the calling thread's cache, or operator new when the job is too
   // big. Aligned for alignof(std::max_align_t).
   static void* allocate(std::size_t bytes);
@@ -64,6 +61,8 @@ class JobCache {
   static void release(void* p);
 
  private:
+  // The calling thread's cache (made or adopted on first use).
+  static JobCache& mine();
   // A free block: the owner and its class, then (in the job's place) the link.
   struct Block {
     JobCache* owner;
