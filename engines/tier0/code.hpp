@@ -55,7 +55,7 @@ namespace ops = rt::ops;
   X(FinallyBegin) X(FinallyEnd) X(LoadUpvalue) X(StoreUpvalue) X(Closure)           \
   X(TypeCheck) X(Cast) X(LoadModule) X(Import) X(NotAvailable) X(IterCreate)        \
   X(IterNext) X(TypeOf) X(InstanceOf) X(Lambda) X(Spread) X(Unpack) X(SwitchTable)  \
-  X(IntToDouble) X(DoubleToInt) X(TextConcat) X(Unwind)                           \
+  X(IntToDouble) X(DoubleToInt) X(TextConcat) X(Unwind) X(Yield)                 \
   /* superinstructions (translate.cpp) */                                          \
   X(LoadLocal2) X(LoadLocalField) X(LoadLocalConst) X(CompareJumpIfFalse)
 // clang-format on
@@ -85,6 +85,7 @@ struct TryTargets {
   std::uint32_t catch_at = kNone;
   std::uint32_t finally_at = kNone;
   std::uint32_t end_at = kNone;  // after the statement
+  std::uint32_t begin = 0;       // the TRY_BEGIN's bytecode offset (a saved frame names it)
 };
 
 struct Capture {
@@ -147,5 +148,10 @@ struct Code {
 
 // Translates a function with code (not NATIVE or EXTERNAL).
 std::unique_ptr<Code> translate(const rt::FunctionInfo& f);
+
+// The first instruction at or after bytecode `offset` (where a resumed
+// frame continues; a MAKE_CELL at a scope start comes first, as when
+// control reaches it by a jump).
+std::uint32_t index_at(const Code& code, std::uint32_t offset);
 
 }  // namespace runa::tier0

@@ -142,7 +142,7 @@ bool Engine::invoke(rt::Thread& t, const rt::FunctionInfo& f, Value* callee, Val
   Stack& st = stack(t);
   if (t.native_depth >= kMaxNested) return ops::stack_overflow(t, f);
   if ((f.def->flags & (module::kFnGenerator | module::kFnAsync)) != 0) {
-    return ops::not_available(t, "calling a GENERATOR or ASYNC function (the concurrency issue)");
+    return ops::suspended_call(t, f, callee, args, n, out);
   }
   const Code* code = code_for(f);
   if (code == nullptr) return ops::not_available(t, "tier 0 for " + std::string(f.name()));
@@ -157,7 +157,12 @@ bool Engine::invoke(rt::Thread& t, const rt::FunctionInfo& f, Value* callee, Val
     return false;
   }
   PROFILE(rt::bump(f.profile.calls));
-  Run run{outer_depth, nullptr, st.innermost};
+  return run(t, st, outer_depth, nullptr, out, nullptr);
+}
+
+bool Engine::run(rt::Thread& t, Stack& st, std::uint32_t outer_depth, Value* suspension, Value* out,
+                 bool* suspended) {
+  Run run{outer_depth, nullptr, st.innermost, suspension};
   if (st.innermost != nullptr) st.innermost->newer = &run;
   st.innermost = &run;
   rt::Activation act{t.activations, index_, &run};
@@ -168,7 +173,62 @@ bool Engine::invoke(rt::Thread& t, const rt::FunctionInfo& f, Value* callee, Val
   t.activations = act.previous;
   st.innermost = run.older;
   if (st.innermost != nullptr) st.innermost->newer = nullptr;
+  if (suspended != nullptr) *suspended = run.suspended;
   return ok;
+}
+
+// A resumed frame is pushed as a boundary frame, as invoke() pushes one:
+// a created suspension's arguments like a call's; a saved frame's slots,
+// operand stack and try statements as they were, then (after a YIELD) the
+// value sent in. Its YIELD or waiting AWAIT ends the Run (L_Yield).
+ops::Resumed Engine::resume(rt::Thread& t, const rt::FunctionInfo& f, Value* suspension,
+                            Value* sent, Value* out) {
+  Stack& st = stack(t);
+  if (t.native_depth >= kMaxNested) {
+    ops::stack_overflow(t, f);
+    return ops::Resumed::kThrew;
+  }
+  const Code* code = code_for(f);
+  if (code == nullptr) {
+    ops::not_available(t, "tier 0 for " + std::string(f.name()));
+    return ops::Resumed::kThrew;
+  }
+  const ops::SavedFrame saved = ops::saved_frame(t, *suspension);
+  const std::uint32_t outer_depth = st.depth;
+  Value* const outer_sp = st.sp;
+  Value* base = st.sp + 1;
+  const std::uint32_t n = saved.created ? saved.shape.slots : saved.shape.slots + saved.shape.stack;
+  if (base + n + code->max_stack + 2 >= st.limit || st.depth == Stack::kFrames) {
+    ops::stack_overflow(t, f);
+    return ops::Resumed::kThrew;
+  }
+  st.sp[0] = saved.callee;
+  std::copy(saved.values, saved.values + n, base);
+  if (saved.created) {
+    if (!push_frame(t, st, f, *code, base, n, true)) {
+      st.sp = outer_sp;
+      return ops::Resumed::kThrew;
+    }
+    PROFILE(rt::bump(f.profile.calls));
+  } else {
+    const Ins* pc = code->ins.data() + index_at(*code, saved.offset);
+    st.frames[st.depth++] =
+        Frame{code, pc, base, static_cast<std::uint32_t>(st.handlers.size()), true};
+    const Value* records = saved.values + n;
+    for (std::uint32_t i = 0; i < saved.shape.handlers; ++i) {
+      const ops::SavedHandler h = ops::get_handler(records + i * ops::kHandlerValues);
+      const Ins& begin = code->ins[index_at(*code, h.try_offset)];
+      st.handlers.push_back(Handler{reinterpret_cast<const TryTargets*>(begin.p), base + h.height,
+                                    static_cast<Handler::State>(h.state),
+                                    static_cast<Handler::Completion>(h.completion), h.value,
+                                    h.trace});
+    }
+    st.sp = base + n;
+    if ((f.def->flags & module::kFnGenerator) != 0) *st.sp++ = *sent;  // YIELD's result
+  }
+  bool suspended = false;
+  if (!run(t, st, outer_depth, suspension, out, &suspended)) return ops::Resumed::kThrew;
+  return suspended ? ops::Resumed::kSuspended : ops::Resumed::kReturned;
 }
 
 bool Engine::execute(rt::Thread& t, Stack& st, Value* out) {
@@ -340,8 +400,13 @@ call : {
     sp = args;
     NEXT();
   }
+  if ((f.def->flags & (module::kFnGenerator | module::kFnAsync)) != 0) [[unlikely]] {
+    TRY(ops::suspended_call(t, f, args - 1, args, nargs, args - 1));
+    sp = args;
+    NEXT();
+  }
   const rt::Entry* e = f.entry.load(std::memory_order_acquire);
-  if (e->tier != index_ || (f.def->flags & (module::kFnGenerator | module::kFnAsync)) != 0) {
+  if (e->tier != index_) {
     SYNC();
     const rt::TierInfo& tier = rt.tier(e->tier);
     const bool ok = tier.callbacks.invoke(tier.data, t, f, args - 1, args, nargs, args - 1);
@@ -418,10 +483,12 @@ L_Loop : {
     if (n >= backedge_threshold_ && (n & kOsrCheckMask) == 0) [[unlikely]] {
       // On-stack replacement: a tier the policy installed for this loop
       // header takes the frame and runs the function to its end. Not
-      // inside try statements: their handler records are tier 0's.
+      // inside try statements (their handler records are tier 0's), nor in
+      // a generator or coroutine (the frame suspends to tier 0's resume).
       const rt::Entry* osr = f.osr.load(std::memory_order_acquire);
       if (osr != nullptr && osr->osr_offset == fp->code->offsets[pc->a] &&
-          (st.handlers.empty() || st.handlers.size() == fp->handlers)) {
+          (st.handlers.empty() || st.handlers.size() == fp->handlers) &&
+          st.innermost->suspension == nullptr) {
         SYNC();
         const rt::TierInfo& tier = rt.tier(osr->tier);
         const auto slots = fp->code->frame_slots;
@@ -802,6 +869,38 @@ L_IterNext : {
   }
   TRY(rt.call(t, next->object, sp - 2, 1, sp - 1));
   NEXT();
+}
+
+// The frame is a resumed generator's, the boundary frame of its Run
+// (Engine::resume): its callee slot takes the value yielded (the
+// suspension holds the callee), the try statements' records go above the
+// operand stack, and the frame, saved, leaves the stack as a return would.
+L_Yield : {
+  const std::uint32_t open = static_cast<std::uint32_t>(st.handlers.size()) - fp->handlers;
+  base[-1] = *--sp;
+  if (sp + open * ops::kHandlerValues >= st.limit) {
+    SYNC();
+    ops::stack_overflow(t, *fp->code->function);
+    goto unwind;
+  }
+  for (std::uint32_t i = 0; i < open; ++i) {
+    const Handler& h = st.handlers[fp->handlers + i];
+    ops::put_handler(sp + i * ops::kHandlerValues,
+                     {h.targets->begin, h.state, h.completion,
+                      static_cast<std::uint32_t>(h.sp - base), h.value, h.trace});
+  }
+  const auto slots = fp->code->frame_slots;
+  const ops::FrameShape shape{slots, static_cast<std::uint32_t>(sp - base) - slots, open};
+  const std::uint32_t next =
+      fp->code->offsets[static_cast<std::size_t>(pc - fp->code->ins.data()) + 1];
+  sp += open * ops::kHandlerValues;
+  TRY(ops::suspend(t, st.innermost->suspension, next, shape, base));
+  st.handlers.resize(fp->handlers);
+  --st.depth;
+  st.sp = base - 1;
+  *out = base[-1];
+  st.innermost->suspended = true;
+  return true;
 }
 
 L_Spread:

@@ -55,6 +55,11 @@ struct Run {
   std::uint32_t first = 0;
   Run* newer = nullptr;
   Run* older = nullptr;
+  // A resume of a generator or coroutine (Engine::resume): the root slot
+  // holding it, where YIELD and a waiting AWAIT save the frame, and whether
+  // the run ended by doing so.
+  Value* suspension = nullptr;
+  bool suspended = false;
 };
 
 // Public data: the loop reads and writes the stack's fields directly.

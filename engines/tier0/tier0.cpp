@@ -32,6 +32,11 @@ bool invoke_cb(void* self, rt::Thread& t, const rt::FunctionInfo& f, Value* call
   return engine_of(self).invoke(t, f, callee, args, n, out);
 }
 
+ops::Resumed resume_cb(void* self, rt::Thread& t, const rt::FunctionInfo& f, Value* suspension,
+                       Value* sent, Value* out) {
+  return engine_of(self).resume(t, f, suspension, sent, out);
+}
+
 void* prepare_cb(void* self, const rt::FunctionInfo& f, std::uint32_t /*osr*/) {
   return engine_of(self).code_for(f);
 }
@@ -114,6 +119,7 @@ std::unique_ptr<Engine> Engine::install(rt::Runtime& runtime) {
   info.callbacks.walk = walk_cb;
   info.callbacks.transfer = transfer_cb;
   info.callbacks.thread_exit = thread_exit_cb;
+  info.callbacks.resume = resume_cb;
   e->index_ = runtime.register_tier(info);
   e->shapes_ = &ops::shapes(runtime);
   e->call_threshold_ = runtime.options().policy.call_threshold;

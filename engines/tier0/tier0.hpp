@@ -44,6 +44,9 @@ class Engine {
   // Runs f (TierCallbacks::invoke).
   bool invoke(rt::Thread& t, const rt::FunctionInfo& f, Value* callee, Value* args, std::uint32_t n,
               Value* out);
+  // Continues a generator or coroutine of f (TierCallbacks::resume).
+  ops::Resumed resume(rt::Thread& t, const rt::FunctionInfo& f, Value* suspension, Value* sent,
+                      Value* out);
 
   [[nodiscard]] rt::Runtime& runtime() const { return runtime_; }
   [[nodiscard]] std::uint32_t index() const { return index_; }
@@ -52,6 +55,9 @@ class Engine {
   explicit Engine(rt::Runtime& runtime);
   // The loop: runs the thread's top frame (a boundary frame) to its return.
   bool execute(rt::Thread& t, Stack& st, Value* out);
+  // Runs the boundary frame just pushed at `outer_depth` as a new Run.
+  bool run(rt::Thread& t, Stack& st, std::uint32_t outer_depth, Value* suspension, Value* out,
+           bool* suspended);
   friend struct Loop;
 
   rt::Runtime& runtime_;

@@ -393,6 +393,7 @@ std::unique_ptr<Code> translate(const rt::FunctionInfo& f) {
         auto t = std::make_unique<TryTargets>();
         t->catch_at = target(b.a);
         t->finally_at = target(b.b);
+        t->begin = b.offset;
         o = {I::kTryBegin, 0, 0, keep(code->tries, std::move(t))};
         break;
       }
@@ -443,11 +444,12 @@ std::unique_ptr<Code> translate(const rt::FunctionInfo& f) {
         break;
       }
       case Op::kYield:
+        o = {I::kYield, 0, 0, 0};
+        break;
       case Op::kAwait:
       case Op::kInvokeFfi: {
-        const char* what = b.op == Op::kYield   ? "YIELD (generators: the concurrency issue)"
-                           : b.op == Op::kAwait ? "AWAIT (async functions: the concurrency issue)"
-                                                : "INVOKE_FFI (foreign calls: the system issue)";
+        const char* what = b.op == Op::kAwait ? "AWAIT (async functions: the concurrency issue)"
+                                              : "INVOKE_FFI (foreign calls: the system issue)";
         o = {I::kNotAvailable, 0, 0, keep(code->messages, std::make_unique<std::string>(what))};
         break;
       }
@@ -478,6 +480,11 @@ std::unique_ptr<Code> translate(const rt::FunctionInfo& f) {
   }
   resolve_tries(*code);
   return code;
+}
+
+std::uint32_t index_at(const Code& code, std::uint32_t offset) {
+  const auto it = std::lower_bound(code.offsets.begin(), code.offsets.end(), offset);
+  return static_cast<std::uint32_t>(it - code.offsets.begin());
 }
 
 }  // namespace runa::tier0

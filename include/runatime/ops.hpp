@@ -159,8 +159,10 @@ bool type_of(Thread& t, Value* v, Value* out);
 // iterator() method itself).
 bool iter_create(Thread& t, Value* v, Value* out);
 enum class Step : std::uint8_t { kValue, kEnd, kThrow, kNotBuiltIn };
-// ITER_NEXT of a built-in iterator; kNotBuiltIn when *it is another value
-// (a struct iterator: the tier calls has_next() and next()). Never collects.
+// ITER_NEXT of a built-in iterator or a generator; kNotBuiltIn when *it is
+// another value (a struct iterator: the tier calls has_next() and next()).
+// Never collects, except stepping a generator, which runs its code (MAY
+// COLLECT): the tier syncs its frame first, as for a call.
 Step iter_next(Thread& t, Value* it, Value* out);
 bool is_struct(Runtime& r, Value v);
 
@@ -194,6 +196,80 @@ bool call_native(Thread& t, const FunctionInfo& f, Value* args, std::uint32_t n,
 bool gather(Thread& t, const FunctionInfo& f, Value* args, std::uint32_t n);
 // A frame of `f` was pushed beyond the thread's stack: StackOverflow.
 bool stack_overflow(Thread& t, const FunctionInfo& f);
+
+// ---- generators and async functions (docs/bridge.md, "Suspended frames") ----------
+
+// A CALL of a GENERATOR or ASYNC function does not run its body: it makes a
+// suspension (a Generator or a Coroutine object) holding the callee and the
+// arguments, and the bridge continues it later through the tier that
+// serves the function, which gets TierCallbacks::resume. Its saved frame is
+// tier-neutral, so any tier continues what another suspended:
+//   - slots, then operand-stack values, then kHandlerValues per open try
+//     statement, outermost first (put_handler / get_handler);
+//   - the bytecode offset to continue at: after a YIELD, the instruction
+//     that follows it (the tier pushes the value sent in); at an AWAIT
+//     still waiting, the AWAIT itself, its awaitable on the operand stack
+//     (the tier awaits it again).
+
+// Makes the suspension of a CALL of f (GENERATOR or ASYNC). MAY COLLECT.
+bool suspended_call(Thread& t, const FunctionInfo& f, Value* callee, Value* args, std::uint32_t n,
+                    Value* out);
+
+enum class Resumed : std::uint8_t {
+  kSuspended,  // stopped at a YIELD (*out: the value yielded) or at a waiting AWAIT
+  kReturned,   // *out: the result (a generator's ends its iteration)
+  kThrew,      // t.exception holds it
+};
+// Continues the generator or coroutine in *s on thread t, *sent being the
+// result of the YIELD it stopped at. A finished generator stays finished
+// (kReturned, nothing); a running one, or a finished coroutine, raises
+// ValueError. MAY COLLECT.
+Resumed resume(Thread& t, Value* s, Value* sent, Value* out);
+
+// What a tier's resume reads: where the frame continues and what it holds.
+struct FrameShape {
+  std::uint32_t slots = 0;  // a created suspension: the number of arguments
+  std::uint32_t stack = 0;
+  std::uint32_t handlers = 0;
+};
+inline constexpr std::uint32_t kHandlerValues = 4;
+struct SavedFrame {
+  bool created = false;      // the body has not run: values are the arguments
+  Value callee = 0;          // the Function or Closure called
+  std::uint32_t offset = 0;  // bytecode offset to continue at
+  FrameShape shape;
+  const Value* values = nullptr;  // valid until the next call that may collect
+};
+SavedFrame saved_frame(Thread& t, Value s);
+// Saves the running frame of the suspension in *s: values[0 ..) (root
+// slots) as described above. false after raising OutOfMemory. MAY COLLECT.
+bool suspend(Thread& t, Value* s, std::uint32_t offset, FrameShape shape, Value* values);
+
+// An open try statement in a saved frame.
+struct SavedHandler {
+  std::uint32_t try_offset = 0;  // its TRY_BEGIN's bytecode offset
+  std::uint8_t state = 0;        // 0 in the body, 1 in a catch clause, 2 in the finally block
+  std::uint8_t completion = 0;   // in the finally block: 0 normal, 1 throwing, 2 returning
+  std::uint32_t height = 0;      // values above the frame's slot 0 at TRY_BEGIN
+  Value value = 0;               // the exception caught, or the pending exception or result
+  Value trace = 0;               // that exception's trace when it is not an Exception
+};
+inline void put_handler(Value* at, const SavedHandler& h) {
+  at[0] = types::make_small_int(h.try_offset);
+  at[1] = types::make_small_int(h.state | (h.completion << 4) |
+                                (static_cast<std::int64_t>(h.height) << 8));
+  at[2] = h.value;
+  at[3] = h.trace;
+}
+inline SavedHandler get_handler(const Value* at) {
+  const std::int64_t w = types::small_int_value(at[1]);
+  return {static_cast<std::uint32_t>(types::small_int_value(at[0])),
+          static_cast<std::uint8_t>(w & 0xF),
+          static_cast<std::uint8_t>((w >> 4) & 0xF),
+          static_cast<std::uint32_t>(w >> 8),
+          at[2],
+          at[3]};
+}
 
 // ---- modules --------------------------------------------------------------------------
 

@@ -48,6 +48,9 @@ class Runtime;
 struct ModuleInfo;
 struct FunctionInfo;
 struct Thread;
+namespace ops {
+enum class Resumed : std::uint8_t;
+}  // namespace ops
 
 // ---- the tier policy (docs/bridge.md, "Policy") -------------------------------
 
@@ -139,6 +142,16 @@ struct TierCallbacks {
                            std::size_t capacity) = nullptr;
   // Thread t detaches: free this tier's state of it (t.tier_state[index]).
   void (*thread_exit)(void* self, Thread& t) = nullptr;
+  // Continues the suspension in *suspension (a Generator or Coroutine of f,
+  // marked running by the bridge, runatime/ops.hpp "generators") on
+  // thread t, from its start when it was created, else from its saved
+  // frame (ops::saved_frame), with *sent as the result of the YIELD it
+  // stopped at. Runs until the frame suspends again (ops::suspend, then
+  // kSuspended with the value yielded in *out), returns (kReturned, the
+  // result in *out) or throws (kThrew). May be null: the tier runs no
+  // GENERATOR or ASYNC function.
+  ops::Resumed (*resume)(void* self, Thread& t, const FunctionInfo& f, Value* suspension,
+                         Value* sent, Value* out) = nullptr;
   // On-stack replacement: continues a running frame of f at the loop
   // header `offset` with the code prepare(f, offset) returned. frame[-1]
   // is the callee value, frame[0..slots) the frame's slots, then `stack`

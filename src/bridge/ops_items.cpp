@@ -274,6 +274,10 @@ bool unpack(Thread& t, Value* s, std::uint32_t n, Value* out) {
 
 bool iter_create(Thread& t, Value* v, Value* out) {
   const types::TypeSystem& ts = types_of(t);
+  if (ts.suspensions().is_generator(*v)) {  // a generator is its own iterator
+    *out = *v;
+    return true;
+  }
   Value it = types::kNothing;
   switch (ts.iterators().make(*t.m, heap::Handle(v), &it)) {
     case types::Iterators::Status::kValue:
@@ -288,6 +292,18 @@ bool iter_create(Thread& t, Value* v, Value* out) {
 
 Step iter_next(Thread& t, Value* it, Value* out) {
   const types::TypeSystem& ts = types_of(t);
+  if (ts.suspensions().is_generator(*it)) {
+    heap::HandleScope scope(*t.m);
+    heap::Handle sent(*t.m, types::kNothing);
+    switch (resume(t, it, sent.slot(), out)) {
+      case Resumed::kSuspended:
+        return Step::kValue;
+      case Resumed::kReturned:
+        return Step::kEnd;
+      default:
+        return Step::kThrow;
+    }
+  }
   if (!ts.iterators().is_iterator(*it)) return Step::kNotBuiltIn;
   switch (types::Iterators::next(*it, out)) {
     case types::Iterators::Status::kValue:

@@ -205,6 +205,9 @@ bool Runtime::call(Thread& t, Value* callee, Value* args, std::uint32_t n, Value
   const FunctionInfo* f = ops::callee(t, *callee, n);
   if (f == nullptr) return false;
   if (f->native != nullptr) return ops::call_native(t, *f, args, n, out);
+  if ((f->def->flags & (module::kFnGenerator | module::kFnAsync)) != 0) {
+    return ops::suspended_call(t, *f, callee, args, n, out);
+  }
   const Entry& e = f->current();
   const TierInfo& tier = impl_->tier(e.tier);
   return tier.callbacks.invoke(tier.data, t, *f, callee, args, n, out);

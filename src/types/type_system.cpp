@@ -35,6 +35,9 @@ Result<std::unique_ptr<TypeSystem>> TypeSystem::create(heap::Heap& heap) {
   auto closures = Closures::create(heap);
   if (!closures) return closures.error();
   ts->closures_.emplace(*closures);
+  auto suspensions = Suspensions::create(heap);
+  if (!suspensions) return suspensions.error();
+  ts->suspensions_.emplace(*suspensions);
   auto runtime = load_runtime_module(ts->registry_);
   if (!runtime) return runtime.error();
   ts->exceptions_.emplace(*runtime, heap, *ts->strings_, *ts->lists_, *ts->tuples_);

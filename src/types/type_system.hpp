@@ -26,6 +26,7 @@
 #include "types/pointer_values.hpp"
 #include "types/results.hpp"
 #include "types/strings.hpp"
+#include "types/suspensions.hpp"
 #include "types/text.hpp"
 #include "types/tuple.hpp"
 #include "types/type_registry.hpp"
@@ -52,6 +53,7 @@ class TypeSystem {
   [[nodiscard]] const Tuples& tuples() const { return *tuples_; }
   [[nodiscard]] const Iterators& iterators() const { return *iterators_; }
   [[nodiscard]] const Closures& closures() const { return *closures_; }
+  [[nodiscard]] const Suspensions& suspensions() const { return *suspensions_; }
   [[nodiscard]] const Exceptions& exceptions() const { return *exceptions_; }
   [[nodiscard]] const Results& results() const { return *results_; }
   // Type values wrap a const TypeDesc*; Module values the bridge's module.
@@ -92,6 +94,7 @@ class TypeSystem {
   std::optional<Tuples> tuples_;
   std::optional<Iterators> iterators_;
   std::optional<Closures> closures_;
+  std::optional<Suspensions> suspensions_;
   std::optional<Exceptions> exceptions_;
   std::optional<Results> results_;
   std::unique_ptr<PointerValues> type_values_;

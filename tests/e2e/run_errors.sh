@@ -3,8 +3,7 @@
 # `runa run` at its edges: an uncaught exception (type, message, trace with
 # source lines, status 1), deep recursion, a caught StackOverflow, a caught
 # OutOfMemory, a native's TypeError, a module that does not verify, main's
-# exit status and arguments, generators (not available until the
-# concurrency issue), and the command's usage errors.
+# exit status and arguments, and the command's usage errors.
 source "$(dirname "$0")/lib.sh"
 runa=$1 src=$2
 p=$src/tests/e2e/programs
@@ -49,10 +48,6 @@ expect_out '["a", "b c"]' "main gets the arguments as a List of Strings"
 run "$runa" run "$p/main_returns_text.runas"
 expect 1 "main returning a String"
 expect_err 'main returned "done", not an Integer or nothing' "the result is reported"
-
-run "$runa" run "$src/examples/generators.runas"
-expect 1 "generators before the concurrency issue"
-expect_err "uncaught NotAvailable" "a generator raises NotAvailable"
 
 run "$runa" run "$p/missing.runas"
 expect 1 "a missing program"

@@ -313,21 +313,6 @@ TEST_F(Tier0Test, LoadModuleAndImport) {
             "! TypeError: IMPORT needs a Module, not Integer 1");
 }
 
-TEST_F(Tier0Test, WhatIsNotAvailableYetSaysSo) {
-  constexpr std::string_view kGen = R"(
-.type 1 primitive Integer
-.type 2 function "()->Integer" params returns Integer
-.function 1 gen type "()->Integer" flags GENERATOR
-  PUSH_CONST 1
-  YIELD
-  RETURN
-.end
-)";
-  EXPECT_EQ(eval("PUSH_CONST function gen\nCALL 0\nRETURN", kGen),
-            "! NotAvailable: calling a GENERATOR or ASYNC function (the concurrency issue) is not "
-            "available yet in RunaTime");
-}
-
 }  // namespace
 }  // namespace runa::tier0
 
