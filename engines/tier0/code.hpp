@@ -55,7 +55,7 @@ namespace ops = rt::ops;
   X(FinallyBegin) X(FinallyEnd) X(LoadUpvalue) X(StoreUpvalue) X(Closure)           \
   X(TypeCheck) X(Cast) X(LoadModule) X(Import) X(NotAvailable) X(IterCreate)        \
   X(IterNext) X(TypeOf) X(InstanceOf) X(Lambda) X(Spread) X(Unpack) X(SwitchTable)  \
-  X(IntToDouble) X(DoubleToInt) X(TextConcat) X(Unwind) X(Yield)                 \
+  X(IntToDouble) X(DoubleToInt) X(TextConcat) X(Unwind) X(Yield) X(Await)                 \
   /* superinstructions (translate.cpp) */                                          \
   X(LoadLocal2) X(LoadLocalField) X(LoadLocalConst) X(CompareJumpIfFalse)
 // clang-format on

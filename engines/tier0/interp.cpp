@@ -249,6 +249,7 @@ bool Engine::execute(rt::Thread& t, Stack& st, Value* out) {
   const rt::FunctionInfo* callee_f = nullptr;
   std::uint32_t nargs = 0;
   Value ret = kNothing;
+  std::uint32_t resume_at = 0;  // a suspending frame's bytecode offset to continue at
 
 #define SYNC() (st.sp = sp, fp->pc = pc)
 #define DISPATCH() goto* kLabels[static_cast<int>(pc->op)]
@@ -871,13 +872,34 @@ L_IterNext : {
   NEXT();
 }
 
-// The frame is a resumed generator's, the boundary frame of its Run
-// (Engine::resume): its callee slot takes the value yielded (the
-// suspension holds the callee), the try statements' records go above the
-// operand stack, and the frame, saved, leaves the stack as a return would.
-L_Yield : {
+// The frame is a resumed generator's or coroutine's, the boundary frame of
+// its Run (Engine::resume). YIELD continues after itself with the value
+// sent in; an AWAIT that must wait continues at itself, its awaitable kept
+// on the operand stack, and awaits it again.
+L_Yield:
+  base[-1] = *--sp;  // the value yielded (the suspension holds the callee)
+  resume_at = fp->code->offsets[static_cast<std::size_t>(pc - fp->code->ins.data()) + 1];
+  goto suspend_frame;
+
+L_Await:
+  SYNC();
+  switch (ops::await(t, sp - 1, sp - 1)) {
+    case ops::Awaited::kReady:
+      NEXT();
+    case ops::Awaited::kThrew:
+      goto unwind;
+    case ops::Awaited::kWaiting:
+      break;
+  }
+  base[-1] = kNothing;
+  resume_at = fp->code->offsets[static_cast<std::size_t>(pc - fp->code->ins.data())];
+  goto suspend_frame;
+
+// The try statements' records go above the operand stack, and the frame,
+// saved, leaves the stack as a return would; base[-1] is what the resumer
+// gets.
+suspend_frame : {
   const std::uint32_t open = static_cast<std::uint32_t>(st.handlers.size()) - fp->handlers;
-  base[-1] = *--sp;
   if (sp + open * ops::kHandlerValues >= st.limit) {
     SYNC();
     ops::stack_overflow(t, *fp->code->function);
@@ -891,10 +913,8 @@ L_Yield : {
   }
   const auto slots = fp->code->frame_slots;
   const ops::FrameShape shape{slots, static_cast<std::uint32_t>(sp - base) - slots, open};
-  const std::uint32_t next =
-      fp->code->offsets[static_cast<std::size_t>(pc - fp->code->ins.data()) + 1];
   sp += open * ops::kHandlerValues;
-  TRY(ops::suspend(t, st.innermost->suspension, next, shape, base));
+  TRY(ops::suspend(t, st.innermost->suspension, resume_at, shape, base));
   st.handlers.resize(fp->handlers);
   --st.depth;
   st.sp = base - 1;

@@ -447,9 +447,10 @@ std::unique_ptr<Code> translate(const rt::FunctionInfo& f) {
         o = {I::kYield, 0, 0, 0};
         break;
       case Op::kAwait:
+        o = {I::kAwait, 0, 0, 0};
+        break;
       case Op::kInvokeFfi: {
-        const char* what = b.op == Op::kAwait ? "AWAIT (async functions: the concurrency issue)"
-                                              : "INVOKE_FFI (foreign calls: the system issue)";
+        const char* what = "INVOKE_FFI (foreign calls: the system issue)";
         o = {I::kNotAvailable, 0, 0, keep(code->messages, std::make_unique<std::string>(what))};
         break;
       }

@@ -271,6 +271,19 @@ inline SavedHandler get_handler(const Value* at) {
           at[3]};
 }
 
+// AWAIT of *a: a Coroutine (continued here: ready when it returns, waiting
+// when it waits), a Task or a Timer of the task natives (docs/bytecode.md
+// §2.5.8). kReady with the result in *out (out may be a); kWaiting when the
+// current task was registered to be woken (the tier then suspends its
+// frame at the AWAIT, the awaitable kept on its operand stack, and runs
+// the AWAIT again when resumed). MAY COLLECT.
+enum class Awaited : std::uint8_t { kReady, kWaiting, kThrew };
+Awaited await(Thread& t, Value* a, Value* out);
+// Runs the Coroutine in *coroutine as a task on this thread's scheduler
+// until it finishes (the program's other tasks meanwhile): an ASYNC main,
+// the native task_run. MAY COLLECT.
+bool run_coroutine(Thread& t, Value* coroutine, Value* out);
+
 // ---- modules --------------------------------------------------------------------------
 
 bool load_module(Thread& t, const ModuleInfo& from, std::uint32_t name, Value* out);

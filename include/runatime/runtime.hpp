@@ -198,6 +198,9 @@ struct Thread {
   std::uint32_t native_depth = 0;  // nested entries from C++ into tiers
   // Per-tier state of this thread (its stack, for tier 0), by tier index.
   std::vector<void*> tier_state;
+  // The bridge's task scheduler of this thread (async functions), made at
+  // its first use.
+  void* scheduler = nullptr;
 };
 
 // ---- modules and functions ----------------------------------------------------------

@@ -69,5 +69,6 @@ void add_text_natives(Natives& natives);
 void add_math_natives(Natives& natives);
 void add_list_natives(Natives& natives);
 void add_system_natives(Natives& natives);
+void add_task_natives(Natives& natives);
 
 }  // namespace runa::bridge

@@ -104,10 +104,19 @@ NativeStatus read_file_text(NativeCall& call) {
   return s;
 }
 
-// The name of a value's type: "Integer", "List[Any]", a struct's name.
+// The name of a value's type: "Integer", "List[Any]", a struct's name;
+// for a built-in object with no type descriptor (a Generator, a Task), its
+// layout's name.
 NativeStatus type_name(NativeCall& call) {
-  const types::TypeDesc* t = call.types.type_of(*call.args[0]);
-  return return_text(call, t != nullptr ? t->name : std::string("Any"));
+  const Value v = *call.args[0];
+  const types::TypeDesc* t = call.types.type_of(v);
+  if (t != nullptr) return return_text(call, t->name);
+  if (heap::is_ref(v)) {
+    const heap::Layout* l =
+        call.types.heap().layout(heap::hdr::type_of(heap::as_object(v)->load_header()));
+    if (l != nullptr) return return_text(call, l->name);
+  }
+  return return_text(call, "Any");
 }
 
 // Collects now: the whole heap when `major` is true, else the nursery.

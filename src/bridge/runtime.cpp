@@ -6,6 +6,7 @@
 #include <string>
 
 #include "bridge/runtime_impl.hpp"
+#include "bridge/scheduler.hpp"
 #include "bridge/stacks.hpp"
 #include "types/text.hpp"
 
@@ -189,6 +190,7 @@ void Runtime::detach(Thread& t) {
       tier.callbacks.thread_exit(tier.data, t);
     }
   }
+  bridge::Scheduler::release(t);
   impl_->heap().remove_roots(t.roots);
   bridge::set_current_thread(nullptr);
   impl_->heap().detach(*t.m);
@@ -225,6 +227,11 @@ int Runtime::run_main(Thread& t, const ModuleInfo& m) {
   heap::Handle arg(*t.m, *impl_->arguments_slot());
   heap::Handle result(*t.m, types::kNothing);
   if (!call(t, callee.slot(), arg.slot(), main->params, result.slot())) return -1;
+  // An ASYNC main returned its Coroutine: run it, and the tasks it spawns.
+  if ((main->def->flags & module::kFnAsync) != 0 &&
+      !ops::run_coroutine(t, result.slot(), result.slot())) {
+    return -1;
+  }
   const Value v = result.value();
   if (v == types::kNothing) return 0;
   if (types::is_int(impl_->types().context(), v)) {

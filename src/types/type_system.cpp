@@ -38,6 +38,9 @@ Result<std::unique_ptr<TypeSystem>> TypeSystem::create(heap::Heap& heap) {
   auto suspensions = Suspensions::create(heap);
   if (!suspensions) return suspensions.error();
   ts->suspensions_.emplace(*suspensions);
+  auto tasks = Tasks::create(heap);
+  if (!tasks) return tasks.error();
+  ts->tasks_.emplace(*tasks);
   auto runtime = load_runtime_module(ts->registry_);
   if (!runtime) return runtime.error();
   ts->exceptions_.emplace(*runtime, heap, *ts->strings_, *ts->lists_, *ts->tuples_);

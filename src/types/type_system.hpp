@@ -27,6 +27,7 @@
 #include "types/results.hpp"
 #include "types/strings.hpp"
 #include "types/suspensions.hpp"
+#include "types/tasks.hpp"
 #include "types/text.hpp"
 #include "types/tuple.hpp"
 #include "types/type_registry.hpp"
@@ -54,6 +55,7 @@ class TypeSystem {
   [[nodiscard]] const Iterators& iterators() const { return *iterators_; }
   [[nodiscard]] const Closures& closures() const { return *closures_; }
   [[nodiscard]] const Suspensions& suspensions() const { return *suspensions_; }
+  [[nodiscard]] const Tasks& tasks() const { return *tasks_; }
   [[nodiscard]] const Exceptions& exceptions() const { return *exceptions_; }
   [[nodiscard]] const Results& results() const { return *results_; }
   // Type values wrap a const TypeDesc*; Module values the bridge's module.
@@ -95,6 +97,7 @@ class TypeSystem {
   std::optional<Iterators> iterators_;
   std::optional<Closures> closures_;
   std::optional<Suspensions> suspensions_;
+  std::optional<Tasks> tasks_;
   std::optional<Exceptions> exceptions_;
   std::optional<Results> results_;
   std::unique_ptr<PointerValues> type_values_;

@@ -1,0 +1,64 @@
+// The task natives (docs/natives.md, "Tasks"): spawning and running the
+// coroutines of ASYNC functions on the calling thread's scheduler
+// (scheduler.hpp), and the timers AWAIT waits on.
+#include <limits>
+
+#include "bridge/native_args.hpp"
+#include "bridge/scheduler.hpp"
+
+namespace runa::bridge {
+
+namespace {
+
+// A failed scheduler call left its exception in the thread: hand it to the
+// native's caller, which throws it again (its trace kept).
+NativeStatus thrown_by(NativeCall& call) {
+  call.thrown = call.thread->exception;
+  call.thread->exception = types::kNothing;
+  call.thread->trace = types::kNothing;
+  return call.thrown == types::kNothing ? NativeStatus::kOutOfMemory : NativeStatus::kThrow;
+}
+
+// A new Task running the coroutine, started at the next wait of the
+// current task (or at once under task_run).
+NativeStatus task_spawn(NativeCall& call) {
+  if (!Scheduler::of(*call.thread).spawn(call.args[0], &call.result)) return thrown_by(call);
+  return NativeStatus::kReturn;
+}
+
+// Runs the coroutine to its end, with every task it spawns: its result.
+NativeStatus task_run(NativeCall& call) {
+  if (!Scheduler::of(*call.thread).run(call.args[0], &call.result)) return thrown_by(call);
+  return NativeStatus::kReturn;
+}
+
+// A Timer that AWAIT waits on for `ms` milliseconds from now (none when
+// negative).
+NativeStatus task_sleep(NativeCall& call) {
+  NativeStatus failed{};
+  const auto ms = int_arg(call, "task_sleep", 0, &failed);
+  if (!ms) return failed;
+  constexpr std::int64_t kNsPerMs = 1000000;
+  constexpr std::int64_t kLongest =
+      std::numeric_limits<std::int64_t>::max() / 4 / kNsPerMs;  // no overflow
+  const std::int64_t wait = *ms < 0 ? 0 : (*ms > kLongest ? kLongest : *ms) * kNsPerMs;
+  return return_value(call, call.types.tasks().make_timer(call.m, types::Tasks::TimerKind::kSleep,
+                                                          Scheduler::now() + wait));
+}
+
+// A Timer whose AWAIT lets every task already ready run first.
+NativeStatus task_yield(NativeCall& call) {
+  return return_value(call,
+                      call.types.tasks().make_timer(call.m, types::Tasks::TimerKind::kYield, 0));
+}
+
+}  // namespace
+
+void add_task_natives(Natives& natives) {
+  natives.add("task_spawn", 1, task_spawn);
+  natives.add("task_run", 1, task_run);
+  natives.add("task_sleep", 1, task_sleep);
+  natives.add("task_yield", 0, task_yield);
+}
+
+}  // namespace runa::bridge

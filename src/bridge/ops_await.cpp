@@ -1,0 +1,102 @@
+// AWAIT (docs/bytecode.md §2.5.8): what each awaitable does when awaited,
+// and the scheduler's entry for running a coroutine to its end. The
+// scheduler (scheduler.hpp) explains the polling model.
+#include <string>
+
+#include "bridge/runtime_impl.hpp"
+#include "bridge/scheduler.hpp"
+
+namespace runa::rt::ops {
+
+// NOLINTBEGIN(readability-non-const-parameter): operands are root slots
+
+namespace {
+
+using bridge::Scheduler;
+using bridge::TaskRecord;
+using types::Tasks;
+
+// The task an AWAIT of a leaf registers: the one being polled.
+TaskRecord* waiting_task(Thread& t) {
+  TaskRecord* r = Scheduler::of(t).current();
+  if (r == nullptr) raise(t, "ValueError", "AWAIT outside a task (task_run or an ASYNC main)");
+  return r;
+}
+
+Awaited await_task(Thread& t, Value* a, Value* out) {
+  switch (Tasks::status(*a)) {
+    case Tasks::Status::kReturned:
+      *out = Tasks::result(*a);
+      return Awaited::kReady;
+    case Tasks::Status::kThrew:
+      t.exception = Tasks::result(*a);
+      t.trace = Tasks::trace(*a);
+      return Awaited::kThrew;
+    case Tasks::Status::kPending:
+      break;
+  }
+  TaskRecord* me = waiting_task(t);
+  if (me == nullptr) return Awaited::kThrew;
+  auto* awaited = static_cast<TaskRecord*>(Tasks::record(*a));
+  if (awaited->owner != me->owner) {
+    raise(t, "ValueError", "AWAIT of a Task of another thread");
+    return Awaited::kThrew;
+  }
+  if (awaited == me) {
+    raise(t, "ValueError", "a task cannot AWAIT itself");
+    return Awaited::kThrew;
+  }
+  Scheduler::wait_for(awaited, me);
+  return Awaited::kWaiting;
+}
+
+Awaited await_timer(Thread& t, Value* a, Value* out) {
+  const bool yield = Tasks::timer_kind(*a) == Tasks::TimerKind::kYield;
+  if (yield ? Tasks::fired(*a) : Tasks::deadline(*a) <= Scheduler::now()) {
+    *out = types::kNothing;
+    return Awaited::kReady;
+  }
+  TaskRecord* me = waiting_task(t);
+  if (me == nullptr) return Awaited::kThrew;
+  if (yield) {
+    Tasks::set_fired(*a);
+    me->owner->wake(me);  // behind every task already ready
+  } else {
+    me->owner->wake_at(me, Tasks::deadline(*a));
+  }
+  return Awaited::kWaiting;
+}
+
+}  // namespace
+
+Awaited await(Thread& t, Value* a, Value* out) {
+  const types::TypeSystem& ts = impl_of(t).types();
+  if (ts.suspensions().is_coroutine(*a)) {
+    heap::HandleScope scope(*t.m);
+    heap::Handle sent(*t.m, types::kNothing);
+    heap::Handle result(*t.m, types::kNothing);
+    switch (resume(t, a, sent.slot(), result.slot())) {
+      case Resumed::kReturned:
+        *out = result.value();
+        return Awaited::kReady;
+      case Resumed::kSuspended:
+        return Awaited::kWaiting;
+      case Resumed::kThrew:
+        return Awaited::kThrew;
+    }
+  }
+  if (ts.tasks().is_task(*a)) return await_task(t, a, out);
+  if (ts.tasks().is_timer(*a)) return await_timer(t, a, out);
+  raise(t, "TypeError",
+        "AWAIT needs a Coroutine, a Task or a Timer (task_sleep, task_yield), not " +
+            ts.describe(*a));
+  return Awaited::kThrew;
+}
+
+bool run_coroutine(Thread& t, Value* coroutine, Value* out) {
+  return Scheduler::of(t).run(coroutine, out);
+}
+
+// NOLINTEND(readability-non-const-parameter)
+
+}  // namespace runa::rt::ops

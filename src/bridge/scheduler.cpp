@@ -1,0 +1,149 @@
+#include "bridge/scheduler.hpp"
+
+#include <ctime>
+
+#include "bridge/runtime_impl.hpp"
+
+namespace runa::bridge {
+
+namespace {
+
+using types::Tasks;
+
+const types::TypeSystem& types_of(rt::Thread& t) {
+  return rt::impl_of(t).types();
+}
+
+}  // namespace
+
+Scheduler& Scheduler::of(rt::Thread& t) {
+  if (t.scheduler == nullptr) t.scheduler = new Scheduler(t);
+  return *static_cast<Scheduler*>(t.scheduler);
+}
+
+void Scheduler::release(rt::Thread& t) {
+  delete static_cast<Scheduler*>(t.scheduler);
+  t.scheduler = nullptr;
+}
+
+std::int64_t Scheduler::now() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+TaskRecord* Scheduler::add(Value task) {
+  auto made = std::make_unique<TaskRecord>();
+  TaskRecord* r = made.get();
+  r->owner = this;
+  r->task = heap::Persistent(rt::impl_of(t_).heap(), task);
+  Tasks::set_record(task, r);
+  records_.emplace(r, std::move(made));
+  return r;
+}
+
+// NOLINTBEGIN(readability-non-const-parameter): operands are root slots
+
+bool Scheduler::spawn(Value* coroutine, Value* out) {
+  const types::TypeSystem& ts = types_of(t_);
+  if (!ts.suspensions().is_coroutine(*coroutine)) {
+    return rt::ops::raise(t_, "TypeError",
+                          "task_spawn needs a Coroutine (the call of an ASYNC function), not " +
+                              ts.describe(*coroutine));
+  }
+  const Value task = ts.tasks().make_task(*t_.m, coroutine);
+  if (task == types::kNothing) return rt::ops::out_of_memory(t_);
+  wake(add(task));
+  *out = task;
+  return true;
+}
+
+bool Scheduler::run(Value* coroutine, Value* out) {
+  if (current_ != nullptr) {
+    return rt::ops::raise(t_, "ValueError",
+                          "task_run inside a task would stop the others: AWAIT the coroutine");
+  }
+  heap::HandleScope scope(*t_.m);
+  heap::Handle root(*t_.m, types::kNothing);
+  if (!spawn(coroutine, root.slot())) return false;
+  while (Tasks::status(root.value()) == Tasks::Status::kPending) {
+    fire_timers();
+    if (ready_.empty()) {
+      if (timers_.empty()) {
+        return rt::ops::raise(t_, "ValueError",
+                              "task_run: every task waits on another task, none can finish "
+                              "(a deadlock)");
+      }
+      const std::int64_t until = timers_.top().deadline;
+      const timespec ts{static_cast<time_t>(until / 1000000000), until % 1000000000};
+      heap::NativeRegion region(*t_.m);  // a sleeping thread never delays a collection
+      clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr);
+      continue;
+    }
+    TaskRecord* r = ready_.front();
+    ready_.pop_front();
+    poll(r);
+  }
+  if (Tasks::status(root.value()) == Tasks::Status::kReturned) {
+    *out = Tasks::result(root.value());
+    return true;
+  }
+  t_.exception = Tasks::result(root.value());
+  t_.trace = Tasks::trace(root.value());
+  return false;
+}
+
+// NOLINTEND(readability-non-const-parameter)
+
+void Scheduler::poll(TaskRecord* r) {
+  r->queued = false;
+  heap::HandleScope scope(*t_.m);
+  heap::Handle coroutine(*t_.m, Tasks::coroutine(r->task.value()));
+  heap::Handle sent(*t_.m, types::kNothing);
+  heap::Handle result(*t_.m, types::kNothing);
+  current_ = r;
+  const rt::ops::Resumed how = rt::ops::resume(t_, coroutine.slot(), sent.slot(), result.slot());
+  current_ = nullptr;
+  if (how == rt::ops::Resumed::kSuspended) return;
+  if (how == rt::ops::Resumed::kReturned) {
+    finish(r, false, result.value(), types::kNothing);
+    return;
+  }
+  const Value e = t_.exception;
+  const Value trace = t_.trace;
+  t_.exception = types::kNothing;
+  t_.trace = types::kNothing;
+  finish(r, true, e, trace);
+}
+
+void Scheduler::finish(TaskRecord* r, bool threw, Value result, Value trace) {
+  Tasks::finish(*t_.m, r->task.value(), threw ? Tasks::Status::kThrew : Tasks::Status::kReturned,
+                result, trace);
+  for (TaskRecord* w : r->waiters) wake(w);
+  records_.erase(r);
+}
+
+void Scheduler::wait_for(TaskRecord* awaited, TaskRecord* waiter) {
+  awaited->waiters.push_back(waiter);
+}
+
+void Scheduler::wake_at(TaskRecord* r, std::int64_t deadline) {
+  timers_.push(Timer{deadline, seq_++, r});
+}
+
+void Scheduler::wake(TaskRecord* r) {
+  if (r->queued) return;
+  r->queued = true;
+  ready_.push_back(r);
+}
+
+void Scheduler::fire_timers() {
+  if (timers_.empty()) return;
+  const std::int64_t t = now();
+  while (!timers_.empty() && timers_.top().deadline <= t) {
+    wake(timers_.top().record);
+    timers_.pop();
+  }
+}
+
+}  // namespace runa::bridge

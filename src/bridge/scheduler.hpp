@@ -1,0 +1,98 @@
+// The task scheduler of one thread: it runs the tasks of a program's async
+// functions (docs/bytecode.md §2.5.8), as asyncio's event loop or a
+// single-threaded Tokio runtime does.
+//
+// The model is Rust's: a coroutine is polled. Polling a task resumes its
+// coroutine (ops::resume); an AWAIT of another coroutine resumes that one
+// in turn, so a chain of awaits is continued from its root at each poll.
+// At the bottom of a chain that must wait sits a leaf — a Task not
+// finished yet, a sleep's Timer, a yield — and the AWAIT of the leaf
+// registers the task being polled (current()) to be woken by it: in the
+// awaited task's waiters, in the timer queue, or at the back of the ready
+// queue. Then every frame of the chain suspends at its AWAIT, which runs
+// again at the next poll.
+//
+// Invariants:
+//   - A pending task has a record here, whose persistent slot keeps the
+//     Task object (and through it the coroutine and every saved frame of
+//     its chain) alive; the record goes when the task finishes.
+//   - A task waits on one leaf at a time (a chain has one bottom), so a
+//     record is queued by at most one wake-up per poll; `queued` absorbs a
+//     second one anyway. Timers and waiter lists never name a finished
+//     task's record: a task finishes only in a poll, and it is polled only
+//     after the one leaf it waited on woke it.
+//   - Everything here belongs to the thread: no locks. A Task of another
+//     thread's scheduler cannot be awaited (ValueError).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <queue>
+#include <unordered_map>
+#include <vector>
+
+#include "runatime/runtime.hpp"
+
+namespace runa::bridge {
+
+using heap::Value;
+
+class Scheduler;
+
+struct TaskRecord {
+  Scheduler* owner = nullptr;
+  heap::Persistent task;
+  std::vector<TaskRecord*> waiters;  // tasks whose AWAIT waits on this one
+  bool queued = false;
+};
+
+class Scheduler {
+ public:
+  explicit Scheduler(rt::Thread& t) : t_(t) {}
+  // The thread's scheduler, made at its first use; freed at detach.
+  static Scheduler& of(rt::Thread& t);
+  static void release(rt::Thread& t);
+
+  // task_spawn: a new pending Task of the Coroutine in *coroutine, queued
+  // to run. False after raising. MAY COLLECT.
+  bool spawn(Value* coroutine, Value* out);
+  // task_run and an ASYNC main: runs the Coroutine in *coroutine as a task
+  // until it finishes, the other tasks meanwhile: its result in *out, or
+  // false when it threw (also a deadlock: ValueError). MAY COLLECT.
+  bool run(Value* coroutine, Value* out);
+
+  // What AWAIT of a leaf registers: the task being polled (nullptr when
+  // none is), woken by the end of `awaited`, at `deadline` (monotonic
+  // nanoseconds), or at once behind the tasks already ready.
+  [[nodiscard]] TaskRecord* current() const { return current_; }
+  static void wait_for(TaskRecord* awaited, TaskRecord* waiter);
+  void wake_at(TaskRecord* r, std::int64_t deadline);
+  void wake(TaskRecord* r);
+
+  static std::int64_t now();
+
+ private:
+  TaskRecord* add(Value task);
+  void poll(TaskRecord* r);
+  void finish(TaskRecord* r, bool threw, Value result, Value trace);
+  void fire_timers();
+
+  struct Timer {
+    std::int64_t deadline;
+    std::uint64_t seq;  // equal deadlines fire in the order armed
+    TaskRecord* record;
+    bool operator>(const Timer& o) const {
+      return deadline != o.deadline ? deadline > o.deadline : seq > o.seq;
+    }
+  };
+
+  rt::Thread& t_;
+  std::unordered_map<TaskRecord*, std::unique_ptr<TaskRecord>> records_;
+  std::deque<TaskRecord*> ready_;
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
+  std::uint64_t seq_ = 0;
+  TaskRecord* current_ = nullptr;
+};
+
+}  // namespace runa::bridge
