@@ -602,6 +602,11 @@ class Heap {
   // Stops the world and checks every root and object; the first problem
   // found. Moves nothing, but parks other threads as a collection does.
   std::optional<std::string> verify(Mutator& m);
+  // Stops the world (every other mutator parked at a safepoint or in a
+  // native region, as for a collection) and calls fn(ctx) on this thread;
+  // moves nothing. fn must not allocate, collect or wait for another
+  // mutator: for observers that read every thread's state (a thread dump).
+  void stopped(Mutator& m, void (*fn)(void* ctx), void* ctx);
 
  private:
   // RunaTime's own parts and tests reach the internals through impl_of(),

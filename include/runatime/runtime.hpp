@@ -190,6 +190,8 @@ struct Activation {
 
 struct Thread {
   Runtime* runtime = nullptr;
+  std::uint32_t id = 0;  // 1, 2, ... in the order threads attached
+  std::string name;      // for dumps and traces ("thread 2" unless named)
   heap::Mutator* m = nullptr;
   Value exception = 0;      // the exception in flight (a root)
   Value trace = 0;          // its trace when it is not an Exception object (a root)
@@ -283,8 +285,9 @@ class Runtime {
   [[nodiscard]] const TierInfo& tier(std::uint32_t index) const;
   [[nodiscard]] std::uint32_t tier_count() const;
 
-  // The calling thread, attached (once per thread). Never collects.
-  Thread& attach();
+  // The calling thread, attached (once per thread) under `name` ("thread
+  // N" when empty). Never collects.
+  Thread& attach(std::string_view name = {});
   void detach(Thread& t);
 
   // Loads, verifies and links a module from a file (`.runas` assembled)
@@ -314,6 +317,12 @@ class Runtime {
   void dump_profiles(std::FILE* to) const;
   // Walks thread t's frames across tiers, innermost first.
   void walk(Thread& t, FrameSink sink, void* ctx);
+  // A dump of every attached thread — its stack across tiers and the tasks
+  // of its scheduler with what each waits on — taken with the world
+  // stopped (m: the calling thread's mutator, attached to this runtime's
+  // heap): what `runa run` prints on SIGQUIT and the native runtime_dump
+  // returns (docs/concurrency.md, "Dumps").
+  std::string dump(heap::Mutator& m);
 
   [[nodiscard]] RuntimeImpl& impl() { return *impl_; }
 

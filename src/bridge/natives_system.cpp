@@ -49,8 +49,11 @@ NativeStatus exit_process(NativeCall& call) {
 }
 
 // The next line of standard input without its "\n" (or "\r\n"), or nothing
-// at the end of input. Bytes that are not UTF-8 raise ValueError.
+// at the end of input. Bytes that are not UTF-8 raise ValueError. What the
+// program printed is flushed first, so a prompt shows before the wait even
+// when standard output is a pipe or a file (as Python's input() does).
 NativeStatus read_line(NativeCall& call) {
+  std::fflush(call.out);
   // One getline() per line into this thread's buffer (not a getc per byte).
   thread_local char* buffer = nullptr;
   thread_local std::size_t capacity = 0;
@@ -87,6 +90,7 @@ NativeStatus text_from(NativeCall& call, std::FILE* f, std::string_view native) 
 
 // The rest of standard input, as one String.
 NativeStatus read_all(NativeCall& call) {
+  std::fflush(call.out);  // as read_line: the prompt first
   return text_from(call, call.in, "read_all");
 }
 

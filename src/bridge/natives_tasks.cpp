@@ -1,6 +1,7 @@
 // The task natives (docs/natives.md, "Tasks"): spawning and running the
 // coroutines of ASYNC functions on the calling thread's scheduler
-// (scheduler.hpp), and the timers AWAIT waits on.
+// (scheduler.hpp), the timers AWAIT waits on, and the dump of every
+// thread and its tasks.
 #include <limits>
 
 #include "bridge/native_args.hpp"
@@ -52,9 +53,16 @@ NativeStatus task_yield(NativeCall& call) {
                       call.types.tasks().make_timer(call.m, types::Tasks::TimerKind::kYield, 0));
 }
 
+// The thread dump (Runtime::dump) as a String: every thread's stack and
+// tasks, as `runa run` prints on SIGQUIT.
+NativeStatus runtime_dump(NativeCall& call) {
+  return return_text(call, call.thread->runtime->dump(call.m));
+}
+
 }  // namespace
 
 void add_task_natives(Natives& natives) {
+  natives.add("runtime_dump", 0, runtime_dump);
   natives.add("task_spawn", 1, task_spawn);
   natives.add("task_run", 1, task_run);
   natives.add("task_sleep", 1, task_sleep);

@@ -169,10 +169,17 @@ std::uint32_t Runtime::tier_count() const {
   return impl_->tier_count();
 }
 
-Thread& Runtime::attach() {
+Thread& Runtime::attach(std::string_view name) {
   auto* t = new Thread;
   t->runtime = this;
   t->m = &impl_->heap().attach();
+  {
+    ThreadRegistry& all = impl_->threads();
+    std::lock_guard lock(all.mu);
+    t->id = ++all.attached;
+    t->name = name.empty() ? "thread " + std::to_string(t->id) : std::string(name);
+    all.all.push_back(t);
+  }
   t->tier_state.assign(impl_->tier_count(), nullptr);
   t->roots = impl_->heap().add_roots(&t->exception, 2);
   bridge::set_current_thread(t);
@@ -184,6 +191,11 @@ Thread& Runtime::attach() {
 }
 
 void Runtime::detach(Thread& t) {
+  {
+    ThreadRegistry& all = impl_->threads();
+    std::lock_guard lock(all.mu);
+    std::erase(all.all, &t);
+  }
   for (std::uint32_t i = 0; i < t.tier_state.size(); ++i) {
     const TierInfo& tier = impl_->tier(i);
     if (t.tier_state[i] != nullptr && tier.callbacks.thread_exit != nullptr) {

@@ -41,8 +41,19 @@ struct ModuleRecord {
   std::uint64_t roots = 0;
 };
 
+// Every attached thread (dumps): registered after the heap attached it,
+// unregistered before anything of it is freed. A dump holds the lock with
+// the world stopped, which is safe because no thread polls (or waits for a
+// collection) while holding it.
+struct ThreadRegistry {
+  std::mutex mu;
+  std::vector<Thread*> all;
+  std::uint32_t attached = 0;  // ever: the next thread's id
+};
+
 class RuntimeImpl {
  public:
+  [[nodiscard]] ThreadRegistry& threads() { return threads_; }
   RuntimeImpl(RuntimeOptions options, std::unique_ptr<heap::Heap> heap,
               std::unique_ptr<types::TypeSystem> types);
   ~RuntimeImpl();
@@ -124,6 +135,7 @@ class RuntimeImpl {
   Value fixed_[kFixedCount] = {};
   std::uint64_t fixed_roots_ = 0;
   std::atomic<bool> started_{false};
+  ThreadRegistry threads_;
 };
 
 // The RuntimeImpl behind a thread.

@@ -1,6 +1,8 @@
 #include "bridge/scheduler.hpp"
 
+#include <algorithm>
 #include <ctime>
+#include <string>
 
 #include "bridge/runtime_impl.hpp"
 
@@ -36,6 +38,7 @@ TaskRecord* Scheduler::add(Value task) {
   auto made = std::make_unique<TaskRecord>();
   TaskRecord* r = made.get();
   r->owner = this;
+  r->number = ++spawned_;
   r->task = heap::Persistent(rt::impl_of(t_).heap(), task);
   Tasks::set_record(task, r);
   records_.emplace(r, std::move(made));
@@ -124,17 +127,53 @@ void Scheduler::finish(TaskRecord* r, bool threw, Value result, Value trace) {
 }
 
 void Scheduler::wait_for(TaskRecord* awaited, TaskRecord* waiter) {
+  waiter->wait = TaskRecord::Wait::kTask;
   awaited->waiters.push_back(waiter);
 }
 
 void Scheduler::wake_at(TaskRecord* r, std::int64_t deadline) {
+  r->wait = TaskRecord::Wait::kTimer;
+  r->deadline = deadline;
   timers_.push(Timer{deadline, seq_++, r});
 }
 
 void Scheduler::wake(TaskRecord* r) {
+  r->wait = TaskRecord::Wait::kReady;
   if (r->queued) return;
   r->queued = true;
   ready_.push_back(r);
+}
+
+void Scheduler::describe(std::string& out) const {
+  std::vector<const TaskRecord*> pending;
+  pending.reserve(records_.size());
+  for (const auto& [r, owned] : records_) pending.push_back(r);
+  std::sort(pending.begin(), pending.end(),
+            [](const TaskRecord* a, const TaskRecord* b) { return a->number < b->number; });
+  const rt::ops::Shapes& sh = rt::impl_of(t_).shapes();
+  const std::int64_t at = now();
+  for (const TaskRecord* r : pending) {
+    const Value coroutine = Tasks::coroutine(r->task.value());
+    const Value callee = types::Suspensions::callee(coroutine);
+    const rt::FunctionInfo& f = *rt::ops::function_info(
+        rt::ops::has_type(callee, sh.closure) ? rt::ops::closure_function(callee) : callee);
+    out += "    task " + std::to_string(r->number) + ": " + std::string(f.name());
+    if (types::Suspensions::started(coroutine) && f.module != nullptr) {
+      auto [file, line] = f.module->where(f, types::Suspensions::offset(coroutine));
+      if (line > 0) out += " (" + std::string(file) + ":" + std::to_string(line) + ")";
+    }
+    if (current_ == r) {
+      out += ", running";
+    } else if (r->wait == TaskRecord::Wait::kTask) {
+      out += ", waiting for a task";
+    } else if (r->wait == TaskRecord::Wait::kTimer) {
+      const std::int64_t ms = r->deadline > at ? (r->deadline - at) / 1000000 : 0;
+      out += ", sleeping (" + std::to_string(ms) + " ms to go)";
+    } else {
+      out += types::Suspensions::started(coroutine) ? ", ready" : ", not started";
+    }
+    out += "\n";
+  }
 }
 
 void Scheduler::fire_timers() {

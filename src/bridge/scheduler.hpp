@@ -29,6 +29,7 @@
 #include <deque>
 #include <memory>
 #include <queue>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -41,10 +42,14 @@ using heap::Value;
 class Scheduler;
 
 struct TaskRecord {
+  enum class Wait : std::uint8_t { kReady, kTask, kTimer };
   Scheduler* owner = nullptr;
+  std::uint64_t number = 0;  // 1, 2, ... in the order spawned on this thread
   heap::Persistent task;
   std::vector<TaskRecord*> waiters;  // tasks whose AWAIT waits on this one
   bool queued = false;
+  Wait wait = Wait::kReady;   // what it waits on (dumps)
+  std::int64_t deadline = 0;  // kTimer: when
 };
 
 class Scheduler {
@@ -72,6 +77,11 @@ class Scheduler {
 
   static std::int64_t now();
 
+  // One line per pending task, in spawn order: its coroutine's function,
+  // where it stands, what it waits on (dumps: the world is stopped, so
+  // any thread may call it). Never collects.
+  void describe(std::string& out) const;
+
  private:
   TaskRecord* add(Value task);
   void poll(TaskRecord* r);
@@ -92,6 +102,7 @@ class Scheduler {
   std::deque<TaskRecord*> ready_;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
   std::uint64_t seq_ = 0;
+  std::uint64_t spawned_ = 0;
   TaskRecord* current_ = nullptr;
 };
 

@@ -777,4 +777,11 @@ std::optional<std::string> Heap::verify(Mutator& m) {
   return problem;
 }
 
+void Heap::stopped(Mutator& m, void (*fn)(void* ctx), void* ctx) {
+  MutatorRecord& r = own(m);
+  impl_->safepoint.stop(r, Safepoint::kAnyEpoch);
+  fn(ctx);
+  impl_->safepoint.resume(false);
+}
+
 }  // namespace runa::heap

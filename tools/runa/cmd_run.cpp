@@ -8,6 +8,7 @@
 
 #include "cli.hpp"
 #include "commands.hpp"
+#include "dump_on_signal.hpp"
 #include "heap_watch.hpp"
 #include "runatime/heap_options.hpp"
 #include "runatime/heap_profile.hpp"
@@ -145,7 +146,9 @@ int cmd_run(std::span<char*> args) {
     std::fputs(kHelp, stdout);
     return kOk;
   }
-  if (!o.heap_snapshot.empty()) SnapshotOnSignal::block();  // before any thread starts
+  // Before any thread starts, so that the signals reach only their watchers.
+  DumpOnSignal::block();
+  if (!o.heap_snapshot.empty()) SnapshotOnSignal::block();
   rt::RuntimeOptions ro;
   ro.heap = o.heap;
   ro.arguments = o.arguments;
@@ -161,7 +164,9 @@ int cmd_run(std::span<char*> args) {
   if (o.leak_check) heap::start_leak_detection((*runtime)->heap());
   std::optional<SnapshotOnSignal> on_signal;
   if (!o.heap_snapshot.empty()) on_signal.emplace((*runtime)->heap(), o.heap_snapshot);
-  rt::Thread& t = (*runtime)->attach();
+  std::optional<DumpOnSignal> dumps;
+  dumps.emplace(**runtime);
+  rt::Thread& t = (*runtime)->attach("main");
   int status = kOk;
   if (!o.gc_trace.empty()) {
     if (auto e = heap::start_gc_trace((*runtime)->heap(), *t.m, o.gc_trace)) {
@@ -192,6 +197,7 @@ int cmd_run(std::span<char*> args) {
   if (!o.heap_profile.empty() && !write_profile(h, *t.m, o.heap_profile)) status = kBadInput;
   if (!o.heap_snapshot.empty() && !write_snapshot(h, *t.m, o.heap_snapshot)) status = kBadInput;
   on_signal.reset();
+  dumps.reset();
   if (o.leak_check) std::fputs(heap::leak_report(h, *t.m).text().c_str(), stderr);
   if (!o.gc_trace.empty()) heap::stop_gc_trace(h, *t.m);
   if (!o.profile_dump.empty()) {

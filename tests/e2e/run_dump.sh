@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# runa run's thread dump on SIGQUIT: while the program waits for a line of
+# input, SIGQUIT prints every thread's stack and tasks to standard error,
+# twice, and the program then runs to its end (the signal does not kill it).
+#   run_dump.sh RUNA SOURCE_DIR
+source "$(dirname "$0")/lib.sh"
+runa=$1 src=$2
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+
+mkfifo "$dir/in"
+"$runa" run "$src/tests/e2e/programs/wait_for_line.runas" a b c <"$dir/in" \
+  >"$dir/out" 2>"$dir/err" &
+pid=$!
+exec 7>"$dir/in"
+# runa blocks SIGQUIT before any thread starts, so a signal sent any time
+# after "waiting" is printed waits for the dump thread: no retries needed.
+for _ in $(seq 1200); do
+  grep -q '^waiting$' "$dir/out" 2>/dev/null && break
+  sleep 0.05
+done
+for n in 1 2; do
+  kill -QUIT "$pid"
+  for _ in $(seq 600); do
+    (($(grep -c '^RunaTime thread dump' "$dir/err") >= n)) && break
+    sleep 0.05
+  done
+done
+echo done >&7
+exec 7>&-
+wait "$pid"
+status=$?
+out=$(cat "$dir/out") err=$(cat "$dir/err")
+expect 3 "the program ran to its end after two SIGQUITs"
+[[ $(grep -c '^RunaTime thread dump: 1 thread$' "$dir/err") == 2 ]] || fail "two dumps, one thread each"
+expect_err 'thread 1 "main"' "the main thread is named"
+expect_err "    at main" "its Runa frame (main waits in read_line)"
+finish
