@@ -48,6 +48,10 @@ constexpr const char* kHelp =
     "  --module-path DIR      search DIR for LOAD_MODULE (repeatable; FILE's own\n"
     "                         directory is searched first)\n"
     "\n"
+    "An ASYNC main runs as the first task of the thread's scheduler (task_spawn,\n"
+    "task_sleep, task_yield). SIGQUIT (kill -QUIT, Ctrl-\\) prints every thread's\n"
+    "stack and pending tasks on stderr; the program goes on.\n"
+    "\n"
     "Exit status: what main returns (an Integer, modulo 256; 0 for nothing); 1 when\n"
     "the module is refused or an exception is not caught (its type, message and stack\n"
     "trace are printed on stderr); 2 on a usage error.\n";
