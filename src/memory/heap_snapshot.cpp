@@ -100,7 +100,7 @@ class Snapshot {
 
  private:
   // Bitmap words per chunk: 2 MiB of heap (whole blocks, so that no two
-  // workers number lines of one block).
+  // workers write the numbers of one block, place_ids.hpp).
   static constexpr std::size_t kChunkWords = 4096;
   static_assert(kChunkWords * 512 % kBlock == 0);
   static constexpr std::uint32_t kUnset = UINT32_MAX;
@@ -175,13 +175,19 @@ class Snapshot {
     for (const SnapText& t : texts_) text_bytes_ = std::max(text_bytes_, t.capacity() * ring);
   }
 
+  // Chunks start at multiples of kChunkWords from the reservation's start,
+  // which is block-aligned, so that each block is in one chunk.
+  [[nodiscard]] std::size_t first_chunk_word() const {
+    return marks_.first_word() / kChunkWords * kChunkWords;
+  }
   [[nodiscard]] std::size_t chunks() const {
-    return (marks_.end_word() - marks_.first_word() + kChunkWords - 1) / kChunkWords;
+    return (marks_.end_word() - first_chunk_word() + kChunkWords - 1) / kChunkWords;
   }
   template <class Fn>
   void for_each_in_chunk(std::size_t c, Fn&& fn) const {
-    std::size_t from = marks_.first_word() + c * kChunkWords;
-    marks_.for_each(from, std::min(from + kChunkWords, marks_.end_word()), fn);
+    std::size_t from = first_chunk_word() + c * kChunkWords;
+    marks_.for_each(std::max(from, marks_.first_word()),
+                    std::min(from + kChunkWords, marks_.end_word()), fn);
   }
 
   void write_nodes() {

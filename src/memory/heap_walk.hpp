@@ -103,10 +103,6 @@ class Marks {
   // The bitmap words holding marks: [first_word(), end_word()).
   [[nodiscard]] std::size_t first_word() const { return hi_ > lo_ ? lo_ : 0; }
   [[nodiscard]] std::size_t end_word() const { return hi_; }
-  // The first object a bitmap word can mark.
-  [[nodiscard]] const Object* at_word(std::size_t w) const {
-    return reinterpret_cast<const Object*>(base_ + w * 512);
-  }
   // Bytes of side memory the marks touched.
   [[nodiscard]] std::uint64_t touched() const {
     return hi_ > lo_ ? static_cast<std::uint64_t>(hi_ - lo_) * 16 : 0;  // two words each
