@@ -514,6 +514,8 @@ HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t
   // What the next pause needs, reserved now, so that it rarely has to
   // stop the world twice; a refusal is reported by the next collection.
   reserve_for_pause(pause_needs(true));
+  // Room for the next major collection to move objects snapshots named.
+  if (major && places.active()) snapshot_ids.make_room();
   events.notify(m, rec, start);  // outside the pause, on the requesting mutator
   return minor_ok ? Outcome::kCollected : Outcome::kNoRoom;
 }

@@ -40,6 +40,7 @@
 #include "memory/leak_census.hpp"
 #include "memory/nursery.hpp"
 #include "memory/pause_reserve.hpp"
+#include "memory/place_ids.hpp"
 #include "memory/region.hpp"
 #include "memory/root_sites.hpp"
 #include "memory/safepoint.hpp"
@@ -154,9 +155,11 @@ class HeapImpl {
   PauseReserve pause_reserve;
   std::unique_ptr<MinorGC> minor_gc;
   std::unique_ptr<MajorGC> major_gc;
-  // Snapshot ids of the objects some heap snapshot has named (heap_snapshot.cpp),
-  // and the next id to give: odd, as V8 gives its objects, past the
-  // synthetic nodes' small ones.
+  // Snapshot ids (heap_snapshot.cpp): of old objects by their place, and of
+  // the objects that moved after being named (named young, or evacuated)
+  // in a table; and the next id the table's objects get (1 modulo 4,
+  // place_ids.hpp says why).
+  PlaceIds places;
   Watched snapshot_ids{&nursery};
   Sampler sampler{opt.sample_bytes, nursery};
   LeakCensus leaks;
@@ -165,7 +168,7 @@ class HeapImpl {
   RootSites persistent_sites{"persistent handle"};
   RootSites root_set_sites{"root set"};
   GcTrace trace;
-  std::uint64_t next_snapshot_id = 100001;
+  std::uint64_t next_snapshot_id = PlaceIds::kBase + 1;
   // The C ABI's rt_heap over this heap, if any (c_api.cpp): its finalizer
   // callbacks are found through it.
   void* c_api = nullptr;

@@ -21,25 +21,43 @@
 //     the edges in the same order, the roots' walked again (the world is
 //     still stopped, so they are the same).
 //
-// Stable ids: an object keeps its snapshot id across snapshots of one
-// heap, although collections move it, through the heap's `snapshot_ids`
-// table (watched.hpp), which every collection renames and prunes. Writing
-// merges the table, sorted by address, with the address-ordered walk:
-// objects found in it keep their id, the others get the next one. The
-// table is the price of stable ids, as V8's HeapObjectsMap is: 16 bytes per
-// object written, kept until the objects die (collections then cost a pass
-// over it), which is why only heaps that take snapshots have one.
+// Writing in parallel: formatting tens of millions of numbers is most of a
+// snapshot's time, so the objects' nodes, then their edges, are cut into
+// chunks of the bitmap (kChunkWords words, whole blocks) that the heap's
+// collector workers format into texts of their own (SnapText) while worker
+// 0 also appends the finished ones to the file in chunk order: a ring of
+// texts bounds the memory, and a worker waits when the ring is full.
+// Everything a chunk reads is fixed by then (marks, ranks, the sorted id
+// table); what it writes is its own (its lines' numbers, its text, its
+// worker's new table entries and name cache); strings are interned under
+// a lock, each worker caching the indices it has seen.
+//
+// Stable ids: an old object's id is derived from its place (place_ids.hpp:
+// a number per line of the old generation, given the first time a
+// snapshot names an object in it, forgotten when the line is freed); the
+// heap's `snapshot_ids` table (watched.hpp) holds the ids of objects that
+// moved since they were named (named young, then promoted; evacuated by a
+// defragmenting major collection, which adds the entry) and of objects
+// named young, which get ids from a counter. Writing merges the table,
+// sorted by address, with the address-ordered walk: objects found in it
+// keep their id. A table entry costs 16 bytes, as V8's HeapObjectsMap
+// does for every object; the place ids cost 4 bytes per 256-byte line
+// named, which is what meets the memory goal.
 //
 // Extra memory during the snapshot: the bitmap and its prefix counts (1/32
 // of the address range objects span, committed only where they are), the
-// mark stack (at most one entry per edge in flight), the new id table (and
-// the old one until the swap), and the writer's buffer and strings. The
-// snapshot itself streams to the file.
+// mark stack (at most one entry per edge in flight), the line numbers
+// (1/64 of the old generation, kept), the table's survivors, the ring of
+// texts and the writer's buffer and strings. The snapshot itself streams
+// to the file.
 #include <algorithm>
-#include <bit>
+#include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <memory>
+#include <mutex>
+#include <unordered_map>
 
 #include "memory/heap_walk.hpp"
 #include "memory/watched.hpp"
@@ -52,6 +70,7 @@ namespace {
 using services::HeapSnapshotWriter;
 using services::SnapEdge;
 using services::SnapNode;
+using services::SnapText;
 using walk::for_each_ref;
 using walk::for_each_root_category;
 using walk::Marks;
@@ -60,7 +79,8 @@ using walk::SlotVisitor;
 
 class Snapshot {
  public:
-  Snapshot(HeapImpl& h, std::FILE* out) : h_(h), marks_(h.region), w_(out) {}
+  Snapshot(HeapImpl& h, std::FILE* out)
+      : h_(h), marks_(h.region), w_(out), names_(h.workers.size()), kept_(h.workers.size()) {}
 
   Result<SnapshotInfo> run() {
     if (!marks_.ok())
@@ -73,11 +93,26 @@ class Snapshot {
       return Error{
           "heap snapshot", {}, {}, {}, {}, std::string("write failed: ") + std::strerror(errno)};
     }
-    info_.extra_bytes = marks_.touched() + stack_peak_ * sizeof(std::uintptr_t) + table_bytes_;
+    info_.extra_bytes =
+        marks_.touched() + stack_peak_ * sizeof(std::uintptr_t) + table_bytes_ + text_bytes_;
     return info_;
   }
 
  private:
+  // Bitmap words per chunk: 2 MiB of heap (whole blocks, so that no two
+  // workers write the numbers of one block, place_ids.hpp).
+  static constexpr std::size_t kChunkWords = 4096;
+  static_assert(kChunkWords * 512 % kBlock == 0);
+  static constexpr std::uint32_t kUnset = UINT32_MAX;
+  // Table entries kept for moves of named objects (watched.hpp), at least.
+  static constexpr std::size_t kMoveRoom = std::size_t{1} << 16;
+
+  // A worker's string indices, so that it rarely takes the lock.
+  struct Names {
+    std::vector<std::uint32_t> types, fields;
+    std::unordered_map<const char*, std::uint32_t> fixed;
+  };
+
   void mark() {
     for_each_root_category(h_, [&](const std::string&, auto&&) { root_edges_.push_back(0); });
     categories_ = root_edges_.size();
@@ -100,6 +135,61 @@ class Snapshot {
     return 1 + categories_ + marks_.rank(o);
   }
 
+  // Formats chunks [0, chunks) with format(chunk, text, worker) on every
+  // collector worker, worker 0 appending each text to the file in chunk
+  // order (see the header comment).
+  template <class Format>
+  void in_parallel(std::size_t chunks, const Format& format) {
+    const std::size_t ring = 2 * std::size_t{h_.workers.size()} + 2;
+    if (texts_.size() < ring) texts_.resize(ring);
+    std::vector<std::uint8_t> ready(ring, 0);
+    std::mutex mu;
+    std::condition_variable cv;
+    std::size_t claimed = 0, written = 0;
+    h_.workers.run([&](unsigned worker) {
+      std::unique_lock lock(mu);
+      for (;;) {
+        if (worker == 0 && written < chunks && ready[written % ring] != 0) {
+          std::size_t c = written;
+          lock.unlock();
+          w_.append(texts_[c % ring]);
+          lock.lock();
+          ready[c % ring] = 0;
+          ++written;
+          cv.notify_all();
+        } else if (claimed < chunks && claimed < written + ring) {
+          std::size_t c = claimed++;
+          lock.unlock();
+          texts_[c % ring].clear();
+          format(c, texts_[c % ring], worker);
+          lock.lock();
+          ready[c % ring] = 1;
+          cv.notify_all();
+        } else if (written == chunks || (worker != 0 && claimed == chunks)) {
+          return;
+        } else {
+          cv.wait(lock);
+        }
+      }
+    });
+    for (const SnapText& t : texts_) text_bytes_ = std::max(text_bytes_, t.capacity() * ring);
+  }
+
+  // Chunks start at multiples of kChunkWords from the reservation's start,
+  // which is block-aligned, so that each block is in one chunk.
+  [[nodiscard]] std::size_t first_chunk_word() const {
+    return marks_.first_word() / kChunkWords * kChunkWords;
+  }
+  [[nodiscard]] std::size_t chunks() const {
+    return (marks_.end_word() - first_chunk_word() + kChunkWords - 1) / kChunkWords;
+  }
+  template <class Fn>
+  void for_each_in_chunk(std::size_t c, Fn&& fn) const {
+    std::size_t from = first_chunk_word() + c * kChunkWords;
+    marks_.for_each(std::max(from, marks_.first_word()),
+                    std::min(from + kChunkWords, marks_.end_word()), fn);
+  }
+
   void write_nodes() {
     w_.begin(info_.nodes, info_.edges);
     w_.node(SnapNode::kSynthetic, w_.string(""), 1, 0, static_cast<std::uint32_t>(categories_));
@@ -108,47 +198,89 @@ class Snapshot {
       w_.node(SnapNode::kSynthetic, w_.string(name), 3 + 2 * c, 0, root_edges_[c]);
       ++c;
     });
-    // The table, sorted by address, merged with the walk into a new table
-    // of exactly the objects written (entries of unreached objects, dead
-    // since, are dropped): the old one and the new one are the peak.
-    std::vector<Watched::Entry> ids = h_.snapshot_ids.take();
-    std::sort(ids.begin(), ids.end(),
-              [](const Watched::Entry& a, const Watched::Entry& b) { return a.object < b.object; });
-    std::vector<Watched::Entry> merged;
-    merged.reserve(marks_.count());
-    std::size_t known = 0;
-    marks_.for_each([&](Object* o) {
-      while (known < ids.size() && ids[known].object < o) ++known;
-      std::uint64_t id = 0;
-      if (known < ids.size() && ids[known].object == o) {
-        id = ids[known].word;
-      } else {
-        id = h_.next_snapshot_id;
-        h_.next_snapshot_id += 2;
+    // The table, sorted by address (entries of one address in the order
+    // they were added: the first is the object's id, watched.hpp); each
+    // worker keeps the entries of the objects it writes that keep table
+    // ids (entries of unreached objects, dead since, are dropped).
+    table_ = h_.snapshot_ids.take();
+    std::stable_sort(
+        table_.begin(), table_.end(),
+        [](const Watched::Entry& a, const Watched::Entry& b) { return a.object < b.object; });
+    places_ = h_.places.activate(h_.blocks.capacity());
+    next_id_ = h_.next_snapshot_id;
+    in_parallel(chunks(), [&](std::size_t chunk, SnapText& text, unsigned worker) {
+      write_nodes(chunk, text, worker);
+    });
+    h_.next_snapshot_id = next_id_;
+    std::vector<Watched::Entry> kept;
+    for (auto& k : kept_) kept.insert(kept.end(), k.begin(), k.end());
+    table_bytes_ = (table_.capacity() + 2 * kept.capacity()) * sizeof(Watched::Entry);
+    table_ = {};
+    kept_ = {};
+    // Room for the next collections to move named objects with their ids
+    // (the rest stay where they are): a share of the objects named.
+    h_.snapshot_ids.set_move_room(std::max<std::size_t>(kMoveRoom, info_.objects / 32));
+    h_.snapshot_ids.replace(std::move(kept));
+  }
+
+  void write_nodes(std::size_t chunk, SnapText& text, unsigned worker) {
+    Names& names = names_[worker];
+    std::size_t next = 0;
+    bool first = true;
+    for_each_in_chunk(chunk, [&](Object* o) {
+      if (first) {
+        next =
+            static_cast<std::size_t>(std::lower_bound(table_.begin(), table_.end(), o,
+                                                      [](const Watched::Entry& e, const Object* p) {
+                                                        return e.object < p;
+                                                      }) -
+                                     table_.begin());
+        first = false;
       }
-      merged.push_back({o, id});
+      while (next < table_.size() && table_[next].object < o) ++next;
+      bool known = next < table_.size() && table_[next].object == o;
+      std::uint64_t id = 0;
+      if (known) {
+        id = table_[next].word;
+      } else if (places_ && h_.blocks.contains(o)) {
+        std::size_t block = h_.blocks.index_of(o);
+        id = h_.places.id(block, reinterpret_cast<std::uint8_t*>(o) - h_.blocks.block(block));
+      }
+      if (id == 0) id = next_id_.fetch_add(4, std::memory_order_relaxed);  // young, or no line
+      if (known || !PlaceIds::is_place_id(id)) kept_[worker].push_back({o, id});
       std::uint32_t type = hdr::type_of(o->header);
       const Layout& l = h_.layouts.at(type);
       std::uint32_t edges = 0;
       for_each_ref(l, o, [&](const Ref&) { ++edges; });
-      w_.node(node_type(l), type_name(type, l, o), id, object_size(l, o), edges);
+      text.node(node_type(l), type_name(names, type, l, o), id, object_size(l, o), edges);
     });
-    table_bytes_ = merged.capacity() * sizeof(Watched::Entry);
-    ids = {};
-    h_.snapshot_ids.replace(std::move(merged));
   }
 
+  std::uint32_t intern(const std::string& s) {
+    std::lock_guard lock(strings_mu_);
+    return w_.string(s);
+  }
   // Interned once per type and per field index: strings cost a hash
   // lookup each, and there are tens of millions of nodes and edges.
-  std::uint32_t type_name(std::uint32_t type, const Layout& l, const Object* o) {
-    if (type >= type_names_.size()) type_names_.resize(type + 1, kUnset);
-    if (type_names_[type] == kUnset) type_names_[type] = w_.string(walk::type_name(l, o));
-    return type_names_[type];
+  std::uint32_t type_name(Names& n, std::uint32_t type, const Layout& l, const Object* o) {
+    if (type >= n.types.size()) n.types.resize(type + 1, kUnset);
+    if (n.types[type] == kUnset) n.types[type] = intern(walk::type_name(l, o));
+    return n.types[type];
   }
-  std::uint32_t field_name(std::uint64_t index) {
-    if (index >= field_names_.size()) field_names_.resize(index + 1, kUnset);
-    if (field_names_[index] == kUnset) field_names_[index] = w_.string(std::to_string(index));
-    return field_names_[index];
+  std::uint32_t field_name(Names& n, std::uint64_t index) {
+    if (index >= n.fields.size()) n.fields.resize(index + 1, kUnset);
+    if (n.fields[index] == kUnset) n.fields[index] = intern(std::to_string(index));
+    return n.fields[index];
+  }
+  std::uint32_t fixed_name(Names& n, const char* name) {
+    auto [it, added] = n.fixed.try_emplace(name, 0);
+    if (added) it->second = intern(name);
+    return it->second;
+  }
+  // The format names elements by index and other edges by a string.
+  std::uint64_t edge_name(Names& n, const Ref& r) {
+    if (r.type == SnapEdge::kElement) return r.index;
+    return r.name != nullptr ? fixed_name(n, r.name) : field_name(n, r.index);
   }
 
   void write_edges() {
@@ -159,16 +291,14 @@ class Snapshot {
       SlotVisitor v([&](Object* o) { w_.edge(SnapEdge::kElement, i++, ordinal(o)); });
       visit(v);
     });
-    marks_.for_each([&](Object* o) {
-      const Layout& l = h_.layouts.at(hdr::type_of(o->header));
-      for_each_ref(l, o, [&](const Ref& r) { w_.edge(r.type, edge_name(r), ordinal(r.to)); });
+    in_parallel(chunks(), [&](std::size_t chunk, SnapText& text, unsigned worker) {
+      Names& names = names_[worker];
+      for_each_in_chunk(chunk, [&](Object* o) {
+        const Layout& l = h_.layouts.at(hdr::type_of(o->header));
+        for_each_ref(l, o,
+                     [&](const Ref& r) { text.edge(r.type, edge_name(names, r), ordinal(r.to)); });
+      });
     });
-  }
-
-  // The format names elements by index and other edges by a string.
-  std::uint64_t edge_name(const Ref& r) {
-    if (r.type == SnapEdge::kElement) return r.index;
-    return r.name != nullptr ? w_.string(r.name) : field_name(r.index);
   }
 
   static SnapNode node_type(const Layout& l) {
@@ -186,9 +316,15 @@ class Snapshot {
   Marks marks_;
   HeapSnapshotWriter w_;
   std::size_t stack_peak_ = 0;
-  static constexpr std::uint32_t kUnset = UINT32_MAX;
   std::size_t table_bytes_ = 0;
-  std::vector<std::uint32_t> type_names_, field_names_;
+  std::size_t text_bytes_ = 0;
+  std::mutex strings_mu_;  // w_.string() from the workers
+  std::vector<Names> names_;
+  std::vector<SnapText> texts_;
+  std::vector<Watched::Entry> table_;
+  std::vector<std::vector<Watched::Entry>> kept_;  // by worker
+  bool places_ = false;
+  std::atomic<std::uint64_t> next_id_{0};
   std::uint64_t categories_ = 0;
   std::vector<std::uint32_t> root_edges_;
   SnapshotInfo info_;

@@ -87,7 +87,12 @@ class Marks {
   }
   template <class Fn>
   void for_each(Fn&& fn) const {
-    for (std::size_t w = lo_; w < hi_; ++w) {
+    for_each(lo_, hi_, fn);
+  }
+  // The marked objects of bitmap words [from, to), in address order.
+  template <class Fn>
+  void for_each(std::size_t from, std::size_t to, Fn&& fn) const {
+    for (std::size_t w = from; w < to; ++w) {
       for (std::uint64_t bits = bits_.words()[w]; bits != 0; bits &= bits - 1) {
         std::size_t g = w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
         fn(reinterpret_cast<Object*>(base_ + g * 8));
@@ -95,6 +100,9 @@ class Marks {
     }
   }
   [[nodiscard]] std::uint64_t count() const { return count_; }
+  // The bitmap words holding marks: [first_word(), end_word()).
+  [[nodiscard]] std::size_t first_word() const { return hi_ > lo_ ? lo_ : 0; }
+  [[nodiscard]] std::size_t end_word() const { return hi_; }
   // Bytes of side memory the marks touched.
   [[nodiscard]] std::uint64_t touched() const {
     return hi_ > lo_ ? static_cast<std::uint64_t>(hi_ - lo_) * 16 : 0;  // two words each

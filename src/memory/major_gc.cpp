@@ -123,7 +123,13 @@ bool MajorGC::Worker::try_evacuate(Value* slot, Object* o, std::uint64_t& h) {
   if (gc_.parallel_ && !forwarding::claim(o, h)) return false;
   std::size_t n = object_size(h_.layouts.at(hdr::type_of(h)), o);
   std::uint64_t marked = (h & ~hdr::kMark) | gc_.mark_;
-  std::uint8_t* to = h_.blocks.evacuate(cursor_, n);
+  // An object a snapshot named by its place takes its id along, if the
+  // snapshot ids' table has room for it (place_ids.hpp); else it stays.
+  std::size_t block = h_.blocks.index_of(o);
+  std::uint64_t id =
+      h_.places.id_if_named(block, reinterpret_cast<std::uint8_t*>(o) - h_.blocks.block(block));
+  bool stays = id != 0 && !h_.snapshot_ids.claim_move();
+  std::uint8_t* to = stays ? nullptr : h_.blocks.evacuate(cursor_, n);
   if (to == nullptr) {
     forwarding::header(o).store(marked, std::memory_order_release);
     push(o);
@@ -133,6 +139,7 @@ bool MajorGC::Worker::try_evacuate(Value* slot, Object* o, std::uint64_t& h) {
   auto* copy = reinterpret_cast<Object*>(to);
   copy->header = marked;
   forwarding::publish(o, copy);
+  if (id != 0) h_.snapshot_ids.add_moved(copy, id);
   *slot = ref_value(copy);
   evacuated_bytes_ += n;
   push(copy);
@@ -251,6 +258,7 @@ void MajorGC::sweep_block(std::size_t i) {
     }
     off += n;
   }
+  h_.places.forget_free(i, lines);
   h_.blocks.sweep_block(i, lines, bytes, top);
 }
 
@@ -271,6 +279,7 @@ void MajorGC::run(CollectionRecord& rec, bool trace_young) {
   grey_.reset();
   trace_young_ = trace_young;
   choose_candidates();
+  h_.snapshot_ids.open_moves();
   h_.flip_mark_bit();
   mark_ = h_.mark_bit();
   if (trace_young_) unmark_young();
@@ -318,7 +327,11 @@ void MajorGC::run(CollectionRecord& rec, bool trace_young) {
     });
   });
   h_.blocks.end_sweep();
-  h_.large.sweep([&](Object* o) { return marked(o); });
+  h_.large.sweep([&](Object* o) {
+    if (marked(o)) return true;
+    h_.places.forget(h_.blocks.index_of(o));
+    return false;
+  });
 }
 
 }  // namespace runa::heap

@@ -2,11 +2,12 @@
 #include "memory/watched.hpp"
 
 #include <algorithm>
+#include <new>
 
 namespace runa::heap {
 
 void Watched::keep_room() {
-  std::size_t need = old_.size() + young_.size();
+  std::size_t need = old_.size() + young_.size() + move_room_;
   if (old_.capacity() < need) old_.reserve(2 * need);
 }
 
@@ -57,6 +58,36 @@ void Watched::replace(std::vector<Entry> entries) {
   entries.erase(old_end, entries.end());
   old_ = std::move(entries);
   keep_room();
+}
+
+void Watched::set_move_room(std::size_t entries) {
+  std::lock_guard lock(mu_);
+  move_room_ = entries;
+}
+
+void Watched::make_room() {
+  std::lock_guard lock(mu_);
+  try {
+    keep_room();
+  } catch (const std::bad_alloc&) {
+    // Without room, evacuations leave named objects where they are.
+  }
+}
+
+void Watched::open_moves() {
+  std::size_t used = old_.size() + young_.size();
+  moves_left_.store(
+      static_cast<std::ptrdiff_t>(old_.capacity() > used ? old_.capacity() - used : 0),
+      std::memory_order_relaxed);
+}
+
+bool Watched::claim_move() {
+  return moves_left_.fetch_sub(1, std::memory_order_relaxed) > 0;
+}
+
+void Watched::add_moved(Object* copy, std::uint64_t word) {
+  std::lock_guard lock(mu_);
+  old_.push_back({copy, word});  // claimed: within the capacity
 }
 
 }  // namespace runa::heap

@@ -15,6 +15,17 @@
 // room for every young entry (`old_` is reserved ahead, outside pauses),
 // so that settle() never allocates.
 //
+// Moves (the snapshot ids' table): a major collection that evacuates an
+// object a snapshot named by its place (place_ids.hpp) adds an entry for
+// the copy, with the id, through claim_move() and add_moved(), in the
+// pause: room for them is kept outside pauses (`move_room_` entries beyond
+// the invariant's, make_room()) and handed out by open_moves() at the
+// start of the collection; an evacuation that finds none left does not
+// move the object. Such an object may already have an entry (one named
+// while young, promoted into a line a later snapshot numbered): then the
+// address has two, and the first in the table's order (the older) is its
+// id — settle() and take() keep the order in which entries were added.
+//
 // Invariants:
 //   - Between collections, every entry names the start of a live object
 //     (or one that died since the last collection and is not freed yet),
@@ -22,13 +33,16 @@
 //     table has a nursery; without one, everything is in `young_` and
 //     every collection settles it all).
 //   - old_.capacity() >= old_.size() + young_.size().
-//   - add() is the only call with the world running (any mutator thread,
-//     under `mu_`); settle() and the observers' reads run with the world
-//     stopped, so they need no lock: the safepoint handshake orders them
+//   - add() and make_room() are the only calls with the world running (any
+//     mutator thread, under `mu_`); settle(), the moves and the observers'
+//     reads run with the world stopped (add_moved() locks: collector
+//     workers call it in parallel); the safepoint handshake orders them
 //     after every add().
 // An empty table costs a collection one size check.
 #pragma once
 
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <mutex>
 #include <vector>
@@ -57,6 +71,16 @@ class Watched {
   std::vector<Entry> take();
   void replace(std::vector<Entry> entries);
 
+  // Entries kept free for moves beyond the invariant's room; make_room()
+  // (world running) makes it, or as much as memory allows.
+  void set_move_room(std::size_t entries);
+  void make_room();
+  // Major collection, world stopped: open_moves() before marking; then
+  // each move claims an entry (false: none left) and adds it.
+  void open_moves();
+  bool claim_move();
+  void add_moved(Object* copy, std::uint64_t word);
+
  private:
   [[nodiscard]] bool young(const Object* o) const {
     return nursery_ == nullptr || nursery_->contains(o);
@@ -68,6 +92,8 @@ class Watched {
   const Nursery* nursery_;
   std::vector<Entry> young_;
   std::vector<Entry> old_;
+  std::size_t move_room_ = 0;
+  std::atomic<std::ptrdiff_t> moves_left_{0};
   Died died_;
   void* ctx_;
 };

@@ -1,6 +1,8 @@
 // HeapSnapshotWriter: see heapsnapshot.hpp for the format and its order.
 #include "services/heapsnapshot.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <cstring>
 
@@ -12,17 +14,46 @@ namespace {
   std::abort();
 }
 
+// "00" to "99": two digits a step halves the divisions of formatting
+// tens of millions of numbers.
+constexpr auto kPairs = [] {
+  std::array<char, 200> p{};
+  for (int i = 0; i < 100; ++i) {
+    p[2 * i] = static_cast<char>('0' + i / 10);
+    p[2 * i + 1] = static_cast<char>('0' + i % 10);
+  }
+  return p;
+}();
+
+int digits(std::uint64_t v) {
+  int n = 1;
+  for (std::uint64_t bound = 10; v >= bound && n < 20; bound *= 10) ++n;
+  return n;
+}
+
 // Writes v in decimal at p; returns the end.
 char* decimal(char* p, std::uint64_t v) {
-  char reversed[20];
-  int n = 0;
-  do {
-    reversed[n++] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  while (n > 0) *p++ = reversed[--n];
-  return p;
+  if (v < 10) {
+    *p = static_cast<char>('0' + v);
+    return p + 1;
+  }
+  char* end = p + digits(v);
+  char* q = end;
+  while (v >= 100) {
+    q -= 2;
+    std::memcpy(q, &kPairs[2 * (v % 100)], 2);
+    v /= 100;
+  }
+  if (v >= 10) {
+    std::memcpy(q - 2, &kPairs[2 * v], 2);
+  } else {
+    *(q - 1) = static_cast<char>('0' + v);
+  }
+  return end;
 }
+
+// The most a node or an edge takes: separators and five 20-digit numbers.
+constexpr std::size_t kItemBytes = 2 + 5 * 21 + 4;
 
 }  // namespace
 
@@ -96,14 +127,23 @@ void HeapSnapshotWriter::number(std::uint64_t v) {
   put({digits, static_cast<std::size_t>(decimal(digits, v) - digits)});
 }
 
-void HeapSnapshotWriter::node(SnapNode type, std::uint32_t name, std::uint64_t id,
-                              std::uint64_t self_size, std::uint32_t edge_count) {
-  if (nodes_written_ == nodes_) misuse("more nodes than announced");
-  // One line a node (diffs and readers of partial files stay sane), formed
-  // whole and copied once: there are tens of millions of them.
-  char line[8 + 5 * 21 + 8];
-  char* p = line;
-  if (nodes_written_++ != 0) *p++ = ',';
+char* SnapText::room(std::size_t n) {
+  if (capacity_ - used_ < n) {
+    std::size_t capacity = std::max<std::size_t>(2 * capacity_, std::size_t{1} << 16);
+    auto bigger = std::make_unique<char[]>(capacity);
+    if (used_ != 0) std::memcpy(bigger.get(), buf_.get(), used_);
+    buf_ = std::move(bigger);
+    capacity_ = capacity;
+  }
+  return buf_.get() + used_;
+}
+
+void SnapText::node(SnapNode type, std::uint32_t name, std::uint64_t id, std::uint64_t self_size,
+                    std::uint32_t edge_count) {
+  // One line a node (diffs and readers of partial files stay sane).
+  char* p = room(kItemBytes);
+  char* start = p;
+  *p++ = ',';
   *p++ = '\n';
   p = decimal(p, static_cast<std::uint64_t>(type));
   *p++ = ',';
@@ -116,7 +156,40 @@ void HeapSnapshotWriter::node(SnapNode type, std::uint32_t name, std::uint64_t i
   p = decimal(p, edge_count);
   std::memcpy(p, ",0,0", 4);  // no allocation trace; not a detached DOM node
   p += 4;
-  put({line, static_cast<std::size_t>(p - line)});
+  used_ += static_cast<std::size_t>(p - start);
+  ++nodes_;
+}
+
+void SnapText::edge(SnapEdge type, std::uint64_t name, std::uint64_t to) {
+  char* p = room(kItemBytes);
+  char* start = p;
+  *p++ = ',';
+  if (edges_++ % 16 == 0) *p++ = '\n';
+  p = decimal(p, static_cast<std::uint64_t>(type));
+  *p++ = ',';
+  p = decimal(p, name);
+  *p++ = ',';
+  p = decimal(p, to * kNodeFields);
+  used_ += static_cast<std::size_t>(p - start);
+  targets_ = std::max(targets_, to + 1);
+}
+
+void HeapSnapshotWriter::count_nodes(std::uint64_t n) {
+  if (edges_written_ != 0 || nodes_ - nodes_written_ < n) misuse("more nodes than announced");
+  nodes_written_ += n;
+}
+
+void HeapSnapshotWriter::count_edges(std::uint64_t n, std::uint64_t targets) {
+  if (edges_ - edges_written_ < n) misuse("more edges than announced");
+  if (targets > nodes_) misuse("an edge to a node that does not exist");
+  edges_written_ += n;
+}
+
+void HeapSnapshotWriter::node(SnapNode type, std::uint32_t name, std::uint64_t id,
+                              std::uint64_t self_size, std::uint32_t edge_count) {
+  one_.clear();
+  one_.node(type, name, id, self_size, edge_count);
+  append(one_);
 }
 
 void HeapSnapshotWriter::begin_edges() {
@@ -125,18 +198,21 @@ void HeapSnapshotWriter::begin_edges() {
 }
 
 void HeapSnapshotWriter::edge(SnapEdge type, std::uint64_t name, std::uint64_t to) {
-  if (edges_written_ == edges_) misuse("more edges than announced");
-  if (to >= nodes_) misuse("an edge to a node that does not exist");
-  char text[4 + 3 * 21];
-  char* p = text;
-  if (edges_written_++ != 0) *p++ = ',';
-  if (edges_written_ % 16 == 1) *p++ = '\n';
-  p = decimal(p, static_cast<std::uint64_t>(type));
-  *p++ = ',';
-  p = decimal(p, name);
-  *p++ = ',';
-  p = decimal(p, to * kNodeFields);
-  put({text, static_cast<std::size_t>(p - text)});
+  one_.clear();
+  one_.edge(type, name, to);
+  append(one_);
+}
+
+void HeapSnapshotWriter::append(const SnapText& t) {
+  std::string_view text = t.text();
+  if (t.nodes() != 0) {
+    if (nodes_written_ == 0) text.remove_prefix(1);  // the array's first: no comma
+    count_nodes(t.nodes());
+  } else if (t.edges() != 0) {
+    if (edges_written_ == 0) text.remove_prefix(1);
+    count_edges(t.edges(), t.targets());
+  }
+  put(text);
 }
 
 bool HeapSnapshotWriter::finish() {

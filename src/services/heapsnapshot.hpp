@@ -16,10 +16,16 @@
 // names, field names, root categories), so a snapshot of any heap costs the
 // writer a buffer and its strings.
 //
-// Invariants: begin() once, then exactly `nodes` node() calls, then
-// begin_edges() and exactly `edges` edge() calls, then finish(); the
-// writer aborts when the counts disagree, since a reader would silently
-// misparse every node after the first wrong one.
+// Formatting in parallel: a SnapText holds a run of nodes or edges
+// formatted apart (on any thread), which the writer then appends whole, in
+// order (append()); nodes and edges formatted directly and appended runs
+// mix freely. Every item is formatted with its leading separator, which
+// the writer drops for the first item of its array.
+//
+// Invariants: begin() once, then exactly `nodes` nodes, then begin_edges()
+// and exactly `edges` edges, then finish(); the writer aborts when the
+// counts disagree, since a reader would silently misparse every node after
+// the first wrong one.
 #pragma once
 
 #include <cstdint>
@@ -55,9 +61,38 @@ enum class SnapEdge : std::uint8_t {
   kWeak,
 };
 
+inline constexpr unsigned kNodeFields = 7;
+
+// Nodes or edges, formatted (see above); reused by clear().
+class SnapText {
+ public:
+  void node(SnapNode type, std::uint32_t name, std::uint64_t id, std::uint64_t self_size,
+            std::uint32_t edge_count);
+  // As HeapSnapshotWriter::edge.
+  void edge(SnapEdge type, std::uint64_t name, std::uint64_t to);
+  void clear() {
+    used_ = 0;
+    nodes_ = edges_ = targets_ = 0;
+  }
+
+  [[nodiscard]] std::string_view text() const { return {buf_.get(), used_}; }
+  [[nodiscard]] std::uint64_t nodes() const { return nodes_; }
+  [[nodiscard]] std::uint64_t edges() const { return edges_; }
+  // The largest `to` an edge was formatted with, plus one (0 without edges).
+  [[nodiscard]] std::uint64_t targets() const { return targets_; }
+  [[nodiscard]] std::size_t capacity() const { return capacity_; }
+
+ private:
+  char* room(std::size_t n);
+
+  std::unique_ptr<char[]> buf_;
+  std::size_t capacity_ = 0, used_ = 0;
+  std::uint64_t nodes_ = 0, edges_ = 0, targets_ = 0;
+};
+
 class HeapSnapshotWriter {
  public:
-  static constexpr unsigned kNodeFields = 7;
+  static constexpr unsigned kNodeFields = services::kNodeFields;
 
   explicit HeapSnapshotWriter(std::FILE* out) : out_(out) {}
 
@@ -72,6 +107,8 @@ class HeapSnapshotWriter {
   // and kWeak, an element index for kElement and kHidden; `to` is the
   // target's node ordinal.
   void edge(SnapEdge type, std::uint64_t name, std::uint64_t to);
+  // The nodes or edges of `t`, after those written so far.
+  void append(const SnapText& t);
   // Writes the strings and flushes; false when any write failed.
   bool finish();
 
@@ -82,7 +119,10 @@ class HeapSnapshotWriter {
   void flush();
   void number(std::uint64_t v);
   void json_string(std::string_view s);
+  void count_nodes(std::uint64_t n);
+  void count_edges(std::uint64_t n, std::uint64_t targets);
 
+  SnapText one_;  // the nodes and edges formatted directly, one at a time
   std::FILE* out_;
   std::unique_ptr<char[]> buf_ = std::make_unique<char[]>(kBuffer);
   std::size_t used_ = 0;
