@@ -73,6 +73,7 @@ TEST_F(Tier0Test, ADumpStopsAThreadRunningRunaCode) {
   auto m = runtime_->load(*t_, file("spin", kSpin));
   ASSERT_TRUE(m.ok()) << m.error().describe();
   Value* stop = (*m)->globals;  // the only global
+  *stop = types::kFalse;
   std::atomic<bool> attached{false};
   std::string text;
   {
