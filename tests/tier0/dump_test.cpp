@@ -90,12 +90,15 @@ TEST_F(Tier0Test, ADumpStopsAThreadRunningRunaCode) {
     });
     while (!attached.load()) std::this_thread::yield();
     // Until the worker is inside spin, its dump shows fewer frames: retry.
+    heap::Mutator& m2 = runtime_->heap().attach();
     for (int i = 0; i < 10000 && text.find("at spin") == std::string::npos; ++i) {
-      heap::Mutator& m2 = runtime_->heap().attach();
       text = runtime_->dump(m2);
-      runtime_->heap().detach(m2);
     }
-    *stop = types::kTrue;
+    // The flag is set with the world stopped, so the worker's next read of
+    // it is ordered after the store by the handshake (no data race).
+    runtime_->heap().stopped(
+        m2, [](void* flag) { *static_cast<Value*>(flag) = types::kTrue; }, stop);
+    runtime_->heap().detach(m2);
     worker.join();
   }
   EXPECT_NE(text.find("RunaTime thread dump: 2 threads\n"), std::string::npos) << text;
