@@ -43,10 +43,18 @@ using types::kFalse;
 using types::kNothing;
 using types::kTrue;
 
-// Nested entries from C++ into tier 0 on one thread (natives and struct
-// iterators calling back): each costs C stack; past this it is a
-// StackOverflow rather than a crash.
+// Nested entries from C++ into tier 0 on one thread (natives, struct
+// iterators and generators calling back) each cost C stack: past this
+// many, or when the thread's C stack is nearly used (Stack::c_limit: a
+// sanitizer's larger frames reach it first), it is a StackOverflow rather
+// than a crash.
 constexpr std::uint32_t kMaxNested = 2000;
+
+// Whether one more entry into tier 0 would overflow the C stack.
+[[gnu::noinline]] bool c_stack_low(const Stack& st, std::uint32_t depth) {
+  const char probe = 0;
+  return depth >= kMaxNested || &probe < st.c_limit;
+}
 
 // Past the back-edge threshold, a loop looks for an on-stack-replacement
 // entry once every 256 back-edges: one load, rarely.
@@ -140,7 +148,7 @@ void bump_site([[maybe_unused]] const rt::FunctionInfo& f, [[maybe_unused]] std:
 bool Engine::invoke(rt::Thread& t, const rt::FunctionInfo& f, Value* callee, Value* args,
                     std::uint32_t n, Value* out) {
   Stack& st = stack(t);
-  if (t.native_depth >= kMaxNested) return ops::stack_overflow(t, f);
+  if (c_stack_low(st, t.native_depth)) return ops::stack_overflow(t, f);
   if ((f.def->flags & (module::kFnGenerator | module::kFnAsync)) != 0) {
     return ops::suspended_call(t, f, callee, args, n, out);
   }
@@ -184,7 +192,7 @@ bool Engine::run(rt::Thread& t, Stack& st, std::uint32_t outer_depth, Value* sus
 ops::Resumed Engine::resume(rt::Thread& t, const rt::FunctionInfo& f, Value* suspension,
                             Value* sent, Value* out) {
   Stack& st = stack(t);
-  if (t.native_depth >= kMaxNested) {
+  if (c_stack_low(st, t.native_depth)) {
     ops::stack_overflow(t, f);
     return ops::Resumed::kThrew;
   }

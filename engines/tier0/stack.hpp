@@ -82,6 +82,10 @@ struct Stack {
   std::uint32_t depth = 0;  // frames in use
   std::vector<Handler> handlers;
   Run* innermost = nullptr;
+  // The lowest C stack address an entry into tier 0 may start from: the
+  // thread's C stack bottom plus a margin for the frames one entry needs
+  // (the loop, natives, a collection's own recursion).
+  const char* c_limit = nullptr;
 
   static void enumerate(void* self, heap::RootVisitor& v);
   rt::Thread& thread;

@@ -4,8 +4,10 @@
 // enumerator.
 #include "tier0.hpp"
 
+#include <pthread.h>
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -21,6 +23,21 @@ void* reserve(std::size_t bytes) {
     std::abort();
   }
   return p;
+}
+
+// The calling thread's C stack bottom plus an eighth of its size (at least
+// 256 KiB): what one more entry into tier 0 may need below it.
+const char* c_stack_limit() {
+  pthread_attr_t attr;
+  void* low = nullptr;
+  std::size_t size = 0;
+  if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+    pthread_attr_getstack(&attr, &low, &size);
+    pthread_attr_destroy(&attr);
+  }
+  if (low == nullptr) return nullptr;  // unknown: the depth count alone guards
+  constexpr std::size_t kMinMargin = std::size_t{256} << 10;
+  return static_cast<const char*>(low) + std::max(size / 8, kMinMargin);
 }
 
 Engine& engine_of(void* self) {
@@ -83,6 +100,7 @@ Stack::Stack(rt::Thread& t)
       limit(values + kValues),
       sp(values),
       frames(static_cast<Frame*>(reserve(kFrames * sizeof(Frame)))),
+      c_limit(c_stack_limit()),
       thread(t),
       enumerator(t.runtime->heap().add_frame_enumerator(*t.m, &Stack::enumerate, this)) {}
 
