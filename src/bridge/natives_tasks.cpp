@@ -1,11 +1,12 @@
 // The task natives (docs/natives.md, "Tasks"): spawning and running the
 // coroutines of ASYNC functions on the calling thread's scheduler
-// (scheduler.hpp), the timers AWAIT waits on, and the dump of every
-// thread and its tasks.
+// (scheduler.hpp), the timers AWAIT waits on, sending a value into a
+// generator, and the dump of every thread and its tasks.
 #include <limits>
 
 #include "bridge/native_args.hpp"
 #include "bridge/scheduler.hpp"
+#include "runatime/ops.hpp"
 
 namespace runa::bridge {
 
@@ -53,6 +54,24 @@ NativeStatus task_yield(NativeCall& call) {
                       call.types.tasks().make_timer(call.m, types::Tasks::TimerKind::kYield, 0));
 }
 
+// Continues a generator with `value` as the result of the YIELD it stopped
+// at (ITER_NEXT sends nothing): the next value it yields. A generator
+// that returns or is finished raises ValueError; its exceptions pass.
+NativeStatus generator_send(NativeCall& call) {
+  if (!call.types.suspensions().is_generator(*call.args[0])) {
+    return wrong_argument(call, "generator_send", 0, "a Generator");
+  }
+  switch (rt::ops::resume(*call.thread, call.args[0], call.args[1], &call.result)) {
+    case rt::ops::Resumed::kSuspended:
+      return NativeStatus::kReturn;
+    case rt::ops::Resumed::kReturned:
+      return raise(call, "ValueError", "generator_send: the generator has finished");
+    case rt::ops::Resumed::kThrew:
+      break;
+  }
+  return thrown_by(call);
+}
+
 // The thread dump (Runtime::dump) as a String: every thread's stack and
 // tasks, as `runa run` prints on SIGQUIT.
 NativeStatus runtime_dump(NativeCall& call) {
@@ -63,6 +82,7 @@ NativeStatus runtime_dump(NativeCall& call) {
 
 void add_task_natives(Natives& natives) {
   natives.add("runtime_dump", 0, runtime_dump);
+  natives.add("generator_send", 2, generator_send);
   natives.add("task_spawn", 1, task_spawn);
   natives.add("task_run", 1, task_run);
   natives.add("task_sleep", 1, task_sleep);

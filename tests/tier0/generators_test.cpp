@@ -354,3 +354,53 @@ end:
 
 }  // namespace
 }  // namespace runa::tier0
+
+namespace runa::tier0 {
+namespace {
+
+// generator_send: YIELD's result is the value sent; the first send starts
+// the body (its value dropped); sending to a finished generator raises.
+TEST_F(Tier0Test, SendingIntoAGenerator) {
+  const std::string gen = R"(
+.type 1 primitive Integer
+.type 4 function "(Any)->Any" params Any returns Any
+; running_total(): yields the sum of everything sent so far
+.function 1 running_total type "()->Any" flags GENERATOR
+  .local sum type Any slot 0 scope 0 end
+  PUSH_CONST 0
+  STORE_LOCAL sum
+loop:
+  LOAD_LOCAL sum
+  YIELD
+  LOAD_LOCAL sum
+  ADD
+  STORE_LOCAL sum
+  JUMP loop
+end:
+.end
+.function 2 once type "()->Any" flags GENERATOR
+  PUSH_CONST 1
+  YIELD
+  RETURN
+.end
+)";
+  const std::string send = "PUSH_CONST extern \"generator_send\"\nLOAD_LOCAL g\n";
+  EXPECT_EQ(eval(".local g type Any slot 0 scope 0 end\n"
+                 "PUSH_CONST function running_total\nCALL 0\nSTORE_LOCAL g\n" +
+                     send + "PUSH_CONST 99\nCALL 2\nPOP\n" + send + "PUSH_CONST 5\nCALL 2\nPOP\n" +
+                     send + "PUSH_CONST 7\nCALL 2\nRETURN\nend:",
+                 gen),
+            "= 12");
+  EXPECT_EQ(
+      eval(".local g type Any slot 0 scope 0 end\n"
+           "PUSH_CONST function once\nCALL 0\nSTORE_LOCAL g\n" +
+               send + "PUSH_CONST 0\nCALL 2\nPOP\n" + send + "PUSH_CONST 0\nCALL 2\nRETURN\nend:",
+           gen),
+      "! ValueError: generator_send: the generator has finished");
+  EXPECT_EQ(
+      eval("PUSH_CONST extern \"generator_send\"\nPUSH_CONST 1\nPUSH_CONST 2\nCALL 2\nRETURN"),
+      "! TypeError: generator_send: argument 1 must be a Generator, not Integer 1");
+}
+
+}  // namespace
+}  // namespace runa::tier0
