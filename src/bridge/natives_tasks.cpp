@@ -28,6 +28,25 @@ NativeStatus task_spawn(NativeCall& call) {
   return NativeStatus::kReturn;
 }
 
+// Asks a task to stop: its next AWAIT that would wait throws Cancelled.
+// Whether it was still pending.
+NativeStatus task_cancel(NativeCall& call) {
+  if (!call.types.tasks().is_task(*call.args[0])) {
+    return wrong_argument(call, "task_cancel", 0, "a Task");
+  }
+  switch (Scheduler::of(*call.thread).cancel(*call.args[0])) {
+    case Scheduler::Cancel::kCancelled:
+      call.result = types::kTrue;
+      return NativeStatus::kReturn;
+    case Scheduler::Cancel::kFinished:
+      call.result = types::kFalse;
+      return NativeStatus::kReturn;
+    case Scheduler::Cancel::kOtherThread:
+      break;
+  }
+  return raise(call, "ValueError", "task_cancel: the Task belongs to another thread");
+}
+
 // Runs the coroutine to its end, with every task it spawns: its result.
 NativeStatus task_run(NativeCall& call) {
   if (!Scheduler::of(*call.thread).run(call.args[0], &call.result)) return thrown_by(call);
@@ -85,6 +104,7 @@ void add_task_natives(Natives& natives) {
   natives.add("generator_send", 2, generator_send);
   natives.add("task_spawn", 1, task_spawn);
   natives.add("task_run", 1, task_run);
+  natives.add("task_cancel", 1, task_cancel);
   natives.add("task_sleep", 1, task_sleep);
   natives.add("task_yield", 0, task_yield);
 }

@@ -16,10 +16,18 @@ using bridge::Scheduler;
 using bridge::TaskRecord;
 using types::Tasks;
 
-// The task an AWAIT of a leaf registers: the one being polled.
+// The task an AWAIT of a leaf registers: the one being polled; nullptr
+// after raising, outside a task or when the task was cancelled (Cancelled,
+// once: a task that catches it may wait again).
 TaskRecord* waiting_task(Thread& t) {
   TaskRecord* r = Scheduler::of(t).current();
-  if (r == nullptr) raise(t, "ValueError", "AWAIT outside a task (task_run or an ASYNC main)");
+  if (r == nullptr) {
+    raise(t, "ValueError", "AWAIT outside a task (task_run or an ASYNC main)");
+  } else if (r->cancelled) {
+    r->cancelled = false;
+    raise(t, "Cancelled", "task " + std::to_string(r->number) + " was cancelled (task_cancel)");
+    return nullptr;
+  }
   return r;
 }
 

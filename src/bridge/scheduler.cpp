@@ -41,8 +41,13 @@ TaskRecord* Scheduler::add(Value task) {
   r->number = ++spawned_;
   r->task = heap::Persistent(rt::impl_of(t_).heap(), task);
   Tasks::set_record(task, r);
-  records_.emplace(r, std::move(made));
+  records_.emplace(r->number, std::move(made));
   return r;
+}
+
+TaskRecord* Scheduler::find(std::uint64_t number) const {
+  auto it = records_.find(number);
+  return it == records_.end() ? nullptr : it->second.get();
 }
 
 // NOLINTBEGIN(readability-non-const-parameter): operands are root slots
@@ -83,9 +88,9 @@ bool Scheduler::run(Value* coroutine, Value* out) {
       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr);
       continue;
     }
-    TaskRecord* r = ready_.front();
+    TaskRecord* r = find(ready_.front());
     ready_.pop_front();
-    poll(r);
+    if (r != nullptr) poll(r);
   }
   if (Tasks::status(root.value()) == Tasks::Status::kReturned) {
     *out = Tasks::result(root.value());
@@ -122,32 +127,43 @@ void Scheduler::poll(TaskRecord* r) {
 void Scheduler::finish(TaskRecord* r, bool threw, Value result, Value trace) {
   Tasks::finish(*t_.m, r->task.value(), threw ? Tasks::Status::kThrew : Tasks::Status::kReturned,
                 result, trace);
-  for (TaskRecord* w : r->waiters) wake(w);
-  records_.erase(r);
+  for (const std::uint64_t number : r->waiters) {
+    if (TaskRecord* w = find(number)) wake(w);
+  }
+  records_.erase(r->number);
 }
 
 void Scheduler::wait_for(TaskRecord* awaited, TaskRecord* waiter) {
   waiter->wait = TaskRecord::Wait::kTask;
-  awaited->waiters.push_back(waiter);
+  awaited->waiters.push_back(waiter->number);
 }
 
 void Scheduler::wake_at(TaskRecord* r, std::int64_t deadline) {
   r->wait = TaskRecord::Wait::kTimer;
   r->deadline = deadline;
-  timers_.push(Timer{deadline, seq_++, r});
+  timers_.push(Timer{deadline, seq_++, r->number});
 }
 
 void Scheduler::wake(TaskRecord* r) {
   r->wait = TaskRecord::Wait::kReady;
   if (r->queued) return;
   r->queued = true;
-  ready_.push_back(r);
+  ready_.push_back(r->number);
+}
+
+Scheduler::Cancel Scheduler::cancel(Value task) {
+  if (Tasks::status(task) != Tasks::Status::kPending) return Cancel::kFinished;
+  auto* r = static_cast<TaskRecord*>(Tasks::record(task));
+  if (r->owner != this) return Cancel::kOtherThread;
+  r->cancelled = true;
+  if (r != current_) wake(r);
+  return Cancel::kCancelled;
 }
 
 void Scheduler::describe(std::string& out) const {
   std::vector<const TaskRecord*> pending;
   pending.reserve(records_.size());
-  for (const auto& [r, owned] : records_) pending.push_back(r);
+  for (const auto& [number, r] : records_) pending.push_back(r.get());
   std::sort(pending.begin(), pending.end(),
             [](const TaskRecord* a, const TaskRecord* b) { return a->number < b->number; });
   const rt::ops::Shapes& sh = rt::impl_of(t_).shapes();
@@ -180,7 +196,7 @@ void Scheduler::fire_timers() {
   if (timers_.empty()) return;
   const std::int64_t t = now();
   while (!timers_.empty() && timers_.top().deadline <= t) {
-    wake(timers_.top().record);
+    if (TaskRecord* r = find(timers_.top().task)) wake(r);
     timers_.pop();
   }
 }

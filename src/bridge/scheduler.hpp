@@ -16,11 +16,15 @@
 //   - A pending task has a record here, whose persistent slot keeps the
 //     Task object (and through it the coroutine and every saved frame of
 //     its chain) alive; the record goes when the task finishes.
-//   - A task waits on one leaf at a time (a chain has one bottom), so a
-//     record is queued by at most one wake-up per poll; `queued` absorbs a
-//     second one anyway. Timers and waiter lists never name a finished
-//     task's record: a task finishes only in a poll, and it is polled only
-//     after the one leaf it waited on woke it.
+//   - Timers, waiter lists and the ready queue name tasks by number, never
+//     by pointer: a number whose task has finished is skipped. So a wake-up
+//     that comes late (a cancelled task's timer, the end of a task it no
+//     longer waits for) is harmless: at worst a spurious poll, whose AWAIT
+//     finds its awaitable not ready and registers again. `queued` keeps a
+//     task in the ready queue once.
+//   - Cancellation is cooperative: task_cancel marks the task and wakes
+//     it; the first AWAIT that would wait then throws Cancelled instead
+//     (once: a task that catches it goes on).
 //   - Everything here belongs to the thread: no locks. A Task of another
 //     thread's scheduler cannot be awaited (ValueError).
 #pragma once
@@ -46,8 +50,9 @@ struct TaskRecord {
   Scheduler* owner = nullptr;
   std::uint64_t number = 0;  // 1, 2, ... in the order spawned on this thread
   heap::Persistent task;
-  std::vector<TaskRecord*> waiters;  // tasks whose AWAIT waits on this one
+  std::vector<std::uint64_t> waiters;  // tasks whose AWAIT waits on this one
   bool queued = false;
+  bool cancelled = false;     // task_cancel: its next waiting AWAIT throws Cancelled
   Wait wait = Wait::kReady;   // what it waits on (dumps)
   std::int64_t deadline = 0;  // kTimer: when
 };
@@ -74,6 +79,9 @@ class Scheduler {
   static void wait_for(TaskRecord* awaited, TaskRecord* waiter);
   void wake_at(TaskRecord* r, std::int64_t deadline);
   void wake(TaskRecord* r);
+  // task_cancel: marks a pending task of this thread and wakes it.
+  enum class Cancel : std::uint8_t { kCancelled, kFinished, kOtherThread };
+  Cancel cancel(Value task);
 
   static std::int64_t now();
 
@@ -91,15 +99,17 @@ class Scheduler {
   struct Timer {
     std::int64_t deadline;
     std::uint64_t seq;  // equal deadlines fire in the order armed
-    TaskRecord* record;
+    std::uint64_t task;
     bool operator>(const Timer& o) const {
       return deadline != o.deadline ? deadline > o.deadline : seq > o.seq;
     }
   };
 
   rt::Thread& t_;
-  std::unordered_map<TaskRecord*, std::unique_ptr<TaskRecord>> records_;
-  std::deque<TaskRecord*> ready_;
+  TaskRecord* find(std::uint64_t number) const;
+
+  std::unordered_map<std::uint64_t, std::unique_ptr<TaskRecord>> records_;  // pending, by number
+  std::deque<std::uint64_t> ready_;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
   std::uint64_t seq_ = 0;
   std::uint64_t spawned_ = 0;

@@ -24,7 +24,7 @@ struct RuntimeType {
 };
 
 // Supertypes before their subtypes.
-inline constexpr std::array<RuntimeType, 17> kRuntimeTypes = {{
+inline constexpr std::array<RuntimeType, 18> kRuntimeTypes = {{
     {"Exception", "", "message String cause Any trace Any"},
     {"ArithmeticError", "Exception", ""},
     {"OverflowError", "ArithmeticError", ""},
@@ -39,6 +39,7 @@ inline constexpr std::array<RuntimeType, 17> kRuntimeTypes = {{
     {"ImportError", "Exception", ""},
     {"PermissionError", "Exception", ""},
     {"IOError", "Exception", ""},
+    {"Cancelled", "Exception", ""},
     {"Result", "", ""},
     {"Ok", "Result", "value Any"},
     {"Err", "Result", "error Any"},

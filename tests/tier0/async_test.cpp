@@ -15,6 +15,30 @@ constexpr std::string_view kAsync = R"(
 .type 3 function "(Any,Any)->Any" params Any Any returns Any
 .type 4 external DivisionByZero layout hex ""
 .type 5 function "(Any,Any,Any)->Any" params Any Any Any returns Any
+.type 6 external Cancelled layout hex ""
+; stubborn(ms): sleeps ms; when cancelled, sleeps 50 ms more and returns
+; "stopped" (the first sleep's timer still fires meanwhile: harmless)
+.function 9 stubborn type "(Any)->Any" flags ASYNC
+  .param ms type Any
+  TRY_BEGIN clauses none
+  PUSH_CONST function sleeper
+  LOAD_LOCAL ms
+  PUSH_CONST "slept"
+  CALL 2
+  AWAIT
+  RETURN
+  TRY_END
+clauses:
+  CATCH_BEGIN type Cancelled
+  POP
+  CATCH_END
+  PUSH_CONST function sleeper
+  PUSH_CONST 50
+  PUSH_CONST "stopped"
+  CALL 2
+  AWAIT
+  RETURN
+.end
 ; note(ms, v, log): sleeps ms, then appends v to log
 .function 8 note type "(Any,Any,Any)->Any" flags ASYNC
   .param ms type Any
@@ -242,6 +266,33 @@ TEST_F(AsyncTest, MisusesRaise) {
   EXPECT_EQ(eval("PUSH_CONST function spawn\nPUSH_CONST 3\nCALL 1\nRETURN", kAsync),
             "! TypeError: task_spawn needs a Coroutine (the call of an ASYNC function), not "
             "Integer 3");
+}
+
+// task_cancel wakes the task; its waiting AWAIT throws Cancelled, which
+// its awaiters get too unless it catches it.
+TEST_F(AsyncTest, CancellingATask) {
+  const std::string spawn_then_cancel =
+      ".local t type Any slot 0 scope 0 end\n"
+      "PUSH_CONST function spawn\nPUSH_CONST function FN\nPUSH_CONST 100\nCALL 1\nCALL 1\n"
+      "STORE_LOCAL t\n"
+      "PUSH_CONST extern \"task_yield\"\nCALL 0\nAWAIT\nPOP\n"  // it starts and sleeps
+      "PUSH_CONST extern \"task_cancel\"\nLOAD_LOCAL t\nCALL 1\nPOP\n"
+      "LOAD_LOCAL t\nAWAIT\nRETURN\nend:";
+  auto with = [&](std::string fn) {
+    std::string code = spawn_then_cancel;
+    code.replace(code.find("FN"), 2, fn);
+    return code;
+  };
+  EXPECT_EQ(run_async(with("twice")), "! Cancelled: task 2 was cancelled (task_cancel)");
+  EXPECT_EQ(run_async(with("stubborn")), "= \"stopped\"");
+  // A finished task is not cancelled.
+  EXPECT_EQ(run_async(".local t type Any slot 0 scope 0 end\n"
+                      "PUSH_CONST function spawn\nPUSH_CONST function twice\nPUSH_CONST -1\n"
+                      "CALL 1\nCALL 1\nSTORE_LOCAL t\nLOAD_LOCAL t\nAWAIT\nPOP\n"
+                      "PUSH_CONST extern \"task_cancel\"\nLOAD_LOCAL t\nCALL 1\nRETURN\nend:"),
+            "= false");
+  EXPECT_EQ(run_async("PUSH_CONST extern \"task_cancel\"\nPUSH_CONST 1\nCALL 1\nRETURN"),
+            "! TypeError: task_cancel: argument 1 must be a Task, not Integer 1");
 }
 
 // A coroutine continued from C++ outside any task may not wait.
