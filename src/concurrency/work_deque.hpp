@@ -46,8 +46,8 @@
 //    release sequence of the owner's earlier release stores, and a thief
 //    may read `bottom` as written by a pop. On x86 a release store is a
 //    plain mov; on Arm, an stlr.
-//  - push reads `top` with acquire: it pairs with the CAS (a release) of
-//    whoever took the item at top-1, so that taker's read of its slot
+//  - push (and full()) read `top` with acquire: it pairs with the CAS (a
+//    release) of whoever took the item at top-1, so that taker's read of its slot
 //    happens before the owner, wrapping around, writes a new item there —
 //    otherwise the taker's relaxed load could return the newer item.
 //    The owner keeps the last `top` it read (top_seen_) and reads `top`
@@ -125,6 +125,15 @@ class WorkDeque {
     at(b).store(v, std::memory_order_relaxed);
     bottom_.store(b + 1, std::memory_order_release);
     return true;
+  }
+
+  // Owner only: whether push() would refuse now (the same check, with the
+  // same refresh of top_seen_).
+  [[nodiscard]] bool full() {
+    std::int64_t b = bottom_.load(std::memory_order_relaxed);
+    if (b - top_seen_ <= static_cast<std::int64_t>(mask_)) return false;
+    top_seen_ = top_.load(std::memory_order_acquire);
+    return b - top_seen_ > static_cast<std::int64_t>(mask_);
   }
 
   // Owner only: the most recently pushed item not yet taken.

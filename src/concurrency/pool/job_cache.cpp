@@ -15,8 +15,9 @@ std::vector<JobCache*>& abandoned() {
   return *list;
 }
 
-// The thread's cache; abandoned when the thread exits.
-struct Holder {
+}  // namespace
+
+struct JobCache::Holder {
   JobCache* cache = nullptr;
   Holder() = default;
   Holder(const Holder&) = delete;
@@ -25,37 +26,38 @@ struct Holder {
   Holder& operator=(Holder&&) = delete;
   ~Holder() {
     if (cache == nullptr) return;
+    tls_ = nullptr;  // later releases on this thread go the remote way
     std::lock_guard lock(abandoned_mu);
     abandoned().push_back(cache);
   }
 };
-thread_local Holder holder;
 
-}  // namespace
+thread_local JobCache::Holder JobCache::holder_;
 
 static_assert(JobCache::kHeader >= alignof(std::max_align_t));
 
 JobCache& JobCache::mine() {
-  if (holder.cache == nullptr) {
+  if (holder_.cache == nullptr) {
     {
       std::lock_guard lock(abandoned_mu);
       if (!abandoned().empty()) {
-        holder.cache = abandoned().back();
+        holder_.cache = abandoned().back();
         abandoned().pop_back();
       }
     }
-    if (holder.cache == nullptr) holder.cache = new JobCache();
+    if (holder_.cache == nullptr) holder_.cache = new JobCache();
+    tls_ = holder_.cache;
   }
-  return *holder.cache;
+  return *holder_.cache;
 }
 
-void* JobCache::allocate(std::size_t bytes) {
-  if (bytes > kBlockBytes) {
-    auto* b = static_cast<Block*>(::operator new(kHeader + bytes));
-    b->owner = nullptr;
-    return reinterpret_cast<std::byte*>(b) + kHeader;
-  }
-  std::size_t c = bytes + kHeader <= 64 ? 0 : bytes + kHeader <= 128 ? 1 : 2;
+void* JobCache::allocate_large(std::size_t bytes) {
+  auto* b = static_cast<Block*>(::operator new(kHeader + bytes));
+  b->owner = nullptr;
+  return reinterpret_cast<std::byte*>(b) + kHeader;
+}
+
+void* JobCache::allocate_slow(std::size_t c) {
   return reinterpret_cast<std::byte*>(mine().take(c)) + kHeader;
 }
 
@@ -77,20 +79,15 @@ void JobCache::refill(std::size_t c) {
   slabs_.push_back(std::move(slab));
 }
 
-void JobCache::release(void* p) {
-  auto* b = reinterpret_cast<Block*>(static_cast<std::byte*>(p) - kHeader);
+void JobCache::release_slow(Block* b) {
   JobCache* owner = b->owner;
   if (owner == nullptr) {
     ::operator delete(b);
     return;
   }
-  std::size_t c = b->size_class;
-  if (owner == holder.cache) {
-    b->next = owner->free_[c];
-    owner->free_[c] = b;
-    return;
-  }
+  // Another thread's block (the owner's own blocks took the inline path).
   // Release: our last touch of the block comes before the owner reuses it.
+  std::size_t c = b->size_class;
   Block* head = owner->remote_[c].load(std::memory_order_relaxed);
   do {
     b->next = head;

@@ -28,6 +28,15 @@
 // threads that ever allocated at the same time, and a block never outlives
 // its owner. Jobs larger than a block use operator new with a null owner
 // (release() sees it).
+//
+// Fast paths. allocate() and release() are inline: spawning a job costs a
+// block from the private list, and running one on the spawner's thread
+// gives it back there. The thread's cache is reached through `tls_`, a
+// plain thread_local pointer (constant-initialised, so an access is one
+// load off the thread pointer, with no initialisation guard); it is null
+// until the thread's first slow-path allocation makes or adopts a cache,
+// and cleared when the thread exits (a block released after that goes to
+// its owner's remote list, as from any other thread).
 #pragma once
 
 #include <atomic>
@@ -56,13 +65,30 @@ class JobCache {
 
   // From the calling thread's cache, or operator new when the job is too
   // big. Aligned for alignof(std::max_align_t).
-  static void* allocate(std::size_t bytes);
+  static void* allocate(std::size_t bytes) {
+    if (bytes > kBlockBytes) return allocate_large(bytes);
+    std::size_t c = bytes + kHeader <= 64 ? 0 : bytes + kHeader <= 128 ? 1 : 2;
+    JobCache* cache = tls_;
+    if (cache != nullptr && cache->free_[c] != nullptr) {
+      Block* b = cache->free_[c];
+      cache->free_[c] = b->next;
+      return reinterpret_cast<std::byte*>(b) + kHeader;
+    }
+    return allocate_slow(c);
+  }
   // Any thread.
-  static void release(void* p);
+  static void release(void* p) {
+    auto* b = reinterpret_cast<Block*>(static_cast<std::byte*>(p) - kHeader);
+    JobCache* owner = b->owner;
+    if (owner != nullptr && owner == tls_) {
+      b->next = owner->free_[b->size_class];
+      owner->free_[b->size_class] = b;
+      return;
+    }
+    release_slow(b);
+  }
 
  private:
-  // The calling thread's cache (made or adopted on first use).
-  static JobCache& mine();
   // A free block: the owner and its class, then (in the job's place) the link.
   struct Block {
     JobCache* owner;
@@ -71,8 +97,20 @@ class JobCache {
   };
   static constexpr std::size_t kSlabBytes = std::size_t{64} * 1024;
 
+  // The calling thread's cache (made or adopted on first use).
+  static JobCache& mine();
+  static void* allocate_large(std::size_t bytes);
+  // The private list of class c is empty, or the thread has no cache yet.
+  static void* allocate_slow(std::size_t c);
+  // A large block, or one owned by another thread's cache.
+  static void release_slow(Block* b);
   void* take(std::size_t c);
   void refill(std::size_t c);
+
+  // Owns the thread's cache and abandons it when the thread exits.
+  struct Holder;
+  static thread_local Holder holder_;
+  static inline constinit thread_local JobCache* tls_ = nullptr;
 
   Block* free_[kClasses] = {};                 // owner only
   std::atomic<Block*> remote_[kClasses] = {};  // pushed by other threads

@@ -11,8 +11,6 @@
 namespace runa::concurrency {
 namespace {
 
-thread_local Pool::Worker* current_worker = nullptr;
-
 unsigned default_workers() {
   cpu_set_t set;
   if (sched_getaffinity(0, sizeof set, &set) == 0) {
@@ -53,17 +51,13 @@ Pool::~Pool() {
   for (std::thread& t : threads_) t.join();
 }
 
-Pool::Worker* Pool::current() {
-  return current_worker;
-}
-
 int Pool::worker_index() const {
-  Worker* w = current_worker;
+  Worker* w = current_;
   return w != nullptr && &w->pool == this ? static_cast<int>(w->index) : -1;
 }
 
 void Pool::submit(Job* job) {
-  Worker* w = current_worker;
+  Worker* w = current_;
   if (w == nullptr || &w->pool != this || !w->deque.push(job)) injector_.push(job);
   sleep_.notify();
 }
@@ -71,16 +65,6 @@ void Pool::submit(Job* job) {
 void Pool::submit_last(Job* job) {
   injector_.push(job);
   sleep_.notify();
-}
-
-bool Pool::push_local(Worker& w, Job* job) {
-  if (!w.deque.push(job)) return false;
-  w.pool.sleep_.notify();
-  return true;
-}
-
-Job* Pool::pop_local(Worker& w) {
-  return w.deque.pop().value_or(nullptr);
 }
 
 bool Pool::work_visible() const {
@@ -145,7 +129,7 @@ void Pool::main(unsigned index) {
     pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
   }
   if (options_.on_start) options_.on_start(index);
-  current_worker = &w;
+  current_ = &w;
   for (;;) {
     Job* job = pop_local(w);
     if (job == nullptr) {
@@ -177,7 +161,7 @@ void Pool::main(unsigned index) {
     }
     sleep_.park(index);
   }
-  current_worker = nullptr;
+  current_ = nullptr;
   if (options_.on_stop) options_.on_stop(index);
 }
 

@@ -99,10 +99,12 @@ class Pool {
   // --- for join.hpp and task_group.hpp: a worker's scheduling steps -------
   struct Worker;
   // The calling thread's worker, in any pool; nullptr on other threads.
-  static Worker* current();
+  static Worker* current() { return current_; }
   // On a worker: pushes `job` where thieves can take it (false: the deque
   // is full and the job was not queued).
   static bool push_local(Worker& w, Job* job);
+  // On a worker: whether push_local would refuse now (its deque is full).
+  static bool local_full(Worker& w);
   // On a worker: pops the most recent job of its own deque.
   static Job* pop_local(Worker& w);
   // On a worker: runs a job it took, then polls a safepoint.
@@ -125,6 +127,9 @@ class Pool {
   // One step of help_until: a job run (true) or none found.
   static bool help_once(Worker& w);
 
+  // The calling thread's worker (a plain thread_local: one load, no guard).
+  static inline constinit thread_local Worker* current_ = nullptr;
+
   PoolOptions options_;
   std::vector<std::unique_ptr<Worker>> workers_;
   Injector injector_;
@@ -141,6 +146,21 @@ struct Pool::Worker {
   std::uint64_t rng = 0;
   bool searching = false;
 };
+
+// Inline: a spawn calls these once per job.
+inline bool Pool::push_local(Worker& w, Job* job) {
+  if (!w.deque.push(job)) return false;
+  w.pool.sleep_.notify();
+  return true;
+}
+
+inline bool Pool::local_full(Worker& w) {
+  return w.deque.full();
+}
+
+inline Job* Pool::pop_local(Worker& w) {
+  return w.deque.pop().value_or(nullptr);
+}
 
 template <class Done, class SleepFn>
 void Pool::help_until(Worker& w, Done done, SleepFn sleep) {

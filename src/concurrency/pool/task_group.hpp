@@ -1,24 +1,48 @@
 // TaskGroup: spawn any number of jobs and wait for all of them (oneTBB's
 // task_group, a structured scope of fire-and-forget jobs).
 //
-// run(f) counts the job in and submits it; wait() returns once every job
-// run so far has finished, and rethrows the first exception any of them
-// threw. As with oneTBB's task_group, the jobs of a group must not wait for
-// one another (a job may run on the spawning thread, inside run(): when the
-// worker's deque is full, run() runs the job at once rather than queue it
-// in the injector, so that a spawning loop feeds its thieves and works too). cancel() (or a job's
-// exception) makes jobs that have not started skip their function. A worker that waits runs other
-// jobs meanwhile; any other thread sleeps. The destructor waits too, so jobs never outlive the
-// group they reference.
+// run(f) counts the job in and queues it: on a worker of the group's pool,
+// onto that worker's deque, where thieves can take it; from any other
+// thread, into the pool's injector. wait() returns once every job run so
+// far has finished, and rethrows the first exception any of them threw. As
+// with oneTBB's task_group, the jobs of a group must not wait for one
+// another (a job may run on the spawning thread, inside run()). cancel()
+// (or a job's exception) makes jobs that have not started skip their
+// function. A worker that waits runs other jobs meanwhile; any other
+// thread sleeps. The destructor waits too, so jobs never outlive the group
+// they reference.
+//
+// A full deque. When the spawning worker's deque is full, run() makes room
+// by popping the newest job there and running it right here, then queues
+// the new job in its place: every job passes through the deque, a spawning
+// loop keeps feeding its thieves the oldest jobs and works itself, and the
+// number of queued jobs stays bounded. When the popped job is a job of this
+// group with the same function type (a spawning loop's previous job), the
+// new job takes over its count and its memory instead of the popped one
+// giving them back and the new one taking its own: the count is exact
+// either way, and the spawner of a long loop then touches word_ only when
+// it finds room, leaving the word's cache line to the thieves' completions.
 //
 // word_ holds (pending jobs << 1) | kWaiterBit. Counting and the waiter's
 // flag share one word so that the last job's decrement both finds out
 // whether to wake and is its last touch of the group: once the count is
 // zero, a waiter may return and free the group. The wake itself may touch
-// the freed word, which is harmless (see JobLatch::set).
+// the freed word, which is harmless (see JobLatch::set). A job counted in
+// is counted out exactly once: by its own run (finish_one), or by handing
+// its count to the job run() queues next, which happens before that job is
+// queued, so the count never reaches zero early. Memory: a job that handed
+// its count over ran before its successor was queued (the deque's release
+// push, then the taker's acquire), so the successor's acq_rel decrement
+// carries its effects to the waiter's acquire as it carries its own.
+// The popped job is recognised by its function pointer: `execute` ==
+// &Task<Fn>::run holds for Task<Fn> jobs only (distinct functions have
+// distinct addresses; the build folds no identical code, --icf=all would
+// break this). A false mismatch, such as a copy of the function in another
+// shared object, only takes the general path.
 #pragma once
 
 #include <atomic>
+#include <cassert>
 #include <cstdint>
 #include <exception>
 #include <mutex>
@@ -42,14 +66,39 @@ class TaskGroup {
 
   template <class F>
   void run(F&& f) {
-    word_.fetch_add(2, std::memory_order_relaxed);
-    Job* job = new (JobCache::allocate(sizeof(Task<F>))) Task<F>(*this, std::forward<F>(f));
+    using T = Task<std::decay_t<F>>;
     Pool::Worker* w = Pool::current();
     if (w == nullptr || &w->pool != &pool_) {
-      pool_.submit(job);
-    } else if (!Pool::push_local(*w, job)) {
-      job->execute(job);  // the deque is full: enough is queued; run it here
+      word_.fetch_add(2, std::memory_order_relaxed);
+      pool_.submit(new (JobCache::allocate(sizeof(T))) T(*this, std::forward<F>(f)));
+      return;
     }
+    // Memory and count of a job of ours that ran here, for the new job.
+    void* handed = nullptr;
+    while (Pool::local_full(*w)) {
+      Job* newest = Pool::pop_local(*w);
+      if (newest == nullptr) break;  // thieves emptied it meanwhile
+      if (newest->execute != &T::run || &static_cast<T*>(newest)->group != this) {
+        newest->execute(newest);  // another group's or type's job: run it, count ours in
+        continue;
+      }
+      T::invoke(static_cast<T*>(newest));
+      // A second one (the first one's function spawned into the group and
+      // filled the deque again) is finished as a job run elsewhere would be.
+      if (handed != nullptr) {
+        JobCache::release(handed);
+        finish_one();
+      }
+      handed = newest;
+    }
+    if (handed == nullptr) {
+      word_.fetch_add(2, std::memory_order_relaxed);
+      handed = JobCache::allocate(sizeof(T));
+    }
+    Job* job = new (handed) T(*this, std::forward<F>(f));
+    // Only this thread pushes onto its deque and the loop left it with room.
+    [[maybe_unused]] bool queued = Pool::push_local(*w, job);
+    assert(queued);
   }
 
   // MAY COLLECT (a plain thread sleeps; a worker runs other jobs).
@@ -70,11 +119,20 @@ class TaskGroup {
  private:
   static constexpr std::uint32_t kWaiterBit = 1;
 
-  template <class F>
+  template <class Fn>
   struct Task final : Job {
+    template <class F>
     Task(TaskGroup& g, F&& f) : Job(&run), group(g), fn(std::forward<F>(f)) {}
     static void run(Job* self) {
       auto* t = static_cast<Task*>(self);
+      TaskGroup& g = t->group;
+      invoke(t);
+      JobCache::release(t);
+      g.finish_one();
+    }
+    // Runs the function (unless cancelled) and destroys the job, leaving
+    // its memory and its count to the caller.
+    static void invoke(Task* t) {
       TaskGroup& g = t->group;
       if (!g.cancelled()) {
         try {
@@ -84,11 +142,9 @@ class TaskGroup {
         }
       }
       t->~Task();
-      JobCache::release(t);
-      g.finish_one();
     }
     TaskGroup& group;
-    std::decay_t<F> fn;
+    Fn fn;
   };
 
   void fail(std::exception_ptr e) {

@@ -136,6 +136,89 @@ TEST(Pool, TaskGroupWaitsForAll) {
   EXPECT_EQ(done.load(), n + 1000);
 }
 
+TEST(Pool, TaskGroupOnAFullDequeQueuesEveryJobAndCountsExactly) {
+  // A tiny deque is full after a few spawns: run() then runs the newest job
+  // here and hands its count to the new one (task_group.hpp). Thieves steal
+  // meanwhile. Every job must run once, and wait() must not return before
+  // the last one has: a count handed over twice or lost would let it return
+  // early (the checks right after wait() would see jobs missing), one never
+  // handed back would make it hang.
+  Pool pool({.workers = 3, .deque_capacity = 4});
+  const unsigned n = scaled(200'000);
+  std::vector<std::atomic<int>> runs(n);
+  for (int round = 0; round < 3; ++round) {
+    pool.run([&] {
+      TaskGroup group(pool);
+      for (unsigned i = 0; i < n; ++i) group.run([&runs, i] { runs[i].fetch_add(1); });
+      group.wait();
+    });
+    for (unsigned i = 0; i < n; ++i) ASSERT_EQ(runs[i].exchange(0), 1) << i;
+  }
+}
+
+TEST(Pool, TaskGroupOnAFullDequeRunsOtherJobsAndNestedSpawns) {
+  // The newest job on a full deque may be another group's job or one of
+  // another type (run() runs it and counts its own job in), and a job run
+  // there may spawn into the group and fill the deque again while run()
+  // holds a count taken over (it gives the second one back).
+  Pool pool({.workers = 2, .deque_capacity = 4});
+  const unsigned n = scaled(50'000);
+  std::atomic<unsigned> ones{0};
+  std::atomic<unsigned> twos{0};
+  std::atomic<unsigned> children{0};
+  pool.run([&] {
+    TaskGroup first(pool);
+    TaskGroup second(pool);
+    for (unsigned i = 0; i < n; ++i) {
+      first.run([&] { ones.fetch_add(1); });
+      second.run([&] { twos.fetch_add(1); });
+      if (i % 8 == 0) {
+        first.run([&] {
+          for (int k = 0; k < 6; ++k) first.run([&] { children.fetch_add(1); });
+        });
+      }
+    }
+    first.wait();
+    EXPECT_EQ(ones.load(), n);
+    EXPECT_EQ(children.load(), 6 * ((n + 7) / 8));
+    second.wait();
+    EXPECT_EQ(twos.load(), n);
+  });
+}
+
+// A job that spawns two jobs of its own type until `depth` is spent.
+struct SpawnTree {
+  TaskGroup* group;
+  std::atomic<unsigned>* leaves;
+  int depth;
+  void operator()() const {
+    if (depth == 0) {
+      leaves->fetch_add(1);
+      return;
+    }
+    group->run(SpawnTree{group, leaves, depth - 1});
+    group->run(SpawnTree{group, leaves, depth - 1});
+  }
+};
+
+TEST(Pool, TaskGroupOnAFullDequeHandsOverCountsOfJobsThatSpawn) {
+  // run() on a full deque runs the newest job, of the same type, to take
+  // over its count; that job spawns into the group, refills the deque, and
+  // run() runs another one: it must give the first count back, or wait()
+  // never returns, and must not give back the one it keeps, or wait()
+  // returns with leaves missing.
+  Pool pool({.workers = 2, .deque_capacity = 4});
+  for (int round = 0; round < 20; ++round) {
+    std::atomic<unsigned> leaves{0};
+    pool.run([&] {
+      TaskGroup group(pool);
+      group.run(SpawnTree{&group, &leaves, 12});
+      group.wait();
+      EXPECT_EQ(leaves.load(), 1U << 12);
+    });
+  }
+}
+
 TEST(Pool, TaskGroupKeepsTheFirstExceptionAndCancelsTheRest) {
   // One worker and the injector's FIFO order: the throwing job runs first.
   Pool pool({.workers = 1});
