@@ -29,6 +29,16 @@ expect() { [[ $status == "$1" ]] || fail "$2: expected exit status $1"; }
 expect_err() { [[ $err == *"$1"* ]] || fail "$2: expected stderr to contain '$1'"; }
 expect_out() { [[ $out == *"$1"* ]] || fail "$2: expected stdout to contain '$1'"; }
 
+# wait_for FILE PATTERN: waits until a line of FILE matches PATTERN (grep),
+# up to a minute: a slow start (sanitizers, the GC stress mode) takes a while.
+wait_for() {
+  for _ in $(seq 1200); do
+    grep -q "$2" "$1" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
 finish() {
   if ((failures > 0)); then
     echo "$failures check(s) failed" >&2

@@ -15,10 +15,7 @@ pid=$!
 exec 7>"$dir/in"
 # runa blocks SIGQUIT before any thread starts, so a signal sent any time
 # after "waiting" is printed waits for the dump thread: no retries needed.
-for _ in $(seq 1200); do
-  grep -q '^waiting$' "$dir/out" 2>/dev/null && break
-  sleep 0.05
-done
+wait_for "$dir/out" '^waiting$'
 for n in 1 2; do
   kill -QUIT "$pid"
   for _ in $(seq 600); do

@@ -48,12 +48,8 @@ mkfifo "$dir/in"
 pid=$!
 exec 7>"$dir/in"
 # Signal only once the program waits for its line (it printed "waiting":
-# runa blocks SIGUSR2 before it runs anything, and `args` is live then); a
-# slow start (sanitizers, the GC stress mode) takes a while to get there.
-for _ in $(seq 1200); do
-  grep -q '^waiting$' "$dir/wait.out" 2>/dev/null && break
-  sleep 0.05
-done
+# runa blocks SIGUSR2 before it runs anything, and `args` is live then).
+wait_for "$dir/wait.out" '^waiting$'
 for n in 1 2; do
   for _ in $(seq 100); do  # the signal thread may not be waiting yet: retry
     kill -USR2 "$pid"
