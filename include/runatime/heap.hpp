@@ -508,7 +508,7 @@ enum class CollectionCause : std::uint8_t {
   kStress,        // Options::stress_every
   kRequested,     // Heap::collect
   kOldGrown,      // major: the old generation passed Options::major_growth_percent
-  kNoRoom,        // major: the old generation could not take the nursery's survivors
+  kNoRoom,        // major: promotion failed (the old generation could not take the survivors)
   kLargeFailure,  // major: a large or pinned allocation found no room
 };
 

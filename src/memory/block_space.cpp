@@ -344,12 +344,6 @@ std::size_t BlockSpace::free_blocks() const {
   return blocks_ - in_use_;
 }
 
-bool BlockSpace::can_promote(std::size_t bytes, unsigned cursors) {
-  std::lock_guard lock(mu_);
-  std::size_t needed = 2 * bytes / kBlock + 2 * std::size_t{cursors};
-  return needed <= blocks_ - in_use_;
-}
-
 void BlockSpace::begin_sweep() {
   {
     std::lock_guard pinned(pinned_mu_);

@@ -68,13 +68,15 @@
 // (fresh, recyclable or partial) locks `mu_`. close() publishes the bytes
 // allocated and gives a block with free lines left back as *partial*.
 //
-// Worst case (can_promote). Only fresh blocks need free blocks. In each
-// fresh-block bump allocator (every cursor has two: holes, overflow) a
-// block is given up only for an object that does not fit its rest, so two
-// consecutive blocks of one allocator hold more than a block's worth of
-// bytes: promoting `bytes` through c cursors takes at most
-// 2 * bytes / kBlock + 2c fresh blocks beyond the partly filled ones, which
-// is what can_promote asks for.
+// Worst case. Only fresh blocks need free blocks. In each fresh-block bump
+// allocator (every cursor has two: holes, overflow) a block is given up
+// only for an object that does not fit its rest, so two consecutive blocks
+// of one allocator hold more than a block's worth of bytes: promoting
+// `bytes` through c cursors takes at most 2 * bytes / kBlock + 2c fresh
+// blocks beyond the partly filled ones. HeapImpl::pause_needs sizes the
+// lists by it, and eden's sizing stays within it (sizing.hpp); nothing is
+// reserved for it: promote() returning nullptr is a promotion failure,
+// which the minor collector handles (minor_gc.hpp).
 //
 // Pinned objects (allocate_pinned) are allocated by mutators at any time
 // through one shared cursor under its own lock. They are ordinary old
@@ -202,9 +204,6 @@ class BlockSpace {
   std::uint8_t* evacuate(BlockCursor& c, std::size_t bytes);
   // Publishes c's bytes and gives back its blocks; `c` may be used again.
   void close(BlockCursor& c);
-  // Whether promoting up to `bytes` through `cursors` cursors can never
-  // fail (see the header comment).
-  [[nodiscard]] bool can_promote(std::size_t bytes, unsigned cursors);
   [[nodiscard]] std::size_t free_blocks() const;
 
   // A mutator: room for a pinned object of `bytes` (at most a block), or nullptr.

@@ -20,6 +20,30 @@
 //  - publish(): a release store of the forwarding word, after the copy is
 //    complete. A worker that reads it with acquire may follow the address
 //    and read the copy (the copy's header in particular).
+//  - publish_self(): in the minor collector, a winner that finds no room
+//    for the copy (promotion failure: no old block left, and the survivor
+//    half full) forwards the object to itself instead. The word is the
+//    object's own header with kForwarded and kSelf set, so the type, age
+//    and hash stay readable and the header comes back exactly (original())
+//    once the collection has finished with it. kSelf is kUnlogged's bit: a
+//    young header never has it set (only old objects are unlogged), and a
+//    forwarding word to a copy never has it (a copy's address is 8-aligned).
+//
+// Promotion failure with several workers. Only the worker whose claim
+// succeeded tries to find room, so only it can fail, and every other
+// worker takes what it published:
+//
+//   worker A                         worker B
+//   load h; claim (h -> kBusy) ok    load: kBusy -> settle() waits
+//   promote: no block; survivors:    .
+//     no room                        .
+//   publish_self: h|kSelf|kForwarded settle() returns the self word
+//   push o (A or a thief scans it)   forwardee(o, w) == o: slot unchanged
+//
+// B never copies o, never pushes it, and never sees kBusy as a result: both
+// agree that o stays where it is and is scanned once. Had B claimed first,
+// the roles swap; a B that loads after A published reads the self word at
+// once. (tests/memory/promotion_failure_test.cpp plays this interleaving.)
 //
 // Claiming first, rather than copying first and racing to install the
 // forwarding word, means a loser never reads the object's slots while the
@@ -73,12 +97,26 @@ inline std::uint64_t settle(Object* o, std::uint64_t h) {
   return h;
 }
 
+// Marks the self-forwarding word of a young object that stays in place.
+inline constexpr std::uint64_t kSelf = hdr::kUnlogged;
+
+inline void publish_self(Object* o, std::uint64_t h) {
+  header(o).store(h | hdr::kForwarded | kSelf, std::memory_order_release);
+}
+
 inline bool forwarded(std::uint64_t h) {
   return (h & hdr::kForwarded) != 0;
 }
-// The copy's address, from a settled forwarding word.
-inline Value forwardee(std::uint64_t h) {
-  return h & ~hdr::kForwarded;
+inline bool self_forwarded(std::uint64_t h) {
+  return (h & (hdr::kForwarded | kSelf)) == (hdr::kForwarded | kSelf);
+}
+// Where o is now, from its settled forwarding word h: the copy, or o itself.
+inline Value forwardee(const Object* o, std::uint64_t h) {
+  return self_forwarded(h) ? ref_value(o) : h & ~hdr::kForwarded;
+}
+// The header a self-forwarding word was made from.
+inline std::uint64_t original(std::uint64_t h) {
+  return h & ~(hdr::kForwarded | kSelf);
 }
 
 }  // namespace runa::heap::forwarding

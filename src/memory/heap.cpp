@@ -9,35 +9,39 @@
 // thread never gets a TLAB (cursor == limit), so every allocation comes
 // here; every Nth one collects first, then takes exactly its bytes.
 //
-// Minor or major. Every collection is decided at its start, with the world
-// stopped. It is a major collection (major_gc.hpp) when
+// Minor or major. Every collection starts with a minor one, whatever room
+// the old generation has left (nothing is reserved for its worst case). It
+// goes on with a major collection (major_gc.hpp) when
 //   - it was requested so (Heap::collect(m, true)), or
-//   - the old generation cannot take the worst case of a minor collection,
-//     which may promote every young byte (BlockSpace::can_promote), or
 //   - the old generation's committed blocks have passed major_threshold:
 //     what the last major collection left, grown by
 //     Options::major_growth_percent, and at least max_heap / 16 (so small
 //     heaps do not collect fully at every minor collection). Checking at
 //     the start of the next collection sees the same old generation as
 //     checking right after the previous minor one, as promotion happens
-//     only in minor collections; large allocations in between count too.
-// A minor collection runs first whenever the old generation can take the
-// survivors (so the major collection finds eden empty); when it could not,
-// the major collection runs alone, tracing the nursery's objects rather
-// than taking them as roots (major_gc.hpp, "The nursery"), and the minor
-// one follows if it made room.
+//     only in minor collections; large allocations in between count too; or
+//   - promotion failed (minor_gc.hpp, "Promotion failure"): the minor
+//     collection left what it could not copy in place, and the nursery is
+//     kept (nursery.hpp). The major collection then traces the young
+//     objects in place rather than taking them as roots (major_gc.hpp,
+//     "The nursery"), and a second minor collection follows in the same
+//     pause, which empties the whole nursery when the major one made room.
+// A successful minor collection leaves eden empty, so a major one after it
+// takes only the survivors as roots.
 //
 // Finalizers. A collection that found finalizable objects unreachable
 // wakes the finalizer thread after it has resumed the world, never inside
 // the pause (finalizers.hpp).
 //
-// Out of memory. When even after a major collection the old generation
-// cannot take the worst case of a minor collection, the nursery is left
-// alone and the allocation returns nullptr: the heap stays consistent and
-// the caller raises OutOfMemory. A large allocation with no block run left
-// may return nullptr only after a major collection that started after its
-// first attempt; so may a pinned allocation that finds no block. The
-// safepoint epoch cannot tell: it counts every collection, so another
+// Out of memory. When even the minor collection after a major one fails to
+// promote, what it could not copy stays in place (the nursery kept), the
+// collection reports kNoRoom and the allocation returns nullptr: the live
+// data does not fit, the heap stays consistent and the caller raises
+// OutOfMemory. Every later collection tries again, so the heap works again
+// once the program lets go of what it held. A large allocation with no
+// block run left may return nullptr only after a major collection that
+// started after its first attempt; so may a pinned allocation that finds
+// no block. The safepoint epoch cannot tell: it counts every collection, so another
 // thread's minor collection between the attempt and the request would
 // pass for a major one. majors_started is read before the attempt and
 // major_since() collects until it has moved. Its interleaving: the
@@ -210,7 +214,7 @@ HeapImpl::PauseNeeds HeapImpl::pause_needs(bool predict) {
   }
   PauseNeeds n;
   // Blocks that can be in use by the end of the pause: promotion takes at
-  // most what can_promote() counts (block_space.hpp, "Worst case").
+  // most its worst case (block_space.hpp, "Worst case").
   n.blocks = blocks.committed_blocks() + 2 * young / kBlock + 2 * std::size_t{workers.size()} + 1;
   // A minor collection: a grey entry per young object (8 bytes at least);
   // for each young object with a slot (16 bytes at least) an entry in
@@ -273,7 +277,7 @@ Object* HeapImpl::allocate(MutatorRecord& m, std::uint64_t header, std::size_t b
 
   if (opt.stress_every != 0 && ++m.stress_count >= opt.stress_every) {
     m.stress_count = 0;
-    // Without room to promote, no collection: the eden attempt below decides.
+    // Whether or not it emptied the nursery, the eden attempt below decides.
     collect(m, Cause::kStress, Safepoint::kAnyEpoch);
   }
   for (;;) {
@@ -382,7 +386,7 @@ void HeapImpl::major_since(MutatorRecord& m, std::uint64_t majors) {
   }
 }
 
-void HeapImpl::minor(CollectionRecord& rec) {
+bool HeapImpl::minor(CollectionRecord& rec) {
   // Eden is about to be emptied: every TLAB and chunk ends here. What was
   // handed out and not used (their tails, and what threads retired) was
   // not allocated.
@@ -395,13 +399,18 @@ void HeapImpl::minor(CollectionRecord& rec) {
     r->chunk_top = r->chunk_end = nullptr;
     r->epoch_waste = 0;
   }
-  rec.allocated = nursery.eden_used() - unused;
+  rec.allocated += nursery.eden_fresh() - unused;
   std::uint64_t copied = rec.promoted + rec.survived;
   std::uint64_t resurvived = rec.resurvived;
   std::uint64_t last_survivors = nursery.survivors_used();
   copied_ages = AgeTable{};
-  minor_gc->run(rec);
+  bool emptied = minor_gc->run(rec);
   last_copied = rec.promoted + rec.survived - copied;
+  if (!emptied) {
+    // Objects stay in eden: no resizing, and each thread keeps its chunk size.
+    nursery.keep();
+    return false;
+  }
   std::uint64_t taken = nursery.eden_used();
   nursery.flip(opt.poison);
 
@@ -411,7 +420,9 @@ void HeapImpl::minor(CollectionRecord& rec) {
   sample.resurvived = rec.resurvived - resurvived;
   sample.last_survivors = last_survivors;
   sample.mutators = safepoint.mutators().size();
-  std::size_t spare = 2 * std::size_t{workers.size()};  // can_promote's cursors
+  // What the worst case of the next minor collection would leave for its
+  // workers' partly filled blocks (block_space.hpp, "Worst case").
+  std::size_t spare = 2 * std::size_t{workers.size()};
   std::size_t free = blocks.free_blocks();
   sample.promotion_room = free > spare ? (free - spare) * kBlock : 0;
   // A failed commit keeps the current size, which is committed.
@@ -432,6 +443,7 @@ void HeapImpl::minor(CollectionRecord& rec) {
   }
   std::size_t n = sample.mutators == 0 ? 1 : sample.mutators;
   default_chunk.store(sizing.chunk(eden, 1.0 / static_cast<double>(n)), std::memory_order_relaxed);
+  return true;
 }
 
 HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t seen, bool major) {
@@ -453,28 +465,27 @@ HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t
   }
   std::optional<PauseScope> pause(std::in_place);
 
-  auto young = [&] { return nursery.eden_used() + nursery.survivors_used(); };
-  bool minor_ok = blocks.can_promote(young(), workers.size());
-  if (!major && !minor_ok) {
-    major = true;
-    cause = Cause::kNoRoom;
-  } else if (!major && opt.major_growth_percent != 0 && old_committed() > major_threshold) {
+  if (!major && opt.major_growth_percent != 0 && old_committed() > major_threshold) {
     major = true;
     cause = Cause::kOldGrown;
   }
 
-  if (major) majors_started.fetch_add(1, std::memory_order_release);
   CollectionRecord rec;
+  rec.before = used_bytes();
+  bool emptied = minor(rec);
+  if (!emptied && !major) {
+    major = true;
+    cause = Cause::kNoRoom;
+  }
+  if (!emptied && opt.verify) verify_or_abort("minor collection that failed to promote");
   rec.major = major;
   rec.cause = cause;
-  rec.before = used_bytes();
-  if (minor_ok) minor(rec);
   if (major) {
-    major_gc->run(rec, !minor_ok);
-    if (!minor_ok && blocks.can_promote(young(), workers.size())) {
-      minor_ok = true;
-      minor(rec);
-    }
+    // Counted before it starts: a large or pinned allocation that failed
+    // before this point may fail again only after it (major_since).
+    majors_started.fetch_add(1, std::memory_order_release);
+    major_gc->run(rec, !emptied);
+    if (!emptied) emptied = minor(rec);
     major_threshold = next_major_threshold();
     // Promotion refills the old generation up to the threshold before the
     // next major collection: the blocks below it stay resident (the pause
@@ -485,13 +496,7 @@ HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t
                             : 0);
   }
   rec.after = used_bytes();
-  if (opt.verify) {
-    if (auto problem = verify_heap(*this)) {
-      std::fprintf(stderr, "runatime: heap verification failed after a %s collection: %s\n",
-                   major ? "major" : "minor", problem->c_str());
-      std::abort();
-    }
-  }
+  if (opt.verify) verify_or_abort(major ? "major collection" : "minor collection");
   rec.pause_ns = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
           .count());
@@ -517,7 +522,15 @@ HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t
   // Room for the next major collection to move objects snapshots named.
   if (major && places.active()) snapshot_ids.make_room();
   events.notify(m, rec, start);  // outside the pause, on the requesting mutator
-  return minor_ok ? Outcome::kCollected : Outcome::kNoRoom;
+  return emptied ? Outcome::kCollected : Outcome::kNoRoom;
+}
+
+void HeapImpl::verify_or_abort(const char* after) {
+  if (auto problem = verify_heap(*this)) {
+    std::fprintf(stderr, "runatime: heap verification failed after a %s: %s\n", after,
+                 problem->c_str());
+    std::abort();
+  }
 }
 
 // The hooks through which the concurrency part's waits (locks, channels,

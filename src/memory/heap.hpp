@@ -87,7 +87,7 @@ class HeapImpl {
   void add_mutator_counters(Stats& s) const;
   // A collection requested by `m` (see heap.cpp for when it is a major
   // one); see Safepoint::stop for `seen`. kNoRoom: the nursery could not be
-  // collected, even after a major collection.
+  // emptied, even after a major collection (promotion failed twice).
   Outcome collect(MutatorRecord& m, Cause cause, std::uint64_t seen, bool major = false);
   // Runs a major collection unless one has started since majors_started
   // read `majors` (see heap.cpp, "Out of memory").
@@ -95,8 +95,11 @@ class HeapImpl {
 
   // The threshold of old_committed() for the next policy-driven major collection.
   [[nodiscard]] std::uint64_t next_major_threshold() const;
-  // The minor part of a collection (world stopped, room for promotion checked).
-  void minor(CollectionRecord& rec);
+  // The minor part of a collection (world stopped). False when promotion
+  // failed: objects were left in place and the nursery is kept (nursery.hpp).
+  bool minor(CollectionRecord& rec);
+  // Verify mode, world stopped: aborts with the verifier's finding, if any.
+  void verify_or_abort(const char* after);
   // What a pause may need besides the heap itself (heap.cpp, "A pause
   // never allocates"): exactly, from the heap's state with the world
   // stopped, or, `predict`, an estimate for the next pause with the world

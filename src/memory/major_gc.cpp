@@ -90,7 +90,7 @@ void MajorGC::Worker::mark(Value* slot) {
   for (;;) {
     h = forwarding::settle(o, h);
     if (forwarding::forwarded(h)) {
-      *slot = forwarding::forwardee(h);  // evacuated earlier in this collection
+      *slot = forwarding::forwardee(o, h);  // evacuated earlier in this collection
       return;
     }
     if ((h & hdr::kMark) == mark) return;
@@ -154,7 +154,7 @@ std::optional<Value> MajorGC::Worker::reached(Value v) {
   if (!collected(v)) return v;
   Object* o = as_object(v);
   std::uint64_t h = forwarding::settle(o, forwarding::load(o));
-  if (forwarding::forwarded(h)) return forwarding::forwardee(h);
+  if (forwarding::forwarded(h)) return forwarding::forwardee(o, h);
   if ((h & hdr::kMark) == gc_.mark_) return v;
   return std::nullopt;
 }
@@ -217,7 +217,8 @@ void MajorGC::choose_candidates() {
   }
   std::sort(found, found + n,
             [](const Fragmented& a, const Fragmented& b) { return a.free_lines > b.free_lines; });
-  // The next minor collection may promote a whole nursery: keep its blocks.
+  // The next minor collection may promote a whole nursery: keep its blocks
+  // for it, so that defragmentation does not make its promotion fail.
   std::size_t nursery = h_.nursery.eden_capacity() + h_.nursery.half_capacity();
   std::size_t reserve = 2 * nursery / kBlock + 2;
   std::size_t free_blocks = h_.blocks.free_blocks();

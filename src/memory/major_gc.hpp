@@ -5,25 +5,27 @@
 // the blocks run in parallel on the heap's GC workers.
 //
 // The nursery. The caller (HeapImpl::collect) runs a minor collection
-// first whenever the old generation can take its survivors, so that eden
-// is empty and the survivor half holds only objects that were just found
-// reachable. Those are then treated as roots and as already marked: their
-// reference slots are scanned (and updated), they are not themselves
-// marked, moved or freed.
-// When the minor collection could not run (the old generation cannot take
-// the worst case of one), eden is full of objects nobody has traced, most
-// of them dead, and treating them as roots would keep alive whatever they
-// reach: a dead list whose young head was allocated last would never be
-// freed, and the heap would stay out of memory after the program let go
-// (issue 11, defect 7). Then (`trace_young`) young objects are traced like
-// old ones: marked in place (never moved), from the roots and the
-// finalizer queue only. Their mark bits mean nothing before (a survivor's
-// copy carries the polarity of its minor collection, an eden object 0), so
-// every young object is first set unmarked; after marking, every young
-// object left unmarked is overwritten with zero words, which the
-// nursery's walkers skip (roots.hpp): what it referenced may be freed by
-// this collection, and no later walk (the verifier, the next major
-// collection) may follow its slots.
+// first. When it succeeded, eden is empty and the survivor half holds only
+// objects that were just found reachable. Those are then treated as roots
+// and as already marked: their reference slots are scanned (and updated),
+// they are not themselves marked, moved or freed.
+// When its promotion failed (minor_gc.hpp, "Promotion failure"), the
+// nursery is kept (nursery.hpp): eden and both halves hold objects, the
+// ones left in place and the copies, and whatever old data they refer to
+// may be dead but for them. Treating them as roots would keep that alive
+// although the program may have let go of all of it: a list filled until
+// out of memory and then dropped would never be freed, and the heap would
+// stay out of memory for ever (issue 11, defect 7). Then (`trace_young`)
+// young objects are traced like old ones: marked in place (never moved),
+// from the roots and the finalizer queue only. Their mark bits mean
+// nothing before (a survivor's copy carries the polarity of its minor
+// collection, an eden object 0), so every young object is first set
+// unmarked; after marking, every young object left unmarked is
+// overwritten with zero words, which the nursery's walkers skip
+// (roots.hpp): what it referenced may be freed by this collection, and no
+// later walk (the verifier, the next minor or major collection) may follow
+// its slots. The minor collection that follows in the same pause promotes
+// the marked ones if the sweep made room.
 //
 // With the world stopped:
 //
@@ -101,7 +103,7 @@ class MajorGC {
   MajorGC& operator=(MajorGC&&) = delete;
 
   // Collects; the world must be stopped. Fills `rec.marked` and
-  // `rec.evacuated`. `trace_young`: eden was not emptied first (see above).
+  // `rec.evacuated`. `trace_young`: the nursery is kept (see above).
   void run(CollectionRecord& rec, bool trace_young);
 
  private:

@@ -86,6 +86,8 @@ class MinorGC::Worker final  // NOLINT(cppcoreguidelines-virtual-class-destructo
  public:
   // Bytes this worker copied in this collection so far.
   [[nodiscard]] std::uint64_t copied() const { return promoted_bytes_ + survived_bytes_; }
+  // Bytes this worker left in place (promotion failed) in this collection.
+  [[nodiscard]] std::uint64_t kept() const { return kept_bytes_; }
 
  private:
   [[nodiscard]] bool young_from(Value v) const {
@@ -105,6 +107,7 @@ class MinorGC::Worker final  // NOLINT(cppcoreguidelines-virtual-class-destructo
   std::uint64_t promoted_bytes_ = 0;
   std::uint64_t survived_bytes_ = 0;
   std::uint64_t resurvived_bytes_ = 0;
+  std::uint64_t kept_bytes_ = 0;        // left in place: promotion failed
   std::uint64_t remembered_slots_ = 0;  // slots read by scan_logged
   AgeTable ages_;                       // bytes copied, by the age reached
 };
@@ -114,7 +117,7 @@ Value MinorGC::Worker::evacuate(Value v) {
   std::uint64_t h = forwarding::load(o);
   for (;;) {
     h = forwarding::settle(o, h);
-    if (forwarding::forwarded(h)) return forwarding::forwardee(h);
+    if (forwarding::forwarded(h)) return forwarding::forwardee(o, h);
     // A reference to something that is not an object: a stale raw pointer
     // kept across an allocation, or a slot written without the barrier.
     if (h_.layouts.find(hdr::type_of(h)) == nullptr) {
@@ -125,16 +128,27 @@ Value MinorGC::Worker::evacuate(Value v) {
   }
   std::size_t n = object_size(h_.layouts.at(hdr::type_of(h)), o);
   std::uint64_t age = (h & hdr::kAgeMask) >> hdr::kAgeShift;
-  // Aged: it survived a collection before (sizing.hpp reads how many do).
-  if (age != 0) resurvived_bytes_ += n;
+  bool aged = age != 0;  // it survived a collection before (sizing.hpp reads how many do)
   if (age < 15) ++age;
-  ages_.add(static_cast<unsigned>(age), n);
   std::uint8_t* to = age < h_.tenure_age ? to_survivors(n) : nullptr;
   bool promoted = to == nullptr;
-  if (promoted) {
-    to = h_.blocks.promote(cursor_, n);
-    if (to == nullptr) fatal("promotion failed although room was checked first", o, h);
+  if (promoted) to = h_.blocks.promote(cursor_, n);
+  // No old block left: an object old enough to promote may still fit the half.
+  if (to == nullptr && age >= h_.tenure_age) {
+    to = to_survivors(n);
+    promoted = false;
   }
+  if (to == nullptr) {
+    // Promotion failed: o stays where it is, forwarded to itself, and is
+    // scanned like a copy so that everything it reaches is evacuated and
+    // its slots updated (minor_gc.hpp, "Promotion failure").
+    forwarding::publish_self(o, h);
+    kept_bytes_ += n;
+    push(o);
+    return v;
+  }
+  if (aged) resurvived_bytes_ += n;
+  ages_.add(static_cast<unsigned>(age), n);
   std::memcpy(to + sizeof(Object), o->slots(), n - sizeof(Object));
   auto* copy = reinterpret_cast<Object*>(to);
   // Promoted objects stay logged (kUnlogged clear) until scan() decides.
@@ -152,8 +166,9 @@ std::uint8_t* MinorGC::Worker::to_survivors(std::size_t n) {
     std::size_t got = 0;
     // A buffer is at most a share of the half, so that in a small half one
     // worker's buffer cannot leave the others nothing and force them to
-    // promote what would have fitted.
-    std::size_t share = h_.nursery.half_capacity() / (4 * h_.workers.size());
+    // promote what would have fitted. Rounded down to words: every chunk,
+    // and so every copy, must start 8-aligned.
+    std::size_t share = h_.nursery.half_capacity() / (4 * h_.workers.size()) & ~std::size_t{7};
     std::size_t want = std::max(n, std::min(kSurvivorBuffer, share));
     buffer_ = h_.nursery.to_chunk(n, want, got);
     if (buffer_ == nullptr) return nullptr;  // the half is full: promote
@@ -176,10 +191,12 @@ void MinorGC::Worker::push(Object* copy) {
 std::optional<Value> MinorGC::Worker::reached(Value v) {
   if (!young_from(v)) return v;  // old, a survivor already copied, or not a reference
   std::uint64_t h = forwarding::settle(as_object(v), forwarding::load(as_object(v)));
-  if (forwarding::forwarded(h)) return forwarding::forwardee(h);
+  if (forwarding::forwarded(h)) return forwarding::forwardee(as_object(v), h);
   return std::nullopt;
 }
 
+// o is a copy, or a young object left in place (its header then a
+// self-forwarding word, which keeps the type).
 void MinorGC::Worker::scan(Object* o) {
   const Layout& l = h_.layouts.at(hdr::type_of(o->header));
   RefRange r = ref_slots(l, o);
@@ -246,7 +263,7 @@ void MinorGC::Worker::finish(CollectionRecord& rec, std::vector<Object*>& carrie
   rec.remembered_slots += remembered_slots_;
   h_.copied_ages.merge(ages_);
   ages_ = AgeTable{};
-  promoted_bytes_ = survived_bytes_ = resurvived_bytes_ = remembered_slots_ = 0;
+  promoted_bytes_ = survived_bytes_ = resurvived_bytes_ = kept_bytes_ = remembered_slots_ = 0;
 }
 
 MinorGC::MinorGC(HeapImpl& h) : h_(h), grey_(h.workers.size(), kGreyCapacity) {
@@ -257,7 +274,35 @@ MinorGC::MinorGC(HeapImpl& h) : h_(h), grey_(h.workers.size(), kGreyCapacity) {
 
 MinorGC::~MinorGC() = default;
 
-void MinorGC::run(CollectionRecord& rec) {
+// After a promotion failure, with every worker done: in each from-space
+// part, an object forwarded to a copy becomes zero words (its copy's size),
+// an object left in place gets its header back, and one never reached
+// (dead) becomes zero words too, so that the part is walkable, holds no
+// forwarding word, and nothing in it refers to the copied space. Zero, not
+// the poison pattern, even under Options::poison: walks skip only zero words.
+void MinorGC::restore_in_place() {
+  h_.nursery.for_each_part([&](std::uint8_t* p, const std::uint8_t* end) {
+    while (p < end) {
+      auto* o = reinterpret_cast<Object*>(p);
+      std::uint64_t w = o->header;
+      if (w == 0) {
+        p += 8;
+        continue;
+      }
+      if (forwarding::self_forwarded(w)) {
+        o->header = forwarding::original(w);
+        p += object_size(h_.layouts.at(hdr::type_of(w)), o);
+        continue;
+      }
+      Object* sized = forwarding::forwarded(w) ? as_object(forwarding::forwardee(o, w)) : o;
+      std::size_t n = object_size(h_.layouts.at(hdr::type_of(sized->header)), sized);
+      std::memset(p, 0, n);
+      p += n;
+    }
+  });
+}
+
+bool MinorGC::run(CollectionRecord& rec) {
   // The remembered set, taken out of the buffers: the carried objects and
   // every mutator's log. Each object is in exactly one of them.
   h_.pause_reserve.reset();
@@ -293,8 +338,16 @@ void MinorGC::run(CollectionRecord& rec) {
     h_.settle_watched(first, false);
   }
 
-  std::lock_guard lock(h_.carried_mu);
-  for (auto& w : workers_) w->finish(rec, h_.carried);
+  std::uint64_t kept = 0;
+  for (auto& w : workers_) kept += w->kept();
+  {
+    std::lock_guard lock(h_.carried_mu);
+    for (auto& w : workers_) w->finish(rec, h_.carried);
+  }
+  if (kept == 0) return true;
+  TraceSpan span(h_.trace, "promotion failed: restore in place", 0);
+  restore_in_place();
+  return false;
 }
 
 }  // namespace runa::heap

@@ -44,9 +44,24 @@
 // reaches the tenuring threshold (at most promotion_age, tenuring.hpp) or it
 // does not fit the empty half. A promoted
 // object gets the heap's current mark polarity (major_gc.hpp), like every
-// object in the old generation. Promotion cannot fail: the collection
-// starts only if BlockSpace::can_promote() holds for every young byte and
-// every worker's cursor.
+// object in the old generation.
+//
+// Promotion failure (HotSpot's and MMTk's scheme). The collection starts
+// whenever it is due, with no room reserved for the worst case. An object
+// that finds no old block and no room in the empty half either is
+// forwarded to itself (forwarding.hpp, publish_self; the interleaving of
+// two workers racing for it is written there) and pushed like a copy: it
+// is scanned once, so everything it reaches is evacuated (or kept too) and
+// its slots are updated, and every slot that reaches it keeps its address.
+// Step 4 needs nothing more: an object left in place is young, so an old
+// object referring to it stays logged and goes to `carried` like one
+// referring to a survivor, and cards stay dirty likewise. Then
+// (restore_in_place) the from-space is made consistent: objects left in
+// place get their headers back, evacuated and dead ones become zero words.
+// run() returns false; the caller keeps the nursery as it is
+// (Nursery::keep) and runs a major collection in the same pause, which
+// traces the young objects in place, and a minor collection after it, which
+// empties the whole nursery if the major one made room (heap.cpp).
 #pragma once
 
 #include <cstddef>
@@ -73,10 +88,13 @@ class MinorGC {
   MinorGC& operator=(MinorGC&&) = delete;
 
   // Collects; the world must be stopped. Fills the copy counts of `rec`.
-  void run(CollectionRecord& rec);
+  // False when promotion failed and objects were left in place.
+  bool run(CollectionRecord& rec);
 
  private:
   class Worker;  // NOLINT(cppcoreguidelines-virtual-class-destructor): final, destroyed as itself
+
+  void restore_in_place();
 
   HeapImpl& h_;
   concurrency::StealingQueues<Object*> grey_;

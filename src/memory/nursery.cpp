@@ -81,6 +81,7 @@ std::size_t Nursery::eden_used() const {
 // Relaxed: each chunk is then written only by the worker that took it, and
 // the collection's end (joining the workers) orders it with what follows.
 std::uint8_t* Nursery::to_chunk(std::size_t min, std::size_t want, std::size_t& got) {
+  if (kept_) return nullptr;
   std::uint8_t* end = to_begin() + half_now_;
   std::uint8_t* top = to_top_.load(std::memory_order_relaxed);
   for (;;) {
@@ -94,15 +95,34 @@ std::uint8_t* Nursery::to_chunk(std::size_t min, std::size_t want, std::size_t& 
   }
 }
 
+bool Nursery::holds(const void* p) const {
+  bool in = false;
+  for_each_part([&](const std::uint8_t* begin, const std::uint8_t* end) {
+    in = in || (p >= begin && p < end);
+  });
+  return in;
+}
+
 void Nursery::flip(bool poison) {
-  if (poison) {
-    poison_words(base_, eden_used());
-    poison_words(survivors_begin(), survivors_used());
-  }
+  if (poison)
+    for_each_part([](std::uint8_t* begin, std::uint8_t* end) {
+      poison_words(begin, static_cast<std::size_t>(end - begin));
+    });
   eden_top_.store(base_, std::memory_order_relaxed);
-  survivors_ = 1 - survivors_;
-  survivors_top_ = to_top();
+  eden_kept_ = 0;
+  if (kept_) {
+    kept_ = false;
+    survivors_top_ = survivors_begin();
+  } else {
+    survivors_ = 1 - survivors_;
+    survivors_top_ = to_top();
+  }
   to_top_.store(to_begin(), std::memory_order_relaxed);
+}
+
+void Nursery::keep() {
+  kept_ = true;
+  eden_kept_ = eden_used();
 }
 
 void poison_words(std::uint8_t* p, std::size_t n) {

@@ -21,6 +21,15 @@
 // hand out memory without clearing it. One half holds the survivors of the
 // last minor collection; the other is empty and becomes the copy target of
 // the next one. Everything here except carve() runs with the world stopped.
+//
+// Kept. A minor collection whose promotion failed (docs/memory.md,
+// "Promotion failure") leaves objects in place in eden and the survivors'
+// half, and its copies in the other half: keep() instead of flip(). Then
+// eden up to its top and both halves up to their tops hold objects (every
+// other word of them zero, which walks skip), all of it is from-space, and
+// the other half is no copy target (to_chunk() refuses): the next minor
+// collection promotes every survivor, so that once it succeeds the whole
+// nursery is empty. Mutators go on carving eden above its top meanwhile.
 #pragma once
 
 #include <atomic>
@@ -51,10 +60,22 @@ class Nursery {
   [[nodiscard]] std::size_t committed() const { return eden_committed_ + 2 * half_committed_; }
   // Young: anywhere in the nursery (one subtraction, one compare).
   [[nodiscard]] bool contains(const void* p) const { return offset(p) < size_; }
-  // The collector's from-space: eden and the survivors' half.
+  // The collector's from-space: eden and the survivors' half; all of it when kept.
   [[nodiscard]] bool in_from(const void* p) const {
     std::uintptr_t off = offset(p);
-    return off < eden_ || (off - half_start(survivors_) < half_);
+    return off < eden_ || (off - half_start(survivors_) < half_) || (kept_ && off < size_);
+  }
+  // In a part that holds objects (eden up to its top, the survivors, and
+  // when kept the other half up to its top): where a young reference may point.
+  [[nodiscard]] bool holds(const void* p) const;
+  // Calls fn(begin, end) for each part that holds objects (see holds());
+  // with the world stopped, these are the from-space of the next minor
+  // collection.
+  template <class Fn>
+  void for_each_part(Fn&& fn) const {
+    fn(base_, eden_top_.load(std::memory_order_relaxed));
+    fn(survivors_begin(), survivors_top_);
+    if (kept_) fn(to_begin(), to_top());
   }
   [[nodiscard]] bool in_to(const void* p) const {
     return offset(p) - half_start(1 - survivors_) < half_;
@@ -66,28 +87,39 @@ class Nursery {
   std::uint8_t* carve(std::size_t min, std::size_t want, std::size_t& got,
                       std::uint64_t* retries = nullptr);
   [[nodiscard]] std::size_t eden_used() const;
+  // Eden bytes carved since the last collection (below them, what a kept
+  // nursery left in place).
+  [[nodiscard]] std::size_t eden_fresh() const { return eden_used() - eden_kept_; }
   [[nodiscard]] std::size_t eden_capacity() const { return eden_now_; }
 
   // The survivors of the last collection.
   [[nodiscard]] std::uint8_t* survivors_begin() const { return base_ + half_start(survivors_); }
   [[nodiscard]] std::uint8_t* survivors_end() const { return survivors_top_; }
+  // Bytes in the halves: the survivors', and when kept the other one's too.
   [[nodiscard]] std::size_t survivors_used() const {
-    return static_cast<std::size_t>(survivors_top_ - survivors_begin());
+    std::size_t n = static_cast<std::size_t>(survivors_top_ - survivors_begin());
+    return kept_ ? n + static_cast<std::size_t>(to_top() - to_begin()) : n;
   }
   [[nodiscard]] std::size_t half_capacity() const { return half_now_; }
 
   // Collector: chunks of the empty half for the workers' survivor buffers,
   // between `min` and `want` bytes (`got` receives the size); nullptr when
   // even `min` is not left. A worker fills the unused tail of its chunk with
-  // zero words, which walks of the survivors skip.
+  // zero words, which walks of the survivors skip. Kept, there is no copy
+  // target: always nullptr.
   [[nodiscard]] std::uint8_t* to_begin() const { return base_ + half_start(1 - survivors_); }
   [[nodiscard]] std::uint8_t* to_top() const { return to_top_.load(std::memory_order_relaxed); }
   std::uint8_t* to_chunk(std::size_t min, std::size_t want, std::size_t& got);
 
   // Collector, after copying: eden and the old survivors' half are garbage.
   // Overwrites them with 0xdeadbeef words when `poison`, empties eden and
-  // makes the copied half the survivors' half.
+  // makes the copied half the survivors' half. Kept, nothing was copied to
+  // a half: both halves are garbage too and the whole nursery is emptied.
   void flip(bool poison);
+  // Collector, after a minor collection that left objects in place: every
+  // part stays as it is (see "Kept" above).
+  void keep();
+  [[nodiscard]] bool kept() const { return kept_; }
 
  private:
   [[nodiscard]] std::uintptr_t offset(const void* p) const {
@@ -112,6 +144,8 @@ class Nursery {
   unsigned survivors_ = 0;  // which half holds survivors
   std::uint8_t* survivors_top_ = nullptr;
   std::atomic<std::uint8_t*> to_top_{nullptr};
+  bool kept_ = false;
+  std::size_t eden_kept_ = 0;  // eden's used bytes when keep() last ran
 };
 
 // Fills [p, p + n) (8-byte aligned) with the 0xdeadbeef pattern.

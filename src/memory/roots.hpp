@@ -12,7 +12,7 @@
 //  - The nursery's objects, for the major collector, which treats every
 //    young object as a root (for_each_young_object): eden up to its top
 //    (skipping the zero words of TLAB tails never used) and the survivor
-//    half.
+//    half, or, after a promotion failure, both halves (Nursery, "Kept").
 //
 // All of it runs with the world stopped.
 #pragma once
@@ -61,8 +61,7 @@ void for_each_young_object(HeapImpl& h, Fn&& fn) {
       p += n;
     }
   };
-  walk(h.nursery.base(), h.nursery.base() + h.nursery.eden_used());
-  walk(h.nursery.survivors_begin(), h.nursery.survivors_end());
+  h.nursery.for_each_part(walk);
 }
 
 }  // namespace runa::heap

@@ -62,7 +62,9 @@ YoungSize Sizing::after_minor(YoungSize now, const MinorSample& s) const {
     eden = long_lived ? eden / 2 : eden * 2;
   }
   eden = std::max(eden, std::min(max_.eden, s.mutators * kEdenPerMutator));
-  // A minor collection needs room for twice the whole young generation.
+  // A minor collection may promote the whole young generation, and twice its
+  // bytes in the worst case: a larger eden would make promotion failure (a
+  // full collection) likely.
   auto room_eden = static_cast<std::size_t>(s.promotion_room / 2 * ratio_ / (ratio_ + 2));
   eden = std::min(eden, std::max(room_eden, min_eden_));
   return with_eden(eden);

@@ -19,9 +19,10 @@
 //   - the number of mutators: each gets at least kEdenPerMutator of eden
 //     between two collections, so more threads do not mean more collections
 //     and handshakes per byte allocated;
-//   - the room for promotion: a minor collection needs free old blocks for
-//     twice the young generation (BlockSpace::can_promote), so eden never
-//     grows past what the old generation can take.
+//   - the room for promotion: a minor collection may need free old blocks
+//     for twice the young generation (block_space.hpp, "Worst case"), so
+//     eden never grows past what the old generation can take, and
+//     promotion failure (a full collection, minor_gc.hpp) stays rare.
 //
 // Refill chunks (HotSpot's adaptive TLAB sizing): a mutator takes a chunk of
 // eden with one compare-and-swap and hands itself TLABs of at most kBlock

@@ -19,7 +19,7 @@ enum class Cause : std::uint8_t {
   kStress,
   kRequested,
   kOldGrown,      // major: the old generation passed Options::major_growth_percent
-  kNoRoom,        // major: the old generation could not take the nursery's survivors
+  kNoRoom,        // major: promotion failed (the old generation could not take the survivors)
   kLargeFailure,  // major: a large or pinned allocation found no room
 };
 const char* cause_name(Cause c);

@@ -1,7 +1,8 @@
 // verify_heap: a full check of the heap's structure, with the world stopped.
 //
 // It walks every space that holds objects (eden's allocated part, the
-// survivor half, each object block up to its top, skipping filler words,
+// survivor half, or both halves after a promotion failure (Nursery,
+// "Kept"), each object block up to its top, skipping filler words,
 // each large-object run), checking every header (live, registered type,
 // size inside its space; for old and large objects the current mark
 // polarity; lines marked, and each block's byte count), and collects the
@@ -46,8 +47,8 @@ class Verifier final : public RootVisitor {  // NOLINT(cppcoreguidelines-virtual
   explicit Verifier(HeapImpl& h) : h_(h) {}
 
   std::optional<std::string> run() {
-    walk_young(h_.nursery.base(), h_.nursery.base() + h_.nursery.eden_used(), "eden");
-    walk_young(h_.nursery.survivors_begin(), h_.nursery.survivors_end(), "the survivor half");
+    h_.nursery.for_each_part(
+        [&](std::uint8_t* p, const std::uint8_t* end) { walk_young(p, end, "the nursery"); });
     std::size_t large = 0;
     for (std::size_t i = 0, n = h_.blocks.frontier(); i < n && !problem_; ++i) {
       const BlockInfo& b = h_.blocks.info(i);
@@ -187,10 +188,7 @@ class Verifier final : public RootVisitor {  // NOLINT(cppcoreguidelines-virtual
     if (!is_ref(v)) return nullptr;
     Object* p = as_object(v);
     if (h_.nursery.contains(p)) {
-      auto* b = reinterpret_cast<std::uint8_t*>(p);
-      bool survivor = b >= h_.nursery.survivors_begin() && b < h_.nursery.survivors_end();
-      bool eden = b < h_.nursery.base() + h_.nursery.eden_used();
-      if (!survivor && !eden) return "in evacuated nursery space (free eden or the empty half)";
+      if (!h_.nursery.holds(p)) return "in evacuated nursery space (free eden or the empty half)";
     } else if (!h_.blocks.contains(p)) {
       return "outside the heap";
     }

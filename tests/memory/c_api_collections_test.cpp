@@ -133,4 +133,53 @@ TEST(CApi, StressPoisonAndVerifyModes) {
   ASSERT_RT_OK(rt_handle_scope_close(&scope));
 }
 
+// Issue 11, defect 7, as the issue tried it through the C ABI: with
+// max_heap=256m and the other options their defaults, a list reachable
+// from one root fills the heap until out of memory (more than half of
+// max_heap: nothing is reserved for promotion), the root is dropped, a
+// major collection is asked for, and then a million small allocations all
+// succeed. In the test modes (RUNA_GC) a heap of 512 KiB with a 32 KiB
+// nursery (small enough to verify every few allocations), where a
+// collection every few allocations leaves most of each line unused.
+TEST(CApi, AHeapFilledToOutOfMemoryWorksAgainOnceTheRootIsDropped) {
+  rt_heap_options o;
+  rt_heap_options_init(&o);
+  o.max_heap = std::uint64_t{256} << 20;
+  std::uint64_t after = 1000000;
+  if (const char* env = gc_env()) {
+    o.max_heap = 512 << 10;
+    o.nursery = 32 << 10;
+    o.survivor_ratio = 1;
+    o.tlab = 1 << 10;
+    after = 2000;
+    ASSERT_RT_OK(rt_heap_options_parse(env, &o));
+  }
+  CHeap t(o);
+  rt_persistent root;
+  ASSERT_RT_OK(rt_persistent_new(t.heap, 0, &root));
+  std::uint64_t made = 0;
+  rt_status s = RT_OK;
+  for (;;) {
+    rt_value n = 0;
+    s = rt_allocate(t.m, t.node, &n);
+    if (s != RT_OK) break;
+    rt_value head = 0;
+    ASSERT_RT_OK(rt_persistent_get(root, &head));
+    ASSERT_RT_OK(rt_write(t.m, n, &rt_object_slots(n)[0], head));
+    ASSERT_RT_OK(rt_persistent_set(root, n));
+    ++made;
+  }
+  ASSERT_EQ(s, RT_ERROR_OUT_OF_MEMORY);
+  EXPECT_GT(made * 24, gc_env() != nullptr ? o.max_heap / 4 : o.max_heap / 2) << made;
+  ASSERT_RT_OK(rt_heap_verify(t.heap, t.m));
+  ASSERT_RT_OK(rt_persistent_set(root, 0));
+  ASSERT_RT_OK(rt_collect(t.heap, t.m, RT_COLLECT_MAJOR));
+  for (std::uint64_t i = 0; i < after; ++i) {
+    rt_value v = 0;
+    ASSERT_RT_OK(rt_allocate(t.m, t.node, &v)) << i;
+  }
+  ASSERT_RT_OK(rt_heap_verify(t.heap, t.m));
+  ASSERT_RT_OK(rt_persistent_free(t.heap, root));
+}
+
 }  // namespace

@@ -66,6 +66,8 @@ inline Options small_options() {
 //   RandomGraph.HundredsOfMinorAndMajorCollections, RandomGraph.OneAndFourCollectorWorkers,
 //   RandomGraph.SixteenCollectorWorkers,
 //   MinorGC.TheHeapRecoversAfterOutOfMemoryVerifiedAndPoisoned,
+//   Workers/ChurnVerifiedAndPoisoned.EveryFewAllocations (PromotionFailure.ChurnNearCapacity
+//   is its shape in both modes),
 //   TailedLayouts.StressEveryAllocationWithVerifyAndPoison and
 //   WeakFields.StressEveryAllocationWithVerifyAndPoison (their shapes run
 //   in the other tests of their files in both modes)

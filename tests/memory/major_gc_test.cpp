@@ -300,13 +300,13 @@ TEST(MajorGC, PolicyStartsMajorCollections) {
 }
 
 // Promoted garbage, `rounds` lists of `nodes` nodes, many times max_heap in
-// all: with majors left to promotion finding no room, every allocation
-// succeeds and more than `min_majors` majors run. A node is a one-slot node,
+// all: with majors left to promotion failure, every allocation succeeds
+// and more than `min_majors` majors run. A node is a one-slot node,
 // or with `length` > 0 a reference array of that length linked by element 1
 // (the same bytes in fewer objects, for the verifier to walk).
 void out_of_room_tries_a_major_first(Options o, int rounds, int nodes, std::size_t length,
                                      std::uint64_t min_majors) {
-  o.major_growth_percent = 0;  // majors only when promotion has no room
+  o.major_growth_percent = 0;  // majors only when promotion fails
   TestHeap t(o);
   HandleScope scope(*t.m);
   for (int round = 0; round < rounds; ++round) {
@@ -340,7 +340,7 @@ TEST(MajorGC, OutOfRoomTriesAMajorCollectionFirstSmall) {
   o.nursery = 80 << 10;
   o.tlab = 1 << 10;
   o.max_heap = 11 * kBlock;
-  out_of_room_tries_a_major_first(o, 20, 72, 32, 1);
+  out_of_room_tries_a_major_first(o, 20, 72, 32, 0);
 }
 
 TEST(MajorGC, RequestedMajorLogLine) {

@@ -306,10 +306,10 @@ TEST(MinorGC, EdenExhaustionCollects) {
   EXPECT_EQ(TestHeap::node_id(keep.get(), 0), 77u);
 }
 
-// Everything is kept: the old generation fills up until a collection can
-// no longer promise room, and then allocation fails; the heap is intact and
-// stays out of memory. More than `min_made` nodes fit. A node is a one-slot
-// node, or with `length` > 0 a reference array of that length linked by
+// Everything is kept: the old generation fills up until promotion fails
+// even after a major collection, and then allocation fails; the heap is
+// intact (live young objects left in place) and stays out of memory. More than `min_made` nodes
+// fit. A node is a one-slot node, or with `length` > 0 a reference array of that length linked by
 // element 1 (the same bytes in fewer objects, for the verifier to walk).
 void fill_until_out_of_memory(Options o, std::size_t length, std::size_t min_made) {
   o.promotion_age = 1;
@@ -349,7 +349,8 @@ void fill_until_out_of_memory(Options o, std::size_t length, std::size_t min_mad
 // collection must free the list and report success, and allocation must
 // work again. It used to fail: with no room to promote, the major
 // collection treated every eden object as a root, and the newest nodes,
-// dead in eden, kept the whole dead list alive, for ever.
+// dead in eden, kept the whole dead list alive, for ever. (The issue's own
+// scenario, at max_heap=256m: promotion_failure_test.cpp.)
 void fill_drop_and_recover(const Options& o, std::size_t after) {
   TestHeap t(o);
   HandleScope scope(*t.m);
@@ -360,9 +361,11 @@ void fill_drop_and_recover(const Options& o, std::size_t after) {
     list.set(ref_value(n));
     ++made;
   }
-  // The worst case of a minor collection stays reserved (docs/memory.md,
-  // "Promotion failure and out of memory").
-  EXPECT_GT(made * 24, o.max_heap / 4);
+  // Nothing is reserved for promotion (docs/memory.md, "Promotion failure
+  // and out of memory"): the list fills the old generation and the nursery.
+  // In the test modes less: a collection every few allocations promotes a
+  // few nodes into each line (256 bytes), and the rest of the line stays unused.
+  EXPECT_GT(made * 24, under_test_modes() ? o.max_heap / 3 : o.max_heap / 2);
   list.set(0);
   EXPECT_TRUE(t.heap->collect(*t.m, true));
   EXPECT_LT(t.heap->stats().old_bytes, o.max_heap / 16);

@@ -75,6 +75,35 @@ TEST_F(NurseryTest, FlipSwapsHalvesAndEmptiesEden) {
   EXPECT_EQ(n.survivors_used(), 0u);
 }
 
+// After a promotion failure (keep()): eden and both halves hold objects,
+// all of it from-space, with no copy target; the next flip empties it all.
+TEST_F(NurseryTest, AKeptNurseryIsAllFromSpaceUntilTheNextFlip) {
+  std::size_t got = 0;
+  std::uint8_t* e = n.carve(64, 64, got);
+  std::uint8_t* to = n.to_chunk(48, 48, got);
+  ASSERT_NE(to, nullptr);
+  n.keep();
+  EXPECT_TRUE(n.kept());
+  EXPECT_TRUE(n.in_from(e) && n.in_from(to));
+  EXPECT_TRUE(n.holds(e) && n.holds(to) && !n.holds(to + 48));
+  EXPECT_EQ(n.survivors_used(), 48u);
+  EXPECT_EQ(n.to_chunk(8, 8, got), nullptr);  // everything surviving is promoted
+  EXPECT_EQ(n.eden_fresh(), 0u);
+  std::uint8_t* more = n.carve(64, 64, got);  // mutators go on above eden's top
+  EXPECT_EQ(more, e + 64);
+  EXPECT_EQ(n.eden_fresh(), 64u);
+  int parts = 0;
+  n.for_each_part([&](std::uint8_t*, std::uint8_t*) { ++parts; });
+  EXPECT_EQ(parts, 3);
+
+  n.flip(false);
+  EXPECT_FALSE(n.kept());
+  EXPECT_EQ(n.eden_used(), 0u);
+  EXPECT_EQ(n.survivors_used(), 0u);
+  EXPECT_FALSE(n.holds(to));
+  EXPECT_NE(n.to_chunk(8, 8, got), nullptr);
+}
+
 // Eden and the halves grow and shrink between collections inside their
 // reservation: carving stops at the current size, and a shrunk eden carves
 // only its new size.

@@ -567,7 +567,7 @@ typedef enum rt_collection_cause {
   RT_CAUSE_STRESS = 1,       /* the stress_every option */
   RT_CAUSE_REQUESTED = 2,    /* rt_collect */
   RT_CAUSE_OLD_GROWN = 3,    /* major: the old generation passed major_growth_percent */
-  RT_CAUSE_NO_ROOM = 4,      /* major: the old generation could not take the survivors */
+  RT_CAUSE_NO_ROOM = 4,      /* major: promotion failed, the old generation was full */
   RT_CAUSE_LARGE_FAILURE = 5 /* major: a large or pinned allocation found no room */
 } rt_collection_cause;
 
