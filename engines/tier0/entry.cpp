@@ -18,10 +18,12 @@ namespace {
 // than a crash.
 constexpr std::uint32_t kMaxNested = 2000;
 
-// Whether one more entry into tier 0 would overflow the C stack.
+// Whether one more entry into tier 0 would overflow the C stack. The
+// frame address is the real stack's even where a sanitizer moves locals to
+// a fake stack on the heap (ASan's detect_stack_use_after_return).
 [[gnu::noinline]] bool c_stack_low(const Stack& st, std::uint32_t depth) {
-  const char probe = 0;
-  return depth >= kMaxNested || &probe < st.c_limit;
+  const auto* here = static_cast<const char*>(__builtin_frame_address(0));
+  return depth >= kMaxNested || here < st.c_limit;
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 // The natives beyond the core ones (docs/natives.md: text, math, lists, the
 // process, reflection, the collector): results and documented errors.
+#include <unistd.h>
+
 #include <cmath>
 
 #include "natives_fixture.hpp"
@@ -98,7 +100,8 @@ TEST_F(NativesTest, ReflectionClocksAndTheCollector) {
 }
 
 TEST_F(NativesTest, ReadFileTextAndItsErrors) {
-  const std::string path = ::testing::TempDir() + "/natives_read.txt";
+  const std::string path =
+      ::testing::TempDir() + "/natives_read_" + std::to_string(::getpid()) + ".txt";
   {
     std::FILE* f = std::fopen(path.c_str(), "w");
     ASSERT_NE(f, nullptr);

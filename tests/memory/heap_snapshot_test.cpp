@@ -1,6 +1,8 @@
 // Heap snapshots (heap_snapshot.cpp): exactly the expected nodes and edges
 // for known graphs, stable ids across collections, and snapshots taken
 // while other mutators allocate and collect.
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdio>
 #include <thread>
@@ -29,7 +31,8 @@ class HeapSnapshot : public ::testing::Test {
     return l;
   }
   std::string path(const char* tag) const {
-    return ::testing::TempDir() + "snapshot_" + tag + "_" +
+    // The process id too: ctest runs tests as processes at once.
+    return ::testing::TempDir() + "snapshot_" + tag + "_" + std::to_string(::getpid()) + "_" +
            std::to_string(reinterpret_cast<std::uintptr_t>(this)) + ".heapsnapshot";
   }
   ParsedSnapshot snap(const char* tag) {

@@ -4,6 +4,8 @@
 // whose memory a new object takes gets a new id; ids stay put and are never
 // reused over many snapshots; and when the line numbers run out, objects
 // get table ids that last as well.
+#include <unistd.h>
+
 #include <map>
 #include <set>
 
@@ -23,7 +25,9 @@ Options old_options() {
 class SnapshotIds : public ::testing::Test {
  protected:
   ParsedSnapshot snap() {
-    std::string p = ::testing::TempDir() + "snapshot_ids_" +
+    // The process id too: ctest runs tests as processes at once, and
+    // ASan's allocator gives each the same addresses.
+    std::string p = ::testing::TempDir() + "snapshot_ids_" + std::to_string(::getpid()) + "_" +
                     std::to_string(reinterpret_cast<std::uintptr_t>(this)) + ".heapsnapshot";
     auto r = write_heap_snapshot(*t.heap, *t.m, p);
     EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().describe());
