@@ -58,6 +58,7 @@ constexpr std::size_t kItemBytes = 2 + 5 * 21 + 4;
 }  // namespace
 
 void HeapSnapshotWriter::put(std::string_view s) {
+  if (s.empty()) return;  // an empty chunk's text has no bytes (memcpy of null is undefined)
   if (s.size() > kBuffer - used_) flush();
   if (s.size() > kBuffer) {  // a long string: straight through
     if (std::fwrite(s.data(), 1, s.size(), out_) != s.size()) failed_ = true;
