@@ -16,9 +16,9 @@ constexpr std::string_view kAsync = R"(
 .type 4 external DivisionByZero layout hex ""
 .type 5 function "(Any,Any,Any)->Any" params Any Any Any returns Any
 .type 6 external Cancelled layout hex ""
-; stubborn(ms): sleeps ms; when cancelled, sleeps 50 ms more and returns
+; resilient(ms): sleeps ms; when cancelled, sleeps 50 ms more and returns
 ; "stopped" (the first sleep's timer still fires meanwhile: harmless)
-.function 9 stubborn type "(Any)->Any" flags ASYNC
+.function 9 resilient type "(Any)->Any" flags ASYNC
   .param ms type Any
   TRY_BEGIN clauses none
   PUSH_CONST function sleeper
@@ -284,7 +284,7 @@ TEST_F(AsyncTest, CancellingATask) {
     return code;
   };
   EXPECT_EQ(run_async(with("twice")), "! Cancelled: task 2 was cancelled (task_cancel)");
-  EXPECT_EQ(run_async(with("stubborn")), "= \"stopped\"");
+  EXPECT_EQ(run_async(with("resilient")), "= \"stopped\"");
   // A finished task is not cancelled.
   EXPECT_EQ(run_async(".local t type Any slot 0 scope 0 end\n"
                       "PUSH_CONST function spawn\nPUSH_CONST function twice\nPUSH_CONST -1\n"
