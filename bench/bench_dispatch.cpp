@@ -28,13 +28,14 @@
 #include "dispatch_family.hpp"
 #include "runatime/heap.hpp"
 #include "runatime/module.hpp"
-#include "types/inline_cache.hpp"
+#include "runatime/types.hpp"
 #include "types/method_cache.hpp"
 #include "types/type_registry.hpp"
 
 namespace {
 
 using namespace runa::types;
+namespace rt = runa::rt;
 
 using Code = long (*)(long);
 template <long K>
@@ -111,17 +112,16 @@ void Vtable(benchmark::State& state) {
 
 void Inline(benchmark::State& state) {
   const auto rs = receivers(static_cast<std::size_t>(state.range(0)));
-  InlineCache site;
-  std::mutex updates;
+  rt::InlineCache site;
   for (const TypeDesc* t : rs) {
-    site.record(t, reinterpret_cast<std::uintptr_t>(t->method(world().m)), updates);
+    site.record(rt::Type::of(t), reinterpret_cast<std::uintptr_t>(t->method(world().m)));
   }
   long acc = 0;
   std::size_t i = 0;
   for (auto _ : state) {
     const TypeDesc* t = rs[(i++ + static_cast<std::size_t>(acc & 0)) & 1023];
     benchmark::DoNotOptimize(t);
-    acc = use(reinterpret_cast<const MethodDesc*>(site.find(t)), acc);
+    acc = use(reinterpret_cast<const MethodDesc*>(site.find(rt::Type::of(t))), acc);
   }
   benchmark::DoNotOptimize(acc);
 }

@@ -34,6 +34,9 @@
  *        policy); RT_ERROR_THROWN.
  *   1.5  observing the heap: runatime/c/heap_profile.h (heap snapshots,
  *        allocation sampling and profiles, stack describers).
+ *   1.6  the run-time types: runatime/c/types.h (descriptors, reflection
+ *        on values, method lookup by selector, inline caches); host roots
+ *        of a bridge thread: rt_thread_roots_add and _remove.
  */
 #ifndef RUNATIME_H
 #define RUNATIME_H
@@ -42,6 +45,7 @@
 #include "runatime/c/bridge.h"
 #include "runatime/c/heap.h"
 #include "runatime/c/heap_profile.h"
+#include "runatime/c/types.h"
 #include "runatime/c/values.h"
 
 #endif /* RUNATIME_H */

@@ -63,6 +63,25 @@ constexpr std::uint32_t kOsrCheckMask = 255;
   return true;
 }
 
+// Whether o is a struct of the heap type the site cached. Never collects.
+[[gnu::always_inline]] inline bool cached_struct(const FieldCache& cache, Value o) {
+  return o != kNothing && heap::is_ref(o) &&
+         heap::hdr::type_of(heap::as_object(o)->load_header()) ==
+             cache.layout.load(std::memory_order_relaxed);
+}
+
+// STORE_FIELD's check on a miss: the runtime's answer (which also enforces
+// READONLY for the site's function), cached when yes; false after raising
+// TypeError. Never collects unless it raises.
+bool storable(rt::Thread& t, FieldCache& cache, Value o, std::uint32_t field,
+              const rt::FunctionInfo& in) {
+  if (o == kNothing || !heap::is_ref(o)) return ops::bad_field(t, o, field, true);
+  if (!ops::field_storable(t, o, field, in)) return false;
+  cache.layout.store(heap::hdr::type_of(heap::as_object(o)->load_header()),
+                     std::memory_order_relaxed);
+  return true;
+}
+
 // The key a method site caches a receiver under: the heap type of an
 // object, or the tag of an immediate (above every heap type).
 std::uint64_t receiver_key(Value v) {
@@ -213,13 +232,14 @@ L_LoadField:
   }
   TRY(ops::bad_field(t, sp[-1], pc->a, false));
 
-L_StoreField:
-  if (has_field(rt, *reinterpret_cast<FieldCache*>(pc->p), sp[-2], pc->a)) [[likely]] {
-    heap::set_slot(m, heap::as_object(sp[-2]), pc->a, sp[-1]);
-    sp -= 2;
-    NEXT();
-  }
-  TRY(ops::bad_field(t, sp[-2], pc->a, true));
+L_StoreField : {
+  auto* cache = reinterpret_cast<FieldCache*>(pc->p);
+  if (!cached_struct(*cache, sp[-2])) [[unlikely]]
+    TRY(storable(t, *cache, sp[-2], pc->a, *fp->code->function));
+  heap::set_slot(m, heap::as_object(sp[-2]), pc->a, sp[-1]);
+  sp -= 2;
+  NEXT();
+}
 
 L_New : {
   const auto* shape = reinterpret_cast<const ops::StructShape*>(pc->p);

@@ -129,11 +129,20 @@ struct StructShape {
   std::uint32_t bytes = 0;
 };
 StructShape struct_shape(const ModuleInfo& m, std::uint32_t type_id);
+// The same for a struct type's descriptor (runatime/types.hpp, Type::descriptor).
+StructShape struct_shape(const void* type);
 bool new_struct(Thread& t, StructShape shape, Value* out);
 // The number of fields of the struct instance in v, -1 when v is none.
 std::int64_t struct_fields(Runtime& r, Value v);
 // LOAD_FIELD / STORE_FIELD on a value that is not a struct with that field.
 bool bad_field(Thread& t, Value v, std::uint32_t field, bool store);
+// STORE_FIELD's check on a cache miss: whether code of `in` may store field
+// `field` of v — v is a struct with that field, and a READONLY field is
+// stored only by a CONSTRUCTOR whose receiver type is the field's declaring
+// struct or a subtype (docs/types.md). False after raising TypeError. A
+// tier may cache a yes per (site, struct type): the answer depends on
+// nothing else. Never collects unless it raises.
+bool field_storable(Thread& t, Value v, std::uint32_t field, const FunctionInfo& in);
 
 // ---- Lists, Dictionaries, items -------------------------------------------------------------
 
@@ -186,6 +195,12 @@ const FunctionInfo* callee(Thread& t, Value v, std::uint32_t n);
 // null): tiers call this on their inline caches' misses.
 const FunctionInfo* method(Thread& t, Value* recv, const ModuleInfo& m, std::uint32_t name,
                            std::uint32_t n, ReceiverProfile* site = nullptr);
+// The method `name` of recv callable with n arguments besides the
+// receiver, as a call by name finds it (reflection's invoke); nullptr after
+// raising TypeError ("<who>: <recv> has no method <name>"). Never collects
+// unless it raises.
+const FunctionInfo* method_by_name(Thread& t, Value recv, std::string_view name, std::uint32_t n,
+                                   std::string_view who);
 // A method found by name, for iterator protocols: nullptr when absent
 // (nothing raised). Never collects.
 const FunctionInfo* find_method(Thread& t, Value recv, std::string_view name);

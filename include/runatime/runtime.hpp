@@ -203,6 +203,9 @@ struct Thread {
   // The bridge's task scheduler of this thread (async functions), made at
   // its first use.
   void* scheduler = nullptr;
+  // Root sets the host added through the C ABI (rt_thread_roots_add), by
+  // heap id: removed by id, or when the thread detaches.
+  std::vector<std::uint64_t> host_roots;
 };
 
 // ---- modules and functions ----------------------------------------------------------

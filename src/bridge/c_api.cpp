@@ -4,6 +4,7 @@
 // through the ABI (natives, tiers): trampolines turn the C++ callbacks into
 // the C ones. rt_thread, rt_module and rt_function are the C++ Thread,
 // ModuleInfo and FunctionInfo themselves, cast.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -199,7 +200,9 @@ rt_status rt_thread_detach(rt_runtime* runtime, rt_thread* thread) noexcept {
   return guarded("rt_thread_detach", [&]() -> rt_status {
     if (runtime == nullptr) return null_argument("rt_thread_detach", "runtime");
     if (thread == nullptr) return null_argument("rt_thread_detach", "thread");
-    runtime->runtime->detach(as_thread(thread));
+    rt::Thread& t = as_thread(thread);
+    for (const std::uint64_t id : t.host_roots) t.runtime->heap().remove_roots(id);
+    runtime->runtime->detach(t);
     return RT_OK;
   });
 }
@@ -271,6 +274,36 @@ rt_status rt_run_main(rt_thread* thread, const rt_module* module, int* exit_stat
     const int status = t.runtime->run_main(t, *reinterpret_cast<const rt::ModuleInfo*>(module));
     if (status < 0) return thrown(fn);
     *exit_status = status;
+    return RT_OK;
+  });
+}
+
+rt_status rt_thread_roots_add(rt_thread* thread, rt_value* slots, size_t count,
+                              uint64_t* id) noexcept {
+  constexpr const char* fn = "rt_thread_roots_add";
+  return guarded(fn, [&]() -> rt_status {
+    if (thread == nullptr) return null_argument(fn, "thread");
+    if (slots == nullptr && count > 0) return null_argument(fn, "slots");
+    if (id == nullptr) return null_argument(fn, "id");
+    rt::Thread& t = as_thread(thread);
+    *id = t.runtime->heap().add_roots(slots, count);
+    t.host_roots.push_back(*id);
+    return RT_OK;
+  });
+}
+
+rt_status rt_thread_roots_remove(rt_thread* thread, uint64_t id) noexcept {
+  constexpr const char* fn = "rt_thread_roots_remove";
+  return guarded(fn, [&]() -> rt_status {
+    if (thread == nullptr) return null_argument(fn, "thread");
+    rt::Thread& t = as_thread(thread);
+    auto it = std::find(t.host_roots.begin(), t.host_roots.end(), id);
+    if (it == t.host_roots.end()) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                  "id " + std::to_string(id) + " is no root set this thread added");
+    }
+    t.host_roots.erase(it);
+    t.runtime->heap().remove_roots(id);
     return RT_OK;
   });
 }

@@ -101,6 +101,26 @@ const FunctionInfo* find_method(Thread& t, Value recv, std::string_view name) {
 
 namespace {
 
+// f (the method `name` found on recv, or nullptr) when it takes n
+// arguments besides the receiver; else nullptr after raising TypeError.
+const FunctionInfo* callable_method(Thread& t, Value recv, std::string_view name,
+                                    const FunctionInfo* f, std::uint32_t n, std::string_view who) {
+  if (f == nullptr) {
+    raise(t, "TypeError",
+          std::string(who) + ": " + types_of(t).describe(recv) + " has no method " +
+              std::string(name));
+    return nullptr;
+  }
+  const std::uint32_t passed = n + 1;
+  if (passed != f->params && !(f->varargs && passed + 1 >= f->params)) {
+    raise(t, "TypeError",
+          "method " + std::string(name) + " takes " + arguments(f->params - 1) +
+              " besides its receiver, got " + std::to_string(n));
+    return nullptr;
+  }
+  return f;
+}
+
 void record_receiver(ReceiverProfile& site, const void* type) {
   for (auto& slot : site.types) {
     const void* seen = slot.load(std::memory_order_acquire);
@@ -132,19 +152,13 @@ const FunctionInfo* method(Thread& t, Value* recv, const ModuleInfo& m, std::uin
       f = r.method_function(md);
     }
   }
-  if (f == nullptr) f = find_method(t, *recv, text);
-  if (f == nullptr) {
-    raise(t, "TypeError", "CALL_METHOD: " + ts.describe(*recv) + " has no method " + text);
-    return nullptr;
-  }
-  const std::uint32_t passed = n + 1;
-  if (passed != f->params && !(f->varargs && passed + 1 >= f->params)) {
-    raise(t, "TypeError",
-          "method " + text + " takes " + arguments(f->params - 1) + " besides its receiver, got " +
-              std::to_string(n));
-    return nullptr;
-  }
-  return f;
+  return f != nullptr ? callable_method(t, *recv, text, f, n, "CALL_METHOD")
+                      : method_by_name(t, *recv, text, n, "CALL_METHOD");
+}
+
+const FunctionInfo* method_by_name(Thread& t, Value recv, std::string_view name, std::uint32_t n,
+                                   std::string_view who) {
+  return callable_method(t, recv, name, find_method(t, recv, name), n, who);
 }
 
 bool call_native(Thread& t, const FunctionInfo& f, Value* args, std::uint32_t n, Value* out) {

@@ -91,7 +91,11 @@ bool new_constant(Thread& t, const ModuleInfo& m, std::uint32_t index, Value* ou
 // ---- structs -------------------------------------------------------------------------------
 
 StructShape struct_shape(const ModuleInfo& m, std::uint32_t type_id) {
-  const auto* desc = static_cast<const types::TypeDesc*>(type(m, type_id));
+  return struct_shape(type(m, type_id));
+}
+
+StructShape struct_shape(const void* type) {
+  const auto* desc = static_cast<const types::TypeDesc*>(type);
   return {desc->heap_layout, static_cast<std::uint32_t>(8 + 8 * desc->fields.size())};
 }
 
@@ -119,6 +123,25 @@ bool bad_field(Thread& t, Value v, std::uint32_t field, bool store) {
                std::string(store ? "STORE_FIELD " : "LOAD_FIELD ") + std::to_string(field) + ": " +
                    types_of(t).describe(v) + " is not a struct with " + std::to_string(field + 1) +
                    " fields");
+}
+
+bool field_storable(Thread& t, Value v, std::uint32_t field, const FunctionInfo& in) {
+  if (struct_fields(*t.runtime, v) <= static_cast<std::int64_t>(field)) {
+    return bad_field(t, v, field, true);
+  }
+  const auto* d = static_cast<const types::TypeDesc*>(
+      t.runtime->impl().heap().descriptor_of(heap::as_object(v)));
+  const types::FieldDesc& f = d->fields[field];
+  if ((f.flags & module::kFieldReadonly) == 0) return true;
+  if ((in.def->flags & module::kFnConstructor) != 0 && !in.def->params.empty()) {
+    const auto* owner =
+        static_cast<const types::TypeDesc*>(type(*in.module, in.def->params[0].type));
+    if (owner->kind == types::Kind::kStruct && types::is_struct_subtype(owner, f.owner))
+      return true;
+  }
+  return raise(t, "TypeError",
+               "STORE_FIELD " + std::to_string(field) + ": field \"" + f.name + "\" of " + d->name +
+                   " is READONLY: only a constructor of " + f.owner->name + " stores it");
 }
 
 // ---- Lists and Dictionaries ----------------------------------------------------------------

@@ -113,6 +113,12 @@ const FunctionInfo* RuntimeImpl::method_function(const types::MethodDesc* md) co
   return it == by_types_.end() ? nullptr : it->second->info.functions[md->function].get();
 }
 
+const ModuleInfo* RuntimeImpl::module_info(const types::ModuleTypes* mt) const {
+  std::lock_guard lock(mu_);
+  auto it = by_types_.find(mt);
+  return it == by_types_.end() ? nullptr : &it->second->info;
+}
+
 std::vector<const ModuleRecord*> RuntimeImpl::modules() const {
   std::lock_guard lock(mu_);
   std::vector<const ModuleRecord*> out;

@@ -86,6 +86,9 @@ class RuntimeImpl {
   }
   // The function of a method descriptor; nullptr for a module never adopted.
   [[nodiscard]] const FunctionInfo* method_function(const types::MethodDesc* md) const;
+  // The loaded module whose descriptors are `mt`; nullptr for none (the
+  // runtime's own types, or nullptr).
+  [[nodiscard]] const ModuleInfo* module_info(const types::ModuleTypes* mt) const;
   [[nodiscard]] const bridge::BuiltinMethods& builtins() const { return *builtins_; }
 
   // Before the first thread attaches (false after it, or for a name taken).

@@ -40,7 +40,7 @@ std::optional<Kind> primitive_kind(std::string_view name) {
   if (name == "Boolean") return Kind::kBoolean;
   if (name == "String" || name == "Text") return Kind::kString;
   if (name == "Character") return Kind::kCharacter;
-  if (name == "Nothing") return Kind::kNothingType;
+  if (name == "Nothing") return Kind::kNothing;
   if (name == "Any") return Kind::kAny;
   return std::nullopt;
 }

@@ -6,7 +6,7 @@ namespace runa::types {
 
 const char* kind_name(Kind k) {
   switch (k) {
-    case Kind::kNothingType:
+    case Kind::kNothing:
       return "Nothing";
     case Kind::kBoolean:
       return "Boolean";
@@ -53,7 +53,7 @@ namespace {
 // Whether `nothing` is a value of t.
 bool admits_nothing(const TypeDesc* t) {
   switch (t->kind) {
-    case Kind::kNothingType:
+    case Kind::kNothing:
     case Kind::kAny:
     case Kind::kOptional:
       return true;
@@ -79,7 +79,7 @@ bool is_subtype(const TypeDesc* s, const TypeDesc* t) {
     case Kind::kStruct:
       return s->kind == Kind::kStruct && is_struct_subtype(s, t);
     case Kind::kOptional:
-      return s->kind == Kind::kNothingType || is_subtype(s, t->args[0]);
+      return s->kind == Kind::kNothing || is_subtype(s, t->args[0]);
     case Kind::kUnion:
       return std::any_of(t->args.begin(), t->args.end(),
                          [&](const TypeDesc* m) { return is_subtype(s, m); });

@@ -28,29 +28,15 @@
 #include <unordered_map>
 #include <vector>
 
+#include "runatime/types.hpp"
+
 namespace runa::types {
 
 struct ModuleTypes;
 struct TypeDesc;
 
-enum class Kind : std::uint8_t {
-  kNothingType,  // the type Nothing (types::kNothing is its one value)
-  kBoolean,
-  kInteger,
-  kFloat,
-  kCharacter,
-  kString,
-  kAny,
-  kSet,  // built in only: RUNAB-1.2 has no Set or Tuple type kind
-  kTuple,
-  kStruct,
-  kList,
-  kMap,
-  kOptional,
-  kUnion,
-  kFunction,
-  kExternal,
-};
+// The kinds are the public API's (runatime/types.hpp), value for value.
+using Kind = rt::TypeKind;
 
 [[nodiscard]] const char* kind_name(Kind k);
 

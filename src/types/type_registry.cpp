@@ -6,7 +6,7 @@ namespace runa::types {
 
 namespace {
 
-constexpr Kind kPrimitives[] = {Kind::kNothingType, Kind::kBoolean,   Kind::kInteger,
+constexpr Kind kPrimitives[] = {Kind::kNothing, Kind::kBoolean,   Kind::kInteger,
                                 Kind::kFloat,       Kind::kCharacter, Kind::kString,
                                 Kind::kAny,         Kind::kSet,       Kind::kTuple};
 

@@ -51,7 +51,7 @@ class TypeRegistry {
   TypeRegistry& operator=(TypeRegistry&&) = delete;
   ~TypeRegistry();
 
-  // kNothingType .. kTuple: the primitives and the built-in Set and Tuple.
+  // kNothing .. kTuple: the primitives and the built-in Set and Tuple.
   [[nodiscard]] const TypeDesc* primitive(Kind k) const;
 
   const TypeDesc* list_of(const TypeDesc* element);
@@ -94,7 +94,7 @@ class TypeRegistry {
   Symbols symbols_;
   mutable std::mutex mu_;
   std::deque<std::unique_ptr<TypeDesc>> all_;    // all_[serial - 1]
-  std::array<const TypeDesc*, 9> primitives_{};  // by Kind, kNothingType .. kTuple
+  std::array<const TypeDesc*, 9> primitives_{};  // by Kind, kNothing .. kTuple
   std::map<Key, const TypeDesc*> interned_;
   std::deque<std::unique_ptr<ModuleTypes>> modules_;
   std::unordered_multimap<std::uint64_t, const ModuleTypes*> modules_by_hash_;

@@ -62,7 +62,7 @@ TypeSystem::~TypeSystem() = default;
 
 const TypeDesc* TypeSystem::type_of(Value v) const {
   const Context& cx = *cx_;
-  if (v == kNothing) return registry_.primitive(Kind::kNothingType);
+  if (v == kNothing) return registry_.primitive(Kind::kNothing);
   if (is_small_int(v)) return registry_.primitive(Kind::kInteger);
   if (is_immediate_float(v)) return registry_.primitive(Kind::kFloat);
   if (is_boolean(v)) return registry_.primitive(Kind::kBoolean);

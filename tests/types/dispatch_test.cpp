@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "../../bench/dispatch_family.hpp"
-#include "types/inline_cache.hpp"
+#include "runatime/types.hpp"
 #include "types/method_cache.hpp"
 #include "types_fixture.hpp"
 
@@ -28,27 +28,29 @@ class DispatchTest : public TypesTest {
   std::vector<const TypeDesc*> types_;
   const TypeDesc* root_ = nullptr;
   std::uint32_t m_ = 0;
+  [[nodiscard]] rt::Type type(std::size_t i) const { return rt::Type::of(types_[i]); }
 };
 
 TEST_F(DispatchTest, InlineCacheGoesMonoPolyMega) {
-  InlineCache ic;
-  std::mutex updates;
+  rt::InlineCache ic;
   EXPECT_EQ(ic.state(), 0u);
-  EXPECT_EQ(ic.find(types_[0]), 0u);
-  for (std::uint32_t i = 0; i < InlineCache::kEntries; ++i) {
-    EXPECT_TRUE(ic.record(types_[i], 100 + i, updates));
+  EXPECT_EQ(ic.find(type(0)), 0u);
+  for (std::uint32_t i = 0; i < rt::InlineCache::kEntries; ++i) {
+    EXPECT_TRUE(ic.record(type(i), 100 + i));
     EXPECT_EQ(ic.state(), i + 1);
-    EXPECT_TRUE(ic.record(types_[i], 100 + i, updates));  // seen: no new entry
+    EXPECT_TRUE(ic.record(type(i), 100 + i));  // seen: no new entry
     EXPECT_EQ(ic.state(), i + 1);
   }
-  for (std::uint32_t i = 0; i < InlineCache::kEntries; ++i) EXPECT_EQ(ic.find(types_[i]), 100 + i);
-  EXPECT_EQ(ic.find(types_[4], 7), 7u);
-  EXPECT_FALSE(ic.record(types_[4], 104, updates));
-  EXPECT_EQ(ic.state(), InlineCache::kMegamorphic);
+  for (std::uint32_t i = 0; i < rt::InlineCache::kEntries; ++i)
+    EXPECT_EQ(ic.find(type(i)), 100 + i);
+  EXPECT_EQ(ic.find(type(4), 7), 7u);
+  EXPECT_FALSE(ic.record(type(4), 104));
+  EXPECT_EQ(ic.state(), rt::InlineCache::kMegamorphic);
   // The entries a megamorphic site had still answer; new types miss.
-  EXPECT_EQ(ic.find(types_[2]), 102u);
-  EXPECT_EQ(ic.find(types_[5]), 0u);
-  EXPECT_FALSE(ic.record(types_[5], 105, updates));
+  EXPECT_EQ(ic.find(type(2)), 102u);
+  EXPECT_EQ(ic.find(type(5)), 0u);
+  EXPECT_FALSE(ic.record(type(5), 105));
+  EXPECT_TRUE(ic.record(type(1), 101));  // a type it holds stays cached
 }
 
 TEST_F(DispatchTest, MethodCacheAnswersLikeTheDescriptorsEvenWhenEntriesCollide) {
@@ -75,19 +77,18 @@ TEST_F(DispatchTest, MethodCacheAnswersLikeTheDescriptorsEvenWhenEntriesCollide)
 // receivers, updating both on misses. Every answer must be the receiver's own
 // method: a torn entry would give another type's.
 TEST_F(DispatchTest, ConcurrentCallSitesNeverAnswerForAnotherType) {
-  InlineCache site;
-  std::mutex updates;
+  rt::InlineCache site;
   MethodCache cache(2);
   constexpr int kCalls = 200000;
   auto work = [&](unsigned seed) {
     std::minstd_rand rng(seed);
     for (int i = 0; i < kCalls; ++i) {
       const TypeDesc* t = types_[rng() % types_.size()];
-      auto data = site.find(t);
+      auto data = site.find(rt::Type::of(t));
       if (data == 0) {
         const MethodDesc* md = cache.lookup(t, m_);
         ASSERT_EQ(md->owner, t);
-        site.record(t, reinterpret_cast<std::uintptr_t>(md), updates);
+        site.record(rt::Type::of(t), reinterpret_cast<std::uintptr_t>(md));
       } else {
         ASSERT_EQ(reinterpret_cast<const MethodDesc*>(data)->owner, t);
       }
@@ -96,7 +97,7 @@ TEST_F(DispatchTest, ConcurrentCallSitesNeverAnswerForAnotherType) {
   std::vector<std::thread> threads;
   for (unsigned s = 1; s <= 4; ++s) threads.emplace_back(work, s);
   for (auto& th : threads) th.join();
-  EXPECT_EQ(site.state(), InlineCache::kMegamorphic);
+  EXPECT_EQ(site.state(), rt::InlineCache::kMegamorphic);
 }
 
 }  // namespace

@@ -66,7 +66,7 @@ class ReflectionTest : public ::testing::Test {
 TEST_F(ReflectionTest, TypeOfEveryKindOfValue) {
   HandleScope scope(*m_);
   const Context& cx = ts_->context();
-  EXPECT_EQ(ts_->type_of(kNothing), prim(Kind::kNothingType));
+  EXPECT_EQ(ts_->type_of(kNothing), prim(Kind::kNothing));
   EXPECT_EQ(ts_->type_of(kTrue), prim(Kind::kBoolean));
   EXPECT_EQ(ts_->type_of(make_small_int(3)), prim(Kind::kInteger));
   EXPECT_EQ(ts_->type_of(make_int(cx, *m_, INT64_MAX)), prim(Kind::kInteger));  // boxed

@@ -11,7 +11,7 @@ namespace {
 using testing::TypesTest;
 
 TEST_F(TypesTest, PrimitivesAreOneEachAndNamed) {
-  for (Kind k : {Kind::kNothingType, Kind::kBoolean, Kind::kInteger, Kind::kFloat, Kind::kCharacter,
+  for (Kind k : {Kind::kNothing, Kind::kBoolean, Kind::kInteger, Kind::kFloat, Kind::kCharacter,
                  Kind::kString, Kind::kAny, Kind::kSet, Kind::kTuple}) {
     const TypeDesc* t = prim(k);
     ASSERT_NE(t, nullptr);
@@ -66,7 +66,7 @@ TEST_F(TypesTest, UnionsAreFlatOrderFreeAndWithoutDuplicates) {
 TEST_F(TypesTest, SubtypeRelationFollowsTheBytecodeRules) {
   const TypeDesc* i = prim(Kind::kInteger);
   const TypeDesc* s = prim(Kind::kString);
-  const TypeDesc* n = prim(Kind::kNothingType);
+  const TypeDesc* n = prim(Kind::kNothing);
   const TypeDesc* any = prim(Kind::kAny);
   const TypeDesc* opt_i = registry_->optional_of(i);
   const TypeDesc* is[] = {i, s};

@@ -17,9 +17,11 @@
  *     rt_exception_clear (rt_exception_text describes it).
  *   - Values (rt_value, heap.h) passed in are copied into roots for the
  *     call. A reference returned is valid until the thread's next call that
- *     may run Runa code or collect; numbers, Booleans and Characters are
- *     immediates (values.h) and always valid. Tier callbacks receive their
- *     arguments in root slots the collector updates.
+ *     may run Runa code or collect, unless it is kept in slots registered
+ *     with rt_thread_roots_add, which the collector keeps alive and updates;
+ *     numbers, Booleans and Characters are immediates (values.h) and always
+ *     valid. Tier callbacks receive their arguments in root slots the
+ *     collector updates.
  */
 #ifndef RUNATIME_C_BRIDGE_H
 #define RUNATIME_C_BRIDGE_H
@@ -82,6 +84,17 @@ RT_API rt_status rt_call(rt_thread* thread, const rt_function* f, const rt_value
  * main's result makes it (docs/bytecode.md §2.4). */
 RT_API rt_status rt_run_main(rt_thread* thread, const rt_module* module,
                              int* exit_status) RT_NOEXCEPT;
+
+/* Registers slots[0..count) as roots: until rt_thread_roots_remove(id),
+ * the collector keeps what they reference alive and rewrites them when it
+ * moves it, so a host holds references across calls that may collect. The
+ * slots must stay at their address; any value stored in them later is
+ * held too. The set belongs to the thread: remove it by id from that
+ * thread (RT_ERROR_INVALID_ARGUMENT for an id it did not add), or
+ * rt_thread_detach removes what is left. */
+RT_API rt_status rt_thread_roots_add(rt_thread* thread, rt_value* slots, size_t count,
+                                     uint64_t* id) RT_NOEXCEPT;
+RT_API rt_status rt_thread_roots_remove(rt_thread* thread, uint64_t id) RT_NOEXCEPT;
 
 /* The uncaught exception as `runa run` prints it ("uncaught Type: message"
  * and the trace, one frame a line), NUL-terminated, truncated to `capacity`;
