@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "bridge/natives.hpp"
+#include "runatime/runtime.hpp"
 
 namespace runa::bridge {
 
@@ -65,10 +66,20 @@ inline NativeStatus return_value(NativeCall& call, Value v) {
 }
 
 // The natives of docs/natives.md, by family (core_natives.cpp adds them all).
+// A call into the runtime that failed left its exception in the thread:
+// hand it to the native's caller, which throws it again (its trace kept).
+inline NativeStatus thrown_by(NativeCall& call) {
+  call.thrown = call.thread->exception;
+  call.thread->exception = types::kNothing;
+  call.thread->trace = types::kNothing;
+  return call.thrown == types::kNothing ? NativeStatus::kOutOfMemory : NativeStatus::kThrow;
+}
+
 void add_text_natives(Natives& natives);
 void add_math_natives(Natives& natives);
 void add_list_natives(Natives& natives);
 void add_system_natives(Natives& natives);
 void add_task_natives(Natives& natives);
+void add_thread_natives(Natives& natives);
 
 }  // namespace runa::bridge

@@ -12,15 +12,6 @@ namespace runa::bridge {
 
 namespace {
 
-// A failed scheduler call left its exception in the thread: hand it to the
-// native's caller, which throws it again (its trace kept).
-NativeStatus thrown_by(NativeCall& call) {
-  call.thrown = call.thread->exception;
-  call.thread->exception = types::kNothing;
-  call.thread->trace = types::kNothing;
-  return call.thrown == types::kNothing ? NativeStatus::kOutOfMemory : NativeStatus::kThrow;
-}
-
 // A new Task running the coroutine, started at the next wait of the
 // current task (or at once under task_run).
 NativeStatus task_spawn(NativeCall& call) {

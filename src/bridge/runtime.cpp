@@ -147,8 +147,13 @@ std::unique_ptr<FunctionInfo> RuntimeImpl::make_function(const ModuleInfo* owner
 
 // ---- Runtime ---------------------------------------------------------------------------
 
-Runtime::Runtime(std::unique_ptr<RuntimeImpl> impl) : impl_(std::move(impl)) {}
-Runtime::~Runtime() = default;
+Runtime::Runtime(std::unique_ptr<RuntimeImpl> impl) : impl_(std::move(impl)) {
+  impl_->start_threads(*this);
+}
+// Program threads still running end before anything they use does.
+Runtime::~Runtime() {
+  impl_->program_threads().join_all();
+}
 
 Result<std::unique_ptr<Runtime>> Runtime::create(const RuntimeOptions& options) {
   auto heap = heap::Heap::create(options.heap);

@@ -24,9 +24,11 @@
 #include <vector>
 
 #include "bridge/builtin_methods.hpp"
+#include "bridge/channels.hpp"
 #include "bridge/modules.hpp"
 #include "bridge/natives.hpp"
 #include "bridge/policy.hpp"
+#include "bridge/threads.hpp"
 #include "runatime/ops.hpp"
 #include "runatime/runtime.hpp"
 #include "types/type_system.hpp"
@@ -78,6 +80,12 @@ class RuntimeImpl {
   [[nodiscard]] const RuntimeOptions& options() const { return options_; }
   [[nodiscard]] const ops::Shapes& shapes() const { return shapes_; }
   [[nodiscard]] bridge::Policy& policy() { return *policy_; }
+  [[nodiscard]] bridge::Channels& channels() { return channels_; }
+  [[nodiscard]] bridge::Threads& program_threads() { return *program_threads_; }
+  // Made by the Runtime in front of this, which program threads run on.
+  void start_threads(Runtime& front) {
+    program_threads_ = std::make_unique<bridge::Threads>(front);
+  }
 
   // The FunctionInfo of a native (made by start()).
   [[nodiscard]] const FunctionInfo* native_function(const bridge::Native* n) const;
@@ -123,6 +131,8 @@ class RuntimeImpl {
   std::unique_ptr<bridge::BuiltinMethods> builtins_;
   ops::Shapes shapes_;
   std::unique_ptr<bridge::Policy> policy_;
+  bridge::Channels channels_{*heap_};
+  std::unique_ptr<bridge::Threads> program_threads_;
 
   mutable std::recursive_mutex mu_;  // loading (initializers may load) and tiers
   std::deque<std::unique_ptr<TierInfo>> tiers_;

@@ -7,8 +7,8 @@ namespace runa::types {
 namespace {
 
 constexpr Kind kPrimitives[] = {Kind::kNothing, Kind::kBoolean,   Kind::kInteger,
-                                Kind::kFloat,       Kind::kCharacter, Kind::kString,
-                                Kind::kAny,         Kind::kSet,       Kind::kTuple};
+                                Kind::kFloat,   Kind::kCharacter, Kind::kString,
+                                Kind::kAny,     Kind::kSet,       Kind::kTuple};
 
 // Names are for people; capping them keeps a crafted module's deeply nested
 // types from costing quadratic time and memory in their names.

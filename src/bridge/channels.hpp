@@ -1,0 +1,63 @@
+// Channels for programs (docs/concurrency.md, "Threads and channels for
+// programs"): the natives channel_new, channel_send, channel_receive and
+// channel_close over the concurrency runtime's
+// Bounded and Unbounded channels (src/concurrency/channel/).
+//
+//   Channel  plain object (layout "Channel", finalizable), no references,
+//            one raw word: the address of its Pipe. The finalizer frees the
+//            Pipe once no thread can reach the object.
+//   Pipe     the C++ channel, of persistent slots: a value in flight is
+//            held in a slot of its own (Heap::new_persistent), so the
+//            collector keeps it alive and updates it while it waits in the
+//            channel, and the channel itself never holds a heap reference.
+//
+// Invariants:
+//   - A slot is taken by the sender before its send and given back by the
+//     receiver after it read the value; a slot whose send failed (closed) is
+//     given back by the sender. A Pipe freed with values still in it gives
+//     their slots back.
+//   - Waits run in a BlockingRegion (the channels' own rule): a thread
+//     blocked on a channel never delays a collection. Every heap value a
+//     native uses across a wait is in a handle (its argument slots).
+//   - Values are shared, not copied: the receiver gets the very object the
+//     sender sent. Runa's Lists and Dictionaries are not synchronised, so
+//     two threads that both change one must agree on who owns it (the
+//     sender gives it up); docs/concurrency.md says so.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+
+#include "runatime/heap.hpp"
+#include "runatime/result.hpp"
+
+namespace runa::bridge {
+
+using heap::Value;
+
+class Channels {
+ public:
+  enum class Status : std::uint8_t { kOk, kClosed };
+
+  explicit Channels(heap::Heap& heap) : heap_(heap) {}
+
+  [[nodiscard]] bool is_channel(Value v) const;
+  // A new Channel: unbounded when capacity is 0. MAY COLLECT; nothing in
+  // *out when the heap is exhausted or the layout cannot be registered.
+  Result<bool> make(heap::Mutator& m, std::uint64_t capacity, Value* out);
+  // Sends *value, waiting while a bounded channel is full. kClosed after
+  // close(). MAY COLLECT (the wait); channel and value are root slots.
+  Status send(const Value* channel, const Value* value);
+  // The oldest value sent, waiting while there is none; kClosed once the
+  // channel is closed and empty. MAY COLLECT; *out a root slot.
+  Status receive(const Value* channel, Value* out);
+  // Closes the channel: final, idempotent; every waiter wakes. Never collects.
+  static void close(Value channel);
+
+ private:
+  heap::Heap& heap_;
+  std::once_flag registered_;
+  std::uint32_t type_ = 0;  // the layout, once registered
+};
+
+}  // namespace runa::bridge

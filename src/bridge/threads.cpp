@@ -1,0 +1,108 @@
+#include "bridge/threads.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "concurrency/blocking.hpp"
+#include "runatime/ops.hpp"
+
+namespace runa::bridge {
+
+bool Threads::is_thread(Value v) const {
+  return type_ != 0 && heap::is_ref(v) && v != 0 &&
+         heap::hdr::type_of(heap::as_object(v)->load_header()) == type_;
+}
+
+bool Threads::spawn(rt::Thread& t, const Value* callable, Value* out) {
+  if (rt::ops::callee(t, *callable, 0) == nullptr) return false;
+  std::call_once(registered_, [&] {
+    heap::Layout l;
+    l.size = 16;  // header, the record's number
+    l.name = "Thread";
+    if (auto type = runtime_.heap().register_layout(l)) type_ = *type;
+  });
+  if (type_ == 0)
+    return rt::ops::raise(t, "ValueError", "thread_spawn: the heap's layout table is full");
+  heap::Object* o = heap::allocate(*t.m, type_, 16);
+  if (o == nullptr) return rt::ops::out_of_memory(t);
+  auto record = std::make_unique<Record>();
+  record->slot = runtime_.heap().new_persistent(*callable);
+  Record& r = *record;
+  // The OS thread starts under the lock, so a join that finds the record
+  // (under the lock too) also sees r.os.
+  std::lock_guard lock(mu_);
+  const std::uint64_t number = next_++;
+  records_.emplace(number, std::move(record));
+  r.os = std::thread([this, &r, number] { run(r, "thread " + std::to_string(number)); });
+  o->slots()[0] = number;
+  *out = heap::ref_value(o);
+  return true;
+}
+
+void Threads::run(Record& r, const std::string& name) {
+  rt::Thread& t = runtime_.attach(name);
+  {
+    heap::HandleScope scope(*t.m);
+    heap::Handle callee(*t.m, *r.slot);
+    heap::Handle result(*t.m, Value{0});
+    if (runtime_.call(t, callee.slot(), nullptr, 0, result.slot())) {
+      *r.slot = result.value();
+    } else {
+      char* text = nullptr;
+      std::size_t size = 0;
+      if (std::FILE* f = open_memstream(&text, &size); f != nullptr) {
+        runtime_.report_uncaught(t, f);
+        std::fclose(f);
+        r.report.assign(text, size);
+        std::free(text);  // NOLINT(cppcoreguidelines-no-malloc): open_memstream's buffer
+      }
+      *r.slot = t.exception;
+      r.threw = true;
+      t.exception = 0;
+      t.trace = 0;
+    }
+  }
+  runtime_.detach(t);
+}
+
+bool Threads::join(rt::Thread& t, const Value* thread, Value* out) {
+  std::unique_ptr<Record> r;
+  {
+    std::lock_guard lock(mu_);
+    auto it = records_.find(heap::as_object(*thread)->slots()[0]);
+    if (it != records_.end()) {
+      r = std::move(it->second);
+      records_.erase(it);
+    }
+  }
+  if (r == nullptr)
+    return rt::ops::raise(t, "ValueError", "thread_join: the thread was joined already");
+  {
+    concurrency::BlockingRegion region;
+    r->os.join();
+  }
+  *out = *r->slot;
+  runtime_.heap().free_persistent(r->slot);
+  if (!r->threw) return true;
+  heap::HandleScope scope(*t.m);
+  heap::Handle e(*t.m, *out);
+  return rt::ops::throw_value(t, e.slot());
+}
+
+void Threads::join_all() {
+  std::map<std::uint64_t, std::unique_ptr<Record>> left;
+  {
+    std::lock_guard lock(mu_);
+    left.swap(records_);
+  }
+  for (auto& [number, r] : left) {
+    r->os.join();
+    runtime_.heap().free_persistent(r->slot);
+    if (r->threw) {
+      std::fprintf(stderr, "thread %llu, never joined, ended with:\n%s",
+                   static_cast<unsigned long long>(number), r->report.c_str());
+    }
+  }
+}
+
+}  // namespace runa::bridge
