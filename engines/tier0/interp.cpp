@@ -779,20 +779,20 @@ L_Await:
 // gets.
 suspend_frame : {
   const std::uint32_t open = static_cast<std::uint32_t>(st.handlers.size()) - fp->handlers;
-  if (sp + open * ops::kHandlerValues >= st.limit) {
+  if (sp + std::size_t{open} * ops::kHandlerValues >= st.limit) {
     SYNC();
     ops::stack_overflow(t, *fp->code->function);
     goto unwind;
   }
   for (std::uint32_t i = 0; i < open; ++i) {
     const Handler& h = st.handlers[fp->handlers + i];
-    ops::put_handler(sp + i * ops::kHandlerValues,
+    ops::put_handler(sp + std::size_t{i} * ops::kHandlerValues,
                      {h.targets->begin, h.state, h.completion,
                       static_cast<std::uint32_t>(h.sp - base), h.value, h.trace});
   }
   const auto slots = fp->code->frame_slots;
   const ops::FrameShape shape{slots, static_cast<std::uint32_t>(sp - base) - slots, open};
-  sp += open * ops::kHandlerValues;
+  sp += std::size_t{open} * ops::kHandlerValues;
   TRY(ops::suspend(t, st.innermost->suspension, resume_at, shape, base));
   st.handlers.resize(fp->handlers);
   --st.depth;
