@@ -15,9 +15,11 @@
 //     the slot inside that scope becomes LOAD_CELL / STORE_CELL; slots
 //     captured outside any declared scope (and captured parameters) get
 //     their cell in the prologue.
-//   - Frequent pairs become one instruction (superinstructions: two locals,
-//     a local's field, a local and a constant, a comparison and its
-//     branch) where no control reaches the second alone.
+//   - Frequent sequences become one instruction (superinstructions: two
+//     locals, a local's field, a local and a constant, a comparison and its
+//     branch, ADD/SUB/MUL with an operand from a local or a constant or
+//     with its result stored to a local) where no control reaches any but
+//     the first alone.
 //   - Per-site caches (field sites, method sites) live in side tables of
 //     the Code, shared by every thread that runs it; each entry is one
 //     atomic word or an immutable record published with one atomic store,
@@ -57,7 +59,12 @@ namespace ops = rt::ops;
   X(IterNext) X(TypeOf) X(InstanceOf) X(Lambda) X(Spread) X(Unpack) X(SwitchTable)  \
   X(IntToDouble) X(DoubleToInt) X(TextConcat) X(Unwind) X(Yield) X(Await)                 \
   /* superinstructions (translate.cpp) */                                          \
-  X(LoadLocal2) X(LoadLocalField) X(LoadLocalConst) X(CompareJumpIfFalse)
+  X(LoadLocal2) X(LoadLocalField) X(LoadLocalConst) X(CompareJumpIfFalse)           \
+  /* arithmetic with an operand from a constant or a local, or its result */        \
+  /* stored to a local: in threes, in Arith's order (arith.hpp) */                  \
+  X(AddConst) X(SubConst) X(MulConst) X(AddLocal) X(SubLocal) X(MulLocal)           \
+  X(AddLocalConst) X(SubLocalConst) X(MulLocalConst) X(AddStore) X(SubStore)        \
+  X(MulStore) X(AddLocalConstStore) X(SubLocalConstStore) X(MulLocalConstStore)
 // clang-format on
 enum class I : std::uint16_t {
 #define RUNA_TIER0_ENUM(name) k##name,  // NOLINT(cppcoreguidelines-macro-usage)

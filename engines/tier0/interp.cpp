@@ -25,6 +25,8 @@
 // the iterator protocol of struct iterators are C++ calls.
 #include <algorithm>
 
+#include "arith.hpp"
+#include "caches.hpp"
 #include "frames.hpp"
 #include "tier0.hpp"
 
@@ -47,68 +49,6 @@ using types::kTrue;
 // Past the back-edge threshold, a loop looks for an on-stack-replacement
 // entry once every 256 back-edges: one load, rarely.
 constexpr std::uint32_t kOsrCheckMask = 255;
-
-// Whether `o` is a struct with field `field`: the heap type the site cached,
-// or else the runtime's answer, then cached (written only on a miss, so
-// threads hitting the same site share its cache line read-only). Never
-// collects.
-[[gnu::always_inline]] inline bool has_field(rt::Runtime& rt, FieldCache& cache, Value o,
-                                             std::uint32_t field) {
-  if (o == kNothing || !heap::is_ref(o)) return false;
-  const std::uint32_t type = heap::hdr::type_of(heap::as_object(o)->load_header());
-  if (type == cache.layout.load(std::memory_order_relaxed)) [[likely]]
-    return true;
-  if (ops::struct_fields(rt, o) <= static_cast<std::int64_t>(field)) return false;
-  cache.layout.store(type, std::memory_order_relaxed);
-  return true;
-}
-
-// Whether o is a struct of the heap type the site cached. Never collects.
-[[gnu::always_inline]] inline bool cached_struct(const FieldCache& cache, Value o) {
-  return o != kNothing && heap::is_ref(o) &&
-         heap::hdr::type_of(heap::as_object(o)->load_header()) ==
-             cache.layout.load(std::memory_order_relaxed);
-}
-
-// STORE_FIELD's check on a miss: the runtime's answer (which also enforces
-// READONLY for the site's function), cached when yes; false after raising
-// TypeError. Never collects unless it raises.
-bool storable(rt::Thread& t, FieldCache& cache, Value o, std::uint32_t field,
-              const rt::FunctionInfo& in) {
-  if (o == kNothing || !heap::is_ref(o)) return ops::bad_field(t, o, field, true);
-  if (!ops::field_storable(t, o, field, in)) return false;
-  cache.layout.store(heap::hdr::type_of(heap::as_object(o)->load_header()),
-                     std::memory_order_relaxed);
-  return true;
-}
-
-// The key a method site caches a receiver under: the heap type of an
-// object, or the tag of an immediate (above every heap type).
-std::uint64_t receiver_key(Value v) {
-  if (v != kNothing && heap::is_ref(v))
-    return heap::hdr::type_of(heap::as_object(v)->load_header());
-  return (std::uint64_t{1} << 40) | (v & types::kTagMask) | (v == kNothing ? 8 : 0);
-}
-
-const rt::FunctionInfo* cached_method(const MethodCache& c, std::uint64_t key) {
-  for (const auto& slot : c.entries) {
-    const MethodEntry* e = slot.load(std::memory_order_acquire);
-    if (e == nullptr) return nullptr;
-    if (e->key == key) return e->function;
-  }
-  return nullptr;
-}
-
-void remember_method(const Code& code, MethodCache& c, std::uint64_t key,
-                     const rt::FunctionInfo* f) {
-  std::lock_guard lock(code.records_mu);
-  for (auto& slot : c.entries) {
-    if (slot.load(std::memory_order_relaxed) != nullptr) continue;
-    code.records.push_back(std::make_unique<MethodEntry>(MethodEntry{key, f}));
-    slot.store(code.records.back().get(), std::memory_order_release);
-    return;
-  }  // full: megamorphic, ops::method's global cache serves the site
-}
 
 // Profile collection can be compiled out (-DRUNA_TIER0_NO_PROFILE) only to
 // measure what it costs (docs/engine.md, "Profiles"); the tier policy
@@ -143,7 +83,9 @@ bool Engine::execute(rt::Thread& t, Stack& st, Value* out) {
   const rt::FunctionInfo* callee_f = nullptr;
   std::uint32_t nargs = 0;
   Value ret = kNothing;
-  std::uint32_t resume_at = 0;  // a suspending frame's bytecode offset to continue at
+  std::uint32_t resume_at = 0;       // a suspending frame's bytecode offset to continue at
+  Op arith_op = Op::kAdd;            // arith_slow's operation
+  std::uint32_t arith_dest = kNone;  // and the local it stores to (kNone: it pushes)
 
 #define SYNC() (st.sp = sp, fp->pc = pc)
 #define DISPATCH() goto* kLabels[static_cast<int>(pc->op)]
@@ -420,36 +362,79 @@ L_JumpIfFalse : {
   TRY(ops::not_boolean(t, pc->op == I::kJumpIfTrue ? Op::kJumpIfTrue : Op::kJumpIfFalse, v));
 }
 
-#define RUNA_TIER0_ARITH(name, op, overflow, untag, retag, fop)                                    \
-  L_##name : {                                                                                     \
-    const Value a = sp[-2];                                                                        \
-    const Value b = sp[-1];                                                                        \
-    std::int64_t r = 0;                                                                            \
-    if (types::both_small_ints(a, b) && !overflow(untag(a), static_cast<std::int64_t>(b - 1), &r)) \
-        [[likely]] {                                                                               \
-      sp[-2] = static_cast<Value>(r) retag;                                                        \
-      --sp;                                                                                        \
-      NEXT();                                                                                      \
-    }                                                                                              \
-    if (types::both_immediate_floats(a, b)) {                                                      \
-      const double d = types::immediate_float_value(a) fop types::immediate_float_value(b);        \
-      if (types::float_fits_immediate(d)) {                                                        \
-        sp[-2] = types::make_immediate_float(d);                                                   \
-        --sp;                                                                                      \
-        NEXT();                                                                                    \
-      }                                                                                            \
-    }                                                                                              \
-    TRY(ops::binary(t, Op::op, sp - 2, sp - 1, sp - 2));                                           \
-    --sp;                                                                                          \
-    NEXT();                                                                                        \
+// ADD, SUB, MUL and their superinstructions (translate.cpp): operands from
+// the stack, a local (`b`) or a constant (`b`; the local in `a` with one),
+// the result pushed or stored to a local (`a`; `p` after a local and a
+// constant). A miss puts the operands where the plain instructions would
+// have had them and continues in arith_slow.
+#define RUNA_TIER0_ARITH(name, K, op)                        \
+  L_##name : {                                               \
+    if (arith<K>(sp[-2], sp[-1], sp - 2)) [[likely]] {       \
+      --sp;                                                  \
+      NEXT();                                                \
+    }                                                        \
+    ARITH_SLOW(op, kNone);                                   \
+  }                                                          \
+  L_##name##Const : {                                        \
+    const Value k = consts[pc->b];                           \
+    if (arith<K>(sp[-1], k, sp - 1)) [[likely]]              \
+      NEXT();                                                \
+    *sp++ = k;                                               \
+    ARITH_SLOW(op, kNone);                                   \
+  }                                                          \
+  L_##name##Local : {                                        \
+    const Value l = base[pc->b];                             \
+    if (arith<K>(sp[-1], l, sp - 1)) [[likely]]              \
+      NEXT();                                                \
+    *sp++ = l;                                               \
+    ARITH_SLOW(op, kNone);                                   \
+  }                                                          \
+  L_##name##LocalConst : {                                   \
+    const Value l = base[pc->a];                             \
+    const Value k = consts[pc->b];                           \
+    if (arith<K>(l, k, sp)) [[likely]] {                     \
+      ++sp;                                                  \
+      NEXT();                                                \
+    }                                                        \
+    sp[0] = l;                                               \
+    sp[1] = k;                                               \
+    sp += 2;                                                 \
+    ARITH_SLOW(op, kNone);                                   \
+  }                                                          \
+  L_##name##Store : {                                        \
+    if (arith<K>(sp[-2], sp[-1], base + pc->a)) [[likely]] { \
+      sp -= 2;                                               \
+      NEXT();                                                \
+    }                                                        \
+    ARITH_SLOW(op, pc->a);                                   \
+  }                                                          \
+  L_##name##LocalConstStore : {                              \
+    const Value l = base[pc->a];                             \
+    const Value k = consts[pc->b];                           \
+    if (arith<K>(l, k, base + pc->p)) [[likely]]             \
+      NEXT();                                                \
+    sp[0] = l;                                               \
+    sp[1] = k;                                               \
+    sp += 2;                                                 \
+    ARITH_SLOW(op, static_cast<std::uint32_t>(pc->p));       \
   }
-#define RUNA_WORD(x) static_cast<std::int64_t>(x)
-  RUNA_TIER0_ARITH(Add, kAdd, __builtin_add_overflow, RUNA_WORD, , +)
-  RUNA_TIER0_ARITH(Sub, kSub, __builtin_sub_overflow, RUNA_WORD, , -)
-  RUNA_TIER0_ARITH(Mul, kMul, __builtin_mul_overflow, types::small_int_value,
-                   | types::kSmallIntTag, *)
-#undef RUNA_WORD
+#define ARITH_SLOW(op, dest) \
+  do {                       \
+    arith_op = Op::op;       \
+    arith_dest = (dest);     \
+    goto arith_slow;         \
+  } while (0)
+  RUNA_TIER0_ARITH(Add, Arith::kAdd, kAdd)
+  RUNA_TIER0_ARITH(Sub, Arith::kSub, kSub)
+  RUNA_TIER0_ARITH(Mul, Arith::kMul, kMul)
+#undef ARITH_SLOW
 #undef RUNA_TIER0_ARITH
+
+arith_slow:
+  TRY(ops::binary(t, arith_op, sp - 2, sp - 1, sp - 2));
+  --sp;
+  if (arith_dest != kNone) base[arith_dest] = *--sp;
+  NEXT();
 
 L_Div:
 L_Mod : {
@@ -795,20 +780,20 @@ L_Await:
 // gets.
 suspend_frame : {
   const std::uint32_t open = static_cast<std::uint32_t>(st.handlers.size()) - fp->handlers;
-  if (sp + open * ops::kHandlerValues >= st.limit) {
+  if (sp + std::size_t{open} * ops::kHandlerValues >= st.limit) {
     SYNC();
     ops::stack_overflow(t, *fp->code->function);
     goto unwind;
   }
   for (std::uint32_t i = 0; i < open; ++i) {
     const Handler& h = st.handlers[fp->handlers + i];
-    ops::put_handler(sp + i * ops::kHandlerValues,
+    ops::put_handler(sp + std::size_t{i} * ops::kHandlerValues,
                      {h.targets->begin, h.state, h.completion,
                       static_cast<std::uint32_t>(h.sp - base), h.value, h.trace});
   }
   const auto slots = fp->code->frame_slots;
   const ops::FrameShape shape{slots, static_cast<std::uint32_t>(sp - base) - slots, open};
-  sp += open * ops::kHandlerValues;
+  sp += std::size_t{open} * ops::kHandlerValues;
   TRY(ops::suspend(t, st.innermost->suspension, resume_at, shape, base));
   st.handlers.resize(fp->handlers);
   --st.depth;
@@ -851,6 +836,8 @@ L_SwitchTable : {
 }
 
 L_IntToDouble:
+  if (int_to_double(sp[-1], sp - 1)) [[likely]]
+    NEXT();
   TRY(ops::int_to_double(t, sp - 1, sp - 1));
   NEXT();
 

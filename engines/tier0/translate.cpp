@@ -176,21 +176,52 @@ void resolve_tries(Code& code) {
 
 // ---- superinstructions -----------------------------------------------------------
 //
-// Pairs that follow each other often fused into one instruction: one
-// dispatch instead of two. A pair fuses only when its second instruction is
-// no branch target and begins no cell scope, so no control ever reaches it
-// alone; a fused instruction reports the first one's offset.
+// Sequences that follow each other often fused into one instruction: one
+// dispatch instead of two to four. A sequence fuses only when no
+// instruction in it but the first is a branch target or begins a cell
+// scope, so control never reaches one alone; a fused instruction reports
+// the first one's offset.
 
-enum class Fusion : std::uint8_t { kNone, kLocal2, kLocalField, kLocalConst, kCompareJump };
+enum class Fusion : std::uint8_t {
+  kNone,
+  kLocal2,                // LOAD_LOCAL, LOAD_LOCAL
+  kLocalField,            // LOAD_LOCAL, LOAD_FIELD
+  kLocalConst,            // LOAD_LOCAL, PUSH_CONST
+  kCompareJump,           // LT/LE/GT/GE, JUMP_IF_FALSE
+  kArithConst,            // PUSH_CONST, ADD/SUB/MUL
+  kArithLocal,            // LOAD_LOCAL, ADD/SUB/MUL
+  kArithLocalConst,       // LOAD_LOCAL, PUSH_CONST, ADD/SUB/MUL
+  kArithStore,            // ADD/SUB/MUL, STORE_LOCAL
+  kArithLocalConstStore,  // LOAD_LOCAL, PUSH_CONST, ADD/SUB/MUL, STORE_LOCAL
+};
+
+// A fused sequence starting at an instruction: its kind and length.
+struct Fused {
+  Fusion kind = Fusion::kNone;
+  std::uint8_t length = 1;
+};
 
 bool is_order(Op op) {
   return op == Op::kLt || op == Op::kLe || op == Op::kGt || op == Op::kGe;
 }
 
-std::vector<Fusion> find_fusions(
-    const module::Function& def, const rt::ModuleInfo& m,
-    const std::vector<bytecode::Instruction>& in, const Cells& cells,
-    const std::map<std::uint32_t, std::vector<std::uint16_t>>& starts) {
+// ADD, SUB, MUL as 0, 1, 2 (arith.hpp's Arith), or -1.
+int arith_of(Op op) {
+  switch (op) {
+    case Op::kAdd:
+      return 0;
+    case Op::kSub:
+      return 1;
+    case Op::kMul:
+      return 2;
+    default:
+      return -1;
+  }
+}
+
+std::vector<Fused> find_fusions(const module::Function& def, const rt::ModuleInfo& m,
+                                const std::vector<bytecode::Instruction>& in, const Cells& cells,
+                                const std::map<std::uint32_t, std::vector<std::uint16_t>>& starts) {
   std::set<std::uint32_t> targets;
   for (const bytecode::Instruction& b : in) {
     switch (b.op) {
@@ -211,51 +242,87 @@ std::vector<Fusion> find_fusions(
         break;
     }
   }
-  auto plain_local = [&](const bytecode::Instruction& b) {
-    return b.op == Op::kLoadLocal && !cells.cell(def, static_cast<std::uint16_t>(b.a), b.offset);
+  auto plain = [&](std::size_t k, Op op) {
+    return k < in.size() && in[k].op == op &&
+           !cells.cell(def, static_cast<std::uint16_t>(in[k].a), in[k].offset);
   };
-  std::vector<Fusion> out(in.size(), Fusion::kNone);
-  for (std::size_t k = 0; k + 1 < in.size(); ++k) {
-    const bytecode::Instruction& first = in[k];
-    const bytecode::Instruction& second = in[k + 1];
-    if (targets.contains(second.offset) || starts.contains(second.offset)) continue;
-    Fusion f = Fusion::kNone;
-    if (plain_local(first) && plain_local(second)) f = Fusion::kLocal2;
-    if (plain_local(first) && second.op == Op::kLoadField) f = Fusion::kLocalField;
-    if (plain_local(first) && second.op == Op::kPushConst) {
-      const auto kind = m.module->constants[second.a].kind;
-      if (kind != module::ConstKind::kList && kind != module::ConstKind::kMap) {
-        f = Fusion::kLocalConst;
+  // A constant PUSH_CONST pushes as it is (a List or Map one makes a new one).
+  auto constant = [&](std::size_t k) {
+    if (k >= in.size() || in[k].op != Op::kPushConst) return false;
+    const auto kind = m.module->constants[in[k].a].kind;
+    return kind != module::ConstKind::kList && kind != module::ConstKind::kMap;
+  };
+  auto arith = [&](std::size_t k) { return k < in.size() && arith_of(in[k].op) >= 0; };
+  // Whether in[k + 1 .. k + n) can be fused onto in[k].
+  auto reached_only_through = [&](std::size_t k, std::size_t n) {
+    for (std::size_t i = k + 1; i < k + n; ++i) {
+      if (i >= in.size() || targets.contains(in[i].offset) || starts.contains(in[i].offset)) {
+        return false;
       }
     }
-    if (is_order(first.op) && second.op == Op::kJumpIfFalse) f = Fusion::kCompareJump;
-    if (f != Fusion::kNone) {
-      out[k] = f;
-      ++k;  // a fused pair's second instruction starts no other pair
+    return true;
+  };
+  std::vector<Fused> out(in.size());
+  for (std::size_t k = 0; k + 1 < in.size(); ++k) {
+    const bool local = plain(k, Op::kLoadLocal);
+    const Op second = in[k + 1].op;
+    // Longest first: a local, a constant, the operation and its store.
+    const std::pair<bool, Fused> candidates[] = {
+        {local && constant(k + 1) && arith(k + 2) && plain(k + 3, Op::kStoreLocal),
+         {Fusion::kArithLocalConstStore, 4}},
+        {local && constant(k + 1) && arith(k + 2), {Fusion::kArithLocalConst, 3}},
+        {local && plain(k + 1, Op::kLoadLocal), {Fusion::kLocal2, 2}},
+        {local && second == Op::kLoadField, {Fusion::kLocalField, 2}},
+        {local && arith(k + 1), {Fusion::kArithLocal, 2}},
+        {local && constant(k + 1), {Fusion::kLocalConst, 2}},
+        {constant(k) && arith(k + 1), {Fusion::kArithConst, 2}},
+        {arith(k) && plain(k + 1, Op::kStoreLocal), {Fusion::kArithStore, 2}},
+        {is_order(in[k].op) && second == Op::kJumpIfFalse, {Fusion::kCompareJump, 2}},
+    };
+    for (const auto& [applies, fused] : candidates) {
+      if (!applies || !reached_only_through(k, fused.length)) continue;
+      out[k] = fused;
+      k += fused.length - 1;  // a fused sequence's later instructions start no other
+      break;
     }
   }
   return out;
 }
 
+// The instruction for the fused sequence `s` (of f.length instructions).
 template <class Target, class BranchSite>
-Ins fused(Fusion f, const bytecode::Instruction& first, const bytecode::Instruction& second,
-          Code& code, const Target& target, const BranchSite& branch_site) {
+Ins fused(Fused f, const bytecode::Instruction* s, Code& code, const Target& target,
+          const BranchSite& branch_site) {
   const auto b16 = [](std::uint32_t v) { return static_cast<std::uint16_t>(v); };
-  switch (f) {
+  // The ADD/SUB/MUL form of `first` (a three of code.hpp's list) for the operation in s[at].
+  const auto arith = [&](I first, std::size_t at) {
+    return static_cast<I>(static_cast<int>(first) + arith_of(s[at].op));
+  };
+  switch (f.kind) {
     case Fusion::kLocal2:
-      return {I::kLoadLocal2, b16(second.a), first.a, 0};
+      return {I::kLoadLocal2, b16(s[1].a), s[0].a, 0};
     case Fusion::kLocalField:
-      return {I::kLoadLocalField, b16(second.a), first.a,
+      return {I::kLoadLocalField, b16(s[1].a), s[0].a,
               keep(code.field_caches, std::make_unique<FieldCache>())};
     case Fusion::kLocalConst:
-      return {I::kLoadLocalConst, b16(second.a), first.a, 0};
+      return {I::kLoadLocalConst, b16(s[1].a), s[0].a, 0};
+    case Fusion::kArithConst:
+      return {arith(I::kAddConst, 1), b16(s[0].a), 0, 0};
+    case Fusion::kArithLocal:
+      return {arith(I::kAddLocal, 1), b16(s[0].a), 0, 0};
+    case Fusion::kArithLocalConst:
+      return {arith(I::kAddLocalConst, 2), b16(s[1].a), s[0].a, 0};
+    case Fusion::kArithStore:
+      return {arith(I::kAddStore, 0), 0, s[1].a, 0};
+    case Fusion::kArithLocalConstStore:
+      return {arith(I::kAddLocalConstStore, 2), b16(s[1].a), s[0].a, s[3].a};
     default: {
       // The comparison in `b`'s low bits, a backward branch in bit 8.
       const auto cmp =
-          static_cast<std::uint16_t>(static_cast<int>(first.op) - static_cast<int>(Op::kLt));
-      const auto backward = static_cast<std::uint16_t>(second.a <= second.offset ? 0x100 : 0);
-      return {I::kCompareJumpIfFalse, static_cast<std::uint16_t>(cmp | backward), target(second.a),
-              branch_site(second.offset)};
+          static_cast<std::uint16_t>(static_cast<int>(s[0].op) - static_cast<int>(Op::kLt));
+      const auto backward = static_cast<std::uint16_t>(s[1].a <= s[1].offset ? 0x100 : 0);
+      return {I::kCompareJumpIfFalse, static_cast<std::uint16_t>(cmp | backward), target(s[1].a),
+              branch_site(s[1].offset)};
     }
   }
 }
@@ -287,7 +354,7 @@ std::unique_ptr<Code> translate(const rt::FunctionInfo& f) {
   for (const Cells::Scope& s : cells.scopes) {
     if (!(s.slot < def.params.size() && s.start == 0)) cell_starts[s.start].push_back(s.slot);
   }
-  const std::vector<Fusion> fusions = find_fusions(def, m, in, cells, cell_starts);
+  const std::vector<Fused> fusions = find_fusions(def, m, in, cells, cell_starts);
   std::map<std::uint32_t, std::uint32_t> index_of;  // bytecode offset -> first output index
   std::uint32_t next = 0;
   for (std::size_t k = 0; k < in.size(); ++k) {
@@ -296,7 +363,7 @@ std::unique_ptr<Code> translate(const rt::FunctionInfo& f) {
       next += static_cast<std::uint32_t>(it->second.size());
     }
     ++next;
-    if (fusions[k] != Fusion::kNone) ++k;  // the pair is one instruction
+    k += fusions[k].length - 1;  // a fused sequence is one instruction
   }
   auto target = [&](std::uint32_t offset) { return offset == kNone ? kNone : index_of.at(offset); };
   auto branch_site = [&](std::uint32_t offset) -> std::uintptr_t {
@@ -321,9 +388,9 @@ std::unique_ptr<Code> translate(const rt::FunctionInfo& f) {
     if (auto it = cell_starts.find(b.offset); it != cell_starts.end()) {
       for (std::uint16_t slot : it->second) emit({I::kMakeCell, 0, slot, 0}, b.offset);
     }
-    if (fusions[k] != Fusion::kNone) {
-      const bytecode::Instruction& second = in[++k];
-      emit(fused(fusions[k - 1], b, second, *code, target, branch_site), b.offset);
+    if (fusions[k].kind != Fusion::kNone) {
+      emit(fused(fusions[k], &in[k], *code, target, branch_site), b.offset);
+      k += fusions[k].length - 1;
       continue;
     }
     Ins o;

@@ -22,7 +22,15 @@ using types::kNothing;
 // The pieces of `text` between the non-overlapping occurrences of
 // `separator` (not empty), left to right: k occurrences give k + 1 pieces.
 std::vector<std::string_view> pieces_of(std::string_view text, std::string_view separator) {
+  // Counted first: one allocation, where growing by push_back would take
+  // four or five for a line of words.
+  std::size_t count = 1;
+  for (std::size_t hit = text.find(separator); hit != std::string_view::npos;
+       hit = text.find(separator, hit + separator.size())) {
+    ++count;
+  }
   std::vector<std::string_view> pieces;
+  pieces.reserve(count);
   std::size_t at = 0;
   for (std::size_t hit = text.find(separator); hit != std::string_view::npos;
        hit = text.find(separator, at)) {
@@ -50,11 +58,18 @@ NativeStatus text_length(NativeCall& call) {
 
 NativeStatus text_lower(NativeCall& call) {
   if (auto wrong = want_strings(call, "text_lower", 1)) return *wrong;
-  const std::string text = text_arg(call, 0);
+  std::string text = text_arg(call, 0);
   const auto* bytes = reinterpret_cast<const std::uint8_t*>(text.data());
-  std::string out;
+  // ASCII, most text, in place: no decoding and no second buffer.
+  std::size_t ascii = 0;
+  for (; ascii < text.size() && bytes[ascii] < 0x80; ++ascii) {
+    const char c = text[ascii];
+    if (c >= 'A' && c <= 'Z') text[ascii] = static_cast<char>(c + ('a' - 'A'));
+  }
+  if (ascii == text.size()) return return_text(call, text);
+  std::string out = text.substr(0, ascii);
   out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size();) {
+  for (std::size_t i = ascii; i < text.size();) {
     if (bytes[i] < 0x80) {  // ASCII, most text: no decoding
       const char c = text[i++];
       out += c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;

@@ -115,6 +115,8 @@ bool unary(Thread& t, Op op, Value* a, Value* out) {
 bool equal(Thread& t, Value a, Value b) {
   const types::TypeSystem& ts = types_of(t);
   const types::Context& cx = ts.context();
+  // Two flat Strings, the commonest case here (tiers inline the numbers).
+  if (ts.strings().is_flat(a) && ts.strings().is_flat(b)) return types::Strings::equal(a, b);
   if (types::is_number(cx, a) && types::is_number(cx, b)) {
     return types::compare(cx, a, b) == types::Order::kEqual;
   }

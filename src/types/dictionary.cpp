@@ -182,10 +182,13 @@ std::uint64_t Dictionaries::slots_for(std::uint64_t live) {
 
 Dictionaries::Status Dictionaries::prepare_object_key(heap::Mutator& m,
                                                       const heap::Handle& key) const {
-  if (rules_->strings->is_string(key.value()) && !rules_->strings->is_flat(key.value())) {
+  if (rules_->strings->is_string(key.value())) {
+    // A String, the commonest object key, is hashable: no need to ask.
+    if (rules_->strings->is_flat(key.value())) return Status::kFound;
     const Value flat = rules_->strings->flatten(m, key);
     if (flat == 0) return Status::kOutOfMemory;
     key.set(flat);
+    return Status::kFound;
   }
   return rules_->hashable(key.value()) ? Status::kFound : Status::kUnhashable;
 }

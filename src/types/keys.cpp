@@ -52,6 +52,7 @@ bool KeyRules::hashable(Value v) const {
 }
 
 std::uint64_t KeyRules::hash_other(Value v) const {
+  if (strings->is_flat(v)) return Strings::hash(v);  // the commonest here
   if (is_immediate_float(v)) return hash_double(immediate_float_value(v));
   if (is_character(v)) {
     // 16 bytes: hash_bytes reads words, and the compiler cannot see that an
@@ -60,7 +61,6 @@ std::uint64_t KeyRules::hash_other(Value v) const {
     return hash_bytes(buf, module::encode_utf8(as_character(v), buf));
   }
   if (!heap::is_ref(v)) return fold_mul(v ^ kHashSeed, kHashK2);  // nothing, Booleans
-  if (strings->is_flat(v)) return Strings::hash(v);
   if (is_boxed_int(*cx, v)) return hash_int(as_int(v));
   if (is_boxed_float(*cx, v)) return hash_double(as_double(v));
   if (is_tuple(v)) {
@@ -74,15 +74,17 @@ std::uint64_t KeyRules::hash_other(Value v) const {
 }
 
 bool KeyRules::equal_slow(Value a, Value b) const {
+  // Strings first: the commonest keys after small Integers, and the number
+  // tests would read their headers twice more.
+  const bool sa = strings->is_flat(a);
+  const bool sb = strings->is_flat(b);
+  if (sa && sb) return Strings::equal(a, b);
   if (is_number(*cx, a) && is_number(*cx, b)) {
     const Order o = compare(*cx, a, b);
     if (o == Order::kEqual) return true;
     return o == Order::kUnordered && std::isnan(is_float(*cx, a) ? as_double(a) : 0.0) &&
            std::isnan(is_float(*cx, b) ? as_double(b) : 0.0);
   }
-  const bool sa = strings->is_flat(a);
-  const bool sb = strings->is_flat(b);
-  if (sa && sb) return Strings::equal(a, b);
   if (sa && is_character(b)) return char_equals_string(as_character(b), a);
   if (sb && is_character(a)) return char_equals_string(as_character(a), b);
   if (is_tuple(a) && is_tuple(b)) {

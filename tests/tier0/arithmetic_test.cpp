@@ -79,6 +79,44 @@ TEST_F(Tier0Test, EqualityComparesAnyTwoValues) {
             "= true");
 }
 
+// ADD, SUB and MUL fused with a local or constant operand or a store to a
+// local (translate.cpp) give what their parts give, on the inline cases
+// and on the slow ones: boxing, String concatenation, errors. (binary()
+// above already fuses its second PUSH_CONST with the operation.)
+TEST_F(Tier0Test, FusedArithmeticBehavesAsItsParts) {
+  const std::string locals =
+      ".local x type Any slot 0 scope 0 end\n.local y type Any slot 1 scope 0 end\n";
+  const auto with_x = [&](std::string_view x, std::string_view code) {
+    return eval(locals + "PUSH_CONST " + std::string(x) + "\nSTORE_LOCAL x\n" + std::string(code) +
+                "\nend:");
+  };
+  // a local operand: PUSH_CONST 10, LOAD_LOCAL x, SUB
+  const std::string local_operand = "PUSH_CONST 10\nLOAD_LOCAL x\nSUB\nRETURN";
+  EXPECT_EQ(with_x("4", local_operand), "= 6");
+  EXPECT_EQ(with_x("0.5", local_operand), "= 9.5");
+  EXPECT_EQ(with_x("-9223372036854775807", local_operand).substr(0, 16), "! OverflowError:");
+  // a local and a constant: LOAD_LOCAL x, PUSH_CONST, ADD
+  EXPECT_EQ(with_x("1152921504606846975", "LOAD_LOCAL x\nPUSH_CONST 1\nADD\nRETURN"),
+            "= 1152921504606846976");
+  EXPECT_EQ(with_x("\"run\"", "LOAD_LOCAL x\nPUSH_CONST \"time\"\nADD\nRETURN"), "= \"runtime\"");
+  // the result stored: MUL, STORE_LOCAL y
+  const std::string stored = "LOAD_LOCAL x\nDUP\nMUL\nSTORE_LOCAL y\nLOAD_LOCAL y\nRETURN";
+  EXPECT_EQ(with_x("-7", stored), "= 49");
+  EXPECT_EQ(with_x("1e300", stored), "= inf");
+  EXPECT_EQ(with_x("4611686018427387904", stored).substr(0, 16), "! OverflowError:");
+  EXPECT_EQ(with_x("\"s\"", stored), "! TypeError: MUL cannot take String \"s\" and String \"s\"");
+  // all four: LOAD_LOCAL x, PUSH_CONST, ADD, STORE_LOCAL x (a loop's counter)
+  const std::string counter =
+      "LOAD_LOCAL x\nPUSH_CONST 1\nADD\nSTORE_LOCAL x\nLOAD_LOCAL x\nRETURN";
+  EXPECT_EQ(with_x("41", counter), "= 42");
+  EXPECT_EQ(with_x("1152921504606846975", counter), "= 1152921504606846976");
+  EXPECT_EQ(with_x("9223372036854775807", counter).substr(0, 16), "! OverflowError:");
+  EXPECT_EQ(with_x("null", counter), "! TypeError: ADD cannot take Nothing nothing and Integer 1");
+  // INT_TO_DOUBLE beyond the small Integers
+  EXPECT_EQ(eval("PUSH_CONST 4611686018427387904\nINT_TO_DOUBLE\nRETURN"),
+            "= 4611686018427387904.0");
+}
+
 TEST_F(Tier0Test, LogicOnBooleansAndBitsOnIntegers) {
   EXPECT_EQ(eval(binary("true", "AND", "false")), "= false");
   EXPECT_EQ(eval(binary("true", "OR", "false")), "= true");
