@@ -260,10 +260,13 @@ std::uint64_t Dictionaries::groups_for(std::uint64_t live) {
 
 Dictionaries::Status Dictionaries::prepare_object_key(heap::Mutator& m,
                                                       const heap::Handle& key) const {
-  if (rules_->strings->is_string(key.value()) && !rules_->strings->is_flat(key.value())) {
-    const Value flat = rules_->strings->flatten(m, key);
+  const Strings& strings = *rules_->strings;
+  if (strings.is_flat(key.value())) return Status::kFound;  // the commonest object key
+  if (strings.is_string(key.value())) {
+    const Value flat = strings.flatten(m, key);
     if (flat == 0) return Status::kOutOfMemory;
     key.set(flat);
+    return Status::kFound;
   }
   return rules_->hashable(key.value()) ? Status::kFound : Status::kUnhashable;
 }

@@ -74,15 +74,16 @@ std::uint64_t KeyRules::hash_other(Value v) const {
 }
 
 bool KeyRules::equal_slow(Value a, Value b) const {
+  // Strings first: the commonest object keys, and never numbers.
+  const bool sa = strings->is_flat(a);
+  const bool sb = strings->is_flat(b);
+  if (sa && sb) return Strings::equal(a, b);
   if (is_number(*cx, a) && is_number(*cx, b)) {
     const Order o = compare(*cx, a, b);
     if (o == Order::kEqual) return true;
     return o == Order::kUnordered && std::isnan(is_float(*cx, a) ? as_double(a) : 0.0) &&
            std::isnan(is_float(*cx, b) ? as_double(b) : 0.0);
   }
-  const bool sa = strings->is_flat(a);
-  const bool sb = strings->is_flat(b);
-  if (sa && sb) return Strings::equal(a, b);
   if (sa && is_character(b)) return char_equals_string(as_character(b), a);
   if (sb && is_character(a)) return char_equals_string(as_character(a), b);
   if (is_tuple(a) && is_tuple(b)) {
