@@ -1,24 +1,41 @@
 // The Dictionary against std::unordered_map and absl::flat_hash_map
 // (docs/types.md, "Dictionary"): insert, lookup hit, lookup miss and
 // delete of N Integer keys and N String keys, side by side in one run,
-// medians of R runs, ns per operation and the ratio to absl.
+// medians of R runs, ns per operation, the ratio to absl, and the peak RSS
+// each map added.
 //
 //   bench_dictionary [--count N] [--runs R]
 //
-// Same work for everyone: the same keys in the same (shuffled) orders, maps
-// grown from empty (no reserve), values are the keys' positions. RunaTime's
-// keys are runtime values (small Integers; Strings made beforehand in the
+// Same work for everyone: every map runs the same four loops (one template
+// each, below) over the same keys in the same (shuffled) orders, grown from
+// empty (no reserve); values are the keys' positions, and the lookups' sum
+// is checked to agree. Each run of each map is a process of its own, forked
+// once the keys are made, so no map inherits another's heap and the peak
+// RSS (VmHWM, reset after the map's keys are made) is the map's own.
+// RunaTime's keys are runtime values (small Integers; Strings made in the
 // heap, as a program's would be), so the Dictionary pays its own hashing
 // and equality; the peers hash int64_t and std::string (absl's own hash).
+// The String keys a lookup or delete uses are copies of the inserted ones,
+// as a key read again from input would be: equality compares contents, as
+// the peers' does. Their hashes are computed when they are made (a String
+// caches its hash: a program's keys are hashed once, however often used).
 // The heap runs with its default options. This program uses the types
 // part's internal headers: their public face comes with issue 12's C ABI.
+//
+// The loops are functions of their own so that
+// bench/count_dictionary_instructions.sh can count the instructions of
+// each operation with callgrind.
 #include <absl/container/flat_hash_map.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
-#include <functional>
+#include <fstream>
+#include <memory>
 #include <random>
 #include <string>
 #include <unordered_map>
@@ -32,12 +49,13 @@
 namespace {
 
 using runa::heap::Handle;
-using runa::heap::HandleScope;
 using runa::heap::Value;
 using namespace runa::types;
 
 struct Times {
   double insert = 0, hit = 0, miss = 0, erase = 0;  // ns per operation
+  double peak_mib = 0;                              // RSS the map added at its peak
+  std::int64_t check = 0;                           // the lookups' sum
 };
 
 double now_ns() {
@@ -46,17 +64,16 @@ double now_ns() {
                                  .count());
 }
 
-template <class F>
-double timed(std::size_t n, F&& f) {
-  const double t0 = now_ns();
-  f();
-  return (now_ns() - t0) / static_cast<double>(n);
-}
+// The keys of one kind: `keys` inserted, `misses` never.
+template <class K>
+struct Workload {
+  std::vector<K> keys, misses;
+  std::vector<std::size_t> order;  // lookup and delete order: a permutation
+};
 
 struct Keys {
-  std::vector<std::int64_t> ints, int_misses;
-  std::vector<std::string> strs, str_misses;
-  std::vector<std::size_t> order;  // lookup order: a permutation
+  Workload<std::int64_t> ints;
+  Workload<std::string> strs;
 };
 
 Keys make_keys(std::size_t n) {
@@ -71,119 +88,233 @@ Keys make_keys(std::size_t n) {
     }
   }
   std::shuffle(all.begin(), all.end(), rng);
-  k.ints.assign(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n));
-  k.int_misses.assign(all.begin() + static_cast<std::ptrdiff_t>(n), all.end());
+  k.ints.keys.assign(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n));
+  k.ints.misses.assign(all.begin() + static_cast<std::ptrdiff_t>(n), all.end());
   char buf[32];
   for (std::size_t i = 0; i < 2 * n; ++i) {
     std::snprintf(buf, sizeof buf, "key-%016llx", static_cast<unsigned long long>(all[i]));
-    (i < n ? k.strs : k.str_misses).emplace_back(buf);
+    (i < n ? k.strs.keys : k.strs.misses).emplace_back(buf);
   }
-  k.order.resize(n);
-  for (std::size_t i = 0; i < n; ++i) k.order[i] = i;
-  std::shuffle(k.order.begin(), k.order.end(), rng);
+  k.ints.order.resize(n);
+  for (std::size_t i = 0; i < n; ++i) k.ints.order[i] = i;
+  std::shuffle(k.ints.order.begin(), k.ints.order.end(), rng);
+  k.strs.order = k.ints.order;
   return k;
 }
 
-template <class Map, class K>
-Times peer(const std::vector<K>& keys, const std::vector<K>& misses,
-           const std::vector<std::size_t>& order) {
-  Times t;
-  Map map;
-  const std::size_t n = keys.size();
-  t.insert = timed(n, [&] {
-    for (std::size_t i = 0; i < n; ++i) map.emplace(keys[i], static_cast<std::int64_t>(i));
-  });
+// The four loops every map runs.
+template <class Table>
+[[gnu::noinline]] void insert_all(Table& t, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) t.insert(i);
+}
+template <class Table>
+[[gnu::noinline]] std::int64_t lookup_hits(Table& t, const std::vector<std::size_t>& order) {
   std::int64_t sum = 0;
-  t.hit = timed(n, [&] {
-    for (std::size_t i : order) sum += map.find(keys[i])->second;
-  });
-  t.miss = timed(n, [&] {
-    for (std::size_t i : order) sum += map.find(misses[i]) == map.end() ? 1 : 0;
-  });
-  t.erase = timed(n, [&] {
-    for (std::size_t i : order) map.erase(keys[i]);
-  });
-  if (sum == 42) std::puts("");  // keeps the lookups
-  return t;
+  for (std::size_t i : order) sum += t.hit(i);
+  return sum;
+}
+template <class Table>
+[[gnu::noinline]] std::int64_t lookup_misses(Table& t, const std::vector<std::size_t>& order) {
+  std::int64_t absent = 0;
+  for (std::size_t i : order) absent += t.miss(i) ? 1 : 0;
+  return absent;
+}
+template <class Table>
+[[gnu::noinline]] void delete_all(Table& t, const std::vector<std::size_t>& order) {
+  for (std::size_t i : order) t.erase(i);
 }
 
-struct Runa {
-  std::unique_ptr<runa::heap::Heap> heap = runa::heap::Heap::create().value();
-  std::unique_ptr<Context> cx = Context::create(*heap).value();
-  runa::heap::Mutator* m = &heap->attach();
-  Strings strings = Strings::create(*heap).value();
-  KeyRules rules{cx.get(), &strings, {}};
-  Dictionaries dicts = Dictionaries::create(*heap, rules).value();
-  std::uint32_t refs = heap->register_layout([] {
-                             runa::heap::Layout l;
-                             l.kind = runa::heap::LayoutKind::kRefArray;
-                             l.name = "keys";
-                             return l;
-                           }())
-                           .value();
-  ~Runa() { heap->detach(*m); }
+template <class Map, class K>
+class Peer {
+ public:
+  explicit Peer(const Workload<K>& w) : w_(w) {}
+  void insert(std::size_t i) { map_.emplace(w_.keys[i], static_cast<std::int64_t>(i)); }
+  std::int64_t hit(std::size_t i) { return map_.find(w_.keys[i])->second; }
+  bool miss(std::size_t i) { return map_.find(w_.misses[i]) == map_.end(); }
+  void erase(std::size_t i) { map_.erase(w_.keys[i]); }
 
-  // Keys as values in a heap array (hits then misses), rooted by `h`.
-  void fill(Handle& h, const std::vector<std::int64_t>* ints, const std::vector<std::string>* strs,
-            const std::vector<std::int64_t>* int_misses,
-            const std::vector<std::string>* str_misses) {
-    const std::size_t n = ints ? ints->size() : strs->size();
-    h.set(runa::heap::ref_value(
-        runa::heap::allocate_array(*m, refs, runa::heap::ref_array_bytes(2 * n), 2 * n)));
-    for (std::size_t i = 0; i < 2 * n; ++i) {
-      Value v = 0;
-      if (ints) {
-        v = make_small_int(i < n ? (*ints)[i] : (*int_misses)[i - n]);
-      } else {
-        v = strings.make(*m, i < n ? (*strs)[i] : (*str_misses)[i - n]);
-      }
-      runa::heap::set_slot(*m, h, 1 + i, v);
+ private:
+  const Workload<K>& w_;
+  Map map_;
+};
+
+// The Dictionary as a tier calls it: handles over slots, runtime values.
+template <class K>
+class Runa {
+ public:
+  explicit Runa(const Workload<K>& w) {
+    const std::size_t n = w.keys.size();
+    keys_.set(runa::heap::ref_value(
+        runa::heap::allocate_array(*m_, refs_, runa::heap::ref_array_bytes(3 * n), 3 * n)));
+    for (std::size_t i = 0; i < n; ++i) {
+      set_key(i, w.keys[i]);
+      set_key(n + i, w.keys[i]);  // the copy lookups and deletes use
+      set_key(2 * n + i, w.misses[i]);
+    }
+    n_ = n;
+    dict_.set(dicts_.make(*m_));
+  }
+  Runa(const Runa&) = delete;
+  Runa& operator=(const Runa&) = delete;
+  Runa(Runa&&) = delete;
+  Runa& operator=(Runa&&) = delete;
+  ~Runa() { heap_->detach(*m_); }
+
+  void insert(std::size_t i) {
+    key_.set(key_at(i));
+    value_.set(make_small_int(static_cast<std::int64_t>(i)));
+    dicts_.set(*m_, dict_, key_, value_);
+  }
+  std::int64_t hit(std::size_t i) {
+    key_.set(key_at(n_ + i));
+    Value out = 0;
+    dicts_.get(*m_, dict_, key_, &out);
+    return small_int_value(out);
+  }
+  bool miss(std::size_t i) {
+    key_.set(key_at(2 * n_ + i));
+    Value out = 0;
+    return dicts_.get(*m_, dict_, key_, &out) == Dictionaries::Status::kAbsent;
+  }
+  void erase(std::size_t i) {
+    key_.set(key_at(n_ + i));
+    dicts_.remove(*m_, dict_, key_);
+  }
+
+ private:
+  void set_key(std::size_t i, std::int64_t k) {
+    runa::heap::set_slot(*m_, keys_, 1 + i, make_small_int(k));
+  }
+  void set_key(std::size_t i, const std::string& k) {
+    const Value s = strings_.make(*m_, k);
+    static_cast<void>(Strings::hash(s));  // computed once, as for a program's keys
+    runa::heap::set_slot(*m_, keys_, 1 + i, s);
+  }
+  [[nodiscard]] Value key_at(std::size_t i) const {
+    return runa::heap::array_slots(keys_.get())[i];
+  }
+
+  std::unique_ptr<runa::heap::Heap> heap_ = runa::heap::Heap::create().value();
+  std::unique_ptr<Context> cx_ = Context::create(*heap_).value();
+  runa::heap::Mutator* m_ = &heap_->attach();
+  Strings strings_ = Strings::create(*heap_).value();
+  KeyRules rules_{cx_.get(), &strings_, {}};
+  Dictionaries dicts_ = Dictionaries::create(*heap_, rules_).value();
+  std::uint32_t refs_ = heap_
+                            ->register_layout([] {
+                              runa::heap::Layout l;
+                              l.kind = runa::heap::LayoutKind::kRefArray;
+                              l.name = "keys";
+                              return l;
+                            }())
+                            .value();
+  // Handles for the mutator's life, which ends with the heap's.
+  Handle keys_{*m_, Value{0}};  // stored keys, their copies, misses
+  Handle dict_{*m_, Value{0}};
+  Handle key_{*m_, Value{0}};
+  Handle value_{*m_, Value{0}};
+  std::size_t n_ = 0;
+};
+
+// A field of /proc/self/status in MiB (VmRSS, VmHWM).
+double status_mib(const char* field) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  const std::size_t len = std::strlen(field);
+  while (std::getline(in, line)) {
+    if (line.compare(0, len, field) == 0 && line[len] == ':') {
+      return std::strtod(line.c_str() + len + 1, nullptr) / 1024;
     }
   }
+  return 0;
+}
 
-  Times run(const Keys& k, bool strings_keys) {
-    Times t;
-    HandleScope scope(*m);
-    Handle keys(*m, Value{0});
-    fill(keys, strings_keys ? nullptr : &k.ints, strings_keys ? &k.strs : nullptr,
-         strings_keys ? nullptr : &k.int_misses, strings_keys ? &k.str_misses : nullptr);
-    const std::size_t n = k.order.size();
-    Handle dict(*m, dicts.make(*m));
-    Handle key(*m, Value{0});
-    Handle value(*m, Value{0});
-    auto key_at = [&](std::size_t i) { return runa::heap::array_slots(keys.get())[i]; };
-    t.insert = timed(n, [&] {
-      for (std::size_t i = 0; i < n; ++i) {
-        key.set(key_at(i));
-        value.set(make_small_int(static_cast<std::int64_t>(i)));
-        dicts.set(*m, dict, key, value);
-      }
-    });
-    std::int64_t sum = 0;
-    Value out = 0;
-    t.hit = timed(n, [&] {
-      for (std::size_t i : k.order) {
-        key.set(key_at(i));
-        dicts.get(*m, dict, key, &out);
-        sum += small_int_value(out);
-      }
-    });
-    t.miss = timed(n, [&] {
-      for (std::size_t i : k.order) {
-        key.set(key_at(n + i));
-        sum += dicts.get(*m, dict, key, &out) == Dictionaries::Status::kAbsent ? 1 : 0;
-      }
-    });
-    t.erase = timed(n, [&] {
-      for (std::size_t i : k.order) {
-        key.set(key_at(i));
-        dicts.remove(*m, dict, key);
-      }
-    });
-    if (sum == 42) std::puts("");
-    return t;
+// One run of Table over `w`: the four loops, timed.
+template <class Table, class K>
+Times measure(const Workload<K>& w) {
+  Table t(w);
+  std::ofstream("/proc/self/clear_refs") << "5";  // resets VmHWM to the RSS now
+  const double base = status_mib("VmRSS");
+  const std::size_t n = w.keys.size();
+  Times r;
+  double t0 = now_ns();
+  insert_all(t, n);
+  double t1 = now_ns();
+  r.insert = (t1 - t0) / static_cast<double>(n);
+  r.check = lookup_hits(t, w.order);
+  t0 = now_ns();
+  r.hit = (t0 - t1) / static_cast<double>(n);
+  r.check += lookup_misses(t, w.order);
+  t1 = now_ns();
+  r.miss = (t1 - t0) / static_cast<double>(n);
+  delete_all(t, w.order);
+  r.erase = (now_ns() - t1) / static_cast<double>(n);
+  r.peak_mib = status_mib("VmHWM") - base;
+  return r;
+}
+
+// measure() in a child process: its figures come back through a pipe.
+template <class Table, class K>
+Times in_child(const Workload<K>& w) {
+  int fds[2];
+  if (pipe(fds) != 0) std::exit(1);
+  const pid_t pid = fork();
+  if (pid < 0) std::exit(1);
+  if (pid == 0) {
+    close(fds[0]);
+    const Times r = measure<Table>(w);
+    const bool ok = write(fds[1], &r, sizeof r) == static_cast<ssize_t>(sizeof r);
+    _exit(ok ? 0 : 1);
   }
-};
+  close(fds[1]);
+  Times r;
+  const bool ok = read(fds[0], &r, sizeof r) == static_cast<ssize_t>(sizeof r);
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!ok || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::fprintf(stderr, "bench_dictionary: a measuring process failed\n");
+    std::exit(1);
+  }
+  return r;
+}
+
+template <class K>
+void compare(const char* kind, const Workload<K>& w, int runs) {
+  const char* names[] = {"absl::flat_hash_map", "runatime", "std::unordered_map"};
+  std::vector<Times> r[3];
+  for (int run = 0; run < runs; ++run) {
+    r[1].push_back(in_child<Runa<K>>(w));
+    r[0].push_back(in_child<Peer<absl::flat_hash_map<K, std::int64_t>, K>>(w));
+    r[2].push_back(in_child<Peer<std::unordered_map<K, std::int64_t>, K>>(w));
+  }
+  for (const auto& times : r) {
+    for (const Times& t : times) {
+      if (t.check != r[0][0].check) {
+        std::fprintf(stderr, "bench_dictionary: the maps disagree on %s keys\n", kind);
+        std::exit(1);
+      }
+    }
+  }
+  std::printf("\n%s keys\n%-22s %16s %16s %16s %16s %10s\n", kind, "map", "insert", "lookup hit",
+              "lookup miss", "delete", "peak RSS");
+  const double Times::*fields[] = {&Times::insert, &Times::hit, &Times::miss, &Times::erase};
+  double base[4] = {};
+  for (int s = 0; s < 3; ++s) {
+    std::printf("%-22s", names[s]);
+    for (int f = 0; f < 4; ++f) {
+      std::vector<double> v;
+      for (const Times& t : r[s]) v.push_back(t.*fields[f]);
+      const double med = runa::bench::median(v);
+      if (s == 0) base[f] = med;
+      std::printf(" %8.1f (%4.2fx)", med, med / base[f]);
+    }
+    std::vector<double> peaks;
+    for (const Times& t : r[s]) peaks.push_back(t.peak_mib);
+    std::printf(" %6.0f MiB\n", runa::bench::median(peaks));
+  }
+  std::fflush(stdout);
+}
 
 }  // namespace
 
@@ -191,46 +322,13 @@ int main(int argc, char** argv) {
   int status = 0;
   const auto options = runa::bench::parse_count_runs(argc, argv, &status);
   if (!options) return status;
-  const std::size_t n = options->count;
-  const int runs = options->runs;
-  const Keys k = make_keys(n);
+  const Keys k = make_keys(options->count);
   std::printf(
-      "Dictionary vs peers: %zu keys, median of %d runs, ns per operation (ratio to absl)\n", n,
-      runs);
-  for (bool strs : {false, true}) {
-    std::vector<Times> r[3];
-    for (int run = 0; run < runs; ++run) {
-      Runa runa;
-      r[0].push_back(runa.run(k, strs));
-      if (strs) {
-        r[1].push_back(
-            peer<absl::flat_hash_map<std::string, std::int64_t>>(k.strs, k.str_misses, k.order));
-        r[2].push_back(
-            peer<std::unordered_map<std::string, std::int64_t>>(k.strs, k.str_misses, k.order));
-      } else {
-        r[1].push_back(
-            peer<absl::flat_hash_map<std::int64_t, std::int64_t>>(k.ints, k.int_misses, k.order));
-        r[2].push_back(
-            peer<std::unordered_map<std::int64_t, std::int64_t>>(k.ints, k.int_misses, k.order));
-      }
-    }
-    const char* names[] = {"runatime", "absl::flat_hash_map", "std::unordered_map"};
-    std::printf("\n%s keys\n%-22s %16s %16s %16s %16s\n", strs ? "String" : "Integer", "map",
-                "insert", "lookup hit", "lookup miss", "delete");
-    double base[4] = {};
-    for (int s : {1, 0, 2}) {
-      double med[4];
-      const double Times::*fields[] = {&Times::insert, &Times::hit, &Times::miss, &Times::erase};
-      for (int f = 0; f < 4; ++f) {
-        std::vector<double> v;
-        for (const Times& t : r[s]) v.push_back(t.*fields[f]);
-        med[f] = runa::bench::median(v);
-        if (s == 1) base[f] = med[f];
-      }
-      std::printf("%-22s", names[s]);
-      for (int f = 0; f < 4; ++f) std::printf(" %8.1f (%4.2fx)", med[f], med[f] / base[f]);
-      std::printf("\n");
-    }
-  }
+      "Dictionary vs peers: %zu keys, median of %d runs, ns per operation (ratio to absl), "
+      "peak RSS added\n",
+      options->count, options->runs);
+  std::fflush(stdout);  // before the children inherit the buffer
+  compare("Integer", k.ints, options->runs);
+  compare("String", k.strs, options->runs);
   return 0;
 }

@@ -11,15 +11,24 @@
 //               per entry, the hash as a small Integer (its low 61 bits)
 //               so the collector reads the array as plain values; a
 //               deleted entry has all three slots nothing.
-//   index       byte array in two parts, for `slots` index slots (a
-//               power of two, at least 8): first one control byte per
-//               slot — kEmpty, kDeleted, or 7 bits of the entry's hash
-//               (high bit clear) — then one 32-bit entry position per
-//               slot. Slots come in aligned groups of 8 whose control
-//               bytes are read as one word and matched all at once
-//               (SwissTable's idea, here with plain 64-bit arithmetic), so
-//               a probe reads an entry only when its 7 bits match, and a
-//               miss usually reads one control word and nothing else.
+//   index       byte array of groups of 12 slots, one 64-byte cache line
+//               each: 12 control bytes (kEmpty, kDeleted, or 7 bits of
+//               the entry's hash, high bit clear), 4 bytes that read as
+//               deleted slots, then the 12 slots' 32-bit entry positions.
+//               A probe reads a group's 16 control bytes at once and
+//               matches them all (SwissTable's idea: one SSE2 compare, or
+//               64-bit arithmetic where there is no SSE2), reads an entry
+//               only when 7 hash bits match, and finds the position in the
+//               line it already has: a hit touches the group's line and
+//               the entry's, as absl::flat_hash_map touches its control
+//               bytes and its slot; a miss usually touches the group alone.
+//               (Positions in an array of their own, after all control
+//               bytes, cost a hit a third dependent cache miss: measured in
+//               docs/types.md.) Byte 0 of the index is the offset of the
+//               first group, chosen when the index is made so that groups
+//               start on a cache line; an index large enough for that to
+//               matter is a large object and never moves, and one that
+//               moves keeps its offset, so only its alignment is lost.
 //               Groups are probed in triangular order from the hash's
 //               upper bits; capacity is 7/8 of the slots.
 //
@@ -33,11 +42,11 @@
 //     kModified (the tier raises ValueError). Storing to an existing key is
 //     not a change of shape and does not.
 //   - Index slots only go from empty to full and from full to deleted
-//     between rebuilds, and a key is placed in the first empty slot of its
-//     probe sequence; so a present key lies before the first group with an
-//     empty slot, where a lookup stops. Non-empty slots are at most `used`,
-//     which is at most the capacity, below the slot count: every probe
-//     finds an empty slot and ends.
+//     between rebuilds, and a key is placed in the first group of its probe
+//     sequence with an empty slot; so a present key lies in or before the
+//     first group with an empty slot, where a lookup stops. Non-empty
+//     slots are at most `used`, which is at most the capacity, below the
+//     slot count: every probe finds an empty slot and ends.
 //   - Keys are stored flat (a rope key is flattened first) and never change.
 //   - Not synchronised: a program sharing one Dictionary between threads
 //     must lock (docs/types.md); the collector may move it at any call
@@ -88,12 +97,12 @@ class Dictionaries {
 
   [[nodiscard]] static std::uint64_t size(Value dict);
 
-  // The index slots a rebuild for `live` entries makes: a power of two, at
-  // least 8, whose capacity (7/8 of it) holds `live` and half as many
-  // again, so a dictionary filled by insertions doubles each time; 0 when
-  // that capacity reaches 2^32 entries, which 32-bit positions cannot name
-  // (the set is refused as out of memory). Never collects.
-  [[nodiscard]] static std::uint64_t slots_for(std::uint64_t live);
+  // The index groups (12 slots each) a rebuild for `live` entries makes: a
+  // power of two whose capacity (7/8 of the slots) holds `live` and half as
+  // many again, so a dictionary filled by insertions doubles each time; 0
+  // when that capacity reaches 2^32 entries, which 32-bit positions cannot
+  // name (the set is refused as out of memory). Never collects.
+  [[nodiscard]] static std::uint64_t groups_for(std::uint64_t live);
 
   // Iteration in insertion order. Never collects.
   struct Cursor {
@@ -114,13 +123,29 @@ class Dictionaries {
     return heap::is_ref(key.value()) ? prepare_object_key(m, key) : Status::kFound;
   }
   Status prepare_object_key(heap::Mutator& m, const heap::Handle& key) const;
-  // The index slot holding `key`, or -1 - (the first empty slot of its
-  // probe sequence, where it would go). Never collects.
-  // Inlined into its three callers: a lookup is short enough then for the
-  // processor to overlap the cache misses of consecutive lookups.
-  [[nodiscard, gnu::always_inline]] std::int64_t probe(Value dict, Value key,
-                                                       std::uint64_t hash) const;
-  // Rebuilds with slots_for(live) slots. MAY COLLECT; false when
+  // get() for every key but the small Integers probe<true> decides.
+  [[gnu::noinline]] Status get_any(heap::Mutator& m, const heap::Handle& dict,
+                                   const heap::Handle& key, Value* out) const;
+  // Where `key` is: `at`, the index slot holding it, and its entry; or
+  // at = -1 - (the first empty slot of its probe sequence, where it would
+  // go), or -1 when the dictionary has no index yet. Never collects.
+  struct Probe {
+    std::int64_t at = -1;
+    Value* entry = nullptr;
+  };
+  // probe<false> compares keys by KeyRules::equal. probe<true> is for a
+  // small-Integer key, the commonest: it decides by identity, which is
+  // enough unless an entry of the same hash holds a key of another kind
+  // (Float 1.0 is the key 1): then it answers at = kUndecided.
+  static constexpr std::int64_t kUndecided = INT64_MIN;
+  template <bool kExact>
+  [[nodiscard, gnu::always_inline]] Probe probe(Value dict, Value key, std::uint64_t hash) const;
+  [[nodiscard, gnu::noinline]] Probe probe_any(Value dict, Value key, std::uint64_t hash) const;
+  // probe<true> for a small Integer, probe_any for any other key or when
+  // probe<true> cannot decide; `key` is prepared. Inlined into set() and
+  // remove().
+  [[nodiscard, gnu::always_inline]] Probe find(Value dict, Value key, std::uint64_t hash) const;
+  // Rebuilds with groups_for(live) groups. MAY COLLECT; false when
   // exhausted or beyond the positions' range.
   bool rebuild(heap::Mutator& m, const heap::Handle& dict, std::uint64_t live) const;
 

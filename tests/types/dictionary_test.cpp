@@ -190,22 +190,94 @@ std::string model_key(const KeyRules& rules, Value v) {
 // The index's sizing at its limit: 32-bit positions name fewer than 2^32
 // entries, so a rebuild that would need that many is refused (the set
 // reports out of memory) rather than wrapping positions.
-TEST(DictionarySizing, SlotsDoubleAndStopAtThePositionsRange) {
-  EXPECT_EQ(Dictionaries::slots_for(0), 8u);
-  EXPECT_EQ(Dictionaries::slots_for(5), 8u);   // capacity 7 holds 5 and 2 more
-  EXPECT_EQ(Dictionaries::slots_for(6), 16u);  // 6 + 3 > 7
-  // Filled by insertions: a full table of capacity c rebuilds for c + 1
-  // and gets twice the slots.
-  for (std::uint64_t slots = 16; slots <= (std::uint64_t{1} << 31); slots *= 2) {
-    EXPECT_EQ(Dictionaries::slots_for(slots / 8 * 7 + 1), 2 * slots) << slots;
+TEST(DictionarySizing, GroupsDoubleAndStopAtThePositionsRange) {
+  EXPECT_EQ(Dictionaries::groups_for(0), 1U);
+  EXPECT_EQ(Dictionaries::groups_for(7), 1U);  // capacity 10 (7/8 of 12) holds 7 and 3 more
+  EXPECT_EQ(Dictionaries::groups_for(8), 2U);  // 8 + 4 > 10
+  // Filled by insertions: a full table rebuilds for its capacity + 1 and
+  // gets twice the groups.
+  for (std::uint64_t groups = 1; groups <= (std::uint64_t{1} << 27); groups *= 2) {
+    EXPECT_EQ(Dictionaries::groups_for(groups * 12 * 7 / 8 + 1), 2 * groups) << groups;
   }
-  // 2^32 slots have a capacity of 3,758,096,384 entries, below 2^32: the
-  // largest table. It serves up to 2,505,397,589 live entries (1.5 times
-  // that fits); one more would need 2^33 slots, whose capacity is too big.
-  EXPECT_EQ(Dictionaries::slots_for(2'505'397'589), std::uint64_t{1} << 32);
-  EXPECT_EQ(Dictionaries::slots_for(2'505'397'590), 0u);
-  EXPECT_EQ(Dictionaries::slots_for(std::uint64_t{1} << 32), 0u);
-  EXPECT_EQ(Dictionaries::slots_for(~std::uint64_t{0}), 0u);
+  // 2^28 groups have a capacity of 2,818,572,288 entries, below 2^32: the
+  // largest table. It serves up to 1,879,048,192 live entries (1.5 times
+  // that fits); one more would need 2^29 groups, whose capacity is too big.
+  EXPECT_EQ(Dictionaries::groups_for(1'879'048'192), std::uint64_t{1} << 28);
+  EXPECT_EQ(Dictionaries::groups_for(1'879'048'193), 0U);
+  EXPECT_EQ(Dictionaries::groups_for(std::uint64_t{1} << 32), 0U);
+  EXPECT_EQ(Dictionaries::groups_for(~std::uint64_t{0}), 0U);
+}
+
+// Keys whose hashes share the 7 control bits and the first group: each
+// lookup matches every one of them in the index and tells them apart by
+// the entry; 30 of them overflow their group (12 slots) into the next ones
+// of the probe sequence. Removing keys early in the sequence leaves deleted
+// slots that lookups must step over; refilling reuses them after the
+// rebuild that compacts the table.
+TEST_F(DictionaryTest, KeysSharingControlBitsAndGroupOverflowIntoTheProbeSequence) {
+  HandleScope scope(m());
+  constexpr std::uint64_t kExpected = 200;
+  const std::uint64_t mask = Dictionaries::groups_for(kExpected) - 1;
+  ASSERT_GT(mask, 0U);
+  const auto slot_bits = [&](std::int64_t i) {
+    const std::uint64_t h = rules_->hash(make_small_int(i)) >> 3;
+    return ((h >> 7) & mask) << 7 | (h & 0x7F);
+  };
+  std::vector<std::int64_t> same;
+  for (std::int64_t i = 0; same.size() < 30; ++i) {
+    if (slot_bits(i) == slot_bits(0)) same.push_back(i);
+  }
+  Handle d(m(), dicts_->make(m(), kExpected));
+  for (std::size_t k = 0; k < same.size(); ++k) {
+    set(d, integer(same[k]), integer(static_cast<std::int64_t>(k)));
+  }
+  for (std::size_t k = 0; k < same.size(); ++k) {
+    EXPECT_EQ(get(d, integer(same[k])), integer(static_cast<std::int64_t>(k))) << k;
+  }
+  EXPECT_EQ(get(d, integer(same.back() + 1)), std::nullopt);
+  for (std::size_t k = 0; k < 15; ++k) {
+    HandleScope s(m());
+    Handle key(m(), integer(same[k]));
+    EXPECT_EQ(dicts_->remove(m(), d, key), Status::kFound);
+  }
+  heap_->collect(m(), true);
+  for (std::size_t k = 0; k < same.size(); ++k) {
+    EXPECT_EQ(get(d, integer(same[k])).has_value(), k >= 15) << k;
+  }
+  // Insertions and removals until several rebuilds have compacted the
+  // table: its deleted slots come back as empty ones.
+  for (int round = 0; round < 40; ++round) {
+    for (std::size_t k = 0; k < 15; ++k) set(d, integer(same[k]), integer(round));
+    for (std::size_t k = 0; k < 15; ++k) {
+      HandleScope s(m());
+      Handle key(m(), integer(same[k]));
+      EXPECT_EQ(dicts_->remove(m(), d, key), Status::kFound);
+    }
+  }
+  EXPECT_EQ(Dictionaries::size(d.value()), 15U);
+  std::vector<std::int64_t> keys;
+  for (auto [k, v] : items(d)) keys.push_back(as_int(k));
+  EXPECT_EQ(keys, std::vector<std::int64_t>(same.begin() + 15, same.end()));
+}
+
+// Growth from one group to many, past the size from which the index is a
+// large object (which the heap never moves, and whose groups then start on
+// a cache line), with collections moving the entries' keys between steps.
+TEST_F(DictionaryTest, GrowthFromOneGroupToALargeIndex) {
+  HandleScope scope(m());
+  Handle d(m(), dicts_->make(m()));
+  const int n = testing::under_test_modes() ? 3000 : 20000;  // 20,000: a 128 KiB index
+  for (int i = 0; i < n; ++i) {
+    HandleScope s(m());
+    Handle key(m(), str("k" + std::to_string(i)));
+    Handle value(m(), integer(i));
+    ASSERT_EQ(dicts_->set(m(), d, key, value), Status::kAbsent) << i;
+    if (i % 4096 == 0) heap_->collect(m(), i % 8192 == 0);
+  }
+  for (int i = 0; i < n; ++i) {
+    ASSERT_EQ(get(d, str("k" + std::to_string(i))), integer(i)) << i;
+    ASSERT_EQ(get(d, str("m" + std::to_string(i))), std::nullopt) << i;
+  }
 }
 
 TEST_F(DictionaryTest, RandomOperationsMatchAnOrderedModel) {
