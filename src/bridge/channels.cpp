@@ -1,6 +1,9 @@
 #include "bridge/channels.hpp"
 
+#include <memory>
 #include <optional>
+#include <unordered_map>
+#include <vector>
 
 #include "concurrency/channel/channel.hpp"
 
@@ -57,8 +60,33 @@ Pipe* pipe_of(Value channel) {
 }
 
 // The heap's Finalizer signature: the slot is the heap's handle.
+// Every Pipe not yet freed, by number, across runtimes: a Pipe is freed
+// once, by whichever comes first — its Channel's finalizer or the end of
+// its runtime (finalizers still pending when a heap is destroyed never run,
+// docs/memory.md). Immortal, so a finalizer running while a runtime ends
+// only ever touches a live table.
+struct Pipes {
+  std::mutex mu;
+  std::unordered_map<std::uint64_t, std::unique_ptr<Pipe>> live;
+  std::uint64_t next = 1;
+
+  static Pipes& all() {
+    static auto* pipes = new Pipes;  // never destroyed: see above
+    return *pipes;
+  }
+  // Takes the Pipe numbered n out of the table (nullptr: freed already).
+  std::unique_ptr<Pipe> take(std::uint64_t n) {
+    std::lock_guard lock(mu);
+    auto it = live.find(n);
+    if (it == live.end()) return nullptr;
+    std::unique_ptr<Pipe> p = std::move(it->second);
+    live.erase(it);
+    return p;
+  }
+};
+
 void finalize(heap::Mutator& /*m*/, Value* channel) {  // NOLINT(readability-non-const-parameter)
-  delete pipe_of(*channel);
+  Pipes::all().take(heap::as_object(*channel)->slots()[1]);
 }
 
 }  // namespace
@@ -71,7 +99,7 @@ bool Channels::is_channel(Value v) const {
 Result<bool> Channels::make(heap::Mutator& m, std::uint64_t capacity, Value* out) {
   std::call_once(registered_, [&] {
     heap::Layout l;
-    l.size = 16;  // header, the Pipe's address
+    l.size = 24;  // header, the Pipe's address, its number in Pipes
     l.finalizable = true;
     l.finalizer = &finalize;
     l.name = "Channel";
@@ -83,9 +111,14 @@ Result<bool> Channels::make(heap::Mutator& m, std::uint64_t capacity, Value* out
     e.message = "the heap's layout table is full";
     return e;
   }
-  heap::Object* o = heap::allocate_finalizable(m, type_, 16);
+  heap::Object* o = heap::allocate_finalizable(m, type_, 24);
   if (o == nullptr) return false;
-  o->slots()[0] = reinterpret_cast<Value>(new Pipe(heap_, capacity));
+  auto pipe = std::make_unique<Pipe>(heap_, capacity);
+  o->slots()[0] = reinterpret_cast<Value>(pipe.get());
+  Pipes& pipes = Pipes::all();
+  std::lock_guard lock(pipes.mu);
+  o->slots()[1] = pipes.next;
+  pipes.live.emplace(pipes.next++, std::move(pipe));
   *out = heap::ref_value(o);
   return true;
 }
@@ -107,6 +140,20 @@ Channels::Status Channels::receive(const Value* channel, Value* out) {
   *out = *slot;
   heap_.free_persistent(slot);
   return Status::kOk;
+}
+
+Channels::~Channels() {
+  Pipes& pipes = Pipes::all();
+  std::vector<std::unique_ptr<Pipe>> freed;  // freed after the lock: ~Pipe gives slots back
+  std::lock_guard lock(pipes.mu);
+  for (auto it = pipes.live.begin(); it != pipes.live.end();) {
+    if (&it->second->heap == &heap_) {
+      freed.push_back(std::move(it->second));
+      it = pipes.live.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 void Channels::close(Value channel) {

@@ -4,8 +4,10 @@
 // Bounded and Unbounded channels (src/concurrency/channel/).
 //
 //   Channel  plain object (layout "Channel", finalizable), no references,
-//            one raw word: the address of its Pipe. The finalizer frees the
-//            Pipe once no thread can reach the object.
+//            two raw words: the address of its Pipe and the Pipe's number
+//            in a process-wide table of live Pipes. The finalizer frees the
+//            Pipe once no thread can reach the object; the runtime's end
+//            frees those whose objects outlived it.
 //   Pipe     the C++ channel, of persistent slots: a value in flight is
 //            held in a slot of its own (Heap::new_persistent), so the
 //            collector keeps it alive and updates it while it waits in the
@@ -40,6 +42,13 @@ class Channels {
   enum class Status : std::uint8_t { kOk, kClosed };
 
   explicit Channels(heap::Heap& heap) : heap_(heap) {}
+  Channels(const Channels&) = delete;
+  Channels& operator=(const Channels&) = delete;
+  Channels(Channels&&) = delete;
+  Channels& operator=(Channels&&) = delete;
+  // Frees the Pipes of this runtime's Channels still alive (their
+  // finalizers will never run). No thread of the runtime may use them.
+  ~Channels();
 
   [[nodiscard]] bool is_channel(Value v) const;
   // A new Channel: unbounded when capacity is 0. MAY COLLECT; nothing in
@@ -57,7 +66,7 @@ class Channels {
  private:
   heap::Heap& heap_;
   std::once_flag registered_;
-  std::uint32_t type_ = 0;  // the layout, once registered
+  std::uint32_t type_ = 0;           // the layout, once registered
 };
 
 }  // namespace runa::bridge
