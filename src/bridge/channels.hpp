@@ -66,7 +66,7 @@ class Channels {
  private:
   heap::Heap& heap_;
   std::once_flag registered_;
-  std::uint32_t type_ = 0;           // the layout, once registered
+  std::uint32_t type_ = 0;  // the layout, once registered
 };
 
 }  // namespace runa::bridge
