@@ -16,9 +16,10 @@
 // call returns false and t.exception holds the exception.
 //
 // Dispatch: a selector is a method name interned once; `lookup` goes
-// through the runtime's global method cache (lock-free on a hit), and an
-// InlineCache is what a tier keeps per call site or field site, shared by
-// every thread running the code (its protocol is written above it).
+// through the runtime's global method cache (lock-free on a hit; naming the
+// method's FunctionInfo then takes the runtime's module lock), so a tier
+// keeps its answers in an InlineCache per call site or field site, shared
+// by every thread running the code (its protocol is written above it).
 #pragma once
 
 #include <array>
