@@ -181,7 +181,8 @@ class Types {
   // Calls method `name` of *receiver with args[0..n) through the method's
   // entry, as CALL_METHOD would (built-in types' methods included).
   // TypeError when there is none or the count is wrong. MAY COLLECT;
-  // receiver, args and out are root slots.
+  // receiver and args are copied into roots before anything may collect,
+  // out is a root slot.
   bool invoke(Thread& t, const Value* receiver, std::string_view name, const Value* args,
               std::uint32_t n, Value* out) const;
 

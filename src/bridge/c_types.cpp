@@ -3,7 +3,6 @@
 // structs are filled from the C++ views, whose strings live as long as the
 // runtime. Values passed in are held in handles for calls that may collect.
 #include <string>
-#include <vector>
 
 #include "bridge/runtime_impl.hpp"
 #include "runatime.h"
@@ -338,15 +337,11 @@ rt_status rt_method_invoke(rt_thread* thread, rt_value receiver, const char* nam
     if (args == nullptr && n > 0) return null_argument(fn, "args");
     if (out == nullptr) return null_argument(fn, "out");
     rt::Thread& t = as_thread(thread);
+    // invoke() roots the receiver and the arguments itself before anything
+    // may collect; only the result needs a slot here.
     runa::heap::HandleScope scope(*t.m);
-    runa::heap::Handle r(*t.m, receiver);
     runa::heap::Handle result(*t.m, rt::Value{0});
-    std::vector<rt::Value> slots(args, args + n);
-    runa::heap::Heap& h = t.runtime->heap();
-    const std::uint64_t roots = h.add_roots(slots.data(), n);
-    const bool ok = types_of(t).invoke(t, r.slot(), name, slots.data(), n, result.slot());
-    h.remove_roots(roots);
-    if (!ok) return thrown(fn);
+    if (!types_of(t).invoke(t, &receiver, name, args, n, result.slot())) return thrown(fn);
     *out = result.value();
     return RT_OK;
   });

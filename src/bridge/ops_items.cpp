@@ -126,11 +126,13 @@ bool bad_field(Thread& t, Value v, std::uint32_t field, bool store) {
 }
 
 bool field_storable(Thread& t, Value v, std::uint32_t field, const FunctionInfo& in) {
-  if (struct_fields(*t.runtime, v) <= static_cast<std::int64_t>(field)) {
+  const auto* d = heap::is_ref(v) && v != types::kNothing
+                      ? static_cast<const types::TypeDesc*>(
+                            t.runtime->impl().heap().descriptor_of(heap::as_object(v)))
+                      : nullptr;
+  if (d == nullptr || d->kind != types::Kind::kStruct || d->fields.size() <= field) {
     return bad_field(t, v, field, true);
   }
-  const auto* d = static_cast<const types::TypeDesc*>(
-      t.runtime->impl().heap().descriptor_of(heap::as_object(v)));
   const types::FieldDesc& f = d->fields[field];
   if ((f.flags & module::kFieldReadonly) == 0) return true;
   if ((in.def->flags & module::kFnConstructor) != 0 && !in.def->params.empty()) {

@@ -108,9 +108,8 @@ const FunctionInfo* RuntimeImpl::native_function(const bridge::Native* n) const 
 }
 
 const FunctionInfo* RuntimeImpl::method_function(const types::MethodDesc* md) const {
-  std::lock_guard lock(mu_);
-  auto it = by_types_.find(md->module);
-  return it == by_types_.end() ? nullptr : it->second->info.functions[md->function].get();
+  const ModuleInfo* m = module_info(md->module);
+  return m == nullptr ? nullptr : m->functions[md->function].get();
 }
 
 const ModuleInfo* RuntimeImpl::module_info(const types::ModuleTypes* mt) const {
