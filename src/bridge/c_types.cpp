@@ -2,6 +2,7 @@
 // (runatime/types.hpp). rt_type is the descriptor itself, cast; the info
 // structs are filled from the C++ views, whose strings live as long as the
 // runtime. Values passed in are held in handles for calls that may collect.
+#include <memory>
 #include <string>
 
 #include "bridge/runtime_impl.hpp"
@@ -59,8 +60,8 @@ void fill(rt_field_info* out, const rt::Field& f) {
   out->type = as_c(f.type);
   out->owner = as_c(f.owner);
   out->slot = f.slot;
-  out->flags = (f.readonly ? RT_FIELD_READONLY : 0u) | (f.is_private ? RT_FIELD_PRIVATE : 0u) |
-               (f.weak ? RT_FIELD_WEAK : 0u);
+  out->flags = (f.readonly ? RT_FIELD_READONLY : 0U) | (f.is_private ? RT_FIELD_PRIVATE : 0U) |
+               (f.weak ? RT_FIELD_WEAK : 0U);
 }
 
 void fill(rt_method_info* out, const rt::Method& m) {
@@ -390,7 +391,8 @@ rt_status rt_inline_cache_create(rt_inline_cache** out) noexcept {
   constexpr const char* fn = "rt_inline_cache_create";
   return guarded(fn, [&]() -> rt_status {
     if (out == nullptr) return null_argument(fn, "out");
-    *out = new rt_inline_cache();
+    *out =
+        std::make_unique<rt_inline_cache>().release();  // guarded() turns bad_alloc into a status
     return RT_OK;
   });
 }
