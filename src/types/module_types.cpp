@@ -222,6 +222,8 @@ class ModuleBuilder {
       t->display = super->display;
     }
     t->display.push_back(t);
+    std::copy_n(t->display.begin(), std::min<std::size_t>(t->display.size(), TypeDesc::kPrimary),
+                t->primary);
     t->fields.reserve(d.fields.size());
     for (std::size_t i = 0; i < d.fields.size(); ++i) {
       const module::Field& f = d.fields[i];

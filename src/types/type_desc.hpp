@@ -20,7 +20,9 @@
 // its subtypes, and a tier's field access needs no per-type offset
 // (docs/types.md, "Object layout and field order"). The subtype test is a
 // Cohen display: `display` lists the ancestors from the root down to the
-// type itself, so "S is a subtype of T" is one bounds check and one load.
+// type itself, so "S is a subtype of T" is one bounds check and one load;
+// its first eight entries are also kept inline (`primary`), so that for a
+// T less than eight deep the test is one load and one compare.
 #pragma once
 
 #include <cstdint>
@@ -82,8 +84,13 @@ struct TypeDesc {
   const TypeDesc* super = nullptr;
   std::uint32_t depth = 0;               // 0 for a root struct
   std::vector<const TypeDesc*> display;  // ancestors, root first; display[depth] == this
-  std::vector<FieldDesc> fields;         // inherited first; fields[i].slot == i
-  std::vector<Binding> vtable;           // inherited slots first; overrides replace
+  // display's first kPrimary entries, inline and null-padded, so that the
+  // subtype test against a shallow type reads no vector (HotSpot's primary
+  // supers): primary[d] is the ancestor at depth d, or nullptr.
+  static constexpr std::uint32_t kPrimary = 8;
+  const TypeDesc* primary[kPrimary] = {};
+  std::vector<FieldDesc> fields;  // inherited first; fields[i].slot == i
+  std::vector<Binding> vtable;    // inherited slots first; overrides replace
   std::unordered_map<std::uint32_t, std::uint32_t> slots_by_selector;  // selector -> vtable index
   std::uint32_t heap_layout = 0;  // the heap's type index for instances
 
@@ -100,6 +107,7 @@ struct TypeDesc {
 
 // "Every instance of s is an instance of t" for struct types: constant time.
 [[nodiscard]] inline bool is_struct_subtype(const TypeDesc* s, const TypeDesc* t) {
+  if (t->depth < TypeDesc::kPrimary) return s->primary[t->depth] == t;
   return t->depth < s->display.size() && s->display[t->depth] == t;
 }
 

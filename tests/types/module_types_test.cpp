@@ -158,6 +158,17 @@ TEST_F(TypesTest, DeepGeneratedHierarchy) {
     EXPECT_EQ(t->method(registry_->symbols().find("get"))->owner, root);
   }
   EXPECT_EQ(heap_->layout(leaf->heap_layout)->refs, unsigned{kDepth});
+  // Around the inline display's end (depth 8): every pair of the first 12
+  // levels, so a shallow type's test (the inline entries, null-padded) and
+  // a deep one's (the vector) are both checked from above and below.
+  for (int a = 0; a < 12; ++a) {
+    for (int b = 0; b < 12; ++b) {
+      EXPECT_EQ(
+          is_struct_subtype(mt->type("T" + std::to_string(a)), mt->type("T" + std::to_string(b))),
+          b <= a)
+          << a << " " << b;
+    }
+  }
 }
 
 TEST_F(TypesTest, StructuralCycleWithoutAStructGetsTheModulesOwnDescriptor) {
