@@ -1,53 +1,56 @@
-// Dictionaries: Runa's Dictionary — insertion-ordered, compact, any
-// hashable key (docs/types.md, "Dictionary").
+// Dictionaries: Runa's Dictionary — insertion-ordered, any hashable key
+// (docs/types.md, "Dictionary").
 //
-// The design is CPython's compact dict: a dense array of entries in
-// insertion order and a sparse index of positions into it.
+// The design is SwissTable's open addressing (absl::flat_hash_map) with
+// an order array beside it for insertion order:
 //
-//   dictionary  plain object (layout "Dictionary"): references `entries`
-//               and `index`, then the raw words count (live entries),
-//               used (entries written, deleted ones included) and version.
-//   entries     reference array of 3 × capacity slots: (hash, key, value)
-//               per entry, the hash as a small Integer (its low 61 bits)
-//               so the collector reads the array as plain values; a
-//               deleted entry has all three slots nothing.
-//   index       byte array of groups of 12 slots, one 64-byte cache line
-//               each: 12 control bytes (kEmpty, kDeleted, or 7 bits of
-//               the entry's hash, high bit clear), 4 bytes that read as
-//               deleted slots, then the 12 slots' 32-bit entry positions.
-//               A probe reads a group's 16 control bytes at once and
-//               matches them all (SwissTable's idea: one SSE2 compare, or
-//               64-bit arithmetic where there is no SSE2), reads an entry
-//               only when 7 hash bits match, and finds the position in the
-//               line it already has: a hit touches the group's line and
-//               the entry's, as absl::flat_hash_map touches its control
-//               bytes and its slot; a miss usually touches the group alone.
-//               (Positions in an array of their own, after all control
-//               bytes, cost a hit a third dependent cache miss: measured in
-//               docs/types.md.) Byte 0 of the index is the offset of the
-//               first group, chosen when the index is made so that groups
-//               start on a cache line; an index large enough for that to
-//               matter is a large object and never moves, and one that
-//               moves keeps its offset, so only its alignment is lost.
-//               Groups are probed in triangular order from the hash's
-//               upper bits; capacity is 7/8 of the slots.
+//   dictionary  plain object (layout "Dictionary"): references `slots`,
+//               `control` and `order`, then the raw words count (live
+//               entries), used (entries ever placed since the last
+//               rebuild, removed ones included) and version.
+//   control     byte array: byte 0 is the offset of the first group,
+//               chosen when the array is made so that groups start on a
+//               16-byte boundary (an array large enough for that to matter
+//               is a large object and never moves; a small one that moves
+//               keeps its offset, so only its alignment is lost); then
+//               groups of 16 control bytes, one per slot: kEmpty, kDeleted,
+//               or the low 7 bits of the key's hash (high bit clear).
+//   slots       reference array of 2 per slot: (key, value), slot s at
+//               elements 2s and 2s + 1. An empty or deleted slot holds
+//               nothing twice, so the collector keeps nothing alive by it.
+//   order       byte array of 32-bit slot numbers, `used` of them, in the
+//               order the keys were inserted.
+//
+// A probe reads a group's 16 control bytes at once (one SSE2 compare, or
+// 64-bit arithmetic where there is no SSE2), matches them all against 7
+// bits of the hash, and reads a slot only where they match: a hit touches
+// the control group and the slot, as absl's does, and a miss usually the
+// control group alone. Groups are probed in triangular order from the
+// hash's upper bits; 7/8 of the slots may be used (the capacity).
+// Iteration reads the order array and, through it, the slots. (The former
+// design, CPython's compact dict, kept entries dense in insertion order and
+// reached them through an index: a hit cost two dependent cache misses
+// where absl's costs one; docs/types.md has the measurements.)
 //
 // Invariants:
-//   - Entries never move while the dictionary lives except when it is
-//     rebuilt (grow or compact, both when `used` reaches the capacity);
-//     a rebuild keeps the live entries' order, so iteration order is
-//     insertion order, and storing to an existing key keeps its place.
+//   - A slot goes from empty to full (its number appended to `order`) and
+//     from full to deleted, and from nothing else, between rebuilds; a
+//     rebuild (grow or compact, when `used` reaches the capacity) places
+//     the live keys anew in their order, so iteration order is insertion
+//     order, and storing to an existing key keeps its place. A deleted slot
+//     is never refilled before the rebuild, so an `order` entry names the
+//     key placed there or a deleted slot, which iteration skips.
+//   - A key is placed in the first group of its probe sequence with an
+//     empty slot; so a present key lies in or before the first group with
+//     an empty slot, where a lookup stops. Full and deleted slots are
+//     `used`, at most the capacity, below the slot count: every probe finds
+//     an empty slot and ends.
 //   - `version` changes with every insertion of a new key, every removal
 //     and every rebuild: an iteration step that finds it changed reports
 //     kModified (the tier raises ValueError). Storing to an existing key is
 //     not a change of shape and does not.
-//   - Index slots only go from empty to full and from full to deleted
-//     between rebuilds, and a key is placed in the first group of its probe
-//     sequence with an empty slot; so a present key lies in or before the
-//     first group with an empty slot, where a lookup stops. Non-empty
-//     slots are at most `used`, which is at most the capacity, below the
-//     slot count: every probe finds an empty slot and ends.
-//   - Keys are stored flat (a rope key is flattened first) and never change.
+//   - Keys are stored flat (a rope key is flattened first) and never
+//     change; a rebuild hashes them again (KeyRules::hash never collects).
 //   - Not synchronised: a program sharing one Dictionary between threads
 //     must lock (docs/types.md); the collector may move it at any call
 //     marked MAY COLLECT, and every call takes its objects in handles.
@@ -57,6 +60,7 @@
 
 #include "runatime/heap.hpp"
 #include "runatime/result.hpp"
+#include "types/dictionary_table.hpp"
 #include "types/keys.hpp"
 
 namespace runa::types {
@@ -89,19 +93,23 @@ class Dictionaries {
   Value make(heap::Mutator& m, std::uint64_t expected = 0) const;
 
   // MAY COLLECT (a rope key is flattened, and `key` then holds the flat
-  // string; set() may also grow the dictionary).
-  Status get(heap::Mutator& m, const heap::Handle& dict, const heap::Handle& key, Value* out) const;
+  // string; set() may also grow the dictionary). get() is inline: a small
+  // Integer key found or missed in its first group (most lookups) takes no
+  // call.
+  [[gnu::always_inline]] Status get(heap::Mutator& m, const heap::Handle& dict,
+                                    const heap::Handle& key, Value* out) const;
   Status set(heap::Mutator& m, const heap::Handle& dict, const heap::Handle& key,
              const heap::Handle& value) const;
   Status remove(heap::Mutator& m, const heap::Handle& dict, const heap::Handle& key) const;
 
   [[nodiscard]] static std::uint64_t size(Value dict);
 
-  // The index groups (12 slots each) a rebuild for `live` entries makes: a
-  // power of two whose capacity (7/8 of the slots) holds `live` and half as
-  // many again, so a dictionary filled by insertions doubles each time; 0
-  // when that capacity reaches 2^32 entries, which 32-bit positions cannot
-  // name (the set is refused as out of memory). Never collects.
+  // The groups (16 slots each) a rebuild for `live` entries makes: a power
+  // of two whose capacity (7/8 of the slots) holds `live` and half as many
+  // again, so a dictionary filled by insertions doubles each time; 0 when
+  // that would pass 2^28 groups, whose 2^32 slots are as many as 32-bit
+  // slot numbers name (the set is refused as out of memory). Never
+  // collects.
   [[nodiscard]] static std::uint64_t groups_for(std::uint64_t live);
 
   // Iteration in insertion order. Never collects.
@@ -114,8 +122,13 @@ class Dictionaries {
   static Status next(Value dict, Cursor& cursor, Value* key, Value* value);
 
  private:
-  Dictionaries(KeyRules& rules, std::uint32_t dict, std::uint32_t entries, std::uint32_t index)
-      : rules_(&rules), dict_type_(dict), entries_type_(entries), index_type_(index) {}
+  Dictionaries(KeyRules& rules, std::uint32_t dict, std::uint32_t slots, std::uint32_t control,
+               std::uint32_t order)
+      : rules_(&rules),
+        dict_type_(dict),
+        slots_type_(slots),
+        control_type_(control),
+        order_type_(order) {}
 
   // Makes `key` ready to hash: kUnhashable, kOutOfMemory or kFound (ready).
   // Every immediate is ready; objects take the call.
@@ -123,20 +136,24 @@ class Dictionaries {
     return heap::is_ref(key.value()) ? prepare_object_key(m, key) : Status::kFound;
   }
   Status prepare_object_key(heap::Mutator& m, const heap::Handle& key) const;
-  // get() for every key but the small Integers probe<true> decides.
+  // get() for every key but the small Integers get() decides in their
+  // first group; get_small for a small Integer whose first group is full.
   [[gnu::noinline]] Status get_any(heap::Mutator& m, const heap::Handle& dict,
                                    const heap::Handle& key, Value* out) const;
-  // Where `key` is: `at`, the index slot holding it, and its entry; or
-  // at = -1 - (the first empty slot of its probe sequence, where it would
-  // go), or -1 when the dictionary has no index yet. Never collects.
+  [[gnu::noinline]] Status get_small(heap::Mutator& m, const heap::Handle& dict,
+                                     const heap::Handle& key, Value* out) const;
+  // Where `key` is: `at`, the slot holding it, and the slot's key word
+  // (its value follows); or at = -1 - (the first empty slot of its probe
+  // sequence, where it would go), or -1 when the dictionary has no slots
+  // yet. Never collects.
   struct Probe {
     std::int64_t at = -1;
     Value* entry = nullptr;
   };
   // probe<false> compares keys by KeyRules::equal. probe<true> is for a
   // small-Integer key, the commonest: it decides by identity, which is
-  // enough unless an entry of the same hash holds a key of another kind
-  // (Float 1.0 is the key 1): then it answers at = kUndecided.
+  // enough unless a slot whose control byte matches holds a key that is not
+  // a small Integer (Float 1.0 is the key 1): then it answers kUndecided.
   static constexpr std::int64_t kUndecided = INT64_MIN;
   template <bool kExact>
   [[nodiscard, gnu::always_inline]] Probe probe(Value dict, Value key, std::uint64_t hash) const;
@@ -151,8 +168,41 @@ class Dictionaries {
 
   KeyRules* rules_;
   std::uint32_t dict_type_;
-  std::uint32_t entries_type_;
-  std::uint32_t index_type_;
+  std::uint32_t slots_type_;
+  std::uint32_t control_type_;
+  std::uint32_t order_type_;
 };
+
+inline Dictionaries::Status Dictionaries::get(heap::Mutator& m, const heap::Handle& dict,
+                                              const heap::Handle& key, Value* out) const {
+  // A small Integer, the commonest key, is looked up here in its first
+  // group, with no call: most lookups end there (a hit, or a miss the
+  // group's empty slot ends), and so few values are live that the
+  // arguments stay in registers for the tail calls that take the rest: a
+  // full group (get_small probes on) or a key of another kind in it
+  // (get_any).
+  using namespace table;
+  const Value k = key.value();
+  if (!is_small_int(k)) return get_any(m, dict, key, out);
+  const Value d = dict.value();
+  const Value control = word(d, kControl);
+  if (control == 0) return Status::kAbsent;
+  const std::uint64_t h = rules_->hash(k) >> 3;
+  const Groups groups(control);
+  const std::uint64_t g = groups.first(h);
+  const Group controls(groups.group(g));
+  const Value* slots = slots_of(d) + 2 * g * kGroup;
+  for (std::uint32_t match = controls.match(pattern_of(control_of(h))); match != 0;
+       match &= match - 1) {
+    const Value* e = slots + 2 * slot_at(match);
+    if (e[0] == k) {
+      *out = e[1];
+      return Status::kFound;
+    }
+    if (!is_small_int(e[0])) return get_any(m, dict, key, out);
+  }
+  if (controls.empty() != 0) return Status::kAbsent;
+  return get_small(m, dict, key, out);
+}
 
 }  // namespace runa::types

@@ -187,30 +187,31 @@ std::string model_key(const KeyRules& rules, Value v) {
   return "s" + std::string(Strings::view(v));
 }
 
-// The index's sizing at its limit: 32-bit positions name fewer than 2^32
-// entries, so a rebuild that would need that many is refused (the set
-// reports out of memory) rather than wrapping positions.
-TEST(DictionarySizing, GroupsDoubleAndStopAtThePositionsRange) {
+// The table's sizing at its limit: 32-bit slot numbers name 2^32 slots, 2^28
+// groups of 16, so a rebuild that would need more is refused (the set
+// reports out of memory) rather than wrapping slot numbers.
+TEST(DictionarySizing, GroupsDoubleAndStopAtTheSlotNumbersRange) {
   EXPECT_EQ(Dictionaries::groups_for(0), 1U);
-  EXPECT_EQ(Dictionaries::groups_for(7), 1U);  // capacity 10 (7/8 of 12) holds 7 and 3 more
-  EXPECT_EQ(Dictionaries::groups_for(8), 2U);  // 8 + 4 > 10
+  EXPECT_EQ(Dictionaries::groups_for(9), 1U);   // capacity 14 (7/8 of 16) holds 9 and 4 more
+  EXPECT_EQ(Dictionaries::groups_for(10), 2U);  // 10 + 5 > 14
   // Filled by insertions: a full table rebuilds for its capacity + 1 and
   // gets twice the groups.
   for (std::uint64_t groups = 1; groups <= (std::uint64_t{1} << 27); groups *= 2) {
-    EXPECT_EQ(Dictionaries::groups_for(groups * 12 * 7 / 8 + 1), 2 * groups) << groups;
+    EXPECT_EQ(Dictionaries::groups_for(groups * 16 * 7 / 8 + 1), 2 * groups) << groups;
   }
-  // 2^28 groups have a capacity of 2,818,572,288 entries, below 2^32: the
-  // largest table. It serves up to 1,879,048,192 live entries (1.5 times
-  // that fits); one more would need 2^29 groups, whose capacity is too big.
-  EXPECT_EQ(Dictionaries::groups_for(1'879'048'192), std::uint64_t{1} << 28);
-  EXPECT_EQ(Dictionaries::groups_for(1'879'048'193), 0U);
+  // 2^28 groups have a capacity of 3,758,096,384 entries: the largest
+  // table. It serves up to 2,505,397,589 live entries (1.5 times that
+  // fits); one more would need 2^29 groups, whose slots 32 bits cannot
+  // number.
+  EXPECT_EQ(Dictionaries::groups_for(2'505'397'589), std::uint64_t{1} << 28);
+  EXPECT_EQ(Dictionaries::groups_for(2'505'397'590), 0U);
   EXPECT_EQ(Dictionaries::groups_for(std::uint64_t{1} << 32), 0U);
   EXPECT_EQ(Dictionaries::groups_for(~std::uint64_t{0}), 0U);
 }
 
 // Keys whose hashes share the 7 control bits and the first group: each
-// lookup matches every one of them in the index and tells them apart by
-// the entry; 30 of them overflow their group (12 slots) into the next ones
+// lookup matches every one of them in the control bytes and tells them
+// apart by the slot; 30 of them overflow their group (16 slots) into the next ones
 // of the probe sequence. Removing keys early in the sequence leaves deleted
 // slots that lookups must step over; refilling reuses them after the
 // rebuild that compacts the table.
@@ -260,13 +261,14 @@ TEST_F(DictionaryTest, KeysSharingControlBitsAndGroupOverflowIntoTheProbeSequenc
   EXPECT_EQ(keys, std::vector<std::int64_t>(same.begin() + 15, same.end()));
 }
 
-// Growth from one group to many, past the size from which the index is a
-// large object (which the heap never moves, and whose groups then start on
-// a cache line), with collections moving the entries' keys between steps.
+// Growth from one group to many, past the size from which the control
+// array is a large object (which the heap never moves, and whose groups
+// then start on a 16-byte boundary), with collections moving the keys
+// between steps.
 TEST_F(DictionaryTest, GrowthFromOneGroupToALargeIndex) {
   HandleScope scope(m());
   Handle d(m(), dicts_->make(m()));
-  const int n = testing::under_test_modes() ? 3000 : 20000;  // 20,000: a 128 KiB index
+  const int n = testing::under_test_modes() ? 3000 : 20000;  // 20,000: 32 KiB of control bytes
   for (int i = 0; i < n; ++i) {
     HandleScope s(m());
     Handle key(m(), str("k" + std::to_string(i)));
