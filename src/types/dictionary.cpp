@@ -154,7 +154,7 @@ Dictionaries::Status Dictionaries::prepare_object_key(heap::Mutator& m,
   return rules_->hashable(key.value()) ? Status::kFound : Status::kUnhashable;
 }
 
-template <bool kExact>
+template <Dictionaries::Keys kKeys>
 inline Dictionaries::Probe Dictionaries::probe(Value dict, Value key, std::uint64_t hash) const {
   const Value control = word(dict, kControl);
   if (control == 0) return {};
@@ -167,9 +167,14 @@ inline Dictionaries::Probe Dictionaries::probe(Value dict, Value key, std::uint6
     for (std::uint32_t m = controls.match(pattern); m != 0; m &= m - 1) {
       const std::uint64_t slot = g * kGroup + slot_at(m);
       Value* e = slots + 2 * slot;
-      if (kExact) {
+      if constexpr (kKeys == Keys::kSmallInt) {
         if (e[0] == key) return {static_cast<std::int64_t>(slot), e};
         if (!both_small_ints(e[0], key)) return {kUndecided, nullptr};
+      } else if constexpr (kKeys == Keys::kString) {
+        const bool same =
+            e[0] == key ||
+            (rules_->strings->is_flat(e[0]) ? Strings::equal(e[0], key) : rules_->equal(e[0], key));
+        if (same) return {static_cast<std::int64_t>(slot), e};
       } else if (rules_->equal(e[0], key)) {
         return {static_cast<std::int64_t>(slot), e};
       }
@@ -181,12 +186,13 @@ inline Dictionaries::Probe Dictionaries::probe(Value dict, Value key, std::uint6
 }
 
 Dictionaries::Probe Dictionaries::probe_any(Value dict, Value key, std::uint64_t hash) const {
-  return probe<false>(dict, key, hash);
+  if (rules_->strings->is_flat(key)) return probe<Keys::kString>(dict, key, hash);
+  return probe<Keys::kAny>(dict, key, hash);
 }
 
 inline Dictionaries::Probe Dictionaries::find(Value dict, Value key, std::uint64_t hash) const {
   if (is_small_int(key)) {
-    const Probe found = probe<true>(dict, key, hash);
+    const Probe found = probe<Keys::kSmallInt>(dict, key, hash);
     if (found.at != kUndecided) return found;
   }
   return probe_any(dict, key, hash);
@@ -194,7 +200,8 @@ inline Dictionaries::Probe Dictionaries::find(Value dict, Value key, std::uint64
 
 Dictionaries::Status Dictionaries::get_small(heap::Mutator& m, const heap::Handle& dict,
                                              const heap::Handle& key, Value* out) const {
-  const Probe found = probe<true>(dict.value(), key.value(), rules_->hash(key.value()) >> 3);
+  const Probe found =
+      probe<Keys::kSmallInt>(dict.value(), key.value(), rules_->hash(key.value()) >> 3);
   if (found.at >= 0) {
     *out = found.entry[1];
     return Status::kFound;
@@ -206,7 +213,10 @@ Dictionaries::Status Dictionaries::get_small(heap::Mutator& m, const heap::Handl
 Dictionaries::Status Dictionaries::get_any(heap::Mutator& m, const heap::Handle& dict,
                                            const heap::Handle& key, Value* out) const {
   if (Status s = prepare_key(m, key); s != Status::kFound) return s;
-  const Probe found = probe_any(dict.value(), key.value(), rules_->hash(key.value()) >> 3);
+  const Value k = key.value();
+  // A flat String, the commonest key here, straight to its cached hash.
+  const std::uint64_t h = rules_->strings->is_flat(k) ? Strings::hash(k) : rules_->hash(k);
+  const Probe found = probe_any(dict.value(), k, h >> 3);
   if (found.at < 0) return Status::kAbsent;
   *out = found.entry[1];
   return Status::kFound;

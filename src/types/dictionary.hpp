@@ -150,16 +150,21 @@ class Dictionaries {
     std::int64_t at = -1;
     Value* entry = nullptr;
   };
-  // probe<false> compares keys by KeyRules::equal. probe<true> is for a
-  // small-Integer key, the commonest: it decides by identity, which is
-  // enough unless a slot whose control byte matches holds a key that is not
-  // a small Integer (Float 1.0 is the key 1): then it answers kUndecided.
+  // The key a probe compares with: probe<kAny> by KeyRules::equal;
+  // probe<kString> for a flat String, by identity or Strings::equal (and
+  // KeyRules::equal only for a slot whose key is not a flat String: a
+  // Character may equal it); probe<kSmallInt>, the commonest, by identity,
+  // which is enough unless a slot whose control byte matches holds a key
+  // that is not a small Integer (Float 1.0 is the key 1): then it answers
+  // kUndecided.
+  enum class Keys : std::uint8_t { kSmallInt, kString, kAny };
   static constexpr std::int64_t kUndecided = INT64_MIN;
-  template <bool kExact>
+  template <Keys kKeys>
   [[nodiscard, gnu::always_inline]] Probe probe(Value dict, Value key, std::uint64_t hash) const;
+  // probe<kString> or probe<kAny>, as the key is.
   [[nodiscard, gnu::noinline]] Probe probe_any(Value dict, Value key, std::uint64_t hash) const;
-  // probe<true> for a small Integer, probe_any for any other key or when
-  // probe<true> cannot decide; `key` is prepared. Inlined into set() and
+  // probe<kSmallInt> for a small Integer, probe_any for any other key or
+  // when that cannot decide; `key` is prepared. Inlined into set() and
   // remove().
   [[nodiscard, gnu::always_inline]] Probe find(Value dict, Value key, std::uint64_t hash) const;
   // Rebuilds with groups_for(live) groups. MAY COLLECT; false when
