@@ -2,14 +2,10 @@
 
 #include <memory>
 #include <optional>
-#include <unordered_map>
-#include <vector>
 
 #include "concurrency/channel/channel.hpp"
 
 namespace runa::bridge {
-
-namespace {
 
 namespace cc = runa::concurrency;
 
@@ -53,74 +49,23 @@ struct Pipe {
   std::optional<cc::Unbounded<Value*>> unbounded;
 };
 
+namespace {
+
 Pipe* pipe_of(Value channel) {
-  // The raw word holds the address make() stored: a pointer, round-tripped.
-  return reinterpret_cast<Pipe*>(  // NOLINT(performance-no-int-to-ptr)
-      heap::as_object(channel)->slots()[0]);
-}
-
-// The heap's Finalizer signature: the slot is the heap's handle.
-// Every Pipe not yet freed, by number, across runtimes: a Pipe is freed
-// once, by whichever comes first — its Channel's finalizer or the end of
-// its runtime (finalizers still pending when a heap is destroyed never run,
-// docs/memory.md). Immortal, so a finalizer running while a runtime ends
-// only ever touches a live table.
-struct Pipes {
-  std::mutex mu;
-  std::unordered_map<std::uint64_t, std::unique_ptr<Pipe>> live;
-  std::uint64_t next = 1;
-
-  static Pipes& all() {
-    static auto* pipes = new Pipes;  // never destroyed: see above
-    return *pipes;
-  }
-  // Takes the Pipe numbered n out of the table (nullptr: freed already).
-  std::unique_ptr<Pipe> take(std::uint64_t n) {
-    std::lock_guard lock(mu);
-    auto it = live.find(n);
-    if (it == live.end()) return nullptr;
-    std::unique_ptr<Pipe> p = std::move(it->second);
-    live.erase(it);
-    return p;
-  }
-};
-
-void finalize(heap::Mutator& /*m*/, Value* channel) {  // NOLINT(readability-non-const-parameter)
-  Pipes::all().take(heap::as_object(*channel)->slots()[1]);
+  return ForeignObjects<Pipe>::of(channel);
 }
 
 }  // namespace
 
+Channels::Channels(heap::Heap& heap) : heap_(heap), pipes_(heap, "Channel") {}
+Channels::~Channels() = default;
+
 bool Channels::is_channel(Value v) const {
-  return type_ != 0 && heap::is_ref(v) && v != 0 &&
-         heap::hdr::type_of(heap::as_object(v)->load_header()) == type_;
+  return pipes_.is(v);
 }
 
 Result<bool> Channels::make(heap::Mutator& m, std::uint64_t capacity, Value* out) {
-  std::call_once(registered_, [&] {
-    heap::Layout l;
-    l.size = 24;  // header, the Pipe's address, its number in Pipes
-    l.finalizable = true;
-    l.finalizer = &finalize;
-    l.name = "Channel";
-    if (auto t = heap_.register_layout(l)) type_ = *t;
-  });
-  if (type_ == 0) {
-    Error e;
-    e.section = "channels";
-    e.message = "the heap's layout table is full";
-    return e;
-  }
-  heap::Object* o = heap::allocate_finalizable(m, type_, 24);
-  if (o == nullptr) return false;
-  auto pipe = std::make_unique<Pipe>(heap_, capacity);
-  o->slots()[0] = reinterpret_cast<Value>(pipe.get());
-  Pipes& pipes = Pipes::all();
-  std::lock_guard lock(pipes.mu);
-  o->slots()[1] = pipes.next;
-  pipes.live.emplace(pipes.next++, std::move(pipe));
-  *out = heap::ref_value(o);
-  return true;
+  return pipes_.make(m, std::make_unique<Pipe>(heap_, capacity), out);
 }
 
 Channels::Status Channels::send(const Value* channel, const Value* value) {
@@ -140,20 +85,6 @@ Channels::Status Channels::receive(const Value* channel, Value* out) {
   *out = *slot;
   heap_.free_persistent(slot);
   return Status::kOk;
-}
-
-Channels::~Channels() {
-  Pipes& pipes = Pipes::all();
-  std::vector<std::unique_ptr<Pipe>> freed;  // freed after the lock: ~Pipe gives slots back
-  std::lock_guard lock(pipes.mu);
-  for (auto it = pipes.live.begin(); it != pipes.live.end();) {
-    if (&it->second->heap == &heap_) {
-      freed.push_back(std::move(it->second));
-      it = pipes.live.erase(it);
-    } else {
-      ++it;
-    }
-  }
 }
 
 void Channels::close(Value channel) {

@@ -3,11 +3,9 @@
 // channel_close over the concurrency runtime's
 // Bounded and Unbounded channels (src/concurrency/channel/).
 //
-//   Channel  plain object (layout "Channel", finalizable), no references,
-//            two raw words: the address of its Pipe and the Pipe's number
-//            in a process-wide table of live Pipes. The finalizer frees the
-//            Pipe once no thread can reach the object; the runtime's end
-//            frees those whose objects outlived it.
+//   Channel  a foreign object (foreign.hpp, layout "Channel") standing for
+//            its Pipe: freed by the finalizer once no thread can reach the
+//            Channel, or at the runtime's end.
 //   Pipe     the C++ channel, of persistent slots: a value in flight is
 //            held in a slot of its own (Heap::new_persistent), so the
 //            collector keeps it alive and updates it while it waits in the
@@ -28,8 +26,8 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 
+#include "bridge/foreign.hpp"
 #include "runatime/heap.hpp"
 #include "runatime/result.hpp"
 
@@ -37,11 +35,13 @@ namespace runa::bridge {
 
 using heap::Value;
 
+struct Pipe;
+
 class Channels {
  public:
   enum class Status : std::uint8_t { kOk, kClosed };
 
-  explicit Channels(heap::Heap& heap) : heap_(heap) {}
+  explicit Channels(heap::Heap& heap);
   Channels(const Channels&) = delete;
   Channels& operator=(const Channels&) = delete;
   Channels(Channels&&) = delete;
@@ -65,8 +65,7 @@ class Channels {
 
  private:
   heap::Heap& heap_;
-  std::once_flag registered_;
-  std::uint32_t type_ = 0;  // the layout, once registered
+  ForeignObjects<Pipe> pipes_;
 };
 
 }  // namespace runa::bridge

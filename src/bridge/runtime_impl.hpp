@@ -25,6 +25,7 @@
 
 #include "bridge/builtin_methods.hpp"
 #include "bridge/channels.hpp"
+#include "bridge/locks.hpp"
 #include "bridge/modules.hpp"
 #include "bridge/natives.hpp"
 #include "bridge/policy.hpp"
@@ -81,6 +82,7 @@ class RuntimeImpl {
   [[nodiscard]] const ops::Shapes& shapes() const { return shapes_; }
   [[nodiscard]] bridge::Policy& policy() { return *policy_; }
   [[nodiscard]] bridge::Channels& channels() { return channels_; }
+  [[nodiscard]] bridge::Locks& locks() { return locks_; }
   [[nodiscard]] bridge::Threads& program_threads() { return *program_threads_; }
   // Made by the Runtime in front of this, which program threads run on.
   void start_threads(Runtime& front) {
@@ -132,6 +134,7 @@ class RuntimeImpl {
   ops::Shapes shapes_;
   std::unique_ptr<bridge::Policy> policy_;
   bridge::Channels channels_{*heap_};
+  bridge::Locks locks_{*heap_};
   std::unique_ptr<bridge::Threads> program_threads_;
 
   mutable std::recursive_mutex mu_;  // loading (initializers may load) and tiers
