@@ -98,13 +98,45 @@ class Verifier final : public RootVisitor {  // NOLINT(cppcoreguidelines-virtual
 
   void visit(Value* slot) override {
     if (problem_) return;
-    if (const char* why = bad(*slot)) {
-      problem_ = "root slot " + hex(reinterpret_cast<std::uintptr_t>(slot)) + " holds " +
-                 hex(*slot) + ", " + why;
-    }
+    if (const char* why = bad(*slot)) bad_root(slot, why);
   }
 
  private:
+  // The messages of the checks below that run for every object or root, at
+  // every collection of the test modes, are made out of line: a frame that
+  // builds a std::string costs a fake stack frame per call under ASan
+  // (detect_stack_use_after_return), and the walks are called millions of
+  // times.
+  [[gnu::cold, gnu::noinline]] void bad_root(Value* slot, const char* why) {
+    problem_ = "root slot " + hex(reinterpret_cast<std::uintptr_t>(slot)) + " holds " + hex(*slot) +
+               ", " + why;
+  }
+  [[gnu::cold, gnu::noinline]] void bad_header(std::uint8_t* p, const char* space) {
+    auto* o = reinterpret_cast<Object*>(p);
+    std::uint64_t h = o->load_header();
+    std::string at = "in " + std::string(space) + " at " + hex(reinterpret_cast<std::uintptr_t>(p));
+    const Layout* l = h_.layouts.find(hdr::type_of(h));
+    if ((h & hdr::kForwarded) != 0) {
+      problem_ = "a forwarded header " + hex(h) + " " + at;
+    } else if (l == nullptr) {
+      problem_ = "header " + hex(h) + " " + at + " names no registered type";
+    } else {
+      problem_ = describe(o) + " " + at + " has size " + std::to_string(object_size(*l, o)) +
+                 ", which does not fit its space";
+    }
+  }
+  [[gnu::cold, gnu::noinline]] void bad_line(std::uint8_t* p, std::size_t line, std::size_t block) {
+    problem_ = describe(reinterpret_cast<Object*>(p)) + " covers line " + std::to_string(line) +
+               " of block " + std::to_string(block) + ", which is not marked in use";
+  }
+  [[gnu::cold, gnu::noinline]] void bad_slot(Object* o, std::ptrdiff_t slot, Value v,
+                                             const char* why) {
+    problem_ = describe(o) + " slot " + std::to_string(slot) + " holds " + hex(v) + ", " + why;
+  }
+  [[gnu::cold, gnu::noinline]] void bad_old(Object* o, const char* what) {
+    problem_ = "old " + describe(o) + " " + what;
+  }
+
   std::string describe(Object* o) const {
     std::uint32_t t = hdr::type_of(o->load_header());
     const Layout* l = h_.layouts.find(t);
@@ -116,20 +148,10 @@ class Verifier final : public RootVisitor {  // NOLINT(cppcoreguidelines-virtual
   std::size_t walk_one(std::uint8_t* p, const std::uint8_t* end, const char* space) {
     auto* o = reinterpret_cast<Object*>(p);
     std::uint64_t h = o->load_header();
-    std::string at = "in " + std::string(space) + " at " + hex(reinterpret_cast<std::uintptr_t>(p));
-    if ((h & hdr::kForwarded) != 0) {
-      problem_ = "a forwarded header " + hex(h) + " " + at;
-      return 0;
-    }
-    const Layout* l = h_.layouts.find(hdr::type_of(h));
-    if (l == nullptr) {
-      problem_ = "header " + hex(h) + " " + at + " names no registered type";
-      return 0;
-    }
-    std::size_t n = object_size(*l, o);
+    const Layout* l = (h & hdr::kForwarded) != 0 ? nullptr : h_.layouts.find(hdr::type_of(h));
+    std::size_t n = l != nullptr ? object_size(*l, o) : 0;
     if (n < 8 || n % 8 != 0 || n > static_cast<std::size_t>(end - p)) {
-      problem_ = describe(o) + " " + at + " has size " + std::to_string(n) +
-                 ", which does not fit its space";
+      bad_header(p, space);
       return 0;
     }
     starts_.push_back(o);
@@ -154,7 +176,7 @@ class Verifier final : public RootVisitor {  // NOLINT(cppcoreguidelines-virtual
   // Old and large objects carry the current mark polarity (heap.hpp).
   void check_polarity(Object* o) {
     if ((o->load_header() & hdr::kMark) != h_.mark_bit()) {
-      problem_ = "old " + describe(o) + " has a mark bit of the previous polarity";
+      bad_old(o, "has a mark bit of the previous polarity");
     }
   }
 
@@ -174,8 +196,7 @@ class Verifier final : public RootVisitor {  // NOLINT(cppcoreguidelines-virtual
       auto off = static_cast<std::size_t>(p - h_.blocks.block(i));
       for (std::size_t l = off / kLine; l <= (off + n - 1) / kLine; ++l) {
         if (h_.blocks.info(i).lines[l] == 0) {
-          problem_ = describe(reinterpret_cast<Object*>(p)) + " covers line " + std::to_string(l) +
-                     " of block " + std::to_string(i) + ", which is not marked in use";
+          bad_line(p, l, i);
           return;
         }
       }
@@ -202,10 +223,7 @@ class Verifier final : public RootVisitor {  // NOLINT(cppcoreguidelines-virtual
     RefRange r = ref_slots(h_.layouts.at(hdr::type_of(o->load_header())), o);
     bool young_ref = false;
     for (Value* s = r.begin; s < r.end && !problem_; ++s) {
-      if (const char* why = bad(*s)) {
-        problem_ =
-            describe(o) + " slot " + std::to_string(s - r.begin) + " holds " + hex(*s) + ", " + why;
-      }
+      if (const char* why = bad(*s)) bad_slot(o, s - r.begin, *s, why);
       young_ref = young_ref || (is_ref(*s) && h_.nursery.contains(as_object(*s)));
     }
     if (problem_ || h_.nursery.contains(o)) return;
@@ -215,9 +233,9 @@ class Verifier final : public RootVisitor {  // NOLINT(cppcoreguidelines-virtual
     }
     bool unlogged = (o->load_header() & hdr::kUnlogged) != 0;
     if (unlogged && young_ref) {
-      problem_ = "old " + describe(o) + " holds a young reference but is not logged";
+      bad_old(o, "holds a young reference but is not logged");
     } else if (!unlogged && !remembered.contains(o)) {
-      problem_ = "old " + describe(o) + " is logged but in no remembered buffer";
+      bad_old(o, "is logged but in no remembered buffer");
     }
   }
 
