@@ -15,6 +15,11 @@
 // RunaTime's keys are runtime values (small Integers; Strings made in the
 // heap, as a program's would be), so the Dictionary pays its own hashing
 // and equality; the peers hash int64_t and std::string (absl's own hash).
+// Each lookup copies its key into a handle first, as a tier loads a frame
+// register, and RunaTime reads the dictionary through its handle. Where
+// the keys wait is the same for everyone: a flat array (the peers' vector;
+// for RunaTime a vector of the small Integers, immediates that need no
+// root, or a heap array of the Strings).
 // The String keys a lookup or delete uses are copies of the inserted ones,
 // as a key read again from input would be: equality compares contents, as
 // the peers' does. Their hashes are computed when they are made (a String
@@ -38,6 +43,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -144,8 +150,12 @@ class Runa {
  public:
   explicit Runa(const Workload<K>& w) {
     const std::size_t n = w.keys.size();
-    keys_.set(runa::heap::ref_value(
-        runa::heap::allocate_array(*m_, refs_, runa::heap::ref_array_bytes(3 * n), 3 * n)));
+    if constexpr (kStrings) {
+      keys_.set(runa::heap::ref_value(
+          runa::heap::allocate_array(*m_, refs_, runa::heap::ref_array_bytes(3 * n), 3 * n)));
+    } else {
+      ints_.resize(3 * n);
+    }
     for (std::size_t i = 0; i < n; ++i) {
       set_key(i, w.keys[i]);
       set_key(n + i, w.keys[i]);  // the copy lookups and deletes use
@@ -182,16 +192,20 @@ class Runa {
   }
 
  private:
-  void set_key(std::size_t i, std::int64_t k) {
-    runa::heap::set_slot(*m_, keys_, 1 + i, make_small_int(k));
-  }
+  static constexpr bool kStrings = std::is_same_v<K, std::string>;
+
+  void set_key(std::size_t i, std::int64_t k) { ints_[i] = make_small_int(k); }
   void set_key(std::size_t i, const std::string& k) {
     const Value s = strings_.make(*m_, k);
     static_cast<void>(Strings::hash(s));  // computed once, as for a program's keys
     runa::heap::set_slot(*m_, keys_, 1 + i, s);
   }
   [[nodiscard]] Value key_at(std::size_t i) const {
-    return runa::heap::array_slots(keys_.get())[i];
+    if constexpr (kStrings) {
+      return runa::heap::array_slots(keys_.get())[i];
+    } else {
+      return ints_[i];
+    }
   }
 
   std::unique_ptr<runa::heap::Heap> heap_ = runa::heap::Heap::create().value();
@@ -209,7 +223,9 @@ class Runa {
                             }())
                             .value();
   // Handles for the mutator's life, which ends with the heap's.
-  Handle keys_{*m_, Value{0}};  // stored keys, their copies, misses
+  // Stored keys, their copies, misses: Strings in the heap, Integers here.
+  Handle keys_{*m_, Value{0}};
+  std::vector<Value> ints_;
   Handle dict_{*m_, Value{0}};
   Handle key_{*m_, Value{0}};
   Handle value_{*m_, Value{0}};

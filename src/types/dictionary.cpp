@@ -98,16 +98,16 @@ bool Dictionaries::rebuild(heap::Mutator& m, const heap::Handle& dict, std::uint
   // a large one (the big tables, where it matters) always does; a small
   // one may move, keeping its offset and so its meaning.
   std::uint8_t* bytes = heap::array_bytes(control.get());
-  const auto address = reinterpret_cast<std::uintptr_t>(bytes);
-  bytes[0] = static_cast<std::uint8_t>(kGroup - (address & (kGroup - 1)));
-  const Groups to(control.value());
+  const std::uint64_t first =
+      kGroup - (reinterpret_cast<std::uintptr_t>(bytes) & (kGroup - 1));
+  const Groups to(bytes + first, (groups - 1) * kGroup);
   std::memset(to.base, kEmpty, n_slots);
   Value* to_slots = heap::array_slots(fresh);
   std::uint8_t* to_order = heap::array_bytes(order.get());
   std::uint64_t n = 0;
   if (word(dict.value(), kOrder) != 0) {
     const Value d = dict.value();
-    const Groups from(word(d, kControl));
+    const Groups from(d);
     const Value* from_slots = slots_of(d);
     const std::uint8_t* from_order = order_of(d);
     const std::uint64_t used = word(d, kUsed);
@@ -127,6 +127,8 @@ bool Dictionaries::rebuild(heap::Mutator& m, const heap::Handle& dict, std::uint
   heap::set_slot(m, d, kSlots, heap::ref_value(fresh));
   heap::set_slot(m, d, kControl, control.value());
   heap::set_slot(m, d, kOrder, order.value());
+  d->slots()[kMask] = to.mask;
+  d->slots()[kFirst] = first;
   d->slots()[kUsed] = n;
   d->slots()[kCount] = n;
   d->slots()[kVersion] += 1;
@@ -156,16 +158,15 @@ Dictionaries::Status Dictionaries::prepare_object_key(heap::Mutator& m,
 
 template <Dictionaries::Keys kKeys>
 inline Dictionaries::Probe Dictionaries::probe(Value dict, Value key, std::uint64_t hash) const {
-  const Value control = word(dict, kControl);
-  if (control == 0) return {};
-  const Groups groups(control);
+  if (word(dict, kControl) == 0) return {};
+  const Groups groups(dict);
   Value* slots = slots_of(dict);
   const Pattern pattern = pattern_of(control_of(hash));
   std::uint64_t g = groups.first(hash);
   for (std::uint64_t step = 1;; ++step) {
     const Group controls(groups.group(g));
     for (std::uint32_t m = controls.match(pattern); m != 0; m &= m - 1) {
-      const std::uint64_t slot = g * kGroup + slot_at(m);
+      const std::uint64_t slot = g + slot_at(m);
       Value* e = slots + 2 * slot;
       if constexpr (kKeys == Keys::kSmallInt) {
         if (e[0] == key) return {static_cast<std::int64_t>(slot), e};
@@ -180,7 +181,7 @@ inline Dictionaries::Probe Dictionaries::probe(Value dict, Value key, std::uint6
       }
     }
     const std::uint32_t empty = controls.empty();
-    if (empty != 0) return {-1 - static_cast<std::int64_t>(g * kGroup + slot_at(empty))};
+    if (empty != 0) return {-1 - static_cast<std::int64_t>(g + slot_at(empty))};
     g = groups.after(g, step);
   }
 }
@@ -241,7 +242,7 @@ Dictionaries::Status Dictionaries::set(heap::Mutator& m, const heap::Handle& dic
   Object* slots = heap::as_object(word(d, kSlots));
   heap::set_slot(m, slots, key_element(at), key.value());
   heap::set_slot(m, slots, key_element(at) + 1, value.value());
-  Groups(word(d, kControl)).control(at) = control_of(h);
+  Groups(d).control(at) = control_of(h);
   const std::uint64_t pos = word(d, kUsed);
   set_order(order_of(d), pos, at);
   word(d, kUsed) = pos + 1;
@@ -257,7 +258,7 @@ Dictionaries::Status Dictionaries::remove(heap::Mutator& m, const heap::Handle& 
   if (found.at < 0) return Status::kAbsent;
   const Value d = dict.value();
   const auto at = static_cast<std::uint64_t>(found.at);
-  Groups(word(d, kControl)).control(at) = kDeleted;
+  Groups(d).control(at) = kDeleted;
   // The slot holds nothing, so it keeps nothing alive.
   Object* slots = heap::as_object(word(d, kSlots));
   heap::set_slot(m, slots, key_element(at), 0);
@@ -280,7 +281,7 @@ Dictionaries::Status Dictionaries::next(Value dict, Cursor& cursor, Value* key, 
   const std::uint64_t used = word(dict, kUsed);
   while (cursor.position < used) {
     const std::uint32_t slot = order_at(order_of(dict), cursor.position++);
-    if (Groups(word(dict, kControl)).control(slot) == kDeleted) continue;
+    if (Groups(dict).control(slot) == kDeleted) continue;
     const Value* e = slots_of(dict) + 2 * slot;
     *key = e[0];
     *value = e[1];

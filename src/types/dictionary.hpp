@@ -7,14 +7,17 @@
 //   dictionary  plain object (layout "Dictionary"): references `slots`,
 //               `control` and `order`, then the raw words count (live
 //               entries), used (entries ever placed since the last
-//               rebuild, removed ones included) and version.
-//   control     byte array: byte 0 is the offset of the first group,
-//               chosen when the array is made so that groups start on a
-//               16-byte boundary (an array large enough for that to matter
-//               is a large object and never moves; a small one that moves
-//               keeps its offset, so only its alignment is lost); then
-//               groups of 16 control bytes, one per slot: kEmpty, kDeleted,
-//               or the low 7 bits of the key's hash (high bit clear).
+//               rebuild, removed ones included), version, and the table's
+//               shape: mask ((groups - 1) * 16) and first (where the first
+//               group starts in the control bytes), so that a lookup reads
+//               them with the references, from one object.
+//   control     byte array: groups of 16 control bytes from `first`, one
+//               per slot: kEmpty, kDeleted, or the low 7 bits of the key's
+//               hash (high bit clear). `first` (1 to 16) is chosen when the
+//               array is made so that groups start on a 16-byte boundary (an
+//               array large enough for that to matter is a large object and
+//               never moves; a small one that moves keeps its offset, so
+//               only its alignment is lost).
 //   slots       reference array of 2 per slot: (key, value), slot s at
 //               elements 2s and 2s + 1. An empty or deleted slot holds
 //               nothing twice, so the collector keeps nothing alive by it.
@@ -181,32 +184,30 @@ class Dictionaries {
 inline Dictionaries::Status Dictionaries::get(heap::Mutator& m, const heap::Handle& dict,
                                               const heap::Handle& key, Value* out) const {
   // A small Integer, the commonest key, is looked up here in its first
-  // group, with no call: most lookups end there (a hit, or a miss the
-  // group's empty slot ends), and so few values are live that the
-  // arguments stay in registers for the tail calls that take the rest: a
-  // full group (get_small probes on) or a key of another kind in it
-  // (get_any).
+  // group, with no call: most lookups end there, a hit at the group's first
+  // match or a miss with no match that the group's empty slot ends. Every
+  // other case (a second match, a full group, a key of another kind in the
+  // group) is get_small's, which probes from the start: so few
+  // instructions stay here that more lookups overlap their misses to
+  // memory (a hit's slot is one).
   using namespace table;
   const Value k = key.value();
   if (!is_small_int(k)) return get_any(m, dict, key, out);
   const Value d = dict.value();
-  const Value control = word(d, kControl);
-  if (control == 0) return Status::kAbsent;
+  if (word(d, kControl) == 0) return Status::kAbsent;
   const std::uint64_t h = rules_->hash(k) >> 3;
-  const Groups groups(control);
+  const Groups groups(d);
   const std::uint64_t g = groups.first(h);
   const Group controls(groups.group(g));
-  const Value* slots = slots_of(d) + 2 * g * kGroup;
-  for (std::uint32_t match = controls.match(pattern_of(control_of(h))); match != 0;
-       match &= match - 1) {
-    const Value* e = slots + 2 * slot_at(match);
+  if (const std::uint32_t match = controls.match(pattern_of(control_of(h))); match != 0) {
+    const Value* e = slots_of(d) + 2 * (g + slot_at(match));
     if (e[0] == k) {
       *out = e[1];
       return Status::kFound;
     }
-    if (!is_small_int(e[0])) return get_any(m, dict, key, out);
+  } else if (controls.empty() != 0) {
+    return Status::kAbsent;
   }
-  if (controls.empty() != 0) return Status::kAbsent;
   return get_small(m, dict, key, out);
 }
 

@@ -25,11 +25,13 @@ inline constexpr std::size_t kOrder = 2;
 inline constexpr std::size_t kCount = 3;
 inline constexpr std::size_t kUsed = 4;
 inline constexpr std::size_t kVersion = 5;
-inline constexpr std::uint32_t kDictBytes = 8 + 8 * 6;
+inline constexpr std::size_t kMask = 6;   // (groups - 1) * kGroup
+inline constexpr std::size_t kFirst = 7;  // the first group's offset in the control bytes
+inline constexpr std::uint32_t kDictBytes = 8 + 8 * 8;
 
-// The control array (dictionary.hpp): byte 0 holds the offset of the first
-// group, then groups of kGroup control bytes. A control byte is kEmpty,
-// kDeleted, or the low 7 bits of a key's hash.
+// The control array (dictionary.hpp): groups of kGroup control bytes from
+// the dictionary's kFirst. A control byte is kEmpty, kDeleted, or the low
+// 7 bits of a key's hash.
 inline constexpr std::uint8_t kEmpty = 0x80;
 inline constexpr std::uint8_t kDeleted = 0xFE;
 inline constexpr std::uint64_t kGroup = 16;  // slots per group
@@ -100,38 +102,45 @@ struct Group {
   }
 };
 #endif
-inline std::uint64_t slot_at(std::uint32_t bits) {
-  return static_cast<std::uint64_t>(std::countr_zero(bits));
+// The first slot a question's answer names (unsigned, so it widens free).
+inline std::uint32_t slot_at(std::uint32_t bits) {
+  return static_cast<std::uint32_t>(std::countr_zero(bits));
 }
 
 inline std::uint64_t& word(Value dict, std::size_t i) {
   return heap::as_object(dict)->slots()[i];
 }
 
-// The control array seen as its groups; a slot's number is its group's
-// times kGroup plus its place in the group, and its control byte is at
-// that offset from the first group.
+// The control array seen as its groups. A group is named by its first
+// slot's number, a multiple of kGroup: its control bytes start that far
+// from the first group's, and its slots are that slot and the next 15.
+// So a probe's position needs no multiplication, and the dictionary's own
+// words (kMask, kFirst) give the table's shape with no read of the control
+// array's header: get()'s fast path reads the dictionary, then the group.
 struct Groups {
-  std::uint8_t* base;
-  std::uint64_t mask;  // groups - 1
-  explicit Groups(Value control)
-      : base(heap::array_bytes(heap::as_object(control)) +
-             heap::array_bytes(heap::as_object(control))[0]),
-        mask(heap::array_length(heap::as_object(control)) / kGroup - 2) {}
+  std::uint8_t* base;  // the first group's control bytes
+  std::uint64_t mask;  // (groups - 1) * kGroup
+  Groups(std::uint8_t* first_group, std::uint64_t group_mask)
+      : base(first_group), mask(group_mask) {}
+  // A dictionary's groups; it has a table (its control word is not 0).
+  explicit Groups(Value dict)
+      : base(heap::array_bytes(heap::as_object(word(dict, kControl))) + word(dict, kFirst)),
+        mask(word(dict, kMask)) {}
   // The probe sequence of `hash`: groups in triangular order from the
-  // hash's upper bits, which visits every group.
-  [[nodiscard]] std::uint64_t first(std::uint64_t hash) const { return (hash >> 7) & mask; }
-  [[nodiscard]] std::uint64_t after(std::uint64_t g, std::uint64_t step) const {
-    return (g + step) & mask;
+  // hash's bits above the 7 of its control byte, which visits every group.
+  // Shifted by 3, bit 7 of the hash lands on bit 4, a group's lowest.
+  [[nodiscard]] std::uint64_t first(std::uint64_t hash) const { return (hash >> 3) & mask; }
+  [[nodiscard]] std::uint64_t after(std::uint64_t group, std::uint64_t step) const {
+    return (group + step * kGroup) & mask;
   }
-  [[nodiscard]] const std::uint8_t* group(std::uint64_t g) const { return base + g * kGroup; }
+  [[nodiscard]] const std::uint8_t* group(std::uint64_t group) const { return base + group; }
   [[nodiscard]] std::uint8_t& control(std::uint64_t slot) const { return base[slot]; }
   // The first empty slot of `hash`'s probe sequence.
   [[nodiscard]] std::uint64_t free_slot(std::uint64_t hash) const {
     std::uint64_t g = first(hash);
     for (std::uint64_t step = 1;; ++step) {
       const std::uint32_t empty = Group(group(g)).empty();
-      if (empty != 0) return g * kGroup + slot_at(empty);
+      if (empty != 0) return g + slot_at(empty);
       g = after(g, step);
     }
   }

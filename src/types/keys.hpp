@@ -24,6 +24,9 @@
 #include "types/strings.hpp"
 #include "types/text_hash.hpp"
 
+// hash_int hashes an Integer as this word (text_hash.hpp).
+static_assert(runa::types::make_small_int(-5) == (static_cast<std::uint64_t>(-5) << 3 | 1));
+
 namespace runa::types {
 
 struct KeyRules {
@@ -40,7 +43,7 @@ struct KeyRules {
   // The key's hash; v is hashable, and flat if a String. Small Integers,
   // the commonest keys, inline.
   [[nodiscard]] std::uint64_t hash(Value v) const {
-    return is_small_int(v) ? hash_int(small_int_value(v)) : hash_other(v);
+    return is_small_int(v) ? hash_small_int(v) : hash_other(v);
   }
   // Key equality; both hashable (Strings flat).
   [[nodiscard]] bool equal(Value a, Value b) const {

@@ -61,9 +61,16 @@ inline std::uint64_t hash_bytes(const std::uint8_t* p, std::size_t n) {
   return fold_mul(h ^ kHashK2, n ^ kHashK1);
 }
 
-// An integer's hash (Integers, and Floats equal to one: docs/types.md).
+// An integer's hash (Integers, and Floats equal to one: docs/types.md) is
+// the hash of its word as a small Integer, i << 3 | 1 (values.hpp; keys.hpp
+// checks the two agree), so that a small Integer key is hashed as it is,
+// with no shift. Beyond the small range the shift drops the top bits: such
+// Integers may collide, and equality tells them apart.
+inline std::uint64_t hash_small_int(std::uint64_t word) {
+  return fold_mul(word ^ kHashSeed, kHashK1);
+}
 inline std::uint64_t hash_int(std::int64_t i) {
-  return fold_mul(static_cast<std::uint64_t>(i) ^ kHashSeed, kHashK1);
+  return hash_small_int(static_cast<std::uint64_t>(i) << 3 | 1);
 }
 
 }  // namespace runa::types
