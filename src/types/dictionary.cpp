@@ -98,8 +98,7 @@ bool Dictionaries::rebuild(heap::Mutator& m, const heap::Handle& dict, std::uint
   // a large one (the big tables, where it matters) always does; a small
   // one may move, keeping its offset and so its meaning.
   std::uint8_t* bytes = heap::array_bytes(control.get());
-  const std::uint64_t first =
-      kGroup - (reinterpret_cast<std::uintptr_t>(bytes) & (kGroup - 1));
+  const std::uint64_t first = kGroup - (reinterpret_cast<std::uintptr_t>(bytes) & (kGroup - 1));
   const Groups to(bytes + first, (groups - 1) * kGroup);
   std::memset(to.base, kEmpty, n_slots);
   Value* to_slots = heap::array_slots(fresh);
