@@ -114,7 +114,7 @@ bool Dictionaries::rebuild(heap::Mutator& m, const heap::Handle& dict, std::uint
       const std::uint32_t slot = order_at(from_order, pos);
       if (from.control(slot) == kDeleted) continue;
       const Value key = from_slots[2 * slot];
-      const std::uint64_t h = rules_->hash(key) >> 3;
+      const std::uint64_t h = rules_->hash(key);
       const std::uint64_t at = to.free_slot(h);
       to.control(at) = control_of(h);
       to_slots[2 * at] = key;
@@ -200,8 +200,7 @@ inline Dictionaries::Probe Dictionaries::find(Value dict, Value key, std::uint64
 
 Dictionaries::Status Dictionaries::get_small(heap::Mutator& m, const heap::Handle& dict,
                                              const heap::Handle& key, Value* out) const {
-  const Probe found =
-      probe<Keys::kSmallInt>(dict.value(), key.value(), rules_->hash(key.value()) >> 3);
+  const Probe found = probe<Keys::kSmallInt>(dict.value(), key.value(), rules_->hash(key.value()));
   if (found.at >= 0) {
     *out = found.entry[1];
     return Status::kFound;
@@ -216,7 +215,7 @@ Dictionaries::Status Dictionaries::get_any(heap::Mutator& m, const heap::Handle&
   const Value k = key.value();
   // A flat String, the commonest key here, straight to its cached hash.
   const std::uint64_t h = rules_->strings->is_flat(k) ? Strings::hash(k) : rules_->hash(k);
-  const Probe found = probe_any(dict.value(), k, h >> 3);
+  const Probe found = probe_any(dict.value(), k, h);
   if (found.at < 0) return Status::kAbsent;
   *out = found.entry[1];
   return Status::kFound;
@@ -225,7 +224,7 @@ Dictionaries::Status Dictionaries::get_any(heap::Mutator& m, const heap::Handle&
 Dictionaries::Status Dictionaries::set(heap::Mutator& m, const heap::Handle& dict,
                                        const heap::Handle& key, const heap::Handle& value) const {
   if (Status s = prepare_key(m, key); s != Status::kFound) return s;
-  const std::uint64_t h = rules_->hash(key.value()) >> 3;
+  const std::uint64_t h = rules_->hash(key.value());
   Probe found = find(dict.value(), key.value(), h);
   if (found.at >= 0) {
     heap::set_slot(m, heap::as_object(word(dict.value(), kSlots)),
@@ -253,7 +252,7 @@ Dictionaries::Status Dictionaries::set(heap::Mutator& m, const heap::Handle& dic
 Dictionaries::Status Dictionaries::remove(heap::Mutator& m, const heap::Handle& dict,
                                           const heap::Handle& key) const {
   if (Status s = prepare_key(m, key); s != Status::kFound) return s;
-  const Probe found = find(dict.value(), key.value(), rules_->hash(key.value()) >> 3);
+  const Probe found = find(dict.value(), key.value(), rules_->hash(key.value()));
   if (found.at < 0) return Status::kAbsent;
   const Value d = dict.value();
   const auto at = static_cast<std::uint64_t>(found.at);

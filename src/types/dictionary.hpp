@@ -195,7 +195,7 @@ inline Dictionaries::Status Dictionaries::get(heap::Mutator& m, const heap::Hand
   if (!is_small_int(k)) return get_any(m, dict, key, out);
   const Value d = dict.value();
   if (word(d, kControl) == 0) return Status::kAbsent;
-  const std::uint64_t h = rules_->hash(k) >> 3;
+  const std::uint64_t h = rules_->hash(k);
   const Groups groups(d);
   const std::uint64_t g = groups.first(h);
   const Group controls(groups.group(g));
