@@ -44,6 +44,17 @@
 // does for every object; the place ids cost 4 bytes per 256-byte line
 // named, which is what meets the memory goal.
 //
+// Out of memory: every allocation of the snapshot may fail (std::bad_alloc)
+// — on the calling thread, or on a worker formatting a chunk, which then
+// marks the chunk finished, claims no more, and lets worker 0 drain the
+// ring without writing; the failure is thrown again on the calling thread
+// once the workers are done. write_heap_snapshot() catches it, resumes the
+// world and removes the partial file: a failed snapshot is an error the
+// caller can act on, never a terminated process. The heap is as before:
+// the ids table taken at the start goes back unchanged (Watched::replace
+// cannot fail on it), so ids stay stable across the failure; only line
+// numbers given to lines stay given, as any snapshot leaves them.
+//
 // Extra memory during the snapshot: the bitmap and its prefix counts (1/32
 // of the address range objects span, committed only where they are), the
 // mark stack (at most one entry per edge in flight), the line numbers
@@ -81,6 +92,15 @@ class Snapshot {
  public:
   Snapshot(HeapImpl& h, std::FILE* out)
       : h_(h), marks_(h.region), w_(out), names_(h.workers.size()), kept_(h.workers.size()) {}
+  Snapshot(const Snapshot&) = delete;
+  Snapshot& operator=(const Snapshot&) = delete;
+  Snapshot(Snapshot&&) = delete;
+  Snapshot& operator=(Snapshot&&) = delete;
+  // A snapshot that failed between taking the ids table and replacing it
+  // gives the table back as it was (header comment).
+  ~Snapshot() {
+    if (table_taken_) h_.snapshot_ids.replace(table_);
+  }
 
   Result<SnapshotInfo> run() {
     if (!marks_.ok())
@@ -146,32 +166,45 @@ class Snapshot {
     std::mutex mu;
     std::condition_variable cv;
     std::size_t claimed = 0, written = 0;
+    bool failed = false;  // a chunk found no memory: claim no more, write nothing
     h_.workers.run([&](unsigned worker) {
       std::unique_lock lock(mu);
       for (;;) {
-        if (worker == 0 && written < chunks && ready[written % ring] != 0) {
+        if (worker == 0 && written < claimed && ready[written % ring] != 0) {
           std::size_t c = written;
-          lock.unlock();
-          w_.append(texts_[c % ring]);
-          lock.lock();
+          if (!failed) {
+            lock.unlock();
+            w_.append(texts_[c % ring]);  // into the writer's buffer: no allocation
+            lock.lock();
+          }
           ready[c % ring] = 0;
           ++written;
           cv.notify_all();
-        } else if (claimed < chunks && claimed < written + ring) {
+        } else if (!failed && claimed < chunks && claimed < written + ring) {
           std::size_t c = claimed++;
           lock.unlock();
-          texts_[c % ring].clear();
-          format(c, texts_[c % ring], worker);
+          bool ok = true;
+          try {
+            texts_[c % ring].clear();
+            format(c, texts_[c % ring], worker);
+          } catch (const std::bad_alloc&) {
+            ok = false;
+          }
           lock.lock();
+          failed = failed || !ok;
           ready[c % ring] = 1;
           cv.notify_all();
-        } else if (written == chunks || (worker != 0 && claimed == chunks)) {
+        } else if (worker == 0 ? written == claimed && (failed || written == chunks)
+                               : failed || claimed == chunks) {
+          // Worker 0 leaves last: every claimed chunk is finished and
+          // written (or dropped).
           return;
         } else {
           cv.wait(lock);
         }
       }
     });
+    if (failed) throw std::bad_alloc();
     for (const SnapText& t : texts_) text_bytes_ = std::max(text_bytes_, t.capacity() * ring);
   }
 
@@ -203,6 +236,7 @@ class Snapshot {
     // worker keeps the entries of the objects it writes that keep table
     // ids (entries of unreached objects, dead since, are dropped).
     table_ = h_.snapshot_ids.take();
+    table_taken_ = true;
     std::stable_sort(
         table_.begin(), table_.end(),
         [](const Watched::Entry& a, const Watched::Entry& b) { return a.object < b.object; });
@@ -211,16 +245,18 @@ class Snapshot {
     in_parallel(chunks(), [&](std::size_t chunk, SnapText& text, unsigned worker) {
       write_nodes(chunk, text, worker);
     });
-    h_.next_snapshot_id = next_id_;
     std::vector<Watched::Entry> kept;
     for (auto& k : kept_) kept.insert(kept.end(), k.begin(), k.end());
-    table_bytes_ = (table_.capacity() + 2 * kept.capacity()) * sizeof(Watched::Entry);
-    table_ = {};
-    kept_ = {};
+    const std::size_t kept_capacity = kept.capacity();
     // Room for the next collections to move named objects with their ids
     // (the rest stay where they are): a share of the objects named.
     h_.snapshot_ids.set_move_room(std::max<std::size_t>(kMoveRoom, info_.objects / 32));
-    h_.snapshot_ids.replace(std::move(kept));
+    h_.snapshot_ids.replace(kept);
+    table_taken_ = false;
+    h_.next_snapshot_id = next_id_;
+    table_bytes_ = (table_.capacity() + 2 * kept_capacity) * sizeof(Watched::Entry);
+    table_ = {};
+    kept_ = {};
   }
 
   void write_nodes(std::size_t chunk, SnapText& text, unsigned worker) {
@@ -322,6 +358,7 @@ class Snapshot {
   std::vector<Names> names_;
   std::vector<SnapText> texts_;
   std::vector<Watched::Entry> table_;
+  bool table_taken_ = false;                       // table_ is the heap's, to give back on failure
   std::vector<std::vector<Watched::Entry>> kept_;  // by worker
   bool places_ = false;
   std::atomic<std::uint64_t> next_id_{0};
@@ -340,11 +377,17 @@ Result<SnapshotInfo> write_heap_snapshot(Heap& heap, Mutator& m, const std::stri
   HeapImpl& h = impl_of(heap);
   MutatorRecord& self = record(m);
   h.safepoint.stop(self, Safepoint::kAnyEpoch);
-  Result<SnapshotInfo> r = Snapshot(h, out).run();
+  Result<SnapshotInfo> r = Error{};
+  try {
+    r = Snapshot(h, out).run();
+  } catch (const std::bad_alloc&) {
+    r = Error{"heap snapshot", {}, {}, {}, {}, "out of memory while writing " + path};
+  }
   h.safepoint.resume(false);
   if (std::fclose(out) != 0 && r.ok()) {
-    return Error{"heap snapshot", {}, {}, {}, {}, path + ": " + std::strerror(errno)};
+    r = Error{"heap snapshot", {}, {}, {}, {}, path + ": " + std::strerror(errno)};
   }
+  if (!r.ok()) std::remove(path.c_str());  // a partial file would mislead its reader
   return r;
 }
 

@@ -42,22 +42,38 @@ void Watched::settle(Tracer& t, bool major) {
 }
 
 std::vector<Watched::Entry> Watched::take() {
+  // Within old_'s capacity (the invariant): no allocation, so no failure
+  // can lose entries half-way.
+  old_.insert(old_.end(), young_.begin(), young_.end());
+  young_.clear();  // keeps its capacity, for replace()
   std::vector<Entry> all = std::move(old_);
-  all.insert(all.end(), young_.begin(), young_.end());
-  old_.clear();
-  young_.clear();
+  old_ = {};
   return all;
 }
 
-void Watched::replace(std::vector<Entry> entries) {
+void Watched::replace(std::vector<Entry>& entries) {
   // In place: the young entries (few, after a snapshot) move to the end and
-  // out, and the vector becomes the old list with room for them to return.
-  auto old_end = std::partition(entries.begin(), entries.end(),
-                                [&](const Entry& e) { return !young(e.object); });
+  // out, and the vector becomes the old list with room for them to return
+  // (its capacity holds them all: the invariant holds with no allocation).
+  // The one allocation that can fail, the young list's, comes before any
+  // change. The partition is stable: entries for one object keep their
+  // order, the first being its id (stable_partition falls back to an
+  // in-place algorithm when it finds no memory, and never throws).
+  const auto is_old = [&](const Entry& e) { return !young(e.object); };
+  const auto young_count = static_cast<std::size_t>(
+      std::count_if(entries.begin(), entries.end(), [&](const Entry& e) { return !is_old(e); }));
+  young_.reserve(young_count);  // may throw: nothing changed
+  auto old_end = std::stable_partition(entries.begin(), entries.end(), is_old);
   young_.assign(old_end, entries.end());
   entries.erase(old_end, entries.end());
   old_ = std::move(entries);
-  keep_room();
+  entries = {};
+  try {
+    keep_room();
+  } catch (const std::bad_alloc&) {
+    // Only the room for moves is missing (the invariant holds, above):
+    // evacuations leave named objects where they are.
+  }
 }
 
 void Watched::set_move_room(std::size_t entries) {

@@ -67,9 +67,13 @@ class Watched {
   // `major`: the whole heap was collected; otherwise only the nursery.
   void settle(Tracer& t, bool major);
 
-  // World stopped: every entry, the table left empty; and a new table.
+  // World stopped: every entry, the table left empty (never allocates:
+  // the young entries join the old list within its room); and a new table,
+  // taken from `entries` (left empty). replace() throws std::bad_alloc
+  // with nothing changed, `entries` kept, when there is no memory for the
+  // young list; given back what take() gave, it never allocates.
   std::vector<Entry> take();
-  void replace(std::vector<Entry> entries);
+  void replace(std::vector<Entry>& entries);
 
   // Entries kept free for moves beyond the invariant's room; make_room()
   // (world running) makes it, or as much as memory allows.
