@@ -68,6 +68,7 @@ Value Dictionaries::make(heap::Mutator& m, std::uint64_t expected) const {
   heap::HandleScope scope(m);
   Object* o = heap::allocate(m, dict_type_, kDictBytes);
   if (o == nullptr) return 0;
+  o->slots()[kFirst] = reinterpret_cast<std::uintptr_t>(kNoTable);
   heap::Handle dict(m, o);
   if (expected > 0 && !rebuild(m, dict, expected)) return 0;
   return dict.value();
@@ -97,9 +98,11 @@ bool Dictionaries::rebuild(heap::Mutator& m, const heap::Handle& dict, std::uint
   // The alignment holds while the control array stays where it is made, as
   // a large one (the big tables, where it matters) always does; a small
   // one may move, keeping its offset and so its meaning.
+  auto* start = reinterpret_cast<std::uint8_t*>(control.get());
   std::uint8_t* bytes = heap::array_bytes(control.get());
-  const std::uint64_t first = kGroup - (reinterpret_cast<std::uintptr_t>(bytes) & (kGroup - 1));
-  const Groups to(bytes + first, (groups - 1) * kGroup);
+  const std::uint64_t first = static_cast<std::uint64_t>(bytes - start) + kGroup -
+                              (reinterpret_cast<std::uintptr_t>(bytes) & (kGroup - 1));
+  const Groups to(start + first, (groups - 1) * kGroup);
   std::memset(to.base, kEmpty, n_slots);
   Value* to_slots = heap::array_slots(fresh);
   std::uint8_t* to_order = heap::array_bytes(order.get());

@@ -9,8 +9,11 @@
 //               entries), used (entries ever placed since the last
 //               rebuild, removed ones included), version, and the table's
 //               shape: mask ((groups - 1) * 16) and first (where the first
-//               group starts in the control bytes), so that a lookup reads
-//               them with the references, from one object.
+//               group starts, from the control array's address), so that a
+//               lookup reads them with the references, from one object.
+//               Without a table (control 0), mask is 0 and first is the
+//               address of kNoTable, a group of empty slots: a lookup there
+//               misses with no test for the table.
 //   control     byte array: groups of 16 control bytes from `first`, one
 //               per slot: kEmpty, kDeleted, or the low 7 bits of the key's
 //               hash (high bit clear). `first` (1 to 16) is chosen when the
@@ -194,7 +197,6 @@ inline Dictionaries::Status Dictionaries::get(heap::Mutator& m, const heap::Hand
   const Value k = key.value();
   if (!is_small_int(k)) return get_any(m, dict, key, out);
   const Value d = dict.value();
-  if (word(d, kControl) == 0) return Status::kAbsent;
   const std::uint64_t h = rules_->hash(k);
   const Groups groups(d);
   const std::uint64_t g = groups.first(h);

@@ -26,7 +26,7 @@ inline constexpr std::size_t kCount = 3;
 inline constexpr std::size_t kUsed = 4;
 inline constexpr std::size_t kVersion = 5;
 inline constexpr std::size_t kMask = 6;   // (groups - 1) * kGroup
-inline constexpr std::size_t kFirst = 7;  // the first group's offset in the control bytes
+inline constexpr std::size_t kFirst = 7;  // the first group's offset from the control array
 inline constexpr std::uint32_t kDictBytes = 8 + 8 * 8;
 
 // The control array (dictionary.hpp): groups of kGroup control bytes from
@@ -35,6 +35,13 @@ inline constexpr std::uint32_t kDictBytes = 8 + 8 * 8;
 inline constexpr std::uint8_t kEmpty = 0x80;
 inline constexpr std::uint8_t kDeleted = 0xFE;
 inline constexpr std::uint64_t kGroup = 16;  // slots per group
+
+// What a dictionary without a table (control 0) probes: its kFirst is this
+// group's address, so that control + kFirst names one group of empty
+// slots, and get() needs no test for the table (a lookup there misses).
+alignas(kGroup) inline constexpr std::uint8_t kNoTable[kGroup] = {
+    kEmpty, kEmpty, kEmpty, kEmpty, kEmpty, kEmpty, kEmpty, kEmpty,
+    kEmpty, kEmpty, kEmpty, kEmpty, kEmpty, kEmpty, kEmpty, kEmpty};
 // Slot numbers are 32 bits: at most 2^28 groups of 16 slots.
 inline constexpr std::uint64_t kMaxGroups = std::uint64_t{1} << 28;
 static_assert(kMaxGroups * kGroup - 1 <= UINT32_MAX);
@@ -126,9 +133,10 @@ struct Groups {
   std::uint64_t mask;  // (groups - 1) * kGroup
   Groups(std::uint8_t* first_group, std::uint64_t group_mask)
       : base(first_group), mask(group_mask) {}
-  // A dictionary's groups; it has a table (its control word is not 0).
+  // A dictionary's groups: its table's, or kNoTable (mask 0) without one.
+  // An address sum in integers: without a table it starts from 0.
   explicit Groups(Value dict)
-      : base(heap::array_bytes(heap::as_object(word(dict, kControl))) + word(dict, kFirst)),
+      : base(reinterpret_cast<std::uint8_t*>(word(dict, kControl) + word(dict, kFirst))),
         mask(word(dict, kMask)) {}
   // The probe sequence of `hash`: groups in triangular order from the
   // hash's bits above the 7 of its control byte (every hash is a product's

@@ -55,6 +55,26 @@ class DictionaryTest : public testing::SystemTest {
   }
 };
 
+// A dictionary without a table probes the shared group of empty slots
+// (kNoTable): every kind of key misses, also after a collection moved the
+// dictionary, and the first store makes the table.
+TEST_F(DictionaryTest, WithoutATableEveryKeyMisses) {
+  HandleScope scope(m());
+  Handle d(m(), dicts_->make(m()));
+  for (int round = 0; round < 2; ++round) {
+    for (std::int64_t i : {0, 1, -7, 1000003}) EXPECT_EQ(get(d, integer(i)), std::nullopt) << i;
+    EXPECT_EQ(get(d, real(1.0)), std::nullopt);
+    EXPECT_EQ(get(d, str("key")), std::nullopt);
+    EXPECT_EQ(get(d, 0), std::nullopt);  // nothing
+    EXPECT_EQ(Dictionaries::size(d.value()), 0u);
+    heap_->collect(m());
+    heap_->collect(m(), true);
+  }
+  EXPECT_EQ(set(d, integer(5), integer(50)), Status::kAbsent);
+  EXPECT_EQ(get(d, integer(5)), integer(50));
+  EXPECT_EQ(get(d, integer(6)), std::nullopt);
+}
+
 TEST_F(DictionaryTest, NumbersAreOneKeyAcrossKinds) {
   HandleScope scope(m());
   Handle d(m(), dicts_->make(m()));
