@@ -20,6 +20,10 @@
 //   - A thread waiting for a Lock never delays a collection (the Mutex
 //     sleeps in a BlockingRegion); the Lock object is in the native's
 //     argument slot, so it is not finalized under the waiting thread.
+//   - A thread waiting on a Condition (sync.hpp) with a Lock does not hold
+//     it: wait() clears `owner` before the CondVar gives the Mutex back and
+//     sets it again once the CondVar has taken it again, as acquire() and
+//     release() do.
 //   - A thread that ends holding a Lock leaves it held (as a POSIX mutex
 //     that is not robust): threads waiting for it wait on. The runtime's
 //     end frees the Lock whatever its state.
@@ -29,6 +33,7 @@
 #include <cstdint>
 
 #include "bridge/foreign.hpp"
+#include "concurrency/sync/condvar.hpp"
 #include "concurrency/sync/mutex.hpp"
 
 namespace runa::bridge {
@@ -72,6 +77,17 @@ class Locks {
     if (l->owner.load(std::memory_order_relaxed) != thread) return Status::kNotHeld;
     l->owner.store(nullptr, std::memory_order_relaxed);
     l->mutex.unlock();
+    return Status::kOk;
+  }
+  // Gives the Lock back and waits on `cond` until notified (or woken
+  // spuriously), then takes the Lock again; kNotHeld when `thread` does
+  // not hold it. MAY COLLECT (the wait); *lock a root slot.
+  static Status wait(concurrency::CondVar& cond, const heap::Value* lock, const void* thread) {
+    Latch* l = ForeignObjects<Latch>::of(*lock);
+    if (l->owner.load(std::memory_order_relaxed) != thread) return Status::kNotHeld;
+    l->owner.store(nullptr, std::memory_order_relaxed);
+    cond.wait(l->mutex);
+    l->owner.store(thread, std::memory_order_relaxed);
     return Status::kOk;
   }
 

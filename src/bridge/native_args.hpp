@@ -81,5 +81,6 @@ void add_list_natives(Natives& natives);
 void add_system_natives(Natives& natives);
 void add_task_natives(Natives& natives);
 void add_thread_natives(Natives& natives);
+void add_sync_natives(Natives& natives);
 
 }  // namespace runa::bridge

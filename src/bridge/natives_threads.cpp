@@ -1,6 +1,6 @@
-// The natives of threads, channels and locks for programs (docs/natives.md,
-// "Threads, channels and locks"), over the runtime's Threads, Channels and
-// Locks (threads.hpp, channels.hpp, locks.hpp).
+// The natives of threads and channels for programs (docs/natives.md,
+// "Threads, channels and locks"), over the runtime's Threads and Channels
+// (threads.hpp, channels.hpp); the locks' natives are in natives_sync.cpp.
 #include "bridge/native_args.hpp"
 #include "bridge/runtime_impl.hpp"
 
@@ -79,52 +79,6 @@ NativeStatus channel_close(NativeCall& call) {
   return NativeStatus::kReturn;
 }
 
-// A new Lock, free.
-NativeStatus lock_new(NativeCall& call) {
-  auto made = rt::impl_of(*call.thread).locks().make(call.m, &call.result);
-  if (!made) return raise(call, "ValueError", "lock_new: " + made.error().message);
-  return *made ? NativeStatus::kReturn : NativeStatus::kOutOfMemory;
-}
-
-std::optional<NativeStatus> want_lock(NativeCall& call, std::string_view native) {
-  if (rt::impl_of(*call.thread).locks().is_lock(*call.args[0])) return std::nullopt;
-  return wrong_argument(call, native, 0, "a Lock");
-}
-
-// The errors of a Lock used out of turn (locks.hpp).
-NativeStatus lock_misuse(NativeCall& call, std::string_view native, Locks::Status s) {
-  return raise(call, "ValueError",
-               std::string(native) + (s == Locks::Status::kHeld
-                                          ? ": this thread holds the lock already (a Lock is not "
-                                            "reentrant)"
-                                          : ": this thread does not hold the lock"));
-}
-
-// Takes the lock, waiting while another thread holds it.
-NativeStatus lock_acquire(NativeCall& call) {
-  if (auto bad = want_lock(call, "lock_acquire")) return *bad;
-  const Locks::Status s = Locks::acquire(call.args[0], call.thread);
-  if (s != Locks::Status::kOk) return lock_misuse(call, "lock_acquire", s);
-  return NativeStatus::kReturn;
-}
-
-// Takes the lock if no thread holds it: whether it did.
-NativeStatus lock_try(NativeCall& call) {
-  if (auto bad = want_lock(call, "lock_try")) return *bad;
-  const Locks::Status s = Locks::try_acquire(*call.args[0], call.thread);
-  if (s == Locks::Status::kHeld) return lock_misuse(call, "lock_try", s);
-  call.result = types::make_boolean(s == Locks::Status::kOk);
-  return NativeStatus::kReturn;
-}
-
-// Gives the lock back; only the thread that holds it may.
-NativeStatus lock_release(NativeCall& call) {
-  if (auto bad = want_lock(call, "lock_release")) return *bad;
-  const Locks::Status s = Locks::release(*call.args[0], call.thread);
-  if (s != Locks::Status::kOk) return lock_misuse(call, "lock_release", s);
-  return NativeStatus::kReturn;
-}
-
 }  // namespace
 
 void add_thread_natives(Natives& natives) {
@@ -134,10 +88,6 @@ void add_thread_natives(Natives& natives) {
   natives.add("channel_send", 2, channel_send);
   natives.add("channel_receive", 1, channel_receive);
   natives.add("channel_close", 1, channel_close);
-  natives.add("lock_new", 0, lock_new);
-  natives.add("lock_acquire", 1, lock_acquire);
-  natives.add("lock_try", 1, lock_try);
-  natives.add("lock_release", 1, lock_release);
 }
 
 }  // namespace runa::bridge

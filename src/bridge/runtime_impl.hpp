@@ -29,6 +29,7 @@
 #include "bridge/modules.hpp"
 #include "bridge/natives.hpp"
 #include "bridge/policy.hpp"
+#include "bridge/sync.hpp"
 #include "bridge/threads.hpp"
 #include "runatime/ops.hpp"
 #include "runatime/runtime.hpp"
@@ -83,6 +84,7 @@ class RuntimeImpl {
   [[nodiscard]] bridge::Policy& policy() { return *policy_; }
   [[nodiscard]] bridge::Channels& channels() { return channels_; }
   [[nodiscard]] bridge::Locks& locks() { return locks_; }
+  [[nodiscard]] bridge::Synchronisers& synchronisers() { return synchronisers_; }
   [[nodiscard]] bridge::Threads& program_threads() { return *program_threads_; }
   // Made by the Runtime in front of this, which program threads run on.
   void start_threads(Runtime& front) {
@@ -135,6 +137,7 @@ class RuntimeImpl {
   std::unique_ptr<bridge::Policy> policy_;
   bridge::Channels channels_{*heap_};
   bridge::Locks locks_{*heap_};
+  bridge::Synchronisers synchronisers_{*heap_};
   std::unique_ptr<bridge::Threads> program_threads_;
 
   mutable std::recursive_mutex mu_;  // loading (initializers may load) and tiers
