@@ -14,20 +14,38 @@ constexpr std::size_t kThreadNameMax = 15;
 
 }  // namespace
 
-WorkerGang::WorkerGang(unsigned workers, std::string_view name) : size_(workers) {
-  threads_.reserve(workers - 1);
+WorkerGang::WorkerGang(unsigned workers, std::string_view name) : size_(workers), name_(name) {}
+
+void WorkerGang::start() {
+  if (started_.load(std::memory_order_acquire)) return;
+  // Several threads may ask at once: two mutators whose allocations both
+  // fail reach HeapImpl::collect together and both call start() before
+  // either stops the world. Unserialised, both would see no threads and
+  // emplace into threads_ at the same time (a torn vector, 2(n-1)
+  // threads). Under start_mu_ the second finds started_ set and returns;
+  // the acquire above pairs with the release below for the callers that
+  // skip the lock.
+  std::lock_guard start_lock(start_mu_);
+  if (started_.load(std::memory_order_relaxed)) return;
+  threads_.reserve(size_ - 1);
   try {
-    for (unsigned i = 1; i < workers; ++i) {
+    for (unsigned i = 1; i < size_; ++i) {
       std::string suffix = "-" + std::to_string(i);
-      std::string thread_name(name.substr(0, kThreadNameMax - suffix.size()));
+      std::string thread_name(std::string_view(name_).substr(0, kThreadNameMax - suffix.size()));
       threads_.emplace_back(&WorkerGang::work, this, i, thread_name + suffix);
     }
   } catch (...) {
-    // A thread could not be started: the destructor will not run, so the
-    // ones that did must be joined here.
+    // The ones that did start are stopped and joined, and the gang is left
+    // as before, so that a later start() may try again. No task has run
+    // (run() starts the threads first), so generation_ is still 0, the
+    // generation a new thread has seen.
     stop();
+    threads_.clear();
+    std::lock_guard lock(mu_);
+    stopping_ = false;
     throw;
   }
+  started_.store(true, std::memory_order_release);
 }
 
 WorkerGang::~WorkerGang() {
@@ -44,10 +62,11 @@ void WorkerGang::stop() {
 }
 
 void WorkerGang::run_task(Task task) noexcept {
-  if (threads_.empty()) {
+  if (size_ == 1) {
     task.call(task.fn, 0);
     return;
   }
+  start();
   {
     std::lock_guard lock(mu_);
     task_ = task;

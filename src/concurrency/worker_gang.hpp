@@ -5,6 +5,10 @@
 // is worker 0, so a gang of size 1 runs tasks inline and starts no thread.
 // Between tasks the threads sleep on a condition variable.
 //
+// The threads start at the first start() or run(), not in the constructor:
+// most short programs never collect, and two thread creations were a
+// visible part of `runa run`'s start-up (docs/engine.md, "Start-up").
+//
 // Invariants (all guarded by mu_):
 //  - generation_ counts the tasks started; each thread runs the task of
 //    every generation exactly once, since run() does not return, and so
@@ -15,6 +19,7 @@
 // workers did before run() returns.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -41,12 +46,21 @@ class WorkerGang {
 
   [[nodiscard]] unsigned size() const { return size_; }
 
+  // Starts the gang's threads unless they run already. Callers that must not
+  // fail later (run() inside a collector's pause, which cannot report an
+  // error) call it beforehand. Safe from several threads at once. Throws
+  // std::system_error when a thread cannot be started; then none runs and
+  // the next start() tries again.
+  void start();
+
   // Runs fn(i) for i in [0, size()) — 0 on the calling thread, the others on
   // the gang's threads — and returns when all have returned. One run() at a
   // time (callers serialise). fn must not throw: an exception terminates
   // the process (the other workers still use fn). fn is called through a
   // pointer, never copied: starting a task allocates nothing (the collector
-  // runs tasks inside pauses, which must not allocate).
+  // runs tasks inside pauses, which must not allocate) once the threads run;
+  // the first run() starts them (start()) and terminates the process when
+  // that fails.
   template <class Fn>
   void run(Fn&& fn) noexcept {
     using F = std::remove_reference_t<Fn>;
@@ -64,6 +78,11 @@ class WorkerGang {
   void stop();
 
   unsigned size_;
+  std::string name_;
+  // start(): started_ is set, release, after threads_ is complete; start_mu_
+  // serialises the starters (see start()).
+  std::atomic<bool> started_{false};
+  std::mutex start_mu_;
   std::mutex mu_;
   std::condition_variable start_cv_;  // a task started, or stop
   std::condition_variable done_cv_;   // running_ reached zero

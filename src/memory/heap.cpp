@@ -453,6 +453,15 @@ HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t
     std::abort();
   }
   auto start = std::chrono::steady_clock::now();
+  // The workers start at the first collection (WorkerGang), here, while the
+  // world runs: inside the pause a failure could not be reported. A thread
+  // that cannot be started is memory that cannot be had; the next
+  // collection tries again.
+  try {
+    workers.start();
+  } catch (const std::system_error&) {
+    return Outcome::kNoRoom;
+  }
   // What the pause needs is known only with the world stopped; when it is
   // not there, the world resumes (the epoch unchanged: no collection
   // happened), this thread reserves it and stops the world again.

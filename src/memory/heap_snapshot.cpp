@@ -68,6 +68,8 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <system_error>
 #include <unordered_map>
 
 #include "memory/heap_walk.hpp"
@@ -376,6 +378,14 @@ Result<SnapshotInfo> write_heap_snapshot(Heap& heap, Mutator& m, const std::stri
   }
   HeapImpl& h = impl_of(heap);
   MutatorRecord& self = record(m);
+  // The snapshot formats on the collector's workers; they start here if no
+  // collection has started them, where a failure can still be reported.
+  try {
+    h.workers.start();
+  } catch (const std::system_error& e) {
+    std::fclose(out);
+    return Error{"heap snapshot", {}, {}, {}, {}, std::string("starting the workers: ") + e.what()};
+  }
   h.safepoint.stop(self, Safepoint::kAnyEpoch);
   Result<SnapshotInfo> r = Error{};
   try {

@@ -1,6 +1,7 @@
 // WorkerGang: every index runs exactly once per run(), each on its own
 // thread (index 0 on the caller's), run after run; threads are named; a
-// gang of one runs inline.
+// gang of one runs inline; the threads start at the first start() or run(),
+// once however many threads call start() at the same time.
 #include "concurrency/worker_gang.hpp"
 
 #include <gtest/gtest.h>
@@ -8,6 +9,7 @@
 
 #include <array>
 #include <atomic>
+#include <filesystem>
 #include <set>
 #include <string>
 #include <thread>
@@ -86,6 +88,48 @@ TEST(WorkerGang, LongNamesAreCutBeforeTheIndex) {
     }
   });
   EXPECT_EQ(name1, "a-very-long-g-1");
+}
+
+// The threads of this process, from /proc (the gang's threads are among them).
+std::size_t process_threads() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& entry :
+       std::filesystem::directory_iterator("/proc/self/task")) {
+    ++n;
+  }
+  return n;
+}
+
+TEST(WorkerGang, StartsNoThreadBeforeItIsNeeded) {
+  std::size_t before = process_threads();
+  WorkerGang gang(4);
+  EXPECT_EQ(process_threads(), before);
+  gang.start();
+  EXPECT_EQ(process_threads(), before + 3);
+  gang.start();  // a second start() starts nothing
+  EXPECT_EQ(process_threads(), before + 3);
+}
+
+TEST(WorkerGang, ManyStartersStartTheThreadsOnce) {
+  constexpr unsigned kWorkers = 4;
+  constexpr unsigned kStarters = 8;
+  for (unsigned round = 0; round < scaled(50); ++round) {
+    WorkerGang gang(kWorkers);
+    std::atomic<bool> go{false};
+    std::vector<std::thread> starters;
+    for (unsigned s = 0; s < kStarters; ++s) {
+      starters.emplace_back([&] {
+        while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
+        gang.start();
+      });
+    }
+    go.store(true, std::memory_order_release);
+    for (std::thread& t : starters) t.join();
+    // Threads started twice would take each task twice.
+    std::vector<std::atomic<unsigned>> calls(kWorkers);
+    gang.run([&](unsigned i) { calls.at(i).fetch_add(1, std::memory_order_relaxed); });
+    for (unsigned i = 0; i < kWorkers; ++i) ASSERT_EQ(calls[i].load(), 1u) << "round " << round;
+  }
 }
 
 }  // namespace
