@@ -71,8 +71,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <new>
-#include <system_error>
 
 #include "memory/barrier.hpp"
 #include "memory/cards.hpp"
@@ -459,7 +459,7 @@ HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t
   // collection tries again.
   try {
     workers.start();
-  } catch (const std::system_error&) {
+  } catch (const std::exception&) {  // system_error, or bad_alloc
     return Outcome::kNoRoom;
   }
   // What the pause needs is known only with the world stopped; when it is

@@ -66,10 +66,10 @@
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <system_error>
 #include <unordered_map>
 
 #include "memory/heap_walk.hpp"
@@ -372,20 +372,20 @@ class Snapshot {
 }  // namespace
 
 Result<SnapshotInfo> write_heap_snapshot(Heap& heap, Mutator& m, const std::string& path) {
+  HeapImpl& h = impl_of(heap);
+  // The snapshot formats on the collector's workers; they start here if no
+  // collection has started them, where a failure can still be reported
+  // (and before the file exists, so none is left behind).
+  try {
+    h.workers.start();
+  } catch (const std::exception& e) {  // system_error, or bad_alloc
+    return Error{"heap snapshot", {}, {}, {}, {}, std::string("starting the workers: ") + e.what()};
+  }
   std::FILE* out = std::fopen(path.c_str(), "w");
   if (out == nullptr) {
     return Error{"heap snapshot", {}, {}, {}, {}, path + ": " + std::strerror(errno)};
   }
-  HeapImpl& h = impl_of(heap);
   MutatorRecord& self = record(m);
-  // The snapshot formats on the collector's workers; they start here if no
-  // collection has started them, where a failure can still be reported.
-  try {
-    h.workers.start();
-  } catch (const std::system_error& e) {
-    std::fclose(out);
-    return Error{"heap snapshot", {}, {}, {}, {}, std::string("starting the workers: ") + e.what()};
-  }
   h.safepoint.stop(self, Safepoint::kAnyEpoch);
   Result<SnapshotInfo> r = Error{};
   try {
