@@ -10,11 +10,14 @@
 #include <array>
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
+#include "eventually.hpp"
 #include "scale.hpp"
 
 namespace runa::concurrency {
@@ -90,24 +93,30 @@ TEST(WorkerGang, LongNamesAreCutBeforeTheIndex) {
   EXPECT_EQ(name1, "a-very-long-g-1");
 }
 
-// The threads of this process, from /proc (the gang's threads are among them).
-std::size_t process_threads() {
+// The threads of this process whose name starts with `prefix`, from /proc.
+// By name, not all of them: ThreadSanitizer starts a thread of its own
+// when the first other thread starts. A worker names itself as it starts,
+// so a count right after start() may be short (callers wait).
+std::size_t threads_named(std::string_view prefix) {
   std::size_t n = 0;
-  for ([[maybe_unused]] const auto& entry :
-       std::filesystem::directory_iterator("/proc/self/task")) {
-    ++n;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(entry.path() / "comm");
+    std::string name;
+    if (std::getline(comm, name) && name.rfind(prefix, 0) == 0) ++n;
   }
   return n;
 }
 
 TEST(WorkerGang, StartsNoThreadBeforeItIsNeeded) {
-  std::size_t before = process_threads();
-  WorkerGang gang(4);
-  EXPECT_EQ(process_threads(), before);
+  WorkerGang gang(4, "lazy-gang");
+  EXPECT_EQ(threads_named("lazy-gang"), 0u);
   gang.start();
-  EXPECT_EQ(process_threads(), before + 3);
-  gang.start();  // a second start() starts nothing
-  EXPECT_EQ(process_threads(), before + 3);
+  EXPECT_TRUE(testing::eventually([] { return threads_named("lazy-gang") == 3; }));
+  gang.start();  // a second start() starts nothing: each index runs once
+  std::vector<std::atomic<unsigned>> calls(4);
+  gang.run([&](unsigned i) { calls.at(i).fetch_add(1, std::memory_order_relaxed); });
+  for (unsigned i = 0; i < 4; ++i) EXPECT_EQ(calls[i].load(), 1u) << i;
+  EXPECT_EQ(threads_named("lazy-gang"), 3u);
 }
 
 TEST(WorkerGang, ManyStartersStartTheThreadsOnce) {
