@@ -25,17 +25,10 @@
 #include <map>
 #include <string>
 
+#include "../sanitizers.hpp"
 #include "heap_fixture.hpp"
 #include "runatime/heap_profile.hpp"
 #include "snapshot_reader.hpp"
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define RUNA_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define RUNA_SANITIZED 1
-#endif
-#endif
 
 namespace runa::heap::testing {
 namespace {
@@ -135,7 +128,7 @@ class SnapshotOutOfMemory : public ::testing::Test {
 };
 
 TEST_F(SnapshotOutOfMemory, FailsCleanlyAndKeepsTheIds) {
-#ifdef RUNA_SANITIZED
+#if RUNA_UNDER_ASAN || RUNA_UNDER_TSAN
   GTEST_SKIP() << "an address-space limit breaks the sanitizers' own mappings";
 #else
   GTEST_FLAG_SET(death_test_style, "threadsafe");

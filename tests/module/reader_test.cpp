@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "../sanitizers.hpp"
 #include "image_builder.hpp"
 #include "runatime/module.hpp"
 
@@ -24,16 +25,7 @@
 // ThreadSanitizer's runtime defines operator new itself, so under it the
 // replacement is left out and the tests below measure nothing (the other
 // configurations measure it).
-#if defined(__SANITIZE_THREAD__)
-#define RUNA_COUNTS_ALLOCATIONS 0
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define RUNA_COUNTS_ALLOCATIONS 0
-#endif
-#endif
-#ifndef RUNA_COUNTS_ALLOCATIONS
-#define RUNA_COUNTS_ALLOCATIONS 1
-#endif
+#define RUNA_COUNTS_ALLOCATIONS (!RUNA_UNDER_TSAN)
 
 namespace {
 std::atomic<std::size_t> g_largest_allocation{0};
