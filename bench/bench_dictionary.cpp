@@ -15,11 +15,13 @@
 // RunaTime's keys are runtime values (small Integers; Strings made in the
 // heap, as a program's would be), so the Dictionary pays its own hashing
 // and equality; the peers hash int64_t and std::string (absl's own hash).
-// Each lookup copies its key into a handle first, as a tier loads a frame
-// register, and RunaTime reads the dictionary through its handle. Where
-// the keys wait is the same for everyone: a flat array (the peers' vector;
-// for RunaTime a vector of the small Integers, immediates that need no
-// root, or a heap array of the Strings).
+// Where the keys wait is the same for everyone: a flat array (the peers'
+// vector; for RunaTime a vector of the small Integers, immediates that need
+// no root, or a heap array of the Strings). A call reads an Integer key
+// where it waits, through a handle over its slot, as a tier passes a frame
+// slot and the peers a reference into their vector; a String key is copied
+// into a handle first, as a tier loads a frame register. RunaTime reads
+// the dictionary through its handle.
 // The String keys a lookup or delete uses are copies of the inserted ones,
 // as a key read again from input would be: equality compares contents, as
 // the peers' does. Their hashes are computed when they are made (a String
@@ -155,6 +157,7 @@ class Runa {
           runa::heap::allocate_array(*m_, refs_, runa::heap::ref_array_bytes(3 * n), 3 * n)));
     } else {
       ints_.resize(3 * n);
+      copies_ = ints_.data() + n;
     }
     for (std::size_t i = 0; i < n; ++i) {
       set_key(i, w.keys[i]);
@@ -171,25 +174,19 @@ class Runa {
   ~Runa() { heap_->detach(*m_); }
 
   void insert(std::size_t i) {
-    key_.set(key_at(i));
     value_.set(make_small_int(static_cast<std::int64_t>(i)));
-    dicts_.set(*m_, dict_, key_, value_);
+    dicts_.set(*m_, dict_, key(i), value_);
   }
   std::int64_t hit(std::size_t i) {
-    key_.set(key_at(n_ + i));
     Value out = 0;
-    dicts_.get(*m_, dict_, key_, &out);
+    dicts_.get(*m_, dict_, copy(i), &out);
     return small_int_value(out);
   }
   bool miss(std::size_t i) {
-    key_.set(key_at(2 * n_ + i));
     Value out = 0;
-    return dicts_.get(*m_, dict_, key_, &out) == Dictionaries::Status::kAbsent;
+    return dicts_.get(*m_, dict_, key(2 * n_ + i), &out) == Dictionaries::Status::kAbsent;
   }
-  void erase(std::size_t i) {
-    key_.set(key_at(n_ + i));
-    dicts_.remove(*m_, dict_, key_);
-  }
+  void erase(std::size_t i) { dicts_.remove(*m_, dict_, copy(i)); }
 
  private:
   static constexpr bool kStrings = std::is_same_v<K, std::string>;
@@ -200,11 +197,25 @@ class Runa {
     static_cast<void>(Strings::hash(s));  // computed once, as for a program's keys
     runa::heap::set_slot(*m_, keys_, 1 + i, s);
   }
-  [[nodiscard]] Value key_at(std::size_t i) const {
+  // Key i where the call reads it. A String is a reference, so it waits in
+  // a heap array and goes to the call in a handle, as a tier's operand
+  // does. An Integer is an immediate: the call reads it where it waits,
+  // as the peers read theirs (a handle over the vector's slot, like a
+  // tier's over its frame slot; nothing in it is for the collector).
+  [[nodiscard]] Handle key(std::size_t i) {
     if constexpr (kStrings) {
-      return runa::heap::array_slots(keys_.get())[i];
+      key_.set(runa::heap::array_slots(keys_.get())[i]);
+      return key_;
     } else {
-      return ints_[i];
+      return Handle(&ints_[i]);
+    }
+  }
+  // The copy of inserted key i, which lookups and deletes use.
+  [[nodiscard]] Handle copy(std::size_t i) {
+    if constexpr (kStrings) {
+      return key(n_ + i);
+    } else {
+      return Handle(&copies_[i]);  // as the peers index their vector
     }
   }
 
@@ -226,6 +237,7 @@ class Runa {
   // Stored keys, their copies, misses: Strings in the heap, Integers here.
   Handle keys_{*m_, Value{0}};
   std::vector<Value> ints_;
+  Value* copies_ = nullptr;  // ints_'s second third
   Handle dict_{*m_, Value{0}};
   Handle key_{*m_, Value{0}};
   Handle value_{*m_, Value{0}};

@@ -142,8 +142,9 @@ class Dictionaries {
     return heap::is_ref(key.value()) ? prepare_object_key(m, key) : Status::kFound;
   }
   Status prepare_object_key(heap::Mutator& m, const heap::Handle& key) const;
-  // get() for every key but the small Integers get() decides in their
-  // first group; get_small for a small Integer whose first group is full.
+  // get() for every key that get() does not find at its first match but
+  // small Integers; get_small for a small Integer that get() cannot decide
+  // in its first group (another key at the first match, or no empty slot).
   [[gnu::noinline]] Status get_any(heap::Mutator& m, const heap::Handle& dict,
                                    const heap::Handle& key, Value* out) const;
   [[gnu::noinline]] Status get_small(heap::Mutator& m, const heap::Handle& dict,
@@ -189,27 +190,34 @@ inline Dictionaries::Status Dictionaries::get(heap::Mutator& m, const heap::Hand
   // A small Integer, the commonest key, is looked up here in its first
   // group, with no call: most lookups end there, a hit at the group's first
   // match or a miss with no match that the group's empty slot ends. Every
-  // other case (a second match, a full group, a key of another kind in the
-  // group) is get_small's, which probes from the start: so few
+  // other case (a second match, a full group) is get_small's, which probes
+  // from the start; every other kind of key is get_any's. So few
   // instructions stay here that more lookups overlap their misses to
   // memory (a hit's slot is one).
+  //
+  // The key's kind is asked only off the hit path: any key is hashed as a
+  // small Integer first, and a slot holding the very same word is the key
+  // whatever its kind (a key equals itself; every NaN is one key; an
+  // unhashable value is never stored; empty slots never match). Only a
+  // small Integer's hash is its true one, so nothing else may conclude
+  // absent here.
   using namespace table;
   const Value k = key.value();
-  if (!is_small_int(k)) return get_any(m, dict, key, out);
   const Value d = dict.value();
-  const std::uint64_t h = rules_->hash(k);
+  const std::uint64_t h = hash_small_int(k);
   const Groups groups(d);
   const std::uint64_t g = groups.first(h);
   const Group controls(groups.group(g));
-  if (const std::uint32_t match = controls.match(pattern_of(control_of(h))); match != 0) {
+  const std::uint32_t match = controls.match(pattern_of(control_of(h)));
+  if (match != 0) {
     const Value* e = slots_of(d) + 2 * (g + slot_at(match));
     if (e[0] == k) {
       *out = e[1];
       return Status::kFound;
     }
-  } else if (controls.empty() != 0) {
-    return Status::kAbsent;
   }
+  if (!is_small_int(k)) return get_any(m, dict, key, out);
+  if (match == 0 && controls.empty() != 0) return Status::kAbsent;
   return get_small(m, dict, key, out);
 }
 

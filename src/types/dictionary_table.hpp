@@ -113,9 +113,10 @@ struct Group {
   }
 };
 #endif
-// The first slot a question's answer names (unsigned, so it widens free).
-inline std::uint32_t slot_at(std::uint32_t bits) {
-  return static_cast<std::uint32_t>(std::countr_zero(bits));
+// The first slot a question's answer names, `bits` not 0 (so with no test
+// for 0, which std::countr_zero would make).
+inline std::uint64_t slot_at(std::uint32_t bits) {
+  return static_cast<std::uint64_t>(__builtin_ctzll(bits));
 }
 
 inline std::uint64_t& word(Value dict, std::size_t i) {

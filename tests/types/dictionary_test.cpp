@@ -75,6 +75,62 @@ TEST_F(DictionaryTest, WithoutATableEveryKeyMisses) {
   EXPECT_EQ(get(d, integer(6)), std::nullopt);
 }
 
+// get() hashes every key as a small Integer first and answers a slot
+// holding the very same word (dictionary.hpp). In a dictionary of one
+// group that guess names every key's true group, so keys of every kind are
+// found there by their own words; equal keys that are other words, absent
+// keys of every kind and an unhashable key still take the general path.
+// Then again with 200 Integers besides, across many groups, where the
+// guess names another group.
+TEST_F(DictionaryTest, AKeyOfAnyKindIsFoundByItsOwnWord) {
+  HandleScope scope(m());
+  Handle d(m(), dicts_->make(m()));
+  Handle keys(m(), dicts_->make(m()));  // keeps the key objects alive and moving with the heap
+  const std::int64_t big = std::int64_t{1} << 62;
+  // Each made and stored at once: making the next may move it.
+  const std::size_t count = 9;
+  for (std::size_t i = 0; i < count; ++i) {
+    const Value k = i == 0   ? integer(7)
+                    : i == 1 ? integer(big)
+                    : i == 2 ? real(2.5)
+                    : i == 3 ? real(NAN)
+                    : i == 4 ? str("a key")
+                    : i == 5 ? kNothing
+                    : i == 6 ? kTrue
+                    : i == 7 ? make_character('x')
+                             : integer(-3);
+    ASSERT_EQ(set(keys, integer(static_cast<std::int64_t>(i)), k), Status::kAbsent);
+  }
+  auto key = [&](std::size_t i) { return *get(keys, integer(static_cast<std::int64_t>(i))); };
+  for (int round = 0; round < 2; ++round) {
+    for (std::size_t i = 0; i < count; ++i) {
+      ASSERT_EQ(set(d, key(i), integer(static_cast<std::int64_t>(100 + i))),
+                round == 0 ? Status::kAbsent : Status::kFound)
+          << i;
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+      EXPECT_EQ(get(d, key(i)), integer(static_cast<std::int64_t>(100 + i))) << i;
+    }
+    // Equal keys that are other words.
+    EXPECT_EQ(get(d, integer(big)), integer(101));
+    EXPECT_EQ(get(d, str("a key")), integer(104));
+    EXPECT_EQ(get(d, str("x")), integer(107));
+    EXPECT_EQ(get(d, real(7.0)), integer(100));
+    EXPECT_EQ(get(d, real(std::nan("3"))), integer(103));
+    // Absent keys of every kind.
+    EXPECT_EQ(get(d, integer(8)), std::nullopt);
+    EXPECT_EQ(get(d, integer(big + 1)), std::nullopt);
+    EXPECT_EQ(get(d, real(2.25)), std::nullopt);
+    EXPECT_EQ(get(d, str("another key")), std::nullopt);
+    EXPECT_EQ(get(d, kFalse), std::nullopt);
+    EXPECT_EQ(get(d, make_character('y')), std::nullopt);
+    Value out = 0;
+    EXPECT_EQ(dicts_->get(m(), d, keys, &out), Status::kUnhashable);
+    heap_->collect(m(), true);
+    for (std::int64_t i = 0; i < 200; ++i) set(d, integer(1000 + i), integer(i));
+  }
+}
+
 TEST_F(DictionaryTest, NumbersAreOneKeyAcrossKinds) {
   HandleScope scope(m());
   Handle d(m(), dicts_->make(m()));
