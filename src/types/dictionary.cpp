@@ -214,11 +214,18 @@ Dictionaries::Status Dictionaries::get_small(heap::Mutator& m, const heap::Handl
 
 Dictionaries::Status Dictionaries::get_any(heap::Mutator& m, const heap::Handle& dict,
                                            const heap::Handle& key, Value* out) const {
-  if (Status s = prepare_key(m, key); s != Status::kFound) return s;
-  const Value k = key.value();
-  // A flat String, the commonest key here, straight to its cached hash.
-  const std::uint64_t h = rules_->strings->is_flat(k) ? Strings::hash(k) : rules_->hash(k);
-  const Probe found = probe_any(dict.value(), k, h);
+  Probe found;
+  if (const Value k = key.value(); rules_->strings->is_flat(k)) {
+    // A flat String, the commonest key here: ready, its hash cached, and
+    // its probe inline.
+    found = probe<Keys::kString>(dict.value(), k, Strings::hash(k));
+  } else {
+    if (Status s = prepare_key(m, key); s != Status::kFound) return s;
+    const Value ready = key.value();  // a rope's flat string now
+    const std::uint64_t h =
+        rules_->strings->is_flat(ready) ? Strings::hash(ready) : rules_->hash(ready);
+    found = probe_any(dict.value(), ready, h);
+  }
   if (found.at < 0) return Status::kAbsent;
   *out = found.entry[1];
   return Status::kFound;

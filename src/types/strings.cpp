@@ -12,13 +12,15 @@ namespace runa::types {
 
 namespace {
 
+using flat::kChars;
+using flat::kCursor;
+using flat::kHash;
+using flat::kPrefix;
+using flat::load_relaxed;
+using flat::prefix;
+using flat::store_relaxed;
+using flat::text;
 using heap::Object;
-
-// The flat string's prefix, after the length word.
-constexpr std::uint64_t kPrefix = 24;
-constexpr std::size_t kChars = 0;   // u64: Characters
-constexpr std::size_t kHash = 1;    // u64: hash, 0 until computed
-constexpr std::size_t kCursor = 2;  // u64: (Character index << 32) | byte offset
 
 // The rope's slots: three references, then two raw words.
 constexpr std::size_t kLeft = 0;
@@ -27,27 +29,10 @@ constexpr std::size_t kFlat = 2;
 constexpr std::size_t kRopeBytes = 3;
 constexpr std::size_t kRopeChars = 4;
 
-std::uint64_t* prefix(Object* o) {
-  return reinterpret_cast<std::uint64_t*>(heap::array_bytes(o));
-}
-std::uint8_t* text(Object* o) {
-  return heap::array_bytes(o) + kPrefix;
-}
-std::uint64_t flat_bytes(Object* o) {
-  return heap::array_length(o) - kPrefix;
-}
-
 std::uint64_t count_chars(const std::uint8_t* p, std::uint64_t n) {
   std::uint64_t continuation = 0;
   for (std::uint64_t i = 0; i < n; ++i) continuation += (p[i] & 0xC0) == 0x80 ? 1 : 0;
   return n - continuation;
-}
-
-std::uint64_t load_relaxed(std::uint64_t& word) {
-  return std::atomic_ref<std::uint64_t>(word).load(std::memory_order_relaxed);
-}
-void store_relaxed(std::uint64_t& word, std::uint64_t v) {
-  std::atomic_ref<std::uint64_t>(word).store(v, std::memory_order_relaxed);
 }
 
 }  // namespace
@@ -95,7 +80,7 @@ std::uint64_t Strings::length(Value s) const {
 
 std::uint64_t Strings::byte_length(Value s) const {
   Object* o = heap::as_object(s);
-  return is_flat(s) ? flat_bytes(o) : o->slots()[kRopeBytes];
+  return is_flat(s) ? flat::bytes(o) : o->slots()[kRopeBytes];
 }
 
 void Strings::copy_bytes(Value s, std::uint8_t* out) const {
@@ -108,8 +93,8 @@ void Strings::copy_bytes(Value s, std::uint8_t* out) const {
     for (;;) {
       Object* o = heap::as_object(v);
       if (is_flat(v)) {
-        std::memcpy(out, text(o), flat_bytes(o));
-        out += flat_bytes(o);
+        std::memcpy(out, text(o), flat::bytes(o));
+        out += flat::bytes(o);
         break;
       }
       const Value flat = std::atomic_ref<Value>(o->slots()[kFlat]).load(std::memory_order_acquire);
@@ -188,28 +173,15 @@ Value Strings::flatten(heap::Mutator& m, const heap::Handle& s) const {
 
 std::string_view Strings::view(Value flat) {
   Object* o = heap::as_object(flat);
-  return {reinterpret_cast<const char*>(text(o)), flat_bytes(o)};
+  return {reinterpret_cast<const char*>(text(o)), flat::bytes(o)};
 }
 
-std::uint64_t Strings::hash(Value flat) {
+std::uint64_t Strings::hash_text(Value flat) {
   Object* o = heap::as_object(flat);
-  std::uint64_t h = load_relaxed(prefix(o)[kHash]);
-  if (h != 0) return h;
-  h = hash_bytes(text(o), flat_bytes(o));
+  std::uint64_t h = hash_bytes(text(o), flat::bytes(o));
   if (h == 0) h = 1;
   store_relaxed(prefix(o)[kHash], h);
   return h;
-}
-
-bool Strings::equal(Value a, Value b) {
-  if (a == b) return true;
-  Object* x = heap::as_object(a);
-  Object* y = heap::as_object(b);
-  if (flat_bytes(x) != flat_bytes(y)) return false;
-  const std::uint64_t hx = load_relaxed(prefix(x)[kHash]);
-  const std::uint64_t hy = load_relaxed(prefix(y)[kHash]);
-  if (hx != 0 && hy != 0 && hx != hy) return false;
-  return std::memcmp(text(x), text(y), flat_bytes(x)) == 0;
 }
 
 int Strings::compare(Value a, Value b) {
@@ -223,7 +195,7 @@ int Strings::compare(Value a, Value b) {
 std::optional<std::uint32_t> Strings::char_at(Value flat, std::uint64_t i) {
   Object* o = heap::as_object(flat);
   const std::uint64_t chars = prefix(o)[kChars];
-  const std::uint64_t bytes = flat_bytes(o);
+  const std::uint64_t bytes = flat::bytes(o);
   if (i >= chars) return std::nullopt;
   const std::uint8_t* p = text(o);
   if (chars == bytes) return p[i];  // ASCII
@@ -249,7 +221,7 @@ std::optional<std::uint32_t> Strings::char_at(Value flat, std::uint64_t i) {
 
 std::optional<std::uint32_t> Strings::next_char(Value flat, std::uint64_t& offset) {
   Object* o = heap::as_object(flat);
-  if (offset >= flat_bytes(o)) return std::nullopt;
+  if (offset >= flat::bytes(o)) return std::nullopt;
   std::uint32_t c = 0;
   offset += module::decode_utf8(text(o) + offset, c);
   return c;

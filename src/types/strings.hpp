@@ -40,6 +40,7 @@
 
 #include "runatime/heap.hpp"
 #include "runatime/result.hpp"
+#include "types/flat_string.hpp"
 
 namespace runa::types {
 
@@ -90,8 +91,12 @@ class Strings {
 
   // Flat strings only.
   [[nodiscard]] static std::string_view view(Value flat);
-  [[nodiscard]] static std::uint64_t hash(Value flat);  // never 0
-  [[nodiscard]] static bool equal(Value a, Value b);
+  // The hash (never 0): cached, or computed now and cached.
+  [[nodiscard]] static std::uint64_t hash(Value flat) {
+    const std::uint64_t h = flat::cached_hash(flat);
+    return h != 0 ? h : hash_text(flat);
+  }
+  [[nodiscard]] static bool equal(Value a, Value b) { return flat::equal(a, b); }
   // <0, 0, >0: code-point (= UTF-8 byte) order.
   [[nodiscard]] static int compare(Value a, Value b);
   // The Character at index i, or nullopt when i >= length.
@@ -105,6 +110,8 @@ class Strings {
   // Copies the bytes of any string to `out` (which has room). Never collects.
   void copy_bytes(Value s, std::uint8_t* out) const;
   Value allocate_flat(heap::Mutator& m, std::uint64_t bytes, std::uint64_t chars) const;
+  // Computes the hash of a flat string's text and caches it.
+  static std::uint64_t hash_text(Value flat);
 
   std::uint32_t flat_type_;
   std::uint32_t rope_type_;
