@@ -74,11 +74,17 @@
 //    alone makes one taker win; the release half publishes the taker's slot
 //    read to push (above); seq_cst keeps them in the single total order
 //    with the fences. A failed CAS needs no ordering.
-//  - Slots are std::atomic<T> accessed relaxed: a thief may read a slot
-//    while the owner writes it (wrap-around) and then throw
-//    the value away; with plain T that would be a data race, undefined even
-//    if the value is discarded. Relaxed atomics of a pointer or an integer
-//    compile to plain loads and stores.
+//  - Slots are accessed relaxed through std::atomic_ref: a thief may read
+//    a slot while the owner writes it (wrap-around) and then throw
+//    the value away; with plain accesses that would be a data race,
+//    undefined even if the value is discarded. Relaxed atomics of a pointer
+//    or an integer compile to plain loads and stores.
+//  - The ring is left uninitialised (plain T, not std::atomic<T>, whose
+//    constructor zeroes): every slot is read only after a push wrote it
+//    (a thief reads slot t after seeing t < bottom, the owner pops below
+//    bottom), so zeroing it bought nothing and faulted in every page of
+//    every ring when the deque was made, also for a program that never
+//    collects (the collectors' deques: ~30 page faults at heap creation).
 //  - empty() and size() read both indexes relaxed: they are hints (the
 //    termination protocol uses them to decide whether to try stealing
 //    again) and exact only when no other thread is touching the deque.
@@ -102,13 +108,14 @@ inline constexpr std::size_t kCacheLine = 64;
 template <class T>
 class WorkDeque {
   static_assert(std::is_trivially_copyable_v<T>);
-  static_assert(std::atomic<T>::is_always_lock_free);
+  static_assert(std::atomic_ref<T>::is_always_lock_free);
+  static_assert(std::atomic_ref<T>::required_alignment == alignof(T));
 
  public:
   // `capacity` is rounded up to a power of two.
   explicit WorkDeque(std::size_t capacity = 1024)
       : mask_(std::bit_ceil(std::max<std::size_t>(capacity, 1)) - 1),
-        slots_(std::make_unique<std::atomic<T>[]>(mask_ + 1)) {}
+        slots_(std::make_unique_for_overwrite<T[]>(mask_ + 1)) {}
   ~WorkDeque() = default;
   WorkDeque(const WorkDeque&) = delete;
   WorkDeque& operator=(const WorkDeque&) = delete;
@@ -189,7 +196,9 @@ class WorkDeque {
   }
 
  private:
-  std::atomic<T>& at(std::int64_t i) { return slots_[static_cast<std::size_t>(i) & mask_]; }
+  std::atomic_ref<T> at(std::int64_t i) {
+    return std::atomic_ref<T>(slots_[static_cast<std::size_t>(i) & mask_]);
+  }
 
   // Thieves CAS top; the owner writes bottom on every push and pop: apart,
   // so that thieves polling an empty deque do not slow its owner down.
@@ -197,7 +206,7 @@ class WorkDeque {
   alignas(kCacheLine) std::atomic<std::int64_t> bottom_{0};
   std::int64_t top_seen_ = 0;  // owner only: a value `top` had (see push)
   std::size_t mask_;
-  std::unique_ptr<std::atomic<T>[]> slots_;
+  std::unique_ptr<T[]> slots_;  // uninitialised until pushed (see above)
 };
 
 }  // namespace runa::concurrency

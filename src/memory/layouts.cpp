@@ -9,6 +9,7 @@
 // never registered would promise a call that never comes).
 #include "memory/layouts.hpp"
 
+#include <new>
 #include <optional>
 
 namespace runa::heap {
@@ -116,9 +117,8 @@ Result<std::uint32_t> Layouts::add(const Layout& layout) {
     return bad(layout, "too many types (at most " + std::to_string(kMaxTypes - 1) + ")");
   }
   auto& chunk = chunks_[type >> kChunkBits];
-  if (!chunk) chunk = std::make_unique<Layout[]>(kChunk);
-  Layout& slot = chunk[type & (kChunk - 1)];
-  slot = layout;
+  if (!chunk) chunk.reset(static_cast<Layout*>(::operator new(kChunk * sizeof(Layout))));
+  Layout& slot = *new (chunk.get() + (type & (kChunk - 1))) Layout(layout);
   slot.name = names_.emplace_back(layout.name != nullptr ? layout.name : "").c_str();
   if (layout.field_names != nullptr) {
     std::vector<std::string>& names = field_names_.emplace_back();

@@ -23,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "runatime/heap.hpp"
@@ -46,16 +47,25 @@ class Layouts {
   // nullptr for an index never registered.
   [[nodiscard]] const Layout* find(std::uint32_t type) const {
     if (type == 0 || type >= count_.load(std::memory_order_acquire)) return nullptr;
-    return &chunks_[type >> kChunkBits][type & (kChunk - 1)];
+    return &chunks_[type >> kChunkBits].get()[type & (kChunk - 1)];
   }
   // `type` must be registered (the collector's fast path).
   [[nodiscard]] const Layout& at(std::uint32_t type) const {
-    return chunks_[type >> kChunkBits][type & (kChunk - 1)];
+    return chunks_[type >> kChunkBits].get()[type & (kChunk - 1)];
   }
 
  private:
+  // A chunk is raw storage: add() constructs each slot as it registers it,
+  // so a chunk's pages are touched only as far as types are registered
+  // (constructing all kChunk default layouts at once faulted in ~18 pages
+  // at heap creation for the few dozen types a small program has).
+  // Layout is trivially destructible: freeing the storage is enough.
+  struct FreeChunk {
+    void operator()(Layout* p) const { ::operator delete(p); }
+  };
+  static_assert(std::is_trivially_destructible_v<Layout>);
   std::mutex mu_;  // serializes add()
-  std::array<std::unique_ptr<Layout[]>, kMaxTypes / kChunk> chunks_;
+  std::array<std::unique_ptr<Layout, FreeChunk>, kMaxTypes / kChunk> chunks_;
   std::deque<std::string> names_;                       // stable copies of Layout::name
   std::deque<std::vector<std::uint32_t>> weak_fields_;  // stable copies of Layout::weak_fields
   std::deque<std::vector<std::string>> field_names_;    // stable copies of Layout::field_names

@@ -4,6 +4,8 @@
 // relaxed: the bytes it hands out are then written only by the carving
 // thread, and the collector, which resets eden's top, runs only after every
 // mutator has stopped, which orders everything through the safepoint lock.
+// The same order lets carve() read clean_ (moved only by the collector) as
+// a plain field.
 #include "memory/nursery.hpp"
 
 #include <algorithm>
@@ -19,6 +21,7 @@ bool Nursery::init(const Region& region, std::uint8_t* base, YoungSize reserved,
   half_ = reserved.half;
   size_ = reserved.total();
   eden_top_.store(base, std::memory_order_relaxed);
+  clean_ = base;  // freshly committed: no byte of eden written yet
   survivors_ = 0;
   survivors_top_ = survivors_begin();
   if (!resize(initial)) return false;
@@ -43,6 +46,7 @@ bool Nursery::resize(YoungSize next) {
     short_peak_ = std::max(short_peak_, next.eden);
     if (++short_epochs_ >= kUncommitDelay) {
       region_->discard(base_ + short_peak_, eden_committed_ - short_peak_);
+      clean_ = std::min(clean_, base_ + short_peak_);
       eden_committed_ = short_peak_;
       short_epochs_ = 0;
       short_peak_ = 0;
@@ -66,7 +70,7 @@ std::uint8_t* Nursery::carve(std::size_t min, std::size_t want, std::size_t& got
     if (left < min) return nullptr;
     std::size_t n = left < want ? left : want;
     if (eden_top_.compare_exchange_weak(top, top + n, std::memory_order_relaxed)) {
-      std::memset(top, 0, n);
+      if (top < clean_) std::memset(top, 0, std::min(n, static_cast<std::size_t>(clean_ - top)));
       got = n;
       return top;
     }
@@ -108,6 +112,7 @@ void Nursery::flip(bool poison) {
     for_each_part([](std::uint8_t* begin, std::uint8_t* end) {
       poison_words(begin, static_cast<std::size_t>(end - begin));
     });
+  clean_ = std::max(clean_, eden_top_.load(std::memory_order_relaxed));
   eden_top_.store(base_, std::memory_order_relaxed);
   eden_kept_ = 0;
   if (kept_) {
@@ -121,6 +126,8 @@ void Nursery::flip(bool poison) {
 }
 
 void Nursery::keep() {
+  // Eden up to its top was carved and written: no longer clean.
+  clean_ = std::max(clean_, eden_top_.load(std::memory_order_relaxed));
   kept_ = true;
   eden_kept_ = eden_used();
 }

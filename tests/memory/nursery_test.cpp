@@ -1,7 +1,12 @@
 // Nursery: TLAB carving, to-space allocation and the flip.
 #include <gtest/gtest.h>
 
+#include <sys/mman.h>
+
+#include <algorithm>
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include "memory/nursery.hpp"
 #include "memory/region.hpp"
@@ -21,8 +26,12 @@ struct NurseryTest : ::testing::Test {
 };
 
 TEST_F(NurseryTest, CarvesZeroedMemoryUntilEdenIsFull) {
-  std::memset(region.base(), 0xab, 6 * kPage);  // dirty eden
+  // Dirty eden the way mutators do: carve it, write it, empty it.
   std::size_t got = 0;
+  std::uint8_t* all = n.carve(6 * kPage, 6 * kPage, got);
+  ASSERT_NE(all, nullptr);
+  std::memset(all, 0xab, got);
+  n.flip(false);
   std::uint8_t* a = n.carve(64, 4096, got);
   ASSERT_NE(a, nullptr);
   EXPECT_EQ(got, 4096u);
@@ -36,6 +45,52 @@ TEST_F(NurseryTest, CarvesZeroedMemoryUntilEdenIsFull) {
   EXPECT_EQ(got, 5 * kPage);
   // Less than `want` but at least `min` is still handed out.
   EXPECT_EQ(n.carve(8, 64, got), nullptr);
+}
+
+// Eden is fresh from mmap until it is first used: carve() must not zero
+// (and so fault in) what already reads zero. mincore() says which pages are
+// resident; a page is only resident once touched.
+TEST(NurseryFresh, FirstCarveTouchesNoPageAndLaterCarvesAreZeroed) {
+  constexpr std::size_t kEden = 64 * kPage;
+  Region region;
+  std::string error;
+  ASSERT_TRUE(region.reserve(kEden + 4 * kPage, kPage, error)) << error;
+  Nursery n;
+  ASSERT_TRUE(n.init(region, region.base(), {kEden, 2 * kPage}, {kEden, 2 * kPage}));
+  auto resident = [&](const std::uint8_t* p, std::size_t bytes) {
+    std::vector<unsigned char> v(bytes / kPage);
+    EXPECT_EQ(mincore(const_cast<std::uint8_t*>(p), bytes, v.data()), 0);
+    return static_cast<std::size_t>(
+        std::count_if(v.begin(), v.end(), [](unsigned char c) { return (c & 1) != 0; }));
+  };
+  std::size_t got = 0;
+  std::uint8_t* a = n.carve(kEden / 2, kEden / 2, got);
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(resident(region.base(), kEden), 0u);
+  for (std::size_t i = 0; i < got; i += 512) ASSERT_EQ(a[i], 0);  // reads map the zero page
+  std::memset(a, 0xab, got);                                      // what the mutator allocates
+
+  // Emptied and carved again: what was written is zeroed, and only that.
+  n.flip(false);
+  std::uint8_t* b = n.carve(kEden, kEden, got);
+  ASSERT_EQ(b, a);
+  ASSERT_EQ(got, kEden);
+  EXPECT_EQ(resident(region.base() + kEden / 2, kEden / 2), 0u);
+  for (std::size_t i = 0; i < got; ++i) ASSERT_EQ(b[i], 0) << i;
+
+  // Written again above the old mark, and eden discarded by a shrink
+  // (kUncommitDelay epochs below the committed size): the discarded tail
+  // reads zero without carve() zeroing it, the rest is zeroed.
+  std::memset(b, 0xcd, got);
+  n.flip(false);
+  for (unsigned i = 0; i < Nursery::kUncommitDelay; ++i) {
+    ASSERT_TRUE(n.resize({kEden / 4, 2 * kPage}));
+  }
+  ASSERT_TRUE(n.resize({kEden, 2 * kPage}));
+  std::uint8_t* c = n.carve(kEden, kEden, got);
+  ASSERT_EQ(c, a);
+  EXPECT_EQ(resident(region.base() + kEden / 4, 3 * kEden / 4), 0u);
+  for (std::size_t i = 0; i < got; ++i) ASSERT_EQ(c[i], 0) << i;
 }
 
 TEST_F(NurseryTest, PartialCarveWhenLessThanWantIsLeft) {
