@@ -27,9 +27,10 @@
 // discarded tail. So carve() zeroes just the part of a chunk below clean_,
 // and a program's first epoch faults in only the pages it allocates into
 // (zeroing them again would fault in every page of each chunk at once: a
-// hello world's first chunk was ~90 of its ~300 page faults). One half holds the survivors of the
-// last minor collection; the other is empty and becomes the copy target of
-// the next one. Everything here except carve() runs with the world stopped.
+// hello world's first chunk was ~90 of its ~300 page faults).
+//
+// One half holds the survivors of the last minor collection; the other is
+// empty and becomes the copy target of the next one. Everything here except carve() runs with the world stopped.
 //
 // Kept. A minor collection whose promotion failed (docs/memory.md,
 // "Promotion failure") leaves objects in place in eden and the survivors'
