@@ -119,10 +119,10 @@ struct ActorCore : std::enable_shared_from_this<ActorCore> {
 
   heap::Heap& heap;
   const std::uint64_t number;
-  Value* behaviour;           // persistent
-  Value* state;               // persistent: the state, then the last state
-  Value* failure = nullptr;   // persistent: what the behaviour threw
-  std::string failure_text;   // "TypeError: message", written before kFailed
+  Value* behaviour;          // persistent
+  Value* state;              // persistent: the state, then the last state
+  Value* failure = nullptr;  // persistent: what the behaviour threw
+  std::string failure_text;  // "TypeError: message", written before kFailed
   std::atomic<std::uint32_t> phase{kRunning};
   cc::Latch done{1};  // opened once the actor has stopped
   std::shared_ptr<cc::Actor<Envelope>> actor;
@@ -189,8 +189,7 @@ Sent deliver(ActorCore& c, Envelope& e) {
 // sent before; nothing when it is stopping or stopped already.
 void request_stop(ActorCore& c) {
   std::uint32_t running = ActorCore::kRunning;
-  if (!c.phase.compare_exchange_strong(running, ActorCore::kStopping,
-                                       std::memory_order_seq_cst)) {
+  if (!c.phase.compare_exchange_strong(running, ActorCore::kStopping, std::memory_order_seq_cst)) {
     return;
   }
   Envelope marker(c.heap, nullptr, nullptr, true);

@@ -33,8 +33,7 @@ NativeStatus actor_spawn(NativeCall& call) {
     return wrong_argument(call, "actor_spawn", 0,
                           "a Function or closure taking 2 arguments (state, message)");
   }
-  return answered(call,
-                  actors(call).spawn(*call.thread, call.args[0], call.args[1], &call.result));
+  return answered(call, actors(call).spawn(*call.thread, call.args[0], call.args[1], &call.result));
 }
 
 // Sends the message; the actor handles it later, in the order of this
@@ -47,8 +46,7 @@ NativeStatus actor_send(NativeCall& call) {
 // Sends the message and waits for the behaviour's actor_reply.
 NativeStatus actor_ask(NativeCall& call) {
   if (auto bad = want_actor(call, "actor_ask")) return *bad;
-  return answered(call,
-                  actors(call).ask(*call.thread, call.args[0], call.args[1], &call.result));
+  return answered(call, actors(call).ask(*call.thread, call.args[0], call.args[1], &call.result));
 }
 
 // Inside a behaviour: answers the ask being handled (true), or nothing to

@@ -259,32 +259,36 @@ constexpr std::string_view kWait = "PUSH_CONST extern \"actor_wait\"\nLOAD_GLOBA
 
 TEST_F(Tier0Test, ActorNativesCheckTheirArguments) {
   const std::string p(kPrelude);
-  EXPECT_EQ(eval("PUSH_CONST extern \"actor_spawn\"\nPUSH_CONST 3\nPUSH_CONST 0\nCALL 2\nRETURN", p),
-            "! TypeError: actor_spawn: argument 1 must be a Function or closure taking 2 "
-            "arguments (state, message), not Integer 3");
+  EXPECT_EQ(
+      eval("PUSH_CONST extern \"actor_spawn\"\nPUSH_CONST 3\nPUSH_CONST 0\nCALL 2\nRETURN", p),
+      "! TypeError: actor_spawn: argument 1 must be a Function or closure taking 2 "
+      "arguments (state, message), not Integer 3");
   EXPECT_EQ(eval("PUSH_CONST extern \"actor_spawn\"\nPUSH_CONST function one_arg\nPUSH_CONST 0\n"
                  "CALL 2\nRETURN",
                  p)
                 .substr(0, 67),
             "! TypeError: actor_spawn: argument 1 must be a Function or closure ");
   for (const char* native : {"actor_send", "actor_ask"}) {
-    EXPECT_EQ(eval(std::string("PUSH_CONST extern \"") + native +
-                       "\"\nPUSH_CONST 3\nPUSH_CONST 1\nCALL 2\nRETURN",
-                   p),
-              std::string("! TypeError: ") + native + ": argument 1 must be an Actor, not Integer 3");
+    EXPECT_EQ(
+        eval(std::string("PUSH_CONST extern \"") + native +
+                 "\"\nPUSH_CONST 3\nPUSH_CONST 1\nCALL 2\nRETURN",
+             p),
+        std::string("! TypeError: ") + native + ": argument 1 must be an Actor, not Integer 3");
   }
   for (const char* native : {"actor_stop", "actor_wait"}) {
-    EXPECT_EQ(eval(std::string("PUSH_CONST extern \"") + native + "\"\nPUSH_CONST \"x\"\nCALL 1\nRETURN",
-                   p),
-              std::string("! TypeError: ") + native + ": argument 1 must be an Actor, not String \"x\"");
+    EXPECT_EQ(
+        eval(std::string("PUSH_CONST extern \"") + native + "\"\nPUSH_CONST \"x\"\nCALL 1\nRETURN",
+             p),
+        std::string("! TypeError: ") + native + ": argument 1 must be an Actor, not String \"x\"");
   }
   EXPECT_EQ(eval("PUSH_CONST extern \"actor_reply\"\nPUSH_CONST 1\nCALL 1\nRETURN", p),
             "! ValueError: actor_reply: called outside an actor's behaviour (a behaviour answers "
             "the ask it is handling)");
   EXPECT_EQ(eval("PUSH_CONST extern \"actor_self\"\nCALL 0\nRETURN", p),
             "! ValueError: actor_self: called outside an actor's behaviour");
-  EXPECT_EQ(eval(with_actor("counter", "0", "PUSH_CONST extern \"type_name\"\nLOAD_GLOBAL a\n"
-                                            "CALL 1\nRETURN"),
+  EXPECT_EQ(eval(with_actor("counter", "0",
+                            "PUSH_CONST extern \"type_name\"\nLOAD_GLOBAL a\n"
+                            "CALL 1\nRETURN"),
                  p),
             "= \"Actor\"");
 }
@@ -338,8 +342,8 @@ TEST_F(Tier0Test, MessagesSurviveCollectionsOnTheWay) {
       "STORE_GLOBAL a\nPUSH_CONST null\nSTORE_GLOBAL b\n"
       "PUSH_CONST function send_strings\nCALL 0\nPOP\n" +
       ask("\"end\"") + "POP\n" + std::string(kStop) +
-      "PUSH_CONST extern \"text_length\"\nPUSH_CONST extern \"text_join\"\n" +
-      std::string(kWait) + "PUSH_CONST \"\"\nCALL 2\nCALL 1\nRETURN";
+      "PUSH_CONST extern \"text_length\"\nPUSH_CONST extern \"text_join\"\n" + std::string(kWait) +
+      "PUSH_CONST \"\"\nCALL 2\nCALL 1\nRETURN";
   // "s0" .. "s299" are 1090 characters, and "end" 3 more.
   EXPECT_EQ(eval(code, std::string(kPrelude)), "= 1093");
 }
@@ -354,8 +358,8 @@ TEST_F(Tier0Test, ABehaviourThatThrowsStopsItsActor) {
   const std::string failed = with_actor("fragile", "99", send("1"));
   EXPECT_EQ(eval(failed + std::string(kWait) + "RETURN", p), "! " + threw);
   EXPECT_EQ(eval(failed + "TRY_BEGIN h none\n" + std::string(kWait) +
-                     "RETURN\nTRY_END\nh:\nCATCH_BEGIN type DivisionByZero\nPOP\nCATCH_END\n" + send("2") +
-                     "PUSH_CONST 0\nRETURN",
+                     "RETURN\nTRY_END\nh:\nCATCH_BEGIN type DivisionByZero\nPOP\nCATCH_END\n" +
+                     send("2") + "PUSH_CONST 0\nRETURN",
                  p),
             "! ValueError: actor_send: the actor has stopped: its behaviour threw " + threw +
                 "; the message was not delivered");
@@ -390,9 +394,8 @@ TEST_F(Tier0Test, AsksRacingWithAFailureAllEnd) {
 // later send or ask is refused; a second stop is harmless.
 TEST_F(Tier0Test, SendingToAStoppedActorFails) {
   const std::string p(kPrelude);
-  const std::string stopped = with_actor("counter", "0", send("1") + send("2") +
-                                                             std::string(kStop) +
-                                                             std::string(kStop));
+  const std::string stopped =
+      with_actor("counter", "0", send("1") + send("2") + std::string(kStop) + std::string(kStop));
   EXPECT_EQ(eval(stopped + std::string(kWait) + "RETURN", p), "= 3");
   EXPECT_EQ(eval(stopped + std::string(kWait) + "POP\n" + std::string(kWait) + "RETURN", p), "= 3")
       << "waiting again gives the same state";
@@ -423,9 +426,9 @@ TEST_F(Tier0Test, TwoActorsPlayPingPong) {
 // Actors still running when the runtime ends are stopped by it after what
 // their mailboxes hold; the program never stopped this one.
 TEST_F(Tier0Test, TheRuntimesEndStopsItsActors) {
-  EXPECT_EQ(eval(with_actor("counter", "0", send("1") + "PUSH_CONST 0\nRETURN"),
-                 std::string(kPrelude)),
-            "= 0");
+  EXPECT_EQ(
+      eval(with_actor("counter", "0", send("1") + "PUSH_CONST 0\nRETURN"), std::string(kPrelude)),
+      "= 0");
 }
 
 }  // namespace
