@@ -196,6 +196,17 @@ end:
   LOAD_LOCAL x
   RETURN
 .end
+; printer: prints each message.
+.function 11 printer type "(Any,Any)->Any"
+  .param state type Any
+  .param msg type Any
+  PUSH_CONST extern "print"
+  LOAD_LOCAL msg
+  CALL 1
+  POP
+  LOAD_LOCAL state
+  RETURN
+.end
 ; send_strings: sends "s0" .. "s299", new Strings, to the actor in global
 ; a, with a collection every 50 (a major one every 100).
 .function 10 send_strings type "()->Any"
@@ -424,11 +435,18 @@ TEST_F(Tier0Test, TwoActorsPlayPingPong) {
 }
 
 // Actors still running when the runtime ends are stopped by it after what
-// their mailboxes hold; the program never stopped this one.
-TEST_F(Tier0Test, TheRuntimesEndStopsItsActors) {
-  EXPECT_EQ(
-      eval(with_actor("counter", "0", send("1") + "PUSH_CONST 0\nRETURN"), std::string(kPrelude)),
-      "= 0");
+// their mailboxes hold: the program never stopped this one, and its three
+// messages are printed before the runtime is gone.
+TEST_F(Tier0Test, TheRuntimesEndStopsItsActorsAfterTheirMessages) {
+  EXPECT_EQ(eval(with_actor("printer", "0",
+                            send("\"one\"") + send("\"two\"") + send("\"three\"") +
+                                "PUSH_CONST 0\nRETURN"),
+                 std::string(kPrelude)),
+            "= 0");
+  runtime_->detach(*t_);
+  t_ = nullptr;
+  runtime_.reset();  // TearDown skips what is gone
+  EXPECT_EQ(printed(), "one\ntwo\nthree\n");
 }
 
 }  // namespace
