@@ -82,5 +82,6 @@ void add_system_natives(Natives& natives);
 void add_task_natives(Natives& natives);
 void add_thread_natives(Natives& natives);
 void add_sync_natives(Natives& natives);
+void add_actor_natives(Natives& natives);
 
 }  // namespace runa::bridge

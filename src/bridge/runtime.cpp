@@ -149,9 +149,11 @@ std::unique_ptr<FunctionInfo> RuntimeImpl::make_function(const ModuleInfo* owner
 Runtime::Runtime(std::unique_ptr<RuntimeImpl> impl) : impl_(std::move(impl)) {
   impl_->start_threads(*this);
 }
-// Program threads still running end before anything they use does.
+// Program threads still running end before anything they use does; then
+// the actors they may have sent to, while the pool's workers can detach.
 Runtime::~Runtime() {
   impl_->program_threads().join_all();
+  impl_->actors().shut_down();
 }
 
 Result<std::unique_ptr<Runtime>> Runtime::create(const RuntimeOptions& options) {

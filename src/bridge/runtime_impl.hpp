@@ -23,6 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bridge/actors.hpp"
 #include "bridge/builtin_methods.hpp"
 #include "bridge/channels.hpp"
 #include "bridge/locks.hpp"
@@ -87,8 +88,10 @@ class RuntimeImpl {
   [[nodiscard]] bridge::Synchronisers& synchronisers() { return synchronisers_; }
   [[nodiscard]] bridge::Threads& program_threads() { return *program_threads_; }
   // Made by the Runtime in front of this, which program threads run on.
+  [[nodiscard]] bridge::Actors& actors() { return *actors_; }
   void start_threads(Runtime& front) {
     program_threads_ = std::make_unique<bridge::Threads>(front);
+    actors_ = std::make_unique<bridge::Actors>(front);
   }
 
   // The FunctionInfo of a native (made by start()).
@@ -139,6 +142,7 @@ class RuntimeImpl {
   bridge::Locks locks_{*heap_};
   bridge::Synchronisers synchronisers_{*heap_};
   std::unique_ptr<bridge::Threads> program_threads_;
+  std::unique_ptr<bridge::Actors> actors_;  // after the threads: they may send to actors
 
   mutable std::recursive_mutex mu_;  // loading (initializers may load) and tiers
   std::deque<std::unique_ptr<TierInfo>> tiers_;

@@ -45,7 +45,7 @@ class Tier0Test : public ::testing::Test {
     t_ = &runtime_->attach();
   }
   void TearDown() override {
-    runtime_->detach(*t_);
+    if (t_ != nullptr) runtime_->detach(*t_);  // a test may end the runtime itself
     runtime_.reset();
     engine_.reset();
     std::fclose(out_);

@@ -8,10 +8,10 @@
 //
 // Ownership of messages: a message is moved into the mailbox; the sender
 // keeps nothing of it, and the actor alone touches it from then on. For
-// Runa programs the message is a heap value that is copied (or handed over
-// when the sender cannot reach it any more) into the mailbox's rooted
-// store, so two actors never share a mutable object: no data race is
-// possible between actors (docs/concurrency.md, "Actors").
+// Runa programs (src/bridge/actors.hpp) the message is a persistent slot
+// holding a heap value, shared as values on channels are: immutable values
+// are safe to share, and a sender gives up a mutable one it sends
+// (docs/concurrency.md, "Actors for programs").
 #pragma once
 
 #include <cstdint>

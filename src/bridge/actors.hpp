@@ -1,0 +1,113 @@
+// Actors for programs (docs/concurrency.md, "Actors for programs"): the
+// natives actor_spawn, actor_send, actor_ask, actor_reply, actor_self,
+// actor_stop and actor_wait over the concurrency runtime's Actor<M>
+// (src/concurrency/actor/actor.hpp), whose behaviour here calls a Runa
+// function.
+//
+//   Actor    a foreign object (foreign.hpp, layout "Actor") standing for a
+//            Box: a shared reference to the actor's Core. actor_self makes
+//            another Actor object for the same Core.
+//   Core     the actor: its C++ Actor<Envelope>, persistent slots for the
+//            behaviour, the state and (after a failure) the exception, its
+//            phase, and a latch opened once it has stopped.
+//   Envelope a message in the mailbox: a persistent slot holding the value
+//            (so the collector keeps it alive and updates it while it
+//            waits), and the AskCell of an ask. The mailbox never holds a
+//            heap reference of its own.
+//   pool     one work-stealing pool per runtime, made at the first spawn,
+//            whose workers are attached to the runtime as "actor worker N":
+//            turns run Runa code on them; idle workers sleep in a blocking
+//            region, so they never delay a collection.
+//
+// Invariants:
+//   - A behaviour runs one message at a time (Actor<M>'s state word); the
+//     state slot is read and written only on the actor's turn, and by
+//     actor_wait after the actor's latch opened.
+//   - An actor lives until it stops (actor_stop, a behaviour that throws,
+//     or the runtime's end), as an Erlang process does, whether or not the
+//     program still holds an Actor: `live_` holds its Core meanwhile.
+//   - Phase: kRunning -> kStopping (actor_stop) -> kStopped, or kRunning /
+//     kStopping -> kFailed. The final phase (kStopped, kFailed) is stored on
+//     the actor's turn before it stops, so every message the behaviour will
+//     never see is either still in the mailbox when the C++ actor drops it
+//     (its ask is settled "stopped") or was pushed after that store, which
+//     its sender sees (a seq_cst fence on each side, the Dekker pair of
+//     actors.cpp, "Stranded messages") and settles itself.
+//   - An AskCell is settled exactly once (a CAS from kPending): answered by
+//     actor_reply, "no reply" when the behaviour returned without one,
+//     "failed" when it threw, "stopped" when the message was dropped.
+//   - A thread waiting in actor_ask or actor_wait sleeps in a blocking
+//     region: it never delays a collection.
+//   - Asks and waits are refused inside a behaviour: the pool's workers are
+//     few, and a worker waiting for an actor whose turn is queued behind it
+//     could wait for ever.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "bridge/foreign.hpp"
+#include "runatime/runtime.hpp"
+
+namespace runa::concurrency {
+class Pool;
+}
+
+namespace runa::bridge {
+
+using heap::Value;
+
+struct ActorCore;
+struct ActorBox;
+
+class Actors {
+ public:
+  explicit Actors(rt::Runtime& r);
+  Actors(const Actors&) = delete;
+  Actors& operator=(const Actors&) = delete;
+  Actors(Actors&&) = delete;
+  Actors& operator=(Actors&&) = delete;
+  ~Actors();
+
+  [[nodiscard]] bool is_actor(Value v) const;
+  // Each of these returns false with an exception in flight on t. MAY COLLECT.
+  // A new actor running *behaviour(state, message) per message, from *state.
+  bool spawn(rt::Thread& t, const Value* behaviour, const Value* state, Value* out);
+  bool send(rt::Thread& t, const Value* actor, const Value* message);
+  // Sends and waits for the behaviour's actor_reply: the reply in *out.
+  bool ask(rt::Thread& t, const Value* actor, const Value* message, Value* out);
+  // Inside a behaviour: answers the ask being handled; *out true, or false
+  // when the message came by actor_send.
+  bool reply(rt::Thread& t, const Value* value, Value* out);
+  // Inside a behaviour: an Actor for the actor running it.
+  bool self(rt::Thread& t, Value* out);
+  // The actor handles what was sent before, then stops. Idempotent.
+  bool stop(rt::Thread& t, const Value* actor);
+  // Waits until the actor has stopped: its last state in *out, or its
+  // behaviour's exception thrown again.
+  bool wait(rt::Thread& t, const Value* actor, Value* out);
+
+  // The runtime's end (no thread of the caller attached): stops every
+  // actor still running after what its mailbox holds, then ends the pool.
+  void shut_down();
+
+ private:
+  friend struct ActorCore;
+  concurrency::Pool& pool();
+  void handle(ActorCore& c, struct Envelope& e, bool& stop);
+  void stopped(ActorCore& c);
+  bool make_box(rt::Thread& t, const std::shared_ptr<ActorCore>& core, Value* out);
+  bool refuse_in_behaviour(rt::Thread& t, const char* native);
+  bool refuse_stopped(rt::Thread& t, const char* native, const ActorCore& c, const char* what);
+
+  rt::Runtime& runtime_;
+  ForeignObjects<ActorBox> boxes_;
+  std::mutex mu_;  // live_, pool_
+  std::map<std::uint64_t, std::shared_ptr<ActorCore>> live_;
+  std::uint64_t next_ = 1;
+  std::unique_ptr<concurrency::Pool> pool_;
+};
+
+}  // namespace runa::bridge
