@@ -30,7 +30,8 @@
 // hello world's first chunk was ~90 of its ~300 page faults).
 //
 // One half holds the survivors of the last minor collection; the other is
-// empty and becomes the copy target of the next one. Everything here except carve() runs with the world stopped.
+// empty and becomes the copy target of the next one. Everything here except carve() runs with the
+// world stopped.
 //
 // Kept. A minor collection whose promotion failed (docs/memory.md,
 // "Promotion failure") leaves objects in place in eden and the survivors'
