@@ -65,9 +65,17 @@ void RuntimeImpl::install(const FunctionInfo& f, std::uint32_t tier, void* code,
 }
 
 bool RuntimeImpl::start(Thread& t) {
-  // Natives are registered only by threads not yet attached (add_native),
-  // so no mutator waits for this lock while a collection waits for it.
-  std::lock_guard lock(mu_);
+  // Every attach comes here, already a mutator, and the lock's holder may
+  // be collecting (a load allocates under it; so does the first start). So
+  // wait for it in a native region, as adopt() does, or that collection
+  // waits for this thread while this thread waits for the lock: seen as a
+  // hang when an actor worker attached while the main thread loaded a
+  // module (Tier0Test.ABehaviourThatThrowsStopsItsActor).
+  std::unique_lock lock(mu_, std::defer_lock);
+  {
+    heap::NativeRegion region(*t.m);
+    lock.lock();
+  }
   if (started_) return true;
   started_ = true;
   heap::Mutator& m = *t.m;

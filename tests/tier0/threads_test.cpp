@@ -10,6 +10,7 @@
 // code C1 while B, which translated C2 meanwhile, also publishes and frees
 // C1 under A's feet. B's compare-and-swap fails, B keeps A's C1 and drops
 // its own C2, which no thread has seen.
+#include <atomic>
 #include <thread>
 #include <vector>
 
@@ -121,6 +122,60 @@ TEST_F(Tier0Test, ThreadsShareCodeAndCaches) {
   EXPECT_LE(total->profile.calls.load(), static_cast<std::uint32_t>(kThreads))
       << "counts may be lost between threads, never invented";
   EXPECT_GE(total->profile.calls.load(), 1u);
+}
+
+// Attaching while another thread holds the runtime's lock and collects:
+// a module's __init__ runs under that lock, and this one collects 300
+// times. A thread attaching meanwhile waits for the lock; it must wait in
+// a native region, or the initializer's next collection waits for it while
+// it waits for the lock (a hang, first seen with an actor's worker).
+TEST_F(Tier0Test, AThreadAttachesWhileAnInitializerCollects) {
+  constexpr std::string_view kCollecting = R"(
+.type 1 primitive Integer
+.type 2 function "()->Integer" params returns Integer
+.function 1 __init__ type "()->Integer"
+  .local n type Integer slot 0 scope 0 end
+  PUSH_CONST 300
+  STORE_LOCAL n
+loop:
+  LOAD_LOCAL n
+  PUSH_CONST 0
+  GT
+  JUMP_IF_FALSE done
+  PUSH_CONST extern "gc_collect"
+  PUSH_CONST false
+  CALL 1
+  POP
+  LOAD_LOCAL n
+  PUSH_CONST 1
+  SUB
+  STORE_LOCAL n
+  JUMP loop
+done:
+  PUSH_CONST null
+  RETURN
+end:
+.end
+)";
+  std::atomic<bool> loaded{false};
+  std::atomic<int> attaches{0};
+  std::thread attacher([&] {
+    while (!loaded.load()) {
+      rt::Thread& t = runtime_->attach("attacher");
+      runtime_->detach(t);
+      attaches.fetch_add(1);
+    }
+  });
+  {
+    heap::NativeRegion region(*t_->m);  // the attacher's first attach may need this thread stopped
+    while (attaches.load() == 0) std::this_thread::yield();
+  }
+  EXPECT_EQ(eval("PUSH_CONST 7\nRETURN", kCollecting), "= 7");
+  loaded.store(true);
+  {
+    heap::NativeRegion region(*t_->m);
+    attacher.join();
+  }
 }
 
 }  // namespace
