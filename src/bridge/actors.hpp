@@ -84,7 +84,7 @@ class Actors {
   // Inside a behaviour: an Actor for the actor running it.
   bool self(rt::Thread& t, Value* out);
   // The actor handles what was sent before, then stops. Idempotent.
-  bool stop(rt::Thread& t, const Value* actor);
+  static bool stop(rt::Thread& t, const Value* actor);
   // Waits until the actor has stopped: its last state in *out, or its
   // behaviour's exception thrown again.
   bool wait(rt::Thread& t, const Value* actor, Value* out);
@@ -99,8 +99,9 @@ class Actors {
   void handle(ActorCore& c, struct Envelope& e, bool& stop);
   void stopped(ActorCore& c);
   bool make_box(rt::Thread& t, const std::shared_ptr<ActorCore>& core, Value* out);
-  bool refuse_in_behaviour(rt::Thread& t, const char* native);
-  bool refuse_stopped(rt::Thread& t, const char* native, const ActorCore& c, const char* what);
+  static bool refuse_in_behaviour(rt::Thread& t, const char* native);
+  static bool refuse_stopped(rt::Thread& t, const char* native, const ActorCore& c,
+                             const char* what);
 
   rt::Runtime& runtime_;
   ForeignObjects<ActorBox> boxes_;
