@@ -221,10 +221,8 @@ Dictionaries::Status Dictionaries::get_any(heap::Mutator& m, const heap::Handle&
     found = probe<Keys::kString>(dict.value(), k, Strings::hash(k));
   } else {
     if (Status s = prepare_key(m, key); s != Status::kFound) return s;
-    const Value ready = key.value();  // a rope's flat string now
-    const std::uint64_t h =
-        rules_->strings->is_flat(ready) ? Strings::hash(ready) : rules_->hash(ready);
-    found = probe_any(dict.value(), ready, h);
+    const Value ready = key.value();                              // a rope's flat string now
+    found = probe_any(dict.value(), ready, rules_->hash(ready));  // which asks flat first
   }
   if (found.at < 0) return Status::kAbsent;
   *out = found.entry[1];
