@@ -153,8 +153,13 @@ struct Code {
   mutable std::vector<std::unique_ptr<MethodEntry>> records;
 };
 
+// Whether translation fuses sequences into superinstructions. A frame
+// another tier hands back mid-function may stand between two instructions
+// a fusion joins; it continues in a translation without them (entry.cpp).
+enum class Fusing : std::uint8_t { kOn, kOff };
+
 // Translates a function with code (not NATIVE or EXTERNAL).
-std::unique_ptr<Code> translate(const rt::FunctionInfo& f);
+std::unique_ptr<Code> translate(const rt::FunctionInfo& f, Fusing fusing = Fusing::kOn);
 
 // The first instruction at or after bytecode `offset` (where a resumed
 // frame continues; a MAKE_CELL at a scope start comes first, as when

@@ -1,8 +1,9 @@
-// Entries from C++ into tier 0 (TierCallbacks::invoke and resume): each
+// Entries from C++ into tier 0 (TierCallbacks::invoke, resume and enter): each
 // pushes a boundary frame on the thread's stack and runs the loop
 // (interp.cpp) as a new Run (stack.hpp) until that frame returns, throws
 // or, for a generator or coroutine, suspends.
 #include <algorithm>
+#include <string>
 
 #include "frames.hpp"
 #include "tier0.hpp"
@@ -124,6 +125,72 @@ ops::Resumed Engine::resume(rt::Thread& t, const rt::FunctionInfo& f, Value* sus
   bool suspended = false;
   if (!run(t, st, outer_depth, suspension, out, &suspended)) return ops::Resumed::kThrew;
   return suspended ? ops::Resumed::kSuspended : ops::Resumed::kReturned;
+}
+
+// A frame handed over mid-function: a deoptimising tier's guard failed
+// (docs/bridge.md, "Deoptimising a running frame"). Its values go onto the
+// tier-0 stack first, where the collector sees them, before anything else
+// runs. It continues in the translation where `offset` begins an
+// instruction: the usual one, or, when `offset` falls inside a fused
+// sequence, the plain one, where every bytecode instruction is one. At a
+// captured variable's scope start the MAKE_CELL runs, as when a jump
+// arrives there. Refused, with the handing tier's frame unchanged: a
+// generator's or coroutine's frame (its state belongs to its suspension),
+// a frame inside a try statement (its handler records would have to be
+// tier 0's; on-stack replacement out of tier 0 refuses those too), and a
+// frame that does not fit f (the other tier's error).
+bool Engine::enter(rt::Thread& t, const rt::FunctionInfo& f, std::uint32_t offset, Value* frame,
+                   std::uint32_t slots, std::uint32_t operands, Value* out) {
+  Stack& st = stack(t);
+  if (c_stack_low(st, t.native_depth)) return ops::stack_overflow(t, f);
+  const std::string name(f.name());
+  if ((f.def->flags & (module::kFnGenerator | module::kFnAsync)) != 0) {
+    return ops::raise(
+        t, "NotAvailable",
+        "tier 0 takes no running frame of a generator or async function (" + name + ")");
+  }
+  const std::uint32_t outer_depth = st.depth;
+  Value* const outer_sp = st.sp;
+  Value* base = st.sp + 1;
+  const std::size_t n = std::size_t{slots} + operands;
+  if (base + n + 2 >= st.limit || st.depth == Stack::kFrames) return ops::stack_overflow(t, f);
+  std::copy(frame - 1, frame + n, st.sp);
+  st.sp = base + n;
+  auto refuse = [&](std::string_view type, const std::string& why) {
+    st.sp = outer_sp;
+    return ops::raise(t, type, why);
+  };
+  const Code* code = code_for(f);
+  if (code == nullptr) return refuse("NotAvailable", "tier 0 for " + name);
+  if (slots != code->frame_slots || operands > code->max_stack) {
+    return refuse("ValueError", "a frame of " + name + " handed to tier 0 has " +
+                                    std::to_string(slots) + " slots and " +
+                                    std::to_string(operands) + " operands; " + name + " has " +
+                                    std::to_string(code->frame_slots) + " slots and at most " +
+                                    std::to_string(code->max_stack) + " operands");
+  }
+  std::uint32_t at = index_at(*code, offset);
+  if (at == code->ins.size() || code->offsets[at] != offset) {
+    code = plain_code_for(f);
+    at = index_at(*code, offset);
+    if (at == code->ins.size() || code->offsets[at] != offset) {
+      return refuse("ValueError",
+                    "offset " + std::to_string(offset) + " begins no instruction of " + name);
+    }
+  }
+  for (const auto& statement : code->tries) {
+    if (at > index_at(*code, statement->begin) && at < statement->end_at) {
+      return refuse("NotAvailable", "tier 0 takes no running frame inside a try statement (" +
+                                        name + " at offset " + std::to_string(offset) + ")");
+    }
+  }
+  if (base + slots + code->max_stack + 2 >= st.limit) {
+    st.sp = outer_sp;
+    return ops::stack_overflow(t, f);
+  }
+  st.frames[st.depth++] = Frame{code, code->ins.data() + at, base,
+                                static_cast<std::uint32_t>(st.handlers.size()), true};
+  return run(t, st, outer_depth, nullptr, out, nullptr);
 }
 
 // NOLINTEND(readability-non-const-parameter, performance-no-int-to-ptr)

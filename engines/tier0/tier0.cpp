@@ -1,6 +1,6 @@
 // Tier 0's side of the tier interface: registration, the callbacks the
-// bridge calls (invoke, prepare, release, walk, transfer, thread_exit),
-// translation on first use, and the per-thread stacks with their frame
+// bridge calls (invoke, prepare, release, walk, transfer, thread_exit, resume,
+// enter), translation on first use, and the per-thread stacks with their frame
 // enumerator.
 #include "tier0.hpp"
 
@@ -52,6 +52,12 @@ bool invoke_cb(void* self, rt::Thread& t, const rt::FunctionInfo& f, Value* call
 ops::Resumed resume_cb(void* self, rt::Thread& t, const rt::FunctionInfo& f, Value* suspension,
                        Value* sent, Value* out) {
   return engine_of(self).resume(t, f, suspension, sent, out);
+}
+
+bool enter_cb(void* self, rt::Thread& t, const rt::FunctionInfo& f, void* /*code*/,
+              std::uint32_t offset, Value* frame, std::uint32_t slots, std::uint32_t stack,
+              Value* out) {
+  return engine_of(self).enter(t, f, offset, frame, slots, stack, out);
 }
 
 void* prepare_cb(void* self, const rt::FunctionInfo& f, std::uint32_t /*osr*/) {
@@ -138,6 +144,7 @@ std::unique_ptr<Engine> Engine::install(rt::Runtime& runtime) {
   info.callbacks.transfer = transfer_cb;
   info.callbacks.thread_exit = thread_exit_cb;
   info.callbacks.resume = resume_cb;
+  info.callbacks.enter = enter_cb;
   e->index_ = runtime.register_tier(info);
   e->shapes_ = &ops::shapes(runtime);
   e->call_threshold_ = runtime.options().policy.call_threshold;
@@ -158,6 +165,13 @@ Code* Engine::code_for(const rt::FunctionInfo& f) {
   std::lock_guard lock(mu_);
   codes_.push_back(std::move(made));
   return codes_.back().get();
+}
+
+const Code* Engine::plain_code_for(const rt::FunctionInfo& f) {
+  std::lock_guard lock(mu_);
+  std::unique_ptr<Code>& plain = plain_[&f];
+  if (plain == nullptr) plain = translate(f, Fusing::kOff);
+  return plain.get();
 }
 
 Stack& Engine::stack(rt::Thread& t) const {

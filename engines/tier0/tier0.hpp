@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 #include <vector>
 
 #include "code.hpp"
@@ -47,6 +48,13 @@ class Engine {
   // Continues a generator or coroutine of f (TierCallbacks::resume).
   ops::Resumed resume(rt::Thread& t, const rt::FunctionInfo& f, Value* suspension, Value* sent,
                       Value* out);
+  // Continues a running frame of f that another tier hands over before the
+  // instruction at bytecode `offset` (TierCallbacks::enter; a deoptimising
+  // tier reaches it through Runtime::deoptimize_frame): frame[-1] is the
+  // callee, frame[0 .. slots) the slots, then `operands` operand-stack
+  // values. Runs f to its end.
+  bool enter(rt::Thread& t, const rt::FunctionInfo& f, std::uint32_t offset, Value* frame,
+             std::uint32_t slots, std::uint32_t operands, Value* out);
 
   [[nodiscard]] rt::Runtime& runtime() const { return runtime_; }
   [[nodiscard]] std::uint32_t index() const { return index_; }
@@ -58,6 +66,10 @@ class Engine {
   // Runs the boundary frame just pushed at `outer_depth` as a new Run.
   bool run(rt::Thread& t, Stack& st, std::uint32_t outer_depth, Value* suspension, Value* out,
            bool* suspended);
+  // f's translation without superinstructions (Fusing::kOff), made at the
+  // first request: where a frame handed over between two fused
+  // instructions continues. Deoptimisations are rare; a lock is enough.
+  const Code* plain_code_for(const rt::FunctionInfo& f);
   friend struct Loop;
 
   rt::Runtime& runtime_;
@@ -67,6 +79,7 @@ class Engine {
   std::uint32_t backedge_threshold_ = 0;
   std::mutex mu_;
   std::vector<std::unique_ptr<Code>> codes_;
+  std::unordered_map<const rt::FunctionInfo*, std::unique_ptr<Code>> plain_;  // under mu_
 };
 
 }  // namespace runa::tier0

@@ -329,7 +329,7 @@ Ins fused(Fused f, const bytecode::Instruction* s, Code& code, const Target& tar
 
 }  // namespace
 
-std::unique_ptr<Code> translate(const rt::FunctionInfo& f) {
+std::unique_ptr<Code> translate(const rt::FunctionInfo& f, Fusing fusing) {
   auto code = std::make_unique<Code>();
   code->function = &f;
   code->consts = f.module->constants;
@@ -354,7 +354,9 @@ std::unique_ptr<Code> translate(const rt::FunctionInfo& f) {
   for (const Cells::Scope& s : cells.scopes) {
     if (!(s.slot < def.params.size() && s.start == 0)) cell_starts[s.start].push_back(s.slot);
   }
-  const std::vector<Fused> fusions = find_fusions(def, m, in, cells, cell_starts);
+  const std::vector<Fused> fusions = fusing == Fusing::kOn
+                                         ? find_fusions(def, m, in, cells, cell_starts)
+                                         : std::vector<Fused>(in.size());
   std::map<std::uint32_t, std::uint32_t> index_of;  // bytecode offset -> first output index
   std::uint32_t next = 0;
   for (std::size_t k = 0; k < in.size(); ++k) {

@@ -157,6 +157,8 @@ struct TierCallbacks {
   // is the callee value, frame[0..slots) the frame's slots, then `stack`
   // operand-stack values (root slots). Runs f to its return: the result in
   // *out, or false when it threw. May be null (the tier takes no frames).
+  // The lowest tier's is also where deoptimize_frame sends a frame: there
+  // `offset` may be any instruction's and `code` is null.
   bool (*enter)(void* self, Thread& t, const FunctionInfo& f, void* code, std::uint32_t offset,
                 Value* frame, std::uint32_t slots, std::uint32_t stack, Value* out) = nullptr;
 };
@@ -316,6 +318,17 @@ class Runtime {
   // (at a loop header `osr_offset`, else kNoOsr); a tier's guard failed.
   void hot(Thread& t, const FunctionInfo& f, std::uint32_t osr_offset);
   void deoptimize(const FunctionInfo& f, std::string_view reason);
+  // A tier's guard failed inside a running frame of f: deoptimize(f,
+  // reason), then the frame continues in the lowest tier (its `enter`)
+  // before the instruction at bytecode `offset`, from the state a tier
+  // writes with `transfer`: frame[-1] is the callee value, frame[0..slots)
+  // the slots, then `stack` operand-stack values (root slots, or values not
+  // moved since the last safepoint). Runs f to its end: the result in *out,
+  // or false when it threw, or when the lowest tier cannot take the frame
+  // (NotAvailable or ValueError in t.exception; docs/bridge.md says which).
+  bool deoptimize_frame(Thread& t, const FunctionInfo& f, std::string_view reason,
+                        std::uint32_t offset, Value* frame, std::uint32_t slots,
+                        std::uint32_t stack, Value* out);
   // Every loaded module's functions, for --profile-dump.
   void dump_profiles(std::FILE* to) const;
   // Walks thread t's frames across tiers, innermost first.

@@ -33,6 +33,14 @@ struct CNative {
 struct CTier {
   rt_tier_callbacks callbacks;
   void* self;
+  std::uint32_t index = 0;  // the runtime's index of the tier
+};
+
+// The one frame a C tier runs in an activation: its function, at the
+// offset the tier last reported (rt_frame_at), else where it began.
+struct CFrame {
+  const rt::FunctionInfo* f = nullptr;
+  std::uint32_t offset = 0;
 };
 
 }  // namespace
@@ -95,9 +103,37 @@ bool tier_result(rt_status s, rt::Thread& t, const rt::FunctionInfo& f) {
   return false;
 }
 
+// The trampolines around invoke and enter push an activation holding a
+// CFrame, so that Runtime::walk (traces, dumps, profilers) sees the C
+// tier's frame between the frames of the tiers it was called from and
+// calls into; tier_walk reports it.
+class CActivation {
+ public:
+  CActivation(rt::Thread& t, const CTier& tier, const rt::FunctionInfo& f, std::uint32_t offset)
+      : t_(t), frame_{&f, offset}, act_{t.activations, tier.index, &frame_} {
+    t.activations = &act_;
+  }
+  ~CActivation() { t_.activations = act_.previous; }
+  CActivation(const CActivation&) = delete;
+  CActivation& operator=(const CActivation&) = delete;
+  CActivation(CActivation&&) = delete;
+  CActivation& operator=(CActivation&&) = delete;
+
+ private:
+  rt::Thread& t_;
+  CFrame frame_;
+  rt::Activation act_;
+};
+
+void tier_walk(void* /*self*/, rt::Thread& /*t*/, void* activation, rt::FrameSink sink, void* ctx) {
+  const auto* frame = static_cast<const CFrame*>(activation);
+  sink(ctx, rt::FrameInfo{frame->f, frame->offset});
+}
+
 bool tier_invoke(void* self, rt::Thread& t, const rt::FunctionInfo& f, rt::Value* callee,
                  rt::Value* args, std::uint32_t n, rt::Value* out) {
   const auto* tier = static_cast<const CTier*>(self);
+  const CActivation running(t, *tier, f, 0);
   return tier_result(tier->callbacks.invoke(tier->self, as_c(t), as_c(f), callee, args, n, out), t,
                      f);
 }
@@ -117,6 +153,7 @@ bool tier_enter(void* self, rt::Thread& t, const rt::FunctionInfo& f, void* code
                 std::uint32_t offset, rt::Value* frame, std::uint32_t slots, std::uint32_t stack,
                 rt::Value* out) {
   const auto* tier = static_cast<const CTier*>(self);
+  const CActivation running(t, *tier, f, offset);
   return tier_result(
       tier->callbacks.enter(tier->self, as_c(t), as_c(f), code, offset, frame, slots, stack, out),
       t, f);
@@ -477,9 +514,29 @@ rt_status rt_tier_register(rt_runtime* runtime, const char* name, uint32_t level
     info.callbacks.prepare = tier_prepare;
     info.callbacks.release = tier_release;
     if (callbacks->enter != nullptr) info.callbacks.enter = tier_enter;
-    *index = runtime->runtime->register_tier(info);
+    info.callbacks.walk = tier_walk;
+    c.index = runtime->runtime->register_tier(info);
+    *index = c.index;
     return RT_OK;
   });
+}
+
+rt_status rt_frame_at(rt_thread* thread, uint32_t offset) noexcept {
+  constexpr const char* fn = "rt_frame_at";
+  if (thread == nullptr) return null_argument(fn, "thread");
+  rt::Thread& t = as_thread(thread);
+  rt::Activation* a = t.activations;
+  if (a == nullptr || t.runtime->tier(a->tier).callbacks.walk != tier_walk) {
+    return fail(RT_ERROR_INVALID_STATE, fn, "no C tier's frame is this thread's innermost");
+  }
+  auto* frame = static_cast<CFrame*>(a->frames);
+  if (offset >= frame->f->code.size()) {
+    return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                "offset " + std::to_string(offset) + " is past the code of " +
+                    std::string(frame->f->name()));
+  }
+  frame->offset = offset;
+  return RT_OK;
 }
 
 rt_status rt_function_info_init(rt_function_info* info) noexcept {
@@ -601,6 +658,35 @@ rt_status rt_deoptimize(rt_runtime* runtime, const rt_function* f, const char* r
     if (runtime == nullptr) return null_argument("rt_deoptimize", "runtime");
     if (f == nullptr) return null_argument("rt_deoptimize", "f");
     runtime->runtime->deoptimize(as_function(f), reason != nullptr ? reason : "");
+    return RT_OK;
+  });
+}
+
+rt_status rt_deoptimize_frame(rt_thread* thread, const rt_function* f, const char* reason,
+                              uint32_t offset, rt_value callee, const rt_value* frame,
+                              uint32_t slots, uint32_t stack, rt_value* out) noexcept {
+  constexpr const char* fn = "rt_deoptimize_frame";
+  return guarded(fn, [&]() -> rt_status {
+    if (thread == nullptr) return null_argument(fn, "thread");
+    if (f == nullptr) return null_argument(fn, "f");
+    if (frame == nullptr && slots + std::uint64_t{stack} > 0) return null_argument(fn, "frame");
+    if (out == nullptr) return null_argument(fn, "out");
+    rt::Thread& t = as_thread(thread);
+    runa::heap::HandleScope scope(*t.m);
+    runa::heap::Handle result(*t.m, runa::types::kNothing);
+    // The callee, slots and operands as one contiguous root range, as the
+    // lowest tier's enter receives a frame.
+    const std::size_t n = std::size_t{slots} + stack;
+    std::vector<rt::Value> values(n + 1);
+    values[0] = callee != 0 ? callee : *as_function(f).object;
+    if (n > 0) std::copy(frame, frame + n, values.begin() + 1);
+    const std::uint64_t roots = t.runtime->heap().add_roots(values.data(), values.size());
+    const bool ok =
+        t.runtime->deoptimize_frame(t, as_function(f), reason != nullptr ? reason : "", offset,
+                                    values.data() + 1, slots, stack, result.slot());
+    t.runtime->heap().remove_roots(roots);
+    if (!ok) return thrown(fn);
+    *out = result.value();
     return RT_OK;
   });
 }

@@ -95,6 +95,10 @@ void Policy::deoptimize(const rt::FunctionInfo& f, std::string_view reason) {
   }
   void* code = f.prepared[lowest].load(std::memory_order_acquire);
   runtime_.install(f, lowest, code);
+  // An on-stack-replacement entry speculated as the failed code did: a
+  // frame handed back to the lowest tier would be taken again at its next
+  // loop header, fail again, and nest a C-stack activation each time.
+  f.osr.store(nullptr, std::memory_order_release);
   std::lock_guard lock(mu_);
   // Counting starts again: the function may be promoted anew, within budget.
   f.profile.calls.store(0, std::memory_order_relaxed);

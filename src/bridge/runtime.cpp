@@ -331,6 +331,18 @@ void Runtime::deoptimize(const FunctionInfo& f, std::string_view reason) {
   impl_->policy().deoptimize(f, reason);
 }
 
+bool Runtime::deoptimize_frame(Thread& t, const FunctionInfo& f, std::string_view reason,
+                               std::uint32_t offset, Value* frame, std::uint32_t slots,
+                               std::uint32_t stack, Value* out) {
+  impl_->policy().deoptimize(f, reason);
+  const TierInfo& lowest = impl_->tier(f.current().tier);
+  if (lowest.callbacks.enter == nullptr) {
+    return ops::raise(t, "NotAvailable",
+                      lowest.name + " takes no running frame (" + std::string(f.name()) + ")");
+  }
+  return lowest.callbacks.enter(lowest.data, t, f, nullptr, offset, frame, slots, stack, out);
+}
+
 void Runtime::walk(Thread& t, FrameSink sink, void* ctx) {
   struct Stop {
     FrameSink sink = nullptr;

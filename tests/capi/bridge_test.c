@@ -21,12 +21,22 @@ static rt_status c_scale(void* context, rt_native_call* call) {
 }
 
 /* A tier that takes running frames of count_loop at its loop header and
- * finishes the loop natively (on-stack replacement); it serves nothing
- * else. Its prepare runs on the policy's thread. */
+ * continues the loop natively (on-stack replacement); it serves nothing
+ * else. Its prepare runs on the policy's thread. It speculates that the
+ * sum fits 32 bits: when the next addition would not, its guard fails and
+ * it hands the frame back to tier 0 mid-loop (rt_deoptimize_frame). */
 typedef struct {
   int prepared;
   int entered;
+  int handed_back;
   int64_t entered_at; /* the loop counter when it took the frame */
+  int64_t left_at;    /* and when it handed the frame back */
+  /* It also serves guarded_fails, installed by hand: a call of fails at
+   * `call_offset`, reported with rt_frame_at before the call. */
+  const rt_function* guarded_fails;
+  const rt_function* fails;
+  uint32_t call_offset;
+  int refused_far_offset; /* rt_frame_at past the code was refused */
 } osr_tier;
 
 static void* osr_prepare(void* self, const rt_function* f, uint32_t osr_offset) {
@@ -43,8 +53,13 @@ static void* osr_prepare(void* self, const rt_function* f, uint32_t osr_offset) 
 
 static rt_status osr_invoke(void* self, rt_thread* t, const rt_function* f, rt_value* callee,
                             rt_value* args, uint32_t n, rt_value* out) {
-  (void)self, (void)t, (void)f, (void)callee, (void)args, (void)n, (void)out;
-  return RT_ERROR_UNSUPPORTED; /* never installed as an entry */
+  osr_tier* tier = (osr_tier*)self;
+  (void)callee, (void)args, (void)n;
+  if (f != tier->guarded_fails) return RT_ERROR_UNSUPPORTED;
+  tier->refused_far_offset = rt_frame_at(t, 100000) == RT_ERROR_INVALID_ARGUMENT;
+  rt_status s = rt_frame_at(t, tier->call_offset);
+  if (s != RT_OK) return s;
+  return rt_call(t, tier->fails, NULL, 0, out); /* throws: the exception stays in flight */
 }
 
 static rt_status osr_enter(void* self, rt_thread* t, const rt_function* f, void* code,
@@ -52,14 +67,26 @@ static rt_status osr_enter(void* self, rt_thread* t, const rt_function* f, void*
                            rt_value* out) {
   osr_tier* tier = (osr_tier*)self;
   int64_t n = 0, sum = 0, i = 0;
-  (void)f, (void)offset;
   if (code != tier || slots != 3 || stack != 0 || rt_integer_get(t, frame[0], &n) != RT_OK ||
       rt_integer_get(t, frame[1], &sum) != RT_OK || rt_integer_get(t, frame[2], &i) != RT_OK) {
     return RT_ERROR_INVALID_ARGUMENT;
   }
   ++tier->entered;
   tier->entered_at = i;
-  for (; i < n; ++i) sum += i;
+  for (; i < n; ++i) {
+    if (sum + i > INT32_MAX) { /* the guard: hand the frame back as it stands */
+      rt_value state[3];
+      ++tier->handed_back;
+      tier->left_at = i;
+      if (rt_integer_new(t, n, &state[0]) != RT_OK || rt_integer_new(t, sum, &state[1]) != RT_OK ||
+          rt_integer_new(t, i, &state[2]) != RT_OK) {
+        return RT_ERROR_OUT_OF_MEMORY;
+      }
+      return rt_deoptimize_frame(t, f, "count_loop: the sum outgrew 32 bits", offset, 0, state, 3,
+                                 0, out);
+    }
+    sum += i;
+  }
   return rt_integer_new(t, sum, out);
 }
 
@@ -82,7 +109,7 @@ int main(void) {
   uint32_t tier0_index = 99;
   CHECK(rt_tier0_install(runtime, &tier0, &tier0_index));
   EXPECT(tier0_index == 0);
-  osr_tier osr = {0, 0, 0};
+  osr_tier osr = {0, 0, 0, 0, 0, NULL, NULL, 0, 0};
   rt_tier_callbacks callbacks;
   CHECK(rt_tier_callbacks_init(&callbacks));
   callbacks.invoke = osr_invoke;
@@ -204,22 +231,62 @@ int main(void) {
   CHECK(rt_function_get_info(add3, &info));
   EXPECT(info.tier == tier0_index);
 
-  /* On-stack replacement: count_loop(n) starts in tier 0; past 1,000
-   * back-edges the policy prepares the OSR tier for its loop header on its
-   * own thread, and at a later back-edge tier 0 hands the running frame
-   * over: the loop finishes in C, mid-way. */
+  /* On-stack replacement both ways. count_loop(1010) crosses 1,000
+   * back-edges: the policy prepares the OSR tier for its loop header on
+   * its own thread (drained here), and tier 0 looks for an OSR entry only
+   * at every 256th back-edge past the threshold, so this run ends first.
+   * count_loop(n) then starts in tier 0 and at back-edge 1,024 in all
+   * (i = 14) hands the running frame over: the loop goes on in C until
+   * the sum outgrows 32 bits (at i = 65,536: 65,536 * 65,537 / 2 >
+   * 2^31 - 1), when the C tier's guard fails and it hands the frame back:
+   * tier 0 finishes the loop. */
   const rt_function* count = NULL;
   CHECK(rt_module_function(m, "count_loop", &count));
-  const int64_t n = 50000000;
+  CHECK(rt_integer_new(t, 1010, &args[0]));
+  CHECK(rt_call(t, count, args, 1, &result));
+  CHECK(rt_integer_get(t, result, &i));
+  EXPECT(i == 1010 * 1009 / 2);
+  CHECK(rt_policy_drain(runtime));
+  EXPECT(osr.prepared == 1 && osr.entered == 0);
+  const int64_t n = 5000000;
   CHECK(rt_integer_new(t, n, &args[0]));
   CHECK(rt_call(t, count, args, 1, &result));
   CHECK(rt_integer_get(t, result, &i));
   EXPECT(i == n * (n - 1) / 2);
   EXPECT(osr.prepared == 1);
   EXPECT(osr.entered == 1);
-  EXPECT(osr.entered_at >= 1000 && osr.entered_at < n);
+  EXPECT(osr.entered_at == 1024 - 1010); /* i is stored before the back-edge */
+  EXPECT(osr.handed_back == 1 && osr.left_at == 65536);
   CHECK(rt_function_get_info(count, &info));
   EXPECT(info.tier == tier0_index); /* its entry stays tier 0's: only the frame moved */
+  CHECK(rt_profile_query(count, &p));
+  EXPECT(p.deopts == 1);
+  CHECK(rt_speculation_budget(runtime, count, &remaining));
+  EXPECT(remaining == 3);
+  /* The OSR entry was retired with the deoptimisation: a second run stays
+   * in tier 0 from start to end. */
+  CHECK(rt_call(t, count, args, 1, &result));
+  CHECK(rt_integer_get(t, result, &i));
+  EXPECT(i == n * (n - 1) / 2);
+  EXPECT(osr.entered == 1 && osr.handed_back == 1);
+  printf("count_loop: taken by the C tier at i = %lld, handed back at i = %lld\n",
+         (long long)osr.entered_at, (long long)osr.left_at);
+
+  /* A C tier's frame in a trace: guarded_fails runs in the C tier, which
+   * says it stands at its CALL (line 51, not the line 50 it began at). */
+  CHECK(rt_module_function(m, "guarded_fails", &osr.guarded_fails));
+  osr.fails = fails;
+  osr.call_offset = 3; /* PUSH_CONST u16 (3 bytes), then CALL */
+  CHECK(rt_tier_install(runtime, osr.guarded_fails, osr_index, &osr));
+  EXPECT(rt_call(t, osr.guarded_fails, NULL, 0, &result) == RT_ERROR_THROWN);
+  CHECK(rt_exception_text(t, message, sizeof message, &length));
+  EXPECT(strcmp(message,
+                "uncaught DivisionByZero: DIV: Integer 1 by zero\n"
+                "    at fails (bridge_program.runa:40)\n"
+                "    at guarded_fails (bridge_program.runa:51)\n") == 0);
+  CHECK(rt_exception_clear(t));
+  EXPECT(osr.refused_far_offset);
+  EXPECT(rt_frame_at(t, 0) == RT_ERROR_INVALID_STATE); /* no C tier runs here now */
 
   /* main, with its exit status. */
   int status = -1;

@@ -170,6 +170,16 @@ typedef struct rt_tier_callbacks {
 
 #define RT_NO_OSR 0xFFFFFFFFu
 
+/* Since ABI 1.7 every frame a C tier runs (through invoke or enter) shows in
+ * stack traces, thread dumps and profiles, between the frames it was called
+ * from and those it calls, at bytecode offset 0 (invoke) or the offset it
+ * was entered at (enter). The tier says where the frame stands now — the
+ * offset of the instruction it executes — with rt_frame_at, before a call
+ * that may throw or walk the stack. RT_ERROR_INVALID_STATE when the
+ * thread's innermost frame is not a C tier's; RT_ERROR_INVALID_ARGUMENT
+ * for an offset past the function's code. */
+RT_API rt_status rt_frame_at(rt_thread* thread, uint32_t offset) RT_NOEXCEPT;
+
 RT_API rt_status rt_tier_callbacks_init(rt_tier_callbacks* callbacks) RT_NOEXCEPT;
 /* Registers a tier at `level` (0 interprets; promotions go up by level). */
 RT_API rt_status rt_tier_register(rt_runtime* runtime, const char* name, uint32_t level,
@@ -226,6 +236,21 @@ RT_API rt_status rt_tier_install(rt_runtime* runtime, const rt_function* f, uint
 /* _rt_deoptimize: a guard failed; f goes back to the lowest tier. */
 RT_API rt_status rt_deoptimize(rt_runtime* runtime, const rt_function* f,
                                const char* reason) RT_NOEXCEPT;
+/* _rt_deoptimize for a running frame (since ABI 1.7): a guard failed inside
+ * f; as rt_deoptimize, then the frame continues in the lowest tier before
+ * the instruction at bytecode `offset` — `callee` the Function or Closure
+ * value running (0: f's own Function, for a frame that reads no upvalue),
+ * frame[0..slots) its slots (parameters, then locals, a
+ * captured variable's cell where its scope has begun), then `stack`
+ * operand-stack values, each as the bytecode would have them there — and
+ * runs f to its end: RT_OK with *out set, or RT_ERROR_THROWN (also when the
+ * lowest tier cannot take the frame: a NotAvailable inside a try statement
+ * or for a generator or async function, a ValueError for a frame that does
+ * not fit f or an offset that begins no instruction). The values must be
+ * current: read after the caller's last call that may collect. */
+RT_API rt_status rt_deoptimize_frame(rt_thread* thread, const rt_function* f, const char* reason,
+                                     uint32_t offset, rt_value callee, const rt_value* frame,
+                                     uint32_t slots, uint32_t stack, rt_value* out) RT_NOEXCEPT;
 /* _rt_speculation_budget: deoptimisations f may still have before the
  * policy stops promoting it. */
 RT_API rt_status rt_speculation_budget(rt_runtime* runtime, const rt_function* f,
