@@ -437,31 +437,22 @@ arith_slow:
   NEXT();
 
 L_Div:
-L_Mod : {
-  const Value a = sp[-2];
-  const Value b = sp[-1];
-  if (types::both_small_ints(a, b) && b != types::kSmallIntTag) [[likely]] {
-    const std::int64_t x = types::small_int_value(a);
-    const std::int64_t y = types::small_int_value(b);
-    const std::int64_t r = pc->op == I::kDiv ? x / y : x % y;
-    if (types::fits_small_int(r)) {
-      sp[-2] = types::make_small_int(r);
-      --sp;
-      NEXT();
-    }
+  if (divide<true>(sp[-2], sp[-1], sp - 2)) [[likely]] {
+    --sp;
+    NEXT();
   }
-  if (pc->op == I::kDiv && types::both_immediate_floats(a, b)) {
-    const double d = types::immediate_float_value(a) / types::immediate_float_value(b);
-    if (types::float_fits_immediate(d)) {
-      sp[-2] = types::make_immediate_float(d);
-      --sp;
-      NEXT();
-    }
-  }
-  TRY(ops::binary(t, pc->op == I::kDiv ? Op::kDiv : Op::kMod, sp - 2, sp - 1, sp - 2));
+  TRY(ops::binary(t, Op::kDiv, sp - 2, sp - 1, sp - 2));
   --sp;
   NEXT();
-}
+
+L_Mod:
+  if (divide<false>(sp[-2], sp[-1], sp - 2)) [[likely]] {
+    --sp;
+    NEXT();
+  }
+  TRY(ops::binary(t, Op::kMod, sp - 2, sp - 1, sp - 2));
+  --sp;
+  NEXT();
 
 L_Neg:
 L_Not : {
@@ -854,68 +845,7 @@ L_TextConcat : {
   NEXT();
 }
 
-  // ---- superinstructions (translate.cpp fuses the pairs) ----------------------------
-
-L_LoadLocal2:
-  sp[0] = base[pc->a];
-  sp[1] = base[pc->b];
-  sp += 2;
-  NEXT();
-
-L_LoadLocalConst:
-  sp[0] = base[pc->a];
-  sp[1] = consts[pc->b];
-  sp += 2;
-  NEXT();
-
-L_LoadLocalField : {
-  const Value o = base[pc->a];
-  *sp++ = o;
-  if (has_field(rt, *reinterpret_cast<FieldCache*>(pc->p), o, pc->b)) [[likely]] {
-    sp[-1] = heap::as_object(o)->slots()[pc->b];
-    NEXT();
-  }
-  TRY(ops::bad_field(t, o, pc->b, false));
-}
-
-// LT/LE/GT/GE then JUMP_IF_FALSE: `b` holds the comparison (0..3) and, in
-// bit 8, whether the branch goes backward (a loop: poll there).
-L_CompareJumpIfFalse : {
-  const Value a = sp[-2];
-  const Value b = sp[-1];
-  bool holds = false;
-  if (types::both_small_ints(a, b)) [[likely]] {
-    const auto x = static_cast<std::int64_t>(a);
-    const auto y = static_cast<std::int64_t>(b);
-    switch (pc->b & 0xFF) {
-      case 0:
-        holds = x < y;
-        break;
-      case 1:
-        holds = x <= y;
-        break;
-      case 2:
-        holds = x > y;
-        break;
-      default:
-        holds = x >= y;
-        break;
-    }
-  } else {
-    static constexpr Op kOrder[] = {Op::kLt, Op::kLe, Op::kGt, Op::kGe};
-    TRY(ops::order(t, kOrder[pc->b & 0xFF], sp - 2, sp - 1, sp - 2));
-    holds = sp[-2] == kTrue;
-  }
-  sp -= 2;
-  [[maybe_unused]] auto* counts = reinterpret_cast<rt::BranchCounts*>(pc->p);
-  if (holds) {
-    PROFILE(rt::bump(counts->not_taken));
-    NEXT();
-  }
-  PROFILE(rt::bump(counts->taken));
-  if ((pc->b & 0x100) != 0) POLL();
-  JUMP_TO(pc->a);
-}
+#include "interp_fused.hpp"
 
 unwind:
   for (;;) {

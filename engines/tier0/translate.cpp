@@ -327,6 +327,23 @@ Ins fused(Fused f, const bytecode::Instruction* s, Code& code, const Target& tar
   }
 }
 
+// Instructions that do the next one's work too on their inline case
+// (interp_fused.hpp). Only the first's opcode changes: the second stays in
+// place, runs as it is when the first misses, and may be a branch target.
+void peek_ahead(Code& code) {
+  for (std::size_t i = 0; i + 1 < code.ins.size(); ++i) {
+    Ins& ins = code.ins[i];
+    const I next = code.ins[i + 1].op;
+    if (ins.op == I::kLoadLocal2 && next == I::kCompareJumpIfFalse) {
+      ins.op = I::kLoadLocal2Compare;
+    } else if (ins.op == I::kLoadLocal2 && next == I::kGetItem) {
+      ins.op = I::kLoadLocal2GetItem;
+    } else if (ins.op == I::kPushConst && next == I::kDiv) {
+      ins.op = I::kPushConstDiv;
+    }
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<Code> translate(const rt::FunctionInfo& f, Fusing fusing) {
@@ -549,6 +566,7 @@ std::unique_ptr<Code> translate(const rt::FunctionInfo& f, Fusing fusing) {
     emit(o, b.offset);
   }
   resolve_tries(*code);
+  if (fusing == Fusing::kOn) peek_ahead(*code);
   return code;
 }
 

@@ -117,6 +117,70 @@ TEST_F(Tier0Test, FusedArithmeticBehavesAsItsParts) {
             "= 4611686018427387904.0");
 }
 
+// The instructions that peek at the next one (interp_fused.hpp) against
+// the same code with a NOP between the two (so that nothing fuses or
+// peeks): the same result or error for every kind of operand, also where
+// their inline case misses.
+TEST_F(Tier0Test, PeekingInstructionsBehaveAsTheirParts) {
+  const std::string locals =
+      ".local x type Any slot 0 scope 0 end\n.local y type Any slot 1 scope 0 end\n";
+  const auto with = [&](std::string_view x, std::string_view y, std::string_view code) {
+    return eval(locals + "PUSH_CONST " + std::string(x) + "\nSTORE_LOCAL x\n" + "PUSH_CONST " +
+                std::string(y) + "\nSTORE_LOCAL y\n" + std::string(code) + "\nend:");
+  };
+  const auto same = [&](std::string_view x, std::string_view y, const std::string& peeking,
+                        std::string_view first, std::string_view second) {
+    std::string plain = peeking;
+    plain.replace(plain.find(first), first.size(), std::string(first) + "\nNOP");
+    const std::string got = with(x, y, peeking);
+    EXPECT_EQ(got, with(x, y, plain))
+        << peeking << " with x = " << x << ", y = " << y << " (" << second << ")";
+    return got;
+  };
+  // Two locals compared and branched on.
+  const std::string compare =
+      "LOAD_LOCAL x\nLOAD_LOCAL y\nLT\nJUMP_IF_FALSE no\nPUSH_CONST \"yes\"\nRETURN\nno:\n"
+      "PUSH_CONST \"no\"\nRETURN";
+  EXPECT_EQ(same("1", "2", compare, "LOAD_LOCAL x", "LT"), "= \"yes\"");
+  EXPECT_EQ(same("2", "1", compare, "LOAD_LOCAL x", "LT"), "= \"no\"");
+  EXPECT_EQ(same("1.5", "2", compare, "LOAD_LOCAL x", "LT"), "= \"yes\"");
+  EXPECT_EQ(same("\"a\"", "\"b\"", compare, "LOAD_LOCAL x", "LT"), "= \"yes\"");
+  EXPECT_EQ(same("4611686018427387904", "4611686018427387905", compare, "LOAD_LOCAL x", "LT"),
+            "= \"yes\"");
+  EXPECT_EQ(same("1", "\"b\"", compare, "LOAD_LOCAL x", "LT").substr(0, 12), "! TypeError:");
+  // Its comparison also reached by a jump with other operands.
+  const std::string target =
+      "LOAD_LOCAL x\nPUSH_CONST 0\nGT\nJUMP_IF_FALSE direct\nLOAD_LOCAL x\nLOAD_LOCAL y\n"
+      "cmp:\nGE\nJUMP_IF_FALSE no\nPUSH_CONST \"yes\"\nRETURN\ndirect:\nPUSH_CONST 3\n"
+      "PUSH_CONST 5\nJUMP cmp\nno:\nPUSH_CONST \"no\"\nRETURN";
+  EXPECT_EQ(with("7", "7", target), "= \"yes\"");
+  EXPECT_EQ(with("-1", "7", target), "= \"no\"");
+  // Two locals indexed.
+  const std::string list = "LOAD_LOCAL x\nLOAD_LOCAL y\nGET_ITEM\nRETURN";
+  const std::string ten_twenty = "PUSH_CONST 10\nPUSH_CONST 20\nNEW_LIST 2\nSTORE_LOCAL x\n";
+  const auto indexed = [&](std::string_view y) {
+    return same("0", y, ten_twenty + list, "LOAD_LOCAL x", "GET_ITEM");
+  };
+  EXPECT_EQ(indexed("1"), "= 20");
+  EXPECT_EQ(indexed("2").substr(0, 13), "! IndexError:");
+  EXPECT_EQ(indexed("-1"), with("0", "-1",
+                                ten_twenty + "LOAD_LOCAL x\nNOP\nLOAD_LOCAL y\n"
+                                             "GET_ITEM\nRETURN"));
+  EXPECT_EQ(indexed("\"k\"").substr(0, 12), "! TypeError:");
+  EXPECT_EQ(same("\"abc\"", "1", list, "LOAD_LOCAL x", "GET_ITEM"), "= \"b\"");
+  // A constant divisor (the NOP first keeps LOAD_LOCAL and PUSH_CONST apart:
+  // they would fuse).
+  const std::string halve = "LOAD_LOCAL x\nNOP\nPUSH_CONST 2\nDIV\nRETURN";
+  EXPECT_EQ(same("7", "0", halve, "PUSH_CONST 2", "DIV"), "= 3");
+  EXPECT_EQ(same("-7", "0", halve, "PUSH_CONST 2", "DIV"), "= -3");
+  EXPECT_EQ(same("7.0", "0", halve, "PUSH_CONST 2", "DIV"), "= 3.5");
+  EXPECT_EQ(same("4611686018427387904", "0", halve, "PUSH_CONST 2", "DIV"),
+            "= 2305843009213693952");
+  const std::string by_zero = "LOAD_LOCAL x\nNOP\nPUSH_CONST 0\nDIV\nRETURN";
+  EXPECT_EQ(same("7", "0", by_zero, "PUSH_CONST 0", "DIV").substr(0, 17), "! DivisionByZero:");
+  EXPECT_EQ(same("\"s\"", "0", halve, "PUSH_CONST 2", "DIV").substr(0, 12), "! TypeError:");
+}
+
 TEST_F(Tier0Test, LogicOnBooleansAndBitsOnIntegers) {
   EXPECT_EQ(eval(binary("true", "AND", "false")), "= false");
   EXPECT_EQ(eval(binary("true", "OR", "false")), "= true");
