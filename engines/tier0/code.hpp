@@ -20,8 +20,9 @@
 //     branch, ADD/SUB/MUL with an operand from a local or a constant or
 //     with its result stored to a local) where no control reaches any but
 //     the first alone; and some instructions peek at the one after them
-//     (two locals compared and branched on, two locals indexed, a constant
-//     divisor), doing both on their inline case.
+//     (two locals, or a local and a constant, compared and branched on; two
+//     locals added, subtracted, multiplied or indexed; a constant divisor),
+//     doing both on their inline case.
 //   - Per-site caches (field sites, method sites) live in side tables of
 //     the Code, shared by every thread that runs it; each entry is one
 //     atomic word or an immutable record published with one atomic store,
@@ -63,7 +64,8 @@ namespace ops = rt::ops;
   /* superinstructions (translate.cpp) */                                          \
   X(LoadLocal2) X(LoadLocalField) X(LoadLocalConst) X(CompareJumpIfFalse)           \
   /* peeking at the next instruction (interp_fused.hpp) */                          \
-  X(LoadLocal2Compare) X(LoadLocal2GetItem) X(PushConstDiv)                         \
+  X(LoadLocal2Compare) X(LoadLocalConstCompare) X(LoadLocal2GetItem)               \
+  X(PushConstDiv) X(AddLocals) X(SubLocals) X(MulLocals)                            \
   /* arithmetic with an operand from a constant or a local, or its result */        \
   /* stored to a local: in threes, in Arith's order (arith.hpp) */                  \
   X(AddConst) X(SubConst) X(MulConst) X(AddLocal) X(SubLocal) X(MulLocal)           \

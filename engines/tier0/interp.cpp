@@ -86,6 +86,8 @@ bool Engine::execute(rt::Thread& t, Stack& st, Value* out) {
   std::uint32_t resume_at = 0;       // a suspending frame's bytecode offset to continue at
   Op arith_op = Op::kAdd;            // arith_slow's operation
   std::uint32_t arith_dest = kNone;  // and the local it stores to (kNone: it pushes)
+  Value peek_a = kNothing;           // compare_next's operands (interp_fused.hpp)
+  Value peek_b = kNothing;
 
 #define SYNC() (st.sp = sp, fp->pc = pc)
 #define DISPATCH() goto* kLabels[static_cast<int>(pc->op)]
@@ -365,58 +367,74 @@ L_JumpIfFalse : {
 // ADD, SUB, MUL and their superinstructions (translate.cpp): operands from
 // the stack, a local (`b`) or a constant (`b`; the local in `a` with one),
 // the result pushed or stored to a local (`a`; `p` after a local and a
-// constant). A miss puts the operands where the plain instructions would
-// have had them and continues in arith_slow.
-#define RUNA_TIER0_ARITH(name, K, op)                        \
-  L_##name : {                                               \
-    if (arith<K>(sp[-2], sp[-1], sp - 2)) [[likely]] {       \
-      --sp;                                                  \
-      NEXT();                                                \
-    }                                                        \
-    ARITH_SLOW(op, kNone);                                   \
-  }                                                          \
-  L_##name##Const : {                                        \
-    const Value k = consts[pc->b];                           \
-    if (arith<K>(sp[-1], k, sp - 1)) [[likely]]              \
-      NEXT();                                                \
-    *sp++ = k;                                               \
-    ARITH_SLOW(op, kNone);                                   \
-  }                                                          \
-  L_##name##Local : {                                        \
-    const Value l = base[pc->b];                             \
-    if (arith<K>(sp[-1], l, sp - 1)) [[likely]]              \
-      NEXT();                                                \
-    *sp++ = l;                                               \
-    ARITH_SLOW(op, kNone);                                   \
-  }                                                          \
-  L_##name##LocalConst : {                                   \
-    const Value l = base[pc->a];                             \
-    const Value k = consts[pc->b];                           \
-    if (arith<K>(l, k, sp)) [[likely]] {                     \
-      ++sp;                                                  \
-      NEXT();                                                \
-    }                                                        \
-    sp[0] = l;                                               \
-    sp[1] = k;                                               \
-    sp += 2;                                                 \
-    ARITH_SLOW(op, kNone);                                   \
-  }                                                          \
-  L_##name##Store : {                                        \
-    if (arith<K>(sp[-2], sp[-1], base + pc->a)) [[likely]] { \
-      sp -= 2;                                               \
-      NEXT();                                                \
-    }                                                        \
-    ARITH_SLOW(op, pc->a);                                   \
-  }                                                          \
-  L_##name##LocalConstStore : {                              \
-    const Value l = base[pc->a];                             \
-    const Value k = consts[pc->b];                           \
-    if (arith<K>(l, k, base + pc->p)) [[likely]]             \
-      NEXT();                                                \
-    sp[0] = l;                                               \
-    sp[1] = k;                                               \
-    sp += 2;                                                 \
-    ARITH_SLOW(op, static_cast<std::uint32_t>(pc->p));       \
+// constant), or from two locals (`a`, `b`: the Locals forms, which peek at
+// the plain operation after them and leave a miss to it). A miss puts the
+// operands where the plain instructions would have had them and continues
+// in arith_slow.
+#define RUNA_TIER0_ARITH(name, K, op)                         \
+  L_##name : {                                                \
+    if (arith<K>(sp[-2], sp[-1], sp - 2)) [[likely]] {        \
+      --sp;                                                   \
+      NEXT();                                                 \
+    }                                                         \
+    ARITH_SLOW(op, kNone);                                    \
+  }                                                           \
+  L_##name##Const : {                                         \
+    const Value k = consts[pc->b];                            \
+    if (arith<K>(sp[-1], k, sp - 1)) [[likely]]               \
+      NEXT();                                                 \
+    *sp++ = k;                                                \
+    ARITH_SLOW(op, kNone);                                    \
+  }                                                           \
+  L_##name##Local : {                                         \
+    const Value l = base[pc->b];                              \
+    if (arith<K>(sp[-1], l, sp - 1)) [[likely]]               \
+      NEXT();                                                 \
+    *sp++ = l;                                                \
+    ARITH_SLOW(op, kNone);                                    \
+  }                                                           \
+  L_##name##LocalConst : {                                    \
+    const Value l = base[pc->a];                              \
+    const Value k = consts[pc->b];                            \
+    if (arith<K>(l, k, sp)) [[likely]] {                      \
+      ++sp;                                                   \
+      NEXT();                                                 \
+    }                                                         \
+    sp[0] = l;                                                \
+    sp[1] = k;                                                \
+    sp += 2;                                                  \
+    ARITH_SLOW(op, kNone);                                    \
+  }                                                           \
+  L_##name##Locals : {                                        \
+    /* peeks: two locals (LoadLocal2), then this operation */ \
+    const Value l = base[pc->a];                              \
+    const Value r = base[pc->b];                              \
+    if (arith<K>(l, r, sp)) [[likely]] {                      \
+      ++sp;                                                   \
+      pc += 2;                                                \
+      DISPATCH();                                             \
+    }                                                         \
+    sp[0] = l;                                                \
+    sp[1] = r;                                                \
+    sp += 2;                                                  \
+    NEXT();                                                   \
+  }                                                           \
+  L_##name##Store : {                                         \
+    if (arith<K>(sp[-2], sp[-1], base + pc->a)) [[likely]] {  \
+      sp -= 2;                                                \
+      NEXT();                                                 \
+    }                                                         \
+    ARITH_SLOW(op, pc->a);                                    \
+  }                                                           \
+  L_##name##LocalConstStore : {                               \
+    const Value l = base[pc->a];                              \
+    const Value k = consts[pc->b];                            \
+    if (arith<K>(l, k, base + pc->p)) [[likely]]              \
+      NEXT();                                                 \
+    sp[0] = l;                                                \
+    sp[1] = k;                                                \
+    sp += 2;                                                  \
+    ARITH_SLOW(op, static_cast<std::uint32_t>(pc->p));        \
   }
 #define ARITH_SLOW(op, dest) \
   do {                       \

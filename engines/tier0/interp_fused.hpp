@@ -7,17 +7,19 @@
 //   - Fused: one instruction stands for a sequence; control never enters
 //     the sequence in its middle.
 //   - Peeking: an instruction that looks at the one after it
-//     (LoadLocal2Compare, LoadLocal2GetItem, PushConstDiv). On its inline
+//     (LoadLocal2Compare, LoadLocalConstCompare, LoadLocal2GetItem,
+//     PushConstDiv; AddLocals, SubLocals and MulLocals are interp.cpp's
+//     RUNA_TIER0_ARITH). On its inline
 //     case it does both and steps over the second (pc += 2); otherwise it
 //     does its own part alone and the second runs as usual, so the second
 //     may still be a branch target and every result, error and trace is the
 //     plain instructions'.
 //
 // clang-format reads labels outside a function as bit-fields: it is off
-// here, and the layout is interp.cpp's. Operand words hold pointers
-// (code.hpp), as in interp.cpp.
+// here, and the layout is interp.cpp's. As there, operand words hold
+// pointers (code.hpp) and handlers share tails by goto.
 // clang-format off
-// NOLINTBEGIN(performance-no-int-to-ptr)
+// NOLINTBEGIN(performance-no-int-to-ptr, cppcoreguidelines-avoid-goto)
 
 L_LoadLocal2:
   sp[0] = base[pc->a];
@@ -63,11 +65,22 @@ L_CompareJumpIfFalse : {
   JUMP_TO(pc->a);
 }
 
-// Two locals (LoadLocal2) compared and branched on by the
-// CompareJumpIfFalse after it: a loop's `i < n`.
-L_LoadLocal2Compare : {
-  const Value a = base[pc->a];
-  const Value b = base[pc->b];
+// Two locals (LoadLocal2), or a local and a constant (LoadLocalConst),
+// compared and branched on by the CompareJumpIfFalse after it: a loop's
+// `i < n`, a recursion's `n < 2`.
+L_LoadLocal2Compare:
+  peek_a = base[pc->a];
+  peek_b = base[pc->b];
+  goto compare_next;
+
+L_LoadLocalConstCompare:
+  peek_a = base[pc->a];
+  peek_b = consts[pc->b];
+  goto compare_next;
+
+compare_next : {
+  const Value a = peek_a;
+  const Value b = peek_b;
   if (types::both_small_ints(a, b)) [[likely]] {
     const Ins& branch = pc[1];
     [[maybe_unused]] auto* counts = reinterpret_cast<rt::BranchCounts*>(branch.p);
@@ -109,5 +122,5 @@ L_PushConstDiv : {
   NEXT();
 }
 
-// NOLINTEND(performance-no-int-to-ptr)
+// NOLINTEND(performance-no-int-to-ptr, cppcoreguidelines-avoid-goto)
 // clang-format on

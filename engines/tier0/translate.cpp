@@ -336,6 +336,13 @@ void peek_ahead(Code& code) {
     const I next = code.ins[i + 1].op;
     if (ins.op == I::kLoadLocal2 && next == I::kCompareJumpIfFalse) {
       ins.op = I::kLoadLocal2Compare;
+    } else if (ins.op == I::kLoadLocalConst && next == I::kCompareJumpIfFalse) {
+      ins.op = I::kLoadLocalConstCompare;
+    } else if (ins.op == I::kLoadLocal2 &&
+               (next == I::kAdd || next == I::kSub || next == I::kMul)) {
+      // AddLocals, SubLocals, MulLocals: in Add, Sub, Mul's order.
+      ins.op = static_cast<I>(static_cast<int>(I::kAddLocals) + static_cast<int>(next) -
+                              static_cast<int>(I::kAdd));
     } else if (ins.op == I::kLoadLocal2 && next == I::kGetItem) {
       ins.op = I::kLoadLocal2GetItem;
     } else if (ins.op == I::kPushConst && next == I::kDiv) {

@@ -148,6 +148,33 @@ TEST_F(Tier0Test, PeekingInstructionsBehaveAsTheirParts) {
   EXPECT_EQ(same("4611686018427387904", "4611686018427387905", compare, "LOAD_LOCAL x", "LT"),
             "= \"yes\"");
   EXPECT_EQ(same("1", "\"b\"", compare, "LOAD_LOCAL x", "LT").substr(0, 12), "! TypeError:");
+  // A local and a constant compared and branched on.
+  const std::string below_two =
+      "LOAD_LOCAL x\nPUSH_CONST 2\nLE\nJUMP_IF_FALSE no\nPUSH_CONST \"yes\"\nRETURN\nno:\n"
+      "PUSH_CONST \"no\"\nRETURN";
+  EXPECT_EQ(same("2", "0", below_two, "LOAD_LOCAL x", "LE"), "= \"yes\"");
+  EXPECT_EQ(same("3", "0", below_two, "LOAD_LOCAL x", "LE"), "= \"no\"");
+  EXPECT_EQ(same("1.99", "0", below_two, "LOAD_LOCAL x", "LE"), "= \"yes\"");
+  EXPECT_EQ(same("null", "0", below_two, "LOAD_LOCAL x", "LE").substr(0, 12), "! TypeError:");
+  // Two locals added, subtracted, multiplied.
+  for (const char* op : {"ADD", "SUB", "MUL"}) {
+    const std::string code = std::string("LOAD_LOCAL x\nLOAD_LOCAL y\n") + op + "\nRETURN";
+    same("6", "7", code, "LOAD_LOCAL x", op);
+    same("1.5", "-2.25", code, "LOAD_LOCAL x", op);
+    same("4611686018427387903", "4611686018427387903", code, "LOAD_LOCAL x", op);
+    same("-9223372036854775807", "9223372036854775807", code, "LOAD_LOCAL x", op);
+    same("\"run\"", "\"time\"", code, "LOAD_LOCAL x", op);
+    same("1", "null", code, "LOAD_LOCAL x", op);
+  }
+  EXPECT_EQ(same("6", "7", "LOAD_LOCAL x\nLOAD_LOCAL y\nMUL\nRETURN", "LOAD_LOCAL x", "MUL"),
+            "= 42");
+  EXPECT_EQ(
+      same("\"run\"", "\"time\"", "LOAD_LOCAL x\nLOAD_LOCAL y\nADD\nRETURN", "LOAD_LOCAL x", "ADD"),
+      "= \"runtime\"");
+  EXPECT_EQ(same("4611686018427387903", "4611686018427387903",
+                 "LOAD_LOCAL x\nLOAD_LOCAL y\nMUL\nRETURN", "LOAD_LOCAL x", "MUL")
+                .substr(0, 16),
+            "! OverflowError:");
   // Its comparison also reached by a jump with other operands.
   const std::string target =
       "LOAD_LOCAL x\nPUSH_CONST 0\nGT\nJUMP_IF_FALSE direct\nLOAD_LOCAL x\nLOAD_LOCAL y\n"
