@@ -21,8 +21,8 @@
 //     with its result stored to a local) where no control reaches any but
 //     the first alone; and some instructions peek at the one after them
 //     (two locals, or a local and a constant, compared and branched on; two
-//     locals added, subtracted, multiplied or indexed; a constant divisor),
-//     doing both on their inline case.
+//     locals added, subtracted, multiplied or indexed; a constant divisor;
+//     a local returned), doing both on their inline case.
 //   - Per-site caches (field sites, method sites) live in side tables of
 //     the Code, shared by every thread that runs it; each entry is one
 //     atomic word or an immutable record published with one atomic store,
@@ -65,7 +65,7 @@ namespace ops = rt::ops;
   X(LoadLocal2) X(LoadLocalField) X(LoadLocalConst) X(CompareJumpIfFalse)           \
   /* peeking at the next instruction (interp_fused.hpp) */                          \
   X(LoadLocal2Compare) X(LoadLocalConstCompare) X(LoadLocal2GetItem)               \
-  X(PushConstDiv) X(AddLocals) X(SubLocals) X(MulLocals)                            \
+  X(PushConstDiv) X(LoadLocalReturn) X(AddLocals) X(SubLocals) X(MulLocals)         \
   /* arithmetic with an operand from a constant or a local, or its result */        \
   /* stored to a local: in threes, in Arith's order (arith.hpp) */                  \
   X(AddConst) X(SubConst) X(MulConst) X(AddLocal) X(SubLocal) X(MulLocal)           \

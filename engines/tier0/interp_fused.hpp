@@ -8,7 +8,7 @@
 //     the sequence in its middle.
 //   - Peeking: an instruction that looks at the one after it
 //     (LoadLocal2Compare, LoadLocalConstCompare, LoadLocal2GetItem,
-//     PushConstDiv; AddLocals, SubLocals and MulLocals are interp.cpp's
+//     PushConstDiv, LoadLocalReturn; AddLocals, SubLocals and MulLocals are interp.cpp's
 //     RUNA_TIER0_ARITH). On its inline
 //     case it does both and steps over the second (pc += 2); otherwise it
 //     does its own part alone and the second runs as usual, so the second
@@ -121,6 +121,16 @@ L_PushConstDiv : {
   *sp++ = k;
   NEXT();
 }
+
+// A local (LOAD_LOCAL) returned by the RETURN after it: fib's `return n`.
+// Inside try statements the RETURN itself runs their finally blocks.
+L_LoadLocalReturn:
+  ret = base[pc->a];
+  if (!st.handlers.empty() && st.handlers.size() > fp->handlers) {
+    *sp++ = ret;
+    NEXT();
+  }
+  goto do_return;
 
 // NOLINTEND(performance-no-int-to-ptr, cppcoreguidelines-avoid-goto)
 // clang-format on

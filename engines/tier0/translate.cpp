@@ -347,6 +347,8 @@ void peek_ahead(Code& code) {
       ins.op = I::kLoadLocal2GetItem;
     } else if (ins.op == I::kPushConst && next == I::kDiv) {
       ins.op = I::kPushConstDiv;
+    } else if (ins.op == I::kLoadLocal && next == I::kReturn) {
+      ins.op = I::kLoadLocalReturn;
     }
   }
 }

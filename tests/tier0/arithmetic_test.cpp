@@ -175,6 +175,13 @@ TEST_F(Tier0Test, PeekingInstructionsBehaveAsTheirParts) {
                  "LOAD_LOCAL x\nLOAD_LOCAL y\nMUL\nRETURN", "LOAD_LOCAL x", "MUL")
                 .substr(0, 16),
             "! OverflowError:");
+  // A local returned, also from a try statement whose finally block runs
+  // first and changes the local: the pending result is the value before.
+  EXPECT_EQ(same("5", "0", "LOAD_LOCAL x\nRETURN", "LOAD_LOCAL x", "RETURN"), "= 5");
+  const std::string finally =
+      "TRY_BEGIN none fin\nLOAD_LOCAL x\nRETURN\nTRY_END\nfin:\nFINALLY_BEGIN\n"
+      "PUSH_CONST 99\nSTORE_LOCAL x\nFINALLY_END\nPUSH_CONST -1\nRETURN";
+  EXPECT_EQ(same("5", "0", finally, "LOAD_LOCAL x", "RETURN"), "= 5");
   // Its comparison also reached by a jump with other operands.
   const std::string target =
       "LOAD_LOCAL x\nPUSH_CONST 0\nGT\nJUMP_IF_FALSE direct\nLOAD_LOCAL x\nLOAD_LOCAL y\n"
