@@ -4,12 +4,13 @@
 // enumerator.
 #include "tier0.hpp"
 
-#include <pthread.h>
 #include <sys/mman.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+
+#include "c_stack.hpp"
 
 namespace runa::tier0 {
 
@@ -28,16 +29,10 @@ void* reserve(std::size_t bytes) {
 // The calling thread's C stack bottom plus an eighth of its size (at least
 // 256 KiB): what one more entry into tier 0 may need below it.
 const char* c_stack_limit() {
-  pthread_attr_t attr;
-  void* low = nullptr;
-  std::size_t size = 0;
-  if (pthread_getattr_np(pthread_self(), &attr) == 0) {
-    pthread_attr_getstack(&attr, &low, &size);
-    pthread_attr_destroy(&attr);
-  }
-  if (low == nullptr) return nullptr;  // unknown: the depth count alone guards
+  const CStack s = c_stack();
+  if (s.low == nullptr) return nullptr;  // unknown: the depth count alone guards
   constexpr std::size_t kMinMargin = std::size_t{256} << 10;
-  return static_cast<const char*>(low) + std::max(size / 8, kMinMargin);
+  return s.low + std::max(s.size / 8, kMinMargin);
 }
 
 Engine& engine_of(void* self) {

@@ -168,8 +168,6 @@ int cmd_run(std::span<char*> args) {
   if (o.leak_check) heap::start_leak_detection((*runtime)->heap());
   std::optional<SnapshotOnSignal> on_signal;
   if (!o.heap_snapshot.empty()) on_signal.emplace((*runtime)->heap(), o.heap_snapshot);
-  std::optional<DumpOnSignal> dumps;
-  dumps.emplace(**runtime);
   rt::Thread& t = (*runtime)->attach("main");
   int status = kOk;
   if (!o.gc_trace.empty()) {
@@ -178,6 +176,9 @@ int cmd_run(std::span<char*> args) {
       return input_error("run", e->describe());
     }
   }
+  // A SIGQUIT before this waits, blocked, for the watcher.
+  std::optional<DumpOnSignal> dumps;
+  dumps.emplace(**runtime, *t.m);
   auto m = (*runtime)->load(t, o.file);
   if (!m) {
     if (t.exception != 0) {

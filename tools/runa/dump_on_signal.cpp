@@ -1,7 +1,18 @@
+// DumpOnSignal (dump_on_signal.hpp): the process's one SIGQUIT watcher
+// thread and the runtime it dumps.
+//
+// The watcher is a bare pthread, not a std::thread: std::thread hands its
+// callable to the new thread on the heap and frees it there, and that free
+// alone would give the thread its own malloc arena. Its argument is static
+// and it touches the heap only after a signal.
 #include "dump_on_signal.hpp"
+
+#include <pthread.h>
 
 #include <csignal>
 #include <cstdio>
+#include <mutex>
+#include <string>
 
 namespace runa::cli {
 
@@ -14,6 +25,33 @@ sigset_t quit_signal() {
   return s;
 }
 
+// What the watcher serves. Constant-initialised and trivially destroyed
+// (std::mutex is), so it outlives every use: the watcher may wake during
+// the process's exit and find `runtime` null.
+struct Watch {
+  std::mutex mu;
+  rt::Runtime* runtime = nullptr;  // guarded by mu; null: no dump
+  bool started = false;            // guarded by mu
+};
+constinit Watch g_watch;
+
+void dump(rt::Runtime& runtime) {
+  heap::Mutator& m = runtime.heap().attach();
+  const std::string text = runtime.dump(m);
+  runtime.heap().detach(m);
+  std::fputs(text.c_str(), stderr);
+  std::fflush(stderr);
+}
+
+void* watch(void* /*unused*/) {
+  const sigset_t s = quit_signal();
+  for (;;) {
+    if (sigwaitinfo(&s, nullptr) < 0) continue;  // EINTR
+    std::lock_guard lock(g_watch.mu);
+    if (g_watch.runtime != nullptr) dump(*g_watch.runtime);
+  }
+}
+
 }  // namespace
 
 void DumpOnSignal::block() {
@@ -21,32 +59,29 @@ void DumpOnSignal::block() {
   pthread_sigmask(SIG_BLOCK, &s, nullptr);
 }
 
-DumpOnSignal::DumpOnSignal(rt::Runtime& runtime) : runtime_(runtime), thread_([this] { run(); }) {}
-
-// The thread waits without a timeout: the destructor wakes it with the
-// signal itself, after setting stop_ (a SIGQUIT from outside arriving then
-// is taken as the wake-up and dumps nothing: the program is ending).
-DumpOnSignal::~DumpOnSignal() {
-  stop_.store(true, std::memory_order_release);
-  pthread_kill(thread_.native_handle(), SIGQUIT);
-  thread_.join();
+DumpOnSignal::DumpOnSignal(rt::Runtime& runtime, heap::Mutator& owner) : owner_(owner) {
+  std::lock_guard lock(g_watch.mu);
+  g_watch.runtime = &runtime;
+  if (g_watch.started) return;
+  pthread_attr_t attr;
+  pthread_t thread{};
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  const int error = pthread_create(&thread, &attr, watch, nullptr);
+  pthread_attr_destroy(&attr);
+  if (error != 0) {
+    // A program runs as well without its dumps, but SIGQUIT, blocked, would
+    // now be ignored without a word.
+    std::fputs("runa run: cannot start the SIGQUIT thread dump's thread\n", stderr);
+    return;
+  }
+  g_watch.started = true;
 }
 
-void DumpOnSignal::run() {
-  heap::Mutator& m = runtime_.heap().attach();
-  const sigset_t s = quit_signal();
-  for (;;) {
-    {
-      heap::NativeRegion waiting(m);
-      while (sigwaitinfo(&s, nullptr) < 0) {
-      }
-    }
-    if (stop_.load(std::memory_order_acquire)) break;
-    const std::string dump = runtime_.dump(m);
-    std::fputs(dump.c_str(), stderr);
-    std::fflush(stderr);
-  }
-  runtime_.heap().detach(m);
+DumpOnSignal::~DumpOnSignal() {
+  heap::NativeRegion waiting(owner_);
+  std::lock_guard lock(g_watch.mu);
+  g_watch.runtime = nullptr;
 }
 
 }  // namespace runa::cli
