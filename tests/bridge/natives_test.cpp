@@ -124,7 +124,7 @@ TEST_F(NativesTest, TextSplitCountsCharactersAndReadsRopes) {
   Handle rope(m(), ts_->strings().concat(m(), words, more));
   ASSERT_FALSE(ts_->strings().is_flat(rope.value()));
   const Pieces pieces = split({rope, " "});
-  ASSERT_EQ(pieces.size(), 12u);
+  ASSERT_EQ(pieces.size(), 12U);
   EXPECT_EQ(pieces.front(), (std::pair<std::string, std::uint64_t>{"alpha", 5}));
   EXPECT_EQ(pieces.back(), (std::pair<std::string, std::uint64_t>{"mu", 2}));
   Handle sep_left(m(), str(std::string(40, '-')));

@@ -109,7 +109,7 @@ TEST_F(IteratorsTest, TheTiersInlineListStepAgreesWithNext) {
   shapes.list = lists_->list_type();
   shapes.iterator = its().iterator_type();
   Handle list(m(), lists_->make(m()));
-  for (int i = 0; i < 20; ++i) append(list, make_small_int(i * 7));
+  for (int i = 0; i < 20; ++i) append(list, make_small_int(std::int64_t{i} * 7));
   Handle inline_it(m(), iterate(list.value()));
   Handle it(m(), iterate(list.value()));
   for (int i = 0; i < 20; ++i) {
@@ -119,7 +119,7 @@ TEST_F(IteratorsTest, TheTiersInlineListStepAgreesWithNext) {
     ASSERT_TRUE(rt::ops::list_next(shapes, inline_it.value(), &fast)) << i;
     ASSERT_EQ(Iterators::next(it.value(), &slow), Status::kValue);
     EXPECT_EQ(fast, slow);
-    EXPECT_EQ(fast, make_small_int(i * 7));
+    EXPECT_EQ(fast, make_small_int(std::int64_t{i} * 7));
   }
   Value v = 0;
   EXPECT_FALSE(rt::ops::list_next(shapes, inline_it.value(), &v)) << "the end";

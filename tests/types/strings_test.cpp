@@ -94,13 +94,13 @@ TEST_F(StringsTest, CheckedMakingCountsAsciiAndOtherText) {
   const std::string ascii(37, 'q');
   auto a = strings_->make_checked(*m_, ascii);
   ASSERT_TRUE(a.has_value());
-  EXPECT_EQ(strings_->length(*a), 37u);
+  EXPECT_EQ(strings_->length(*a), 37U);
   EXPECT_TRUE(Strings::is_ascii(*a));
   EXPECT_EQ(Strings::view(*a), ascii);
   const std::string mixed = ascii + "\xC3\xA9";
   auto b = strings_->make_checked(*m_, mixed);
   ASSERT_TRUE(b.has_value());
-  EXPECT_EQ(strings_->length(*b), 38u);
+  EXPECT_EQ(strings_->length(*b), 38U);
   EXPECT_FALSE(Strings::is_ascii(*b));
   EXPECT_FALSE(strings_->make_checked(*m_, ascii + "\xFF").has_value()) << "invalid after ASCII";
 }
@@ -113,17 +113,17 @@ TEST_F(StringsTest, SlicesCopyTheirPieceAndCountItsCharacters) {
   Handle mixed(*m_, make("ab,\xC3\xA9t\xC3\xA9,\xE6\x97\xA5\xE6\x9C\xAC"));
   Handle ascii(*m_, make("hello, world"));
   Handle piece(*m_, strings_->slice(*m_, mixed, 3, 5));
-  ASSERT_NE(piece.value(), 0u);
+  ASSERT_NE(piece.value(), 0U);
   EXPECT_EQ(Strings::view(piece.value()), "\xC3\xA9t\xC3\xA9");
-  EXPECT_EQ(strings_->length(piece.value()), 3u);
+  EXPECT_EQ(strings_->length(piece.value()), 3U);
   piece.set(strings_->slice(*m_, mixed, 9, 6));
-  EXPECT_EQ(strings_->length(piece.value()), 2u);
+  EXPECT_EQ(strings_->length(piece.value()), 2U);
   piece.set(strings_->slice(*m_, ascii, 7, 5));
   EXPECT_EQ(Strings::view(piece.value()), "world");
-  EXPECT_EQ(strings_->length(piece.value()), 5u);
+  EXPECT_EQ(strings_->length(piece.value()), 5U);
   piece.set(strings_->slice(*m_, ascii, 12, 0));
   EXPECT_EQ(Strings::view(piece.value()), "");
-  EXPECT_EQ(strings_->length(piece.value()), 0u);
+  EXPECT_EQ(strings_->length(piece.value()), 0U);
   EXPECT_TRUE(Strings::equal(piece.value(), make(""))) << "equal to any other empty String";
 }
 
