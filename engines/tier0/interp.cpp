@@ -726,6 +726,10 @@ L_IterCreate : {
 }
 
 L_IterNext : {
+  if (ops::list_next(sh, sp[-1], sp)) [[likely]] {  // a List's items, the commonest
+    ++sp;
+    NEXT();
+  }
   SYNC();
   switch (ops::iter_next(t, sp - 1, sp)) {
     case ops::Step::kValue:

@@ -38,6 +38,7 @@ struct Shapes {
   std::uint32_t closure = 0;
   std::uint32_t cell = 0;
   std::uint32_t list = 0;
+  std::uint32_t iterator = 0;               // ITER_CREATE's iterators over built-in values
   const types::Context* numbers = nullptr;  // boxed Integers and Floats
 };
 const Shapes& shapes(Runtime& r);
@@ -85,6 +86,25 @@ inline bool list_set(heap::Mutator& m, const Shapes& s, Value list, Value index,
   if (i >= o->slots()[1]) return false;
   heap::Object* storage = heap::as_object(o->slots()[0]);
   heap::write(m, storage, heap::array_slots(storage) + i, v);
+  return true;
+}
+
+// A built-in iterator (ITER_CREATE's): slot 0 its source, slot 1 its
+// kind (kListIterator over a List), slot 2 the position (the next item's
+// index), slot 3 the List's version when it was made. The fast path of
+// ITER_NEXT over a List: true with the next item in *out and the position
+// advanced; false when it does not apply (another iterator, the List
+// changed, the end): the tier then calls iter_next, which decides.
+inline constexpr std::uint64_t kListIterator = 0;
+inline bool list_next(const Shapes& s, Value it, Value* out) {
+  if (!has_type(it, s.iterator)) return false;
+  Value* w = heap::as_object(it)->slots();
+  if (w[1] != kListIterator) return false;
+  heap::Object* list = heap::as_object(w[0]);
+  const std::uint64_t i = w[2];
+  if (list->slots()[2] != w[3] || i >= list->slots()[1]) return false;
+  *out = heap::array_slots(heap::as_object(list->slots()[0]))[i];
+  w[2] = i + 1;
   return true;
 }
 

@@ -1,13 +1,16 @@
 // The core natives of docs/natives.md: print, the text natives, parse_integer
 // and the List and Dictionary natives the examples use. Each checks its
-// arguments' kinds first (natives.hpp's convention); text results are made
-// with one allocation after all reading is done, since a String's bytes may
-// move at any allocation.
+// arguments' kinds first (natives.hpp's convention). A String's bytes may
+// move at any allocation: a text result is made with one allocation after
+// all reading is done, or (text_split's pieces, text_lower of ASCII) its
+// bytes are read from the argument's slot after the allocation, at offsets
+// that a move leaves right.
 #include <limits>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "bridge/byte_scan.hpp"
 #include "bridge/lower_case.hpp"
 #include "bridge/native_args.hpp"
 #include "module/utf8.hpp"
@@ -58,9 +61,26 @@ NativeStatus text_length(NativeCall& call) {
 
 NativeStatus text_lower(NativeCall& call) {
   if (auto wrong = want_strings(call, "text_lower", 1)) return *wrong;
+  const types::Strings& strings = call.types.strings();
+  if (const Value s = *call.args[0]; strings.is_flat(s) && types::Strings::is_ascii(s)) {
+    // ASCII, most text, read in place: a String with no capital is its own
+    // lower case (Strings are immutable and compared by content, so the
+    // same one is the answer); otherwise one copy, lower-cased on the way
+    // into the new String, read from the argument's slot after the
+    // allocation (which may move it).
+    if (!has_ascii_upper(types::Strings::view(s))) {
+      call.result = s;
+      return NativeStatus::kReturn;
+    }
+    const std::uint64_t n = types::Strings::view(s).size();
+    return return_value(call, strings.make_with(call.m, n, n, [&call](std::uint8_t* out) {
+      lower_ascii(types::Strings::view(*call.args[0]), out);
+    }));
+  }
   std::string text = text_arg(call, 0);
   const auto* bytes = reinterpret_cast<const std::uint8_t*>(text.data());
-  // ASCII, most text, in place: no decoding and no second buffer.
+  // Text with other Characters (or a rope): its ASCII prefix in place in
+  // the copy, then Character by Character.
   std::size_t ascii = 0;
   for (; ascii < text.size() && bytes[ascii] < 0x80; ++ascii) {
     const char c = text[ascii];
@@ -98,21 +118,48 @@ NativeStatus text_replace(NativeCall& call) {
   return return_text(call, out);
 }
 
+// Where the next `separator` starts in `text` at or after byte `from`, or
+// npos; and how many non-overlapping ones `text` holds. A one-byte
+// separator (the usual " " or ",") is scanned for eight bytes a step.
+std::size_t next_separator(std::string_view text, std::string_view separator, std::size_t from) {
+  return separator.size() == 1 ? find_byte(text, separator[0], from) : text.find(separator, from);
+}
+std::size_t count_separators(std::string_view text, std::string_view separator) {
+  if (separator.size() == 1) return count_byte(text, separator[0]);
+  std::size_t n = 0;
+  for (std::size_t hit = text.find(separator); hit != std::string_view::npos;
+       hit = text.find(separator, hit + separator.size())) {
+    ++n;
+  }
+  return n;
+}
+
+// The pieces are read from the text in place, not from a copy: each is
+// found by its byte offsets, which stay right when an allocation moves the
+// text, and copied once into its String (Strings::slice). Counted first, so
+// the List is allocated once at its size.
 NativeStatus text_split(NativeCall& call) {
   if (auto wrong = want_strings(call, "text_split", 2)) return *wrong;
-  const std::string text = text_arg(call, 0);
-  const std::string separator = text_arg(call, 1);
+  if (!flatten_arg(call, 0) || !flatten_arg(call, 1)) return NativeStatus::kOutOfMemory;
+  // The separator is short as a rule: this copy stays within the string's
+  // own buffer and allocates nothing.
+  const std::string separator(types::Strings::view(*call.args[1]));
   if (separator.empty()) return raise(call, "ValueError", "text_split: the separator is empty");
-  const std::vector<std::string_view> pieces = pieces_of(text, separator);
+  const auto text = [&call] { return types::Strings::view(*call.args[0]); };
+  const std::size_t count = count_separators(text(), separator) + 1;
   heap::HandleScope scope(call.m);
-  heap::Handle list(call.m, call.types.lists().make(call.m, pieces.size()));
+  heap::Handle list(call.m, call.types.lists().make(call.m, count));
   if (list.value() == kNothing) return NativeStatus::kOutOfMemory;
+  const heap::Handle source(call.args[0]);
   heap::Handle piece(call.m, kNothing);
-  for (std::string_view p : pieces) {
-    piece.set(call.types.strings().make(call.m, p));
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::size_t end = i + 1 < count ? next_separator(text(), separator, at) : text().size();
+    piece.set(call.types.strings().slice(call.m, source, at, end - at));
     if (piece.value() == kNothing || !call.types.lists().append(call.m, list, piece)) {
       return NativeStatus::kOutOfMemory;
     }
+    at = end + separator.size();
   }
   call.result = list.value();
   return NativeStatus::kReturn;
@@ -184,10 +231,9 @@ bool look_up(NativeCall& call, std::string_view native, bool* found, Value* valu
     *failed = wrong_argument(call, native, 0, "a Dictionary");
     return false;
   }
-  heap::HandleScope scope(call.m);
-  heap::Handle map(call.m, *call.args[0]);
-  heap::Handle key(call.m, *call.args[1]);
-  const types::Dictionaries::Status s = call.types.dictionaries().get(call.m, map, key, value);
+  // The argument slots are roots already: handles over them, none made.
+  const types::Dictionaries::Status s = call.types.dictionaries().get(
+      call.m, heap::Handle(call.args[0]), heap::Handle(call.args[1]), value);
   if (s == types::Dictionaries::Status::kFound || s == types::Dictionaries::Status::kAbsent) {
     *found = s == types::Dictionaries::Status::kFound;
     return true;

@@ -1,6 +1,55 @@
+// lower_case.hpp's mappings: the per-Character table and the ASCII bulk form.
 #include "bridge/lower_case.hpp"
 
+#include <cstring>
+
 namespace runa::bridge {
+
+namespace {
+
+constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
+
+// Bit 7 of each byte of w (eight ASCII bytes) that is A..Z. The sums stay
+// within their bytes (0x7F + 0x3F < 0x100): a byte is at least 'A' (0x41)
+// when adding 0x3F sets its bit 7, and above 'Z' (0x5A) when adding 0x25
+// does.
+std::uint64_t upper_bits(std::uint64_t w) {
+  const std::uint64_t at_least_a = (w + 0x3F3F3F3F3F3F3F3FULL) & kHighBits;
+  const std::uint64_t above_z = (w + 0x2525252525252525ULL) & kHighBits;
+  return at_least_a & ~above_z;
+}
+
+bool is_upper(char c) {
+  return c >= 'A' && c <= 'Z';
+}
+
+}  // namespace
+
+bool has_ascii_upper(std::string_view ascii) {
+  std::uint64_t upper = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= ascii.size(); i += 8) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, ascii.data() + i, sizeof w);
+    upper |= upper_bits(w);
+  }
+  for (; i < ascii.size(); ++i) upper |= is_upper(ascii[i]) ? 1 : 0;
+  return upper != 0;
+}
+
+void lower_ascii(std::string_view ascii, std::uint8_t* out) {
+  std::size_t i = 0;
+  for (; i + 8 <= ascii.size(); i += 8) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, ascii.data() + i, sizeof w);
+    w |= upper_bits(w) >> 2;  // bit 7 to bit 5: 'A' + 0x20 is 'a'
+    std::memcpy(out + i, &w, sizeof w);
+  }
+  for (; i < ascii.size(); ++i) {
+    const char c = ascii[i];
+    out[i] = static_cast<std::uint8_t>(is_upper(c) ? c + ('a' - 'A') : c);
+  }
+}
 
 std::uint32_t lower_case(std::uint32_t c) {
   if (c < 0x80) return c >= 'A' && c <= 'Z' ? c + 0x20 : c;

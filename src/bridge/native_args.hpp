@@ -21,6 +21,18 @@ inline std::string text_arg(const NativeCall& call, std::size_t i) {
   return out;
 }
 
+// Argument i, a String, made flat in its slot (a rope is replaced by its
+// flat string, which equals it), so the native reads its bytes in place:
+// false when the heap is exhausted. MAY COLLECT.
+inline bool flatten_arg(NativeCall& call, std::size_t i) {
+  const types::Strings& strings = call.types.strings();
+  if (strings.is_flat(*call.args[i])) return true;
+  const Value flat = strings.flatten(call.m, heap::Handle(call.args[i]));
+  if (flat == types::kNothing) return false;
+  *call.args[i] = flat;
+  return true;
+}
+
 inline NativeStatus return_text(NativeCall& call, std::string_view text) {
   const Value s = call.types.strings().make(call.m, text);
   if (s == types::kNothing) return NativeStatus::kOutOfMemory;

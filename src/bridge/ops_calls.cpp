@@ -161,21 +161,14 @@ const FunctionInfo* method_by_name(Thread& t, Value recv, std::string_view name,
   return callable_method(t, recv, name, find_method(t, recv, name), n, who);
 }
 
-bool call_native(Thread& t, const FunctionInfo& f, Value* args, std::uint32_t n, Value* out) {
+namespace {
+
+// Calls the native of `f` with the argument slots `slots` and delivers its
+// result to *out or throws what it threw.
+bool call_native_with(Thread& t, const FunctionInfo& f, std::span<Value* const> slots, Value* out) {
   RuntimeImpl& r = impl_of(t);
   const auto* native = static_cast<const bridge::Native*>(f.native);
-  // The argument slots' addresses: on the C stack for the usual few (a
-  // native call allocates nothing of its own).
-  constexpr std::uint32_t kInline = 8;
-  Value* inline_slots[kInline];
-  std::vector<Value*> more;
-  Value** slots = inline_slots;
-  if (n > kInline) {
-    more.resize(n);
-    slots = more.data();
-  }
-  for (std::uint32_t i = 0; i < n; ++i) slots[i] = args + i;
-  bridge::NativeCall call{*t.m, r.types(), std::span<Value* const>(slots, n), r.options().out};
+  bridge::NativeCall call{*t.m, r.types(), slots, r.options().out};
   call.arguments = r.arguments_slot();
   call.thread = &t;
   switch (bridge::Natives::call(*native, call)) {
@@ -191,6 +184,28 @@ bool call_native(Thread& t, const FunctionInfo& f, Value* args, std::uint32_t n,
       break;
   }
   return out_of_memory(t);
+}
+
+// More arguments than call_native keeps on the C stack.
+[[gnu::noinline]] bool call_native_many(Thread& t, const FunctionInfo& f, Value* args,
+                                        std::uint32_t n, Value* out) {
+  std::vector<Value*> slots(n);
+  for (std::uint32_t i = 0; i < n; ++i) slots[i] = args + i;
+  return call_native_with(t, f, slots, out);
+}
+
+}  // namespace
+
+bool call_native(Thread& t, const FunctionInfo& f, Value* args, std::uint32_t n, Value* out) {
+  // The argument slots' addresses: on the C stack for the usual few (a
+  // native call allocates nothing of its own), and no vector on this path
+  // (its clean-up on unwinding cost every call).
+  constexpr std::uint32_t kInline = 8;
+  if (n > kInline) [[unlikely]]
+    return call_native_many(t, f, args, n, out);
+  Value* slots[kInline];
+  for (std::uint32_t i = 0; i < n; ++i) slots[i] = args + i;
+  return call_native_with(t, f, std::span<Value* const>(slots, n), out);
 }
 
 bool gather(Thread& t, const FunctionInfo& f, Value* args, std::uint32_t n) {

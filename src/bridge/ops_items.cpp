@@ -30,9 +30,12 @@ bool dict_status(Thread& t, types::Dictionaries::Status s, Value* key) {
   }
 }
 
-// After Dictionaries::set: a new key (kAbsent) or a replaced one is success.
+// After Dictionaries::set: a new key (kAbsent) or a replaced one (kFound)
+// is success, decided here: dict_status, which builds messages, is a call
+// with a heavy entry that every SET_ITEM of an existing key used to pay.
 bool stored(Thread& t, types::Dictionaries::Status s, Value* key) {
-  return s == types::Dictionaries::Status::kAbsent || dict_status(t, s, key);
+  return s == types::Dictionaries::Status::kAbsent || s == types::Dictionaries::Status::kFound ||
+         dict_status(t, s, key);
 }
 
 // The Integer index in *k for a sequence of `size` items: nullopt after
@@ -174,19 +177,16 @@ bool new_map(Thread& t, Value* pairs, std::uint32_t n, Value* out) {
   return true;
 }
 
-bool get_item(Thread& t, Value* c, Value* k, Value* out) {
+namespace {
+
+// GET_ITEM on anything but a Dictionary: apart, so that the Dictionary's
+// path has no frame for the messages built here.
+[[gnu::noinline]] bool get_other_item(Thread& t, Value* c, Value* k, Value* out) {
   const types::TypeSystem& ts = types_of(t);
   if (ts.lists().is_list(*c)) {
     const auto i = index_of(t, k, types::Lists::size(*c), "List");
     if (!i) return false;
     *out = *types::Lists::get(*c, *i);
-    return true;
-  }
-  if (ts.dictionaries().is_dictionary(*c)) {
-    Value v = types::kNothing;
-    const auto s = ts.dictionaries().get(*t.m, heap::Handle(c), heap::Handle(k), &v);
-    if (s != types::Dictionaries::Status::kFound) return dict_status(t, s, k);
-    *out = v;
     return true;
   }
   if (ts.strings().is_string(*c)) {
@@ -210,7 +210,27 @@ bool get_item(Thread& t, Value* c, Value* k, Value* out) {
                "GET_ITEM needs a List, Dictionary, String or Tuple, not " + ts.describe(*c));
 }
 
-bool set_item(Thread& t, Value* c, Value* k, Value* v) {
+}  // namespace
+
+bool get_item(Thread& t, Value* c, Value* k, Value* out) {
+  // A Dictionary first: a tier does a List with a small Integer index
+  // inline (list_get), so a Dictionary is what reaches here most.
+  const types::TypeSystem& ts = types_of(t);
+  if (ts.dictionaries().is_dictionary(*c)) {
+    Value v = types::kNothing;
+    const auto s = ts.dictionaries().get(*t.m, heap::Handle(c), heap::Handle(k), &v);
+    if (s != types::Dictionaries::Status::kFound) [[unlikely]]
+      return dict_status(t, s, k);
+    *out = v;
+    return true;
+  }
+  return get_other_item(t, c, k, out);
+}
+
+namespace {
+
+// SET_ITEM on anything but a Dictionary (as get_other_item).
+[[gnu::noinline]] bool set_other_item(Thread& t, Value* c, Value* k, Value* v) {
   const types::TypeSystem& ts = types_of(t);
   if (ts.lists().is_list(*c)) {
     const auto i = index_of(t, k, types::Lists::size(*c), "List");
@@ -218,11 +238,18 @@ bool set_item(Thread& t, Value* c, Value* k, Value* v) {
     types::Lists::set(*t.m, *c, *i, *v);
     return true;
   }
-  if (ts.dictionaries().is_dictionary(*c)) {
+  return raise(t, "TypeError", "SET_ITEM needs a List or a Dictionary, not " + ts.describe(*c));
+}
+
+}  // namespace
+
+bool set_item(Thread& t, Value* c, Value* k, Value* v) {
+  const types::TypeSystem& ts = types_of(t);
+  if (ts.dictionaries().is_dictionary(*c)) {  // first, as in get_item
     const auto s = ts.dictionaries().set(*t.m, heap::Handle(c), heap::Handle(k), heap::Handle(v));
     return stored(t, s, k);
   }
-  return raise(t, "TypeError", "SET_ITEM needs a List or a Dictionary, not " + ts.describe(*c));
+  return set_other_item(t, c, k, v);
 }
 
 bool spread(Thread& t, Value* acc, Value* from) {

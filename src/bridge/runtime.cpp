@@ -28,6 +28,7 @@ RuntimeImpl::RuntimeImpl(RuntimeOptions options, std::unique_ptr<heap::Heap> hea
   shapes_.closure = types_->closures().closure_type();
   shapes_.cell = types_->closures().cell_type();
   shapes_.list = types_->lists().list_type();
+  shapes_.iterator = types_->iterators().iterator_type();
   shapes_.numbers = &types_->context();
   policy_ = std::make_unique<bridge::Policy>(*this, options_.policy);
   heap::set_stack_describer(*heap_, &bridge::describe_stack, nullptr);

@@ -231,9 +231,19 @@ Dictionaries::Status Dictionaries::get_any(heap::Mutator& m, const heap::Handle&
 
 Dictionaries::Status Dictionaries::set(heap::Mutator& m, const heap::Handle& dict,
                                        const heap::Handle& key, const heap::Handle& value) const {
-  if (Status s = prepare_key(m, key); s != Status::kFound) return s;
-  const std::uint64_t h = rules_->hash(key.value());
-  Probe found = find(dict.value(), key.value(), h);
+  std::uint64_t h = 0;
+  Probe found;
+  if (const Value k = key.value(); rules_->strings->is_flat(k)) {
+    // A flat String, the commonest object key: ready, its hash cached by
+    // the lookup before, its probe inline (as in get_any), where the
+    // general path below asks its kind three times over, in three calls.
+    h = Strings::hash(k);
+    found = probe<Keys::kString>(dict.value(), k, h);
+  } else {
+    if (Status s = prepare_key(m, key); s != Status::kFound) return s;
+    h = rules_->hash(key.value());
+    found = find(dict.value(), key.value(), h);
+  }
   if (found.at >= 0) {
     heap::set_slot(m, heap::as_object(word(dict.value(), kSlots)),
                    key_element(static_cast<std::uint64_t>(found.at)) + 1, value.value());

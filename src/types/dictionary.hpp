@@ -142,9 +142,9 @@ class Dictionaries {
     return heap::is_ref(key.value()) ? prepare_object_key(m, key) : Status::kFound;
   }
   Status prepare_object_key(heap::Mutator& m, const heap::Handle& key) const;
-  // get() for every key that get() does not find at its first match but
-  // small Integers; get_small for a small Integer that get() cannot decide
-  // in its first group (another key at the first match, or no empty slot).
+  // get() for every key but small Integers; get_small for a small Integer
+  // that get() cannot decide in its first group (another key at the first
+  // match, or no empty slot).
   [[gnu::noinline]] Status get_any(heap::Mutator& m, const heap::Handle& dict,
                                    const heap::Handle& key, Value* out) const;
   [[gnu::noinline]] Status get_small(heap::Mutator& m, const heap::Handle& dict,
@@ -195,14 +195,13 @@ inline Dictionaries::Status Dictionaries::get(heap::Mutator& m, const heap::Hand
   // instructions stay here that more lookups overlap their misses to
   // memory (a hit's slot is one).
   //
-  // The key's kind is asked only off the hit path: any key is hashed as a
-  // small Integer first, and a slot holding the very same word is the key
-  // whatever its kind (a key equals itself; every NaN is one key; an
-  // unhashable value is never stored; empty slots never match). Only a
-  // small Integer's hash is its true one, so nothing else may conclude
-  // absent here.
+  // Any other key goes to get_any at once: the kind test is one branch,
+  // where probing first as a small Integer cost a String key (the commonest
+  // other kind, a fresh object at each lookup, so never identical to the
+  // stored key) a hash, a group load and a match before get_any began.
   using namespace table;
   const Value k = key.value();
+  if (!is_small_int(k)) return get_any(m, dict, key, out);
   const Value d = dict.value();
   const std::uint64_t h = hash_small_int(k);
   const Groups groups(d);
@@ -216,7 +215,6 @@ inline Dictionaries::Status Dictionaries::get(heap::Mutator& m, const heap::Hand
       return Status::kFound;
     }
   }
-  if (!is_small_int(k)) return get_any(m, dict, key, out);
   if (match == 0 && controls.empty() != 0) return Status::kAbsent;
   return get_small(m, dict, key, out);
 }

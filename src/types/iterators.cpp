@@ -6,7 +6,9 @@ namespace {
 
 using heap::Object;
 
-// The iterator object's slots.
+// The iterator object's slots. A tier reads a List's iterator inline
+// (runatime/ops.hpp, list_next): the slots and the List kind's number are
+// part of that contract, which tests/types/iterators_test.cpp checks.
 constexpr std::size_t kSource = 0;
 constexpr std::size_t kKind = 1;
 constexpr std::size_t kPosition = 2;

@@ -90,7 +90,9 @@ bool Lists::reserve(heap::Mutator& m, const heap::Handle& list, std::uint64_t mo
 }
 
 bool Lists::append(heap::Mutator& m, const heap::Handle& list, const heap::Handle& v) const {
-  if (!reserve(m, list, 1)) return false;
+  // Room is the rule (a List made at its size, or grown by doubling): the
+  // call to reserve only when there is none.
+  if (length_word(list.value()) >= capacity_of(list.value()) && !reserve(m, list, 1)) return false;
   const Value l = list.value();
   const std::uint64_t n = length_word(l);
   heap::set_slot(m, heap::as_object(storage_of(l)), 1 + n, v.value());

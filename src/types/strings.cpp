@@ -29,13 +29,38 @@ constexpr std::size_t kFlat = 2;
 constexpr std::size_t kRopeBytes = 3;
 constexpr std::size_t kRopeChars = 4;
 
-std::uint64_t count_chars(const std::uint8_t* p, std::uint64_t n) {
-  std::uint64_t continuation = 0;
-  for (std::uint64_t i = 0; i < n; ++i) continuation += (p[i] & 0xC0) == 0x80 ? 1 : 0;
-  return n - continuation;
+constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
+
+// Whether the n bytes at p are all ASCII, eight at a time.
+bool all_ascii(const std::uint8_t* p, std::uint64_t n) {
+  std::uint64_t high = 0;
+  std::uint64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, p + i, sizeof w);
+    high |= w;
+  }
+  for (; i < n; ++i) high |= p[i];
+  return (high & kHighBits) == 0;
 }
 
 }  // namespace
+
+std::uint64_t Strings::count_chars(const std::uint8_t* p, std::uint64_t n) {
+  // A Character is every byte but a continuation byte (10xxxxxx): bit 7
+  // set and bit 6 clear, which `w & ~(w << 1)` puts in each byte's bit 7.
+  // The multiply adds the eight 0-or-1 bytes into the top byte.
+  std::uint64_t continuation = 0;
+  std::uint64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, p + i, sizeof w);
+    const std::uint64_t c = w & ~(w << 1) & kHighBits;
+    continuation += ((c >> 7) * 0x0101010101010101ULL) >> 56;
+  }
+  for (; i < n; ++i) continuation += (p[i] & 0xC0) == 0x80 ? 1 : 0;
+  return n - continuation;
+}
 
 Result<Strings> Strings::create(heap::Heap& heap) {
   heap::Layout flat;
@@ -69,8 +94,26 @@ Value Strings::make(heap::Mutator& m, std::string_view utf8) const {
 }
 
 std::optional<Value> Strings::make_checked(heap::Mutator& m, std::string_view bytes) const {
+  const auto* p = reinterpret_cast<const std::uint8_t*>(bytes.data());
+  // ASCII (most input lines) is valid and has a Character per byte: one
+  // pass where validating and counting would take two.
+  if (all_ascii(p, bytes.size())) {
+    return make_with(m, bytes.size(), bytes.size(),
+                     [&](std::uint8_t* out) { std::memcpy(out, p, bytes.size()); });
+  }
   if (!module::valid_utf8(bytes)) return std::nullopt;
   return make(m, bytes);
+}
+
+Value Strings::slice(heap::Mutator& m, const heap::Handle& source, std::uint64_t offset,
+                     std::uint64_t bytes) const {
+  // Counted before the allocation, read again after it (it may move the
+  // source; the offsets stay right).
+  const std::uint64_t chars =
+      is_ascii(source.value()) ? bytes : count_chars(text(source.get()) + offset, bytes);
+  return make_with(m, bytes, chars, [&](std::uint8_t* out) {
+    std::memcpy(out, text(source.get()) + offset, bytes);
+  });
 }
 
 std::uint64_t Strings::length(Value s) const {

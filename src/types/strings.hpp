@@ -71,6 +71,24 @@ class Strings {
   // As make(), for text from outside: nullopt when `bytes` is not
   // well-formed UTF-8 (the caller raises ValueError). MAY COLLECT.
   std::optional<Value> make_checked(heap::Mutator& m, std::string_view bytes) const;
+  // A flat string of the `bytes` bytes from byte `offset` of the flat
+  // string in `source`, which start and end on Character boundaries:
+  // copied once, from where the source is after the allocation (a native
+  // splitting a String needs no copy of it). Nothing when exhausted.
+  // MAY COLLECT.
+  Value slice(heap::Mutator& m, const heap::Handle& source, std::uint64_t offset,
+              std::uint64_t bytes) const;
+  // A flat string of `bytes` bytes and `chars` Characters, written by
+  // fill(out) into the new string once it is allocated: fill must write
+  // exactly that much well-formed UTF-8 and must not allocate (it may read
+  // other strings through their handles, which are current by then).
+  // Nothing when exhausted, and then fill is not called. MAY COLLECT.
+  template <typename Fill>
+  Value make_with(heap::Mutator& m, std::uint64_t bytes, std::uint64_t chars, Fill fill) const {
+    const Value s = allocate_flat(m, bytes, chars);
+    if (s != 0) fill(flat::text(heap::as_object(s)));
+    return s;
+  }
 
   // a followed by b: a flat string when shorter than kMinRope bytes,
   // otherwise a rope; nothing when exhausted. MAY COLLECT.
@@ -91,6 +109,14 @@ class Strings {
 
   // Flat strings only.
   [[nodiscard]] static std::string_view view(Value flat);
+  // Whether every Character is one byte (the Character count is the byte
+  // count): true exactly for ASCII text, read from the prefix.
+  [[nodiscard]] static bool is_ascii(Value flat) {
+    heap::Object* o = heap::as_object(flat);
+    return flat::prefix(o)[flat::kChars] == flat::bytes(o);
+  }
+  // The Characters in `n` bytes of well-formed UTF-8 (eight bytes a step).
+  [[nodiscard]] static std::uint64_t count_chars(const std::uint8_t* p, std::uint64_t n);
   // The hash (never 0): cached, or computed now and cached.
   [[nodiscard]] static std::uint64_t hash(Value flat) {
     const std::uint64_t h = flat::cached_hash(flat);

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bridge/builtin_methods.hpp"
@@ -46,6 +47,25 @@ TEST_F(NativesTest, TextLowerMapsAsciiLatinGreekAndCyrillic) {
   EXPECT_EQ(text(call("text_lower", {"\xF0\x9D\x84\x9E ok"}).value), "\xF0\x9D\x84\x9E ok");
 }
 
+// ASCII text is lower-cased eight bytes at a time: capitals at every
+// position of a word and in the tail, the neighbours of A..Z (@ [ ` {)
+// unchanged; text with no capital is its own lower case, the same String;
+// a rope is read whole.
+TEST_F(NativesTest, TextLowerOfAsciiInPlaceAndOfRopes) {
+  EXPECT_EQ(text(call("text_lower", {"ABCDEFGHIJKLMNOPQRSTUVWXYZ@[`{ Mixed Case!"}).value),
+            "abcdefghijklmnopqrstuvwxyz@[`{ mixed case!");
+  HandleScope scope(m());
+  Handle lower(m(), str("already lower, 12345 and more"));
+  const Outcome same = call("text_lower", {lower});
+  ASSERT_EQ(same.status, NativeStatus::kReturn);
+  EXPECT_EQ(same.value, lower.value()) << "no capital: the argument itself";
+  Handle left(m(), str(std::string(70, 'X')));
+  Handle right(m(), str("Tail \xC3\x80"));
+  Handle rope(m(), ts_->strings().concat(m(), left, right));
+  ASSERT_FALSE(ts_->strings().is_flat(rope.value()));
+  EXPECT_EQ(text(call("text_lower", {rope}).value), std::string(70, 'x') + "tail \xC3\xA0");
+}
+
 TEST_F(NativesTest, TextReplaceReplacesEveryNonOverlappingOccurrence) {
   EXPECT_EQ(text(call("text_replace", {"aaaa", "aa", "b"}).value), "bb");
   EXPECT_EQ(text(call("text_replace", {"a.b.c", ".", "--"}).value), "a--b--c");
@@ -72,6 +92,80 @@ TEST_F(NativesTest, TextSplitKeepsEmptyPieces) {
   EXPECT_EQ(pieces("one  two", "  "), (std::vector<std::string>{"one", "two"}));
   EXPECT_EQ(error(call("text_split", {"abc", ""})),
             "ValueError: text_split: the separator is empty");
+}
+
+// Pieces are copied from the text in place: their Character counts are
+// right for text that is not ASCII, a separator may itself be non-ASCII
+// or longer than a byte, and a rope text or separator is read whole. The
+// bridge-stress label collects at every allocation, so the text moves
+// between one piece and the next.
+TEST_F(NativesTest, TextSplitCountsCharactersAndReadsRopes) {
+  auto split = [&](std::initializer_list<Arg> args) {
+    const Outcome o = call("text_split", args);
+    std::vector<std::pair<std::string, std::uint64_t>> out;  // text, Characters
+    if (o.status != NativeStatus::kReturn) return out;
+    for (std::uint64_t i = 0; i < types::Lists::size(o.value); ++i) {
+      const Value piece = *types::Lists::get(o.value, i);
+      out.emplace_back(text(piece), ts_->strings().length(piece));
+    }
+    return out;
+  };
+  using Pieces = std::vector<std::pair<std::string, std::uint64_t>>;
+  EXPECT_EQ(split({"caf\xC3\xA9 \xE6\x97\xA5\xE6\x9C\xAC  x", " "}),
+            (Pieces{{"caf\xC3\xA9", 4}, {"\xE6\x97\xA5\xE6\x9C\xAC", 2}, {"", 0}, {"x", 1}}));
+  EXPECT_EQ(split({"a\xC3\x97"
+                   "b\xC3\x97\xC3\x97",
+                   "\xC3\x97"}),
+            (Pieces{{"a", 1}, {"b", 1}, {"", 0}, {"", 0}}));
+  EXPECT_EQ(split({"one, two, three", ", "}), (Pieces{{"one", 3}, {"two", 3}, {"three", 5}}));
+  HandleScope scope(m());
+  Handle words(m(), str("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda"));
+  Handle more(m(), str(" mu"));
+  Handle rope(m(), ts_->strings().concat(m(), words, more));
+  ASSERT_FALSE(ts_->strings().is_flat(rope.value()));
+  const Pieces pieces = split({rope, " "});
+  ASSERT_EQ(pieces.size(), 12U);
+  EXPECT_EQ(pieces.front(), (std::pair<std::string, std::uint64_t>{"alpha", 5}));
+  EXPECT_EQ(pieces.back(), (std::pair<std::string, std::uint64_t>{"mu", 2}));
+  Handle sep_left(m(), str(std::string(40, '-')));
+  Handle sep_right(m(), str(std::string(40, '-')));
+  Handle long_sep(m(), ts_->strings().concat(m(), sep_left, sep_right));
+  ASSERT_FALSE(ts_->strings().is_flat(long_sep.value()));
+  EXPECT_EQ(split({("a" + std::string(80, '-') + "b").c_str(), long_sep}),
+            (Pieces{{"a", 1}, {"b", 1}}));
+}
+
+// A one-byte separator is found eight bytes at a time: at every position
+// of a word and of the tail, in runs, and with bytes that differ from it
+// by one bit (a borrow in a careless scan would match those), the pieces
+// are std::string's.
+TEST_F(NativesTest, TextSplitOnOneByteMatchesAPlainSplitAtEveryPosition) {
+  const std::string base = "abcdefghijklmnopqrstuvwxy\xC3\xA9!";  // '!' is ' ' + 1
+  for (std::size_t a = 0; a < base.size(); ++a) {
+    for (std::size_t b = a; b < base.size(); b += 3) {
+      if ((static_cast<unsigned char>(base[a]) & 0x80) != 0 ||
+          (static_cast<unsigned char>(base[b]) & 0x80) != 0) {
+        continue;  // keep the text UTF-8
+      }
+      std::string t = base;
+      t[a] = ' ';
+      t[b] = ' ';
+      std::vector<std::string> expected;
+      std::size_t at = 0;
+      for (std::size_t hit = t.find(' '); hit != std::string::npos; hit = t.find(' ', at)) {
+        expected.push_back(t.substr(at, hit - at));
+        at = hit + 1;
+      }
+      expected.push_back(t.substr(at));
+      const Outcome o = call("text_split", {t.c_str(), " "});
+      ASSERT_EQ(o.status, NativeStatus::kReturn);
+      std::vector<std::string> got;
+      for (std::uint64_t i = 0; i < types::Lists::size(o.value); ++i) {
+        got.push_back(text(*types::Lists::get(o.value, i)));
+      }
+      EXPECT_EQ(got, expected) << a << " " << b;
+    }
+  }
 }
 
 TEST_F(NativesTest, ParseIntegerAcceptsExactlyTheDecimalIntegers) {

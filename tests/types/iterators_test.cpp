@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "runatime/ops.hpp"
 #include "types/iterators.hpp"
 #include "types_fixture.hpp"
 
@@ -96,6 +97,44 @@ TEST_F(IteratorsTest, AListChangedInLengthIsReportedButAStoredElementIsNot) {
   ASSERT_TRUE(Lists::pop(m(), list.value()).has_value());
   EXPECT_EQ(Iterators::next(it.value(), &v), Status::kModified);
   EXPECT_EQ(Iterators::next(it.value(), &v), Status::kModified) << "it stays modified";
+}
+
+// A tier steps a List's iterator inline (runatime/ops.hpp, list_next):
+// that reading of the iterator's layout agrees with Iterators::next item
+// by item, and declines (so the tier asks iter_next) at the end, after a
+// change of the List's shape, and for every other iterator.
+TEST_F(IteratorsTest, TheTiersInlineListStepAgreesWithNext) {
+  HandleScope scope(m());
+  rt::ops::Shapes shapes;
+  shapes.list = lists_->list_type();
+  shapes.iterator = its().iterator_type();
+  Handle list(m(), lists_->make(m()));
+  for (int i = 0; i < 20; ++i) append(list, make_small_int(std::int64_t{i} * 7));
+  Handle inline_it(m(), iterate(list.value()));
+  Handle it(m(), iterate(list.value()));
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(heap_->collect(m(), i % 4 == 3));  // moves the iterators and the List
+    Value fast = 0;
+    Value slow = 0;
+    ASSERT_TRUE(rt::ops::list_next(shapes, inline_it.value(), &fast)) << i;
+    ASSERT_EQ(Iterators::next(it.value(), &slow), Status::kValue);
+    EXPECT_EQ(fast, slow);
+    EXPECT_EQ(fast, make_small_int(std::int64_t{i} * 7));
+  }
+  Value v = 0;
+  EXPECT_FALSE(rt::ops::list_next(shapes, inline_it.value(), &v)) << "the end";
+  EXPECT_EQ(Iterators::next(inline_it.value(), &v), Status::kEnd);
+
+  Handle changed(m(), iterate(list.value()));
+  append(list, make_small_int(1));
+  EXPECT_FALSE(rt::ops::list_next(shapes, changed.value(), &v)) << "the List changed";
+  EXPECT_EQ(Iterators::next(changed.value(), &v), Status::kModified);
+
+  Handle one(m(), make_small_int(1));
+  Value* items[] = {one.slot()};
+  Handle tuple_it(m(), iterate(tuples_->make(m(), items)));
+  EXPECT_FALSE(rt::ops::list_next(shapes, tuple_it.value(), &v)) << "a Tuple's iterator";
+  EXPECT_FALSE(rt::ops::list_next(shapes, list.value(), &v)) << "not an iterator";
 }
 
 TEST_F(IteratorsTest, ADictionaryYieldsItsKeysInInsertionOrderAndNoticesChanges) {

@@ -65,6 +65,68 @@ TEST_F(StringsTest, CheckedMakingRefusesMalformedUtf8) {
   EXPECT_EQ(strings_->length(*ok), 2u);
 }
 
+// Characters are counted eight bytes at a time: every split of a text
+// into a word-sized body and a tail counts the same as a byte-by-byte
+// count, whatever mix of sequence lengths straddles the word boundaries.
+TEST_F(StringsTest, CharacterCountsMatchAByteCountAtEveryLength) {
+  const std::string pattern = "a\xC3\xA9\xE6\x97\xA5\xF0\x9F\x98\x80z";  // 1, 2, 3, 4, 1 bytes
+  std::string text;
+  while (text.size() < 70) text += pattern;
+  for (std::size_t start = 0; start < text.size(); ++start) {
+    if ((static_cast<unsigned char>(text[start]) & 0xC0) == 0x80) continue;  // not a boundary
+    const std::string_view tail = std::string_view(text).substr(start);
+    std::uint64_t expected = 0;
+    for (const char c : tail) expected += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+    EXPECT_EQ(Strings::count_chars(reinterpret_cast<const std::uint8_t*>(tail.data()), tail.size()),
+              expected)
+        << start;
+    HandleScope scope(*m_);
+    Handle made(*m_, make(tail));
+    EXPECT_EQ(strings_->length(made.value()), expected);
+    EXPECT_EQ(Strings::is_ascii(made.value()), expected == tail.size());
+  }
+}
+
+// make_checked takes ASCII without a separate check and count, and text
+// with other Characters through both; either way the count is right.
+TEST_F(StringsTest, CheckedMakingCountsAsciiAndOtherText) {
+  HandleScope scope(*m_);
+  const std::string ascii(37, 'q');
+  auto a = strings_->make_checked(*m_, ascii);
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(strings_->length(*a), 37U);
+  EXPECT_TRUE(Strings::is_ascii(*a));
+  EXPECT_EQ(Strings::view(*a), ascii);
+  const std::string mixed = ascii + "\xC3\xA9";
+  auto b = strings_->make_checked(*m_, mixed);
+  ASSERT_TRUE(b.has_value());
+  EXPECT_EQ(strings_->length(*b), 38U);
+  EXPECT_FALSE(Strings::is_ascii(*b));
+  EXPECT_FALSE(strings_->make_checked(*m_, ascii + "\xFF").has_value()) << "invalid after ASCII";
+}
+
+// slice() copies a piece of a flat string read after its own allocation:
+// under the types-stress label's collections the source may have moved by
+// then, and the offsets still name the same bytes.
+TEST_F(StringsTest, SlicesCopyTheirPieceAndCountItsCharacters) {
+  HandleScope scope(*m_);
+  Handle mixed(*m_, make("ab,\xC3\xA9t\xC3\xA9,\xE6\x97\xA5\xE6\x9C\xAC"));
+  Handle ascii(*m_, make("hello, world"));
+  Handle piece(*m_, strings_->slice(*m_, mixed, 3, 5));
+  ASSERT_NE(piece.value(), 0U);
+  EXPECT_EQ(Strings::view(piece.value()), "\xC3\xA9t\xC3\xA9");
+  EXPECT_EQ(strings_->length(piece.value()), 3U);
+  piece.set(strings_->slice(*m_, mixed, 9, 6));
+  EXPECT_EQ(strings_->length(piece.value()), 2U);
+  piece.set(strings_->slice(*m_, ascii, 7, 5));
+  EXPECT_EQ(Strings::view(piece.value()), "world");
+  EXPECT_EQ(strings_->length(piece.value()), 5U);
+  piece.set(strings_->slice(*m_, ascii, 12, 0));
+  EXPECT_EQ(Strings::view(piece.value()), "");
+  EXPECT_EQ(strings_->length(piece.value()), 0U);
+  EXPECT_TRUE(Strings::equal(piece.value(), make(""))) << "equal to any other empty String";
+}
+
 TEST_F(StringsTest, CharactersByIndexInEveryEncodingLength) {
   HandleScope scope(*m_);
   // 1-, 2-, 3- and 4-byte Characters.
