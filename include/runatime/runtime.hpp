@@ -205,6 +205,10 @@ struct Thread {
   // The bridge's task scheduler of this thread (async functions), made at
   // its first use.
   void* scheduler = nullptr;
+  // The bridge's table of this thread's values of programs' thread-locals
+  // (src/bridge/thread_locals.hpp), made at its first thread_local_set and
+  // freed when the thread detaches.
+  void* locals = nullptr;
   // Root sets the host added through the C ABI (rt_thread_roots_add), by
   // heap id: removed by id, or when the thread detaches.
   std::vector<std::uint64_t> host_roots;

@@ -16,9 +16,35 @@
 // the AskCell's CAS keeps whichever outcome came first. A plain send
 // cannot tell the two apart and raises nothing (a send racing with a stop
 // may be dropped, as a message to an exiting Erlang process is).
+//
+// A reply racing the timeout (actor_ask_timeout). The asker's timed wait
+// ends with the latch closed; then the behaviour replies. The interleavings
+// to rule out: the asker reads `value` while the replier is still writing
+// it (it would read a half-set cell), or both claim the cell (the reply's
+// slot would leak, or be freed twice). Both go through the one CAS from
+// kPending. If the asker's give_up() wins, the reply's settle loses and
+// frees its own slot, and the cell (held by the Envelope until the turn
+// ends) is freed by whoever drops it last. If the settle wins, the asker's
+// CAS fails: the replier has claimed the cell and opens the latch right
+// after storing `value`, so the asker waits on the latch (untimed, for an
+// instant) and takes the reply as if it had come in time. A timed-out
+// message is not taken back: the behaviour still handles it, as a
+// gen_server still handles a call whose caller timed out.
+//
+// The dump (describe()). It runs with the world stopped and takes `mu_`.
+// The interleaving to rule out: a thread holds `mu_` and cannot let go of
+// it until the world runs again, so the dump waits for ever. No holder of
+// `mu_` (spawn, pool(), stopped(), shut_down) polls, allocates or blocks
+// while holding it, so a holder gives it back whether the world is stopped
+// or not. What it reads is still: the Cores in live_ are kept alive by
+// live_, and their phase, `running_on` and `waiting` are atomics written
+// by senders and by turns, which are mutators and stopped (a turn stopped
+// at a safepoint inside its behaviour shows as running on its worker).
 #include "bridge/actors.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,7 +61,7 @@ namespace cc = runa::concurrency;
 
 // The answer to one ask, shared by the asker and the message.
 struct AskCell {
-  enum : std::uint32_t { kPending, kAnswered, kNoReply, kFailed, kStopped };
+  enum : std::uint32_t { kPending, kAnswered, kNoReply, kFailed, kStopped, kTimedOut };
   explicit AskCell(heap::Heap& h) : heap(h) {}
   ~AskCell() {
     if (value != nullptr) heap.free_persistent(value);
@@ -55,6 +81,13 @@ struct AskCell {
     }
     value = v;
     done.count_down();
+  }
+  // The asker's deadline passed: true when it claimed the cell before any
+  // settle (the header's "A reply racing the timeout"). The latch stays
+  // closed; nobody waits on it any more.
+  bool give_up() {
+    std::uint32_t pending = kPending;
+    return outcome.compare_exchange_strong(pending, kTimedOut, std::memory_order_acq_rel);
   }
 
   heap::Heap& heap;
@@ -100,9 +133,11 @@ struct Envelope {
 
 struct ActorCore : std::enable_shared_from_this<ActorCore> {
   enum : std::uint32_t { kRunning, kStopping, kStopped, kFailed };
-  ActorCore(heap::Heap& h, std::uint64_t n, Value behaviour_value, Value state_value)
+  ActorCore(heap::Heap& h, std::uint64_t n, std::string_view behaviour_name, Value behaviour_value,
+            Value state_value)
       : heap(h),
         number(n),
+        name(behaviour_name),
         behaviour(h.new_persistent(behaviour_value)),
         state(h.new_persistent(state_value)) {}
   ~ActorCore() {
@@ -119,11 +154,17 @@ struct ActorCore : std::enable_shared_from_this<ActorCore> {
 
   heap::Heap& heap;
   const std::uint64_t number;
+  const std::string name;    // the behaviour's function, for dumps
   Value* behaviour;          // persistent
   Value* state;              // persistent: the state, then the last state
   Value* failure = nullptr;  // persistent: what the behaviour threw
   std::string failure_text;  // "TypeError: message", written before kFailed
   std::atomic<std::uint32_t> phase{kRunning};
+  // For dumps: messages delivered and not yet taken by a turn (counted
+  // before the push, so a turn never takes one away first), and the
+  // number of the worker thread handling one now (0: none).
+  std::atomic<std::uint64_t> waiting{0};
+  std::atomic<std::uint32_t> running_on{0};
   cc::Latch done{1};  // opened once the actor has stopped
   std::shared_ptr<cc::Actor<Envelope>> actor;
 };
@@ -178,7 +219,12 @@ Sent deliver(ActorCore& c, Envelope& e) {
   if (c.phase.load(std::memory_order_acquire) != ActorCore::kRunning && !e.stop) {
     return Sent::kRefused;
   }
-  if (c.actor->deliver(e) != cc::Delivery::kOk) return Sent::kRefused;
+  const bool counted = !e.stop;
+  if (counted) c.waiting.fetch_add(1, std::memory_order_relaxed);
+  if (c.actor->deliver(e) != cc::Delivery::kOk) {
+    if (counted) c.waiting.fetch_sub(1, std::memory_order_relaxed);
+    return Sent::kRefused;
+  }
   std::atomic_thread_fence(std::memory_order_seq_cst);
   // acquire: a final phase read here shows the settle of the failing
   // message's ask, made before it (handle()).
@@ -237,12 +283,14 @@ bool Actors::make_box(rt::Thread& t, const std::shared_ptr<ActorCore>& core, Val
 }
 
 bool Actors::spawn(rt::Thread& t, const Value* behaviour, const Value* state, Value* out) {
+  const rt::FunctionInfo* f = rt::ops::callee(t, *behaviour, 2);
+  if (f == nullptr) return false;
   std::uint64_t number = 0;
   {
     std::lock_guard lock(mu_);
     number = next_++;
   }
-  auto core = std::make_shared<ActorCore>(runtime_.heap(), number, *behaviour, *state);
+  auto core = std::make_shared<ActorCore>(runtime_.heap(), number, f->name(), *behaviour, *state);
   // The Actor object first: if the heap cannot hold it, no actor has started.
   if (!make_box(t, core, out)) return false;
   ActorCore* c = core.get();
@@ -267,6 +315,7 @@ void Actors::handle(ActorCore& c, Envelope& e, bool& stop) {
     stop = true;
     return;
   }
+  c.waiting.fetch_sub(1, std::memory_order_relaxed);
   Worker& w = *tl_worker;
   rt::Thread& t = *w.thread;
   w.slots[0] = *c.behaviour;
@@ -276,7 +325,9 @@ void Actors::handle(ActorCore& c, Envelope& e, bool& stop) {
   runtime_.heap().free_persistent(std::exchange(e.slot, nullptr));  // now in a root slot
   Turn turn{&c, e.ask.get(), false};
   tl_turn = &turn;
+  c.running_on.store(t.id, std::memory_order_relaxed);
   const bool ok = runtime_.call(t, &w.slots[0], &w.slots[1], 2, &w.slots[3]);
+  c.running_on.store(0, std::memory_order_relaxed);
   tl_turn = nullptr;
   if (ok) {
     *c.state = w.slots[3];
@@ -344,33 +395,46 @@ bool Actors::send(rt::Thread& t, const Value* actor, const Value* message) {
   return refuse_stopped(t, "actor_send", c, "; the message was not delivered");
 }
 
-bool Actors::ask(rt::Thread& t, const Value* actor, const Value* message, Value* out) {
-  if (tl_turn != nullptr) return refuse_in_behaviour(t, "actor_ask");
+bool Actors::ask(rt::Thread& t, const Value* actor, const Value* message, Value* out,
+                 std::optional<std::int64_t> millis) {
+  const char* native = millis ? "actor_ask_timeout" : "actor_ask";
+  if (tl_turn != nullptr) return refuse_in_behaviour(t, native);
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(millis ? std::min(*millis, kLongestAsk) : 0);
   ActorCore& c = core_of(*actor);  // alive: *actor is a root slot
   auto cell = std::make_shared<AskCell>(runtime_.heap());
   {
     Envelope e(runtime_.heap(), runtime_.heap().new_persistent(*message), cell, false);
     const Sent sent = deliver(c, e);
     if (sent == Sent::kRefused) {
-      return refuse_stopped(t, "actor_ask", c, "; the message was not delivered");
+      return refuse_stopped(t, native, c, "; the message was not delivered");
     }
     if (sent == Sent::kStranded) cell->settle(AskCell::kStopped);
   }
-  cell->done.wait();  // in a blocking region: never delays a collection
+  // Both waits are in a blocking region: they never delay a collection.
+  if (millis && !cell->done.wait_until(deadline) && cell->give_up()) {
+    return rt::ops::raise(t, "Timeout",
+                          std::string(native) + ": no reply within " + std::to_string(*millis) +
+                              " ms; the actor keeps the message and may still handle it (its "
+                              "reply is then dropped)");
+  }
+  cell->done.wait();  // at once, or for the instant a settle that won needs to open it
   switch (cell->outcome.load(std::memory_order_acquire)) {
     case AskCell::kAnswered:
       *out = *cell->value;
       return true;
     case AskCell::kNoReply:
       return rt::ops::raise(t, "ValueError",
-                            "actor_ask: the behaviour returned without answering the message "
-                            "(call actor_reply(value) while handling it)");
+                            std::string(native) +
+                                ": the behaviour returned without answering the message "
+                                "(call actor_reply(value) while handling it)");
     case AskCell::kFailed:
       return rt::ops::raise(t, "ValueError",
-                            "actor_ask: the actor's behaviour threw " + c.failure_text +
+                            std::string(native) + ": the actor's behaviour threw " +
+                                c.failure_text +
                                 " while handling the message; the actor has stopped");
     default:
-      return refuse_stopped(t, "actor_ask", c, " before it handled the message");
+      return refuse_stopped(t, native, c, " before it handled the message");
   }
 }
 
@@ -419,6 +483,31 @@ bool Actors::wait(rt::Thread& t, const Value* actor, Value* out) {
   heap::HandleScope scope(*t.m);
   heap::Handle e(*t.m, *c.failure);
   return rt::ops::throw_value(t, e.slot());
+}
+
+bool Actors::in_behaviour() {
+  return tl_turn != nullptr;
+}
+
+void Actors::describe(std::string& out) {
+  std::lock_guard lock(mu_);  // the header's "The dump"
+  if (live_.empty()) return;
+  out += "actors: " + std::to_string(live_.size()) + "\n";
+  for (const auto& [number, core] : live_) {
+    const ActorCore& c = *core;
+    out += "  actor " + std::to_string(number) + ": " + c.name + ", ";
+    const std::uint32_t phase = c.phase.load(std::memory_order_acquire);
+    if (ActorCore::is_final(phase)) {
+      out += phase == ActorCore::kFailed ? "failed\n" : "stopped\n";
+      continue;
+    }
+    if (phase == ActorCore::kStopping) out += "stopping, ";
+    const std::uint32_t on = c.running_on.load(std::memory_order_relaxed);
+    out += on != 0 ? "running on thread " + std::to_string(on) : std::string("idle");
+    const std::uint64_t waiting = c.waiting.load(std::memory_order_relaxed);
+    out +=
+        ", " + std::to_string(waiting) + (waiting == 1 ? " message" : " messages") + " waiting\n";
+  }
 }
 
 void Actors::shut_down() {

@@ -1,6 +1,7 @@
 // Actors for programs (docs/concurrency.md, "Actors for programs"): the
-// natives actor_spawn, actor_send, actor_ask, actor_reply, actor_self,
-// actor_stop and actor_wait over the concurrency runtime's Actor<M>
+// natives actor_spawn, actor_send, actor_ask (and actor_ask_timeout),
+// actor_reply, actor_self, actor_stop and actor_wait over the concurrency
+// runtime's Actor<M>
 // (src/concurrency/actor/actor.hpp), whose behaviour here calls a Runa
 // function.
 //
@@ -35,7 +36,12 @@
 //     actors.cpp, "Stranded messages") and settles itself.
 //   - An AskCell is settled exactly once (a CAS from kPending): answered by
 //     actor_reply, "no reply" when the behaviour returned without one,
-//     "failed" when it threw, "stopped" when the message was dropped.
+//     "failed" when it threw, "stopped" when the message was dropped, or
+//     "timed out" by an asker whose deadline passed first (actors.cpp,
+//     "A reply racing the timeout"); a later settle frees what it brought.
+//   - The dump (describe()) reads live_ under `mu_` with the world stopped;
+//     no thread holds `mu_` across a safepoint poll or a blocking wait, so
+//     it never waits for a stopped thread (actors.cpp, "The dump").
 //   - A thread waiting in actor_ask or actor_wait sleeps in a blocking
 //     region: it never delays a collection.
 //   - Asks and waits are refused inside a behaviour: the pool's workers are
@@ -47,6 +53,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 
 #include "bridge/foreign.hpp"
 #include "runatime/runtime.hpp"
@@ -77,7 +85,12 @@ class Actors {
   bool spawn(rt::Thread& t, const Value* behaviour, const Value* state, Value* out);
   bool send(rt::Thread& t, const Value* actor, const Value* message);
   // Sends and waits for the behaviour's actor_reply: the reply in *out.
-  bool ask(rt::Thread& t, const Value* actor, const Value* message, Value* out);
+  // With `millis` (>= 0; longer than kLongestAsk waits that long), raises
+  // Timeout once that many milliseconds have passed with no reply; the
+  // message stays queued and a later reply is dropped.
+  static constexpr std::int64_t kLongestAsk = std::int64_t{1} << 40;  // ms: 34 years
+  bool ask(rt::Thread& t, const Value* actor, const Value* message, Value* out,
+           std::optional<std::int64_t> millis = std::nullopt);
   // Inside a behaviour: answers the ask being handled; *out true, or false
   // when the message came by actor_send.
   bool reply(rt::Thread& t, const Value* value, Value* out);
@@ -88,6 +101,13 @@ class Actors {
   // Waits until the actor has stopped: its last state in *out, or its
   // behaviour's exception thrown again.
   bool wait(rt::Thread& t, const Value* actor, Value* out);
+
+  // Whether the calling thread is running a behaviour now.
+  [[nodiscard]] static bool in_behaviour();
+  // Appends the dump's lines of the live actors (docs/concurrency.md,
+  // "Dumps"): number, behaviour, state, messages waiting. With the world
+  // stopped (Runtime::dump). Never collects.
+  void describe(std::string& out);
 
   // The runtime's end (no thread of the caller attached): stops every
   // actor still running after what its mailbox holds, then ends the pool.

@@ -278,6 +278,7 @@ void add_core_natives(Natives& natives) {
   add_thread_natives(natives);
   add_sync_natives(natives);
   add_actor_natives(natives);
+  add_thread_local_natives(natives);
   natives.add("print", 1, print);
   natives.add("text_length", 1, text_length);
   natives.add("text_lower", 1, text_lower);

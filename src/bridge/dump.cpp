@@ -1,6 +1,7 @@
 // The thread dump (Runtime::dump): every attached thread's stack across
-// tiers and its scheduler's tasks, read with the world stopped so that no
-// frame or task changes under the reader (docs/concurrency.md, "Dumps").
+// tiers and its scheduler's tasks, then the program's actors, read with the
+// world stopped so that no frame, task or actor changes under the reader
+// (docs/concurrency.md, "Dumps").
 //
 // Why it is safe to read other threads' state here: a stopped thread is
 // parked at a safepoint or in a native region, and a tier writes its frame
@@ -49,6 +50,9 @@ void dump_stopped(void* ctx) {
       if (!tasks.empty()) d.out += "  tasks:\n" + tasks;
     }
   }
+  // Beside the threads: the program's actors (actors.cpp, "The dump", says
+  // why reading them here is safe and never waits for a stopped thread).
+  d.runtime->impl().actors().describe(d.out);
 }
 
 }  // namespace

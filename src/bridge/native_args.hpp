@@ -95,5 +95,6 @@ void add_task_natives(Natives& natives);
 void add_thread_natives(Natives& natives);
 void add_sync_natives(Natives& natives);
 void add_actor_natives(Natives& natives);
+void add_thread_local_natives(Natives& natives);
 
 }  // namespace runa::bridge

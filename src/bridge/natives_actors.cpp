@@ -1,6 +1,7 @@
 // The natives of actors for programs (docs/natives.md, "Actors"), over the
 // runtime's Actors (actors.hpp): spawn an actor whose behaviour is a Runa
-// function, send and ask, reply and self inside a behaviour, stop and wait.
+// function, send and ask (with or without a timeout), reply and self inside
+// a behaviour, stop and wait.
 #include "bridge/actors.hpp"
 #include "bridge/native_args.hpp"
 #include "bridge/runtime_impl.hpp"
@@ -49,6 +50,23 @@ NativeStatus actor_ask(NativeCall& call) {
   return answered(call, actors(call).ask(*call.thread, call.args[0], call.args[1], &call.result));
 }
 
+// actor_ask giving up after `millis` milliseconds: Timeout when no reply
+// came by then (the message stays with the actor; a later reply is
+// dropped).
+NativeStatus actor_ask_timeout(NativeCall& call) {
+  if (auto bad = want_actor(call, "actor_ask_timeout")) return *bad;
+  NativeStatus failed{};
+  const auto millis = int_arg(call, "actor_ask_timeout", 2, &failed);
+  if (!millis) return failed;
+  if (*millis < 0) {
+    return raise(
+        call, "ValueError",
+        "actor_ask_timeout: a timeout is 0 or more milliseconds, not " + std::to_string(*millis));
+  }
+  return answered(
+      call, actors(call).ask(*call.thread, call.args[0], call.args[1], &call.result, *millis));
+}
+
 // Inside a behaviour: answers the ask being handled (true), or nothing to
 // answer when the message was sent (false).
 NativeStatus actor_reply(NativeCall& call) {
@@ -78,6 +96,7 @@ void add_actor_natives(Natives& natives) {
   natives.add("actor_spawn", 2, actor_spawn);
   natives.add("actor_send", 2, actor_send);
   natives.add("actor_ask", 2, actor_ask);
+  natives.add("actor_ask_timeout", 3, actor_ask_timeout);
   natives.add("actor_reply", 1, actor_reply);
   natives.add("actor_self", 0, actor_self);
   natives.add("actor_stop", 1, actor_stop);

@@ -1,6 +1,7 @@
 // The natives of threads and channels for programs (docs/natives.md,
 // "Threads, channels and locks"), over the runtime's Threads and Channels
-// (threads.hpp, channels.hpp); the locks' natives are in natives_sync.cpp.
+// (threads.hpp, channels.hpp): spawning, naming and joining threads, and
+// channels; the locks' natives are in natives_sync.cpp.
 #include "bridge/native_args.hpp"
 #include "bridge/runtime_impl.hpp"
 
@@ -17,7 +18,55 @@ Threads& threads(NativeCall& call) {
 
 // Runs f() on a new thread: the Thread.
 NativeStatus thread_spawn(NativeCall& call) {
-  if (!threads(call).spawn(*call.thread, call.args[0], &call.result)) return thrown_by(call);
+  if (!threads(call).spawn(*call.thread, call.args[0], {}, &call.result)) return thrown_by(call);
+  return NativeStatus::kReturn;
+}
+
+// The String argument i as a thread's name: nullopt with *failed set to
+// the TypeError or ValueError.
+std::optional<std::string> name_arg(NativeCall& call, std::string_view native, std::size_t i,
+                                    NativeStatus* failed) {
+  if (!call.types.strings().is_string(*call.args[i])) {
+    *failed = wrong_argument(call, native, i, "a String");
+    return std::nullopt;
+  }
+  std::string name = text_arg(call, i);
+  if (auto bad = Threads::bad_name(name)) {
+    *failed = raise(call, "ValueError", std::string(native) + ": " + *bad);
+    return std::nullopt;
+  }
+  return name;
+}
+
+// Runs f() on a new thread called `name` (dumps show it): the Thread.
+NativeStatus thread_spawn_named(NativeCall& call) {
+  NativeStatus failed{};
+  auto name = name_arg(call, "thread_spawn_named", 1, &failed);
+  if (!name) return failed;
+  if (!threads(call).spawn(*call.thread, call.args[0], std::move(*name), &call.result)) {
+    return thrown_by(call);
+  }
+  return NativeStatus::kReturn;
+}
+
+// The calling thread's name.
+NativeStatus thread_name(NativeCall& call) {
+  return return_text(call, call.thread->name);
+}
+
+// Renames the calling thread. Refused in a behaviour: it runs on one of
+// the actors' pool threads, whose name says what they are in every dump.
+NativeStatus thread_set_name(NativeCall& call) {
+  NativeStatus failed{};
+  auto name = name_arg(call, "thread_set_name", 0, &failed);
+  if (!name) return failed;
+  if (Actors::in_behaviour()) {
+    return raise(call, "ValueError",
+                 "thread_set_name: a behaviour runs on one of the actors' pool threads, which "
+                 "keep their names");
+  }
+  Threads::rename(*call.thread, std::move(*name));
+  call.result = types::kNothing;
   return NativeStatus::kReturn;
 }
 
@@ -84,6 +133,9 @@ NativeStatus channel_close(NativeCall& call) {
 void add_thread_natives(Natives& natives) {
   natives.add("thread_spawn", 1, thread_spawn);
   natives.add("thread_join", 1, thread_join);
+  natives.add("thread_spawn_named", 2, thread_spawn_named);
+  natives.add("thread_name", 0, thread_name);
+  natives.add("thread_set_name", 1, thread_set_name);
   natives.add("channel_new", 1, channel_new);
   natives.add("channel_send", 2, channel_send);
   natives.add("channel_receive", 1, channel_receive);

@@ -224,6 +224,7 @@ void Runtime::detach(Thread& t) {
     }
   }
   bridge::Scheduler::release(t);
+  impl_->thread_locals().release(t);  // the thread's values die with it
   impl_->heap().remove_roots(t.roots);
   bridge::set_current_thread(nullptr);
   impl_->heap().detach(*t.m);

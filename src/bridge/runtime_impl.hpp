@@ -31,6 +31,7 @@
 #include "bridge/natives.hpp"
 #include "bridge/policy.hpp"
 #include "bridge/sync.hpp"
+#include "bridge/thread_locals.hpp"
 #include "bridge/threads.hpp"
 #include "runatime/ops.hpp"
 #include "runatime/runtime.hpp"
@@ -86,6 +87,7 @@ class RuntimeImpl {
   [[nodiscard]] bridge::Channels& channels() { return channels_; }
   [[nodiscard]] bridge::Locks& locks() { return locks_; }
   [[nodiscard]] bridge::Synchronisers& synchronisers() { return synchronisers_; }
+  [[nodiscard]] bridge::ThreadLocals& thread_locals() { return thread_locals_; }
   [[nodiscard]] bridge::Threads& program_threads() { return *program_threads_; }
   // Made by the Runtime in front of this, which program threads run on.
   [[nodiscard]] bridge::Actors& actors() { return *actors_; }
@@ -141,6 +143,7 @@ class RuntimeImpl {
   bridge::Channels channels_{*heap_};
   bridge::Locks locks_{*heap_};
   bridge::Synchronisers synchronisers_{*heap_};
+  bridge::ThreadLocals thread_locals_{*heap_};
   std::unique_ptr<bridge::Threads> program_threads_;
   std::unique_ptr<bridge::Actors> actors_;  // after the threads: they may send to actors
 

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "bridge/runtime_impl.hpp"
 #include "concurrency/blocking.hpp"
 #include "runatime/ops.hpp"
 
@@ -13,7 +14,7 @@ bool Threads::is_thread(Value v) const {
          heap::hdr::type_of(heap::as_object(v)->load_header()) == type_;
 }
 
-bool Threads::spawn(rt::Thread& t, const Value* callable, Value* out) {
+bool Threads::spawn(rt::Thread& t, const Value* callable, std::string name, Value* out) {
   if (rt::ops::callee(t, *callable, 0) == nullptr) return false;
   std::call_once(registered_, [&] {
     heap::Layout l;
@@ -33,7 +34,8 @@ bool Threads::spawn(rt::Thread& t, const Value* callable, Value* out) {
   std::lock_guard lock(mu_);
   const std::uint64_t number = next_++;
   records_.emplace(number, std::move(record));
-  r.os = std::thread([this, &r, number] { run(r, "thread " + std::to_string(number)); });
+  if (name.empty()) name = "thread " + std::to_string(number);
+  r.os = std::thread([this, &r, name = std::move(name)] { run(r, name); });
   o->slots()[0] = number;
   *out = heap::ref_value(o);
   return true;
@@ -63,6 +65,27 @@ void Threads::run(Record& r, const std::string& name) {
     }
   }
   runtime_.detach(t);
+}
+
+void Threads::rename(rt::Thread& t, std::string name) {
+  rt::ThreadRegistry& all = rt::impl_of(t).threads();
+  std::lock_guard lock(all.mu);  // the dump reads names under it
+  t.name = std::move(name);
+}
+
+std::optional<std::string> Threads::bad_name(std::string_view name) {
+  if (name.empty()) return "a thread's name is not empty";
+  std::size_t characters = 0;
+  for (const char c : name) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) return "a thread's name holds no control character";
+    if ((byte & 0xC0) != 0x80) ++characters;  // a UTF-8 sequence's first byte
+  }
+  if (characters > kLongestName) {
+    return "a thread's name is at most " + std::to_string(kLongestName) + " characters, not " +
+           std::to_string(characters);
+  }
+  return std::nullopt;
 }
 
 bool Threads::join(rt::Thread& t, const Value* thread, Value* out) {

@@ -24,7 +24,7 @@ struct RuntimeType {
 };
 
 // Supertypes before their subtypes.
-inline constexpr std::array<RuntimeType, 18> kRuntimeTypes = {{
+inline constexpr std::array<RuntimeType, 19> kRuntimeTypes = {{
     {"Exception", "", "message String cause Any trace Any"},
     {"ArithmeticError", "Exception", ""},
     {"OverflowError", "ArithmeticError", ""},
@@ -40,6 +40,7 @@ inline constexpr std::array<RuntimeType, 18> kRuntimeTypes = {{
     {"PermissionError", "Exception", ""},
     {"IOError", "Exception", ""},
     {"Cancelled", "Exception", ""},
+    {"Timeout", "Exception", ""},
     {"Result", "", ""},
     {"Ok", "Result", "value Any"},
     {"Err", "Result", "error Any"},

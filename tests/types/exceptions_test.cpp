@@ -59,7 +59,7 @@ TEST_F(ExceptionsTest, TheRuntimeTypesFormTheirHierarchy) {
     EXPECT_EQ(t->fields[1].name, "cause");
     EXPECT_EQ(t->fields[2].name, "trace");
   }
-  EXPECT_EQ(exceptions, 15);
+  EXPECT_EQ(exceptions, 16);
   const TypeDesc* arithmetic = type("ArithmeticError");
   EXPECT_TRUE(is_struct_subtype(type("DivisionByZero"), arithmetic));
   EXPECT_TRUE(is_struct_subtype(type("OverflowError"), arithmetic));

@@ -27,6 +27,19 @@ void Latch::wait() {
   }
 }
 
+bool Latch::wait_until(std::chrono::steady_clock::time_point deadline) {
+  std::uint32_t c = count_.load(std::memory_order_acquire);
+  if (c == 0) return true;
+  BlockingRegion blocking;
+  while (c != 0) {
+    // futex_wait returns false only once the deadline has passed; a wake
+    // or a spurious return loops to read the count again.
+    if (!futex_wait(count_, c, deadline)) return count_.load(std::memory_order_acquire) == 0;
+    c = count_.load(std::memory_order_acquire);
+  }
+  return true;
+}
+
 Barrier::Barrier(std::uint32_t parties) : parties_(parties) {
   if (parties == 0) {
     std::fputs("runatime: a Barrier needs at least one party\n", stderr);

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 
 namespace runa::concurrency {
@@ -24,6 +25,10 @@ class Latch {
   void count_down(std::uint32_t n = 1);
   [[nodiscard]] bool try_wait() const { return count_.load(std::memory_order_acquire) == 0; }
   void wait();
+  // wait() giving up at `deadline` (steady clock): whether the latch was
+  // open. False means only that the count was not 0 when the wait ended;
+  // it may reach 0 just after.
+  bool wait_until(std::chrono::steady_clock::time_point deadline);
   void arrive_and_wait(std::uint32_t n = 1) {
     count_down(n);
     wait();

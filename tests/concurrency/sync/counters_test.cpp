@@ -80,6 +80,25 @@ TEST(Latch, WaitersLeaveAtZero) {
   EXPECT_TRUE(latch.try_wait());
 }
 
+// A timed wait gives up at its deadline while the count is not 0, and
+// returns true once a count_down from another thread opens the latch while
+// it sleeps (the wake is not lost between its read of the count and its
+// futex sleep: the futex compares the count it read).
+TEST(Latch, WaitUntilGivesUpOrSeesTheOpening) {
+  Latch latch(1);
+  const auto start = Clock::now();
+  EXPECT_FALSE(latch.wait_until(start + std::chrono::milliseconds(5)));
+  EXPECT_GE(Clock::now() - start, std::chrono::milliseconds(5));
+  EXPECT_FALSE(latch.wait_until(start)) << "a deadline already past does not wait";
+  std::thread opener([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    latch.count_down();
+  });
+  EXPECT_TRUE(latch.wait_until(Clock::now() + std::chrono::seconds(30)));
+  opener.join();
+  EXPECT_TRUE(latch.wait_until(start)) << "an open latch answers at once";
+}
+
 TEST(Barrier, PhasesStayInStep) {
   constexpr unsigned kThreads = 4;
   const unsigned phases = scaled(2'000);
