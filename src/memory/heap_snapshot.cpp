@@ -3,14 +3,15 @@
 //
 // The algorithm, in three passes over a heap that cannot change under it:
 //
-//  1. Mark. From every root, depth-first with an explicit stack, every
+//  1. Mark. From every root, depth-first with explicit stacks on the
+//     collector's workers (sharing work through a pool: mark()), every
 //     reachable object is marked in a side bitmap (one bit per 8-byte
-//     granule of the heap's reservation) and its outgoing references are
-//     counted. Weak references are followed too: what they refer to is
-//     still in the heap, and the format marks the edge weak, so readers
-//     leave it out of retained sizes. Nothing in the heap itself is
-//     written: headers, mark bits and forwarding words stay the
-//     collectors'.
+//     granule of the heap's reservation, set with an atomic or) and its
+//     outgoing references are counted. Weak references are followed too:
+//     what they refer to is still in the heap, and the format marks the
+//     edge weak, so readers leave it out of retained sizes. Nothing in the
+//     heap itself is written: headers, mark bits and forwarding words stay
+//     the collectors'.
 //  2. Rank. A node's ordinal must be known before any edge into it is
 //     written, and nodes are written in address order, so an object's
 //     ordinal is the number of marked granules below it: a prefix count
@@ -30,7 +31,12 @@
 // Everything a chunk reads is fixed by then (marks, ranks, the sorted id
 // table); what it writes is its own (its lines' numbers, its text, its
 // worker's new table entries and name cache); strings are interned under
-// a lock, each worker caching the indices it has seen.
+// a lock, each worker caching the indices it has seen. What one worker
+// writes for every object (its text's counts, its mark counts) sits on a
+// cache line no other worker writes: the first version shared lines
+// between the workers' texts, and the false sharing doubled the CPU time
+// of formatting on two cores. Line numbers come from the heap's counter a
+// batch at a time for the same reason (place_ids.hpp).
 //
 // Stable ids: an old object's id is derived from its place (place_ids.hpp:
 // a number per line of the old generation, given the first time a
@@ -56,11 +62,11 @@
 // numbers given to lines stay given, as any snapshot leaves them.
 //
 // Extra memory during the snapshot: the bitmap and its prefix counts (1/32
-// of the address range objects span, committed only where they are), the
-// mark stack (at most one entry per edge in flight), the line numbers
-// (1/64 of the old generation, kept), the table's survivors, the ring of
-// texts and the writer's buffer and strings. The snapshot itself streams
-// to the file.
+// of the address range objects span, committed only where they are, in
+// huge pages where the kernel gives them), the mark stacks (at most one
+// entry per edge in flight), the line numbers (1/64 of the old generation,
+// kept), the table's survivors, the ring of texts and the writer's buffer
+// and strings. The snapshot itself streams to the file.
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -93,7 +99,7 @@ using walk::SlotVisitor;
 class Snapshot {
  public:
   Snapshot(HeapImpl& h, std::FILE* out)
-      : h_(h), marks_(h.region), w_(out), names_(h.workers.size()), kept_(h.workers.size()) {}
+      : h_(h), marks_(h.region), w_(out), names_(h.workers.size()), named_(h.workers.size()) {}
   Snapshot(const Snapshot&) = delete;
   Snapshot& operator=(const Snapshot&) = delete;
   Snapshot(Snapshot&&) = delete;
@@ -129,26 +135,128 @@ class Snapshot {
   // Table entries kept for moves of named objects (watched.hpp), at least.
   static constexpr std::size_t kMoveRoom = std::size_t{1} << 16;
 
-  // A worker's string indices, so that it rarely takes the lock.
-  struct Names {
+  // A worker's string indices, so that it rarely takes the lock. (This
+  // and the other per-worker records have cache lines of their own: they
+  // sit side by side in arrays, and a line two workers write would bounce
+  // between their cores at every object.)
+  struct alignas(64) Names {
     std::vector<std::uint32_t> types, fields;
     std::unordered_map<const char*, std::uint32_t> fixed;
+    std::vector<std::vector<std::uint32_t>> slots;  // by type, then slot: edge names
   };
 
+  // A worker's share of the parallel mark.
+  struct alignas(64) MarkShare {
+    std::vector<Object*> stack;
+    std::size_t lo = SIZE_MAX, hi = 0;  // bitmap words it marked in
+    std::size_t peak = 0;
+    std::uint64_t count = 0, bytes = 0, edges = 0;
+  };
+
+  void reach(MarkShare& s, Object* o) {
+    if (!marks_.mark_shared(o)) return;
+    s.stack.push_back(o);
+    s.peak = std::max(s.peak, s.stack.size());
+    ++s.count;
+    std::size_t w = marks_.word_of(o);
+    s.lo = std::min(s.lo, w);
+    s.hi = std::max(s.hi, w + 1);
+  }
+
+  // Marks every reachable object on the collector's workers, depth first
+  // from the roots (walked here, on worker 0's stack): a worker that runs
+  // out of work says so (hungry), and one that has some gives the bottom
+  // half of its stack (the objects found first, the largest subgraphs) to
+  // a shared pool, which the hungry one takes. Done when every worker is
+  // idle and the pool is empty. Marks are set with an atomic or, so each
+  // object is pushed once; the counts are each worker's, added at the end.
   void mark() {
     for_each_root_category(h_, [&](const std::string&, auto&&) { root_edges_.push_back(0); });
     categories_ = root_edges_.size();
     info_.edges = categories_;  // the root's edges to the categories
-    stack_peak_ = walk::mark_reachable(
-        h_, marks_,
-        [&](std::uint32_t category, Object*) {
-          ++root_edges_[category];
-          ++info_.edges;
-        },
-        [&](Object* o, const Layout& l) {
-          info_.bytes += object_size(l, o);
-          for_each_ref(l, o, [&](const Ref&) { ++info_.edges; });
-        });
+    const unsigned n = h_.workers.size();
+    std::vector<MarkShare> shares(n);
+    std::uint32_t category = 0;
+    for_each_root_category(h_, [&](const std::string&, auto&& visit) {
+      SlotVisitor v([&](Object* o) {
+        ++root_edges_[category];
+        ++info_.edges;
+        reach(shares[0], o);
+      });
+      visit(v);
+      ++category;
+    });
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<Object*> pool;
+    std::size_t pool_peak = 0;
+    std::atomic<unsigned> hungry{0};
+    std::atomic<std::size_t> pooled{0};
+    std::atomic<bool> failed{false};
+    unsigned idle = 0;
+    bool finished = false;
+    h_.workers.run([&](unsigned worker) {
+      MarkShare& s = shares[worker];
+      try {
+        for (;;) {
+          while (!s.stack.empty()) {
+            Object* o = s.stack.back();
+            s.stack.pop_back();
+            const Layout& l = h_.layouts.at(hdr::type_of(o->header));
+            s.bytes += walk::size_of(l, o);
+            for_each_ref(l, o, [&](const Ref& r) {
+              ++s.edges;
+              reach(s, r.to);
+            });
+            if (hungry.load(std::memory_order_relaxed) != 0 &&
+                pooled.load(std::memory_order_relaxed) == 0 && s.stack.size() >= 2) {
+              std::lock_guard lock(mu);
+              auto give = static_cast<std::ptrdiff_t>(s.stack.size() / 2);
+              pool.insert(pool.end(), s.stack.begin(), s.stack.begin() + give);
+              s.stack.erase(s.stack.begin(), s.stack.begin() + give);
+              pool_peak = std::max(pool_peak, pool.size());
+              pooled.store(pool.size(), std::memory_order_relaxed);
+              cv.notify_all();
+            }
+            if (failed.load(std::memory_order_relaxed)) return;
+          }
+          std::unique_lock lock(mu);
+          for (;;) {
+            if (finished || failed.load(std::memory_order_relaxed)) return;
+            if (!pool.empty()) {
+              std::size_t take = (pool.size() + 1) / 2;
+              s.stack.insert(s.stack.end(), pool.end() - static_cast<std::ptrdiff_t>(take),
+                             pool.end());
+              pool.resize(pool.size() - take);
+              pooled.store(pool.size(), std::memory_order_relaxed);
+              s.peak = std::max(s.peak, s.stack.size());
+              break;
+            }
+            if (++idle == n) {
+              finished = true;
+              cv.notify_all();
+              return;
+            }
+            hungry.fetch_add(1, std::memory_order_relaxed);
+            cv.wait(lock);
+            hungry.fetch_sub(1, std::memory_order_relaxed);
+            --idle;
+          }
+        }
+      } catch (const std::bad_alloc&) {
+        std::lock_guard lock(mu);
+        failed.store(true, std::memory_order_relaxed);
+        cv.notify_all();
+      }
+    });
+    if (failed.load(std::memory_order_relaxed)) throw std::bad_alloc();
+    stack_peak_ = pool_peak;
+    for (const MarkShare& s : shares) {
+      marks_.add_marked(s.lo, s.hi, s.count);
+      info_.bytes += s.bytes;
+      info_.edges += s.edges;
+      stack_peak_ += s.peak;
+    }
     info_.objects = marks_.count();
     info_.nodes = 1 + categories_ + info_.objects;
   }
@@ -176,7 +284,7 @@ class Snapshot {
           std::size_t c = written;
           if (!failed) {
             lock.unlock();
-            w_.append(texts_[c % ring]);  // into the writer's buffer: no allocation
+            w_.append(texts_[c % ring]);  // no allocation
             lock.lock();
           }
           ready[c % ring] = 0;
@@ -248,7 +356,7 @@ class Snapshot {
       write_nodes(chunk, text, worker);
     });
     std::vector<Watched::Entry> kept;
-    for (auto& k : kept_) kept.insert(kept.end(), k.begin(), k.end());
+    for (auto& n : named_) kept.insert(kept.end(), n.kept.begin(), n.kept.end());
     const std::size_t kept_capacity = kept.capacity();
     // Room for the next collections to move named objects with their ids
     // (the rest stay where they are): a share of the objects named.
@@ -258,7 +366,7 @@ class Snapshot {
     h_.next_snapshot_id = next_id_;
     table_bytes_ = (table_.capacity() + 2 * kept_capacity) * sizeof(Watched::Entry);
     table_ = {};
-    kept_ = {};
+    named_ = {};
   }
 
   void write_nodes(std::size_t chunk, SnapText& text, unsigned worker) {
@@ -282,15 +390,16 @@ class Snapshot {
         id = table_[next].word;
       } else if (places_ && h_.blocks.contains(o)) {
         std::size_t block = h_.blocks.index_of(o);
-        id = h_.places.id(block, reinterpret_cast<std::uint8_t*>(o) - h_.blocks.block(block));
+        id = h_.places.id(block, reinterpret_cast<std::uint8_t*>(o) - h_.blocks.block(block),
+                          named_[worker].numbers);
       }
       if (id == 0) id = next_id_.fetch_add(4, std::memory_order_relaxed);  // young, or no line
-      if (known || !PlaceIds::is_place_id(id)) kept_[worker].push_back({o, id});
+      if (known || !PlaceIds::is_place_id(id)) named_[worker].kept.push_back({o, id});
       std::uint32_t type = hdr::type_of(o->header);
       const Layout& l = h_.layouts.at(type);
       std::uint32_t edges = 0;
       for_each_ref(l, o, [&](const Ref&) { ++edges; });
-      text.node(node_type(l), type_name(names, type, l, o), id, object_size(l, o), edges);
+      text.node(node_type(l), type_name(names, type, l, o), id, walk::size_of(l, o), edges);
     });
   }
 
@@ -315,10 +424,20 @@ class Snapshot {
     if (added) it->second = intern(name);
     return it->second;
   }
-  // The format names elements by index and other edges by a string.
-  std::uint64_t edge_name(Names& n, const Ref& r) {
+  // The format names elements by index and other edges by a string: the
+  // slot's name (a layout's field name, an ephemeron's key or value) or
+  // its index, the same for every object of a type, so cached by type and
+  // slot (a hash lookup for every edge cost as much as formatting it).
+  std::uint64_t edge_name(Names& n, std::uint32_t type, const Ref& r) {
     if (r.type == SnapEdge::kElement) return r.index;
-    return r.name != nullptr ? fixed_name(n, r.name) : field_name(n, r.index);
+    if (type >= n.slots.size()) n.slots.resize(type + 1);
+    std::vector<std::uint32_t>& slots = n.slots[type];
+    if (r.index >= slots.size()) slots.resize(r.index + 1, kUnset);
+    std::uint32_t& name = slots[r.index];
+    if (name == kUnset) {
+      name = r.name != nullptr ? fixed_name(n, r.name) : field_name(n, r.index);
+    }
+    return name;
   }
 
   void write_edges() {
@@ -332,9 +451,11 @@ class Snapshot {
     in_parallel(chunks(), [&](std::size_t chunk, SnapText& text, unsigned worker) {
       Names& names = names_[worker];
       for_each_in_chunk(chunk, [&](Object* o) {
-        const Layout& l = h_.layouts.at(hdr::type_of(o->header));
-        for_each_ref(l, o,
-                     [&](const Ref& r) { text.edge(r.type, edge_name(names, r), ordinal(r.to)); });
+        std::uint32_t type = hdr::type_of(o->header);
+        const Layout& l = h_.layouts.at(type);
+        for_each_ref(l, o, [&](const Ref& r) {
+          text.edge(r.type, edge_name(names, type, r), ordinal(r.to));
+        });
       });
     });
   }
@@ -360,8 +481,14 @@ class Snapshot {
   std::vector<Names> names_;
   std::vector<SnapText> texts_;
   std::vector<Watched::Entry> table_;
-  bool table_taken_ = false;                       // table_ is the heap's, to give back on failure
-  std::vector<std::vector<Watched::Entry>> kept_;  // by worker
+  bool table_taken_ = false;  // table_ is the heap's, to give back on failure
+  // What a worker names: the table entries it keeps, and the line numbers
+  // it took from the heap's counter and has yet to give (place_ids.hpp).
+  struct alignas(64) Named {
+    std::vector<Watched::Entry> kept;
+    PlaceIds::Batch numbers;
+  };
+  std::vector<Named> named_;  // by worker
   bool places_ = false;
   std::atomic<std::uint64_t> next_id_{0};
   std::uint64_t categories_ = 0;

@@ -1,13 +1,19 @@
 // HeapSnapshotWriter: see heapsnapshot.hpp for the format and its order.
 #include "services/heapsnapshot.hpp"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 
 namespace runa::services {
 namespace {
+
+constexpr std::size_t kHugePage = std::size_t{2} << 20;
 
 [[noreturn]] void misuse(const char* what) {
   std::fprintf(stderr, "runatime: heap snapshot writer: %s\n", what);
@@ -25,29 +31,56 @@ constexpr auto kPairs = [] {
   return p;
 }();
 
+constexpr auto kPowers = [] {
+  std::array<std::uint64_t, 20> p{};
+  std::uint64_t x = 1;
+  for (auto& e : p) {
+    e = x;
+    x *= 10;
+  }
+  return p;
+}();
+
+// The decimal digits of v: log10 from the bit width (1233 / 4096 is just
+// above log10(2)), corrected by one comparison.
 int digits(std::uint64_t v) {
-  int n = 1;
-  for (std::uint64_t bound = 10; v >= bound && n < 20; bound *= 10) ++n;
-  return n;
+  auto t = static_cast<unsigned>(std::bit_width(v | 1) * 1233) >> 12;
+  return static_cast<int>(t) + (v >= kPowers[t] ? 1 : 0);
 }
 
-// Writes v in decimal at p; returns the end.
-char* decimal(char* p, std::uint64_t v) {
+// Writes v (two or more digits) in decimal, ending at end.
+template <class U>
+void pairs(char* end, U v) {
+  char* q = end;
+  while (v >= 100) {
+    q -= 2;
+    std::memcpy(q, &kPairs[2 * static_cast<std::size_t>(v % 100)], 2);
+    v /= 100;
+  }
+  if (v >= 10) {
+    std::memcpy(q - 2, &kPairs[2 * static_cast<std::size_t>(v)], 2);
+  } else {
+    *(q - 1) = static_cast<char>('0' + v);
+  }
+}
+
+// Writes v in decimal at p; returns the end. Most numbers of a snapshot
+// are one or two digits (types, names, sizes, edge counts) or fit 32
+// bits (ids, edge targets), where division by 100 is a shorter multiply.
+inline char* decimal(char* p, std::uint64_t v) {
   if (v < 10) {
     *p = static_cast<char>('0' + v);
     return p + 1;
   }
-  char* end = p + digits(v);
-  char* q = end;
-  while (v >= 100) {
-    q -= 2;
-    std::memcpy(q, &kPairs[2 * (v % 100)], 2);
-    v /= 100;
+  if (v < 100) {
+    std::memcpy(p, &kPairs[2 * static_cast<std::size_t>(v)], 2);
+    return p + 2;
   }
-  if (v >= 10) {
-    std::memcpy(q - 2, &kPairs[2 * v], 2);
+  char* end = p + digits(v);
+  if (v <= UINT32_MAX) {
+    pairs(end, static_cast<std::uint32_t>(v));
   } else {
-    *(q - 1) = static_cast<char>('0' + v);
+    pairs(end, v);
   }
   return end;
 }
@@ -59,8 +92,10 @@ constexpr std::size_t kItemBytes = 2 + 5 * 21 + 4;
 
 void HeapSnapshotWriter::put(std::string_view s) {
   if (s.empty()) return;  // an empty chunk's text has no bytes (memcpy of null is undefined)
-  if (s.size() > kBuffer - used_) flush();
-  if (s.size() > kBuffer) {  // a long string: straight through
+  if (s.size() > kBuffer - used_ || s.size() >= kBuffer / 4) flush();
+  if (s.size() >= kBuffer / 4) {
+    // A long text (a chunk's nodes or edges): straight through, with no
+    // copy into the buffer (the kernel copies it into the page cache).
     if (std::fwrite(s.data(), 1, s.size(), out_) != s.size()) failed_ = true;
     return;
   }
@@ -124,19 +159,29 @@ void HeapSnapshotWriter::begin(std::uint64_t nodes, std::uint64_t edges) {
 }
 
 void HeapSnapshotWriter::number(std::uint64_t v) {
-  char digits[24];
-  put({digits, static_cast<std::size_t>(decimal(digits, v) - digits)});
+  char text[24];
+  put({text, static_cast<std::size_t>(decimal(text, v) - text)});
 }
 
-char* SnapText::room(std::size_t n) {
-  if (capacity_ - used_ < n) {
-    std::size_t capacity = std::max<std::size_t>(2 * capacity_, std::size_t{1} << 16);
-    auto bigger = std::make_unique<char[]>(capacity);
-    if (used_ != 0) std::memcpy(bigger.get(), buf_.get(), used_);
-    buf_ = std::move(bigger);
-    capacity_ = capacity;
-  }
-  return buf_.get() + used_;
+TextBuffer::TextBuffer(std::size_t bytes) : bytes_(bytes) {
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  if (bytes >= kHugePage) madvise(p, bytes, MADV_HUGEPAGE);
+  p_ = static_cast<char*>(p);
+}
+
+TextBuffer::~TextBuffer() {
+  if (p_ != nullptr) munmap(p_, bytes_);
+}
+
+void SnapText::grow(std::size_t n) {
+  // Whole huge pages once past the first: a chunk's text is a few MiB.
+  std::size_t capacity = std::max({2 * capacity_, used_ + n, std::size_t{1} << 16});
+  if (capacity > kHugePage) capacity = (capacity + kHugePage - 1) / kHugePage * kHugePage;
+  TextBuffer bigger(capacity);
+  if (used_ != 0) std::memcpy(bigger.get(), buf_.get(), used_);
+  buf_ = std::move(bigger);
+  capacity_ = capacity;
 }
 
 void SnapText::node(SnapNode type, std::uint32_t name, std::uint64_t id, std::uint64_t self_size,

@@ -34,6 +34,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace runa::services {
@@ -63,8 +64,39 @@ enum class SnapEdge : std::uint8_t {
 
 inline constexpr unsigned kNodeFields = 7;
 
-// Nodes or edges, formatted (see above); reused by clear().
-class SnapText {
+// Memory for formatted text, straight from the kernel (mmap), in huge
+// pages where the kernel has them: every first touch of a page is a page
+// fault, tens of microseconds each on a virtual machine, and a snapshot
+// formats its texts into a few MiB of buffers over and over. Throws
+// std::bad_alloc when the memory is refused.
+class TextBuffer {
+ public:
+  TextBuffer() = default;
+  explicit TextBuffer(std::size_t bytes);
+  ~TextBuffer();
+  TextBuffer(TextBuffer&& o) noexcept : p_(o.p_), bytes_(o.bytes_) {
+    o.p_ = nullptr;
+    o.bytes_ = 0;
+  }
+  TextBuffer& operator=(TextBuffer&& o) noexcept {
+    std::swap(p_, o.p_);
+    std::swap(bytes_, o.bytes_);
+    return *this;
+  }
+  TextBuffer(const TextBuffer&) = delete;
+  TextBuffer& operator=(const TextBuffer&) = delete;
+
+  [[nodiscard]] char* get() const { return p_; }
+
+ private:
+  char* p_ = nullptr;
+  std::size_t bytes_ = 0;
+};
+
+// Nodes or edges, formatted (see above); reused by clear(). A cache line
+// of its own: workers format into texts side by side in one array, and
+// its counts change with every item.
+class alignas(64) SnapText {
  public:
   void node(SnapNode type, std::uint32_t name, std::uint64_t id, std::uint64_t self_size,
             std::uint32_t edge_count);
@@ -83,9 +115,14 @@ class SnapText {
   [[nodiscard]] std::size_t capacity() const { return capacity_; }
 
  private:
-  char* room(std::size_t n);
+  // Room for n more bytes at the end of the text.
+  char* room(std::size_t n) {
+    if (capacity_ - used_ < n) grow(n);
+    return buf_.get() + used_;
+  }
+  void grow(std::size_t n);
 
-  std::unique_ptr<char[]> buf_;
+  TextBuffer buf_;
   std::size_t capacity_ = 0, used_ = 0;
   std::uint64_t nodes_ = 0, edges_ = 0, targets_ = 0;
 };
@@ -124,7 +161,7 @@ class HeapSnapshotWriter {
 
   SnapText one_;  // the nodes and edges formatted directly, one at a time
   std::FILE* out_;
-  std::unique_ptr<char[]> buf_ = std::make_unique<char[]>(kBuffer);
+  TextBuffer buf_{kBuffer};
   std::size_t used_ = 0;
   bool failed_ = false;
   std::unordered_map<std::string, std::uint32_t> index_;
