@@ -166,7 +166,9 @@ bool HeapImpl::init(std::string& error) {
   // max_heap is the whole heap: the old generation gets what the nursery's
   // reservation leaves (check_options keeps that at least half).
   std::size_t count = (opt.max_heap - young) / kBlock;
-  if (!region.reserve(young + count * kBlock, kBlock, error)) return false;
+  // Aligned to a huge page so that eden's 2 MiB extents can be huge pages.
+  if (!region.reserve(young + count * kBlock, kHugePage, error)) return false;
+  region.prefer_huge_pages(region.base(), young);
   YoungSize first = sizing.initial();
   if (!nursery.init(region, region.base(), reserved, first)) {
     error = "cannot commit the nursery (" + std::to_string(first.total()) + " bytes)";

@@ -49,4 +49,9 @@ void Region::discard(std::uint8_t* p, std::size_t n) const {
   madvise(p, n, MADV_DONTNEED);
 }
 
+void Region::prefer_huge_pages(std::uint8_t* p, std::size_t n) const {
+  if (n == 0 || !contains(p) || !contains(p + n - 1)) return;
+  madvise(p, n, MADV_HUGEPAGE);
+}
+
 }  // namespace runa::heap

@@ -10,6 +10,14 @@
 // turned back to PROT_NONE, because a protection change in the middle of a
 // mapping splits it, and a heap with alternating free blocks would run the
 // process into the kernel's limit on mappings (vm.max_map_count).
+//
+// prefer_huge_pages() asks for transparent huge pages on a range (the
+// nursery): each 2 MiB extent is then one fault and one TLB entry instead of
+// 512. On a virtual machine a 4 KiB fault costs 10-15 us (measured here:
+// touching 16 MiB takes 40-56 ms in small pages, about 1 ms in huge ones),
+// so a program's first pass over a fresh eden was most of a short run's time.
+// Only extents wholly inside one committed mapping get a huge page; the rest
+// stay small. With THP disabled system-wide the request is a no-op.
 #pragma once
 
 #include <cstddef>
@@ -19,6 +27,7 @@
 namespace runa::heap {
 
 inline constexpr std::size_t kPage = 4096;
+inline constexpr std::size_t kHugePage = std::size_t{2} << 20;
 
 class Region {
  public:
@@ -37,6 +46,9 @@ class Region {
   bool commit(std::uint8_t* p, std::size_t n) const;
   // Committed pages back to the OS; they stay committed and read as zero.
   void discard(std::uint8_t* p, std::size_t n) const;
+  // Transparent huge pages for [p, p + n) (see the header comment); a hint:
+  // refused or disabled, the range keeps small pages.
+  void prefer_huge_pages(std::uint8_t* p, std::size_t n) const;
 
   [[nodiscard]] std::uint8_t* base() const { return base_; }
   [[nodiscard]] std::size_t size() const { return size_; }

@@ -3,6 +3,7 @@
 
 #include "heap_fixture.hpp"
 #include "memory/stats.hpp"
+#include "vm_flags.hpp"
 
 namespace runa::heap::testing {
 namespace {
@@ -18,6 +19,19 @@ TEST(Heap, DefaultOptionsAreValid) {
   auto h = Heap::create();
   ASSERT_TRUE(h.ok()) << h.error().describe();
   EXPECT_EQ((*h)->options().gc_threads, 2u);
+}
+
+// Eden's first touches are huge-page faults (docs/memory.md, "Huge pages").
+TEST(Heap, TheNurseryAsksForHugePagesAndTheOldGenerationDoesNot) {
+  Options o;
+  o.max_heap = 256 << 20;
+  TestHeap t(o);
+  Object* young = t.new_node(0, 1);
+  ASSERT_NE(young, nullptr);
+  EXPECT_NE(vm_flags_at(young).find(" hg"), std::string::npos) << vm_flags_at(young);
+  Object* old = allocate_pinned(*t.m, t.node[0], 16);
+  ASSERT_NE(old, nullptr);
+  EXPECT_EQ(vm_flags_at(old).find(" hg"), std::string::npos) << vm_flags_at(old);
 }
 
 TEST(Heap, RejectsBadOptions) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "memory/region.hpp"
+#include "vm_flags.hpp"
 
 namespace runa::heap {
 namespace {
@@ -34,6 +35,20 @@ TEST(Region, DiscardedPagesReadZeroAndStayWritable) {
   EXPECT_EQ(p[2 * kPage - 1], 0);
   p[kPage] = 3;  // still committed
   EXPECT_EQ(p[kPage], 3);
+}
+
+TEST(Region, HugePagesAreAskedForOnTheRangeOnly) {
+  Region r;
+  std::string error;
+  ASSERT_TRUE(r.reserve(8 * kHugePage, kHugePage, error)) << error;
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(r.base()) % kHugePage, 0u);
+  r.prefer_huge_pages(r.base(), 4 * kHugePage);
+  ASSERT_TRUE(r.commit(r.base(), 6 * kHugePage));
+  r.base()[0] = 1;  // still plain memory
+  EXPECT_NE(vm_flags_at(r.base()).find(" hg"), std::string::npos) << vm_flags_at(r.base());
+  EXPECT_EQ(vm_flags_at(r.base() + 5 * kHugePage).find(" hg"), std::string::npos);
+  r.prefer_huge_pages(r.base() + 7 * kHugePage, kHugePage * 2);  // past the end: refused
+  EXPECT_EQ(vm_flags_at(r.base() + 7 * kHugePage).find(" hg"), std::string::npos);
 }
 
 TEST(Region, RejectsBadSizes) {
