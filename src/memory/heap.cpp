@@ -166,9 +166,10 @@ bool HeapImpl::init(std::string& error) {
   // max_heap is the whole heap: the old generation gets what the nursery's
   // reservation leaves (check_options keeps that at least half).
   std::size_t count = (opt.max_heap - young) / kBlock;
-  // Aligned to a huge page so that eden's 2 MiB extents can be huge pages.
+  // Aligned to a huge page, and all of it in huge pages where the kernel
+  // has them (docs/memory.md, "Huge pages").
   if (!region.reserve(young + count * kBlock, kHugePage, error)) return false;
-  region.prefer_huge_pages(region.base(), young);
+  region.prefer_huge_pages(region.base(), region.size());
   YoungSize first = sizing.initial();
   if (!nursery.init(region, region.base(), reserved, first)) {
     error = "cannot commit the nursery (" + std::to_string(first.total()) + " bytes)";
