@@ -239,6 +239,12 @@ struct FunctionInfo {
   mutable Profile profile;
   // Deoptimisations so far (the speculation budget counts them).
   mutable std::atomic<std::uint32_t> deopts{0};
+  // This function's own speculation budget (0: the policy's, PolicyOptions),
+  // set by an execution request (Runtime::execute).
+  mutable std::atomic<std::uint32_t> budget{0};
+  // Nanoseconds tiers spent preparing it (the policy's promotions and
+  // Runtime::execute's), for execution results.
+  mutable std::atomic<std::uint64_t> compile_ns{0};
 
   [[nodiscard]] std::string_view name() const { return def->name; }
   [[nodiscard]] const Entry& current() const { return *entry.load(std::memory_order_acquire); }
@@ -275,6 +281,38 @@ struct RuntimeOptions {
   PolicyOptions policy;
 };
 
+// ---- execution requests (AOTT-PLAN.md: _rt_aott_execute) ----------------------------
+
+inline constexpr std::uint32_t kAnyTier = 0xFFFFFFFF;
+
+struct ExecuteRequest {
+  Value* callee = nullptr;  // a root slot: the Function or Closure value to call
+  Value* args = nullptr;    // root slots
+  std::uint32_t n = 0;
+  // The tier wanted (an index from register_tier), or kAnyTier: whichever
+  // serves the function. A tier that does not serve it yet is asked to
+  // prepare it now, and installed as its entry when it can (a promotion,
+  // or a demotion, that the caller chose rather than the policy).
+  std::uint32_t tier = kAnyTier;
+  // When the wanted tier cannot serve the function: run it where it is
+  // (true), or refuse with a NotAvailable (false).
+  bool fallback = true;
+  // The function's speculation budget from now on (0: unchanged).
+  std::uint32_t speculation_budget = 0;
+};
+
+struct ExecuteResult {
+  Value value = 0;           // the result (not a root: root it before the next call)
+  std::uint32_t tier = 0;    // the tier whose entry ran the call
+  std::uint64_t run_ns = 0;  // the call itself, wall clock
+  // Preparing the function during the request: the wanted tier's
+  // prepare() here, and the policy's promotions that finished meanwhile.
+  std::uint64_t compile_ns = 0;
+  bool deoptimized = false;       // a tier sent it back to a lower tier meanwhile
+  bool promoted = false;          // it left for a higher tier meanwhile
+  std::uint32_t budget_left = 0;  // deoptimisations it may still have
+};
+
 class RuntimeImpl;
 
 class Runtime {
@@ -307,6 +345,15 @@ class Runtime {
   // Calls the callable in *callee (a Function or closure value) with
   // args[0..n), which are root slots, through its entry. MAY COLLECT.
   bool call(Thread& t, Value* callee, Value* args, std::uint32_t n, Value* out);
+  // _rt_aott_execute: a call with a tier preference and a report of how it
+  // ran (ExecuteRequest, ExecuteResult; docs/bridge.md, "Execution
+  // requests"). False when the call threw, or when the wanted tier cannot
+  // serve the function and the request allows no fallback (a NotAvailable
+  // in t.exception). MAY COLLECT.
+  bool execute(Thread& t, const ExecuteRequest& request, ExecuteResult& result);
+  // The speculation budget f has left (its own, else the policy's, less
+  // its deoptimisations).
+  [[nodiscard]] std::uint32_t budget_left(const FunctionInfo& f) const;
   // Runs `main` of a loaded module with the runtime's arguments. Returns
   // the exit status (docs/bytecode.md §2.4), or -1 when main threw.
   int run_main(Thread& t, const ModuleInfo& m);

@@ -36,11 +36,17 @@ struct CTier {
   std::uint32_t index = 0;  // the runtime's index of the tier
 };
 
-// The one frame a C tier runs in an activation: its function, at the
-// offset the tier last reported (rt_frame_at), else where it began.
+// The frames of a C tier's activation, innermost first: its function alone
+// at the offset the tier last reported (rt_frame_at), else where it began;
+// or the positions the tier reported with rt_frames_at when its code runs
+// inlined callees. frames[count - 1] is always the activation's function.
 struct CFrame {
   const rt::FunctionInfo* f = nullptr;
   std::uint32_t offset = 0;
+};
+struct CFrames {
+  std::uint32_t count = 1;
+  CFrame frames[RT_MAX_FRAMES_PER_ACTIVATION];
 };
 
 }  // namespace
@@ -103,14 +109,16 @@ bool tier_result(rt_status s, rt::Thread& t, const rt::FunctionInfo& f) {
   return false;
 }
 
-// The trampolines around invoke and enter push an activation holding a
-// CFrame, so that Runtime::walk (traces, dumps, profilers) sees the C
-// tier's frame between the frames of the tiers it was called from and
-// calls into; tier_walk reports it.
+// The trampolines around invoke and enter push an activation holding its
+// CFrames, so that Runtime::walk (traces, dumps, profilers) sees the C
+// tier's frames between the frames of the tiers it was called from and
+// calls into; tier_walk reports them. Only frames[0] and the count are
+// written per call: the rest are read only below a count rt_frames_at set.
 class CActivation {
  public:
   CActivation(rt::Thread& t, const CTier& tier, const rt::FunctionInfo& f, std::uint32_t offset)
-      : t_(t), frame_{&f, offset}, act_{t.activations, tier.index, &frame_} {
+      : t_(t), act_{t.activations, tier.index, &frames_} {
+    frames_.frames[0] = CFrame{&f, offset};
     t.activations = &act_;
   }
   ~CActivation() { t_.activations = act_.previous; }
@@ -121,13 +129,15 @@ class CActivation {
 
  private:
   rt::Thread& t_;
-  CFrame frame_;
+  CFrames frames_;  // NOLINT(cppcoreguidelines-pro-type-member-init): see above
   rt::Activation act_;
 };
 
 void tier_walk(void* /*self*/, rt::Thread& /*t*/, void* activation, rt::FrameSink sink, void* ctx) {
-  const auto* frame = static_cast<const CFrame*>(activation);
-  sink(ctx, rt::FrameInfo{frame->f, frame->offset});
+  const auto* frames = static_cast<const CFrames*>(activation);
+  for (std::uint32_t i = 0; i < frames->count; ++i) {
+    if (!sink(ctx, rt::FrameInfo{frames->frames[i].f, frames->frames[i].offset})) return;
+  }
 }
 
 bool tier_invoke(void* self, rt::Thread& t, const rt::FunctionInfo& f, rt::Value* callee,
@@ -278,6 +288,28 @@ rt_status rt_module_function(const rt_module* module, const char* name,
   });
 }
 
+}  // extern "C"
+
+namespace {
+
+// Runs `run(callee, args)` with f's Function value and a copy of args[0..n)
+// as one contiguous root range, as tiers receive their arguments.
+template <class Run>
+bool with_rooted_call(rt::Thread& t, const rt::FunctionInfo& f, const rt_value* args,
+                      std::uint32_t n, Run run) {
+  runa::heap::HandleScope scope(*t.m);
+  runa::heap::Handle callee(*t.m, *f.object);
+  std::vector<rt::Value> slots(args, args + n);
+  const std::uint64_t roots = t.runtime->heap().add_roots(slots.data(), n);
+  const bool ok = run(callee.slot(), slots.data());
+  t.runtime->heap().remove_roots(roots);
+  return ok;
+}
+
+}  // namespace
+
+extern "C" {
+
 rt_status rt_call(rt_thread* thread, const rt_function* f, const rt_value* args, uint32_t n,
                   rt_value* out) noexcept {
   constexpr const char* fn = "rt_call";
@@ -288,16 +320,68 @@ rt_status rt_call(rt_thread* thread, const rt_function* f, const rt_value* args,
     if (out == nullptr) return null_argument(fn, "out");
     rt::Thread& t = as_thread(thread);
     runa::heap::HandleScope scope(*t.m);
-    runa::heap::Handle callee(*t.m, *as_function(f).object);
     runa::heap::Handle result(*t.m, runa::types::kNothing);
-    // The arguments as one contiguous root range, as tiers receive them.
-    std::vector<rt::Value> slots(args, args + n);
-    const std::uint64_t roots = t.runtime->heap().add_roots(slots.data(), n);
-    const bool ok = t.runtime->call(t, callee.slot(), slots.data(), n, result.slot());
-    t.runtime->heap().remove_roots(roots);
+    const bool ok =
+        with_rooted_call(t, as_function(f), args, n, [&](rt::Value* callee, rt::Value* a) {
+          return t.runtime->call(t, callee, a, n, result.slot());
+        });
     if (!ok) return thrown(fn);
     *out = result.value();
     return RT_OK;
+  });
+}
+
+rt_status rt_execute_request_init(rt_execute_request* request) noexcept {
+  if (request == nullptr) return null_argument("rt_execute_request_init", "request");
+  *request = rt_execute_request{};
+  request->size = sizeof(rt_execute_request);
+  request->tier = RT_ANY_TIER;
+  return RT_OK;
+}
+
+rt_status rt_execute_result_init(rt_execute_result* result) noexcept {
+  if (result == nullptr) return null_argument("rt_execute_result_init", "result");
+  *result = rt_execute_result{};
+  result->size = sizeof(rt_execute_result);
+  return RT_OK;
+}
+
+rt_status rt_execute(rt_thread* thread, const rt_execute_request* request,
+                     rt_execute_result* result) noexcept {
+  constexpr const char* fn = "rt_execute";
+  return guarded(fn, [&]() -> rt_status {
+    if (thread == nullptr) return null_argument(fn, "thread");
+    if (request == nullptr) return null_argument(fn, "request");
+    if (result == nullptr) return null_argument(fn, "result");
+    if (request->size != sizeof(rt_execute_request)) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn, "request->size is not sizeof(rt_execute_request)");
+    }
+    if (result->size != sizeof(rt_execute_result)) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn, "result->size is not sizeof(rt_execute_result)");
+    }
+    if (request->function == nullptr) return null_argument(fn, "request->function");
+    if (request->args == nullptr && request->count > 0) return null_argument(fn, "request->args");
+    rt::Thread& t = as_thread(thread);
+    rt::ExecuteResult r;
+    const bool ok = with_rooted_call(t, as_function(request->function), request->args,
+                                     request->count, [&](rt::Value* callee, rt::Value* a) {
+                                       rt::ExecuteRequest q;
+                                       q.callee = callee;
+                                       q.args = a;
+                                       q.n = request->count;
+                                       q.tier = request->tier;
+                                       q.fallback = request->no_fallback == 0;
+                                       q.speculation_budget = request->speculation_budget;
+                                       return t.runtime->execute(t, q, r);
+                                     });
+    result->value = r.value;
+    result->tier = r.tier;
+    result->deoptimized = r.deoptimized ? 1 : 0;
+    result->promoted = r.promoted ? 1 : 0;
+    result->budget_left = r.budget_left;
+    result->run_ns = r.run_ns;
+    result->compile_ns = r.compile_ns;
+    return ok ? RT_OK : thrown(fn);
   });
 }
 
@@ -521,6 +605,45 @@ rt_status rt_tier_register(rt_runtime* runtime, const char* name, uint32_t level
   });
 }
 
+rt_status rt_frames_at(rt_thread* thread, const rt_frame_position* positions,
+                       uint32_t count) noexcept {
+  constexpr const char* fn = "rt_frames_at";
+  if (thread == nullptr) return null_argument(fn, "thread");
+  if (positions == nullptr) return null_argument(fn, "positions");
+  rt::Thread& t = as_thread(thread);
+  rt::Activation* a = t.activations;
+  if (a == nullptr || t.runtime->tier(a->tier).callbacks.walk != tier_walk) {
+    return fail(RT_ERROR_INVALID_STATE, fn, "no C tier's frame is this thread's innermost");
+  }
+  auto* frames = static_cast<CFrames*>(a->frames);
+  // The activation's function: the outermost frame, whatever was reported before.
+  const rt::FunctionInfo* own = frames->frames[frames->count - 1].f;
+  if (count == 0 || count > RT_MAX_FRAMES_PER_ACTIVATION) {
+    return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                "count " + std::to_string(count) + " is not between 1 and " +
+                    std::to_string(RT_MAX_FRAMES_PER_ACTIVATION));
+  }
+  if (positions[count - 1].function != as_c(*own)) {
+    return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                "the outermost position is not in " + std::string(own->name()) +
+                    ", the function the activation runs");
+  }
+  for (std::uint32_t i = 0; i < count; ++i) {
+    if (positions[i].function == nullptr) return null_argument(fn, "positions[i].function");
+    const rt::FunctionInfo& f = as_function(positions[i].function);
+    if (positions[i].offset >= f.code.size()) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                  "offset " + std::to_string(positions[i].offset) + " is past the code of " +
+                      std::string(f.name()));
+    }
+  }
+  for (std::uint32_t i = 0; i < count; ++i) {
+    frames->frames[i] = CFrame{&as_function(positions[i].function), positions[i].offset};
+  }
+  frames->count = count;
+  return RT_OK;
+}
+
 rt_status rt_frame_at(rt_thread* thread, uint32_t offset) noexcept {
   constexpr const char* fn = "rt_frame_at";
   if (thread == nullptr) return null_argument(fn, "thread");
@@ -529,14 +652,9 @@ rt_status rt_frame_at(rt_thread* thread, uint32_t offset) noexcept {
   if (a == nullptr || t.runtime->tier(a->tier).callbacks.walk != tier_walk) {
     return fail(RT_ERROR_INVALID_STATE, fn, "no C tier's frame is this thread's innermost");
   }
-  auto* frame = static_cast<CFrame*>(a->frames);
-  if (offset >= frame->f->code.size()) {
-    return fail(RT_ERROR_INVALID_ARGUMENT, fn,
-                "offset " + std::to_string(offset) + " is past the code of " +
-                    std::string(frame->f->name()));
-  }
-  frame->offset = offset;
-  return RT_OK;
+  const auto* frames = static_cast<const CFrames*>(a->frames);
+  const rt_frame_position own{as_c(*frames->frames[frames->count - 1].f), offset};
+  return rt_frames_at(thread, &own, 1);
 }
 
 rt_status rt_function_info_init(rt_function_info* info) noexcept {
@@ -696,9 +814,7 @@ rt_status rt_speculation_budget(rt_runtime* runtime, const rt_function* f,
   if (runtime == nullptr) return null_argument("rt_speculation_budget", "runtime");
   if (f == nullptr) return null_argument("rt_speculation_budget", "f");
   if (remaining == nullptr) return null_argument("rt_speculation_budget", "remaining");
-  const std::uint32_t budget = runtime->runtime->options().policy.speculation_budget;
-  const std::uint32_t used = as_function(f).deopts.load(std::memory_order_relaxed);
-  *remaining = used >= budget ? 0 : budget - used;
+  *remaining = runtime->runtime->budget_left(as_function(f));
   return RT_OK;
 }
 

@@ -1,5 +1,6 @@
 #include "bridge/policy.hpp"
 
+#include <chrono>
 #include <cstdio>
 
 #include "bridge/runtime_impl.hpp"
@@ -29,6 +30,24 @@ std::int64_t Policy::next_tier(const rt::FunctionInfo& f) const {
   return best;
 }
 
+std::uint32_t Policy::budget(const rt::FunctionInfo& f) const {
+  const std::uint32_t own = f.budget.load(std::memory_order_relaxed);
+  return own != 0 ? own : options_.speculation_budget;
+}
+
+void* Policy::prepare(const rt::FunctionInfo& f, std::uint32_t tier,
+                      std::uint32_t osr_offset) const {
+  const rt::TierInfo& t = runtime_.tier(tier);
+  if (t.callbacks.prepare == nullptr) return nullptr;
+  const auto start = std::chrono::steady_clock::now();
+  void* code = t.callbacks.prepare(t.data, f, osr_offset);
+  const auto took = std::chrono::steady_clock::now() - start;
+  f.compile_ns.fetch_add(static_cast<std::uint64_t>(
+                             std::chrono::duration_cast<std::chrono::nanoseconds>(took).count()),
+                         std::memory_order_relaxed);
+  return code;
+}
+
 void Policy::record(std::string line) {
   if (options_.log != nullptr) std::fprintf(options_.log, "tier: %s\n", line.c_str());
   decisions_.push_back(std::move(line));
@@ -41,9 +60,9 @@ void Policy::hot(const rt::FunctionInfo& f, std::uint32_t osr_offset) {
       std::string(f.name()) + " (" +
       std::to_string(f.profile.calls.load(std::memory_order_relaxed)) + " calls, " +
       std::to_string(f.profile.backedges.load(std::memory_order_relaxed)) + " back-edges)";
-  if (f.deopts.load(std::memory_order_relaxed) >= options_.speculation_budget) {
+  if (f.deopts.load(std::memory_order_relaxed) >= budget(f)) {
     settled_.insert(&f);
-    record(what + ": speculation budget spent (" + std::to_string(options_.speculation_budget) +
+    record(what + ": speculation budget spent (" + std::to_string(budget(f)) +
            " deoptimisations): stays in " + runtime_.tier(f.current().tier).name);
     return;
   }
@@ -75,7 +94,7 @@ void Policy::serve() {
     // A frame can be taken mid-loop only by a tier that enters frames.
     void* code = r.osr != rt::kNoOsr && tier.callbacks.enter == nullptr
                      ? nullptr
-                     : tier.callbacks.prepare(tier.data, *r.f, r.osr);
+                     : prepare(*r.f, r.tier, r.osr);
     if (code != nullptr) runtime_.install(*r.f, r.tier, code, r.osr);
     lock.lock();
     busy_ = false;
@@ -105,7 +124,7 @@ void Policy::deoptimize(const rt::FunctionInfo& f, std::string_view reason) {
   settled_.erase(&f);
   record(std::string(f.name()) + ": deoptimised to " + runtime_.tier(lowest).name + ": " +
          std::string(reason) + " (" + std::to_string(f.deopts.load(std::memory_order_relaxed)) +
-         " of " + std::to_string(options_.speculation_budget) + ")");
+         " of " + std::to_string(budget(f)) + ")");
 }
 
 void Policy::drain() {

@@ -46,6 +46,13 @@ class Policy {
   void deoptimize(const rt::FunctionInfo& f, std::string_view reason);
   // Waits until the queue is empty (tests, orderly shutdown).
   void drain();
+  // f's speculation budget: its own (FunctionInfo::budget), else the
+  // options'.
+  [[nodiscard]] std::uint32_t budget(const rt::FunctionInfo& f) const;
+  // Asks `tier` to prepare f (osr_offset: a loop header, or kNoOsr), adding
+  // the time it took to f.compile_ns. Touches no heap: callers that are
+  // mutators call it in a native region.
+  void* prepare(const rt::FunctionInfo& f, std::uint32_t tier, std::uint32_t osr_offset) const;
 
   [[nodiscard]] const rt::PolicyOptions& options() const { return options_; }
   [[nodiscard]] std::vector<std::string> decisions() const;

@@ -2,8 +2,12 @@
  * for the reference tier): make a runtime, register a native, load a
  * module, call its functions and main, read profile counters, see an
  * exception, and drive the policy (promotion requests, deoptimisation, the
- * speculation budget). Exits 0 on success. */
+ * speculation budget), execution requests (rt_execute) and a C tier's
+ * frames in traces, inlined ones too (rt_frame_at, rt_frames_at). Exits 0
+ * on success. */
+#define _POSIX_C_SOURCE 200809L /* nanosleep */
 #include <string.h>
+#include <time.h>
 
 #include "capi_check.h"
 #include "rt_tier0.h"
@@ -37,12 +41,29 @@ typedef struct {
   const rt_function* fails;
   uint32_t call_offset;
   int refused_far_offset; /* rt_frame_at past the code was refused */
+  /* twice, prepared on request (rt_execute) and served natively while its
+   * argument fits 32 bits; outer_inlined, served with inner_checked
+   * inlined (rt_frames_at). */
+  rt_runtime* runtime;
+  const rt_function* twice;
+  const rt_function* outer_inlined;
+  const rt_function* inner_checked;
+  const rt_function* text_length;
+  int twice_runs;
+  int frames_refused; /* the bad rt_frames_at calls were refused */
 } osr_tier;
 
 static void* osr_prepare(void* self, const rt_function* f, uint32_t osr_offset) {
   osr_tier* tier = (osr_tier*)self;
   rt_function_info info;
   rt_function_info_init(&info);
+  if (f == tier->twice && osr_offset == RT_NO_OSR) {
+    /* A compilation that takes a while: rt_execute reports its time. */
+    struct timespec pause = {0, 2000000};
+    nanosleep(&pause, NULL);
+    ++tier->prepared;
+    return tier;
+  }
   if (osr_offset == RT_NO_OSR || rt_function_get_info(f, &info) != RT_OK ||
       strcmp(info.name, "count_loop") != 0) {
     return NULL;
@@ -54,7 +75,31 @@ static void* osr_prepare(void* self, const rt_function* f, uint32_t osr_offset) 
 static rt_status osr_invoke(void* self, rt_thread* t, const rt_function* f, rt_value* callee,
                             rt_value* args, uint32_t n, rt_value* out) {
   osr_tier* tier = (osr_tier*)self;
-  (void)callee, (void)args, (void)n;
+  (void)callee, (void)n;
+  if (f == tier->twice) {
+    int64_t x = 0;
+    ++tier->twice_runs;
+    if (rt_integer_get(t, args[0], &x) != RT_OK || x > INT32_MAX || x < INT32_MIN) {
+      /* The guard failed: back to tier 0, which runs this call too. */
+      rt_status s = rt_deoptimize(tier->runtime, f, "twice: not a 32-bit Integer");
+      return s != RT_OK ? s : rt_call(t, f, args, 1, out);
+    }
+    return rt_integer_new(t, x * 2, out);
+  }
+  if (f == tier->outer_inlined) {
+    /* inner_checked inlined: its CALL of text_length is this code's. */
+    rt_frame_position at[2] = {{tier->inner_checked, 6}, {tier->outer_inlined, 6}};
+    rt_frame_position wrong[2] = {{tier->outer_inlined, 6}, {tier->inner_checked, 6}};
+    rt_frame_position far[2] = {{tier->inner_checked, 600}, {tier->outer_inlined, 6}};
+    tier->frames_refused =
+        rt_frames_at(t, wrong, 2) == RT_ERROR_INVALID_ARGUMENT &&
+        rt_frames_at(t, far, 2) == RT_ERROR_INVALID_ARGUMENT &&
+        rt_frames_at(t, at, 0) == RT_ERROR_INVALID_ARGUMENT &&
+        rt_frames_at(t, at, RT_MAX_FRAMES_PER_ACTIVATION + 1) == RT_ERROR_INVALID_ARGUMENT;
+    rt_status s = rt_frames_at(t, at, 2);
+    if (s != RT_OK) return s;
+    return rt_call(t, tier->text_length, args, 1, out); /* a TypeError for an Integer */
+  }
   if (f != tier->guarded_fails) return RT_ERROR_UNSUPPORTED;
   tier->refused_far_offset = rt_frame_at(t, 100000) == RT_ERROR_INVALID_ARGUMENT;
   rt_status s = rt_frame_at(t, tier->call_offset);
@@ -109,7 +154,8 @@ int main(void) {
   uint32_t tier0_index = 99;
   CHECK(rt_tier0_install(runtime, &tier0, &tier0_index));
   EXPECT(tier0_index == 0);
-  osr_tier osr = {0, 0, 0, 0, 0, NULL, NULL, 0, 0};
+  osr_tier osr;
+  memset(&osr, 0, sizeof osr);
   rt_tier_callbacks callbacks;
   CHECK(rt_tier_callbacks_init(&callbacks));
   callbacks.invoke = osr_invoke;
@@ -287,6 +333,85 @@ int main(void) {
   CHECK(rt_exception_clear(t));
   EXPECT(osr.refused_far_offset);
   EXPECT(rt_frame_at(t, 0) == RT_ERROR_INVALID_STATE); /* no C tier runs here now */
+
+  /* Inlined frames: the C tier runs outer_inlined with inner_checked
+   * inlined and says so; the trace shows both, at their lines. */
+  osr.runtime = runtime;
+  CHECK(rt_module_function(m, "outer_inlined", &osr.outer_inlined));
+  CHECK(rt_module_function(m, "inner_checked", &osr.inner_checked));
+  osr.text_length = text_length;
+  CHECK(rt_tier_install(runtime, osr.outer_inlined, osr_index, &osr));
+  CHECK(rt_integer_new(t, 5, &args[0]));
+  EXPECT(rt_call(t, osr.outer_inlined, args, 1, &result) == RT_ERROR_THROWN);
+  CHECK(rt_exception_text(t, message, sizeof message, &length));
+  EXPECT(strstr(message, "uncaught TypeError: text_length: argument 1 must be a String") ==
+         message);
+  EXPECT(strstr(message,
+                "\n    at inner_checked (bridge_program.runa:61)\n"
+                "    at outer_inlined (bridge_program.runa:71)\n") != NULL);
+  CHECK(rt_exception_clear(t));
+  EXPECT(osr.frames_refused);
+
+  /* Execution requests (_rt_aott_execute). twice runs where it is (tier
+   * 0); asked for the C tier, that tier prepares it on this thread and
+   * serves it from then on; a 64-bit argument fails its guard: the same
+   * request reports the deoptimisation and tier 0 gives the answer. */
+  rt_execute_request request;
+  rt_execute_result run;
+  CHECK(rt_execute_request_init(&request));
+  CHECK(rt_execute_result_init(&run));
+  CHECK(rt_module_function(m, "twice", &osr.twice));
+  request.function = osr.twice;
+  request.args = args;
+  request.count = 1;
+  CHECK(rt_integer_new(t, 21, &args[0]));
+  CHECK(rt_execute(t, &request, &run));
+  CHECK(rt_integer_get(t, run.value, &i));
+  EXPECT(i == 42 && run.tier == tier0_index && run.compile_ns == 0);
+  EXPECT(!run.deoptimized && !run.promoted && run.budget_left == 4);
+  const int prepared_before = osr.prepared;
+  request.tier = osr_index;
+  request.speculation_budget = 2;
+  CHECK(rt_execute(t, &request, &run));
+  CHECK(rt_integer_get(t, run.value, &i));
+  EXPECT(i == 42 && run.tier == osr_index && osr.twice_runs == 1);
+  EXPECT(osr.prepared == prepared_before + 1);
+  EXPECT(run.compile_ns >= 2000000); /* the prepare's 2 ms */
+  EXPECT(run.budget_left == 2 && !run.deoptimized);
+  CHECK(rt_function_get_info(osr.twice, &info));
+  EXPECT(info.tier == osr_index);
+  request.tier = RT_ANY_TIER;
+  CHECK(rt_integer_new(t, (int64_t)1 << 40, &args[0]));
+  CHECK(rt_execute(t, &request, &run));
+  CHECK(rt_integer_get(t, run.value, &i));
+  EXPECT(i == (int64_t)1 << 41 && run.tier == osr_index && run.deoptimized);
+  EXPECT(run.budget_left == 1 && run.compile_ns == 0 && osr.twice_runs == 2);
+  CHECK(rt_function_get_info(osr.twice, &info));
+  EXPECT(info.tier == tier0_index);
+  /* A tier that cannot serve the function: add3 runs where it is, or,
+   * without a fallback, is refused; a tier that does not exist is refused. */
+  request.function = add3;
+  request.count = 3;
+  CHECK(rt_integer_new(t, 1, &args[0]));
+  CHECK(rt_integer_new(t, 2, &args[1]));
+  CHECK(rt_integer_new(t, 39, &args[2]));
+  request.tier = osr_index;
+  request.speculation_budget = 0;
+  CHECK(rt_execute(t, &request, &run));
+  CHECK(rt_integer_get(t, run.value, &i));
+  EXPECT(i == 42 && run.tier == tier0_index);
+  request.no_fallback = 1;
+  EXPECT(rt_execute(t, &request, &run) == RT_ERROR_THROWN);
+  CHECK(rt_exception_text(t, message, sizeof message, &length));
+  EXPECT(strstr(message, "NotAvailable: execute: c osr tier cannot serve add3") != NULL);
+  CHECK(rt_exception_clear(t));
+  request.tier = 99;
+  EXPECT(rt_execute(t, &request, &run) == RT_ERROR_THROWN);
+  CHECK(rt_exception_text(t, message, sizeof message, &length));
+  EXPECT(strstr(message, "ValueError: execute: no tier 99") != NULL);
+  CHECK(rt_exception_clear(t));
+  request.size = 8;
+  EXPECT(rt_execute(t, &request, &run) == RT_ERROR_INVALID_ARGUMENT);
 
   /* main, with its exit status. */
   int status = -1;

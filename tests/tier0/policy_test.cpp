@@ -2,10 +2,12 @@
 // tests do the same from C and Rust): promotion by the policy's thread
 // while the program runs, calls through the new entry, deoptimisation back
 // to tier 0 on a failed guard, and the speculation budget stopping further
-// promotions. Under ThreadSanitizer this checks the entry protocol: the
+// promotions; execution requests (Runtime::execute) and what they report.
+// Under ThreadSanitizer this checks the entry protocol: the
 // policy thread installs entries (release) while the program's thread
 // reads them (acquire) on every call.
 #include <atomic>
+#include <thread>
 
 #include "tier0_fixture.hpp"
 
@@ -48,6 +50,16 @@ done:
   RETURN
 end:
 .end
+.function 3 twice_promoting type "(Integer)->Integer"
+  .param x type Integer
+  PUSH_CONST extern "promote_me"
+  CALL 0
+  POP
+  LOAD_LOCAL x
+  PUSH_CONST 2
+  MUL
+  RETURN
+.end
 )";
 
 // A tier that serves `twice` natively, guarded on a small Integer argument.
@@ -58,10 +70,23 @@ struct Doubler {
   std::atomic<int> failed{0};
   int marker = 0;
 
+  // Set: prepare() waits for a collection made by another thread, which
+  // needs every mutator stopped or in a native region.
+  bool collect_in_prepare = false;
+  std::atomic<int> collections_in_prepare{0};
+
   static void* prepare(void* self, const rt::FunctionInfo& f, std::uint32_t /*osr*/) {
     auto* d = static_cast<Doubler*>(self);
     if (f.name() != "twice") return nullptr;
     d->prepared.fetch_add(1);
+    if (d->collect_in_prepare) {
+      std::thread([d] {
+        rt::Thread& other = d->runtime->attach("collector");
+        d->runtime->heap().collect(*other.m);
+        d->collections_in_prepare.fetch_add(1);
+        d->runtime->detach(other);
+      }).join();
+    }
     return &d->marker;
   }
   static bool invoke(void* self, rt::Thread& t, const rt::FunctionInfo& f, Value* /*callee*/,
@@ -103,6 +128,17 @@ class PolicyTest : public ::testing::Test {
     info.callbacks.invoke = Doubler::invoke;
     info.callbacks.prepare = Doubler::prepare;
     doubler_index_ = runtime_->register_tier(info);
+    // promote_me(): installs the doubler for twice_promoting, the function
+    // that calls it, while that function runs.
+    ASSERT_TRUE(runtime_->impl().add_native(
+        "promote_me", 0,
+        [](bridge::NativeCall& call) {
+          auto* self = static_cast<PolicyTest*>(const_cast<void*>(call.native->context));
+          self->runtime_->install(*self->module_->function("twice_promoting"), self->doubler_index_,
+                                  &self->doubler_.marker);
+          return bridge::NativeStatus::kReturn;
+        },
+        this));
     t_ = &runtime_->attach();
     auto m = runtime_->load(*t_, (dir_ / "m.runas").string());
     ASSERT_TRUE(m.ok()) << m.error().describe();
@@ -171,6 +207,52 @@ TEST_F(PolicyTest, TheSpeculationBudgetStopsPromotions) {
   ASSERT_FALSE(decisions.empty());
   EXPECT_NE(decisions.back().find("speculation budget spent"), std::string::npos)
       << decisions.back();
+}
+
+// An execution request reports how its call ran: the tier that ran it,
+// and a promotion that happened meanwhile (here made by the function
+// itself, through a native, so that it happens during the call).
+TEST_F(PolicyTest, AnExecutionRequestReportsAPromotionMeanwhile) {
+  heap::HandleScope scope(*t_->m);
+  heap::Handle arg(*t_->m, types::make_small_int(21));
+  rt::ExecuteRequest request;
+  request.callee = module_->function("twice_promoting")->object;
+  request.args = arg.slot();
+  request.n = 1;
+  rt::ExecuteResult result;
+  ASSERT_TRUE(runtime_->execute(*t_, request, result));
+  EXPECT_EQ(types::small_int_value(result.value), 42);
+  EXPECT_EQ(result.tier, engine_->index()) << "tier 0 ran the call it began";
+  EXPECT_TRUE(result.promoted);
+  EXPECT_FALSE(result.deoptimized);
+  EXPECT_EQ(result.compile_ns, 0u);
+  EXPECT_EQ(result.budget_left, 2u);
+  // The next request runs in the doubler, its entry now: nothing moves.
+  ASSERT_TRUE(runtime_->execute(*t_, request, result));
+  EXPECT_EQ(types::small_int_value(result.value), 42);
+  EXPECT_EQ(result.tier, doubler_index_);
+  EXPECT_FALSE(result.promoted);
+  EXPECT_EQ(doubler_.served.load(), 1);
+}
+
+// A wanted tier prepares the function on the requesting thread, in a
+// native region: a collection another thread needs meanwhile is not held up
+// (the doubler's prepare collects from a second thread while it runs).
+TEST_F(PolicyTest, AnExecutionRequestPreparesItsTierWithoutDelayingCollections) {
+  heap::HandleScope scope(*t_->m);
+  heap::Handle arg(*t_->m, types::make_small_int(4));
+  rt::ExecuteRequest request;
+  request.callee = module_->function("twice")->object;
+  request.args = arg.slot();
+  request.n = 1;
+  request.tier = doubler_index_;
+  doubler_.collect_in_prepare = true;
+  rt::ExecuteResult result;
+  ASSERT_TRUE(runtime_->execute(*t_, request, result));
+  EXPECT_EQ(types::small_int_value(result.value), 8);
+  EXPECT_EQ(result.tier, doubler_index_);
+  EXPECT_EQ(doubler_.collections_in_prepare.load(), 1);
+  EXPECT_GT(result.compile_ns, 0u);
 }
 
 }  // namespace

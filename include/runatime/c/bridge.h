@@ -80,6 +80,42 @@ RT_API rt_status rt_module_function(const rt_module* module, const char* name,
 /* Calls f with args[0..n) through its entry (the tier serving it). */
 RT_API rt_status rt_call(rt_thread* thread, const rt_function* f, const rt_value* args, uint32_t n,
                          rt_value* out) RT_NOEXCEPT;
+/* _rt_aott_execute (since ABI 1.8): a call with a tier preference, and a
+ * report of how it ran (docs/bridge.md, "Execution requests"). A wanted
+ * tier that does not serve f yet prepares it now (on this thread, without
+ * delaying collections) and is installed as f's entry, as a promotion
+ * would be; when it cannot serve f, the call runs where f is, or, with
+ * `no_fallback`, returns RT_ERROR_THROWN with a NotAvailable. `tier`
+ * outside the registered tiers: RT_ERROR_THROWN with a ValueError. */
+#define RT_ANY_TIER 0xFFFFFFFFu
+
+typedef struct rt_execute_request {
+  size_t size; /* sizeof(rt_execute_request) of the caller */
+  const rt_function* function;
+  const rt_value* args; /* copied into roots for the call */
+  uint32_t count;
+  uint32_t tier;               /* a tier index, or RT_ANY_TIER: whichever serves f */
+  uint32_t no_fallback;        /* non-zero: refuse rather than run elsewhere */
+  uint32_t speculation_budget; /* f's budget from now on; 0: unchanged */
+} rt_execute_request;
+
+typedef struct rt_execute_result {
+  size_t size;          /* sizeof(rt_execute_result) of the caller */
+  rt_value value;       /* the result, as rt_call's */
+  uint32_t tier;        /* the tier whose entry ran the call */
+  uint32_t deoptimized; /* non-zero: f went back to a lower tier meanwhile */
+  uint32_t promoted;    /* non-zero: f left for a higher tier meanwhile */
+  uint32_t budget_left; /* deoptimisations f may still have */
+  uint64_t run_ns;      /* the call, wall clock */
+  uint64_t compile_ns;  /* preparing f meanwhile: the wanted tier's, the policy's */
+} rt_execute_result;
+
+RT_API rt_status rt_execute_request_init(rt_execute_request* request) RT_NOEXCEPT;
+RT_API rt_status rt_execute_result_init(rt_execute_result* result) RT_NOEXCEPT;
+/* *result is filled also when the call threw (value 0). */
+RT_API rt_status rt_execute(rt_thread* thread, const rt_execute_request* request,
+                            rt_execute_result* result) RT_NOEXCEPT;
+
 /* Runs the module's main with the runtime's arguments: *exit_status is what
  * main's result makes it (docs/bytecode.md §2.4). */
 RT_API rt_status rt_run_main(rt_thread* thread, const rt_module* module,
@@ -179,6 +215,26 @@ typedef struct rt_tier_callbacks {
  * thread's innermost frame is not a C tier's; RT_ERROR_INVALID_ARGUMENT
  * for an offset past the function's code. */
 RT_API rt_status rt_frame_at(rt_thread* thread, uint32_t offset) RT_NOEXCEPT;
+
+/* Since ABI 1.8: where a C tier's activation stands when its code runs
+ * several functions at once (it inlined callees): positions[0..count),
+ * innermost first, each a function and the offset of the instruction it
+ * executes; the last must be the activation's own function. Traces, dumps
+ * and profilers then show `count` frames for the activation, until the
+ * next rt_frames_at or rt_frame_at (which is rt_frames_at with the
+ * activation's function alone). At most RT_MAX_FRAMES_PER_ACTIVATION;
+ * RT_ERROR_INVALID_STATE and RT_ERROR_INVALID_ARGUMENT as rt_frame_at,
+ * and RT_ERROR_INVALID_ARGUMENT for a count of 0, above the limit, or an
+ * outermost position of another function. */
+#define RT_MAX_FRAMES_PER_ACTIVATION 16u
+
+typedef struct rt_frame_position {
+  const rt_function* function;
+  uint32_t offset;
+} rt_frame_position;
+
+RT_API rt_status rt_frames_at(rt_thread* thread, const rt_frame_position* positions,
+                              uint32_t count) RT_NOEXCEPT;
 
 RT_API rt_status rt_tier_callbacks_init(rt_tier_callbacks* callbacks) RT_NOEXCEPT;
 /* Registers a tier at `level` (0 interprets; promotions go up by level). */
