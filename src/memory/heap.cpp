@@ -91,6 +91,11 @@ constexpr std::size_t kPredictedLogs = 4096;
 // At most this many promoted objects a prediction makes room for in `carried`.
 constexpr std::size_t kPredictedCarried = std::size_t{1} << 22;
 
+// The old generation's first bytes stay in 4 KiB pages: a hello world's
+// few old objects should not cost a 2 MiB page to zero (docs/memory.md,
+// "Huge pages").
+constexpr std::size_t kSmallOld = std::size_t{8} << 20;
+
 constexpr std::size_t round_up(std::size_t v, std::size_t to) {
   return (v + to - 1) / to * to;
 }
@@ -166,10 +171,15 @@ bool HeapImpl::init(std::string& error) {
   // max_heap is the whole heap: the old generation gets what the nursery's
   // reservation leaves (check_options keeps that at least half).
   std::size_t count = (opt.max_heap - young) / kBlock;
-  // Aligned to a huge page, and all of it in huge pages where the kernel
-  // has them (docs/memory.md, "Huge pages").
+  // Aligned to a huge page, and in huge pages where the kernel has them
+  // (docs/memory.md, "Huge pages"): the nursery, and the old generation
+  // past its first kSmallOld bytes, which the runtime's own objects and a
+  // short program's promotions fill 4 KiB at a time.
   if (!region.reserve(young + count * kBlock, kHugePage, error)) return false;
-  region.prefer_huge_pages(region.base(), region.size());
+  region.prefer_huge_pages(region.base(), young);
+  const std::size_t small =
+      std::min(count * kBlock, round_up(young + kSmallOld, kHugePage) - young);
+  region.prefer_huge_pages(region.base() + young + small, count * kBlock - small);
   YoungSize first = sizing.initial();
   if (!nursery.init(region, region.base(), reserved, first)) {
     error = "cannot commit the nursery (" + std::to_string(first.total()) + " bytes)";
