@@ -322,7 +322,14 @@ class Runtime {
   Runtime& operator=(const Runtime&) = delete;
   Runtime(Runtime&&) = delete;
   Runtime& operator=(Runtime&&) = delete;
+  // finish(), then everything is freed.
   ~Runtime();
+  // What the program still runs ends: its threads are joined (a thread
+  // that ended by an uncaught exception is reported on stderr) and its
+  // actors stopped. The calling thread must not be attached. The first
+  // thing the destructor does; a process that exits right after need not
+  // destroy the runtime (`runa run` does not).
+  void finish();
 
   [[nodiscard]] heap::Heap& heap();
   [[nodiscard]] const RuntimeOptions& options() const;

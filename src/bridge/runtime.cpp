@@ -161,6 +161,10 @@ Runtime::Runtime(std::unique_ptr<RuntimeImpl> impl) : impl_(std::move(impl)) {
 // Program threads still running end before anything they use does; then
 // the actors they may have sent to, while the pool's workers can detach.
 Runtime::~Runtime() {
+  finish();
+}
+
+void Runtime::finish() {
   impl_->program_threads().join_all();
   impl_->actors().shut_down();
 }
