@@ -11,6 +11,7 @@
 #include "commands.hpp"
 #include "dump_on_signal.hpp"
 #include "heap_watch.hpp"
+#include "own_code.hpp"
 #include "runatime/heap_options.hpp"
 #include "runatime/heap_profile.hpp"
 #include "runatime/runtime.hpp"
@@ -151,6 +152,7 @@ constexpr bool kTakeApart = false;
 #endif
 
 int cmd_run(std::span<char*> args) {
+  map_own_code();
   RunOptions o;
   if (auto error = parse_run(args, o)) return usage_error("run", *error);
   if (o.help) {
