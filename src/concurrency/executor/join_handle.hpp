@@ -99,6 +99,12 @@ struct TaskShared {
  protected:
   TaskShared() = default;
   ~TaskShared() = default;
+  // The last reference deletes the whole result: the caller names its
+  // type, since there is no virtual destructor (see Layout).
+  template <class Result>
+  static void drop_ref(Result* r) {
+    if (r->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete r;
+  }
 };
 
 // take() moves the exception out: the joiner's thread then holds its last
@@ -109,9 +115,7 @@ template <class T>
 struct TaskResult : TaskShared {
   std::optional<T> value;
   TaskResult() = default;
-  void unref() {
-    if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
-  }
+  void unref() { drop_ref(this); }
   T take() {
     if (error) std::rethrow_exception(std::exchange(error, nullptr));
     return std::move(*value);
@@ -120,9 +124,7 @@ struct TaskResult : TaskShared {
 template <>
 struct TaskResult<void> : TaskShared {
   TaskResult() = default;
-  void unref() {
-    if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
-  }
+  void unref() { drop_ref(this); }
   void take() {
     if (error) std::rethrow_exception(std::exchange(error, nullptr));
   }
