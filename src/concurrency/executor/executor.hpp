@@ -138,6 +138,7 @@ class Executor {
       }
     }
     shared->finish();
+    shared->unref();
   }
 
   static void run_record(Job* job);

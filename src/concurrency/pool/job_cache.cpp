@@ -1,6 +1,9 @@
 #include "concurrency/pool/job_cache.hpp"
 
+#include <sys/mman.h>
+
 #include <cstddef>
+#include <cstdlib>
 #include <mutex>
 #include <new>
 #include <vector>
@@ -69,13 +72,26 @@ void* JobCache::take(std::size_t c) {
   return b;
 }
 
+void JobCache::SlabFree::operator()(std::byte* p) const {
+  std::free(p);  // NOLINT(*-no-malloc): aligned_alloc's, see refill
+}
+
 void JobCache::refill(std::size_t c) {
   std::size_t stride = std::size_t{64} << c;
-  auto slab = std::make_unique_for_overwrite<std::byte[]>(kSlabBytes);
-  for (std::size_t at = 0; at + stride <= kSlabBytes; at += stride) {
+  bool huge = carved_[c] >= kHugeSlabBytes;
+  std::size_t bytes = huge ? kHugeSlabBytes : kSlabBytes;
+  // aligned_alloc: operator new cannot say which alignment a slab had when
+  // the deleter frees it, and a huge slab must start on a huge page.
+  // NOLINTNEXTLINE(*-no-malloc)
+  std::unique_ptr<std::byte, SlabFree> slab(static_cast<std::byte*>(
+      std::aligned_alloc(huge ? kHugeSlabBytes : alignof(std::max_align_t), bytes)));
+  if (slab == nullptr) throw std::bad_alloc();
+  if (huge) madvise(slab.get(), bytes, MADV_HUGEPAGE);  // advice: failure only costs faults
+  for (std::size_t at = 0; at + stride <= bytes; at += stride) {
     auto* b = new (slab.get() + at) Block{this, c, free_[c]};
     free_[c] = b;
   }
+  carved_[c] += bytes;
   slabs_.push_back(std::move(slab));
 }
 
