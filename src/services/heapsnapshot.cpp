@@ -1,6 +1,8 @@
 // HeapSnapshotWriter: see heapsnapshot.hpp for the format and its order.
 #include "services/heapsnapshot.hpp"
 
+#include "services/snapshot_file.hpp"
+
 #include <sys/mman.h>
 
 #include <algorithm>
@@ -91,21 +93,7 @@ constexpr std::size_t kItemBytes = 2 + 5 * 21 + 4;
 }  // namespace
 
 void HeapSnapshotWriter::put(std::string_view s) {
-  if (s.empty()) return;  // an empty chunk's text has no bytes (memcpy of null is undefined)
-  if (s.size() > kBuffer - used_ || s.size() >= kBuffer / 4) flush();
-  if (s.size() >= kBuffer / 4) {
-    // A long text (a chunk's nodes or edges): straight through, with no
-    // copy into the buffer (the kernel copies it into the page cache).
-    if (std::fwrite(s.data(), 1, s.size(), out_) != s.size()) failed_ = true;
-    return;
-  }
-  std::memcpy(buf_.get() + used_, s.data(), s.size());
-  used_ += s.size();
-}
-
-void HeapSnapshotWriter::flush() {
-  if (used_ != 0 && std::fwrite(buf_.get(), 1, used_, out_) != used_) failed_ = true;
-  used_ = 0;
+  out_.append(s);
 }
 
 void HeapSnapshotWriter::json_string(std::string_view s) {
@@ -270,8 +258,7 @@ bool HeapSnapshotWriter::finish() {
     json_string(*strings_[i]);
   }
   put("]}\n");
-  flush();
-  return !failed_ && std::fflush(out_) == 0;
+  return out_.finish();
 }
 
 }  // namespace runa::services
