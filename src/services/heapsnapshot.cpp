@@ -66,10 +66,19 @@ void pairs(char* end, U v) {
   }
 }
 
+// Writes the four digits of v < 10000 ending at end.
+inline void four(char* end, std::uint32_t v) {
+  std::memcpy(end - 4, &kPairs[2 * static_cast<std::size_t>(v / 100)], 2);
+  std::memcpy(end - 2, &kPairs[2 * static_cast<std::size_t>(v % 100)], 2);
+}
+
 // Writes v in decimal at p; returns the end. Most numbers of a snapshot
 // are one or two digits (types, names, sizes, edge counts) or fit 32
-// bits (ids, edge targets), where division by 100 is a shorter multiply.
-inline char* decimal(char* p, std::uint64_t v) {
+// bits (ids, edge targets), where division by 100 is a shorter multiply;
+// those of five digits or more are split at 10^4 first, so that the low
+// four digits and the rest are two short chains of multiplies rather than
+// one long one (ids and targets are most of the digits).
+[[gnu::always_inline]] inline char* decimal(char* p, std::uint64_t v) {
   if (v < 10) {
     *p = static_cast<char>('0' + v);
     return p + 1;
@@ -80,7 +89,18 @@ inline char* decimal(char* p, std::uint64_t v) {
   }
   char* end = p + digits(v);
   if (v <= UINT32_MAX) {
-    pairs(end, static_cast<std::uint32_t>(v));
+    auto u = static_cast<std::uint32_t>(v);
+    if (u >= 10000) {
+      std::uint32_t high = u / 10000;
+      four(end, u - high * 10000);
+      if (high >= 10) {
+        pairs(end - 4, high);
+      } else {
+        *(end - 5) = static_cast<char>('0' + high);
+      }
+    } else {
+      pairs(end, u);
+    }
   } else {
     pairs(end, v);
   }
