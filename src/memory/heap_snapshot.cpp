@@ -26,8 +26,10 @@
 // snapshot's time, so the objects' nodes, then their edges, are cut into
 // chunks of the bitmap (kChunkWords words, whole blocks) that the heap's
 // collector workers format into texts of their own (SnapText) while worker
-// 0 also appends the finished ones to the file in chunk order: a ring of
-// texts bounds the memory, and a worker waits when the ring is full.
+// 0 also appends the finished ones to the file in chunk order (a copy into
+// the file's buffers, which a thread of the file's own writes while the
+// workers format: services/snapshot_file.hpp): a ring of texts bounds the
+// memory, and a worker waits when the ring is full.
 // Everything a chunk reads is fixed by then (marks, ranks, the sorted id
 // table); what it writes is its own (its lines' numbers, its text, its
 // worker's new table entries and name cache); strings are interned under
@@ -65,8 +67,9 @@
 // of the address range objects span, committed only where they are, in
 // huge pages where the kernel gives them), the mark stacks (at most one
 // entry per edge in flight), the line numbers (1/64 of the old generation,
-// kept), the table's survivors, the ring of texts and the writer's buffer
-// and strings. The snapshot itself streams to the file.
+// kept), the table's survivors, the ring of texts, the file's buffers
+// (12 MiB) and the writer's strings. The snapshot itself streams to the
+// file.
 #include <algorithm>
 #include <atomic>
 #include <cerrno>

@@ -8,19 +8,20 @@
 // cost 0.3-1.3 s, and truncating an existing one (fopen "w") 0.3-1.5 s
 // more (freeing its pages, waiting for those under writeback). So:
 //
-//  - An existing file with most of its pages in the page cache is written
-//    over in place (opened without O_TRUNC) and cut to length at the end:
-//    its page cache pages are reused, none freed and none taken. Writes are whole multiples of 4
-//    KiB from offset 0 (but the last), so no write covers part of a page that is not in the cache,
-//    which the kernel would read from the disk first.
-//  - A new (or empty) regular file, or one mostly out of the cache (then
-//    truncated first: little to free), as a file a snapshot wrote directly
-//    is, is written with O_DIRECT: straight from
-//    this class's buffers, which are reused, to the device, taking no page
-//    cache at all; the write waits for the device on this class's thread,
-//    not on the formatting workers. A file system that refuses O_DIRECT,
-//    and the last bytes (not a multiple of the 512-byte alignment), are
-//    written through the page cache.
+//  - An existing file with most of its pages in the page cache
+//    (cachestat(2)) is written over in place (opened without O_TRUNC) and
+//    cut to length at the end: its pages are reused, none freed and none
+//    taken. Writes are whole buffers from offset 0 (but the last), so
+//    none covers part of a page that is not in the cache, which the
+//    kernel would first read from the disk.
+//  - A new or empty regular file, or one mostly out of the cache (as a
+//    file a snapshot wrote directly is; truncated first, which frees
+//    little), is written with O_DIRECT: from this class's buffers, which
+//    are reused, straight to the device, taking no page cache at all; the
+//    wait for the device is this class's thread's, not the formatting
+//    workers'. A file system that refuses O_DIRECT, and the file's last
+//    bytes (not a multiple of the 512-byte alignment), go through the
+//    page cache.
 //
 // What a reader sees while the file is written differs from fopen "w" in
 // one respect: an existing file's old bytes past the new text stay until
