@@ -69,6 +69,7 @@ bool SnapshotFile::open(const std::string& path) {
     if (st.st_size == 0) {
       int flags = ::fcntl(fd_, F_GETFL);
       direct_ = flags >= 0 && ::fcntl(fd_, F_SETFL, flags | O_DIRECT) == 0;
+      opened_direct_ = direct_;
     }
   }
   try {

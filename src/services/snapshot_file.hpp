@@ -69,8 +69,10 @@ class SnapshotFile {
   // Writes the rest and cuts an existing file to length; false with errno
   // set when any write failed.
   bool finish();
-  // Whether new bytes go to the device directly (tests: the path taken).
-  [[nodiscard]] bool direct() const { return direct_; }
+  // Whether open() chose to write to the device directly (tests: the path
+  // taken; fixed after open, unlike direct_, which the writing thread
+  // clears for the last bytes).
+  [[nodiscard]] bool direct() const { return opened_direct_; }
   // Bytes of buffers.
   [[nodiscard]] static std::size_t buffer_bytes() { return kSlots * kSlot; }
 
@@ -93,6 +95,7 @@ class SnapshotFile {
   int fd_ = -1;
   bool regular_ = false;
   bool direct_ = false;
+  bool opened_direct_ = false;
   std::vector<Slot> slots_;
   std::size_t fill_ = 0;  // the slot the appender fills
   std::mutex mu_;
