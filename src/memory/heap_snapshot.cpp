@@ -26,8 +26,10 @@
 // snapshot's time, so the objects' nodes, then their edges, are cut into
 // chunks of the bitmap (kChunkWords words, whole blocks) that the heap's
 // collector workers format into texts of their own (SnapText) while worker
-// 0 also appends the finished ones to the file in chunk order: a ring of
-// texts bounds the memory, and a worker waits when the ring is full.
+// 0 also appends the finished ones to the file in chunk order (a copy into
+// the file's buffers, which a thread of the file's own writes while the
+// workers format: services/snapshot_file.hpp): a ring of texts bounds the
+// memory, and a worker waits when the ring is full.
 // Everything a chunk reads is fixed by then (marks, ranks, the sorted id
 // table); what it writes is its own (its lines' numbers, its text, its
 // worker's new table entries and name cache); strings are interned under
@@ -65,8 +67,9 @@
 // of the address range objects span, committed only where they are, in
 // huge pages where the kernel gives them), the mark stacks (at most one
 // entry per edge in flight), the line numbers (1/64 of the old generation,
-// kept), the table's survivors, the ring of texts and the writer's buffer
-// and strings. The snapshot itself streams to the file.
+// kept), the table's survivors, the ring of texts, the file's buffers
+// (12 MiB) and the writer's strings. The snapshot itself streams to the
+// file.
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -82,6 +85,7 @@
 #include "memory/watched.hpp"
 #include "runatime/heap_profile.hpp"
 #include "services/heapsnapshot.hpp"
+#include "services/snapshot_file.hpp"
 
 namespace runa::heap {
 namespace {
@@ -98,7 +102,7 @@ using walk::SlotVisitor;
 
 class Snapshot {
  public:
-  Snapshot(HeapImpl& h, std::FILE* out)
+  Snapshot(HeapImpl& h, services::SnapshotFile& out)
       : h_(h), marks_(h.region), w_(out), names_(h.workers.size()), named_(h.workers.size()) {}
   Snapshot(const Snapshot&) = delete;
   Snapshot& operator=(const Snapshot&) = delete;
@@ -121,8 +125,8 @@ class Snapshot {
       return Error{
           "heap snapshot", {}, {}, {}, {}, std::string("write failed: ") + std::strerror(errno)};
     }
-    info_.extra_bytes =
-        marks_.touched() + stack_peak_ * sizeof(std::uintptr_t) + table_bytes_ + text_bytes_;
+    info_.extra_bytes = marks_.touched() + stack_peak_ * sizeof(std::uintptr_t) + table_bytes_ +
+                        text_bytes_ + services::SnapshotFile::buffer_bytes();
     return info_;
   }
 
@@ -508,21 +512,24 @@ Result<SnapshotInfo> write_heap_snapshot(Heap& heap, Mutator& m, const std::stri
   } catch (const std::exception& e) {  // system_error, or bad_alloc
     return Error{"heap snapshot", {}, {}, {}, {}, std::string("starting the workers: ") + e.what()};
   }
-  std::FILE* out = std::fopen(path.c_str(), "w");
-  if (out == nullptr) {
-    return Error{"heap snapshot", {}, {}, {}, {}, path + ": " + std::strerror(errno)};
-  }
-  MutatorRecord& self = record(m);
-  h.safepoint.stop(self, Safepoint::kAnyEpoch);
   Result<SnapshotInfo> r = Error{};
-  try {
-    r = Snapshot(h, out).run();
-  } catch (const std::bad_alloc&) {
-    r = Error{"heap snapshot", {}, {}, {}, {}, "out of memory while writing " + path};
-  }
-  h.safepoint.resume(false);
-  if (std::fclose(out) != 0 && r.ok()) {
-    r = Error{"heap snapshot", {}, {}, {}, {}, path + ": " + std::strerror(errno)};
+  {
+    services::SnapshotFile out;
+    try {
+      if (!out.open(path)) {
+        return Error{"heap snapshot", {}, {}, {}, {}, path + ": " + std::strerror(errno)};
+      }
+    } catch (const std::bad_alloc&) {  // the file's buffers, before it is created
+      return Error{"heap snapshot", {}, {}, {}, {}, "out of memory while writing " + path};
+    }
+    MutatorRecord& self = record(m);
+    h.safepoint.stop(self, Safepoint::kAnyEpoch);
+    try {
+      r = Snapshot(h, out).run();
+    } catch (const std::bad_alloc&) {
+      r = Error{"heap snapshot", {}, {}, {}, {}, "out of memory while writing " + path};
+    }
+    h.safepoint.resume(false);
   }
   if (!r.ok()) std::remove(path.c_str());  // a partial file would mislead its reader
   return r;

@@ -14,7 +14,7 @@
 // Streaming: the caller announces the counts, then writes every node, then
 // every edge; only the string table is held in memory (names are few: type
 // names, field names, root categories), so a snapshot of any heap costs the
-// writer a buffer and its strings.
+// writer its strings and the file's buffers (snapshot_file.hpp).
 //
 // Formatting in parallel: a SnapText holds a run of nodes or edges
 // formatted apart (on any thread), which the writer then appends whole, in
@@ -127,11 +127,13 @@ class alignas(64) SnapText {
   std::uint64_t nodes_ = 0, edges_ = 0, targets_ = 0;
 };
 
+class SnapshotFile;
+
 class HeapSnapshotWriter {
  public:
   static constexpr unsigned kNodeFields = services::kNodeFields;
 
-  explicit HeapSnapshotWriter(std::FILE* out) : out_(out) {}
+  explicit HeapSnapshotWriter(SnapshotFile& out) : out_(out) {}
 
   // The index of `s` in the string table (added on first use).
   std::uint32_t string(std::string_view s);
@@ -146,24 +148,19 @@ class HeapSnapshotWriter {
   void edge(SnapEdge type, std::uint64_t name, std::uint64_t to);
   // The nodes or edges of `t`, after those written so far.
   void append(const SnapText& t);
-  // Writes the strings and flushes; false when any write failed.
+  // Writes the strings and finishes the file; false (errno set) when any
+  // write failed.
   bool finish();
 
  private:
-  static constexpr std::size_t kBuffer = std::size_t{1} << 20;
-
   void put(std::string_view s);
-  void flush();
   void number(std::uint64_t v);
   void json_string(std::string_view s);
   void count_nodes(std::uint64_t n);
   void count_edges(std::uint64_t n, std::uint64_t targets);
 
   SnapText one_;  // the nodes and edges formatted directly, one at a time
-  std::FILE* out_;
-  TextBuffer buf_{kBuffer};
-  std::size_t used_ = 0;
-  bool failed_ = false;
+  SnapshotFile& out_;
   std::unordered_map<std::string, std::uint32_t> index_;
   std::vector<const std::string*> strings_;  // keys of index_, in index order
   std::uint64_t nodes_ = 0, edges_ = 0;      // announced
