@@ -2,8 +2,10 @@
 
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "concurrency/channel/channel.hpp"
+#include "types/list.hpp"
 
 namespace runa::bridge {
 
@@ -105,6 +107,39 @@ Channels::Status Channels::receive(const Value* channel, Value* out) {
 
 void Channels::close(Value channel) {
   pipe_of(channel)->close();
+}
+
+Channels::Status Channels::select_receive(const Value* list, std::uint64_t* index, Value* out) {
+  const std::uint64_t n = types::Lists::size(*list);
+  // Persistent slots keep every Channel (so its Pipe) alive across the
+  // wait, whatever another thread does to the List meanwhile.
+  std::vector<heap::Persistent> held;
+  held.reserve(n);
+  for (std::uint64_t i = 0; i < n; ++i) held.emplace_back(heap_, *types::Lists::get(*list, i));
+  std::vector<Value*> slots(n, nullptr);
+  std::vector<bool> open(n, true);
+  std::vector<cc::SelectCase> cases;
+  std::vector<std::uint64_t> which;
+  for (;;) {
+    cases.clear();
+    which.clear();
+    for (std::uint64_t i = 0; i < n; ++i) {
+      if (!open[i]) continue;
+      cases.push_back(pipe_of(held[i].value())->recv_case(slots[i]));
+      which.push_back(i);
+    }
+    if (cases.empty()) return Status::kClosed;
+    const cc::SelectResult r = cc::select(cases);
+    const std::uint64_t i = which[static_cast<std::size_t>(r.index)];
+    if (r.status == cc::QueueStatus::kClosed) {
+      open[i] = false;
+      continue;
+    }
+    *index = i;
+    *out = *slots[i];
+    heap_.free_persistent(slots[i]);
+    return Status::kOk;
+  }
 }
 
 // NOLINTNEXTLINE(readability-non-const-parameter): root slots, which the collector writes

@@ -70,6 +70,12 @@ class Channels {
   Status receive(const Value* channel, Value* out);
   // Closes the channel: final, idempotent; every waiter wakes. Never collects.
   static void close(Value channel);
+  // Receives from the first Channel of the List in *list to have a value
+  // (concurrency::select, from a random one: no channel starves): its
+  // position in *index, the value in *out. A channel closed and drained is
+  // left out while another may still deliver; kClosed once every one is.
+  // Every item must be a Channel. MAY COLLECT (the wait); root slots.
+  Status select_receive(const Value* list, std::uint64_t* index, Value* out);
 
   // A ChannelOp of *channel (and, for a send, *value) in *out; false when
   // the heap is exhausted, an error when the layout cannot be registered.
