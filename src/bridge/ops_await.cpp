@@ -87,6 +87,10 @@ Awaited await_channel(Thread& t, Value* a, Value* out) {
   const bool send = bridge::Channels::op_kind(*a) == bridge::Channels::Op::kSend;
   concurrency::WaitList* list = nullptr;
   bridge::Channels::Status got = channels.attempt(*a, out, &list);
+  // This attempt acts on the claim that woke the task, if one did, even
+  // when it finds nothing (another took the value first): passing that
+  // claim on would wake the other waiters in turn, forever.
+  if (TaskRecord* me = s.current()) me->channel.unused_claim = nullptr;
   if (got == bridge::Channels::Status::kBusy) {
     TaskRecord* me = waiting_task(t);
     if (me == nullptr) return Awaited::kThrew;
@@ -94,8 +98,6 @@ Awaited await_channel(Thread& t, Value* a, Value* out) {
     got = channels.attempt(*a, out, &list);
     if (got == bridge::Channels::Status::kBusy) return Awaited::kWaiting;
     s.leave(me);  // a claim that came meanwhile is passed on when the poll ends
-  } else if (TaskRecord* me = s.current()) {
-    me->channel.unused_claim = nullptr;  // the claim that woke it is acted on
   }
   if (got == bridge::Channels::Status::kClosed) {
     raise(t, "ValueError",

@@ -35,11 +35,14 @@
 //     to the ready queue. So a wake-up of a task whose scheduler is running
 //     another task only waits in the inbox until its next turn.
 //   - Every poll starts by taking the task out of its list (after which no
-//     claim can reach it, so the record may go). A claim that came and that
-//     the poll did not act on — the ChannelOp proceeded at the retry right
-//     after registering, or the task did something else (Cancelled) — is
-//     passed on (notify_one on that list) when the poll ends, so the value
-//     or room it announced still wakes another waiter.
+//     claim can reach it, so the record may go). The poll's first attempt
+//     of the ChannelOp acts on a claim that came, whatever it finds (a
+//     value taken by another first is gone; passing that claim on would
+//     wake the waiters in turn forever: a livelock the stress tests hit).
+//     A claim that came between registering and the retry, when the retry
+//     proceeded, is passed on (notify_one on that list) when the poll
+//     ends, so the value or room it announced still wakes another waiter;
+//     so is the claim of a task the scheduler drops unpolled.
 #pragma once
 
 #include <atomic>

@@ -32,14 +32,9 @@ constexpr std::string_view kPrelude = R"(
 .type 3 function "(Any)->Any" params Any returns Any
 .type 5 external ValueError layout hex ""
 .type 6 external Cancelled layout hex ""
-; producer(): a thread: waits for a value on go, sends "s0" .. "s199" on
-; ch, then closes ch
-.function 1 producer type "()->Any"
+; feeder(): a thread: sends "s0" .. "s199" on ch
+.function 9 feeder type "()->Any"
   .local i type Any slot 0 scope 0 end
-  PUSH_CONST extern "channel_receive"
-  LOAD_GLOBAL go
-  CALL 1
-  POP
   PUSH_CONST 0
   STORE_LOCAL i
 loop:
@@ -60,11 +55,23 @@ loop:
   STORE_LOCAL i
   JUMP loop
 done:
+  PUSH_CONST null
+  RETURN
+end:
+.end
+; producer(): a thread: waits for a value on go, feeds ch, then closes it
+.function 1 producer type "()->Any"
+  PUSH_CONST extern "channel_receive"
+  LOAD_GLOBAL go
+  CALL 1
+  POP
+  PUSH_CONST function feeder
+  CALL 0
+  POP
   PUSH_CONST extern "channel_close"
   LOAD_GLOBAL ch
   CALL 1
   RETURN
-end:
 .end
 ; consumer(log): receives from ch until it is closed: the total length of
 ; what it received
@@ -409,32 +416,6 @@ TEST_F(AsyncChannelsTest, MisusesRaise) {
 // another consumer or sleeps. Every value arrives once.
 TEST_F(AsyncChannelsTest, ThreadsFeedManyTasks) {
   const std::string threads = R"(
-.function 9 feeder type "()->Any"
-  .local i type Any slot 0 scope 0 end
-  PUSH_CONST 0
-  STORE_LOCAL i
-loop:
-  LOAD_LOCAL i
-  PUSH_CONST 200
-  LT
-  JUMP_IF_FALSE done
-  PUSH_CONST extern "channel_send"
-  LOAD_GLOBAL ch
-  PUSH_CONST "s"
-  LOAD_LOCAL i
-  TEXT_CONCAT 2
-  CALL 2
-  POP
-  LOAD_LOCAL i
-  PUSH_CONST 1
-  ADD
-  STORE_LOCAL i
-  JUMP loop
-done:
-  PUSH_CONST null
-  RETURN
-end:
-.end
 .function 10 feed_then_close type "()->Any"
   PUSH_CONST extern "thread_spawn"
   PUSH_CONST function feeder
