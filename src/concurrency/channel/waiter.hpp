@@ -55,7 +55,7 @@ struct Waiter {
   }
   // Wakes a task at once (under the list's lock); false for a thread,
   // which is unparked after the lock.
-  bool wake_under_lock() const {
+  [[nodiscard]] bool wake_under_lock() const {
     if (task != nullptr) {
       task->wake();
     } else if (wake_remote != nullptr) {
