@@ -2,8 +2,10 @@
 
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "concurrency/channel/channel.hpp"
+#include "types/list.hpp"
 
 namespace runa::bridge {
 
@@ -33,6 +35,12 @@ struct Pipe {
   cc::ChannelStatus recv(Value*& slot) {
     return bounded ? bounded->recv(slot) : unbounded->recv(slot);
   }
+  cc::SelectCase send_case(Value*& slot) {
+    return bounded ? bounded->send_case(slot) : unbounded->send_case(slot);
+  }
+  cc::SelectCase recv_case(Value*& slot) {
+    return bounded ? bounded->recv_case(slot) : unbounded->recv_case(slot);
+  }
   cc::ChannelStatus try_recv(Value*& slot) {
     return bounded ? bounded->try_recv(slot) : unbounded->try_recv(slot);
   }
@@ -53,6 +61,16 @@ namespace {
 
 Pipe* pipe_of(Value channel) {
   return ForeignObjects<Pipe>::of(channel);
+}
+
+// A ChannelOp's slots: two references, then the raw word `op`.
+constexpr std::size_t kOpChannel = 0;
+constexpr std::size_t kOpValue = 1;
+constexpr std::size_t kOpKind = 2;
+constexpr std::uint32_t kOpBytes = 8 + 8 * 3;
+
+Value op_slot(Value op, std::size_t i) {
+  return heap::as_object(op)->slots()[i];
 }
 
 }  // namespace
@@ -89,6 +107,95 @@ Channels::Status Channels::receive(const Value* channel, Value* out) {
 
 void Channels::close(Value channel) {
   pipe_of(channel)->close();
+}
+
+Channels::Status Channels::select_receive(const Value* list, std::uint64_t* index, Value* out) {
+  const std::uint64_t n = types::Lists::size(*list);
+  // Persistent slots keep every Channel (so its Pipe) alive across the
+  // wait, whatever another thread does to the List meanwhile.
+  std::vector<heap::Persistent> held;
+  held.reserve(n);
+  for (std::uint64_t i = 0; i < n; ++i) held.emplace_back(heap_, *types::Lists::get(*list, i));
+  std::vector<Value*> slots(n, nullptr);
+  std::vector<bool> open(n, true);
+  std::vector<cc::SelectCase> cases;
+  std::vector<std::uint64_t> which;
+  for (;;) {
+    cases.clear();
+    which.clear();
+    for (std::uint64_t i = 0; i < n; ++i) {
+      if (!open[i]) continue;
+      cases.push_back(pipe_of(held[i].value())->recv_case(slots[i]));
+      which.push_back(i);
+    }
+    if (cases.empty()) return Status::kClosed;
+    const cc::SelectResult r = cc::select(cases);
+    const std::uint64_t i = which[static_cast<std::size_t>(r.index)];
+    if (r.status == cc::QueueStatus::kClosed) {
+      open[i] = false;
+      continue;
+    }
+    *index = i;
+    *out = *slots[i];
+    heap_.free_persistent(slots[i]);
+    return Status::kOk;
+  }
+}
+
+// NOLINTNEXTLINE(readability-non-const-parameter): root slots, which the collector writes
+Result<bool> Channels::make_op(heap::Mutator& m, Op op, Value* channel, Value* value, Value* out) {
+  std::call_once(op_registered_, [&] {
+    static const char* const kFields[] = {"channel", "value"};
+    heap::Layout l;
+    l.kind = heap::LayoutKind::kPlain;
+    l.size = kOpBytes;
+    l.refs = 2;
+    l.name = "ChannelOp";
+    l.field_names = kFields;
+    if (auto t = heap_.register_layout(l)) op_type_ = *t;
+  });
+  if (op_type_ == 0) {
+    Error e;
+    e.section = "natives";
+    e.message = "the heap's layout table is full (no room for ChannelOp)";
+    return e;
+  }
+  heap::Object* o = heap::allocate(m, op_type_, kOpBytes);
+  if (o == nullptr) return false;
+  o->slots()[kOpChannel] = *channel;
+  o->slots()[kOpValue] = *value;
+  o->slots()[kOpKind] = static_cast<std::uint64_t>(op);
+  *out = heap::ref_value(o);
+  return true;
+}
+
+bool Channels::is_op(Value v) const {
+  return op_type_ != 0 && heap::is_ref(v) && v != 0 &&
+         heap::hdr::type_of(heap::as_object(v)->load_header()) == op_type_;
+}
+
+Channels::Op Channels::op_kind(Value op) {
+  return static_cast<Op>(op_slot(op, kOpKind));
+}
+
+Channels::Status Channels::attempt(Value op, Value* out, concurrency::WaitList** list) {
+  Pipe* pipe = pipe_of(op_slot(op, kOpChannel));
+  Value* slot = nullptr;
+  const bool send = op_kind(op) == Op::kSend;
+  if (send) slot = heap_.new_persistent(op_slot(op, kOpValue));
+  const cc::SelectCase c = send ? pipe->send_case(slot) : pipe->recv_case(slot);
+  const cc::QueueStatus s = c.attempt(c.channel, c.item);
+  if (s == cc::QueueStatus::kOk) {
+    if (!send) {
+      *out = *slot;
+      heap_.free_persistent(slot);
+    }
+    return Status::kOk;
+  }
+  if (send) heap_.free_persistent(slot);
+  if (s == cc::QueueStatus::kClosed) return Status::kClosed;
+  *list = c.list;
+  return Status::kBusy;
 }
 
 }  // namespace runa::bridge

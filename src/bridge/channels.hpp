@@ -19,6 +19,11 @@
 //   - Waits run in a BlockingRegion (the channels' own rule): a thread
 //     blocked on a channel never delays a collection. Every heap value a
 //     native uses across a wait is in a handle (its argument slots).
+//   - A ChannelOp (plain object, layout "ChannelOp": references `channel`
+//     and `value`, raw word `op`) is a receive or a send that an async
+//     function AWAITs (channel_receive_async, channel_send_async): it holds
+//     no C++ state; ops_await.cpp attempts it and, while it cannot proceed,
+//     registers the task in the channel's WaitList (scheduler.hpp).
 //   - Values are shared, not copied: the receiver gets the very object the
 //     sender sent. Runa's Lists and Dictionaries are not synchronised, so
 //     two threads that both change one must agree on who owns it (the
@@ -26,8 +31,10 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 
 #include "bridge/foreign.hpp"
+#include "concurrency/channel/waiter.hpp"
 #include "runatime/heap.hpp"
 #include "runatime/result.hpp"
 
@@ -39,7 +46,8 @@ struct Pipe;
 
 class Channels {
  public:
-  enum class Status : std::uint8_t { kOk, kClosed };
+  enum class Status : std::uint8_t { kOk, kClosed, kBusy };
+  enum class Op : std::uint8_t { kReceive, kSend };
 
   explicit Channels(heap::Heap& heap);
   Channels(const Channels&) = delete;
@@ -62,10 +70,29 @@ class Channels {
   Status receive(const Value* channel, Value* out);
   // Closes the channel: final, idempotent; every waiter wakes. Never collects.
   static void close(Value channel);
+  // Receives from the first Channel of the List in *list to have a value
+  // (concurrency::select, from a random one: no channel starves): its
+  // position in *index, the value in *out. A channel closed and drained is
+  // left out while another may still deliver; kClosed once every one is.
+  // Every item must be a Channel. MAY COLLECT (the wait); root slots.
+  Status select_receive(const Value* list, std::uint64_t* index, Value* out);
+
+  // A ChannelOp of *channel (and, for a send, *value) in *out; false when
+  // the heap is exhausted, an error when the layout cannot be registered.
+  // MAY COLLECT.
+  Result<bool> make_op(heap::Mutator& m, Op op, Value* channel, Value* value, Value* out);
+  [[nodiscard]] bool is_op(Value v) const;
+  [[nodiscard]] static Op op_kind(Value op);
+  // One attempt of the ChannelOp, never waiting: kOk (a receive's value in
+  // *out), kClosed (as send and receive), or kBusy (full, or empty), and
+  // then *list is the WaitList to wait in. Never collects.
+  Status attempt(Value op, Value* out, concurrency::WaitList** list);
 
  private:
   heap::Heap& heap_;
   ForeignObjects<Pipe> pipes_;
+  std::once_flag op_registered_;
+  std::uint32_t op_type_ = 0;  // the ChannelOp layout, once registered
 };
 
 }  // namespace runa::bridge

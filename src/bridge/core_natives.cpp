@@ -276,6 +276,7 @@ void add_core_natives(Natives& natives) {
   add_system_natives(natives);
   add_task_natives(natives);
   add_thread_natives(natives);
+  add_channel_op_natives(natives);
   add_sync_natives(natives);
   add_actor_natives(natives);
   add_thread_local_natives(natives);

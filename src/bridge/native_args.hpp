@@ -93,6 +93,7 @@ void add_list_natives(Natives& natives);
 void add_system_natives(Natives& natives);
 void add_task_natives(Natives& natives);
 void add_thread_natives(Natives& natives);
+void add_channel_op_natives(Natives& natives);
 void add_sync_natives(Natives& natives);
 void add_actor_natives(Natives& natives);
 void add_thread_local_natives(Natives& natives);

@@ -75,6 +75,40 @@ Awaited await_timer(Thread& t, Value* a, Value* out) {
   return Awaited::kWaiting;
 }
 
+// A ChannelOp (channels.hpp): performed at once when it can be; else the
+// task waits in the channel's list (scheduler.hpp). The interleaving the
+// retry guards against: the value (or room) arrives after the first
+// attempt and before the registration — its sender, seeing no waiter,
+// notifies no one; the retry after registering sees it.
+Awaited await_channel(Thread& t, Value* a, Value* out) {
+  bridge::Channels& channels = impl_of(t).channels();
+  Scheduler& s = Scheduler::of(t);
+  // Read first: *out may be *a's slot, which a receive overwrites.
+  const bool send = bridge::Channels::op_kind(*a) == bridge::Channels::Op::kSend;
+  concurrency::WaitList* list = nullptr;
+  bridge::Channels::Status got = channels.attempt(*a, out, &list);
+  // This attempt acts on the claim that woke the task, if one did, even
+  // when it finds nothing (another took the value first): passing that
+  // claim on would wake the other waiters in turn, forever.
+  if (TaskRecord* me = s.current()) me->channel.unused_claim = nullptr;
+  if (got == bridge::Channels::Status::kBusy) {
+    TaskRecord* me = waiting_task(t);
+    if (me == nullptr) return Awaited::kThrew;
+    s.wait_on(me, list);
+    got = channels.attempt(*a, out, &list);
+    if (got == bridge::Channels::Status::kBusy) return Awaited::kWaiting;
+    s.leave(me);  // a claim that came meanwhile is passed on when the poll ends
+  }
+  if (got == bridge::Channels::Status::kClosed) {
+    raise(t, "ValueError",
+          send ? "channel_send_async: the channel is closed"
+               : "channel_receive_async: the channel is closed and empty");
+    return Awaited::kThrew;
+  }
+  if (send) *out = types::kNothing;
+  return Awaited::kReady;
+}
+
 }  // namespace
 
 Awaited await(Thread& t, Value* a, Value* out) {
@@ -95,8 +129,10 @@ Awaited await(Thread& t, Value* a, Value* out) {
   }
   if (ts.tasks().is_task(*a)) return await_task(t, a, out);
   if (ts.tasks().is_timer(*a)) return await_timer(t, a, out);
+  if (impl_of(t).channels().is_op(*a)) return await_channel(t, a, out);
   raise(t, "TypeError",
-        "AWAIT needs a Coroutine, a Task or a Timer (task_sleep, task_yield), not " +
+        "AWAIT needs a Coroutine, a Task, a Timer (task_sleep, task_yield) or a ChannelOp "
+        "(channel_receive_async, channel_send_async), not " +
             ts.describe(*a));
   return Awaited::kThrew;
 }

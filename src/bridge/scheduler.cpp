@@ -1,7 +1,10 @@
 #include "bridge/scheduler.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <ctime>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "bridge/runtime_impl.hpp"
@@ -21,6 +24,13 @@ const types::TypeSystem& types_of(rt::Thread& t) {
 Scheduler& Scheduler::of(rt::Thread& t) {
   if (t.scheduler == nullptr) t.scheduler = new Scheduler(t);
   return *static_cast<Scheduler*>(t.scheduler);
+}
+
+Scheduler::~Scheduler() {
+  for (auto& [number, r] : records_) {
+    leave(r.get());
+    pass_on(r.get());
+  }
 }
 
 void Scheduler::release(rt::Thread& t) {
@@ -76,16 +86,17 @@ bool Scheduler::run(Value* coroutine, Value* out) {
   if (!spawn(coroutine, root.slot())) return false;
   while (Tasks::status(root.value()) == Tasks::Status::kPending) {
     fire_timers();
+    take_posted();
     if (ready_.empty()) {
-      if (timers_.empty()) {
+      // A task waiting on a channel may be woken by another thread: that
+      // is not a deadlock the scheduler can see (no more than a thread
+      // blocked in channel_receive).
+      if (timers_.empty() && channel_waits_ == 0) {
         return rt::ops::raise(t_, "ValueError",
                               "task_run: every task waits on another task, none can finish "
                               "(a deadlock)");
       }
-      const std::int64_t until = timers_.top().deadline;
-      const timespec ts{static_cast<time_t>(until / 1000000000), until % 1000000000};
-      heap::NativeRegion region(*t_.m);  // a sleeping thread never delays a collection
-      clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr);
+      idle();
       continue;
     }
     TaskRecord* r = find(ready_.front());
@@ -105,6 +116,7 @@ bool Scheduler::run(Value* coroutine, Value* out) {
 
 void Scheduler::poll(TaskRecord* r) {
   r->queued = false;
+  leave(r);
   heap::HandleScope scope(*t_.m);
   heap::Handle coroutine(*t_.m, Tasks::coroutine(r->task.value()));
   heap::Handle sent(*t_.m, types::kNothing);
@@ -112,6 +124,7 @@ void Scheduler::poll(TaskRecord* r) {
   current_ = r;
   const rt::ops::Resumed how = rt::ops::resume(t_, coroutine.slot(), sent.slot(), result.slot());
   current_ = nullptr;
+  pass_on(r);
   if (how == rt::ops::Resumed::kSuspended) return;
   if (how == rt::ops::Resumed::kReturned) {
     finish(r, false, result.value(), types::kNothing);
@@ -136,6 +149,72 @@ void Scheduler::finish(TaskRecord* r, bool threw, Value result, Value trace) {
 void Scheduler::wait_for(TaskRecord* awaited, TaskRecord* waiter) {
   waiter->wait = TaskRecord::Wait::kTask;
   awaited->waiters.push_back(waiter->number);
+}
+
+void Scheduler::wait_on(TaskRecord* r, concurrency::WaitList* list) {
+  ChannelWait& c = r->channel;
+  r->wait = TaskRecord::Wait::kChannel;
+  c.waiter.selected.store(concurrency::Waiter::kNone, std::memory_order_relaxed);
+  c.waiter.wake_remote = &post;
+  c.waiter.wake_arg = r;
+  c.list = list;
+  list->add(&c.waiter, 0);  // publishes the waiter (the list's lock)
+  ++channel_waits_;
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+}
+
+void Scheduler::leave(TaskRecord* r) {
+  ChannelWait& c = r->channel;
+  if (c.list == nullptr) return;
+  c.list->remove(&c.waiter);  // after it no claim can come (waiter.hpp)
+  if (c.waiter.selected.load(std::memory_order_acquire) != concurrency::Waiter::kNone) {
+    c.unused_claim = c.list;
+  }
+  c.list = nullptr;
+  --channel_waits_;
+}
+
+void Scheduler::pass_on(TaskRecord* r) {
+  // The channel is alive: the task's frame holds the ChannelOp.
+  if (r->channel.unused_claim != nullptr) r->channel.unused_claim->notify_one();
+  r->channel.unused_claim = nullptr;
+}
+
+void Scheduler::post(void* record) {
+  // owner and number never change after add(); the list's lock published them.
+  auto* r = static_cast<TaskRecord*>(record);
+  Scheduler* s = r->owner;
+  {
+    std::lock_guard lock(s->inbox_mu_);
+    s->inbox_.push_back(r->number);
+    s->posted_.store(true, std::memory_order_release);
+  }
+  s->parker_.unpark();
+}
+
+void Scheduler::take_posted() {
+  if (!posted_.load(std::memory_order_acquire)) return;
+  std::vector<std::uint64_t> numbers;
+  {
+    std::lock_guard lock(inbox_mu_);
+    numbers.swap(inbox_);
+    posted_.store(false, std::memory_order_relaxed);
+  }
+  // A number whose task finished, or that waits on something else now (a
+  // claim that raced with its leaving), is at worst a spurious poll.
+  for (const std::uint64_t number : numbers) {
+    if (TaskRecord* r = find(number)) wake(r);
+  }
+}
+
+void Scheduler::idle() {
+  std::optional<concurrency::Clock::time_point> until;
+  if (!timers_.empty()) {
+    until = concurrency::Clock::time_point(std::chrono::nanoseconds(timers_.top().deadline));
+  }
+  heap::NativeRegion region(*t_.m);  // a sleeping thread never delays a collection
+  // A post between the load and the park leaves its permit: park returns.
+  if (!posted_.load(std::memory_order_acquire)) parker_.park(until);
 }
 
 void Scheduler::wake_at(TaskRecord* r, std::int64_t deadline) {
@@ -182,6 +261,8 @@ void Scheduler::describe(std::string& out) const {
       out += ", running";
     } else if (r->wait == TaskRecord::Wait::kTask) {
       out += ", waiting for a task";
+    } else if (r->wait == TaskRecord::Wait::kChannel) {
+      out += ", waiting on a channel";
     } else if (r->wait == TaskRecord::Wait::kTimer) {
       const std::int64_t ms = r->deadline > at ? (r->deadline - at) / 1000000 : 0;
       out += ", sleeping (" + std::to_string(ms) + " ms to go)";

@@ -25,10 +25,27 @@
 //   - Cancellation is cooperative: task_cancel marks the task and wakes
 //     it; the first AWAIT that would wait then throws Cancelled instead
 //     (once: a task that catches it goes on).
-//   - Everything here belongs to the thread: no locks. A Task of another
-//     thread's scheduler cannot be awaited (ValueError).
+//   - Everything here belongs to the thread, but for the inbox: no locks. A
+//     Task of another thread's scheduler cannot be awaited (ValueError).
+//   - A task awaiting a ChannelOp (channels.hpp) that cannot proceed sits
+//     in the channel's WaitList (concurrency/channel/waiter.hpp) with the
+//     Waiter of its record. A claim comes from any thread, under the list's
+//     lock, and only posts the task's number to the inbox (a mutex, and a
+//     Parker the idle scheduler sleeps on); the scheduler alone moves it
+//     to the ready queue. So a wake-up of a task whose scheduler is running
+//     another task only waits in the inbox until its next turn.
+//   - Every poll starts by taking the task out of its list (after which no
+//     claim can reach it, so the record may go). The poll's first attempt
+//     of the ChannelOp acts on a claim that came, whatever it finds (a
+//     value taken by another first is gone; passing that claim on would
+//     wake the waiters in turn forever: a livelock the stress tests hit).
+//     A claim that came between registering and the retry, when the retry
+//     proceeded, is passed on (notify_one on that list) when the poll
+//     ends, so the value or room it announced still wakes another waiter;
+//     so is the claim of a task the scheduler drops unpolled.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -37,6 +54,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "concurrency/channel/waiter.hpp"
+#include "concurrency/sync/mutex.hpp"
+#include "concurrency/sync/parker.hpp"
 #include "runatime/runtime.hpp"
 
 namespace runa::bridge {
@@ -45,8 +65,15 @@ using heap::Value;
 
 class Scheduler;
 
+// A task's wait on a channel (at most one at a time).
+struct ChannelWait {
+  concurrency::Waiter waiter;
+  concurrency::WaitList* list = nullptr;          // registered in it, while waiting
+  concurrency::WaitList* unused_claim = nullptr;  // claimed by it, not acted on yet
+};
+
 struct TaskRecord {
-  enum class Wait : std::uint8_t { kReady, kTask, kTimer };
+  enum class Wait : std::uint8_t { kReady, kTask, kTimer, kChannel };
   Scheduler* owner = nullptr;
   std::uint64_t number = 0;  // 1, 2, ... in the order spawned on this thread
   heap::Persistent task;
@@ -55,11 +82,18 @@ struct TaskRecord {
   bool cancelled = false;     // task_cancel: its next waiting AWAIT throws Cancelled
   Wait wait = Wait::kReady;   // what it waits on (dumps)
   std::int64_t deadline = 0;  // kTimer: when
+  ChannelWait channel;
 };
 
 class Scheduler {
  public:
   explicit Scheduler(rt::Thread& t) : t_(t) {}
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+  Scheduler(Scheduler&&) = delete;
+  Scheduler& operator=(Scheduler&&) = delete;
+  // Takes every pending task out of the channel it waits on.
+  ~Scheduler();
   // The thread's scheduler, made at its first use; freed at detach.
   static Scheduler& of(rt::Thread& t);
   static void release(rt::Thread& t);
@@ -79,6 +113,13 @@ class Scheduler {
   static void wait_for(TaskRecord* awaited, TaskRecord* waiter);
   void wake_at(TaskRecord* r, std::int64_t deadline);
   void wake(TaskRecord* r);
+  // AWAIT of a ChannelOp that cannot proceed: registers the task being
+  // polled in `list`, then fences (the caller retries once after: the
+  // register-then-retry rule of waiter.hpp).
+  void wait_on(TaskRecord* r, concurrency::WaitList* list);
+  // Takes the task out of its channel's list, if it is in one; a claim
+  // that came is kept in unused_claim.
+  void leave(TaskRecord* r);
   // task_cancel: marks a pending task of this thread and wakes it.
   enum class Cancel : std::uint8_t { kCancelled, kFinished, kOtherThread };
   Cancel cancel(Value task);
@@ -95,6 +136,13 @@ class Scheduler {
   void poll(TaskRecord* r);
   void finish(TaskRecord* r, bool threw, Value result, Value trace);
   void fire_timers();
+  static void pass_on(TaskRecord* r);
+  // From any thread, under a WaitList's lock: queues task `number` at the
+  // scheduler's next turn.
+  static void post(void* record);
+  void take_posted();
+  // Nothing ready: sleeps until a post or the next timer. MAY COLLECT.
+  void idle();
 
   struct Timer {
     std::int64_t deadline;
@@ -114,6 +162,12 @@ class Scheduler {
   std::uint64_t seq_ = 0;
   std::uint64_t spawned_ = 0;
   TaskRecord* current_ = nullptr;
+  std::size_t channel_waits_ = 0;  // tasks registered in a WaitList
+
+  concurrency::Mutex inbox_mu_;
+  std::vector<std::uint64_t> inbox_;  // posted task numbers (inbox_mu_)
+  std::atomic<bool> posted_{false};   // inbox_ may be non-empty
+  concurrency::Parker parker_;        // the idle scheduler sleeps here
 };
 
 }  // namespace runa::bridge

@@ -24,7 +24,9 @@
 // finds itself claimed, park once more to absorb the unpark that is on its
 // way, before its frame is gone. A task is woken under the lock instead
 // (TaskRecord::wake only queues it), so once it has removed itself nothing
-// can still reach its record.
+// can still reach its record. A program's task (the bridge's scheduler,
+// owned by another thread) is woken the same way, under the lock, through
+// `wake_remote`, which only hands its number to that scheduler's inbox.
 #pragma once
 
 #include <algorithm>
@@ -41,13 +43,27 @@ namespace runa::concurrency {
 
 struct Waiter {
   static constexpr int kNone = -1;
-  std::atomic<int> selected{kNone};  // the tag of the list that claimed it
-  Parker parker;                     // a blocked thread waits here...
-  TaskRecord* task = nullptr;        // ...or a suspended task is woken
+  std::atomic<int> selected{kNone};          // the tag of the list that claimed it
+  Parker parker;                             // a blocked thread waits here...
+  TaskRecord* task = nullptr;                // ...or a suspended task is woken...
+  void (*wake_remote)(void* arg) = nullptr;  // ...or this is called, under the lock
+  void* wake_arg = nullptr;
 
   bool try_claim(int tag) {
     int none = kNone;
     return selected.compare_exchange_strong(none, tag, std::memory_order_acq_rel);
+  }
+  // Wakes a task at once (under the list's lock); false for a thread,
+  // which is unparked after the lock.
+  [[nodiscard]] bool wake_under_lock() const {
+    if (task != nullptr) {
+      task->wake();
+    } else if (wake_remote != nullptr) {
+      wake_remote(wake_arg);
+    } else {
+      return false;
+    }
+    return true;
   }
 };
 
@@ -83,10 +99,7 @@ class WaitList {
         }
       }
       count_.store(entries_.size(), std::memory_order_seq_cst);
-      if (woken != nullptr && woken->task != nullptr) {
-        woken->task->wake();
-        woken = nullptr;
-      }
+      if (woken != nullptr && woken->wake_under_lock()) woken = nullptr;
     }
     if (woken != nullptr) woken->parker.unpark();
   }
@@ -99,11 +112,7 @@ class WaitList {
       std::lock_guard lock(mu_);
       for (const Entry& e : entries_) {
         if (!e.waiter->try_claim(e.tag)) continue;
-        if (e.waiter->task != nullptr) {
-          e.waiter->task->wake();
-        } else {
-          claimed.push_back(e.waiter);
-        }
+        if (!e.waiter->wake_under_lock()) claimed.push_back(e.waiter);
       }
       entries_.clear();
       count_.store(0, std::memory_order_seq_cst);
