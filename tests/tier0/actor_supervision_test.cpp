@@ -88,20 +88,34 @@ constexpr std::string_view kPrelude = R"(
   PUSH_CONST "sent"
   RETURN
 .end
-; wait_blocked: returns once the dump shows a sender blocked on a full
-; mailbox.
+; wait_blocked: returns once the dump shows the behaviour running (on
+; its first message), one message in the mailbox and a sender blocked: the
+; one state where the mailbox is full for sure. (A sender blocked on the
+; second message is woken when the turn takes the first; until it sends,
+; the mailbox has room.)
 .function 5 wait_blocked type "()->Any"
+  .local dump type Any slot 0 scope 0 end
 loop:
-  PUSH_CONST extern "text_find"
   PUSH_CONST extern "runtime_dump"
   CALL 0
-  PUSH_CONST "1 sender blocked"
+  STORE_LOCAL dump
+  PUSH_CONST extern "text_find"
+  LOAD_LOCAL dump
+  PUSH_CONST "running on thread"
+  CALL 2
+  PUSH_CONST 0
+  LT
+  JUMP_IF_TRUE loop
+  PUSH_CONST extern "text_find"
+  LOAD_LOCAL dump
+  PUSH_CONST "1 message waiting (capacity 1), 1 sender blocked"
   CALL 2
   PUSH_CONST 0
   LT
   JUMP_IF_TRUE loop
   PUSH_CONST 0
   RETURN
+end:
 .end
 ; notice: [kind, type of the actor, reason, type of the error] of a
 ; notice (a Tuple).
