@@ -1,21 +1,22 @@
 // Actors for programs: actors.hpp states what is owned and the invariants.
 //
-// Stranded messages. A sender checks the phase, then pushes; the actor's
-// last turn stores a final phase, then (in Actor<M>::terminate) drops its
+// Stranded messages. A sender checks the phase, then pushes; an actor that
+// stops stores a final phase (actor_stop's marker) or the C++ actor's
+// kStopped (a failure, a kill: Actor<M>::terminate), then drops its
 // mailbox. The interleaving to rule out: the sender reads kRunning, the
-// actor stores kFailed and drops its mailbox, then the sender's push lands
-// in a mailbox nobody will ever read — an ask would wait for ever. So each
-// side fences (seq_cst) between its write and its read: the sender, after
-// the push, reads the phase again; the actor, after storing the phase,
-// pops the mailbox. One of them sees the other: either the drop finds the
-// message (its ask is settled "stopped" by the Envelope's destructor), or
-// the sender sees the final phase. Then its message was either the last
-// one handled (the one the behaviour threw on, whose ask the turn settled
-// before storing the phase) or will never be handled (none is handled
-// after the final phase): the sender settles its own ask "stopped", and
-// the AskCell's CAS keeps whichever outcome came first. A plain send
-// cannot tell the two apart and raises nothing (a send racing with a stop
-// may be dropped, as a message to an exiting Erlang process is).
+// actor stops and drops its mailbox, then the sender's push lands in a
+// mailbox nobody will ever read — an ask would wait for ever. So each side
+// fences (seq_cst) between its write and its read: the sender, after the
+// push, reads the phase and the C++ actor's state again; the actor, after
+// storing them, pops the mailbox. One of them sees the other: either the
+// drop finds the message (its ask is settled "stopped" by the Envelope's
+// destructor), or the sender sees the actor stopped. Then its message was
+// either the last one handled (the one the behaviour threw on, whose ask
+// the turn settled before throwing) or will never be handled: the sender
+// settles its own ask "stopped", and the AskCell's CAS keeps whichever
+// outcome came first. A plain send cannot tell the two apart and raises
+// nothing (a send racing with a stop may be dropped, as a message to an
+// exiting Erlang process is).
 //
 // A reply racing the timeout (actor_ask_timeout). The asker's timed wait
 // ends with the latch closed; then the behaviour replies. The interleavings
@@ -49,129 +50,12 @@
 #include <utility>
 #include <vector>
 
+#include "bridge/actor_core.hpp"
 #include "bridge/runtime_impl.hpp"
-#include "concurrency/actor/actor.hpp"
 #include "concurrency/pool/pool.hpp"
-#include "concurrency/sync/latch.hpp"
 #include "runatime/ops.hpp"
 
 namespace runa::bridge {
-
-namespace cc = runa::concurrency;
-
-// The answer to one ask, shared by the asker and the message.
-struct AskCell {
-  enum : std::uint32_t { kPending, kAnswered, kNoReply, kFailed, kStopped, kTimedOut };
-  explicit AskCell(heap::Heap& h) : heap(h) {}
-  ~AskCell() {
-    if (value != nullptr) heap.free_persistent(value);
-  }
-  AskCell(const AskCell&) = delete;
-  AskCell& operator=(const AskCell&) = delete;
-  AskCell(AskCell&&) = delete;
-  AskCell& operator=(AskCell&&) = delete;
-
-  // The first settle wins; a later one frees what it brought. `value` is
-  // written before the latch opens, and the asker reads it only after.
-  void settle(std::uint32_t how, Value* v = nullptr) {
-    std::uint32_t pending = kPending;
-    if (!outcome.compare_exchange_strong(pending, how, std::memory_order_acq_rel)) {
-      if (v != nullptr) heap.free_persistent(v);
-      return;
-    }
-    value = v;
-    done.count_down();
-  }
-  // The asker's deadline passed: true when it claimed the cell before any
-  // settle (the header's "A reply racing the timeout"). The latch stays
-  // closed; nobody waits on it any more.
-  bool give_up() {
-    std::uint32_t pending = kPending;
-    return outcome.compare_exchange_strong(pending, kTimedOut, std::memory_order_acq_rel);
-  }
-
-  heap::Heap& heap;
-  std::atomic<std::uint32_t> outcome{kPending};
-  Value* value = nullptr;  // persistent: the reply, when answered
-  cc::Latch done{1};
-};
-
-// A message in the mailbox (or the stop marker of actor_stop). Dropped
-// unhandled, it gives its slot back and settles its ask "stopped".
-struct Envelope {
-  Envelope() = default;
-  Envelope(heap::Heap& h, Value* s, std::shared_ptr<AskCell> a, bool is_stop)
-      : heap(&h), slot(s), ask(std::move(a)), stop(is_stop) {}
-  Envelope(Envelope&& o) noexcept
-      : heap(o.heap), slot(std::exchange(o.slot, nullptr)), ask(std::move(o.ask)), stop(o.stop) {}
-  Envelope& operator=(Envelope&& o) noexcept {
-    if (this != &o) {
-      drop();
-      heap = o.heap;
-      slot = std::exchange(o.slot, nullptr);
-      ask = std::move(o.ask);
-      stop = o.stop;
-    }
-    return *this;
-  }
-  Envelope(const Envelope&) = delete;
-  Envelope& operator=(const Envelope&) = delete;
-  ~Envelope() { drop(); }
-
-  void drop() {
-    if (slot != nullptr) heap->free_persistent(slot);
-    slot = nullptr;
-    if (ask) ask->settle(AskCell::kStopped);
-    ask.reset();
-  }
-
-  heap::Heap* heap = nullptr;
-  Value* slot = nullptr;  // persistent: the message
-  std::shared_ptr<AskCell> ask;
-  bool stop = false;
-};
-
-struct ActorCore : std::enable_shared_from_this<ActorCore> {
-  enum : std::uint32_t { kRunning, kStopping, kStopped, kFailed };
-  ActorCore(heap::Heap& h, std::uint64_t n, std::string_view behaviour_name, Value behaviour_value,
-            Value state_value)
-      : heap(h),
-        number(n),
-        name(behaviour_name),
-        behaviour(h.new_persistent(behaviour_value)),
-        state(h.new_persistent(state_value)) {}
-  ~ActorCore() {
-    heap.free_persistent(behaviour);
-    heap.free_persistent(state);
-    if (failure != nullptr) heap.free_persistent(failure);
-  }
-  ActorCore(const ActorCore&) = delete;
-  ActorCore& operator=(const ActorCore&) = delete;
-  ActorCore(ActorCore&&) = delete;
-  ActorCore& operator=(ActorCore&&) = delete;
-
-  [[nodiscard]] static bool is_final(std::uint32_t phase) { return phase >= kStopped; }
-
-  heap::Heap& heap;
-  const std::uint64_t number;
-  const std::string name;    // the behaviour's function, for dumps
-  Value* behaviour;          // persistent
-  Value* state;              // persistent: the state, then the last state
-  Value* failure = nullptr;  // persistent: what the behaviour threw
-  std::string failure_text;  // "TypeError: message", written before kFailed
-  std::atomic<std::uint32_t> phase{kRunning};
-  // For dumps: messages delivered and not yet taken by a turn (counted
-  // before the push, so a turn never takes one away first), and the
-  // number of the worker thread handling one now (0: none).
-  std::atomic<std::uint64_t> waiting{0};
-  std::atomic<std::uint32_t> running_on{0};
-  cc::Latch done{1};  // opened once the actor has stopped
-  std::shared_ptr<cc::Actor<Envelope>> actor;
-};
-
-struct ActorBox {
-  std::shared_ptr<ActorCore> core;
-};
 
 namespace {
 
@@ -193,10 +77,6 @@ struct Turn {
 };
 thread_local Turn* tl_turn = nullptr;
 
-ActorCore& core_of(Value actor) {
-  return *ForeignObjects<ActorBox>::of(actor)->core;
-}
-
 // "Type: message" of a thrown value. Never collects.
 std::string describe_thrown(const types::TypeSystem& ts, Value e) {
   if (e == types::kNothing) return "OutOfMemory";
@@ -211,24 +91,57 @@ std::string describe_thrown(const types::TypeSystem& ts, Value e) {
   return out;
 }
 
-enum class Sent : std::uint8_t { kOk, kRefused, kStranded };
+enum class Sent : std::uint8_t { kOk, kRefused, kStranded, kFull };
 
 // Pushes the envelope unless the actor has stopped (the header's "Stranded
-// messages"): kStranded when the actor reached its final phase meanwhile.
+// messages"): kStranded when the actor reached its final phase, or its
+// C++ actor stopped, meanwhile; kFull when its bounded mailbox is full
+// (never for a stop marker or a notice: Actor<M>::deliver_past_bound).
 Sent deliver(ActorCore& c, Envelope& e) {
-  if (c.phase.load(std::memory_order_acquire) != ActorCore::kRunning && !e.stop) {
+  const bool counted = e.kind == Envelope::Kind::kMessage;
+  if (counted && c.phase.load(std::memory_order_acquire) != ActorCore::kRunning) {
     return Sent::kRefused;
   }
-  const bool counted = !e.stop;
   if (counted) c.waiting.fetch_add(1, std::memory_order_relaxed);
-  if (c.actor->deliver(e) != cc::Delivery::kOk) {
+  const cc::Delivery d = counted ? c.actor->deliver(e) : c.actor->deliver_past_bound(e);
+  if (d != cc::Delivery::kOk) {
     if (counted) c.waiting.fetch_sub(1, std::memory_order_relaxed);
-    return Sent::kRefused;
+    return d == cc::Delivery::kFull ? Sent::kFull : Sent::kRefused;
   }
   std::atomic_thread_fence(std::memory_order_seq_cst);
   // acquire: a final phase read here shows the settle of the failing
   // message's ask, made before it (handle()).
-  return ActorCore::is_final(c.phase.load(std::memory_order_acquire)) ? Sent::kStranded : Sent::kOk;
+  const bool gone =
+      ActorCore::is_final(c.phase.load(std::memory_order_acquire)) || c.actor->stopped();
+  return gone ? Sent::kStranded : Sent::kOk;
+}
+
+// deliver(), waiting while the mailbox is full (actors.hpp, "Bounded
+// mailboxes"): the interleaving to rule out is a sender that finds the
+// mailbox full, then the turn takes a message (or the actor stops) and
+// signals before the sender sleeps — it would sleep with room in the
+// mailbox, or for ever on a stopped actor. The sender reads the epoch
+// before its attempt and sleeps only while it is unchanged, under the
+// mutex the signaller takes to change it; an actor that stops changes it
+// too, and the retry then finds the actor stopping or stopped (refused).
+// The wait is a CondVar's, in a blocking region: it never delays a
+// collection.
+Sent deliver_waiting(ActorCore& c, Envelope& e) {
+  for (;;) {
+    std::uint64_t seen = 0;
+    {
+      std::lock_guard lock(c.space_mu);
+      seen = c.space_epoch;
+    }
+    const Sent sent = deliver(c, e);
+    if (sent != Sent::kFull) return sent;
+    c.blocked_senders.fetch_add(1, std::memory_order_relaxed);
+    {
+      std::lock_guard lock(c.space_mu);
+      c.space.wait(c.space_mu, [&] { return c.space_epoch != seen; });
+    }
+    c.blocked_senders.fetch_sub(1, std::memory_order_relaxed);
+  }
 }
 
 // actor_stop: kRunning -> kStopping and the stop marker behind what was
@@ -238,13 +151,16 @@ void request_stop(ActorCore& c) {
   if (!c.phase.compare_exchange_strong(running, ActorCore::kStopping, std::memory_order_seq_cst)) {
     return;
   }
-  Envelope marker(c.heap, nullptr, nullptr, true);
+  // Senders waiting for room learn that the actor is stopping.
+  if (c.capacity != 0) c.space_made();
+  Envelope marker(c.heap, nullptr, nullptr, Envelope::Kind::kStop);
   (void)deliver(c, marker);
 }
 
 }  // namespace
 
-Actors::Actors(rt::Runtime& r) : runtime_(r), boxes_(r.heap(), "Actor") {}
+Actors::Actors(rt::Runtime& r)
+    : runtime_(r), boxes_(r.heap(), "Actor"), supervisors_(r.heap(), "Supervisor") {}
 
 // shut_down() ran before (from ~Runtime, while threads can still detach):
 // the boxes left free their Cores, all stopped, with their slots.
@@ -282,7 +198,8 @@ bool Actors::make_box(rt::Thread& t, const std::shared_ptr<ActorCore>& core, Val
   return *made || rt::ops::out_of_memory(t);
 }
 
-bool Actors::spawn(rt::Thread& t, const Value* behaviour, const Value* state, Value* out) {
+bool Actors::spawn(rt::Thread& t, const Value* behaviour, const Value* state, Value* out,
+                   std::size_t capacity, const std::shared_ptr<SupervisorCore>& supervisor) {
   const rt::FunctionInfo* f = rt::ops::callee(t, *behaviour, 2);
   if (f == nullptr) return false;
   std::uint64_t number = 0;
@@ -290,65 +207,100 @@ bool Actors::spawn(rt::Thread& t, const Value* behaviour, const Value* state, Va
     std::lock_guard lock(mu_);
     number = next_++;
   }
-  auto core = std::make_shared<ActorCore>(runtime_.heap(), number, f->name(), *behaviour, *state);
+  auto core =
+      std::make_shared<ActorCore>(runtime_.heap(), number, f->name(), *behaviour, *state, capacity);
   // The Actor object first: if the heap cannot hold it, no actor has started.
   if (!make_box(t, core, out)) return false;
   ActorCore* c = core.get();
   using Context = cc::Actor<Envelope>::Context;
-  core->actor = cc::Actor<Envelope>::spawn(pool(), [this, c] {
+  // The factory runs at the start and at each restart (on the actor's
+  // turn): a restarted actor starts again from its first state.
+  cc::Actor<Envelope>::Factory factory = [this, c] {
+    *c->state = *c->initial;
     return [this, c](Context& ctx, Envelope& e) {
       bool stop = false;
       handle(*c, e, stop);
       if (stop) ctx.stop();
     };
-  });
-  core->actor->monitor([this, c](const cc::Down& /*down*/) { stopped(*c); });
+  };
+  const cc::ActorOptions options{capacity};
+  if (supervisor != nullptr) {
+    core->supervisor = supervisor;
+    core->actor = supervisor->supervisor.start<Envelope>(std::move(factory), options);
+  } else {
+    core->actor = cc::Actor<Envelope>::spawn(pool(), std::move(factory), options);
+  }
+  core->actor->monitor([this, c](const cc::Down& down) { stopped(*c, down); });
   std::lock_guard lock(mu_);
   live_.emplace(number, std::move(core));
   return true;
 }
 
 void Actors::handle(ActorCore& c, Envelope& e, bool& stop) {
-  if (e.stop) {
+  if (e.kind == Envelope::Kind::kStop) {
     c.phase.store(ActorCore::kStopped, std::memory_order_seq_cst);
     std::atomic_thread_fence(std::memory_order_seq_cst);  // the Dekker pair of the header
     stop = true;
     return;
   }
-  c.waiting.fetch_sub(1, std::memory_order_relaxed);
+  if (e.kind == Envelope::Kind::kMessage) c.waiting.fetch_sub(1, std::memory_order_relaxed);
+  if (c.capacity != 0) c.space_made();  // Actor<M> counted the message out before this turn
   Worker& w = *tl_worker;
   rt::Thread& t = *w.thread;
   w.slots[0] = *c.behaviour;
   w.slots[1] = *c.state;
-  w.slots[2] = *e.slot;
   w.slots[3] = types::kNothing;
-  runtime_.heap().free_persistent(std::exchange(e.slot, nullptr));  // now in a root slot
-  Turn turn{&c, e.ask.get(), false};
-  tl_turn = &turn;
-  c.running_on.store(t.id, std::memory_order_relaxed);
-  const bool ok = runtime_.call(t, &w.slots[0], &w.slots[1], 2, &w.slots[3]);
-  c.running_on.store(0, std::memory_order_relaxed);
-  tl_turn = nullptr;
+  bool ok = true;
+  if (e.notice()) {
+    ok = make_notice(t, e, &w.slots[2]);  // MAY COLLECT: the slots are roots
+  } else {
+    w.slots[2] = *e.slot;
+    runtime_.heap().free_persistent(std::exchange(e.slot, nullptr));  // now in a root slot
+  }
+  if (ok) {
+    Turn turn{&c, e.ask.get(), false};
+    tl_turn = &turn;
+    c.running_on.store(t.id, std::memory_order_relaxed);
+    ok = runtime_.call(t, &w.slots[0], &w.slots[1], 2, &w.slots[3]);
+    c.running_on.store(0, std::memory_order_relaxed);
+    tl_turn = nullptr;
+  }
   if (ok) {
     *c.state = w.slots[3];
     if (e.ask) e.ask->settle(AskCell::kNoReply);
-  } else {
-    c.failure_text = describe_thrown(rt::impl_of(t).types(), t.exception);
-    if (t.exception != types::kNothing) c.failure = runtime_.heap().new_persistent(t.exception);
-    t.exception = types::kNothing;
-    t.trace = types::kNothing;
-    // The ask first: a sender that sees the final phase settles its ask
-    // "stopped", and this message was handled (header, "Stranded messages").
-    if (e.ask) e.ask->settle(AskCell::kFailed);
-    c.phase.store(ActorCore::kFailed, std::memory_order_seq_cst);
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    stop = true;
+    e.ask.reset();
+    for (Value& s : w.slots) s = types::kNothing;  // keep nothing alive past the turn
+    return;
   }
+  auto thrown = std::make_shared<const Thrown>(
+      runtime_.heap(),
+      t.exception != types::kNothing ? runtime_.heap().new_persistent(t.exception) : nullptr,
+      describe_thrown(rt::impl_of(t).types(), t.exception));
+  t.exception = types::kNothing;
+  t.trace = types::kNothing;
+  if (e.ask) e.ask->settle(AskCell::kFailed, nullptr, thrown->text);
   e.ask.reset();
-  for (Value& s : w.slots) s = types::kNothing;  // keep nothing alive past the turn
+  for (Value& s : w.slots) s = types::kNothing;
+  // Through Actor<M>: its supervisor (if any) restarts the actor, or it
+  // stops, and stopped() records the failure before the final phase.
+  throw BehaviourFailed{std::move(thrown)};
 }
 
-void Actors::stopped(ActorCore& c) {
+void Actors::stopped(ActorCore& c, const cc::Down& down) {
+  if (!ActorCore::is_final(c.phase.load(std::memory_order_acquire))) {
+    std::uint32_t phase = ActorCore::kStopped;
+    if (down.reason != cc::Down::Reason::kNormal) {
+      c.failure = thrown_of(down.error);
+      // Only a C++ exception (the heap or memory exhausted) fails a turn
+      // without a BehaviourFailed.
+      if (c.failure == nullptr && down.reason == cc::Down::Reason::kFailed) {
+        c.failure = std::make_shared<const Thrown>(c.heap, nullptr, "OutOfMemory");
+      }
+      phase = down.reason == cc::Down::Reason::kFailed ? ActorCore::kFailed : ActorCore::kKilled;
+    }
+    c.phase.store(phase, std::memory_order_seq_cst);
+  }
+  if (c.capacity != 0) c.space_made();  // blocked senders find the actor stopped
   c.done.count_down();
   std::shared_ptr<ActorCore> last;  // may be the last reference: dies after the lock
   std::lock_guard lock(mu_);
@@ -368,31 +320,41 @@ bool Actors::refuse_in_behaviour(rt::Thread& t, const char* native) {
                             "message instead");
 }
 
-bool Actors::refuse_stopped(rt::Thread& t, const char* native, const ActorCore& c,
-                            const char* what) {
-  std::string why;
+std::string Actors::why_stopped(const ActorCore& c) {
   switch (c.phase.load(std::memory_order_acquire)) {
     case ActorCore::kFailed:
-      why = "the actor has stopped: its behaviour threw " + c.failure_text;
-      break;
+      return "the actor has stopped: its behaviour threw " + c.failure->text;
+    case ActorCore::kKilled:
+      return c.failure != nullptr
+                 ? "the actor was killed: an actor linked to it failed with " + c.failure->text
+                 : std::string("the actor was killed by its supervisor, which gave up");
     case ActorCore::kStopping:
-      why = "the actor is stopping (actor_stop was called)";
-      break;
+      return "the actor is stopping (actor_stop was called)";
+    case ActorCore::kStopped:
+      return "the actor has stopped (actor_stop was called)";
     default:
-      why = "the actor has stopped (actor_stop was called)";
+      return "the actor has stopped";
   }
-  return rt::ops::raise(t, "ValueError", std::string(native) + ": " + why + what);
 }
 
-bool Actors::send(rt::Thread& t, const Value* actor, const Value* message) {
+bool Actors::refuse_stopped(rt::Thread& t, const char* native, const ActorCore& c,
+                            const char* what) {
+  return rt::ops::raise(t, "ValueError", std::string(native) + ": " + why_stopped(c) + what);
+}
+
+bool Actors::send(rt::Thread& t, const Value* actor, const Value* message, bool* delivered) {
+  const char* native = delivered != nullptr ? "actor_try_send" : "actor_send";
   ActorCore& c = core_of(*actor);
-  Envelope e(runtime_.heap(), runtime_.heap().new_persistent(*message), nullptr, false);
+  Envelope e(runtime_.heap(), runtime_.heap().new_persistent(*message), nullptr,
+             Envelope::Kind::kMessage);
   // kStranded is no error for a send: the message may be the very one the
   // actor handled last (it failed on it, or stopped after it), or one that
   // raced with the stop and is dropped, as a message to a process that is
   // exiting is in Erlang. Only a send refused outright raises.
-  if (deliver(c, e) != Sent::kRefused) return true;
-  return refuse_stopped(t, "actor_send", c, "; the message was not delivered");
+  const Sent sent = delivered != nullptr ? deliver(c, e) : deliver_waiting(c, e);
+  if (delivered != nullptr) *delivered = sent != Sent::kFull;
+  if (sent != Sent::kRefused) return true;
+  return refuse_stopped(t, native, c, "; the message was not delivered");
 }
 
 bool Actors::ask(rt::Thread& t, const Value* actor, const Value* message, Value* out,
@@ -404,8 +366,9 @@ bool Actors::ask(rt::Thread& t, const Value* actor, const Value* message, Value*
   ActorCore& c = core_of(*actor);  // alive: *actor is a root slot
   auto cell = std::make_shared<AskCell>(runtime_.heap());
   {
-    Envelope e(runtime_.heap(), runtime_.heap().new_persistent(*message), cell, false);
-    const Sent sent = deliver(c, e);
+    Envelope e(runtime_.heap(), runtime_.heap().new_persistent(*message), cell,
+               Envelope::Kind::kMessage);
+    const Sent sent = deliver_waiting(c, e);
     if (sent == Sent::kRefused) {
       return refuse_stopped(t, native, c, "; the message was not delivered");
     }
@@ -430,9 +393,10 @@ bool Actors::ask(rt::Thread& t, const Value* actor, const Value* message, Value*
                                 "(call actor_reply(value) while handling it)");
     case AskCell::kFailed:
       return rt::ops::raise(t, "ValueError",
-                            std::string(native) + ": the actor's behaviour threw " +
-                                c.failure_text +
-                                " while handling the message; the actor has stopped");
+                            std::string(native) + ": the actor's behaviour threw " + cell->failure +
+                                " while handling the message; " +
+                                (c.supervisor != nullptr ? "its supervisor restarts it or gives up"
+                                                         : "the actor has stopped"));
     default:
       return refuse_stopped(t, native, c, " before it handled the message");
   }
@@ -475,13 +439,15 @@ bool Actors::wait(rt::Thread& t, const Value* actor, Value* out) {
   if (tl_turn != nullptr) return refuse_in_behaviour(t, "actor_wait");
   ActorCore& c = core_of(*actor);
   c.done.wait();  // in a blocking region
-  if (c.phase.load(std::memory_order_acquire) != ActorCore::kFailed) {
+  const std::uint32_t phase = c.phase.load(std::memory_order_acquire);
+  if (phase == ActorCore::kKilled) return refuse_stopped(t, "actor_wait", c, "");
+  if (phase != ActorCore::kFailed) {
     *out = *c.state;
     return true;
   }
-  if (c.failure == nullptr) return rt::ops::out_of_memory(t);
+  if (c.failure->slot == nullptr) return rt::ops::out_of_memory(t);
   heap::HandleScope scope(*t.m);
-  heap::Handle e(*t.m, *c.failure);
+  heap::Handle e(*t.m, *c.failure->slot);
   return rt::ops::throw_value(t, e.slot());
 }
 
@@ -498,15 +464,23 @@ void Actors::describe(std::string& out) {
     out += "  actor " + std::to_string(number) + ": " + c.name + ", ";
     const std::uint32_t phase = c.phase.load(std::memory_order_acquire);
     if (ActorCore::is_final(phase)) {
-      out += phase == ActorCore::kFailed ? "failed\n" : "stopped\n";
+      out += phase == ActorCore::kFailed   ? "failed\n"
+             : phase == ActorCore::kKilled ? "killed\n"
+                                           : "stopped\n";
       continue;
     }
     if (phase == ActorCore::kStopping) out += "stopping, ";
     const std::uint32_t on = c.running_on.load(std::memory_order_relaxed);
     out += on != 0 ? "running on thread " + std::to_string(on) : std::string("idle");
     const std::uint64_t waiting = c.waiting.load(std::memory_order_relaxed);
-    out +=
-        ", " + std::to_string(waiting) + (waiting == 1 ? " message" : " messages") + " waiting\n";
+    out += ", " + std::to_string(waiting) + (waiting == 1 ? " message" : " messages") + " waiting";
+    if (c.capacity != 0) out += " (capacity " + std::to_string(c.capacity) + ")";
+    const std::uint32_t blocked = c.blocked_senders.load(std::memory_order_relaxed);
+    if (blocked != 0) {
+      out += ", " + std::to_string(blocked) + (blocked == 1 ? " sender" : " senders") +
+             " blocked on the full mailbox";
+    }
+    out += "\n";
   }
 }
 

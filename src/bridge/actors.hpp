@@ -1,20 +1,23 @@
 // Actors for programs (docs/concurrency.md, "Actors for programs"): the
-// natives actor_spawn, actor_send, actor_ask (and actor_ask_timeout),
-// actor_reply, actor_self, actor_stop and actor_wait over the concurrency
-// runtime's Actor<M>
-// (src/concurrency/actor/actor.hpp), whose behaviour here calls a Runa
-// function.
+// natives actor_spawn (and actor_spawn_bounded), actor_send (and
+// actor_try_send), actor_ask (and actor_ask_timeout), actor_reply,
+// actor_self, actor_stop and actor_wait over the concurrency runtime's
+// Actor<M> (src/concurrency/actor/actor.hpp), whose behaviour here calls a
+// Runa function; monitors, links and supervisors in actor_watch.cpp. The
+// records are in actor_core.hpp.
 //
 //   Actor    a foreign object (foreign.hpp, layout "Actor") standing for a
 //            Box: a shared reference to the actor's Core. actor_self makes
 //            another Actor object for the same Core.
 //   Core     the actor: its C++ Actor<Envelope>, persistent slots for the
-//            behaviour, the state and (after a failure) the exception, its
-//            phase, and a latch opened once it has stopped.
+//            behaviour, the first state (for restarts) and the state, what
+//            it failed or was killed with, its phase, and a latch opened
+//            once it has stopped.
 //   Envelope a message in the mailbox: a persistent slot holding the value
 //            (so the collector keeps it alive and updates it while it
-//            waits), and the AskCell of an ask. The mailbox never holds a
-//            heap reference of its own.
+//            waits), and the AskCell of an ask; or a stop marker, or a
+//            notice that a watched actor is down. The mailbox never holds
+//            a heap reference of its own.
 //   pool     one work-stealing pool per runtime, made at the first spawn,
 //            whose workers are attached to the runtime as "actor worker N":
 //            turns run Runa code on them; idle workers sleep in a blocking
@@ -28,12 +31,18 @@
 //     or the runtime's end), as an Erlang process does, whether or not the
 //     program still holds an Actor: `live_` holds its Core meanwhile.
 //   - Phase: kRunning -> kStopping (actor_stop) -> kStopped, or kRunning /
-//     kStopping -> kFailed. The final phase (kStopped, kFailed) is stored on
-//     the actor's turn before it stops, so every message the behaviour will
-//     never see is either still in the mailbox when the C++ actor drops it
-//     (its ask is settled "stopped") or was pushed after that store, which
-//     its sender sees (a seq_cst fence on each side, the Dekker pair of
+//     kStopping -> kFailed (its behaviour threw and no supervisor restarts
+//     it) or kKilled (a link, or its supervisor giving up). kStopped is
+//     stored on the actor's turn before it stops; the others once the C++
+//     actor has stopped (stopped(), from its Down). Every message the
+//     behaviour will never see is either still in the mailbox when the C++
+//     actor drops it (its ask is settled "stopped") or was pushed after
+//     the final phase or the C++ actor's kStopped was stored, which its
+//     sender sees (a seq_cst fence on each side, the Dekker pair of
 //     actors.cpp, "Stranded messages") and settles itself.
+//   - A bounded mailbox's senders wait for room on the Core's condition
+//     variable (actors.cpp, deliver_waiting); every message taken, a stop
+//     request and the stop itself wake them.
 //   - An AskCell is settled exactly once (a CAS from kPending): answered by
 //     actor_reply, "no reply" when the behaviour returned without one,
 //     "failed" when it threw, "stopped" when the message was dropped, or
@@ -61,7 +70,8 @@
 
 namespace runa::concurrency {
 class Pool;
-}
+struct Down;
+}  // namespace runa::concurrency
 
 namespace runa::bridge {
 
@@ -69,6 +79,9 @@ using heap::Value;
 
 struct ActorCore;
 struct ActorBox;
+struct SupervisorCore;
+struct SupervisorBox;
+struct Envelope;
 
 class Actors {
  public:
@@ -80,10 +93,16 @@ class Actors {
   ~Actors();
 
   [[nodiscard]] bool is_actor(Value v) const;
+  [[nodiscard]] bool is_supervisor(Value v) const;
   // Each of these returns false with an exception in flight on t. MAY COLLECT.
-  // A new actor running *behaviour(state, message) per message, from *state.
-  bool spawn(rt::Thread& t, const Value* behaviour, const Value* state, Value* out);
-  bool send(rt::Thread& t, const Value* actor, const Value* message);
+  // A new actor running *behaviour(state, message) per message, from *state;
+  // its mailbox holds at most `capacity` messages (0: unbounded); a child
+  // of `supervisor` when one is given.
+  bool spawn(rt::Thread& t, const Value* behaviour, const Value* state, Value* out,
+             std::size_t capacity = 0, const std::shared_ptr<SupervisorCore>& supervisor = nullptr);
+  // Sends, waiting while the mailbox is full; with `delivered`, never
+  // waits: *delivered is false when the mailbox was full.
+  bool send(rt::Thread& t, const Value* actor, const Value* message, bool* delivered = nullptr);
   // Sends and waits for the behaviour's actor_reply: the reply in *out.
   // With `millis` (>= 0; longer than kLongestAsk waits that long), raises
   // Timeout once that many milliseconds have passed with no reply; the
@@ -102,6 +121,24 @@ class Actors {
   // behaviour's exception thrown again.
   bool wait(rt::Thread& t, const Value* actor, Value* out);
 
+  // Monitors, links and supervisors (actor_watch.cpp). Never collect.
+  // *watcher gets ("down", actor, reason, error) once *actor stops; at once
+  // when it has stopped already.
+  static void monitor(const Value* actor, const Value* watcher);
+  // Each of the two, when the other stops abnormally, is killed, or gets
+  // ("exit", other, reason, error) if it traps exits (then on any stop).
+  static void link(const Value* a, const Value* b);
+  static void trap_exits(const Value* actor, bool trap);
+  // A supervisor: "one_for_one" or "one_for_all", giving up at a failure
+  // beyond `max_restarts` restarts within `period_ms`. MAY COLLECT.
+  bool new_supervisor(rt::Thread& t, std::string_view strategy, std::int64_t max_restarts,
+                      std::int64_t period_ms, Value* out);
+  bool supervised_spawn(rt::Thread& t, const Value* supervisor, const Value* behaviour,
+                        const Value* state, Value* out);
+  [[nodiscard]] static std::int64_t restarts(const Value* supervisor);
+  // Waits until the supervisor gives up, then raises ValueError saying so.
+  static bool wait_supervisor(rt::Thread& t, const Value* supervisor);
+
   // Whether the calling thread is running a behaviour now.
   [[nodiscard]] static bool in_behaviour();
   // Appends the dump's lines of the live actors (docs/concurrency.md,
@@ -116,15 +153,19 @@ class Actors {
  private:
   friend struct ActorCore;
   concurrency::Pool& pool();
-  void handle(ActorCore& c, struct Envelope& e, bool& stop);
-  void stopped(ActorCore& c);
+  void handle(ActorCore& c, Envelope& e, bool& stop);
+  // A notice's Tuple in *out (actor_watch.cpp). MAY COLLECT.
+  bool make_notice(rt::Thread& t, const Envelope& e, Value* out);
+  void stopped(ActorCore& c, const concurrency::Down& down);
   bool make_box(rt::Thread& t, const std::shared_ptr<ActorCore>& core, Value* out);
+  static std::string why_stopped(const ActorCore& c);
   static bool refuse_in_behaviour(rt::Thread& t, const char* native);
   static bool refuse_stopped(rt::Thread& t, const char* native, const ActorCore& c,
                              const char* what);
 
   rt::Runtime& runtime_;
   ForeignObjects<ActorBox> boxes_;
+  ForeignObjects<SupervisorBox> supervisors_;
   std::mutex mu_;  // live_, pool_
   std::map<std::uint64_t, std::shared_ptr<ActorCore>> live_;
   std::uint64_t next_ = 1;

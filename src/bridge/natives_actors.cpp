@@ -1,7 +1,8 @@
 // The natives of actors for programs (docs/natives.md, "Actors"), over the
 // runtime's Actors (actors.hpp): spawn an actor whose behaviour is a Runa
-// function, send and ask (with or without a timeout), reply and self inside
-// a behaviour, stop and wait.
+// function (with a bounded mailbox, or under a supervisor), send (waiting
+// for room, or trying) and ask (with or without a timeout), reply and self
+// inside a behaviour, stop and wait, monitors and links.
 #include "bridge/actors.hpp"
 #include "bridge/native_args.hpp"
 #include "bridge/runtime_impl.hpp"
@@ -19,22 +20,49 @@ NativeStatus answered(NativeCall& call, bool ok) {
   return ok ? NativeStatus::kReturn : thrown_by(call);
 }
 
-std::optional<NativeStatus> want_actor(NativeCall& call, std::string_view native) {
-  if (actors(call).is_actor(*call.args[0])) return std::nullopt;
-  return wrong_argument(call, native, 0, "an Actor");
+std::optional<NativeStatus> want_actor(NativeCall& call, std::string_view native,
+                                       std::size_t i = 0) {
+  if (actors(call).is_actor(*call.args[i])) return std::nullopt;
+  return wrong_argument(call, native, i, "an Actor");
+}
+
+std::optional<NativeStatus> want_supervisor(NativeCall& call, std::string_view native) {
+  if (actors(call).is_supervisor(*call.args[0])) return std::nullopt;
+  return wrong_argument(call, native, 0, "a Supervisor");
+}
+
+// Argument i is a behaviour: callable with 2 arguments (state, message).
+std::optional<NativeStatus> want_behaviour(NativeCall& call, std::string_view native,
+                                           std::size_t i) {
+  if (rt::ops::callee(*call.thread, *call.args[i], 2) != nullptr) return std::nullopt;
+  // callee() raised a TypeError about a CALL; say what the native wants.
+  call.thread->exception = types::kNothing;
+  call.thread->trace = types::kNothing;
+  return wrong_argument(call, native, i,
+                        "a Function or closure taking 2 arguments (state, message)");
 }
 
 // A new actor: behaviour(state, message) handles each message and returns
 // the next state, starting from `state`.
 NativeStatus actor_spawn(NativeCall& call) {
-  if (rt::ops::callee(*call.thread, *call.args[0], 2) == nullptr) {
-    // callee() raised a TypeError about a CALL; say what actor_spawn wants.
-    call.thread->exception = types::kNothing;
-    call.thread->trace = types::kNothing;
-    return wrong_argument(call, "actor_spawn", 0,
-                          "a Function or closure taking 2 arguments (state, message)");
-  }
+  if (auto bad = want_behaviour(call, "actor_spawn", 0)) return *bad;
   return answered(call, actors(call).spawn(*call.thread, call.args[0], call.args[1], &call.result));
+}
+
+// actor_spawn with a mailbox of at most `capacity` (1 or more) messages:
+// actor_send and actor_ask wait for room, actor_try_send does not.
+NativeStatus actor_spawn_bounded(NativeCall& call) {
+  if (auto bad = want_behaviour(call, "actor_spawn_bounded", 0)) return *bad;
+  NativeStatus failed{};
+  const auto capacity = int_arg(call, "actor_spawn_bounded", 2, &failed);
+  if (!capacity) return failed;
+  if (*capacity < 1) {
+    return raise(
+        call, "ValueError",
+        "actor_spawn_bounded: a mailbox's capacity is 1 or more, not " + std::to_string(*capacity));
+  }
+  return answered(call, actors(call).spawn(*call.thread, call.args[0], call.args[1], &call.result,
+                                           static_cast<std::size_t>(*capacity)));
 }
 
 // Sends the message; the actor handles it later, in the order of this
@@ -42,6 +70,18 @@ NativeStatus actor_spawn(NativeCall& call) {
 NativeStatus actor_send(NativeCall& call) {
   if (auto bad = want_actor(call, "actor_send")) return *bad;
   return answered(call, actors(call).send(*call.thread, call.args[0], call.args[1]));
+}
+
+// Sends the message unless the actor's bounded mailbox is full: whether
+// it was sent.
+NativeStatus actor_try_send(NativeCall& call) {
+  if (auto bad = want_actor(call, "actor_try_send")) return *bad;
+  bool delivered = false;
+  if (!actors(call).send(*call.thread, call.args[0], call.args[1], &delivered)) {
+    return thrown_by(call);
+  }
+  call.result = types::make_boolean(delivered);
+  return NativeStatus::kReturn;
 }
 
 // Sends the message and waits for the behaviour's actor_reply.
@@ -90,6 +130,68 @@ NativeStatus actor_wait(NativeCall& call) {
   return answered(call, actors(call).wait(*call.thread, call.args[0], &call.result));
 }
 
+// `watcher` gets ("down", actor, reason, error) once `actor` stops.
+NativeStatus actor_monitor(NativeCall& call) {
+  if (auto bad = want_actor(call, "actor_monitor")) return *bad;
+  if (auto bad = want_actor(call, "actor_monitor", 1)) return *bad;
+  Actors::monitor(call.args[0], call.args[1]);
+  return NativeStatus::kReturn;
+}
+
+// Links two actors: an abnormal stop of either kills the other, unless it
+// traps exits.
+NativeStatus actor_link(NativeCall& call) {
+  if (auto bad = want_actor(call, "actor_link")) return *bad;
+  if (auto bad = want_actor(call, "actor_link", 1)) return *bad;
+  Actors::link(call.args[0], call.args[1]);
+  return NativeStatus::kReturn;
+}
+
+// With true, the actor gets ("exit", other, reason, error) from its links
+// instead of being killed.
+NativeStatus actor_trap_exits(NativeCall& call) {
+  if (auto bad = want_actor(call, "actor_trap_exits")) return *bad;
+  if (!types::is_boolean(*call.args[1])) {
+    return wrong_argument(call, "actor_trap_exits", 1, "a Boolean");
+  }
+  Actors::trap_exits(call.args[0], types::as_boolean(*call.args[1]));
+  return NativeStatus::kReturn;
+}
+
+// A supervisor: strategy "one_for_one" or "one_for_all", giving up at a
+// failure beyond max_restarts restarts within period_millis.
+NativeStatus supervisor_new(NativeCall& call) {
+  if (auto bad = want_strings(call, "supervisor_new", 1)) return *bad;
+  NativeStatus failed{};
+  const auto max = int_arg(call, "supervisor_new", 1, &failed);
+  if (!max) return failed;
+  const auto period = int_arg(call, "supervisor_new", 2, &failed);
+  if (!period) return failed;
+  return answered(call, actors(call).new_supervisor(*call.thread, text_arg(call, 0), *max, *period,
+                                                    &call.result));
+}
+
+// actor_spawn under the supervisor: restarted from `state` when it fails.
+NativeStatus supervisor_spawn(NativeCall& call) {
+  if (auto bad = want_supervisor(call, "supervisor_spawn")) return *bad;
+  if (auto bad = want_behaviour(call, "supervisor_spawn", 1)) return *bad;
+  return answered(call, actors(call).supervised_spawn(*call.thread, call.args[0], call.args[1],
+                                                      call.args[2], &call.result));
+}
+
+// How many times the supervisor has restarted a child.
+NativeStatus supervisor_restarts(NativeCall& call) {
+  if (auto bad = want_supervisor(call, "supervisor_restarts")) return *bad;
+  return return_value(
+      call, types::make_int(call.types.context(), call.m, Actors::restarts(call.args[0])));
+}
+
+// Waits until the supervisor gives up, then raises ValueError saying why.
+NativeStatus supervisor_wait(NativeCall& call) {
+  if (auto bad = want_supervisor(call, "supervisor_wait")) return *bad;
+  return answered(call, Actors::wait_supervisor(*call.thread, call.args[0]));
+}
+
 }  // namespace
 
 void add_actor_natives(Natives& natives) {
@@ -101,6 +203,15 @@ void add_actor_natives(Natives& natives) {
   natives.add("actor_self", 0, actor_self);
   natives.add("actor_stop", 1, actor_stop);
   natives.add("actor_wait", 1, actor_wait);
+  natives.add("actor_spawn_bounded", 3, actor_spawn_bounded);
+  natives.add("actor_try_send", 2, actor_try_send);
+  natives.add("actor_monitor", 2, actor_monitor);
+  natives.add("actor_link", 2, actor_link);
+  natives.add("actor_trap_exits", 2, actor_trap_exits);
+  natives.add("supervisor_new", 3, supervisor_new);
+  natives.add("supervisor_spawn", 3, supervisor_spawn);
+  natives.add("supervisor_restarts", 1, supervisor_restarts);
+  natives.add("supervisor_wait", 1, supervisor_wait);
 }
 
 }  // namespace runa::bridge

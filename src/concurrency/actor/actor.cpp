@@ -33,7 +33,11 @@ void ActorBase::end_turn(bool more) {
   }
 }
 
-void ActorBase::kill() {
+void ActorBase::kill(std::exception_ptr why) {
+  {
+    std::lock_guard lock(mu_);
+    if (!kill_why_) kill_why_ = std::move(why);
+  }
   kill_requested_.store(true, std::memory_order_seq_cst);
   schedule();
 }
@@ -48,15 +52,22 @@ void ActorBase::request_restart() {
   schedule();
 }
 
+std::exception_ptr ActorBase::kill_reason() {
+  std::lock_guard lock(mu_);
+  return kill_why_;
+}
+
 void ActorBase::monitor(DownFn fn) {
+  Down down;
   {
     std::lock_guard lock(mu_);
     if (!down_) {
       monitors_.push_back(std::move(fn));
       return;
     }
+    down = last_down_;
   }
-  fn(Down{id_, Down::Reason::kNormal, nullptr});
+  fn(down);
 }
 
 void ActorBase::link(const std::shared_ptr<ActorBase>& a, const std::shared_ptr<ActorBase>& b) {
@@ -84,16 +95,21 @@ ActorBase::Decision ActorBase::on_failure(const std::exception_ptr& error) {
 
 void ActorBase::terminate(Down::Reason reason, std::exception_ptr error) {
   state_.store(kStopped, std::memory_order_seq_cst);
+  // A sender that pushes, fences and then reads state_ (as the runtime's
+  // actors for programs do) sees kStopped, or its message is in the
+  // mailbox for the drop below: the two fences make a Dekker pair.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
   drop_mailbox();
   std::vector<DownFn> monitors;
   std::vector<std::weak_ptr<ActorBase>> links;
+  Down down{id_, reason, std::move(error)};
   {
     std::lock_guard lock(mu_);
     down_ = true;
+    last_down_ = down;
     monitors.swap(monitors_);
     links.swap(links_);
   }
-  Down down{id_, reason, std::move(error)};
   for (DownFn& fn : monitors) fn(down);
   if (reason != Down::Reason::kNormal) {
     for (auto& weak : links) {

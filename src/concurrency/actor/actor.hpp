@@ -16,8 +16,9 @@
 // it stops; with one (supervisor.hpp) the supervisor decides: restart (a
 // fresh behaviour from the factory; the mailbox and the ActorRef stay, the
 // failing message is dropped) or stop. A stopped actor refuses deliveries
-// (kStopped), drops its mailbox, tells its monitors (a Down, once each),
-// and kills the actors linked to it unless it stopped normally.
+// (kStopped), drops its mailbox, tells its monitors (a Down, once each:
+// a monitor set after the stop gets the same Down, reason and error, at
+// once), and kills the actors linked to it unless it stopped normally.
 //
 // Mailbox. Unbounded, or bounded by ActorOptions::capacity: deliver()
 // answers kFull beyond it (backpressure: the sender decides whether to
@@ -77,8 +78,9 @@ class ActorBase : public Job {
   void monitor(DownFn fn);
   // If either fails or is killed, the other is killed.
   static void link(const std::shared_ptr<ActorBase>& a, const std::shared_ptr<ActorBase>& b);
-  // Stops the actor at the start of its next turn (reason kKilled).
-  void kill();
+  // Stops the actor at the start of its next turn (reason kKilled, with
+  // `why` as the Down's error: the first kill's reason is kept).
+  void kill(std::exception_ptr why = nullptr);
   // Stops it after the message in progress, or at the start of its next
   // turn (reason kNormal); messages still in its mailbox are dropped.
   void stop();
@@ -96,6 +98,7 @@ class ActorBase : public Job {
   // Stops for good: monitors, links, supervisor. On the actor's turn.
   void terminate(Down::Reason reason, std::exception_ptr error);
   Decision on_failure(const std::exception_ptr& error);
+  std::exception_ptr kill_reason();
   virtual void keep_alive() = 0;  // holds a self-reference while queued
   virtual void release_alive() = 0;
   [[nodiscard]] virtual bool mailbox_empty() const = 0;
@@ -113,10 +116,12 @@ class ActorBase : public Job {
   std::atomic<bool> kill_requested_{false};
   std::atomic<bool> stop_asked_{false};
   std::atomic<bool> restart_requested_{false};
-  Mutex mu_;  // monitors_, links_, down_ and supervisor_
+  Mutex mu_;  // monitors_, links_, down_, last_down_, kill_why_ and supervisor_
   std::vector<DownFn> monitors_;
   std::vector<std::weak_ptr<ActorBase>> links_;
   bool down_ = false;
+  Down last_down_;  // once down_: what late monitors are told
+  std::exception_ptr kill_why_;
   Supervisor* supervisor_ = nullptr;
 };
 
@@ -154,6 +159,16 @@ class Actor final : public ActorBase,
     schedule();
     return Delivery::kOk;
   }
+  // As deliver(), never kFull: for the few messages that must not be lost
+  // to backpressure (a stop request, a notice that a watched actor is
+  // down). It may take the mailbox past its capacity for a while.
+  Delivery deliver_past_bound(M& msg) {
+    if (stopped()) return Delivery::kStopped;
+    if (options_.capacity != 0) queued_.fetch_add(1, std::memory_order_relaxed);
+    mailbox_.push(std::move(msg));
+    schedule();
+    return Delivery::kOk;
+  }
   [[nodiscard]] std::uint64_t id() const override { return ActorBase::id(); }
   [[nodiscard]] ActorRef<M> ref() { return ActorRef<M>(this->shared_from_this()); }
 
@@ -172,7 +187,7 @@ class Actor final : public ActorBase,
 
   void run_turn() {
     if (kill_requested_.load(std::memory_order_acquire)) {
-      terminate(Down::Reason::kKilled, nullptr);
+      terminate(Down::Reason::kKilled, kill_reason());
       return;
     }
     if (stop_asked_.load(std::memory_order_acquire)) {

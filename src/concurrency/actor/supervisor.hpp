@@ -38,9 +38,14 @@ class Supervisor {
 
   template <class M>
   ActorRef<M> spawn(typename Actor<M>::Factory factory, ActorOptions options = {}) {
+    return start<M>(std::move(factory), options)->ref();
+  }
+  // As spawn(), for an owner that keeps the Actor itself.
+  template <class M>
+  std::shared_ptr<Actor<M>> start(typename Actor<M>::Factory factory, ActorOptions options = {}) {
     std::shared_ptr<Actor<M>> a = Actor<M>::spawn(pool_, std::move(factory), options);
     adopt(a);
-    return a->ref();
+    return a;
   }
 
   // fn runs once if the supervisor gives up (escalation).

@@ -133,10 +133,35 @@ TEST(Actor, MonitorsSeeNormalStopAndFailure) {
   thrower->ref().tell(1);
   EXPECT_TRUE(eventually([&] { return normal.load() == 1 && failed.load() == 1; }));
   EXPECT_EQ(stopper->ref().tell(2), Delivery::kStopped);
-  // Monitoring a stopped actor reports at once.
+  // Monitoring a stopped actor reports at once, with the Down it stopped
+  // with (reason and error), not a made-up normal stop.
   std::atomic<bool> late{false};
-  thrower->monitor([&](const Down&) { late = true; });
+  thrower->monitor([&](const Down& d) {
+    late = d.reason == Down::Reason::kFailed && d.error != nullptr && d.id == thrower->id();
+  });
   EXPECT_TRUE(late.load());
+}
+
+// kill(why): the Down carries the first kill's reason, to monitors set
+// before the stop and after it.
+TEST(Actor, AKillCarriesItsReason) {
+  Pool pool({.workers = 2});
+  auto a = Actor<int>::spawn(pool, [] { return [](auto&, int&) {}; });
+  std::atomic<int> reasons{0};
+  auto check = [&](const Down& d) {
+    if (d.reason != Down::Reason::kKilled || !d.error) return;
+    try {
+      std::rethrow_exception(d.error);
+    } catch (const std::runtime_error& e) {
+      if (std::string(e.what()) == "first") reasons.fetch_add(1);
+    }
+  };
+  a->monitor(check);
+  a->kill(std::make_exception_ptr(std::runtime_error("first")));
+  a->kill(std::make_exception_ptr(std::runtime_error("second")));
+  EXPECT_TRUE(eventually([&] { return reasons.load() == 1; }));
+  a->monitor(check);
+  EXPECT_EQ(reasons.load(), 2);
 }
 
 TEST(Actor, LinkedActorsGoDownTogether) {

@@ -1,0 +1,237 @@
+// The records behind a program's actors (actors.hpp states the invariants;
+// actors.cpp and actor_watch.cpp use them): the answer to an ask, a message
+// in a mailbox, the actor itself, a behaviour's exception carried through
+// the C++ Actor<M>, and a supervisor.
+//
+// Private to src/bridge/: only the two files above include it.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "bridge/foreign.hpp"
+#include "concurrency/actor/actor.hpp"
+#include "concurrency/actor/supervisor.hpp"
+#include "concurrency/sync/condvar.hpp"
+#include "concurrency/sync/latch.hpp"
+#include "concurrency/sync/mutex.hpp"
+#include "runatime/heap.hpp"
+
+namespace runa::bridge {
+
+namespace cc = runa::concurrency;
+using heap::Value;
+
+// A value a behaviour threw: a persistent slot (null when the heap could
+// not hold one: OutOfMemory) and its "Type: message". Shared, immutable
+// once made: a Down, a notice in a mailbox and the actor's failure may
+// all hold it.
+struct Thrown {
+  Thrown(heap::Heap& h, Value* s, std::string t) : heap(h), slot(s), text(std::move(t)) {}
+  ~Thrown() {
+    if (slot != nullptr) heap.free_persistent(slot);
+  }
+  Thrown(const Thrown&) = delete;
+  Thrown& operator=(const Thrown&) = delete;
+  Thrown(Thrown&&) = delete;
+  Thrown& operator=(Thrown&&) = delete;
+
+  heap::Heap& heap;
+  Value* slot;
+  const std::string text;
+};
+// What a failing turn throws through Actor<M> (so that its Supervisor sees
+// the failure), and what a Down's error then holds.
+struct BehaviourFailed {
+  std::shared_ptr<const Thrown> thrown;
+};
+// The Thrown inside a Down's error, or null.
+std::shared_ptr<const Thrown> thrown_of(const std::exception_ptr& error);
+
+// The answer to one ask, shared by the asker and the message.
+struct AskCell {
+  enum : std::uint32_t { kPending, kAnswered, kNoReply, kFailed, kStopped, kTimedOut };
+  explicit AskCell(heap::Heap& h) : heap(h) {}
+  ~AskCell() {
+    if (value != nullptr) heap.free_persistent(value);
+  }
+  AskCell(const AskCell&) = delete;
+  AskCell& operator=(const AskCell&) = delete;
+  AskCell(AskCell&&) = delete;
+  AskCell& operator=(AskCell&&) = delete;
+
+  // The first settle wins; a later one frees what it brought. `value` and
+  // `failure` are written before the latch opens, and the asker reads them
+  // only after.
+  void settle(std::uint32_t how, Value* v = nullptr, std::string why = {}) {
+    std::uint32_t pending = kPending;
+    if (!outcome.compare_exchange_strong(pending, how, std::memory_order_acq_rel)) {
+      if (v != nullptr) heap.free_persistent(v);
+      return;
+    }
+    value = v;
+    failure = std::move(why);
+    done.count_down();
+  }
+  // The asker's deadline passed: true when it claimed the cell before any
+  // settle (actors.cpp, "A reply racing the timeout"). The latch stays
+  // closed; nobody waits on it any more.
+  bool give_up() {
+    std::uint32_t pending = kPending;
+    return outcome.compare_exchange_strong(pending, kTimedOut, std::memory_order_acq_rel);
+  }
+
+  heap::Heap& heap;
+  std::atomic<std::uint32_t> outcome{kPending};
+  Value* value = nullptr;  // persistent: the reply, when answered
+  std::string failure;     // kFailed: what the behaviour threw
+  cc::Latch done{1};
+};
+
+struct ActorCore;
+
+// A message in the mailbox, the stop marker of actor_stop, or a notice
+// that a watched actor is down (a monitor's "down", a trapped link's
+// "exit"; made into a Tuple on the watcher's turn). Dropped unhandled, it
+// gives its slot back and settles its ask "stopped".
+struct Envelope {
+  enum class Kind : std::uint8_t { kMessage, kStop, kDown, kExit };
+  Envelope() = default;
+  Envelope(heap::Heap& h, Value* s, std::shared_ptr<AskCell> a, Kind k)
+      : heap(&h), slot(s), ask(std::move(a)), kind(k) {}
+  Envelope(Envelope&& o) noexcept
+      : heap(o.heap),
+        slot(std::exchange(o.slot, nullptr)),
+        ask(std::move(o.ask)),
+        kind(o.kind),
+        from(std::move(o.from)),
+        reason(o.reason),
+        error(std::move(o.error)) {}
+  Envelope& operator=(Envelope&& o) noexcept {
+    if (this != &o) {
+      drop();
+      heap = o.heap;
+      slot = std::exchange(o.slot, nullptr);
+      ask = std::move(o.ask);
+      kind = o.kind;
+      from = std::move(o.from);
+      reason = o.reason;
+      error = std::move(o.error);
+    }
+    return *this;
+  }
+  Envelope(const Envelope&) = delete;
+  Envelope& operator=(const Envelope&) = delete;
+  ~Envelope() { drop(); }
+
+  void drop() {
+    if (slot != nullptr) heap->free_persistent(slot);
+    slot = nullptr;
+    if (ask) ask->settle(AskCell::kStopped);
+    ask.reset();
+    from.reset();
+    error.reset();
+  }
+  [[nodiscard]] bool notice() const { return kind == Kind::kDown || kind == Kind::kExit; }
+
+  heap::Heap* heap = nullptr;
+  Value* slot = nullptr;  // persistent: the message
+  std::shared_ptr<AskCell> ask;
+  Kind kind = Kind::kMessage;
+  // A notice: the actor that went down, why, and what it threw.
+  std::shared_ptr<ActorCore> from;
+  cc::Down::Reason reason = cc::Down::Reason::kNormal;
+  std::shared_ptr<const Thrown> error;
+};
+
+// A supervisor of program actors: the C++ Supervisor, and what it reports
+// once it gives up (its latch opens after `gave_up_with` is written).
+struct SupervisorCore {
+  SupervisorCore(cc::Pool& pool, cc::Supervisor::Strategy strategy, unsigned max_restarts,
+                 std::chrono::milliseconds period)
+      : supervisor(pool, strategy, max_restarts, period), max(max_restarts), window(period) {}
+
+  cc::Supervisor supervisor;
+  const unsigned max;
+  const std::chrono::milliseconds window;
+  std::shared_ptr<const Thrown> gave_up_with;  // the last failure, or null
+  cc::Latch gave_up{1};
+};
+
+struct ActorCore : std::enable_shared_from_this<ActorCore> {
+  // kRunning -> kStopping (actor_stop) -> kStopped; kFailed (its behaviour
+  // threw, not restarted); kKilled (a link or its supervisor stopped it).
+  enum : std::uint32_t { kRunning, kStopping, kStopped, kFailed, kKilled };
+  ActorCore(heap::Heap& h, std::uint64_t n, std::string_view behaviour_name, Value behaviour_value,
+            Value state_value, std::size_t mailbox_capacity)
+      : heap(h),
+        number(n),
+        name(behaviour_name),
+        capacity(mailbox_capacity),
+        behaviour(h.new_persistent(behaviour_value)),
+        initial(h.new_persistent(state_value)),
+        state(h.new_persistent(state_value)) {}
+  ~ActorCore() {
+    heap.free_persistent(behaviour);
+    heap.free_persistent(initial);
+    heap.free_persistent(state);
+  }
+  ActorCore(const ActorCore&) = delete;
+  ActorCore& operator=(const ActorCore&) = delete;
+  ActorCore(ActorCore&&) = delete;
+  ActorCore& operator=(ActorCore&&) = delete;
+
+  [[nodiscard]] static bool is_final(std::uint32_t phase) { return phase >= kStopped; }
+  // Wakes the senders blocked on a full mailbox: a message was taken, or
+  // the actor stopped.
+  void space_made() {
+    {
+      std::lock_guard lock(space_mu);
+      ++space_epoch;
+    }
+    space.notify_all();
+  }
+
+  heap::Heap& heap;
+  const std::uint64_t number;
+  const std::string name;      // the behaviour's function, for dumps
+  const std::size_t capacity;  // the mailbox's bound (0: unbounded)
+  Value* behaviour;            // persistent
+  Value* initial;              // persistent: the first state, for restarts
+  Value* state;                // persistent: the state, then the last state
+  // Written before the final phase: what the behaviour threw (kFailed) or
+  // the reason it was killed with (kKilled; null: by its supervisor).
+  std::shared_ptr<const Thrown> failure;
+  std::atomic<std::uint32_t> phase{kRunning};
+  std::atomic<bool> trap_exits{false};
+  // For dumps: messages delivered and not yet taken by a turn (counted
+  // before the push, so a turn never takes one away first), the number of
+  // the worker thread handling one now (0: none), and the senders waiting
+  // for room in a full mailbox.
+  std::atomic<std::uint64_t> waiting{0};
+  std::atomic<std::uint32_t> running_on{0};
+  std::atomic<std::uint32_t> blocked_senders{0};
+  cc::Mutex space_mu;  // space_epoch
+  cc::CondVar space;
+  std::uint64_t space_epoch = 0;
+  cc::Latch done{1};                           // opened once the actor has stopped
+  std::shared_ptr<SupervisorCore> supervisor;  // keeps it while a child lives
+  std::shared_ptr<cc::Actor<Envelope>> actor;
+};
+
+struct ActorBox {
+  std::shared_ptr<ActorCore> core;
+};
+struct SupervisorBox {
+  std::shared_ptr<SupervisorCore> core;
+};
+
+inline ActorCore& core_of(Value actor) {
+  return *ForeignObjects<ActorBox>::of(actor)->core;
+}
+
+}  // namespace runa::bridge

@@ -1,0 +1,189 @@
+// Monitors, links and supervisors for programs' actors (docs/concurrency.md,
+// "Actors for programs"), over the C++ actors' monitors and Supervisor
+// (src/concurrency/actor/).
+//
+// Monitors and links are both monitors of the C++ Actor<M>: a DownFn
+// registered on the watched actor that queues a notice (an Envelope of kind
+// kDown or kExit; made into a Tuple on the watcher's turn) or, for a link
+// that does not trap exits, kills the other side with the same reason. The
+// C++ link is not used: it cannot trap exits, and its kill carries no
+// reason. A DownFn runs on the stopping actor's turn, or at once on the
+// thread that sets it when the actor is down already; it never touches the
+// heap (a notice carries the stopped actor's Core and its Thrown, both
+// outside the heap), so it runs on any thread.
+//
+// The interleavings to rule out:
+//   - A monitor or link set while the watched actor stops: registered just
+//     after the actor swapped its monitors out, the DownFn would never run.
+//     ActorBase::monitor() registers under the actor's lock, where
+//     terminate() marks it down; a later one runs at once with the Down the
+//     actor stopped with (reason and error kept in `last_down_`), so the
+//     watcher gets exactly one notice either way.
+//   - A notice lost to backpressure: a notice is queued past the mailbox's
+//     bound (deliver_past_bound), never refused for a full mailbox.
+//   - A notice pushed into a watcher that has stopped meanwhile: dropped
+//     with that mailbox (nobody would handle it), as a message to a dead
+//     process is.
+// Supervision is the C++ Supervisor's: a failing turn throws
+// BehaviourFailed through Actor<M> (actors.cpp, handle()), so the
+// supervisor sees it, restarts the child (the factory resets its state to
+// the first one; the mailbox, and what was sent during the restart, stay)
+// or gives up, killing the others and opening the SupervisorCore's latch.
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "bridge/actor_core.hpp"
+#include "bridge/actors.hpp"
+#include "bridge/runtime_impl.hpp"
+#include "runatime/ops.hpp"
+
+namespace runa::bridge {
+
+std::shared_ptr<const Thrown> thrown_of(const std::exception_ptr& error) {
+  if (!error) return nullptr;
+  try {
+    std::rethrow_exception(error);
+  } catch (const BehaviourFailed& failed) {
+    return failed.thrown;
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+namespace {
+
+// Queues a notice that `from` went down to `to`, unless `to` has stopped.
+void notify(ActorCore& to, const std::shared_ptr<ActorCore>& from, Envelope::Kind kind,
+            const cc::Down& down) {
+  Envelope e(to.heap, nullptr, nullptr, kind);
+  e.from = from;
+  e.reason = down.reason;
+  e.error = thrown_of(down.error);
+  (void)to.actor->deliver_past_bound(e);
+}
+
+// A linked actor went down: `to` traps it as a notice, or dies of it too.
+void linked_down(ActorCore& to, const std::shared_ptr<ActorCore>& from, const cc::Down& down) {
+  if (to.trap_exits.load(std::memory_order_acquire)) {
+    notify(to, from, Envelope::Kind::kExit, down);
+  } else if (down.reason != cc::Down::Reason::kNormal) {
+    to.actor->kill(down.error);  // the same reason: stopped() records it
+  }
+}
+
+const char* reason_name(cc::Down::Reason r) {
+  switch (r) {
+    case cc::Down::Reason::kFailed:
+      return "failed";
+    case cc::Down::Reason::kKilled:
+      return "killed";
+    default:
+      return "normal";
+  }
+}
+
+}  // namespace
+
+void Actors::monitor(const Value* actor, const Value* watcher) {
+  std::shared_ptr<ActorCore> watched = core_of(*actor).shared_from_this();
+  std::shared_ptr<ActorCore> to = core_of(*watcher).shared_from_this();
+  // The DownFn holds both Cores until it runs; the watched actor drops its
+  // monitors when it stops, and every actor stops by the runtime's end.
+  watched->actor->monitor(
+      [to, watched](const cc::Down& down) { notify(*to, watched, Envelope::Kind::kDown, down); });
+}
+
+void Actors::link(const Value* a, const Value* b) {
+  std::shared_ptr<ActorCore> first = core_of(*a).shared_from_this();
+  std::shared_ptr<ActorCore> second = core_of(*b).shared_from_this();
+  first->actor->monitor(
+      [second, first](const cc::Down& down) { linked_down(*second, first, down); });
+  second->actor->monitor(
+      [first, second](const cc::Down& down) { linked_down(*first, second, down); });
+}
+
+void Actors::trap_exits(const Value* actor, bool trap) {
+  core_of(*actor).trap_exits.store(trap, std::memory_order_release);
+}
+
+bool Actors::make_notice(rt::Thread& t, const Envelope& e, Value* out) {
+  heap::HandleScope scope(*t.m);
+  const types::TypeSystem& ts = rt::impl_of(t).types();
+  heap::Handle kind(*t.m,
+                    ts.strings().make(*t.m, e.kind == Envelope::Kind::kDown ? "down" : "exit"));
+  heap::Handle from(*t.m, types::kNothing);
+  heap::Handle reason(*t.m, types::kNothing);
+  heap::Handle error(*t.m, types::kNothing);
+  if (kind.value() == types::kNothing) return rt::ops::out_of_memory(t);
+  if (!make_box(t, e.from, from.slot())) return false;
+  reason.set(ts.strings().make(*t.m, reason_name(e.reason)));
+  if (reason.value() == types::kNothing) return rt::ops::out_of_memory(t);
+  if (e.error != nullptr && e.error->slot != nullptr) error.set(*e.error->slot);
+  Value* const items[] = {kind.slot(), from.slot(), reason.slot(), error.slot()};
+  *out = ts.tuples().make(*t.m, items);
+  return *out != types::kNothing || rt::ops::out_of_memory(t);
+}
+
+bool Actors::is_supervisor(Value v) const {
+  return supervisors_.is(v);
+}
+
+bool Actors::new_supervisor(rt::Thread& t, std::string_view strategy, std::int64_t max_restarts,
+                            std::int64_t period_ms, Value* out) {
+  cc::Supervisor::Strategy s{};
+  if (strategy == "one_for_one") {
+    s = cc::Supervisor::Strategy::kOneForOne;
+  } else if (strategy == "one_for_all") {
+    s = cc::Supervisor::Strategy::kOneForAll;
+  } else {
+    return rt::ops::raise(t, "ValueError",
+                          "supervisor_new: the strategy is \"one_for_one\" or \"one_for_all\", "
+                          "not \"" +
+                              std::string(strategy) + "\"");
+  }
+  if (max_restarts < 0 || period_ms < 0) {
+    return rt::ops::raise(t, "ValueError",
+                          "supervisor_new: the restart limit and the period are 0 or more");
+  }
+  auto core = std::make_shared<SupervisorCore>(pool(), s, static_cast<unsigned>(max_restarts),
+                                               std::chrono::milliseconds(period_ms));
+  SupervisorCore* c = core.get();  // the DownFn lives inside *c
+  c->supervisor.monitor([c](const cc::Down& down) {
+    c->gave_up_with = thrown_of(down.error);
+    c->gave_up.count_down();
+  });
+  auto made = supervisors_.make(*t.m, std::make_unique<SupervisorBox>(SupervisorBox{core}), out);
+  if (!made) return rt::ops::raise(t, "ValueError", "supervisor: " + made.error().message);
+  return *made || rt::ops::out_of_memory(t);
+}
+
+bool Actors::supervised_spawn(rt::Thread& t, const Value* supervisor, const Value* behaviour,
+                              const Value* state, Value* out) {
+  std::shared_ptr<SupervisorCore> s = ForeignObjects<SupervisorBox>::of(*supervisor)->core;
+  if (s->supervisor.gave_up()) {
+    return rt::ops::raise(t, "ValueError",
+                          "supervisor_spawn: the supervisor has given up (too many restarts)");
+  }
+  return spawn(t, behaviour, state, out, 0, s);
+}
+
+std::int64_t Actors::restarts(const Value* supervisor) {
+  return ForeignObjects<SupervisorBox>::of(*supervisor)->core->supervisor.restarts();
+}
+
+bool Actors::wait_supervisor(rt::Thread& t, const Value* supervisor) {
+  if (in_behaviour()) return refuse_in_behaviour(t, "supervisor_wait");
+  std::shared_ptr<SupervisorCore> s = ForeignObjects<SupervisorBox>::of(*supervisor)->core;
+  s->gave_up.wait();  // in a blocking region
+  std::string last = s->gave_up_with != nullptr ? s->gave_up_with->text : "an internal error";
+  return rt::ops::raise(t, "ValueError",
+                        "supervisor_wait: the supervisor gave up: a child failed after " +
+                            std::to_string(s->max) + " restarts within " +
+                            std::to_string(s->window.count()) +
+                            " ms; it killed its other children. The last failure: " + last);
+}
+
+}  // namespace runa::bridge
