@@ -73,9 +73,21 @@ Value op_slot(Value op, std::size_t i) {
   return heap::as_object(op)->slots()[i];
 }
 
+heap::Layout op_layout() {
+  static const char* const kFields[] = {"channel", "value"};
+  heap::Layout l;
+  l.kind = heap::LayoutKind::kPlain;
+  l.size = kOpBytes;
+  l.refs = 2;
+  l.name = "ChannelOp";
+  l.field_names = kFields;
+  return l;
+}
+
 }  // namespace
 
-Channels::Channels(heap::Heap& heap) : heap_(heap), pipes_(heap, "Channel") {}
+Channels::Channels(heap::Heap& heap)
+    : heap_(heap), pipes_(heap, "Channel"), ops_(heap, op_layout()) {}
 Channels::~Channels() = default;
 
 bool Channels::is_channel(Value v) const {
@@ -144,23 +156,9 @@ Channels::Status Channels::select_receive(const Value* list, std::uint64_t* inde
 
 // NOLINTNEXTLINE(readability-non-const-parameter): root slots, which the collector writes
 Result<bool> Channels::make_op(heap::Mutator& m, Op op, Value* channel, Value* value, Value* out) {
-  std::call_once(op_registered_, [&] {
-    static const char* const kFields[] = {"channel", "value"};
-    heap::Layout l;
-    l.kind = heap::LayoutKind::kPlain;
-    l.size = kOpBytes;
-    l.refs = 2;
-    l.name = "ChannelOp";
-    l.field_names = kFields;
-    if (auto t = heap_.register_layout(l)) op_type_ = *t;
-  });
-  if (op_type_ == 0) {
-    Error e;
-    e.section = "natives";
-    e.message = "the heap's layout table is full (no room for ChannelOp)";
-    return e;
-  }
-  heap::Object* o = heap::allocate(m, op_type_, kOpBytes);
+  auto type = ops_.type();
+  if (!type) return type.error();
+  heap::Object* o = heap::allocate(m, *type, kOpBytes);
   if (o == nullptr) return false;
   o->slots()[kOpChannel] = *channel;
   o->slots()[kOpValue] = *value;
@@ -170,8 +168,7 @@ Result<bool> Channels::make_op(heap::Mutator& m, Op op, Value* channel, Value* v
 }
 
 bool Channels::is_op(Value v) const {
-  return op_type_ != 0 && heap::is_ref(v) && v != 0 &&
-         heap::hdr::type_of(heap::as_object(v)->load_header()) == op_type_;
+  return ops_.holds(v);
 }
 
 Channels::Op Channels::op_kind(Value op) {

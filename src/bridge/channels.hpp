@@ -31,9 +31,9 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 
 #include "bridge/foreign.hpp"
+#include "bridge/lazy_layout.hpp"
 #include "concurrency/channel/waiter.hpp"
 #include "runatime/heap.hpp"
 #include "runatime/result.hpp"
@@ -91,8 +91,7 @@ class Channels {
  private:
   heap::Heap& heap_;
   ForeignObjects<Pipe> pipes_;
-  std::once_flag op_registered_;
-  std::uint32_t op_type_ = 0;  // the ChannelOp layout, once registered
+  LazyLayout ops_;  // ChannelOp
 };
 
 }  // namespace runa::bridge

@@ -28,6 +28,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bridge/lazy_layout.hpp"
 #include "runatime/heap.hpp"
 #include "runatime/result.hpp"
 
@@ -37,7 +38,7 @@ template <class T>
 class ForeignObjects {
  public:
   // `name` (a string literal) names the heap layout, registered on first use.
-  ForeignObjects(heap::Heap& heap, const char* name) : heap_(heap), name_(name) {}
+  ForeignObjects(heap::Heap& heap, const char* name) : heap_(heap), layout_(heap, layout(name)) {}
   ForeignObjects(const ForeignObjects&) = delete;
   ForeignObjects& operator=(const ForeignObjects&) = delete;
   ForeignObjects(ForeignObjects&&) = delete;
@@ -57,30 +58,15 @@ class ForeignObjects {
     }
   }
 
-  [[nodiscard]] bool is(heap::Value v) const {
-    return type_ != 0 && heap::is_ref(v) && v != 0 &&
-           heap::hdr::type_of(heap::as_object(v)->load_header()) == type_;
-  }
+  [[nodiscard]] bool is(heap::Value v) const { return layout_.holds(v); }
 
   // A heap object standing for `object` (which it then owns) in *out;
   // false when the heap is exhausted (`object` is freed). An error when the
   // layout cannot be registered. MAY COLLECT.
   Result<bool> make(heap::Mutator& m, std::unique_ptr<T> object, heap::Value* out) {
-    std::call_once(registered_, [&] {
-      heap::Layout l;
-      l.size = kBytes;
-      l.finalizable = true;
-      l.finalizer = &finalize;
-      l.name = name_;
-      if (auto t = heap_.register_layout(l)) type_ = *t;
-    });
-    if (type_ == 0) {
-      Error e;
-      e.section = "natives";
-      e.message = std::string("the heap's layout table is full (no room for ") + name_ + ")";
-      return e;
-    }
-    heap::Object* o = heap::allocate_finalizable(m, type_, kBytes);
+    auto type = layout_.type();
+    if (!type) return type.error();
+    heap::Object* o = heap::allocate_finalizable(m, *type, kBytes);
     if (o == nullptr) return false;
     o->slots()[0] = reinterpret_cast<heap::Value>(object.get());
     Table& table = Table::all();
@@ -125,10 +111,17 @@ class ForeignObjects {
     table.live.erase(it);
   }
 
+  static heap::Layout layout(const char* name) {
+    heap::Layout l;
+    l.size = kBytes;
+    l.finalizable = true;
+    l.finalizer = &finalize;
+    l.name = name;
+    return l;
+  }
+
   heap::Heap& heap_;
-  const char* name_;
-  std::once_flag registered_;
-  std::uint32_t type_ = 0;  // the layout, once registered
+  LazyLayout layout_;
 };
 
 }  // namespace runa::bridge

@@ -76,7 +76,24 @@ struct KeyFinalizer {
   }
 };
 
-ThreadLocals::ThreadLocals(heap::Heap& heap) : heap_(heap), number_(enrol(this)) {}
+namespace {
+
+heap::Layout key_layout() {
+  static constexpr const char* kFields[] = {"initial"};
+  heap::Layout l;
+  l.size = kKeyBytes;
+  l.refs = 1;
+  l.finalizable = true;
+  l.finalizer = &KeyFinalizer::finalize;
+  l.name = "ThreadLocal";
+  l.field_names = kFields;
+  return l;
+}
+
+}  // namespace
+
+ThreadLocals::ThreadLocals(heap::Heap& heap)
+    : heap_(heap), number_(enrol(this)), keys_(heap, key_layout()) {}
 
 ThreadLocals::~ThreadLocals() {
   Registry& r = Registry::all();
@@ -85,31 +102,13 @@ ThreadLocals::~ThreadLocals() {
 }
 
 bool ThreadLocals::is_key(Value v) const {
-  const std::uint32_t type = type_.load(std::memory_order_acquire);
-  return type != 0 && heap::is_ref(v) && v != 0 &&
-         heap::hdr::type_of(heap::as_object(v)->load_header()) == type;
+  return keys_.holds(v);
 }
 
 Result<bool> ThreadLocals::make_key(heap::Mutator& m, const Value* initial, Value* out) {
-  std::call_once(registered_, [&] {
-    static constexpr const char* kFields[] = {"initial"};
-    heap::Layout l;
-    l.size = kKeyBytes;
-    l.refs = 1;
-    l.finalizable = true;
-    l.finalizer = &KeyFinalizer::finalize;
-    l.name = "ThreadLocal";
-    l.field_names = kFields;
-    if (auto type = heap_.register_layout(l)) type_.store(*type, std::memory_order_release);
-  });
-  const std::uint32_t type = type_.load(std::memory_order_acquire);
-  if (type == 0) {
-    Error e;
-    e.section = "natives";
-    e.message = "the heap's layout table is full (no room for ThreadLocal)";
-    return e;
-  }
-  heap::Object* o = heap::allocate_finalizable(m, type, kKeyBytes);
+  auto type = keys_.type();
+  if (!type) return type.error();
+  heap::Object* o = heap::allocate_finalizable(m, *type, kKeyBytes);
   if (o == nullptr) return false;
   heap::set_slot(m, o, kInitial, *initial);  // read after the allocation, which may move it
   o->slots()[kOwner] = number_;

@@ -38,6 +38,7 @@
 #include <mutex>
 #include <unordered_set>
 
+#include "bridge/lazy_layout.hpp"
 #include "runatime/runtime.hpp"
 
 namespace runa::bridge {
@@ -74,11 +75,10 @@ class ThreadLocals {
 
   heap::Heap& heap_;
   const std::uint64_t number_;  // in the registry
-  std::once_flag registered_;
-  // The key's layout, once registered; atomic because is_key may run on a
-  // thread that got a key through a racy global store, with no happens-
-  // before edge to the registration.
-  std::atomic<std::uint32_t> type_{0};
+  // The key's layout (is_key may run on a thread that got a key through a
+  // racy global store, with no happens-before edge to the registration:
+  // LazyLayout's type is atomic).
+  LazyLayout keys_;
   std::atomic<std::uint64_t> next_{1};
   std::mutex mu_;  // tables_
   std::unordered_set<Table*> tables_;

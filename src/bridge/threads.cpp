@@ -9,22 +9,28 @@
 
 namespace runa::bridge {
 
+namespace {
+
+heap::Layout thread_layout() {
+  heap::Layout l;
+  l.size = 16;  // header, the record's number
+  l.name = "Thread";
+  return l;
+}
+
+}  // namespace
+
+Threads::Threads(rt::Runtime& r) : runtime_(r), layout_(r.heap(), thread_layout()) {}
+
 bool Threads::is_thread(Value v) const {
-  return type_ != 0 && heap::is_ref(v) && v != 0 &&
-         heap::hdr::type_of(heap::as_object(v)->load_header()) == type_;
+  return layout_.holds(v);
 }
 
 bool Threads::spawn(rt::Thread& t, const Value* callable, std::string name, Value* out) {
   if (rt::ops::callee(t, *callable, 0) == nullptr) return false;
-  std::call_once(registered_, [&] {
-    heap::Layout l;
-    l.size = 16;  // header, the record's number
-    l.name = "Thread";
-    if (auto type = runtime_.heap().register_layout(l)) type_ = *type;
-  });
-  if (type_ == 0)
-    return rt::ops::raise(t, "ValueError", "thread_spawn: the heap's layout table is full");
-  heap::Object* o = heap::allocate(*t.m, type_, 16);
+  auto type = layout_.type();
+  if (!type) return rt::ops::raise(t, "ValueError", "thread_spawn: " + type.error().message);
+  heap::Object* o = heap::allocate(*t.m, *type, 16);
   if (o == nullptr) return rt::ops::out_of_memory(t);
   auto record = std::make_unique<Record>();
   record->slot = runtime_.heap().new_persistent(*callable);

@@ -36,6 +36,7 @@
 #include <string_view>
 #include <thread>
 
+#include "bridge/lazy_layout.hpp"
 #include "runatime/runtime.hpp"
 
 namespace runa::bridge {
@@ -44,7 +45,7 @@ using heap::Value;
 
 class Threads {
  public:
-  explicit Threads(rt::Runtime& r) : runtime_(r) {}
+  explicit Threads(rt::Runtime& r);
 
   [[nodiscard]] bool is_thread(Value v) const;
   // Starts *callable on a new thread: the Thread in *out. TypeError when it
@@ -76,8 +77,7 @@ class Threads {
   std::mutex mu_;
   std::map<std::uint64_t, std::unique_ptr<Record>> records_;
   std::uint64_t next_ = 1;
-  std::once_flag registered_;
-  std::uint32_t type_ = 0;
+  LazyLayout layout_;  // the Thread objects' (is_thread)
 };
 
 }  // namespace runa::bridge
