@@ -37,6 +37,12 @@
  *   1.6  the run-time types: runatime/c/types.h (descriptors, reflection
  *        on values, method lookup by selector, inline caches); host roots
  *        of a bridge thread: rt_thread_roots_add and _remove.
+ *   1.7  C tiers' frames in traces, dumps and profiles (rt_frame_at);
+ *        deoptimising a running frame (rt_deoptimize_frame).
+ *   1.8  execution requests (rt_execute and its request and result);
+ *        inlined frames of a C tier's activation (rt_frames_at).
+ *   1.9  frame enumerators of a bridge thread (rt_thread_frames_add and
+ *        _remove): a C tier reports the references its own frames hold.
  */
 #ifndef RUNATIME_H
 #define RUNATIME_H

@@ -39,6 +39,7 @@
 
 struct rt_runtime;
 struct rt_thread;
+struct rt_root_visitor;
 
 namespace runa::rt {
 
@@ -190,6 +191,15 @@ struct Activation {
 
 // ---- threads -------------------------------------------------------------------------
 
+// A frame enumerator added through the C ABI: the C function (runatime.h's
+// rt_frame_enumerator) and its context, and the heap's id of the
+// enumerator that calls it.
+struct HostFrames {
+  void (*fn)(void* context, rt_root_visitor* visitor) = nullptr;
+  void* context = nullptr;
+  std::uint64_t id = 0;
+};
+
 struct Thread {
   Runtime* runtime = nullptr;
   std::uint32_t id = 0;  // 1, 2, ... in the order threads attached
@@ -212,6 +222,11 @@ struct Thread {
   // Root sets the host added through the C ABI (rt_thread_roots_add), by
   // heap id: removed by id, or when the thread detaches.
   std::vector<std::uint64_t> host_roots;
+  // Frame enumerators a C tier or host added through the C ABI
+  // (rt_thread_frames_add): the heap calls each through its record, so a
+  // record lives (at its own address) until the heap has forgotten it:
+  // removed by id, or when the thread detaches.
+  std::vector<std::unique_ptr<HostFrames>> host_frames;
 };
 
 // ---- modules and functions ----------------------------------------------------------

@@ -72,6 +72,13 @@ rt_thread* as_c(rt::Thread& t) {
   return reinterpret_cast<rt_thread*>(&t);
 }
 
+// What the heap calls for a frame enumerator added with
+// rt_thread_frames_add (ctx: its rt::HostFrames record).
+void call_host_frames(void* ctx, runa::heap::RootVisitor& v) {
+  const auto* h = static_cast<const rt::HostFrames*>(ctx);
+  h->fn(h->context, reinterpret_cast<rt_root_visitor*>(&v));
+}
+
 rt_status thrown(const char* fn) {
   return fail(RT_ERROR_THROWN, fn, "the Runa code threw an exception nothing caught");
 }
@@ -247,9 +254,7 @@ rt_status rt_thread_detach(rt_runtime* runtime, rt_thread* thread) noexcept {
   return guarded("rt_thread_detach", [&]() -> rt_status {
     if (runtime == nullptr) return null_argument("rt_thread_detach", "runtime");
     if (thread == nullptr) return null_argument("rt_thread_detach", "thread");
-    rt::Thread& t = as_thread(thread);
-    for (const std::uint64_t id : t.host_roots) t.runtime->heap().remove_roots(id);
-    runtime->runtime->detach(t);
+    runtime->runtime->detach(as_thread(thread));
     return RT_OK;
   });
 }
@@ -425,6 +430,47 @@ rt_status rt_thread_roots_remove(rt_thread* thread, uint64_t id) noexcept {
     }
     t.host_roots.erase(it);
     t.runtime->heap().remove_roots(id);
+    return RT_OK;
+  });
+}
+
+rt_status rt_thread_frames_add(rt_thread* thread, rt_frame_enumerator enumerator, void* context,
+                               uint64_t* id) noexcept {
+  constexpr const char* fn = "rt_thread_frames_add";
+  return guarded(fn, [&]() -> rt_status {
+    if (thread == nullptr) return null_argument(fn, "thread");
+    if (enumerator == nullptr) return null_argument(fn, "enumerator");
+    if (id == nullptr) return null_argument(fn, "id");
+    rt::Thread& t = as_thread(thread);
+    // The record first, then the heap's enumerator: the heap never holds a
+    // record that is not in the list.
+    auto& h = t.host_frames.emplace_back(
+        std::make_unique<rt::HostFrames>(rt::HostFrames{enumerator, context, 0}));
+    try {
+      h->id = t.runtime->heap().add_frame_enumerator(*t.m, &call_host_frames, h.get());
+    } catch (...) {
+      t.host_frames.pop_back();
+      throw;
+    }
+    *id = h->id;
+    return RT_OK;
+  });
+}
+
+rt_status rt_thread_frames_remove(rt_thread* thread, uint64_t id) noexcept {
+  constexpr const char* fn = "rt_thread_frames_remove";
+  return guarded(fn, [&]() -> rt_status {
+    if (thread == nullptr) return null_argument(fn, "thread");
+    rt::Thread& t = as_thread(thread);
+    auto it = std::find_if(t.host_frames.begin(), t.host_frames.end(),
+                           [id](const auto& h) { return h->id == id; });
+    if (it == t.host_frames.end()) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                  "id " + std::to_string(id) + " is no frame enumerator this thread added");
+    }
+    // The heap forgets it before the record goes (the reverse of adding).
+    t.runtime->heap().remove_frame_enumerator(*t.m, id);
+    t.host_frames.erase(it);
     return RT_OK;
   });
 }

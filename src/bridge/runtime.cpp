@@ -229,6 +229,7 @@ void Runtime::detach(Thread& t) {
   }
   bridge::Scheduler::release(t);
   impl_->thread_locals().release(t);  // the thread's values die with it
+  for (const std::uint64_t id : t.host_roots) impl_->heap().remove_roots(id);
   impl_->heap().remove_roots(t.roots);
   bridge::set_current_thread(nullptr);
   impl_->heap().detach(*t.m);

@@ -52,7 +52,7 @@
 
 /* Version of the ABI this header describes. */
 #define RT_ABI_VERSION_MAJOR 1
-#define RT_ABI_VERSION_MINOR 8
+#define RT_ABI_VERSION_MINOR 9
 #define RT_ABI_VERSION ((RT_ABI_VERSION_MAJOR << 16) | RT_ABI_VERSION_MINOR)
 
 #ifdef __cplusplus

@@ -132,6 +132,22 @@ RT_API rt_status rt_thread_roots_add(rt_thread* thread, rt_value* slots, size_t 
                                      uint64_t* id) RT_NOEXCEPT;
 RT_API rt_status rt_thread_roots_remove(rt_thread* thread, uint64_t id) RT_NOEXCEPT;
 
+/* Since ABI 1.9: registers `enumerator(context, visitor)` (heap.h) to be
+ * called in every collection until rt_thread_frames_remove(id): it reports
+ * with rt_root_visit every reference slot of the frames a tier keeps for
+ * this thread in memory of its own (native frames, spill areas, stacks of
+ * its own), and the collector keeps what they reference alive and rewrites
+ * them when it moves it. heap.h's rules for enumerators hold (it runs on
+ * the collecting thread while this one is stopped, must not allocate,
+ * call into the runtime or unwind). Added and removed by the thread itself,
+ * running (not inside a native call of its own that released the heap);
+ * rt_thread_detach removes what is left. *id is unique among the
+ * thread's enumerators. RT_ERROR_INVALID_ARGUMENT: NULL, or (remove) an id
+ * this thread did not add or removed already. */
+RT_API rt_status rt_thread_frames_add(rt_thread* thread, rt_frame_enumerator enumerator,
+                                      void* context, uint64_t* id) RT_NOEXCEPT;
+RT_API rt_status rt_thread_frames_remove(rt_thread* thread, uint64_t id) RT_NOEXCEPT;
+
 /* The uncaught exception as `runa run` prints it ("uncaught Type: message"
  * and the trace, one frame a line), NUL-terminated, truncated to `capacity`;
  * *length gets the full length. */
