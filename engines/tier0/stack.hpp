@@ -18,15 +18,17 @@
 //   - Handler records of frame i are the records from frames[i].handlers
 //     up to frames[i + 1].handlers (or the end); a record's `value` and
 //     `trace` are roots too.
-//   - The arrays are reserved once per thread (mmap, committed as touched)
-//     and never move, so pointers into them stay valid; running past their
-//     end is a catchable StackOverflow, never a crash.
+//   - The arrays are reserved per thread (mmap, committed as touched, from
+//     the engine's StackMemory, which keeps a few for the next threads) and
+//     never move while the thread runs, so pointers into them stay valid;
+//     running past their end is a catchable StackOverflow, never a crash.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
 #include "code.hpp"
+#include "stack_memory.hpp"
 
 namespace runa::tier0 {
 
@@ -68,7 +70,8 @@ struct Stack {
   static constexpr std::size_t kValues = std::size_t{1} << 24;  // 128 MiB reserved
   static constexpr std::size_t kFrames = std::size_t{1} << 20;  // 1 Mi frames
 
-  Stack(rt::Thread& t);
+  // The arrays come from `from` and go back to it.
+  Stack(rt::Thread& t, StackMemory& from);
   ~Stack();
   Stack(const Stack&) = delete;
   Stack& operator=(const Stack&) = delete;
@@ -89,7 +92,11 @@ struct Stack {
 
   static void enumerate(void* self, heap::RootVisitor& v);
   rt::Thread& thread;
+  StackMemory& memory;
   std::uint64_t enumerator = 0;  // the heap's id of its frame enumerator
+
+ private:
+  Stack(rt::Thread& t, StackMemory& from, StackMemory::Set arrays);
 };
 
 }  // namespace runa::tier0

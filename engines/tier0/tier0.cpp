@@ -4,8 +4,6 @@
 // enumerator.
 #include "tier0.hpp"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -15,16 +13,6 @@
 namespace runa::tier0 {
 
 namespace {
-
-void* reserve(std::size_t bytes) {
-  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (p == MAP_FAILED) {
-    std::fprintf(stderr, "runa: tier 0 cannot reserve a thread stack of %zu bytes\n", bytes);
-    std::abort();
-  }
-  return p;
-}
 
 // The calling thread's C stack bottom plus an eighth of its size (at least
 // 256 KiB): what one more entry into tier 0 may need below it.
@@ -96,19 +84,21 @@ void thread_exit_cb(void* self, rt::Thread& t) {
 
 // ---- the stack -----------------------------------------------------------------------------
 
-Stack::Stack(rt::Thread& t)
-    : values(static_cast<Value*>(reserve(kValues * sizeof(Value)))),
+Stack::Stack(rt::Thread& t, StackMemory& from) : Stack(t, from, from.take()) {}
+
+Stack::Stack(rt::Thread& t, StackMemory& from, StackMemory::Set arrays)
+    : values(arrays.values),
       limit(values + kValues),
       sp(values),
-      frames(static_cast<Frame*>(reserve(kFrames * sizeof(Frame)))),
+      frames(arrays.frames),
       c_limit(c_stack_limit()),
       thread(t),
+      memory(from),
       enumerator(t.runtime->heap().add_frame_enumerator(*t.m, &Stack::enumerate, this)) {}
 
 Stack::~Stack() {
   thread.runtime->heap().remove_frame_enumerator(*thread.m, enumerator);
-  munmap(values, kValues * sizeof(Value));
-  munmap(frames, kFrames * sizeof(Frame));
+  memory.give({values, frames});
 }
 
 void Stack::enumerate(void* self, heap::RootVisitor& v) {
@@ -171,7 +161,7 @@ const Code* Engine::plain_code_for(const rt::FunctionInfo& f) {
 
 Stack& Engine::stack(rt::Thread& t) const {
   void*& state = t.tier_state[index_];
-  if (state == nullptr) state = new Stack(t);
+  if (state == nullptr) state = new Stack(t, memory_);
   return *static_cast<Stack*>(state);
 }
 

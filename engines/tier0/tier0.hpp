@@ -25,6 +25,7 @@
 
 #include "code.hpp"
 #include "stack.hpp"
+#include "stack_memory.hpp"
 
 namespace runa::tier0 {
 
@@ -80,6 +81,8 @@ class Engine {
   std::mutex mu_;
   std::vector<std::unique_ptr<Code>> codes_;
   std::unordered_map<const rt::FunctionInfo*, std::unique_ptr<Code>> plain_;  // under mu_
+  // The threads' stacks (stack() makes them on a const engine).
+  mutable StackMemory memory_;
 };
 
 }  // namespace runa::tier0
