@@ -99,7 +99,10 @@ heap::Layout select_layout() {
 }  // namespace
 
 Channels::Channels(heap::Heap& heap)
-    : heap_(heap), pipes_(heap, "Channel"), ops_(heap, op_layout()), selects_(heap, select_layout()) {}
+    : heap_(heap),
+      pipes_(heap, "Channel"),
+      ops_(heap, op_layout()),
+      selects_(heap, select_layout()) {}
 Channels::~Channels() = default;
 
 bool Channels::is_channel(Value v) const {
@@ -280,9 +283,8 @@ Value Channels::case_at(Value awaitable, std::uint64_t i) const {
   return is_op(awaitable) ? awaitable : heap::tail_fields(heap::as_object(awaitable))[i];
 }
 
-Channels::Status Channels::attempt_cases(Value awaitable, std::uint64_t first,
-                                         std::uint64_t* index, Value* out,
-                                         std::vector<concurrency::WaitList*>* lists) {
+Channels::Status Channels::attempt_cases(Value awaitable, std::uint64_t first, std::uint64_t* index,
+                                         Value* out, std::vector<concurrency::WaitList*>* lists) {
   const std::uint64_t n = case_count(awaitable);
   lists->assign(n, nullptr);
   bool busy = false;

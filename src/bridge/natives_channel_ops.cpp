@@ -55,11 +55,11 @@ NativeStatus channel_select(NativeCall& call) {
   std::uint64_t index = 0;
   heap::Handle value(call.m, types::kNothing);
   if (channels.select(call.args[0], &index, value.slot()) != Channels::Status::kOk) {
-    return raise(call, "ValueError",
-                 index == Channels::kEveryCase
-                     ? std::string("channel_select: every channel is closed and empty")
-                     : "channel_select: the channel of case " + std::to_string(index) +
-                           " is closed");
+    return raise(
+        call, "ValueError",
+        index == Channels::kEveryCase
+            ? std::string("channel_select: every channel is closed and empty")
+            : "channel_select: the channel of case " + std::to_string(index) + " is closed");
   }
   heap::Handle position(call.m, types::make_small_int(static_cast<std::int64_t>(index)));
   // Room for two was made: these appends never allocate.

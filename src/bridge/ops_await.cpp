@@ -90,9 +90,9 @@ std::uint64_t random_case(std::uint64_t n) {
 // The message of a closed outcome: `index` a send, or kEveryCase.
 std::string closed_message(bool select, bool send, std::uint64_t index) {
   if (select) {
-    return send ? "channel_select_async: the channel of case " + std::to_string(index) +
-                      " is closed"
-                : "channel_select_async: every channel is closed and empty";
+    return send
+               ? "channel_select_async: the channel of case " + std::to_string(index) + " is closed"
+               : "channel_select_async: every channel is closed and empty";
   }
   return send ? "channel_send_async: the channel is closed"
               : "channel_receive_async: the channel is closed and empty";
@@ -155,9 +155,8 @@ Awaited await_channel(Thread& t, Value* a, Value* out) {
     s.leave(me);  // a claim that came meanwhile is passed on when the poll ends
   }
   const bool every = index == bridge::Channels::kEveryCase;
-  const bool send =
-      !every && bridge::Channels::op_kind(channels.case_at(awaitable.value(), index)) ==
-                    bridge::Channels::Op::kSend;
+  const bool send = !every && bridge::Channels::op_kind(channels.case_at(
+                                  awaitable.value(), index)) == bridge::Channels::Op::kSend;
   if (got == bridge::Channels::Status::kClosed) {
     raise(t, "ValueError", closed_message(select, send, index));
     return Awaited::kThrew;

@@ -29,8 +29,8 @@
 //     Task of another thread's scheduler cannot be awaited (ValueError).
 //   - A task awaiting a ChannelOp or a ChannelSelect (channels.hpp) that
 //     cannot proceed sits in the WaitList of each case
-//     (concurrency/channel/waiter.hpp) with the one Waiter of its record. A claim comes from any thread, under the list's
-//     lock, and only posts the task's number to the inbox (a mutex, and a
+//     (concurrency/channel/waiter.hpp) with the one Waiter of its record. A claim comes from any
+//     thread, under the list's lock, and only posts the task's number to the inbox (a mutex, and a
 //     Parker the idle scheduler sleeps on); the scheduler alone moves it
 //     to the ready queue. So a wake-up of a task whose scheduler is running
 //     another task only waits in the inbox until its next turn.
