@@ -175,6 +175,39 @@ Awaited await_channel(Thread& t, Value* a, Value* out) {
   return Awaited::kReady;
 }
 
+// An Ask (actor_ask_async; actor_asks.cpp says what it guards against):
+// answered at once when the reply is in; else the task waits in the ask's
+// list, and with a deadline also for it (a timer: the poll it causes times
+// the ask out).
+Awaited await_ask(Thread& t, Value* a, Value* out) {
+  bridge::Actors& actors = impl_of(t).actors();
+  Scheduler& s = Scheduler::of(t);
+  heap::HandleScope scope(*t.m);
+  heap::Handle ask(*t.m, *a);  // *out may be *a's slot
+  heap::Handle reply(*t.m, types::kNothing);
+  // A claim on an ask's list is the answer for every waiter: nothing to
+  // pass on.
+  TaskRecord* me = s.current();
+  if (me != nullptr) me->channel.unused_claim = nullptr;
+  concurrency::WaitList* list = nullptr;
+  std::int64_t deadline = 0;
+  using Poll = bridge::Actors::AskPoll;
+  Poll got = actors.poll_ask(t, ask.value(), reply.slot(), &list, &deadline);
+  if (got == Poll::kPending) {
+    me = waiting_task(t);
+    if (me == nullptr) return Awaited::kThrew;
+    if (deadline != 0) s.wake_at(me, deadline);
+    s.wait_on(me, {list});
+    me->wait = TaskRecord::Wait::kAsk;
+    got = actors.poll_ask(t, ask.value(), reply.slot(), &list, &deadline);
+    if (got == Poll::kPending) return Awaited::kWaiting;
+    s.leave(me);
+  }
+  if (got == Poll::kThrew) return Awaited::kThrew;
+  *out = reply.value();
+  return Awaited::kReady;
+}
+
 }  // namespace
 
 Awaited await(Thread& t, Value* a, Value* out) {
@@ -197,10 +230,11 @@ Awaited await(Thread& t, Value* a, Value* out) {
   if (ts.tasks().is_timer(*a)) return await_timer(t, a, out);
   const bridge::Channels& channels = impl_of(t).channels();
   if (channels.is_op(*a) || channels.is_select(*a)) return await_channel(t, a, out);
+  if (impl_of(t).actors().is_ask(*a)) return await_ask(t, a, out);
   raise(t, "TypeError",
         "AWAIT needs a Coroutine, a Task, a Timer (task_sleep, task_yield), a ChannelOp "
-        "(channel_receive_async, channel_send_async) or a ChannelSelect "
-        "(channel_select_async), not " +
+        "(channel_receive_async, channel_send_async), a ChannelSelect "
+        "(channel_select_async) or an Ask (actor_ask_async), not " +
             ts.describe(*a));
   return Awaited::kThrew;
 }

@@ -275,7 +275,9 @@ void Scheduler::describe(std::string& out) const {
     } else if (r->wait == TaskRecord::Wait::kTask) {
       out += ", waiting for a task";
     } else if (r->wait == TaskRecord::Wait::kChannel) {
-      out += ", waiting on a channel";
+      out += r->channel.lists.size() > 1 ? ", waiting in a select" : ", waiting on a channel";
+    } else if (r->wait == TaskRecord::Wait::kAsk) {
+      out += ", waiting for an actor's reply";
     } else if (r->wait == TaskRecord::Wait::kTimer) {
       const std::int64_t ms = r->deadline > at ? (r->deadline - at) / 1000000 : 0;
       out += ", sleeping (" + std::to_string(ms) + " ms to go)";

@@ -83,7 +83,7 @@ struct ChannelWait {
 };
 
 struct TaskRecord {
-  enum class Wait : std::uint8_t { kReady, kTask, kTimer, kChannel };
+  enum class Wait : std::uint8_t { kReady, kTask, kTimer, kChannel, kAsk };
   Scheduler* owner = nullptr;
   std::uint64_t number = 0;  // 1, 2, ... in the order spawned on this thread
   heap::Persistent task;
