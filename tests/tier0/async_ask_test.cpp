@@ -16,7 +16,7 @@
 //     reply it did not take is freed with its cell);
 //   - the scheduler's thread idle while the actors' workers collect: every
 //     test here under tier0-stress.
-#include "tier0_fixture.hpp"
+#include "task_body.hpp"
 
 namespace runa::tier0 {
 namespace {
@@ -168,16 +168,9 @@ constexpr std::string_view kStopAndWait =
     "PUSH_CONST extern \"actor_stop\"\nLOAD_GLOBAL a\nCALL 1\nPOP\n"
     "PUSH_CONST extern \"actor_wait\"\nLOAD_GLOBAL a\nCALL 1\n";
 
-class AsyncAskTest : public Tier0Test {
+class AsyncAskTest : public TaskBodyTest {
  protected:
-  // `setup` in main, then `body` as an ASYNC function run by task_run.
-  std::string run_body(std::string_view setup, std::string_view body) {
-    const std::string main = std::string(setup) +
-                             "PUSH_CONST extern \"task_run\"\nPUSH_CONST function body\n"
-                             "CALL 0\nCALL 1\nRETURN";
-    return eval(main, std::string(kPrelude) + ".function 9 body type \"()->Any\" flags ASYNC\n" +
-                          std::string(body) + "\nend:\n.end\n");
-  }
+  AsyncAskTest() : TaskBodyTest(kPrelude) {}
 };
 
 TEST_F(AsyncAskTest, ChecksItsArguments) {

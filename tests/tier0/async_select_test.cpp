@@ -19,7 +19,7 @@
 //     orders in CancellingWithdrawsEveryCase);
 //   - the scheduler's thread idle while other threads collect: every test
 //     here under tier0-stress (the threads allocate a String per value).
-#include "tier0_fixture.hpp"
+#include "task_body.hpp"
 
 namespace runa::tier0 {
 namespace {
@@ -214,16 +214,9 @@ std::string guarded(std::string_view code, std::string_view type, std::string_vi
 }
 constexpr std::string_view kLocalR = ".local r type Any slot 5 scope 0 end\n";
 
-class AsyncSelectTest : public Tier0Test {
+class AsyncSelectTest : public TaskBodyTest {
  protected:
-  // `setup` in main, then `body` as an ASYNC function run by task_run.
-  std::string run_body(std::string_view setup, std::string_view body) {
-    const std::string main = std::string(setup) +
-                             "PUSH_CONST extern \"task_run\"\nPUSH_CONST function body\n"
-                             "CALL 0\nCALL 1\nRETURN";
-    return eval(main, std::string(kPrelude) + ".function 9 body type \"()->Any\" flags ASYNC\n" +
-                          std::string(body) + "\nend:\n.end\n");
-  }
+  AsyncSelectTest() : TaskBodyTest(kPrelude) {}
 };
 
 // The case that can proceed is performed: a receive's value, or a send
