@@ -144,9 +144,16 @@ class Actors {
   // *watcher gets ("down", actor, reason, error) once *actor stops; at once
   // when it has stopped already.
   static void monitor(const Value* actor, const Value* watcher);
+  // Removes every monitor *watcher set on *actor: true when one was
+  // removed before *actor stopped (no notice comes of it); false when
+  // none was set, or *actor is down (its notice was or is being sent).
+  static bool demonitor(const Value* actor, const Value* watcher);
   // Each of the two, when the other stops abnormally, is killed, or gets
   // ("exit", other, reason, error) if it traps exits (then on any stop).
   static void link(const Value* a, const Value* b);
+  // Removes the links between *a and *b: true when one was removed before
+  // the actor it watched went down (then nothing comes of it).
+  static bool unlink(const Value* a, const Value* b);
   static void trap_exits(const Value* actor, bool trap);
   // A supervisor: "one_for_one" or "one_for_all", giving up at a failure
   // beyond `max_restarts` restarts within `period_ms`. MAY COLLECT.

@@ -2,8 +2,8 @@
 // runtime's Actors (actors.hpp): spawn an actor whose behaviour is a Runa
 // function (with a bounded mailbox, or under a supervisor), send (waiting
 // for room, or trying) and ask (with or without a timeout, blocking the
-// thread or awaited by a task), reply and self
-// inside a behaviour, stop and wait, monitors and links.
+// thread or awaited by a task), reply and self inside a behaviour, stop and
+// wait, monitors and links (and removing them).
 #include "bridge/actors.hpp"
 #include "bridge/native_args.hpp"
 #include "bridge/runtime_impl.hpp"
@@ -176,6 +176,24 @@ NativeStatus actor_link(NativeCall& call) {
   return NativeStatus::kReturn;
 }
 
+// Removes the monitors `watcher` set on `actor`: whether one was removed
+// before `actor` stopped (then no "down" notice comes of it).
+NativeStatus actor_demonitor(NativeCall& call) {
+  if (auto bad = want_actor(call, "actor_demonitor")) return *bad;
+  if (auto bad = want_actor(call, "actor_demonitor", 1)) return *bad;
+  call.result = types::make_boolean(Actors::demonitor(call.args[0], call.args[1]));
+  return NativeStatus::kReturn;
+}
+
+// Removes the links between two actors: whether one was removed before
+// the actor it watched went down.
+NativeStatus actor_unlink(NativeCall& call) {
+  if (auto bad = want_actor(call, "actor_unlink")) return *bad;
+  if (auto bad = want_actor(call, "actor_unlink", 1)) return *bad;
+  call.result = types::make_boolean(Actors::unlink(call.args[0], call.args[1]));
+  return NativeStatus::kReturn;
+}
+
 // With true, the actor gets ("exit", other, reason, error) from its links
 // instead of being killed.
 NativeStatus actor_trap_exits(NativeCall& call) {
@@ -238,6 +256,8 @@ void add_actor_natives(Natives& natives) {
   natives.add("actor_try_send", 2, actor_try_send);
   natives.add("actor_monitor", 2, actor_monitor);
   natives.add("actor_link", 2, actor_link);
+  natives.add("actor_demonitor", 2, actor_demonitor);
+  natives.add("actor_unlink", 2, actor_unlink);
   natives.add("actor_trap_exits", 2, actor_trap_exits);
   natives.add("supervisor_new", 3, supervisor_new);
   natives.add("supervisor_spawn", 3, supervisor_spawn);
