@@ -130,9 +130,11 @@ void Actors::link(const Value* a, const Value* b) {
 bool Actors::unlink(const Value* a, const Value* b) {
   ActorCore& first = core_of(*a);
   ActorCore& second = core_of(*b);
-  const std::size_t removed = first.actor->unmonitor(watch_tag(second, Watch::kLink)) +
-                              second.actor->unmonitor(watch_tag(first, Watch::kLink));
-  return removed > 0;
+  // Both sides are removed whatever happens; the link had no effect only
+  // if neither side's stop had taken it yet.
+  const bool from_first = first.actor->unmonitor(watch_tag(second, Watch::kLink)) > 0;
+  const bool from_second = second.actor->unmonitor(watch_tag(first, Watch::kLink)) > 0;
+  return from_first && from_second;
 }
 
 void Actors::trap_exits(const Value* actor, bool trap) {

@@ -151,8 +151,9 @@ class Actors {
   // Each of the two, when the other stops abnormally, is killed, or gets
   // ("exit", other, reason, error) if it traps exits (then on any stop).
   static void link(const Value* a, const Value* b);
-  // Removes the links between *a and *b: true when one was removed before
-  // the actor it watched went down (then nothing comes of it).
+  // Removes the links between *a and *b: true when they were removed
+  // before either actor went down (then nothing comes of them); false when
+  // there was none, or one side is down (its link acted or is acting).
   static bool unlink(const Value* a, const Value* b);
   static void trap_exits(const Value* actor, bool trap);
   // A supervisor: "one_for_one" or "one_for_all", giving up at a failure

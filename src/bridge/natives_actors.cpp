@@ -185,8 +185,8 @@ NativeStatus actor_demonitor(NativeCall& call) {
   return NativeStatus::kReturn;
 }
 
-// Removes the links between two actors: whether one was removed before
-// the actor it watched went down.
+// Removes the links between two actors: whether they were removed before
+// either went down.
 NativeStatus actor_unlink(NativeCall& call) {
   if (auto bad = want_actor(call, "actor_unlink")) return *bad;
   if (auto bad = want_actor(call, "actor_unlink", 1)) return *bad;
