@@ -127,8 +127,8 @@ class Actors {
   // kThrew (what ask() would raise, or Timeout), or kPending: *list is the
   // WaitList to wait in and *deadline when to give up (0: never).
   enum class AskPoll : std::uint8_t { kAnswered, kThrew, kPending };
-  AskPoll poll_ask(rt::Thread& t, Value ask, Value* out, concurrency::WaitList** list,
-                   std::int64_t* deadline);
+  static AskPoll poll_ask(rt::Thread& t, Value ask, Value* out, concurrency::WaitList** list,
+                          std::int64_t* deadline);
   // Inside a behaviour: answers the ask being handled; *out true, or false
   // when the message came by actor_send.
   bool reply(rt::Thread& t, const Value* value, Value* out);

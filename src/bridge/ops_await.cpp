@@ -180,7 +180,6 @@ Awaited await_channel(Thread& t, Value* a, Value* out) {
 // list, and with a deadline also for it (a timer: the poll it causes times
 // the ask out).
 Awaited await_ask(Thread& t, Value* a, Value* out) {
-  bridge::Actors& actors = impl_of(t).actors();
   Scheduler& s = Scheduler::of(t);
   heap::HandleScope scope(*t.m);
   heap::Handle ask(*t.m, *a);  // *out may be *a's slot
@@ -192,14 +191,14 @@ Awaited await_ask(Thread& t, Value* a, Value* out) {
   concurrency::WaitList* list = nullptr;
   std::int64_t deadline = 0;
   using Poll = bridge::Actors::AskPoll;
-  Poll got = actors.poll_ask(t, ask.value(), reply.slot(), &list, &deadline);
+  Poll got = bridge::Actors::poll_ask(t, ask.value(), reply.slot(), &list, &deadline);
   if (got == Poll::kPending) {
     me = waiting_task(t);
     if (me == nullptr) return Awaited::kThrew;
     if (deadline != 0) s.wake_at(me, deadline);
     s.wait_on(me, {list});
     me->wait = TaskRecord::Wait::kAsk;
-    got = actors.poll_ask(t, ask.value(), reply.slot(), &list, &deadline);
+    got = bridge::Actors::poll_ask(t, ask.value(), reply.slot(), &list, &deadline);
     if (got == Poll::kPending) return Awaited::kWaiting;
     s.leave(me);
   }
