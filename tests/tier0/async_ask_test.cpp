@@ -218,6 +218,19 @@ TEST_F(AsyncAskTest, AnAskSuspendsOnlyItsTask) {
             "= [\"main ran\", 3]");
 }
 
+// The dump says what a task awaiting an Ask waits for.
+TEST_F(AsyncAskTest, TheDumpShowsATaskWaitingForAReply) {
+  EXPECT_EQ(run_body(spawn_into_a("gated"),
+                     "PUSH_CONST extern \"task_spawn\"\nPUSH_CONST function one\nPUSH_CONST 3\n"
+                     "CALL 1\nCALL 1\n"
+                     "PUSH_CONST extern \"task_yield\"\nCALL 0\nAWAIT\nPOP\n"
+                     "PUSH_CONST extern \"text_find\"\nPUSH_CONST extern \"runtime_dump\"\n"
+                     "CALL 0\nPUSH_CONST \"one, waiting for an actor's reply\"\nCALL 2\n"
+                     "PUSH_CONST 0\nGE\n" +
+                         std::string(kRelease) + "SWAP\nAWAIT\nNEW_LIST 2\nRETURN"),
+            "= [true, 3]");
+}
+
 // No reply in time: Timeout, again at each AWAIT of the Ask; the actor
 // still handles the message.
 TEST_F(AsyncAskTest, ATimeoutEndsTheWait) {

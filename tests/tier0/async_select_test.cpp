@@ -273,6 +273,19 @@ TEST_F(AsyncSelectTest, AWaitingTaskWakesOnEitherCase) {
             "= [[1, nothing], 2, \"x\"]");
 }
 
+// The dump says a task waits in a select.
+TEST_F(AsyncSelectTest, TheDumpShowsATaskWaitingInASelect) {
+  EXPECT_EQ(run_body(channels("0", "2", "0") + send("b", "1") + send("b", "2"),
+                     "PUSH_CONST extern \"task_spawn\"\nPUSH_CONST function waiter\n"
+                     "PUSH_CONST 0\nCALL 1\nCALL 1\n"
+                     "PUSH_CONST extern \"task_yield\"\nCALL 0\nAWAIT\nPOP\n"
+                     "PUSH_CONST extern \"text_find\"\nPUSH_CONST extern \"runtime_dump\"\n"
+                     "CALL 0\nPUSH_CONST \"waiter, waiting in a select\"\nCALL 2\n"
+                     "PUSH_CONST 0\nGE\n" +
+                         send("a", "4") + "SWAP\nAWAIT\nNEW_LIST 2\nRETURN"),
+            "= [true, [0, 4]]");
+}
+
 // Cancelling a task waiting in a select withdraws every case: its send
 // never happens and a value sent later is there for others. When the
 // value came first, the value wins.
