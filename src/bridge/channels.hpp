@@ -1,7 +1,8 @@
 // Channels for programs (docs/concurrency.md, "Threads and channels for
-// programs"): the natives channel_new, channel_send, channel_receive and
-// channel_close over the concurrency runtime's
-// Bounded and Unbounded channels (src/concurrency/channel/).
+// programs"): the natives channel_new, channel_send, channel_receive,
+// channel_close and the selects (channel_select, and the awaitables of
+// natives_channel_ops.cpp) over the concurrency runtime's Bounded and
+// Unbounded channels and its select (src/concurrency/channel/).
 //
 //   Channel  a foreign object (foreign.hpp, layout "Channel") standing for
 //            its Pipe: freed by the finalizer once no thread can reach the
