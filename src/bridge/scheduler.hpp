@@ -29,9 +29,11 @@
 //     Task of another thread's scheduler cannot be awaited (ValueError).
 //   - A task awaiting a ChannelOp or a ChannelSelect (channels.hpp) that
 //     cannot proceed sits in the WaitList of each case
-//     (concurrency/channel/waiter.hpp) with the one Waiter of its record. A claim comes from any
-//     thread, under the list's lock, and only posts the task's number to the inbox (a mutex, and a
-//     Parker the idle scheduler sleeps on); the scheduler alone moves it
+//     (concurrency/channel/waiter.hpp) with the one Waiter of its record;
+//     a task awaiting an Ask (actor_asks.cpp), in the list of the ask's
+//     answer. A claim comes from any thread, under the list's lock, and
+//     only posts the task's number to the inbox (a mutex, and a Parker the
+//     idle scheduler sleeps on); the scheduler alone moves it
 //     to the ready queue. So a wake-up of a task whose scheduler is running
 //     another task only waits in the inbox until its next turn.
 //   - Every poll starts by taking the task out of its list (after which no
@@ -68,8 +70,8 @@ using heap::Value;
 
 class Scheduler;
 
-// A task's wait on channels: one ChannelOp's list, or one per case of a
-// ChannelSelect (at most one wait at a time). The Waiter sits in every
+// A task's wait in WaitLists: one ChannelOp's list, one per case of a
+// ChannelSelect, or an Ask's (at most one wait at a time). The Waiter sits in every
 // list with the position of its case as tag, so a claim says which case
 // may proceed; the Waiter's CAS lets one claim through, whichever list
 // makes it.
