@@ -16,6 +16,7 @@
 #include "bridge/foreign.hpp"
 #include "concurrency/actor/actor.hpp"
 #include "concurrency/actor/supervisor.hpp"
+#include "concurrency/channel/waiter.hpp"
 #include "concurrency/sync/condvar.hpp"
 #include "concurrency/sync/latch.hpp"
 #include "concurrency/sync/mutex.hpp"
@@ -52,7 +53,18 @@ struct BehaviourFailed {
 // The Thrown inside a Down's error, or null.
 std::shared_ptr<const Thrown> thrown_of(const std::exception_ptr& error);
 
-// The answer to one ask, shared by the asker and the message.
+// The answer to one ask, shared by the asker and the message (and by the
+// Ask object of actor_ask_async).
+//
+// A task awaiting an Ask waits in `answered` (scheduler.hpp), under the
+// register-then-retry rule of waiter.hpp: the task registers, fences and
+// looks at the latch once more; settle() opens the latch, fences and
+// notifies every waiter. The interleaving to rule out: the task finds the
+// latch closed, the settle opens it and sees no waiter, then the task
+// registers and sleeps for ever — one of the two fences' reads sees the
+// other's write. The task reads the answer only once the latch is open,
+// never on the outcome alone (a settle that won the CAS may still be
+// writing `value`).
 struct AskCell {
   enum : std::uint32_t { kPending, kAnswered, kNoReply, kFailed, kStopped, kTimedOut };
   explicit AskCell(heap::Heap& h) : heap(h) {}
@@ -76,6 +88,8 @@ struct AskCell {
     value = v;
     failure = std::move(why);
     done.count_down();
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (answered.waiting()) answered.notify_all();
   }
   // The asker's deadline passed: true when it claimed the cell before any
   // settle (actors.cpp, "A reply racing the timeout"). The latch stays
@@ -90,6 +104,7 @@ struct AskCell {
   Value* value = nullptr;  // persistent: the reply, when answered
   std::string failure;     // kFailed: what the behaviour threw
   cc::Latch done{1};
+  cc::WaitList answered;  // tasks awaiting the Ask
 };
 
 struct ActorCore;
@@ -225,6 +240,14 @@ struct ActorCore : std::enable_shared_from_this<ActorCore> {
 
 struct ActorBox {
   std::shared_ptr<ActorCore> core;
+};
+// An Ask (actor_ask_async): its cell, the actor (whose phase its answer
+// may describe), and when its asker gives up.
+struct AskBox {
+  std::shared_ptr<AskCell> cell;
+  std::shared_ptr<ActorCore> core;
+  std::int64_t deadline = 0;  // monotonic nanoseconds (Scheduler::now); 0: never
+  std::int64_t millis = 0;    // the timeout given, for Timeout's message
 };
 struct SupervisorBox {
   std::shared_ptr<SupervisorCore> core;

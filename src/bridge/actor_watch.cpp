@@ -12,6 +12,13 @@
 // heap (a notice carries the stopped actor's Core and its Thrown, both
 // outside the heap), so it runs on any thread.
 //
+// actor_demonitor and actor_unlink take the DownFns out again, named by a
+// tag (the other actor's number and the kind). Removing races with the
+// watched actor's stop: ActorBase::unmonitor() and terminate() both take
+// the actor's lock, so a DownFn is either removed (no notice, no kill) or
+// handed to the stop (the notice comes, the kill happens), never both,
+// never neither; the native's result says which (true: removed).
+//
 // The interleavings to rule out:
 //   - A monitor or link set while the watched actor stops: registered just
 //     after the actor swapped its monitors out, the DownFn would never run.
@@ -74,6 +81,13 @@ void linked_down(ActorCore& to, const std::shared_ptr<ActorCore>& from, const cc
   }
 }
 
+// What names a monitor or a link in the watched actor's list (unmonitor):
+// the other actor's number, and which of the two it is.
+enum class Watch : std::uint8_t { kMonitor, kLink };
+std::uint64_t watch_tag(const ActorCore& other, Watch w) {
+  return other.number * 2 + (w == Watch::kLink ? 1 : 0);  // numbers start at 1: never 0
+}
+
 const char* reason_name(cc::Down::Reason r) {
   switch (r) {
     case cc::Down::Reason::kFailed:
@@ -90,19 +104,37 @@ const char* reason_name(cc::Down::Reason r) {
 void Actors::monitor(const Value* actor, const Value* watcher) {
   std::shared_ptr<ActorCore> watched = core_of(*actor).shared_from_this();
   std::shared_ptr<ActorCore> to = core_of(*watcher).shared_from_this();
-  // The DownFn holds both Cores until it runs; the watched actor drops its
-  // monitors when it stops, and every actor stops by the runtime's end.
+  // The DownFn holds both Cores until it runs or is removed; the watched
+  // actor drops its monitors when it stops, and every actor stops by the
+  // runtime's end.
   watched->actor->monitor(
-      [to, watched](const cc::Down& down) { notify(*to, watched, Envelope::Kind::kDown, down); });
+      [to, watched](const cc::Down& down) { notify(*to, watched, Envelope::Kind::kDown, down); },
+      watch_tag(*to, Watch::kMonitor));
+}
+
+bool Actors::demonitor(const Value* actor, const Value* watcher) {
+  return core_of(*actor).actor->unmonitor(watch_tag(core_of(*watcher), Watch::kMonitor)) > 0;
 }
 
 void Actors::link(const Value* a, const Value* b) {
   std::shared_ptr<ActorCore> first = core_of(*a).shared_from_this();
   std::shared_ptr<ActorCore> second = core_of(*b).shared_from_this();
   first->actor->monitor(
-      [second, first](const cc::Down& down) { linked_down(*second, first, down); });
+      [second, first](const cc::Down& down) { linked_down(*second, first, down); },
+      watch_tag(*second, Watch::kLink));
   second->actor->monitor(
-      [first, second](const cc::Down& down) { linked_down(*first, second, down); });
+      [first, second](const cc::Down& down) { linked_down(*first, second, down); },
+      watch_tag(*first, Watch::kLink));
+}
+
+bool Actors::unlink(const Value* a, const Value* b) {
+  ActorCore& first = core_of(*a);
+  ActorCore& second = core_of(*b);
+  // Both sides are removed whatever happens; the link had no effect only
+  // if neither side's stop had taken it yet.
+  const bool from_first = first.actor->unmonitor(watch_tag(second, Watch::kLink)) > 0;
+  const bool from_second = second.actor->unmonitor(watch_tag(first, Watch::kLink)) > 0;
+  return from_first && from_second;
 }
 
 void Actors::trap_exits(const Value* actor, bool trap) {

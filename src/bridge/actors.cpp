@@ -160,7 +160,10 @@ void request_stop(ActorCore& c) {
 }  // namespace
 
 Actors::Actors(rt::Runtime& r)
-    : runtime_(r), boxes_(r.heap(), "Actor"), supervisors_(r.heap(), "Supervisor") {}
+    : runtime_(r),
+      boxes_(r.heap(), "Actor"),
+      supervisors_(r.heap(), "Supervisor"),
+      asks_(r.heap(), "Ask") {}
 
 // shut_down() ran before (from ~Runtime, while threads can still detach):
 // the boxes left free their Cores, all stopped, with their slots.
@@ -357,34 +360,22 @@ bool Actors::send(rt::Thread& t, const Value* actor, const Value* message, bool*
   return refuse_stopped(t, native, c, "; the message was not delivered");
 }
 
-bool Actors::ask(rt::Thread& t, const Value* actor, const Value* message, Value* out,
-                 std::optional<std::int64_t> millis) {
-  const char* native = millis ? "actor_ask_timeout" : "actor_ask";
-  if (tl_turn != nullptr) return refuse_in_behaviour(t, native);
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::milliseconds(millis ? std::min(*millis, kLongestAsk) : 0);
-  ActorCore& c = core_of(*actor);  // alive: *actor is a root slot
-  auto cell = std::make_shared<AskCell>(runtime_.heap());
-  {
-    Envelope e(runtime_.heap(), runtime_.heap().new_persistent(*message), cell,
-               Envelope::Kind::kMessage);
-    const Sent sent = deliver_waiting(c, e);
-    if (sent == Sent::kRefused) {
-      return refuse_stopped(t, native, c, "; the message was not delivered");
-    }
-    if (sent == Sent::kStranded) cell->settle(AskCell::kStopped);
-  }
-  // Both waits are in a blocking region: they never delay a collection.
-  if (millis && !cell->done.wait_until(deadline) && cell->give_up()) {
-    return rt::ops::raise(t, "Timeout",
-                          std::string(native) + ": no reply within " + std::to_string(*millis) +
-                              " ms; the actor keeps the message and may still handle it (its "
-                              "reply is then dropped)");
-  }
-  cell->done.wait();  // at once, or for the instant a settle that won needs to open it
-  switch (cell->outcome.load(std::memory_order_acquire)) {
+bool Actors::post_ask(rt::Thread& t, const char* native, ActorCore& c, const Value* message,
+                      const std::shared_ptr<AskCell>& cell) {
+  Envelope e(runtime_.heap(), runtime_.heap().new_persistent(*message), cell,
+             Envelope::Kind::kMessage);
+  const Sent sent = deliver_waiting(c, e);
+  if (sent == Sent::kRefused)
+    return refuse_stopped(t, native, c, "; the message was not delivered");
+  if (sent == Sent::kStranded) cell->settle(AskCell::kStopped);
+  return true;
+}
+
+bool Actors::answer(rt::Thread& t, const char* native, const ActorCore& c, const AskCell& cell,
+                    Value* out) {
+  switch (cell.outcome.load(std::memory_order_acquire)) {
     case AskCell::kAnswered:
-      *out = *cell->value;
+      *out = *cell.value;
       return true;
     case AskCell::kNoReply:
       return rt::ops::raise(t, "ValueError",
@@ -393,13 +384,37 @@ bool Actors::ask(rt::Thread& t, const Value* actor, const Value* message, Value*
                                 "(call actor_reply(value) while handling it)");
     case AskCell::kFailed:
       return rt::ops::raise(t, "ValueError",
-                            std::string(native) + ": the actor's behaviour threw " + cell->failure +
+                            std::string(native) + ": the actor's behaviour threw " + cell.failure +
                                 " while handling the message; " +
                                 (c.supervisor != nullptr ? "its supervisor restarts it or gives up"
                                                          : "the actor has stopped"));
     default:
       return refuse_stopped(t, native, c, " before it handled the message");
   }
+}
+
+bool Actors::timed_out(rt::Thread& t, const char* native, std::int64_t millis) {
+  return rt::ops::raise(t, "Timeout",
+                        std::string(native) + ": no reply within " + std::to_string(millis) +
+                            " ms; the actor keeps the message and may still handle it (its "
+                            "reply is then dropped)");
+}
+
+bool Actors::ask(rt::Thread& t, const Value* actor, const Value* message, Value* out,
+                 std::optional<std::int64_t> millis) {
+  const char* native = millis ? "actor_ask_timeout" : "actor_ask";
+  if (tl_turn != nullptr) return refuse_in_behaviour(t, native);
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(millis ? std::min(*millis, kLongestAsk) : 0);
+  ActorCore& c = core_of(*actor);  // alive: *actor is a root slot
+  auto cell = std::make_shared<AskCell>(runtime_.heap());
+  if (!post_ask(t, native, c, message, cell)) return false;
+  // Both waits are in a blocking region: they never delay a collection.
+  if (millis && !cell->done.wait_until(deadline) && cell->give_up()) {
+    return timed_out(t, native, *millis);
+  }
+  cell->done.wait();  // at once, or for the instant a settle that won needs to open it
+  return answer(t, native, c, *cell, out);
 }
 
 bool Actors::reply(rt::Thread& t, const Value* value, Value* out) {

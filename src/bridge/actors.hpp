@@ -1,7 +1,8 @@
 // Actors for programs (docs/concurrency.md, "Actors for programs"): the
 // natives actor_spawn (and actor_spawn_bounded), actor_send (and
 // actor_try_send), actor_ask (and actor_ask_timeout), actor_reply,
-// actor_self, actor_stop and actor_wait over the concurrency runtime's
+// actor_self, actor_stop and actor_wait, and actor_ask_async (and
+// actor_ask_timeout_async: actor_asks.cpp) over the concurrency runtime's
 // Actor<M> (src/concurrency/actor/actor.hpp), whose behaviour here calls a
 // Runa function; monitors, links and supervisors in actor_watch.cpp. The
 // records are in actor_core.hpp.
@@ -52,7 +53,9 @@
 //     no thread holds `mu_` across a safepoint poll or a blocking wait, so
 //     it never waits for a stopped thread (actors.cpp, "The dump").
 //   - A thread waiting in actor_ask or actor_wait sleeps in a blocking
-//     region: it never delays a collection.
+//     region: it never delays a collection. A task awaiting an Ask
+//     (actor_ask_async) waits in its AskCell's WaitList as it would in a
+//     channel's (actor_core.hpp, AskCell), so the thread runs other tasks.
 //   - Asks and waits are refused inside a behaviour: the pool's workers are
 //     few, and a worker waiting for an actor whose turn is queued behind it
 //     could wait for ever.
@@ -71,6 +74,7 @@
 namespace runa::concurrency {
 class Pool;
 struct Down;
+class WaitList;
 }  // namespace runa::concurrency
 
 namespace runa::bridge {
@@ -81,6 +85,8 @@ struct ActorCore;
 struct ActorBox;
 struct SupervisorCore;
 struct SupervisorBox;
+struct AskBox;
+struct AskCell;
 struct Envelope;
 
 class Actors {
@@ -110,6 +116,19 @@ class Actors {
   static constexpr std::int64_t kLongestAsk = std::int64_t{1} << 40;  // ms: 34 years
   bool ask(rt::Thread& t, const Value* actor, const Value* message, Value* out,
            std::optional<std::int64_t> millis = std::nullopt);
+  // actor_ask_async (actor_asks.cpp): sends now and puts in *out an Ask,
+  // whose AWAIT is the reply (or what ask() would raise) while only the
+  // awaiting task waits; with `millis`, Timeout once that many
+  // milliseconds have passed since this call with no reply.
+  bool ask_async(rt::Thread& t, const Value* actor, const Value* message, Value* out,
+                 std::optional<std::int64_t> millis = std::nullopt);
+  [[nodiscard]] bool is_ask(Value v) const;
+  // One look at an Ask, never waiting: kAnswered (the reply in *out),
+  // kThrew (what ask() would raise, or Timeout), or kPending: *list is the
+  // WaitList to wait in and *deadline when to give up (0: never).
+  enum class AskPoll : std::uint8_t { kAnswered, kThrew, kPending };
+  static AskPoll poll_ask(rt::Thread& t, Value ask, Value* out, concurrency::WaitList** list,
+                          std::int64_t* deadline);
   // Inside a behaviour: answers the ask being handled; *out true, or false
   // when the message came by actor_send.
   bool reply(rt::Thread& t, const Value* value, Value* out);
@@ -125,9 +144,17 @@ class Actors {
   // *watcher gets ("down", actor, reason, error) once *actor stops; at once
   // when it has stopped already.
   static void monitor(const Value* actor, const Value* watcher);
+  // Removes every monitor *watcher set on *actor: true when one was
+  // removed before *actor stopped (no notice comes of it); false when
+  // none was set, or *actor is down (its notice was or is being sent).
+  static bool demonitor(const Value* actor, const Value* watcher);
   // Each of the two, when the other stops abnormally, is killed, or gets
   // ("exit", other, reason, error) if it traps exits (then on any stop).
   static void link(const Value* a, const Value* b);
+  // Removes the links between *a and *b: true when they were removed
+  // before either actor went down (then nothing comes of them); false when
+  // there was none, or one side is down (its link acted or is acting).
+  static bool unlink(const Value* a, const Value* b);
   static void trap_exits(const Value* actor, bool trap);
   // A supervisor: "one_for_one" or "one_for_all", giving up at a failure
   // beyond `max_restarts` restarts within `period_ms`. MAY COLLECT.
@@ -162,10 +189,19 @@ class Actors {
   static bool refuse_in_behaviour(rt::Thread& t, const char* native);
   static bool refuse_stopped(rt::Thread& t, const char* native, const ActorCore& c,
                              const char* what);
+  // An ask's message: delivered (waiting for room), or the cell settled
+  // "stopped" when it was stranded; false after raising when refused.
+  bool post_ask(rt::Thread& t, const char* native, ActorCore& c, const Value* message,
+                const std::shared_ptr<AskCell>& cell);
+  // What a settled cell answers: the reply in *out, or false after raising.
+  static bool answer(rt::Thread& t, const char* native, const ActorCore& c, const AskCell& cell,
+                     Value* out);
+  static bool timed_out(rt::Thread& t, const char* native, std::int64_t millis);
 
   rt::Runtime& runtime_;
   ForeignObjects<ActorBox> boxes_;
   ForeignObjects<SupervisorBox> supervisors_;
+  ForeignObjects<AskBox> asks_;
   std::mutex mu_;  // live_, pool_
   std::map<std::uint64_t, std::shared_ptr<ActorCore>> live_;
   std::uint64_t next_ = 1;

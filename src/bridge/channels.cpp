@@ -69,6 +69,9 @@ constexpr std::size_t kOpValue = 1;
 constexpr std::size_t kOpKind = 2;
 constexpr std::uint32_t kOpBytes = 8 + 8 * 3;
 
+// A ChannelSelect: header, length word, then its cases (a ref tail).
+constexpr std::uint32_t kSelectFixed = 16;
+
 Value op_slot(Value op, std::size_t i) {
   return heap::as_object(op)->slots()[i];
 }
@@ -84,10 +87,22 @@ heap::Layout op_layout() {
   return l;
 }
 
+heap::Layout select_layout() {
+  heap::Layout l;
+  l.kind = heap::LayoutKind::kRefTail;
+  l.size = kSelectFixed;
+  l.refs = 0;
+  l.name = "ChannelSelect";
+  return l;
+}
+
 }  // namespace
 
 Channels::Channels(heap::Heap& heap)
-    : heap_(heap), pipes_(heap, "Channel"), ops_(heap, op_layout()) {}
+    : heap_(heap),
+      pipes_(heap, "Channel"),
+      ops_(heap, op_layout()),
+      selects_(heap, select_layout()) {}
 Channels::~Channels() = default;
 
 bool Channels::is_channel(Value v) const {
@@ -121,37 +136,64 @@ void Channels::close(Value channel) {
   pipe_of(channel)->close();
 }
 
-Channels::Status Channels::select_receive(const Value* list, std::uint64_t* index, Value* out) {
+Channels::Status Channels::select(const Value* list, std::uint64_t* index, Value* out) {
   const std::uint64_t n = types::Lists::size(*list);
-  // Persistent slots keep every Channel (so its Pipe) alive across the
-  // wait, whatever another thread does to the List meanwhile.
+  // Persistent slots keep every case (so its Channel and Pipe) alive
+  // across the wait, whatever another thread does to the List meanwhile.
   std::vector<heap::Persistent> held;
   held.reserve(n);
   for (std::uint64_t i = 0; i < n; ++i) held.emplace_back(heap_, *types::Lists::get(*list, i));
+  // A receive's slot is filled by the case performed; a send's holds its
+  // value until then, and is given back below unless the send was done.
   std::vector<Value*> slots(n, nullptr);
+  std::vector<cc::SelectCase> all;
+  all.reserve(n);
+  std::vector<bool> sends(n, false);
+  for (std::uint64_t i = 0; i < n; ++i) {
+    all.push_back(case_of(held[i].value(), slots[i]));
+    sends[i] = slots[i] != nullptr;
+  }
   std::vector<bool> open(n, true);
   std::vector<cc::SelectCase> cases;
   std::vector<std::uint64_t> which;
+  Status status = Status::kClosed;
+  *index = kEveryCase;
   for (;;) {
     cases.clear();
     which.clear();
     for (std::uint64_t i = 0; i < n; ++i) {
       if (!open[i]) continue;
-      cases.push_back(pipe_of(held[i].value())->recv_case(slots[i]));
+      cases.push_back(all[i]);
       which.push_back(i);
     }
-    if (cases.empty()) return Status::kClosed;
+    if (cases.empty()) break;
     const cc::SelectResult r = cc::select(cases);
     const std::uint64_t i = which[static_cast<std::size_t>(r.index)];
-    if (r.status == cc::QueueStatus::kClosed) {
+    if (r.status == cc::QueueStatus::kClosed && !sends[i]) {
       open[i] = false;
       continue;
     }
     *index = i;
-    *out = *slots[i];
-    heap_.free_persistent(slots[i]);
-    return Status::kOk;
+    if (r.status == cc::QueueStatus::kOk) {
+      status = Status::kOk;
+      *out = sends[i] ? types::kNothing : *slots[i];
+      if (!sends[i]) heap_.free_persistent(slots[i]);
+      slots[i] = nullptr;  // a send's slot is the channel's now
+    }
+    break;
   }
+  for (std::uint64_t i = 0; i < n; ++i) {
+    if (sends[i] && slots[i] != nullptr) heap_.free_persistent(slots[i]);
+  }
+  return status;
+}
+
+cc::SelectCase Channels::case_of(Value item, Value*& slot) {
+  if (!is_op(item)) return pipe_of(item)->recv_case(slot);
+  Pipe* pipe = pipe_of(op_slot(item, kOpChannel));
+  if (op_kind(item) == Op::kReceive) return pipe->recv_case(slot);
+  slot = heap_.new_persistent(op_slot(item, kOpValue));
+  return pipe->send_case(slot);
 }
 
 // NOLINTNEXTLINE(readability-non-const-parameter): root slots, which the collector writes
@@ -176,11 +218,9 @@ Channels::Op Channels::op_kind(Value op) {
 }
 
 Channels::Status Channels::attempt(Value op, Value* out, concurrency::WaitList** list) {
-  Pipe* pipe = pipe_of(op_slot(op, kOpChannel));
   Value* slot = nullptr;
-  const bool send = op_kind(op) == Op::kSend;
-  if (send) slot = heap_.new_persistent(op_slot(op, kOpValue));
-  const cc::SelectCase c = send ? pipe->send_case(slot) : pipe->recv_case(slot);
+  const cc::SelectCase c = case_of(op, slot);
+  const bool send = slot != nullptr;
   const cc::QueueStatus s = c.attempt(c.channel, c.item);
   if (s == cc::QueueStatus::kOk) {
     if (!send) {
@@ -193,6 +233,77 @@ Channels::Status Channels::attempt(Value op, Value* out, concurrency::WaitList**
   if (s == cc::QueueStatus::kClosed) return Status::kClosed;
   *list = c.list;
   return Status::kBusy;
+}
+
+Result<Channels::Made> Channels::make_select(heap::Mutator& m, const Value* list, Value* out) {
+  auto type = selects_.type();
+  if (!type) return type.error();
+  const std::uint64_t n = types::Lists::size(*list);
+  if (n == 0) return Made::kNotCases;
+  heap::HandleScope scope(m);
+  heap::Object* o = heap::allocate_array(m, *type, heap::ref_tail_bytes(kSelectFixed, n), n);
+  if (o == nullptr) return Made::kOutOfMemory;
+  // The items are read after the allocation (which may let other threads
+  // run), and copied with initialising stores before anything collects.
+  Value* cases = heap::tail_fields(o);
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const std::optional<Value> item = types::Lists::get(*list, i);
+    if (!item || !is_case(*item)) {
+      for (std::uint64_t j = i; j < n; ++j) cases[j] = types::kNothing;
+      return Made::kNotCases;
+    }
+    cases[i] = *item;
+  }
+  heap::Handle select(m, heap::ref_value(o));
+  // A Channel becomes the ChannelOp of its receive.
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const Value item = heap::tail_fields(heap::as_object(select.value()))[i];
+    if (is_op(item)) continue;
+    heap::Handle channel(m, item);
+    heap::Handle op(m, types::kNothing);
+    Value none = types::kNothing;
+    auto made = make_op(m, Op::kReceive, channel.slot(), &none, op.slot());
+    if (!made) return made.error();
+    if (!*made) return Made::kOutOfMemory;
+    heap::set_slot(m, heap::as_object(select.value()), 1 + i, op.value());
+  }
+  *out = select.value();
+  return Made::kMade;
+}
+
+bool Channels::is_select(Value v) const {
+  return selects_.holds(v);
+}
+
+std::uint64_t Channels::case_count(Value awaitable) const {
+  return is_op(awaitable) ? 1 : heap::array_length(heap::as_object(awaitable));
+}
+
+Value Channels::case_at(Value awaitable, std::uint64_t i) const {
+  return is_op(awaitable) ? awaitable : heap::tail_fields(heap::as_object(awaitable))[i];
+}
+
+Channels::Status Channels::attempt_cases(Value awaitable, std::uint64_t first, std::uint64_t* index,
+                                         Value* out, std::vector<concurrency::WaitList*>* lists) {
+  const std::uint64_t n = case_count(awaitable);
+  lists->assign(n, nullptr);
+  bool busy = false;
+  for (std::uint64_t k = 0; k < n; ++k) {
+    const std::uint64_t i = (first + k) % n;
+    const Value op = case_at(awaitable, i);
+    concurrency::WaitList* list = nullptr;
+    const Status s = attempt(op, out, &list);
+    if (s == Status::kBusy) {
+      (*lists)[i] = list;
+      busy = true;
+    } else if (s == Status::kOk || op_kind(op) == Op::kSend) {
+      *index = i;
+      return s;
+    }
+  }
+  if (busy) return Status::kBusy;
+  *index = kEveryCase;
+  return Status::kClosed;
 }
 
 }  // namespace runa::bridge

@@ -1,7 +1,8 @@
 // Channels for programs (docs/concurrency.md, "Threads and channels for
-// programs"): the natives channel_new, channel_send, channel_receive and
-// channel_close over the concurrency runtime's
-// Bounded and Unbounded channels (src/concurrency/channel/).
+// programs"): the natives channel_new, channel_send, channel_receive,
+// channel_close and the selects (channel_select, and the awaitables of
+// natives_channel_ops.cpp) over the concurrency runtime's Bounded and
+// Unbounded channels and its select (src/concurrency/channel/).
 //
 //   Channel  a foreign object (foreign.hpp, layout "Channel") standing for
 //            its Pipe: freed by the finalizer once no thread can reach the
@@ -24,6 +25,20 @@
 //     function AWAITs (channel_receive_async, channel_send_async): it holds
 //     no C++ state; ops_await.cpp attempts it and, while it cannot proceed,
 //     registers the task in the channel's WaitList (scheduler.hpp).
+//   - A ChannelSelect (layout "ChannelSelect": a tail of ChannelOps, its
+//     cases, copied at channel_select_async and never changed after) is
+//     awaited the same way, as a ChannelOp is: a ChannelOp is the select of
+//     its one case. One mechanism serves both (attempt_cases).
+//   - Exactly one case of a select takes effect. A send's value goes into
+//     a persistent slot only for the attempt, which either hands the slot
+//     to the channel or gives it back: a case not performed leaves nothing
+//     in its channel, so withdrawing (the select proceeding elsewhere, or
+//     its task cancelled) loses and duplicates nothing.
+//   - Closed channels in a select (thread or task): a receive from a
+//     channel closed and drained is left out while another case may still
+//     proceed (kClosed with kEveryCase once none can); a send to a closed
+//     channel is an outcome (kClosed with its position), as channel_send's
+//     ValueError is.
 //   - Values are shared, not copied: the receiver gets the very object the
 //     sender sent. Runa's Lists and Dictionaries are not synchronised, so
 //     two threads that both change one must agree on who owns it (the
@@ -31,9 +46,11 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "bridge/foreign.hpp"
 #include "bridge/lazy_layout.hpp"
+#include "concurrency/channel/select.hpp"
 #include "concurrency/channel/waiter.hpp"
 #include "runatime/heap.hpp"
 #include "runatime/result.hpp"
@@ -70,12 +87,18 @@ class Channels {
   Status receive(const Value* channel, Value* out);
   // Closes the channel: final, idempotent; every waiter wakes. Never collects.
   static void close(Value channel);
-  // Receives from the first Channel of the List in *list to have a value
-  // (concurrency::select, from a random one: no channel starves): its
-  // position in *index, the value in *out. A channel closed and drained is
-  // left out while another may still deliver; kClosed once every one is.
-  // Every item must be a Channel. MAY COLLECT (the wait); root slots.
-  Status select_receive(const Value* list, std::uint64_t* index, Value* out);
+  // The *index of a kClosed select when every case was a receive from a
+  // channel closed and drained.
+  static constexpr std::uint64_t kEveryCase = ~std::uint64_t{0};
+  // Performs the first case of the List in *list that can proceed
+  // (concurrency::select, from a random one: no case starves), waiting
+  // while none can: its position in *index, a receive's value in *out
+  // (nothing for a send). A case is a Channel (a receive) or a ChannelOp;
+  // every item must be one (is_case). kClosed as the header says. MAY
+  // COLLECT (the wait); root slots.
+  Status select(const Value* list, std::uint64_t* index, Value* out);
+  // Whether v can be a case of a select: a Channel or a ChannelOp.
+  [[nodiscard]] bool is_case(Value v) const { return is_channel(v) || is_op(v); }
 
   // A ChannelOp of *channel (and, for a send, *value) in *out; false when
   // the heap is exhausted, an error when the layout cannot be registered.
@@ -83,15 +106,40 @@ class Channels {
   Result<bool> make_op(heap::Mutator& m, Op op, Value* channel, Value* value, Value* out);
   [[nodiscard]] bool is_op(Value v) const;
   [[nodiscard]] static Op op_kind(Value op);
-  // One attempt of the ChannelOp, never waiting: kOk (a receive's value in
-  // *out), kClosed (as send and receive), or kBusy (full, or empty), and
-  // then *list is the WaitList to wait in. Never collects.
-  Status attempt(Value op, Value* out, concurrency::WaitList** list);
+  // A ChannelSelect of the cases in the List *list (Channels become
+  // receive ChannelOps) in *out; kNotCases (nothing made) when the List is
+  // empty or holds an item that is not a case (is_case), an error when the
+  // layout cannot be registered. MAY COLLECT.
+  enum class Made : std::uint8_t { kMade, kOutOfMemory, kNotCases };
+  Result<Made> make_select(heap::Mutator& m, const Value* list, Value* out);
+  [[nodiscard]] bool is_select(Value v) const;
+  // The cases of an awaitable: a ChannelOp's is itself, a ChannelSelect's
+  // are its ChannelOps.
+  [[nodiscard]] std::uint64_t case_count(Value awaitable) const;
+  [[nodiscard]] Value case_at(Value awaitable, std::uint64_t i) const;
+
+  // One attempt of every case of `awaitable` (a ChannelOp or a
+  // ChannelSelect), from case `first` on (the others after it, wrapping),
+  // never waiting: kOk, case *index performed (a receive's value in *out);
+  // kClosed, *index a send to a closed channel or kEveryCase; kBusy, and
+  // then (*lists)[i] is the WaitList case i waits in, null for a receive
+  // left out. Never collects.
+  Status attempt_cases(Value awaitable, std::uint64_t first, std::uint64_t* index, Value* out,
+                       std::vector<concurrency::WaitList*>* lists);
 
  private:
   heap::Heap& heap_;
   ForeignObjects<Pipe> pipes_;
-  LazyLayout ops_;  // ChannelOp
+  // The C++ case of a Channel (a receive) or a ChannelOp, into `slot`: a
+  // send takes a persistent slot holding its value, which the caller gives
+  // back unless the send was performed (slot stays null for a receive).
+  concurrency::SelectCase case_of(Value item, Value*& slot);
+  // One attempt of the ChannelOp: kOk (a receive's value in *out),
+  // kClosed, or kBusy and *list the WaitList to wait in. Never collects.
+  Status attempt(Value op, Value* out, concurrency::WaitList** list);
+
+  LazyLayout ops_;      // ChannelOp
+  LazyLayout selects_;  // ChannelSelect
 };
 
 }  // namespace runa::bridge

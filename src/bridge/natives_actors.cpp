@@ -1,8 +1,9 @@
 // The natives of actors for programs (docs/natives.md, "Actors"), over the
 // runtime's Actors (actors.hpp): spawn an actor whose behaviour is a Runa
 // function (with a bounded mailbox, or under a supervisor), send (waiting
-// for room, or trying) and ask (with or without a timeout), reply and self
-// inside a behaviour, stop and wait, monitors and links.
+// for room, or trying) and ask (with or without a timeout, blocking the
+// thread or awaited by a task), reply and self inside a behaviour, stop and
+// wait, monitors and links (and removing them).
 #include "bridge/actors.hpp"
 #include "bridge/native_args.hpp"
 #include "bridge/runtime_impl.hpp"
@@ -90,21 +91,49 @@ NativeStatus actor_ask(NativeCall& call) {
   return answered(call, actors(call).ask(*call.thread, call.args[0], call.args[1], &call.result));
 }
 
+// Argument 2 of an ask with a timeout: 0 or more milliseconds.
+std::optional<std::int64_t> timeout_arg(NativeCall& call, std::string_view native,
+                                        NativeStatus* failed) {
+  const auto millis = int_arg(call, native, 2, failed);
+  if (!millis) return std::nullopt;
+  if (*millis < 0) {
+    *failed = raise(call, "ValueError",
+                    std::string(native) + ": a timeout is 0 or more milliseconds, not " +
+                        std::to_string(*millis));
+    return std::nullopt;
+  }
+  return millis;
+}
+
 // actor_ask giving up after `millis` milliseconds: Timeout when no reply
 // came by then (the message stays with the actor; a later reply is
 // dropped).
 NativeStatus actor_ask_timeout(NativeCall& call) {
   if (auto bad = want_actor(call, "actor_ask_timeout")) return *bad;
   NativeStatus failed{};
-  const auto millis = int_arg(call, "actor_ask_timeout", 2, &failed);
+  const auto millis = timeout_arg(call, "actor_ask_timeout", &failed);
   if (!millis) return failed;
-  if (*millis < 0) {
-    return raise(
-        call, "ValueError",
-        "actor_ask_timeout: a timeout is 0 or more milliseconds, not " + std::to_string(*millis));
-  }
   return answered(
       call, actors(call).ask(*call.thread, call.args[0], call.args[1], &call.result, *millis));
+}
+
+// Sends the message now: an Ask whose AWAIT (in an async function) is the
+// reply, only the awaiting task waiting for it.
+NativeStatus actor_ask_async(NativeCall& call) {
+  if (auto bad = want_actor(call, "actor_ask_async")) return *bad;
+  return answered(call,
+                  actors(call).ask_async(*call.thread, call.args[0], call.args[1], &call.result));
+}
+
+// actor_ask_async whose AWAIT raises Timeout once `millis` milliseconds
+// have passed since the call with no reply.
+NativeStatus actor_ask_timeout_async(NativeCall& call) {
+  if (auto bad = want_actor(call, "actor_ask_timeout_async")) return *bad;
+  NativeStatus failed{};
+  const auto millis = timeout_arg(call, "actor_ask_timeout_async", &failed);
+  if (!millis) return failed;
+  return answered(call, actors(call).ask_async(*call.thread, call.args[0], call.args[1],
+                                               &call.result, *millis));
 }
 
 // Inside a behaviour: answers the ask being handled (true), or nothing to
@@ -144,6 +173,24 @@ NativeStatus actor_link(NativeCall& call) {
   if (auto bad = want_actor(call, "actor_link")) return *bad;
   if (auto bad = want_actor(call, "actor_link", 1)) return *bad;
   Actors::link(call.args[0], call.args[1]);
+  return NativeStatus::kReturn;
+}
+
+// Removes the monitors `watcher` set on `actor`: whether one was removed
+// before `actor` stopped (then no "down" notice comes of it).
+NativeStatus actor_demonitor(NativeCall& call) {
+  if (auto bad = want_actor(call, "actor_demonitor")) return *bad;
+  if (auto bad = want_actor(call, "actor_demonitor", 1)) return *bad;
+  call.result = types::make_boolean(Actors::demonitor(call.args[0], call.args[1]));
+  return NativeStatus::kReturn;
+}
+
+// Removes the links between two actors: whether they were removed before
+// either went down.
+NativeStatus actor_unlink(NativeCall& call) {
+  if (auto bad = want_actor(call, "actor_unlink")) return *bad;
+  if (auto bad = want_actor(call, "actor_unlink", 1)) return *bad;
+  call.result = types::make_boolean(Actors::unlink(call.args[0], call.args[1]));
   return NativeStatus::kReturn;
 }
 
@@ -199,6 +246,8 @@ void add_actor_natives(Natives& natives) {
   natives.add("actor_send", 2, actor_send);
   natives.add("actor_ask", 2, actor_ask);
   natives.add("actor_ask_timeout", 3, actor_ask_timeout);
+  natives.add("actor_ask_async", 2, actor_ask_async);
+  natives.add("actor_ask_timeout_async", 3, actor_ask_timeout_async);
   natives.add("actor_reply", 1, actor_reply);
   natives.add("actor_self", 0, actor_self);
   natives.add("actor_stop", 1, actor_stop);
@@ -207,6 +256,8 @@ void add_actor_natives(Natives& natives) {
   natives.add("actor_try_send", 2, actor_try_send);
   natives.add("actor_monitor", 2, actor_monitor);
   natives.add("actor_link", 2, actor_link);
+  natives.add("actor_demonitor", 2, actor_demonitor);
+  natives.add("actor_unlink", 2, actor_unlink);
   natives.add("actor_trap_exits", 2, actor_trap_exits);
   natives.add("supervisor_new", 3, supervisor_new);
   natives.add("supervisor_spawn", 3, supervisor_spawn);

@@ -2,6 +2,8 @@
 // and the scheduler's entry for running a coroutine to its end. The
 // scheduler (scheduler.hpp) explains the polling model.
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "bridge/runtime_impl.hpp"
 #include "bridge/scheduler.hpp"
@@ -75,37 +77,133 @@ Awaited await_timer(Thread& t, Value* a, Value* out) {
   return Awaited::kWaiting;
 }
 
-// A ChannelOp (channels.hpp): performed at once when it can be; else the
-// task waits in the channel's list (scheduler.hpp). The interleaving the
-// retry guards against: the value (or room) arrives after the first
-// attempt and before the registration — its sender, seeing no waiter,
-// notifies no one; the retry after registering sees it.
+// A start among n cases that no case always wins (a ChannelSelect whose
+// first case is always ready must not starve the others).
+std::uint64_t random_case(std::uint64_t n) {
+  thread_local std::uint64_t rng = 0x9E3779B97F4A7C15ULL;
+  rng ^= rng << 13;
+  rng ^= rng >> 7;
+  rng ^= rng << 17;
+  return rng % n;
+}
+
+// The message of a closed outcome: `index` a send, or kEveryCase.
+std::string closed_message(bool select, bool send, std::uint64_t index) {
+  if (select) {
+    return send
+               ? "channel_select_async: the channel of case " + std::to_string(index) + " is closed"
+               : "channel_select_async: every channel is closed and empty";
+  }
+  return send ? "channel_send_async: the channel is closed"
+              : "channel_receive_async: the channel is closed and empty";
+}
+
+// A ChannelOp or a ChannelSelect (channels.hpp; a ChannelOp is the select
+// of its one case): the first case that can proceed is performed at once;
+// when none can, the task waits in every case's list (scheduler.hpp). The
+// interleavings this guards against:
+//   - the value (or room) arrives after the first attempt and before the
+//     registration: its sender, seeing no waiter, notifies no one; the
+//     retry after registering sees it;
+//   - two cases becoming ready at once (two senders on two threads): each
+//     notifier claims the Waiter by CAS, only one wins and posts the task;
+//     the other passes over it to its list's next waiter, so its value
+//     stays in its channel for someone else. The task performs one case:
+//     each attempt either completes a case whole or leaves its channel
+//     untouched (a send's slot is given back), and the pass stops at the
+//     first that completes;
+//   - cancellation while a sender completes: the poll first leaves every
+//     list, then attempts; a value that came is received (the task ends
+//     with it, as the single receive does), otherwise Cancelled is thrown
+//     and nothing was taken or left behind.
+// The result of a select is [position, value] (nothing for a send), its
+// List made before the attempt: once a case took effect nothing may fail.
 Awaited await_channel(Thread& t, Value* a, Value* out) {
   bridge::Channels& channels = impl_of(t).channels();
   Scheduler& s = Scheduler::of(t);
-  // Read first: *out may be *a's slot, which a receive overwrites.
-  const bool send = bridge::Channels::op_kind(*a) == bridge::Channels::Op::kSend;
-  concurrency::WaitList* list = nullptr;
-  bridge::Channels::Status got = channels.attempt(*a, out, &list);
+  const bool select = channels.is_select(*a);
+  heap::HandleScope scope(*t.m);
+  heap::Handle awaitable(*t.m, *a);  // *out may be *a's slot, which the result overwrites
+  heap::Handle pair(*t.m, types::kNothing);
+  if (select) {
+    pair.set(impl_of(t).types().lists().make(*t.m, 2));
+    if (pair.value() == types::kNothing) {
+      out_of_memory(t);
+      return Awaited::kThrew;
+    }
+  }
+  heap::Handle value(*t.m, types::kNothing);
+  const std::uint64_t n = channels.case_count(awaitable.value());
+  TaskRecord* me = s.current();
   // This attempt acts on the claim that woke the task, if one did, even
   // when it finds nothing (another took the value first): passing that
-  // claim on would wake the other waiters in turn, forever.
-  if (TaskRecord* me = s.current()) me->channel.unused_claim = nullptr;
+  // claim on would wake the other waiters in turn, forever. It starts at
+  // the claimed case, so that it tries what the claim announced.
+  std::uint64_t first = n == 1 ? 0 : random_case(n);
+  if (me != nullptr && me->channel.unused_claim != nullptr) first = me->channel.claimed;
+  if (me != nullptr) me->channel.unused_claim = nullptr;
+  std::uint64_t index = 0;
+  std::vector<concurrency::WaitList*> lists;
+  bridge::Channels::Status got =
+      channels.attempt_cases(awaitable.value(), first, &index, value.slot(), &lists);
   if (got == bridge::Channels::Status::kBusy) {
-    TaskRecord* me = waiting_task(t);
+    me = waiting_task(t);
     if (me == nullptr) return Awaited::kThrew;
-    s.wait_on(me, list);
-    got = channels.attempt(*a, out, &list);
+    s.wait_on(me, std::move(lists));
+    got = channels.attempt_cases(awaitable.value(), first, &index, value.slot(), &lists);
     if (got == bridge::Channels::Status::kBusy) return Awaited::kWaiting;
     s.leave(me);  // a claim that came meanwhile is passed on when the poll ends
   }
+  const bool every = index == bridge::Channels::kEveryCase;
+  const bool send = !every && bridge::Channels::op_kind(channels.case_at(
+                                  awaitable.value(), index)) == bridge::Channels::Op::kSend;
   if (got == bridge::Channels::Status::kClosed) {
-    raise(t, "ValueError",
-          send ? "channel_send_async: the channel is closed"
-               : "channel_receive_async: the channel is closed and empty");
+    raise(t, "ValueError", closed_message(select, send, index));
     return Awaited::kThrew;
   }
-  if (send) *out = types::kNothing;
+  if (send) value.set(types::kNothing);
+  if (!select) {
+    *out = value.value();
+    return Awaited::kReady;
+  }
+  // Room for two was made: these appends never allocate.
+  const types::Lists& lists_of = impl_of(t).types().lists();
+  heap::Handle position(*t.m, types::make_small_int(static_cast<std::int64_t>(index)));
+  (void)lists_of.append(*t.m, pair, position);
+  (void)lists_of.append(*t.m, pair, value);
+  *out = pair.value();
+  return Awaited::kReady;
+}
+
+// An Ask (actor_ask_async; actor_asks.cpp says what it guards against):
+// answered at once when the reply is in; else the task waits in the ask's
+// list, and with a deadline also for it (a timer: the poll it causes times
+// the ask out).
+Awaited await_ask(Thread& t, Value* a, Value* out) {
+  Scheduler& s = Scheduler::of(t);
+  heap::HandleScope scope(*t.m);
+  heap::Handle ask(*t.m, *a);  // *out may be *a's slot
+  heap::Handle reply(*t.m, types::kNothing);
+  // A claim on an ask's list is the answer for every waiter: nothing to
+  // pass on.
+  TaskRecord* me = s.current();
+  if (me != nullptr) me->channel.unused_claim = nullptr;
+  concurrency::WaitList* list = nullptr;
+  std::int64_t deadline = 0;
+  using Poll = bridge::Actors::AskPoll;
+  Poll got = bridge::Actors::poll_ask(t, ask.value(), reply.slot(), &list, &deadline);
+  if (got == Poll::kPending) {
+    me = waiting_task(t);
+    if (me == nullptr) return Awaited::kThrew;
+    if (deadline != 0) s.wake_at(me, deadline);
+    s.wait_on(me, {list});
+    me->wait = TaskRecord::Wait::kAsk;
+    got = bridge::Actors::poll_ask(t, ask.value(), reply.slot(), &list, &deadline);
+    if (got == Poll::kPending) return Awaited::kWaiting;
+    s.leave(me);
+  }
+  if (got == Poll::kThrew) return Awaited::kThrew;
+  *out = reply.value();
   return Awaited::kReady;
 }
 
@@ -129,10 +227,13 @@ Awaited await(Thread& t, Value* a, Value* out) {
   }
   if (ts.tasks().is_task(*a)) return await_task(t, a, out);
   if (ts.tasks().is_timer(*a)) return await_timer(t, a, out);
-  if (impl_of(t).channels().is_op(*a)) return await_channel(t, a, out);
+  const bridge::Channels& channels = impl_of(t).channels();
+  if (channels.is_op(*a) || channels.is_select(*a)) return await_channel(t, a, out);
+  if (impl_of(t).actors().is_ask(*a)) return await_ask(t, a, out);
   raise(t, "TypeError",
-        "AWAIT needs a Coroutine, a Task, a Timer (task_sleep, task_yield) or a ChannelOp "
-        "(channel_receive_async, channel_send_async), not " +
+        "AWAIT needs a Coroutine, a Task, a Timer (task_sleep, task_yield), a ChannelOp "
+        "(channel_receive_async, channel_send_async), a ChannelSelect "
+        "(channel_select_async) or an Ask (actor_ask_async), not " +
             ts.describe(*a));
   return Awaited::kThrew;
 }

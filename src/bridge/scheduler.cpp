@@ -6,6 +6,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "bridge/runtime_impl.hpp"
 
@@ -151,31 +152,43 @@ void Scheduler::wait_for(TaskRecord* awaited, TaskRecord* waiter) {
   awaited->waiters.push_back(waiter->number);
 }
 
-void Scheduler::wait_on(TaskRecord* r, concurrency::WaitList* list) {
+void Scheduler::wait_on(TaskRecord* r, std::vector<concurrency::WaitList*> lists) {
   ChannelWait& c = r->channel;
   r->wait = TaskRecord::Wait::kChannel;
   c.waiter.selected.store(concurrency::Waiter::kNone, std::memory_order_relaxed);
   c.waiter.wake_remote = &post;
   c.waiter.wake_arg = r;
-  c.list = list;
-  list->add(&c.waiter, 0);  // publishes the waiter (the list's lock)
+  c.lists = std::move(lists);
+  // Each add publishes the waiter (the list's lock). A claim through an
+  // early list may come before the later adds: it posts the task, whose
+  // next poll leaves every list (a later list's claim then cannot pass
+  // the Waiter's CAS, so the one claim is all the task gets).
+  for (std::size_t i = 0; i < c.lists.size(); ++i) {
+    if (c.lists[i] != nullptr) c.lists[i]->add(&c.waiter, static_cast<int>(i));
+  }
   ++channel_waits_;
   std::atomic_thread_fence(std::memory_order_seq_cst);
 }
 
 void Scheduler::leave(TaskRecord* r) {
   ChannelWait& c = r->channel;
-  if (c.list == nullptr) return;
-  c.list->remove(&c.waiter);  // after it no claim can come (waiter.hpp)
-  if (c.waiter.selected.load(std::memory_order_acquire) != concurrency::Waiter::kNone) {
-    c.unused_claim = c.list;
+  if (c.lists.empty()) return;
+  // After every remove no claim can come (waiter.hpp).
+  for (concurrency::WaitList* list : c.lists) {
+    if (list != nullptr) list->remove(&c.waiter);
   }
-  c.list = nullptr;
+  const int tag = c.waiter.selected.load(std::memory_order_acquire);
+  if (tag != concurrency::Waiter::kNone) {
+    c.claimed = static_cast<std::uint64_t>(tag);
+    c.unused_claim = c.lists[c.claimed];
+  }
+  c.lists.clear();
   --channel_waits_;
 }
 
 void Scheduler::pass_on(TaskRecord* r) {
-  // The channel is alive: the task's frame holds the ChannelOp.
+  // The channel is alive: the task's frame holds the ChannelOp (or the
+  // ChannelSelect holding it).
   if (r->channel.unused_claim != nullptr) r->channel.unused_claim->notify_one();
   r->channel.unused_claim = nullptr;
 }
@@ -262,7 +275,9 @@ void Scheduler::describe(std::string& out) const {
     } else if (r->wait == TaskRecord::Wait::kTask) {
       out += ", waiting for a task";
     } else if (r->wait == TaskRecord::Wait::kChannel) {
-      out += ", waiting on a channel";
+      out += r->channel.lists.size() > 1 ? ", waiting in a select" : ", waiting on a channel";
+    } else if (r->wait == TaskRecord::Wait::kAsk) {
+      out += ", waiting for an actor's reply";
     } else if (r->wait == TaskRecord::Wait::kTimer) {
       const std::int64_t ms = r->deadline > at ? (r->deadline - at) / 1000000 : 0;
       out += ", sleeping (" + std::to_string(ms) + " ms to go)";

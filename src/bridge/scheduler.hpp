@@ -27,11 +27,13 @@
 //     (once: a task that catches it goes on).
 //   - Everything here belongs to the thread, but for the inbox: no locks. A
 //     Task of another thread's scheduler cannot be awaited (ValueError).
-//   - A task awaiting a ChannelOp (channels.hpp) that cannot proceed sits
-//     in the channel's WaitList (concurrency/channel/waiter.hpp) with the
-//     Waiter of its record. A claim comes from any thread, under the list's
-//     lock, and only posts the task's number to the inbox (a mutex, and a
-//     Parker the idle scheduler sleeps on); the scheduler alone moves it
+//   - A task awaiting a ChannelOp or a ChannelSelect (channels.hpp) that
+//     cannot proceed sits in the WaitList of each case
+//     (concurrency/channel/waiter.hpp) with the one Waiter of its record;
+//     a task awaiting an Ask (actor_asks.cpp), in the list of the ask's
+//     answer. A claim comes from any thread, under the list's lock, and
+//     only posts the task's number to the inbox (a mutex, and a Parker the
+//     idle scheduler sleeps on); the scheduler alone moves it
 //     to the ready queue. So a wake-up of a task whose scheduler is running
 //     another task only waits in the inbox until its next turn.
 //   - Every poll starts by taking the task out of its list (after which no
@@ -39,6 +41,9 @@
 //     of the ChannelOp acts on a claim that came, whatever it finds (a
 //     value taken by another first is gone; passing that claim on would
 //     wake the waiters in turn forever: a livelock the stress tests hit).
+//     That first attempt starts at the claimed case of a select, so the
+//     claim is acted on by trying what it announced (another case that
+//     proceeds after it found nothing does not need it).
 //     A claim that came between registering and the retry, when the retry
 //     proceeded, is passed on (notify_one on that list) when the poll
 //     ends, so the value or room it announced still wakes another waiter;
@@ -65,15 +70,22 @@ using heap::Value;
 
 class Scheduler;
 
-// A task's wait on a channel (at most one at a time).
+// A task's wait in WaitLists: one ChannelOp's list, one per case of a
+// ChannelSelect, or an Ask's (at most one wait at a time). The Waiter sits in every
+// list with the position of its case as tag, so a claim says which case
+// may proceed; the Waiter's CAS lets one claim through, whichever list
+// makes it.
 struct ChannelWait {
   concurrency::Waiter waiter;
-  concurrency::WaitList* list = nullptr;          // registered in it, while waiting
+  // While waiting: lists[i] the list case i waits in (null: a case left
+  // out). The awaitable on the task's operand stack keeps each alive.
+  std::vector<concurrency::WaitList*> lists;
   concurrency::WaitList* unused_claim = nullptr;  // claimed by it, not acted on yet
+  std::uint64_t claimed = 0;                      // the case of unused_claim
 };
 
 struct TaskRecord {
-  enum class Wait : std::uint8_t { kReady, kTask, kTimer, kChannel };
+  enum class Wait : std::uint8_t { kReady, kTask, kTimer, kChannel, kAsk };
   Scheduler* owner = nullptr;
   std::uint64_t number = 0;  // 1, 2, ... in the order spawned on this thread
   heap::Persistent task;
@@ -113,12 +125,13 @@ class Scheduler {
   static void wait_for(TaskRecord* awaited, TaskRecord* waiter);
   void wake_at(TaskRecord* r, std::int64_t deadline);
   void wake(TaskRecord* r);
-  // AWAIT of a ChannelOp that cannot proceed: registers the task being
-  // polled in `list`, then fences (the caller retries once after: the
-  // register-then-retry rule of waiter.hpp).
-  void wait_on(TaskRecord* r, concurrency::WaitList* list);
-  // Takes the task out of its channel's list, if it is in one; a claim
-  // that came is kept in unused_claim.
+  // AWAIT of a ChannelOp or ChannelSelect none of whose cases can
+  // proceed: registers the task being polled in every list (lists[i] is
+  // case i's, null for a case left out), then fences (the caller retries
+  // once after: the register-then-retry rule of waiter.hpp).
+  void wait_on(TaskRecord* r, std::vector<concurrency::WaitList*> lists);
+  // Takes the task out of the lists it waits in, if any; a claim that
+  // came is kept in unused_claim (and its case in `claimed`).
   void leave(TaskRecord* r);
   // task_cancel: marks a pending task of this thread and wakes it.
   enum class Cancel : std::uint8_t { kCancelled, kFinished, kOtherThread };

@@ -94,7 +94,8 @@ TEST_F(Tier0Test, SelectLeavesClosedChannelsOut) {
   EXPECT_EQ(eval(kNew + close("a") + close("b") + close("c") + kSelect + "RETURN", p),
             "! ValueError: channel_select: every channel is closed and empty");
   EXPECT_EQ(eval("PUSH_CONST extern \"channel_select\"\nNEW_LIST 0\nCALL 1\nRETURN", p),
-            "! TypeError: channel_select: argument 1 must be a non-empty List of Channels, not "
+            "! TypeError: channel_select: argument 1 must be a non-empty List of Channels and "
+            "ChannelOps, not "
             "List[Any] []");
 }
 

@@ -1,5 +1,8 @@
 #include "concurrency/actor/actor.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 #include "concurrency/actor/supervisor.hpp"
 
 namespace runa::concurrency {
@@ -57,17 +60,27 @@ std::exception_ptr ActorBase::kill_reason() {
   return kill_why_;
 }
 
-void ActorBase::monitor(DownFn fn) {
+void ActorBase::monitor(DownFn fn, std::uint64_t tag) {
   Down down;
   {
     std::lock_guard lock(mu_);
     if (!down_) {
-      monitors_.push_back(std::move(fn));
+      monitors_.push_back({std::move(fn), tag});
       return;
     }
     down = last_down_;
   }
   fn(down);
+}
+
+std::size_t ActorBase::unmonitor(std::uint64_t tag) {
+  std::vector<Monitor> removed;  // destroyed after the lock: a DownFn may own references
+  std::lock_guard lock(mu_);
+  auto kept = std::stable_partition(monitors_.begin(), monitors_.end(),
+                                    [tag](const Monitor& m) { return m.tag != tag; });
+  std::move(kept, monitors_.end(), std::back_inserter(removed));
+  monitors_.erase(kept, monitors_.end());
+  return removed.size();
 }
 
 void ActorBase::link(const std::shared_ptr<ActorBase>& a, const std::shared_ptr<ActorBase>& b) {
@@ -100,7 +113,7 @@ void ActorBase::terminate(Down::Reason reason, std::exception_ptr error) {
   // mailbox for the drop below: the two fences make a Dekker pair.
   std::atomic_thread_fence(std::memory_order_seq_cst);
   drop_mailbox();
-  std::vector<DownFn> monitors;
+  std::vector<Monitor> monitors;
   std::vector<std::weak_ptr<ActorBase>> links;
   Down down{id_, reason, std::move(error)};
   {
@@ -110,7 +123,7 @@ void ActorBase::terminate(Down::Reason reason, std::exception_ptr error) {
     monitors.swap(monitors_);
     links.swap(links_);
   }
-  for (DownFn& fn : monitors) fn(down);
+  for (Monitor& m : monitors) m.fn(down);
   if (reason != Down::Reason::kNormal) {
     for (auto& weak : links) {
       if (auto other = weak.lock()) other->kill();

@@ -75,7 +75,13 @@ class ActorBase : public Job {
   [[nodiscard]] bool stopped() const { return state_.load(std::memory_order_acquire) == kStopped; }
 
   // fn runs once when the actor stops (at once, if it has stopped already).
-  void monitor(DownFn fn);
+  // A non-zero `tag` names it for unmonitor().
+  void monitor(DownFn fn, std::uint64_t tag = 0);
+  // Removes the monitors set with `tag` (non-zero) that have not been
+  // handed to the stop: how many. 0 once the actor is down — its monitors
+  // have run or are running (terminate() takes them all under the lock, so
+  // a monitor is either removed here or runs, never both, never neither).
+  std::size_t unmonitor(std::uint64_t tag);
   // If either fails or is killed, the other is killed.
   static void link(const std::shared_ptr<ActorBase>& a, const std::shared_ptr<ActorBase>& b);
   // Stops the actor at the start of its next turn (reason kKilled, with
@@ -117,7 +123,11 @@ class ActorBase : public Job {
   std::atomic<bool> stop_asked_{false};
   std::atomic<bool> restart_requested_{false};
   Mutex mu_;  // monitors_, links_, down_, last_down_, kill_why_ and supervisor_
-  std::vector<DownFn> monitors_;
+  struct Monitor {
+    DownFn fn;
+    std::uint64_t tag;
+  };
+  std::vector<Monitor> monitors_;
   std::vector<std::weak_ptr<ActorBase>> links_;
   bool down_ = false;
   Down last_down_;  // once down_: what late monitors are told
