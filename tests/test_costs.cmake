@@ -9,6 +9,7 @@
 # build is ignored.
 set(runa_test_costs
   "gc-stress:Tier0Test.ThreadsShareCodeAndCaches" 20
+  "gc-stress:AsyncSelectTest.TwoThreadsRaceIntoSelectingTasks" 30
   "gc-stress:BlockingWaits.PoolWorkersAreMutatorsThatNeverHoldUpACollection" 23
   "gc-stress:SnapshotIds.NamedObjectsKeepTheirIdsWhenPromotedOrEvacuated" 9
   "Workers/ChurnVerifiedAndPoisoned.EveryFewAllocations/1" 8
