@@ -77,7 +77,7 @@ std::uint8_t* Nursery::carve(std::size_t min, std::size_t want, std::size_t& got
   }
 }
 
-void Nursery::zero(std::uint8_t* p, std::size_t n) const {
+void Nursery::zero(std::uint8_t* p, std::size_t n) {
   if (p < clean_) std::memset(p, 0, std::min(n, static_cast<std::size_t>(clean_ - p)));
 }
 

@@ -113,7 +113,7 @@ class Nursery {
                       std::uint64_t* retries = nullptr);
   // Makes [p, p + n), carved memory, read zero: clears the part below
   // clean_ (the rest reads zero already).
-  void zero(std::uint8_t* p, std::size_t n) const;
+  void zero(std::uint8_t* p, std::size_t n);
   [[nodiscard]] std::size_t eden_used() const;
   // Eden bytes carved since the last collection (below them, what a kept
   // nursery left in place).
