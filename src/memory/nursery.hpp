@@ -38,13 +38,14 @@
 // 128 MiB spent 18% of its samples in memset with chunk zeroing (docs/
 // memory.md, "Where GCBench's time went"). The price: the rest of a chunk
 // not yet handed out as TLABs holds old bytes, so eden is walkable only
-// after those rests are zeroed too (HeapImpl::zero_chunk_rest, before any
-// walk of eden: at every collection and Heap::verify).
+// after those rests are zeroed too: HeapImpl::zero_chunk_rest when a chunk
+// is dropped (a refill, a detach), zero_chunk_rests before a walk of eden
+// with chunks outstanding (Heap::verify, a failed promotion's restore). A
+// successful minor collection walks no eden and zeroes nothing.
 //
 // One half holds the survivors of the last minor collection; the other is
-// empty and becomes the copy target of the next one. Everything here except carve() and
-// zero() runs with the
-// world stopped.
+// empty and becomes the copy target of the next one. Everything here
+// except carve() and zero() runs with the world stopped.
 //
 // Kept. A minor collection whose promotion failed (docs/memory.md,
 // "Promotion failure") leaves objects in place in eden and the survivors'
