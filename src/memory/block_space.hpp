@@ -74,9 +74,10 @@
 // of one allocator hold more than a block's worth of bytes: promoting
 // `bytes` through c cursors takes at most 2 * bytes / kBlock + 2c fresh
 // blocks beyond the partly filled ones. HeapImpl::pause_needs sizes the
-// lists by it, and eden's sizing stays within it (sizing.hpp); nothing is
-// reserved for it: promote() returning nullptr is a promotion failure,
-// which the minor collector handles (minor_gc.hpp).
+// lists by it; eden's sizing leaves room for the young generation once,
+// not for this case (sizing.hpp), and nothing is reserved for it:
+// promote() returning nullptr is a promotion failure, which the minor
+// collector handles (minor_gc.hpp).
 //
 // Pinned objects (allocate_pinned) are allocated by mutators at any time
 // through one shared cursor under its own lock. They are ordinary old

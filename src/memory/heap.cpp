@@ -299,6 +299,7 @@ Object* HeapImpl::allocate(MutatorRecord& m, std::uint64_t header, std::size_t b
     if (opt.stress_every != 0) {
       std::size_t got = 0;
       p = nursery.carve(bytes, bytes, got);
+      if (p != nullptr) nursery.zero(p, got);
       if (p != nullptr && opt.verify) verify_fresh(p, got, "eden");
     } else {
       p = refill(m, bytes);
@@ -322,6 +323,7 @@ std::uint8_t* HeapImpl::refill(MutatorRecord& m, std::size_t bytes) {
   m.cursor = m.limit = m.tlab_end = nullptr;
   if (static_cast<std::size_t>(m.chunk_end - m.chunk_top) < bytes) {
     m.epoch_waste += static_cast<std::uint64_t>(m.chunk_end - m.chunk_top);
+    zero_chunk_rest(m);
     m.chunk_top = m.chunk_end = nullptr;
     if (m.chunk_size == 0) m.chunk_size = default_chunk.load(std::memory_order_relaxed);
     std::size_t got = 0;
@@ -335,16 +337,27 @@ std::uint8_t* HeapImpl::refill(MutatorRecord& m, std::size_t bytes) {
     m.chunk_top = c;
     m.chunk_end = c + got;
   }
-  // Chunks are zeroed as they are carved: a TLAB is ready as it is.
+  // Zeroed here, not when the chunk was carved: written while its lines are
+  // still in this core's cache (nursery.hpp).
   auto left = static_cast<std::size_t>(m.chunk_end - m.chunk_top);
   std::size_t tlab = bytes > sizing.tlab() ? bytes : sizing.tlab();
   std::uint8_t* p = m.chunk_top;
   m.chunk_top += tlab < left ? tlab : left;
+  nursery.zero(p, static_cast<std::size_t>(m.chunk_top - p));
   m.cursor = p + bytes;
   m.limit = m.tlab_end = m.chunk_top;
   m.tlab_refills.add();
   if (opt.verify) verify_fresh(p, static_cast<std::size_t>(m.limit - p), "TLAB");
   return p;
+}
+
+void HeapImpl::zero_chunk_rest(MutatorRecord& m) {
+  if (m.chunk_top != nullptr)
+    nursery.zero(m.chunk_top, static_cast<std::size_t>(m.chunk_end - m.chunk_top));
+}
+
+void HeapImpl::zero_chunk_rests() {
+  for (MutatorRecord* r : safepoint.mutators()) zero_chunk_rest(*r);
 }
 
 Object* HeapImpl::allocate_large(MutatorRecord& m, std::uint64_t header, std::size_t bytes) {
@@ -408,8 +421,6 @@ bool HeapImpl::minor(CollectionRecord& rec) {
     Sampler::retire(*r);
     unused += static_cast<std::uint64_t>(r->limit - r->cursor) +
               static_cast<std::uint64_t>(r->chunk_end - r->chunk_top) + r->epoch_waste;
-    r->cursor = r->limit = r->tlab_end = nullptr;
-    r->chunk_top = r->chunk_end = nullptr;
     r->epoch_waste = 0;
   }
   rec.allocated += nursery.eden_fresh() - unused;
@@ -417,7 +428,13 @@ bool HeapImpl::minor(CollectionRecord& rec) {
   std::uint64_t resurvived = rec.resurvived;
   std::uint64_t last_survivors = nursery.survivors_used();
   copied_ages = AgeTable{};
+  // The chunks end after the copy: a failed promotion walks eden, and zeroes
+  // their rests first (zero_chunk_rests), which a successful one never needs.
   bool emptied = minor_gc->run(rec);
+  for (MutatorRecord* r : safepoint.mutators()) {
+    r->cursor = r->limit = r->tlab_end = nullptr;
+    r->chunk_top = r->chunk_end = nullptr;
+  }
   last_copied = rec.promoted + rec.survived - copied;
   if (!emptied) {
     // Objects stay in eden: no resizing, and each thread keeps its chunk size.
@@ -593,6 +610,7 @@ void HeapImpl::detach(MutatorRecord& r) {
     tlab_waste.fetch_add(static_cast<std::uint64_t>(r.limit - r.cursor) +
                              static_cast<std::uint64_t>(r.chunk_end - r.chunk_top) + r.epoch_waste,
                          std::memory_order_relaxed);
+    zero_chunk_rest(r);  // stays in eden until the next collection empties it
     detached_counts.tlab_refills += r.tlab_refills.get();
     detached_counts.eden_refills += r.eden_refills.get();
     detached_counts.eden_cas_retries += r.eden_cas_retries.get();
@@ -809,6 +827,8 @@ Stats Heap::stats() const {
 std::optional<std::string> Heap::verify(Mutator& m) {
   MutatorRecord& r = own(m);
   impl_->safepoint.stop(r, Safepoint::kAnyEpoch);
+  // The walk of eden needs the chunks' rests zero; each thread keeps its chunk.
+  impl_->zero_chunk_rests();
   auto problem = verify_heap(*impl_);
   impl_->safepoint.resume(false);
   return problem;

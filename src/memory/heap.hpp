@@ -81,6 +81,12 @@ class HeapImpl {
   // A TLAB of at least `bytes` for `m`, from its chunk or a new chunk of
   // eden (sizing.hpp); its start, or nullptr when eden is exhausted.
   std::uint8_t* refill(MutatorRecord& m, std::size_t bytes);
+  // Zeroes the part of m's chunk not yet handed out as TLABs (nursery.hpp:
+  // eden is walkable only without such rests): when the chunk is dropped.
+  void zero_chunk_rest(MutatorRecord& m);
+  // The same for every mutator, with the world stopped, before a walk of
+  // eden (Heap::verify, a failed promotion's restore); they keep their chunks.
+  void zero_chunk_rests();
   // Collector, after a minor collection: the next epoch's eden and chunks.
   void resize_young(const CollectionRecord& rec, std::uint64_t last_survivors);
   // Heap::stats()'s counters of every mutator, attached or detached.

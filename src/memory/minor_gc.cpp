@@ -281,6 +281,7 @@ MinorGC::~MinorGC() = default;
 // forwarding word, and nothing in it refers to the copied space. Zero, not
 // the poison pattern, even under Options::poison: walks skip only zero words.
 void MinorGC::restore_in_place() {
+  h_.zero_chunk_rests();  // the rests of the threads' chunks hold old bytes (nursery.hpp)
   h_.nursery.for_each_part([&](std::uint8_t* p, const std::uint8_t* end) {
     while (p < end) {
       auto* o = reinterpret_cast<Object*>(p);

@@ -1,10 +1,10 @@
 // Nursery: TLAB carving and the survivor flip (see nursery.hpp).
 //
-// carve() is the only part mutators run concurrently. Its CAS can be
-// relaxed: the bytes it hands out are then written only by the carving
-// thread, and the collector, which resets eden's top, runs only after every
+// carve() and zero() are the only parts mutators run concurrently. The
+// CAS can be relaxed: the bytes it hands out are then written only by the
+// carving thread, and the collector, which resets eden's top, runs only after every
 // mutator has stopped, which orders everything through the safepoint lock.
-// The same order lets carve() read clean_ (moved only by the collector) as
+// The same order lets zero() read clean_ (moved only by the collector) as
 // a plain field.
 #include "memory/nursery.hpp"
 
@@ -70,12 +70,15 @@ std::uint8_t* Nursery::carve(std::size_t min, std::size_t want, std::size_t& got
     if (left < min) return nullptr;
     std::size_t n = left < want ? left : want;
     if (eden_top_.compare_exchange_weak(top, top + n, std::memory_order_relaxed)) {
-      if (top < clean_) std::memset(top, 0, std::min(n, static_cast<std::size_t>(clean_ - top)));
       got = n;
       return top;
     }
     if (retries != nullptr) ++*retries;
   }
+}
+
+void Nursery::zero(std::uint8_t* p, std::size_t n) {
+  if (p < clean_) std::memset(p, 0, std::min(n, static_cast<std::size_t>(clean_ - p)));
 }
 
 std::size_t Nursery::eden_used() const {

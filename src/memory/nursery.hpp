@@ -16,22 +16,36 @@
 // collections, ~380 MB faulted again). HotSpot likewise uncommits only
 // after a delay.
 //
-// Mutators carve TLABs out of eden with a lock-free bump (CAS on eden's
-// top) and zero each TLAB as they take it, so the allocation fast path can
-// hand out memory without clearing it. Only what was written before needs
-// it: eden at and above `clean_` reads zero (committed and never written
-// since, or discarded with MADV_DONTNEED, which Region::discard uses; not
-// MADV_FREE, which may leave the old bytes). Only carved memory is written
-// (nothing writes eden above its top), and clean_ moves only with the world
+// Mutators carve chunks out of eden with a lock-free bump (CAS on eden's
+// top) and zero() each TLAB as they hand it to themselves out of the chunk
+// (HeapImpl::refill), so the allocation fast path can hand out memory
+// without clearing it. Only what was written before needs it: eden at and
+// above `clean_` reads zero (committed and never written since, or
+// discarded with MADV_DONTNEED, which Region::discard uses; not MADV_FREE,
+// which may leave the old bytes). Only carved memory is written (nothing
+// writes eden above its top), and clean_ moves only with the world
 // stopped: up to eden's top when eden is emptied (flip) or kept, down to a
-// discarded tail. So carve() zeroes just the part of a chunk below clean_,
-// and a program's first epoch faults in only the pages it allocates into
+// discarded tail. So zero() clears just the part below clean_, and a
+// program's first epoch faults in only the pages it allocates into
 // (zeroing them again would fault in every page of each chunk at once: a
 // hello world's first chunk was ~90 of its ~300 page faults).
 //
+// Why a TLAB at a time and not the whole chunk when it is carved: a chunk
+// is a fiftieth of eden (hundreds of KiB), zeroed long before its last
+// TLAB is used, so the zeroed lines had left the core's first-level cache
+// (and often its second) when the mutator wrote its objects into them; a
+// TLAB (at most 32 KiB) is written right after it is zeroed. GCBench at
+// 128 MiB spent 18% of its samples in memset with chunk zeroing (docs/
+// memory.md, "Where GCBench's time went"). The price: the rest of a chunk
+// not yet handed out as TLABs holds old bytes, so eden is walkable only
+// after those rests are zeroed too: HeapImpl::zero_chunk_rest when a chunk
+// is dropped (a refill, a detach), zero_chunk_rests before a walk of eden
+// with chunks outstanding (Heap::verify, a failed promotion's restore). A
+// successful minor collection walks no eden and zeroes nothing.
+//
 // One half holds the survivors of the last minor collection; the other is
-// empty and becomes the copy target of the next one. Everything here except carve() runs with the
-// world stopped.
+// empty and becomes the copy target of the next one. Everything here
+// except carve() and zero() runs with the world stopped.
 //
 // Kept. A minor collection whose promotion failed (docs/memory.md,
 // "Promotion failure") leaves objects in place in eden and the survivors'
@@ -92,11 +106,15 @@ class Nursery {
     return offset(p) - half_start(1 - survivors_) < half_;
   }
 
-  // Takes between `min` and `want` zeroed bytes from eden; nullptr when even
-  // `min` is not left. `got` receives the size taken; `retries`, if given,
-  // is increased by the compare-and-swaps lost to other threads.
+  // Takes between `min` and `want` bytes from eden (not zeroed: see zero());
+  // nullptr when even `min` is not left. `got` receives the size taken;
+  // `retries`, if given, is increased by the compare-and-swaps lost to
+  // other threads.
   std::uint8_t* carve(std::size_t min, std::size_t want, std::size_t& got,
                       std::uint64_t* retries = nullptr);
+  // Makes [p, p + n), carved memory, read zero: clears the part below
+  // clean_ (the rest reads zero already).
+  void zero(std::uint8_t* p, std::size_t n);
   [[nodiscard]] std::size_t eden_used() const;
   // Eden bytes carved since the last collection (below them, what a kept
   // nursery left in place).
@@ -152,7 +170,7 @@ class Nursery {
   unsigned short_epochs_ = 0;
   std::size_t short_peak_ = 0;
   std::atomic<std::uint8_t*> eden_top_{nullptr};
-  // Eden from here up reads zero (see above); carve() zeroes only below it.
+  // Eden from here up reads zero (see above); zero() clears only below it.
   std::uint8_t* clean_ = nullptr;
   unsigned survivors_ = 0;  // which half holds survivors
   std::uint8_t* survivors_top_ = nullptr;

@@ -46,7 +46,7 @@ YoungSize Sizing::with_eden(std::size_t eden) const {
 }
 
 YoungSize Sizing::initial() const {
-  return adaptive_ ? with_eden(max_.eden / 16) : max_;
+  return adaptive_ ? with_eden(kInitialEden) : max_;
 }
 
 YoungSize Sizing::after_minor(YoungSize now, const MinorSample& s) const {
@@ -62,10 +62,14 @@ YoungSize Sizing::after_minor(YoungSize now, const MinorSample& s) const {
     eden = long_lived ? eden / 2 : eden * 2;
   }
   eden = std::max(eden, std::min(max_.eden, s.mutators * kEdenPerMutator));
-  // A minor collection may promote the whole young generation, and twice its
-  // bytes in the worst case: a larger eden would make promotion failure (a
-  // full collection) likely.
-  auto room_eden = static_cast<std::size_t>(s.promotion_room / 2 * ratio_ / (ratio_ + 2));
+  // A minor collection may promote the whole young generation: a larger
+  // eden would make promotion failure (a full collection) likely. Not twice
+  // it, the worst case of fragmented promotion (block_space.hpp): that case
+  // is handled as a promotion failure, and reserving for it kept eden and
+  // the survivor halves at two thirds of their size in a 128 MiB heap, whose
+  // survivors then overflowed into the old generation (docs/memory.md,
+  // "Where GCBench's time went").
+  auto room_eden = static_cast<std::size_t>(s.promotion_room * ratio_ / (ratio_ + 2));
   eden = std::min(eden, std::max(room_eden, min_eden_));
   return with_eden(eden);
 }

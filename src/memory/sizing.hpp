@@ -19,10 +19,24 @@
 //   - the number of mutators: each gets at least kEdenPerMutator of eden
 //     between two collections, so more threads do not mean more collections
 //     and handshakes per byte allocated;
-//   - the room for promotion: a minor collection may need free old blocks
-//     for twice the young generation (block_space.hpp, "Worst case"), so
-//     eden never grows past what the old generation can take, and
-//     promotion failure (a full collection, minor_gc.hpp) stays rare.
+//   - the room for promotion: a minor collection may promote the whole
+//     young generation, so eden never grows past what the free old blocks
+//     can take, and promotion failure (a full collection, minor_gc.hpp)
+//     stays rare. (Fragmented promotion may need up to twice the bytes,
+//     block_space.hpp, "Worst case"; sizing for that kept eden at two
+//     thirds of its largest in a 128 MiB heap, for a case that promotion
+//     failure handles.)
+//
+// Eden starts at kInitialEden (its largest if that is smaller), whatever
+// max_heap: HotSpot's young generation starts at a third of its initial
+// heap, a 64th of the machine's memory (about 40 MiB on an 8 GiB machine);
+// a fixed figure keeps the heap's behaviour the same on every machine.
+// Eden is zeroed and faulted in only as it is used (nursery.hpp), so a
+// program that allocates less pays nothing for it; one that allocates more
+// is not collected again and again while eden doubles from a small start,
+// each time copying (and, the survivor halves being small, promoting)
+// objects that would have died in a larger eden (GCBench's 16 MiB stretch
+// tree: docs/memory.md, "Where GCBench's time went").
 //
 // Refill chunks (HotSpot's adaptive TLAB sizing): a mutator takes a chunk of
 // eden with one compare-and-swap and hands itself TLABs of at most kBlock
@@ -69,6 +83,7 @@ class Sizing {
   static constexpr std::uint64_t kPauseCopyPerThread = std::uint64_t{2} << 20;
   static constexpr std::size_t kEdenPerMutator = std::size_t{1} << 20;
   static constexpr std::size_t kRefillsPerEpoch = 50;
+  static constexpr std::size_t kInitialEden = std::size_t{32} << 20;
 
   // The young reservation and the policy for `o`. When max_heap (adaptive)
   // or nursery (fixed) is too small, reserved().half is under two pages

@@ -25,7 +25,7 @@ struct NurseryTest : ::testing::Test {
   Nursery n;
 };
 
-TEST_F(NurseryTest, CarvesZeroedMemoryUntilEdenIsFull) {
+TEST_F(NurseryTest, CarvesMemoryThatZeroClearsUntilEdenIsFull) {
   // Dirty eden the way mutators do: carve it, write it, empty it.
   std::size_t got = 0;
   std::uint8_t* all = n.carve(6 * kPage, 6 * kPage, got);
@@ -35,6 +35,12 @@ TEST_F(NurseryTest, CarvesZeroedMemoryUntilEdenIsFull) {
   std::uint8_t* a = n.carve(64, 4096, got);
   ASSERT_NE(a, nullptr);
   EXPECT_EQ(got, 4096u);
+  // Carving clears nothing (the thread zeroes a TLAB at a time, when it uses it).
+  EXPECT_EQ(a[0], 0xab);
+  n.zero(a, 1024);
+  for (std::size_t i = 0; i < 1024; ++i) ASSERT_EQ(a[i], 0);
+  EXPECT_EQ(a[1024], 0xab);
+  n.zero(a + 1024, got - 1024);
   for (std::size_t i = 0; i < got; ++i) ASSERT_EQ(a[i], 0);
   EXPECT_EQ(n.eden_used(), 4096u);
   EXPECT_TRUE(n.contains(a) && n.in_from(a) && !n.in_to(a));
@@ -47,10 +53,10 @@ TEST_F(NurseryTest, CarvesZeroedMemoryUntilEdenIsFull) {
   EXPECT_EQ(n.carve(8, 64, got), nullptr);
 }
 
-// Eden is fresh from mmap until it is first used: carve() must not zero
+// Eden is fresh from mmap until it is first used: zero() must not clear
 // (and so fault in) what already reads zero. mincore() says which pages are
 // resident; a page is only resident once touched.
-TEST(NurseryFresh, FirstCarveTouchesNoPageAndLaterCarvesAreZeroed) {
+TEST(NurseryFresh, FirstZeroTouchesNoPageAndLaterZeroesClear) {
   constexpr std::size_t kEden = 64 * kPage;
   Region region;
   std::string error;
@@ -66,6 +72,7 @@ TEST(NurseryFresh, FirstCarveTouchesNoPageAndLaterCarvesAreZeroed) {
   std::size_t got = 0;
   std::uint8_t* a = n.carve(kEden / 2, kEden / 2, got);
   ASSERT_NE(a, nullptr);
+  n.zero(a, got);
   EXPECT_EQ(resident(region.base(), kEden), 0u);
   for (std::size_t i = 0; i < got; i += 512) ASSERT_EQ(a[i], 0);  // reads map the zero page
   std::memset(a, 0xab, got);                                      // what the mutator allocates
@@ -75,12 +82,13 @@ TEST(NurseryFresh, FirstCarveTouchesNoPageAndLaterCarvesAreZeroed) {
   std::uint8_t* b = n.carve(kEden, kEden, got);
   ASSERT_EQ(b, a);
   ASSERT_EQ(got, kEden);
+  n.zero(b, got);
   EXPECT_EQ(resident(region.base() + kEden / 2, kEden / 2), 0u);
   for (std::size_t i = 0; i < got; ++i) ASSERT_EQ(b[i], 0) << i;
 
   // Written again above the old mark, and eden discarded by a shrink
   // (kUncommitDelay epochs below the committed size): the discarded tail
-  // reads zero without carve() zeroing it, the rest is zeroed.
+  // reads zero without zero() clearing it, the rest is zeroed.
   std::memset(b, 0xcd, got);
   n.flip(false);
   for (unsigned i = 0; i < Nursery::kUncommitDelay; ++i) {
@@ -89,6 +97,7 @@ TEST(NurseryFresh, FirstCarveTouchesNoPageAndLaterCarvesAreZeroed) {
   ASSERT_TRUE(n.resize({kEden, 2 * kPage}));
   std::uint8_t* c = n.carve(kEden, kEden, got);
   ASSERT_EQ(c, a);
+  n.zero(c, got);
   EXPECT_EQ(resident(region.base() + kEden / 4, 3 * kEden / 4), 0u);
   for (std::size_t i = 0; i < got; ++i) ASSERT_EQ(c[i], 0) << i;
 }

@@ -18,7 +18,7 @@ Options adaptive(std::size_t max_heap) {
   return o;
 }
 
-TEST(Sizing, AdaptiveReservesAThirdOfMaxHeapAndStartsAtASixteenth) {
+TEST(Sizing, AdaptiveReservesAThirdOfMaxHeapAndStartsAtTheInitialEden) {
   Sizing s(adaptive(std::size_t{1} << 30));
   ASSERT_TRUE(s.adaptive());
   YoungSize r = s.reserved();
@@ -26,9 +26,16 @@ TEST(Sizing, AdaptiveReservesAThirdOfMaxHeapAndStartsAtASixteenth) {
   EXPECT_GT(r.total(), (std::size_t{1} << 30) / 3 - 10 * kPage);
   EXPECT_EQ(r.eden, 8 * r.half);
   YoungSize first = s.initial();
-  EXPECT_EQ(first.eden, r.eden / 16 / kPage * kPage);
+  EXPECT_EQ(first.eden, Sizing::kInitialEden);
   EXPECT_EQ(first.half, first.eden / 8 / kPage * kPage);
   EXPECT_EQ(s.tlab(), kBlock);
+  // A heap whose largest eden is smaller starts at its largest: 128 MiB,
+  // the JVM's -Xmx of GCBench, gets the young generation -Xms128m gives it.
+  Sizing small(adaptive(128 * kMiB));
+  EXPECT_LT(small.reserved().eden, 2 * Sizing::kInitialEden);
+  EXPECT_EQ(small.initial().eden, std::min(small.reserved().eden, Sizing::kInitialEden));
+  Sizing tiny(adaptive(16 * kMiB));
+  EXPECT_EQ(tiny.initial(), tiny.reserved());
 }
 
 TEST(Sizing, AFixedNurseryNeverMoves) {
@@ -105,11 +112,17 @@ TEST(Sizing, EdenNeverGrowsPastTheRoomToPromote) {
   m.promotion_room = 10 * y.total();
   YoungSize next = s.after_minor(y, m);
   EXPECT_EQ(next.eden, 2 * y.eden);
-  EXPECT_LE(2 * next.total(), m.promotion_room);
-  m.promotion_room = 2 * y.total();  // exactly room for the young generation as it is
+  EXPECT_LE(next.total(), m.promotion_room);
+  // Exactly room for the young generation as it is, promoted whole: not
+  // for twice it, fragmentation's worst case, left to promotion failure.
+  m.promotion_room = y.total();
   next = s.after_minor(y, m);
-  EXPECT_LE(2 * next.total(), m.promotion_room);
+  EXPECT_LE(next.total(), m.promotion_room);
   EXPECT_GE(next.eden, y.eden - 2 * kPage);
+  m.promotion_room = y.total() / 2;
+  next = s.after_minor(y, m);
+  EXPECT_LE(next.total(), m.promotion_room);
+  EXPECT_GE(next.eden, y.eden / 2 - 2 * kPage);
   m.promotion_room = 0;  // no room: the smallest eden (the minor collection will not run)
   EXPECT_EQ(s.after_minor(y, m).eden, kMiB);
 }
@@ -138,9 +151,10 @@ TEST(Sizing, TooSmallForAnAdaptiveNurseryIsAnError) {
   EXPECT_FALSE(Heap::create(o).ok());
 }
 
-// Lists that live for 3 MiB of allocation, most of the first eden of a
-// 256 MiB heap (a sixteenth of 85 MiB): they survive, then die before the
-// next collection, so the nursery grows; and the counters add up.
+// Lists that live for 8 MiB of allocation, a quarter of the first eden of a
+// 256 MiB heap (kInitialEden): more than 5% of eden survives a collection
+// that meets a list half built, and the list dies before the next one, so
+// the nursery grows; and the counters add up.
 TEST(SizingHeap, TheNurseryGrowsForObjectsThatNeedMoreTimeToDie) {
   RUNA_SKIP_UNDER_TEST_MODES("counts collections and sizes");
   Options o;
@@ -150,7 +164,7 @@ TEST(SizingHeap, TheNurseryGrowsForObjectsThatNeedMoreTimeToDie) {
   EXPECT_EQ(first, Sizing(o).initial().total());
   HandleScope scope(*t.m);
   Handle list(*t.m, Value{0});
-  constexpr std::size_t kNodes = 3 * kMiB / 24;
+  constexpr std::size_t kNodes = 8 * kMiB / 24;
   for (int round = 0; round < 40; ++round) {
     list.set(Value{0});
     for (std::size_t i = 0; i < kNodes; ++i) {

@@ -16,6 +16,44 @@ TEST(VerifyHeap, CleanHeapPasses) {
   EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
 }
 
+// A thread zeroes its chunk of eden a TLAB at a time (nursery.hpp), so the
+// rest of a chunk holds what the last epoch left there, here the poison
+// pattern. Walks of eden (the verifier's, a failed promotion's) must not
+// read it as objects: the rests are zeroed before eden is walked, and when
+// a chunk is dropped.
+TEST(VerifyHeap, EdenIsWalkableWhileAThreadHoldsAPartlyUsedChunk) {
+  RUNA_SKIP_UNDER_TEST_MODES("stress mode allocates without chunks");
+  Options o = small_options();
+  o.nursery = 4 << 20;
+  o.tlab = 0;  // adaptive: chunks of several TLABs
+  o.poison = true;
+  TestHeap t(o);
+  MutatorRecord& self = record(*t.m);
+  HandleScope scope(*t.m);
+  Handle keep(*t.m, Value{0});
+  // Eden written through, then emptied: poisoned up to where it was used.
+  for (std::size_t i = 0; i < (std::size_t{4} << 20) / 24; ++i) {
+    Object* n = t.new_node(1, i);
+    ASSERT_NE(n, nullptr);
+    if (i % 64 == 0) {
+      set_slot(*t.m, n, 0, keep.value());
+      keep.set(ref_value(n));
+    }
+  }
+  ASSERT_TRUE(t.heap->collect(*t.m));
+  for (int round = 0; round < 3; ++round) {
+    Handle n(*t.m, t.new_node(1, 7));
+    ASSERT_NE(n.get(), nullptr);
+    ASSERT_GT(self.chunk_end - self.chunk_top, 0) << "no rest left in the chunk";
+    EXPECT_EQ(*self.chunk_top, 0xef) << "the rest is not poisoned: nothing tested";
+    EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+    // The thread goes on with its chunk after the verifier zeroed its rest.
+    for (int i = 0; i < 5000; ++i) ASSERT_NE(t.new_node(1, i), nullptr);
+    ASSERT_TRUE(t.heap->collect(*t.m));
+    EXPECT_EQ(t.heap->verify(*t.m), std::nullopt);
+  }
+}
+
 // Entries a broken registration would leave (added behind the heap's back;
 // no collection follows, which would run a finalizer that does not exist).
 TEST(VerifyHeap, FindsBrokenFinalizerEntries) {
