@@ -7,6 +7,7 @@
 
 #include "bridge/runtime_impl.hpp"
 #include "bridge/scheduler.hpp"
+#include "concurrency/channel/select.hpp"
 
 namespace runa::rt::ops {
 
@@ -77,16 +78,6 @@ Awaited await_timer(Thread& t, Value* a, Value* out) {
   return Awaited::kWaiting;
 }
 
-// A start among n cases that no case always wins (a ChannelSelect whose
-// first case is always ready must not starve the others).
-std::uint64_t random_case(std::uint64_t n) {
-  thread_local std::uint64_t rng = 0x9E3779B97F4A7C15ULL;
-  rng ^= rng << 13;
-  rng ^= rng >> 7;
-  rng ^= rng << 17;
-  return rng % n;
-}
-
 // The message of a closed outcome: `index` a send, or kEveryCase.
 std::string closed_message(bool select, bool send, std::uint64_t index) {
   if (select) {
@@ -139,7 +130,7 @@ Awaited await_channel(Thread& t, Value* a, Value* out) {
   // when it finds nothing (another took the value first): passing that
   // claim on would wake the other waiters in turn, forever. It starts at
   // the claimed case, so that it tries what the claim announced.
-  std::uint64_t first = n == 1 ? 0 : random_case(n);
+  std::uint64_t first = n == 1 ? 0 : concurrency::random_start(n);
   if (me != nullptr && me->channel.unused_claim != nullptr) first = me->channel.claimed;
   if (me != nullptr) me->channel.unused_claim = nullptr;
   std::uint64_t index = 0;

@@ -5,14 +5,7 @@
 namespace runa::concurrency {
 namespace {
 
-thread_local std::uint64_t rng = 0x2545F4914F6CDD1DULL;
-
-std::size_t random_start(std::size_t n) {
-  rng ^= rng << 13;
-  rng ^= rng >> 7;
-  rng ^= rng << 17;
-  return static_cast<std::size_t>(rng % n);
-}
+thread_local std::uint64_t rng = 0x2545F4914F6CDD1DULL;  // xorshift64
 
 bool done(QueueStatus s) {
   return s == QueueStatus::kOk || s == QueueStatus::kClosed;
@@ -40,6 +33,13 @@ void leave(std::span<const SelectCase> cases, Waiter& w, int performed) {
 }
 
 }  // namespace
+
+std::size_t random_start(std::size_t n) {
+  rng ^= rng << 13;
+  rng ^= rng >> 7;
+  rng ^= rng << 17;
+  return static_cast<std::size_t>(rng % n);
+}
 
 SelectResult select(std::span<const SelectCase> cases, std::optional<Clock::time_point> deadline) {
   if (cases.empty()) return {};

@@ -50,4 +50,9 @@ struct SelectResult {
 SelectResult select(std::span<const SelectCase> cases,
                     std::optional<Clock::time_point> deadline = std::nullopt);
 
+// Where a pass over n cases starts (0 <= result < n): a random case, so
+// that one always ready does not starve the others. Also for selects that
+// wait another way (the bridge's awaited selects). n > 0.
+std::size_t random_start(std::size_t n);
+
 }  // namespace runa::concurrency
