@@ -16,7 +16,9 @@ void ActorBase::schedule() {
   std::uint32_t s = kIdle;
   if (state_.compare_exchange_strong(s, kScheduled, std::memory_order_seq_cst)) {
     keep_alive();
-    pool_.submit(this);
+    // Sent from a running actor's turn, this actor usually runs next on
+    // that worker (pool.hpp, "The next slot").
+    pool_.submit_next(this);
   }
 }
 

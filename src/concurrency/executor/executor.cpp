@@ -28,7 +28,7 @@ bool TaskRecord::wake() {
   for (;;) {
     if (s == kSuspended) {
       if (state.compare_exchange_weak(s, kScheduled, std::memory_order_acq_rel)) {
-        executor->schedule(*this);
+        executor->schedule_woken(*this);
         return true;
       }
     } else if (s == kRunning) {
@@ -83,6 +83,11 @@ void Executor::run_record(Job* job) {
 void Executor::schedule(TaskRecord& rec) {
   rec.execute = &run_record;
   pool_.submit(&rec);
+}
+
+void Executor::schedule_woken(TaskRecord& rec) {
+  rec.execute = &run_record;
+  pool_.submit_next(&rec);
 }
 
 void Executor::schedule_last(TaskRecord& rec) {

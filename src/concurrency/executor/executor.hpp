@@ -84,8 +84,12 @@ class Executor {
     return spawn(std::move(task)).join();
   }
 
-  // Queues a record the caller won the right to queue (TaskRecord::wake).
+  // Queues a record the caller won the right to queue.
   void schedule(TaskRecord& rec);
+  // As schedule(), for a record woken (TaskRecord::wake): woken by a task
+  // or an actor on a worker, it runs next there (the pool's next slot: the
+  // waker usually suspends soon, and what it sent is in this cache).
+  void schedule_woken(TaskRecord& rec);
   // Queues it at the back (a task that spent its budget).
   void schedule_last(TaskRecord& rec);
 

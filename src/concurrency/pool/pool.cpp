@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <string_view>
+#include <utility>
 
 #include "concurrency/blocking.hpp"
 
@@ -21,6 +22,10 @@ unsigned default_workers() {
 
 // Jobs a thief takes at most besides the one it runs.
 constexpr std::size_t kStealBatch = 32;
+
+// Jobs taken from the next slot in a row before other waiting work goes
+// first (pool.hpp, "The next slot").
+constexpr unsigned kNextStreak = 16;
 
 // xorshift64*: cheap, and good enough to spread thieves over victims.
 unsigned next_random(std::uint64_t& s, unsigned bound) {
@@ -65,6 +70,37 @@ void Pool::submit(Job* job) {
 void Pool::submit_last(Job* job) {
   injector_.push(job);
   sleep_.notify();
+}
+
+void Pool::submit_next(Job* job) {
+  Worker* w = current_;
+  if (w == nullptr || &w->pool != this) {
+    submit(job);
+    return;
+  }
+  Job* displaced = std::exchange(w->next, job);
+  if (displaced == nullptr) return;
+  if (!w->deque.push(displaced)) injector_.push(displaced);
+  sleep_.notify();
+}
+
+Job* Pool::take_next(Worker& w) {
+  Job* job = std::exchange(w.next, nullptr);
+  if (++w.next_streak < kNextStreak) return job;
+  w.next_streak = 0;
+  Pool& p = w.pool;
+  if (w.deque.empty() && p.injector_.empty()) return job;  // nobody to be fair to
+  p.injector_.push(job);
+  p.sleep_.notify();
+  return w.deque.pop().value_or(nullptr);  // empty: the caller looks in the injector
+}
+
+void Pool::flush_next(void* worker) {
+  auto& w = *static_cast<Worker*>(worker);
+  Job* job = std::exchange(w.next, nullptr);
+  if (job == nullptr) return;
+  if (!w.deque.push(job)) w.pool.injector_.push(job);
+  w.pool.sleep_.notify();
 }
 
 bool Pool::work_visible() const {
@@ -130,6 +166,7 @@ void Pool::main(unsigned index) {
   }
   if (options_.on_start) options_.on_start(index);
   current_ = &w;
+  set_block_hook(&flush_next, &w);
   for (;;) {
     Job* job = pop_local(w);
     if (job == nullptr) {
@@ -161,6 +198,7 @@ void Pool::main(unsigned index) {
     }
     sleep_.park(index);
   }
+  set_block_hook(nullptr, nullptr);
   current_ = nullptr;
   if (options_.on_stop) options_.on_stop(index);
 }

@@ -10,6 +10,27 @@
 // Jobs submitted on a worker of this pool go to its own deque (or the
 // injector when that is full); from any other thread, to the injector.
 //
+// The next slot. submit_next() on a worker puts the job in that worker's
+// one-job slot, which it runs before anything else, with no notify: a
+// message that makes an actor runnable usually ends the sender's turn soon
+// after, and running the receiver on the same worker (its mailbox still in
+// this cache) costs no wake-up of a sleeping worker, where a notify per
+// message made two actors in ping-pong pay a futex wake and a futex sleep
+// per message, on two cores. Go's runnext and Tokio's LIFO slot do the
+// same. The slot is this worker's alone (no thief sees it), so:
+//  - a job displaced from it goes to the deque, with a notify (rule 1 of
+//    sleep.hpp): that one is visible work again;
+//  - before its thread blocks (any BlockingRegion: a lock, a latch, a
+//    channel, I/O) a worker hands the slot's job to the deque the same way
+//    (flush_next), so a job that waits for the one it scheduled cannot
+//    deadlock, and work never waits behind a blocked thread;
+//  - a worker never sleeps with a job in its slot (pop_local looks there
+//    first), which is why the slot needs no part in the sleep protocol;
+//  - fairness: after kNextStreak jobs in a row taken from the slot, if
+//    other work waits here or in the injector, the slot's job goes behind
+//    it into the injector (two actors in ping-pong cannot starve a worker's
+//    other jobs; alone, they keep the worker).
+//
 // Fork-join (join.hpp) and task groups (task_group.hpp) wait without
 // blocking a worker: a worker whose child job was stolen runs other jobs
 // until the child's latch is set, and sleeps on the latch only when there is
@@ -73,6 +94,10 @@ class Pool {
   // Queues it behind everything waiting (the injector, FIFO): for a job
   // that yields its turn.
   void submit_last(Job* job);
+  // On a worker of this pool: `job` runs next on this worker (the next
+  // slot, above); elsewhere, as submit(). For a job made runnable by the
+  // running one (an actor that was sent a message).
+  void submit_next(Job* job);
 
   // Runs f() on some worker, later; f must not throw (that terminates).
   template <class F>
@@ -105,7 +130,8 @@ class Pool {
   static bool push_local(Worker& w, Job* job);
   // On a worker: whether push_local would refuse now (its deque is full).
   static bool local_full(Worker& w);
-  // On a worker: pops the most recent job of its own deque.
+  // On a worker: its next slot's job, else the most recent job of its own
+  // deque.
   static Job* pop_local(Worker& w);
   // On a worker: runs a job it took, then polls a safepoint.
   static void run_job(Job* job);
@@ -124,6 +150,10 @@ class Pool {
   Job* find_work(Worker& w);
   Job* steal(Worker& w);
   [[nodiscard]] bool work_visible() const;
+  // pop_local when the slot holds a job: it, or (streak spent) other work.
+  static Job* take_next(Worker& w);
+  // Moves the slot's job where other workers see it (before blocking).
+  static void flush_next(void* worker);
   // One step of help_until: a job run (true) or none found.
   static bool help_once(Worker& w);
 
@@ -145,6 +175,8 @@ struct Pool::Worker {
   WorkDeque<Job*> deque;
   std::uint64_t rng = 0;
   bool searching = false;
+  Job* next = nullptr;       // the next slot: this thread's only
+  unsigned next_streak = 0;  // jobs taken from it in a row
 };
 
 // Inline: a spawn calls these once per job.
@@ -159,6 +191,8 @@ inline bool Pool::local_full(Worker& w) {
 }
 
 inline Job* Pool::pop_local(Worker& w) {
+  if (w.next != nullptr) return take_next(w);
+  w.next_streak = 0;
   return w.deque.pop().value_or(nullptr);
 }
 
