@@ -211,7 +211,7 @@ class Actor final : public ActorBase,
     while (handled < kThroughput) {
       auto got = mailbox_.pop(msg);
       if (got == MpscQueue<M>::Pop::kEmpty) break;
-      if (got == MpscQueue<M>::Pop::kRetry) continue;  // a sender is linking its node
+      if (got == MpscQueue<M>::Pop::kRetry) continue;  // a sender between its claim and its write
       ++handled;
       if (options_.capacity != 0) queued_.fetch_sub(1, std::memory_order_relaxed);
       try {

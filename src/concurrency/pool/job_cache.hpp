@@ -1,4 +1,4 @@
-// JobCache: where jobs, coroutine frames and mailbox nodes get their memory
+// JobCache: where jobs, coroutine frames and task results get their memory
 // — fixed-size blocks from slabs a thread owns, freed from any thread.
 //
 // Why not operator new: a spawned job is allocated by its spawner and freed
@@ -7,8 +7,8 @@
 // ends up in malloc's locked slow paths (measured: about two thirds of the
 // instructions of spawning a million empty jobs).
 //
-// The executor's coroutine frames and task results, and the actors'
-// mailbox nodes, come from here too.
+// The executor's coroutine frames and task results come from here too.
+// (Actors' mailboxes keep messages in blocks of slots: mpsc_queue.hpp.)
 //
 // Design (mimalloc's "thread free list"). Each block starts with a pointer
 // to the cache that owns it. The owner allocates from its private free list

@@ -5,6 +5,7 @@
 // cannot starve the worker's other work.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <thread>
@@ -133,7 +134,7 @@ TEST(NextSlot, StressChainsAcrossWorkersRunEveryJobOnce) {
   struct Link final : Job {
     Link() : Job(&run) {}
     static void run(Job* job) {
-      auto* l = static_cast<Link*>(job);
+      auto* l = static_cast<Link*>(job);  // NOLINT(*-static-cast-downcast): its own job
       l->count->fetch_add(1);
       if (l->left == 0) return;
       --l->left;
@@ -154,10 +155,8 @@ TEST(NextSlot, StressChainsAcrossWorkersRunEveryJobOnce) {
     pool.submit(&chain[c]);
   }
   EXPECT_TRUE(eventually([&] {
-    for (auto& r : ran) {
-      if (r.load() != links) return false;
-    }
-    return true;
+    return std::ranges::all_of(ran,
+                               [&](const std::atomic<unsigned>& r) { return r.load() == links; });
   }));
   for (auto& r : ran) EXPECT_EQ(r.load(), links);
 }
