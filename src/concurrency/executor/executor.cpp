@@ -134,7 +134,12 @@ void Executor::drive() {
       // Fired timers wake their tasks here, under the lock (executor.hpp).
       wheel_.advance(tick_of(Clock::now(), false), [](TimerEntry* e) {
         // NOLINTNEXTLINE(*-static-cast-downcast): every entry is a Timer
-        static_cast<Timer*>(e)->rec->wake();
+        Timer* t = static_cast<Timer*>(e);
+        if (t->on_fire != nullptr) {
+          t->on_fire(*t);
+        } else {
+          t->rec->wake();
+        }
       });
       std::optional<std::uint64_t> next = wheel_.next_deadline();
       sleeping_until_ = next ? *next : std::numeric_limits<std::uint64_t>::max();
