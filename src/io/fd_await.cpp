@@ -17,7 +17,9 @@ namespace runa::io {
 
 namespace detail {
 
-concurrency::Task<Result<std::int64_t>> perform(LoopDriver& driver, FdSpec spec) {
+// NOLINTNEXTLINE(readability-static-accessed-through-instance): Task's promise, in the coroutine
+concurrency::Task<std::int64_t> perform(LoopDriver& driver, const FdSpec& spec,
+                                        std::unique_ptr<Error>& refused) {
   concurrency::TaskRecord* self = concurrency::TaskRecord::current();
   assert(self != nullptr && "an fd await outside a task");
   if (self->cancelled()) throw concurrency::Cancelled();
@@ -29,11 +31,11 @@ concurrency::Task<Result<std::int64_t>> perform(LoopDriver& driver, FdSpec spec)
     // Woken before the release: by this task's cancellation.
     if (!cancelling && self->cancelled()) cancelling = req.cancel();
   }
-  Result<std::int64_t> r = req.finish();
-  if (cancelling && r.ok() && (*r == -ECANCELED || *r == -ETIMEDOUT)) {
+  const std::int64_t result = req.finish(refused);
+  if (cancelling && !refused && (result == -ECANCELED || result == -ETIMEDOUT)) {
     throw concurrency::Cancelled();
   }
-  co_return std::move(r);
+  co_return result;
 }
 
 namespace {
@@ -57,27 +59,27 @@ const char* op_name(FdOp op) {
 }
 
 // A failed operation's error, or its non-negative result.
-Result<std::int64_t> checked(FdOp op, int fd, Result<std::int64_t> r) {
-  if (!r || *r >= 0) return r;
-  return io_error(std::string(op_name(op)) + ": fd " + std::to_string(fd), static_cast<int>(-*r));
+Result<std::int64_t> checked(FdOp op, int fd, std::int64_t result) {
+  if (result >= 0) return result;
+  return io_error(std::string(op_name(op)) + ": fd " + std::to_string(fd),
+                  static_cast<int>(-result));
 }
 
 }  // namespace
 
-Result<Events> to_events(FdOp /*op*/, int /*fd*/, Result<std::int64_t> r) {
-  if (!r) return r.error();
-  if (*r < 0) return Events{0, static_cast<int>(-*r)};
-  return Events{static_cast<std::uint32_t>(*r), 0};
+Result<Events> to_events(FdOp /*op*/, int /*fd*/, std::int64_t result) {
+  if (result < 0) return Events{0, static_cast<int>(-result)};
+  return Events{static_cast<std::uint32_t>(result), 0};
 }
 
-Result<std::size_t> to_size(FdOp op, int fd, Result<std::int64_t> r) {
-  Result<std::int64_t> c = checked(op, fd, std::move(r));
+Result<std::size_t> to_size(FdOp op, int fd, std::int64_t result) {
+  Result<std::int64_t> c = checked(op, fd, result);
   if (!c) return c.error();
   return static_cast<std::size_t>(*c);
 }
 
-Result<int> to_int(FdOp op, int fd, Result<std::int64_t> r) {
-  Result<std::int64_t> c = checked(op, fd, std::move(r));
+Result<int> to_int(FdOp op, int fd, std::int64_t result) {
+  Result<std::int64_t> c = checked(op, fd, result);
   if (!c) return c.error();
   return static_cast<int>(*c);
 }

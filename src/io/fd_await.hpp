@@ -40,8 +40,10 @@
 #include <csignal>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
+#include <utility>
 
 #include "concurrency/executor/executor.hpp"
 #include "concurrency/executor/task.hpp"
@@ -57,32 +59,44 @@ using FdDeadline = std::optional<concurrency::Executor::Clock::time_point>;
 namespace detail {
 
 // The one coroutine behind every await: makes the request in its frame,
-// waits for its release, and hands back the raw outcome (FdRequest::finish).
-concurrency::Task<Result<std::int64_t>> perform(LoopDriver& driver, FdSpec spec);
+// waits for its release, and hands back the loop's raw result
+// (FdRequest::finish), or sets `refused`.
+concurrency::Task<std::int64_t> perform(LoopDriver& driver, const FdSpec& spec,
+                                        std::unique_ptr<Error>& refused);
 
-Result<Events> to_events(FdOp op, int fd, Result<std::int64_t> r);
-Result<std::size_t> to_size(FdOp op, int fd, Result<std::int64_t> r);
-Result<int> to_int(FdOp op, int fd, Result<std::int64_t> r);
+Result<Events> to_events(FdOp op, int fd, std::int64_t result);
+Result<std::size_t> to_size(FdOp op, int fd, std::int64_t result);
+Result<int> to_int(FdOp op, int fd, std::int64_t result);
 
 }  // namespace detail
 
-// What the functions below return: co_await it once, in a task.
-template <class T, T (*Convert)(FdOp, int, Result<std::int64_t>)>
+// What the functions below return: co_await it once, in a task, where it
+// was made (it neither moves nor copies: the request points into it).
+template <class T, T (*Convert)(FdOp, int, std::int64_t)>
 class [[nodiscard]] FdAwait {
  public:
   FdAwait(LoopDriver& driver, const FdSpec& spec)
-      : task_(detail::perform(driver, spec)), op_(spec.op), fd_(spec.fd) {}
+      : spec_(spec), task_(detail::perform(driver, spec_, refused_)) {}
+  ~FdAwait() = default;
+  FdAwait(const FdAwait&) = delete;
+  FdAwait& operator=(const FdAwait&) = delete;
+  FdAwait(FdAwait&&) = delete;
+  FdAwait& operator=(FdAwait&&) = delete;
 
-  [[nodiscard]] static bool await_ready() noexcept { return false; }
+  [[nodiscard]] bool await_ready() const noexcept { return false; }
   std::coroutine_handle<> await_suspend(std::coroutine_handle<> h) noexcept {
     return task_.await_suspend(h);
   }
-  T await_resume() { return Convert(op_, fd_, task_.await_resume()); }
+  T await_resume() {
+    const std::int64_t result = task_.await_resume();  // first: it may throw Cancelled
+    if (refused_) return std::move(*refused_);
+    return Convert(spec_.op, spec_.fd, result);
+  }
 
  private:
-  concurrency::Task<Result<std::int64_t>> task_;
-  FdOp op_;
-  int fd_;
+  const FdSpec spec_;
+  std::unique_ptr<Error> refused_;
+  concurrency::Task<std::int64_t> task_;
 };
 
 using ReadinessAwait = FdAwait<Result<Events>, &detail::to_events>;

@@ -7,6 +7,7 @@
 #include <cassert>
 #include <cerrno>
 #include <span>
+#include <utility>
 
 #include "concurrency/spin_wait.hpp"
 
@@ -46,14 +47,14 @@ bool FdRequest::cancel() {
   return true;
 }
 
-Result<std::int64_t> FdRequest::finish() {
+std::int64_t FdRequest::finish(std::unique_ptr<Error>& refused) {
   assert(done());
   if (deadline_armed_) task_->executor->disarm(deadline_);
-  if (refused_) return *refused_;
+  refused = std::move(refused_);
   return result_;
 }
 
-bool FdRequest::Park::await_suspend(std::coroutine_handle<> h) const {
+bool FdRequest::Park::await_suspend(std::coroutine_handle<> h) {
   std::uint32_t s = req.state_.load(std::memory_order_acquire);
   do {
     if ((s & kDone) != 0) return false;
@@ -62,7 +63,7 @@ bool FdRequest::Park::await_suspend(std::coroutine_handle<> h) const {
   return req.task_->suspend(h);
 }
 
-void FdRequest::Park::await_resume() const {
+void FdRequest::Park::await_resume() {
   std::uint32_t s = req.state_.load(std::memory_order_acquire);
   while ((s & (kWaking | kDone)) == 0) {
     // Woken by something else than the owner: the request is still out.
@@ -112,7 +113,7 @@ void FdRequest::submit() {
     token_ = *token;
     return;
   }
-  refused_ = token.error();
+  refused_ = std::make_unique<Error>(token.error());
   completed_ = true;
   release();
 }
@@ -185,8 +186,13 @@ void FdRequest::release() {
     if ((s & kParked) != 0) {
       if (state_.compare_exchange_weak(s, kWaking, std::memory_order_acq_rel,
                                        std::memory_order_acquire)) {
-        task_->wake();
-        state_.store(kDone, std::memory_order_release);  // the last touch
+        // kDone goes before the task is queued, so that the task never
+        // waits for it after a wake-up of ours; its record stays ours until
+        // we queue it (claim()).
+        concurrency::TaskRecord* task = task_;
+        const bool queue = task->claim();
+        state_.store(kDone, std::memory_order_release);  // the last touch of the request
+        if (queue) task->executor->schedule_woken(*task);
         return;
       }
     } else if (state_.compare_exchange_weak(s, kDone, std::memory_order_acq_rel,

@@ -19,11 +19,13 @@
 //                again
 // Invariants:
 // - The task goes past the await only once it has seen kDone, and kDone is
-//   the owner's last write: so the frame (and the Posts, the timer and the
-//   buffer in it) outlives everything the owner does with it. This is also
-//   why a task woken by something else (its cancellation) while the owner
-//   is in kWaking waits for kDone (SpinWait: the owner is inside one
-//   TaskRecord::wake() call) instead of going on: that wake() still touches
+//   the owner's last write to the request: so the frame (and the Posts, the
+//   timer and the buffer in it) outlives everything the owner does with
+//   it. The owner's wake-up is split (TaskRecord::claim): it claims the
+//   task's record, stores kDone, and only then queues the task, so a task
+//   it wakes never waits for kDone. Only a task woken by something else
+//   (its cancellation) while the owner is between the claim and kDone
+//   waits (SpinWait: a few instructions), because the claim still touches
 //   the task's record.
 // - release() waits for the cancel Post: kDone is not set while kCancelPost
 //   is, so no Post of a finished await is left in the inbox.
@@ -42,6 +44,7 @@
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 
 #include "concurrency/executor/executor.hpp"
@@ -82,17 +85,18 @@ class FdRequest {
   [[nodiscard]] bool done() const { return (state_.load(std::memory_order_acquire) & kDone) != 0; }
   // After done(): disarms the deadline and hands over the outcome: the
   // loop's result (bytes, fd, readiness mask, signal number, or -errno;
-  // -ETIMEDOUT when the deadline withdrew it), or why the loop refused it.
-  Result<std::int64_t> finish();
+  // -ETIMEDOUT when the deadline withdrew it), or, with `refused` set, why
+  // the loop refused the request.
+  std::int64_t finish(std::unique_ptr<Error>& refused);
 
   // co_await park(): suspends until the owner releases the request, or
   // until the task is woken for another reason (its cancellation); either
   // way check done() after.
   struct Park {
     FdRequest& req;
-    [[nodiscard]] static bool await_ready() noexcept { return false; }
-    bool await_suspend(std::coroutine_handle<> h) const;
-    void await_resume() const;
+    [[nodiscard]] bool await_ready() const noexcept { return req.done(); }
+    bool await_suspend(std::coroutine_handle<> h);
+    void await_resume();
   };
   Park park() { return Park{*this}; }
 
@@ -117,12 +121,14 @@ class FdRequest {
   void release();
 
   LoopDriver& driver_;
-  const FdSpec spec_;
+  const FdSpec& spec_;  // the awaiter's, which outlives the request
   concurrency::TaskRecord* const task_;
   std::atomic<std::uint32_t> state_{0};
-  // Written by the owner before kDone, read by the task after.
+  // Written by the owner before kDone, read by the task after. A refusal
+  // is rare and an Error large: it is kept out of line, so that the
+  // awaiting frame fits a JobCache block (fd_await.hpp).
   std::int64_t result_ = 0;
-  std::optional<Error> refused_;
+  std::unique_ptr<Error> refused_;
   Post start_post_;
   Post cancel_post_;
   Deadline deadline_;

@@ -24,13 +24,16 @@ TaskRecord* TaskRecord::current() {
 }
 
 bool TaskRecord::wake() {
+  if (!claim()) return false;
+  executor->schedule_woken(*this);
+  return true;
+}
+
+bool TaskRecord::claim() {
   std::uint32_t s = state.load(std::memory_order_acquire);
   for (;;) {
     if (s == kSuspended) {
-      if (state.compare_exchange_weak(s, kScheduled, std::memory_order_acq_rel)) {
-        executor->schedule_woken(*this);
-        return true;
-      }
+      if (state.compare_exchange_weak(s, kScheduled, std::memory_order_acq_rel)) return true;
     } else if (s == kRunning) {
       if (state.compare_exchange_weak(s, kNotified, std::memory_order_acq_rel)) return false;
     } else {
