@@ -18,12 +18,11 @@ namespace runa::io {
 namespace detail {
 
 // NOLINTNEXTLINE(readability-static-accessed-through-instance): Task's promise, in the coroutine
-concurrency::Task<std::int64_t> perform(LoopDriver& driver, const FdSpec& spec,
-                                        std::unique_ptr<Error>& refused) {
+concurrency::Task<void> perform(FdAsk& ask) {
   concurrency::TaskRecord* self = concurrency::TaskRecord::current();
   assert(self != nullptr && "an fd await outside a task");
   if (self->cancelled()) throw concurrency::Cancelled();
-  FdRequest req(driver, spec, self);
+  FdRequest req(ask, self);
   req.start();
   bool cancelling = false;
   while (!req.done()) {
@@ -31,11 +30,10 @@ concurrency::Task<std::int64_t> perform(LoopDriver& driver, const FdSpec& spec,
     // Woken before the release: by this task's cancellation.
     if (!cancelling && self->cancelled()) cancelling = req.cancel();
   }
-  const std::int64_t result = req.finish(refused);
-  if (cancelling && !refused && (result == -ECANCELED || result == -ETIMEDOUT)) {
+  req.finish();
+  if (cancelling && !ask.refused && (ask.result == -ECANCELED || ask.result == -ETIMEDOUT)) {
     throw concurrency::Cancelled();
   }
-  co_return result;
 }
 
 namespace {

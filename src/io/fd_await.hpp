@@ -59,10 +59,8 @@ using FdDeadline = std::optional<concurrency::Executor::Clock::time_point>;
 namespace detail {
 
 // The one coroutine behind every await: makes the request in its frame,
-// waits for its release, and hands back the loop's raw result
-// (FdRequest::finish), or sets `refused`.
-concurrency::Task<std::int64_t> perform(LoopDriver& driver, const FdSpec& spec,
-                                        std::unique_ptr<Error>& refused);
+// waits for its release; the outcome is then in `ask`.
+concurrency::Task<void> perform(FdAsk& ask);
 
 Result<Events> to_events(FdOp op, int fd, std::int64_t result);
 Result<std::size_t> to_size(FdOp op, int fd, std::int64_t result);
@@ -76,7 +74,8 @@ template <class T, T (*Convert)(FdOp, int, std::int64_t)>
 class [[nodiscard]] FdAwait {
  public:
   FdAwait(LoopDriver& driver, const FdSpec& spec)
-      : spec_(spec), task_(detail::perform(driver, spec_, refused_)) {}
+      : ask_{.driver = &driver, .spec = spec, .result = 0, .refused = nullptr},
+        task_(detail::perform(ask_)) {}
   ~FdAwait() = default;
   FdAwait(const FdAwait&) = delete;
   FdAwait& operator=(const FdAwait&) = delete;
@@ -88,15 +87,14 @@ class [[nodiscard]] FdAwait {
     return task_.await_suspend(h);
   }
   T await_resume() {
-    const std::int64_t result = task_.await_resume();  // first: it may throw Cancelled
-    if (refused_) return std::move(*refused_);
-    return Convert(spec_.op, spec_.fd, result);
+    task_.await_resume();  // first: it may throw Cancelled
+    if (ask_.refused) return std::move(*ask_.refused);
+    return Convert(ask_.spec.op, ask_.spec.fd, ask_.result);
   }
 
  private:
-  const FdSpec spec_;
-  std::unique_ptr<Error> refused_;
-  concurrency::Task<std::int64_t> task_;
+  FdAsk ask_;
+  concurrency::Task<void> task_;
 };
 
 using ReadinessAwait = FdAwait<Result<Events>, &detail::to_events>;

@@ -13,45 +13,47 @@
 
 namespace runa::io {
 
-FdRequest::FdRequest(LoopDriver& driver, const FdSpec& spec, concurrency::TaskRecord* task)
-    : driver_(driver), spec_(spec), task_(task) {
+FdRequest::FdRequest(FdAsk& ask, concurrency::TaskRecord* task) : ask_(ask), task_(task) {
   assert(task != nullptr && "an fd await outside a task");
-  assert(task->executor->driver() == &driver &&
+  assert(task->executor->driver() == ask.driver &&
          "an fd await on a loop that is not its executor's driver");
 }
 
 // ---- The task's side ----------------------------------------------------
 
 void FdRequest::start() {
-  if (spec_.deadline) {
-    deadline_.rec = task_;
-    deadline_.on_fire = &on_deadline;
-    deadline_.req = this;
-    task_->executor->arm(deadline_, *spec_.deadline);
+  if (ask_.spec.deadline) {
+    rec = task_;
+    on_fire = &on_deadline;
+    task_->executor->arm(*this, *ask_.spec.deadline);
     deadline_armed_ = true;
   }
-  start_post_.run = &on_start;
-  start_post_.ctx = this;
-  driver_.post(start_post_);
+  post_.run = &on_start;
+  post_.ctx = this;
+  ask_.driver->post(post_);
 }
 
 bool FdRequest::cancel() {
   std::uint32_t s = state_.load(std::memory_order_acquire);
-  do {
+  for (;;) {
     if ((s & kDone) != 0) return false;
-  } while (!state_.compare_exchange_weak(s, s | kCancelPost, std::memory_order_acq_rel,
-                                         std::memory_order_acquire));
-  cancel_post_.run = &on_cancel;
-  cancel_post_.ctx = this;
-  driver_.post(cancel_post_);
-  return true;
+    if ((s & kStarted) == 0) {
+      if (state_.compare_exchange_weak(s, s | kCancelEarly, std::memory_order_acq_rel,
+                                       std::memory_order_acquire)) {
+        return true;
+      }
+    } else if (state_.compare_exchange_weak(s, s | kCancelPost, std::memory_order_acq_rel,
+                                            std::memory_order_acquire)) {
+      post_.run = &on_cancel;  // the start has run: the Post is free
+      ask_.driver->post(post_);
+      return true;
+    }
+  }
 }
 
-std::int64_t FdRequest::finish(std::unique_ptr<Error>& refused) {
+void FdRequest::finish() {
   assert(done());
-  if (deadline_armed_) task_->executor->disarm(deadline_);
-  refused = std::move(refused_);
-  return result_;
+  if (deadline_armed_) task_->executor->disarm(*this);
 }
 
 bool FdRequest::Park::await_suspend(std::coroutine_handle<> h) {
@@ -81,6 +83,12 @@ void FdRequest::Park::await_resume() {
 
 void FdRequest::on_start(void* ctx) noexcept {
   auto* req = static_cast<FdRequest*>(ctx);
+  const std::uint32_t s = req->state_.fetch_or(kStarted, std::memory_order_acq_rel);
+  if ((s & kCancelEarly) != 0) {
+    req->cancel_asked_ = true;
+    req->complete(-ECANCELED);  // cancelled before the loop saw it
+    return;
+  }
   if (req->expired_) {
     req->complete(-ETIMEDOUT);  // the deadline passed before the loop saw it
     return;
@@ -89,22 +97,23 @@ void FdRequest::on_start(void* ctx) noexcept {
 }
 
 Result<Token> FdRequest::ask_loop() {
-  EventLoop& loop = driver_.loop();
-  switch (spec_.op) {
+  EventLoop& loop = ask_.driver->loop();
+  const FdSpec& spec = ask_.spec;
+  switch (spec.op) {
     case FdOp::kReadable:
     case FdOp::kSignal:
-      return loop.wait_readable(spec_.fd, &on_ready, this);
+      return loop.wait_readable(spec.fd, &on_ready, this);
     case FdOp::kWritable:
-      return loop.wait_writable(spec_.fd, &on_ready, this);
+      return loop.wait_writable(spec.fd, &on_ready, this);
     case FdOp::kRead:
-      return loop.read(spec_.fd, std::span(spec_.data, spec_.size), spec_.offset, &on_done, this);
+      return loop.read(spec.fd, std::span(spec.data, spec.size), spec.offset, &on_done, this);
     case FdOp::kWrite:
-      return loop.write(spec_.fd, std::span<const std::byte>(spec_.data, spec_.size), spec_.offset,
+      return loop.write(spec.fd, std::span<const std::byte>(spec.data, spec.size), spec.offset,
                         &on_done, this);
     case FdOp::kAccept:
       break;
   }
-  return loop.accept(spec_.fd, &on_done, this);
+  return loop.accept(spec.fd, &on_done, this);
 }
 
 void FdRequest::submit() {
@@ -113,7 +122,7 @@ void FdRequest::submit() {
     token_ = *token;
     return;
   }
-  refused_ = std::make_unique<Error>(token.error());
+  ask_.refused = std::make_unique<Error>(token.error());
   completed_ = true;
   release();
 }
@@ -130,18 +139,18 @@ void FdRequest::on_cancel(void* ctx) noexcept {
 
 void FdRequest::on_deadline(concurrency::Executor::Timer& t) noexcept {
   // NOLINTNEXTLINE(*-static-cast-downcast): the only timers with this hook
-  FdRequest* req = static_cast<Deadline&>(t).req;
-  req->expired_ = true;
-  req->withdraw();
+  auto& req = static_cast<FdRequest&>(t);
+  req.expired_ = true;
+  req.withdraw();
 }
 
 void FdRequest::withdraw() {
-  if (!completed_ && token_.valid()) driver_.loop().cancel(token_);
+  if (!completed_ && token_.valid()) ask_.driver->loop().cancel(token_);
 }
 
 void FdRequest::on_ready(void* ctx, Events events) noexcept {
   auto* req = static_cast<FdRequest*>(ctx);
-  if (req->spec_.op == FdOp::kSignal && events.ok()) {
+  if (req->ask_.spec.op == FdOp::kSignal && events.ok()) {
     req->read_signal();
     return;
   }
@@ -152,7 +161,7 @@ void FdRequest::read_signal() {
   signalfd_siginfo info{};
   ssize_t n = 0;
   do {
-    n = ::read(spec_.fd, &info, sizeof info);
+    n = ::read(ask_.spec.fd, &info, sizeof info);
   } while (n < 0 && errno == EINTR);
   if (n == static_cast<ssize_t>(sizeof info)) {
     complete(static_cast<std::int64_t>(info.ssi_signo));
@@ -174,7 +183,7 @@ void FdRequest::on_done(void* ctx, std::int64_t result) noexcept {
 
 void FdRequest::complete(std::int64_t result) {
   if (result == -ECANCELED && expired_) result = -ETIMEDOUT;
-  result_ = result;
+  ask_.result = result;
   completed_ = true;
   release();
 }
