@@ -307,14 +307,17 @@ TEST_P(FdAwaitTest, CancellationWithdrawsAWaitingRead) {
 // pipe; the test writes the byte and cancels the task at about the same
 // time, in both orders. The interleavings:
 //  (a) cancelled before its await: it throws without asking the loop;
-//  (b) woken by the cancel after posting: its cancel Post follows the
-//      start Post, so the loop registers the read, then withdraws it:
-//      ECANCELED, or the byte if the read had it already (io_uring reads a
-//      ready pipe at submission; the kernel may finish before the cancel);
-//  (c) the read completes before the cancel Post runs: the release waits
+//  (b) woken by the cancel after posting, before the driver ran the start
+//      Post: it sets kCancelEarly, and the start completes the request
+//      with ECANCELED without asking the loop;
+//  (c) after the start: the cancel goes through the same Post and the
+//      loop withdraws the read: ECANCELED, or the byte if the read had it
+//      (io_uring reads a ready pipe at submission; the kernel may finish
+//      before the cancel);
+//  (d) the read completes before the cancel Post runs: the release waits
 //      for that Post (kCancelPost), which finds the request done, and the
-//      task gets the byte — the next await would throw;
-//  (d) the owner releases the task (kWaking) while it runs after its
+//      task gets the byte — its next await would throw;
+//  (e) the owner releases the task (kWaking) while it runs after its
 //      cancellation's wake-up: it waits for kDone before going on.
 // In every round the byte is either returned by the read or still in the
 // pipe, never both and never lost, and the loop has no request left.
