@@ -34,20 +34,20 @@ namespace runa::io::testing {
 namespace {
 
 using namespace std::chrono_literals;
-using concurrency::Cancelled;
-using concurrency::Executor;
-using concurrency::JoinHandle;
-using concurrency::Pool;
-using concurrency::Task;
 using concurrency::testing::eventually;
+using Clock = concurrency::Executor::Clock;
+template <class T>
+using Task = concurrency::Task<T>;
+template <class T>
+using JoinHandle = concurrency::JoinHandle<T>;
 
 // A pool, the loop as its executor's driver, and the executor, torn down
 // in that order's reverse before the fixture's loop.
 struct Runtime {
   explicit Runtime(EventLoop& loop) : driver(loop) {}
-  Pool pool{{.workers = 2}};
+  concurrency::Pool pool{{.workers = 2}};
   LoopDriver driver;
-  Executor ex{pool, &driver};
+  concurrency::Executor ex{pool, &driver};
 };
 
 class FdAwaitTest : public LoopTest {};
@@ -76,6 +76,15 @@ struct Stream {
 
 std::byte pattern(std::size_t stream, std::size_t at) {
   return static_cast<std::byte>((at * 131 + stream * 7 + at / 4099) & 0xff);
+}
+
+// Reads what fd has (up to 8 bytes), setting `asking` just before it asks.
+// NOLINTNEXTLINE(readability-static-accessed-through-instance): Task's promise, in the coroutine
+Task<std::size_t> read_some(LoopDriver& driver, int fd, std::atomic<bool>& asking) {
+  std::array<std::byte, 8> buf{};
+  asking.store(true);
+  Result<std::size_t> n = co_await read(driver, fd, std::span(buf));
+  co_return n ? *n : 0;
 }
 
 TEST_P(FdAwaitTest, ReadableResumesWhenAnotherThreadWrites) {
@@ -227,7 +236,7 @@ TEST_P(FdAwaitTest, ReadinessDeadlineExpires) {
   Pipe p;
   // NOLINTNEXTLINE(readability-static-accessed-through-instance): Task's promise, in the coroutine
   auto waiter = [&]() -> Task<Result<Events>> {
-    co_return co_await readable(rt.driver, p.r, Executor::Clock::now() + 20ms);
+    co_return co_await readable(rt.driver, p.r, Clock::now() + 20ms);
   };
   Result<Events> ev = rt.ex.block_on(waiter());
   ASSERT_TRUE(ev.ok()) << ev.error().describe();
@@ -244,16 +253,16 @@ TEST_P(FdAwaitTest, ReadinessBeforeTheDeadlineWins) {
   Pipe p;
   p.put("r");
   // NOLINTNEXTLINE(readability-static-accessed-through-instance): Task's promise, in the coroutine
-  auto waiter = [&](Executor::Clock::time_point deadline) -> Task<Result<Events>> {
+  auto waiter = [&](Clock::time_point deadline) -> Task<Result<Events>> {
     co_return co_await readable(rt.driver, p.r, deadline);
   };
-  Result<Events> ev = rt.ex.block_on(waiter(Executor::Clock::now() + 1h));
+  Result<Events> ev = rt.ex.block_on(waiter(Clock::now() + 1h));
   ASSERT_TRUE(ev.ok());
   EXPECT_TRUE(ev->readable());
   Pipe empty;
   // NOLINTNEXTLINE(readability-static-accessed-through-instance): Task's promise, in the coroutine
   auto writer_waits = [&]() -> Task<Result<Events>> {
-    co_return co_await writable(rt.driver, empty.w, Executor::Clock::now() - 1s);
+    co_return co_await writable(rt.driver, empty.w, Clock::now() - 1s);
   };
   Result<Events> w = rt.ex.block_on(writer_waits());
   ASSERT_TRUE(w.ok());
@@ -288,17 +297,10 @@ TEST_P(FdAwaitTest, CancellationWithdrawsAWaitingRead) {
   Runtime rt(*loop);
   Pipe p(O_NONBLOCK);
   std::atomic<bool> asking{false};
-  // NOLINTNEXTLINE(readability-static-accessed-through-instance): Task's promise, in the coroutine
-  auto reader = [&]() -> Task<std::size_t> {
-    std::array<std::byte, 8> buf{};
-    asking.store(true);
-    Result<std::size_t> n = co_await read(rt.driver, p.r, std::span(buf));
-    co_return n ? *n : 0;
-  };
-  JoinHandle<std::size_t> h = rt.ex.spawn(reader());
+  JoinHandle<std::size_t> h = rt.ex.spawn(read_some(rt.driver, p.r, asking));
   ASSERT_TRUE(eventually([&] { return asking.load(); }));
   h.cancel();
-  EXPECT_THROW(h.join(), Cancelled);
+  EXPECT_THROW(h.join(), concurrency::Cancelled);
   p.put("k");
   EXPECT_EQ(p.take(), "k");
 }
@@ -329,15 +331,7 @@ TEST_P(FdAwaitTest, CancellationRacingCompletionLosesNoByte) {
   for (int round = 0; round < kRounds; ++round) {
     Pipe p(O_NONBLOCK);
     std::atomic<bool> asking{false};
-    // NOLINTNEXTLINE(readability-static-accessed-through-instance): Task's promise, in the
-    // coroutine
-    auto reader = [&]() -> Task<std::size_t> {
-      std::array<std::byte, 1> buf{};
-      asking.store(true);
-      Result<std::size_t> n = co_await read(rt.driver, p.r, std::span(buf));
-      co_return n ? *n : 0;
-    };
-    JoinHandle<std::size_t> h = rt.ex.spawn(reader());
+    JoinHandle<std::size_t> h = rt.ex.spawn(read_some(rt.driver, p.r, asking));
     if (round % 3 != 0) {
       while (!asking.load()) std::this_thread::yield();
     }
@@ -349,7 +343,7 @@ TEST_P(FdAwaitTest, CancellationRacingCompletionLosesNoByte) {
     try {
       got = h.join();
       ++returned;
-    } catch (const Cancelled&) {
+    } catch (const concurrency::Cancelled&) {
       ++cancelled;
     }
     const std::string left = p.take();
