@@ -26,6 +26,7 @@ namespace io = runa::io;
 
 namespace {
 
+// NOLINTNEXTLINE(readability-static-accessed-through-instance): Task's promise, in the coroutine
 cc::Task<std::size_t> rounds_of_reads(io::LoopDriver& driver, int r, int w, std::size_t rounds) {
   std::array<std::byte, 1> buf{};
   const char one = '1';

@@ -115,6 +115,7 @@ TEST_P(FdAwaitTest, ManyWaitersResumeAsOtherThreadsWrite) {
   Runtime rt(*loop);
   constexpr int kPipes = 64;
   std::vector<std::unique_ptr<Pipe>> pipes;
+  pipes.reserve(kPipes);
   for (int i = 0; i < kPipes; ++i) pipes.push_back(std::make_unique<Pipe>());
   std::atomic<int> asked{0};
   // NOLINTNEXTLINE(readability-static-accessed-through-instance): Task's promise, in the coroutine
@@ -124,6 +125,7 @@ TEST_P(FdAwaitTest, ManyWaitersResumeAsOtherThreadsWrite) {
     co_return ev.ok() && ev->readable() ? 1 : 0;
   };
   std::vector<JoinHandle<int>> hs;
+  hs.reserve(kPipes);
   for (auto& p : pipes) hs.push_back(rt.ex.spawn(waiter(p->r)));
   std::thread writer([&] {
     ASSERT_TRUE(eventually([&] { return asked.load() >= kPipes / 2; }));

@@ -137,7 +137,7 @@ void Executor::drive() {
       // Fired timers wake their tasks here, under the lock (executor.hpp).
       wheel_.advance(tick_of(Clock::now(), false), [](TimerEntry* e) {
         // NOLINTNEXTLINE(*-static-cast-downcast): every entry is a Timer
-        Timer* t = static_cast<Timer*>(e);
+        auto* t = static_cast<Timer*>(e);
         if (t->on_fire != nullptr) {
           t->on_fire(*t);
         } else {
