@@ -11,9 +11,10 @@
 // Threads. One thread, the owner, calls wait() and every other member but
 // wake(); callbacks run on it, from inside wait(). wake() may be called from
 // any thread. (The loop may be created on one thread and handed to its
-// owner before first use. The executor funnels requests made on pool
-// threads to the driver thread and calls wake().) Everything is callback
-// based, with a context pointer; the executor wraps it in awaitables.
+// owner before first use. Requests made by tasks on pool threads reach the
+// driver thread through the LoopDriver's inbox and wake(): loop_driver.hpp.)
+// Everything is callback based, with a context pointer; fd_await.hpp wraps
+// it in awaitables for executor tasks.
 //
 // Invariants (tested in tests/io/event_loop_test.cpp, for both back ends):
 // - Each request that was accepted (Result holds a Token) gets its callback

@@ -6,7 +6,8 @@
 // - A readiness report is a mask of kReadable, kWritable, kError and
 //   kHangup, restricted to what was asked for plus kError and kHangup (the
 //   kernel always reports those two), so a reader never sees kWritable.
-// - A readiness wait that ended without readiness (cancelled, bad fd) has
+// - A readiness wait that ended without readiness (cancelled, bad fd, an
+//   awaited wait's deadline) has
 //   mask 0 and a positive errno in `error`; a ready one has error 0.
 // - Callbacks are noexcept function pointers with a context pointer: a
 //   throwing callback would end the dispatch half way and leave the rest of
@@ -52,6 +53,8 @@ struct Events {
 
   [[nodiscard]] bool ok() const { return error == 0; }
   [[nodiscard]] bool cancelled() const { return error == ECANCELED; }
+  // An awaited wait whose deadline passed first (fd_await.hpp).
+  [[nodiscard]] bool timed_out() const { return error == ETIMEDOUT; }
   [[nodiscard]] bool readable() const { return (mask & kReadable) != 0; }
   [[nodiscard]] bool writable() const { return (mask & kWritable) != 0; }
   [[nodiscard]] bool failed() const { return (mask & kError) != 0; }

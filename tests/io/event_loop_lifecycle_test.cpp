@@ -216,34 +216,6 @@ TEST_P(EventLoopLifecycleTest, WakeFromFourThreadsWhileTheOwnerWaits) {
   loop->wait(1ms);
 }
 
-// Blocks `signo` in this thread for the test and restores the mask after,
-// dropping any instance still pending so it is never delivered for real.
-class BlockedSignal {
- public:
-  explicit BlockedSignal(int signo) : signo_(signo) {
-    sigemptyset(&set_);
-    sigaddset(&set_, signo);
-    pthread_sigmask(SIG_BLOCK, &set_, &old_);
-  }
-  ~BlockedSignal() {
-    const timespec zero{};
-    while (sigtimedwait(&set_, nullptr, &zero) == signo_) {
-    }
-    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
-  }
-  BlockedSignal(const BlockedSignal&) = delete;
-  BlockedSignal& operator=(const BlockedSignal&) = delete;
-  BlockedSignal(BlockedSignal&&) = delete;
-  BlockedSignal& operator=(BlockedSignal&&) = delete;
-
-  [[nodiscard]] const sigset_t& set() const { return set_; }
-
- private:
-  int signo_;
-  sigset_t set_{};
-  sigset_t old_{};
-};
-
 struct SignalLog {
   std::vector<int> signals;
   int ends = 0;

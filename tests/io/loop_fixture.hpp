@@ -1,19 +1,22 @@
 // The fixture of the event loop tests: every test runs once per back end
 // (epoll, io_uring), io_uring skipped only when the probe says it cannot run
 // here. Helpers: pipes that close themselves, callback recorders that count
-// their calls, and run_until, which waits on the loop until a condition
+// their calls, a blocked signal, and run_until, which waits on the loop until a condition
 // holds. Tests assert what happened, never how long it took.
 #pragma once
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <array>
 #include <chrono>
+#include <csignal>
 #include <cstddef>
 #include <cstdint>
+#include <ctime>
 #include <memory>
 #include <span>
 #include <stdexcept>
@@ -99,6 +102,34 @@ inline std::span<std::byte> bytes(std::string& s) {
 inline std::span<const std::byte> bytes(std::string_view s) {
   return std::as_bytes(std::span<const char>(s.data(), s.size()));
 }
+
+// Blocks `signo` in this thread for the test and restores the mask after,
+// dropping any instance still pending so it is never delivered for real.
+class BlockedSignal {
+ public:
+  explicit BlockedSignal(int signo) : signo_(signo) {
+    sigemptyset(&set_);
+    sigaddset(&set_, signo);
+    pthread_sigmask(SIG_BLOCK, &set_, &old_);
+  }
+  ~BlockedSignal() {
+    const timespec zero{};
+    while (sigtimedwait(&set_, nullptr, &zero) == signo_) {
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  BlockedSignal(const BlockedSignal&) = delete;
+  BlockedSignal& operator=(const BlockedSignal&) = delete;
+  BlockedSignal(BlockedSignal&&) = delete;
+  BlockedSignal& operator=(BlockedSignal&&) = delete;
+
+  [[nodiscard]] const sigset_t& set() const { return set_; }
+
+ private:
+  int signo_;
+  sigset_t set_{};
+  sigset_t old_{};
+};
 
 class LoopTest : public ::testing::TestWithParam<Backend> {
  protected:

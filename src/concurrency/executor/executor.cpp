@@ -24,13 +24,16 @@ TaskRecord* TaskRecord::current() {
 }
 
 bool TaskRecord::wake() {
+  if (!claim()) return false;
+  executor->schedule_woken(*this);
+  return true;
+}
+
+bool TaskRecord::claim() {
   std::uint32_t s = state.load(std::memory_order_acquire);
   for (;;) {
     if (s == kSuspended) {
-      if (state.compare_exchange_weak(s, kScheduled, std::memory_order_acq_rel)) {
-        executor->schedule_woken(*this);
-        return true;
-      }
+      if (state.compare_exchange_weak(s, kScheduled, std::memory_order_acq_rel)) return true;
     } else if (s == kRunning) {
       if (state.compare_exchange_weak(s, kNotified, std::memory_order_acq_rel)) return false;
     } else {
@@ -134,7 +137,12 @@ void Executor::drive() {
       // Fired timers wake their tasks here, under the lock (executor.hpp).
       wheel_.advance(tick_of(Clock::now(), false), [](TimerEntry* e) {
         // NOLINTNEXTLINE(*-static-cast-downcast): every entry is a Timer
-        static_cast<Timer*>(e)->rec->wake();
+        auto* t = static_cast<Timer*>(e);
+        if (t->on_fire != nullptr) {
+          t->on_fire(*t);
+        } else {
+          t->rec->wake();
+        }
       });
       std::optional<std::uint64_t> next = wheel_.next_deadline();
       sleeping_until_ = next ? *next : std::numeric_limits<std::uint64_t>::max();

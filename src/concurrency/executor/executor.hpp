@@ -63,6 +63,9 @@ class Executor {
   Executor& operator=(Executor&&) = delete;
 
   [[nodiscard]] Pool& pool() const { return pool_; }
+  // The event source its driver thread waits on (the futex of its own when
+  // none was given).
+  [[nodiscard]] Driver* driver() const { return driver_; }
 
   template <class T>
   JoinHandle<T> spawn(Task<T> task) {
@@ -96,8 +99,13 @@ class Executor {
   // --- timers (sleep.hpp) ------------------------------------------------
   using Clock = std::chrono::steady_clock;
   // A deadline that wakes `rec` (lives in the awaiting coroutine's frame).
+  // With `on_fire` set, firing calls it instead: on the driver thread (the
+  // Driver's owner, so an event loop's owner thread, which is how an I/O
+  // await withdraws its request when its deadline passes: io/fd_request.hpp),
+  // under the timer lock, so it must neither block nor arm or disarm timers.
   struct Timer : TimerEntry {
     TaskRecord* rec = nullptr;
+    void (*on_fire)(Timer& self) noexcept = nullptr;
   };
   // Arms `t` for `deadline` (rounded up to the next tick: never early).
   void arm(Timer& t, Clock::time_point deadline);

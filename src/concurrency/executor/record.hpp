@@ -50,6 +50,12 @@ struct TaskRecord : Job {
   // Any thread holding a registration (see above). True if this call
   // queued the task.
   bool wake();
+  // wake() in two steps, for a waker that must write to its registration
+  // after the wake-up is decided but before the task can run and free it
+  // (io/fd_request.hpp): claim() makes the state change of wake(); when it
+  // returns true the task cannot run until the caller queues it with
+  // executor->schedule_woken(*this), which it must do.
+  bool claim();
   // The running task, inside await_suspend, after registering: true if it
   // may suspend, false if it was woken meanwhile and must run on.
   bool suspend(std::coroutine_handle<> at);
