@@ -224,14 +224,56 @@ TEST(SupervisionTree, EscalationReachesTheTopAndStopsTheTree) {
   EXPECT_EQ(top_down.downs.load(), 1);
 }
 
-// The interleaving: the top (limit 0) gives up because child x failed, on
-// one worker, and stops the child supervisor `mid` (kKilled); at the same
-// moment, on another worker, mid's child a fails past mid's limit (0), so
-// mid escalates to the top (which is down, or going down: it answers no)
-// and gives up (kFailed). Both mark mid down; without the check under its
-// lock, its monitors would run twice (once per path) — or a kill and a
-// renewal could cross. Each round: each monitor runs exactly once, and
-// every actor ends stopped.
+// The interleaving, made certain: a fails past mid's limit (0), so mid
+// escalates; the top (limit 0) gives up and runs its monitor, which waits
+// here — mid is still escalating, the top's answer not yet back. Then b,
+// mid's other child, fails on another worker. It finds mid escalating: it
+// is restarted at once, uncounted (b.starts becomes 2), instead of
+// escalating a second time (without the flag it would find mid's history
+// full, escalate, get the top's no, and mid would go down from b's thread
+// while a's escalation is still in flight: b would stop, never restarted).
+// Then the monitor returns: the top's no reaches mid, which goes down once
+// (kFailed) and kills b.
+TEST(SupervisionTree, AFailureDuringAnEscalationIsCoveredByIt) {
+  Pool pool({.workers = 2});
+  Supervisor top(pool, Strategy::kOneForOne, 0, 1min);
+  std::atomic<bool> in_monitor{false};
+  std::atomic<bool> release{false};
+  top.monitor([&](const Down&) {
+    in_monitor = true;
+    while (!release.load()) std::this_thread::yield();
+  });
+  auto mid = top.start_supervisor(Strategy::kOneForOne, 0, 1min);
+  DownCount mid_down;
+  mid->monitor(mid_down.fn());
+  Probe a;
+  Probe b;
+  auto ra = mid->spawn<int>(a.factory());
+  auto rb = mid->spawn<int>(b.factory());
+  ra.tell(-1);
+  ASSERT_TRUE(eventually([&] { return in_monitor.load(); }));
+  rb.tell(-1);
+  EXPECT_TRUE(eventually([&] { return b.starts.load() == 2; }));
+  EXPECT_FALSE(mid->gave_up());
+  EXPECT_EQ(mid->restarts(), 0U);
+  release = true;
+  EXPECT_TRUE(eventually([&] {
+    return mid_down.downs.load() == 1 && ra.tell(1) == Delivery::kStopped &&
+           rb.tell(1) == Delivery::kStopped;
+  }));
+  EXPECT_EQ(mid_down.reason.load(), Down::Reason::kFailed);
+  EXPECT_EQ(mid_down.downs.load(), 1);
+  EXPECT_EQ(a.starts.load(), 1);
+}
+
+// Left to the scheduler, many rounds: x (under the top, limit 0) and a
+// (under mid, limit 0) fail at once on two workers. Whichever reaches the
+// top first makes it give up; the other path finds the top or mid down, or
+// escalating (covered, as above). The interleaving to rule out: mid marked
+// down twice — stopped by the top giving up because of x (kKilled) while
+// its own escalation for a comes back refused (kFailed) — running its
+// monitors twice. Each round: each monitor runs exactly once, and every
+// actor ends stopped.
 TEST(SupervisionTree, AGiveUpRacingAStopByTheParentReportsOnce) {
   Pool pool({.workers = 3});
   const int rounds = static_cast<int>(scaled(200));
