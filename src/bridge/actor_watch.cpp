@@ -200,7 +200,8 @@ bool Actors::new_supervisor(rt::Thread& t, const char* native, std::string_view 
     return rt::ops::raise(t, "ValueError",
                           std::string(native) + ": the restart limit and the period are 0 or more");
   }
-  const auto max = static_cast<unsigned>(std::min<std::int64_t>(max_restarts, std::numeric_limits<unsigned>::max()));
+  const auto max = static_cast<unsigned>(
+      std::min<std::int64_t>(max_restarts, std::numeric_limits<unsigned>::max()));
   const std::chrono::milliseconds period(period_ms);
   auto core = std::make_shared<SupervisorCore>();
   if (parent == nullptr) {
@@ -221,9 +222,10 @@ bool Actors::supervised_spawn(rt::Thread& t, const char* native, const Value* su
                               std::size_t capacity) {
   std::shared_ptr<SupervisorCore> s = ForeignObjects<SupervisorBox>::of(*supervisor)->core;
   if (s->supervisor->gave_up()) {
-    return rt::ops::raise(t, "ValueError", std::string(native) +
-                                                ": the supervisor is down (it gave up after too "
-                                                "many restarts, or a supervisor above it did)");
+    return rt::ops::raise(t, "ValueError",
+                          std::string(native) +
+                              ": the supervisor is down (it gave up after too "
+                              "many restarts, or a supervisor above it did)");
   }
   return spawn(t, behaviour, state, out, capacity, s);
 }
@@ -265,13 +267,13 @@ bool Actors::wait_supervisor(rt::Thread& t, const Value* supervisor) {
   }
   const std::shared_ptr<const Thrown> thrown = thrown_of(down.error);
   const std::string last = thrown != nullptr ? thrown->text : "an internal error";
-  return rt::ops::raise(t, "ValueError",
-                        "supervisor_wait: the supervisor gave up: a child failed after " +
-                            std::to_string(s->max_restarts()) + " restarts within " +
-                            std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                               s->window())
-                                               .count()) +
-                            " ms; it killed its other children. The last failure: " + last);
+  return rt::ops::raise(
+      t, "ValueError",
+      "supervisor_wait: the supervisor gave up: a child failed after " +
+          std::to_string(s->max_restarts()) + " restarts within " +
+          std::to_string(
+              std::chrono::duration_cast<std::chrono::milliseconds>(s->window()).count()) +
+          " ms; it killed its other children. The last failure: " + last);
 }
 
 }  // namespace runa::bridge

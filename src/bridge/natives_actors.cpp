@@ -248,9 +248,9 @@ NativeStatus supervisor_spawn_supervisor(NativeCall& call) {
 NativeStatus supervisor_spawn(NativeCall& call) {
   if (auto bad = want_supervisor(call, "supervisor_spawn")) return *bad;
   if (auto bad = want_behaviour(call, "supervisor_spawn", 1)) return *bad;
-  return answered(call, actors(call).supervised_spawn(*call.thread, "supervisor_spawn",
-                                                      call.args[0], call.args[1], call.args[2],
-                                                      &call.result));
+  return answered(call,
+                  actors(call).supervised_spawn(*call.thread, "supervisor_spawn", call.args[0],
+                                                call.args[1], call.args[2], &call.result));
 }
 
 // supervisor_spawn with a mailbox of at most `capacity` (1 or more)
@@ -261,9 +261,9 @@ NativeStatus supervisor_spawn_bounded(NativeCall& call) {
   NativeStatus failed{};
   const auto capacity = capacity_arg(call, "supervisor_spawn_bounded", 3, &failed);
   if (!capacity) return failed;
-  return answered(call, actors(call).supervised_spawn(*call.thread, "supervisor_spawn_bounded",
-                                                      call.args[0], call.args[1], call.args[2],
-                                                      &call.result, *capacity));
+  return answered(
+      call, actors(call).supervised_spawn(*call.thread, "supervisor_spawn_bounded", call.args[0],
+                                          call.args[1], call.args[2], &call.result, *capacity));
 }
 
 // `watcher` gets ("down", supervisor, reason, error) once the supervisor

@@ -165,8 +165,8 @@ std::string ask_until(std::string_view global, std::string_view want, std::strin
   const std::string again = std::string(label) + "_again";
   const std::string seen = std::string(label) + "_seen";
   return "PUSH_CONST 0\nSTORE_GLOBAL d\n" + again + ":\n" +
-         call("actor_ask", {"LOAD_GLOBAL " + std::string(global), "PUSH_CONST 1"}) +
-         "PUSH_CONST " + std::string(want) + "\nEQ\nJUMP_IF_TRUE " + seen +
+         call("actor_ask", {"LOAD_GLOBAL " + std::string(global), "PUSH_CONST 1"}) + "PUSH_CONST " +
+         std::string(want) + "\nEQ\nJUMP_IF_TRUE " + seen +
          "\nLOAD_GLOBAL d\nPUSH_CONST 1\nADD\nSTORE_GLOBAL d\n"
          "LOAD_GLOBAL d\nPUSH_CONST 100000\nLT\nJUMP_IF_TRUE " +
          again + "\n" + seen + ":\nLOAD_GLOBAL d\nPUSH_CONST 100000\nLT\n";
@@ -427,8 +427,8 @@ TEST_F(Tier0Test, SupervisionNativesCheckTheirArguments) {
   const std::string top =
       into("c", "supervisor_new", {"PUSH_CONST \"one_for_one\"", "PUSH_CONST 1", "PUSH_CONST 1"});
   EXPECT_EQ(eval(top +
-                     call("supervisor_spawn_bounded",
-                          {"LOAD_GLOBAL c", "PUSH_CONST function 1", "PUSH_CONST 0", "PUSH_CONST 0"}) +
+                     call("supervisor_spawn_bounded", {"LOAD_GLOBAL c", "PUSH_CONST function 1",
+                                                       "PUSH_CONST 0", "PUSH_CONST 0"}) +
                      "RETURN",
                  kPrelude),
             "! ValueError: supervisor_spawn_bounded: a mailbox's capacity is 1 or more, not 0");
@@ -439,14 +439,14 @@ TEST_F(Tier0Test, SupervisionNativesCheckTheirArguments) {
                  kPrelude)
                 .rfind("! TypeError: supervisor_spawn_supervisor", 0),
             0U);
-  EXPECT_EQ(eval(top +
-                     call("supervisor_spawn_supervisor",
-                          {"LOAD_GLOBAL c", "PUSH_CONST \"one_for_one\"", "PUSH_CONST -1",
-                           "PUSH_CONST 1"}) +
-                     "RETURN",
-                 kPrelude),
-            "! ValueError: supervisor_spawn_supervisor: the restart limit and the period are 0 "
-            "or more");
+  EXPECT_EQ(
+      eval(top +
+               call("supervisor_spawn_supervisor", {"LOAD_GLOBAL c", "PUSH_CONST \"one_for_one\"",
+                                                    "PUSH_CONST -1", "PUSH_CONST 1"}) +
+               "RETURN",
+           kPrelude),
+      "! ValueError: supervisor_spawn_supervisor: the restart limit and the period are 0 "
+      "or more");
   EXPECT_EQ(eval(top + call("supervisor_monitor", {"LOAD_GLOBAL c", "LOAD_GLOBAL c"}) + "RETURN",
                  kPrelude)
                 .rfind("! TypeError: supervisor_monitor", 0),
@@ -531,19 +531,19 @@ TEST_F(Tier0Test, AnEscalationReachesTheTopAndItsMonitors) {
             "gave up");
   EXPECT_EQ(eval(setup + call("actor_wait", {"LOAD_GLOBAL f"}) + "RETURN", kPrelude),
             "! ValueError: actor_wait: the actor was killed by its supervisor, which gave up");
-  EXPECT_EQ(eval(forwarder("e") + setup +
-                     stmt("supervisor_monitor", {"LOAD_GLOBAL b", "LOAD_GLOBAL e"}) + kNextNotice +
-                     "RETURN",
-                 kPrelude),
-            "= [\"down\", \"Supervisor\", \"killed\", \"Nothing\"]");
-  EXPECT_EQ(eval(setup + "TRY_BEGIN late none\n" + stmt("supervisor_wait", {"LOAD_GLOBAL b"}) +
-                     "TRY_END\nlate:\nCATCH_BEGIN type ValueError\nPOP\nCATCH_END\n" +
-                     call("supervisor_spawn_supervisor",
-                          {"LOAD_GLOBAL b", "PUSH_CONST \"one_for_one\"", "PUSH_CONST 1",
-                           "PUSH_CONST 1"}) +
-                     "RETURN",
-                 kPrelude),
-            "! ValueError: supervisor_spawn_supervisor: the parent supervisor is down");
+  EXPECT_EQ(
+      eval(forwarder("e") + setup + stmt("supervisor_monitor", {"LOAD_GLOBAL b", "LOAD_GLOBAL e"}) +
+               kNextNotice + "RETURN",
+           kPrelude),
+      "= [\"down\", \"Supervisor\", \"killed\", \"Nothing\"]");
+  EXPECT_EQ(
+      eval(setup + "TRY_BEGIN late none\n" + stmt("supervisor_wait", {"LOAD_GLOBAL b"}) +
+               "TRY_END\nlate:\nCATCH_BEGIN type ValueError\nPOP\nCATCH_END\n" +
+               call("supervisor_spawn_supervisor", {"LOAD_GLOBAL b", "PUSH_CONST \"one_for_one\"",
+                                                    "PUSH_CONST 1", "PUSH_CONST 1"}) +
+               "RETURN",
+           kPrelude),
+      "! ValueError: supervisor_spawn_supervisor: the parent supervisor is down");
 }
 
 // A supervised child with a bounded mailbox: a send waits for room, a

@@ -162,8 +162,7 @@ bool Supervisor::renew(const void* except, bool escalated) {
   return true;
 }
 
-void Supervisor::go_down(const void* except, Down::Reason reason,
-                         const std::exception_ptr& error) {
+void Supervisor::go_down(const void* except, Down::Reason reason, const std::exception_ptr& error) {
   std::vector<Child> children;
   std::vector<DownFn> monitors;
   Down down{id_, reason, error};

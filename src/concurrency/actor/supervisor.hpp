@@ -150,8 +150,8 @@ class Supervisor {
   const Strategy strategy_;
   const unsigned max_restarts_;
   const Clock::duration window_;
-  Mutex mu_;  // everything below
-  std::vector<Child> children_;  // in start order
+  Mutex mu_;                              // everything below
+  std::vector<Child> children_;           // in start order
   std::deque<Clock::time_point> recent_;  // restarts within the window
   unsigned restarts_ = 0;
   bool escalating_ = false;  // past the limit, asking the parent
@@ -159,7 +159,7 @@ class Supervisor {
   Down last_down_;  // once down_: what late monitors are told
   std::vector<DownFn> monitors_;
   Supervisor* parent_ = nullptr;  // cleared by the parent's destructor
-  Latch down_latch_{1};  // opened once down_ is set and last_down_ written
+  Latch down_latch_{1};           // opened once down_ is set and last_down_ written
 };
 
 }  // namespace runa::concurrency

@@ -199,8 +199,8 @@ TEST(SupervisionTree, EscalationReachesTheTopAndStopsTheTree) {
   EXPECT_EQ(down.id, top.id());
   EXPECT_EQ(what(down.error), "negative");
   EXPECT_TRUE(eventually([&] {
-    return top_down.downs.load() == 1 && mid_down.downs.load() == 1 &&
-           low_down.downs.load() == 1 && other_down.downs.load() == 1;
+    return top_down.downs.load() == 1 && mid_down.downs.load() == 1 && low_down.downs.load() == 1 &&
+           other_down.downs.load() == 1;
   }));
   EXPECT_EQ(mid_down.reason.load(), Down::Reason::kFailed);
   EXPECT_EQ(low_down.reason.load(), Down::Reason::kFailed);
@@ -301,7 +301,8 @@ TEST(SupervisionTree, AGiveUpRacingAStopByTheParentReportsOnce) {
       return top_down.downs.load() == 1 && mid_down.downs.load() == 1 &&
              ra.tell(1) == Delivery::kStopped && rb.tell(1) == Delivery::kStopped &&
              rx.tell(1) == Delivery::kStopped;
-    })) << "round " << r;
+    })) << "round "
+        << r;
     EXPECT_EQ(top_down.reason.load(), Down::Reason::kFailed);
     EXPECT_NE(mid_down.reason.load(), Down::Reason::kNormal);
     EXPECT_EQ(mid_down.downs.load(), 1);
@@ -347,7 +348,8 @@ TEST(SupervisionTree, FailuresRacingARenewalAllRestart) {
     // Both have left the gate (it dies with this round) and thrown.
     ASSERT_TRUE(eventually([&] {
       return first.failures.load() == first_failures + 1 && g.failures.load() == g_failures + 1;
-    })) << "round " << r;
+    })) << "round "
+        << r;
     // Each failure made a restart at the top, or was covered by one.
     ASSERT_TRUE(eventually([&] { return top.restarts() >= before + 1; })) << "round " << r;
     for (Probe* p : {&first, &g}) p->gate = nullptr;
