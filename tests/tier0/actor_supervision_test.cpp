@@ -172,6 +172,24 @@ std::string ask_until(std::string_view global, std::string_view want, std::strin
          again + "\n" + seen + ":\nLOAD_GLOBAL d\nPUSH_CONST 100000\nLT\n";
 }
 
+// A supervisor of `strategy` allowing `max` restarts a minute, in global
+// `global`; a child of the supervisor in global `parent` when one is named.
+std::string supervisor(std::string_view global, std::string_view strategy, int max,
+                       std::string_view parent = "") {
+  const std::string args[] = {"PUSH_CONST \"" + std::string(strategy) + "\"",
+                              "PUSH_CONST " + std::to_string(max), "PUSH_CONST 60000"};
+  if (parent.empty()) return into(global, "supervisor_new", {args[0], args[1], args[2]});
+  return into(global, "supervisor_spawn_supervisor",
+              {"LOAD_GLOBAL " + std::string(parent), args[0], args[1], args[2]});
+}
+// A child running `fragile` from `state` under the supervisor in global
+// `sup`, in global `global`.
+std::string child(std::string_view global, std::string_view sup, int state) {
+  return into(global, "supervisor_spawn",
+              {"LOAD_GLOBAL " + std::string(sup), "PUSH_CONST function 1",
+               "PUSH_CONST " + std::to_string(state)});
+}
+
 // A watcher forwarding to the channel in d, in global `watcher`.
 std::string forwarder(std::string_view watcher) {
   return into("d", "channel_new", {"PUSH_CONST 0"}) +
@@ -340,24 +358,18 @@ TEST_F(Tier0Test, AnActorTrappingExitsGetsANotice) {
 // One-for-one: the crashing child restarts from its first state; what was
 // sent while it restarted is handled by the fresh behaviour.
 TEST_F(Tier0Test, AOneForOneSupervisorRestartsACrashingChild) {
-  const std::string code =
-      into("c", "supervisor_new",
-           {"PUSH_CONST \"one_for_one\"", "PUSH_CONST 3", "PUSH_CONST 60000"}) +
-      into("a", "supervisor_spawn", {"LOAD_GLOBAL c", "PUSH_CONST function 1", "PUSH_CONST 10"}) +
-      into("b", "supervisor_spawn", {"LOAD_GLOBAL c", "PUSH_CONST function 1", "PUSH_CONST 50"}) +
-      call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 5"}) +
-      call("actor_ask", {"LOAD_GLOBAL b", "PUSH_CONST 5"}) +
-      stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"}) +
-      stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 2"}) +
-      call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 1"}) +
-      call("actor_ask", {"LOAD_GLOBAL b", "PUSH_CONST 1"}) +
-      call("supervisor_restarts", {"LOAD_GLOBAL c"}) + "NEW_LIST 5\nRETURN";
+  const std::string code = supervisor("c", "one_for_one", 3) + child("a", "c", 10) +
+                           child("b", "c", 50) +
+                           call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 5"}) +
+                           call("actor_ask", {"LOAD_GLOBAL b", "PUSH_CONST 5"}) +
+                           stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"}) +
+                           stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 2"}) +
+                           call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 1"}) +
+                           call("actor_ask", {"LOAD_GLOBAL b", "PUSH_CONST 1"}) +
+                           call("supervisor_restarts", {"LOAD_GLOBAL c"}) + "NEW_LIST 5\nRETURN";
   EXPECT_EQ(eval(code, kPrelude), "= [15, 55, 13, 56, 1]");
-  const std::string asked =
-      into("c", "supervisor_new",
-           {"PUSH_CONST \"one_for_one\"", "PUSH_CONST 3", "PUSH_CONST 60000"}) +
-      into("a", "supervisor_spawn", {"LOAD_GLOBAL c", "PUSH_CONST function 1", "PUSH_CONST 10"}) +
-      call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 0"}) + "RETURN";
+  const std::string asked = supervisor("c", "one_for_one", 3) + child("a", "c", 10) +
+                            call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 0"}) + "RETURN";
   EXPECT_EQ(eval(asked, kPrelude),
             "! ValueError: actor_ask: the actor's behaviour threw DivisionByZero: DIV: Integer "
             "1 by zero while handling the message; its supervisor restarts it or gives up");
@@ -368,10 +380,7 @@ TEST_F(Tier0Test, AOneForOneSupervisorRestartsACrashingChild) {
 // so the asks loop until they see it (each adds 1: 108, 109, ... before).
 TEST_F(Tier0Test, AOneForAllSupervisorRestartsEveryChild) {
   const std::string code =
-      into("c", "supervisor_new",
-           {"PUSH_CONST \"one_for_all\"", "PUSH_CONST 3", "PUSH_CONST 60000"}) +
-      into("a", "supervisor_spawn", {"LOAD_GLOBAL c", "PUSH_CONST function 1", "PUSH_CONST 0"}) +
-      into("b", "supervisor_spawn", {"LOAD_GLOBAL c", "PUSH_CONST function 1", "PUSH_CONST 100"}) +
+      supervisor("c", "one_for_all", 3) + child("a", "c", 0) + child("b", "c", 100) +
       call("actor_ask", {"LOAD_GLOBAL b", "PUSH_CONST 7"}) +
       stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"}) +
       call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 1"}) + ask_until("b", "101", "b") +
@@ -382,14 +391,11 @@ TEST_F(Tier0Test, AOneForAllSupervisorRestartsEveryChild) {
 // Beyond its restart limit the supervisor gives up: supervisor_wait says
 // so, the other children are killed, no child can be added.
 TEST_F(Tier0Test, ASupervisorGivesUpBeyondItsRestartLimit) {
-  const std::string setup =
-      into("c", "supervisor_new",
-           {"PUSH_CONST \"one_for_one\"", "PUSH_CONST 2", "PUSH_CONST 60000"}) +
-      into("a", "supervisor_spawn", {"LOAD_GLOBAL c", "PUSH_CONST function 1", "PUSH_CONST 0"}) +
-      into("b", "supervisor_spawn", {"LOAD_GLOBAL c", "PUSH_CONST function 1", "PUSH_CONST 0"}) +
-      stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"}) +
-      stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"}) +
-      stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"});
+  const std::string setup = supervisor("c", "one_for_one", 2) + child("a", "c", 0) +
+                            child("b", "c", 0) +
+                            stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"}) +
+                            stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"}) +
+                            stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"});
   EXPECT_EQ(eval(setup + call("supervisor_wait", {"LOAD_GLOBAL c"}) + "RETURN", kPrelude),
             "! ValueError: supervisor_wait: the supervisor gave up: a child failed after 2 "
             "restarts within 60000 ms; it killed its other children. The last failure: "
@@ -463,12 +469,8 @@ TEST_F(Tier0Test, SupervisionNativesCheckTheirArguments) {
 // state.
 TEST_F(Tier0Test, ARestForOneSupervisorRestartsTheLaterChildren) {
   const std::string code =
-      into("c", "supervisor_new",
-           {"PUSH_CONST \"rest_for_one\"", "PUSH_CONST 3", "PUSH_CONST 60000"}) +
-      into("a", "supervisor_spawn", {"LOAD_GLOBAL c", "PUSH_CONST function 1", "PUSH_CONST 0"}) +
-      into("b", "supervisor_spawn", {"LOAD_GLOBAL c", "PUSH_CONST function 1", "PUSH_CONST 100"}) +
-      into("e", "supervisor_spawn", {"LOAD_GLOBAL c", "PUSH_CONST function 1", "PUSH_CONST 1000"}) +
-      call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 7"}) +
+      supervisor("c", "rest_for_one", 3) + child("a", "c", 0) + child("b", "c", 100) +
+      child("e", "c", 1000) + call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 7"}) +
       call("actor_ask", {"LOAD_GLOBAL e", "PUSH_CONST 7"}) +
       stmt("actor_send", {"LOAD_GLOBAL b", "PUSH_CONST 0"}) +
       call("actor_ask", {"LOAD_GLOBAL b", "PUSH_CONST 1"}) + ask_until("e", "1001", "e") +
@@ -481,17 +483,13 @@ TEST_F(Tier0Test, ARestForOneSupervisorRestartsTheLaterChildren) {
 // it fail as a whole; the parent restarts it, and its child starts again
 // from its first state, behind the same Actor.
 TEST_F(Tier0Test, AParentSupervisorRestartsAChildSupervisor) {
-  const std::string code =
-      into("c", "supervisor_new",
-           {"PUSH_CONST \"one_for_one\"", "PUSH_CONST 3", "PUSH_CONST 60000"}) +
-      into("b", "supervisor_spawn_supervisor",
-           {"LOAD_GLOBAL c", "PUSH_CONST \"one_for_one\"", "PUSH_CONST 0", "PUSH_CONST 60000"}) +
-      into("a", "supervisor_spawn", {"LOAD_GLOBAL b", "PUSH_CONST function 1", "PUSH_CONST 10"}) +
-      call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 5"}) +
-      stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"}) +
-      call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 1"}) +
-      call("supervisor_restarts", {"LOAD_GLOBAL c"}) +
-      call("supervisor_restarts", {"LOAD_GLOBAL b"}) + "NEW_LIST 4\nRETURN";
+  const std::string code = supervisor("c", "one_for_one", 3) +
+                           supervisor("b", "one_for_one", 0, "c") + child("a", "b", 10) +
+                           call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 5"}) +
+                           stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"}) +
+                           call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 1"}) +
+                           call("supervisor_restarts", {"LOAD_GLOBAL c"}) +
+                           call("supervisor_restarts", {"LOAD_GLOBAL b"}) + "NEW_LIST 4\nRETURN";
   EXPECT_EQ(eval(code, kPrelude), "= [15, 11, 1, 0]");
 }
 
@@ -501,13 +499,8 @@ TEST_F(Tier0Test, AParentSupervisorRestartsAChildSupervisor) {
 // other child is killed, and a monitor set afterwards hears at once.
 TEST_F(Tier0Test, AnEscalationReachesTheTopAndItsMonitors) {
   const std::string code =
-      forwarder("e") +
-      into("c", "supervisor_new",
-           {"PUSH_CONST \"one_for_one\"", "PUSH_CONST 0", "PUSH_CONST 60000"}) +
-      into("b", "supervisor_spawn_supervisor",
-           {"LOAD_GLOBAL c", "PUSH_CONST \"one_for_all\"", "PUSH_CONST 0", "PUSH_CONST 60000"}) +
-      into("a", "supervisor_spawn", {"LOAD_GLOBAL b", "PUSH_CONST function 1", "PUSH_CONST 0"}) +
-      into("f", "supervisor_spawn", {"LOAD_GLOBAL c", "PUSH_CONST function 1", "PUSH_CONST 0"}) +
+      forwarder("e") + supervisor("c", "one_for_one", 0) + supervisor("b", "one_for_all", 0, "c") +
+      child("a", "b", 0) + child("f", "c", 0) +
       stmt("supervisor_monitor", {"LOAD_GLOBAL c", "LOAD_GLOBAL e"}) +
       stmt("supervisor_monitor", {"LOAD_GLOBAL b", "LOAD_GLOBAL e"}) +
       stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"}) + kNextNotice + kNextNotice +
@@ -517,14 +510,10 @@ TEST_F(Tier0Test, AnEscalationReachesTheTopAndItsMonitors) {
             "= [[\"down\", \"Supervisor\", \"failed\", \"DivisionByZero\"], "
             "[\"down\", \"Supervisor\", \"failed\", \"DivisionByZero\"], "
             "[\"down\", \"Supervisor\", \"failed\", \"DivisionByZero\"]]");
-  const std::string setup =
-      into("c", "supervisor_new",
-           {"PUSH_CONST \"one_for_one\"", "PUSH_CONST 0", "PUSH_CONST 60000"}) +
-      into("b", "supervisor_spawn_supervisor",
-           {"LOAD_GLOBAL c", "PUSH_CONST \"one_for_one\"", "PUSH_CONST 5", "PUSH_CONST 60000"}) +
-      into("a", "supervisor_spawn", {"LOAD_GLOBAL c", "PUSH_CONST function 1", "PUSH_CONST 0"}) +
-      into("f", "supervisor_spawn", {"LOAD_GLOBAL b", "PUSH_CONST function 1", "PUSH_CONST 0"}) +
-      stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"});
+  const std::string setup = supervisor("c", "one_for_one", 0) +
+                            supervisor("b", "one_for_one", 5, "c") + child("a", "c", 0) +
+                            child("f", "b", 0) +
+                            stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"});
   // The other child supervisor is stopped with its children.
   EXPECT_EQ(eval(setup + call("supervisor_wait", {"LOAD_GLOBAL b"}) + "RETURN", kPrelude),
             "! ValueError: supervisor_wait: the supervisor was stopped: a supervisor above it "
@@ -550,9 +539,7 @@ TEST_F(Tier0Test, AnEscalationReachesTheTopAndItsMonitors) {
 // try-send is refused while the mailbox is full.
 TEST_F(Tier0Test, ASupervisedChildMayHaveABoundedMailbox) {
   const std::string code =
-      into("c", "semaphore_new", {"PUSH_CONST 0"}) +
-      into("b", "supervisor_new",
-           {"PUSH_CONST \"one_for_one\"", "PUSH_CONST 3", "PUSH_CONST 60000"}) +
+      into("c", "semaphore_new", {"PUSH_CONST 0"}) + supervisor("b", "one_for_one", 3) +
       into("a", "supervisor_spawn_bounded",
            {"LOAD_GLOBAL b", "PUSH_CONST function 2", "PUSH_CONST 0", "PUSH_CONST 1"}) +
       // The turn waits on the semaphore with 1; 2 waits for room until the

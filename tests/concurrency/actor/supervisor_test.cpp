@@ -5,6 +5,7 @@
 // "Concurrency").
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <exception>
@@ -12,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "../eventually.hpp"
 #include "../scale.hpp"
@@ -86,34 +88,30 @@ std::string what(const std::exception_ptr& e) {
 TEST(SupervisionTree, RestForOneRestartsTheFailedChildAndTheOnesStartedAfterIt) {
   Pool pool({.workers = 2});
   Supervisor sup(pool, Strategy::kRestForOne, 5, 1min);
-  Probe a;
-  Probe b;
-  Probe c;
-  Probe d;
-  auto ra = sup.spawn<int>(a.factory());
-  auto rb = sup.spawn<int>(b.factory());
-  auto rc = sup.spawn<int>(c.factory());
-  auto rd = sup.spawn<int>(d.factory());
+  std::array<Probe, 4> p;  // a, b, c, d: started in this order
+  std::vector<ActorRef<int>> r;
+  for (Probe& child : p) r.push_back(sup.spawn<int>(child.factory()));
   for (int i = 0; i < 3; ++i) {
-    ra.tell(1);
-    rc.tell(1);
+    r[0].tell(1);
+    r[2].tell(1);
   }
-  EXPECT_TRUE(eventually([&] { return a.count.load() == 3 && c.count.load() == 3; }));
-  rb.tell(-1);
+  EXPECT_TRUE(eventually([&] { return p[0].count.load() == 3 && p[2].count.load() == 3; }));
+  r[1].tell(-1);
   // b restarts on its failing turn, c and d at their next turns; a not.
-  EXPECT_TRUE(eventually(
-      [&] { return b.starts.load() == 2 && c.starts.load() == 2 && d.starts.load() == 2; }));
+  EXPECT_TRUE(eventually([&] {
+    return p[1].starts.load() == 2 && p[2].starts.load() == 2 && p[3].starts.load() == 2;
+  }));
   EXPECT_EQ(sup.restarts(), 1U);
-  ra.tell(1);
-  rc.tell(1);
-  EXPECT_TRUE(eventually([&] { return a.count.load() == 4 && c.count.load() == 1; }));
-  EXPECT_EQ(a.starts.load(), 1);
+  r[0].tell(1);
+  r[2].tell(1);
+  EXPECT_TRUE(eventually([&] { return p[0].count.load() == 4 && p[2].count.load() == 1; }));
+  EXPECT_EQ(p[0].starts.load(), 1);
   // The last child failing restarts only itself.
-  rd.tell(-1);
-  EXPECT_TRUE(eventually([&] { return d.starts.load() == 3; }));
-  rc.tell(1);
-  EXPECT_TRUE(eventually([&] { return c.count.load() == 2; }));
-  EXPECT_EQ(c.starts.load(), 2);
+  r[3].tell(-1);
+  EXPECT_TRUE(eventually([&] { return p[3].starts.load() == 3; }));
+  r[2].tell(1);
+  EXPECT_TRUE(eventually([&] { return p[2].count.load() == 2; }));
+  EXPECT_EQ(p[2].starts.load(), 2);
 }
 
 // A grandchild failing past its supervisor's limit: the child supervisor
