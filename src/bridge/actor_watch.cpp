@@ -34,8 +34,15 @@
 // Supervision is the C++ Supervisor's: a failing turn throws
 // BehaviourFailed through Actor<M> (actors.cpp, handle()), so the
 // supervisor sees it, restarts the child (the factory resets its state to
-// the first one; the mailbox, and what was sent during the restart, stay)
-// or gives up, killing the others and opening the SupervisorCore's latch.
+// the first one; the mailbox, and what was sent during the restart, stay),
+// escalates to its parent supervisor (which renews it in place: every
+// actor under it restarts behind the same Actor values) or gives up,
+// killing the others; supervisor_wait and supervisor_monitor read the Down
+// it went down with (its error holds the BehaviourFailed, so the Thrown).
+// Ownership without cycles: an ActorCore holds its SupervisorCore, a child
+// SupervisorCore its parent's, a C++ Supervisor its children; a monitor on
+// a supervisor lives inside it and holds the watcher and the supervisor
+// weakly (a watcher among the supervisor's descendants keeps it alive).
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
