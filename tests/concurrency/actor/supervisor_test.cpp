@@ -165,6 +165,7 @@ TEST(SupervisionTree, OneForAllRenewsASiblingSupervisor) {
   EXPECT_EQ(top.restarts(), 1U);
   EXPECT_EQ(child->restarts(), 0U);
   EXPECT_EQ(rg.tell(1), Delivery::kOk);
+  EXPECT_TRUE(eventually([&] { return g.handled.load() == 1; }));  // before g dies
 }
 
 // Three levels, every limit 0: a great-grandchild failing makes each
@@ -315,15 +316,17 @@ TEST(SupervisionTree, AGiveUpRacingAStopByTheParentReportsOnce) {
 // down, the tree keeps working, and mid's escalation flag is cleared: a
 // later failure of g is counted at the top again.
 TEST(SupervisionTree, FailuresRacingARenewalAllRestart) {
+  // Before the pool: restarts requested late may still run while ~Pool
+  // lets the queued turns finish.
+  Probe x;
+  Probe g;
+  Probe h;
   Pool pool({.workers = 3});
   Supervisor top(pool, Strategy::kOneForAll, 1'000'000, 1h);
   DownCount top_down;
   DownCount mid_down;
   top.monitor(top_down.fn());
   std::shared_ptr<Supervisor> mid;
-  Probe x;
-  Probe g;
-  Probe h;
   auto rx = top.spawn<int>(x.factory());
   mid = top.start_supervisor(Strategy::kOneForOne, 0, 1h);
   mid->monitor(mid_down.fn());
