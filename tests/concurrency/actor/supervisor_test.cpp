@@ -90,6 +90,7 @@ TEST(SupervisionTree, RestForOneRestartsTheFailedChildAndTheOnesStartedAfterIt) 
   Supervisor sup(pool, Strategy::kRestForOne, 5, 1min);
   std::array<Probe, 4> p;  // a, b, c, d: started in this order
   std::vector<ActorRef<int>> r;
+  r.reserve(p.size());
   for (Probe& child : p) r.push_back(sup.spawn<int>(child.factory()));
   for (int i = 0; i < 3; ++i) {
     r[0].tell(1);
