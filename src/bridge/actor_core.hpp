@@ -124,6 +124,7 @@ struct Envelope {
         ask(std::move(o.ask)),
         kind(o.kind),
         from(std::move(o.from)),
+        from_supervisor(std::move(o.from_supervisor)),
         reason(o.reason),
         error(std::move(o.error)) {}
   Envelope& operator=(Envelope&& o) noexcept {
@@ -134,6 +135,7 @@ struct Envelope {
       ask = std::move(o.ask);
       kind = o.kind;
       from = std::move(o.from);
+      from_supervisor = std::move(o.from_supervisor);
       reason = o.reason;
       error = std::move(o.error);
     }
@@ -149,6 +151,7 @@ struct Envelope {
     if (ask) ask->settle(AskCell::kStopped);
     ask.reset();
     from.reset();
+    from_supervisor.reset();
     error.reset();
   }
   [[nodiscard]] bool notice() const { return kind == Kind::kDown || kind == Kind::kExit; }
@@ -157,24 +160,23 @@ struct Envelope {
   Value* slot = nullptr;  // persistent: the message
   std::shared_ptr<AskCell> ask;
   Kind kind = Kind::kMessage;
-  // A notice: the actor that went down, why, and what it threw.
+  // A notice: the actor (or supervisor) that went down, why, and what it
+  // threw.
   std::shared_ptr<ActorCore> from;
+  std::shared_ptr<cc::Supervisor> from_supervisor;
   cc::Down::Reason reason = cc::Down::Reason::kNormal;
   std::shared_ptr<const Thrown> error;
 };
 
-// A supervisor of program actors: the C++ Supervisor, and what it reports
-// once it gives up (its latch opens after `gave_up_with` is written).
+// A supervisor of program actors: the C++ Supervisor (shared: a parent
+// supervisor owns its child supervisors too), and the Core of its parent,
+// which a child supervisor keeps alive so that its escalations reach it
+// (Supervisor's plain parent pointer). A Supervisor object made for a
+// notice has no parent: it is down, and a supervisor that is down never
+// escalates.
 struct SupervisorCore {
-  SupervisorCore(cc::Pool& pool, cc::Supervisor::Strategy strategy, unsigned max_restarts,
-                 std::chrono::milliseconds period)
-      : supervisor(pool, strategy, max_restarts, period), max(max_restarts), window(period) {}
-
-  cc::Supervisor supervisor;
-  const unsigned max;
-  const std::chrono::milliseconds window;
-  std::shared_ptr<const Thrown> gave_up_with;  // the last failure, or null
-  cc::Latch gave_up{1};
+  std::shared_ptr<cc::Supervisor> supervisor;
+  std::shared_ptr<SupervisorCore> parent;
 };
 
 struct ActorCore : std::enable_shared_from_this<ActorCore> {

@@ -34,10 +34,20 @@
 // Supervision is the C++ Supervisor's: a failing turn throws
 // BehaviourFailed through Actor<M> (actors.cpp, handle()), so the
 // supervisor sees it, restarts the child (the factory resets its state to
-// the first one; the mailbox, and what was sent during the restart, stay)
-// or gives up, killing the others and opening the SupervisorCore's latch.
+// the first one; the mailbox, and what was sent during the restart, stay),
+// escalates to its parent supervisor (which renews it in place: every
+// actor under it restarts behind the same Actor values) or gives up,
+// killing the others; supervisor_wait and supervisor_monitor read the Down
+// it went down with (its error holds the BehaviourFailed, so the Thrown).
+// Ownership without cycles: an ActorCore holds its SupervisorCore, a child
+// SupervisorCore its parent's, a C++ Supervisor its children; a monitor on
+// a supervisor lives inside it and holds the watcher and the supervisor
+// weakly (a watcher among the supervisor's descendants keeps it alive).
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <exception>
+#include <limits>
 #include <memory>
 #include <string>
 #include <utility>
@@ -150,7 +160,13 @@ bool Actors::make_notice(rt::Thread& t, const Envelope& e, Value* out) {
   heap::Handle reason(*t.m, types::kNothing);
   heap::Handle error(*t.m, types::kNothing);
   if (kind.value() == types::kNothing) return rt::ops::out_of_memory(t);
-  if (!make_box(t, e.from, from.slot())) return false;
+  if (e.from_supervisor != nullptr) {
+    auto core = std::make_shared<SupervisorCore>();
+    core->supervisor = e.from_supervisor;
+    if (!make_supervisor_box(t, std::move(core), from.slot())) return false;
+  } else if (!make_box(t, e.from, from.slot())) {
+    return false;
+  }
   reason.set(ts.strings().make(*t.m, reason_name(e.reason)));
   if (reason.value() == types::kNothing) return rt::ops::out_of_memory(t);
   if (e.error != nullptr && e.error->slot != nullptr) error.set(*e.error->slot);
@@ -163,59 +179,108 @@ bool Actors::is_supervisor(Value v) const {
   return supervisors_.is(v);
 }
 
-bool Actors::new_supervisor(rt::Thread& t, std::string_view strategy, std::int64_t max_restarts,
-                            std::int64_t period_ms, Value* out) {
+bool Actors::make_supervisor_box(rt::Thread& t, std::shared_ptr<SupervisorCore> core, Value* out) {
+  auto made =
+      supervisors_.make(*t.m, std::make_unique<SupervisorBox>(SupervisorBox{std::move(core)}), out);
+  if (!made) return rt::ops::raise(t, "ValueError", "supervisor: " + made.error().message);
+  return *made || rt::ops::out_of_memory(t);
+}
+
+bool Actors::new_supervisor(rt::Thread& t, const char* native, std::string_view strategy,
+                            std::int64_t max_restarts, std::int64_t period_ms, const Value* parent,
+                            Value* out) {
   cc::Supervisor::Strategy s{};
   if (strategy == "one_for_one") {
     s = cc::Supervisor::Strategy::kOneForOne;
   } else if (strategy == "one_for_all") {
     s = cc::Supervisor::Strategy::kOneForAll;
+  } else if (strategy == "rest_for_one") {
+    s = cc::Supervisor::Strategy::kRestForOne;
   } else {
     return rt::ops::raise(t, "ValueError",
-                          "supervisor_new: the strategy is \"one_for_one\" or \"one_for_all\", "
-                          "not \"" +
+                          std::string(native) +
+                              ": the strategy is \"one_for_one\", \"one_for_all\" or "
+                              "\"rest_for_one\", not \"" +
                               std::string(strategy) + "\"");
   }
   if (max_restarts < 0 || period_ms < 0) {
     return rt::ops::raise(t, "ValueError",
-                          "supervisor_new: the restart limit and the period are 0 or more");
+                          std::string(native) + ": the restart limit and the period are 0 or more");
   }
-  auto core = std::make_shared<SupervisorCore>(pool(), s, static_cast<unsigned>(max_restarts),
-                                               std::chrono::milliseconds(period_ms));
-  SupervisorCore* c = core.get();  // the DownFn lives inside *c
-  c->supervisor.monitor([c](const cc::Down& down) {
-    c->gave_up_with = thrown_of(down.error);
-    c->gave_up.count_down();
-  });
-  auto made = supervisors_.make(*t.m, std::make_unique<SupervisorBox>(SupervisorBox{core}), out);
-  if (!made) return rt::ops::raise(t, "ValueError", "supervisor: " + made.error().message);
-  return *made || rt::ops::out_of_memory(t);
+  const auto max = static_cast<unsigned>(
+      std::min<std::int64_t>(max_restarts, std::numeric_limits<unsigned>::max()));
+  const std::chrono::milliseconds period(period_ms);
+  auto core = std::make_shared<SupervisorCore>();
+  if (parent == nullptr) {
+    core->supervisor = std::make_shared<cc::Supervisor>(pool(), s, max, period);
+  } else {
+    core->parent = ForeignObjects<SupervisorBox>::of(*parent)->core;
+    if (core->parent->supervisor->gave_up()) {
+      return rt::ops::raise(t, "ValueError",
+                            std::string(native) + ": the parent supervisor is down");
+    }
+    core->supervisor = core->parent->supervisor->start_supervisor(s, max, period);
+  }
+  return make_supervisor_box(t, std::move(core), out);
 }
 
-bool Actors::supervised_spawn(rt::Thread& t, const Value* supervisor, const Value* behaviour,
-                              const Value* state, Value* out) {
+bool Actors::supervised_spawn(rt::Thread& t, const char* native, const Value* supervisor,
+                              const Value* behaviour, const Value* state, Value* out,
+                              std::size_t capacity) {
   std::shared_ptr<SupervisorCore> s = ForeignObjects<SupervisorBox>::of(*supervisor)->core;
-  if (s->supervisor.gave_up()) {
+  if (s->supervisor->gave_up()) {
     return rt::ops::raise(t, "ValueError",
-                          "supervisor_spawn: the supervisor has given up (too many restarts)");
+                          std::string(native) +
+                              ": the supervisor is down (it gave up after too "
+                              "many restarts, or a supervisor above it did)");
   }
-  return spawn(t, behaviour, state, out, 0, s);
+  return spawn(t, behaviour, state, out, capacity, s);
 }
 
 std::int64_t Actors::restarts(const Value* supervisor) {
-  return ForeignObjects<SupervisorBox>::of(*supervisor)->core->supervisor.restarts();
+  return ForeignObjects<SupervisorBox>::of(*supervisor)->core->supervisor->restarts();
+}
+
+void Actors::monitor_supervisor(const Value* supervisor, const Value* watcher) {
+  const std::shared_ptr<cc::Supervisor>& watched =
+      ForeignObjects<SupervisorBox>::of(*supervisor)->core->supervisor;
+  // Both weak: the DownFn lives in the supervisor, which a watcher among
+  // its descendants keeps alive (a cycle otherwise). The supervisor is
+  // alive while it reports; a watcher gone has stopped, and a notice to it
+  // would be dropped anyway.
+  std::weak_ptr<ActorCore> to = core_of(*watcher).shared_from_this();
+  std::weak_ptr<cc::Supervisor> from = watched;
+  watched->monitor([to, from](const cc::Down& down) {
+    std::shared_ptr<ActorCore> watcher_core = to.lock();
+    std::shared_ptr<cc::Supervisor> gone = from.lock();
+    if (watcher_core == nullptr || gone == nullptr) return;
+    Envelope e(watcher_core->heap, nullptr, nullptr, Envelope::Kind::kDown);
+    e.from_supervisor = std::move(gone);
+    e.reason = down.reason;
+    e.error = thrown_of(down.error);
+    (void)watcher_core->actor->deliver_past_bound(e);
+  });
 }
 
 bool Actors::wait_supervisor(rt::Thread& t, const Value* supervisor) {
   if (in_behaviour()) return refuse_in_behaviour(t, "supervisor_wait");
-  std::shared_ptr<SupervisorCore> s = ForeignObjects<SupervisorBox>::of(*supervisor)->core;
-  s->gave_up.wait();  // in a blocking region
-  std::string last = s->gave_up_with != nullptr ? s->gave_up_with->text : "an internal error";
-  return rt::ops::raise(t, "ValueError",
-                        "supervisor_wait: the supervisor gave up: a child failed after " +
-                            std::to_string(s->max) + " restarts within " +
-                            std::to_string(s->window.count()) +
-                            " ms; it killed its other children. The last failure: " + last);
+  const std::shared_ptr<cc::Supervisor>& s =
+      ForeignObjects<SupervisorBox>::of(*supervisor)->core->supervisor;
+  const cc::Down down = s->wait();  // in a blocking region
+  if (down.reason == cc::Down::Reason::kKilled) {
+    return rt::ops::raise(t, "ValueError",
+                          "supervisor_wait: the supervisor was stopped: a supervisor above it "
+                          "gave up");
+  }
+  const std::shared_ptr<const Thrown> thrown = thrown_of(down.error);
+  const std::string last = thrown != nullptr ? thrown->text : "an internal error";
+  return rt::ops::raise(
+      t, "ValueError",
+      "supervisor_wait: the supervisor gave up: a child failed after " +
+          std::to_string(s->max_restarts()) + " restarts within " +
+          std::to_string(
+              std::chrono::duration_cast<std::chrono::milliseconds>(s->window()).count()) +
+          " ms; it killed its other children. The last failure: " + last);
 }
 
 }  // namespace runa::bridge

@@ -229,7 +229,7 @@ bool Actors::spawn(rt::Thread& t, const Value* behaviour, const Value* state, Va
   const cc::ActorOptions options{capacity};
   if (supervisor != nullptr) {
     core->supervisor = supervisor;
-    core->actor = supervisor->supervisor.start<Envelope>(std::move(factory), options);
+    core->actor = supervisor->supervisor->start<Envelope>(std::move(factory), options);
   } else {
     core->actor = cc::Actor<Envelope>::spawn(pool(), std::move(factory), options);
   }

@@ -156,14 +156,21 @@ class Actors {
   // there was none, or one side is down (its link acted or is acting).
   static bool unlink(const Value* a, const Value* b);
   static void trap_exits(const Value* actor, bool trap);
-  // A supervisor: "one_for_one" or "one_for_all", giving up at a failure
-  // beyond `max_restarts` restarts within `period_ms`. MAY COLLECT.
-  bool new_supervisor(rt::Thread& t, std::string_view strategy, std::int64_t max_restarts,
-                      std::int64_t period_ms, Value* out);
-  bool supervised_spawn(rt::Thread& t, const Value* supervisor, const Value* behaviour,
-                        const Value* state, Value* out);
+  // A supervisor: "one_for_one", "one_for_all" or "rest_for_one", giving
+  // up (or, a child of *parent, failing as a whole) at a failure beyond
+  // `max_restarts` restarts within `period_ms`. MAY COLLECT.
+  bool new_supervisor(rt::Thread& t, const char* native, std::string_view strategy,
+                      std::int64_t max_restarts, std::int64_t period_ms, const Value* parent,
+                      Value* out);
+  // spawn() under *supervisor (refused once it is down).
+  bool supervised_spawn(rt::Thread& t, const char* native, const Value* supervisor,
+                        const Value* behaviour, const Value* state, Value* out,
+                        std::size_t capacity = 0);
   [[nodiscard]] static std::int64_t restarts(const Value* supervisor);
-  // Waits until the supervisor gives up, then raises ValueError saying so.
+  // *watcher gets ("down", supervisor, reason, error) once *supervisor is
+  // down (gave up: "failed"; stopped by its parent giving up: "killed").
+  static void monitor_supervisor(const Value* supervisor, const Value* watcher);
+  // Waits until the supervisor is down, then raises ValueError saying so.
   static bool wait_supervisor(rt::Thread& t, const Value* supervisor);
 
   // Whether the calling thread is running a behaviour now.
@@ -185,6 +192,7 @@ class Actors {
   bool make_notice(rt::Thread& t, const Envelope& e, Value* out);
   void stopped(ActorCore& c, const concurrency::Down& down);
   bool make_box(rt::Thread& t, const std::shared_ptr<ActorCore>& core, Value* out);
+  bool make_supervisor_box(rt::Thread& t, std::shared_ptr<SupervisorCore> core, Value* out);
   static std::string why_stopped(const ActorCore& c);
   static bool refuse_in_behaviour(rt::Thread& t, const char* native);
   static bool refuse_stopped(rt::Thread& t, const char* native, const ActorCore& c,

@@ -27,9 +27,10 @@ std::optional<NativeStatus> want_actor(NativeCall& call, std::string_view native
   return wrong_argument(call, native, i, "an Actor");
 }
 
-std::optional<NativeStatus> want_supervisor(NativeCall& call, std::string_view native) {
-  if (actors(call).is_supervisor(*call.args[0])) return std::nullopt;
-  return wrong_argument(call, native, 0, "a Supervisor");
+std::optional<NativeStatus> want_supervisor(NativeCall& call, std::string_view native,
+                                            std::size_t i = 0) {
+  if (actors(call).is_supervisor(*call.args[i])) return std::nullopt;
+  return wrong_argument(call, native, i, "a Supervisor");
 }
 
 // Argument i is a behaviour: callable with 2 arguments (state, message).
@@ -50,20 +51,29 @@ NativeStatus actor_spawn(NativeCall& call) {
   return answered(call, actors(call).spawn(*call.thread, call.args[0], call.args[1], &call.result));
 }
 
+// Argument i: a mailbox's capacity, 1 or more.
+std::optional<std::size_t> capacity_arg(NativeCall& call, std::string_view native, std::size_t i,
+                                        NativeStatus* failed) {
+  const auto capacity = int_arg(call, native, i, failed);
+  if (!capacity) return std::nullopt;
+  if (*capacity < 1) {
+    *failed = raise(call, "ValueError",
+                    std::string(native) + ": a mailbox's capacity is 1 or more, not " +
+                        std::to_string(*capacity));
+    return std::nullopt;
+  }
+  return static_cast<std::size_t>(*capacity);
+}
+
 // actor_spawn with a mailbox of at most `capacity` (1 or more) messages:
 // actor_send and actor_ask wait for room, actor_try_send does not.
 NativeStatus actor_spawn_bounded(NativeCall& call) {
   if (auto bad = want_behaviour(call, "actor_spawn_bounded", 0)) return *bad;
   NativeStatus failed{};
-  const auto capacity = int_arg(call, "actor_spawn_bounded", 2, &failed);
+  const auto capacity = capacity_arg(call, "actor_spawn_bounded", 2, &failed);
   if (!capacity) return failed;
-  if (*capacity < 1) {
-    return raise(
-        call, "ValueError",
-        "actor_spawn_bounded: a mailbox's capacity is 1 or more, not " + std::to_string(*capacity));
-  }
-  return answered(call, actors(call).spawn(*call.thread, call.args[0], call.args[1], &call.result,
-                                           static_cast<std::size_t>(*capacity)));
+  return answered(
+      call, actors(call).spawn(*call.thread, call.args[0], call.args[1], &call.result, *capacity));
 }
 
 // Sends the message; the actor handles it later, in the order of this
@@ -205,25 +215,64 @@ NativeStatus actor_trap_exits(NativeCall& call) {
   return NativeStatus::kReturn;
 }
 
-// A supervisor: strategy "one_for_one" or "one_for_all", giving up at a
-// failure beyond max_restarts restarts within period_millis.
-NativeStatus supervisor_new(NativeCall& call) {
-  if (auto bad = want_strings(call, "supervisor_new", 1)) return *bad;
+// Arguments first.. first+2 of a new supervisor: strategy, max_restarts,
+// period_millis; `parent` the Supervisor above it, or null.
+NativeStatus new_supervisor(NativeCall& call, const char* native, std::size_t first,
+                            const Value* parent) {
+  if (!call.types.strings().is_string(*call.args[first])) {
+    return wrong_argument(call, native, first, "a String");
+  }
   NativeStatus failed{};
-  const auto max = int_arg(call, "supervisor_new", 1, &failed);
+  const auto max = int_arg(call, native, first + 1, &failed);
   if (!max) return failed;
-  const auto period = int_arg(call, "supervisor_new", 2, &failed);
+  const auto period = int_arg(call, native, first + 2, &failed);
   if (!period) return failed;
-  return answered(call, actors(call).new_supervisor(*call.thread, text_arg(call, 0), *max, *period,
-                                                    &call.result));
+  return answered(call, actors(call).new_supervisor(*call.thread, native, text_arg(call, first),
+                                                    *max, *period, parent, &call.result));
+}
+
+// A supervisor: strategy "one_for_one", "one_for_all" or "rest_for_one",
+// giving up at a failure beyond max_restarts restarts within period_millis.
+NativeStatus supervisor_new(NativeCall& call) {
+  return new_supervisor(call, "supervisor_new", 0, nullptr);
+}
+
+// A supervisor as a child of another: past its limit it fails as a whole,
+// and its parent restarts it (its children start again) or gives up too.
+NativeStatus supervisor_spawn_supervisor(NativeCall& call) {
+  if (auto bad = want_supervisor(call, "supervisor_spawn_supervisor")) return *bad;
+  return new_supervisor(call, "supervisor_spawn_supervisor", 1, call.args[0]);
 }
 
 // actor_spawn under the supervisor: restarted from `state` when it fails.
 NativeStatus supervisor_spawn(NativeCall& call) {
   if (auto bad = want_supervisor(call, "supervisor_spawn")) return *bad;
   if (auto bad = want_behaviour(call, "supervisor_spawn", 1)) return *bad;
-  return answered(call, actors(call).supervised_spawn(*call.thread, call.args[0], call.args[1],
-                                                      call.args[2], &call.result));
+  return answered(call,
+                  actors(call).supervised_spawn(*call.thread, "supervisor_spawn", call.args[0],
+                                                call.args[1], call.args[2], &call.result));
+}
+
+// supervisor_spawn with a mailbox of at most `capacity` (1 or more)
+// messages, as actor_spawn_bounded's.
+NativeStatus supervisor_spawn_bounded(NativeCall& call) {
+  if (auto bad = want_supervisor(call, "supervisor_spawn_bounded")) return *bad;
+  if (auto bad = want_behaviour(call, "supervisor_spawn_bounded", 1)) return *bad;
+  NativeStatus failed{};
+  const auto capacity = capacity_arg(call, "supervisor_spawn_bounded", 3, &failed);
+  if (!capacity) return failed;
+  return answered(
+      call, actors(call).supervised_spawn(*call.thread, "supervisor_spawn_bounded", call.args[0],
+                                          call.args[1], call.args[2], &call.result, *capacity));
+}
+
+// `watcher` gets ("down", supervisor, reason, error) once the supervisor
+// is down.
+NativeStatus supervisor_monitor(NativeCall& call) {
+  if (auto bad = want_supervisor(call, "supervisor_monitor")) return *bad;
+  if (auto bad = want_actor(call, "supervisor_monitor", 1)) return *bad;
+  Actors::monitor_supervisor(call.args[0], call.args[1]);
+  return NativeStatus::kReturn;
 }
 
 // How many times the supervisor has restarted a child.
@@ -263,6 +312,9 @@ void add_actor_natives(Natives& natives) {
   natives.add("supervisor_spawn", 3, supervisor_spawn);
   natives.add("supervisor_restarts", 1, supervisor_restarts);
   natives.add("supervisor_wait", 1, supervisor_wait);
+  natives.add("supervisor_spawn_bounded", 4, supervisor_spawn_bounded);
+  natives.add("supervisor_spawn_supervisor", 4, supervisor_spawn_supervisor);
+  natives.add("supervisor_monitor", 2, supervisor_monitor);
 }
 
 }  // namespace runa::bridge

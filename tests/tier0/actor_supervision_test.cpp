@@ -17,7 +17,7 @@ namespace runa::tier0 {
 namespace {
 
 constexpr std::string_view kPrelude = R"(
-.meta globals a Any, b Any, c Any, d Any
+.meta globals a Any, b Any, c Any, d Any, e Any, f Any
 .type 1 primitive Integer
 .type 3 function "(Any,Any)->Any" params Any Any returns Any
 .type 5 function "(Any)->Any" params Any returns Any
@@ -154,6 +154,40 @@ std::string stmt(std::string_view native, std::initializer_list<std::string_view
 std::string into(std::string_view global, std::string_view native,
                  std::initializer_list<std::string_view> args) {
   return call(native, args) + "STORE_GLOBAL " + std::string(global) + "\n";
+}
+
+// Asks the actor in `global` 1 until it answers `want` (a restart
+// requested during a sibling's crash happens at the start of the actor's
+// next turn: an ask answered in the turn already running sees the old
+// state), at most 100000 times, counting in d: leaves on the stack whether
+// it was seen. `label` names this loop's labels.
+std::string ask_until(std::string_view global, std::string_view want, std::string_view label) {
+  const std::string again = std::string(label) + "_again";
+  const std::string seen = std::string(label) + "_seen";
+  return "PUSH_CONST 0\nSTORE_GLOBAL d\n" + again + ":\n" +
+         call("actor_ask", {"LOAD_GLOBAL " + std::string(global), "PUSH_CONST 1"}) + "PUSH_CONST " +
+         std::string(want) + "\nEQ\nJUMP_IF_TRUE " + seen +
+         "\nLOAD_GLOBAL d\nPUSH_CONST 1\nADD\nSTORE_GLOBAL d\n"
+         "LOAD_GLOBAL d\nPUSH_CONST 100000\nLT\nJUMP_IF_TRUE " +
+         again + "\n" + seen + ":\nLOAD_GLOBAL d\nPUSH_CONST 100000\nLT\n";
+}
+
+// A supervisor of `strategy` allowing `max` restarts a minute, in global
+// `global`; a child of the supervisor in global `parent` when one is named.
+std::string supervisor(std::string_view global, std::string_view strategy, int max,
+                       std::string_view parent = "") {
+  const std::string args[] = {"PUSH_CONST \"" + std::string(strategy) + "\"",
+                              "PUSH_CONST " + std::to_string(max), "PUSH_CONST 60000"};
+  if (parent.empty()) return into(global, "supervisor_new", {args[0], args[1], args[2]});
+  return into(global, "supervisor_spawn_supervisor",
+              {"LOAD_GLOBAL " + std::string(parent), args[0], args[1], args[2]});
+}
+// A child running `fragile` from `state` under the supervisor in global
+// `sup`, in global `global`.
+std::string child(std::string_view global, std::string_view sup, int state) {
+  return into(global, "supervisor_spawn",
+              {"LOAD_GLOBAL " + std::string(sup), "PUSH_CONST function 1",
+               "PUSH_CONST " + std::to_string(state)});
 }
 
 // A watcher forwarding to the channel in d, in global `watcher`.
@@ -324,24 +358,18 @@ TEST_F(Tier0Test, AnActorTrappingExitsGetsANotice) {
 // One-for-one: the crashing child restarts from its first state; what was
 // sent while it restarted is handled by the fresh behaviour.
 TEST_F(Tier0Test, AOneForOneSupervisorRestartsACrashingChild) {
-  const std::string code =
-      into("c", "supervisor_new",
-           {"PUSH_CONST \"one_for_one\"", "PUSH_CONST 3", "PUSH_CONST 60000"}) +
-      into("a", "supervisor_spawn", {"LOAD_GLOBAL c", "PUSH_CONST function 1", "PUSH_CONST 10"}) +
-      into("b", "supervisor_spawn", {"LOAD_GLOBAL c", "PUSH_CONST function 1", "PUSH_CONST 50"}) +
-      call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 5"}) +
-      call("actor_ask", {"LOAD_GLOBAL b", "PUSH_CONST 5"}) +
-      stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"}) +
-      stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 2"}) +
-      call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 1"}) +
-      call("actor_ask", {"LOAD_GLOBAL b", "PUSH_CONST 1"}) +
-      call("supervisor_restarts", {"LOAD_GLOBAL c"}) + "NEW_LIST 5\nRETURN";
+  const std::string code = supervisor("c", "one_for_one", 3) + child("a", "c", 10) +
+                           child("b", "c", 50) +
+                           call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 5"}) +
+                           call("actor_ask", {"LOAD_GLOBAL b", "PUSH_CONST 5"}) +
+                           stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"}) +
+                           stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 2"}) +
+                           call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 1"}) +
+                           call("actor_ask", {"LOAD_GLOBAL b", "PUSH_CONST 1"}) +
+                           call("supervisor_restarts", {"LOAD_GLOBAL c"}) + "NEW_LIST 5\nRETURN";
   EXPECT_EQ(eval(code, kPrelude), "= [15, 55, 13, 56, 1]");
-  const std::string asked =
-      into("c", "supervisor_new",
-           {"PUSH_CONST \"one_for_one\"", "PUSH_CONST 3", "PUSH_CONST 60000"}) +
-      into("a", "supervisor_spawn", {"LOAD_GLOBAL c", "PUSH_CONST function 1", "PUSH_CONST 10"}) +
-      call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 0"}) + "RETURN";
+  const std::string asked = supervisor("c", "one_for_one", 3) + child("a", "c", 10) +
+                            call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 0"}) + "RETURN";
   EXPECT_EQ(eval(asked, kPrelude),
             "! ValueError: actor_ask: the actor's behaviour threw DivisionByZero: DIV: Integer "
             "1 by zero while handling the message; its supervisor restarts it or gives up");
@@ -352,34 +380,22 @@ TEST_F(Tier0Test, AOneForOneSupervisorRestartsACrashingChild) {
 // so the asks loop until they see it (each adds 1: 108, 109, ... before).
 TEST_F(Tier0Test, AOneForAllSupervisorRestartsEveryChild) {
   const std::string code =
-      into("c", "supervisor_new",
-           {"PUSH_CONST \"one_for_all\"", "PUSH_CONST 3", "PUSH_CONST 60000"}) +
-      into("a", "supervisor_spawn", {"LOAD_GLOBAL c", "PUSH_CONST function 1", "PUSH_CONST 0"}) +
-      into("b", "supervisor_spawn", {"LOAD_GLOBAL c", "PUSH_CONST function 1", "PUSH_CONST 100"}) +
+      supervisor("c", "one_for_all", 3) + child("a", "c", 0) + child("b", "c", 100) +
       call("actor_ask", {"LOAD_GLOBAL b", "PUSH_CONST 7"}) +
       stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"}) +
-      call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 1"}) + "PUSH_CONST 0\nSTORE_GLOBAL d\n" +
-      "again:\n" + call("actor_ask", {"LOAD_GLOBAL b", "PUSH_CONST 1"}) +
-      "PUSH_CONST 101\nEQ\nJUMP_IF_TRUE seen\n"
-      "LOAD_GLOBAL d\nPUSH_CONST 1\nADD\nSTORE_GLOBAL d\n"
-      "LOAD_GLOBAL d\nPUSH_CONST 100000\nLT\nJUMP_IF_TRUE again\n"
-      "seen:\n" +
-      call("supervisor_restarts", {"LOAD_GLOBAL c"}) + "LOAD_GLOBAL d\nPUSH_CONST 100000\nLT\n" +
-      "NEW_LIST 4\nRETURN";
-  EXPECT_EQ(eval(code, kPrelude), "= [107, 1, 1, true]");
+      call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 1"}) + ask_until("b", "101", "b") +
+      call("supervisor_restarts", {"LOAD_GLOBAL c"}) + "NEW_LIST 4\nRETURN";
+  EXPECT_EQ(eval(code, kPrelude), "= [107, 1, true, 1]");
 }
 
 // Beyond its restart limit the supervisor gives up: supervisor_wait says
 // so, the other children are killed, no child can be added.
 TEST_F(Tier0Test, ASupervisorGivesUpBeyondItsRestartLimit) {
-  const std::string setup =
-      into("c", "supervisor_new",
-           {"PUSH_CONST \"one_for_one\"", "PUSH_CONST 2", "PUSH_CONST 60000"}) +
-      into("a", "supervisor_spawn", {"LOAD_GLOBAL c", "PUSH_CONST function 1", "PUSH_CONST 0"}) +
-      into("b", "supervisor_spawn", {"LOAD_GLOBAL c", "PUSH_CONST function 1", "PUSH_CONST 0"}) +
-      stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"}) +
-      stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"}) +
-      stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"});
+  const std::string setup = supervisor("c", "one_for_one", 2) + child("a", "c", 0) +
+                            child("b", "c", 0) +
+                            stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"}) +
+                            stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"}) +
+                            stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"});
   EXPECT_EQ(eval(setup + call("supervisor_wait", {"LOAD_GLOBAL c"}) + "RETURN", kPrelude),
             "! ValueError: supervisor_wait: the supervisor gave up: a child failed after 2 "
             "restarts within 60000 ms; it killed its other children. The last failure: "
@@ -398,7 +414,8 @@ TEST_F(Tier0Test, ASupervisorGivesUpBeyondItsRestartLimit) {
                           {"LOAD_GLOBAL c", "PUSH_CONST function 1", "PUSH_CONST 0"}) +
                      "RETURN",
                  kPrelude),
-            "! ValueError: supervisor_spawn: the supervisor has given up (too many restarts)");
+            "! ValueError: supervisor_spawn: the supervisor is down (it gave up after too many "
+            "restarts, or a supervisor above it did)");
 }
 
 TEST_F(Tier0Test, SupervisionNativesCheckTheirArguments) {
@@ -408,16 +425,131 @@ TEST_F(Tier0Test, SupervisionNativesCheckTheirArguments) {
            kPrelude),
       "! ValueError: actor_spawn_bounded: a mailbox's capacity is 1 or more, not 0");
   EXPECT_EQ(
-      eval(call("supervisor_new", {"PUSH_CONST \"rest_for_one\"", "PUSH_CONST 1", "PUSH_CONST 1"}) +
+      eval(call("supervisor_new", {"PUSH_CONST \"one_for_none\"", "PUSH_CONST 1", "PUSH_CONST 1"}) +
                "RETURN",
            kPrelude),
-      "! ValueError: supervisor_new: the strategy is \"one_for_one\" or \"one_for_all\", "
-      "not \"rest_for_one\"");
+      "! ValueError: supervisor_new: the strategy is \"one_for_one\", \"one_for_all\" or "
+      "\"rest_for_one\", not \"one_for_none\"");
+  const std::string top =
+      into("c", "supervisor_new", {"PUSH_CONST \"one_for_one\"", "PUSH_CONST 1", "PUSH_CONST 1"});
+  EXPECT_EQ(eval(top +
+                     call("supervisor_spawn_bounded", {"LOAD_GLOBAL c", "PUSH_CONST function 1",
+                                                       "PUSH_CONST 0", "PUSH_CONST 0"}) +
+                     "RETURN",
+                 kPrelude),
+            "! ValueError: supervisor_spawn_bounded: a mailbox's capacity is 1 or more, not 0");
+  EXPECT_EQ(eval(top +
+                     call("supervisor_spawn_supervisor",
+                          {"LOAD_GLOBAL c", "PUSH_CONST 1", "PUSH_CONST 1", "PUSH_CONST 1"}) +
+                     "RETURN",
+                 kPrelude)
+                .rfind("! TypeError: supervisor_spawn_supervisor", 0),
+            0U);
+  EXPECT_EQ(
+      eval(top +
+               call("supervisor_spawn_supervisor", {"LOAD_GLOBAL c", "PUSH_CONST \"one_for_one\"",
+                                                    "PUSH_CONST -1", "PUSH_CONST 1"}) +
+               "RETURN",
+           kPrelude),
+      "! ValueError: supervisor_spawn_supervisor: the restart limit and the period are 0 "
+      "or more");
+  EXPECT_EQ(eval(top + call("supervisor_monitor", {"LOAD_GLOBAL c", "LOAD_GLOBAL c"}) + "RETURN",
+                 kPrelude)
+                .rfind("! TypeError: supervisor_monitor", 0),
+            0U);
   const std::string bad_monitor =
       call("actor_monitor", {"PUSH_CONST 1", "PUSH_CONST 2"}) + "RETURN";
   EXPECT_EQ(eval(bad_monitor, kPrelude).rfind("! TypeError: actor_monitor", 0), 0U);
   const std::string bad_wait = call("supervisor_wait", {"PUSH_CONST 1"}) + "RETURN";
   EXPECT_EQ(eval(bad_wait, kPrelude).rfind("! TypeError: supervisor_wait", 0), 0U);
+}
+
+// Rest-for-one: the crashing child and the ones started after it restart
+// (the later ones at their next turn); the one started before keeps its
+// state.
+TEST_F(Tier0Test, ARestForOneSupervisorRestartsTheLaterChildren) {
+  const std::string code =
+      supervisor("c", "rest_for_one", 3) + child("a", "c", 0) + child("b", "c", 100) +
+      child("e", "c", 1000) + call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 7"}) +
+      call("actor_ask", {"LOAD_GLOBAL e", "PUSH_CONST 7"}) +
+      stmt("actor_send", {"LOAD_GLOBAL b", "PUSH_CONST 0"}) +
+      call("actor_ask", {"LOAD_GLOBAL b", "PUSH_CONST 1"}) + ask_until("e", "1001", "e") +
+      call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 1"}) +
+      call("supervisor_restarts", {"LOAD_GLOBAL c"}) + "NEW_LIST 6\nRETURN";
+  EXPECT_EQ(eval(code, kPrelude), "= [7, 1007, 101, true, 8, 1]");
+}
+
+// A supervisor under another: its child crashing past its limit (0) makes
+// it fail as a whole; the parent restarts it, and its child starts again
+// from its first state, behind the same Actor.
+TEST_F(Tier0Test, AParentSupervisorRestartsAChildSupervisor) {
+  const std::string code = supervisor("c", "one_for_one", 3) +
+                           supervisor("b", "one_for_one", 0, "c") + child("a", "b", 10) +
+                           call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 5"}) +
+                           stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"}) +
+                           call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 1"}) +
+                           call("supervisor_restarts", {"LOAD_GLOBAL c"}) +
+                           call("supervisor_restarts", {"LOAD_GLOBAL b"}) + "NEW_LIST 4\nRETURN";
+  EXPECT_EQ(eval(code, kPrelude), "= [15, 11, 1, 0]");
+}
+
+// Every limit 0: the grandchild's crash makes the child supervisor and then
+// the top give up; a monitor on each hears "failed" with the exception
+// (the top first: it goes down inside the child's escalation), the top's
+// other child is killed, and a monitor set afterwards hears at once.
+TEST_F(Tier0Test, AnEscalationReachesTheTopAndItsMonitors) {
+  const std::string code =
+      forwarder("e") + supervisor("c", "one_for_one", 0) + supervisor("b", "one_for_all", 0, "c") +
+      child("a", "b", 0) + child("f", "c", 0) +
+      stmt("supervisor_monitor", {"LOAD_GLOBAL c", "LOAD_GLOBAL e"}) +
+      stmt("supervisor_monitor", {"LOAD_GLOBAL b", "LOAD_GLOBAL e"}) +
+      stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"}) + kNextNotice + kNextNotice +
+      stmt("supervisor_monitor", {"LOAD_GLOBAL b", "LOAD_GLOBAL e"}) + kNextNotice +
+      "NEW_LIST 3\nRETURN";
+  EXPECT_EQ(eval(code, kPrelude),
+            "= [[\"down\", \"Supervisor\", \"failed\", \"DivisionByZero\"], "
+            "[\"down\", \"Supervisor\", \"failed\", \"DivisionByZero\"], "
+            "[\"down\", \"Supervisor\", \"failed\", \"DivisionByZero\"]]");
+  const std::string setup = supervisor("c", "one_for_one", 0) +
+                            supervisor("b", "one_for_one", 5, "c") + child("a", "c", 0) +
+                            child("f", "b", 0) +
+                            stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"});
+  // The other child supervisor is stopped with its children.
+  EXPECT_EQ(eval(setup + call("supervisor_wait", {"LOAD_GLOBAL b"}) + "RETURN", kPrelude),
+            "! ValueError: supervisor_wait: the supervisor was stopped: a supervisor above it "
+            "gave up");
+  EXPECT_EQ(eval(setup + call("actor_wait", {"LOAD_GLOBAL f"}) + "RETURN", kPrelude),
+            "! ValueError: actor_wait: the actor was killed by its supervisor, which gave up");
+  EXPECT_EQ(
+      eval(forwarder("e") + setup + stmt("supervisor_monitor", {"LOAD_GLOBAL b", "LOAD_GLOBAL e"}) +
+               kNextNotice + "RETURN",
+           kPrelude),
+      "= [\"down\", \"Supervisor\", \"killed\", \"Nothing\"]");
+  EXPECT_EQ(
+      eval(setup + "TRY_BEGIN late none\n" + stmt("supervisor_wait", {"LOAD_GLOBAL b"}) +
+               "TRY_END\nlate:\nCATCH_BEGIN type ValueError\nPOP\nCATCH_END\n" +
+               call("supervisor_spawn_supervisor", {"LOAD_GLOBAL b", "PUSH_CONST \"one_for_one\"",
+                                                    "PUSH_CONST 1", "PUSH_CONST 1"}) +
+               "RETURN",
+           kPrelude),
+      "! ValueError: supervisor_spawn_supervisor: the parent supervisor is down");
+}
+
+// A supervised child with a bounded mailbox: a send waits for room, a
+// try-send is refused while the mailbox is full.
+TEST_F(Tier0Test, ASupervisedChildMayHaveABoundedMailbox) {
+  const std::string code =
+      into("c", "semaphore_new", {"PUSH_CONST 0"}) + supervisor("b", "one_for_one", 3) +
+      into("a", "supervisor_spawn_bounded",
+           {"LOAD_GLOBAL b", "PUSH_CONST function 2", "PUSH_CONST 0", "PUSH_CONST 1"}) +
+      // The turn waits on the semaphore with 1; 2 waits for room until the
+      // turn took 1, then fills the mailbox.
+      stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 1"}) +
+      stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 2"}) +
+      call("actor_try_send", {"LOAD_GLOBAL a", "PUSH_CONST 3"}) +
+      stmt("actor_stop", {"LOAD_GLOBAL a"}) + kRelease + kRelease +
+      call("actor_wait", {"LOAD_GLOBAL a"}) + "NEW_LIST 2\nRETURN";
+  EXPECT_EQ(eval(code, kPrelude), "= [false, 3]");
 }
 
 }  // namespace

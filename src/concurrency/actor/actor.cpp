@@ -105,7 +105,7 @@ ActorBase::Decision ActorBase::on_failure(const std::exception_ptr& error) {
     std::lock_guard lock(mu_);
     s = supervisor_;
   }
-  return s != nullptr && s->restart(*this, error) ? Decision::kRestart : Decision::kStop;
+  return s != nullptr && s->child_failed(this, error) ? Decision::kRestart : Decision::kStop;
 }
 
 void ActorBase::terminate(Down::Reason reason, std::exception_ptr error) {

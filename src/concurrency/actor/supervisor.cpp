@@ -1,18 +1,25 @@
 #include "concurrency/actor/supervisor.hpp"
 
+#include <algorithm>
 #include <mutex>
 
 namespace runa::concurrency {
 
 Supervisor::~Supervisor() {
-  std::vector<std::shared_ptr<ActorBase>> children;
+  std::vector<Child> children;
   {
     std::lock_guard lock(mu_);
     children.swap(children_);
   }
-  for (auto& c : children) {
-    std::lock_guard lock(c->mu_);
-    c->supervisor_ = nullptr;  // a late failure no longer reaches us
+  // A late failure or escalation no longer reaches us.
+  for (Child& c : children) {
+    if (c.actor != nullptr) {
+      std::lock_guard lock(c.actor->mu_);
+      c.actor->supervisor_ = nullptr;
+    } else {
+      std::lock_guard lock(c.supervisor->mu_);
+      c.supervisor->parent_ = nullptr;
+    }
   }
 }
 
@@ -21,18 +28,51 @@ void Supervisor::adopt(const std::shared_ptr<ActorBase>& child) {
     std::lock_guard lock(child->mu_);
     child->supervisor_ = this;
   }
-  std::lock_guard lock(mu_);
-  children_.push_back(child);
+  bool down = false;
+  {
+    std::lock_guard lock(mu_);
+    down = down_;
+    children_.push_back({child, nullptr});
+  }
+  if (down) child->kill();
+}
+
+std::shared_ptr<Supervisor> Supervisor::start_supervisor(Strategy strategy, unsigned max_restarts,
+                                                         Clock::duration window) {
+  auto child = std::make_shared<Supervisor>(pool_, strategy, max_restarts, window);
+  child->parent_ = this;  // not shared yet: no lock needed
+  bool down = false;
+  {
+    std::lock_guard lock(mu_);
+    down = down_;
+    children_.push_back({nullptr, child});
+  }
+  if (down) child->go_down(nullptr, Down::Reason::kKilled, nullptr);
+  return child;
 }
 
 void Supervisor::monitor(DownFn fn) {
-  std::lock_guard lock(mu_);
-  monitors_.push_back(std::move(fn));
+  Down down;
+  {
+    std::lock_guard lock(mu_);
+    if (!down_) {
+      monitors_.push_back(std::move(fn));
+      return;
+    }
+    down = last_down_;
+  }
+  fn(down);
 }
 
 bool Supervisor::gave_up() {
   std::lock_guard lock(mu_);
-  return gave_up_;
+  return down_;
+}
+
+Down Supervisor::wait() {
+  down_latch_.wait();
+  std::lock_guard lock(mu_);
+  return last_down_;
 }
 
 unsigned Supervisor::restarts() {
@@ -40,38 +80,106 @@ unsigned Supervisor::restarts() {
   return restarts_;
 }
 
-bool Supervisor::restart(ActorBase& child, const std::exception_ptr& error) {
-  std::vector<std::shared_ptr<ActorBase>> siblings;
-  std::vector<DownFn> monitors;
-  bool give_up = false;
+bool Supervisor::within_limit_locked() {
+  const Clock::time_point now = Clock::now();
+  while (!recent_.empty() && now - recent_.front() > window_) recent_.pop_front();
+  if (recent_.size() >= max_restarts_) return false;
+  recent_.push_back(now);
+  ++restarts_;
+  return true;
+}
+
+std::vector<Supervisor::Child> Supervisor::siblings_to_restart_locked(const void* who) const {
+  std::vector<Child> out;
+  if (strategy_ == Strategy::kOneForOne) return out;
+  auto it = children_.begin();
+  if (strategy_ == Strategy::kRestForOne) {
+    it = std::find_if(children_.begin(), children_.end(),
+                      [who](const Child& c) { return c.who() == who; });
+  }
+  for (; it != children_.end(); ++it) {
+    if (it->who() != who) out.push_back(*it);
+  }
+  return out;
+}
+
+void Supervisor::restart(const Child& c) {
+  if (c.actor != nullptr) {
+    c.actor->request_restart();
+  } else {
+    (void)c.supervisor->renew(nullptr, false);
+  }
+}
+
+void Supervisor::stop(const Child& c) {
+  if (c.actor != nullptr) {
+    c.actor->kill();
+  } else {
+    c.supervisor->go_down(nullptr, Down::Reason::kKilled, nullptr);
+  }
+}
+
+bool Supervisor::child_failed(const void* who, const std::exception_ptr& error) {
+  std::vector<Child> siblings;
+  bool escalate = false;
+  Supervisor* parent = nullptr;
   {
     std::lock_guard lock(mu_);
-    if (gave_up_) return false;
-    Clock::time_point now = Clock::now();
-    while (!recent_.empty() && now - recent_.front() > window_) recent_.pop_front();
-    if (recent_.size() >= max_restarts_) {
-      gave_up_ = give_up = true;
-      siblings = children_;
-      monitors.swap(monitors_);
+    if (down_) return false;
+    // Covered by the escalation in flight (the header, "two children
+    // failing at once").
+    if (escalating_) return true;
+    if (within_limit_locked()) {
+      siblings = siblings_to_restart_locked(who);
     } else {
-      recent_.push_back(now);
-      ++restarts_;
-      if (strategy_ == Strategy::kOneForAll) siblings = children_;
+      escalating_ = escalate = true;
+      parent = parent_;
     }
   }
-  if (give_up) {
-    // Escalation: every other child is killed; the failing one stops.
-    for (auto& c : siblings) {
-      if (c.get() != &child) c->kill();
-    }
-    Down down{0, Down::Reason::kFailed, error};
-    for (DownFn& fn : monitors) fn(down);
-    return false;
+  if (!escalate) {
+    for (const Child& c : siblings) restart(c);
+    return true;
   }
-  for (auto& c : siblings) {
-    if (c.get() != &child) c->request_restart();
+  // Past the limit: this supervisor fails as a whole. Its parent restarts
+  // it (renewed in place), or gives up too.
+  if (parent != nullptr && parent->child_failed(this, error) && renew(who, true)) return true;
+  go_down(who, Down::Reason::kFailed, error);
+  return false;
+}
+
+bool Supervisor::renew(const void* except, bool escalated) {
+  std::vector<Child> children;
+  {
+    std::lock_guard lock(mu_);
+    if (escalated) escalating_ = false;
+    if (down_) return false;  // the parent stopped it meanwhile
+    recent_.clear();
+    children = children_;
+  }
+  for (const Child& c : children) {
+    if (c.who() != except) restart(c);
   }
   return true;
+}
+
+void Supervisor::go_down(const void* except, Down::Reason reason, const std::exception_ptr& error) {
+  std::vector<Child> children;
+  std::vector<DownFn> monitors;
+  Down down{id_, reason, error};
+  {
+    std::lock_guard lock(mu_);
+    if (down_) return;  // the first of a give-up and a stop by the parent
+    down_ = true;
+    escalating_ = false;
+    last_down_ = down;
+    children = children_;
+    monitors.swap(monitors_);
+  }
+  down_latch_.count_down();
+  for (const Child& c : children) {
+    if (c.who() != except) stop(c);
+  }
+  for (DownFn& fn : monitors) fn(down);
 }
 
 }  // namespace runa::concurrency
