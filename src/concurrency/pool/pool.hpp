@@ -26,6 +26,10 @@
 //    deadlock, and work never waits behind a blocked thread;
 //  - a worker never sleeps with a job in its slot (pop_local looks there
 //    first), which is why the slot needs no part in the sleep protocol;
+//  - the slot's job waits for the running job to end, and no other worker
+//    can take it: a job that goes on running after it filled the slot
+//    should hand it over (share_next(); an actor does so before its turn's
+//    second message). Tokio's LIFO slot has the same trade-off;
 //  - fairness: after kNextStreak jobs in a row taken from the slot, if
 //    other work waits here or in the injector, the slot's job goes behind
 //    it into the injector (two actors in ping-pong cannot starve a worker's
@@ -135,6 +139,10 @@ class Pool {
   static Job* pop_local(Worker& w);
   // On a worker: runs a job it took, then polls a safepoint.
   static void run_job(Job* job);
+  // On a worker of any pool: the job in its next slot, if any, goes where
+  // other workers see it (a job that goes on running long after it filled
+  // the slot calls this). Nothing on other threads.
+  static void share_next();
   // On a worker: runs other jobs until `done()`, sleeping through
   // `sleep()` when there is none (sleep() returns when it may be worth
   // looking again). MAY COLLECT.
@@ -184,6 +192,10 @@ inline bool Pool::push_local(Worker& w, Job* job) {
   if (!w.deque.push(job)) return false;
   w.pool.sleep_.notify();
   return true;
+}
+
+inline void Pool::share_next() {
+  if (current_ != nullptr && current_->next != nullptr) flush_next(current_);
 }
 
 inline bool Pool::local_full(Worker& w) {

@@ -13,6 +13,7 @@
 
 #include "../eventually.hpp"
 #include "../scale.hpp"
+#include "concurrency/actor/actor.hpp"
 #include "concurrency/blocking.hpp"
 #include "concurrency/pool/pool.hpp"
 #include "concurrency/sync/latch.hpp"
@@ -86,6 +87,43 @@ TEST(NextSlot, AWorkerThatBlocksHandsTheSlotToAnother) {
     return done.wait_until(std::chrono::steady_clock::now() + std::chrono::seconds(10));
   });
   EXPECT_TRUE(in_time);
+}
+
+TEST(NextSlot, AnActorsTurnHandsTheSlotOverBeforeItsSecondMessage) {
+  // A's turn handles three messages: `hold` (until the test has queued the
+  // other two, so that all three are in one turn), `poke` (tells B, which
+  // goes to this worker's slot) and `await_b` (busy until B has run, with
+  // no BlockingRegion). Without the hand-over before the second and later
+  // messages, B would sit in the slot behind A's turn: await_b gives up
+  // after 10 s and the test fails.
+  enum Msg : int { kHold, kPoke, kAwaitB };
+  std::atomic<bool> go{false};
+  std::atomic<bool> b_ran{false};
+  std::atomic<bool> b_seen_in_turn{false};
+  Latch finished(1);
+  Pool pool({.workers = 2});
+  ActorRef<int> b = spawn_actor<int>(pool, [&] { return [&](auto&, int&) { b_ran = true; }; });
+  ActorRef<int> a = spawn_actor<int>(pool, [&] {
+    return [&](auto&, int& m) {
+      if (m == kHold) {
+        while (!go.load()) std::this_thread::yield();
+      } else if (m == kPoke) {
+        b.tell(0);
+      } else {
+        auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (!b_ran.load() && std::chrono::steady_clock::now() < give_up)
+          std::this_thread::yield();
+        b_seen_in_turn = b_ran.load();
+        finished.count_down();
+      }
+    };
+  });
+  a.tell(kHold);
+  a.tell(kPoke);
+  a.tell(kAwaitB);
+  go = true;
+  finished.wait();
+  EXPECT_TRUE(b_seen_in_turn.load());
 }
 
 TEST(NextSlot, TwoJobsFeedingEachOtherDoNotStarveTheWorker) {
