@@ -37,7 +37,8 @@ cc::Task<std::size_t> rounds_of_reads(io::LoopDriver& driver, int r, int w, std:
   std::size_t got = 0;
   for (std::size_t i = 0; i < rounds; ++i) {
     if (::write(w, &one, 1) != 1) break;
-    runa::Result<std::size_t> n = co_await io::read(driver, r, buf, io::FdOptions{}.nonblocking_fd(fast));
+    runa::Result<std::size_t> n =
+        co_await io::read(driver, r, buf, io::FdOptions{}.nonblocking_fd(fast));
     if (!n || *n != 1) break;
     got += *n;
   }

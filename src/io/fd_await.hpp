@@ -135,7 +135,8 @@ template <class T, T (*Convert)(const FdAsk&)>
 class [[nodiscard]] FdAwait {
  public:
   FdAwait(LoopDriver& driver, const FdSpec& spec)
-      : ask_{.driver = &driver, .spec = spec, .result = 0, .timed_out = false, .refused = nullptr} {}
+      : ask_{.driver = &driver, .spec = spec, .result = 0, .timed_out = false, .refused = nullptr} {
+  }
   ~FdAwait() = default;
   FdAwait(const FdAwait&) = delete;
   FdAwait& operator=(const FdAwait&) = delete;
