@@ -424,6 +424,8 @@ TEST_P(FdAwaitTest, SignalSetReceivesEverySignal) {
 
 // ---- Deadlines on read, write, accept and signals ---------------------------
 
+constexpr int kRaceRounds = 300;
+
 // Reads one byte of fd with `options`: the byte, or the await's error.
 // NOLINTNEXTLINE(readability-static-accessed-through-instance): Task's promise, in the coroutine
 Task<Result<std::size_t>> read_one(LoopDriver& driver, int fd, FdOptions options) {
@@ -502,10 +504,9 @@ TEST_P(FdAwaitTest, ReadWriteAndSignalDeadlinesPass) {
 // both, never lost; the loop has no request left (the fixture's TearDown).
 TEST_P(FdAwaitTest, DeadlineRacingAWriteLosesNoByte) {
   Runtime rt(*loop);
-  constexpr int kRounds = 300;
   int returned = 0;
   int timed_out = 0;
-  for (int round = 0; round < kRounds; ++round) {
+  for (int round = 0; round < kRaceRounds; ++round) {
     Pipe p(O_NONBLOCK);
     const FdOptions options = FdOptions{}.until(Clock::now() + 1ms).nonblocking_fd(round % 2 == 1);
     JoinHandle<Result<std::size_t>> h = rt.ex.spawn(read_one(rt.driver, p.r, options));
@@ -526,7 +527,7 @@ TEST_P(FdAwaitTest, DeadlineRacingAWriteLosesNoByte) {
       ++timed_out;
     }
   }
-  EXPECT_EQ(returned + timed_out, kRounds);
+  EXPECT_EQ(returned + timed_out, kRaceRounds);
   std::printf("[ info     ] %d rounds returned the byte, %d timed out\n", returned, timed_out);
 }
 
@@ -538,8 +539,7 @@ TEST_P(FdAwaitTest, AcceptWithADeadline) {
   for (const int flags : {0, static_cast<int>(SOCK_NONBLOCK)}) {
     Listener listener(flags);
     const FdOptions options = FdOptions{}.nonblocking_fd(flags != 0);
-    // NOLINTNEXTLINE(readability-static-accessed-through-instance): Task's promise, in the
-    // coroutine
+    // NOLINTNEXTLINE(readability-static-accessed-through-instance): Task's promise
     auto acceptor = [&](Clock::time_point deadline) -> Task<Result<int>> {
       co_return co_await accept(rt.driver, listener.fd, options.until(deadline));
     };
