@@ -34,11 +34,11 @@ cc::Task<std::size_t> rounds_of_reads(io::LoopDriver& driver, int r, int w, std:
                                       bool fast) {
   std::array<std::byte, 1> buf{};
   const char one = '1';
+  const io::FdOptions options = io::FdOptions{}.nonblocking_fd(fast);
   std::size_t got = 0;
   for (std::size_t i = 0; i < rounds; ++i) {
     if (::write(w, &one, 1) != 1) break;
-    runa::Result<std::size_t> n =
-        co_await io::read(driver, r, buf, io::FdOptions{}.nonblocking_fd(fast));
+    runa::Result<std::size_t> n = co_await io::read(driver, r, buf, options);
     if (!n || *n != 1) break;
     got += *n;
   }
