@@ -5,21 +5,23 @@
 # of `runs` pairs of runs, then their median. epoll only: valgrind 3.19
 # hangs in io_uring_enter.
 #
-#   bench/count_fd_await.sh [runa_fd_await executable] [runs]
+#   bench/count_fd_await.sh [runa_fd_await executable] [runs] [loop|fast]
 #
-# (default: build/release/bench/runa_fd_await, 5 runs; build it first).
+# (default: build/release/bench/runa_fd_await, 5 runs, loop: every read asks
+# the loop; fast: the non-blocking pipe's fast path; build it first).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 exe=${1:-$root/build/release/bench/runa_fd_await}
 runs=${2:-5}
+mode=${3:-loop}
 [[ -x $exe ]] || { echo "no executable $exe (cmake --build --preset release --target runa_fd_await)" >&2; exit 1; }
 command -v valgrind >/dev/null || { echo "valgrind is not installed" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 total() {
-  valgrind --tool=callgrind --callgrind-out-file="$work/out" "$exe" epoll "$1" >/dev/null 2>"$work/stderr" ||
+  valgrind --tool=callgrind --callgrind-out-file="$work/out" "$exe" epoll "$1" "$mode" >/dev/null 2>"$work/stderr" ||
     { cat "$work/stderr" >&2; exit 1; }
   callgrind_annotate "$work/out" | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }'
 }

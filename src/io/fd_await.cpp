@@ -2,12 +2,15 @@
 // fd_request.hpp (the handshake with the loop's owner thread).
 #include "io/fd_await.hpp"
 
+#include <fcntl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cassert>
 #include <cerrno>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "concurrency/executor/join_handle.hpp"
@@ -31,12 +34,15 @@ concurrency::Task<void> perform(FdAsk& ask) {
     if (!cancelling && self->cancelled()) cancelling = req.cancel();
   }
   req.finish();
-  if (cancelling && !ask.refused && (ask.result == -ECANCELED || ask.result == -ETIMEDOUT)) {
+  if (cancelling && !ask.refused && (ask.result == -ECANCELED || ask.timed_out)) {
     throw concurrency::Cancelled();
   }
 }
 
 namespace {
+
+// In the message of a timed-out await: "read: fd 7: deadline passed: ...".
+constexpr std::string_view kDeadlinePassed = ": deadline passed";
 
 const char* op_name(FdOp op) {
   switch (op) {
@@ -57,32 +63,84 @@ const char* op_name(FdOp op) {
 }
 
 // A failed operation's error, or its non-negative result.
-Result<std::int64_t> checked(FdOp op, int fd, std::int64_t result) {
-  if (result >= 0) return result;
-  return io_error(std::string(op_name(op)) + ": fd " + std::to_string(fd),
-                  static_cast<int>(-result));
+Result<std::int64_t> checked(const FdAsk& ask) {
+  if (ask.result >= 0) return ask.result;
+  std::string what = std::string(op_name(ask.spec.op)) + ": fd " + std::to_string(ask.spec.fd);
+  if (ask.timed_out) what += kDeadlinePassed;
+  return io_error(what, static_cast<int>(-ask.result));
+}
+
+// Fast completions in a row on this worker (see fd_await.hpp: the 32nd
+// goes to the loop, so that the worker's other tasks get their turn).
+constexpr unsigned kFastStreak = 32;
+thread_local unsigned fast_streak = 0;
+
+// The syscall itself: its result, or -errno.
+std::int64_t syscall_now(const FdSpec& spec) noexcept {
+  ssize_t n = 0;
+  switch (spec.op) {
+    case FdOp::kRead:
+      n = spec.offset < 0 ? ::read(spec.fd, spec.data, spec.size)
+                          : ::pread(spec.fd, spec.data, spec.size, spec.offset);
+      break;
+    case FdOp::kWrite:
+      n = spec.offset < 0 ? ::write(spec.fd, spec.data, spec.size)
+                          : ::pwrite(spec.fd, spec.data, spec.size, spec.offset);
+      break;
+    default:
+      assert(spec.op == FdOp::kAccept && "the fast path is for read, write and accept");
+      n = ::accept4(spec.fd, nullptr, nullptr, SOCK_CLOEXEC);
+      break;
+  }
+  return n < 0 ? -errno : n;
 }
 
 }  // namespace
 
-Result<Events> to_events(FdOp /*op*/, int /*fd*/, std::int64_t result) {
-  if (result < 0) return Events{0, static_cast<int>(-result)};
-  return Events{static_cast<std::uint32_t>(result), 0};
+bool try_now(FdAsk& ask) noexcept {
+  concurrency::TaskRecord* self = concurrency::TaskRecord::current();
+  // A cancelled task throws from perform(), which asks nothing.
+  if (self == nullptr || self->cancelled()) return false;
+  // The caller's word; checked where it costs nothing in release builds.
+  assert((::fcntl(ask.spec.fd, F_GETFL) & O_NONBLOCK) != 0 && "a fast path on a blocking fd");
+  if (++fast_streak >= kFastStreak) {
+    fast_streak = 0;
+    return false;
+  }
+  std::int64_t r = 0;
+  do {
+    r = syscall_now(ask.spec);
+  } while (r == -EINTR);
+  if (r == -EAGAIN || r == -EWOULDBLOCK) {
+    fast_streak = 0;
+    return false;
+  }
+  ask.result = r;
+  return true;
 }
 
-Result<std::size_t> to_size(FdOp op, int fd, std::int64_t result) {
-  Result<std::int64_t> c = checked(op, fd, result);
+Result<Events> to_events(const FdAsk& ask) {
+  if (ask.result < 0) return Events{0, static_cast<int>(-ask.result)};
+  return Events{static_cast<std::uint32_t>(ask.result), 0};
+}
+
+Result<std::size_t> to_size(const FdAsk& ask) {
+  Result<std::int64_t> c = checked(ask);
   if (!c) return c.error();
   return static_cast<std::size_t>(*c);
 }
 
-Result<int> to_int(FdOp op, int fd, std::int64_t result) {
-  Result<std::int64_t> c = checked(op, fd, result);
+Result<int> to_int(const FdAsk& ask) {
+  Result<std::int64_t> c = checked(ask);
   if (!c) return c.error();
   return static_cast<int>(*c);
 }
 
 }  // namespace detail
+
+bool deadline_passed(const Error& e) {
+  return e.section == "event loop" && e.message.find(detail::kDeadlinePassed) != std::string::npos;
+}
 
 namespace {
 
@@ -94,11 +152,17 @@ FdSpec spec_of(FdOp op, int fd, FdDeadline deadline = std::nullopt) {
   return spec;
 }
 
-FdSpec transfer(FdOp op, int fd, std::byte* data, std::size_t size, std::int64_t offset) {
-  FdSpec spec = spec_of(op, fd);
+FdSpec with_options(FdOp op, int fd, const FdOptions& options) {
+  FdSpec spec = spec_of(op, fd, options.deadline);
+  spec.offset = options.offset;
+  spec.try_first = options.nonblocking;
+  return spec;
+}
+
+FdSpec transfer(FdOp op, int fd, std::byte* data, std::size_t size, const FdOptions& options) {
+  FdSpec spec = with_options(op, fd, options);
   spec.data = data;
   spec.size = size;
-  spec.offset = offset;
   return spec;
 }
 
@@ -112,20 +176,21 @@ ReadinessAwait writable(LoopDriver& driver, int fd, FdDeadline deadline) {
   return {driver, spec_of(FdOp::kWritable, fd, deadline)};
 }
 
-TransferAwait read(LoopDriver& driver, int fd, std::span<std::byte> buffer, std::int64_t offset) {
-  return {driver, transfer(FdOp::kRead, fd, buffer.data(), buffer.size(), offset)};
+TransferAwait read(LoopDriver& driver, int fd, std::span<std::byte> buffer,
+                   const FdOptions& options) {
+  return {driver, transfer(FdOp::kRead, fd, buffer.data(), buffer.size(), options)};
 }
 
 TransferAwait write(LoopDriver& driver, int fd, std::span<const std::byte> buffer,
-                    std::int64_t offset) {
+                    const FdOptions& options) {
   // The loop only reads from a write's buffer.
   auto* data =
       const_cast<std::byte*>(buffer.data());  // NOLINT(cppcoreguidelines-pro-type-const-cast)
-  return {driver, transfer(FdOp::kWrite, fd, data, buffer.size(), offset)};
+  return {driver, transfer(FdOp::kWrite, fd, data, buffer.size(), options)};
 }
 
-FdResultAwait accept(LoopDriver& driver, int fd) {
-  return {driver, spec_of(FdOp::kAccept, fd)};
+FdResultAwait accept(LoopDriver& driver, int fd, const FdOptions& options) {
+  return {driver, with_options(FdOp::kAccept, fd, options)};
 }
 
 // ---- SignalSet ------------------------------------------------------------------
@@ -150,8 +215,8 @@ SignalSet& SignalSet::operator=(SignalSet&& o) noexcept {
   return *this;
 }
 
-FdResultAwait SignalSet::next(LoopDriver& driver) const {
-  return {driver, spec_of(FdOp::kSignal, fd_)};
+FdResultAwait SignalSet::next(LoopDriver& driver, FdDeadline deadline) const {
+  return {driver, spec_of(FdOp::kSignal, fd_, deadline)};
 }
 
 }  // namespace runa::io

@@ -90,7 +90,7 @@ void FdRequest::on_start(void* ctx) noexcept {
     return;
   }
   if (req->expired_) {
-    req->complete(-ETIMEDOUT);  // the deadline passed before the loop saw it
+    req->complete(-ECANCELED);  // the deadline passed before the loop saw it: a timeout
     return;
   }
   req->submit();
@@ -182,7 +182,12 @@ void FdRequest::on_done(void* ctx, std::int64_t result) noexcept {
 }
 
 void FdRequest::complete(std::int64_t result) {
-  if (result == -ECANCELED && expired_) result = -ETIMEDOUT;
+  // Only a withdrawal is a timeout: an outcome that raced the deadline
+  // (bytes read) is returned as it is.
+  if (result == -ECANCELED && expired_) {
+    result = -ETIMEDOUT;
+    ask_.timed_out = true;
+  }
   ask_.result = result;
   completed_ = true;
   release();

@@ -77,6 +77,7 @@ struct FdSpec {
   std::size_t size = 0;
   std::int64_t offset = -1;
   std::optional<concurrency::Executor::Clock::time_point> deadline;
+  bool try_first = false;  // the fast path (fd_await.hpp): kRead, kWrite, kAccept
 };
 
 // What one await asks and gets back; lives in the awaiter (fd_await.hpp).
@@ -86,8 +87,11 @@ struct FdAsk {
   // Written by the owner before kDone, read by the task after: the loop's
   // result (bytes, fd, readiness mask, signal number, or -errno; -ETIMEDOUT
   // when the deadline withdrew it), or why the loop refused the request
-  // (rare, and an Error is large: out of line).
+  // (rare, and an Error is large: out of line). timed_out: the deadline
+  // withdrew the request (result is then -ETIMEDOUT; a -ETIMEDOUT without
+  // it is the fd's own error, e.g. a TCP timeout).
   std::int64_t result = 0;
+  bool timed_out = false;
   std::unique_ptr<Error> refused;
 };
 

@@ -59,6 +59,12 @@ class LoopDriver final : public concurrency::Driver {
   // valid and unchanged until then.
   void post(Post& p);
 
+  // Any thread: Posts are waiting for the owner (a snapshot). Shows that an
+  // await asked the loop, or did not (the fast path, fd_await.hpp).
+  [[nodiscard]] bool posts_waiting() const {
+    return inbox_.load(std::memory_order_acquire) != nullptr;
+  }
+
   // The owner thread only (from Posts, loop callbacks and timer hooks).
   [[nodiscard]] EventLoop& loop() const { return loop_; }
 
