@@ -12,112 +12,28 @@
 // with the turn freeing the one slot while the scheduler registers the
 // others (a lost wake-up hangs the test; a message delivered twice or not
 // at all changes the count). Under tier0-stress and TSan as well.
+#include <string>
+#include <string_view>
+
+#include "async_actor_prelude.hpp"
 #include "task_body.hpp"
 
 namespace runa::tier0 {
 namespace {
 
-constexpr std::string_view kPrelude = R"(
-.meta globals a Any, c Any
-.type 1 primitive Integer
-.type 3 function "(Any,Any)->Any" params Any Any returns Any
-.type 4 function "(Any)->Any" params Any returns Any
-.type 5 external ValueError layout hex ""
-.type 6 external Timeout layout hex ""
-.type 7 external Cancelled layout hex ""
-; counter: adds each message to the state and answers the sum.
-.function 1 counter type "(Any,Any)->Any"
-  .param state type Any
-  .param msg type Any
-  LOAD_LOCAL state
-  LOAD_LOCAL msg
-  ADD
-  DUP
-  PUSH_CONST extern "actor_reply"
-  SWAP
-  CALL 1
-  POP
-  RETURN
-.end
-; gated: waits for a permit of the Semaphore in c, then does counter's work.
-.function 2 gated type "(Any,Any)->Any"
-  .param state type Any
-  .param msg type Any
-  PUSH_CONST extern "semaphore_acquire"
-  LOAD_GLOBAL c
-  CALL 1
-  POP
-  PUSH_CONST function counter
-  LOAD_LOCAL state
-  LOAD_LOCAL msg
-  CALL 2
-  RETURN
-.end
-; sender(n): n actor_send_async of 1 to the actor in a, each awaited.
-.function 3 sender type "(Any)->Any" flags ASYNC
-  .param n type Any
-  .local i type Any slot 1 scope 0 end
-  PUSH_CONST 0
-  STORE_LOCAL i
-loop:
-  LOAD_LOCAL i
-  LOAD_LOCAL n
-  LT
-  JUMP_IF_FALSE done
-  PUSH_CONST extern "actor_send_async"
-  LOAD_GLOBAL a
-  PUSH_CONST 1
-  CALL 2
-  AWAIT
-  POP
-  LOAD_LOCAL i
-  PUSH_CONST 1
-  ADD
-  STORE_LOCAL i
-  JUMP loop
-done:
-  LOAD_LOCAL n
-  RETURN
-end:
-.end
-; asker(n): n actor_ask_async of 1 to the actor in a, each awaited.
-.function 4 asker type "(Any)->Any" flags ASYNC
-  .param n type Any
-  .local i type Any slot 1 scope 0 end
-  PUSH_CONST 0
-  STORE_LOCAL i
-loop:
-  LOAD_LOCAL i
-  LOAD_LOCAL n
-  LT
-  JUMP_IF_FALSE done
-  PUSH_CONST extern "actor_ask_async"
-  LOAD_GLOBAL a
-  PUSH_CONST 1
-  CALL 2
-  AWAIT
-  POP
-  LOAD_LOCAL i
-  PUSH_CONST 1
-  ADD
-  STORE_LOCAL i
-  JUMP loop
-done:
-  LOAD_LOCAL n
-  RETURN
-end:
-.end
-; one(x): a task that asks the actor in a once.
-.function 5 one type "(Any)->Any" flags ASYNC
-  .param x type Any
-  PUSH_CONST extern "actor_ask_async"
-  LOAD_GLOBAL a
-  LOAD_LOCAL x
-  CALL 2
-  AWAIT
-  RETURN
-.end
-)";
+// .function `id` `name`(n): n awaited calls of `native` (actor_send_async
+// or actor_ask_async) with 1 to the actor in a; n.
+std::string awaiting_loop(int id, std::string_view name, std::string_view native) {
+  return ".function " + std::to_string(id) + " " + std::string(name) +
+         " type \"(Any)->Any\" flags ASYNC\n"
+         "  .param n type Any\n  .local i type Any slot 1 scope 0 end\n"
+         "  PUSH_CONST 0\n  STORE_LOCAL i\nloop:\n  LOAD_LOCAL i\n  LOAD_LOCAL n\n  LT\n"
+         "  JUMP_IF_FALSE done\n  PUSH_CONST extern \"" +
+         std::string(native) +
+         "\"\n  LOAD_GLOBAL a\n  PUSH_CONST 1\n  CALL 2\n  AWAIT\n  POP\n"
+         "  LOAD_LOCAL i\n  PUSH_CONST 1\n  ADD\n  STORE_LOCAL i\n  JUMP loop\ndone:\n"
+         "  LOAD_LOCAL n\n  RETURN\nend:\n.end\n";
+}
 
 // A Semaphore with no permit in c, and in a an actor of `behaviour` whose
 // mailbox holds one message.
@@ -146,15 +62,23 @@ constexpr std::string_view kSpawnAsker =
     "PUSH_CONST extern \"task_spawn\"\nPUSH_CONST function one\nPUSH_CONST 3\nCALL 1\nCALL 1\n"
     "STORE_LOCAL w\nPUSH_CONST extern \"task_yield\"\nCALL 0\nAWAIT\nPOP\n";
 
+// Kept for the tests' lifetime: TaskBodyTest holds a view of it.
+const std::string& prelude() {
+  static const auto* made =
+      new std::string(actor_prelude(awaiting_loop(3, "sender", "actor_send_async") +
+                                    awaiting_loop(4, "asker", "actor_ask_async")));
+  return *made;
+}
+
 class AsyncRoomTest : public TaskBodyTest {
  protected:
-  AsyncRoomTest() : TaskBodyTest(kPrelude) {}
+  AsyncRoomTest() : TaskBodyTest(prelude()) {}
 };
 
 TEST_F(AsyncRoomTest, ChecksItsArguments) {
   EXPECT_EQ(eval("PUSH_CONST extern \"actor_send_async\"\nPUSH_CONST 3\nPUSH_CONST 1\n"
                  "CALL 2\nRETURN",
-                 std::string(kPrelude)),
+                 prelude()),
             "! TypeError: actor_send_async: argument 1 must be an Actor, not Integer 3");
 }
 
