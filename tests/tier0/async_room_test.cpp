@@ -11,7 +11,9 @@
 // message: with a capacity of 1, each of the senders' deliveries races
 // with the turn freeing the one slot while the scheduler registers the
 // others (a lost wake-up hangs the test; a message delivered twice or not
-// at all changes the count). Under tier0-stress and TSan as well.
+// at all changes the count); RegisteringAsTheLastSlotIsFreed aims an ask
+// at the moment the turn frees the one slot, round after round. Under
+// tier0-stress and TSan as well.
 #include <string>
 #include <string_view>
 
@@ -156,6 +158,76 @@ TEST_F(AsyncRoomTest, CancellingWithdrawsTheWait) {
                          std::string(kRelease3) + std::string(kStopAndWait) +
                          "LOAD_LOCAL r\nNEW_LIST 2\nRETURN"),
             "= [2, \"cancelled\"]");
+}
+
+// The interleaving of the header, aimed at: each round fills a fresh
+// actor's mailbox, lets the behaviour finish its first message — the turn
+// then takes the second, freeing the one slot — and at that moment asks
+// (the call's delivery, then the AWAIT's registration and retry, racing
+// the slot being freed). A lost wake-up hangs the round; each ask that
+// waited gets 1 + 1 + 3, so 100 rounds count 100.
+TEST_F(AsyncRoomTest, RegisteringAsTheLastSlotIsFreed) {
+  const std::string body = R"(
+  .local i type Any slot 0 scope 0 end
+  .local n type Any slot 1 scope 0 end
+  .local q type Any slot 2 scope 0 end
+  PUSH_CONST 0
+  STORE_LOCAL i
+  PUSH_CONST 0
+  STORE_LOCAL n
+loop:
+  LOAD_LOCAL i
+  PUSH_CONST 100
+  LT
+  JUMP_IF_FALSE done
+  PUSH_CONST extern "actor_spawn_bounded"
+  PUSH_CONST function gated
+  PUSH_CONST 0
+  PUSH_CONST 1
+  CALL 3
+  STORE_GLOBAL a
+)" + std::string(kFill) + R"(
+  PUSH_CONST extern "semaphore_release"
+  LOAD_GLOBAL c
+  CALL 1
+  POP
+  PUSH_CONST extern "actor_ask_async"
+  LOAD_GLOBAL a
+  PUSH_CONST 3
+  CALL 2
+  STORE_LOCAL q
+  PUSH_CONST extern "semaphore_release"
+  LOAD_GLOBAL c
+  CALL 1
+  POP
+  PUSH_CONST extern "semaphore_release"
+  LOAD_GLOBAL c
+  CALL 1
+  POP
+  LOAD_LOCAL q
+  AWAIT
+  PUSH_CONST 5
+  EQ
+  JUMP_IF_FALSE wrong
+  LOAD_LOCAL n
+  PUSH_CONST 1
+  ADD
+  STORE_LOCAL n
+wrong:
+  PUSH_CONST extern "actor_stop"
+  LOAD_GLOBAL a
+  CALL 1
+  POP
+  LOAD_LOCAL i
+  PUSH_CONST 1
+  ADD
+  STORE_LOCAL i
+  JUMP loop
+done:
+  LOAD_LOCAL n
+  RETURN
+)";
+  EXPECT_EQ(run_body(spawn_bounded("gated"), body), "= 100");
 }
 
 // Four senders and two askers race 100 messages each into a mailbox of
