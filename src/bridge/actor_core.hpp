@@ -203,14 +203,36 @@ struct ActorCore : std::enable_shared_from_this<ActorCore> {
   ActorCore& operator=(ActorCore&&) = delete;
 
   [[nodiscard]] static bool is_final(std::uint32_t phase) { return phase >= kStopped; }
-  // Wakes the senders blocked on a full mailbox: a message was taken, or
-  // the actor stopped.
-  void space_made() {
+  // Wakes the senders blocked on a full mailbox: a message was taken
+  // (`every` false: one waiting task, as a channel's receive wakes one
+  // sender), or the actor is stopping or stopped (`every`: all of them).
+  //
+  // A task waits for room in `room` (actor_asks.cpp, "Waiting for room")
+  // under the register-then-retry rule of waiter.hpp. The interleaving to
+  // rule out: the task's deliver finds the mailbox full; the turn takes
+  // the last message, frees its slot (Actor<M>'s queued_ count goes down
+  // before the behaviour runs) and finds no waiter; then the task
+  // registers and sleeps with room in the mailbox, for ever if no other
+  // message comes. Here the slot is freed (queued_'s fetch_sub), then a
+  // seq_cst fence, then `room` is looked at; the task registers
+  // (WaitList::add), fences (Scheduler::wait_on), then delivers again
+  // (queued_'s fetch_add). Either the task's second deliver comes after
+  // the fetch_sub in queued_'s order and finds the slot, or the fetch_sub
+  // comes after it, so the first fence precedes the second and the look
+  // at `room` sees the registration.
+  void space_made(bool every) {
     {
       std::lock_guard lock(space_mu);
       ++space_epoch;
     }
     space.notify_all();
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (!room.waiting()) return;
+    if (every) {
+      room.notify_all();
+    } else {
+      room.notify_one();
+    }
   }
 
   heap::Heap& heap;
@@ -235,6 +257,7 @@ struct ActorCore : std::enable_shared_from_this<ActorCore> {
   cc::Mutex space_mu;  // space_epoch
   cc::CondVar space;
   std::uint64_t space_epoch = 0;
+  cc::WaitList room;                           // tasks awaiting room in the full mailbox
   cc::Latch done{1};                           // opened once the actor has stopped
   std::shared_ptr<SupervisorCore> supervisor;  // keeps it while a child lives
   std::shared_ptr<cc::Actor<Envelope>> actor;
@@ -243,17 +266,34 @@ struct ActorCore : std::enable_shared_from_this<ActorCore> {
 struct ActorBox {
   std::shared_ptr<ActorCore> core;
 };
-// An Ask (actor_ask_async): its cell, the actor (whose phase its answer
-// may describe), and when its asker gives up.
+// An Ask (actor_ask_async) or an ActorSend (actor_send_async, no cell):
+// its cell, the actor (whose phase its answer may describe), when its
+// asker gives up, and the message while it waits for room in the full
+// mailbox (actor_asks.cpp): null once delivered, refused or withdrawn.
+// `pending` is taken under `post_mu`, so two threads awaiting the same
+// Ask deliver its message once.
 struct AskBox {
   std::shared_ptr<AskCell> cell;
   std::shared_ptr<ActorCore> core;
   std::int64_t deadline = 0;  // monotonic nanoseconds (Scheduler::now); 0: never
   std::int64_t millis = 0;    // the timeout given, for Timeout's message
+  // kWaiting (for room) -> kSent (delivered, or stranded: its ask is
+  // settled "stopped"), kRefused (the actor was stopping or stopped) or
+  // kWithdrawn (the deadline passed first). Each AWAIT answers by it.
+  enum class Post : std::uint8_t { kWaiting, kSent, kRefused, kWithdrawn };
+  cc::Mutex post_mu;  // post, pending
+  Post post = Post::kSent;
+  std::unique_ptr<Envelope> pending;
 };
 struct SupervisorBox {
   std::shared_ptr<SupervisorCore> core;
 };
+
+// What delivering an envelope came to (actors.cpp, deliver()).
+enum class Sent : std::uint8_t { kOk, kRefused, kStranded, kFull };
+// Pushes the envelope unless the actor has stopped or its bounded mailbox
+// is full; never waits. Never collects.
+Sent deliver(ActorCore& c, Envelope& e);
 
 inline ActorCore& core_of(Value actor) {
   return *ForeignObjects<ActorBox>::of(actor)->core;

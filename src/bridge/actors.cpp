@@ -91,7 +91,7 @@ std::string describe_thrown(const types::TypeSystem& ts, Value e) {
   return out;
 }
 
-enum class Sent : std::uint8_t { kOk, kRefused, kStranded, kFull };
+}  // namespace
 
 // Pushes the envelope unless the actor has stopped (the header's "Stranded
 // messages"): kStranded when the actor reached its final phase, or its
@@ -115,6 +115,8 @@ Sent deliver(ActorCore& c, Envelope& e) {
       ActorCore::is_final(c.phase.load(std::memory_order_acquire)) || c.actor->stopped();
   return gone ? Sent::kStranded : Sent::kOk;
 }
+
+namespace {
 
 // deliver(), waiting while the mailbox is full (actors.hpp, "Bounded
 // mailboxes"): the interleaving to rule out is a sender that finds the
@@ -152,7 +154,7 @@ void request_stop(ActorCore& c) {
     return;
   }
   // Senders waiting for room learn that the actor is stopping.
-  if (c.capacity != 0) c.space_made();
+  if (c.capacity != 0) c.space_made(true);
   Envelope marker(c.heap, nullptr, nullptr, Envelope::Kind::kStop);
   (void)deliver(c, marker);
 }
@@ -163,7 +165,8 @@ Actors::Actors(rt::Runtime& r)
     : runtime_(r),
       boxes_(r.heap(), "Actor"),
       supervisors_(r.heap(), "Supervisor"),
-      asks_(r.heap(), "Ask") {}
+      asks_(r.heap(), "Ask"),
+      sends_(r.heap(), "ActorSend") {}
 
 // shut_down() ran before (from ~Runtime, while threads can still detach):
 // the boxes left free their Cores, all stopped, with their slots.
@@ -247,7 +250,7 @@ void Actors::handle(ActorCore& c, Envelope& e, bool& stop) {
     return;
   }
   if (e.kind == Envelope::Kind::kMessage) c.waiting.fetch_sub(1, std::memory_order_relaxed);
-  if (c.capacity != 0) c.space_made();  // Actor<M> counted the message out before this turn
+  if (c.capacity != 0) c.space_made(false);  // Actor<M> counted the message out before this turn
   Worker& w = *tl_worker;
   rt::Thread& t = *w.thread;
   w.slots[0] = *c.behaviour;
@@ -303,7 +306,7 @@ void Actors::stopped(ActorCore& c, const cc::Down& down) {
     }
     c.phase.store(phase, std::memory_order_seq_cst);
   }
-  if (c.capacity != 0) c.space_made();  // blocked senders find the actor stopped
+  if (c.capacity != 0) c.space_made(true);  // blocked senders find the actor stopped
   c.done.count_down();
   std::shared_ptr<ActorCore> last;  // may be the last reference: dies after the lock
   std::lock_guard lock(mu_);

@@ -55,7 +55,10 @@
 //   - A thread waiting in actor_ask or actor_wait sleeps in a blocking
 //     region: it never delays a collection. A task awaiting an Ask
 //     (actor_ask_async) waits in its AskCell's WaitList as it would in a
-//     channel's (actor_core.hpp, AskCell), so the thread runs other tasks.
+//     channel's (actor_core.hpp, AskCell), so the thread runs other tasks;
+//     a task whose message waits for room in a full mailbox (an Ask, or an
+//     ActorSend of actor_send_async) waits in the Core's `room` list,
+//     woken by the turn that frees a slot (actor_core.hpp, space_made).
 //   - Asks and waits are refused inside a behaviour: the pool's workers are
 //     few, and a worker waiting for an actor whose turn is queued behind it
 //     could wait for ever.
@@ -116,17 +119,26 @@ class Actors {
   static constexpr std::int64_t kLongestAsk = std::int64_t{1} << 40;  // ms: 34 years
   bool ask(rt::Thread& t, const Value* actor, const Value* message, Value* out,
            std::optional<std::int64_t> millis = std::nullopt);
-  // actor_ask_async (actor_asks.cpp): sends now and puts in *out an Ask,
-  // whose AWAIT is the reply (or what ask() would raise) while only the
-  // awaiting task waits; with `millis`, Timeout once that many
-  // milliseconds have passed since this call with no reply.
+  // actor_ask_async (actor_asks.cpp): sends now (or, when the bounded
+  // mailbox is full, keeps the message to deliver once there is room, at
+  // the AWAIT) and puts in *out an Ask, whose AWAIT is the reply (or what
+  // ask() would raise) while only the awaiting task waits, for room and
+  // then for the reply; with `millis`, Timeout once that many milliseconds
+  // have passed since this call with no reply (and no room: the message is
+  // then withdrawn).
   bool ask_async(rt::Thread& t, const Value* actor, const Value* message, Value* out,
                  std::optional<std::int64_t> millis = std::nullopt);
+  // actor_send_async: as ask_async with no reply to wait for; *out is an
+  // ActorSend whose AWAIT is nothing once the message is delivered.
+  bool send_async(rt::Thread& t, const Value* actor, const Value* message, Value* out);
+  // Whether v is an Ask or an ActorSend.
   [[nodiscard]] bool is_ask(Value v) const;
-  // One look at an Ask, never waiting: kAnswered (the reply in *out),
-  // kThrew (what ask() would raise, or Timeout), or kPending: *list is the
+  // One look at an Ask (or an ActorSend), never waiting: kAnswered (the
+  // reply in *out; nothing for an ActorSend), kThrew (what ask() would
+  // raise, or Timeout), or kPending (its reply has not come) or kNoRoom
+  // (its message waits for room in the full mailbox): *list is the
   // WaitList to wait in and *deadline when to give up (0: never).
-  enum class AskPoll : std::uint8_t { kAnswered, kThrew, kPending };
+  enum class AskPoll : std::uint8_t { kAnswered, kThrew, kPending, kNoRoom };
   static AskPoll poll_ask(rt::Thread& t, Value ask, Value* out, concurrency::WaitList** list,
                           std::int64_t* deadline);
   // Inside a behaviour: answers the ask being handled; *out true, or false
@@ -205,12 +217,18 @@ class Actors {
   static bool answer(rt::Thread& t, const char* native, const ActorCore& c, const AskCell& cell,
                      Value* out);
   static bool timed_out(rt::Thread& t, const char* native, std::int64_t millis);
+  // ask_async and send_async: the box of `layout` for a message to *actor,
+  // answered in `cell` (null: a send). MAY COLLECT.
+  bool post_async(rt::Thread& t, const char* native, ForeignObjects<AskBox>& layout,
+                  const Value* actor, const Value* message, std::shared_ptr<AskCell> cell,
+                  std::optional<std::int64_t> millis, Value* out);
 
   rt::Runtime& runtime_;
   ForeignObjects<ActorBox> boxes_;
   ForeignObjects<SupervisorBox> supervisors_;
   ForeignObjects<AskBox> asks_;
-  std::mutex mu_;  // live_, pool_
+  ForeignObjects<AskBox> sends_;  // ActorSend: an AskBox with no cell
+  std::mutex mu_;                 // live_, pool_
   std::map<std::uint64_t, std::shared_ptr<ActorCore>> live_;
   std::uint64_t next_ = 1;
   std::unique_ptr<concurrency::Pool> pool_;

@@ -1,7 +1,7 @@
 // The natives of actors for programs (docs/natives.md, "Actors"), over the
 // runtime's Actors (actors.hpp): spawn an actor whose behaviour is a Runa
 // function (with a bounded mailbox, or under a supervisor), send (waiting
-// for room, or trying) and ask (with or without a timeout, blocking the
+// for room, trying, or awaited by a task) and ask (with or without a timeout, blocking the
 // thread or awaited by a task), reply and self inside a behaviour, stop and
 // wait, monitors and links (and removing them).
 #include "bridge/actors.hpp"
@@ -144,6 +144,15 @@ NativeStatus actor_ask_timeout_async(NativeCall& call) {
   if (!millis) return failed;
   return answered(call, actors(call).ask_async(*call.thread, call.args[0], call.args[1],
                                                &call.result, *millis));
+}
+
+// An ActorSend whose AWAIT (in an async function) delivers the message
+// (nothing): sent now when the mailbox has room, else only the awaiting
+// task waits for room.
+NativeStatus actor_send_async(NativeCall& call) {
+  if (auto bad = want_actor(call, "actor_send_async")) return *bad;
+  return answered(call,
+                  actors(call).send_async(*call.thread, call.args[0], call.args[1], &call.result));
 }
 
 // Inside a behaviour: answers the ask being handled (true), or nothing to
@@ -297,6 +306,7 @@ void add_actor_natives(Natives& natives) {
   natives.add("actor_ask_timeout", 3, actor_ask_timeout);
   natives.add("actor_ask_async", 2, actor_ask_async);
   natives.add("actor_ask_timeout_async", 3, actor_ask_timeout_async);
+  natives.add("actor_send_async", 2, actor_send_async);
   natives.add("actor_reply", 1, actor_reply);
   natives.add("actor_self", 0, actor_self);
   natives.add("actor_stop", 1, actor_stop);

@@ -166,32 +166,48 @@ Awaited await_channel(Thread& t, Value* a, Value* out) {
   return Awaited::kReady;
 }
 
-// An Ask (actor_ask_async; actor_asks.cpp says what it guards against):
-// answered at once when the reply is in; else the task waits in the ask's
-// list, and with a deadline also for it (a timer: the poll it causes times
-// the ask out).
+// An Ask (actor_ask_async) or an ActorSend (actor_send_async;
+// actor_asks.cpp says what they guard against): answered at once when the
+// reply is in; else the task waits in the list poll_ask names — the
+// Core's `room` while the message waits for room, then the ask's — and
+// with a deadline also for it (a timer: the poll it causes times the ask
+// out).
 Awaited await_ask(Thread& t, Value* a, Value* out) {
   Scheduler& s = Scheduler::of(t);
   heap::HandleScope scope(*t.m);
   heap::Handle ask(*t.m, *a);  // *out may be *a's slot
   heap::Handle reply(*t.m, types::kNothing);
-  // A claim on an ask's list is the answer for every waiter: nothing to
-  // pass on.
+  // The first look acts on a claim that woke the task: a look that found
+  // the mailbox full again used it up (another sender took the room);
+  // otherwise it is passed on, so the room it announced still wakes
+  // someone (a claim on an ask's list is the answer for every waiter:
+  // passing it on is harmless).
   TaskRecord* me = s.current();
+  concurrency::WaitList* claim = me != nullptr ? me->channel.unused_claim : nullptr;
   if (me != nullptr) me->channel.unused_claim = nullptr;
   concurrency::WaitList* list = nullptr;
   std::int64_t deadline = 0;
   using Poll = bridge::Actors::AskPoll;
   Poll got = bridge::Actors::poll_ask(t, ask.value(), reply.slot(), &list, &deadline);
-  if (got == Poll::kPending) {
+  if (claim != nullptr && got != Poll::kNoRoom) claim->notify_one();
+  if (got == Poll::kPending || got == Poll::kNoRoom) {
     me = waiting_task(t);
     if (me == nullptr) return Awaited::kThrew;
     if (deadline != 0) s.wake_at(me, deadline);
-    s.wait_on(me, {list});
-    me->wait = TaskRecord::Wait::kAsk;
-    got = bridge::Actors::poll_ask(t, ask.value(), reply.slot(), &list, &deadline);
-    if (got == Poll::kPending) return Awaited::kWaiting;
-    s.leave(me);
+    for (;;) {
+      const Poll waited = got;
+      s.wait_on(me, {list});
+      me->wait = got == Poll::kNoRoom ? TaskRecord::Wait::kRoom : TaskRecord::Wait::kAsk;
+      got = bridge::Actors::poll_ask(t, ask.value(), reply.slot(), &list, &deadline);
+      if (got == waited) return Awaited::kWaiting;  // still waiting, in the same list
+      s.leave(me);
+      // A claim that came meanwhile is passed on now, while the list is
+      // surely alive (the Ask in the handle holds its Core and cell).
+      if (me->channel.unused_claim != nullptr) me->channel.unused_claim->notify_one();
+      me->channel.unused_claim = nullptr;
+      // kNoRoom -> kPending: the retry delivered the message; now the reply.
+      if (got != Poll::kPending) break;
+    }
   }
   if (got == Poll::kThrew) return Awaited::kThrew;
   *out = reply.value();
@@ -224,7 +240,8 @@ Awaited await(Thread& t, Value* a, Value* out) {
   raise(t, "TypeError",
         "AWAIT needs a Coroutine, a Task, a Timer (task_sleep, task_yield), a ChannelOp "
         "(channel_receive_async, channel_send_async), a ChannelSelect "
-        "(channel_select_async) or an Ask (actor_ask_async), not " +
+        "(channel_select_async), an Ask (actor_ask_async) or an ActorSend (actor_send_async), "
+        "not " +
             ts.describe(*a));
   return Awaited::kThrew;
 }

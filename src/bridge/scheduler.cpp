@@ -278,6 +278,8 @@ void Scheduler::describe(std::string& out) const {
       out += r->channel.lists.size() > 1 ? ", waiting in a select" : ", waiting on a channel";
     } else if (r->wait == TaskRecord::Wait::kAsk) {
       out += ", waiting for an actor's reply";
+    } else if (r->wait == TaskRecord::Wait::kRoom) {
+      out += ", waiting for room in an actor's mailbox";
     } else if (r->wait == TaskRecord::Wait::kTimer) {
       const std::int64_t ms = r->deadline > at ? (r->deadline - at) / 1000000 : 0;
       out += ", sleeping (" + std::to_string(ms) + " ms to go)";

@@ -31,7 +31,8 @@
 //     cannot proceed sits in the WaitList of each case
 //     (concurrency/channel/waiter.hpp) with the one Waiter of its record;
 //     a task awaiting an Ask (actor_asks.cpp), in the list of the ask's
-//     answer. A claim comes from any thread, under the list's lock, and
+//     answer, or in the actor's `room` list while its message waits for
+//     room in a full mailbox. A claim comes from any thread, under the list's lock, and
 //     only posts the task's number to the inbox (a mutex, and a Parker the
 //     idle scheduler sleeps on); the scheduler alone moves it
 //     to the ready queue. So a wake-up of a task whose scheduler is running
@@ -85,7 +86,7 @@ struct ChannelWait {
 };
 
 struct TaskRecord {
-  enum class Wait : std::uint8_t { kReady, kTask, kTimer, kChannel, kAsk };
+  enum class Wait : std::uint8_t { kReady, kTask, kTimer, kChannel, kAsk, kRoom };
   Scheduler* owner = nullptr;
   std::uint64_t number = 0;  // 1, 2, ... in the order spawned on this thread
   heap::Persistent task;

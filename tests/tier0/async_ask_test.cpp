@@ -16,47 +16,13 @@
 //     reply it did not take is freed with its cell);
 //   - the scheduler's thread idle while the actors' workers collect: every
 //     test here under tier0-stress.
+#include "async_actor_prelude.hpp"
 #include "task_body.hpp"
 
 namespace runa::tier0 {
 namespace {
 
-constexpr std::string_view kPrelude = R"(
-.meta globals a Any, c Any
-.type 1 primitive Integer
-.type 3 function "(Any,Any)->Any" params Any Any returns Any
-.type 4 function "(Any)->Any" params Any returns Any
-.type 5 external ValueError layout hex ""
-.type 6 external Timeout layout hex ""
-.type 7 external Cancelled layout hex ""
-; counter: adds each message to the state and answers the sum.
-.function 1 counter type "(Any,Any)->Any"
-  .param state type Any
-  .param msg type Any
-  LOAD_LOCAL state
-  LOAD_LOCAL msg
-  ADD
-  DUP
-  PUSH_CONST extern "actor_reply"
-  SWAP
-  CALL 1
-  POP
-  RETURN
-.end
-; gated: waits for a permit of the Semaphore in c, then does counter's work.
-.function 2 gated type "(Any,Any)->Any"
-  .param state type Any
-  .param msg type Any
-  PUSH_CONST extern "semaphore_acquire"
-  LOAD_GLOBAL c
-  CALL 1
-  POP
-  PUSH_CONST function counter
-  LOAD_LOCAL state
-  LOAD_LOCAL msg
-  CALL 2
-  RETURN
-.end
+constexpr std::string_view kRest = R"(
 ; silent: never answers.
 .function 3 silent type "(Any,Any)->Any"
   .param state type Any
@@ -137,16 +103,6 @@ done:
   RETURN
 end:
 .end
-; one(x): a task that asks the actor in a once.
-.function 6 one type "(Any)->Any" flags ASYNC
-  .param x type Any
-  PUSH_CONST extern "actor_ask_async"
-  LOAD_GLOBAL a
-  LOAD_LOCAL x
-  CALL 2
-  AWAIT
-  RETURN
-.end
 )";
 
 std::string spawn_into_a(std::string_view behaviour) {
@@ -168,13 +124,19 @@ constexpr std::string_view kStopAndWait =
     "PUSH_CONST extern \"actor_stop\"\nLOAD_GLOBAL a\nCALL 1\nPOP\n"
     "PUSH_CONST extern \"actor_wait\"\nLOAD_GLOBAL a\nCALL 1\n";
 
+// Kept for the tests' lifetime: TaskBodyTest holds a view of it.
+const std::string& prelude() {
+  static const auto* made = new std::string(actor_prelude(kRest));
+  return *made;
+}
+
 class AsyncAskTest : public TaskBodyTest {
  protected:
-  AsyncAskTest() : TaskBodyTest(kPrelude) {}
+  AsyncAskTest() : TaskBodyTest(prelude()) {}
 };
 
 TEST_F(AsyncAskTest, ChecksItsArguments) {
-  const std::string p(kPrelude);
+  const std::string& p = prelude();
   EXPECT_EQ(eval("PUSH_CONST extern \"actor_ask_async\"\nPUSH_CONST 3\nPUSH_CONST 1\n"
                  "CALL 2\nRETURN",
                  p),

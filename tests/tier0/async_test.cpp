@@ -254,7 +254,8 @@ TEST_F(AsyncTest, MisusesRaise) {
   EXPECT_EQ(run_async("PUSH_CONST 7\nAWAIT\nRETURN"),
             "! TypeError: AWAIT needs a Coroutine, a Task, a Timer (task_sleep, task_yield), a "
             "ChannelOp (channel_receive_async, channel_send_async), a ChannelSelect "
-            "(channel_select_async) or an Ask (actor_ask_async), not Integer 7");
+            "(channel_select_async), an Ask (actor_ask_async) or an ActorSend (actor_send_async), "
+            "not Integer 7");
   // task_run inside a task would block the others.
   EXPECT_EQ(run_async("PUSH_CONST function run\nPUSH_CONST function twice\nPUSH_CONST "
                       "1\nCALL 1\nCALL 1\nRETURN"),

@@ -1,0 +1,67 @@
+// The start of the preludes of the tests of actors awaited by tasks
+// (async_ask_test.cpp, async_room_test.cpp): globals a (the actor) and c
+// (a Semaphore), the exception types, two behaviours — counter, which adds
+// each message to its state and answers the sum, and gated, which first
+// waits for a permit of the Semaphore in c — and one(x), a task asking the
+// actor in a once (function 8: the tests number theirs 3 to 7).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace runa::tier0 {
+
+inline constexpr std::string_view kActorPreludeStart = R"(
+.meta globals a Any, c Any
+.type 1 primitive Integer
+.type 3 function "(Any,Any)->Any" params Any Any returns Any
+.type 4 function "(Any)->Any" params Any returns Any
+.type 5 external ValueError layout hex ""
+.type 6 external Timeout layout hex ""
+.type 7 external Cancelled layout hex ""
+; counter: adds each message to the state and answers the sum.
+.function 1 counter type "(Any,Any)->Any"
+  .param state type Any
+  .param msg type Any
+  LOAD_LOCAL state
+  LOAD_LOCAL msg
+  ADD
+  DUP
+  PUSH_CONST extern "actor_reply"
+  SWAP
+  CALL 1
+  POP
+  RETURN
+.end
+; gated: waits for a permit of the Semaphore in c, then does counter's work.
+.function 2 gated type "(Any,Any)->Any"
+  .param state type Any
+  .param msg type Any
+  PUSH_CONST extern "semaphore_acquire"
+  LOAD_GLOBAL c
+  CALL 1
+  POP
+  PUSH_CONST function counter
+  LOAD_LOCAL state
+  LOAD_LOCAL msg
+  CALL 2
+  RETURN
+.end
+; one(x): a task that asks the actor in a once.
+.function 8 one type "(Any)->Any" flags ASYNC
+  .param x type Any
+  PUSH_CONST extern "actor_ask_async"
+  LOAD_GLOBAL a
+  LOAD_LOCAL x
+  CALL 2
+  AWAIT
+  RETURN
+.end
+)";
+
+// kActorPreludeStart followed by a test's own functions.
+inline std::string actor_prelude(std::string_view rest) {
+  return std::string(kActorPreludeStart) + std::string(rest);
+}
+
+}  // namespace runa::tier0
