@@ -63,8 +63,17 @@ int Pool::worker_index() const {
 
 void Pool::submit(Job* job) {
   Worker* w = current_;
-  if (w == nullptr || &w->pool != this || !w->deque.push(job)) injector_.push(job);
+  if (w != nullptr && &w->pool == this) {
+    push_visible(*w, job);
+    return;
+  }
+  injector_.push(job);
   sleep_.notify();
+}
+
+void Pool::push_visible(Worker& w, Job* job) {
+  if (!w.deque.push(job)) w.pool.injector_.push(job);
+  w.pool.sleep_.notify();
 }
 
 void Pool::submit_last(Job* job) {
@@ -78,10 +87,7 @@ void Pool::submit_next(Job* job) {
     submit(job);
     return;
   }
-  Job* displaced = std::exchange(w->next, job);
-  if (displaced == nullptr) return;
-  if (!w->deque.push(displaced)) injector_.push(displaced);
-  sleep_.notify();
+  if (Job* displaced = std::exchange(w->next, job)) push_visible(*w, displaced);
 }
 
 Job* Pool::take_next(Worker& w) {
@@ -97,10 +103,7 @@ Job* Pool::take_next(Worker& w) {
 
 void Pool::flush_next(void* worker) {
   auto& w = *static_cast<Worker*>(worker);
-  Job* job = std::exchange(w.next, nullptr);
-  if (job == nullptr) return;
-  if (!w.deque.push(job)) w.pool.injector_.push(job);
-  w.pool.sleep_.notify();
+  if (Job* job = std::exchange(w.next, nullptr)) push_visible(w, job);
 }
 
 bool Pool::work_visible() const {

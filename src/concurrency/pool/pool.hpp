@@ -162,6 +162,9 @@ class Pool {
   static Job* take_next(Worker& w);
   // Moves the slot's job where other workers see it (before blocking).
   static void flush_next(void* worker);
+  // On w's thread: queues job on w's deque (the injector when it is full)
+  // and notifies (rule 1 of sleep.hpp).
+  static void push_visible(Worker& w, Job* job);
   // One step of help_until: a job run (true) or none found.
   static bool help_once(Worker& w);
 
