@@ -4,31 +4,21 @@
 // comes after the timeout dropped (its slot freed, the actor unharmed),
 // and an asker that lets collections run while it waits. All run also
 // under tier0-stress (a collection at every allocation) and TSan.
+#include "counter_behaviour.hpp"
 #include "tier0_fixture.hpp"
 
 namespace runa::tier0 {
 namespace {
 
-constexpr std::string_view kPrelude = R"(
+const std::string kPrelude =
+    std::string(R"(
 .meta globals a Any, c Any
 .type 1 primitive Integer
 .type 3 function "(Any,Any)->Any" params Any Any returns Any
 .type 6 external Timeout layout hex ""
-; counter: adds each message to the state and answers the sum.
-.function 1 counter type "(Any,Any)->Any"
-  .param state type Any
-  .param msg type Any
-  LOAD_LOCAL state
-  LOAD_LOCAL msg
-  ADD
-  DUP
-  PUSH_CONST extern "actor_reply"
-  SWAP
-  CALL 1
-  POP
-  RETURN
-.end
-; gated: waits for a permit of the Semaphore in global c, then answers a
+)") +
+    std::string(kCounterBehaviour) +
+    R"(; gated: waits for a permit of the Semaphore in global c, then answers a
 ; new Lock (finalizable: its finalizer tells when it died) and counts.
 .function 2 gated type "(Any,Any)->Any"
   .param state type Any

@@ -4,33 +4,21 @@
 // every native's errors. Each protocol between threads has the interleaving
 // that would break it written beside the test that exercises it; all run
 // also under tier0-stress (a collection at every allocation) and TSan.
+#include "counter_behaviour.hpp"
 #include "tier0_fixture.hpp"
 
 namespace runa::tier0 {
 namespace {
 
-constexpr std::string_view kPrelude = R"(
+const std::string kPrelude = std::string(R"(
 .meta globals a Any, b Any
 .type 1 primitive Integer
 .type 3 function "(Any,Any)->Any" params Any Any returns Any
 .type 5 function "(Any)->Any" params Any returns Any
 .type 6 external ValueError layout hex ""
 .type 7 external DivisionByZero layout hex ""
-; counter: adds each message to the state and answers an ask with the sum.
-.function 1 counter type "(Any,Any)->Any"
-  .param state type Any
-  .param msg type Any
-  LOAD_LOCAL state
-  LOAD_LOCAL msg
-  ADD
-  DUP
-  PUSH_CONST extern "actor_reply"
-  SWAP
-  CALL 1
-  POP
-  RETURN
-.end
-; send_ones: 2500 sends of 1 to the actor in global a.
+)") + std::string(kCounterBehaviour) +
+                             R"(; send_ones: 2500 sends of 1 to the actor in global a.
 .function 2 send_ones type "()->Any"
   .local i type Integer slot 0 scope 0 end
   PUSH_CONST 0

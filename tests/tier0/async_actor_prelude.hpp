@@ -9,9 +9,11 @@
 #include <string>
 #include <string_view>
 
+#include "counter_behaviour.hpp"
+
 namespace runa::tier0 {
 
-inline constexpr std::string_view kActorPreludeStart = R"(
+inline constexpr std::string_view kActorPreludeHead = R"(
 .meta globals a Any, c Any
 .type 1 primitive Integer
 .type 3 function "(Any,Any)->Any" params Any Any returns Any
@@ -19,21 +21,11 @@ inline constexpr std::string_view kActorPreludeStart = R"(
 .type 5 external ValueError layout hex ""
 .type 6 external Timeout layout hex ""
 .type 7 external Cancelled layout hex ""
-; counter: adds each message to the state and answers the sum.
-.function 1 counter type "(Any,Any)->Any"
-  .param state type Any
-  .param msg type Any
-  LOAD_LOCAL state
-  LOAD_LOCAL msg
-  ADD
-  DUP
-  PUSH_CONST extern "actor_reply"
-  SWAP
-  CALL 1
-  POP
-  RETURN
-.end
-; gated: waits for a permit of the Semaphore in c, then does counter's work.
+)";
+
+// After kCounterBehaviour (counter_behaviour.hpp).
+inline constexpr std::string_view kActorPreludeTail =
+    R"(; gated: waits for a permit of the Semaphore in c, then does counter's work.
 .function 2 gated type "(Any,Any)->Any"
   .param state type Any
   .param msg type Any
@@ -59,9 +51,10 @@ inline constexpr std::string_view kActorPreludeStart = R"(
 .end
 )";
 
-// kActorPreludeStart followed by a test's own functions.
+// The prelude's start followed by a test's own functions.
 inline std::string actor_prelude(std::string_view rest) {
-  return std::string(kActorPreludeStart) + std::string(rest);
+  return std::string(kActorPreludeHead) + std::string(kCounterBehaviour) +
+         std::string(kActorPreludeTail) + std::string(rest);
 }
 
 }  // namespace runa::tier0
