@@ -97,7 +97,7 @@ class MpscQueue {
     if (i == b->start + kSlots) {
       Block* next = b->next.load(std::memory_order_acquire);
       if (next == nullptr) return unclaimed(i) ? Pop::kEmpty : Pop::kRetry;
-      retire(b);
+      retired_.push_back(b);
       head_block_ = b = next;
     }
     const std::uint64_t slot = i - b->start;
@@ -163,8 +163,6 @@ class MpscQueue {
     }
     return b;
   }
-
-  void retire(Block* b) { retired_.push_back(b); }
 
   // Frees retired blocks no sender can touch any more: `consumed` indexes
   // have been read.
