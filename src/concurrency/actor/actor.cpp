@@ -13,8 +13,13 @@ std::uint64_t next_actor_id() {
 }
 
 void ActorBase::schedule() {
-  std::uint32_t s = kIdle;
-  if (state_.compare_exchange_strong(s, kScheduled, std::memory_order_seq_cst)) {
+  // Read before the CAS: a busy actor is usually kScheduled, and a failed
+  // CAS still takes its line from the worker running the turn, which reads
+  // the stop flags beside it after every message. The load is enough for
+  // the idle check (actor.hpp, "Scheduling": the sender's push, then this
+  // seq_cst read).
+  std::uint32_t s = state_.load(std::memory_order_seq_cst);
+  if (s == kIdle && state_.compare_exchange_strong(s, kScheduled, std::memory_order_seq_cst)) {
     keep_alive();
     // Sent from a running actor's turn, this actor usually runs next on
     // that worker (pool.hpp, "The next slot").

@@ -1,50 +1,55 @@
 // MpscQueue: an actor's mailbox queue — many senders, one consumer (the
 // actor's current turn), lock-free, unbounded; a list of blocks of slots,
-// after Tokio's mpsc block list and crossbeam's SegQueue.
+// after crossbeam's SegQueue.
 //
 // Why blocks. A queue of one node per message (Vyukov's, this queue's first
 // form) costs each message an allocation, a free on the consumer's thread
-// (a CAS on the sender's remote free list) and two cache misses on the
-// sender: the node's line, last written by the consumer that freed it, and
-// the previous node's link. With a producer feeding busy actors that was
-// two thirds of its time (Savina's fork-join throughput). Here a message
-// is a slot in a block of kSlots (up to 32): a sender claims an index, writes the slot
-// and sets its bit in the block's ready mask; consecutive messages share
-// lines, and a block is allocated and freed once per kSlots messages.
+// and two cache misses on the sender. Here a message is a slot in a block
+// of kSlots: consecutive messages share lines, and a block is allocated and
+// freed once per kSlots messages.
 //
-// Pushing. A sender takes index i = tail_index_++ (any order among senders:
-// the order of these increments is the queue's order, so each sender's
-// messages stay in the order it sent them), finds the block holding i by
-// walking from the hint tail_block_ (appending a block when the next one
-// is missing: the first to CAS it in wins), writes slot i and sets its
-// ready bit (release). A walker passing a block whose slots are all
-// written moves the hint past it (a CAS) — only then: a sender whose
-// index lies in a block has not finished with it until its bit is set, so
-// the hint never passes a block a sender still needs to find.
+// Why a flag in each slot. The consumer learns that slot k is written from
+// the slot's own flag, on the line it reads for the message anyway. A ready
+// mask in the block's header (Tokio's layout, this queue's second form)
+// put one more line between every sender and the consumer: each sender's
+// fetch_or took it from the consumer that had just read it. With a busy
+// actor fed from another core (Savina's chameneos: the mall) that RMW was
+// half of the senders' time.
 //
-// Popping. The consumer reads index head_index_ from head_block_ when its
-// bit is set (acquire: the value is visible). An index claimed but not yet
-// written reads as kRetry (the item exists and will appear in a moment;
-// the actor's protocol treats it as "not empty": actor.hpp), an index not
-// claimed as kEmpty. Past a block's last slot the consumer moves to the
-// next block and retires the one it left.
+// Indexes. tail_ counts positions: block n holds positions n * kLap ..
+// n * kLap + kSlots - 1, and position n * kLap + kSlots (the "gap") is never
+// a message: tail_ rests there while the sender that claimed a block's
+// last slot installs the next block. So the index alone says which block a
+// position is in, and tail_block_ is the block of every position tail_ can
+// be claimed at.
 //
-// Reclaiming (the one subtle part). A sender may still walk through a
-// block the consumer has finished: it loaded the hint while the hint named
-// that block. Such a sender claimed its index before it loaded the hint,
-// and the hint moved past the block after that load; so the walker that
-// moves the hint records observed_tail = tail_index_ read just after its
-// CAS (all four operations seq_cst: the walker's claim precedes its hint
-// load, which precedes the CAS, which precedes that read), and every
-// sender that can still be inside the block holds an index below it. Such
-// a sender touches the block only before it writes its own slot. So once
-// the consumer has read every index below observed_tail, no sender can
-// touch the block again, and the consumer frees it. Blocks the consumer
-// finishes before the hint passed them wait in retired_, in order.
+// Pushing. A sender reads tail_ = t (acquire) and tail_block_ = b, then
+// claims t by CAS t -> t + 1. If t is the gap it waits (a few stores). The
+// CAS succeeds only if tail_ still is t, so b was the block of t: tail_block_
+// changes only after tail_ has passed a block's last slot, and t lies before
+// it. A sender dereferences b only after its CAS succeeds. The sender of a
+// block's last slot links a fresh block (b->next, release), makes it
+// tail_block_, then moves tail_ over the gap (release): a sender that reads
+// the new tail_ sees the new block. Then any sender writes its slot and sets
+// the slot's flag (release) — its last touch of the block.
+//
+// Popping. The consumer reads position h of head_block_ when its flag is
+// set (acquire: the value is visible). A position claimed but not yet
+// written reads as kRetry (the item exists and will appear in a moment; the
+// actor's protocol treats it as "not empty": actor.hpp), a position not
+// claimed as kEmpty. After a block's last slot the consumer moves h over
+// the gap; it follows b->next once tail_ shows a claim in the next block
+// (that claim came after the link was stored), and frees the block it
+// leaves.
+//
+// Reclaiming. A block is reused (spare_) or freed once the consumer has
+// read each of its slots. Every sender that claimed one of them touched the
+// block only before setting its flag, and a sender whose CAS failed never
+// touched it: nothing can reach the block any more.
 //
 // empty() may be called from any thread (an actor checks its mailbox after
 // going idle, when another worker may already be popping): it compares the
-// two indexes, and is false once a push has claimed its index (seq_cst:
+// two indexes, and is false once a push has claimed its position (seq_cst:
 // the actor's idle check pairs with a sender's claim, actor.hpp).
 #pragma once
 
@@ -52,9 +57,8 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
-#include <memory>
 #include <new>
+#include <thread>
 #include <utility>
 
 namespace runa::concurrency {
@@ -63,18 +67,18 @@ template <class T>
 class MpscQueue {
  public:
   enum class Pop : std::uint8_t { kItem, kEmpty, kRetry };
-  // Slots per block: about 512 bytes of messages, 4 to 32 of them (the
-  // ready mask has 32 bits). An actor's mailbox holds one block even when
-  // empty, so its size is what every actor costs.
+  // Slots per block: about 512 bytes of messages, 4 to 32 of them. An
+  // actor's mailbox holds one block even when empty, so its size is what
+  // every actor costs.
   static constexpr std::uint64_t kSlots = std::clamp<std::uint64_t>(512 / sizeof(T), 4, 32);
 
-  MpscQueue() : head_block_(new Block(0)) { tail_block_.store(head_block_); }
+  MpscQueue() : head_block_(new Block) { tail_block_.store(head_block_); }
   ~MpscQueue() {
     T drop;
     while (pop(drop) != Pop::kEmpty) {
     }
-    for (Block* b : retired_) delete b;
     for (Block* b = head_block_; b != nullptr;) delete std::exchange(b, b->next.load());
+    delete spare_.load();
   }
   MpscQueue(const MpscQueue&) = delete;
   MpscQueue& operator=(const MpscQueue&) = delete;
@@ -83,105 +87,105 @@ class MpscQueue {
 
   // Any thread.
   void push(T v) {
-    const std::uint64_t i = tail_index_.fetch_add(1, std::memory_order_seq_cst);
-    Block* b = find(i);
-    const std::uint64_t slot = i - b->start;
-    new (b->slot(slot)) T(std::move(v));
-    b->ready.fetch_or(std::uint32_t{1} << slot, std::memory_order_release);
+    Block* fresh = nullptr;
+    for (unsigned spins = 0;; ++spins) {
+      std::uint64_t t = tail_.load(std::memory_order_acquire);
+      const std::uint64_t k = t % kLap;
+      if (k == kSlots) {  // the gap: the next block is being installed
+        if (spins > 64) std::this_thread::yield();
+        continue;
+      }
+      Block* b = tail_block_.load(std::memory_order_acquire);
+      if (k + 1 == kSlots && fresh == nullptr) fresh = take_block();  // outside the race
+      if (!tail_.compare_exchange_weak(t, t + 1, std::memory_order_seq_cst,
+                                       std::memory_order_relaxed)) {
+        continue;
+      }
+      if (k + 1 == kSlots) {
+        b->next.store(fresh, std::memory_order_release);
+        tail_block_.store(fresh, std::memory_order_release);
+        tail_.store(t + 2, std::memory_order_release);
+      } else if (fresh != nullptr) {
+        recycle(fresh);  // another sender took the last slot
+      }
+      Slot& s = b->slots[k];
+      new (s.item()) T(std::move(v));
+      s.written.store(true, std::memory_order_release);
+      return;
+    }
   }
 
   // The consumer only.
   Pop pop(T& out) {
-    const std::uint64_t i = head_index_.load(std::memory_order_relaxed);
-    Block* b = head_block_;
-    if (i == b->start + kSlots) {
-      Block* next = b->next.load(std::memory_order_acquire);
-      if (next == nullptr) return unclaimed(i) ? Pop::kEmpty : Pop::kRetry;
-      retired_.push_back(b);
-      head_block_ = b = next;
+    const std::uint64_t h = head_.load(std::memory_order_relaxed);
+    const std::uint64_t k = h % kLap;
+    if (k == 0 && h != head_start_) {
+      // h is the next block's first position: follow the link once a
+      // claim there shows that it was stored.
+      if (unclaimed(h)) return Pop::kEmpty;
+      Block* next = head_block_->next.load(std::memory_order_acquire);
+      recycle(std::exchange(head_block_, next));
+      head_start_ = h;
     }
-    const std::uint64_t slot = i - b->start;
-    if ((b->ready.load(std::memory_order_acquire) & (std::uint32_t{1} << slot)) == 0) {
-      return unclaimed(i) ? Pop::kEmpty : Pop::kRetry;
-    }
-    T* item = std::launder(static_cast<T*>(b->slot(slot)));
+    Slot& s = head_block_->slots[k];
+    if (!s.written.load(std::memory_order_acquire)) return unclaimed(h) ? Pop::kEmpty : Pop::kRetry;
+    T* item = std::launder(static_cast<T*>(s.item()));
     out = std::move(*item);
     item->~T();
-    head_index_.store(i + 1, std::memory_order_relaxed);
-    reclaim(i + 1);
+    head_.store(k + 1 == kSlots ? h + 2 : h + 1, std::memory_order_relaxed);  // over the gap
     return Pop::kItem;
   }
 
-  // Any thread: false once a push has claimed its index. Exact whenever
+  // Any thread: false once a push has claimed its position. Exact whenever
   // the consumer is not inside pop().
-  [[nodiscard]] bool empty() const {
-    return tail_index_.load(std::memory_order_seq_cst) ==
-           head_index_.load(std::memory_order_relaxed);
-  }
+  [[nodiscard]] bool empty() const { return unclaimed(head_.load(std::memory_order_relaxed)); }
 
  private:
-  static constexpr std::uint32_t kAllReady =
-      kSlots == 32 ? ~std::uint32_t{0} : (std::uint32_t{1} << kSlots) - 1;
-  static constexpr std::uint64_t kNotReleased = ~std::uint64_t{0};
+  static constexpr std::uint64_t kLap = kSlots + 1;  // positions per block, the gap included
 
+  struct Slot {
+    void* item() { return storage; }
+    // NOLINTNEXTLINE(*-pro-type-member-init): constructed as it is written
+    alignas(T) unsigned char storage[sizeof(T)];
+    std::atomic<bool> written{false};
+  };
   struct Block {
-    // NOLINTNEXTLINE(*-pro-type-member-init): slots are constructed as they are written
-    explicit Block(std::uint64_t s) : start(s) {}
-    void* slot(std::uint64_t k) { return storage + k * sizeof(T); }
-    const std::uint64_t start;  // index of slot 0
     std::atomic<Block*> next{nullptr};
-    std::atomic<std::uint32_t> ready{0};  // bit k: slot k written
-    // tail_index_ when the hint moved past this block (kNotReleased before).
-    std::atomic<std::uint64_t> observed_tail{kNotReleased};
-    alignas(T) unsigned char storage[kSlots * sizeof(T)];
+    Slot slots[kSlots];
   };
 
-  [[nodiscard]] bool unclaimed(std::uint64_t i) const {
-    return tail_index_.load(std::memory_order_seq_cst) == i;
+  // A block for the next link: the spare, or a new one.
+  Block* take_block() {
+    Block* b = spare_.exchange(nullptr, std::memory_order_acquire);
+    return b != nullptr ? b : new Block;
+  }
+  // Keeps a block no one can reach as the spare (cleared), freeing the
+  // spare it replaces.
+  void recycle(Block* b) {
+    b->next.store(nullptr, std::memory_order_relaxed);
+    for (Slot& s : b->slots) s.written.store(false, std::memory_order_relaxed);
+    delete spare_.exchange(b, std::memory_order_acq_rel);
   }
 
-  // The block holding index i, appending blocks and moving the hint as it
-  // walks (see "Pushing" and "Reclaiming").
-  Block* find(std::uint64_t i) {
-    Block* b = tail_block_.load(std::memory_order_seq_cst);
-    while (i >= b->start + kSlots) {
-      Block* next = b->next.load(std::memory_order_acquire);
-      if (next == nullptr) {
-        auto fresh = std::make_unique<Block>(b->start + kSlots);
-        if (b->next.compare_exchange_strong(next, fresh.get(), std::memory_order_acq_rel)) {
-          next = fresh.release();
-        }
-      }
-      if (b->ready.load(std::memory_order_acquire) == kAllReady) {
-        Block* expected = b;
-        if (tail_block_.compare_exchange_strong(expected, next, std::memory_order_seq_cst)) {
-          b->observed_tail.store(tail_index_.load(std::memory_order_seq_cst),
-                                 std::memory_order_release);
-        }
-      }
-      b = next;
-    }
-    return b;
-  }
-
-  // Frees retired blocks no sender can touch any more: `consumed` indexes
-  // have been read.
-  void reclaim(std::uint64_t consumed) {
-    while (!retired_.empty()) {
-      Block* b = retired_.front();
-      if (b->observed_tail.load(std::memory_order_acquire) > consumed) return;
-      retired_.pop_front();
-      delete b;
-    }
+  // Nothing claimed at position h or after it (tail_ may rest on the gap
+  // just before h).
+  [[nodiscard]] bool unclaimed(std::uint64_t h) const {
+    return tail_.load(std::memory_order_seq_cst) <= h;
   }
 
   // Consumer side.
   Block* head_block_;
-  std::deque<Block*> retired_;
-  std::atomic<std::uint64_t> head_index_{0};  // written by the consumer, read by empty()
+  std::uint64_t head_start_ = 0;         // first position of head_block_
+  std::atomic<std::uint64_t> head_{0};  // written by the consumer, read by empty()
   // Sender side, on a line of its own.
-  alignas(64) std::atomic<std::uint64_t> tail_index_{0};
+  alignas(64) std::atomic<std::uint64_t> tail_{0};
   std::atomic<Block*> tail_block_{nullptr};
+  // A cleared block, handed from the consumer that left it to the sender
+  // that links the next one: a busy mailbox cycles through two blocks
+  // without malloc (whose trimming and growing of the heap's top, with one
+  // block freed and another allocated per kSlots messages of each of 503
+  // actors, cost Savina's thread-ring a fifth of its time in sysmalloc and page faults).
+  std::atomic<Block*> spare_{nullptr};
 };
 
 }  // namespace runa::concurrency

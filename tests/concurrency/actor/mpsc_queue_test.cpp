@@ -128,12 +128,14 @@ TEST(MpscQueue, StressOneSenderExactlyOnceInOrder) {
 }
 
 TEST(MpscQueue, StressFourSendersExactlyOnceInOrderPerSender) {
-  // The interleaving the reclamation must survive: a sender loads the hint
-  // naming block B, is preempted, the others fill B and later blocks, the
-  // consumer reads past B and retires it; the sender then walks through B.
-  // B is freed only once the consumer has read every index claimed before
-  // the hint moved past B, the preempted sender's included. With four
-  // senders on two cores such preemptions happen in every run.
+  // The interleavings the blocks must survive: a sender reads tail_block_
+  // = B, is preempted, the others fill B and later blocks, the consumer
+  // reads past B and recycles it (it may already be linked again as a
+  // later block); the sender's claim then fails, and it must not have
+  // touched B. And the sender of a block's last slot preempted before it
+  // has linked the next block: the others wait at the gap, the consumer
+  // sees nothing claimed after it. With four senders on two cores such
+  // preemptions happen in every run.
   stress(4, scaled(100'000));
 }
 
