@@ -61,24 +61,28 @@
 #include <thread>
 #include <utility>
 
+#include "concurrency/pool/job_cache.hpp"
+
 namespace runa::concurrency {
 
 template <class T>
 class MpscQueue {
  public:
   enum class Pop : std::uint8_t { kItem, kEmpty, kRetry };
-  // Slots per block: about 512 bytes of messages, 4 to 32 of them. An
-  // actor's mailbox holds one block even when empty, so its size is what
-  // every actor costs.
-  static constexpr std::uint64_t kSlots = std::clamp<std::uint64_t>(512 / sizeof(T), 4, 32);
+  // Slots per block: as many as a block of JobCache's largest class holds
+  // (512 bytes with its header), 4 to 32 of them; a block of larger slots
+  // comes from operator new. An actor's mailbox holds one block even when
+  // empty, so its size is what every actor costs.
+  static constexpr std::uint64_t kSlots = std::clamp<std::uint64_t>(
+      (JobCache::kBlockBytes - sizeof(void*)) / (sizeof(T) + alignof(T)), 4, 32);
 
-  MpscQueue() : head_block_(new Block) { tail_block_.store(head_block_); }
+  MpscQueue() : head_block_(new_block()) { tail_block_.store(head_block_); }
   ~MpscQueue() {
     T drop;
     while (pop(drop) != Pop::kEmpty) {
     }
-    for (Block* b = head_block_; b != nullptr;) delete std::exchange(b, b->next.load());
-    delete spare_.load();
+    for (Block* b = head_block_; b != nullptr;) free_block(std::exchange(b, b->next.load()));
+    free_block(spare_.load());
   }
   MpscQueue(const MpscQueue&) = delete;
   MpscQueue& operator=(const MpscQueue&) = delete;
@@ -153,18 +157,28 @@ class MpscQueue {
     std::atomic<Block*> next{nullptr};
     Slot slots[kSlots];
   };
+  // In a block of JobCache's largest class, unless 4 slots do not fit.
+  static_assert(kSlots == 4 || sizeof(Block) <= JobCache::kBlockBytes);
 
+  // Blocks come from the sender's JobCache and go back from the consumer's
+  // thread (job_cache.hpp says why not malloc).
+  static Block* new_block() { return new (JobCache::allocate(sizeof(Block))) Block; }
+  static void free_block(Block* b) {
+    if (b == nullptr) return;
+    b->~Block();
+    JobCache::release(b);
+  }
   // A block for the next link: the spare, or a new one.
   Block* take_block() {
     Block* b = spare_.exchange(nullptr, std::memory_order_acquire);
-    return b != nullptr ? b : new Block;
+    return b != nullptr ? b : new_block();
   }
   // Keeps a block no one can reach as the spare (cleared), freeing the
   // spare it replaces.
   void recycle(Block* b) {
     b->next.store(nullptr, std::memory_order_relaxed);
     for (Slot& s : b->slots) s.written.store(false, std::memory_order_relaxed);
-    delete spare_.exchange(b, std::memory_order_acq_rel);
+    free_block(spare_.exchange(b, std::memory_order_acq_rel));
   }
 
   // Nothing claimed at position h or after it (tail_ may rest on the gap

@@ -1,5 +1,6 @@
-// JobCache: where jobs, coroutine frames and task results get their memory
-// — fixed-size blocks from slabs a thread owns, freed from any thread.
+// JobCache: where jobs, coroutine frames, task results and mailbox blocks
+// get their memory — fixed-size blocks from slabs a thread owns, freed from
+// any thread.
 //
 // Why not operator new: a spawned job is allocated by its spawner and freed
 // by whichever worker ran it, usually another thread. malloc's per-thread
@@ -7,8 +8,12 @@
 // ends up in malloc's locked slow paths (measured: about two thirds of the
 // instructions of spawning a million empty jobs).
 //
-// The executor's coroutine frames and task results come from here too.
-// (Actors' mailboxes keep messages in blocks of slots: mpsc_queue.hpp.)
+// The executor's coroutine frames and task results come from here too, and
+// the blocks of actors' mailboxes (mpsc_queue.hpp): a sender allocates them,
+// the actor's worker frees them. With malloc, a producer feeding 60 actors
+// from its own thread (Savina's fork-join) spent a third of the run in
+// malloc and in page faults, the workers a seventh waiting for the lock of
+// the producer's arena as they freed its blocks.
 //
 // Design (mimalloc's "thread free list"). Each block starts with a pointer
 // to the cache that owns it. The owner allocates from its private free list
@@ -48,12 +53,13 @@ namespace runa::concurrency {
 
 class JobCache {
  public:
-  // Blocks of 64, 128 and 256 bytes (three size classes, each with its own
-  // lists): a 16-byte header (the owner and the class; 16 so that a job is
-  // aligned as operator new would align it), then the job's bytes — a pool
-  // job's closure, a small coroutine frame, a task's result.
+  // Blocks of 64, 128, 256 and 512 bytes (four size classes, each with its
+  // own lists): a 16-byte header (the owner and the class; 16 so that a job
+  // is aligned as operator new would align it), then the job's bytes — a
+  // pool job's closure, a small coroutine frame, a task's result, a mailbox
+  // block.
   static constexpr std::size_t kHeader = 16;
-  static constexpr std::size_t kClasses = 3;
+  static constexpr std::size_t kClasses = 4;
   static constexpr std::size_t kBlockBytes = (std::size_t{64} << (kClasses - 1)) - kHeader;
 
   JobCache() = default;
@@ -67,7 +73,10 @@ class JobCache {
   // big. Aligned for alignof(std::max_align_t).
   static void* allocate(std::size_t bytes) {
     if (bytes > kBlockBytes) return allocate_large(bytes);
-    std::size_t c = bytes + kHeader <= 64 ? 0 : bytes + kHeader <= 128 ? 1 : 2;
+    std::size_t c = bytes + kHeader <= 64    ? 0
+                    : bytes + kHeader <= 128 ? 1
+                    : bytes + kHeader <= 256 ? 2
+                                             : 3;
     JobCache* cache = tls_;
     if (cache != nullptr && cache->free_[c] != nullptr) {
       Block* b = cache->free_[c];
