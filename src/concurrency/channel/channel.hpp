@@ -17,9 +17,10 @@
 //
 // Waking. A successful send notifies one waiting receiver, a successful
 // receive one waiting sender, each only when the other side's WaitList is
-// not empty (one seq_cst fence and one load on the fast path). The waiting
-// side follows the register-then-retry rule of waiter.hpp, so nothing is
-// lost. Blocking calls park in a BlockingRegion and MAY COLLECT for a
+// not empty: one seq_cst load on the fast path, after the queue's seq_cst
+// claim (array_queue.hpp: a claim is the change a waiter's retry looks at,
+// so no fence is needed between the two). The waiting side follows the
+// register-then-retry rule of waiter.hpp, so nothing is lost. Blocking calls park in a BlockingRegion and MAY COLLECT for a
 // mutator; they must not be called while holding raw object references.
 //
 // What a channel holds is C++ values; a Runa program's channel of heap
@@ -126,7 +127,6 @@ class BasicChannel {
     return s;
   }
   static void wake(WaitList& list) {
-    std::atomic_thread_fence(std::memory_order_seq_cst);
     if (list.waiting()) list.notify_one();
   }
   // A blocking call retries a little before it registers and sleeps: the
