@@ -91,22 +91,52 @@ void probe_while_held(Gate& gate, Other other, Probe probe) {
   t.join();
 }
 
-TEST(ArrayQueue, PopWaitsForAPushInFlightInsteadOfReportingEmpty) {
-  ArrayQueue<Held> q(4);
-  Gate gate;
+// Pushes 42 with its move held at a gate (after the claim of the tail,
+// before the publish) and pops meanwhile, first closing the queue when
+// `close_first` is set: what the push and the pop reported and the value
+// popped.
+struct PopDuringPush {
   QueueStatus pushed = QueueStatus::kEmpty;
   QueueStatus popped = QueueStatus::kEmpty;
+  std::uint64_t value = 0;
+};
+PopDuringPush pop_during_push(ArrayQueue<Held>& q, bool close_first) {
+  Gate gate;
+  PopDuringPush r;
   Held out;
   probe_while_held(
       gate,
       [&] {
         Held v(42, &gate, 1);
-        pushed = q.try_push(v);  // claims the tail, then stops inside the move
+        r.pushed = q.try_push(v);
       },
-      [&] { popped = q.try_pop(out); });
-  EXPECT_EQ(pushed, QueueStatus::kOk);
-  EXPECT_EQ(popped, QueueStatus::kOk);
-  EXPECT_EQ(out.value, 42U);
+      [&] {
+        if (close_first) q.close();
+        r.popped = q.try_pop(out);
+      });
+  r.value = out.value;
+  return r;
+}
+
+// The pop waited for the push it overlapped and received its value.
+void expect_received(const PopDuringPush& r) {
+  EXPECT_EQ(r.pushed, QueueStatus::kOk);
+  EXPECT_EQ(r.popped, QueueStatus::kOk);
+  EXPECT_EQ(r.value, 42U);
+}
+
+TEST(ArrayQueue, PopWaitsForAPushInFlightInsteadOfReportingEmpty) {
+  ArrayQueue<Held> q(4);
+  expect_received(pop_during_push(q, false));
+}
+
+// A closed ring reports kClosed only once drained, even while the last
+// push is still storing its item.
+TEST(ArrayQueue, ClosedIsReportedOnlyAfterAPushInFlightIsReceived) {
+  ArrayQueue<Held> q(4);
+  expect_received(pop_during_push(q, true));
+  Held out;
+  EXPECT_EQ(q.try_pop(out), QueueStatus::kClosed);
 }
 
 TEST(ArrayQueue, PushWaitsForAPopInFlightInsteadOfReportingFull) {
@@ -132,31 +162,6 @@ TEST(ArrayQueue, PushWaitsForAPopInFlightInsteadOfReportingFull) {
     EXPECT_EQ(out.value, expect);
   }
   EXPECT_EQ(q.try_pop(out), QueueStatus::kEmpty);
-}
-
-// Both sides stop in flight in turn while the other side's reports are
-// final: a closed ring reports kClosed only once drained, even while the
-// last push is still storing its item.
-TEST(ArrayQueue, ClosedIsReportedOnlyAfterAPushInFlightIsReceived) {
-  ArrayQueue<Held> q(4);
-  Gate gate;
-  QueueStatus pushed = QueueStatus::kEmpty;
-  QueueStatus popped = QueueStatus::kEmpty;
-  Held out;
-  probe_while_held(
-      gate,
-      [&] {
-        Held v(7, &gate, 1);
-        pushed = q.try_push(v);
-      },
-      [&] {
-        q.close();
-        popped = q.try_pop(out);
-      });
-  EXPECT_EQ(pushed, QueueStatus::kOk);
-  EXPECT_EQ(popped, QueueStatus::kOk);
-  EXPECT_EQ(out.value, 7U);
-  EXPECT_EQ(q.try_pop(out), QueueStatus::kClosed);
 }
 
 }  // namespace
