@@ -20,9 +20,9 @@
 // not empty: one seq_cst load on the fast path, after the queue's seq_cst
 // claim (array_queue.hpp: a claim is the change a waiter's retry looks at,
 // so no fence is needed between the two). The waiting side follows the
-// register-then-retry rule of waiter.hpp, so nothing is lost. Blocking calls park in a
-// BlockingRegion and MAY COLLECT for a mutator; they must not be called while holding raw object
-// references.
+// register-then-retry rule of waiter.hpp, so nothing is lost. Blocking
+// calls park in a BlockingRegion and MAY COLLECT for a mutator; they must
+// not be called while holding raw object references.
 //
 // What a channel holds is C++ values; a Runa program's channel of heap
 // values holds them in a rooted store (the bridge's concern, not this one).
