@@ -12,10 +12,23 @@
 // otherwise only their own cell; seq tells each side whether the other has
 // finished with the cell (acquire on read pairs with the release store).
 //
-// seq < p (producer): the cell still holds last lap's item: full. seq <
-// p + 1 (consumer): nobody has filled it yet: empty (or a producer that
-// claimed it has not published it yet — the consumer reports empty and
-// waits; that producer's notify after publishing wakes it).
+// Full and empty are decided by the indices, not by the cell. A cell that
+// is not ready may be one another thread has claimed and not finished: a
+// consumer finds seq < p + 1 while a producer is between its claim of p and
+// its publish; a producer finds seq < p while a consumer is moving out the
+// item of p - C. try_push reports kFull only when head shows that nobody
+// has claimed p - C (tail - head == C), try_pop kEmpty only when tail == p;
+// otherwise they wait (SpinWait) for the other thread's few instructions.
+// This is what lets the channel's notifier skip a fence (channel.hpp,
+// "Waking"): the claims are seq_cst CASes, so a waiter that registered,
+// fenced and then saw "full" or "empty" in the indices has its
+// registration seen by every claim it did not see (waiter.hpp). Were a
+// claimed, unpublished cell reported empty, the waiter would sleep on an
+// item whose producer's check of the wait list may have been made before
+// the publish became visible, and saw no one (ArrayQueue tests
+// *InFlight*). The wait cannot be long unless the other thread is
+// pre-empted between two stores, which is why SpinWait yields after its
+// first rounds; moving a T must not wait for the queue itself.
 //
 // Closing. kClosed is set in tail by fetch_or. A producer's claim is a CAS
 // from a tail without the mark, so once the mark is set no item can be
@@ -32,6 +45,7 @@
 #include <optional>
 #include <utility>
 
+#include "concurrency/spin_wait.hpp"
 #include "concurrency/work_deque.hpp"  // kCacheLine
 
 namespace runa::concurrency {
@@ -61,47 +75,65 @@ class ArrayQueue {
   // Moves from v only on kOk.
   QueueStatus try_push(T& v) {
     std::uint64_t p = tail_.load(std::memory_order_relaxed);
+    SpinWait in_flight;
     for (;;) {
       if ((p & kClosed) != 0) return QueueStatus::kClosed;
       Cell& c = cells_[p & mask_];
       std::uint64_t seq = c.seq.load(std::memory_order_acquire);
       auto dif = static_cast<std::int64_t>(seq - p);
       if (dif == 0) {
-        if (tail_.compare_exchange_weak(p, p + 1, std::memory_order_relaxed)) {
+        if (tail_.compare_exchange_weak(p, p + 1, std::memory_order_seq_cst,
+                                        std::memory_order_relaxed)) {
           new (&c.storage) T(std::move(v));
           c.seq.store(p + 1, std::memory_order_release);
           return QueueStatus::kOk;
         }
-      } else if (dif < 0) {
-        return QueueStatus::kFull;
-      } else {
-        p = tail_.load(std::memory_order_relaxed);
+        continue;
       }
+      if (dif < 0) {
+        // The cell still holds the item of p - C: full, unless a consumer
+        // has claimed that item and is moving it out.
+        if (head_.load(std::memory_order_acquire) + capacity() <= p) return QueueStatus::kFull;
+        std::uint64_t now = tail_.load(std::memory_order_relaxed);
+        if (now == p) in_flight.wait();  // else p was stale: retry at once
+        p = now;
+        continue;
+      }
+      p = tail_.load(std::memory_order_relaxed);
     }
   }
 
   // kEmpty, or kClosed once the queue is closed and drained.
   QueueStatus try_pop(T& out) {
     std::uint64_t p = head_.load(std::memory_order_relaxed);
+    SpinWait in_flight;
     for (;;) {
       Cell& c = cells_[p & mask_];
       std::uint64_t seq = c.seq.load(std::memory_order_acquire);
       auto dif = static_cast<std::int64_t>(seq - (p + 1));
       if (dif == 0) {
-        if (head_.compare_exchange_weak(p, p + 1, std::memory_order_relaxed)) {
+        if (head_.compare_exchange_weak(p, p + 1, std::memory_order_seq_cst,
+                                        std::memory_order_relaxed)) {
           T* item = std::launder(reinterpret_cast<T*>(&c.storage));
           out = std::move(*item);
           item->~T();
           c.seq.store(p + mask_ + 1, std::memory_order_release);
           return QueueStatus::kOk;
         }
-      } else if (dif < 0) {
-        std::uint64_t t = tail_.load(std::memory_order_acquire);
-        return (t & kClosed) != 0 && (t & ~kClosed) == p ? QueueStatus::kClosed
-                                                         : QueueStatus::kEmpty;
-      } else {
-        p = head_.load(std::memory_order_relaxed);
+        continue;
       }
+      if (dif < 0) {
+        // Nothing published at p: empty, unless a producer has claimed p
+        // and is storing its item.
+        std::uint64_t t = tail_.load(std::memory_order_acquire);
+        if ((t & ~kClosed) == p)
+          return (t & kClosed) != 0 ? QueueStatus::kClosed : QueueStatus::kEmpty;
+        std::uint64_t now = head_.load(std::memory_order_relaxed);
+        if (now == p) in_flight.wait();  // else p was stale: retry at once
+        p = now;
+        continue;
+      }
+      p = head_.load(std::memory_order_relaxed);
     }
   }
 

@@ -11,8 +11,13 @@
 // No lost wake-up (rule for every user of a WaitList): the waiting side
 // registers its Waiter, then (seq_cst fence) tries the operation once more
 // before it parks; the side that makes the operation possible changes the
-// queue, then (seq_cst fence) checks `waiting()` and notifies. Either the
-// waiter's retry sees the change, or the notifier sees the registration.
+// queue, then checks `waiting()` (a seq_cst load) and notifies. The change
+// must be ordered before that load: a seq_cst fence between them, or a
+// change that is itself a seq_cst read-modify-write (the channels' claims,
+// array_queue.hpp) — then the retry must judge by that RMW's location, as
+// a plain store after it may still be invisible when the load is made.
+// Either the waiter's retry sees the change, or the notifier sees the
+// registration.
 // A waiter that was claimed but then took its item elsewhere (another case
 // of its select, or the retry) passes the notification on (notify_one on
 // that list), so the item it did not take still wakes someone.
