@@ -18,12 +18,13 @@ namespace runa::cli {
 
 namespace {
 
+// Below malloc's smallest mmap threshold (128 KiB), so that each piece
+// comes from the brk heap; as large as that allows, because malloc writes
+// a header after each piece, a page fault before the heap is populated.
+constexpr std::size_t kPiece = std::size_t{124} << 10;
 // What the runtime's creation and a small program's loading take, with a
 // margin (hello world: the heap ends about 430 KB above where main finds it).
-constexpr std::size_t kHeadroom = std::size_t{512} << 10;
-// Below malloc's smallest mmap threshold (128 KiB), so that each piece
-// comes from the brk heap.
-constexpr std::size_t kPiece = std::size_t{64} << 10;
+constexpr std::size_t kHeadroom = 4 * kPiece;
 
 // The block that separates the freed pieces from the top of the heap; held
 // here for the process's life, so that a leak checker sees it reachable.

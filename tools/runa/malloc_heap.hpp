@@ -7,13 +7,12 @@
 // 48 of hello world's 92 faults, at about 10 us each on the project's
 // virtual machines, where one madvise(MADV_POPULATE_WRITE) maps a page for
 // about 0.6 us (measured with a test program: 128 pages faulted one by one
-// or populated at once, 2026-12-07). The heap is grown ahead by kHeadroom
-// and populated; malloc then carves the runtime's allocations out of pages
-// already mapped.
+// or populated at once, 2026-12-07). The heap is grown ahead and populated; malloc then carves the
+// runtime's allocations out of pages already mapped.
 //
 // How, without changing malloc's settings (mallopt would switch off its
 // dynamic mmap threshold for the program's whole life): pieces below the
-// mmap threshold are allocated until kHeadroom is reached, so that malloc
+// mmap threshold are allocated up to kHeadroom (496 KiB), so that malloc
 // grows its heap with brk as for any allocation; one small block is
 // allocated after them, and the pieces are freed. The small block stays:
 // it keeps the freed pieces from merging into the top of the heap, which
