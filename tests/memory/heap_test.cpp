@@ -53,13 +53,13 @@ TEST(Heap, TheNurseryAndMostOfTheOldGenerationAskForHugePages) {
 TEST(Heap, TheFirstCollectionMakesThePausesRoomAndStopsTheWorldOnce) {
   TestHeap t;
   HeapImpl& h = impl_of(*t.heap);
-  EXPECT_EQ(h.pause_reserve.committed(), 0u);
-  EXPECT_EQ(h.carried.capacity(), 0u);
+  EXPECT_EQ(h.pause_reserve.committed(), 0U);
+  EXPECT_EQ(h.carried.capacity(), 0U);
   ASSERT_NE(t.new_node(0, 1), nullptr);
   ASSERT_TRUE(t.heap->collect(*t.m, false));
-  EXPECT_GT(h.pause_reserve.committed(), 0u);
-  EXPECT_GT(h.carried.capacity(), 0u);
-  EXPECT_EQ(t.heap->stats().safepoint_handshakes, 1u);
+  EXPECT_GT(h.pause_reserve.committed(), 0U);
+  EXPECT_GT(h.carried.capacity(), 0U);
+  EXPECT_EQ(t.heap->stats().safepoint_handshakes, 1U);
 }
 
 TEST(Heap, RejectsBadOptions) {

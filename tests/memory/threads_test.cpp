@@ -203,7 +203,7 @@ TEST(Threads, ConcurrentCollectRequests) {
 // The first collection makes the pause's room before it stops the world
 // (HeapImpl::collect): threads that request their first collections at
 // once may all find it empty and reserve together, each while the others
-// run. Every collection must still succeed, with the room made once.
+// run. Every collection must still succeed, and the room be made.
 TEST(Threads, FirstCollectionsRequestedAtOnce) {
   for (int round = 0; round < 20; ++round) {
     TestHeap t(threaded_options());
@@ -211,6 +211,7 @@ TEST(Threads, FirstCollectionsRequestedAtOnce) {
     std::latch ready(kThreads);
     std::atomic<int> failures{0};
     std::vector<std::thread> threads;
+    threads.reserve(kThreads);
     for (int i = 0; i < kThreads; ++i) {
       threads.emplace_back([&] {
         Mutator& m = t.heap->attach();
@@ -225,7 +226,7 @@ TEST(Threads, FirstCollectionsRequestedAtOnce) {
     }
     join_all(*t.m, threads);
     EXPECT_EQ(failures.load(), 0) << round;
-    EXPECT_GT(impl_of(*t.heap).pause_reserve.committed(), 0u) << round;
+    EXPECT_GT(impl_of(*t.heap).pause_reserve.committed(), 0U) << round;
   }
 }
 
