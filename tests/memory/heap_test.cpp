@@ -47,6 +47,21 @@ TEST(Heap, TheNurseryAndMostOfTheOldGenerationAskForHugePages) {
   EXPECT_NE(vm_flags_at(last).find(" hg"), std::string::npos) << vm_flags_at(last);
 }
 
+// A program that never collects makes no room for a pause (the reserve,
+// `carried`): the first collection makes it, before it stops the world,
+// and so stops it once (docs/memory.md, "The pause reserve").
+TEST(Heap, TheFirstCollectionMakesThePausesRoomAndStopsTheWorldOnce) {
+  TestHeap t;
+  HeapImpl& h = impl_of(*t.heap);
+  EXPECT_EQ(h.pause_reserve.committed(), 0U);
+  EXPECT_EQ(h.carried.capacity(), 0U);
+  ASSERT_NE(t.new_node(0, 1), nullptr);
+  ASSERT_TRUE(t.heap->collect(*t.m, false));
+  EXPECT_GT(h.pause_reserve.committed(), 0U);
+  EXPECT_GT(h.carried.capacity(), 0U);
+  EXPECT_EQ(t.heap->stats().safepoint_handshakes, 1U);
+}
+
 TEST(Heap, RejectsBadOptions) {
   Options o;
   o.survivor_ratio = 0;

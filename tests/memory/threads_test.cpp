@@ -3,6 +3,7 @@
 // leaving native during a collection, and attach/detach under collections.
 #include <atomic>
 #include <chrono>
+#include <latch>
 #include <thread>
 #include <vector>
 
@@ -197,6 +198,36 @@ TEST(Threads, ConcurrentCollectRequests) {
   join_all(*t.m, threads);
   EXPECT_EQ(failures.load(), 0);
   EXPECT_GE(t.heap->stats().minor_collections, 800u);
+}
+
+// The first collection makes the pause's room before it stops the world
+// (HeapImpl::collect): threads that request their first collections at
+// once may all find it empty and reserve together, each while the others
+// run. Every collection must still succeed, and the room be made.
+TEST(Threads, FirstCollectionsRequestedAtOnce) {
+  for (int round = 0; round < 20; ++round) {
+    TestHeap t(threaded_options());
+    constexpr int kThreads = 4;
+    std::latch ready(kThreads);
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    threads.reserve(kThreads);
+    for (int i = 0; i < kThreads; ++i) {
+      threads.emplace_back([&] {
+        Mutator& m = t.heap->attach();
+        {
+          // Waiting in native: a thread already collecting does not wait for it.
+          NativeRegion waiting(m);
+          ready.arrive_and_wait();
+        }
+        if (allocate(m, t.node[1], 24) == nullptr || !t.heap->collect(m)) failures++;
+        t.heap->detach(m);
+      });
+    }
+    join_all(*t.m, threads);
+    EXPECT_EQ(failures.load(), 0) << round;
+    EXPECT_GT(impl_of(*t.heap).pause_reserve.committed(), 0U) << round;
+  }
 }
 
 // Threads attach, build and check a list, and detach, `rounds` times each,

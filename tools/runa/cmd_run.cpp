@@ -11,6 +11,7 @@
 #include "commands.hpp"
 #include "dump_on_signal.hpp"
 #include "heap_watch.hpp"
+#include "malloc_heap.hpp"
 #include "own_code.hpp"
 #include "runatime/heap_options.hpp"
 #include "runatime/heap_profile.hpp"
@@ -153,6 +154,7 @@ constexpr bool kTakeApart = false;
 
 int cmd_run(std::span<char*> args) {
   map_own_code();
+  map_malloc_heap();
   RunOptions o;
   if (auto error = parse_run(args, o)) return usage_error("run", *error);
   if (o.help) {
