@@ -404,20 +404,34 @@ bool Actors::timed_out(rt::Thread& t, const char* native, std::int64_t millis) {
 }
 
 bool Actors::ask(rt::Thread& t, const Value* actor, const Value* message, Value* out,
-                 std::optional<std::int64_t> millis) {
+                 std::optional<std::int64_t> millis, AskFailure* failure) {
   const char* native = millis ? "actor_ask_timeout" : "actor_ask";
+  AskFailure ignored{};
+  AskFailure& why = failure != nullptr ? *failure : ignored;
+  why = AskFailure::kOther;
   if (tl_turn != nullptr) return refuse_in_behaviour(t, native);
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::milliseconds(millis ? std::min(*millis, kLongestAsk) : 0);
   ActorCore& c = core_of(*actor);  // alive: *actor is a root slot
   auto cell = std::make_shared<AskCell>(runtime_.heap());
-  if (!post_ask(t, native, c, message, cell)) return false;
+  if (!post_ask(t, native, c, message, cell)) {
+    why = AskFailure::kStopped;  // post_ask refuses only an actor that is not running
+    return false;
+  }
   // Both waits are in a blocking region: they never delay a collection.
   if (millis && !cell->done.wait_until(deadline) && cell->give_up()) {
+    why = AskFailure::kTimedOut;
     return timed_out(t, native, *millis);
   }
   cell->done.wait();  // at once, or for the instant a settle that won needs to open it
+  if (cell->outcome.load(std::memory_order_acquire) == AskCell::kStopped) {
+    why = AskFailure::kStopped;
+  }
   return answer(t, native, c, *cell, out);
+}
+
+void Actors::run(std::function<void(rt::Thread&)> job) {
+  pool().spawn([job = std::move(job)] { job(*tl_worker->thread); });
 }
 
 bool Actors::reply(rt::Thread& t, const Value* value, Value* out) {
