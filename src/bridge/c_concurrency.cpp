@@ -134,13 +134,12 @@ rt_status channel_status(bridge::Channels::Status s, const char* fn, const char*
   return fail(RT_ERROR_WOULD_BLOCK, fn, busy);
 }
 
-// The runtime's CBehaviours: the context of its native (c_concurrency.hpp),
-// which CBehaviours registered as itself, a non-const object.
-bridge::CBehaviours* behaviours_of(rt::Thread& t) {
+// The runtime's CBehaviours: the context of its native (c_concurrency.hpp).
+const bridge::CBehaviours* behaviours_of(rt::Thread& t) {
   const rt::FunctionInfo* f = rt::impl_of(t).native_function(bridge::CBehaviours::kNative);
   if (f == nullptr || f->native == nullptr) return nullptr;
-  const void* context = static_cast<const bridge::Native*>(f->native)->context;
-  return const_cast<bridge::CBehaviours*>(static_cast<const bridge::CBehaviours*>(context));
+  return static_cast<const bridge::CBehaviours*>(
+      static_cast<const bridge::Native*>(f->native)->context);
 }
 
 // The native running a C behaviour's turn: (state, message) -> state.
@@ -321,7 +320,7 @@ rt_status rt_actor_spawn(rt_thread* thread, rt_actor_fn behaviour, void* context
     if (behaviour == nullptr) return null_argument(fn, "fn");
     if (out == nullptr) return null_argument(fn, "out");
     rt::Thread& t = rt::thread_of(thread);
-    bridge::CBehaviours* self = behaviours_of(t);
+    const bridge::CBehaviours* self = behaviours_of(t);
     if (self == nullptr) {
       return fail(RT_ERROR_INVALID_STATE, fn, "the runtime was not made by rt_runtime_create");
     }

@@ -30,7 +30,9 @@ class CBehaviours {
   ~CBehaviours() = default;
 
   static constexpr const char* kNative = "rt_actor_behaviour";
-  LazyLayout layout;
+  // Registered at its first use, which reaches it through the native's
+  // context, a const pointer.
+  mutable LazyLayout layout;
 };
 
 }  // namespace runa::bridge

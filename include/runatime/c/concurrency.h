@@ -164,7 +164,10 @@ typedef struct rt_job rt_job; /* opaque */
 typedef rt_status (*rt_job_fn)(rt_thread* thread, void* context);
 
 /* Starts fn(thread, context) on the runtime's pool (the workers actors
- * run on, started at first use). Any thread, attached or not. */
+ * run on, started at first use). Any thread, attached or not; refused
+ * with RT_ERROR_INVALID_STATE before any thread attached (the workers
+ * attach, after which no native or tier registers). Wait for every job
+ * before rt_runtime_destroy. */
 RT_API rt_status rt_job_start(rt_runtime* runtime, rt_job_fn fn, void* context,
                               rt_job** out) RT_NOEXCEPT;
 
