@@ -77,7 +77,8 @@ struct Turn {
 };
 thread_local Turn* tl_turn = nullptr;
 
-// "Type: message" of a thrown value. Never collects.
+}  // namespace
+
 std::string describe_thrown(const types::TypeSystem& ts, Value e) {
   if (e == types::kNothing) return "OutOfMemory";
   if (!ts.exceptions().is_exception(e)) return "the value " + ts.describe(e);
@@ -90,8 +91,6 @@ std::string describe_thrown(const types::TypeSystem& ts, Value e) {
   }
   return out;
 }
-
-}  // namespace
 
 // Pushes the envelope unless the actor has stopped (the header's "Stranded
 // messages"): kStranded when the actor reached its final phase, or its

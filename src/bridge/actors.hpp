@@ -75,6 +75,10 @@
 #include "bridge/foreign.hpp"
 #include "runatime/runtime.hpp"
 
+namespace runa::types {
+class TypeSystem;
+}  // namespace runa::types
+
 namespace runa::concurrency {
 class Pool;
 struct Down;
@@ -92,6 +96,10 @@ struct SupervisorBox;
 struct AskBox;
 struct AskCell;
 struct Envelope;
+
+// "Type: message" of a thrown value ("OutOfMemory" for none: the heap
+// could not make the exception). Never collects.
+std::string describe_thrown(const types::TypeSystem& ts, Value e);
 
 class Actors {
  public:

@@ -53,20 +53,9 @@ heap::Layout behaviour_layout() {
   return l;
 }
 
-// "Type: message" of the exception in flight on t ("OutOfMemory" for the
-// preallocated one the heap could not describe).
+// "Type: message" of the exception in flight on t.
 std::string exception_text(rt::Thread& t) {
-  const runa::types::TypeSystem& ts = rt::impl_of(t).types();
-  const Value e = t.exception;
-  if (e == kNothing || !ts.exceptions().is_exception(e)) return "OutOfMemory";
-  const runa::types::TypeDesc* type = ts.type_of(e);
-  std::string out = type != nullptr ? type->name : std::string("exception");
-  const Value message = runa::types::Exceptions::message(e);
-  if (ts.strings().is_string(message)) {
-    out += ": ";
-    ts.strings().append_to(message, out);
-  }
-  return out;
+  return bridge::describe_thrown(rt::impl_of(t).types(), t.exception);
 }
 
 // The exception in flight on t reported as `status` (its text the last
