@@ -10,8 +10,9 @@
  * included here: base.h (the version, statuses, the last error, the rules
  * for growable structs), heap.h (the garbage-collected heap), heap_profile.h (snapshots and
  * allocation profiles), values.h
- * (Runa values: numbers, Booleans, Characters) and bridge.h (the execution
- * bridge: runtimes, modules, natives, tiers, profiles). Later parts add
+ * (Runa values: numbers, Booleans, Characters), bridge.h (the execution
+ * bridge: runtimes, modules, natives, tiers, profiles), types.h (the
+ * run-time types) and concurrency.h (channels, actors, pool jobs). Later parts add
  * their own header under the same rules and are included here; clients
  * include only this file.
  *
@@ -43,12 +44,17 @@
  *        inlined frames of a C tier's activation (rt_frames_at).
  *   1.9  frame enumerators of a bridge thread (rt_thread_frames_add and
  *        _remove): a C tier reports the references its own frames hold.
+ *   1.10 the concurrency services: runatime/c/concurrency.h (channels of
+ *        Runa values, actors with a C or Runa behaviour, jobs on the
+ *        runtime's pool); RT_ERROR_CLOSED, RT_ERROR_TIMEOUT,
+ *        RT_ERROR_WOULD_BLOCK.
  */
 #ifndef RUNATIME_H
 #define RUNATIME_H
 
 #include "runatime/c/base.h"
 #include "runatime/c/bridge.h"
+#include "runatime/c/concurrency.h"
 #include "runatime/c/heap.h"
 #include "runatime/c/heap_profile.h"
 #include "runatime/c/types.h"

@@ -77,7 +77,8 @@ struct Turn {
 };
 thread_local Turn* tl_turn = nullptr;
 
-// "Type: message" of a thrown value. Never collects.
+}  // namespace
+
 std::string describe_thrown(const types::TypeSystem& ts, Value e) {
   if (e == types::kNothing) return "OutOfMemory";
   if (!ts.exceptions().is_exception(e)) return "the value " + ts.describe(e);
@@ -90,8 +91,6 @@ std::string describe_thrown(const types::TypeSystem& ts, Value e) {
   }
   return out;
 }
-
-}  // namespace
 
 // Pushes the envelope unless the actor has stopped (the header's "Stranded
 // messages"): kStranded when the actor reached its final phase, or its
@@ -404,20 +403,34 @@ bool Actors::timed_out(rt::Thread& t, const char* native, std::int64_t millis) {
 }
 
 bool Actors::ask(rt::Thread& t, const Value* actor, const Value* message, Value* out,
-                 std::optional<std::int64_t> millis) {
+                 std::optional<std::int64_t> millis, AskFailure* failure) {
   const char* native = millis ? "actor_ask_timeout" : "actor_ask";
+  AskFailure ignored{};
+  AskFailure& why = failure != nullptr ? *failure : ignored;
+  why = AskFailure::kOther;
   if (tl_turn != nullptr) return refuse_in_behaviour(t, native);
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::milliseconds(millis ? std::min(*millis, kLongestAsk) : 0);
   ActorCore& c = core_of(*actor);  // alive: *actor is a root slot
   auto cell = std::make_shared<AskCell>(runtime_.heap());
-  if (!post_ask(t, native, c, message, cell)) return false;
+  if (!post_ask(t, native, c, message, cell)) {
+    why = AskFailure::kStopped;  // post_ask refuses only an actor that is not running
+    return false;
+  }
   // Both waits are in a blocking region: they never delay a collection.
   if (millis && !cell->done.wait_until(deadline) && cell->give_up()) {
+    why = AskFailure::kTimedOut;
     return timed_out(t, native, *millis);
   }
   cell->done.wait();  // at once, or for the instant a settle that won needs to open it
+  if (cell->outcome.load(std::memory_order_acquire) == AskCell::kStopped) {
+    why = AskFailure::kStopped;
+  }
   return answer(t, native, c, *cell, out);
+}
+
+void Actors::run(std::function<void(rt::Thread&)> job) {
+  pool().spawn([job = std::move(job)] { job(*tl_worker->thread); });
 }
 
 bool Actors::reply(rt::Thread& t, const Value* value, Value* out) {

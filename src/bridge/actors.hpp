@@ -65,6 +65,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -73,6 +74,10 @@
 
 #include "bridge/foreign.hpp"
 #include "runatime/runtime.hpp"
+
+namespace runa::types {
+class TypeSystem;
+}  // namespace runa::types
 
 namespace runa::concurrency {
 class Pool;
@@ -91,6 +96,10 @@ struct SupervisorBox;
 struct AskBox;
 struct AskCell;
 struct Envelope;
+
+// "Type: message" of a thrown value ("OutOfMemory" for none: the heap
+// could not make the exception). Never collects.
+std::string describe_thrown(const types::TypeSystem& ts, Value e);
 
 class Actors {
  public:
@@ -116,9 +125,14 @@ class Actors {
   // With `millis` (>= 0; longer than kLongestAsk waits that long), raises
   // Timeout once that many milliseconds have passed with no reply; the
   // message stays queued and a later reply is dropped.
+  // With `failure`, a false return says why there: kStopped when the
+  // actor was stopping or stopped before it handled the message, kTimedOut
+  // for the Timeout, kOther for anything else (no reply, the behaviour
+  // threw, asked inside a behaviour).
   static constexpr std::int64_t kLongestAsk = std::int64_t{1} << 40;  // ms: 34 years
+  enum class AskFailure : std::uint8_t { kOther, kStopped, kTimedOut };
   bool ask(rt::Thread& t, const Value* actor, const Value* message, Value* out,
-           std::optional<std::int64_t> millis = std::nullopt);
+           std::optional<std::int64_t> millis = std::nullopt, AskFailure* failure = nullptr);
   // actor_ask_async (actor_asks.cpp): sends now (or, when the bounded
   // mailbox is full, keeps the message to deliver once there is room, at
   // the AWAIT) and puts in *out an Ask, whose AWAIT is the reply (or what
@@ -184,6 +198,11 @@ class Actors {
   static void monitor_supervisor(const Value* supervisor, const Value* watcher);
   // Waits until the supervisor is down, then raises ValueError saying so.
   static bool wait_supervisor(rt::Thread& t, const Value* supervisor);
+
+  // Runs job(thread) on a worker of the actors' pool, `thread` being the
+  // worker's attached thread (the C ABI's rt_job_start). The job must leave
+  // no exception in flight on it and no root of its own behind.
+  void run(std::function<void(rt::Thread&)> job);
 
   // Whether the calling thread is running a behaviour now.
   [[nodiscard]] static bool in_behaviour();

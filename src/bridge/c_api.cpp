@@ -1,4 +1,5 @@
-// The bridge's C ABI (include/runatime/c/bridge.h) over the C++ bridge.
+// The bridge's C ABI (include/runatime/c/bridge.h) over the C++ bridge
+// (the concurrency part, concurrency.h, is c_concurrency.cpp).
 //
 // rt_runtime owns the C++ Runtime and the C side of what was registered
 // through the ABI (natives, tiers): trampolines turn the C++ callbacks into
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "bridge/c_concurrency.hpp"
 #include "bridge/runtime_impl.hpp"
 #include "runatime.h"
 #include "runatime/heap_options.hpp"
@@ -52,6 +54,8 @@ struct CFrames {
 }  // namespace
 
 struct rt_runtime {
+  // Destroyed after the Runtime, whose actors may run C behaviours to its end.
+  std::unique_ptr<runa::bridge::CBehaviours> behaviours;
   std::unique_ptr<rt::Runtime> runtime;
   std::deque<CNative> natives;
   std::deque<CTier> tiers;
@@ -228,6 +232,7 @@ rt_status rt_runtime_create(const rt_runtime_options* options, rt_runtime** out)
     if (!r) return fail(RT_ERROR_INVALID_ARGUMENT, fn, r.error().describe());
     auto made = std::make_unique<rt_runtime>();
     made->runtime = std::move(*r);
+    made->behaviours = std::make_unique<runa::bridge::CBehaviours>(*made->runtime);
     *out = made.release();
     return RT_OK;
   });

@@ -29,11 +29,14 @@ struct Pipe {
   Pipe(Pipe&&) = delete;
   Pipe& operator=(Pipe&&) = delete;
 
-  cc::ChannelStatus send(Value*& slot) {
-    return bounded ? bounded->send(slot) : unbounded->send(slot);
+  cc::ChannelStatus send(Value*& slot, Channels::Deadline deadline) {
+    return bounded ? bounded->send(slot, deadline) : unbounded->send(slot, deadline);
   }
-  cc::ChannelStatus recv(Value*& slot) {
-    return bounded ? bounded->recv(slot) : unbounded->recv(slot);
+  cc::ChannelStatus recv(Value*& slot, Channels::Deadline deadline) {
+    return bounded ? bounded->recv(slot, deadline) : unbounded->recv(slot, deadline);
+  }
+  cc::ChannelStatus try_send(Value*& slot) {
+    return bounded ? bounded->try_send(slot) : unbounded->try_send(slot);
   }
   cc::SelectCase send_case(Value*& slot) {
     return bounded ? bounded->send_case(slot) : unbounded->send_case(slot);
@@ -113,20 +116,55 @@ Result<bool> Channels::make(heap::Mutator& m, std::uint64_t capacity, Value* out
   return pipes_.make(m, std::make_unique<Pipe>(heap_, capacity), out);
 }
 
-Channels::Status Channels::send(const Value* channel, const Value* value) {
+namespace {
+
+Channels::Status status_of(cc::ChannelStatus s) {
+  switch (s) {
+    case cc::ChannelStatus::kOk:
+      return Channels::Status::kOk;
+    case cc::ChannelStatus::kClosed:
+      return Channels::Status::kClosed;
+    case cc::ChannelStatus::kTimeout:
+      return Channels::Status::kTimeout;
+    default:  // kFull, kEmpty: only the try_ forms answer them
+      return Channels::Status::kBusy;
+  }
+}
+
+}  // namespace
+
+Channels::Status Channels::send(const Value* channel, const Value* value, Deadline deadline) {
   Value* slot = heap_.new_persistent(*value);
   // A collection during the wait may move the Channel object but not its
   // Pipe, and the object stays reachable from its root slot, so the Pipe
   // is not finalized under the waiting thread.
   Pipe* pipe = pipe_of(*channel);
-  if (pipe->send(slot) == cc::ChannelStatus::kOk) return Status::kOk;
-  heap_.free_persistent(slot);
-  return Status::kClosed;
+  const cc::ChannelStatus s = pipe->send(slot, deadline);
+  // The channel took the slot only on kOk (BasicChannel moves from it then).
+  if (s != cc::ChannelStatus::kOk) heap_.free_persistent(slot);
+  return status_of(s);
 }
 
-Channels::Status Channels::receive(const Value* channel, Value* out) {
+Channels::Status Channels::receive(const Value* channel, Value* out, Deadline deadline) {
   Value* slot = nullptr;
-  if (pipe_of(*channel)->recv(slot) != cc::ChannelStatus::kOk) return Status::kClosed;
+  const cc::ChannelStatus s = pipe_of(*channel)->recv(slot, deadline);
+  if (s != cc::ChannelStatus::kOk) return status_of(s);
+  *out = *slot;
+  heap_.free_persistent(slot);
+  return Status::kOk;
+}
+
+Channels::Status Channels::try_send(const Value* channel, const Value* value) {
+  Value* slot = heap_.new_persistent(*value);
+  const cc::ChannelStatus s = pipe_of(*channel)->try_send(slot);
+  if (s != cc::ChannelStatus::kOk) heap_.free_persistent(slot);
+  return status_of(s);
+}
+
+Channels::Status Channels::try_receive(const Value* channel, Value* out) {
+  Value* slot = nullptr;
+  const cc::ChannelStatus s = pipe_of(*channel)->try_recv(slot);
+  if (s != cc::ChannelStatus::kOk) return status_of(s);
   *out = *slot;
   heap_.free_persistent(slot);
   return Status::kOk;

@@ -45,7 +45,9 @@
 //     sender gives it up); docs/concurrency.md says so.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "bridge/foreign.hpp"
@@ -63,7 +65,8 @@ struct Pipe;
 
 class Channels {
  public:
-  enum class Status : std::uint8_t { kOk, kClosed, kBusy };
+  enum class Status : std::uint8_t { kOk, kClosed, kBusy, kTimeout };
+  using Deadline = std::optional<std::chrono::steady_clock::time_point>;
   enum class Op : std::uint8_t { kReceive, kSend };
 
   explicit Channels(heap::Heap& heap);
@@ -79,12 +82,18 @@ class Channels {
   // A new Channel: unbounded when capacity is 0. MAY COLLECT; nothing in
   // *out when the heap is exhausted or the layout cannot be registered.
   Result<bool> make(heap::Mutator& m, std::uint64_t capacity, Value* out);
-  // Sends *value, waiting while a bounded channel is full. kClosed after
-  // close(). MAY COLLECT (the wait); channel and value are root slots.
-  Status send(const Value* channel, const Value* value);
-  // The oldest value sent, waiting while there is none; kClosed once the
-  // channel is closed and empty. MAY COLLECT; *out a root slot.
-  Status receive(const Value* channel, Value* out);
+  // Sends *value, waiting while a bounded channel is full (until
+  // `deadline`, then kTimeout: nothing sent). kClosed after close(). MAY
+  // COLLECT (the wait); channel and value are root slots.
+  Status send(const Value* channel, const Value* value, Deadline deadline = std::nullopt);
+  // The oldest value sent, waiting while there is none (until `deadline`,
+  // then kTimeout); kClosed once the channel is closed and empty. MAY
+  // COLLECT; *out a root slot.
+  Status receive(const Value* channel, Value* out, Deadline deadline = std::nullopt);
+  // send() and receive() that never wait: kBusy when the channel is full
+  // (nothing sent) or empty. Never collect.
+  Status try_send(const Value* channel, const Value* value);
+  Status try_receive(const Value* channel, Value* out);
   // Closes the channel: final, idempotent; every waiter wakes. Never collects.
   static void close(Value channel);
   // The *index of a kClosed select when every case was a receive from a

@@ -124,6 +124,12 @@ const char* rt_status_name(int status) noexcept {
       return "RT_ERROR_INTERNAL";
     case RT_ERROR_THROWN:
       return "RT_ERROR_THROWN";
+    case RT_ERROR_CLOSED:
+      return "RT_ERROR_CLOSED";
+    case RT_ERROR_TIMEOUT:
+      return "RT_ERROR_TIMEOUT";
+    case RT_ERROR_WOULD_BLOCK:
+      return "RT_ERROR_WOULD_BLOCK";
   }
   return "RT_ERROR_UNKNOWN";
 }

@@ -114,7 +114,7 @@ TEST(CApiLayouts, TailedObjectsWeakFieldsAndDescriptors) {
 }
 
 TEST(CApiLayouts, A12SizedLayoutIsReadAndWrittenNoFurther) {
-  EXPECT_EQ(RT_ABI_VERSION_MINOR, 9);
+  EXPECT_EQ(RT_ABI_VERSION_MINOR, 10);
   constexpr std::size_t k12 = offsetof(rt_layout, descriptor);  // 1.1 and 1.2 size
   struct Guarded {
     rt_layout layout;

@@ -52,7 +52,7 @@
 
 /* Version of the ABI this header describes. */
 #define RT_ABI_VERSION_MAJOR 1
-#define RT_ABI_VERSION_MINOR 9
+#define RT_ABI_VERSION_MINOR 10
 #define RT_ABI_VERSION ((RT_ABI_VERSION_MAJOR << 16) | RT_ABI_VERSION_MINOR)
 
 #ifdef __cplusplus
@@ -112,7 +112,15 @@ typedef enum rt_status {
   /* A failure inside RunaTime that is none of the above (a bug). */
   RT_ERROR_INTERNAL = 6,
   /* Runa code threw an exception nothing caught (bridge.h: rt_exception_text). */
-  RT_ERROR_THROWN = 7
+  RT_ERROR_THROWN = 7,
+  /* Since 1.10 (concurrency.h): the channel is closed, or the actor is
+   * stopping or has stopped. */
+  RT_ERROR_CLOSED = 8,
+  /* Since 1.10: a wait's timeout passed first. */
+  RT_ERROR_TIMEOUT = 9,
+  /* Since 1.10: a call that never waits would have had to (a full channel
+   * or mailbox, an empty channel). */
+  RT_ERROR_WOULD_BLOCK = 10
 } rt_status;
 
 /* The message of the most recent failing call on the calling thread ("" if
