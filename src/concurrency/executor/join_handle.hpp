@@ -144,6 +144,11 @@ struct TaskResult : TaskRecord {
   }
 };
 
+// A program holding a million handles holds a million of these: an `int`
+// or `void` task's block fits JobCache's 64-byte class.
+static_assert(sizeof(TaskResult<int>) <= 64);
+static_assert(sizeof(TaskResult<void>) <= 64);
+
 template <class T>
 class [[nodiscard]] JoinHandle {
  public:

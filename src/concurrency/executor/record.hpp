@@ -73,7 +73,7 @@ struct TaskRecord : Job {
   TaskRecord(TaskRecord&&) = delete;
   TaskRecord& operator=(TaskRecord&&) = delete;
   static void* operator new(std::size_t bytes) { return JobCache::allocate(bytes); }
-  static void operator delete(void* p) { JobCache::release(p); }
+  static void operator delete(void* p, std::size_t bytes) { JobCache::release(p, bytes); }
 
   // Any thread holding a registration (see above). True if this call
   // queued the task.

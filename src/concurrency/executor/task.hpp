@@ -50,7 +50,7 @@ class [[nodiscard]] Task {
     // Frames come from the worker's JobCache: a task is usually freed on
     // another worker than the one that made it (job_cache.hpp).
     static void* operator new(std::size_t bytes) { return JobCache::allocate(bytes); }
-    static void operator delete(void* p) { JobCache::release(p); }
+    static void operator delete(void* p, std::size_t bytes) { JobCache::release(p, bytes); }
     std::coroutine_handle<> continuation;
     std::exception_ptr error;
     static std::suspend_always initial_suspend() noexcept { return {}; }
