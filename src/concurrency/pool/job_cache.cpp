@@ -63,6 +63,7 @@ void* JobCache::take(std::size_t c) {
   if (free_[c] == nullptr) refill(c);
   Block* b = free_[c];
   free_[c] = b->next;
+  unpoison(b, c);
   return b;
 }
 
@@ -86,6 +87,7 @@ void JobCache::refill(std::size_t c) {
     new (slab.get() + chunk) JobCache*(this);
     for (std::size_t at = chunk + stride; at + stride <= chunk + kChunkBytes; at += stride) {
       free_[c] = new (slab.get() + at) Block{free_[c]};
+      poison(free_[c], c);
     }
   }
   carved_[c] += bytes;
@@ -94,7 +96,9 @@ void JobCache::refill(std::size_t c) {
 
 void JobCache::release_slow(Block* b, std::size_t c, JobCache* owner) {
   // Another thread's block (the owner's own blocks took the inline path).
-  // Release: our last touch of the block comes before the owner reuses it.
+  // Release: our last touch of the block comes before the owner reuses it
+  // (the poisoning too: once pushed, the owner may hand it out again).
+  poison(b, c);
   Block* head = owner->remote_[c].load(std::memory_order_relaxed);
   do {
     b->next = head;

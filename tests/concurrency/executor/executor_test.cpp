@@ -29,6 +29,13 @@ Task<int> depth(int n) {
   co_return 1 + co_await depth(n - 1);
 }
 
+// Yields `hops` times (each time it may move to another worker), then
+// returns i.
+Task<int> hop(int i, int hops) {
+  for (int k = 0; k < hops; ++k) co_await yield_now();
+  co_return i;
+}
+
 Task<void> fail_with(const char* what) {
   co_await yield_now();
   throw std::runtime_error(what);
@@ -206,13 +213,9 @@ TEST(Executor, JoiningFromManyTasksAndThreads) {
   Pool pool({.workers = 3});
   Executor ex(pool);
   const int n = static_cast<int>(scaled(2'000));
-  auto leaf = [](int i) -> Task<int> {
-    if (i % 3 == 0) co_await yield_now();
-    co_return i;
-  };
   auto root = [&]() -> Task<long> {
     std::vector<JoinHandle<int>> hs;
-    for (int i = 0; i < n; ++i) hs.push_back(ex.spawn(leaf(i)));
+    for (int i = 0; i < n; ++i) hs.push_back(ex.spawn(hop(i, i % 3 == 0 ? 1 : 0)));
     long sum = 0;
     for (auto& h : hs) sum += co_await h;
     co_return sum;
@@ -280,17 +283,13 @@ TEST(Executor, FramesAndRecordsFreedOnOtherThreadsRoundAfterRound) {
   const int rounds = static_cast<int>(scaled(20));
   const int n = static_cast<int>(scaled(500));
   std::atomic<int> detached_ran{0};
-  auto hop = [](int i) -> Task<int> {
-    for (int k = 0; k < i % 3; ++k) co_await yield_now();
-    co_return i;
-  };
   auto detached = [&](int i) -> Task<void> {
     if (i % 2 == 0) co_await yield_now();
     detached_ran.fetch_add(1);
   };
   auto spawner = [&]() -> Task<long> {
     std::vector<JoinHandle<int>> hs;
-    for (int i = 0; i < n; ++i) hs.push_back(ex.spawn(hop(i)));
+    for (int i = 0; i < n; ++i) hs.push_back(ex.spawn(hop(i, i % 3)));
     long sum = 0;
     for (auto& h : hs) sum += co_await h;
     co_return sum;
@@ -298,7 +297,7 @@ TEST(Executor, FramesAndRecordsFreedOnOtherThreadsRoundAfterRound) {
   const long expected = static_cast<long>(n) * (n - 1) / 2;
   for (int r = 0; r < rounds; ++r) {
     std::vector<JoinHandle<int>> from_thread;
-    for (int i = 0; i < n; ++i) from_thread.push_back(ex.spawn(hop(i)));
+    for (int i = 0; i < n; ++i) from_thread.push_back(ex.spawn(hop(i, i % 3)));
     for (int i = 0; i < n; ++i) (void)ex.spawn(detached(i));  // dropped at once
     JoinHandle<long> s = ex.spawn(spawner());
     long sum = 0;
@@ -316,13 +315,9 @@ TEST(Executor, ThreadsJoiningTasksAsTheyFinish) {
   Pool pool({.workers = 2});
   Executor ex(pool);
   const int n = static_cast<int>(scaled(2'000));
-  auto leaf = [](int i) -> Task<int> {
-    if (i % 2 == 0) co_await yield_now();
-    co_return i;
-  };
   std::vector<JoinHandle<int>> hs;
   hs.reserve(static_cast<std::size_t>(n));
-  for (int i = 0; i < n; ++i) hs.push_back(ex.spawn(leaf(i)));
+  for (int i = 0; i < n; ++i) hs.push_back(ex.spawn(hop(i, i % 2 == 0 ? 1 : 0)));
   std::atomic<long> sum{0};
   auto joiner = [&](int parity) {
     for (int i = parity; i < n; i += 2) sum.fetch_add(hs[static_cast<std::size_t>(i)].join());
@@ -344,15 +339,11 @@ TEST(Executor, SpawningPastAFullDequeRunsTheBacklogInline) {
   Pool pool({.workers = 1, .deque_capacity = 4});
   Executor ex(pool);
   const int n = 200;
-  auto leaf = [](int i) -> Task<int> {
-    if (i % 5 == 0) co_await yield_now();
-    co_return i;
-  };
   auto root = [&]() -> Task<long> {
     TaskRecord* self = TaskRecord::current();
     std::vector<JoinHandle<int>> hs;
     for (int i = 0; i < n; ++i) {
-      hs.push_back(ex.spawn(leaf(i)));
+      hs.push_back(ex.spawn(hop(i, i % 5 == 0 ? 1 : 0)));
       EXPECT_EQ(TaskRecord::current(), self);
     }
     co_await yield_now();
