@@ -142,7 +142,10 @@ class JobCache {
 #endif
   }
   static JobCache* owner_of(void* p) {
-    auto chunk = reinterpret_cast<std::uintptr_t>(p) & ~(kChunkBytes - 1);
+    // Back to the chunk's start by pointer arithmetic (no integer to
+    // pointer cast: the result keeps the block's provenance).
+    std::byte* chunk =
+        static_cast<std::byte*>(p) - (reinterpret_cast<std::uintptr_t>(p) & (kChunkBytes - 1));
     return *reinterpret_cast<JobCache* const*>(chunk);
   }
   // The calling thread's cache (made or adopted on first use).
