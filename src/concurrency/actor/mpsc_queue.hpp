@@ -70,7 +70,7 @@ class MpscQueue {
  public:
   enum class Pop : std::uint8_t { kItem, kEmpty, kRetry };
   // Slots per block: as many as a block of JobCache's largest class holds
-  // (512 bytes with its header), 4 to 32 of them; a block of larger slots
+  // (512 bytes), 4 to 32 of them; a block of larger slots
   // comes from operator new. An actor's mailbox holds one block even when
   // empty, so its size is what every actor costs.
   static constexpr std::uint64_t kSlots = std::clamp<std::uint64_t>(
@@ -166,7 +166,7 @@ class MpscQueue {
   static void free_block(Block* b) {
     if (b == nullptr) return;
     b->~Block();
-    JobCache::release(b);
+    JobCache::release(b, sizeof(Block));
   }
   // A block for the next link: the spare, or a new one.
   Block* take_block() {

@@ -12,16 +12,11 @@
 namespace runa::concurrency {
 namespace {
 
-thread_local TaskRecord* running = nullptr;
 thread_local unsigned budget = 0;
 
 }  // namespace
 
 // ---- TaskRecord (record.hpp) ---------------------------------------------------
-
-TaskRecord* TaskRecord::current() {
-  return running;
-}
 
 bool TaskRecord::wake() {
   if (!claim()) return false;
@@ -50,10 +45,6 @@ bool TaskRecord::suspend(std::coroutine_handle<> at) {
   return false;
 }
 
-bool TaskRecord::cancelled() const {
-  return shared->cancelled.load(std::memory_order_acquire);
-}
-
 // ---- Executor ---------------------------------------------------------------------
 
 Executor::Executor(Pool& pool, Driver* driver)
@@ -74,13 +65,16 @@ Executor::~Executor() {
 void Executor::run_record(Job* job) {
   auto* rec = static_cast<TaskRecord*>(job);  // NOLINT(*-static-cast-downcast): its own job
   rec->state.store(TaskRecord::kRunning, std::memory_order_relaxed);
-  TaskRecord* outer = running;
-  running = rec;
+  // A record may run inside another's spawn() (executor.hpp, "Spawning").
+  TaskRecord* outer = TaskRecord::running_;
+  unsigned outer_budget = budget;
+  TaskRecord::running_ = rec;
   budget = kBudget;
   // The last touch of rec: it may be suspended and resumed elsewhere, or
   // finish and be freed, before resume() returns here.
   rec->resume_point.resume();
-  running = outer;
+  TaskRecord::running_ = outer;
+  budget = outer_budget;
 }
 
 void Executor::schedule(TaskRecord& rec) {

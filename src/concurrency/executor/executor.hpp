@@ -1,12 +1,23 @@
 // Executor: runs Task<T> coroutines on the work-stealing pool, with timers
 // and an event source served by one driver thread.
 //
-// Running. spawn(task) wraps the task in a root coroutine whose promise is
-// a TaskRecord (record.hpp) and queues the record in the pool; a worker
+// Running. spawn(task) makes the task's record (record.hpp), which takes
+// over the task's frame, and queues the record in the pool; a worker
 // resumes it until it finishes or suspends at an await. Awaits that
 // complete at once cost no scheduling at all. A woken task is queued again
 // — on the waker's worker deque when the waker is a worker (the task is hot
 // in that cache), otherwise in the pool's injector.
+//
+// Spawning. A task spawned on a worker goes onto that worker's deque,
+// where thieves take it. When the deque is full, the spawner first runs
+// the newest job there itself, here inside spawn() (as TaskGroup::run
+// does), instead of queuing the new one in the injector: a loop that
+// spawns many tasks then runs its own backlog (its frames freed where they
+// were made, no lock) while the other workers steal the oldest, where the
+// injector's lock was taken twice per task by the spawner and a thief.
+// Hence a task spawned by another may run on its spawner's thread, nested
+// in spawn(): a task must not spawn while it holds a lock that the tasks
+// it spawns take.
 //
 // Budget. A task that never has to wait (a channel that is always ready, a
 // loop of awaits on finished tasks) would keep its worker forever. Each run
@@ -67,17 +78,22 @@ class Executor {
   // none was given).
   [[nodiscard]] Driver* driver() const { return driver_; }
 
+  // One block (the task's record and its outcome, join_handle.hpp) besides
+  // the task's own frame, which the record takes over. On a worker of the
+  // pool the task goes onto that worker's deque (see "Spawning").
   template <class T>
   JoinHandle<T> spawn(Task<T> task) {
-    auto* shared = new TaskResult<T>();
-    Root root = run_root(std::move(task), shared);
-    TaskRecord& rec = root.handle.promise();
-    rec.executor = this;
-    rec.shared = shared;
-    rec.resume_point = root.handle;
-    shared->record = &rec;
-    schedule(rec);
-    return JoinHandle<T>(shared);
+    auto* r = new TaskResult<T>();
+    r->executor = this;
+    r->resume_point = task.release();
+    r->execute = &run_record;
+    Pool::Worker* w = Pool::current();
+    if (w != nullptr && &w->pool == &pool_) {
+      push_here(*w, r);
+    } else {
+      pool_.submit(r);
+    }
+    return JoinHandle<T>(r);
   }
 
   // From a thread that is not running a task: runs `task` and waits for it
@@ -116,44 +132,17 @@ class Executor {
   static bool spend_budget();
 
  private:
-  // The root coroutine of a spawned task: its promise is the record.
-  struct Root {
-    struct promise_type : TaskRecord {
-      static void* operator new(std::size_t bytes) { return JobCache::allocate(bytes); }
-      static void operator delete(void* p) { JobCache::release(p); }
-      Root get_return_object() {
-        return Root{std::coroutine_handle<promise_type>::from_promise(*this)};
-      }
-      static std::suspend_always initial_suspend() noexcept { return {}; }
-      static std::suspend_never final_suspend() noexcept { return {}; }
-      void return_void() noexcept {}
-      static void unhandled_exception() noexcept { std::terminate(); }  // run_root catches
-    };
-    std::coroutine_handle<promise_type> handle;
-  };
-
-  // The task's frame is destroyed before finish() hands the outcome over,
-  // so that nothing of it (an exception_ptr's count) is released after the
-  // joiner may have gone on.
-  template <class T>
-  static Root run_root(Task<T> task, TaskResult<T>* shared) {
-    {
-      Task<T> body = std::move(task);
-      try {
-        if constexpr (std::is_void_v<T>) {
-          co_await body;
-        } else {
-          shared->value.emplace(co_await body);
-        }
-      } catch (...) {
-        shared->error = std::current_exception();
-      }
-    }
-    shared->finish();
-    shared->unref();
-  }
-
   static void run_record(Job* job);
+  // spawn() on a worker of the pool (see "Spawning").
+  static void push_here(Pool::Worker& w, Job* job) {
+    while (Pool::local_full(w)) {
+      Job* newest = Pool::pop_local(w);
+      if (newest == nullptr) break;  // thieves emptied it meanwhile
+      newest->execute(newest);
+    }
+    // Only this thread pushes here, and the loop left room.
+    if (!Pool::push_local(w, job)) w.pool.submit(job);
+  }
   void drive();
   [[nodiscard]] std::uint64_t tick_of(Clock::time_point t, bool round_up) const;
 

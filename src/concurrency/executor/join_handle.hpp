@@ -1,14 +1,44 @@
 // JoinHandle<T>: the spawner's side of a spawned task — await or block for
-// its result, or cancel it.
+// its result, or cancel it — and TaskResult<T>, the block the task and its
+// handle share.
 //
-// TaskShared is what the task and its handle share, counted by both (the
-// last one to let go frees it): the task's record while it runs (cleared
-// when it finishes), its outcome, at most one joiner (a waiting coroutine's
-// record, or a blocked thread's Parker), and the cancellation flag.
-// Everything but the flag and `done` is guarded by `mu`; `done` is
-// written under it and may be read without it (TaskShared::finish).
+// TaskResult<T> is the task's record (record.hpp) plus its outcome: one
+// allocation per spawned task. Both the task and its handle count it in
+// the record's join word; the last one to let go frees it.
 //
-// Cancellation: cancel() sets the flag and wakes the task if it is
+// The join word, with no lock. Bits kDone, kCancelled, kWaiting (a task
+// joiner registered in `joiner`), kBlocked (a thread sleeps on the word),
+// and the references above them. At most one joiner (a handle is joined
+// once).
+//  - A task joiner writes `joiner`, then sets kWaiting by CAS unless kDone
+//    is set (then it does not suspend), then suspends.
+//  - The finishing task (complete(), after storing the outcome and
+//    destroying its frame): if kWaiting is set, it clears it by CAS — the
+//    registration is now its own — and wakes the joiner; then it sets
+//    kDone and drops its reference in one CAS (release: publishes the
+//    outcome); if kBlocked was set it wakes the futex on the word.
+//  - A joiner that resumes and finds kDone takes the outcome: the finisher
+//    cleared kWaiting and woke it before setting kDone, so it is done with
+//    the joiner's record. Otherwise it was woken by its own cancellation
+//    (or by the finisher, between its two steps): it withdraws by clearing
+//    kWaiting by CAS and throws Cancelled; if the finisher cleared it
+//    first, the finisher is waking it right now, and the joiner waits for
+//    kDone before it goes on. The interleaving this prevents: the joiner,
+//    woken by its cancellation, sees the task unfinished and leaves; it
+//    finishes and its record is freed; the finisher then wakes the freed
+//    record. Normally the finisher's wake-up queues the joiner in the
+//    finisher's worker's next slot (Executor::schedule_woken), so it runs
+//    after the finisher's job and finds kDone at once.
+//  - A blocked thread sets kBlocked by CAS and futex-waits on the word
+//    until kDone. The finisher's futex wake comes after its last CAS, so it
+//    may reach a block already freed and reused: a futex wake on a stale
+//    address at worst wakes a stranger spuriously, which every futex wait
+//    here tolerates (JobLatch::set).
+//  - Releasing the handle drops its reference; the reference count reaching
+//    zero frees the block (the RMWs are acq_rel, so the last one sees every
+//    write of the other side).
+//
+// Cancellation: cancel() sets kCancelled and wakes the task if it is
 // suspended. Every await of the executor checks the flag when it would
 // suspend and when it resumes, and throws Cancelled there; so a cancelled
 // task unwinds from its next await (its destructors and catch blocks run),
@@ -20,15 +50,15 @@
 #include <atomic>
 #include <coroutine>
 #include <exception>
-#include <mutex>
 #include <optional>
+#include <thread>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
+#include "concurrency/blocking.hpp"
 #include "concurrency/executor/record.hpp"
-#include "concurrency/pool/job_cache.hpp"
-#include "concurrency/sync/mutex.hpp"
-#include "concurrency/sync/parker.hpp"
+#include "concurrency/sync/futex.hpp"
 
 namespace runa::concurrency {
 
@@ -37,102 +67,87 @@ struct Cancelled : std::exception {
   [[nodiscard]] const char* what() const noexcept override { return "task cancelled"; }
 };
 
-// Layout. A task's result lives until its handle lets go, so a program
-// that holds a million handles holds a million of these: the fields are
-// packed so that a TaskResult of a word-sized T fits JobCache's 64-byte
-// class (48 bytes after its header). Hence no virtual destructor (the last
-// reference deletes through TaskResult<T>, which knows T) and one joiner
-// slot whose kind is a flag beside it.
-struct TaskShared {
-  std::atomic<unsigned> refs{2};  // the task and its handle
-  Mutex mu;
-  TaskRecord* record = nullptr;  // while the task has not finished
-  std::exception_ptr error;
-  // At most one joiner: an awaiting task's TaskRecord, or, when
-  // `joiner_blocked`, a blocked thread's Parker.
-  void* joiner = nullptr;
-  std::atomic<bool> cancelled{false};
-  // Written under mu, as finish()'s last step; read under mu, or without
-  // it by a joiner's fast paths (see finish()).
-  std::atomic<bool> done{false};
-  bool joiner_blocked = false;
+// No virtual destructor: the last reference deletes through TaskResult<T>,
+// which knows T (the finisher from Task<T>'s final suspension, the handle
+// from its own type).
+template <class T>
+struct TaskResult : TaskRecord {
+  using Stored = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
+  std::optional<Stored> value;
 
-  TaskShared(const TaskShared&) = delete;
-  TaskShared& operator=(const TaskShared&) = delete;
-  TaskShared(TaskShared&&) = delete;
-  TaskShared& operator=(TaskShared&&) = delete;
-  static void* operator new(std::size_t bytes) { return JobCache::allocate(bytes); }
-  static void operator delete(void* p) { JobCache::release(p); }
-
-  // The task, as it finishes (outcome already stored): wakes the joiner.
-  // The task then lets go of its reference (TaskResult::unref).
-  //
-  // A joiner that finds `done` set (acquire) goes on without the lock: it
-  // may leave its await, finish, and free its record, or return from
-  // join() and free its Parker, at once. So `done` is stored last, after
-  // the wake-up, and the wake-up is done under the lock: a joiner woken
-  // before `done` is stored sees it clear, takes the lock (await_resume,
-  // join), and so waits for this section to end. The interleaving this
-  // order prevents: done stored first; the joiner, running on another
-  // worker after a cancellation's wake-up, sees it, leaves its await and
-  // finishes, its record is freed; then wake() here touches the freed
-  // record.
-  void finish() {
-    std::lock_guard lock(mu);
-    record = nullptr;
-    void* j = std::exchange(joiner, nullptr);
-    if (j != nullptr) {
-      if (joiner_blocked) {
-        static_cast<Parker*>(j)->unpark();
-      } else {
-        static_cast<TaskRecord*>(j)->wake();
+  // The outermost Task<T> of a spawned task, at its final suspension with
+  // no awaiter (task.hpp): moves its outcome here, destroys its frame, and
+  // publishes the outcome (see above). The frame goes first, so that
+  // nothing of it (an exception_ptr's count) is released after the joiner
+  // may have gone on.
+  template <class Promise>
+  static void complete(std::coroutine_handle<Promise> h) noexcept {
+    // NOLINTNEXTLINE(*-static-cast-downcast): spawn() made a TaskResult<T> for a Task<T>
+    auto* r = static_cast<TaskResult*>(TaskRecord::current());
+    Promise& p = h.promise();
+    if (p.error) {
+      r->error = std::move(p.error);
+    } else {
+      try {
+        if constexpr (std::is_void_v<T>) {
+          r->value.emplace();
+        } else {
+          r->value.emplace(std::move(std::get<1>(p.value)));
+        }
+      } catch (...) {
+        r->error = std::current_exception();
       }
     }
-    done.store(true, std::memory_order_release);  // publishes the outcome
-  }
-  void cancel() {
-    cancelled.store(true, std::memory_order_release);
-    std::lock_guard lock(mu);
-    if (record != nullptr) record->wake();
+    h.destroy();
+    r->finish();
   }
 
- protected:
-  TaskShared() = default;
-  ~TaskShared() = default;
-  // The last reference deletes the whole result: the caller names its
-  // type, since there is no virtual destructor (see Layout).
-  template <class Result>
-  static void drop_ref(Result* r) {
-    if (r->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete r;
+  void unref() {
+    if (join.fetch_sub(kRef, std::memory_order_acq_rel) < 2 * kRef) delete this;
   }
-};
-
-// take() moves the exception out: the joiner's thread then holds its last
-// reference, so the exception dies where it was caught (and ThreadSanitizer,
-// which cannot see libstdc++'s reference counts, sees no race with the
-// task's thread releasing the shared state). A handle is joined once.
-template <class T>
-struct TaskResult : TaskShared {
-  std::optional<T> value;
-  TaskResult() = default;
-  void unref() { drop_ref(this); }
+  // A handle is joined once: the outcome moves out. take() moves the
+  // exception out too: the joiner's thread then holds its last reference,
+  // so the exception dies where it was caught (and ThreadSanitizer, which
+  // cannot see libstdc++'s reference counts, sees no race with the task's
+  // thread releasing the block).
   T take() {
     if (error) std::rethrow_exception(std::exchange(error, nullptr));
-    return std::move(*value);
+    if constexpr (!std::is_void_v<T>) return std::move(*value);
   }
-};
-template <>
-struct TaskResult<void> : TaskShared {
-  TaskResult() = default;
-  void unref() { drop_ref(this); }
-  void take() {
-    if (error) std::rethrow_exception(std::exchange(error, nullptr));
+
+ private:
+  void finish() {
+    std::uint32_t w = join.load(std::memory_order_relaxed);
+    for (;;) {
+      if ((w & kWaiting) != 0) {
+        // Acquire: the joiner's write of `joiner` (it set kWaiting after).
+        if (!join.compare_exchange_weak(w, w & ~kWaiting, std::memory_order_acquire,
+                                        std::memory_order_relaxed)) {
+          continue;
+        }
+        joiner->wake();
+        w &= ~kWaiting;
+        continue;
+      }
+      if (join.compare_exchange_weak(w, (w | kDone) - kRef, std::memory_order_acq_rel,
+                                     std::memory_order_relaxed)) {
+        break;
+      }
+    }
+    // w: the word before the final CAS. Our reference was the last one: the
+    // handle was dropped (the task was detached).
+    if (w < 2 * kRef) {
+      delete this;
+    } else if ((w & kBlocked) != 0) {
+      futex_wake_all(join);  // may reach a freed block (see above)
+    }
   }
 };
 
-// The layout's point (see TaskShared): small results in the 64-byte class.
-static_assert(sizeof(TaskResult<int>) + JobCache::kHeader <= 64);
-static_assert(sizeof(TaskResult<void>) + JobCache::kHeader <= 64);
+// A program holding a million handles holds a million of these: an `int`
+// or `void` task's block fits JobCache's 64-byte class.
+static_assert(sizeof(TaskResult<int>) <= 64);
+static_assert(sizeof(TaskResult<void>) <= 64);
 
 template <class T>
 class [[nodiscard]] JoinHandle {
@@ -151,57 +166,80 @@ class [[nodiscard]] JoinHandle {
   // Dropping the handle detaches the task: it runs on, its result is lost.
   ~JoinHandle() { release(); }
 
-  void cancel() { s_->cancel(); }
-  [[nodiscard]] bool done() const { return s_->done.load(std::memory_order_acquire); }
+  void cancel() {
+    std::uint32_t w = s_->join.fetch_or(TaskRecord::kCancelled, std::memory_order_acq_rel);
+    // Our reference keeps the record: a finished one stays kRunning or
+    // kNotified, so the wake-up of a task finishing meanwhile does nothing.
+    if ((w & TaskRecord::kDone) == 0) s_->wake();
+  }
+  [[nodiscard]] bool done() const {
+    return (s_->join.load(std::memory_order_acquire) & TaskRecord::kDone) != 0;
+  }
 
   // From a thread that is not running a task: sleeps until the task has
   // finished (MAY COLLECT), then returns its result or rethrows.
   T join() {
-    Parker parker;
-    {
-      std::lock_guard lock(s_->mu);
-      if (!s_->done.load(std::memory_order_relaxed)) {
-        s_->joiner = &parker;
-        s_->joiner_blocked = true;
+    std::uint32_t w = s_->join.load(std::memory_order_acquire);
+    if ((w & TaskRecord::kDone) == 0) {
+      BlockingRegion blocking;
+      while ((w & TaskRecord::kDone) == 0) {
+        if ((w & TaskRecord::kBlocked) == 0) {
+          s_->join.compare_exchange_weak(w, w | TaskRecord::kBlocked, std::memory_order_acquire);
+          continue;
+        }
+        futex_wait(s_->join, w);
+        w = s_->join.load(std::memory_order_acquire);
       }
-    }
-    // Under the lock: a wake-up comes before `done` is stored (finish()),
-    // and the lock waits for it to be.
-    for (;;) {
-      {
-        std::lock_guard lock(s_->mu);
-        if (s_->done.load(std::memory_order_relaxed)) break;
-      }
-      parker.park();
     }
     return s_->take();
   }
 
   // co_await handle: the task's result (or its exception); Cancelled if the
   // awaiting task is cancelled first (the awaited task runs on).
-  [[nodiscard]] bool await_ready() const { return s_->done.load(std::memory_order_acquire); }
-  bool await_suspend(std::coroutine_handle<> h) {
-    TaskRecord* self = TaskRecord::current();
-    if (self->cancelled()) return false;  // await_resume throws
-    {
-      std::lock_guard lock(s_->mu);
-      if (s_->done.load(std::memory_order_relaxed)) return false;
+  class Awaiter {
+   public:
+    explicit Awaiter(TaskResult<T>* s) : s_(s) {}
+    [[nodiscard]] bool await_ready() const {
+      return (s_->join.load(std::memory_order_acquire) & TaskRecord::kDone) != 0;
+    }
+    bool await_suspend(std::coroutine_handle<> h) {
+      TaskRecord* self = TaskRecord::current();
+      if (self->cancelled()) return false;  // await_resume throws
       s_->joiner = self;
-      s_->joiner_blocked = false;
+      // Release: the finisher reads `joiner` after seeing kWaiting.
+      std::uint32_t w = s_->join.load(std::memory_order_relaxed);
+      do {
+        if ((w & TaskRecord::kDone) != 0) return false;
+      } while (!s_->join.compare_exchange_weak(
+          w, w | TaskRecord::kWaiting, std::memory_order_release, std::memory_order_acquire));
+      registered_ = true;
+      return self->suspend(h);
     }
-    return self->suspend(h);
-  }
-  T await_resume() {
-    // Done: finish() took us off the slot (if we were on it) and is done
-    // with our record. Otherwise we were woken by our own cancellation, or
-    // by finish() before its last step: the lock tells which.
-    if (!s_->done.load(std::memory_order_acquire)) {
-      std::lock_guard lock(s_->mu);
-      s_->joiner = nullptr;
-      if (!s_->done.load(std::memory_order_relaxed)) throw Cancelled();
+    T await_resume() {
+      std::uint32_t w = s_->join.load(std::memory_order_acquire);
+      while ((w & TaskRecord::kDone) == 0) {
+        if (!registered_) throw Cancelled();  // await_suspend saw the cancellation
+        if ((w & TaskRecord::kWaiting) != 0) {
+          // Withdraw, unless the finisher takes the registration first.
+          if (s_->join.compare_exchange_weak(w, w & ~TaskRecord::kWaiting,
+                                             std::memory_order_acquire)) {
+            throw Cancelled();
+          }
+          continue;
+        }
+        // The finisher took the registration and is waking us: kDone
+        // follows as its next step.
+        std::this_thread::yield();
+        w = s_->join.load(std::memory_order_acquire);
+      }
+      return s_->take();
     }
-    return s_->take();
-  }
+
+   private:
+    TaskResult<T>* s_;
+    bool registered_ = false;
+  };
+  Awaiter operator co_await() { return Awaiter(s_); }
 
  private:
   void release() {

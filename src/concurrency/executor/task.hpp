@@ -10,7 +10,12 @@
 // and handed to the awaiter by await_resume.
 //
 // Ownership: a Task owns its coroutine frame and destroys it in its
-// destructor; it is move-only. A Task is awaited at most once.
+// destructor; it is move-only. A Task is awaited at most once, or spawned:
+// Executor::spawn takes its frame over (release()), and when it finishes
+// with no awaiter to return to, its final suspension hands its outcome to
+// the spawned task's record and destroys the frame
+// (TaskResult::complete). Nothing else starts a Task, so "no awaiter"
+// means "spawned".
 #pragma once
 
 #include <coroutine>
@@ -19,6 +24,7 @@
 #include <utility>
 #include <variant>
 
+#include "concurrency/executor/join_handle.hpp"
 #include "concurrency/pool/job_cache.hpp"
 
 namespace runa::concurrency {
@@ -33,7 +39,9 @@ class [[nodiscard]] Task {
     [[nodiscard]] bool await_ready() const noexcept { return false; }
     std::coroutine_handle<> await_suspend(Handle h) noexcept {
       std::coroutine_handle<> next = h.promise().continuation;
-      return next ? next : std::noop_coroutine();
+      if (next) return next;
+      TaskResult<T>::complete(h);  // a spawned task's end (see Ownership)
+      return std::noop_coroutine();
     }
     void await_resume() const noexcept {}
   };
@@ -42,7 +50,7 @@ class [[nodiscard]] Task {
     // Frames come from the worker's JobCache: a task is usually freed on
     // another worker than the one that made it (job_cache.hpp).
     static void* operator new(std::size_t bytes) { return JobCache::allocate(bytes); }
-    static void operator delete(void* p) { JobCache::release(p); }
+    static void operator delete(void* p, std::size_t bytes) { JobCache::release(p, bytes); }
     std::coroutine_handle<> continuation;
     std::exception_ptr error;
     static std::suspend_always initial_suspend() noexcept { return {}; }
@@ -84,8 +92,8 @@ class [[nodiscard]] Task {
   }
   T await_resume() { return h_.promise().take(); }
 
-  // For the executor: the frame, still owned by this Task.
-  [[nodiscard]] Handle handle() const { return h_; }
+  // For Executor::spawn: the frame, which this Task no longer owns.
+  [[nodiscard]] std::coroutine_handle<> release() { return std::exchange(h_, {}); }
 
  private:
   explicit Task(Handle h) : h_(h) {}

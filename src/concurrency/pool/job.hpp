@@ -81,7 +81,7 @@ class HeapJob final : public Job {
       std::terminate();
     }
     job->~HeapJob();
-    JobCache::release(job);
+    JobCache::release(job, sizeof(HeapJob));
   }
   std::decay_t<F> fn_;
 };

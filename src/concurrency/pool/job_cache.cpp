@@ -37,7 +37,7 @@ struct JobCache::Holder {
 
 thread_local JobCache::Holder JobCache::holder_;
 
-static_assert(JobCache::kHeader >= alignof(std::max_align_t));
+static_assert(64 % alignof(std::max_align_t) == 0);
 
 JobCache& JobCache::mine() {
   if (holder_.cache == nullptr) {
@@ -54,14 +54,8 @@ JobCache& JobCache::mine() {
   return *holder_.cache;
 }
 
-void* JobCache::allocate_large(std::size_t bytes) {
-  auto* b = static_cast<Block*>(::operator new(kHeader + bytes));
-  b->owner = nullptr;
-  return reinterpret_cast<std::byte*>(b) + kHeader;
-}
-
 void* JobCache::allocate_slow(std::size_t c) {
-  return reinterpret_cast<std::byte*>(mine().take(c)) + kHeader;
+  return mine().take(c);
 }
 
 void* JobCache::take(std::size_t c) {
@@ -69,6 +63,7 @@ void* JobCache::take(std::size_t c) {
   if (free_[c] == nullptr) refill(c);
   Block* b = free_[c];
   free_[c] = b->next;
+  unpoison(b, c);
   return b;
 }
 
@@ -79,31 +74,31 @@ void JobCache::SlabFree::operator()(std::byte* p) const {
 void JobCache::refill(std::size_t c) {
   std::size_t stride = std::size_t{64} << c;
   bool huge = carved_[c] >= kHugeSlabBytes;
-  std::size_t bytes = huge ? kHugeSlabBytes : kSlabBytes;
+  std::size_t bytes = huge ? kHugeSlabBytes : kChunkBytes;
   // aligned_alloc: operator new cannot say which alignment a slab had when
-  // the deleter frees it, and a huge slab must start on a huge page.
+  // the deleter frees it, and owner_of() needs chunks aligned to their size.
   // NOLINTNEXTLINE(*-no-malloc)
-  std::unique_ptr<std::byte, SlabFree> slab(static_cast<std::byte*>(
-      std::aligned_alloc(huge ? kHugeSlabBytes : alignof(std::max_align_t), bytes)));
+  std::unique_ptr<std::byte, SlabFree> slab(
+      static_cast<std::byte*>(std::aligned_alloc(bytes, bytes)));
   if (slab == nullptr) throw std::bad_alloc();
   if (huge) madvise(slab.get(), bytes, MADV_HUGEPAGE);  // advice: failure only costs faults
-  for (std::size_t at = 0; at + stride <= bytes; at += stride) {
-    auto* b = new (slab.get() + at) Block{this, c, free_[c]};
-    free_[c] = b;
+  for (std::size_t chunk = 0; chunk < bytes; chunk += kChunkBytes) {
+    // The first block's place holds the owner (owner_of).
+    new (slab.get() + chunk) JobCache*(this);
+    for (std::size_t at = chunk + stride; at + stride <= chunk + kChunkBytes; at += stride) {
+      free_[c] = new (slab.get() + at) Block{free_[c]};
+      poison(free_[c], c);
+    }
   }
   carved_[c] += bytes;
   slabs_.push_back(std::move(slab));
 }
 
-void JobCache::release_slow(Block* b) {
-  JobCache* owner = b->owner;
-  if (owner == nullptr) {
-    ::operator delete(b);
-    return;
-  }
+void JobCache::release_slow(Block* b, std::size_t c, JobCache* owner) {
   // Another thread's block (the owner's own blocks took the inline path).
-  // Release: our last touch of the block comes before the owner reuses it.
-  std::size_t c = b->size_class;
+  // Release: our last touch of the block comes before the owner reuses it
+  // (the poisoning too: once pushed, the owner may hand it out again).
+  poison(b, c);
   Block* head = owner->remote_[c].load(std::memory_order_relaxed);
   do {
     b->next = head;

@@ -15,8 +15,8 @@
 // malloc and in page faults, the workers a seventh waiting for the lock of
 // the producer's arena as they freed its blocks.
 //
-// Design (mimalloc's "thread free list"). Each block starts with a pointer
-// to the cache that owns it. The owner allocates from its private free list
+// Design (mimalloc's "thread free list"). Each block belongs to the cache
+// that carved it (below: how a block finds it). The owner allocates from its private free list
 // with no atomics. Freeing on the owner's thread pushes on that private
 // list; freeing on another thread pushes on the owner's `remote_` list, a
 // lock-free stack (CAS on its head). When the private list runs dry the
@@ -25,14 +25,29 @@
 // from `remote_`, and it takes everything, so there is no ABA problem: a
 // block can reappear at the head only after the owner took it out.
 //
+// No header. A block's owner is found from its address: every slab is
+// made of kChunkBytes chunks aligned to their size, and the first block's
+// place of each chunk holds the cache that owns it. A block's class comes
+// from its size, which release() is told (every caller knows it: the sized
+// operator delete of a frame or a task's record, a job's own type). So a
+// block of a class holds that many bytes of the job: a spawned task's
+// record and an `int` outcome (64 bytes) take a 64-byte block, where a
+// 16-byte header pushed them into the 128-byte class, and a program
+// holding a million task handles holds half the memory.
+//
 // Every thread that allocates gets a cache of its own, on first use. When
 // the thread exits its cache is abandoned, not freed — blocks of it may
 // still be in flight on other threads — and the next thread that needs a
 // cache adopts it, slabs, free lists and all (mimalloc's abandoned
 // segments). So caches are never freed: there are at most as many as
 // threads that ever allocated at the same time, and a block never outlives
-// its owner. Jobs larger than a block use operator new with a null owner
-// (release() sees it).
+// its owner. Jobs larger than a block use operator new (release() sees
+// their size).
+//
+// Under AddressSanitizer a free block is poisoned but for its link, so a
+// touch of a freed frame, record or job (a block freed on another worker
+// while its maker still uses it) is reported as a use after free, which
+// malloc's own poisoning would have caught and a cache hides.
 //
 // Fast paths. allocate() and release() are inline: spawning a job costs a
 // block from the private list, and running one on the spawner's thread
@@ -46,21 +61,24 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <new>
 #include <vector>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
 
 namespace runa::concurrency {
 
 class JobCache {
  public:
   // Blocks of 64, 128, 256 and 512 bytes (four size classes, each with its
-  // own lists): a 16-byte header (the owner and the class; 16 so that a job
-  // is aligned as operator new would align it), then the job's bytes — a
-  // pool job's closure, a small coroutine frame, a task's result, a mailbox
-  // block.
-  static constexpr std::size_t kHeader = 16;
+  // own lists): a pool job's closure, a coroutine frame, a task's record, a
+  // mailbox block.
   static constexpr std::size_t kClasses = 4;
-  static constexpr std::size_t kBlockBytes = (std::size_t{64} << (kClasses - 1)) - kHeader;
+  static constexpr std::size_t kBlockBytes = std::size_t{64} << (kClasses - 1);
 
   JobCache() = default;
   ~JobCache();
@@ -70,41 +88,44 @@ class JobCache {
   JobCache& operator=(JobCache&&) = delete;
 
   // From the calling thread's cache, or operator new when the job is too
-  // big. Aligned for alignof(std::max_align_t).
+  // big. Aligned for alignof(std::max_align_t) (blocks: for 64).
   static void* allocate(std::size_t bytes) {
-    if (bytes > kBlockBytes) return allocate_large(bytes);
-    std::size_t c = bytes + kHeader <= 64    ? 0
-                    : bytes + kHeader <= 128 ? 1
-                    : bytes + kHeader <= 256 ? 2
-                                             : 3;
+    if (bytes > kBlockBytes) return ::operator new(bytes);
+    std::size_t c = class_of(bytes);
     JobCache* cache = tls_;
     if (cache != nullptr && cache->free_[c] != nullptr) {
       Block* b = cache->free_[c];
       cache->free_[c] = b->next;
-      return reinterpret_cast<std::byte*>(b) + kHeader;
+      unpoison(b, c);
+      return b;
     }
     return allocate_slow(c);
   }
-  // Any thread.
-  static void release(void* p) {
-    auto* b = reinterpret_cast<Block*>(static_cast<std::byte*>(p) - kHeader);
-    JobCache* owner = b->owner;
-    if (owner != nullptr && owner == tls_) {
-      b->next = owner->free_[b->size_class];
-      owner->free_[b->size_class] = b;
+  // Any thread; `bytes` as given to allocate().
+  static void release(void* p, std::size_t bytes) {
+    if (bytes > kBlockBytes) {
+      ::operator delete(p);
       return;
     }
-    release_slow(b);
+    auto* b = static_cast<Block*>(p);
+    std::size_t c = class_of(bytes);
+    JobCache* owner = owner_of(p);
+    if (owner == tls_) {
+      b->next = owner->free_[c];
+      owner->free_[c] = b;
+      poison(b, c);
+      return;
+    }
+    release_slow(b, c, owner);
   }
 
  private:
-  // A free block: the owner and its class, then (in the job's place) the link.
+  // A free block: the link, in the job's place.
   struct Block {
-    JobCache* owner;
-    std::size_t size_class;
     Block* next;
   };
-  static constexpr std::size_t kSlabBytes = std::size_t{64} * 1024;
+  // Slabs are carved in chunks this big and aligned to it (see above).
+  static constexpr std::size_t kChunkBytes = std::size_t{64} * 1024;
   // Once a class has carved this much, its slabs are this big, aligned to
   // it, and advised as transparent huge pages: one page fault per slab
   // instead of 512 (a program holding a million task results faults in
@@ -114,13 +135,33 @@ class JobCache {
     void operator()(std::byte* p) const;
   };
 
+  static std::size_t class_of(std::size_t bytes) {
+    return bytes <= 64 ? 0 : bytes <= 128 ? 1 : bytes <= 256 ? 2 : 3;
+  }
+  // Sanitizer bookkeeping (see above); nothing in other builds.
+  static void poison([[maybe_unused]] Block* b, [[maybe_unused]] std::size_t c) {
+#if defined(__SANITIZE_ADDRESS__)
+    ASAN_POISON_MEMORY_REGION(b + 1, (std::size_t{64} << c) - sizeof(Block));
+#endif
+  }
+  static void unpoison([[maybe_unused]] void* p, [[maybe_unused]] std::size_t c) {
+#if defined(__SANITIZE_ADDRESS__)
+    ASAN_UNPOISON_MEMORY_REGION(p, std::size_t{64} << c);
+#endif
+  }
+  static JobCache* owner_of(void* p) {
+    // Back to the chunk's start by pointer arithmetic (no integer to
+    // pointer cast: the result keeps the block's provenance).
+    std::byte* chunk =
+        static_cast<std::byte*>(p) - (reinterpret_cast<std::uintptr_t>(p) & (kChunkBytes - 1));
+    return *reinterpret_cast<JobCache* const*>(chunk);
+  }
   // The calling thread's cache (made or adopted on first use).
   static JobCache& mine();
-  static void* allocate_large(std::size_t bytes);
   // The private list of class c is empty, or the thread has no cache yet.
   static void* allocate_slow(std::size_t c);
-  // A large block, or one owned by another thread's cache.
-  static void release_slow(Block* b);
+  // A block owned by another thread's cache.
+  static void release_slow(Block* b, std::size_t c, JobCache* owner);
   void* take(std::size_t c);
   void refill(std::size_t c);
 

@@ -86,7 +86,7 @@ class TaskGroup {
       // A second one (the first one's function spawned into the group and
       // filled the deque again) is finished as a job run elsewhere would be.
       if (handed != nullptr) {
-        JobCache::release(handed);
+        JobCache::release(handed, sizeof(T));
         finish_one();
       }
       handed = newest;
@@ -127,7 +127,7 @@ class TaskGroup {
       auto* t = static_cast<Task*>(self);
       TaskGroup& g = t->group;
       invoke(t);
-      JobCache::release(t);
+      JobCache::release(t, sizeof(Task));
       g.finish_one();
     }
     // Runs the function (unless cancelled) and destroys the job, leaving

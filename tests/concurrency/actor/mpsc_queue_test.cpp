@@ -74,7 +74,7 @@ TEST(MpscQueue, LargeItemsUseSmallerBlocks) {
     char bytes[200];
   };
   EXPECT_EQ(MpscQueue<Big>::kSlots, 4U);
-  EXPECT_EQ(MpscQueue<std::uint64_t>::kSlots, 30U);  // (496 - 8) / 16
+  EXPECT_EQ(MpscQueue<std::uint64_t>::kSlots, 31U);  // (512 - 8) / 16
   MpscQueue<std::string> q;
   for (int k = 0; k < 50; ++k) q.push(std::string(40, static_cast<char>('a' + k % 26)));
   std::string out;

@@ -29,6 +29,13 @@ Task<int> depth(int n) {
   co_return 1 + co_await depth(n - 1);
 }
 
+// Yields `hops` times (each time it may move to another worker), then
+// returns i.
+Task<int> hop(int i, int hops) {
+  for (int k = 0; k < hops; ++k) co_await yield_now();
+  co_return i;
+}
+
 Task<void> fail_with(const char* what) {
   co_await yield_now();
   throw std::runtime_error(what);
@@ -206,13 +213,9 @@ TEST(Executor, JoiningFromManyTasksAndThreads) {
   Pool pool({.workers = 3});
   Executor ex(pool);
   const int n = static_cast<int>(scaled(2'000));
-  auto leaf = [](int i) -> Task<int> {
-    if (i % 3 == 0) co_await yield_now();
-    co_return i;
-  };
   auto root = [&]() -> Task<long> {
     std::vector<JoinHandle<int>> hs;
-    for (int i = 0; i < n; ++i) hs.push_back(ex.spawn(leaf(i)));
+    for (int i = 0; i < n; ++i) hs.push_back(ex.spawn(hop(i, i % 3 == 0 ? 1 : 0)));
     long sum = 0;
     for (auto& h : hs) sum += co_await h;
     co_return sum;
@@ -265,6 +268,90 @@ TEST(Executor, JoinersRacingFinishAndCancellation) {
   }
   EXPECT_EQ(finished.load() + cancelled.load(), n);
   EXPECT_GE(finished.load(), n - (n + 2) / 4);
+}
+
+// A spawned task's frame and record are made by its spawner's thread and
+// freed by whichever thread finishes it or lets go last, round after
+// round: tasks spawned from a plain thread (the frame freed on a worker),
+// tasks that move between workers (yield_now) before they end, and handles
+// dropped before their task ends (the task frees its own record). Under
+// ASan a block freed to the wrong cache or twice shows, under TSan a
+// reuse that races its last touch.
+TEST(Executor, FramesAndRecordsFreedOnOtherThreadsRoundAfterRound) {
+  Pool pool({.workers = 3});
+  Executor ex(pool);
+  const int rounds = static_cast<int>(scaled(20));
+  const int n = static_cast<int>(scaled(500));
+  std::atomic<int> detached_ran{0};
+  auto detached = [&](int i) -> Task<void> {
+    if (i % 2 == 0) co_await yield_now();
+    detached_ran.fetch_add(1);
+  };
+  auto spawner = [&]() -> Task<long> {
+    std::vector<JoinHandle<int>> hs;
+    for (int i = 0; i < n; ++i) hs.push_back(ex.spawn(hop(i, i % 3)));
+    long sum = 0;
+    for (auto& h : hs) sum += co_await h;
+    co_return sum;
+  };
+  const long expected = static_cast<long>(n) * (n - 1) / 2;
+  for (int r = 0; r < rounds; ++r) {
+    std::vector<JoinHandle<int>> from_thread;
+    for (int i = 0; i < n; ++i) from_thread.push_back(ex.spawn(hop(i, i % 3)));
+    for (int i = 0; i < n; ++i) (void)ex.spawn(detached(i));  // dropped at once
+    JoinHandle<long> s = ex.spawn(spawner());
+    long sum = 0;
+    for (auto& h : from_thread) sum += h.join();
+    EXPECT_EQ(sum, expected);
+    EXPECT_EQ(s.join(), expected);
+  }
+  // The detached tasks of the last round may still run: wait for them.
+  while (detached_ran.load() != rounds * n) std::this_thread::yield();
+}
+
+// Plain threads joining tasks as they finish: the blocked joiner's flag and
+// the finisher's futex wake race on the join word (join_handle.hpp).
+TEST(Executor, ThreadsJoiningTasksAsTheyFinish) {
+  Pool pool({.workers = 2});
+  Executor ex(pool);
+  const int n = static_cast<int>(scaled(2'000));
+  std::vector<JoinHandle<int>> hs;
+  hs.reserve(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) hs.push_back(ex.spawn(hop(i, i % 2 == 0 ? 1 : 0)));
+  std::atomic<long> sum{0};
+  auto joiner = [&](int parity) {
+    for (int i = parity; i < n; i += 2) sum.fetch_add(hs[static_cast<std::size_t>(i)].join());
+  };
+  std::thread a(joiner, 0);
+  std::thread b(joiner, 1);
+  a.join();
+  b.join();
+  EXPECT_EQ(sum.load(), static_cast<long>(n) * (n - 1) / 2);
+}
+
+// A full deque makes spawn() run the newest job there inline, inside the
+// spawning task (executor.hpp, "Spawning"). The nested run must give the
+// spawner back its own record and budget: the spawner then registers as a
+// joiner and yields, which go through TaskRecord::current(). Without that
+// restore the spawner's awaits would register the nested task's (finished,
+// freed) record.
+TEST(Executor, SpawningPastAFullDequeRunsTheBacklogInline) {
+  Pool pool({.workers = 1, .deque_capacity = 4});
+  Executor ex(pool);
+  const int n = 200;
+  auto root = [&]() -> Task<long> {
+    TaskRecord* self = TaskRecord::current();
+    std::vector<JoinHandle<int>> hs;
+    for (int i = 0; i < n; ++i) {
+      hs.push_back(ex.spawn(hop(i, i % 5 == 0 ? 1 : 0)));
+      EXPECT_EQ(TaskRecord::current(), self);
+    }
+    co_await yield_now();
+    long sum = 0;
+    for (auto& h : hs) sum += co_await h;
+    co_return sum;
+  };
+  EXPECT_EQ(ex.block_on(root()), static_cast<long>(n) * (n - 1) / 2);
 }
 
 }  // namespace

@@ -36,11 +36,11 @@ TEST(JobCache, BlocksPastTheHugeSlabSwitchAreDistinctAlignedAndWritable) {
     ASSERT_EQ(bytes[0], i & 0xFF);
     ASSERT_EQ(bytes[39], i & 0xFF);
   }
-  for (void* p : blocks) JobCache::release(p);
+  for (void* p : blocks) JobCache::release(p, 40);
   // Freed on their owner's thread, they are the next ones handed out.
   void* again = JobCache::allocate(40);
   EXPECT_EQ(distinct.count(again), 1U);
-  JobCache::release(again);
+  JobCache::release(again, 40);
 }
 
 TEST(JobCache, BlocksFreedOnAnotherThreadGoBackToTheirOwner) {
@@ -49,7 +49,7 @@ TEST(JobCache, BlocksFreedOnAnotherThreadGoBackToTheirOwner) {
   for (std::size_t i = 0; i < kMany; ++i) blocks.push_back(JobCache::allocate(100));
   std::set<void*> mine(blocks.begin(), blocks.end());
   std::thread other([&] {
-    for (void* p : blocks) JobCache::release(p);
+    for (void* p : blocks) JobCache::release(p, 100);
   });
   other.join();
   // The owner takes its remote list back before carving a new slab; blocks
@@ -62,7 +62,7 @@ TEST(JobCache, BlocksFreedOnAnotherThreadGoBackToTheirOwner) {
   std::size_t reused = 0;
   for (void* p : again) reused += mine.count(p);
   EXPECT_EQ(reused, kMany);
-  for (void* p : again) JobCache::release(p);
+  for (void* p : again) JobCache::release(p, 100);
 }
 
 }  // namespace
