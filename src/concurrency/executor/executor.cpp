@@ -65,16 +65,13 @@ Executor::~Executor() {
 void Executor::run_record(Job* job) {
   auto* rec = static_cast<TaskRecord*>(job);  // NOLINT(*-static-cast-downcast): its own job
   rec->state.store(TaskRecord::kRunning, std::memory_order_relaxed);
-  // A record may run inside another's spawn() (executor.hpp, "Spawning").
   TaskRecord* outer = TaskRecord::running_;
-  unsigned outer_budget = budget;
   TaskRecord::running_ = rec;
   budget = kBudget;
   // The last touch of rec: it may be suspended and resumed elsewhere, or
   // finish and be freed, before resume() returns here.
   rec->resume_point.resume();
   TaskRecord::running_ = outer;
-  budget = outer_budget;
 }
 
 void Executor::schedule(TaskRecord& rec) {

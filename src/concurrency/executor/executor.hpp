@@ -8,17 +8,6 @@
 // — on the waker's worker deque when the waker is a worker (the task is hot
 // in that cache), otherwise in the pool's injector.
 //
-// Spawning. A task spawned on a worker goes onto that worker's deque,
-// where thieves take it. When the deque is full, the spawner first runs
-// the newest job there itself, here inside spawn() (as TaskGroup::run
-// does), instead of queuing the new one in the injector: a loop that
-// spawns many tasks then runs its own backlog (its frames freed where they
-// were made, no lock) while the other workers steal the oldest, where the
-// injector's lock was taken twice per task by the spawner and a thief.
-// Hence a task spawned by another may run on its spawner's thread, nested
-// in spawn(): a task must not spawn while it holds a lock that the tasks
-// it spawns take.
-//
 // Budget. A task that never has to wait (a channel that is always ready, a
 // loop of awaits on finished tasks) would keep its worker forever. Each run
 // of a record gets kBudget awaits that complete without suspending; when it
@@ -79,20 +68,13 @@ class Executor {
   [[nodiscard]] Driver* driver() const { return driver_; }
 
   // One block (the task's record and its outcome, join_handle.hpp) besides
-  // the task's own frame, which the record takes over. On a worker of the
-  // pool the task goes onto that worker's deque (see "Spawning").
+  // the task's own frame, which the record takes over.
   template <class T>
   JoinHandle<T> spawn(Task<T> task) {
     auto* r = new TaskResult<T>();
     r->executor = this;
     r->resume_point = task.release();
-    r->execute = &run_record;
-    Pool::Worker* w = Pool::current();
-    if (w != nullptr && &w->pool == &pool_) {
-      push_here(*w, r);
-    } else {
-      pool_.submit(r);
-    }
+    schedule(*r);
     return JoinHandle<T>(r);
   }
 
@@ -133,16 +115,6 @@ class Executor {
 
  private:
   static void run_record(Job* job);
-  // spawn() on a worker of the pool (see "Spawning").
-  static void push_here(Pool::Worker& w, Job* job) {
-    while (Pool::local_full(w)) {
-      Job* newest = Pool::pop_local(w);
-      if (newest == nullptr) break;  // thieves emptied it meanwhile
-      newest->execute(newest);
-    }
-    // Only this thread pushes here, and the loop left room.
-    if (!Pool::push_local(w, job)) w.pool.submit(job);
-  }
   void drive();
   [[nodiscard]] std::uint64_t tick_of(Clock::time_point t, bool round_up) const;
 
