@@ -329,13 +329,11 @@ TEST(Executor, ThreadsJoiningTasksAsTheyFinish) {
   EXPECT_EQ(sum.load(), static_cast<long>(n) * (n - 1) / 2);
 }
 
-// A full deque makes spawn() run the newest job there inline, inside the
-// spawning task (executor.hpp, "Spawning"). The nested run must give the
-// spawner back its own record and budget: the spawner then registers as a
-// joiner and yields, which go through TaskRecord::current(). Without that
-// restore the spawner's awaits would register the nested task's (finished,
-// freed) record.
-TEST(Executor, SpawningPastAFullDequeRunsTheBacklogInline) {
+// Past a full deque, spawned tasks queue in the injector: each runs once,
+// and the spawner stays the running task throughout (spawn() never runs
+// another task inside it: a task may spawn while it holds a lock its
+// children take).
+TEST(Executor, SpawningPastAFullDequeQueuesTheRestInTheInjector) {
   Pool pool({.workers = 1, .deque_capacity = 4});
   Executor ex(pool);
   const int n = 200;
