@@ -189,7 +189,7 @@ class MpscQueue {
 
   // Consumer side.
   Block* head_block_;
-  std::uint64_t head_start_ = 0;         // first position of head_block_
+  std::uint64_t head_start_ = 0;        // first position of head_block_
   std::atomic<std::uint64_t> head_{0};  // written by the consumer, read by empty()
   // Sender side, on a line of its own.
   alignas(64) std::atomic<std::uint64_t> tail_{0};
