@@ -35,6 +35,16 @@ namespace heap = runa::heap;
 using heap::Value;
 using runa::types::kNothing;
 
+// The shared opening of every call on a thread: the C++ exception guard,
+// then the thread checked and turned into the runtime's.
+template <class F>
+rt_status on_thread(const char* fn, rt_thread* thread, F&& body) {
+  return guarded(fn, [&]() -> rt_status {
+    if (thread == nullptr) return null_argument(fn, "thread");
+    return body(rt::thread_of(thread));
+  });
+}
+
 rt_thread* as_c(rt::Thread& t) {
   return reinterpret_cast<rt_thread*>(&t);
 }
@@ -187,14 +197,12 @@ extern "C" {
 
 rt_status rt_channel_new(rt_thread* thread, uint64_t capacity, rt_value* out) noexcept {
   constexpr const char* fn = "rt_channel_new";
-  return guarded(fn, [&]() -> rt_status {
-    if (thread == nullptr) return null_argument(fn, "thread");
+  return on_thread(fn, thread, [&](rt::Thread& t) -> rt_status {
     if (out == nullptr) return null_argument(fn, "out");
     if (capacity > RT_CHANNEL_MAX_CAPACITY) {
       return fail(RT_ERROR_INVALID_ARGUMENT, fn,
                   "capacity " + std::to_string(capacity) + " is above RT_CHANNEL_MAX_CAPACITY");
     }
-    rt::Thread& t = rt::thread_of(thread);
     Value made = kNothing;
     auto ok = channels(t).make(*t.m, capacity, &made);
     if (!ok) return fail(RT_ERROR_OUT_OF_MEMORY, fn, ok.error().message);
@@ -207,9 +215,7 @@ rt_status rt_channel_new(rt_thread* thread, uint64_t capacity, rt_value* out) no
 rt_status rt_channel_send(rt_thread* thread, rt_value channel, rt_value value,
                           int64_t timeout_ms) noexcept {
   constexpr const char* fn = "rt_channel_send";
-  return guarded(fn, [&]() -> rt_status {
-    if (thread == nullptr) return null_argument(fn, "thread");
-    rt::Thread& t = rt::thread_of(thread);
+  return on_thread(fn, thread, [&](rt::Thread& t) -> rt_status {
     if (!channels(t).is_channel(channel)) return not_channel(fn);
     bridge::Channels::Deadline deadline;
     if (!deadline_of(timeout_ms, &deadline)) return bad_timeout(fn, timeout_ms);
@@ -224,10 +230,8 @@ rt_status rt_channel_send(rt_thread* thread, rt_value channel, rt_value value,
 rt_status rt_channel_receive(rt_thread* thread, rt_value channel, int64_t timeout_ms,
                              rt_value* out) noexcept {
   constexpr const char* fn = "rt_channel_receive";
-  return guarded(fn, [&]() -> rt_status {
-    if (thread == nullptr) return null_argument(fn, "thread");
+  return on_thread(fn, thread, [&](rt::Thread& t) -> rt_status {
     if (out == nullptr) return null_argument(fn, "out");
-    rt::Thread& t = rt::thread_of(thread);
     if (!channels(t).is_channel(channel)) return not_channel(fn);
     bridge::Channels::Deadline deadline;
     if (!deadline_of(timeout_ms, &deadline)) return bad_timeout(fn, timeout_ms);
@@ -243,9 +247,7 @@ rt_status rt_channel_receive(rt_thread* thread, rt_value channel, int64_t timeou
 
 rt_status rt_channel_try_send(rt_thread* thread, rt_value channel, rt_value value) noexcept {
   constexpr const char* fn = "rt_channel_try_send";
-  return guarded(fn, [&]() -> rt_status {
-    if (thread == nullptr) return null_argument(fn, "thread");
-    rt::Thread& t = rt::thread_of(thread);
+  return on_thread(fn, thread, [&](rt::Thread& t) -> rt_status {
     if (!channels(t).is_channel(channel)) return not_channel(fn);
     return channel_status(channels(t).try_send(&channel, &value), fn, "the channel is full", 0);
   });
@@ -253,10 +255,8 @@ rt_status rt_channel_try_send(rt_thread* thread, rt_value channel, rt_value valu
 
 rt_status rt_channel_try_receive(rt_thread* thread, rt_value channel, rt_value* out) noexcept {
   constexpr const char* fn = "rt_channel_try_receive";
-  return guarded(fn, [&]() -> rt_status {
-    if (thread == nullptr) return null_argument(fn, "thread");
+  return on_thread(fn, thread, [&](rt::Thread& t) -> rt_status {
     if (out == nullptr) return null_argument(fn, "out");
-    rt::Thread& t = rt::thread_of(thread);
     if (!channels(t).is_channel(channel)) return not_channel(fn);
     Value got = kNothing;
     const rt_status s =
@@ -268,9 +268,7 @@ rt_status rt_channel_try_receive(rt_thread* thread, rt_value channel, rt_value* 
 
 rt_status rt_channel_close(rt_thread* thread, rt_value channel) noexcept {
   constexpr const char* fn = "rt_channel_close";
-  return guarded(fn, [&]() -> rt_status {
-    if (thread == nullptr) return null_argument(fn, "thread");
-    rt::Thread& t = rt::thread_of(thread);
+  return on_thread(fn, thread, [&](rt::Thread& t) -> rt_status {
     if (!channels(t).is_channel(channel)) return not_channel(fn);
     bridge::Channels::close(channel);
     return RT_OK;
@@ -304,11 +302,9 @@ extern "C" {
 rt_status rt_actor_spawn(rt_thread* thread, rt_actor_fn behaviour, void* context, uint64_t capacity,
                          rt_value* out) noexcept {
   constexpr const char* fn = "rt_actor_spawn";
-  return guarded(fn, [&]() -> rt_status {
-    if (thread == nullptr) return null_argument(fn, "thread");
+  return on_thread(fn, thread, [&](rt::Thread& t) -> rt_status {
     if (behaviour == nullptr) return null_argument(fn, "fn");
     if (out == nullptr) return null_argument(fn, "out");
-    rt::Thread& t = rt::thread_of(thread);
     const bridge::CBehaviours* self = behaviours_of(t);
     if (self == nullptr) {
       return fail(RT_ERROR_INVALID_STATE, fn, "the runtime was not made by rt_runtime_create");
@@ -330,10 +326,8 @@ rt_status rt_actor_spawn(rt_thread* thread, rt_actor_fn behaviour, void* context
 rt_status rt_actor_spawn_function(rt_thread* thread, rt_value behaviour, rt_value state,
                                   uint64_t capacity, rt_value* out) noexcept {
   constexpr const char* fn = "rt_actor_spawn_function";
-  return guarded(fn, [&]() -> rt_status {
-    if (thread == nullptr) return null_argument(fn, "thread");
+  return on_thread(fn, thread, [&](rt::Thread& t) -> rt_status {
     if (out == nullptr) return null_argument(fn, "out");
-    rt::Thread& t = rt::thread_of(thread);
     if (rt::ops::callee(t, behaviour, 2) == nullptr) {
       return refused(t, RT_ERROR_INVALID_ARGUMENT, fn);
     }
@@ -347,9 +341,7 @@ namespace {
 
 // Actors::send, waiting for room or (try) not.
 rt_status send(rt_thread* thread, const char* fn, rt_value actor, rt_value message, bool wait) {
-  return guarded(fn, [&]() -> rt_status {
-    if (thread == nullptr) return null_argument(fn, "thread");
-    rt::Thread& t = rt::thread_of(thread);
+  return on_thread(fn, thread, [&](rt::Thread& t) -> rt_status {
     if (!actors(t).is_actor(actor)) return not_actor(fn);
     heap::HandleScope scope(*t.m);
     const heap::Handle a(*t.m, actor);
@@ -385,10 +377,8 @@ rt_status rt_actor_try_send(rt_thread* thread, rt_value actor, rt_value message)
 rt_status rt_actor_ask(rt_thread* thread, rt_value actor, rt_value message, int64_t timeout_ms,
                        rt_value* out) noexcept {
   constexpr const char* fn = "rt_actor_ask";
-  return guarded(fn, [&]() -> rt_status {
-    if (thread == nullptr) return null_argument(fn, "thread");
+  return on_thread(fn, thread, [&](rt::Thread& t) -> rt_status {
     if (out == nullptr) return null_argument(fn, "out");
-    rt::Thread& t = rt::thread_of(thread);
     if (!actors(t).is_actor(actor)) return not_actor(fn);
     if (timeout_ms < 0 && timeout_ms != RT_WAIT_FOREVER) return bad_timeout(fn, timeout_ms);
     if (bridge::Actors::in_behaviour()) return refuse_in_behaviour(fn);
@@ -417,9 +407,7 @@ rt_status rt_actor_ask(rt_thread* thread, rt_value actor, rt_value message, int6
 
 rt_status rt_actor_reply(rt_thread* thread, rt_value value, int* asked) noexcept {
   constexpr const char* fn = "rt_actor_reply";
-  return guarded(fn, [&]() -> rt_status {
-    if (thread == nullptr) return null_argument(fn, "thread");
-    rt::Thread& t = rt::thread_of(thread);
+  return on_thread(fn, thread, [&](rt::Thread& t) -> rt_status {
     heap::HandleScope scope(*t.m);
     const heap::Handle v(*t.m, value);
     Value answered = kNothing;
@@ -432,9 +420,7 @@ rt_status rt_actor_reply(rt_thread* thread, rt_value value, int* asked) noexcept
 
 rt_status rt_actor_stop(rt_thread* thread, rt_value actor) noexcept {
   constexpr const char* fn = "rt_actor_stop";
-  return guarded(fn, [&]() -> rt_status {
-    if (thread == nullptr) return null_argument(fn, "thread");
-    rt::Thread& t = rt::thread_of(thread);
+  return on_thread(fn, thread, [&](rt::Thread& t) -> rt_status {
     if (!actors(t).is_actor(actor)) return not_actor(fn);
     bridge::Actors::stop(t, &actor);
     return RT_OK;
@@ -443,9 +429,7 @@ rt_status rt_actor_stop(rt_thread* thread, rt_value actor) noexcept {
 
 rt_status rt_actor_wait(rt_thread* thread, rt_value actor, rt_value* out) noexcept {
   constexpr const char* fn = "rt_actor_wait";
-  return guarded(fn, [&]() -> rt_status {
-    if (thread == nullptr) return null_argument(fn, "thread");
-    rt::Thread& t = rt::thread_of(thread);
+  return on_thread(fn, thread, [&](rt::Thread& t) -> rt_status {
     if (!actors(t).is_actor(actor)) return not_actor(fn);
     if (bridge::Actors::in_behaviour()) return refuse_in_behaviour(fn);
     heap::HandleScope scope(*t.m);
@@ -464,9 +448,7 @@ rt_status rt_actor_wait(rt_thread* thread, rt_value actor, rt_value* out) noexce
 
 rt_status rt_actor_monitor(rt_thread* thread, rt_value actor, rt_value watcher) noexcept {
   constexpr const char* fn = "rt_actor_monitor";
-  return guarded(fn, [&]() -> rt_status {
-    if (thread == nullptr) return null_argument(fn, "thread");
-    rt::Thread& t = rt::thread_of(thread);
+  return on_thread(fn, thread, [&](rt::Thread& t) -> rt_status {
     if (!actors(t).is_actor(actor)) return not_actor(fn);
     if (!actors(t).is_actor(watcher)) return not_actor(fn, "watcher");
     bridge::Actors::monitor(&actor, &watcher);
