@@ -58,10 +58,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <new>
-#include <thread>
 #include <utility>
 
 #include "concurrency/pool/job_cache.hpp"
+#include "concurrency/spin_wait.hpp"
 
 namespace runa::concurrency {
 
@@ -70,9 +70,9 @@ class MpscQueue {
  public:
   enum class Pop : std::uint8_t { kItem, kEmpty, kRetry };
   // Slots per block: as many as a block of JobCache's largest class holds
-  // (512 bytes), 4 to 32 of them; a block of larger slots
-  // comes from operator new. An actor's mailbox holds one block even when
-  // empty, so its size is what every actor costs.
+  // (512 bytes), 4 to 32 of them; a block of larger slots comes from
+  // operator new. An actor's mailbox holds one block even when empty, so
+  // its size is what every actor costs.
   static constexpr std::uint64_t kSlots = std::clamp<std::uint64_t>(
       (JobCache::kBlockBytes - sizeof(void*)) / (sizeof(T) + alignof(T)), 4, 32);
 
@@ -92,11 +92,12 @@ class MpscQueue {
   // Any thread.
   void push(T v) {
     Block* fresh = nullptr;
-    for (unsigned spins = 0;; ++spins) {
+    SpinWait gap;
+    for (;;) {
       std::uint64_t t = tail_.load(std::memory_order_acquire);
       const std::uint64_t k = t % kLap;
       if (k == kSlots) {  // the gap: the next block is being installed
-        if (spins > 64) std::this_thread::yield();
+        gap.wait();
         continue;
       }
       Block* b = tail_block_.load(std::memory_order_acquire);
