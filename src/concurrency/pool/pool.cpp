@@ -4,10 +4,12 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <chrono>
 #include <string_view>
 #include <utility>
 
 #include "concurrency/blocking.hpp"
+#include "concurrency/spin_wait.hpp"
 
 namespace runa::concurrency {
 namespace {
@@ -26,6 +28,10 @@ constexpr std::size_t kStealBatch = 32;
 // Jobs taken from the next slot in a row before other waiting work goes
 // first (pool.hpp, "The next slot").
 constexpr unsigned kNextStreak = 16;
+
+// How long a searcher that found nothing keeps looking before it sleeps
+// (pool.hpp, "Spinning").
+constexpr std::chrono::microseconds kSpinFor{50};
 
 // xorshift64*: cheap, and good enough to spread thieves over victims.
 unsigned next_random(std::uint64_t& s, unsigned bound) {
@@ -147,6 +153,22 @@ Job* Pool::find_work(Worker& w) {
   return steal(w);
 }
 
+Job* Pool::spin(Worker& w) {
+  if (!sleep_.begin_spin()) return nullptr;
+  Job* job = nullptr;
+  auto deadline = std::chrono::steady_clock::now() + kSpinFor;
+  unsigned pauses = 1;
+  while (!stopping_.load(std::memory_order_relaxed)) {
+    for (unsigned i = 0; i < pauses; ++i) cpu_relax();
+    pauses = std::min(pauses * 2, 64U);
+    if ((job = find_work(w)) != nullptr) break;
+    poll_safepoint();  // the spin is short, but a collection need not wait for it
+    if (std::chrono::steady_clock::now() >= deadline) break;
+  }
+  sleep_.end_spin();
+  return job;
+}
+
 void Pool::run_job(Job* job) {
   job->execute(job);
   // Between two jobs: where a collection may stop this worker.
@@ -178,6 +200,7 @@ void Pool::main(unsigned index) {
         w.searching = true;
       }
       job = find_work(w);
+      if (job == nullptr) job = spin(w);
     }
     if (job != nullptr) {
       if (w.searching) {

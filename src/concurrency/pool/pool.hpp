@@ -35,6 +35,20 @@
 //    it into the injector (two actors in ping-pong cannot starve a worker's
 //    other jobs; alone, they keep the worker).
 //
+// Spinning. A searcher that finds nothing anywhere looks again for a
+// while (kSpinFor, tens of microseconds, with growing pauses) before it
+// goes idle, and at most one worker spins at a time. While it spins it
+// still counts as searching, so a job pushed meanwhile costs its pusher no
+// wake-up (rule 1 of sleep.hpp) and the spinner takes it within a pause.
+// Why: on a virtual machine an idle vCPU halts, and waking a worker means
+// a futex wake plus the hypervisor waking that vCPU, tens of microseconds
+// each time; programs that hand work back and forth between two workers
+// (actors, a spawner and its thief) paid that per hand-off. Go keeps a
+// spinning M for the same reason. The spin is bounded, so an idle pool
+// still sleeps; it polls a safepoint every round, so a collection never
+// waits for it; and it counts as searching, so rule 3's last look before
+// sleeping stays the only guard against a lost wake-up.
+//
 // Fork-join (join.hpp) and task groups (task_group.hpp) wait without
 // blocking a worker: a worker whose child job was stolen runs other jobs
 // until the child's latch is set, and sleeps on the latch only when there is
@@ -157,6 +171,8 @@ class Pool {
   void main(unsigned index);
   Job* find_work(Worker& w);
   Job* steal(Worker& w);
+  // A searcher that found nothing looks again for a while ("Spinning").
+  Job* spin(Worker& w);
   [[nodiscard]] bool work_visible() const;
   // pop_local when the slot holds a job: it, or (streak spent) other work.
   static Job* take_next(Worker& w);

@@ -78,6 +78,14 @@ class Sleep {
   // searching, on its waker's count.
   void park(unsigned w) { parkers_[w].park(); }
 
+  // At most one searcher spins at a time (pool.hpp, "Spinning"): true if
+  // the caller may, and must then call end_spin().
+  bool begin_spin() {
+    return !spinning_.load(std::memory_order_relaxed) &&
+           !spinning_.exchange(true, std::memory_order_acquire);
+  }
+  void end_spin() { spinning_.store(false, std::memory_order_release); }
+
   // Wakes a sleeper, if there is one (rule 4).
   bool wake_one();
   // Wakes every sleeper (the pool is stopping).
@@ -90,6 +98,7 @@ class Sleep {
  private:
   std::atomic<unsigned> searching_{0};
   std::atomic<unsigned> idle_{0};
+  std::atomic<bool> spinning_{false};
   Mutex mu_;                        // guards sleepers_ and asleep_
   std::vector<unsigned> sleepers_;  // a stack: the most recent sleeper is woken first (warm cache)
   std::vector<bool> asleep_;
