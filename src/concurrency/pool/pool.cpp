@@ -4,7 +4,6 @@
 #include <sched.h>
 
 #include <algorithm>
-#include <chrono>
 #include <string_view>
 #include <utility>
 
@@ -28,10 +27,6 @@ constexpr std::size_t kStealBatch = 32;
 // Jobs taken from the next slot in a row before other waiting work goes
 // first (pool.hpp, "The next slot").
 constexpr unsigned kNextStreak = 16;
-
-// How long a searcher that found nothing keeps looking before it sleeps
-// (pool.hpp, "Spinning").
-constexpr std::chrono::microseconds kSpinFor{50};
 
 // xorshift64*: cheap, and good enough to spread thieves over victims.
 unsigned next_random(std::uint64_t& s, unsigned bound) {
@@ -154,9 +149,9 @@ Job* Pool::find_work(Worker& w) {
 }
 
 Job* Pool::spin(Worker& w) {
-  if (!sleep_.begin_spin()) return nullptr;
+  if (options_.spin.count() <= 0 || !sleep_.begin_spin()) return nullptr;
   Job* job = nullptr;
-  auto deadline = std::chrono::steady_clock::now() + kSpinFor;
+  auto deadline = std::chrono::steady_clock::now() + options_.spin;
   unsigned pauses = 1;
   while (!stopping_.load(std::memory_order_relaxed)) {
     for (unsigned i = 0; i < pauses; ++i) cpu_relax();

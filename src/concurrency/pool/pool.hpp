@@ -36,7 +36,7 @@
 //    other jobs; alone, they keep the worker).
 //
 // Spinning. A searcher that finds nothing anywhere looks again for a
-// while (kSpinFor, tens of microseconds, with growing pauses) before it
+// while (PoolOptions::spin, tens of microseconds, with growing pauses) before it
 // goes idle, and at most one worker spins at a time. While it spins it
 // still counts as searching, so a job pushed meanwhile costs its pusher no
 // wake-up (rule 1 of sleep.hpp) and the spinner takes it within a pause.
@@ -69,6 +69,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -90,6 +91,9 @@ struct PoolOptions {
   unsigned workers = 0;  // 0: one per core the process may run on
   std::string name = "runa-pool";
   std::size_t deque_capacity = 8192;  // jobs per worker deque before the injector
+  // How long a worker that found no job looks again before it sleeps
+  // ("Spinning" above); zero: it sleeps at once.
+  std::chrono::microseconds spin{50};
   // Run on each worker thread before its first job and after its last
   // (the runtime attaches and detaches the worker as a mutator here).
   std::function<void(unsigned index)> on_start{};
