@@ -91,7 +91,7 @@ rt_status bad_timeout(const char* fn, int64_t timeout_ms) {
 // the next message; RT_ERROR_THROWN with an exception in flight fails the
 // actor with it; any other status with a ValueError naming it.
 rt::Actor::Behaviour behaviour_of(rt_actor_fn fn, void* context) {
-  return [fn, context](rt::Thread& t, Value* message) {
+  return [fn, context](rt::Thread& t, const Value* message) {
     const rt_status s = fn(as_c(t), *message, context);
     if (s == RT_OK) {
       // concurrency.h: RT_OK goes on, whatever the function left in flight.
