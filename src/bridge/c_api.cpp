@@ -14,7 +14,6 @@
 #include <string>
 #include <vector>
 
-#include "bridge/c_concurrency.hpp"
 #include "bridge/runtime_impl.hpp"
 #include "runatime.h"
 #include "runatime/heap_options.hpp"
@@ -54,8 +53,6 @@ struct CFrames {
 }  // namespace
 
 struct rt_runtime {
-  // Destroyed after the Runtime, whose actors may run C behaviours to its end.
-  std::unique_ptr<runa::bridge::CBehaviours> behaviours;
   std::unique_ptr<rt::Runtime> runtime;
   std::deque<CNative> natives;
   std::deque<CTier> tiers;
@@ -232,7 +229,6 @@ rt_status rt_runtime_create(const rt_runtime_options* options, rt_runtime** out)
     if (!r) return fail(RT_ERROR_INVALID_ARGUMENT, fn, r.error().describe());
     auto made = std::make_unique<rt_runtime>();
     made->runtime = std::move(*r);
-    made->behaviours = std::make_unique<runa::bridge::CBehaviours>(*made->runtime);
     *out = made.release();
     return RT_OK;
   });

@@ -22,6 +22,7 @@ RuntimeImpl::RuntimeImpl(RuntimeOptions options, std::unique_ptr<heap::Heap> hea
       types_(std::move(types)),
       fixed_roots_(heap_->add_roots(fixed_, kFixedCount)) {
   bridge::add_core_natives(natives_);
+  host_behaviours_.add_native(natives_);
   modules_ = std::make_unique<bridge::Modules>(*types_, natives_, options_.module_path);
   builtins_ = std::make_unique<bridge::BuiltinMethods>(natives_);
   shapes_.function = types_->closures().function_type();

@@ -26,6 +26,7 @@
 #include "bridge/actors.hpp"
 #include "bridge/builtin_methods.hpp"
 #include "bridge/channels.hpp"
+#include "bridge/host_behaviours.hpp"
 #include "bridge/locks.hpp"
 #include "bridge/modules.hpp"
 #include "bridge/natives.hpp"
@@ -85,6 +86,7 @@ class RuntimeImpl {
   [[nodiscard]] const ops::Shapes& shapes() const { return shapes_; }
   [[nodiscard]] bridge::Policy& policy() { return *policy_; }
   [[nodiscard]] bridge::Channels& channels() { return channels_; }
+  [[nodiscard]] bridge::HostBehaviours& host_behaviours() { return host_behaviours_; }
   [[nodiscard]] bridge::Locks& locks() { return locks_; }
   [[nodiscard]] bridge::Synchronisers& synchronisers() { return synchronisers_; }
   [[nodiscard]] bridge::ThreadLocals& thread_locals() { return thread_locals_; }
@@ -141,6 +143,7 @@ class RuntimeImpl {
   ops::Shapes shapes_;
   std::unique_ptr<bridge::Policy> policy_;
   bridge::Channels channels_{*heap_};
+  bridge::HostBehaviours host_behaviours_{*heap_};
   bridge::Locks locks_{*heap_};
   bridge::Synchronisers synchronisers_{*heap_};
   bridge::ThreadLocals thread_locals_{*heap_};
