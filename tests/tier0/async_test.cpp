@@ -145,12 +145,15 @@ TEST_F(AsyncTest, AwaitContinuesACoroutineChain) {
 }
 
 // Timers wake their tasks in deadline order, whatever order they were armed.
+// The deadlines are 200 ms apart: the three tasks arm their timers one
+// after the other, which under the GC stress mode on a loaded machine took
+// more than the 20 ms apart they once were, and "fast" then came second.
 TEST_F(AsyncTest, SleepersFinishInDeadlineOrder) {
   std::string code =
       ".local log type Any slot 0 scope 0 end\n"
       ".local tasks type Any slot 1 scope 0 end\n"
       "NEW_LIST 0\nSTORE_LOCAL log\nNEW_LIST 0\nSTORE_LOCAL tasks\n";
-  for (const char* sleep : {"60 \"slow\"", "20 \"fast\"", "40 \"middle\""}) {
+  for (const char* sleep : {"600 \"slow\"", "200 \"fast\"", "400 \"middle\""}) {
     const std::string_view s(sleep);
     const auto space = s.find(' ');
     code +=
