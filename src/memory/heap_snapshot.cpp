@@ -207,7 +207,7 @@ class Snapshot {
             Object* o = s.stack.back();
             s.stack.pop_back();
             const Layout& l = h_.layouts.at(hdr::type_of(o->header));
-            s.bytes += walk::size_of(l, o);
+            s.bytes += size_of(l, o);
             for_each_ref(l, o, [&](const Ref& r) {
               ++s.edges;
               reach(s, r.to);
@@ -403,7 +403,7 @@ class Snapshot {
       const Layout& l = h_.layouts.at(type);
       std::uint32_t edges = 0;
       for_each_ref(l, o, [&](const Ref&) { ++edges; });
-      text.node(node_type(l), type_name(names, type, l, o), id, walk::size_of(l, o), edges);
+      text.node(node_type(l), type_name(names, type, l, o), id, size_of(l, o), edges);
     });
   }
 

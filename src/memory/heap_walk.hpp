@@ -171,15 +171,6 @@ struct Ref {
   Object* to;
 };
 
-// ref_slots and object_size, with plain objects (most of a heap) inline.
-inline RefRange slots_of(const Layout& l, Object* o) {
-  if (l.kind == LayoutKind::kPlain) return {o->slots(), o->slots() + l.refs};
-  return ref_slots(l, o);
-}
-inline std::size_t size_of(const Layout& l, Object* o) {
-  return l.kind == LayoutKind::kPlain ? l.size : object_size(l, o);
-}
-
 template <class Fn>
 void for_each_ref(const Layout& l, Object* o, Fn&& fn) {
   RefRange r = slots_of(l, o);

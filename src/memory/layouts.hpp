@@ -75,6 +75,15 @@ class Layouts {
 
 [[nodiscard]] std::size_t object_size(const Layout& l, Object* o);
 [[nodiscard]] RefRange ref_slots(const Layout& l, Object* o);
+// The same, with plain objects (most of a heap) inline: the collectors'
+// per-object paths call these.
+inline RefRange slots_of(const Layout& l, Object* o) {
+  if (l.kind == LayoutKind::kPlain) return {o->slots(), o->slots() + l.refs};
+  return ref_slots(l, o);
+}
+inline std::size_t size_of(const Layout& l, Object* o) {
+  return l.kind == LayoutKind::kPlain ? l.size : object_size(l, o);
+}
 // Whether objects of l can have a reference slot at all (an object born
 // old without one need not be remembered).
 [[nodiscard]] bool may_hold_refs(const Layout& l);

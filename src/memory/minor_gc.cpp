@@ -40,6 +40,18 @@ bool special(const Layout& l) {
   return l.kind == LayoutKind::kWeakRef || l.kind == LayoutKind::kEphemeron || l.weak_count != 0;
 }
 
+// Most young objects are a few words: a loop of word moves costs less than
+// the call into memcpy, which larger ones take. n is a multiple of 8.
+constexpr std::size_t kInlineCopy = 64;
+void copy_words(std::uint8_t* to, const Value* from, std::size_t n) {
+  if (n > kInlineCopy) {
+    std::memcpy(to, from, n);
+    return;
+  }
+  auto* words = reinterpret_cast<Value*>(to);
+  for (std::size_t i = 0; i < n / sizeof(Value); ++i) words[i] = from[i];
+}
+
 }  // namespace
 
 // Final and never deleted through a base pointer.
@@ -115,18 +127,18 @@ class MinorGC::Worker final  // NOLINT(cppcoreguidelines-virtual-class-destructo
 Value MinorGC::Worker::evacuate(Value v) {
   Object* o = as_object(v);
   std::uint64_t h = forwarding::load(o);
+  const Layout* l = nullptr;
   for (;;) {
     h = forwarding::settle(o, h);
     if (forwarding::forwarded(h)) return forwarding::forwardee(o, h);
     // A reference to something that is not an object: a stale raw pointer
     // kept across an allocation, or a slot written without the barrier.
-    if (h_.layouts.find(hdr::type_of(h)) == nullptr) {
-      fatal("reference to a word with no registered type", o, h);
-    }
+    l = h_.layouts.find(hdr::type_of(h));
+    if (l == nullptr) fatal("reference to a word with no registered type", o, h);
     // Alone, a worker needs no claim: nobody else reads the header.
     if (!gc_.parallel_ || forwarding::claim(o, h)) break;
   }
-  std::size_t n = object_size(h_.layouts.at(hdr::type_of(h)), o);
+  std::size_t n = size_of(*l, o);
   std::uint64_t age = (h & hdr::kAgeMask) >> hdr::kAgeShift;
   bool aged = age != 0;  // it survived a collection before (sizing.hpp reads how many do)
   if (age < 15) ++age;
@@ -149,7 +161,7 @@ Value MinorGC::Worker::evacuate(Value v) {
   }
   if (aged) resurvived_bytes_ += n;
   ages_.add(static_cast<unsigned>(age), n);
-  std::memcpy(to + sizeof(Object), o->slots(), n - sizeof(Object));
+  copy_words(to + sizeof(Object), o->slots(), n - sizeof(Object));
   auto* copy = reinterpret_cast<Object*>(to);
   // Promoted objects stay logged (kUnlogged clear) until scan() decides.
   copy->header = (h & ~(hdr::kAgeMask | hdr::kUnlogged | hdr::kMark)) | (age << hdr::kAgeShift) |
@@ -199,8 +211,8 @@ std::optional<Value> MinorGC::Worker::reached(Value v) {
 // self-forwarding word, which keeps the type).
 void MinorGC::Worker::scan(Object* o) {
   const Layout& l = h_.layouts.at(hdr::type_of(o->header));
-  RefRange r = ref_slots(l, o);
-  weak_.scan(l, o, r, *this);
+  RefRange r = slots_of(l, o);
+  if (special(l)) weak_.scan(l, o, r, *this);
   bool young = false;
   for (Value* s = r.begin; s < r.end; ++s) {
     visit(s);
