@@ -178,6 +178,11 @@ struct SupervisorCore {
   std::shared_ptr<cc::Supervisor> supervisor;
   std::shared_ptr<SupervisorCore> parent;
 };
+// Where a supervised actor goes: its supervisor and its restart type.
+struct Supervised {
+  std::shared_ptr<SupervisorCore> core;
+  cc::Supervisor::Restart restart = cc::Supervisor::Restart::kTransient;
+};
 
 struct ActorCore : std::enable_shared_from_this<ActorCore> {
   // kRunning -> kStopping (actor_stop) -> kStopped; kFailed (its behaviour
@@ -260,6 +265,8 @@ struct ActorCore : std::enable_shared_from_this<ActorCore> {
   cc::WaitList room;                           // tasks awaiting room in the full mailbox
   cc::Latch done{1};                           // opened once the actor has stopped
   std::shared_ptr<SupervisorCore> supervisor;  // keeps it while a child lives
+  // A permanent child: its actor_stop restarts it (actors.cpp, handle()).
+  bool permanent = false;
   std::shared_ptr<cc::Actor<Envelope>> actor;
 };
 

@@ -13,7 +13,9 @@
 // outside the heap), so it runs on any thread.
 //
 // actor_demonitor and actor_unlink take the DownFns out again, named by a
-// tag (the other actor's number and the kind). Removing races with the
+// tag (the other actor's number and the kind); supervisor_demonitor takes
+// a supervisor's monitor out the same way (Supervisor::unmonitor and
+// go_down share the supervisor's lock). Removing races with the
 // watched actor's stop: ActorBase::unmonitor() and terminate() both take
 // the actor's lock, so a DownFn is either removed (no notice, no kill) or
 // handed to the stop (the notice comes, the kill happens), never both,
@@ -226,15 +228,26 @@ bool Actors::new_supervisor(rt::Thread& t, const char* native, std::string_view 
 
 bool Actors::supervised_spawn(rt::Thread& t, const char* native, const Value* supervisor,
                               const Value* behaviour, const Value* state, Value* out,
-                              std::size_t capacity) {
-  std::shared_ptr<SupervisorCore> s = ForeignObjects<SupervisorBox>::of(*supervisor)->core;
-  if (s->supervisor->gave_up()) {
+                              std::size_t capacity, std::string_view restart) {
+  Supervised under{ForeignObjects<SupervisorBox>::of(*supervisor)->core};
+  if (restart == "permanent") {
+    under.restart = cc::Supervisor::Restart::kPermanent;
+  } else if (restart == "temporary") {
+    under.restart = cc::Supervisor::Restart::kTemporary;
+  } else if (restart != "transient") {
+    return rt::ops::raise(t, "ValueError",
+                          std::string(native) +
+                              ": the restart type is \"permanent\", \"transient\" or "
+                              "\"temporary\", not \"" +
+                              std::string(restart) + "\"");
+  }
+  if (under.core->supervisor->gave_up()) {
     return rt::ops::raise(t, "ValueError",
                           std::string(native) +
                               ": the supervisor is down (it gave up after too "
                               "many restarts, or a supervisor above it did)");
   }
-  return spawn(t, behaviour, state, out, capacity, s);
+  return spawn(t, behaviour, state, out, capacity, &under);
 }
 
 std::int64_t Actors::restarts(const Value* supervisor) {
@@ -248,18 +261,27 @@ void Actors::monitor_supervisor(const Value* supervisor, const Value* watcher) {
   // its descendants keeps alive (a cycle otherwise). The supervisor is
   // alive while it reports; a watcher gone has stopped, and a notice to it
   // would be dropped anyway.
-  std::weak_ptr<ActorCore> to = core_of(*watcher).shared_from_this();
+  ActorCore& watcher_core = core_of(*watcher);
+  std::weak_ptr<ActorCore> to = watcher_core.shared_from_this();
   std::weak_ptr<cc::Supervisor> from = watched;
-  watched->monitor([to, from](const cc::Down& down) {
-    std::shared_ptr<ActorCore> watcher_core = to.lock();
-    std::shared_ptr<cc::Supervisor> gone = from.lock();
-    if (watcher_core == nullptr || gone == nullptr) return;
-    Envelope e(watcher_core->heap, nullptr, nullptr, Envelope::Kind::kDown);
-    e.from_supervisor = std::move(gone);
-    e.reason = down.reason;
-    e.error = thrown_of(down.error);
-    (void)watcher_core->actor->deliver_past_bound(e);
-  });
+  watched->monitor(
+      [to, from](const cc::Down& down) {
+        std::shared_ptr<ActorCore> live = to.lock();
+        std::shared_ptr<cc::Supervisor> gone = from.lock();
+        if (live == nullptr || gone == nullptr) return;
+        Envelope e(live->heap, nullptr, nullptr, Envelope::Kind::kDown);
+        e.from_supervisor = std::move(gone);
+        e.reason = down.reason;
+        e.error = thrown_of(down.error);
+        (void)live->actor->deliver_past_bound(e);
+      },
+      watch_tag(watcher_core, Watch::kMonitor));
+}
+
+bool Actors::demonitor_supervisor(const Value* supervisor, const Value* watcher) {
+  const std::shared_ptr<cc::Supervisor>& watched =
+      ForeignObjects<SupervisorBox>::of(*supervisor)->core->supervisor;
+  return watched->unmonitor(watch_tag(core_of(*watcher), Watch::kMonitor)) > 0;
 }
 
 bool Actors::wait_supervisor(rt::Thread& t, const Value* supervisor) {
@@ -273,7 +295,10 @@ bool Actors::wait_supervisor(rt::Thread& t, const Value* supervisor) {
                           "gave up");
   }
   const std::shared_ptr<const Thrown> thrown = thrown_of(down.error);
-  const std::string last = thrown != nullptr ? thrown->text : "an internal error";
+  const std::string last = thrown != nullptr ? thrown->text
+                           : down.error == nullptr
+                               ? "none: a permanent child stopped normally (actor_stop)"
+                               : "an internal error";
   return rt::ops::raise(
       t, "ValueError",
       "supervisor_wait: the supervisor gave up: a child failed after " +
