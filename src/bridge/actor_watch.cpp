@@ -41,6 +41,11 @@
 // actor under it restarts behind the same Actor values) or gives up,
 // killing the others; supervisor_wait and supervisor_monitor read the Down
 // it went down with (its error holds the BehaviourFailed, so the Thrown).
+// Restart types are the C++ Supervisor's; a permanent child's actor_stop
+// lets Actor<M> ask its supervisor (actors.cpp, handle()).
+// supervisor_stop_child is Supervisor::stop_child (which deletes the child
+// under the supervisor's lock before stopping it: a crash racing it is no
+// restart), then the phase a sender reads goes to stopping.
 // Ownership without cycles: an ActorCore holds its SupervisorCore, a child
 // SupervisorCore its parent's, a C++ Supervisor its children; a monitor on
 // a supervisor lives inside it and holds the watcher and the supervisor
@@ -51,8 +56,10 @@
 #include <exception>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "bridge/actor_core.hpp"
 #include "bridge/actors.hpp"
@@ -276,6 +283,46 @@ void Actors::monitor_supervisor(const Value* supervisor, const Value* watcher) {
         (void)live->actor->deliver_past_bound(e);
       },
       watch_tag(watcher_core, Watch::kMonitor));
+}
+
+bool Actors::stop_child(const Value* supervisor, const Value* actor) {
+  ActorCore& c = core_of(*actor);
+  const std::shared_ptr<cc::Supervisor>& s =
+      ForeignObjects<SupervisorBox>::of(*supervisor)->core->supervisor;
+  if (c.supervisor == nullptr || c.supervisor->supervisor != s) return false;
+  if (!s->stop_child(*c.actor)) return false;
+  // Sends are refused from now on (the C++ actor's stop drops what its
+  // mailbox holds; a sender that pushed before this store is covered by
+  // its Dekker pair with terminate(): actors.cpp, "Stranded messages").
+  std::uint32_t running = ActorCore::kRunning;
+  c.phase.compare_exchange_strong(running, ActorCore::kStopping, std::memory_order_seq_cst);
+  if (c.capacity != 0) c.space_made(true);  // senders waiting for room learn it
+  return true;
+}
+
+bool Actors::children(rt::Thread& t, const Value* supervisor, Value* out) {
+  const std::vector<std::shared_ptr<cc::ActorBase>> kids =
+      ForeignObjects<SupervisorBox>::of(*supervisor)->core->supervisor->children();
+  std::vector<std::shared_ptr<ActorCore>> cores;
+  {
+    std::lock_guard lock(mu_);  // actors.cpp, "The dump": never held across a collection
+    for (const auto& kid : kids) {
+      for (const auto& [number, core] : live_) {
+        if (core->actor.get() == kid.get()) cores.push_back(core);
+      }
+    }
+  }
+  heap::HandleScope scope(*t.m);
+  const types::TypeSystem& ts = rt::impl_of(t).types();
+  heap::Handle list(*t.m, ts.lists().make(*t.m, cores.size()));
+  if (list.value() == types::kNothing) return rt::ops::out_of_memory(t);
+  heap::Handle box(*t.m, types::kNothing);
+  for (const auto& core : cores) {
+    if (!make_box(t, core, box.slot())) return false;
+    if (!ts.lists().append(*t.m, list, box)) return rt::ops::out_of_memory(t);
+  }
+  *out = list.value();
+  return true;
 }
 
 bool Actors::demonitor_supervisor(const Value* supervisor, const Value* watcher) {

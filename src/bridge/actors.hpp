@@ -196,6 +196,15 @@ class Actors {
                         const Value* behaviour, const Value* state, Value* out,
                         std::size_t capacity = 0, std::string_view restart = "transient");
   [[nodiscard]] static std::int64_t restarts(const Value* supervisor);
+  // supervisor_stop_child: *actor, a child of *supervisor, is deleted from
+  // it and stops after the message in progress; its mailbox is dropped
+  // (asks in it raise "stopped"), sends are refused from now on, and it is
+  // never restarted. false when it is not a child of *supervisor (any
+  // more). Never collects.
+  static bool stop_child(const Value* supervisor, const Value* actor);
+  // supervisor_children: a List of Actors, the children of *supervisor
+  // that have not stopped, in spawn order. MAY COLLECT.
+  bool children(rt::Thread& t, const Value* supervisor, Value* out);
   // *watcher gets ("down", supervisor, reason, error) once *supervisor is
   // down (gave up: "failed"; stopped by its parent giving up: "killed").
   static void monitor_supervisor(const Value* supervisor, const Value* watcher);

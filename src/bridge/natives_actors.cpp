@@ -316,6 +316,20 @@ NativeStatus supervisor_demonitor(NativeCall& call) {
   return NativeStatus::kReturn;
 }
 
+// Stops `actor`, a child of the supervisor, for good: whether it was one.
+NativeStatus supervisor_stop_child(NativeCall& call) {
+  if (auto bad = want_supervisor(call, "supervisor_stop_child")) return *bad;
+  if (auto bad = want_actor(call, "supervisor_stop_child", 1)) return *bad;
+  call.result = types::make_boolean(Actors::stop_child(call.args[0], call.args[1]));
+  return NativeStatus::kReturn;
+}
+
+// A List of the supervisor's children that have not stopped.
+NativeStatus supervisor_children(NativeCall& call) {
+  if (auto bad = want_supervisor(call, "supervisor_children")) return *bad;
+  return answered(call, actors(call).children(*call.thread, call.args[0], &call.result));
+}
+
 // How many times the supervisor has restarted a child.
 NativeStatus supervisor_restarts(NativeCall& call) {
   if (auto bad = want_supervisor(call, "supervisor_restarts")) return *bad;
@@ -359,6 +373,8 @@ void add_actor_natives(Natives& natives) {
   natives.add("supervisor_monitor", 2, supervisor_monitor);
   natives.add("supervisor_spawn_child", 5, supervisor_spawn_child);
   natives.add("supervisor_demonitor", 2, supervisor_demonitor);
+  natives.add("supervisor_stop_child", 2, supervisor_stop_child);
+  natives.add("supervisor_children", 1, supervisor_children);
 }
 
 }  // namespace runa::bridge

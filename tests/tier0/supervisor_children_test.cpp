@@ -1,6 +1,8 @@
 // Supervisors' children as programs see them (docs/natives.md, "Actors";
 // src/bridge/actor_watch.cpp): restart types (supervisor_spawn_child),
-// removing a supervisor's monitor (supervisor_demonitor).
+// removing a supervisor's monitor (supervisor_demonitor), stopping a child
+// through its supervisor (supervisor_stop_child) and listing the children
+// (supervisor_children).
 //
 // The interleavings that would break them, beside their tests:
 //   - the runtime's end racing a permanent child: its stop would restart it
@@ -10,6 +12,10 @@
 //   - supervisor_demonitor racing the supervisor giving up: the notice
 //     comes exactly when the answer is false (SupervisorDemonitorRacing-
 //     TheGiveUp; Supervisor::unmonitor and go_down share its lock);
+//   - supervisor_stop_child racing the child's crash and restart: the child
+//     ends either way, never restarted after (StopChildRacingACrash; the
+//     C++ stop_child deletes the child under the supervisor's lock before
+//     stopping it);
 //   - actor_stop's restart of a permanent child racing an ask: the ask is
 //     made once the supervisor has counted the restart, when the child is
 //     running again (its phase went back to running before the count).
@@ -228,6 +234,44 @@ TEST_F(Tier0Test, SupervisorDemonitorRacingTheGiveUp) {
                             stmt("channel_receive", {"LOAD_GLOBAL f"}) + kFirstOnD +
                             "PUSH_CONST \"last\"\nEQ\nEQ\nRETURN";
   for (int i = 0; i < 30; ++i) EXPECT_EQ(eval(round, kPrelude), "= true") << "round " << i;
+}
+
+// A child stopped through its supervisor ends (normally: actor_wait gives
+// its last state) and is not restarted, a permanent one included; the
+// supervisor no longer lists it, and stopping it again answers false, as
+// for an actor that is not its child.
+TEST_F(Tier0Test, SupervisorStopChildEndsAChildForGood) {
+  const std::string code =
+      supervisor(3) + child("a", "permanent", 10) + child("b", "transient", 20) +
+      child("e", "temporary", 30) +
+      call("list_length", {call("supervisor_children", {"LOAD_GLOBAL c"})}) +
+      call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 5"}) +
+      call("supervisor_stop_child", {"LOAD_GLOBAL c", "LOAD_GLOBAL a"}) +
+      call("actor_wait", {"LOAD_GLOBAL a"}) +
+      call("supervisor_stop_child", {"LOAD_GLOBAL c", "LOAD_GLOBAL a"}) +
+      call("list_length", {call("supervisor_children", {"LOAD_GLOBAL c"})}) +
+      // The first child listed now: b.
+      call("actor_ask", {call("supervisor_children", {"LOAD_GLOBAL c"}) + "PUSH_CONST 0\nGET_ITEM",
+                         "PUSH_CONST 1"}) +
+      call("supervisor_restarts", {"LOAD_GLOBAL c"}) +
+      into("f", "actor_spawn", {"PUSH_CONST function 1", "PUSH_CONST 0"}) +
+      call("supervisor_stop_child", {"LOAD_GLOBAL c", "LOAD_GLOBAL f"}) + "NEW_LIST 9\nRETURN";
+  EXPECT_EQ(eval(code, kPrelude), "= [3, 15, true, 15, false, 2, 21, 0, false]");
+}
+
+// The stop racing a crash (sent asynchronously just before), many rounds:
+// a permanent child ends whichever comes first — failed (the crash found
+// it deleted), or stopped (after a restart the crash won) — and the
+// supervisor lists no child.
+TEST_F(Tier0Test, StopChildRacingACrash) {
+  const std::string round = supervisor(1000) + child("a", "permanent", 10) +
+                            stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"}) +
+                            stmt("supervisor_stop_child", {"LOAD_GLOBAL c", "LOAD_GLOBAL a"}) +
+                            "TRY_BEGIN threw none\n" + stmt("actor_wait", {"LOAD_GLOBAL a"}) +
+                            "TRY_END\nthrew:\nCATCH_BEGIN type DivisionByZero\nPOP\nCATCH_END\n" +
+                            call("list_length", {call("supervisor_children", {"LOAD_GLOBAL c"})}) +
+                            "RETURN";
+  for (int i = 0; i < 30; ++i) EXPECT_EQ(eval(round, kPrelude), "= 0") << "round " << i;
 }
 
 }  // namespace

@@ -64,6 +64,33 @@ void Supervisor::monitor(DownFn fn, std::uint64_t tag) {
   fn(down);
 }
 
+bool Supervisor::stop_child(ActorBase& child) {
+  std::shared_ptr<ActorBase> kept;  // alive until it is asked to stop
+  {
+    std::lock_guard lock(mu_);
+    auto it = std::find_if(children_.begin(), children_.end(),
+                           [&child](const Child& c) { return c.actor.get() == &child; });
+    if (it == children_.end()) return false;
+    kept = std::move(it->actor);
+    children_.erase(it);
+  }
+  {
+    std::lock_guard lock(child.mu_);
+    child.supervisor_ = nullptr;  // deleted: this supervisor may die before it stops
+  }
+  child.stop();
+  return true;
+}
+
+std::vector<std::shared_ptr<ActorBase>> Supervisor::children() {
+  std::vector<std::shared_ptr<ActorBase>> out;
+  std::lock_guard lock(mu_);
+  for (const Child& c : children_) {
+    if (c.actor != nullptr && !c.actor->stopped()) out.push_back(c.actor);
+  }
+  return out;
+}
+
 void Supervisor::wind_down() {
   std::lock_guard lock(mu_);
   winding_down_ = true;

@@ -71,11 +71,20 @@
 //     decided after it is final, one decided before it restarted the child,
 //     whose next stop (the owner's, after wind_down) is then final. So an
 //     owner that winds down and then stops every child sees them all end.
+//   - stop_child racing the child's failure (or a permanent child's stop)
+//     and its restart: stop_child takes the child out of `children_` under
+//     the lock before it asks it to stop, and a failure looks its child up
+//     there under the lock. A failure that finds it gone is no restart
+//     (the child stops, kFailed); a restart decided before the removal is
+//     ended by the stop request, which the child reads before any further
+//     message. Either way the child ends; a fresh behaviour made by a
+//     restart decided before the removal handles no message.
 //   - A transient or permanent child failing while the supervisor gives up
 //     because of another child: the failure finds `down_` under the lock
 //     and the child stops (kFailed); the give-up's kill finds it stopping.
 // Lifetime: a supervisor must outlive its children's failures (a child
-// reaches it through a plain pointer that ~Supervisor clears); a parent
+// reaches it through a plain pointer that ~Supervisor clears), and a
+// child deleted by stop_child until it has stopped; a parent
 // owns its child supervisors (start_supervisor makes them shared; a
 // top-level one may live anywhere).
 #pragma once
@@ -139,6 +148,15 @@ class Supervisor {
   // going down has not taken: how many. 0 once it is down (the header,
   // "A removal racing the supervisor going down").
   std::size_t unmonitor(std::uint64_t tag);
+  // Stops the actor `child` through this supervisor and deletes it from
+  // the children: it finishes the message in progress (if any) and stops
+  // (kNormal); what its mailbox still holds is dropped. It is never
+  // restarted, whatever its type (the header, "stop_child racing the
+  // child's failure"). false when it is not a child of this supervisor
+  // (or no longer: stopped this way already).
+  bool stop_child(ActorBase& child);
+  // The actor children that have not stopped, in start order (a snapshot).
+  std::vector<std::shared_ptr<ActorBase>> children();
   // From now on a normal stop ends every child for good, permanent ones
   // included: for an owner about to stop them all (the header, "A
   // permanent child's normal stop racing wind_down()").

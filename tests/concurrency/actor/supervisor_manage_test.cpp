@@ -1,8 +1,10 @@
 // Managing a supervisor from outside (supervisor.hpp): removing a monitor
-// (unmonitor), and the interleaving that would break it — the removal
+// (unmonitor), stopping and deleting a child (stop_child), listing the
+// children; and the interleavings that would break them — the removal
 // racing the supervisor going down, which must either remove the monitor
 // (it never runs) or leave it to run (unmonitor answers 0), never both,
-// never neither.
+// never neither; stop_child racing the child's failures and restarts,
+// after which the child must end, whatever came first.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -10,6 +12,7 @@
 #include <memory>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "../eventually.hpp"
 #include "concurrency/actor/supervisor.hpp"
@@ -20,6 +23,7 @@ namespace {
 using namespace std::chrono_literals;
 using testing::eventually;
 using Strategy = Supervisor::Strategy;
+using Restart = Supervisor::Restart;
 
 Actor<int>::Factory failing_on_negative() {
   return [] {
@@ -71,6 +75,55 @@ TEST(SupervisorManage, ARemovalRacingTheGiveUpRemovesOrRuns) {
   }
   // Not asserted (timing): how often each side won.
   RecordProperty("removed_rounds", removed_rounds);
+}
+
+// Stopping a child through its supervisor: the child ends (kNormal) and
+// is never restarted, a permanent one included; its mailbox is dropped;
+// the supervisor no longer lists it, and stopping it again answers false.
+// Fails if stop_child stopped the child without removing it first (the
+// permanent child would restart).
+TEST(SupervisorManage, StopChildEndsAChildForGood) {
+  Pool pool({.workers = 2});
+  Supervisor sup(pool, Strategy::kOneForAll, 5, 1min);
+  std::atomic<int> downs{0};
+  std::atomic<Down::Reason> reason{Down::Reason::kFailed};
+  std::vector<std::shared_ptr<Actor<int>>> kids;
+  for (Restart r : {Restart::kPermanent, Restart::kTransient, Restart::kTemporary}) {
+    kids.push_back(sup.start<int>(failing_on_negative(), {}, r));
+  }
+  for (auto& k : kids) {
+    k->monitor([&](const Down& d) {
+      reason.store(d.reason);
+      downs.fetch_add(1);
+    });
+  }
+  EXPECT_EQ(sup.children().size(), 3U);
+  for (auto& k : kids) EXPECT_TRUE(sup.stop_child(*k));
+  EXPECT_TRUE(eventually([&] { return downs.load() == 3; }));
+  EXPECT_EQ(reason.load(), Down::Reason::kNormal);
+  EXPECT_EQ(sup.restarts(), 0U);
+  EXPECT_TRUE(sup.children().empty());
+  EXPECT_FALSE(sup.stop_child(*kids[0]));
+  EXPECT_EQ(kids[0]->ref().tell(1), Delivery::kStopped);
+  EXPECT_FALSE(sup.gave_up());
+}
+
+// stop_child racing the child's failures and restarts, round after round:
+// the child ends whichever comes first (a failure that finds it removed
+// stops it, kFailed; a restart decided before the removal is followed by
+// the stop), and never runs again after.
+TEST(SupervisorManage, StopChildRacingFailuresEndsTheChild) {
+  Pool pool({.workers = 2});
+  for (int round = 0; round < 200; ++round) {
+    Supervisor sup(pool, Strategy::kOneForOne, 1'000'000, 1min);
+    std::atomic<int> downs{0};
+    auto k = sup.start<int>(failing_on_negative(), {}, Restart::kPermanent);
+    k->monitor([&](const Down&) { downs.fetch_add(1); });
+    for (int i = 0; i < 20; ++i) (void)k->ref().tell(-1);
+    EXPECT_TRUE(sup.stop_child(*k));
+    EXPECT_TRUE(eventually([&] { return downs.load() == 1; })) << "round " << round;
+    EXPECT_TRUE(k->stopped());
+  }
 }
 
 }  // namespace
