@@ -107,6 +107,42 @@ std::uint64_t watch_tag(const ActorCore& other, Watch w) {
   return other.number * 2 + (w == Watch::kLink ? 1 : 0);  // numbers start at 1: never 0
 }
 
+// A restart type by its name, or false after raising ValueError.
+bool restart_named(rt::Thread& t, const char* native, std::string_view name,
+                   cc::Supervisor::Restart* out) {
+  if (name == "permanent") {
+    *out = cc::Supervisor::Restart::kPermanent;
+  } else if (name == "temporary") {
+    *out = cc::Supervisor::Restart::kTemporary;
+  } else if (name == "transient") {
+    *out = cc::Supervisor::Restart::kTransient;
+  } else {
+    return rt::ops::raise(t, "ValueError",
+                          std::string(native) +
+                              ": the restart type is \"permanent\", \"transient\" or "
+                              "\"temporary\", not \"" +
+                              std::string(name) + "\"");
+  }
+  return true;
+}
+
+// Whether a child may be added to `core` by `native`; false after raising.
+bool may_add_child(rt::Thread& t, const char* native, const SupervisorCore& core, bool simple) {
+  if (core.supervisor->gave_up()) {
+    return rt::ops::raise(t, "ValueError",
+                          std::string(native) +
+                              ": the supervisor is down (it gave up after too "
+                              "many restarts, or a supervisor above it did)");
+  }
+  if ((core.simple != nullptr) == simple) return true;
+  return rt::ops::raise(
+      t, "ValueError",
+      std::string(native) +
+          (simple ? ": the supervisor is not a simple_one_for_one one (supervisor_new_simple)"
+                  : ": a simple_one_for_one supervisor's children start with "
+                    "supervisor_start_child, all from its one behaviour"));
+}
+
 const char* reason_name(cc::Down::Reason r) {
   switch (r) {
     case cc::Down::Reason::kFailed:
@@ -228,6 +264,7 @@ bool Actors::new_supervisor(rt::Thread& t, const char* native, std::string_view 
       return rt::ops::raise(t, "ValueError",
                             std::string(native) + ": the parent supervisor is down");
     }
+    if (!may_add_child(t, native, *core->parent, false)) return false;
     core->supervisor = core->parent->supervisor->start_supervisor(s, max, period);
   }
   return make_supervisor_box(t, std::move(core), out);
@@ -237,24 +274,34 @@ bool Actors::supervised_spawn(rt::Thread& t, const char* native, const Value* su
                               const Value* behaviour, const Value* state, Value* out,
                               std::size_t capacity, std::string_view restart) {
   Supervised under{ForeignObjects<SupervisorBox>::of(*supervisor)->core};
-  if (restart == "permanent") {
-    under.restart = cc::Supervisor::Restart::kPermanent;
-  } else if (restart == "temporary") {
-    under.restart = cc::Supervisor::Restart::kTemporary;
-  } else if (restart != "transient") {
-    return rt::ops::raise(t, "ValueError",
-                          std::string(native) +
-                              ": the restart type is \"permanent\", \"transient\" or "
-                              "\"temporary\", not \"" +
-                              std::string(restart) + "\"");
-  }
-  if (under.core->supervisor->gave_up()) {
-    return rt::ops::raise(t, "ValueError",
-                          std::string(native) +
-                              ": the supervisor is down (it gave up after too "
-                              "many restarts, or a supervisor above it did)");
-  }
+  if (!restart_named(t, native, restart, &under.restart)) return false;
+  if (!may_add_child(t, native, *under.core, false)) return false;
   return spawn(t, behaviour, state, out, capacity, &under);
+}
+
+bool Actors::new_simple_supervisor(rt::Thread& t, const Value* behaviour, std::string_view restart,
+                                   std::int64_t max_restarts, std::int64_t period_ms, Value* out) {
+  constexpr const char* kNative = "supervisor_new_simple";
+  cc::Supervisor::Restart r{};
+  if (!restart_named(t, kNative, restart, &r)) return false;
+  if (!new_supervisor(t, kNative, "one_for_one", max_restarts, period_ms, nullptr, out)) {
+    return false;
+  }
+  // Nobody else sees the supervisor yet: its template is set before any
+  // child can start.
+  ForeignObjects<SupervisorBox>::of(*out)->core->simple =
+      std::make_shared<const ChildTemplate>(runtime_.heap(), *behaviour, r);
+  return true;
+}
+
+bool Actors::start_child(rt::Thread& t, const Value* supervisor, const Value* state, Value* out) {
+  Supervised under{ForeignObjects<SupervisorBox>::of(*supervisor)->core};
+  if (!may_add_child(t, "supervisor_start_child", *under.core, true)) return false;
+  // Held: the template's slot outlives the spawn even if the supervisor's
+  // last Supervisor object is collected meanwhile.
+  const std::shared_ptr<const ChildTemplate> simple = under.core->simple;
+  under.restart = simple->restart;
+  return spawn(t, simple->behaviour, state, out, 0, &under);
 }
 
 std::int64_t Actors::restarts(const Value* supervisor) {

@@ -195,6 +195,15 @@ class Actors {
   bool supervised_spawn(rt::Thread& t, const char* native, const Value* supervisor,
                         const Value* behaviour, const Value* state, Value* out,
                         std::size_t capacity = 0, std::string_view restart = "transient");
+  // supervisor_new_simple (OTP's simple_one_for_one): a one-for-one
+  // supervisor whose children all run *behaviour, restarted as `restart`
+  // says (as supervised_spawn's), limited as new_supervisor's. MAY COLLECT.
+  bool new_simple_supervisor(rt::Thread& t, const Value* behaviour, std::string_view restart,
+                             std::int64_t max_restarts, std::int64_t period_ms, Value* out);
+  // supervisor_start_child: a child of the simple_one_for_one *supervisor
+  // running its behaviour from *state (refused once it is down). MAY
+  // COLLECT.
+  bool start_child(rt::Thread& t, const Value* supervisor, const Value* state, Value* out);
   [[nodiscard]] static std::int64_t restarts(const Value* supervisor);
   // supervisor_stop_child: *actor, a child of *supervisor, is deleted from
   // it and stops after the message in progress; its mailbox is dropped

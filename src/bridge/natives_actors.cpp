@@ -298,6 +298,31 @@ NativeStatus supervisor_spawn_child(NativeCall& call) {
                             &call.result, static_cast<std::size_t>(*capacity), text_arg(call, 3)));
 }
 
+// A simple_one_for_one supervisor: every child runs `behaviour`, restarted
+// as `restart` says, started by supervisor_start_child.
+NativeStatus supervisor_new_simple(NativeCall& call) {
+  constexpr const char* kNative = "supervisor_new_simple";
+  if (auto bad = want_behaviour(call, kNative, 0)) return *bad;
+  if (!call.types.strings().is_string(*call.args[1])) {
+    return wrong_argument(call, kNative, 1, "a String");
+  }
+  NativeStatus failed{};
+  const auto max = int_arg(call, kNative, 2, &failed);
+  if (!max) return failed;
+  const auto period = int_arg(call, kNative, 3, &failed);
+  if (!period) return failed;
+  return answered(
+      call, actors(call).new_simple_supervisor(*call.thread, call.args[0], text_arg(call, 1), *max,
+                                               *period, &call.result));
+}
+
+// A child of a simple_one_for_one supervisor, from `state`.
+NativeStatus supervisor_start_child(NativeCall& call) {
+  if (auto bad = want_supervisor(call, "supervisor_start_child")) return *bad;
+  return answered(call,
+                  actors(call).start_child(*call.thread, call.args[0], call.args[1], &call.result));
+}
+
 // `watcher` gets ("down", supervisor, reason, error) once the supervisor
 // is down.
 NativeStatus supervisor_monitor(NativeCall& call) {
@@ -375,6 +400,8 @@ void add_actor_natives(Natives& natives) {
   natives.add("supervisor_demonitor", 2, supervisor_demonitor);
   natives.add("supervisor_stop_child", 2, supervisor_stop_child);
   natives.add("supervisor_children", 1, supervisor_children);
+  natives.add("supervisor_new_simple", 4, supervisor_new_simple);
+  natives.add("supervisor_start_child", 2, supervisor_start_child);
 }
 
 }  // namespace runa::bridge

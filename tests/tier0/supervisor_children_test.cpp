@@ -274,5 +274,44 @@ TEST_F(Tier0Test, StopChildRacingACrash) {
   for (int i = 0; i < 30; ++i) EXPECT_EQ(eval(round, kPrelude), "= 0") << "round " << i;
 }
 
+// simple_one_for_one: every child runs the template's behaviour from its
+// own state; a crash restarts only that child; the other ways to add a
+// child are refused, and supervisor_start_child wants such a supervisor.
+TEST_F(Tier0Test, ASimpleOneForOneSupervisorStartsChildrenFromItsTemplate) {
+  const std::string simple = into(
+      "c", "supervisor_new_simple",
+      {"PUSH_CONST function 1", "PUSH_CONST \"transient\"", "PUSH_CONST 3", "PUSH_CONST 60000"});
+  const std::string code =
+      simple + into("a", "supervisor_start_child", {"LOAD_GLOBAL c", "PUSH_CONST 10"}) +
+      into("b", "supervisor_start_child", {"LOAD_GLOBAL c", "PUSH_CONST 20"}) +
+      call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 1"}) +
+      call("actor_ask", {"LOAD_GLOBAL b", "PUSH_CONST 1"}) +
+      stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"}) +
+      call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 2"}) +
+      call("actor_ask", {"LOAD_GLOBAL b", "PUSH_CONST 2"}) +
+      call("supervisor_restarts", {"LOAD_GLOBAL c"}) +
+      call("list_length", {call("supervisor_children", {"LOAD_GLOBAL c"})}) + "NEW_LIST 6\nRETURN";
+  EXPECT_EQ(eval(code, kPrelude), "= [11, 21, 12, 23, 1, 2]");
+  EXPECT_EQ(eval(simple +
+                     call("supervisor_spawn",
+                          {"LOAD_GLOBAL c", "PUSH_CONST function 1", "PUSH_CONST 0"}) +
+                     "RETURN",
+                 kPrelude),
+            "! ValueError: supervisor_spawn: a simple_one_for_one supervisor's children start "
+            "with supervisor_start_child, all from its one behaviour");
+  EXPECT_EQ(eval(supervisor(1) + call("supervisor_start_child", {"LOAD_GLOBAL c", "PUSH_CONST 0"}) +
+                     "RETURN",
+                 kPrelude),
+            "! ValueError: supervisor_start_child: the supervisor is not a simple_one_for_one "
+            "one (supervisor_new_simple)");
+  EXPECT_EQ(eval(into("c", "supervisor_new_simple",
+                      {"PUSH_CONST function 1", "PUSH_CONST \"sometimes\"", "PUSH_CONST 3",
+                       "PUSH_CONST 60000"}) +
+                     "PUSH_CONST 0\nRETURN",
+                 kPrelude),
+            "! ValueError: supervisor_new_simple: the restart type is \"permanent\", "
+            "\"transient\" or \"temporary\", not \"sometimes\"");
+}
+
 }  // namespace
 }  // namespace runa::tier0
