@@ -174,9 +174,32 @@ struct Envelope {
 // (Supervisor's plain parent pointer). A Supervisor object made for a
 // notice has no parent: it is down, and a supervisor that is down never
 // escalates.
+//
+// A simple_one_for_one supervisor (supervisor_new_simple) has a template:
+// the behaviour every child runs and their restart type; its children
+// start with supervisor_start_child, each from its own state.
+struct ChildTemplate {
+  ChildTemplate(heap::Heap& h, Value b, cc::Supervisor::Restart r)
+      : heap(h), behaviour(h.new_persistent(b)), restart(r) {}
+  ~ChildTemplate() { heap.free_persistent(behaviour); }
+  ChildTemplate(const ChildTemplate&) = delete;
+  ChildTemplate& operator=(const ChildTemplate&) = delete;
+  ChildTemplate(ChildTemplate&&) = delete;
+  ChildTemplate& operator=(ChildTemplate&&) = delete;
+
+  heap::Heap& heap;
+  Value* behaviour;  // persistent
+  const cc::Supervisor::Restart restart;
+};
 struct SupervisorCore {
   std::shared_ptr<cc::Supervisor> supervisor;
   std::shared_ptr<SupervisorCore> parent;
+  std::shared_ptr<const ChildTemplate> simple;  // a simple_one_for_one's; else null
+};
+// Where a supervised actor goes: its supervisor and its restart type.
+struct Supervised {
+  std::shared_ptr<SupervisorCore> core;
+  cc::Supervisor::Restart restart = cc::Supervisor::Restart::kTransient;
 };
 
 struct ActorCore : std::enable_shared_from_this<ActorCore> {
@@ -260,6 +283,8 @@ struct ActorCore : std::enable_shared_from_this<ActorCore> {
   cc::WaitList room;                           // tasks awaiting room in the full mailbox
   cc::Latch done{1};                           // opened once the actor has stopped
   std::shared_ptr<SupervisorCore> supervisor;  // keeps it while a child lives
+  // A permanent child: its actor_stop restarts it (actors.cpp, handle()).
+  bool permanent = false;
   std::shared_ptr<cc::Actor<Envelope>> actor;
 };
 

@@ -13,7 +13,9 @@
 // outside the heap), so it runs on any thread.
 //
 // actor_demonitor and actor_unlink take the DownFns out again, named by a
-// tag (the other actor's number and the kind). Removing races with the
+// tag (the other actor's number and the kind); supervisor_demonitor takes
+// a supervisor's monitor out the same way (Supervisor::unmonitor and
+// go_down share the supervisor's lock). Removing races with the
 // watched actor's stop: ActorBase::unmonitor() and terminate() both take
 // the actor's lock, so a DownFn is either removed (no notice, no kill) or
 // handed to the stop (the notice comes, the kill happens), never both,
@@ -39,6 +41,11 @@
 // actor under it restarts behind the same Actor values) or gives up,
 // killing the others; supervisor_wait and supervisor_monitor read the Down
 // it went down with (its error holds the BehaviourFailed, so the Thrown).
+// Restart types are the C++ Supervisor's; a permanent child's actor_stop
+// lets Actor<M> ask its supervisor (actors.cpp, handle()).
+// supervisor_stop_child is Supervisor::stop_child (which deletes the child
+// under the supervisor's lock before stopping it: a crash racing it is no
+// restart), then the phase a sender reads goes to stopping.
 // Ownership without cycles: an ActorCore holds its SupervisorCore, a child
 // SupervisorCore its parent's, a C++ Supervisor its children; a monitor on
 // a supervisor lives inside it and holds the watcher and the supervisor
@@ -49,8 +56,10 @@
 #include <exception>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "bridge/actor_core.hpp"
 #include "bridge/actors.hpp"
@@ -96,6 +105,42 @@ void linked_down(ActorCore& to, const std::shared_ptr<ActorCore>& from, const cc
 enum class Watch : std::uint8_t { kMonitor, kLink };
 std::uint64_t watch_tag(const ActorCore& other, Watch w) {
   return other.number * 2 + (w == Watch::kLink ? 1 : 0);  // numbers start at 1: never 0
+}
+
+// A restart type by its name, or false after raising ValueError.
+bool restart_named(rt::Thread& t, const char* native, std::string_view name,
+                   cc::Supervisor::Restart* out) {
+  if (name == "permanent") {
+    *out = cc::Supervisor::Restart::kPermanent;
+  } else if (name == "temporary") {
+    *out = cc::Supervisor::Restart::kTemporary;
+  } else if (name == "transient") {
+    *out = cc::Supervisor::Restart::kTransient;
+  } else {
+    return rt::ops::raise(t, "ValueError",
+                          std::string(native) +
+                              ": the restart type is \"permanent\", \"transient\" or "
+                              "\"temporary\", not \"" +
+                              std::string(name) + "\"");
+  }
+  return true;
+}
+
+// Whether a child may be added to `core` by `native`; false after raising.
+bool may_add_child(rt::Thread& t, const char* native, const SupervisorCore& core, bool simple) {
+  if (core.supervisor->gave_up()) {
+    return rt::ops::raise(t, "ValueError",
+                          std::string(native) +
+                              ": the supervisor is down (it gave up after too "
+                              "many restarts, or a supervisor above it did)");
+  }
+  if ((core.simple != nullptr) == simple) return true;
+  return rt::ops::raise(
+      t, "ValueError",
+      std::string(native) +
+          (simple ? ": the supervisor is not a simple_one_for_one one (supervisor_new_simple)"
+                  : ": a simple_one_for_one supervisor's children start with "
+                    "supervisor_start_child, all from its one behaviour"));
 }
 
 const char* reason_name(cc::Down::Reason r) {
@@ -219,6 +264,7 @@ bool Actors::new_supervisor(rt::Thread& t, const char* native, std::string_view 
       return rt::ops::raise(t, "ValueError",
                             std::string(native) + ": the parent supervisor is down");
     }
+    if (!may_add_child(t, native, *core->parent, false)) return false;
     core->supervisor = core->parent->supervisor->start_supervisor(s, max, period);
   }
   return make_supervisor_box(t, std::move(core), out);
@@ -226,15 +272,36 @@ bool Actors::new_supervisor(rt::Thread& t, const char* native, std::string_view 
 
 bool Actors::supervised_spawn(rt::Thread& t, const char* native, const Value* supervisor,
                               const Value* behaviour, const Value* state, Value* out,
-                              std::size_t capacity) {
-  std::shared_ptr<SupervisorCore> s = ForeignObjects<SupervisorBox>::of(*supervisor)->core;
-  if (s->supervisor->gave_up()) {
-    return rt::ops::raise(t, "ValueError",
-                          std::string(native) +
-                              ": the supervisor is down (it gave up after too "
-                              "many restarts, or a supervisor above it did)");
+                              std::size_t capacity, std::string_view restart) {
+  Supervised under{ForeignObjects<SupervisorBox>::of(*supervisor)->core};
+  if (!restart_named(t, native, restart, &under.restart)) return false;
+  if (!may_add_child(t, native, *under.core, false)) return false;
+  return spawn(t, behaviour, state, out, capacity, &under);
+}
+
+bool Actors::new_simple_supervisor(rt::Thread& t, const Value* behaviour, std::string_view restart,
+                                   std::int64_t max_restarts, std::int64_t period_ms, Value* out) {
+  constexpr const char* kNative = "supervisor_new_simple";
+  cc::Supervisor::Restart r{};
+  if (!restart_named(t, kNative, restart, &r)) return false;
+  if (!new_supervisor(t, kNative, "one_for_one", max_restarts, period_ms, nullptr, out)) {
+    return false;
   }
-  return spawn(t, behaviour, state, out, capacity, s);
+  // Nobody else sees the supervisor yet: its template is set before any
+  // child can start.
+  ForeignObjects<SupervisorBox>::of(*out)->core->simple =
+      std::make_shared<const ChildTemplate>(runtime_.heap(), *behaviour, r);
+  return true;
+}
+
+bool Actors::start_child(rt::Thread& t, const Value* supervisor, const Value* state, Value* out) {
+  Supervised under{ForeignObjects<SupervisorBox>::of(*supervisor)->core};
+  if (!may_add_child(t, "supervisor_start_child", *under.core, true)) return false;
+  // Held: the template's slot outlives the spawn even if the supervisor's
+  // last Supervisor object is collected meanwhile.
+  const std::shared_ptr<const ChildTemplate> simple = under.core->simple;
+  under.restart = simple->restart;
+  return spawn(t, simple->behaviour, state, out, 0, &under);
 }
 
 std::int64_t Actors::restarts(const Value* supervisor) {
@@ -248,18 +315,67 @@ void Actors::monitor_supervisor(const Value* supervisor, const Value* watcher) {
   // its descendants keeps alive (a cycle otherwise). The supervisor is
   // alive while it reports; a watcher gone has stopped, and a notice to it
   // would be dropped anyway.
-  std::weak_ptr<ActorCore> to = core_of(*watcher).shared_from_this();
+  ActorCore& watcher_core = core_of(*watcher);
+  std::weak_ptr<ActorCore> to = watcher_core.shared_from_this();
   std::weak_ptr<cc::Supervisor> from = watched;
-  watched->monitor([to, from](const cc::Down& down) {
-    std::shared_ptr<ActorCore> watcher_core = to.lock();
-    std::shared_ptr<cc::Supervisor> gone = from.lock();
-    if (watcher_core == nullptr || gone == nullptr) return;
-    Envelope e(watcher_core->heap, nullptr, nullptr, Envelope::Kind::kDown);
-    e.from_supervisor = std::move(gone);
-    e.reason = down.reason;
-    e.error = thrown_of(down.error);
-    (void)watcher_core->actor->deliver_past_bound(e);
-  });
+  watched->monitor(
+      [to, from](const cc::Down& down) {
+        std::shared_ptr<ActorCore> live = to.lock();
+        std::shared_ptr<cc::Supervisor> gone = from.lock();
+        if (live == nullptr || gone == nullptr) return;
+        Envelope e(live->heap, nullptr, nullptr, Envelope::Kind::kDown);
+        e.from_supervisor = std::move(gone);
+        e.reason = down.reason;
+        e.error = thrown_of(down.error);
+        (void)live->actor->deliver_past_bound(e);
+      },
+      watch_tag(watcher_core, Watch::kMonitor));
+}
+
+bool Actors::stop_child(const Value* supervisor, const Value* actor) {
+  ActorCore& c = core_of(*actor);
+  const std::shared_ptr<cc::Supervisor>& s =
+      ForeignObjects<SupervisorBox>::of(*supervisor)->core->supervisor;
+  if (c.supervisor == nullptr || c.supervisor->supervisor != s) return false;
+  if (!s->stop_child(*c.actor)) return false;
+  // Sends are refused from now on (the C++ actor's stop drops what its
+  // mailbox holds; a sender that pushed before this store is covered by
+  // its Dekker pair with terminate(): actors.cpp, "Stranded messages").
+  std::uint32_t running = ActorCore::kRunning;
+  c.phase.compare_exchange_strong(running, ActorCore::kStopping, std::memory_order_seq_cst);
+  if (c.capacity != 0) c.space_made(true);  // senders waiting for room learn it
+  return true;
+}
+
+bool Actors::children(rt::Thread& t, const Value* supervisor, Value* out) {
+  const std::vector<std::shared_ptr<cc::ActorBase>> kids =
+      ForeignObjects<SupervisorBox>::of(*supervisor)->core->supervisor->children();
+  std::vector<std::shared_ptr<ActorCore>> cores;
+  {
+    std::lock_guard lock(mu_);  // actors.cpp, "The dump": never held across a collection
+    for (const auto& kid : kids) {
+      for (const auto& [number, core] : live_) {
+        if (core->actor.get() == kid.get()) cores.push_back(core);
+      }
+    }
+  }
+  heap::HandleScope scope(*t.m);
+  const types::TypeSystem& ts = rt::impl_of(t).types();
+  heap::Handle list(*t.m, ts.lists().make(*t.m, cores.size()));
+  if (list.value() == types::kNothing) return rt::ops::out_of_memory(t);
+  heap::Handle box(*t.m, types::kNothing);
+  for (const auto& core : cores) {
+    if (!make_box(t, core, box.slot())) return false;
+    if (!ts.lists().append(*t.m, list, box)) return rt::ops::out_of_memory(t);
+  }
+  *out = list.value();
+  return true;
+}
+
+bool Actors::demonitor_supervisor(const Value* supervisor, const Value* watcher) {
+  const std::shared_ptr<cc::Supervisor>& watched =
+      ForeignObjects<SupervisorBox>::of(*supervisor)->core->supervisor;
+  return watched->unmonitor(watch_tag(core_of(*watcher), Watch::kMonitor)) > 0;
 }
 
 bool Actors::wait_supervisor(rt::Thread& t, const Value* supervisor) {
@@ -273,7 +389,10 @@ bool Actors::wait_supervisor(rt::Thread& t, const Value* supervisor) {
                           "gave up");
   }
   const std::shared_ptr<const Thrown> thrown = thrown_of(down.error);
-  const std::string last = thrown != nullptr ? thrown->text : "an internal error";
+  const std::string last = thrown != nullptr ? thrown->text
+                           : down.error == nullptr
+                               ? "none: a permanent child stopped normally (actor_stop)"
+                               : "an internal error";
   return rt::ops::raise(
       t, "ValueError",
       "supervisor_wait: the supervisor gave up: a child failed after " +

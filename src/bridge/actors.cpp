@@ -204,7 +204,7 @@ bool Actors::make_box(rt::Thread& t, const std::shared_ptr<ActorCore>& core, Val
 }
 
 bool Actors::spawn(rt::Thread& t, const Value* behaviour, const Value* state, Value* out,
-                   std::size_t capacity, const std::shared_ptr<SupervisorCore>& supervisor) {
+                   std::size_t capacity, const Supervised* under) {
   const rt::FunctionInfo* f = rt::ops::callee(t, *behaviour, 2);
   if (f == nullptr) return false;
   std::uint64_t number = 0;
@@ -229,9 +229,11 @@ bool Actors::spawn(rt::Thread& t, const Value* behaviour, const Value* state, Va
     };
   };
   const cc::ActorOptions options{capacity};
-  if (supervisor != nullptr) {
-    core->supervisor = supervisor;
-    core->actor = supervisor->supervisor->start<Envelope>(std::move(factory), options);
+  if (under != nullptr) {
+    core->supervisor = under->core;
+    core->permanent = under->restart == cc::Supervisor::Restart::kPermanent;
+    core->actor =
+        under->core->supervisor->start<Envelope>(std::move(factory), options, under->restart);
   } else {
     core->actor = cc::Actor<Envelope>::spawn(pool(), std::move(factory), options);
   }
@@ -243,6 +245,16 @@ bool Actors::spawn(rt::Thread& t, const Value* behaviour, const Value* state, Va
 
 void Actors::handle(ActorCore& c, Envelope& e, bool& stop) {
   if (e.kind == Envelope::Kind::kStop) {
+    if (c.permanent) {
+      // Its supervisor restarts it, or it stops (Actor<M>'s stop, on this
+      // turn): running again meanwhile. A sender that sees kRunning and
+      // pushes is covered by the C++ actor's own Dekker pair (terminate's
+      // kStopped, then the drop), as for a failure.
+      std::uint32_t stopping = ActorCore::kStopping;
+      c.phase.compare_exchange_strong(stopping, ActorCore::kRunning, std::memory_order_seq_cst);
+      stop = true;
+      return;
+    }
     c.phase.store(ActorCore::kStopped, std::memory_order_seq_cst);
     std::atomic_thread_fence(std::memory_order_seq_cst);  // the Dekker pair of the header
     stop = true;
@@ -525,6 +537,12 @@ void Actors::shut_down() {
       for (auto& [number, core] : live_) cores.push_back(core);
     }
     if (cores.empty()) break;
+    // Every supervisor first, then every stop: a permanent child's stop is
+    // then final (supervisor.hpp, "A permanent child's normal stop racing
+    // wind_down()").
+    for (auto& c : cores) {
+      if (c->supervisor != nullptr) c->supervisor->supervisor->wind_down();
+    }
     for (auto& c : cores) request_stop(*c);
     for (auto& c : cores) c->done.wait();
   }

@@ -92,6 +92,7 @@ using heap::Value;
 struct ActorCore;
 struct ActorBox;
 struct SupervisorCore;
+struct Supervised;
 struct SupervisorBox;
 struct AskBox;
 struct AskCell;
@@ -115,9 +116,9 @@ class Actors {
   // Each of these returns false with an exception in flight on t. MAY COLLECT.
   // A new actor running *behaviour(state, message) per message, from *state;
   // its mailbox holds at most `capacity` messages (0: unbounded); a child
-  // of `supervisor` when one is given.
+  // of a supervisor when `under` is given.
   bool spawn(rt::Thread& t, const Value* behaviour, const Value* state, Value* out,
-             std::size_t capacity = 0, const std::shared_ptr<SupervisorCore>& supervisor = nullptr);
+             std::size_t capacity = 0, const Supervised* under = nullptr);
   // Sends, waiting while the mailbox is full; with `delivered`, never
   // waits: *delivered is false when the mailbox was full.
   bool send(rt::Thread& t, const Value* actor, const Value* message, bool* delivered = nullptr);
@@ -188,14 +189,37 @@ class Actors {
   bool new_supervisor(rt::Thread& t, const char* native, std::string_view strategy,
                       std::int64_t max_restarts, std::int64_t period_ms, const Value* parent,
                       Value* out);
-  // spawn() under *supervisor (refused once it is down).
+  // spawn() under *supervisor (refused once it is down), restarted as
+  // `restart` says: "transient" (when it fails), "permanent" (when it
+  // fails or stops: actor_stop restarts it) or "temporary" (never).
   bool supervised_spawn(rt::Thread& t, const char* native, const Value* supervisor,
                         const Value* behaviour, const Value* state, Value* out,
-                        std::size_t capacity = 0);
+                        std::size_t capacity = 0, std::string_view restart = "transient");
+  // supervisor_new_simple (OTP's simple_one_for_one): a one-for-one
+  // supervisor whose children all run *behaviour, restarted as `restart`
+  // says (as supervised_spawn's), limited as new_supervisor's. MAY COLLECT.
+  bool new_simple_supervisor(rt::Thread& t, const Value* behaviour, std::string_view restart,
+                             std::int64_t max_restarts, std::int64_t period_ms, Value* out);
+  // supervisor_start_child: a child of the simple_one_for_one *supervisor
+  // running its behaviour from *state (refused once it is down). MAY
+  // COLLECT.
+  bool start_child(rt::Thread& t, const Value* supervisor, const Value* state, Value* out);
   [[nodiscard]] static std::int64_t restarts(const Value* supervisor);
+  // supervisor_stop_child: *actor, a child of *supervisor, is deleted from
+  // it and stops after the message in progress; its mailbox is dropped
+  // (asks in it raise "stopped"), sends are refused from now on, and it is
+  // never restarted. false when it is not a child of *supervisor (any
+  // more). Never collects.
+  static bool stop_child(const Value* supervisor, const Value* actor);
+  // supervisor_children: a List of Actors, the children of *supervisor
+  // that have not stopped, in spawn order. MAY COLLECT.
+  bool children(rt::Thread& t, const Value* supervisor, Value* out);
   // *watcher gets ("down", supervisor, reason, error) once *supervisor is
   // down (gave up: "failed"; stopped by its parent giving up: "killed").
   static void monitor_supervisor(const Value* supervisor, const Value* watcher);
+  // As demonitor(), for a monitor set by monitor_supervisor: true when one
+  // was removed before *supervisor went down (no notice comes of it).
+  static bool demonitor_supervisor(const Value* supervisor, const Value* watcher);
   // Waits until the supervisor is down, then raises ValueError saying so.
   static bool wait_supervisor(rt::Thread& t, const Value* supervisor);
 

@@ -1,7 +1,8 @@
 // The natives of actors for programs (docs/natives.md, "Actors"), over the
 // runtime's Actors (actors.hpp): spawn an actor whose behaviour is a Runa
 // function (with a bounded mailbox, or under a supervisor), send (waiting
-// for room, trying, or awaited by a task) and ask (with or without a timeout, blocking the
+// for room, trying, or awaited by a task; a supervised one with a restart
+// type) and ask (with or without a timeout, blocking the
 // thread or awaited by a task), reply and self inside a behaviour, stop and
 // wait, monitors and links (and removing them).
 #include "bridge/actors.hpp"
@@ -275,6 +276,53 @@ NativeStatus supervisor_spawn_bounded(NativeCall& call) {
                                           call.args[1], call.args[2], &call.result, *capacity));
 }
 
+// supervisor_spawn with a restart type ("permanent", "transient" or
+// "temporary") and a mailbox capacity (0: unbounded).
+NativeStatus supervisor_spawn_child(NativeCall& call) {
+  constexpr const char* kNative = "supervisor_spawn_child";
+  if (auto bad = want_supervisor(call, kNative)) return *bad;
+  if (auto bad = want_behaviour(call, kNative, 1)) return *bad;
+  if (!call.types.strings().is_string(*call.args[3])) {
+    return wrong_argument(call, kNative, 3, "a String");
+  }
+  NativeStatus failed{};
+  const auto capacity = int_arg(call, kNative, 4, &failed);
+  if (!capacity) return failed;
+  if (*capacity < 0) {
+    return raise(call, "ValueError",
+                 std::string(kNative) + ": a mailbox's capacity is 0 (unbounded) or more, not " +
+                     std::to_string(*capacity));
+  }
+  return answered(call, actors(call).supervised_spawn(
+                            *call.thread, kNative, call.args[0], call.args[1], call.args[2],
+                            &call.result, static_cast<std::size_t>(*capacity), text_arg(call, 3)));
+}
+
+// A simple_one_for_one supervisor: every child runs `behaviour`, restarted
+// as `restart` says, started by supervisor_start_child.
+NativeStatus supervisor_new_simple(NativeCall& call) {
+  constexpr const char* kNative = "supervisor_new_simple";
+  if (auto bad = want_behaviour(call, kNative, 0)) return *bad;
+  if (!call.types.strings().is_string(*call.args[1])) {
+    return wrong_argument(call, kNative, 1, "a String");
+  }
+  NativeStatus failed{};
+  const auto max = int_arg(call, kNative, 2, &failed);
+  if (!max) return failed;
+  const auto period = int_arg(call, kNative, 3, &failed);
+  if (!period) return failed;
+  return answered(
+      call, actors(call).new_simple_supervisor(*call.thread, call.args[0], text_arg(call, 1), *max,
+                                               *period, &call.result));
+}
+
+// A child of a simple_one_for_one supervisor, from `state`.
+NativeStatus supervisor_start_child(NativeCall& call) {
+  if (auto bad = want_supervisor(call, "supervisor_start_child")) return *bad;
+  return answered(call,
+                  actors(call).start_child(*call.thread, call.args[0], call.args[1], &call.result));
+}
+
 // `watcher` gets ("down", supervisor, reason, error) once the supervisor
 // is down.
 NativeStatus supervisor_monitor(NativeCall& call) {
@@ -282,6 +330,29 @@ NativeStatus supervisor_monitor(NativeCall& call) {
   if (auto bad = want_actor(call, "supervisor_monitor", 1)) return *bad;
   Actors::monitor_supervisor(call.args[0], call.args[1]);
   return NativeStatus::kReturn;
+}
+
+// Removes the monitors `watcher` set on the supervisor: whether one was
+// removed before it went down (then no "down" notice comes).
+NativeStatus supervisor_demonitor(NativeCall& call) {
+  if (auto bad = want_supervisor(call, "supervisor_demonitor")) return *bad;
+  if (auto bad = want_actor(call, "supervisor_demonitor", 1)) return *bad;
+  call.result = types::make_boolean(Actors::demonitor_supervisor(call.args[0], call.args[1]));
+  return NativeStatus::kReturn;
+}
+
+// Stops `actor`, a child of the supervisor, for good: whether it was one.
+NativeStatus supervisor_stop_child(NativeCall& call) {
+  if (auto bad = want_supervisor(call, "supervisor_stop_child")) return *bad;
+  if (auto bad = want_actor(call, "supervisor_stop_child", 1)) return *bad;
+  call.result = types::make_boolean(Actors::stop_child(call.args[0], call.args[1]));
+  return NativeStatus::kReturn;
+}
+
+// A List of the supervisor's children that have not stopped.
+NativeStatus supervisor_children(NativeCall& call) {
+  if (auto bad = want_supervisor(call, "supervisor_children")) return *bad;
+  return answered(call, actors(call).children(*call.thread, call.args[0], &call.result));
 }
 
 // How many times the supervisor has restarted a child.
@@ -325,6 +396,12 @@ void add_actor_natives(Natives& natives) {
   natives.add("supervisor_spawn_bounded", 4, supervisor_spawn_bounded);
   natives.add("supervisor_spawn_supervisor", 4, supervisor_spawn_supervisor);
   natives.add("supervisor_monitor", 2, supervisor_monitor);
+  natives.add("supervisor_spawn_child", 5, supervisor_spawn_child);
+  natives.add("supervisor_demonitor", 2, supervisor_demonitor);
+  natives.add("supervisor_stop_child", 2, supervisor_stop_child);
+  natives.add("supervisor_children", 1, supervisor_children);
+  natives.add("supervisor_new_simple", 4, supervisor_new_simple);
+  natives.add("supervisor_start_child", 2, supervisor_start_child);
 }
 
 }  // namespace runa::bridge

@@ -80,14 +80,20 @@ void ActorBase::monitor(DownFn fn, std::uint64_t tag) {
   fn(down);
 }
 
+std::size_t take_monitors(std::vector<Monitor>& from, std::uint64_t tag,
+                          std::vector<Monitor>& out) {
+  auto kept = std::stable_partition(from.begin(), from.end(),
+                                    [tag](const Monitor& m) { return m.tag != tag; });
+  const auto n = static_cast<std::size_t>(from.end() - kept);
+  std::move(kept, from.end(), std::back_inserter(out));
+  from.erase(kept, from.end());
+  return n;
+}
+
 std::size_t ActorBase::unmonitor(std::uint64_t tag) {
   std::vector<Monitor> removed;  // destroyed after the lock: a DownFn may own references
   std::lock_guard lock(mu_);
-  auto kept = std::stable_partition(monitors_.begin(), monitors_.end(),
-                                    [tag](const Monitor& m) { return m.tag != tag; });
-  std::move(kept, monitors_.end(), std::back_inserter(removed));
-  monitors_.erase(kept, monitors_.end());
-  return removed.size();
+  return take_monitors(monitors_, tag, removed);
 }
 
 void ActorBase::link(const std::shared_ptr<ActorBase>& a, const std::shared_ptr<ActorBase>& b) {
@@ -104,13 +110,14 @@ void ActorBase::link(const std::shared_ptr<ActorBase>& a, const std::shared_ptr<
   if (b->stopped()) a->kill();
 }
 
-ActorBase::Decision ActorBase::on_failure(const std::exception_ptr& error) {
+ActorBase::Decision ActorBase::on_exit(const std::exception_ptr& error, bool failed) {
   Supervisor* s = nullptr;
   {
     std::lock_guard lock(mu_);
     s = supervisor_;
   }
-  return s != nullptr && s->child_failed(this, error) ? Decision::kRestart : Decision::kStop;
+  return s != nullptr && s->child_exited(this, error, failed) ? Decision::kRestart
+                                                              : Decision::kStop;
 }
 
 void ActorBase::terminate(Down::Reason reason, std::exception_ptr error) {

@@ -15,10 +15,11 @@
 // Failure. A behaviour that throws fails the actor. Without a supervisor
 // it stops; with one (supervisor.hpp) the supervisor decides: restart (a
 // fresh behaviour from the factory; the mailbox and the ActorRef stay, the
-// failing message is dropped) or stop. A stopped actor refuses deliveries
-// (kStopped), drops its mailbox, tells its monitors (a Down, once each:
-// a monitor set after the stop gets the same Down, reason and error, at
-// once), and kills the actors linked to it unless it stopped normally.
+// failing message is dropped) or stop. A normal stop asks the supervisor
+// too: a permanent child is restarted instead (its mailbox kept). A stopped actor refuses
+// deliveries (kStopped), drops its mailbox, tells its monitors (a Down, once each: a monitor set
+// after the stop gets the same Down, reason and error, at once), and kills the actors linked to it
+// unless it stopped normally.
 //
 // Mailbox. Unbounded, or bounded by ActorOptions::capacity: deliver()
 // answers kFull beyond it (backpressure: the sender decides whether to
@@ -51,6 +52,16 @@ struct Down {
   std::exception_ptr error;  // kFailed: what the behaviour threw
 };
 using DownFn = std::function<void(const Down&)>;
+// A monitor of an actor or a supervisor: what runs at its Down, and the
+// tag that names it for removal (0: none).
+struct Monitor {
+  DownFn fn;
+  std::uint64_t tag = 0;
+};
+// Moves the monitors tagged `tag` (non-zero) from `from` to `out`, keeping
+// the others in order: how many. The caller holds the lock guarding
+// `from` and destroys `out` after it (a DownFn may own references).
+std::size_t take_monitors(std::vector<Monitor>& from, std::uint64_t tag, std::vector<Monitor>& out);
 
 struct ActorOptions {
   std::size_t capacity = 0;  // mailbox bound (0: unbounded)
@@ -103,7 +114,10 @@ class ActorBase : public Job {
   void end_turn(bool more);
   // Stops for good: monitors, links, supervisor. On the actor's turn.
   void terminate(Down::Reason reason, std::exception_ptr error);
-  Decision on_failure(const std::exception_ptr& error);
+  // The actor failed (`failed`, with `error`) or is stopping normally:
+  // whether its supervisor restarts it (for a normal stop, only a
+  // permanent child is).
+  Decision on_exit(const std::exception_ptr& error, bool failed);
   std::exception_ptr kill_reason();
   virtual void keep_alive() = 0;  // holds a self-reference while queued
   virtual void release_alive() = 0;
@@ -123,10 +137,6 @@ class ActorBase : public Job {
   std::atomic<bool> stop_asked_{false};
   std::atomic<bool> restart_requested_{false};
   Mutex mu_;  // monitors_, links_, down_, last_down_, kill_why_ and supervisor_
-  struct Monitor {
-    DownFn fn;
-    std::uint64_t tag;
-  };
   std::vector<Monitor> monitors_;
   std::vector<std::weak_ptr<ActorBase>> links_;
   bool down_ = false;
@@ -200,10 +210,7 @@ class Actor final : public ActorBase,
       terminate(Down::Reason::kKilled, kill_reason());
       return;
     }
-    if (stop_asked_.load(std::memory_order_acquire)) {
-      terminate(Down::Reason::kNormal, nullptr);
-      return;
-    }
+    if (stop_asked_.load(std::memory_order_acquire) && stops_for_good()) return;
     if (restart_requested_.exchange(false, std::memory_order_acq_rel)) behaviour_ = factory_();
     Context ctx(*this);
     unsigned handled = 0;
@@ -220,18 +227,29 @@ class Actor final : public ActorBase,
         behaviour_(ctx, msg);
       } catch (...) {
         std::exception_ptr e = std::current_exception();
-        if (on_failure(e) == Decision::kStop) {
+        if (on_exit(e, true) == Decision::kStop) {
           terminate(Down::Reason::kFailed, e);
           return;
         }
         behaviour_ = factory_();
       }
-      if (stop_asked_.load(std::memory_order_acquire)) {
-        terminate(Down::Reason::kNormal, nullptr);
-        return;
-      }
+      if (stop_asked_.load(std::memory_order_acquire) && stops_for_good()) return;
     }
     end_turn(handled == kThroughput);
+  }
+
+  // A stop was asked: the actor stops (true), or, a permanent child, is
+  // restarted instead (supervisor.hpp, "Restart types"). The request is
+  // taken by an exchange, so a stop asked again meanwhile is seen next.
+  bool stops_for_good() {
+    stop_asked_.exchange(false, std::memory_order_acq_rel);
+    if (on_exit(nullptr, false) == Decision::kRestart) {
+      restart_requested_.store(false, std::memory_order_relaxed);
+      behaviour_ = factory_();
+      return false;
+    }
+    terminate(Down::Reason::kNormal, nullptr);
+    return true;
   }
 
   void keep_alive() override { alive_ = this->shared_from_this(); }

@@ -23,7 +23,7 @@ Supervisor::~Supervisor() {
   }
 }
 
-void Supervisor::adopt(const std::shared_ptr<ActorBase>& child) {
+void Supervisor::adopt(const std::shared_ptr<ActorBase>& child, Restart restart) {
   {
     std::lock_guard lock(child->mu_);
     child->supervisor_ = this;
@@ -32,7 +32,7 @@ void Supervisor::adopt(const std::shared_ptr<ActorBase>& child) {
   {
     std::lock_guard lock(mu_);
     down = down_;
-    children_.push_back({child, nullptr});
+    children_.push_back({child, nullptr, restart});
   }
   if (down) child->kill();
 }
@@ -45,23 +45,61 @@ std::shared_ptr<Supervisor> Supervisor::start_supervisor(Strategy strategy, unsi
   {
     std::lock_guard lock(mu_);
     down = down_;
-    children_.push_back({nullptr, child});
+    children_.push_back({nullptr, child, Restart::kTransient});
   }
   if (down) child->go_down(nullptr, Down::Reason::kKilled, nullptr);
   return child;
 }
 
-void Supervisor::monitor(DownFn fn) {
+void Supervisor::monitor(DownFn fn, std::uint64_t tag) {
   Down down;
   {
     std::lock_guard lock(mu_);
     if (!down_) {
-      monitors_.push_back(std::move(fn));
+      monitors_.push_back({std::move(fn), tag});
       return;
     }
     down = last_down_;
   }
   fn(down);
+}
+
+bool Supervisor::stop_child(ActorBase& child) {
+  std::shared_ptr<ActorBase> kept;  // alive until it is asked to stop
+  {
+    std::lock_guard lock(mu_);
+    auto it = std::find_if(children_.begin(), children_.end(),
+                           [&child](const Child& c) { return c.actor.get() == &child; });
+    if (it == children_.end()) return false;
+    kept = std::move(it->actor);
+    children_.erase(it);
+  }
+  {
+    std::lock_guard lock(child.mu_);
+    child.supervisor_ = nullptr;  // deleted: this supervisor may die before it stops
+  }
+  child.stop();
+  return true;
+}
+
+std::vector<std::shared_ptr<ActorBase>> Supervisor::children() {
+  std::vector<std::shared_ptr<ActorBase>> out;
+  std::lock_guard lock(mu_);
+  for (const Child& c : children_) {
+    if (c.actor != nullptr && !c.actor->stopped()) out.push_back(c.actor);
+  }
+  return out;
+}
+
+void Supervisor::wind_down() {
+  std::lock_guard lock(mu_);
+  winding_down_ = true;
+}
+
+std::size_t Supervisor::unmonitor(std::uint64_t tag) {
+  std::vector<Monitor> removed;  // destroyed after the lock: a DownFn may own references
+  std::lock_guard lock(mu_);
+  return take_monitors(monitors_, tag, removed);
 }
 
 bool Supervisor::gave_up() {
@@ -98,7 +136,9 @@ std::vector<Supervisor::Child> Supervisor::siblings_to_restart_locked(const void
                       [who](const Child& c) { return c.who() == who; });
   }
   for (; it != children_.end(); ++it) {
-    if (it->who() != who) out.push_back(*it);
+    // Never a temporary child (the header, "A sibling's failure
+    // restarting a temporary child").
+    if (it->who() != who && it->restart != Restart::kTemporary) out.push_back(*it);
   }
   return out;
 }
@@ -119,13 +159,25 @@ void Supervisor::stop(const Child& c) {
   }
 }
 
-bool Supervisor::child_failed(const void* who, const std::exception_ptr& error) {
+bool Supervisor::restarts_locked(const void* who, bool failed) const {
+  auto it = std::find_if(children_.begin(), children_.end(),
+                         [who](const Child& c) { return c.who() == who; });
+  // Not found: the child of a supervisor being destroyed.
+  if (it == children_.end() || it->restart == Restart::kTemporary) return false;
+  if (failed) return true;
+  return it->restart == Restart::kPermanent && !winding_down_;
+}
+
+bool Supervisor::child_exited(const void* who, const std::exception_ptr& error, bool failed) {
   std::vector<Child> siblings;
   bool escalate = false;
   Supervisor* parent = nullptr;
   {
     std::lock_guard lock(mu_);
     if (down_) return false;
+    // Before the intensity: a temporary child's failure, or a transient
+    // one's normal stop, is no restart and is not counted.
+    if (!restarts_locked(who, failed)) return false;
     // Covered by the escalation in flight (the header, "two children
     // failing at once").
     if (escalating_) return true;
@@ -142,7 +194,7 @@ bool Supervisor::child_failed(const void* who, const std::exception_ptr& error) 
   }
   // Past the limit: this supervisor fails as a whole. Its parent restarts
   // it (renewed in place), or gives up too.
-  if (parent != nullptr && parent->child_failed(this, error) && renew(who, true)) return true;
+  if (parent != nullptr && parent->child_exited(this, error, true) && renew(who, true)) return true;
   go_down(who, Down::Reason::kFailed, error);
   return false;
 }
@@ -157,14 +209,15 @@ bool Supervisor::renew(const void* except, bool escalated) {
     children = children_;
   }
   for (const Child& c : children) {
-    if (c.who() != except) restart(c);
+    // A temporary child keeps running as it is: never restarted.
+    if (c.who() != except && c.restart != Restart::kTemporary) restart(c);
   }
   return true;
 }
 
 void Supervisor::go_down(const void* except, Down::Reason reason, const std::exception_ptr& error) {
   std::vector<Child> children;
-  std::vector<DownFn> monitors;
+  std::vector<Monitor> monitors;
   Down down{id_, reason, error};
   {
     std::lock_guard lock(mu_);
@@ -179,7 +232,7 @@ void Supervisor::go_down(const void* except, Down::Reason reason, const std::exc
   for (const Child& c : children) {
     if (c.who() != except) stop(c);
   }
-  for (DownFn& fn : monitors) fn(down);
+  for (Monitor& m : monitors) m.fn(down);
 }
 
 }  // namespace runa::concurrency
