@@ -64,15 +64,21 @@ void Supervisor::monitor(DownFn fn, std::uint64_t tag) {
   fn(down);
 }
 
+std::shared_ptr<ActorBase> Supervisor::forget_locked(const void* who) {
+  auto it = std::find_if(children_.begin(), children_.end(),
+                         [who](const Child& c) { return c.actor != nullptr && c.who() == who; });
+  if (it == children_.end()) return nullptr;
+  std::shared_ptr<ActorBase> child = std::move(it->actor);
+  children_.erase(it);
+  return child;
+}
+
 bool Supervisor::stop_child(ActorBase& child) {
   std::shared_ptr<ActorBase> kept;  // alive until it is asked to stop
   {
     std::lock_guard lock(mu_);
-    auto it = std::find_if(children_.begin(), children_.end(),
-                           [&child](const Child& c) { return c.actor.get() == &child; });
-    if (it == children_.end()) return false;
-    kept = std::move(it->actor);
-    children_.erase(it);
+    kept = forget_locked(&child);
+    if (kept == nullptr) return false;
   }
   {
     std::lock_guard lock(child.mu_);
@@ -172,21 +178,36 @@ bool Supervisor::child_exited(const void* who, const std::exception_ptr& error, 
   std::vector<Child> siblings;
   bool escalate = false;
   Supervisor* parent = nullptr;
+  bool ends = false;
+  std::shared_ptr<ActorBase> ended;  // the actor child that ends, if it is one
   {
     std::lock_guard lock(mu_);
     if (down_) return false;
-    // Before the intensity: a temporary child's failure, or a transient
-    // one's normal stop, is no restart and is not counted.
-    if (!restarts_locked(who, failed)) return false;
-    // Covered by the escalation in flight (the header, "two children
-    // failing at once").
-    if (escalating_) return true;
-    if (within_limit_locked()) {
+    if (!restarts_locked(who, failed)) {
+      // Before the intensity: a temporary child's failure, or a transient
+      // one's normal stop, is no restart and is not counted. The child
+      // ends for good, so it leaves the list (a supervisor that starts
+      // children all its life would otherwise keep every one it ever
+      // had); it is on its last turn and never calls here again.
+      ends = true;
+      ended = forget_locked(who);
+    } else if (escalating_) {
+      // Covered by the escalation in flight (the header, "two children
+      // failing at once").
+      return true;
+    } else if (within_limit_locked()) {
       siblings = siblings_to_restart_locked(who);
     } else {
       escalating_ = escalate = true;
       parent = parent_;
     }
+  }
+  if (ends) {
+    if (ended != nullptr) {
+      std::lock_guard lock(ended->mu_);
+      ended->supervisor_ = nullptr;  // as stop_child: this supervisor may go first
+    }
+    return false;
   }
   if (!escalate) {
     for (const Child& c : siblings) restart(c);

@@ -193,6 +193,8 @@ class Supervisor {
   // whether it is restarted instead (a permanent child, the supervisor not
   // winding down).
   bool child_exited(const void* who, const std::exception_ptr& error, bool failed);
+  // Takes the actor child `who` out of the list (null if it is not there).
+  std::shared_ptr<ActorBase> forget_locked(const void* who);
   // Whether `who` is restarted when it exits so (its restart type).
   bool restarts_locked(const void* who, bool failed) const;
   // Whether one more restart is within the intensity (recorded if so).

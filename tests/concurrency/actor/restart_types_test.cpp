@@ -205,5 +205,29 @@ TEST(RestartTypes, ATransientChildFailingDuringAGiveUpEnds) {
   }
 }
 
+TEST(RestartTypes, AChildThatEndsForGoodLeavesTheSupervisor) {
+  // A supervisor that starts children all its life (a server's one per
+  // request) must not keep the ones that ended: each is freed once its
+  // last reference goes. Before, the list held every child ever started.
+  Pool pool({.workers = 2});
+  Supervisor sup(pool, Strategy::kOneForOne, 5, 1min);
+  std::vector<std::weak_ptr<Actor<int>>> ended;
+  Child probe;
+  for (int i = 0; i < 50; ++i) {
+    auto restart = i % 2 == 0 ? Restart::kTemporary : Restart::kTransient;
+    std::shared_ptr<Actor<int>> a = probe.start(sup, restart);
+    a->ref().tell(i % 4 == 0 ? -1 : 0);  // temporaries fail or stop; transients stop
+    ended.push_back(a);
+  }
+  ASSERT_TRUE(eventually([&] { return probe.downs.load() == 50; }));
+  EXPECT_TRUE(eventually([&] {
+    for (auto& w : ended) {
+      if (!w.expired()) return false;
+    }
+    return true;
+  })) << "a child that ended is still held";
+  EXPECT_TRUE(sup.children().empty());
+}
+
 }  // namespace
 }  // namespace runa::concurrency
