@@ -224,10 +224,26 @@ class Job {
   // Waits in a blocking region when the calling thread is attached.
   Outcome wait(Timeout timeout = kWaitForever);
 
-  struct State;  // the bridge's (src/bridge/jobs.cpp)
+  struct State;  // the bridge's (src/bridge/concurrency_api.cpp)
 
  private:
   std::shared_ptr<State> state_;
 };
+
+// Fork-join over a range: calls fn(t, lo, hi) for consecutive pieces
+// [lo, hi) that cover [begin, end) once, on the workers of the runtime's
+// pool (`t` is the worker's Thread, as for a Job), splitting the range in
+// halves that idle workers steal (Cilk's work-first join), down to pieces
+// of `grain` indices (0: about 8 pieces per worker). Returns when every
+// piece has returned: kOk, or the first failure a piece returned (a Runa
+// exception it left in flight becomes the message, as for a Job; a C++
+// exception is kInternal); after a failure the pieces not yet started are
+// skipped. From a thread outside the pool the caller waits in a blocking
+// region (MAY COLLECT); called in a Job, its worker takes part.
+// kInvalidState inside a behaviour (a behaviour may not wait for other
+// work on the pool, as for ask), and before any thread attached.
+using RangeFn = std::function<Outcome(Thread& t, std::uint64_t lo, std::uint64_t hi)>;
+Outcome parallel_for(Runtime& r, std::uint64_t begin, std::uint64_t end, std::uint64_t grain,
+                     const RangeFn& fn);
 
 }  // namespace runa::rt

@@ -52,6 +52,7 @@
 
 #include "bridge/actor_core.hpp"
 #include "bridge/runtime_impl.hpp"
+#include "concurrency/pool/join.hpp"
 #include "concurrency/pool/pool.hpp"
 #include "runatime/ops.hpp"
 
@@ -443,6 +444,29 @@ bool Actors::ask(rt::Thread& t, const Value* actor, const Value* message, Value*
 
 void Actors::run(std::function<void(rt::Thread&)> job) {
   pool().spawn([job = std::move(job)] { job(*tl_worker->thread); });
+}
+
+namespace {
+
+void split(cc::Pool& p, std::uint64_t lo, std::uint64_t hi, std::uint64_t grain,
+           const Actors::Piece& piece) {
+  if (hi - lo <= grain) {
+    piece(*tl_worker->thread, lo, hi);
+    return;
+  }
+  const std::uint64_t mid = lo + (hi - lo) / 2;
+  cc::join(
+      p, [&] { split(p, lo, mid, grain, piece); }, [&] { split(p, mid, hi, grain, piece); });
+}
+
+}  // namespace
+
+void Actors::parallel_for(std::uint64_t begin, std::uint64_t end, std::uint64_t grain,
+                          const Piece& piece) {
+  if (begin >= end) return;
+  cc::Pool& p = pool();
+  if (grain == 0) grain = std::max<std::uint64_t>(1, (end - begin) / (8 * std::uint64_t{p.size()}));
+  p.run([&] { split(p, begin, end, grain, piece); });
 }
 
 bool Actors::reply(rt::Thread& t, const Value* value, Value* out) {

@@ -227,6 +227,15 @@ class Actors {
   // worker's attached thread (the C ABI's rt_job_start). The job must leave
   // no exception in flight on it and no root of its own behind.
   void run(std::function<void(rt::Thread&)> job);
+  // Runs piece(thread, lo, hi) on consecutive pieces covering [begin,
+  // end), fork-join on the actors' pool (concurrency/pool/join.hpp: halves
+  // that idle workers steal, down to `grain` indices; 0: about 8 pieces per
+  // worker), `thread` being the worker's attached thread. Returns when
+  // every piece has; the caller outside the pool sleeps meanwhile (a
+  // blocking region), a worker takes part. Not in a behaviour.
+  using Piece = std::function<void(rt::Thread&, std::uint64_t lo, std::uint64_t hi)>;
+  void parallel_for(std::uint64_t begin, std::uint64_t end, std::uint64_t grain,
+                    const Piece& piece);
 
   // Whether the calling thread is running a behaviour now.
   [[nodiscard]] static bool in_behaviour();

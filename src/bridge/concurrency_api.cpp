@@ -12,8 +12,10 @@
 // its text becomes the message. kThrown keeps the exception in flight, as
 // Runtime::call does.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <exception>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -277,6 +279,31 @@ Outcome Actor::monitor(Thread& t, const Value* watcher) const {
 
 // ---- jobs ------------------------------------------------------------------------------------
 
+// Runs a host's work on a pool worker (a Job, a piece of parallel_for):
+// its outcome, with what escaped it turned into one, and the worker left
+// with no exception in flight (it goes on to other jobs and turns).
+namespace {
+
+template <class F>
+Outcome on_worker(Thread& t, const F& work) {
+  Outcome o;
+  try {
+    o = work(t);
+  } catch (const std::exception& e) {
+    o = {Status::kInternal, std::string("the job threw: ") + e.what()};
+  } catch (...) {
+    o = {Status::kInternal, "the job threw something not a std::exception"};
+  }
+  if (!o.ok() && t.exception != kNothing) {
+    o.message = bridge::describe_thrown(impl_of(t).types(), t.exception);
+  }
+  t.exception = kNothing;
+  t.trace = kNothing;
+  return o;
+}
+
+}  // namespace
+
 // Shared by the Job handle and the worker running it, so the worker's last
 // touch (opening the latch) never races the waiter dropping the handle.
 struct Job::State {
@@ -294,18 +321,7 @@ Outcome Job::start(Runtime& r, Fn fn, Job* out) {
   auto state = std::make_shared<State>();
   state->fn = std::move(fn);
   r.impl().actors().run([state](Thread& t) {
-    try {
-      state->outcome = state->fn(t);
-    } catch (const std::exception& e) {
-      state->outcome = {Status::kInternal, std::string("the job threw: ") + e.what()};
-    } catch (...) {
-      state->outcome = {Status::kInternal, "the job threw something not a std::exception"};
-    }
-    if (!state->outcome.ok() && t.exception != kNothing) {
-      state->outcome.message = bridge::describe_thrown(impl_of(t).types(), t.exception);
-    }
-    t.exception = kNothing;  // the worker goes on to other jobs and turns
-    t.trace = kNothing;
+    state->outcome = on_worker(t, state->fn);
     // Destroyed before the waiter returns: what it captured may be the
     // waiter's, gone once wait() has returned.
     state->fn = nullptr;
@@ -332,6 +348,31 @@ Outcome Job::wait(Timeout timeout) {
   Outcome o = std::move(state_->outcome);
   state_.reset();
   return o;
+}
+
+Outcome parallel_for(Runtime& r, std::uint64_t begin, std::uint64_t end, std::uint64_t grain,
+                     const RangeFn& fn) {
+  if (!fn) return {Status::kInvalidArgument, "the function is empty"};
+  if (!r.impl().started()) {
+    return {Status::kInvalidState, "no thread has attached to the runtime yet"};
+  }
+  if (Actors::in_behaviour()) {
+    return {Status::kInvalidState,
+            "a behaviour cannot wait for work on the pool (it holds one of the pool's few "
+            "workers)"};
+  }
+  std::atomic<bool> failed{false};
+  std::mutex mu;
+  Outcome first;  // guarded by mu
+  r.impl().actors().parallel_for(
+      begin, end, grain, [&](Thread& t, std::uint64_t lo, std::uint64_t hi) {
+        if (failed.load(std::memory_order_relaxed)) return;  // skipped after a failure
+        Outcome o = on_worker(t, [&](Thread& w) { return fn(w, lo, hi); });
+        if (o.ok()) return;
+        std::lock_guard lock(mu);
+        if (!failed.exchange(true, std::memory_order_relaxed)) first = std::move(o);
+      });
+  return first;
 }
 
 }  // namespace runa::rt
