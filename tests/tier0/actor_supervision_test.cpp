@@ -11,38 +11,24 @@
 //     and handled by the fresh behaviour.
 // All run also under tier0-stress (a collection at every allocation) and
 // TSan.
+#include "actor_behaviours.hpp"
 #include "tier0_fixture.hpp"
 
 namespace runa::tier0 {
 namespace {
 
-constexpr std::string_view kPrelude = R"(
+// The assembly every test here starts with.
+const std::string& prelude() {
+  static const std::string text =
+      std::string(R"(
 .meta globals a Any, b Any, c Any, d Any, e Any, f Any
 .type 1 primitive Integer
 .type 3 function "(Any,Any)->Any" params Any Any returns Any
 .type 5 function "(Any)->Any" params Any returns Any
 .type 6 external ValueError layout hex ""
 .type 7 external DivisionByZero layout hex ""
-; fragile: throws DivisionByZero on 0; else adds the message to the
-; state and answers an ask with the sum.
-.function 1 fragile type "(Any,Any)->Any"
-  .param state type Any
-  .param msg type Any
-  PUSH_CONST 1
-  LOAD_LOCAL msg
-  DIV
-  POP
-  LOAD_LOCAL state
-  LOAD_LOCAL msg
-  ADD
-  DUP
-  PUSH_CONST extern "actor_reply"
-  SWAP
-  CALL 1
-  POP
-  RETURN
-.end
-; gated: takes a permit of the Semaphore in c, then does fragile's work.
+)") + fragile_behaviour(1) +
+      R"(; gated: takes a permit of the Semaphore in c, then does fragile's work.
 .function 2 gated type "(Any,Any)->Any"
   .param state type Any
   .param msg type Any
@@ -56,19 +42,8 @@ constexpr std::string_view kPrelude = R"(
   CALL 2
   RETURN
 .end
-; forward: sends each message to the Channel in d.
-.function 3 forward type "(Any,Any)->Any"
-  .param state type Any
-  .param msg type Any
-  PUSH_CONST extern "channel_send"
-  LOAD_GLOBAL d
-  LOAD_LOCAL msg
-  CALL 2
-  POP
-  LOAD_LOCAL state
-  RETURN
-.end
-; produce: sends b, then 1 twice, to the actor in a.
+)" + forward_behaviour(3, "forward", "d") +
+      R"(; produce: sends b, then 1 twice, to the actor in a.
 .function 4 produce type "()->Any"
   PUSH_CONST extern "actor_send"
   LOAD_GLOBAL a
@@ -141,6 +116,8 @@ end:
   RETURN
 .end
 )";
+  return text;
+}
 
 // Assembly: `name` = native(args...) as a statement.
 std::string call(std::string_view native, std::initializer_list<std::string_view> args) {
@@ -222,7 +199,7 @@ TEST_F(Tier0Test, ASenderWaitsOnAFullMailboxAndLetsCollectionsRun) {
                            kRelease + kRelease + call("thread_join", {"LOAD_GLOBAL d"}) +
                            stmt("actor_stop", {"LOAD_GLOBAL a"}) +
                            call("actor_wait", {"LOAD_GLOBAL a"}) + "NEW_LIST 3\nRETURN";
-  EXPECT_EQ(eval(code, kPrelude), "= [false, \"sent\", 3]");
+  EXPECT_EQ(eval(code, prelude()), "= [false, \"sent\", 3]");
 }
 
 TEST_F(Tier0Test, TrySendDeliversWhenThereIsRoom) {
@@ -234,7 +211,7 @@ TEST_F(Tier0Test, TrySendDeliversWhenThereIsRoom) {
       stmt("actor_stop", {"LOAD_GLOBAL a"}) + stmt("actor_stop", {"LOAD_GLOBAL b"}) +
       call("actor_wait", {"LOAD_GLOBAL a"}) + call("actor_wait", {"LOAD_GLOBAL b"}) +
       "NEW_LIST 4\nRETURN";
-  EXPECT_EQ(eval(code, kPrelude), "= [true, true, 5, 6]");
+  EXPECT_EQ(eval(code, prelude()), "= [true, true, 5, 6]");
 }
 
 // A sender blocked on a full mailbox when the actor is asked to stop: the
@@ -243,7 +220,7 @@ TEST_F(Tier0Test, TrySendDeliversWhenThereIsRoom) {
 TEST_F(Tier0Test, ASenderBlockedWhenTheActorStopsGetsAnError) {
   const std::string code = blocked_producer("1") + stmt("actor_stop", {"LOAD_GLOBAL a"}) +
                            kRelease + kRelease + call("thread_join", {"LOAD_GLOBAL d"}) + "RETURN";
-  const std::string got = eval(code, kPrelude);
+  const std::string got = eval(code, prelude());
   EXPECT_EQ(got.rfind("! ValueError: actor_send: the actor ", 0), 0U) << got;
   EXPECT_NE(got.find("(actor_stop was called); the message was not delivered"), std::string::npos)
       << got;
@@ -253,7 +230,7 @@ TEST_F(Tier0Test, ASenderBlockedWhenTheActorStopsGetsAnError) {
 TEST_F(Tier0Test, ASenderBlockedWhenTheActorCrashesGetsAnError) {
   const std::string code =
       blocked_producer("0") + kRelease + call("thread_join", {"LOAD_GLOBAL d"}) + "RETURN";
-  EXPECT_EQ(eval(code, kPrelude),
+  EXPECT_EQ(eval(code, prelude()),
             "! ValueError: actor_send: the actor has stopped: its behaviour threw "
             "DivisionByZero: DIV: Integer 1 by zero; the message was not delivered");
 }
@@ -266,7 +243,7 @@ TEST_F(Tier0Test, AMonitorGetsDownWhenTheActorStopsOrCrashes) {
       stmt("actor_monitor", {"LOAD_GLOBAL b", "LOAD_GLOBAL c"}) +
       stmt("actor_stop", {"LOAD_GLOBAL a"}) + kNextNotice +
       stmt("actor_send", {"LOAD_GLOBAL b", "PUSH_CONST 0"}) + kNextNotice + "NEW_LIST 2\nRETURN";
-  EXPECT_EQ(eval(code, kPrelude),
+  EXPECT_EQ(eval(code, prelude()),
             "= [[\"down\", \"Actor\", \"normal\", \"Nothing\"], "
             "[\"down\", \"Actor\", \"failed\", \"DivisionByZero\"]]");
 }
@@ -284,7 +261,7 @@ TEST_F(Tier0Test, AMonitorOnAStoppedActorGetsDownAtOnce) {
       stmt("actor_monitor", {"LOAD_GLOBAL a", "LOAD_GLOBAL c"}) + kNextNotice +
       stmt("actor_monitor", {"LOAD_GLOBAL b", "LOAD_GLOBAL c"}) + kNextNotice +
       "NEW_LIST 2\nRETURN";
-  EXPECT_EQ(eval(code, kPrelude),
+  EXPECT_EQ(eval(code, prelude()),
             "= [[\"down\", \"Actor\", \"normal\", \"Nothing\"], "
             "[\"down\", \"Actor\", \"failed\", \"DivisionByZero\"]]");
 }
@@ -302,7 +279,7 @@ TEST_F(Tier0Test, MonitorsAndLinksRacingAStopGetOneNotice) {
                               // A second notice would come before this message through c.
                               stmt("actor_send", {"LOAD_GLOBAL c", "PUSH_CONST \"last\""}) +
                               call("channel_receive", {"LOAD_GLOBAL d"}) + "NEW_LIST 2\nRETURN";
-    EXPECT_EQ(eval(crash, kPrelude),
+    EXPECT_EQ(eval(crash, prelude()),
               "= [[\"exit\", \"Actor\", \"failed\", \"DivisionByZero\"], \"last\"]");
     const std::string stop =
         forwarder("c") + into("a", "actor_spawn", {"PUSH_CONST function 1", "PUSH_CONST 0"}) +
@@ -310,7 +287,8 @@ TEST_F(Tier0Test, MonitorsAndLinksRacingAStopGetOneNotice) {
         stmt("actor_monitor", {"LOAD_GLOBAL a", "LOAD_GLOBAL c"}) + kNextNotice +
         stmt("actor_send", {"LOAD_GLOBAL c", "PUSH_CONST \"last\""}) +
         call("channel_receive", {"LOAD_GLOBAL d"}) + "NEW_LIST 2\nRETURN";
-    EXPECT_EQ(eval(stop, kPrelude), "= [[\"down\", \"Actor\", \"normal\", \"Nothing\"], \"last\"]");
+    EXPECT_EQ(eval(stop, prelude()),
+              "= [[\"down\", \"Actor\", \"normal\", \"Nothing\"], \"last\"]");
   }
 }
 
@@ -323,13 +301,13 @@ TEST_F(Tier0Test, ALinkKillsTheOtherSideOnACrash) {
       stmt("actor_link", {"LOAD_GLOBAL a", "LOAD_GLOBAL b"}) +
       stmt("actor_monitor", {"LOAD_GLOBAL b", "LOAD_GLOBAL c"}) +
       stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"}) + kNextNotice + "RETURN";
-  EXPECT_EQ(eval(code, kPrelude), "= [\"down\", \"Actor\", \"killed\", \"DivisionByZero\"]");
+  EXPECT_EQ(eval(code, prelude()), "= [\"down\", \"Actor\", \"killed\", \"DivisionByZero\"]");
   const std::string waited = into("a", "actor_spawn", {"PUSH_CONST function 1", "PUSH_CONST 0"}) +
                              into("b", "actor_spawn", {"PUSH_CONST function 1", "PUSH_CONST 0"}) +
                              stmt("actor_link", {"LOAD_GLOBAL b", "LOAD_GLOBAL a"}) +
                              stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"}) +
                              call("actor_wait", {"LOAD_GLOBAL b"}) + "RETURN";
-  EXPECT_EQ(eval(waited, kPrelude),
+  EXPECT_EQ(eval(waited, prelude()),
             "! ValueError: actor_wait: the actor was killed: an actor linked to it failed with "
             "DivisionByZero: DIV: Integer 1 by zero");
   const std::string normal = into("a", "actor_spawn", {"PUSH_CONST function 1", "PUSH_CONST 0"}) +
@@ -338,7 +316,7 @@ TEST_F(Tier0Test, ALinkKillsTheOtherSideOnACrash) {
                              stmt("actor_stop", {"LOAD_GLOBAL a"}) +
                              stmt("actor_wait", {"LOAD_GLOBAL a"}) +
                              call("actor_ask", {"LOAD_GLOBAL b", "PUSH_CONST 4"}) + "RETURN";
-  EXPECT_EQ(eval(normal, kPrelude), "= 4");
+  EXPECT_EQ(eval(normal, prelude()), "= 4");
 }
 
 // An actor trapping exits gets a notice instead of dying, and goes on.
@@ -351,7 +329,7 @@ TEST_F(Tier0Test, AnActorTrappingExitsGetsANotice) {
       stmt("actor_send", {"LOAD_GLOBAL c", "PUSH_CONST 9"}) +
       call("channel_receive", {"LOAD_GLOBAL d"}) + stmt("actor_stop", {"LOAD_GLOBAL c"}) +
       call("actor_wait", {"LOAD_GLOBAL c"}) + "NEW_LIST 3\nRETURN";
-  EXPECT_EQ(eval(code, kPrelude),
+  EXPECT_EQ(eval(code, prelude()),
             "= [[\"exit\", \"Actor\", \"failed\", \"DivisionByZero\"], 9, 0]");
 }
 
@@ -367,10 +345,10 @@ TEST_F(Tier0Test, AOneForOneSupervisorRestartsACrashingChild) {
                            call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 1"}) +
                            call("actor_ask", {"LOAD_GLOBAL b", "PUSH_CONST 1"}) +
                            call("supervisor_restarts", {"LOAD_GLOBAL c"}) + "NEW_LIST 5\nRETURN";
-  EXPECT_EQ(eval(code, kPrelude), "= [15, 55, 13, 56, 1]");
+  EXPECT_EQ(eval(code, prelude()), "= [15, 55, 13, 56, 1]");
   const std::string asked = supervisor("c", "one_for_one", 3) + child("a", "c", 10) +
                             call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 0"}) + "RETURN";
-  EXPECT_EQ(eval(asked, kPrelude),
+  EXPECT_EQ(eval(asked, prelude()),
             "! ValueError: actor_ask: the actor's behaviour threw DivisionByZero: DIV: Integer "
             "1 by zero while handling the message; its supervisor restarts it or gives up");
 }
@@ -385,7 +363,7 @@ TEST_F(Tier0Test, AOneForAllSupervisorRestartsEveryChild) {
       stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"}) +
       call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 1"}) + ask_until("b", "101", "b") +
       call("supervisor_restarts", {"LOAD_GLOBAL c"}) + "NEW_LIST 4\nRETURN";
-  EXPECT_EQ(eval(code, kPrelude), "= [107, 1, true, 1]");
+  EXPECT_EQ(eval(code, prelude()), "= [107, 1, true, 1]");
 }
 
 // Beyond its restart limit the supervisor gives up: supervisor_wait says
@@ -396,24 +374,24 @@ TEST_F(Tier0Test, ASupervisorGivesUpBeyondItsRestartLimit) {
                             stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"}) +
                             stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"}) +
                             stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"});
-  EXPECT_EQ(eval(setup + call("supervisor_wait", {"LOAD_GLOBAL c"}) + "RETURN", kPrelude),
+  EXPECT_EQ(eval(setup + call("supervisor_wait", {"LOAD_GLOBAL c"}) + "RETURN", prelude()),
             "! ValueError: supervisor_wait: the supervisor gave up: a child failed after 2 "
             "restarts within 60000 ms; it killed its other children. The last failure: "
             "DivisionByZero: DIV: Integer 1 by zero");
-  EXPECT_EQ(eval(setup + call("actor_wait", {"LOAD_GLOBAL b"}) + "RETURN", kPrelude),
+  EXPECT_EQ(eval(setup + call("actor_wait", {"LOAD_GLOBAL b"}) + "RETURN", prelude()),
             "! ValueError: actor_wait: the actor was killed by its supervisor, which gave up");
-  EXPECT_EQ(eval(setup + call("actor_wait", {"LOAD_GLOBAL a"}) + "RETURN", kPrelude),
+  EXPECT_EQ(eval(setup + call("actor_wait", {"LOAD_GLOBAL a"}) + "RETURN", prelude()),
             "! DivisionByZero: DIV: Integer 1 by zero");
   const std::string gave_up = setup + "TRY_BEGIN late none\n" +
                               stmt("supervisor_wait", {"LOAD_GLOBAL c"}) + "TRY_END\n" +
                               "late:\nCATCH_BEGIN type ValueError\nPOP\nCATCH_END\n";
-  EXPECT_EQ(eval(gave_up + call("supervisor_restarts", {"LOAD_GLOBAL c"}) + "RETURN", kPrelude),
+  EXPECT_EQ(eval(gave_up + call("supervisor_restarts", {"LOAD_GLOBAL c"}) + "RETURN", prelude()),
             "= 2");
   EXPECT_EQ(eval(gave_up +
                      call("supervisor_spawn",
                           {"LOAD_GLOBAL c", "PUSH_CONST function 1", "PUSH_CONST 0"}) +
                      "RETURN",
-                 kPrelude),
+                 prelude()),
             "! ValueError: supervisor_spawn: the supervisor is down (it gave up after too many "
             "restarts, or a supervisor above it did)");
 }
@@ -422,12 +400,12 @@ TEST_F(Tier0Test, SupervisionNativesCheckTheirArguments) {
   EXPECT_EQ(
       eval(call("actor_spawn_bounded", {"PUSH_CONST function 1", "PUSH_CONST 0", "PUSH_CONST 0"}) +
                "RETURN",
-           kPrelude),
+           prelude()),
       "! ValueError: actor_spawn_bounded: a mailbox's capacity is 1 or more, not 0");
   EXPECT_EQ(
       eval(call("supervisor_new", {"PUSH_CONST \"one_for_none\"", "PUSH_CONST 1", "PUSH_CONST 1"}) +
                "RETURN",
-           kPrelude),
+           prelude()),
       "! ValueError: supervisor_new: the strategy is \"one_for_one\", \"one_for_all\" or "
       "\"rest_for_one\", not \"one_for_none\"");
   const std::string top =
@@ -436,13 +414,13 @@ TEST_F(Tier0Test, SupervisionNativesCheckTheirArguments) {
                      call("supervisor_spawn_bounded", {"LOAD_GLOBAL c", "PUSH_CONST function 1",
                                                        "PUSH_CONST 0", "PUSH_CONST 0"}) +
                      "RETURN",
-                 kPrelude),
+                 prelude()),
             "! ValueError: supervisor_spawn_bounded: a mailbox's capacity is 1 or more, not 0");
   EXPECT_EQ(eval(top +
                      call("supervisor_spawn_supervisor",
                           {"LOAD_GLOBAL c", "PUSH_CONST 1", "PUSH_CONST 1", "PUSH_CONST 1"}) +
                      "RETURN",
-                 kPrelude)
+                 prelude())
                 .rfind("! TypeError: supervisor_spawn_supervisor", 0),
             0U);
   EXPECT_EQ(
@@ -450,18 +428,18 @@ TEST_F(Tier0Test, SupervisionNativesCheckTheirArguments) {
                call("supervisor_spawn_supervisor", {"LOAD_GLOBAL c", "PUSH_CONST \"one_for_one\"",
                                                     "PUSH_CONST -1", "PUSH_CONST 1"}) +
                "RETURN",
-           kPrelude),
+           prelude()),
       "! ValueError: supervisor_spawn_supervisor: the restart limit and the period are 0 "
       "or more");
   EXPECT_EQ(eval(top + call("supervisor_monitor", {"LOAD_GLOBAL c", "LOAD_GLOBAL c"}) + "RETURN",
-                 kPrelude)
+                 prelude())
                 .rfind("! TypeError: supervisor_monitor", 0),
             0U);
   const std::string bad_monitor =
       call("actor_monitor", {"PUSH_CONST 1", "PUSH_CONST 2"}) + "RETURN";
-  EXPECT_EQ(eval(bad_monitor, kPrelude).rfind("! TypeError: actor_monitor", 0), 0U);
+  EXPECT_EQ(eval(bad_monitor, prelude()).rfind("! TypeError: actor_monitor", 0), 0U);
   const std::string bad_wait = call("supervisor_wait", {"PUSH_CONST 1"}) + "RETURN";
-  EXPECT_EQ(eval(bad_wait, kPrelude).rfind("! TypeError: supervisor_wait", 0), 0U);
+  EXPECT_EQ(eval(bad_wait, prelude()).rfind("! TypeError: supervisor_wait", 0), 0U);
 }
 
 // Rest-for-one: the crashing child and the ones started after it restart
@@ -476,7 +454,7 @@ TEST_F(Tier0Test, ARestForOneSupervisorRestartsTheLaterChildren) {
       call("actor_ask", {"LOAD_GLOBAL b", "PUSH_CONST 1"}) + ask_until("e", "1001", "e") +
       call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 1"}) +
       call("supervisor_restarts", {"LOAD_GLOBAL c"}) + "NEW_LIST 6\nRETURN";
-  EXPECT_EQ(eval(code, kPrelude), "= [7, 1007, 101, true, 8, 1]");
+  EXPECT_EQ(eval(code, prelude()), "= [7, 1007, 101, true, 8, 1]");
 }
 
 // A supervisor under another: its child crashing past its limit (0) makes
@@ -490,7 +468,7 @@ TEST_F(Tier0Test, AParentSupervisorRestartsAChildSupervisor) {
                            call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 1"}) +
                            call("supervisor_restarts", {"LOAD_GLOBAL c"}) +
                            call("supervisor_restarts", {"LOAD_GLOBAL b"}) + "NEW_LIST 4\nRETURN";
-  EXPECT_EQ(eval(code, kPrelude), "= [15, 11, 1, 0]");
+  EXPECT_EQ(eval(code, prelude()), "= [15, 11, 1, 0]");
 }
 
 // Every limit 0: the grandchild's crash makes the child supervisor and then
@@ -506,7 +484,7 @@ TEST_F(Tier0Test, AnEscalationReachesTheTopAndItsMonitors) {
       stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"}) + kNextNotice + kNextNotice +
       stmt("supervisor_monitor", {"LOAD_GLOBAL b", "LOAD_GLOBAL e"}) + kNextNotice +
       "NEW_LIST 3\nRETURN";
-  EXPECT_EQ(eval(code, kPrelude),
+  EXPECT_EQ(eval(code, prelude()),
             "= [[\"down\", \"Supervisor\", \"failed\", \"DivisionByZero\"], "
             "[\"down\", \"Supervisor\", \"failed\", \"DivisionByZero\"], "
             "[\"down\", \"Supervisor\", \"failed\", \"DivisionByZero\"]]");
@@ -515,15 +493,15 @@ TEST_F(Tier0Test, AnEscalationReachesTheTopAndItsMonitors) {
                             child("f", "b", 0) +
                             stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"});
   // The other child supervisor is stopped with its children.
-  EXPECT_EQ(eval(setup + call("supervisor_wait", {"LOAD_GLOBAL b"}) + "RETURN", kPrelude),
+  EXPECT_EQ(eval(setup + call("supervisor_wait", {"LOAD_GLOBAL b"}) + "RETURN", prelude()),
             "! ValueError: supervisor_wait: the supervisor was stopped: a supervisor above it "
             "gave up");
-  EXPECT_EQ(eval(setup + call("actor_wait", {"LOAD_GLOBAL f"}) + "RETURN", kPrelude),
+  EXPECT_EQ(eval(setup + call("actor_wait", {"LOAD_GLOBAL f"}) + "RETURN", prelude()),
             "! ValueError: actor_wait: the actor was killed by its supervisor, which gave up");
   EXPECT_EQ(
       eval(forwarder("e") + setup + stmt("supervisor_monitor", {"LOAD_GLOBAL b", "LOAD_GLOBAL e"}) +
                kNextNotice + "RETURN",
-           kPrelude),
+           prelude()),
       "= [\"down\", \"Supervisor\", \"killed\", \"Nothing\"]");
   EXPECT_EQ(
       eval(setup + "TRY_BEGIN late none\n" + stmt("supervisor_wait", {"LOAD_GLOBAL b"}) +
@@ -531,7 +509,7 @@ TEST_F(Tier0Test, AnEscalationReachesTheTopAndItsMonitors) {
                call("supervisor_spawn_supervisor", {"LOAD_GLOBAL b", "PUSH_CONST \"one_for_one\"",
                                                     "PUSH_CONST 1", "PUSH_CONST 1"}) +
                "RETURN",
-           kPrelude),
+           prelude()),
       "! ValueError: supervisor_spawn_supervisor: the parent supervisor is down");
 }
 
@@ -549,7 +527,7 @@ TEST_F(Tier0Test, ASupervisedChildMayHaveABoundedMailbox) {
       call("actor_try_send", {"LOAD_GLOBAL a", "PUSH_CONST 3"}) +
       stmt("actor_stop", {"LOAD_GLOBAL a"}) + kRelease + kRelease +
       call("actor_wait", {"LOAD_GLOBAL a"}) + "NEW_LIST 2\nRETURN";
-  EXPECT_EQ(eval(code, kPrelude), "= [false, 3]");
+  EXPECT_EQ(eval(code, prelude()), "= [false, 3]");
 }
 
 }  // namespace

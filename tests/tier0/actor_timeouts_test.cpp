@@ -4,7 +4,7 @@
 // comes after the timeout dropped (its slot freed, the actor unharmed),
 // and an asker that lets collections run while it waits. All run also
 // under tier0-stress (a collection at every allocation) and TSan.
-#include "counter_behaviour.hpp"
+#include "actor_behaviours.hpp"
 #include "tier0_fixture.hpp"
 
 namespace runa::tier0 {
@@ -17,7 +17,7 @@ const std::string kPrelude =
 .type 3 function "(Any,Any)->Any" params Any Any returns Any
 .type 6 external Timeout layout hex ""
 )") +
-    std::string(kCounterBehaviour) +
+    counter_behaviour() +
     R"(; gated: waits for a permit of the Semaphore in global c, then answers a
 ; new Lock (finalizable: its finalizer tells when it died) and counts.
 .function 2 gated type "(Any,Any)->Any"

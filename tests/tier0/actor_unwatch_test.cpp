@@ -9,12 +9,16 @@
 // says which happened: RemovalRacingACrash checks, round after round, that
 // a notice comes exactly when the answer is false. Also under
 // tier0-stress and TSan.
+#include "actor_behaviours.hpp"
+#include "native_calls.hpp"
 #include "tier0_fixture.hpp"
 
 namespace runa::tier0 {
 namespace {
 
-constexpr std::string_view kPrelude = R"(
+// The assembly every test here starts with.
+const std::string& prelude() {
+  static const std::string text = std::string(R"(
 .meta globals a Any, b Any, c Any, d Any, e Any, f Any
 .type 1 primitive Integer
 .type 3 function "(Any,Any)->Any" params Any Any returns Any
@@ -36,44 +40,14 @@ constexpr std::string_view kPrelude = R"(
   LOAD_LOCAL state
   RETURN
 .end
-; forward: sends each message to the Channel in d.
-.function 2 forward type "(Any,Any)->Any"
-  .param state type Any
-  .param msg type Any
-  PUSH_CONST extern "channel_send"
-  LOAD_GLOBAL d
-  LOAD_LOCAL msg
-  CALL 2
-  POP
-  LOAD_LOCAL state
-  RETURN
-.end
-; forward_f: sends each message to the Channel in f.
-.function 3 forward_f type "(Any,Any)->Any"
-  .param state type Any
-  .param msg type Any
-  PUSH_CONST extern "channel_send"
-  LOAD_GLOBAL f
-  LOAD_LOCAL msg
-  CALL 2
-  POP
-  LOAD_LOCAL state
-  RETURN
-.end
-)";
+)") + forward_behaviour(2, "forward", "d") +
+                                  forward_behaviour(3, "forward_f", "f");
+  return text;
+}
 
-std::string call(std::string_view native, std::initializer_list<std::string_view> args) {
-  std::string out = "PUSH_CONST extern \"" + std::string(native) + "\"\n";
-  for (std::string_view arg : args) out += std::string(arg) + "\n";
-  return out + "CALL " + std::to_string(args.size()) + "\n";
-}
-std::string stmt(std::string_view native, std::initializer_list<std::string_view> args) {
-  return call(native, args) + "POP\n";
-}
-std::string into(std::string_view global, std::string_view native,
-                 std::initializer_list<std::string_view> args) {
-  return call(native, args) + "STORE_GLOBAL " + std::string(global) + "\n";
-}
+using asm_calls::call;
+using asm_calls::into;
+using asm_calls::stmt;
 
 // c forwards to channel d, e to channel f; c traps exits; a is fragile.
 const std::string kActors =
@@ -95,12 +69,12 @@ TEST_F(Tier0Test, ARemovedMonitorOrLinkHasNoEffect) {
   EXPECT_EQ(eval(kActors + stmt("actor_monitor", {"LOAD_GLOBAL a", "LOAD_GLOBAL c"}) +
                      call("actor_demonitor", {"LOAD_GLOBAL a", "LOAD_GLOBAL c"}) + kCrashA +
                      kFirstOnD + "NEW_LIST 2\nRETURN",
-                 kPrelude),
+                 prelude()),
             "= [true, \"last\"]");
   EXPECT_EQ(eval(kActors + stmt("actor_link", {"LOAD_GLOBAL a", "LOAD_GLOBAL c"}) +
                      call("actor_unlink", {"LOAD_GLOBAL c", "LOAD_GLOBAL a"}) + kCrashA +
                      kFirstOnD + "NEW_LIST 2\nRETURN",
-                 kPrelude),
+                 prelude()),
             "= [true, \"last\"]");
   // An unlinked actor that does not trap exits is not killed.
   EXPECT_EQ(
@@ -108,13 +82,13 @@ TEST_F(Tier0Test, ARemovedMonitorOrLinkHasNoEffect) {
                stmt("actor_link", {"LOAD_GLOBAL a", "LOAD_GLOBAL b"}) +
                stmt("actor_unlink", {"LOAD_GLOBAL a", "LOAD_GLOBAL b"}) + kCrashA +
                call("actor_ask", {"LOAD_GLOBAL b", "PUSH_CONST 4"}) + "RETURN",
-           kPrelude),
+           prelude()),
       "= 4");
   // Nothing to remove.
   EXPECT_EQ(
       eval(kActors + call("actor_demonitor", {"LOAD_GLOBAL a", "LOAD_GLOBAL c"}) +
                call("actor_unlink", {"LOAD_GLOBAL a", "LOAD_GLOBAL c"}) + "NEW_LIST 2\nRETURN",
-           kPrelude),
+           prelude()),
       "= [false, false]");
 }
 
@@ -126,15 +100,15 @@ TEST_F(Tier0Test, RemovingAfterTheStopIsTooLate) {
                      call("actor_demonitor", {"LOAD_GLOBAL a", "LOAD_GLOBAL c"}) +
                      call("channel_receive", {"LOAD_GLOBAL d"}) + "PUSH_CONST 0\nGET_ITEM\n" +
                      "NEW_LIST 2\nRETURN",
-                 kPrelude),
+                 prelude()),
             "= [false, \"down\"]");
 }
 
 TEST_F(Tier0Test, RemovalNativesCheckTheirArguments) {
   EXPECT_EQ(eval(kActors + call("actor_demonitor", {"LOAD_GLOBAL a", "PUSH_CONST 2"}) + "RETURN",
-                 kPrelude),
+                 prelude()),
             "! TypeError: actor_demonitor: argument 2 must be an Actor, not Integer 2");
-  EXPECT_EQ(eval(call("actor_unlink", {"PUSH_CONST 1", "PUSH_CONST 2"}) + "RETURN", kPrelude),
+  EXPECT_EQ(eval(call("actor_unlink", {"PUSH_CONST 1", "PUSH_CONST 2"}) + "RETURN", prelude()),
             "! TypeError: actor_unlink: argument 1 must be an Actor, not Integer 1");
 }
 
@@ -153,7 +127,7 @@ TEST_F(Tier0Test, RemovalRacingACrash) {
                               stmt("channel_receive", {"LOAD_GLOBAL f"}) + kFirstOnD +
                               "PUSH_CONST \"last\"\nEQ\nEQ\n" + "RETURN";
     for (int i = 0; i < 30; ++i) {
-      EXPECT_EQ(eval(round, kPrelude), "= true") << watch << ", round " << i;
+      EXPECT_EQ(eval(round, prelude()), "= true") << watch << ", round " << i;
     }
   }
 }

@@ -4,7 +4,7 @@
 // every native's errors. Each protocol between threads has the interleaving
 // that would break it written beside the test that exercises it; all run
 // also under tier0-stress (a collection at every allocation) and TSan.
-#include "counter_behaviour.hpp"
+#include "actor_behaviours.hpp"
 #include "tier0_fixture.hpp"
 
 namespace runa::tier0 {
@@ -17,7 +17,7 @@ const std::string kPrelude = std::string(R"(
 .type 5 function "(Any)->Any" params Any returns Any
 .type 6 external ValueError layout hex ""
 .type 7 external DivisionByZero layout hex ""
-)") + std::string(kCounterBehaviour) +
+)") + counter_behaviour() +
                              R"(; send_ones: 2500 sends of 1 to the actor in global a.
 .function 2 send_ones type "()->Any"
   .local i type Integer slot 0 scope 0 end

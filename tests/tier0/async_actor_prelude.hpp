@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "counter_behaviour.hpp"
+#include "actor_behaviours.hpp"
 
 namespace runa::tier0 {
 
@@ -23,7 +23,7 @@ inline constexpr std::string_view kActorPreludeHead = R"(
 .type 7 external Cancelled layout hex ""
 )";
 
-// After kCounterBehaviour (counter_behaviour.hpp).
+// After counter_behaviour() (actor_behaviours.hpp).
 inline constexpr std::string_view kActorPreludeTail =
     R"(; gated: waits for a permit of the Semaphore in c, then does counter's work.
 .function 2 gated type "(Any,Any)->Any"
@@ -53,8 +53,8 @@ inline constexpr std::string_view kActorPreludeTail =
 
 // The prelude's start followed by a test's own functions.
 inline std::string actor_prelude(std::string_view rest) {
-  return std::string(kActorPreludeHead) + std::string(kCounterBehaviour) +
-         std::string(kActorPreludeTail) + std::string(rest);
+  return std::string(kActorPreludeHead) + counter_behaviour() + std::string(kActorPreludeTail) +
+         std::string(rest);
 }
 
 }  // namespace runa::tier0

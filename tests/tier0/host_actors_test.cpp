@@ -2,7 +2,7 @@
 // actor whose behaviour is a Runa function spawned and asked from C++, and
 // a C++ behaviour asked by a Runa function through the native actor_ask
 // (one kind of actor, whoever made it).
-#include "counter_behaviour.hpp"
+#include "actor_behaviours.hpp"
 #include "runatime/concurrency.hpp"
 #include "tier0_fixture.hpp"
 
@@ -14,7 +14,7 @@ const std::string kModule = std::string(R"(
 .type 2 primitive Any
 .type 3 function "(Any,Any)->Any" params Any Any returns Any
 .type 5 function "(Any)->Any" params Any returns Any
-)") + std::string(kCounterBehaviour) +
+)") + counter_behaviour() +
                             R"(; ask_it: asks the actor given 21.
 .function 2 ask_it type "(Any)->Any"
   .param actor type Any

@@ -21,6 +21,7 @@
 //     running again (its phase went back to running before the count).
 // All run also under tier0-stress (a collection at every allocation) and
 // TSan.
+#include "actor_behaviours.hpp"
 #include "native_calls.hpp"
 #include "tier0_fixture.hpp"
 
@@ -31,56 +32,18 @@ using asm_calls::call;
 using asm_calls::into;
 using asm_calls::stmt;
 
-constexpr std::string_view kPrelude = R"(
+// The assembly every test here starts with.
+const std::string& prelude() {
+  static const std::string text =
+      std::string(R"(
 .meta globals a Any, b Any, c Any, d Any, e Any, f Any
 .type 1 primitive Integer
 .type 3 function "(Any,Any)->Any" params Any Any returns Any
 .type 6 external ValueError layout hex ""
 .type 7 external DivisionByZero layout hex ""
-; fragile: throws DivisionByZero on 0; else adds the message to the
-; state and answers an ask with the sum.
-.function 1 fragile type "(Any,Any)->Any"
-  .param state type Any
-  .param msg type Any
-  PUSH_CONST 1
-  LOAD_LOCAL msg
-  DIV
-  POP
-  LOAD_LOCAL state
-  LOAD_LOCAL msg
-  ADD
-  DUP
-  PUSH_CONST extern "actor_reply"
-  SWAP
-  CALL 1
-  POP
-  RETURN
-.end
-; forward: sends each message to the Channel in d.
-.function 2 forward type "(Any,Any)->Any"
-  .param state type Any
-  .param msg type Any
-  PUSH_CONST extern "channel_send"
-  LOAD_GLOBAL d
-  LOAD_LOCAL msg
-  CALL 2
-  POP
-  LOAD_LOCAL state
-  RETURN
-.end
-; forward_f: sends each message to the Channel in f.
-.function 4 forward_f type "(Any,Any)->Any"
-  .param state type Any
-  .param msg type Any
-  PUSH_CONST extern "channel_send"
-  LOAD_GLOBAL f
-  LOAD_LOCAL msg
-  CALL 2
-  POP
-  LOAD_LOCAL state
-  RETURN
-.end
-; restarted: returns once the Supervisor in c has made the number of
+)") + fragile_behaviour(1) +
+      forward_behaviour(2, "forward", "d") + forward_behaviour(4, "forward_f", "f") +
+      R"(; restarted: returns once the Supervisor in c has made the number of
 ; restarts in e.
 .function 3 restarted type "()->Any"
 loop:
@@ -95,6 +58,8 @@ loop:
 end:
 .end
 )";
+  return text;
+}
 
 // A one-for-one supervisor allowing `max` restarts a minute, in c.
 std::string supervisor(int max) {
@@ -131,7 +96,7 @@ TEST_F(Tier0Test, ATransientChildIsRestartedOnlyWhenItFails) {
                            stmt("actor_stop", {"LOAD_GLOBAL a"}) +
                            call("actor_wait", {"LOAD_GLOBAL a"}) +
                            call("supervisor_restarts", {"LOAD_GLOBAL c"}) + "NEW_LIST 3\nRETURN";
-  EXPECT_EQ(eval(code, kPrelude), "= [11, 11, 1]");
+  EXPECT_EQ(eval(code, prelude()), "= [11, 11, 1]");
 }
 
 // Permanent: actor_stop restarts it from its first state (counted); the
@@ -143,7 +108,7 @@ TEST_F(Tier0Test, APermanentChildRestartsAfterActorStop) {
       restarted(1) + call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 1"}) +
       stmt("actor_send", {"LOAD_GLOBAL a", "PUSH_CONST 0"}) + restarted(2) +
       call("actor_ask", {"LOAD_GLOBAL a", "PUSH_CONST 2"}) + "NEW_LIST 3\nRETURN";
-  EXPECT_EQ(eval(code, kPrelude), "= [15, 11, 12]");
+  EXPECT_EQ(eval(code, prelude()), "= [15, 11, 12]");
 }
 
 // Past the limit, permanent stops make the supervisor give up, with no
@@ -153,7 +118,7 @@ TEST_F(Tier0Test, PermanentStopsCountTowardTheLimit) {
                            stmt("actor_stop", {"LOAD_GLOBAL a"}) + restarted(1) +
                            stmt("actor_stop", {"LOAD_GLOBAL a"}) +
                            call("supervisor_wait", {"LOAD_GLOBAL c"}) + "RETURN";
-  EXPECT_EQ(eval(code, kPrelude),
+  EXPECT_EQ(eval(code, prelude()),
             "! ValueError: supervisor_wait: the supervisor gave up: a child failed after 1 "
             "restarts within 60000 ms; it killed its other children. The last failure: none: "
             "a permanent child stopped normally (actor_stop)");
@@ -167,22 +132,23 @@ TEST_F(Tier0Test, ATemporaryChildIsNeverRestartedNorCounted) {
       supervisor(0) + child("a", "temporary", 10) + crash("a") +
       call("supervisor_restarts", {"LOAD_GLOBAL c"}) + child("b", "transient", 20) +
       call("actor_ask", {"LOAD_GLOBAL b", "PUSH_CONST 1"}) + "NEW_LIST 2\nRETURN";
-  EXPECT_EQ(eval(code, kPrelude), "= [0, 21]");
+  EXPECT_EQ(eval(code, prelude()), "= [0, 21]");
 }
 
 TEST_F(Tier0Test, SupervisorSpawnChildChecksItsArguments) {
-  EXPECT_EQ(eval(supervisor(1) + child("a", "sometimes", 0) + "PUSH_CONST 0\nRETURN", kPrelude),
+  EXPECT_EQ(eval(supervisor(1) + child("a", "sometimes", 0) + "PUSH_CONST 0\nRETURN", prelude()),
             "! ValueError: supervisor_spawn_child: the restart type is \"permanent\", "
             "\"transient\" or \"temporary\", not \"sometimes\"");
-  EXPECT_EQ(eval(supervisor(1) + child("a", "transient", 0, -1) + "PUSH_CONST 0\nRETURN", kPrelude),
-            "! ValueError: supervisor_spawn_child: a mailbox's capacity is 0 (unbounded) or "
-            "more, not -1");
+  EXPECT_EQ(
+      eval(supervisor(1) + child("a", "transient", 0, -1) + "PUSH_CONST 0\nRETURN", prelude()),
+      "! ValueError: supervisor_spawn_child: a mailbox's capacity is 0 (unbounded) or "
+      "more, not -1");
   EXPECT_EQ(
       eval(supervisor(1) +
                call("supervisor_spawn_child", {"LOAD_GLOBAL c", "PUSH_CONST function 1",
                                                "PUSH_CONST 0", "PUSH_CONST 1", "PUSH_CONST 0"}) +
                "RETURN",
-           kPrelude),
+           prelude()),
       "! TypeError: supervisor_spawn_child: argument 4 must be a String, not Integer 1");
 }
 
@@ -205,18 +171,18 @@ TEST_F(Tier0Test, ARemovedSupervisorMonitorSendsNothing) {
                      call("supervisor_demonitor", {"LOAD_GLOBAL c", "LOAD_GLOBAL b"}) +
                      call("supervisor_demonitor", {"LOAD_GLOBAL c", "LOAD_GLOBAL b"}) + kGiveUp +
                      kFirstOnD + "NEW_LIST 3\nRETURN",
-                 kPrelude),
+                 prelude()),
             "= [true, false, \"last\"]");
   // Once down: the monitor's notice comes at once, and removing is too late.
   EXPECT_EQ(eval(kWatchers + supervisor(0) + child("a", "transient", 0) + kGiveUp +
                      stmt("supervisor_monitor", {"LOAD_GLOBAL c", "LOAD_GLOBAL b"}) +
                      call("supervisor_demonitor", {"LOAD_GLOBAL c", "LOAD_GLOBAL b"}) + kFirstOnD +
                      "PUSH_CONST 0\nGET_ITEM\nNEW_LIST 2\nRETURN",
-                 kPrelude),
+                 prelude()),
             "= [false, \"down\"]");
   EXPECT_EQ(eval(supervisor(0) + call("supervisor_demonitor", {"LOAD_GLOBAL c", "PUSH_CONST 2"}) +
                      "RETURN",
-                 kPrelude),
+                 prelude()),
             "! TypeError: supervisor_demonitor: argument 2 must be an Actor, not Integer 2");
 }
 
@@ -233,7 +199,7 @@ TEST_F(Tier0Test, SupervisorDemonitorRacingTheGiveUp) {
                             call("supervisor_demonitor", {"LOAD_GLOBAL c", "LOAD_GLOBAL b"}) +
                             stmt("channel_receive", {"LOAD_GLOBAL f"}) + kFirstOnD +
                             "PUSH_CONST \"last\"\nEQ\nEQ\nRETURN";
-  for (int i = 0; i < 30; ++i) EXPECT_EQ(eval(round, kPrelude), "= true") << "round " << i;
+  for (int i = 0; i < 30; ++i) EXPECT_EQ(eval(round, prelude()), "= true") << "round " << i;
 }
 
 // A child stopped through its supervisor ends (normally: actor_wait gives
@@ -256,7 +222,7 @@ TEST_F(Tier0Test, SupervisorStopChildEndsAChildForGood) {
       call("supervisor_restarts", {"LOAD_GLOBAL c"}) +
       into("f", "actor_spawn", {"PUSH_CONST function 1", "PUSH_CONST 0"}) +
       call("supervisor_stop_child", {"LOAD_GLOBAL c", "LOAD_GLOBAL f"}) + "NEW_LIST 9\nRETURN";
-  EXPECT_EQ(eval(code, kPrelude), "= [3, 15, true, 15, false, 2, 21, 0, false]");
+  EXPECT_EQ(eval(code, prelude()), "= [3, 15, true, 15, false, 2, 21, 0, false]");
 }
 
 // The stop racing a crash (sent asynchronously just before), many rounds:
@@ -271,7 +237,7 @@ TEST_F(Tier0Test, StopChildRacingACrash) {
                             "TRY_END\nthrew:\nCATCH_BEGIN type DivisionByZero\nPOP\nCATCH_END\n" +
                             call("list_length", {call("supervisor_children", {"LOAD_GLOBAL c"})}) +
                             "RETURN";
-  for (int i = 0; i < 30; ++i) EXPECT_EQ(eval(round, kPrelude), "= 0") << "round " << i;
+  for (int i = 0; i < 30; ++i) EXPECT_EQ(eval(round, prelude()), "= 0") << "round " << i;
 }
 
 // simple_one_for_one: every child runs the template's behaviour from its
@@ -291,24 +257,24 @@ TEST_F(Tier0Test, ASimpleOneForOneSupervisorStartsChildrenFromItsTemplate) {
       call("actor_ask", {"LOAD_GLOBAL b", "PUSH_CONST 2"}) +
       call("supervisor_restarts", {"LOAD_GLOBAL c"}) +
       call("list_length", {call("supervisor_children", {"LOAD_GLOBAL c"})}) + "NEW_LIST 6\nRETURN";
-  EXPECT_EQ(eval(code, kPrelude), "= [11, 21, 12, 23, 1, 2]");
+  EXPECT_EQ(eval(code, prelude()), "= [11, 21, 12, 23, 1, 2]");
   EXPECT_EQ(eval(simple +
                      call("supervisor_spawn",
                           {"LOAD_GLOBAL c", "PUSH_CONST function 1", "PUSH_CONST 0"}) +
                      "RETURN",
-                 kPrelude),
+                 prelude()),
             "! ValueError: supervisor_spawn: a simple_one_for_one supervisor's children start "
             "with supervisor_start_child, all from its one behaviour");
   EXPECT_EQ(eval(supervisor(1) + call("supervisor_start_child", {"LOAD_GLOBAL c", "PUSH_CONST 0"}) +
                      "RETURN",
-                 kPrelude),
+                 prelude()),
             "! ValueError: supervisor_start_child: the supervisor is not a simple_one_for_one "
             "one (supervisor_new_simple)");
   EXPECT_EQ(eval(into("c", "supervisor_new_simple",
                       {"PUSH_CONST function 1", "PUSH_CONST \"sometimes\"", "PUSH_CONST 3",
                        "PUSH_CONST 60000"}) +
                      "PUSH_CONST 0\nRETURN",
-                 kPrelude),
+                 prelude()),
             "! ValueError: supervisor_new_simple: the restart type is \"permanent\", "
             "\"transient\" or \"temporary\", not \"sometimes\"");
 }
