@@ -94,10 +94,11 @@ Outcome channel_outcome(Channels::Status s, const char* busy, Timeout timeout) {
   return {Status::kWouldBlock, busy};
 }
 
-Outcome refuse_in_behaviour() {
-  return {Status::kInvalidState,
-          "a behaviour cannot wait for an actor (it holds one of the pool's few workers, which "
-          "the actor it waits for may need)"};
+// `what`: "an actor", "work on the pool".
+Outcome refuse_in_behaviour(const char* what = "an actor") {
+  return {Status::kInvalidState, std::string("a behaviour cannot wait for ") + what +
+                                     " (it holds one of the pool's few workers, which what it "
+                                     "waits for may need)"};
 }
 
 // Actors::spawn: the Actor in *out.
@@ -356,11 +357,7 @@ Outcome parallel_for(Runtime& r, std::uint64_t begin, std::uint64_t end, std::ui
   if (!r.impl().started()) {
     return {Status::kInvalidState, "no thread has attached to the runtime yet"};
   }
-  if (Actors::in_behaviour()) {
-    return {Status::kInvalidState,
-            "a behaviour cannot wait for work on the pool (it holds one of the pool's few "
-            "workers)"};
-  }
+  if (Actors::in_behaviour()) return refuse_in_behaviour("work on the pool");
   std::atomic<bool> failed{false};
   std::mutex mu;
   Outcome first;  // guarded by mu

@@ -14,8 +14,7 @@ Supervisor::~Supervisor() {
   // A late failure or escalation no longer reaches us.
   for (Child& c : children) {
     if (c.actor != nullptr) {
-      std::lock_guard lock(c.actor->mu_);
-      c.actor->supervisor_ = nullptr;
+      orphan(*c.actor);
     } else {
       std::lock_guard lock(c.supervisor->mu_);
       c.supervisor->parent_ = nullptr;
@@ -64,6 +63,11 @@ void Supervisor::monitor(DownFn fn, std::uint64_t tag) {
   fn(down);
 }
 
+void Supervisor::orphan(ActorBase& child) {
+  std::lock_guard lock(child.mu_);
+  child.supervisor_ = nullptr;
+}
+
 std::shared_ptr<ActorBase> Supervisor::forget_locked(const void* who) {
   auto it = std::find_if(children_.begin(), children_.end(),
                          [who](const Child& c) { return c.actor != nullptr && c.who() == who; });
@@ -80,10 +84,7 @@ bool Supervisor::stop_child(ActorBase& child) {
     kept = forget_locked(&child);
     if (kept == nullptr) return false;
   }
-  {
-    std::lock_guard lock(child.mu_);
-    child.supervisor_ = nullptr;  // deleted: this supervisor may die before it stops
-  }
+  orphan(child);  // deleted: this supervisor may die before it stops
   child.stop();
   return true;
 }
@@ -203,10 +204,7 @@ bool Supervisor::child_exited(const void* who, const std::exception_ptr& error, 
     }
   }
   if (ends) {
-    if (ended != nullptr) {
-      std::lock_guard lock(ended->mu_);
-      ended->supervisor_ = nullptr;  // as stop_child: this supervisor may go first
-    }
+    if (ended != nullptr) orphan(*ended);  // as stop_child: this supervisor may go first
     return false;
   }
   if (!escalate) {

@@ -193,6 +193,9 @@ class Supervisor {
   // whether it is restarted instead (a permanent child, the supervisor not
   // winding down).
   bool child_exited(const void* who, const std::exception_ptr& error, bool failed);
+  // The actor no longer reaches this supervisor (it left the list, or the
+  // supervisor is going away). Not under mu_.
+  static void orphan(ActorBase& child);
   // Takes the actor child `who` out of the list (null if it is not there).
   std::shared_ptr<ActorBase> forget_locked(const void* who);
   // Whether `who` is restarted when it exits so (its restart type).
