@@ -58,6 +58,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -350,14 +351,21 @@ bool Actors::stop_child(const Value* supervisor, const Value* actor) {
 bool Actors::children(rt::Thread& t, const Value* supervisor, Value* out) {
   const std::vector<std::shared_ptr<cc::ActorBase>> kids =
       ForeignObjects<SupervisorBox>::of(*supervisor)->core->supervisor->children();
-  std::vector<std::shared_ptr<ActorCore>> cores;
+  // In spawn order: the children's positions, then one pass over the
+  // live actors (not one per child).
+  std::unordered_map<const cc::ActorBase*, std::size_t> position;
+  for (std::size_t i = 0; i < kids.size(); ++i) position.emplace(kids[i].get(), i);
+  std::vector<std::shared_ptr<ActorCore>> found(kids.size());
   {
     std::lock_guard lock(mu_);  // actors.cpp, "The dump": never held across a collection
-    for (const auto& kid : kids) {
-      for (const auto& [number, core] : live_) {
-        if (core->actor.get() == kid.get()) cores.push_back(core);
-      }
+    for (const auto& [number, core] : live_) {
+      auto at = position.find(core->actor.get());
+      if (at != position.end()) found[at->second] = core;
     }
+  }
+  std::vector<std::shared_ptr<ActorCore>> cores;
+  for (auto& core : found) {
+    if (core != nullptr) cores.push_back(std::move(core));
   }
   heap::HandleScope scope(*t.m);
   const types::TypeSystem& ts = rt::impl_of(t).types();
