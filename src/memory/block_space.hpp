@@ -26,8 +26,9 @@
 //    free blocks beyond a budget, retain_budget_locked(): a quarter of the
 //    blocks in use, at least retain_floor() (32 MiB by default) and at least
 //    the regrowth the heap expects (set_regrowth(): what the old generation
-//    will take again before its next major collection, so that promotion
-//    does not fault back in what was just given back), are given
+//    will take again before its next major collection, up to the peak the
+//    last cycle reached, so that promotion does not fault back in what was
+//    just given back), are given
 //    back by return_excess(), which the heap calls after it resumes the
 //    world: it sorts them, coalesces address runs, returns the longest runs
 //    first with one madvise each, at most kMaxReturnRuns per call, so a
@@ -176,7 +177,8 @@ class BlockSpace {
   // Bytes of dirty free blocks always kept (tests lower it).
   void set_retain_floor(std::size_t bytes);
   // Bytes of free blocks the old generation is expected to take again soon
-  // (the heap: up to its next major collection's threshold); retained too.
+  // (the heap: up to its next major collection's threshold, or up to the
+  // peak the last cycle reached if growth started that collection); retained too.
   void set_regrowth(std::size_t bytes);
   struct ReturnCounts {
     std::uint64_t returned_bytes = 0;  // in total

@@ -530,15 +530,21 @@ HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t
     // Counted before it starts: a large or pinned allocation that failed
     // before this point may fail again only after it (major_since).
     majors_started.fetch_add(1, std::memory_order_release);
+    const std::uint64_t old_peak = old_committed();
     major_gc->run(rec, !emptied);
     if (!emptied) emptied = minor(rec);
     major_threshold = next_major_threshold();
     // Promotion refills the old generation up to the threshold before the
-    // next major collection: the blocks below it stay resident (the pause
-    // workload faulted ~300 MB back in per cycle when they were returned).
-    std::uint64_t old_now = old_committed();
-    blocks.set_regrowth(opt.major_growth_percent != 0 && major_threshold > old_now
-                            ? static_cast<std::size_t>(major_threshold - old_now)
+    // next major collection, and past it by what the minor collection that
+    // crosses it promotes: when growth started this one, up to the peak it
+    // reached. The blocks below stay resident (the pause workload faulted
+    // ~300 MB back in per cycle when none were kept, ~100 MB when the
+    // overshoot was not).
+    const std::uint64_t old_now = old_committed();
+    const std::uint64_t regrow_to =
+        cause == Cause::kOldGrown ? std::max(major_threshold, old_peak) : major_threshold;
+    blocks.set_regrowth(opt.major_growth_percent != 0 && regrow_to > old_now
+                            ? static_cast<std::size_t>(regrow_to - old_now)
                             : 0);
   }
   rec.after = used_bytes();

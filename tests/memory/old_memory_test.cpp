@@ -225,6 +225,39 @@ TEST(OldMemory, FreedBlocksBelowTheNextMajorThresholdAreRetained) {
   EXPECT_EQ(count, n);
 }
 
+// A major collection the old generation's growth starts comes after the
+// minor collection that crossed the threshold, which may promote far past
+// it: the next cycle will promote as far again, so every block up to this
+// cycle's peak is retained. (When only the threshold was kept, the pause
+// workload returned ~100 MB past it per cycle and faulted it back in.)
+TEST(OldMemory, FreedBlocksUpToTheCyclesPeakAreRetained) {
+  RUNA_SKIP_UNDER_TEST_MODES("places the policy's major collection by counting minor ones");
+  Options o = small_options();
+  o.nursery = 8 << 20;
+  o.promotion_age = 1;  // major_growth_percent stays at its default
+  TestHeap t(o);
+  HeapImpl& h = impl_of(*t.heap);
+  h.blocks.set_retain_floor(0);
+  HandleScope scope(*t.m);
+  Handle dead(*t.m, Value{0});
+  // 240,000 nodes (about 5.5 MiB) young at once, then one minor collection
+  // promotes them all: past the first threshold (max_heap / 16 = 4 MiB).
+  ASSERT_NO_FATAL_FAILURE(t.prepend_nodes(dead, 240000));
+  const Stats before = t.heap->stats();
+  ASSERT_EQ(before.minor_collections, 0U) << "the list did not fit one eden";
+  ASSERT_TRUE(t.heap->collect(*t.m));
+  const std::size_t peak = h.blocks.blocks_in_use();
+  ASSERT_GT(peak * kBlock, h.major_threshold + 8 * kBlock) << "no overshoot to test";
+  dead.set(Value{0});
+  ASSERT_TRUE(t.heap->collect(*t.m));  // the policy's: the old generation grew
+  Stats s = t.heap->stats();
+  ASSERT_EQ(s.major_collections, 1U);
+  std::size_t freed = peak - h.blocks.blocks_in_use();
+  EXPECT_GT(freed * kBlock, h.major_threshold);
+  EXPECT_EQ(s.returned_bytes, 0U);
+  EXPECT_GE(s.retained_free_bytes, freed * kBlock);
+}
+
 // With no floor, what a major collection frees beyond a quarter of the
 // blocks in use goes back to the OS, after the pause, in a few coalesced
 // runs rather than a call per block.
