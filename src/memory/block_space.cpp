@@ -368,6 +368,7 @@ void BlockSpace::sweep_block(std::size_t i, const LineMap& lines, std::uint32_t 
   b.lines = lines;
   b.bytes = bytes;
   b.top = top;
+  b.reached = 0;
   object_bytes_ += bytes;
   if (std::find(lines.begin(), lines.end(), 0) != lines.end()) recyclable_.push_back(i);
 }

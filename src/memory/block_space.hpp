@@ -106,6 +106,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
@@ -142,10 +143,14 @@ using LineMap = std::array<std::uint8_t, kLinesPerBlock>;
 struct BlockInfo {
   BlockKind kind = BlockKind::kFree;
   FreeState free = FreeState::kClean;  // kFree only
-  std::uint32_t top = 0;               // kObjects: objects lie below this offset (walk limit)
-  std::uint32_t bytes = 0;             // kObjects: bytes of objects in the block
-  std::uint32_t run = 0;               // kLargeHead: blocks in the run
-  LineMap lines{};                     // kObjects: 1 = holds object bytes
+  // Set (note_reached) when a major collection's marking scans an object in
+  // the block; cleared by the sweep. 0 after marking: nothing in the block
+  // is marked in place, so the sweep releases it without walking it.
+  std::uint8_t reached = 0;
+  std::uint32_t top = 0;    // kObjects: objects lie below this offset (walk limit)
+  std::uint32_t bytes = 0;  // kObjects: bytes of objects in the block
+  std::uint32_t run = 0;    // kLargeHead: blocks in the run
+  LineMap lines{};          // kObjects: 1 = holds object bytes
 };
 
 // One allocator of old-generation space (see "Cursors" above).
@@ -230,6 +235,12 @@ class BlockSpace {
     return (reinterpret_cast<std::uintptr_t>(p) - reinterpret_cast<std::uintptr_t>(base_)) / kBlock;
   }
   [[nodiscard]] std::uint8_t* block(std::size_t i) const { return base_ + i * kBlock; }
+  // Major collector's markers, in parallel: an object in block i is marked
+  // (a relaxed store: every marker writes the same 1, and the sweep reads
+  // it after the markers have joined).
+  void note_reached(std::size_t i) {
+    std::atomic_ref<std::uint8_t>(info_[i].reached).store(1, std::memory_order_relaxed);
+  }
   // Metadata; stable while the world is stopped or the caller owns the block.
   [[nodiscard]] const BlockInfo& info(std::size_t i) const { return info_[i]; }
   [[nodiscard]] std::size_t frontier() const;

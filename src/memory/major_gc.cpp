@@ -175,6 +175,7 @@ void MajorGC::Worker::drain() {
   auto one = [&](Object* o) {
     if (h_.blocks.contains(o)) {
       marked_bytes_ += object_size(h_.layouts.at(hdr::type_of(o->load_header())), o);
+      h_.blocks.note_reached(h_.blocks.index_of(o));
     }
     scan(o);
   };
@@ -233,10 +234,18 @@ void MajorGC::choose_candidates() {
 
 void MajorGC::sweep_block(std::size_t i) {
   const BlockInfo& b = h_.blocks.info(i);
-  std::uint8_t* start = h_.blocks.block(i);
   LineMap lines{};
   std::uint32_t bytes = 0;
   std::uint32_t top = 0;
+  // Nothing marked in place: released without a walk. Its dead objects
+  // need no filler, since a free block is zeroed when it is taken
+  // (block_space.hpp); the test mode still poisons them one by one.
+  if (b.reached == 0 && !h_.opt.poison) {
+    h_.places.forget_free(i, lines);
+    h_.blocks.sweep_block(i, lines, bytes, top);
+    return;
+  }
+  std::uint8_t* start = h_.blocks.block(i);
   for (std::uint32_t off = 0; off < b.top;) {
     auto* o = reinterpret_cast<Object*>(start + off);
     std::uint64_t h = o->header;

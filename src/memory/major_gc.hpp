@@ -58,7 +58,11 @@
 //     objects count as reached, unless they are traced).
 //  5. The remembered set: dead objects are dropped, moved ones renamed.
 //  6. Sweep the object blocks, in parallel (workers claim chunks of
-//     blocks): walk each block's objects from its start to
+//     blocks). A block none of whose objects marking scanned (draining
+//     notes each scanned object's block: BlockInfo::reached) is released
+//     at once: nothing in it is marked in place, and a free block is zeroed
+//     when taken again, so its dead objects need no filler (Options::poison
+//     still walks it, to poison them). Otherwise: walk the block's objects from its start to
 //     its top (skipping filler words). A marked object marks every line it
 //     covers in a fresh line map (exactly, since the walk sees every
 //     object: no conservative line marking); an unmarked or evacuated one
