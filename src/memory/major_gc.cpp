@@ -18,6 +18,7 @@
 #include "memory/claims.hpp"
 #include "memory/forwarding.hpp"
 #include "memory/pause_marker.hpp"
+#include "memory/prefetching_drain.hpp"
 #include "memory/roots.hpp"
 #include "memory/weak_refs.hpp"
 
@@ -179,12 +180,19 @@ void MajorGC::Worker::drain() {
     }
     scan(o);
   };
-  Object* o = nullptr;
-  if (gc_.parallel_) {
-    while (gc_.grey_.next(id_, o, [&](Object*& out) { return spilled_.pop(out); })) one(o);
-  } else {
-    while (gc_.grey_.pop(id_, o) || spilled_.pop(o)) one(o);
-  }
+  auto prefetch = [&](Object* o) {
+    RefRange r = ref_slots(h_.layouts.at(hdr::type_of(o->load_header())), o);
+    for (Value* s = r.begin; s < r.end; ++s) {
+      if (collected(*s)) __builtin_prefetch(as_object(*s));
+    }
+  };
+  prefetching_drain([&](Object*& o) { return gc_.grey_.pop(id_, o) || spilled_.pop(o); },
+                    [&](Object*& o) {
+                      return gc_.parallel_ && gc_.grey_.next(id_, o, [&](Object*& out) {
+                        return spilled_.pop(out);
+                      });
+                    },
+                    prefetch, one);
 }
 
 void MajorGC::Worker::finish(CollectionRecord& rec) {
