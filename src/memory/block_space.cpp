@@ -92,7 +92,7 @@ std::optional<std::size_t> BlockSpace::take(std::size_t n, BlockKind kind) {
   return take_locked(n, kind);
 }
 
-std::optional<std::size_t> BlockSpace::take_locked(std::size_t n, BlockKind kind) {
+std::optional<std::size_t> BlockSpace::take_locked(std::size_t n, BlockKind kind, bool* dirty) {
   if (n == 0 || n > blocks_ - in_use_) return std::nullopt;
   std::size_t first = 0;
   if (n == 1 && (!free_dirty_.empty() || !free_clean_.empty())) {
@@ -112,7 +112,11 @@ std::optional<std::size_t> BlockSpace::take_locked(std::size_t n, BlockKind kind
   in_use_ += n;
   for (std::size_t i = 0; i < n; ++i) {
     BlockInfo& b = info_[first + i];
-    if (b.free == FreeState::kDirty) std::memset(block(first + i), 0, kBlock);
+    if (dirty != nullptr) {
+      *dirty = b.free == FreeState::kDirty;
+    } else if (b.free == FreeState::kDirty) {
+      std::memset(block(first + i), 0, kBlock);
+    }
     b = BlockInfo{};
     b.kind = i == 0 ? kind : BlockKind::kLargeTail;
   }
@@ -262,6 +266,7 @@ bool BlockSpace::next_hole(BlockCursor& c) {
     return true;
   };
   if (c.hole_block && find(*c.hole_block, c.hole_limit / kLine)) return true;
+  zero_rest(c.hole_block, c.hole_cursor, c.hole_dirty);
   std::lock_guard lock(mu_);
   for (;;) {
     std::size_t i = 0;
@@ -275,7 +280,7 @@ bool BlockSpace::next_hole(BlockCursor& c) {
     }
     if (info_[i].kind == BlockKind::kObjects && find(i, 0)) return true;
   }
-  c.hole_block = take_locked(1, BlockKind::kObjects);
+  c.hole_block = take_locked(1, BlockKind::kObjects, &c.hole_dirty);
   if (!c.hole_block) return false;
   c.hole_cursor = 0;
   c.hole_limit = kBlock;
@@ -299,9 +304,10 @@ std::uint8_t* BlockSpace::promote(BlockCursor& c, std::size_t bytes) {
 
 std::uint8_t* BlockSpace::overflow(BlockCursor& c, std::size_t bytes) {
   if (!c.overflow || kBlock - info_[*c.overflow].top < bytes) {
+    if (c.overflow) zero_rest(c.overflow, info_[*c.overflow].top, c.overflow_dirty);
     std::lock_guard lock(mu_);
     give_back_locked(c.overflow);
-    c.overflow = take_locked(1, BlockKind::kObjects);
+    c.overflow = take_locked(1, BlockKind::kObjects, &c.overflow_dirty);
     if (!c.overflow) return nullptr;
   }
   return bump(c, *c.overflow, info_[*c.overflow].top, bytes);
@@ -321,7 +327,15 @@ void BlockSpace::give_back_locked(std::optional<std::size_t>& block) {
   block.reset();
 }
 
+void BlockSpace::zero_rest(const std::optional<std::size_t>& block_index, std::uint32_t from,
+                           bool& dirty) {
+  if (dirty && block_index) std::memset(block(*block_index) + from, 0, kBlock - from);
+  dirty = false;
+}
+
 void BlockSpace::close(BlockCursor& c) {
+  zero_rest(c.hole_block, c.hole_cursor, c.hole_dirty);
+  if (c.overflow) zero_rest(c.overflow, info_[*c.overflow].top, c.overflow_dirty);
   std::lock_guard lock(mu_);
   give_back_locked(c.hole_block);
   give_back_locked(c.overflow);

@@ -75,6 +75,43 @@ TEST_F(BlockSpaceTest, PromotionBumpsAndMarksLines) {
   EXPECT_EQ(s.promote(cur, kBlock + 8), nullptr);
 }
 
+// A cursor takes a dirty block without zeroing it (its copies write every
+// byte below its bump pointer) and zeroes the rest when it lets the block
+// go: a hole it moves on from, an overflow block it replaces, both at
+// close(). Without that, the rest would hold the old bytes, and the next
+// cursor to allocate in those free lines would leave garbage a walk reads.
+TEST_F(BlockSpaceTest, ACursorZeroesWhatItLeavesOfADirtyBlock) {
+  auto run = s.take(3, BlockKind::kLargeHead);
+  ASSERT_TRUE(run);
+  std::memset(s.block(*run), 0x5a, 3 * kBlock);
+  s.release(*run);  // three dirty free blocks
+  auto is_zero = [&](const std::uint8_t* from, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (from[i] != 0) return false;
+    }
+    return true;
+  };
+  BlockCursor cur;
+  auto copy = [&](std::size_t bytes) {
+    std::uint8_t* p = s.promote(cur, bytes);
+    if (p != nullptr) std::memset(p, 0x11, bytes);
+    return p;
+  };
+  std::uint8_t* hole = copy(800);                     // the hole: a dirty block
+  std::uint8_t* first_overflow = copy(kBlock - 100);  // overflow: another
+  ASSERT_NE(hole, nullptr);
+  ASSERT_NE(first_overflow, nullptr);
+  ASSERT_NE(copy(kBlock - 800 - 16), nullptr);  // the hole has 16 bytes left
+  std::uint8_t* second_overflow = copy(1000);   // replaces the first overflow block
+  ASSERT_NE(second_overflow, nullptr);
+  EXPECT_NE(s.index_of(second_overflow), s.index_of(first_overflow));
+  EXPECT_TRUE(is_zero(first_overflow + kBlock - 100, 100));
+  ASSERT_NE(copy(32), nullptr);  // moves the hole on
+  EXPECT_TRUE(is_zero(hole + kBlock - 16, 16));
+  s.close(cur);
+  EXPECT_TRUE(is_zero(second_overflow + 1000, kBlock - 1000));
+}
+
 TEST_F(BlockSpaceTest, ClosedCursorsGiveBackTheirFreeLines) {
   BlockCursor first;
   std::uint8_t* a = s.promote(first, 3 * kLine);
