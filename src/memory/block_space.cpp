@@ -328,7 +328,7 @@ void BlockSpace::give_back_locked(std::optional<std::size_t>& block) {
 }
 
 void BlockSpace::zero_rest(const std::optional<std::size_t>& block_index, std::uint32_t from,
-                           bool& dirty) {
+                           bool& dirty) const {
   if (dirty && block_index) std::memset(block(*block_index) + from, 0, kBlock - from);
   dirty = false;
 }

@@ -270,7 +270,7 @@ class BlockSpace {
   // it holds old bytes (see "Lazy zeroing").
   std::optional<std::size_t> take_locked(std::size_t n, BlockKind kind, bool* dirty = nullptr);
   // Zeroes [from, kBlock) of `block` if `dirty`, and clears `dirty`.
-  void zero_rest(const std::optional<std::size_t>& block, std::uint32_t from, bool& dirty);
+  void zero_rest(const std::optional<std::size_t>& block, std::uint32_t from, bool& dirty) const;
   std::optional<std::size_t> take_run_locked(std::size_t n);
   bool commit_locked(std::size_t blocks);
   bool reserve_lists_locked(std::size_t blocks);
