@@ -142,6 +142,13 @@ struct Code {
   std::vector<std::uint32_t> offsets;  // bytecode offset of each instruction
   std::uint32_t frame_slots = 0;
   std::uint32_t max_stack = 0;
+  // Values a frame needs above its base: slots, operand stack and the
+  // margin push_frame keeps below the stack's limit (frames.hpp).
+  std::uint32_t frame_need = 0;
+  // A call needs nothing but a frame record and its cleared locals: no
+  // VARARGS List, no cell in the prologue, not a generator or coroutine
+  // (a call's fast path in interp.cpp; the others go through push_frame).
+  bool plain = false;
   std::vector<std::uint16_t> entry_cells;  // slots given a cell in the prologue
 
   std::vector<std::unique_ptr<FieldCache>> field_caches;

@@ -73,6 +73,8 @@ bool Engine::execute(rt::Thread& t, Stack& st, Value* out) {
   rt::Runtime& rt = runtime_;
   const ops::Shapes& sh = *shapes_;
   const types::Context& cx = *sh.numbers;
+  const std::uint32_t this_tier = index_;
+  PROFILE(const std::uint32_t call_threshold = call_threshold_;)
 
   Frame* fp = &st.frames[st.depth - 1];
   const Ins* pc = fp->pc;
@@ -235,6 +237,22 @@ L_CallMethod : {
 call : {
   const rt::FunctionInfo& f = *callee_f;
   Value* args = sp - nargs;
+  const Code* code = static_cast<const Code*>(f.prepared[this_tier].load(std::memory_order_acquire));
+  // The common call: a function this tier serves, already translated, that
+  // needs only its frame record (code.hpp's `plain`: not native, no VARARGS
+  // List, no cells, not a generator). The rest of the path below, in the
+  // same order, for everything else.
+  if (code != nullptr && code->plain && f.entry.load(std::memory_order_acquire)->tier == this_tier &&
+      fits(st, *code, args)) [[likely]] {
+    fp->pc = pc;
+    fp = enter_frame(st, *code, args, nargs, false);
+    base = args;
+    sp = args + code->frame_slots;
+    consts = code->consts;
+    globals = code->globals;
+    pc = code->ins.data();
+    goto entered;
+  }
   if (f.native != nullptr) {
     TRY(ops::call_native(t, f, args, nargs, args - 1));
     sp = args;
@@ -245,16 +263,14 @@ call : {
     sp = args;
     NEXT();
   }
-  const rt::Entry* e = f.entry.load(std::memory_order_acquire);
-  if (e->tier != index_) {
+  if (const rt::Entry* e = f.entry.load(std::memory_order_acquire); e->tier != this_tier) {
     SYNC();
-    const rt::TierInfo& tier = rt.tier(e->tier);
-    const bool ok = tier.callbacks.invoke(tier.data, t, f, args - 1, args, nargs, args - 1);
+    const rt::TierInfo& info = rt.tier(e->tier);
+    const bool ok = info.callbacks.invoke(info.data, t, f, args - 1, args, nargs, args - 1);
     sp = args;
     if (!ok) goto unwind;
     NEXT();
   }
-  const Code* code = static_cast<const Code*>(f.prepared[index_].load(std::memory_order_acquire));
   SYNC();
   if (code == nullptr && (code = code_for(f)) == nullptr) {
     ops::not_available(t, "tier 0 for " + std::string(f.name()));
@@ -264,10 +280,11 @@ call : {
   RELOAD();
   sp = st.sp;
   pc = code->ins.data();
+entered:
   PROFILE({
     const std::uint32_t calls = f.profile.calls.load(std::memory_order_relaxed) + 1;
     f.profile.calls.store(calls, std::memory_order_relaxed);
-    if (calls == call_threshold_) [[unlikely]] {
+    if (calls == call_threshold) [[unlikely]] {
       SYNC();
       rt.hot(t, f, rt::kNoOsr);
     }
@@ -289,7 +306,10 @@ do_return : {
     return true;
   }
   sp = base;
-  RELOAD();
+  --fp;  // the caller's record, below this one
+  base = fp->base;
+  consts = fp->code->consts;
+  globals = fp->code->globals;
   pc = fp->pc;
   NEXT();
 }

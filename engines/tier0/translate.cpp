@@ -374,6 +374,9 @@ std::unique_ptr<Code> translate(const rt::FunctionInfo& f, Fusing fusing) {
   }
   const Cells cells = find_cells(def, in);
   code->entry_cells.assign(cells.entry.begin(), cells.entry.end());
+  code->frame_need = f.frame_slots + f.max_stack + 2;
+  code->plain = f.native == nullptr && !f.varargs && code->entry_cells.empty() &&
+                (def.flags & (module::kFnGenerator | module::kFnAsync)) == 0;
 
   // Pass 1: output indices. Cells begin before the instruction at their start.
   std::map<std::uint32_t, std::vector<std::uint16_t>> cell_starts;
