@@ -70,7 +70,17 @@ namespace ops = rt::ops;
   /* stored to a local: in threes, in Arith's order (arith.hpp) */                  \
   X(AddConst) X(SubConst) X(MulConst) X(AddLocal) X(SubLocal) X(MulLocal)           \
   X(AddLocalConst) X(SubLocalConst) X(MulLocalConst) X(AddStore) X(SubStore)        \
-  X(MulStore) X(AddLocalConstStore) X(SubLocalConstStore) X(MulLocalConstStore)
+  X(MulStore) X(AddLocalConstStore) X(SubLocalConstStore) X(MulLocalConstStore)      \
+  /* peeking, in threes too: two locals operated on and stored (LoadLocal2, */     \
+  /* then XStore: `ij = i + j`), a local and a constant operated on and called */  \
+  /* with (XLocalConst, then CALL: `fib(n - 1)`), an operation returned (then */  \
+  /* RETURN), a counter stepped and looped (XLocalConstStore, then LOOP) */        \
+  X(AddLocalsStore) X(SubLocalsStore) X(MulLocalsStore) X(AddLocalConstCall)        \
+  X(SubLocalConstCall) X(MulLocalConstCall) X(AddReturn) X(SubReturn) X(MulReturn)  \
+  X(AddLocalConstStoreLoop) X(SubLocalConstStoreLoop) X(MulLocalConstStoreLoop)     \
+  /* and two locals passed to the CALL after them (`eval_a(i, j)`), a DIV */     \
+  /* returned, a MUL added to the value below and stored (`s = s + a * b`) */     \
+  X(LoadLocal2Call) X(DivReturn) X(MulAddStore)
 // clang-format on
 enum class I : std::uint16_t {
 #define RUNA_TIER0_ENUM(name) k##name,  // NOLINT(cppcoreguidelines-macro-usage)

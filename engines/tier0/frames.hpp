@@ -24,7 +24,8 @@ namespace runa::tier0 {
     base[i + 1] = types::kNothing;
   }
   Frame* fp = &st.frames[st.depth++];
-  *fp = Frame{&code, code.ins.data(), base, static_cast<std::uint32_t>(st.handlers.size()), boundary};
+  *fp =
+      Frame{&code, code.ins.data(), base, static_cast<std::uint32_t>(st.handlers.size()), boundary};
   return fp;
 }
 

@@ -98,6 +98,13 @@ bool Engine::execute(rt::Thread& t, Stack& st, Value* out) {
     ++pc;       \
     DISPATCH(); \
   } while (0)
+// The next instruction, whose handler is known: a direct jump (a peeking
+// instruction's inline case hands its second over so).
+#define NEXT_TO(label) \
+  do {                 \
+    ++pc;              \
+    goto label;        \
+  } while (0)
 #define RELOAD()                   \
   do {                             \
     fp = &st.frames[st.depth - 1]; \
@@ -237,13 +244,15 @@ L_CallMethod : {
 call : {
   const rt::FunctionInfo& f = *callee_f;
   Value* args = sp - nargs;
-  const Code* code = static_cast<const Code*>(f.prepared[this_tier].load(std::memory_order_acquire));
+  const Code* code =
+      static_cast<const Code*>(f.prepared[this_tier].load(std::memory_order_acquire));
   // The common call: a function this tier serves, already translated, that
   // needs only its frame record (code.hpp's `plain`: not native, no VARARGS
   // List, no cells, not a generator). The rest of the path below, in the
   // same order, for everything else.
-  if (code != nullptr && code->plain && f.entry.load(std::memory_order_acquire)->tier == this_tier &&
-      fits(st, *code, args)) [[likely]] {
+  if (code != nullptr && code->plain &&
+      f.entry.load(std::memory_order_acquire)->tier == this_tier && fits(st, *code, args))
+      [[likely]] {
     fp->pc = pc;
     fp = enter_frame(st, *code, args, nargs, false);
     base = args;
@@ -388,74 +397,92 @@ L_JumpIfFalse : {
 // the stack, a local (`b`) or a constant (`b`; the local in `a` with one),
 // the result pushed or stored to a local (`a`; `p` after a local and a
 // constant), or from two locals (`a`, `b`: the Locals forms, which peek at
-// the plain operation after them and leave a miss to it). A miss puts the
-// operands where the plain instructions would have had them and continues
-// in arith_slow.
-#define RUNA_TIER0_ARITH(name, K, op)                         \
-  L_##name : {                                                \
-    if (arith<K>(sp[-2], sp[-1], sp - 2)) [[likely]] {        \
-      --sp;                                                   \
-      NEXT();                                                 \
-    }                                                         \
-    ARITH_SLOW(op, kNone);                                    \
-  }                                                           \
-  L_##name##Const : {                                         \
-    const Value k = consts[pc->b];                            \
-    if (arith<K>(sp[-1], k, sp - 1)) [[likely]]               \
-      NEXT();                                                 \
-    *sp++ = k;                                                \
-    ARITH_SLOW(op, kNone);                                    \
-  }                                                           \
-  L_##name##Local : {                                         \
-    const Value l = base[pc->b];                              \
-    if (arith<K>(sp[-1], l, sp - 1)) [[likely]]               \
-      NEXT();                                                 \
-    *sp++ = l;                                                \
-    ARITH_SLOW(op, kNone);                                    \
-  }                                                           \
-  L_##name##LocalConst : {                                    \
-    const Value l = base[pc->a];                              \
-    const Value k = consts[pc->b];                            \
-    if (arith<K>(l, k, sp)) [[likely]] {                      \
-      ++sp;                                                   \
-      NEXT();                                                 \
-    }                                                         \
-    sp[0] = l;                                                \
-    sp[1] = k;                                                \
-    sp += 2;                                                  \
-    ARITH_SLOW(op, kNone);                                    \
-  }                                                           \
-  L_##name##Locals : {                                        \
-    /* peeks: two locals (LoadLocal2), then this operation */ \
-    const Value l = base[pc->a];                              \
-    const Value r = base[pc->b];                              \
-    if (arith<K>(l, r, sp)) [[likely]] {                      \
-      ++sp;                                                   \
-      pc += 2;                                                \
-      DISPATCH();                                             \
-    }                                                         \
-    sp[0] = l;                                                \
-    sp[1] = r;                                                \
-    sp += 2;                                                  \
-    NEXT();                                                   \
-  }                                                           \
-  L_##name##Store : {                                         \
-    if (arith<K>(sp[-2], sp[-1], base + pc->a)) [[likely]] {  \
-      sp -= 2;                                                \
-      NEXT();                                                 \
-    }                                                         \
-    ARITH_SLOW(op, pc->a);                                    \
-  }                                                           \
-  L_##name##LocalConstStore : {                               \
-    const Value l = base[pc->a];                              \
-    const Value k = consts[pc->b];                            \
-    if (arith<K>(l, k, base + pc->p)) [[likely]]              \
-      NEXT();                                                 \
-    sp[0] = l;                                                \
-    sp[1] = k;                                                \
-    sp += 2;                                                  \
-    ARITH_SLOW(op, static_cast<std::uint32_t>(pc->p));        \
+// the plain operation or its Store form after them and leave a miss to
+// it). A miss puts the operands where the plain instructions would have had
+// them and continues in arith_slow. The forms that peek at a CALL, RETURN
+// or LOOP after them go on straight to its handler on their inline case
+// (THEN: one direct jump for the dispatch), which runs as it would alone.
+// clang-format off
+#define ARITH_PLAIN(K, op, THEN)                           \
+  {                                                        \
+    if (arith<K>(sp[-2], sp[-1], sp - 2)) [[likely]] {     \
+      --sp;                                                \
+      THEN;                                                \
+    }                                                      \
+    ARITH_SLOW(op, kNone);                                 \
   }
+#define ARITH_LOCAL_CONST(K, op, THEN)                     \
+  {                                                        \
+    const Value l = base[pc->a];                           \
+    const Value k = consts[pc->b];                         \
+    if (arith<K>(l, k, sp)) [[likely]] {                   \
+      ++sp;                                                \
+      THEN;                                                \
+    }                                                      \
+    sp[0] = l;                                             \
+    sp[1] = k;                                             \
+    sp += 2;                                               \
+    ARITH_SLOW(op, kNone);                                 \
+  }
+#define ARITH_LOCAL_CONST_STORE(K, op, THEN)               \
+  {                                                        \
+    const Value l = base[pc->a];                           \
+    const Value k = consts[pc->b];                         \
+    if (arith<K>(l, k, base + pc->p)) [[likely]] {         \
+      THEN;                                                \
+    }                                                      \
+    sp[0] = l;                                             \
+    sp[1] = k;                                             \
+    sp += 2;                                               \
+    ARITH_SLOW(op, static_cast<std::uint32_t>(pc->p));     \
+  }
+/* peeks: two locals (LoadLocal2), then the operation (`out`: the top) or */
+/* its Store form (`out`: the Store's local) */
+#define ARITH_LOCALS(K, out, pushed)                       \
+  {                                                        \
+    const Value l = base[pc->a];                           \
+    const Value r = base[pc->b];                           \
+    if (arith<K>(l, r, out)) [[likely]] {                  \
+      sp += (pushed);                                      \
+      pc += 2;                                             \
+      DISPATCH();                                          \
+    }                                                      \
+    sp[0] = l;                                             \
+    sp[1] = r;                                             \
+    sp += 2;                                               \
+    NEXT();                                                \
+  }
+#define RUNA_TIER0_ARITH(name, K, op)                                              \
+  L_##name: ARITH_PLAIN(K, op, NEXT())                                             \
+  L_##name##Return: ARITH_PLAIN(K, op, NEXT_TO(L_Return))                          \
+  L_##name##Const: {                                                               \
+    const Value k = consts[pc->b];                                                 \
+    if (arith<K>(sp[-1], k, sp - 1)) [[likely]]                                    \
+      NEXT();                                                                      \
+    *sp++ = k;                                                                     \
+    ARITH_SLOW(op, kNone);                                                         \
+  }                                                                                \
+  L_##name##Local: {                                                               \
+    const Value l = base[pc->b];                                                   \
+    if (arith<K>(sp[-1], l, sp - 1)) [[likely]]                                    \
+      NEXT();                                                                      \
+    *sp++ = l;                                                                     \
+    ARITH_SLOW(op, kNone);                                                         \
+  }                                                                                \
+  L_##name##LocalConst: ARITH_LOCAL_CONST(K, op, NEXT())                           \
+  L_##name##LocalConstCall: ARITH_LOCAL_CONST(K, op, NEXT_TO(L_Call))              \
+  L_##name##Locals: ARITH_LOCALS(K, sp, 1)                                         \
+  L_##name##LocalsStore: ARITH_LOCALS(K, base + pc[1].a, 0)                        \
+  L_##name##Store: {                                                               \
+    if (arith<K>(sp[-2], sp[-1], base + pc->a)) [[likely]] {                       \
+      sp -= 2;                                                                     \
+      NEXT();                                                                      \
+    }                                                                              \
+    ARITH_SLOW(op, pc->a);                                                         \
+  }                                                                                \
+  L_##name##LocalConstStore: ARITH_LOCAL_CONST_STORE(K, op, NEXT())                \
+  L_##name##LocalConstStoreLoop: ARITH_LOCAL_CONST_STORE(K, op, NEXT_TO(L_Loop))
+// clang-format on
 #define ARITH_SLOW(op, dest) \
   do {                       \
     arith_op = Op::op;       \
@@ -467,6 +494,10 @@ L_JumpIfFalse : {
   RUNA_TIER0_ARITH(Mul, Arith::kMul, kMul)
 #undef ARITH_SLOW
 #undef RUNA_TIER0_ARITH
+#undef ARITH_PLAIN
+#undef ARITH_LOCAL_CONST
+#undef ARITH_LOCAL_CONST_STORE
+#undef ARITH_LOCALS
 
 arith_slow:
   TRY(ops::binary(t, arith_op, sp - 2, sp - 1, sp - 2));
@@ -931,6 +962,7 @@ unwind:
 #undef JUMP_TO
 #undef TRY
 #undef POLL
+#undef NEXT_TO
 }
 
 }  // namespace runa::tier0
