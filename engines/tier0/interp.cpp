@@ -411,6 +411,15 @@ L_JumpIfFalse : {
     }                                                      \
     ARITH_SLOW(op, kNone);                                 \
   }
+/* the top and a constant's or a local's value */
+#define ARITH_OPERAND(K, op, operand)                      \
+  {                                                        \
+    const Value v = (operand);                             \
+    if (arith<K>(sp[-1], v, sp - 1)) [[likely]]            \
+      NEXT();                                              \
+    *sp++ = v;                                             \
+    ARITH_SLOW(op, kNone);                                 \
+  }
 #define ARITH_LOCAL_CONST(K, op, THEN)                     \
   {                                                        \
     const Value l = base[pc->a];                           \
@@ -455,20 +464,8 @@ L_JumpIfFalse : {
 #define RUNA_TIER0_ARITH(name, K, op)                                              \
   L_##name: ARITH_PLAIN(K, op, NEXT())                                             \
   L_##name##Return: ARITH_PLAIN(K, op, NEXT_TO(L_Return))                          \
-  L_##name##Const: {                                                               \
-    const Value k = consts[pc->b];                                                 \
-    if (arith<K>(sp[-1], k, sp - 1)) [[likely]]                                    \
-      NEXT();                                                                      \
-    *sp++ = k;                                                                     \
-    ARITH_SLOW(op, kNone);                                                         \
-  }                                                                                \
-  L_##name##Local: {                                                               \
-    const Value l = base[pc->b];                                                   \
-    if (arith<K>(sp[-1], l, sp - 1)) [[likely]]                                    \
-      NEXT();                                                                      \
-    *sp++ = l;                                                                     \
-    ARITH_SLOW(op, kNone);                                                         \
-  }                                                                                \
+  L_##name##Const: ARITH_OPERAND(K, op, consts[pc->b])                             \
+  L_##name##Local: ARITH_OPERAND(K, op, base[pc->b])                               \
   L_##name##LocalConst: ARITH_LOCAL_CONST(K, op, NEXT())                           \
   L_##name##LocalConstCall: ARITH_LOCAL_CONST(K, op, NEXT_TO(L_Call))              \
   L_##name##Locals: ARITH_LOCALS(K, sp, 1)                                         \
@@ -498,6 +495,7 @@ L_JumpIfFalse : {
 #undef ARITH_LOCAL_CONST
 #undef ARITH_LOCAL_CONST_STORE
 #undef ARITH_LOCALS
+#undef ARITH_OPERAND
 
 arith_slow:
   TRY(ops::binary(t, arith_op, sp - 2, sp - 1, sp - 2));

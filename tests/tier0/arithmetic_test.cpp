@@ -178,15 +178,17 @@ TEST_F(Tier0Test, PeekingInstructionsBehaveAsTheirParts) {
   EXPECT_EQ(same("3", "0", below_two, "LOAD_LOCAL x", "LE"), "= \"no\"");
   EXPECT_EQ(same("1.99", "0", below_two, "LOAD_LOCAL x", "LE"), "= \"yes\"");
   EXPECT_EQ(same("null", "0", below_two, "LOAD_LOCAL x", "LE").substr(0, 12), "! TypeError:");
-  // Two locals added, subtracted, multiplied.
+  // Two locals added, subtracted, multiplied; and so, then stored (`y = x op y`).
   for (const char* op : {"ADD", "SUB", "MUL"}) {
-    const std::string code = std::string("LOAD_LOCAL x\nLOAD_LOCAL y\n") + op + "\nRETURN";
-    same("6", "7", code, "LOAD_LOCAL x", op);
-    same("1.5", "-2.25", code, "LOAD_LOCAL x", op);
-    same("4611686018427387903", "4611686018427387903", code, "LOAD_LOCAL x", op);
-    same("-9223372036854775807", "9223372036854775807", code, "LOAD_LOCAL x", op);
-    same("\"run\"", "\"time\"", code, "LOAD_LOCAL x", op);
-    same("1", "null", code, "LOAD_LOCAL x", op);
+    for (const char* then : {"\nRETURN", "\nSTORE_LOCAL y\nLOAD_LOCAL y\nRETURN"}) {
+      const std::string code = std::string("LOAD_LOCAL x\nLOAD_LOCAL y\n") + op + then;
+      same("6", "7", code, "LOAD_LOCAL x", op);
+      same("1.5", "-2.25", code, "LOAD_LOCAL x", op);
+      same("4611686018427387903", "4611686018427387903", code, "LOAD_LOCAL x", op);
+      same("-9223372036854775807", "9223372036854775807", code, "LOAD_LOCAL x", op);
+      same("\"run\"", "\"time\"", code, "LOAD_LOCAL x", op);
+      same("1", "null", code, "LOAD_LOCAL x", op);
+    }
   }
   EXPECT_EQ(same("6", "7", "LOAD_LOCAL x\nLOAD_LOCAL y\nMUL\nRETURN", "LOAD_LOCAL x", "MUL"),
             "= 42");
@@ -235,17 +237,6 @@ TEST_F(Tier0Test, PeekingInstructionsBehaveAsTheirParts) {
   const std::string by_zero = "LOAD_LOCAL x\nNOP\nPUSH_CONST 0\nDIV\nRETURN";
   EXPECT_EQ(same("7", "0", by_zero, "PUSH_CONST 0", "DIV").substr(0, 17), "! DivisionByZero:");
   EXPECT_EQ(same("\"s\"", "0", halve, "PUSH_CONST 2", "DIV").substr(0, 12), "! TypeError:");
-  // Two locals operated on and stored: `y = x op y`.
-  for (const char* op : {"ADD", "SUB", "MUL"}) {
-    const std::string code =
-        std::string("LOAD_LOCAL x\nLOAD_LOCAL y\n") + op + "\nSTORE_LOCAL y\nLOAD_LOCAL y\nRETURN";
-    same("6", "7", code, "LOAD_LOCAL x", op);
-    same("1.5", "-2.25", code, "LOAD_LOCAL x", op);
-    same("4611686018427387903", "4611686018427387903", code, "LOAD_LOCAL x", op);
-    same("-9223372036854775807", "9223372036854775807", code, "LOAD_LOCAL x", op);
-    same("\"run\"", "\"time\"", code, "LOAD_LOCAL x", op);
-    same("1", "null", code, "LOAD_LOCAL x", op);
-  }
   EXPECT_EQ(same("6", "7", "LOAD_LOCAL x\nLOAD_LOCAL y\nSUB\nSTORE_LOCAL y\nLOAD_LOCAL y\nRETURN",
                  "LOAD_LOCAL x", "SUB"),
             "= -1");
@@ -265,34 +256,39 @@ TEST_F(Tier0Test, PeekingInstructionsBehaveAsTheirParts) {
       "TRY_BEGIN none fin\nLOAD_LOCAL x\nLOAD_LOCAL y\nNOP\nADD\nRETURN\nTRY_END\nfin:\n"
       "FINALLY_BEGIN\nPUSH_CONST 99\nSTORE_LOCAL x\nFINALLY_END\nPUSH_CONST -1\nRETURN";
   EXPECT_EQ(same("5", "1", sum_finally, "ADD", "RETURN"), "= 6");
-  // A DIV returned.
+  // A DIV returned, and a product added to the value below and stored
+  // (`y = y + x * x`, each of the two missing on its own): (x, y, the
+  // outcome or the start of the error).
   const std::string quotient = "LOAD_LOCAL x\nLOAD_LOCAL y\nNOP\nDIV\nRETURN";
-  EXPECT_EQ(same("7", "2", quotient, "DIV", "RETURN"), "= 3");
-  EXPECT_EQ(same("1.0", "4.0", quotient, "DIV", "RETURN"), "= 0.25");
-  EXPECT_EQ(same("1", "0", quotient, "DIV", "RETURN").substr(0, 17), "! DivisionByZero:");
-  EXPECT_EQ(same("-9223372036854775808", "-1", quotient, "DIV", "RETURN").substr(0, 16),
-            "! OverflowError:");
-  EXPECT_EQ(same("\"s\"", "1", quotient, "DIV", "RETURN").substr(0, 12), "! TypeError:");
+  const std::string dot =
+      "LOAD_LOCAL y\nLOAD_LOCAL x\nLOAD_LOCAL x\nNOP\nMUL\nADD\nSTORE_LOCAL y\nLOAD_LOCAL y\n"
+      "RETURN";
+  struct Case {
+    const char* x;
+    const char* y;
+    std::string_view want;
+  };
+  for (const Case& c :
+       {Case{"7", "2", "= 3"}, Case{"1.0", "4.0", "= 0.25"}, Case{"1", "0", "! DivisionByZero:"},
+        Case{"-9223372036854775808", "-1", "! OverflowError:"},
+        Case{"\"s\"", "1", "! TypeError:"}}) {
+    EXPECT_EQ(same(c.x, c.y, quotient, "DIV", "RETURN").substr(0, c.want.size()), c.want);
+  }
   EXPECT_EQ(same("6", "3",
                  "TRY_BEGIN none fin\nLOAD_LOCAL x\nLOAD_LOCAL y\nNOP\nDIV\nRETURN\nTRY_END\n"
                  "fin:\nFINALLY_BEGIN\nPUSH_CONST 99\nSTORE_LOCAL x\nFINALLY_END\nPUSH_CONST -1\n"
                  "RETURN",
                  "DIV", "RETURN"),
             "= 2");
-  // A product added to the value below and stored: `y = y + x * x`, each
-  // of the two missing on its own.
-  const std::string dot =
-      "LOAD_LOCAL y\nLOAD_LOCAL x\nLOAD_LOCAL x\nNOP\nMUL\nADD\nSTORE_LOCAL y\nLOAD_LOCAL y\n"
-      "RETURN";
-  EXPECT_EQ(same("3", "1", dot, "MUL", "ADD"), "= 10");
-  EXPECT_EQ(same("1.5", "0.25", dot, "MUL", "ADD"), "= 2.5");
-  EXPECT_EQ(same("3", "1152921504606846975", dot, "MUL", "ADD"), "= 1152921504606846984");
-  EXPECT_EQ(same("1073741824", "0", dot, "MUL", "ADD"), "= 1152921504606846976");
-  EXPECT_EQ(same("4294967296", "0", dot, "MUL", "ADD").substr(0, 16), "! OverflowError:");
-  EXPECT_EQ(same("1e200", "1.0", dot, "MUL", "ADD"), "= inf");
-  EXPECT_EQ(same("3", "\"s\"", dot, "MUL", "ADD"),
-            "! TypeError: ADD cannot take String \"s\" and Integer 9");
-  EXPECT_EQ(same("\"s\"", "1", dot, "MUL", "ADD").substr(0, 12), "! TypeError:");
+  for (const Case& c :
+       {Case{"3", "1", "= 10"}, Case{"1.5", "0.25", "= 2.5"},
+        Case{"3", "1152921504606846975", "= 1152921504606846984"},
+        Case{"1073741824", "0", "= 1152921504606846976"},
+        Case{"4294967296", "0", "! OverflowError:"}, Case{"1e200", "1.0", "= inf"},
+        Case{"3", "\"s\"", "! TypeError: ADD cannot take String \"s\" and Integer 9"},
+        Case{"\"s\"", "1", "! TypeError: MUL"}}) {
+    EXPECT_EQ(same(c.x, c.y, dot, "MUL", "ADD").substr(0, c.want.size()), c.want);
+  }
   // A local and a constant operated on and passed to a call: `twice(x - 1)`,
   // also of something that is not a function.
   const std::string call =
