@@ -70,7 +70,17 @@ namespace ops = rt::ops;
   /* stored to a local: in threes, in Arith's order (arith.hpp) */                  \
   X(AddConst) X(SubConst) X(MulConst) X(AddLocal) X(SubLocal) X(MulLocal)           \
   X(AddLocalConst) X(SubLocalConst) X(MulLocalConst) X(AddStore) X(SubStore)        \
-  X(MulStore) X(AddLocalConstStore) X(SubLocalConstStore) X(MulLocalConstStore)
+  X(MulStore) X(AddLocalConstStore) X(SubLocalConstStore) X(MulLocalConstStore)      \
+  /* peeking, in threes too: two locals operated on and stored (LoadLocal2, */     \
+  /* then XStore: `ij = i + j`), a local and a constant operated on and called */  \
+  /* with (XLocalConst, then CALL: `fib(n - 1)`), an operation returned (then */  \
+  /* RETURN), a counter stepped and looped (XLocalConstStore, then LOOP) */        \
+  X(AddLocalsStore) X(SubLocalsStore) X(MulLocalsStore) X(AddLocalConstCall)        \
+  X(SubLocalConstCall) X(MulLocalConstCall) X(AddReturn) X(SubReturn) X(MulReturn)  \
+  X(AddLocalConstStoreLoop) X(SubLocalConstStoreLoop) X(MulLocalConstStoreLoop)     \
+  /* and two locals passed to the CALL after them (`eval_a(i, j)`), a DIV */     \
+  /* returned, a MUL added to the value below and stored (`s = s + a * b`) */     \
+  X(LoadLocal2Call) X(DivReturn) X(MulAddStore)
 // clang-format on
 enum class I : std::uint16_t {
 #define RUNA_TIER0_ENUM(name) k##name,  // NOLINT(cppcoreguidelines-macro-usage)
@@ -142,6 +152,13 @@ struct Code {
   std::vector<std::uint32_t> offsets;  // bytecode offset of each instruction
   std::uint32_t frame_slots = 0;
   std::uint32_t max_stack = 0;
+  // Values a frame needs above its base: slots, operand stack and the
+  // margin push_frame keeps below the stack's limit (frames.hpp).
+  std::uint32_t frame_need = 0;
+  // A call needs nothing but a frame record and its cleared locals: no
+  // VARARGS List, no cell in the prologue, not a generator or coroutine
+  // (a call's fast path in interp.cpp; the others go through push_frame).
+  bool plain = false;
   std::vector<std::uint16_t> entry_cells;  // slots given a cell in the prologue
 
   std::vector<std::unique_ptr<FieldCache>> field_caches;

@@ -73,6 +73,8 @@ bool Engine::execute(rt::Thread& t, Stack& st, Value* out) {
   rt::Runtime& rt = runtime_;
   const ops::Shapes& sh = *shapes_;
   const types::Context& cx = *sh.numbers;
+  const std::uint32_t this_tier = index_;
+  PROFILE(const std::uint32_t call_threshold = call_threshold_;)
 
   Frame* fp = &st.frames[st.depth - 1];
   const Ins* pc = fp->pc;
@@ -95,6 +97,13 @@ bool Engine::execute(rt::Thread& t, Stack& st, Value* out) {
   do {          \
     ++pc;       \
     DISPATCH(); \
+  } while (0)
+// The next instruction, whose handler is known: a direct jump (a peeking
+// instruction's inline case hands its second over so).
+#define NEXT_TO(label) \
+  do {                 \
+    ++pc;              \
+    goto label;        \
   } while (0)
 #define RELOAD()                   \
   do {                             \
@@ -235,6 +244,24 @@ L_CallMethod : {
 call : {
   const rt::FunctionInfo& f = *callee_f;
   Value* args = sp - nargs;
+  const Code* code =
+      static_cast<const Code*>(f.prepared[this_tier].load(std::memory_order_acquire));
+  // The common call: a function this tier serves, already translated, that
+  // needs only its frame record (code.hpp's `plain`: not native, no VARARGS
+  // List, no cells, not a generator). The rest of the path below, in the
+  // same order, for everything else.
+  if (code != nullptr && code->plain &&
+      f.entry.load(std::memory_order_acquire)->tier == this_tier && fits(st, *code, args))
+      [[likely]] {
+    fp->pc = pc;
+    fp = enter_frame(st, *code, args, nargs, false);
+    base = args;
+    sp = args + code->frame_slots;
+    consts = code->consts;
+    globals = code->globals;
+    pc = code->ins.data();
+    goto entered;
+  }
   if (f.native != nullptr) {
     TRY(ops::call_native(t, f, args, nargs, args - 1));
     sp = args;
@@ -245,16 +272,14 @@ call : {
     sp = args;
     NEXT();
   }
-  const rt::Entry* e = f.entry.load(std::memory_order_acquire);
-  if (e->tier != index_) {
+  if (const rt::Entry* e = f.entry.load(std::memory_order_acquire); e->tier != this_tier) {
     SYNC();
-    const rt::TierInfo& tier = rt.tier(e->tier);
-    const bool ok = tier.callbacks.invoke(tier.data, t, f, args - 1, args, nargs, args - 1);
+    const rt::TierInfo& info = rt.tier(e->tier);
+    const bool ok = info.callbacks.invoke(info.data, t, f, args - 1, args, nargs, args - 1);
     sp = args;
     if (!ok) goto unwind;
     NEXT();
   }
-  const Code* code = static_cast<const Code*>(f.prepared[index_].load(std::memory_order_acquire));
   SYNC();
   if (code == nullptr && (code = code_for(f)) == nullptr) {
     ops::not_available(t, "tier 0 for " + std::string(f.name()));
@@ -264,10 +289,11 @@ call : {
   RELOAD();
   sp = st.sp;
   pc = code->ins.data();
+entered:
   PROFILE({
     const std::uint32_t calls = f.profile.calls.load(std::memory_order_relaxed) + 1;
     f.profile.calls.store(calls, std::memory_order_relaxed);
-    if (calls == call_threshold_) [[unlikely]] {
+    if (calls == call_threshold) [[unlikely]] {
       SYNC();
       rt.hot(t, f, rt::kNoOsr);
     }
@@ -289,7 +315,10 @@ do_return : {
     return true;
   }
   sp = base;
-  RELOAD();
+  --fp;  // the caller's record, below this one
+  base = fp->base;
+  consts = fp->code->consts;
+  globals = fp->code->globals;
   pc = fp->pc;
   NEXT();
 }
@@ -368,74 +397,89 @@ L_JumpIfFalse : {
 // the stack, a local (`b`) or a constant (`b`; the local in `a` with one),
 // the result pushed or stored to a local (`a`; `p` after a local and a
 // constant), or from two locals (`a`, `b`: the Locals forms, which peek at
-// the plain operation after them and leave a miss to it). A miss puts the
-// operands where the plain instructions would have had them and continues
-// in arith_slow.
-#define RUNA_TIER0_ARITH(name, K, op)                         \
-  L_##name : {                                                \
-    if (arith<K>(sp[-2], sp[-1], sp - 2)) [[likely]] {        \
-      --sp;                                                   \
-      NEXT();                                                 \
-    }                                                         \
-    ARITH_SLOW(op, kNone);                                    \
-  }                                                           \
-  L_##name##Const : {                                         \
-    const Value k = consts[pc->b];                            \
-    if (arith<K>(sp[-1], k, sp - 1)) [[likely]]               \
-      NEXT();                                                 \
-    *sp++ = k;                                                \
-    ARITH_SLOW(op, kNone);                                    \
-  }                                                           \
-  L_##name##Local : {                                         \
-    const Value l = base[pc->b];                              \
-    if (arith<K>(sp[-1], l, sp - 1)) [[likely]]               \
-      NEXT();                                                 \
-    *sp++ = l;                                                \
-    ARITH_SLOW(op, kNone);                                    \
-  }                                                           \
-  L_##name##LocalConst : {                                    \
-    const Value l = base[pc->a];                              \
-    const Value k = consts[pc->b];                            \
-    if (arith<K>(l, k, sp)) [[likely]] {                      \
-      ++sp;                                                   \
-      NEXT();                                                 \
-    }                                                         \
-    sp[0] = l;                                                \
-    sp[1] = k;                                                \
-    sp += 2;                                                  \
-    ARITH_SLOW(op, kNone);                                    \
-  }                                                           \
-  L_##name##Locals : {                                        \
-    /* peeks: two locals (LoadLocal2), then this operation */ \
-    const Value l = base[pc->a];                              \
-    const Value r = base[pc->b];                              \
-    if (arith<K>(l, r, sp)) [[likely]] {                      \
-      ++sp;                                                   \
-      pc += 2;                                                \
-      DISPATCH();                                             \
-    }                                                         \
-    sp[0] = l;                                                \
-    sp[1] = r;                                                \
-    sp += 2;                                                  \
-    NEXT();                                                   \
-  }                                                           \
-  L_##name##Store : {                                         \
-    if (arith<K>(sp[-2], sp[-1], base + pc->a)) [[likely]] {  \
-      sp -= 2;                                                \
-      NEXT();                                                 \
-    }                                                         \
-    ARITH_SLOW(op, pc->a);                                    \
-  }                                                           \
-  L_##name##LocalConstStore : {                               \
-    const Value l = base[pc->a];                              \
-    const Value k = consts[pc->b];                            \
-    if (arith<K>(l, k, base + pc->p)) [[likely]]              \
-      NEXT();                                                 \
-    sp[0] = l;                                                \
-    sp[1] = k;                                                \
-    sp += 2;                                                  \
-    ARITH_SLOW(op, static_cast<std::uint32_t>(pc->p));        \
+// the plain operation or its Store form after them and leave a miss to
+// it). A miss puts the operands where the plain instructions would have had
+// them and continues in arith_slow. The forms that peek at a CALL, RETURN
+// or LOOP after them go on straight to its handler on their inline case
+// (THEN: one direct jump for the dispatch), which runs as it would alone.
+// clang-format off
+#define ARITH_PLAIN(K, op, THEN)                           \
+  {                                                        \
+    if (arith<K>(sp[-2], sp[-1], sp - 2)) [[likely]] {     \
+      --sp;                                                \
+      THEN;                                                \
+    }                                                      \
+    ARITH_SLOW(op, kNone);                                 \
   }
+/* the top and a constant's or a local's value */
+#define ARITH_OPERAND(K, op, operand)                      \
+  {                                                        \
+    const Value v = (operand);                             \
+    if (arith<K>(sp[-1], v, sp - 1)) [[likely]]            \
+      NEXT();                                              \
+    *sp++ = v;                                             \
+    ARITH_SLOW(op, kNone);                                 \
+  }
+#define ARITH_LOCAL_CONST(K, op, THEN)                     \
+  {                                                        \
+    const Value l = base[pc->a];                           \
+    const Value k = consts[pc->b];                         \
+    if (arith<K>(l, k, sp)) [[likely]] {                   \
+      ++sp;                                                \
+      THEN;                                                \
+    }                                                      \
+    sp[0] = l;                                             \
+    sp[1] = k;                                             \
+    sp += 2;                                               \
+    ARITH_SLOW(op, kNone);                                 \
+  }
+#define ARITH_LOCAL_CONST_STORE(K, op, THEN)               \
+  {                                                        \
+    const Value l = base[pc->a];                           \
+    const Value k = consts[pc->b];                         \
+    if (arith<K>(l, k, base + pc->p)) [[likely]] {         \
+      THEN;                                                \
+    }                                                      \
+    sp[0] = l;                                             \
+    sp[1] = k;                                             \
+    sp += 2;                                               \
+    ARITH_SLOW(op, static_cast<std::uint32_t>(pc->p));     \
+  }
+/* peeks: two locals (LoadLocal2), then the operation (`out`: the top) or */
+/* its Store form (`out`: the Store's local) */
+#define ARITH_LOCALS(K, out, pushed)                       \
+  {                                                        \
+    const Value l = base[pc->a];                           \
+    const Value r = base[pc->b];                           \
+    if (arith<K>(l, r, out)) [[likely]] {                  \
+      sp += (pushed);                                      \
+      pc += 2;                                             \
+      DISPATCH();                                          \
+    }                                                      \
+    sp[0] = l;                                             \
+    sp[1] = r;                                             \
+    sp += 2;                                               \
+    NEXT();                                                \
+  }
+#define RUNA_TIER0_ARITH(name, K, op)                                              \
+  L_##name: ARITH_PLAIN(K, op, NEXT())                                             \
+  L_##name##Return: ARITH_PLAIN(K, op, NEXT_TO(L_Return))                          \
+  L_##name##Const: ARITH_OPERAND(K, op, consts[pc->b])                             \
+  L_##name##Local: ARITH_OPERAND(K, op, base[pc->b])                               \
+  L_##name##LocalConst: ARITH_LOCAL_CONST(K, op, NEXT())                           \
+  L_##name##LocalConstCall: ARITH_LOCAL_CONST(K, op, NEXT_TO(L_Call))              \
+  L_##name##Locals: ARITH_LOCALS(K, sp, 1)                                         \
+  L_##name##LocalsStore: ARITH_LOCALS(K, base + pc[1].a, 0)                        \
+  L_##name##Store: {                                                               \
+    if (arith<K>(sp[-2], sp[-1], base + pc->a)) [[likely]] {                       \
+      sp -= 2;                                                                     \
+      NEXT();                                                                      \
+    }                                                                              \
+    ARITH_SLOW(op, pc->a);                                                         \
+  }                                                                                \
+  L_##name##LocalConstStore: ARITH_LOCAL_CONST_STORE(K, op, NEXT())                \
+  L_##name##LocalConstStoreLoop: ARITH_LOCAL_CONST_STORE(K, op, NEXT_TO(L_Loop))
+// clang-format on
 #define ARITH_SLOW(op, dest) \
   do {                       \
     arith_op = Op::op;       \
@@ -447,6 +491,11 @@ L_JumpIfFalse : {
   RUNA_TIER0_ARITH(Mul, Arith::kMul, kMul)
 #undef ARITH_SLOW
 #undef RUNA_TIER0_ARITH
+#undef ARITH_PLAIN
+#undef ARITH_LOCAL_CONST
+#undef ARITH_LOCAL_CONST_STORE
+#undef ARITH_LOCALS
+#undef ARITH_OPERAND
 
 arith_slow:
   TRY(ops::binary(t, arith_op, sp - 2, sp - 1, sp - 2));
@@ -911,6 +960,7 @@ unwind:
 #undef JUMP_TO
 #undef TRY
 #undef POLL
+#undef NEXT_TO
 }
 
 }  // namespace runa::tier0

@@ -8,7 +8,8 @@
 //     the sequence in its middle.
 //   - Peeking: an instruction that looks at the one after it
 //     (LoadLocal2Compare, LoadLocalConstCompare, LoadLocal2GetItem,
-//     PushConstDiv, LoadLocalReturn; AddLocals, SubLocals and MulLocals are interp.cpp's
+//     LoadLocal2Call, PushConstDiv, DivReturn, MulAddStore,
+//     LoadLocalReturn; the arithmetic ones are interp.cpp's
 //     RUNA_TIER0_ARITH). On its inline
 //     case it does both and steps over the second (pc += 2); otherwise it
 //     does its own part alone and the second runs as usual, so the second
@@ -111,6 +112,14 @@ L_LoadLocal2GetItem:
   sp += 2;
   NEXT();
 
+// Two locals (LoadLocal2) passed to the CALL after them: `eval_a(i, j)`.
+// Pushing them cannot miss; the CALL runs as it would alone.
+L_LoadLocal2Call:
+  sp[0] = base[pc->a];
+  sp[1] = base[pc->b];
+  sp += 2;
+  NEXT_TO(L_Call);
+
 // A constant (PUSH_CONST) divided into by the DIV after it: `x / 2`.
 L_PushConstDiv : {
   const Value k = consts[pc->a];
@@ -120,6 +129,33 @@ L_PushConstDiv : {
   }
   *sp++ = k;
   NEXT();
+}
+
+// A DIV returned by the RETURN after it: eval_a's `1.0 / x`. A miss is
+// DIV's own (slow) path, then the RETURN as usual.
+L_DivReturn:
+  if (divide<true>(sp[-2], sp[-1], sp - 2)) [[likely]] {
+    --sp;
+    NEXT_TO(L_Return);
+  }
+  goto L_Div;
+
+// A MUL whose product the AddStore after it adds to the value below and
+// stores: `sum = sum + a * b`. The sum is inline only after an inline
+// product; a missed product is MUL's own path, a missed sum the AddStore's.
+L_MulAddStore : {
+  Value product = kNothing;
+  if (arith<Arith::kMul>(sp[-2], sp[-1], &product)) [[likely]] {
+    if (arith<Arith::kAdd>(sp[-3], product, base + pc[1].a)) [[likely]] {
+      sp -= 3;
+      pc += 2;
+      DISPATCH();
+    }
+    sp[-2] = product;
+    --sp;
+    NEXT();
+  }
+  goto L_Mul;
 }
 
 // A local (LOAD_LOCAL) returned by the RETURN after it: fib's `return n`.

@@ -330,7 +330,16 @@ Ins fused(Fused f, const bytecode::Instruction* s, Code& code, const Target& tar
 // Instructions that do the next one's work too on their inline case
 // (interp_fused.hpp). Only the first's opcode changes: the second stays in
 // place, runs as it is when the first misses, and may be a branch target.
+// (A second may itself become a peeking first: the first peeks at its work,
+// not its opcode.)
 void peek_ahead(Code& code) {
+  // `op`'s place among ADD, SUB, MUL's forms from `family` (a three of
+  // code.hpp's list), or -1.
+  const auto arith_in = [](I op, I family) {
+    const int i = static_cast<int>(op) - static_cast<int>(family);
+    return i >= 0 && i < 3 ? i : -1;
+  };
+  const auto three = [](I first, int i) { return static_cast<I>(static_cast<int>(first) + i); };
   for (std::size_t i = 0; i + 1 < code.ins.size(); ++i) {
     Ins& ins = code.ins[i];
     const I next = code.ins[i + 1].op;
@@ -338,13 +347,24 @@ void peek_ahead(Code& code) {
       ins.op = I::kLoadLocal2Compare;
     } else if (ins.op == I::kLoadLocalConst && next == I::kCompareJumpIfFalse) {
       ins.op = I::kLoadLocalConstCompare;
-    } else if (ins.op == I::kLoadLocal2 &&
-               (next == I::kAdd || next == I::kSub || next == I::kMul)) {
-      // AddLocals, SubLocals, MulLocals: in Add, Sub, Mul's order.
-      ins.op = static_cast<I>(static_cast<int>(I::kAddLocals) + static_cast<int>(next) -
-                              static_cast<int>(I::kAdd));
+    } else if (ins.op == I::kLoadLocal2 && arith_in(next, I::kAdd) >= 0) {
+      ins.op = three(I::kAddLocals, arith_in(next, I::kAdd));
+    } else if (ins.op == I::kLoadLocal2 && arith_in(next, I::kAddStore) >= 0) {
+      ins.op = three(I::kAddLocalsStore, arith_in(next, I::kAddStore));
     } else if (ins.op == I::kLoadLocal2 && next == I::kGetItem) {
       ins.op = I::kLoadLocal2GetItem;
+    } else if (ins.op == I::kLoadLocal2 && next == I::kCall) {
+      ins.op = I::kLoadLocal2Call;
+    } else if (arith_in(ins.op, I::kAddLocalConst) >= 0 && next == I::kCall) {
+      ins.op = three(I::kAddLocalConstCall, arith_in(ins.op, I::kAddLocalConst));
+    } else if (arith_in(ins.op, I::kAdd) >= 0 && next == I::kReturn) {
+      ins.op = three(I::kAddReturn, arith_in(ins.op, I::kAdd));
+    } else if (arith_in(ins.op, I::kAddLocalConstStore) >= 0 && next == I::kLoop) {
+      ins.op = three(I::kAddLocalConstStoreLoop, arith_in(ins.op, I::kAddLocalConstStore));
+    } else if (ins.op == I::kDiv && next == I::kReturn) {
+      ins.op = I::kDivReturn;
+    } else if (ins.op == I::kMul && next == I::kAddStore) {
+      ins.op = I::kMulAddStore;
     } else if (ins.op == I::kPushConst && next == I::kDiv) {
       ins.op = I::kPushConstDiv;
     } else if (ins.op == I::kLoadLocal && next == I::kReturn) {
@@ -374,6 +394,9 @@ std::unique_ptr<Code> translate(const rt::FunctionInfo& f, Fusing fusing) {
   }
   const Cells cells = find_cells(def, in);
   code->entry_cells.assign(cells.entry.begin(), cells.entry.end());
+  code->frame_need = f.frame_slots + f.max_stack + 2;
+  code->plain = f.native == nullptr && !f.varargs && code->entry_cells.empty() &&
+                (def.flags & (module::kFnGenerator | module::kFnAsync)) == 0;
 
   // Pass 1: output indices. Cells begin before the instruction at their start.
   std::map<std::uint32_t, std::vector<std::uint16_t>> cell_starts;

@@ -117,6 +117,27 @@ TEST_F(Tier0Test, FusedArithmeticBehavesAsItsParts) {
             "= 4611686018427387904.0");
 }
 
+// Callees of the peeking instructions that hand over to a CALL.
+constexpr std::string_view kCallees = R"(
+.type 2 function "(Any)->Any" params Any returns Any
+.type 3 function "(Any,Any)->Any" params Any Any returns Any
+.function 1 twice type "(Any)->Any"
+  .param a type Any
+  LOAD_LOCAL a
+  PUSH_CONST 2
+  MUL
+  RETURN
+.end
+.function 2 minus type "(Any,Any)->Any"
+  .param a type Any
+  .param b type Any
+  LOAD_LOCAL a
+  LOAD_LOCAL b
+  SUB
+  RETURN
+.end
+)";
+
 // The instructions that peek at the next one (interp_fused.hpp) against
 // the same code with a NOP between the two (so that nothing fuses or
 // peeks): the same result or error for every kind of operand, also where
@@ -126,7 +147,8 @@ TEST_F(Tier0Test, PeekingInstructionsBehaveAsTheirParts) {
       ".local x type Any slot 0 scope 0 end\n.local y type Any slot 1 scope 0 end\n";
   const auto with = [&](std::string_view x, std::string_view y, std::string_view code) {
     return eval(locals + "PUSH_CONST " + std::string(x) + "\nSTORE_LOCAL x\n" + "PUSH_CONST " +
-                std::string(y) + "\nSTORE_LOCAL y\n" + std::string(code) + "\nend:");
+                    std::string(y) + "\nSTORE_LOCAL y\n" + std::string(code) + "\nend:",
+                kCallees);
   };
   const auto same = [&](std::string_view x, std::string_view y, const std::string& peeking,
                         std::string_view first, std::string_view second) {
@@ -156,15 +178,17 @@ TEST_F(Tier0Test, PeekingInstructionsBehaveAsTheirParts) {
   EXPECT_EQ(same("3", "0", below_two, "LOAD_LOCAL x", "LE"), "= \"no\"");
   EXPECT_EQ(same("1.99", "0", below_two, "LOAD_LOCAL x", "LE"), "= \"yes\"");
   EXPECT_EQ(same("null", "0", below_two, "LOAD_LOCAL x", "LE").substr(0, 12), "! TypeError:");
-  // Two locals added, subtracted, multiplied.
+  // Two locals added, subtracted, multiplied; and so, then stored (`y = x op y`).
   for (const char* op : {"ADD", "SUB", "MUL"}) {
-    const std::string code = std::string("LOAD_LOCAL x\nLOAD_LOCAL y\n") + op + "\nRETURN";
-    same("6", "7", code, "LOAD_LOCAL x", op);
-    same("1.5", "-2.25", code, "LOAD_LOCAL x", op);
-    same("4611686018427387903", "4611686018427387903", code, "LOAD_LOCAL x", op);
-    same("-9223372036854775807", "9223372036854775807", code, "LOAD_LOCAL x", op);
-    same("\"run\"", "\"time\"", code, "LOAD_LOCAL x", op);
-    same("1", "null", code, "LOAD_LOCAL x", op);
+    for (const char* then : {"\nRETURN", "\nSTORE_LOCAL y\nLOAD_LOCAL y\nRETURN"}) {
+      const std::string code = std::string("LOAD_LOCAL x\nLOAD_LOCAL y\n") + op + then;
+      same("6", "7", code, "LOAD_LOCAL x", op);
+      same("1.5", "-2.25", code, "LOAD_LOCAL x", op);
+      same("4611686018427387903", "4611686018427387903", code, "LOAD_LOCAL x", op);
+      same("-9223372036854775807", "9223372036854775807", code, "LOAD_LOCAL x", op);
+      same("\"run\"", "\"time\"", code, "LOAD_LOCAL x", op);
+      same("1", "null", code, "LOAD_LOCAL x", op);
+    }
   }
   EXPECT_EQ(same("6", "7", "LOAD_LOCAL x\nLOAD_LOCAL y\nMUL\nRETURN", "LOAD_LOCAL x", "MUL"),
             "= 42");
@@ -213,6 +237,95 @@ TEST_F(Tier0Test, PeekingInstructionsBehaveAsTheirParts) {
   const std::string by_zero = "LOAD_LOCAL x\nNOP\nPUSH_CONST 0\nDIV\nRETURN";
   EXPECT_EQ(same("7", "0", by_zero, "PUSH_CONST 0", "DIV").substr(0, 17), "! DivisionByZero:");
   EXPECT_EQ(same("\"s\"", "0", halve, "PUSH_CONST 2", "DIV").substr(0, 12), "! TypeError:");
+  EXPECT_EQ(same("6", "7", "LOAD_LOCAL x\nLOAD_LOCAL y\nSUB\nSTORE_LOCAL y\nLOAD_LOCAL y\nRETURN",
+                 "LOAD_LOCAL x", "SUB"),
+            "= -1");
+  // An operation returned (the NOP keeps the locals from peeking at it),
+  // also through a finally block, which runs with the result pending.
+  for (const char* op : {"ADD", "SUB", "MUL"}) {
+    const std::string code = std::string("LOAD_LOCAL x\nLOAD_LOCAL y\nNOP\n") + op + "\nRETURN";
+    same("6", "7", code, op, "RETURN");
+    same("1.5", "-2.25", code, op, "RETURN");
+    same("4611686018427387903", "4611686018427387903", code, op, "RETURN");
+    same("\"run\"", "\"time\"", code, op, "RETURN");
+    same("1", "null", code, op, "RETURN");
+  }
+  EXPECT_EQ(same("6", "7", "LOAD_LOCAL x\nLOAD_LOCAL y\nNOP\nADD\nRETURN", "ADD", "RETURN"),
+            "= 13");
+  const std::string sum_finally =
+      "TRY_BEGIN none fin\nLOAD_LOCAL x\nLOAD_LOCAL y\nNOP\nADD\nRETURN\nTRY_END\nfin:\n"
+      "FINALLY_BEGIN\nPUSH_CONST 99\nSTORE_LOCAL x\nFINALLY_END\nPUSH_CONST -1\nRETURN";
+  EXPECT_EQ(same("5", "1", sum_finally, "ADD", "RETURN"), "= 6");
+  // A DIV returned, and a product added to the value below and stored
+  // (`y = y + x * x`, each of the two missing on its own): (x, y, the
+  // outcome or the start of the error).
+  const std::string quotient = "LOAD_LOCAL x\nLOAD_LOCAL y\nNOP\nDIV\nRETURN";
+  const std::string dot =
+      "LOAD_LOCAL y\nLOAD_LOCAL x\nLOAD_LOCAL x\nNOP\nMUL\nADD\nSTORE_LOCAL y\nLOAD_LOCAL y\n"
+      "RETURN";
+  struct Case {
+    const char* x;
+    const char* y;
+    std::string_view want;
+  };
+  for (const Case& c :
+       {Case{"7", "2", "= 3"}, Case{"1.0", "4.0", "= 0.25"}, Case{"1", "0", "! DivisionByZero:"},
+        Case{"-9223372036854775808", "-1", "! OverflowError:"},
+        Case{"\"s\"", "1", "! TypeError:"}}) {
+    EXPECT_EQ(same(c.x, c.y, quotient, "DIV", "RETURN").substr(0, c.want.size()), c.want);
+  }
+  EXPECT_EQ(same("6", "3",
+                 "TRY_BEGIN none fin\nLOAD_LOCAL x\nLOAD_LOCAL y\nNOP\nDIV\nRETURN\nTRY_END\n"
+                 "fin:\nFINALLY_BEGIN\nPUSH_CONST 99\nSTORE_LOCAL x\nFINALLY_END\nPUSH_CONST -1\n"
+                 "RETURN",
+                 "DIV", "RETURN"),
+            "= 2");
+  for (const Case& c :
+       {Case{"3", "1", "= 10"}, Case{"1.5", "0.25", "= 2.5"},
+        Case{"3", "1152921504606846975", "= 1152921504606846984"},
+        Case{"1073741824", "0", "= 1152921504606846976"},
+        Case{"4294967296", "0", "! OverflowError:"}, Case{"1e200", "1.0", "= inf"},
+        Case{"3", "\"s\"", "! TypeError: ADD cannot take String \"s\" and Integer 9"},
+        Case{"\"s\"", "1", "! TypeError: MUL"}}) {
+    EXPECT_EQ(same(c.x, c.y, dot, "MUL", "ADD").substr(0, c.want.size()), c.want);
+  }
+  // A local and a constant operated on and passed to a call: `twice(x - 1)`,
+  // also of something that is not a function.
+  const std::string call =
+      "PUSH_CONST function twice\nLOAD_LOCAL x\nPUSH_CONST 1\nSUB\nCALL 1\nRETURN";
+  EXPECT_EQ(same("5", "0", call, "SUB", "CALL"), "= 8");
+  EXPECT_EQ(same("1.5", "0", call, "SUB", "CALL"), "= 1.0");
+  EXPECT_EQ(same("-1152921504606846975", "0", call, "SUB", "CALL"), "= -2305843009213693952");
+  EXPECT_EQ(same("-9223372036854775808", "0", call, "SUB", "CALL").substr(0, 16),
+            "! OverflowError:");
+  EXPECT_EQ(same("\"s\"", "0", call, "SUB", "CALL").substr(0, 12), "! TypeError:");
+  EXPECT_EQ(
+      same("3", "0", "PUSH_CONST 7\nLOAD_LOCAL x\nPUSH_CONST 1\nADD\nCALL 1\nRETURN", "ADD", "CALL")
+          .substr(0, 12),
+      "! TypeError:");
+  // Two locals passed to a call: `minus(x, y)`, the callee's errors its own.
+  const std::string call2 = "PUSH_CONST function minus\nLOAD_LOCAL x\nLOAD_LOCAL y\nCALL 2\nRETURN";
+  EXPECT_EQ(same("7", "2", call2, "LOAD_LOCAL x", "CALL"), "= 5");
+  EXPECT_EQ(same("\"s\"", "2", call2, "LOAD_LOCAL x", "CALL").substr(0, 12), "! TypeError:");
+  EXPECT_EQ(same("7", "2", "PUSH_CONST function twice\nLOAD_LOCAL x\nLOAD_LOCAL y\nCALL 2\nRETURN",
+                 "LOAD_LOCAL x", "CALL"),
+            with("7", "2",
+                 "PUSH_CONST function twice\nLOAD_LOCAL x\nPOP\nLOAD_LOCAL x\nLOAD_LOCAL y\n"
+                 "CALL 2\nRETURN"));
+  // A counter stepped and looped: `while x < y: x = x + 2`, across the end
+  // of the small Integers, in Floats, to an overflow, and on a String.
+  const std::string loop =
+      "top:\nLOAD_LOCAL x\nLOAD_LOCAL y\nLT\nJUMP_IF_FALSE done\nLOAD_LOCAL x\nPUSH_CONST 2\nADD\n"
+      "STORE_LOCAL x\nJUMP top\ndone:\nLOAD_LOCAL x\nRETURN";
+  const auto stepped = [&](std::string_view x, std::string_view y) {
+    return same(x, y, loop, "STORE_LOCAL x", "JUMP");
+  };
+  EXPECT_EQ(stepped("0", "9"), "= 10");
+  EXPECT_EQ(stepped("0.5", "3"), "= 4.5");
+  EXPECT_EQ(stepped("1152921504606846970", "1152921504606846980"), "= 1152921504606846980");
+  EXPECT_EQ(stepped("9223372036854775804", "9223372036854775807").substr(0, 16),
+            "! OverflowError:");
+  EXPECT_EQ(stepped("\"a\"", "\"b\""), "! TypeError: ADD cannot take String \"a\" and Integer 2");
 }
 
 TEST_F(Tier0Test, LogicOnBooleansAndBitsOnIntegers) {
