@@ -276,6 +276,58 @@ TEST(Pool, CancelledGroupSkipsUnstartedJobs) {
   EXPECT_EQ(ran.load(), 0U);
 }
 
+TEST(Pool, InjectedJobsTakenInABatchRunInTheOrderQueued) {
+  // A worker takes up to a batch of jobs from the injector at once, runs
+  // the oldest and puts the rest on its deque newest first (pool.cpp,
+  // take_injected), so that popping them keeps the injector's FIFO order.
+  // One worker, held by a first job while ten more queue behind it.
+  Pool pool({.workers = 1});
+  std::atomic<bool> release{false};
+  std::atomic<bool> holding{false};
+  std::vector<int> order;
+  std::atomic<int> ran{0};
+  pool.spawn([&] {
+    holding = true;
+    while (!release) std::this_thread::yield();
+  });
+  ASSERT_TRUE(eventually([&] { return holding.load(); }));
+  for (int i = 0; i < 10; ++i) {
+    pool.spawn([&, i] {
+      order.push_back(i);  // one worker: no race
+      ran.fetch_add(1, std::memory_order_release);
+    });
+  }
+  release = true;
+  ASSERT_TRUE(eventually([&] { return ran.load(std::memory_order_acquire) == 10; }));
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+}
+
+TEST(Pool, StressSpillsOfFullDequesRunEveryJobOnce) {
+  // Jobs on a worker spawn past their tiny deque: each full deque moves
+  // its oldest half and the new job to the injector in one chain (spill),
+  // while the other workers steal from it and take batches from the
+  // injector. A job lost between the deque and the injector, or taken
+  // twice (the spill's take of the oldest racing a thief), shows in the
+  // counts.
+  Pool pool({.workers = 3, .deque_capacity = 8});
+  const unsigned spawners = 64;
+  const unsigned per = scaled(2000);
+  std::vector<std::atomic<int>> runs(spawners * per);
+  std::atomic<unsigned> done{0};
+  for (unsigned s = 0; s < spawners; ++s) {
+    pool.spawn([&, s] {
+      for (unsigned j = 0; j < per; ++j) {
+        pool.spawn([&, k = s * per + j] {
+          runs[k].fetch_add(1);
+          done.fetch_add(1, std::memory_order_release);
+        });
+      }
+    });
+  }
+  ASSERT_TRUE(eventually([&] { return done.load(std::memory_order_acquire) == spawners * per; }));
+  for (unsigned k = 0; k < spawners * per; ++k) ASSERT_EQ(runs[k].load(), 1) << k;
+}
+
 TEST(Pool, IdleWorkersSleep) {
   // No busy spinning when idle: once the work is done, every worker ends up
   // counted asleep and none searching.
