@@ -113,14 +113,14 @@ TEST(WorkDeque, TakeOldestTakesTheOldestInOrder) {
   WorkDeque<std::uint64_t> d(8);
   std::vector<std::uint64_t> taken;
   auto into = [&](std::uint64_t v) { taken.push_back(v); };
-  EXPECT_EQ(d.take_oldest(4, into), 0u);
+  EXPECT_EQ(d.take_oldest(4, into), 0U);
   for (std::uint64_t i = 0; i < 6; ++i) ASSERT_TRUE(d.push(i));
-  EXPECT_EQ(d.take_oldest(4, into), 4u);
+  EXPECT_EQ(d.take_oldest(4, into), 4U);
   EXPECT_EQ(taken, (std::vector<std::uint64_t>{0, 1, 2, 3}));
-  EXPECT_EQ(d.size(), 2u);
-  EXPECT_EQ(d.pop(), 5u);
-  EXPECT_EQ(d.take_oldest(4, into), 1u);  // fewer than asked: all there is
-  EXPECT_EQ(taken.back(), 4u);
+  EXPECT_EQ(d.size(), 2U);
+  EXPECT_EQ(d.pop(), 5U);
+  EXPECT_EQ(d.take_oldest(4, into), 1U);  // fewer than asked: all there is
+  EXPECT_EQ(taken.back(), 4U);
   EXPECT_TRUE(d.empty());
   // The room it made is usable: eight pushes fit again.
   for (std::uint64_t i = 0; i < 8; ++i) ASSERT_TRUE(d.push(i));

@@ -25,17 +25,7 @@ namespace runa::concurrency {
 
 class Injector {
  public:
-  void push(Job* job) {
-    job->next = nullptr;
-    std::lock_guard lock(mu_);
-    if (tail_ == nullptr) {
-      head_ = job;
-    } else {
-      tail_->next = job;
-    }
-    tail_ = job;
-    size_.store(size_.load(std::memory_order_relaxed) + 1, std::memory_order_seq_cst);
-  }
+  void push(Job* job) { push_chain(job, job, 1); }
 
   // A chain first..last (linked by `next`, `count` jobs, oldest first)
   // appended in one go.
@@ -68,6 +58,7 @@ class Injector {
     return first;
   }
 
+  // A hint (read without the lock): how big a batch to take.
   [[nodiscard]] std::size_t size() const { return size_.load(std::memory_order_relaxed); }
 
   [[nodiscard]] bool empty() const { return size_.load(std::memory_order_seq_cst) == 0; }

@@ -7,7 +7,8 @@
 // injector. wait() returns once every job run so
 // far has finished, and rethrows the first exception any of them threw. As
 // with oneTBB's task_group, the jobs of a group must not wait for one
-// another (a job may run on the spawning thread, inside run()). cancel()
+// another (a job may run on the spawning thread, inside run(); so run()
+// must not be called holding a lock the group's jobs take). cancel()
 // (or a job's exception) makes jobs that have not started skip their
 // function. A worker that waits runs other jobs meanwhile; any other
 // thread sleeps. The destructor waits too, so jobs never outlive the group

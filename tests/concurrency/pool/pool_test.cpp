@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <numeric>
 #include <stdexcept>
@@ -310,13 +311,13 @@ TEST(Pool, StressSpillsOfFullDequesRunEveryJobOnce) {
   // twice (the spill's take of the oldest racing a thief), shows in the
   // counts.
   Pool pool({.workers = 3, .deque_capacity = 8});
-  const unsigned spawners = 64;
-  const unsigned per = scaled(2000);
+  const std::size_t spawners = 64;
+  const std::size_t per = scaled(2000);
   std::vector<std::atomic<int>> runs(spawners * per);
-  std::atomic<unsigned> done{0};
-  for (unsigned s = 0; s < spawners; ++s) {
+  std::atomic<std::size_t> done{0};
+  for (std::size_t s = 0; s < spawners; ++s) {
     pool.spawn([&, s] {
-      for (unsigned j = 0; j < per; ++j) {
+      for (std::size_t j = 0; j < per; ++j) {
         pool.spawn([&, k = s * per + j] {
           runs[k].fetch_add(1);
           done.fetch_add(1, std::memory_order_release);
@@ -325,7 +326,7 @@ TEST(Pool, StressSpillsOfFullDequesRunEveryJobOnce) {
     });
   }
   ASSERT_TRUE(eventually([&] { return done.load(std::memory_order_acquire) == spawners * per; }));
-  for (unsigned k = 0; k < spawners * per; ++k) ASSERT_EQ(runs[k].load(), 1) << k;
+  for (std::size_t k = 0; k < spawners * per; ++k) ASSERT_EQ(runs[k].load(), 1) << k;
 }
 
 TEST(Pool, IdleWorkersSleep) {
