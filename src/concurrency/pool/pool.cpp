@@ -105,7 +105,9 @@ Job* Pool::take_injected(Worker& w) {
   for (Job* j = first->next; j != nullptr; j = j->next) rest[n++] = j;
   while (n > 0) {
     Job* j = rest[--n];
-    if (!w.deque.push(j)) injector_.push(j);  // not while the deque is empty, as here
+    // The callers found the deque empty and a batch is at most half of
+    // it, so this push succeeds; were it refused, the job goes back.
+    if (!w.deque.push(j)) injector_.push(j);
   }
   sleep_.notify();  // rule 1: jobs made visible on the deque
   return first;
