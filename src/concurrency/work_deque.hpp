@@ -11,16 +11,18 @@
 // Representation. Two indexes, `top` and `bottom`, grow without bound (64
 // bits do not wrap in practice); the items are those of index top..bottom-1,
 // kept at index & mask in a circular array whose capacity is a power of
-// two. Only the owner writes `bottom`; `top` is only ever advanced by one,
-// with a CAS, by whoever takes the item at index top (a thief, or the owner
-// taking the last item). An item is taken at most once: a taker of index
-// top moves `top` from t to t+1 by CAS, which only one can do; the owner
+// two. Only the owner writes `bottom`; `top` is only ever advanced with a
+// CAS: by one, by whoever takes the item at index top (a thief, or the
+// owner taking the last item), or by k, by the owner taking the k oldest
+// items at once (take_oldest). An item is taken at most once: a taker of
+// index top moves `top` from t by CAS, which only one can do; the owner
 // takes an item above top without a CAS, but only after moving `bottom`
 // below it and then seeing `top` still below it, and the fences (below)
 // keep every thief off an item in that state.
 //
 // Invariants.
-//  - top never decreases, and only through a CAS from t to t+1.
+//  - top never decreases, and only through a CAS from t (to t+1, or to t+k
+//    by the owner's take_oldest).
 //  - Outside a pop in progress, top <= bottom, and bottom - top is the
 //    number of items. During a pop, bottom may be top - 1 for a moment.
 //  - The owner writes slot i only in push, with i = bottom and
@@ -85,6 +87,15 @@
 //    bottom), so zeroing it bought nothing and faulted in every page of
 //    every ring when the deque was made, also for a program that never
 //    collects (the collectors' deques: ~30 page faults at heap creation).
+//  - take_oldest (owner only) moves `top` from t to t+k by one CAS, then
+//    reads slots t..t+k-1. Reading them after the CAS is safe because only
+//    the owner writes slots, and it is busy here; a thief that read slot
+//    t meanwhile fails its CAS from t. The owner does not pop meanwhile,
+//    and knows `bottom` exactly, so k <= bottom - t keeps it off items
+//    that are not there; no fence is needed, as no pop of the same items
+//    can race it: a thief CASes top by one, from the same t or a later one,
+//    so exactly one of them wins each index. The CAS is seq_cst like the
+//    others on `top`, whose release sequence push's reasoning relies on.
 //  - empty() and size() read both indexes relaxed: they are hints (the
 //    termination protocol uses them to decide whether to try stealing
 //    again) and exact only when no other thread is touching the deque.
@@ -176,6 +187,24 @@ class WorkDeque {
         return v;
       }
     }
+  }
+
+  // Owner only: takes up to `n` of the oldest items at once (one CAS, as
+  // many times as thieves win the race for `top`), and calls out(item) for
+  // each, oldest first. Returns how many it took (0: empty).
+  template <class Out>
+  std::size_t take_oldest(std::size_t n, Out out) {
+    std::int64_t b = bottom_.load(std::memory_order_relaxed);
+    std::int64_t t = top_.load(std::memory_order_acquire);
+    std::int64_t k = 0;
+    do {
+      k = std::min(static_cast<std::int64_t>(n), b - t);
+      if (k <= 0) return 0;
+    } while (!top_.compare_exchange_weak(t, t + k, std::memory_order_seq_cst,
+                                         std::memory_order_acquire));
+    top_seen_ = t + k;
+    for (std::int64_t i = t; i < t + k; ++i) out(at(i).load(std::memory_order_relaxed));
+    return static_cast<std::size_t>(k);
   }
 
   // Approximate unless no other thread is touching the deque.

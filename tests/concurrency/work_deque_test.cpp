@@ -109,6 +109,24 @@ TEST(WorkDeque, ResetEmptiesAndTheDequeWorksOn) {
   EXPECT_EQ(d.pop(), 3u);
 }
 
+TEST(WorkDeque, TakeOldestTakesTheOldestInOrder) {
+  WorkDeque<std::uint64_t> d(8);
+  std::vector<std::uint64_t> taken;
+  auto into = [&](std::uint64_t v) { taken.push_back(v); };
+  EXPECT_EQ(d.take_oldest(4, into), 0U);
+  for (std::uint64_t i = 0; i < 6; ++i) ASSERT_TRUE(d.push(i));
+  EXPECT_EQ(d.take_oldest(4, into), 4U);
+  EXPECT_EQ(taken, (std::vector<std::uint64_t>{0, 1, 2, 3}));
+  EXPECT_EQ(d.size(), 2U);
+  EXPECT_EQ(d.pop(), 5U);
+  EXPECT_EQ(d.take_oldest(4, into), 1U);  // fewer than asked: all there is
+  EXPECT_EQ(taken.back(), 4U);
+  EXPECT_TRUE(d.empty());
+  // The room it made is usable: eight pushes fit again.
+  for (std::uint64_t i = 0; i < 8; ++i) ASSERT_TRUE(d.push(i));
+  EXPECT_FALSE(d.push(8));
+}
+
 // Counts how often each of the items 1..n was taken.
 class Takes {
  public:
@@ -191,6 +209,26 @@ TEST(WorkDeque, OwnerAndThievesRaceForTheLastItem) {
       for (std::uint64_t i = 1; i <= items; ++i) {
         ASSERT_TRUE(d.push(i));
         if (std::optional<std::uint64_t> v = d.pop()) takes.take(*v);
+      }
+    });
+  }
+}
+
+// The owner, finding its small deque full, takes half of it from the top
+// at once (as the pool moves half of a full deque to its injector) while
+// three thieves steal from the same end: the owner's CAS of `top` by k
+// and the thieves' CASes by one must give each item to one taker only.
+TEST(WorkDeque, OwnerTakingTheOldestAndThievesTakeEveryItemOnce) {
+  const std::uint64_t items = 20000;
+  for (unsigned round = 0; round < scaled(150); ++round) {
+    WorkDeque<std::uint64_t> d(8);
+    round_with_thieves(d, 3, items, round, [&](Takes& takes) {
+      auto take = [&](std::uint64_t v) { takes.take(v); };
+      for (std::uint64_t next = 1; next <= items; ++next) {
+        while (!d.push(next)) d.take_oldest(d.capacity() / 2, take);
+        if (next % 5 == 0) {
+          if (std::optional<std::uint64_t> v = d.pop()) takes.take(*v);
+        }
       }
     });
   }

@@ -4,6 +4,7 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <array>
 #include <string_view>
 #include <utility>
 
@@ -23,6 +24,10 @@ unsigned default_workers() {
 
 // Jobs a thief takes at most besides the one it runs.
 constexpr std::size_t kStealBatch = 32;
+
+// Jobs a worker takes from the injector at most at once (the first it
+// runs, the others go to its deque).
+constexpr std::size_t kInjectBatch = 64;
 
 // Jobs taken from the next slot in a row before other waiting work goes
 // first (pool.hpp, "The next slot").
@@ -73,8 +78,39 @@ void Pool::submit(Job* job) {
 }
 
 void Pool::push_visible(Worker& w, Job* job) {
-  if (!w.deque.push(job)) w.pool.injector_.push(job);
+  if (!w.deque.push(job)) w.pool.spill(w, job);
   w.pool.sleep_.notify();
+}
+
+void Pool::spill(Worker& w, Job* job) {
+  Job* first = nullptr;
+  Job* last = nullptr;
+  std::size_t n = w.deque.take_oldest(w.deque.capacity() / 2, [&](Job* j) {
+    (last == nullptr ? first : last->next) = j;
+    last = j;
+  });
+  (last == nullptr ? first : last->next) = job;
+  injector_.push_chain(first, job, n + 1);
+}
+
+Job* Pool::take_injected(Worker& w) {
+  std::size_t most = std::min({injector_.size() / workers_.size() + 1, kInjectBatch,
+                               std::max<std::size_t>(w.deque.capacity() / 2, 1)});
+  Job* first = injector_.pop_batch(most);
+  if (first == nullptr || first->next == nullptr) return first;
+  // The rest go onto the deque newest first, so that this worker pops them
+  // in the order they were queued.
+  std::array<Job*, kInjectBatch> rest{};
+  std::size_t n = 0;
+  for (Job* j = first->next; j != nullptr; j = j->next) rest[n++] = j;
+  while (n > 0) {
+    Job* j = rest[--n];
+    // The callers found the deque empty and a batch is at most half of
+    // it, so this push succeeds; were it refused, the job goes back.
+    if (!w.deque.push(j)) injector_.push(j);
+  }
+  sleep_.notify();  // rule 1: jobs made visible on the deque
+  return first;
 }
 
 void Pool::submit_last(Job* job) {
@@ -144,7 +180,7 @@ Job* Pool::steal(Worker& w) {
 }
 
 Job* Pool::find_work(Worker& w) {
-  if (Job* job = injector_.pop()) return job;
+  if (Job* job = take_injected(w)) return job;
   return steal(w);
 }
 

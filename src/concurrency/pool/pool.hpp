@@ -182,9 +182,14 @@ class Pool {
   static Job* take_next(Worker& w);
   // Moves the slot's job where other workers see it (before blocking).
   static void flush_next(void* worker);
-  // On w's thread: queues job on w's deque (the injector when it is full)
-  // and notifies (rule 1 of sleep.hpp).
+  // On w's thread: queues job on w's deque (when it is full, the oldest
+  // half of it and job go to the injector: spill) and notifies (rule 1 of
+  // sleep.hpp).
   static void push_visible(Worker& w, Job* job);
+  void spill(Worker& w, Job* job);
+  // A batch from the injector: the oldest job, to run; the others onto w's
+  // deque, with a notify. nullptr when the injector is empty.
+  Job* take_injected(Worker& w);
   // One step of help_until: a job run (true) or none found.
   static bool help_once(Worker& w);
 

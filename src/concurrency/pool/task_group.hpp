@@ -2,43 +2,45 @@
 // task_group, a structured scope of fire-and-forget jobs).
 //
 // run(f) counts the job in and queues it: on a worker of the group's pool,
-// onto that worker's deque, where thieves can take it; from any other
-// thread, into the pool's injector. wait() returns once every job run so
+// onto that worker's deque, where thieves can take it (or, that deque being
+// full, runs it at once: below); from any other thread, into the pool's
+// injector. wait() returns once every job run so
 // far has finished, and rethrows the first exception any of them threw. As
 // with oneTBB's task_group, the jobs of a group must not wait for one
-// another (a job may run on the spawning thread, inside run()). cancel()
+// another (a job may run on the spawning thread, inside run(); so run()
+// must not be called holding a lock the group's jobs take). cancel()
 // (or a job's exception) makes jobs that have not started skip their
 // function. A worker that waits runs other jobs meanwhile; any other
 // thread sleeps. The destructor waits too, so jobs never outlive the group
 // they reference.
 //
-// A full deque. When the spawning worker's deque is full, run() makes room
-// by popping the newest job there and running it right here, then queues
-// the new job in its place: every job passes through the deque, a spawning
-// loop keeps feeding its thieves the oldest jobs and works itself, and the
-// number of queued jobs stays bounded. When the popped job is a job of this
-// group with the same function type (a spawning loop's previous job), the
-// new job takes over its count and its memory instead of the popped one
-// giving them back and the new one taking its own: the count is exact
-// either way, and the spawner of a long loop then touches word_ only when
-// it finds room, leaving the word's cache line to the thieves' completions.
+// A full deque. When the spawning worker's deque is full, run() runs the
+// new job's function right here, inside run(), and neither counts nor
+// allocates nor queues it: a full deque already holds thousands of jobs
+// for the thieves, who keep taking the oldest, and the spawner does the
+// rest itself (as a work-first scheduler runs a spawned child at once).
+// A spawning loop on a full deque thus costs, per job, the check that the
+// deque is still full (a load of `top` that stays in this cache until a
+// thief takes a job) and the call: no deque push or pop, so no seq_cst
+// fence of the pop nor the notify of a push, no write of `bottom` that a
+// thief's next look pulls away, no touch of word_. When a thief takes
+// jobs, the next run() finds room and queues again, notifying as any push
+// does. Before, run() popped the newest job, ran it and queued the new
+// one in its place (taking over its count and memory): two fences and two
+// writes of `bottom` per job for the same order of work.
 //
-// word_ holds (pending jobs << 1) | kWaiterBit. Counting and the waiter's
-// flag share one word so that the last job's decrement both finds out
-// whether to wake and is its last touch of the group: once the count is
-// zero, a waiter may return and free the group. The wake itself may touch
-// the freed word, which is harmless (see JobLatch::set). A job counted in
-// is counted out exactly once: by its own run (finish_one), or by handing
-// its count to the job run() queues next, which happens before that job is
-// queued, so the count never reaches zero early. Memory: a job that handed
-// its count over ran before its successor was queued (the deque's release
-// push, then the taker's acquire), so the successor's acq_rel decrement
-// carries its effects to the waiter's acquire as it carries its own.
-// The popped job is recognised by its function pointer: `execute` ==
-// &Task<Fn>::run holds for Task<Fn> jobs only (distinct functions have
-// distinct addresses; the build folds no identical code, --icf=all would
-// break this). A false mismatch, such as a copy of the function in another
-// shared object, only takes the general path.
+// word_ holds (pending jobs << 1) | kWaiterBit, counting the queued jobs
+// only (a job run inside run() has finished before run() returns, so any
+// wait() that run() happens before sees its effects without a count).
+// Counting and the waiter's flag share one word so that the last job's
+// decrement both finds out whether to wake and is its last touch of the
+// group: once the count is zero, a waiter may return and free the group.
+// The wake itself may touch the freed word, which is harmless (see
+// JobLatch::set). A queued job is counted in before it is queued and out
+// by its own run (finish_one, acq_rel: its effects reach the waiter's
+// acquire), so the count never reaches zero early. A job run inside run()
+// by a job of the group is covered by the outer job's count: it finishes
+// before the outer job counts itself out.
 #pragma once
 
 #include <atomic>
@@ -73,30 +75,16 @@ class TaskGroup {
       pool_.submit(new (JobCache::allocate(sizeof(T))) T(*this, std::forward<F>(f)));
       return;
     }
-    // Memory and count of a job of ours that ran here, for the new job.
-    void* handed = nullptr;
-    while (Pool::local_full(*w)) {
-      Job* newest = Pool::pop_local(*w);
-      if (newest == nullptr) break;  // thieves emptied it meanwhile
-      if (newest->execute != &T::run || &static_cast<T*>(newest)->group != this) {
-        newest->execute(newest);  // another group's or type's job: run it, count ours in
-        continue;
-      }
-      T::invoke(static_cast<T*>(newest));
-      // A second one (the first one's function spawned into the group and
-      // filled the deque again) is finished as a job run elsewhere would be.
-      if (handed != nullptr) {
-        JobCache::release(handed, sizeof(T));
-        finish_one();
-      }
-      handed = newest;
+    if (Pool::local_full(*w)) {
+      // Enough is queued for the thieves: run it here ("A full deque"),
+      // on a copy of f as a queued job would own one.
+      std::decay_t<F> fn(std::forward<F>(f));
+      call(fn);
+      return;
     }
-    if (handed == nullptr) {
-      word_.fetch_add(2, std::memory_order_relaxed);
-      handed = JobCache::allocate(sizeof(T));
-    }
-    Job* job = new (handed) T(*this, std::forward<F>(f));
-    // Only this thread pushes onto its deque and the loop left it with room.
+    word_.fetch_add(2, std::memory_order_relaxed);
+    Job* job = new (JobCache::allocate(sizeof(T))) T(*this, std::forward<F>(f));
+    // Only this thread pushes onto its deque, and it is not full.
     [[maybe_unused]] bool queued = Pool::push_local(*w, job);
     assert(queued);
   }
@@ -126,27 +114,25 @@ class TaskGroup {
     static void run(Job* self) {
       auto* t = static_cast<Task*>(self);
       TaskGroup& g = t->group;
-      invoke(t);
+      g.call(t->fn);
+      t->~Task();
       JobCache::release(t, sizeof(Task));
       g.finish_one();
-    }
-    // Runs the function (unless cancelled) and destroys the job, leaving
-    // its memory and its count to the caller.
-    static void invoke(Task* t) {
-      TaskGroup& g = t->group;
-      if (!g.cancelled()) {
-        try {
-          t->fn();
-        } catch (...) {
-          g.fail(std::current_exception());
-        }
-      }
-      t->~Task();
     }
     TaskGroup& group;
     Fn fn;
   };
 
+  // A job's function, unless the group is cancelled; its exception is kept.
+  template <class Fn>
+  void call(Fn& fn) {
+    if (cancelled()) return;
+    try {
+      fn();
+    } catch (...) {
+      fail(std::current_exception());
+    }
+  }
   void fail(std::exception_ptr e) {
     std::lock_guard lock(error_mu_);
     if (!error_) error_ = std::move(e);

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <numeric>
 #include <stdexcept>
@@ -137,13 +138,13 @@ TEST(Pool, TaskGroupWaitsForAll) {
   EXPECT_EQ(done.load(), n + 1000);
 }
 
-TEST(Pool, TaskGroupOnAFullDequeQueuesEveryJobAndCountsExactly) {
-  // A tiny deque is full after a few spawns: run() then runs the newest job
-  // here and hands its count to the new one (task_group.hpp). Thieves steal
-  // meanwhile. Every job must run once, and wait() must not return before
-  // the last one has: a count handed over twice or lost would let it return
-  // early (the checks right after wait() would see jobs missing), one never
-  // handed back would make it hang.
+TEST(Pool, TaskGroupOnAFullDequeRunsEveryJobOnceAndCountsExactly) {
+  // A tiny deque is full after a few spawns: run() then runs the new job
+  // itself, uncounted (task_group.hpp), and queues again (counted) once
+  // thieves made room. Every job must run once, and wait() must not return
+  // before the last queued one has: a job counted in but never out would
+  // make it hang, one queued uncounted would let it return early (the
+  // checks right after wait() would see jobs missing).
   Pool pool({.workers = 3, .deque_capacity = 4});
   const unsigned n = scaled(200'000);
   std::vector<std::atomic<int>> runs(n);
@@ -158,10 +159,10 @@ TEST(Pool, TaskGroupOnAFullDequeQueuesEveryJobAndCountsExactly) {
 }
 
 TEST(Pool, TaskGroupOnAFullDequeRunsOtherJobsAndNestedSpawns) {
-  // The newest job on a full deque may be another group's job or one of
-  // another type (run() runs it and counts its own job in), and a job run
-  // there may spawn into the group and fill the deque again while run()
-  // holds a count taken over (it gives the second one back).
+  // Two groups share the spawner's full deque (each counts only the jobs
+  // it queued), and a job of the first spawns into it while the deque is
+  // full again: those run inside the job's run() calls, before the job
+  // counts itself out, so first.wait() sees all of them.
   Pool pool({.workers = 2, .deque_capacity = 4});
   const unsigned n = scaled(50'000);
   std::atomic<unsigned> ones{0};
@@ -202,12 +203,11 @@ struct SpawnTree {
   }
 };
 
-TEST(Pool, TaskGroupOnAFullDequeHandsOverCountsOfJobsThatSpawn) {
-  // run() on a full deque runs the newest job, of the same type, to take
-  // over its count; that job spawns into the group, refills the deque, and
-  // run() runs another one: it must give the first count back, or wait()
-  // never returns, and must not give back the one it keeps, or wait()
-  // returns with leaves missing.
+TEST(Pool, TaskGroupOnAFullDequeCountsJobsThatSpawnExactly) {
+  // A tree of jobs that spawn into the group, on deques that fill and
+  // empty as the two workers steal from each other: a job queued, run
+  // inside run() (nested as deep as the tree) or stolen, each counted once,
+  // or wait() returns with leaves missing or never returns.
   Pool pool({.workers = 2, .deque_capacity = 4});
   for (int round = 0; round < 20; ++round) {
     std::atomic<unsigned> leaves{0};
@@ -218,6 +218,33 @@ TEST(Pool, TaskGroupOnAFullDequeHandsOverCountsOfJobsThatSpawn) {
       EXPECT_EQ(leaves.load(), 1U << 12);
     });
   }
+}
+
+TEST(Pool, TaskGroupOnAFullDequeRunsTheNewJobInsideRun) {
+  // One worker, so no thief: after four jobs the deque is full, and each
+  // further run() runs its job before it returns (task_group.hpp, "A full
+  // deque"), with the group's rules: its exception goes to wait(), not out
+  // of run(), and a cancelled group skips it. The queued jobs are still
+  // counted: wait() runs them.
+  Pool pool({.workers = 1, .deque_capacity = 4});
+  pool.run([&] {
+    TaskGroup group(pool);
+    std::atomic<unsigned> queued{0};
+    for (int i = 0; i < 4; ++i) group.run([&] { queued.fetch_add(1); });
+    bool ran = false;
+    group.run([&] { ran = true; });
+    EXPECT_TRUE(ran);
+    EXPECT_EQ(queued.load(), 0U);
+    EXPECT_NO_THROW(group.run([] { throw std::runtime_error("inline"); }));
+    bool skipped = true;
+    group.run([&] { skipped = false; });  // the failure cancelled the group
+    EXPECT_TRUE(skipped);
+    EXPECT_THROW(group.wait(), std::runtime_error);
+    EXPECT_EQ(queued.load(), 0U);  // cancelled before they started
+    for (int i = 0; i < 4; ++i) group.run([&] { queued.fetch_add(1); });
+    group.wait();
+    EXPECT_EQ(queued.load(), 4U);
+  });
 }
 
 TEST(Pool, TaskGroupKeepsTheFirstExceptionAndCancelsTheRest) {
@@ -248,6 +275,58 @@ TEST(Pool, CancelledGroupSkipsUnstartedJobs) {
   release = true;
   group.wait();
   EXPECT_EQ(ran.load(), 0U);
+}
+
+TEST(Pool, InjectedJobsTakenInABatchRunInTheOrderQueued) {
+  // A worker takes up to a batch of jobs from the injector at once, runs
+  // the oldest and puts the rest on its deque newest first (pool.cpp,
+  // take_injected), so that popping them keeps the injector's FIFO order.
+  // One worker, held by a first job while ten more queue behind it.
+  Pool pool({.workers = 1});
+  std::atomic<bool> release{false};
+  std::atomic<bool> holding{false};
+  std::vector<int> order;
+  std::atomic<int> ran{0};
+  pool.spawn([&] {
+    holding = true;
+    while (!release) std::this_thread::yield();
+  });
+  ASSERT_TRUE(eventually([&] { return holding.load(); }));
+  for (int i = 0; i < 10; ++i) {
+    pool.spawn([&, i] {
+      order.push_back(i);  // one worker: no race
+      ran.fetch_add(1, std::memory_order_release);
+    });
+  }
+  release = true;
+  ASSERT_TRUE(eventually([&] { return ran.load(std::memory_order_acquire) == 10; }));
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+}
+
+TEST(Pool, StressSpillsOfFullDequesRunEveryJobOnce) {
+  // Jobs on a worker spawn past their tiny deque: each full deque moves
+  // its oldest half and the new job to the injector in one chain (spill),
+  // while the other workers steal from it and take batches from the
+  // injector. A job lost between the deque and the injector, or taken
+  // twice (the spill's take of the oldest racing a thief), shows in the
+  // counts.
+  Pool pool({.workers = 3, .deque_capacity = 8});
+  const std::size_t spawners = 64;
+  const std::size_t per = scaled(2000);
+  std::vector<std::atomic<int>> runs(spawners * per);
+  std::atomic<std::size_t> done{0};
+  for (std::size_t s = 0; s < spawners; ++s) {
+    pool.spawn([&, s] {
+      for (std::size_t j = 0; j < per; ++j) {
+        pool.spawn([&, k = s * per + j] {
+          runs[k].fetch_add(1);
+          done.fetch_add(1, std::memory_order_release);
+        });
+      }
+    });
+  }
+  ASSERT_TRUE(eventually([&] { return done.load(std::memory_order_acquire) == spawners * per; }));
+  for (std::size_t k = 0; k < spawners * per; ++k) ASSERT_EQ(runs[k].load(), 1) << k;
 }
 
 TEST(Pool, IdleWorkersSleep) {
