@@ -253,6 +253,27 @@ NativeStatus map_contains(NativeCall& call) {
   return NativeStatus::kReturn;
 }
 
+// The fast paths of map_contains (kContains) and map_get: a Dictionary
+// and a key it can look up, and for map_get a key it holds; anything else
+// (a TypeError, out of memory, map_get's KeyError) is the native's.
+template <bool kContains>
+bool map_look_up_fast(heap::Mutator& m, const types::TypeSystem& types, Value* args, Value* out) {
+  const types::Dictionaries& dictionaries = types.dictionaries();
+  if (!dictionaries.is_dictionary(args[0])) return false;
+  Value value = kNothing;
+  const types::Dictionaries::Status s =
+      dictionaries.get(m, heap::Handle(args), heap::Handle(args + 1), &value);
+  if (s == types::Dictionaries::Status::kFound) {
+    *out = kContains ? types::make_boolean(true) : value;
+    return true;
+  }
+  if (kContains && s == types::Dictionaries::Status::kAbsent) {
+    *out = types::make_boolean(false);
+    return true;
+  }
+  return false;
+}
+
 NativeStatus map_get(NativeCall& call) {
   bool found = false;
   Value value = kNothing;
@@ -288,9 +309,9 @@ void add_core_natives(Natives& natives) {
   natives.add("parse_integer", 1, parse_integer);
   natives.add("list_length", 1, list_length);
   natives.add("list_append", 2, list_append);
-  natives.add("map_contains", 2, map_contains);
+  natives.add("map_contains", 2, map_contains, map_look_up_fast<true>);
   natives.add("map_length", 1, map_length);
-  natives.add("map_get", 2, map_get);
+  natives.add("map_get", 2, map_get, map_look_up_fast<false>);
 }
 
 }  // namespace runa::bridge

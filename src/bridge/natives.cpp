@@ -7,6 +7,12 @@ bool Natives::add(std::string_view name, std::uint32_t arity, NativeFn fn, const
       .second;
 }
 
+bool Natives::add(std::string_view name, std::uint32_t arity, NativeFn fn, NativeFastFn fast) {
+  return by_name_
+      .try_emplace(std::string(name), Native{std::string(name), arity, fn, nullptr, fast})
+      .second;
+}
+
 const Native* Natives::find(std::string_view name) const {
   auto it = by_name_.find(std::string(name));
   return it == by_name_.end() ? nullptr : &it->second;

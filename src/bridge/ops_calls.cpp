@@ -197,6 +197,14 @@ bool call_native_with(Thread& t, const FunctionInfo& f, std::span<Value* const> 
 }  // namespace
 
 bool call_native(Thread& t, const FunctionInfo& f, Value* args, std::uint32_t n, Value* out) {
+  // Its fast path first, when it has one (natives.hpp, NativeFastFn): no
+  // NativeCall, no slot addresses. The count is checked here, so a wrong
+  // one reaches Natives::call's TypeError.
+  if (const auto* native = static_cast<const bridge::Native*>(f.native);
+      native->fast != nullptr && n == native->arity &&
+      native->fast(*t.m, impl_of(t).types(), args, out)) {
+    return true;
+  }
   // The argument slots' addresses: on the C stack for the usual few (a
   // native call allocates nothing of its own), and no vector on this path
   // (its clean-up on unwinding cost every call).

@@ -174,10 +174,9 @@ inline Dictionaries::Probe Dictionaries::probe(Value dict, Value key, std::uint6
         if (e[0] == key) return {static_cast<std::int64_t>(slot), e};
         if (!both_small_ints(e[0], key)) return {kUndecided, nullptr};
       } else if constexpr (kKeys == Keys::kString) {
-        const bool same =
-            e[0] == key ||
-            (rules_->strings->is_flat(e[0]) ? Strings::equal(e[0], key) : rules_->equal(e[0], key));
-        if (same) return {static_cast<std::int64_t>(slot), e};
+        if (e[0] == key) return {static_cast<std::int64_t>(slot), e};
+        if (!rules_->strings->is_flat(e[0])) return {kUndecided, nullptr};
+        if (flat::equal_hashed(e[0], key, hash)) return {static_cast<std::int64_t>(slot), e};
       } else if (rules_->equal(e[0], key)) {
         return {static_cast<std::int64_t>(slot), e};
       }
@@ -189,7 +188,14 @@ inline Dictionaries::Probe Dictionaries::probe(Value dict, Value key, std::uint6
 }
 
 Dictionaries::Probe Dictionaries::probe_any(Value dict, Value key, std::uint64_t hash) const {
-  if (rules_->strings->is_flat(key)) return probe<Keys::kString>(dict, key, hash);
+  if (rules_->strings->is_flat(key)) {
+    const Probe found = probe<Keys::kString>(dict, key, hash);
+    if (found.at != kUndecided) return found;
+  }
+  return probe_slow(dict, key, hash);
+}
+
+Dictionaries::Probe Dictionaries::probe_slow(Value dict, Value key, std::uint64_t hash) const {
   return probe<Keys::kAny>(dict, key, hash);
 }
 
@@ -218,7 +224,10 @@ Dictionaries::Status Dictionaries::get_any(heap::Mutator& m, const heap::Handle&
   if (const Value k = key.value(); rules_->strings->is_flat(k)) {
     // A flat String, the commonest key here: ready, its hash cached, and
     // its probe inline.
-    found = probe<Keys::kString>(dict.value(), k, Strings::hash(k));
+    const std::uint64_t h = Strings::hash(k);
+    found = probe<Keys::kString>(dict.value(), k, h);
+    if (found.at == kUndecided) [[unlikely]]
+      found = probe_slow(dict.value(), k, h);
   } else {
     if (Status s = prepare_key(m, key); s != Status::kFound) return s;
     const Value ready = key.value();                              // a rope's flat string now
@@ -239,6 +248,8 @@ Dictionaries::Status Dictionaries::set(heap::Mutator& m, const heap::Handle& dic
     // general path below asks its kind three times over, in three calls.
     h = Strings::hash(k);
     found = probe<Keys::kString>(dict.value(), k, h);
+    if (found.at == kUndecided) [[unlikely]]
+      found = probe_slow(dict.value(), k, h);
   } else {
     if (Status s = prepare_key(m, key); s != Status::kFound) return s;
     h = rules_->hash(key.value());

@@ -158,18 +158,23 @@ class Dictionaries {
     Value* entry = nullptr;
   };
   // The key a probe compares with: probe<kAny> by KeyRules::equal;
-  // probe<kString> for a flat String, by identity or Strings::equal (and
-  // KeyRules::equal only for a slot whose key is not a flat String: a
-  // Character may equal it); probe<kSmallInt>, the commonest, by identity,
-  // which is enough unless a slot whose control byte matches holds a key
-  // that is not a small Integer (Float 1.0 is the key 1): then it answers
-  // kUndecided.
+  // probe<kString> for a flat String whose hash is `hash`, by identity or
+  // by its hash and text (flat::equal_hashed), which
+  // is enough unless a slot whose control byte matches holds a key that is
+  // not a flat String (a Character may equal it): then it answers
+  // kUndecided, and probe<kAny> decides (so the probe of a String, the
+  // commonest object key, calls nothing and keeps its group in registers);
+  // probe<kSmallInt>, the commonest, by identity, which is enough unless a
+  // slot whose control byte matches holds a key that is not a small
+  // Integer (Float 1.0 is the key 1): then it answers kUndecided too.
   enum class Keys : std::uint8_t { kSmallInt, kString, kAny };
   static constexpr std::int64_t kUndecided = INT64_MIN;
   template <Keys kKeys>
   [[nodiscard, gnu::always_inline]] Probe probe(Value dict, Value key, std::uint64_t hash) const;
   // probe<kString> or probe<kAny>, as the key is.
   [[nodiscard, gnu::noinline]] Probe probe_any(Value dict, Value key, std::uint64_t hash) const;
+  // probe<kAny>, where a String's probe was undecided.
+  [[nodiscard, gnu::noinline]] Probe probe_slow(Value dict, Value key, std::uint64_t hash) const;
   // probe<kSmallInt> for a small Integer, probe_any for any other key or
   // when that cannot decide; `key` is prepared. Inlined into set() and
   // remove().

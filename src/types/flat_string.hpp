@@ -51,17 +51,9 @@ inline std::uint64_t cached_hash(Value flat) {
   return load_relaxed(prefix(heap::as_object(flat))[kHash]);
 }
 
-// Equal texts: the same length, hashes that do not differ where both are
-// known, then the words (see the layout above).
-inline bool equal(Value a, Value b) {
-  if (a == b) return true;
-  Object* x = heap::as_object(a);
-  Object* y = heap::as_object(b);
-  const std::uint64_t n = bytes(x);
-  if (n != bytes(y)) return false;
-  const std::uint64_t hx = load_relaxed(prefix(x)[kHash]);
-  const std::uint64_t hy = load_relaxed(prefix(y)[kHash]);
-  if (hx != 0 && hy != 0 && hx != hy) return false;
+// The same bytes, word by word (see the layout above), for texts of the
+// same length n.
+inline bool same_words(Object* x, Object* y, std::uint64_t n) {
   const std::uint8_t* p = text(x);
   const std::uint8_t* q = text(y);
   for (std::uint64_t i = 0; i < n; i += 8) {
@@ -72,6 +64,34 @@ inline bool equal(Value a, Value b) {
     if (u != v) return false;
   }
   return true;
+}
+
+// Equal texts: the same length, hashes that do not differ where both are
+// known, then the words.
+inline bool equal(Value a, Value b) {
+  if (a == b) return true;
+  Object* x = heap::as_object(a);
+  Object* y = heap::as_object(b);
+  const std::uint64_t n = bytes(x);
+  if (n != bytes(y)) return false;
+  const std::uint64_t hx = load_relaxed(prefix(x)[kHash]);
+  const std::uint64_t hy = load_relaxed(prefix(y)[kHash]);
+  if (hx != 0 && hy != 0 && hx != hy) return false;
+  return same_words(x, y, n);
+}
+
+// equal(), for a `b` whose hash is known to be `hb` (a Dictionary's
+// probe: a stored key against the key looked up, hashed already): the
+// hashes first, since equal hashes almost always mean equal texts, and
+// fewer values to keep than equal()'s. A text's hash never changes once
+// computed (its bytes never do), so a cached hash is always its own.
+inline bool equal_hashed(Value a, Value b, std::uint64_t hb) {
+  Object* x = heap::as_object(a);
+  const std::uint64_t ha = load_relaxed(prefix(x)[kHash]);
+  if (ha != hb && ha != 0) return false;
+  Object* y = heap::as_object(b);
+  const std::uint64_t n = bytes(x);
+  return n == bytes(y) && same_words(x, y, n);
 }
 
 }  // namespace runa::types::flat

@@ -42,7 +42,13 @@ inline std::uint64_t load_tail(const std::uint8_t* p, std::size_t n) {
   return v;
 }
 
-inline std::uint64_t hash_bytes(const std::uint8_t* p, std::size_t n) {
+// The hash of n bytes from p. kPadded: the bytes are followed by zeros up
+// to the next multiple of 8, readable (a flat String's text: flat_string.hpp),
+// so the last step loads whole words where load_tail would copy byte by
+// byte through a call of memcpy; the zeros it reads are what load_tail
+// zero-extends with, so both forms give the same hash.
+template <bool kPadded>
+inline std::uint64_t hash_bytes_of(const std::uint8_t* p, std::size_t n) {
   std::uint64_t h = kHashSeed ^ (n * kHashK1);
   std::size_t i = 0;
   for (; i + 16 <= n; i += 16) {
@@ -51,7 +57,12 @@ inline std::uint64_t hash_bytes(const std::uint8_t* p, std::size_t n) {
   const std::size_t rest = n - i;
   std::uint64_t a = 0;
   std::uint64_t b = 0;
-  if (rest > 8) {
+  if constexpr (kPadded) {
+    // Nothing is read past the padding: no word at all when rest is 0 (the
+    // text may end at the object's end), the second word only past 8.
+    if (rest > 0) a = load64(p + i);
+    if (rest > 8) b = load64(p + i + 8);
+  } else if (rest > 8) {
     a = load64(p + i);
     b = load_tail(p + i + 8, rest - 8);
   } else {
@@ -59,6 +70,10 @@ inline std::uint64_t hash_bytes(const std::uint8_t* p, std::size_t n) {
   }
   h = fold_mul(a ^ kHashK1, b ^ h ^ kHashK2);
   return fold_mul(h ^ kHashK2, n ^ kHashK1);
+}
+
+inline std::uint64_t hash_bytes(const std::uint8_t* p, std::size_t n) {
+  return hash_bytes_of<false>(p, n);
 }
 
 // An integer's hash (Integers, and Floats equal to one: docs/types.md) is

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "types/strings.hpp"
+#include "types/text_hash.hpp"
 #include "types_fixture.hpp"
 
 namespace runa::types {
@@ -125,6 +126,29 @@ TEST_F(StringsTest, SlicesCopyTheirPieceAndCountItsCharacters) {
   EXPECT_EQ(Strings::view(piece.value()), "");
   EXPECT_EQ(strings_->length(piece.value()), 0U);
   EXPECT_TRUE(Strings::equal(piece.value(), make(""))) << "equal to any other empty String";
+}
+
+// A flat String's hash reads its last bytes as whole words, zero padding
+// included (hash_bytes_of<true>): the same hash as the byte-exact form over
+// the text alone, at every length around the word and 16-byte steps, for a
+// String made and one sliced out of a longer one (slice() copies short
+// pieces in whole words and must write nothing past the text: the padding
+// stays zero), both also copied by collections under types-stress.
+TEST_F(StringsTest, TheHashOfAFlatStringIsTheHashOfItsBytes) {
+  HandleScope scope(*m_);
+  const std::string long_text = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  Handle source(*m_, make(long_text));
+  for (std::size_t n = 0; n <= 40; ++n) {
+    const std::string text = long_text.substr(1, n);
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(text.data());
+    Handle made(*m_, make(text));
+    Handle sliced(*m_, strings_->slice(*m_, source, 1, n));
+    ASSERT_NE(sliced.value(), 0U);
+    EXPECT_EQ(Strings::view(sliced.value()), text) << n;
+    EXPECT_EQ(Strings::hash(made.value()), hash_bytes(bytes, n)) << n;
+    EXPECT_EQ(Strings::hash(sliced.value()), hash_bytes(bytes, n)) << n;
+    EXPECT_TRUE(Strings::equal(made.value(), sliced.value())) << n;
+  }
 }
 
 TEST_F(StringsTest, CharactersByIndexInEveryEncodingLength) {
