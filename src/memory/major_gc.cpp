@@ -186,13 +186,7 @@ void MajorGC::Worker::drain() {
       if (collected(*s)) __builtin_prefetch(as_object(*s));
     }
   };
-  prefetching_drain([&](Object*& o) { return gc_.grey_.pop(id_, o) || spilled_.pop(o); },
-                    [&](Object*& o) {
-                      return gc_.parallel_ && gc_.grey_.next(id_, o, [&](Object*& out) {
-                        return spilled_.pop(out);
-                      });
-                    },
-                    prefetch, one);
+  prefetching_drain(gc_.grey_, id_, spilled_, gc_.parallel_, prefetch, one);
 }
 
 void MajorGC::Worker::finish(CollectionRecord& rec) {

@@ -244,13 +244,9 @@ void MinorGC::Worker::scan_logged(Object* o) {
 }
 
 void MinorGC::Worker::drain() {
-  prefetching_drain([&](Object*& o) { return gc_.grey_.pop(id_, o) || spilled_.pop(o); },
-                    [&](Object*& o) {
-                      return gc_.parallel_ && gc_.grey_.next(id_, o, [&](Object*& out) {
-                        return spilled_.pop(out);
-                      });
-                    },
-                    [&](Object* o) { prefetch_referents(o); }, [&](Object* o) { scan(o); });
+  prefetching_drain(
+      gc_.grey_, id_, spilled_, gc_.parallel_, [&](Object* o) { prefetch_referents(o); },
+      [&](Object* o) { scan(o); });
 }
 
 void MinorGC::Worker::prefetch_referents(Object* o) const {

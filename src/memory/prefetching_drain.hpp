@@ -11,8 +11,8 @@
 // pops later (Cher, Hosking and Vijaykumar's prefetch buffer for tracing).
 //
 // Termination. The FIFO is filled only from the worker's own sources
-// (`local`: its deque and spill list, which need no protocol). `global`,
-// which steals and may offer to terminate (StealingQueues::next), is called
+// (its deque and spill list, which need no protocol). StealingQueues::next,
+// which steals and may offer to terminate, is called
 // only with the FIFO empty: a worker never offers to terminate while it
 // holds grey objects the others cannot see. Scanning order does not matter
 // to either collector: every grey object is scanned once, whenever.
@@ -26,10 +26,16 @@ namespace runa::heap {
 
 inline constexpr unsigned kPrefetchAhead = 8;
 
-// local(o), global(o): bool, an object to scan in `o`; prefetch(o) asks for
-// o's referents; scan(o) scans it.
-template <class Local, class Global, class Prefetch, class Scan>
-void prefetching_drain(Local&& local, Global&& global, Prefetch&& prefetch, Scan&& scan) {
+// A collector worker `self`'s sources: its deque in `grey` and its spill
+// list are its own; `grey.next` steals, and only when `parallel`.
+// prefetch(o) asks for o's referents; scan(o) scans it.
+template <class Grey, class Spilled, class Prefetch, class Scan>
+void prefetching_drain(Grey& grey, unsigned self, Spilled& spilled, bool parallel,
+                       Prefetch&& prefetch, Scan&& scan) {
+  auto local = [&](Object*& o) { return grey.pop(self, o) || spilled.pop(o); };
+  auto global = [&](Object*& o) {
+    return parallel && grey.next(self, o, [&](Object*& out) { return spilled.pop(out); });
+  };
   std::array<Object*, kPrefetchAhead> ahead{};
   unsigned first = 0;
   unsigned held = 0;
