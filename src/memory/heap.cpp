@@ -15,8 +15,14 @@
 //   - it was requested so (Heap::collect(m, true)), or
 //   - the old generation's committed blocks have passed major_threshold:
 //     what the last major collection left, grown by
-//     Options::major_growth_percent, and at least max_heap / 16 (so small
-//     heaps do not collect fully at every minor collection). Checking at
+//     Options::major_growth_percent, and at least kInitiatingPercent of the
+//     old generation's share of max_heap (what the nursery's reservation
+//     leaves). That floor is G1's initiating occupancy (45% of the heap):
+//     growth alone, from a small start, had a program that builds a large
+//     structure first mark all of it, live, once or twice while building
+//     (binary-trees' 128 MiB tree at 1 GiB: docs/memory.md, "Where
+//     binary-trees' time went"), and small heaps collected fully at every
+//     minor collection. Checking at
 //     the start of the next collection sees the same old generation as
 //     checking right after the previous minor one, as promotion happens
 //     only in minor collections; large allocations in between count too; or
@@ -273,7 +279,8 @@ bool HeapImpl::reserve_for_pause(const PauseNeeds& n) {
 }
 
 std::uint64_t HeapImpl::next_major_threshold() const {
-  std::uint64_t floor = opt.max_heap / 16;
+  const std::uint64_t old_share = opt.max_heap - sizing.reserved().total();
+  const std::uint64_t floor = old_share / 100 * kInitiatingPercent;
   std::uint64_t grown = old_committed() * (100 + std::uint64_t{opt.major_growth_percent}) / 100;
   return grown > floor ? grown : floor;
 }

@@ -58,6 +58,9 @@ class MajorGC;
 class HeapImpl {
  public:
   enum class Outcome { kCollected, kRaced, kNoRoom };
+  // The old generation's occupancy, in percent of its share of max_heap,
+  // under which growth alone never starts a major collection (heap.cpp).
+  static constexpr std::uint64_t kInitiatingPercent = 45;
 
   explicit HeapImpl(const Options& o);
   ~HeapImpl();

@@ -59,7 +59,11 @@ YoungSize Sizing::after_minor(YoungSize now, const MinorSample& s) const {
                                                    static_cast<double>(s.last_survivors);
   if (s.allocated != 0 && survival > kGrowSurvival) {
     bool long_lived = persistence >= kLongLived && s.copied > kPauseCopyPerThread * gc_threads_;
-    eden = long_lived ? eden / 2 : eden * 2;
+    double growth = std::clamp(survival / kGrowSurvival, 2.0, kMaxGrowth);
+    // Capped before the conversion back: no product can overflow.
+    eden = long_lived ? eden / 2
+                      : static_cast<std::size_t>(std::min(static_cast<double>(eden) * growth,
+                                                          static_cast<double>(max_.eden)));
   }
   eden = std::max(eden, std::min(max_.eden, s.mutators * kEdenPerMutator));
   // A minor collection may promote the whole young generation: a larger

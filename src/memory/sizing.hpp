@@ -10,7 +10,15 @@
 // The policy reads what each minor collection saw:
 //   - survival, copied / allocated: above kGrowSurvival the young objects
 //     had no time to die, and a larger eden gives them that time, so eden
-//     doubles;
+//     grows in proportion: by survival / kGrowSurvival, at least doubling
+//     and at most kMaxGrowth times. Survival falls about as eden grows
+//     (what dies within a period of allocation dies in a longer one), so
+//     the factor aims at the eden where survival meets its target; a
+//     program that builds a large structure first (survival near 1) gets
+//     eden's largest size after one collection, not after four doublings
+//     that each copy (and, the survivor halves being small, promote) what
+//     was built so far (binary-trees' stretch tree: docs/memory.md,
+//     "Where binary-trees' time went");
 //   - persistence, the bytes copied that had survived before over the
 //     survivors the previous collection left: when most survivors survive
 //     again they are long-lived, a larger eden does not let them die, it
@@ -79,6 +87,7 @@ struct MinorSample {
 class Sizing {
  public:
   static constexpr double kGrowSurvival = 0.05;
+  static constexpr double kMaxGrowth = 16.0;
   static constexpr double kLongLived = 0.75;
   static constexpr std::uint64_t kPauseCopyPerThread = std::uint64_t{2} << 20;
   static constexpr std::size_t kEdenPerMutator = std::size_t{1} << 20;

@@ -279,8 +279,10 @@ TEST(MajorGC, PolicyStartsMajorCollections) {
   HandleScope scope(*t.m);
   Handle keep(*t.m, old_list(t, 100, 0));
   ::testing::internal::CaptureStderr();
-  // Garbage that lives through one collection, so it is promoted.
-  for (int round = 0; round < 100; ++round) {
+  // Garbage that lives through one collection, so it is promoted: 400
+  // rounds of 2,000 nodes, about 19 MiB, past the first threshold (45% of
+  // the old generation's share, 1.7 MiB) many times.
+  for (int round = 0; round < 400; ++round) {
     HandleScope inner(*t.m);
     Handle h(*t.m, Value{0});
     for (int i = 0; i < 2000; ++i) {

@@ -233,16 +233,17 @@ TEST(OldMemory, FreedBlocksBelowTheNextMajorThresholdAreRetained) {
 TEST(OldMemory, FreedBlocksUpToTheCyclesPeakAreRetained) {
   RUNA_SKIP_UNDER_TEST_MODES("places the policy's major collection by counting minor ones");
   Options o = small_options();
-  o.nursery = 8 << 20;
-  o.promotion_age = 1;  // major_growth_percent stays at its default
+  o.nursery = 32 << 20;  // the largest fixed nursery: half of max_heap
+  o.promotion_age = 1;   // major_growth_percent stays at its default
   TestHeap t(o);
   HeapImpl& h = impl_of(*t.heap);
   h.blocks.set_retain_floor(0);
   HandleScope scope(*t.m);
   Handle dead(*t.m, Value{0});
-  // 240,000 nodes (about 5.5 MiB) young at once, then one minor collection
-  // promotes them all: past the first threshold (max_heap / 16 = 4 MiB).
-  ASSERT_NO_FATAL_FAILURE(t.prepend_nodes(dead, 240000));
+  // 800,000 nodes (about 18 MiB) young at once, then one minor collection
+  // promotes them all: past the first threshold (45% of the old
+  // generation's 32 MiB, 14.4 MiB).
+  ASSERT_NO_FATAL_FAILURE(t.prepend_nodes(dead, 800000));
   const Stats before = t.heap->stats();
   ASSERT_EQ(before.minor_collections, 0U) << "the list did not fit one eden";
   ASSERT_TRUE(t.heap->collect(*t.m));
