@@ -286,11 +286,13 @@ std::size_t handle_position(const rh::MutatorRecord& r, const rh::Value* top,
 
 // Enters `r` into the calling thread's attachments if rt_attach never saw
 // it (the heap's finalizer thread), so that C code called with it may use
-// it with rt_* functions.
+// it with rt_* functions, the inline rt_fast_allocate among them: its
+// TLABs are zeroed from then on (heap.cpp, "Zeroing").
 void enter_attachments(rt_heap* heap, rh::MutatorRecord& r) {
   auto& attached = attachments();
   if (std::none_of(attached.begin(), attached.end(),
                    [&](const Attachment& a) { return a.mutator == &r; })) {
+    r.heap->zero_tlabs(r);
     attached.push_back({heap, &r});
   }
 }
@@ -612,6 +614,8 @@ rt_status rt_attach(rt_heap* heap, rt_mutator** out) noexcept {
     }
     attached.reserve(attached.size() + 1);  // the push_back below cannot throw
     rh::Mutator& m = heap->heap->attach();
+    // rt_fast_allocate, inline in the caller's code, writes only the header.
+    rh::record(m).heap->zero_tlabs(rh::record(m));
     attached.push_back({heap, &rh::record(m)});
     *out = reinterpret_cast<rt_mutator*>(&m);
     return RT_OK;

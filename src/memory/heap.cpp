@@ -9,6 +9,17 @@
 // thread never gets a TLAB (cursor == limit), so every allocation comes
 // here; every Nth one collects first, then takes exactly its bytes.
 //
+// Zeroing. An object is zeroed when it is allocated (the inline
+// allocate(), and here for the objects the slow path hands out), not its
+// TLAB when a thread takes it: a TLAB holds old bytes (eden's previous
+// epoch, or poison in the poison mode) until objects are bumped out of it.
+// Eden stays walkable all the same: a walk reads objects up to each
+// thread's cursor, and what lies past it, the TLAB's and the chunk's rests,
+// is zeroed whenever a TLAB or chunk is dropped and before any walk
+// (zero_chunk_rest). A mutator with zeroed_tlabs (one C code holds: its
+// inline rt_fast_allocate writes only the header) gets its TLABs zeroed as
+// it takes them, as every thread did before, and zeroes nothing at a drop.
+//
 // Minor or major. Every collection starts with a minor one, whatever room
 // the old generation has left (nothing is reserved for its worst case). It
 // goes on with a major collection (major_gc.hpp) when
@@ -77,6 +88,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <new>
 
@@ -295,7 +307,9 @@ Object* HeapImpl::allocate(MutatorRecord& m, std::uint64_t header, std::size_t b
   // The TLAB's limit was lowered to a sample point and this object fits
   // before its real end (sampler.hpp).
   if (m.limit != m.tlab_end && static_cast<std::size_t>(m.tlab_end - m.cursor) >= bytes) {
-    return sampler.take(m, header, bytes);
+    Object* o = sampler.take(m, header, bytes);
+    zero_slots(o, bytes);
+    return o;
   }
 
   if (opt.stress_every != 0 && ++m.stress_count >= opt.stress_every) {
@@ -317,6 +331,7 @@ Object* HeapImpl::allocate(MutatorRecord& m, std::uint64_t header, std::size_t b
     if (p != nullptr) {
       auto* o = reinterpret_cast<Object*>(p);
       o->header = header;
+      zero_slots(o, bytes);
       if (sampler.on()) {
         sampler.count(m, o, bytes);
         sampler.arm(m, m.tlab_end);
@@ -330,6 +345,7 @@ Object* HeapImpl::allocate(MutatorRecord& m, std::uint64_t header, std::size_t b
 std::uint8_t* HeapImpl::refill(MutatorRecord& m, std::size_t bytes) {
   Sampler::retire(m);  // m.limit: the TLAB's real end again
   m.epoch_waste += static_cast<std::uint64_t>(m.limit - m.cursor);
+  zero_tlab_rest(m);
   m.cursor = m.limit = m.tlab_end = nullptr;
   if (static_cast<std::size_t>(m.chunk_end - m.chunk_top) < bytes) {
     m.epoch_waste += static_cast<std::uint64_t>(m.chunk_end - m.chunk_top);
@@ -347,21 +363,38 @@ std::uint8_t* HeapImpl::refill(MutatorRecord& m, std::size_t bytes) {
     m.chunk_top = c;
     m.chunk_end = c + got;
   }
-  // Zeroed here, not when the chunk was carved: written while its lines are
-  // still in this core's cache (nursery.hpp).
   auto left = static_cast<std::size_t>(m.chunk_end - m.chunk_top);
   std::size_t tlab = bytes > sizing.tlab() ? bytes : sizing.tlab();
   std::uint8_t* p = m.chunk_top;
   m.chunk_top += tlab < left ? tlab : left;
-  nursery.zero(p, static_cast<std::size_t>(m.chunk_top - p));
   m.cursor = p + bytes;
   m.limit = m.tlab_end = m.chunk_top;
   m.tlab_refills.add();
-  if (opt.verify) verify_fresh(p, static_cast<std::size_t>(m.limit - p), "TLAB");
+  if (m.zeroed_tlabs) {
+    // Zeroed as it is taken, not when the chunk was carved: written while
+    // its lines are still in this core's cache (nursery.hpp).
+    nursery.zero(p, static_cast<std::size_t>(m.chunk_top - p));
+    if (opt.verify) verify_fresh(p, static_cast<std::size_t>(m.limit - p), "TLAB");
+  }
   return p;
 }
 
+void HeapImpl::zero_slots(Object* o, std::size_t bytes) {
+  std::memset(o->slots(), 0, bytes - sizeof(Object));
+}
+
+void HeapImpl::zero_tlab_rest(MutatorRecord& m) {
+  if (m.cursor != nullptr && !m.zeroed_tlabs)
+    nursery.zero(m.cursor, static_cast<std::size_t>(m.tlab_end - m.cursor));
+}
+
+void HeapImpl::zero_tlabs(MutatorRecord& m) {
+  zero_tlab_rest(m);
+  m.zeroed_tlabs = true;
+}
+
 void HeapImpl::zero_chunk_rest(MutatorRecord& m) {
+  zero_tlab_rest(m);
   if (m.chunk_top != nullptr)
     nursery.zero(m.chunk_top, static_cast<std::size_t>(m.chunk_end - m.chunk_top));
 }

@@ -84,8 +84,16 @@ class HeapImpl {
   // A TLAB of at least `bytes` for `m`, from its chunk or a new chunk of
   // eden (sizing.hpp); its start, or nullptr when eden is exhausted.
   std::uint8_t* refill(MutatorRecord& m, std::size_t bytes);
-  // Zeroes the part of m's chunk not yet handed out as TLABs (nursery.hpp:
-  // eden is walkable only without such rests): when the chunk is dropped.
+  // Zeroes what lies past m's cursor in its TLAB (nothing when its TLABs
+  // are zeroed whole: heap.cpp, "Zeroing").
+  void zero_tlab_rest(MutatorRecord& m);
+  // From now on m's TLABs are zeroed as it takes them; its current one's
+  // rest is zeroed now. On m's own thread.
+  void zero_tlabs(MutatorRecord& m);
+  static void zero_slots(Object* o, std::size_t bytes);
+  // Zeroes the rest of m's TLAB and the part of its chunk not yet handed out
+  // as TLABs (nursery.hpp: eden is walkable only without such rests): when
+  // the chunk is dropped.
   void zero_chunk_rest(MutatorRecord& m);
   // The same for every mutator, with the world stopped, before a walk of
   // eden (Heap::verify, a failed promotion's restore); they keep their chunks.

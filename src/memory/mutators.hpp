@@ -64,8 +64,14 @@ struct MutatorRecord final : Mutator {
   std::uint64_t epoch_taken = 0;
   std::uint64_t epoch_waste = 0;
   // The TLAB's real end: Mutator::limit is lowered below it to the next
-  // allocation sample point (sampler.hpp), and equals it otherwise.
+  // allocation sample point (sampler.hpp), and equals it otherwise. The
+  // TLAB is [cursor, tlab_end), and holds old bytes unless zeroed_tlabs.
   std::uint8_t* tlab_end = nullptr;
+  // This thread's TLABs are zeroed when it takes them, as they all were
+  // before objects were zeroed one by one (heap.cpp, "Zeroing"): a mutator
+  // C code holds may allocate with the inline rt_fast_allocate of ABI 1.x,
+  // compiled into the caller, which writes only the header.
+  bool zeroed_tlabs = false;
   std::uint8_t* sample_from = nullptr;  // the cursor when limit was last set for sampling
   std::uint64_t sample_left = 0;        // bytes from sample_from to the next sample
   std::uint64_t sample_rng = 0;

@@ -17,31 +17,28 @@
 // after a delay.
 //
 // Mutators carve chunks out of eden with a lock-free bump (CAS on eden's
-// top) and zero() each TLAB as they hand it to themselves out of the chunk
-// (HeapImpl::refill), so the allocation fast path can hand out memory
-// without clearing it. Only what was written before needs it: eden at and
-// above `clean_` reads zero (committed and never written since, or
-// discarded with MADV_DONTNEED, which Region::discard uses; not MADV_FREE,
-// which may leave the old bytes). Only carved memory is written (nothing
-// writes eden above its top), and clean_ moves only with the world
-// stopped: up to eden's top when eden is emptied (flip) or kept, down to a
-// discarded tail. So zero() clears just the part below clean_, and a
-// program's first epoch faults in only the pages it allocates into
-// (zeroing them again would fault in every page of each chunk at once: a
-// hello world's first chunk was ~90 of its ~300 page faults).
+// top) and hand themselves TLABs out of them (HeapImpl::refill). Objects
+// are zeroed as they are allocated (heap.cpp, "Zeroing"), so a TLAB holds
+// old bytes; only a thread whose TLABs must read zero (one C code holds)
+// has zero() clear each TLAB as it takes it. zero() clears only what was
+// written before: eden at and above `clean_` reads zero (committed and
+// never written since, or discarded with MADV_DONTNEED, which
+// Region::discard uses; not MADV_FREE, which may leave the old bytes).
+// Only carved memory is written (nothing writes eden above its top), and
+// clean_ moves only with the world stopped: up to eden's top when eden is
+// emptied (flip) or kept, down to a discarded tail. So zero() clears just
+// the part below clean_, and a program's first epoch faults in only the
+// pages it allocates into (zeroing them again would fault in every page of
+// each chunk at once: a hello world's first chunk was ~90 of its ~300 page
+// faults).
 //
-// Why a TLAB at a time and not the whole chunk when it is carved: a chunk
-// is a fiftieth of eden (hundreds of KiB), zeroed long before its last
-// TLAB is used, so the zeroed lines had left the core's first-level cache
-// (and often its second) when the mutator wrote its objects into them; a
-// TLAB (at most 32 KiB) is written right after it is zeroed. GCBench at
-// 128 MiB spent 18% of its samples in memset with chunk zeroing (docs/
-// memory.md, "Where GCBench's time went"). The price: the rest of a chunk
-// not yet handed out as TLABs holds old bytes, so eden is walkable only
-// after those rests are zeroed too: HeapImpl::zero_chunk_rest when a chunk
-// is dropped (a refill, a detach), zero_chunk_rests before a walk of eden
-// with chunks outstanding (Heap::verify, a failed promotion's restore). A
-// successful minor collection walks no eden and zeroes nothing.
+// Eden is walkable only where no old bytes lie between objects: the rest
+// of a TLAB past its cursor and the rest of a chunk not yet handed out as
+// TLABs are zeroed (HeapImpl::zero_chunk_rest) when a TLAB or chunk is
+// dropped (a refill, a detach), and zero_chunk_rests before a walk of
+// eden with chunks outstanding (Heap::verify, a failed promotion's
+// restore). A successful minor collection walks no eden and zeroes
+// nothing.
 //
 // One half holds the survivors of the last minor collection; the other is
 // empty and becomes the copy target of the next one. Everything here

@@ -634,7 +634,9 @@ RT_API rt_status rt_wait_for_finalizers(rt_heap* heap, rt_mutator* m) RT_NOEXCEP
 /* Allocation: `bytes` as for rt_allocate_slow. MAY COLLECT (slow path).
  * Does not check the size: a large object that fits the thread's buffer is
  * an ordinary young object (use rt_allocate_large for one that must not
- * move). */
+ * move). Writes only the header: a mutator from rt_attach (or given to a C
+ * finalizer) has its buffers zeroed as it takes them, so the slots read
+ * zero. */
 static inline rt_status rt_fast_allocate(rt_mutator* m, uint32_t type, size_t bytes,
                                          rt_value* out) {
   uint8_t* p = m->cursor;
