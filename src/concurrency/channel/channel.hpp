@@ -30,6 +30,7 @@
 // worker, through WaitOn (wait_on.hpp); select() is for threads only.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <optional>
@@ -59,14 +60,16 @@ class BasicChannel {
   ChannelStatus try_recv(T& out) { return status(recv_attempt(this, &out)); }
 
   ChannelStatus send(T& v, std::optional<Clock::time_point> deadline = std::nullopt) {
-    ChannelStatus s = spin([&] { return try_send(v); }, ChannelStatus::kFull);
+    ChannelStatus s =
+        spin([&] { return try_send(v); }, [&] { return room_for_batch(); }, ChannelStatus::kFull);
     if (s != ChannelStatus::kFull) return s;
     SelectCase c = send_case(v);
     return outcome(select({&c, 1}, deadline));
   }
   ChannelStatus send(T&& v) { return send(v); }
   ChannelStatus recv(T& out, std::optional<Clock::time_point> deadline = std::nullopt) {
-    ChannelStatus s = spin([&] { return try_recv(out); }, ChannelStatus::kEmpty);
+    ChannelStatus s =
+        spin([&] { return try_recv(out); }, [] { return true; }, ChannelStatus::kEmpty);
     if (s != ChannelStatus::kEmpty) return s;
     SelectCase c = recv_case(out);
     return outcome(select({&c, 1}, deadline));
@@ -130,28 +133,51 @@ class BasicChannel {
   static void wake(WaitList& list) {
     if (list.waiting()) list.notify_one();
   }
-  // A blocking call retries a while before it registers and sleeps: the
-  // other side is most often a few hundred instructions away, and a sleep
-  // and a wake cost a wait-list lock and two system calls (a futex wait,
-  // and the other side's futex wake on every operation while it sees a
-  // waiter). It spins first (SpinWait's pause rounds), then yields the core
-  // a few times: with more threads than cores the thread that would make
-  // room or send is often runnable on this very core, and a yield lets it
-  // run without either side paying for a wake-up. Measured on 2 cores, 2
-  // producers and 2 consumers through a 4096-slot channel
-  // (bench/runa_concurrency.cpp): spinning only, then sleeping, made ~40,000
-  // futex calls per 10M messages and used 300 ms of CPU; with 8 yields,
-  // ~15 futex calls, ~5,000 yields and 190 ms. A wait that outlasts the
-  // yields (the other side really is idle) still sleeps.
-  template <class Try>
-  static ChannelStatus spin(Try attempt, ChannelStatus busy) {
+  // Waiting. A blocking call retries a while before it registers and
+  // sleeps: the other side is most often a few hundred instructions away,
+  // and a sleep and a wake cost a wait-list lock and two system calls (a
+  // futex wait, and the other side's futex wake on every operation while it
+  // sees a waiter). It spins first (SpinWait's pause rounds), then yields
+  // the core a few times: with more threads than cores the thread that
+  // would make room or send is often runnable on this very core, and a
+  // yield lets it run without either side paying for a wake-up. Measured on
+  // 2 cores, 2 producers and 2 consumers through a 4096-slot channel
+  // (bench/runa_concurrency.cpp): spinning only, then sleeping, made
+  // ~40,000 futex calls per 10M messages and used 300 ms of CPU; with 8
+  // yields, ~15 futex calls, ~5,000 yields and 190 ms. A wait that outlasts
+  // the yields (the other side really is idle) still sleeps.
+  //
+  // A sender that finds the ring full retries, while it spins, only once
+  // there is room for a batch (a quarter of the capacity, at most 64
+  // cells), judged from the indices alone. Retrying at every freed cell
+  // kept the sender on the cells and index lines the receivers were
+  // working on: each of its reads took a line back from a receiver's core
+  // and each receive had to take it back again, so the two sides moved at
+  // the speed of those transfers (perf: the receivers' head CAS and cell
+  // loads). Waiting for a batch lets the receivers free a stretch of
+  // cells undisturbed, then the sender fills it. It is only a hint about
+  // when to look: once the spin is over every round retries, and the
+  // register-and-retry of the slow path decides, so one free cell is
+  // always enough to send (BoundedChannel.OneFreedSlotIsEnoughForABlockedSender).
+  // Receivers do not wait for a batch: an item must be received as soon as
+  // it is there.
+  template <class Try, class Ready>
+  static ChannelStatus spin(Try attempt, Ready ready, ChannelStatus busy) {
     ChannelStatus s = attempt();
     for (SpinWait w; s == busy && w.yields() < kYieldsBeforeSleep;) {
       w.wait();
-      s = attempt();
+      if (w.spun_out() || ready()) s = attempt();
     }
     return s;
   }
+  bool room_for_batch() {
+    if constexpr (requires { queue_.room(); }) {
+      return queue_.room() >= std::clamp<std::size_t>(queue_.capacity() / 4, 1, kSendBatch);
+    } else {
+      return true;  // the unbounded channel is never full
+    }
+  }
+  static constexpr std::size_t kSendBatch = 64;
   static constexpr unsigned kYieldsBeforeSleep = 8;
 
   static ChannelStatus status(QueueStatus s) {

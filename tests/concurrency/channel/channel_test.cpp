@@ -129,6 +129,22 @@ TEST(BoundedChannel, FullChannelBlocksSendersUntilAReceive) {
   EXPECT_EQ(ch.recv(), std::optional<std::uint64_t>(2));
 }
 
+// A sender that finds the channel full waits, while it spins, for room for
+// a batch (channel.hpp, "Waiting"), so that it does not fill each slot the
+// moment a receiver frees it; that is a hint about when to look, never the
+// outcome: one free slot is enough for a send, blocked or with a deadline.
+TEST(BoundedChannel, OneFreedSlotIsEnoughForABlockedSender) {
+  Bounded<std::uint64_t> ch(1024);
+  for (std::uint64_t i = 0; i < 1024; ++i) ASSERT_EQ(ch.send(i), ChannelStatus::kOk);
+  std::thread sender([&] { EXPECT_EQ(ch.send(1024), ChannelStatus::kOk); });
+  EXPECT_EQ(ch.recv(), std::optional<std::uint64_t>(0));
+  sender.join();
+  EXPECT_EQ(ch.recv(), std::optional<std::uint64_t>(1));
+  std::uint64_t v = 1025;
+  EXPECT_EQ(ch.send(v, Clock::now() + std::chrono::seconds(10)), ChannelStatus::kOk);
+  EXPECT_EQ(ch.size(), 1024U);
+}
+
 TEST(BoundedChannel, CloseWakesBlockedSenders) {
   Bounded<std::uint64_t> ch(2);
   for (std::uint64_t i = 0; i < 2; ++i) ASSERT_EQ(ch.send(i), ChannelStatus::kOk);
