@@ -131,14 +131,16 @@ void Pool::submit_next(Job* job) {
 }
 
 Job* Pool::take_next(Worker& w) {
-  Job* job = w.next[w.next_head++ % kNextJobs];
-  if (++w.next_streak < kNextStreak) return job;
-  w.next_streak = 0;
-  Pool& p = w.pool;
-  if (w.deque.empty() && p.injector_.empty()) return job;  // nobody to be fair to
-  p.injector_.push(job);
-  p.sleep_.notify();
-  return w.deque.pop().value_or(nullptr);  // empty: the caller looks in the injector
+  if (++w.next_streak >= kNextStreak) {
+    w.next_streak = 0;
+    // Streak spent: one job waiting elsewhere goes first, if there is one.
+    // The queue keeps its jobs: moving one out (as the one-job slot did)
+    // showed it to the thieves, and a woken job that moves to another
+    // core takes its conversation with it.
+    if (auto job = w.deque.pop()) return *job;
+    if (Job* job = w.pool.take_injected(w)) return job;
+  }
+  return w.next[w.next_head++ % kNextJobs];
 }
 
 void Pool::flush_next(void* worker) {

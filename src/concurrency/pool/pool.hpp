@@ -40,10 +40,10 @@
 //    message of a turn. The request is a hint, read and written relaxed:
 //    missed or stale, it changes only where the jobs run, never whether
 //    they run (the rules above keep them from being stranded);
-//  - fairness: after kNextStreak jobs in a row taken from the queue, if
-//    other work waits here or in the injector, the queue's next job goes
-//    behind it into the injector (two actors in ping-pong cannot starve a
-//    worker's other jobs; alone, they keep the worker).
+//  - fairness: after kNextStreak jobs in a row taken from the queue, one
+//    job waiting in the deque or the injector goes first (two actors in
+//    ping-pong cannot starve a worker's other jobs; alone, they keep the
+//    worker).
 //
 // Spinning. A searcher that finds nothing anywhere looks again for a
 // while (PoolOptions::spin, tens of microseconds, with growing pauses) before it
@@ -186,7 +186,7 @@ class Pool {
   // next queue and it has not done so yet.
   static bool share_asked();
   // Jobs a worker's next queue holds before the oldest goes to its deque.
-  static constexpr unsigned kNextJobs = 64;
+  static constexpr unsigned kNextJobs = 256;
 
  private:
   void main(unsigned index);
