@@ -145,10 +145,12 @@ Job* Pool::take_next(Worker& w) {
 
 void Pool::flush_next(void* worker) {
   auto& w = *static_cast<Worker*>(worker);
-  if (w.share_asked.load(std::memory_order_relaxed)) {
-    w.share_asked.store(false, std::memory_order_relaxed);  // answered
-  }
   if (!w.has_next()) return;
+  // Answered. A request meets an empty queue only here (before blocking);
+  // it stays pending then, for the jobs this worker queues next.
+  if (w.share_asked.load(std::memory_order_relaxed)) {
+    w.share_asked.store(false, std::memory_order_relaxed);
+  }
   Pool& p = w.pool;
   while (w.has_next()) {
     Job* job = w.next[w.next_head++ % kNextJobs];

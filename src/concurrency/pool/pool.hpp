@@ -30,16 +30,21 @@
 //  - a worker never sleeps with jobs queued there (pop_local looks there
 //    first), which is why the queue needs no part in the sleep protocol;
 //  - sharing on request: the queued jobs wait for the running job to end,
-//    and for each other. A worker that has looked for work for a while
-//    (half its spin, or before it sleeps) asks every other worker to
+//    and for each other. A worker that has looked for work for half its
+//    spin (with no spin: before it sleeps) asks every other worker to
 //    share (share_asked); a worker that sees the request between two jobs
 //    (pop_local) or between two messages of an actor's turn
 //    (share_next_if_asked) moves its queue to its deque with a notify. So
 //    a queued job waits at most for the message or job running when an
 //    idle worker asked, where the one-job slot shared before every second
-//    message of a turn. The request is a hint, read and written relaxed:
-//    missed or stale, it changes only where the jobs run, never whether
-//    they run (the rules above keep them from being stranded);
+//    message of a turn. The request stays pending until it is answered
+//    with jobs: cleared when it met an empty queue (flush_next before
+//    blocking), it would be lost for the jobs queued after, while the
+//    worker that asked sleeps and asks no more; those jobs would wait for
+//    a whole turn, or for each other. The request is a hint, read and
+//    written relaxed: missed or stale, it changes only where the jobs run,
+//    never whether they run (the rules above keep them from being
+//    stranded);
 //  - fairness: after kNextStreak jobs in a row taken from the queue, one
 //    job waiting in the deque or the injector goes first (two actors in
 //    ping-pong cannot starve a worker's other jobs; alone, they keep the

@@ -122,6 +122,40 @@ TEST(NextSlot, AQueuedJobIsSharedBetweenJobsWhenAnIdleWorkerAsks) {
   EXPECT_TRUE(seen.load());
 }
 
+TEST(NextSlot, ARequestMetWithAnEmptyQueueStaysPending) {
+  // `waker` waits until the idle worker has asked, then blocks (its queue
+  // empty: the hand-over before blocking finds nothing), then queues
+  // `waiter` and `awaited` and returns. The other worker has asked once
+  // and sleeps. Were the request cleared by the empty hand-over, `awaited`
+  // would sit behind `waiter`, which is busy until `awaited` has run, and
+  // gives up after 10 s.
+  std::atomic<bool> awaited_ran{false};
+  std::atomic<bool> seen{false};
+  Latch finished(1);
+  Step awaited([&] { awaited_ran = true; });
+  Step waiter([&] {
+    auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!awaited_ran.load() && std::chrono::steady_clock::now() < give_up)
+      std::this_thread::yield();
+    seen = awaited_ran.load();
+    finished.count_down();
+  });
+  Step waker([&] {
+    auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!Pool::share_asked() && std::chrono::steady_clock::now() < give_up)
+      std::this_thread::yield();
+    {
+      BlockingRegion blocked;  // the hand-over, with nothing queued
+    }
+    here().submit_next(&waiter);
+    here().submit_next(&awaited);
+  });
+  Pool pool({.workers = 2});
+  pool.submit(&waker);
+  finished.wait();
+  EXPECT_TRUE(seen.load());
+}
+
 TEST(NextSlot, AWorkerThatBlocksHandsTheSlotToAnother) {
   // A job schedules the job it then waits for: without the hand-over at
   // the BlockingRegion, the awaited job would sit in the slot of the
