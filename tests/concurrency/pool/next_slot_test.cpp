@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -39,6 +40,32 @@ struct Step final : Job {
   explicit Step(F fn) : Job(&run), f(std::move(fn)) {}
   static void run(Job* job) { static_cast<Step*>(job)->f(); }
   F f;
+};
+
+// Busy on this thread (no BlockingRegion) until done() or 10 s: done().
+template <class Done>
+bool spin_until(Done done) {
+  auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!done() && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
+  return done();
+}
+
+// Two jobs: `waiter` is busy until `awaited` has run (seen: it had, before
+// 10 s). Queued waiter first, awaited second on one worker, awaited runs
+// in time only if the queue is shared.
+struct WaiterAndAwaited {
+  std::atomic<bool> awaited_ran{false};
+  std::atomic<bool> seen{false};
+  Latch finished{1};
+  Step<std::function<void()>> awaited{[this] { awaited_ran = true; }};
+  Step<std::function<void()>> waiter{[this] {
+    seen = spin_until([this] { return awaited_ran.load(); });
+    finished.count_down();
+  }};
+  void queue_both_here() {
+    here().submit_next(&waiter);
+    here().submit_next(&awaited);
+  }
 };
 
 TEST(NextSlot, RunsBeforeTheDequeOnTheSameWorker) {
@@ -72,20 +99,19 @@ TEST(NextSlot, RunsInTheOrderQueued) {
 TEST(NextSlot, TheOldestJobPushedOutOfAFullQueueIsStolenByAnotherWorker) {
   // The first job queued is pushed out by the (kNextJobs + 1)th into the
   // deque, where the other worker can take it while this one stays busy
-  // (never asking itself, and never between jobs: the test's own job
-  // runs on) until the pushed-out job has run.
+  // until the pushed-out job has run (busy in one job: it reaches no
+  // point where it would share its queue when asked).
   std::atomic<bool> first_ran{false};
   std::atomic<int> first_on{-1};
   Step first([&] {
     first_on = here().worker_index();
     first_ran = true;
   });
-  Step rest([] {});
+  std::vector<Step<void (*)()>> rest(Pool::kNextJobs, Step<void (*)()>(+[] {}));
   Pool pool({.workers = 2});
   int submitter = pool.run([&] {
     pool.submit_next(&first);
-    // The same job queued kNextJobs times: it runs that many times later.
-    for (unsigned i = 0; i < Pool::kNextJobs; ++i) pool.submit_next(&rest);
+    for (auto& r : rest) pool.submit_next(&r);
     while (!first_ran.load()) std::this_thread::yield();
     return pool.worker_index();
   });
@@ -98,28 +124,15 @@ TEST(NextSlot, AQueuedJobIsSharedBetweenJobsWhenAnIdleWorkerAsks) {
   // busy (no BlockingRegion) until `awaited` has run: without the look at
   // the request between `waker` and `waiter` (pop_local), `awaited` would
   // sit behind `waiter` in the queue, and `waiter` gives up after 10 s.
-  std::atomic<bool> awaited_ran{false};
-  std::atomic<bool> seen{false};
-  Latch finished(1);
-  Step awaited([&] { awaited_ran = true; });
-  Step waiter([&] {
-    auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!awaited_ran.load() && std::chrono::steady_clock::now() < give_up)
-      std::this_thread::yield();
-    seen = awaited_ran.load();
-    finished.count_down();
-  });
+  WaiterAndAwaited jobs;
   Step waker([&] {
-    here().submit_next(&waiter);
-    here().submit_next(&awaited);
-    auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!Pool::share_asked() && std::chrono::steady_clock::now() < give_up)
-      std::this_thread::yield();
+    jobs.queue_both_here();
+    spin_until([] { return Pool::share_asked(); });
   });
   Pool pool({.workers = 2});
   pool.submit(&waker);
-  finished.wait();
-  EXPECT_TRUE(seen.load());
+  jobs.finished.wait();
+  EXPECT_TRUE(jobs.seen.load());
 }
 
 TEST(NextSlot, ARequestMetWithAnEmptyQueueStaysPending) {
@@ -129,31 +142,18 @@ TEST(NextSlot, ARequestMetWithAnEmptyQueueStaysPending) {
   // and sleeps. Were the request cleared by the empty hand-over, `awaited`
   // would sit behind `waiter`, which is busy until `awaited` has run, and
   // gives up after 10 s.
-  std::atomic<bool> awaited_ran{false};
-  std::atomic<bool> seen{false};
-  Latch finished(1);
-  Step awaited([&] { awaited_ran = true; });
-  Step waiter([&] {
-    auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!awaited_ran.load() && std::chrono::steady_clock::now() < give_up)
-      std::this_thread::yield();
-    seen = awaited_ran.load();
-    finished.count_down();
-  });
+  WaiterAndAwaited jobs;
   Step waker([&] {
-    auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!Pool::share_asked() && std::chrono::steady_clock::now() < give_up)
-      std::this_thread::yield();
+    spin_until([] { return Pool::share_asked(); });
     {
       BlockingRegion blocked;  // the hand-over, with nothing queued
     }
-    here().submit_next(&waiter);
-    here().submit_next(&awaited);
+    jobs.queue_both_here();
   });
   Pool pool({.workers = 2});
   pool.submit(&waker);
-  finished.wait();
-  EXPECT_TRUE(seen.load());
+  jobs.finished.wait();
+  EXPECT_TRUE(jobs.seen.load());
 }
 
 TEST(NextSlot, AWorkerThatBlocksHandsTheSlotToAnother) {
@@ -193,9 +193,7 @@ TEST(NextSlot, AnActorsTurnSharesItsQueueWhenAnIdleWorkerAsks) {
       } else if (m == kPoke) {
         b.tell(0);
       } else if (m == kAwaitAsk) {
-        auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        while (!Pool::share_asked() && !b_ran.load() && std::chrono::steady_clock::now() < give_up)
-          std::this_thread::yield();
+        spin_until([&] { return Pool::share_asked() || b_ran.load(); });
       } else {
         auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
         while (!b_ran.load() && std::chrono::steady_clock::now() < give_up)
