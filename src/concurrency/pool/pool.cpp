@@ -140,7 +140,10 @@ Job* Pool::take_next(Worker& w) {
     if (auto job = w.deque.pop()) return *job;
     if (Job* job = w.pool.take_injected(w)) return job;
   }
-  return w.next[w.next_head++ % kNextJobs];
+  Job* job = w.next[w.next_head++ % kNextJobs];
+  // Asked to share: the rest goes where the worker that asked sees it.
+  if (w.has_next() && w.share_asked.load(std::memory_order_relaxed)) flush_next(&w);
+  return job;
 }
 
 void Pool::flush_next(void* worker) {

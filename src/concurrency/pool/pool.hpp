@@ -32,12 +32,15 @@
 //  - sharing on request: the queued jobs wait for the running job to end,
 //    and for each other. A worker that has looked for work for half its
 //    spin (with no spin: before it sleeps) asks every other worker to
-//    share (share_asked); a worker that sees the request between two jobs
-//    (pop_local) or between two messages of an actor's turn
-//    (share_next_if_asked) moves its queue to its deque with a notify. So
-//    a queued job waits at most for the message or job running when an
-//    idle worker asked, where the one-job slot shared before every second
-//    message of a turn. The request stays pending until it is answered
+//    share (share_asked); a worker that sees the request between two
+//    messages of an actor's turn (share_next_if_asked) moves its queue to
+//    its deque with a notify, and between two jobs (take_next) all of it
+//    but the job it takes to run. So a queued job waits at most for the
+//    message or job running when an idle worker asked, where the one-job
+//    slot shared before every second message of a turn. Between jobs the
+//    worker keeps one: sharing its only job would move a chain of jobs
+//    (Savina's thread-ring: a token passed round 503 actors) to the idle
+//    core and back, a wake-up each time, for no parallelism. The request stays pending until it is answered
 //    with jobs: cleared when it met an empty queue (flush_next before
 //    blocking), it would be lost for the jobs queued after, while the
 //    worker that asked sleeps and asks no more; those jobs would wait for
@@ -168,8 +171,9 @@ class Pool {
   static bool push_local(Worker& w, Job* job);
   // On a worker: whether push_local would refuse now (its deque is full).
   static bool local_full(Worker& w);
-  // On a worker: the first job of its next queue (handed to the deque
-  // first if another worker asked), else the most recent job of its deque.
+  // On a worker: the first job of its next queue (the others handed to
+  // the deque if another worker asked), else the most recent job of its
+  // deque.
   static Job* pop_local(Worker& w);
   // On a worker: runs a job it took, then polls a safepoint.
   static void run_job(Job* job);
@@ -274,10 +278,7 @@ inline bool Pool::local_full(Worker& w) {
 }
 
 inline Job* Pool::pop_local(Worker& w) {
-  if (w.has_next()) {
-    if (!w.share_asked.load(std::memory_order_relaxed)) return take_next(w);
-    flush_next(&w);
-  }
+  if (w.has_next()) return take_next(w);
   w.next_streak = 0;
   return w.deque.pop().value_or(nullptr);
 }

@@ -122,7 +122,7 @@ TEST(NextSlot, AQueuedJobIsSharedBetweenJobsWhenAnIdleWorkerAsks) {
   // `waker` queues `waiter` and then `awaited` on its worker, and returns
   // once the idle worker has asked for work. `waiter` runs next and is
   // busy (no BlockingRegion) until `awaited` has run: without the look at
-  // the request between `waker` and `waiter` (pop_local), `awaited` would
+  // the request between `waker` and `waiter` (take_next), `awaited` would
   // sit behind `waiter` in the queue, and `waiter` gives up after 10 s.
   WaiterAndAwaited jobs;
   Step waker([&] {
@@ -133,6 +133,41 @@ TEST(NextSlot, AQueuedJobIsSharedBetweenJobsWhenAnIdleWorkerAsks) {
   pool.submit(&waker);
   jobs.finished.wait();
   EXPECT_TRUE(jobs.seen.load());
+}
+
+TEST(NextSlot, AChainOfJobsStaysOnItsWorkerWhileTheOtherAsks) {
+  // One job at a time schedules the next through the queue (thread-ring's
+  // shape) while the other worker is idle and asks; the chain goes on for
+  // 1,000 links after its worker has seen the request (or gives up after
+  // 10 s). Between jobs a worker asked keeps the job it takes: were its
+  // only job shared, the chain would move to the worker that asked.
+  struct Link final : Job {
+    Link() : Job(&run) {}
+    static void run(Job* job) {
+      auto* l = static_cast<Link*>(job);  // NOLINT(*-static-cast-downcast): its own job
+      const int on = here().worker_index();
+      if (l->first_on < 0) l->first_on = on;
+      l->moved = l->moved || on != l->first_on;
+      l->asked = l->asked || Pool::share_asked();
+      if ((l->asked && --l->left == 0) || std::chrono::steady_clock::now() > l->give_up) {
+        l->done.count_down();
+        return;
+      }
+      here().submit_next(l);
+    }
+    unsigned left = 1'000;
+    std::chrono::steady_clock::time_point give_up =
+        std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    int first_on = -1;
+    bool moved = false;
+    bool asked = false;
+    Latch done{1};
+  } chain;
+  Pool pool({.workers = 2});
+  pool.submit(&chain);
+  chain.done.wait();
+  EXPECT_TRUE(chain.asked);
+  EXPECT_FALSE(chain.moved);
 }
 
 TEST(NextSlot, ARequestMetWithAnEmptyQueueStaysPending) {
