@@ -124,10 +124,13 @@ void Pool::submit_next(Job* job) {
     submit(job);
     return;
   }
-  if (w->next_tail - w->next_head == kNextJobs) {
+  w->next[w->next_tail++ % kNextJobs] = job;
+  // Full (one slot is kept free, so that the job is stored before the
+  // check, and the rare push-out is the last call: a spawn of an actor
+  // per message costs no saved registers here).
+  if (w->next_tail - w->next_head == kNextJobs) [[unlikely]] {
     push_visible(*w, w->next[w->next_head++ % kNextJobs]);  // the oldest
   }
-  w->next[w->next_tail++ % kNextJobs] = job;
 }
 
 Job* Pool::take_next(Worker& w) {

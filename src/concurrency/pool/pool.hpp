@@ -11,7 +11,7 @@
 // injector when that is full); from any other thread, to the injector.
 //
 // The next queue. submit_next() on a worker puts the job at the back of
-// that worker's private FIFO of up to kNextJobs jobs, which it runs before
+// that worker's private FIFO of up to kNextJobs - 1 jobs, which it runs before
 // anything else, with no notify: a message that makes an actor runnable
 // usually ends the sender's turn soon after, and running the receiver on
 // the same worker (its mailbox still in this cache) costs no wake-up and
@@ -194,7 +194,8 @@ class Pool {
   // On a worker of any pool: whether another worker asked it to share its
   // next queue and it has not done so yet.
   static bool share_asked();
-  // Jobs a worker's next queue holds before the oldest goes to its deque.
+  // Slots of a worker's next queue: it holds one job fewer, and a job
+  // queued beyond that pushes the oldest out to its deque.
   static constexpr unsigned kNextJobs = 256;
 
  private:
@@ -243,7 +244,7 @@ struct Pool::Worker {
   std::uint64_t rng = 0;
   bool searching = false;
   // The next queue: this thread's only, a ring (next_head and next_tail
-  // count jobs ever queued and taken; they differ by at most kNextJobs).
+  // count jobs ever queued and taken; they differ by less than kNextJobs).
   std::array<Job*, kNextJobs> next{};
   unsigned next_head = 0;
   unsigned next_tail = 0;

@@ -97,7 +97,7 @@ TEST(NextSlot, RunsInTheOrderQueued) {
 }
 
 TEST(NextSlot, TheOldestJobPushedOutOfAFullQueueIsStolenByAnotherWorker) {
-  // The first job queued is pushed out by the (kNextJobs + 1)th into the
+  // The first job queued is pushed out by the kNextJobs-th into the
   // deque, where the other worker can take it while this one stays busy
   // until the pushed-out job has run (busy in one job: it reaches no
   // point where it would share its queue when asked).
