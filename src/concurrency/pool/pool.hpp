@@ -40,14 +40,14 @@
 //    slot shared before every second message of a turn. Between jobs the
 //    worker keeps one: sharing its only job would move a chain of jobs
 //    (Savina's thread-ring: a token passed round 503 actors) to the idle
-//    core and back, a wake-up each time, for no parallelism. The request stays pending until it is answered
-//    with jobs: cleared when it met an empty queue (flush_next before
-//    blocking), it would be lost for the jobs queued after, while the
-//    worker that asked sleeps and asks no more; those jobs would wait for
-//    a whole turn, or for each other. The request is a hint, read and
-//    written relaxed: missed or stale, it changes only where the jobs run,
-//    never whether they run (the rules above keep them from being
-//    stranded);
+//    core and back, a wake-up each time, for no parallelism. The request
+//    stays pending until it is answered with jobs: cleared when it met an
+//    empty queue (flush_next before blocking), it would be lost for the
+//    jobs queued after, while the worker that asked sleeps and asks no
+//    more; those jobs would wait for a whole turn, or for each other. The
+//    request is a hint, read and written relaxed: missed or stale, it
+//    changes only where the jobs run, never whether they run (the rules
+//    above keep them from being stranded);
 //  - fairness: after kNextStreak jobs in a row taken from the queue, one
 //    job waiting in the deque or the injector goes first (two actors in
 //    ping-pong cannot starve a worker's other jobs; alone, they keep the
