@@ -13,6 +13,7 @@
 #include "bridge/byte_scan.hpp"
 #include "bridge/lower_case.hpp"
 #include "bridge/native_args.hpp"
+#include "bridge/piece_cache.hpp"
 #include "module/utf8.hpp"
 #include "types/text.hpp"
 
@@ -152,10 +153,14 @@ NativeStatus text_split(NativeCall& call) {
   if (list.value() == kNothing) return NativeStatus::kOutOfMemory;
   const heap::Handle source(call.args[0]);
   heap::Handle piece(call.m, kNothing);
+  // Short pieces (words) come from the thread's cache when seen recently.
+  PieceCache* const cache = PieceCache::of(call.thread);
+  const types::Strings& strings = call.types.strings();
   std::size_t at = 0;
   for (std::size_t i = 0; i < count; ++i) {
     const std::size_t end = i + 1 < count ? next_separator(text(), separator, at) : text().size();
-    piece.set(call.types.strings().slice(call.m, source, at, end - at));
+    piece.set(cache != nullptr ? cache->piece(call.m, strings, source, at, end - at)
+                               : strings.slice(call.m, source, at, end - at));
     if (piece.value() == kNothing || !call.types.lists().append(call.m, list, piece)) {
       return NativeStatus::kOutOfMemory;
     }
