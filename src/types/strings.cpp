@@ -260,7 +260,7 @@ std::uint64_t Strings::hash_of(Value flat, std::uint64_t offset, std::uint64_t b
   // short piece may be loaded whole.
   const std::uint64_t readable = ((flat::bytes(o) + 7) & ~std::uint64_t{7}) - offset;
   return nonzero(bytes < 16 && readable >= 16 ? hash_short_overread(p, bytes)
-                                               : hash_bytes(p, bytes));
+                                              : hash_bytes(p, bytes));
 }
 
 int Strings::compare(Value a, Value b) {
