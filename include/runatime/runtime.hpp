@@ -229,6 +229,10 @@ struct Thread {
   // (src/bridge/thread_locals.hpp), made at its first thread_local_set and
   // freed when the thread detaches.
   void* locals = nullptr;
+  // The bridge's cache of short Strings text_split made on this thread
+  // (src/bridge/piece_cache.hpp), made at its first use and freed when the
+  // thread detaches.
+  void* pieces = nullptr;
   // Root sets the host added through the C ABI (rt_thread_roots_add), by
   // heap id: removed by id, or when the thread detaches.
   std::vector<std::uint64_t> host_roots;

@@ -26,6 +26,7 @@ constexpr std::array<Binding, BuiltinMethods::kCount> kBindings = {{
     {'d', "length", "map_length"},
     {'d', "contains", "map_contains"},
     {'d', "get", "map_get"},
+    {'d', "get_or", "map_get_or"},
 }};
 
 }  // namespace

@@ -20,7 +20,7 @@ namespace runa::bridge {
 
 class BuiltinMethods {
  public:
-  static constexpr std::size_t kCount = 9;  // methods, all types together
+  static constexpr std::size_t kCount = 10;  // methods, all types together
 
   // Binds the methods to their natives in `natives`, which must hold the
   // core natives (add_core_natives) and outlive this object.

@@ -13,6 +13,7 @@
 #include "bridge/byte_scan.hpp"
 #include "bridge/lower_case.hpp"
 #include "bridge/native_args.hpp"
+#include "bridge/piece_cache.hpp"
 #include "module/utf8.hpp"
 #include "types/text.hpp"
 
@@ -152,10 +153,14 @@ NativeStatus text_split(NativeCall& call) {
   if (list.value() == kNothing) return NativeStatus::kOutOfMemory;
   const heap::Handle source(call.args[0]);
   heap::Handle piece(call.m, kNothing);
+  // Short pieces (words) come from the thread's cache when seen recently.
+  PieceCache* const cache = PieceCache::of(call.thread);
+  const types::Strings& strings = call.types.strings();
   std::size_t at = 0;
   for (std::size_t i = 0; i < count; ++i) {
     const std::size_t end = i + 1 < count ? next_separator(text(), separator, at) : text().size();
-    piece.set(call.types.strings().slice(call.m, source, at, end - at));
+    piece.set(cache != nullptr ? cache->piece(call.m, strings, source, at, end - at)
+                               : strings.slice(call.m, source, at, end - at));
     if (piece.value() == kNothing || !call.types.lists().append(call.m, list, piece)) {
       return NativeStatus::kOutOfMemory;
     }
@@ -222,7 +227,7 @@ NativeStatus map_length(NativeCall& call) {
   return NativeStatus::kReturn;
 }
 
-// The lookup of map_contains and map_get: the map is argument 1, the key
+// The lookup of map_contains, map_get and map_get_or: the map is argument 1, the key
 // argument 2. True with *found and *value; false with the status to return
 // (a TypeError for a non-Dictionary or an unhashable key, out of memory).
 bool look_up(NativeCall& call, std::string_view native, bool* found, Value* value,
@@ -253,10 +258,13 @@ NativeStatus map_contains(NativeCall& call) {
   return NativeStatus::kReturn;
 }
 
-// The fast paths of map_contains (kContains) and map_get: a Dictionary
-// and a key it can look up, and for map_get a key it holds; anything else
-// (a TypeError, out of memory, map_get's KeyError) is the native's.
-template <bool kContains>
+// What a lookup native answers: map_contains, map_get, map_get_or.
+enum class LookUp { kContains, kGet, kGetOr };
+
+// The fast paths of the three: a Dictionary and a key it can look up, and
+// for map_get a key it holds; anything else (a TypeError, out of memory,
+// map_get's KeyError) is the native's.
+template <LookUp kAnswer>
 bool map_look_up_fast(heap::Mutator& m, const types::TypeSystem& types, Value* args, Value* out) {
   const types::Dictionaries& dictionaries = types.dictionaries();
   if (!dictionaries.is_dictionary(args[0])) return false;
@@ -264,14 +272,14 @@ bool map_look_up_fast(heap::Mutator& m, const types::TypeSystem& types, Value* a
   const types::Dictionaries::Status s =
       dictionaries.get(m, heap::Handle(args), heap::Handle(args + 1), &value);
   if (s == types::Dictionaries::Status::kFound) {
-    *out = kContains ? types::make_boolean(true) : value;
+    *out = kAnswer == LookUp::kContains ? types::make_boolean(true) : value;
     return true;
   }
-  if (kContains && s == types::Dictionaries::Status::kAbsent) {
-    *out = types::make_boolean(false);
-    return true;
-  }
-  return false;
+  if (s != types::Dictionaries::Status::kAbsent || kAnswer == LookUp::kGet) return false;
+  // The key is absent: map_contains answers false, map_get_or its default
+  // (read after the lookup, which may have collected: the slot is current).
+  *out = kAnswer == LookUp::kContains ? types::make_boolean(false) : args[2];
+  return true;
 }
 
 NativeStatus map_get(NativeCall& call) {
@@ -285,6 +293,17 @@ NativeStatus map_get(NativeCall& call) {
     return raise(call, "KeyError", "map_get: no key " + shown);
   }
   call.result = value;
+  return NativeStatus::kReturn;
+}
+
+// map_get_or(map, key, default): the value under the key, else the default
+// (one lookup where map_contains and map_get take two).
+NativeStatus map_get_or(NativeCall& call) {
+  bool found = false;
+  Value value = kNothing;
+  NativeStatus failed = NativeStatus::kReturn;
+  if (!look_up(call, "map_get_or", &found, &value, &failed)) return failed;
+  call.result = found ? value : *call.args[2];
   return NativeStatus::kReturn;
 }
 
@@ -309,9 +328,10 @@ void add_core_natives(Natives& natives) {
   natives.add("parse_integer", 1, parse_integer);
   natives.add("list_length", 1, list_length);
   natives.add("list_append", 2, list_append);
-  natives.add("map_contains", 2, map_contains, map_look_up_fast<true>);
+  natives.add("map_contains", 2, map_contains, map_look_up_fast<LookUp::kContains>);
   natives.add("map_length", 1, map_length);
-  natives.add("map_get", 2, map_get, map_look_up_fast<false>);
+  natives.add("map_get", 2, map_get, map_look_up_fast<LookUp::kGet>);
+  natives.add("map_get_or", 3, map_get_or, map_look_up_fast<LookUp::kGetOr>);
 }
 
 }  // namespace runa::bridge

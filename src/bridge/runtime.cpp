@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <string>
 
+#include "bridge/piece_cache.hpp"
 #include "bridge/runtime_impl.hpp"
 #include "bridge/scheduler.hpp"
 #include "bridge/stacks.hpp"
@@ -230,6 +231,7 @@ void Runtime::detach(Thread& t) {
   }
   bridge::Scheduler::release(t);
   impl_->thread_locals().release(t);  // the thread's values die with it
+  bridge::PieceCache::release(t);
   for (const std::uint64_t id : t.host_roots) impl_->heap().remove_roots(id);
   impl_->heap().remove_roots(t.roots);
   bridge::set_current_thread(nullptr);

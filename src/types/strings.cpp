@@ -238,13 +238,29 @@ std::string_view Strings::view(Value flat) {
   return {reinterpret_cast<const char*>(text(o)), flat::bytes(o)};
 }
 
+namespace {
+// A string's hash is never 0: 0 in the prefix means "not computed yet".
+std::uint64_t nonzero(std::uint64_t h) {
+  return h != 0 ? h : 1;
+}
+}  // namespace
+
 std::uint64_t Strings::hash_text(Value flat) {
   Object* o = heap::as_object(flat);
   // The text is zero-padded to a word (flat_string.hpp): whole-word loads.
-  std::uint64_t h = hash_bytes_of<true>(text(o), flat::bytes(o));
-  if (h == 0) h = 1;
+  const std::uint64_t h = nonzero(hash_bytes_of<true>(text(o), flat::bytes(o)));
   store_relaxed(prefix(o)[kHash], h);
   return h;
+}
+
+std::uint64_t Strings::hash_of(Value flat, std::uint64_t offset, std::uint64_t bytes) {
+  Object* o = heap::as_object(flat);
+  const std::uint8_t* p = text(o) + offset;
+  // The text is zero-padded to a word: up to that end, 16 bytes from a
+  // short piece may be loaded whole.
+  const std::uint64_t readable = ((flat::bytes(o) + 7) & ~std::uint64_t{7}) - offset;
+  return nonzero(bytes < 16 && readable >= 16 ? hash_short_overread(p, bytes)
+                                              : hash_bytes(p, bytes));
 }
 
 int Strings::compare(Value a, Value b) {

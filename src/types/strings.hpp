@@ -122,6 +122,10 @@ class Strings {
     const std::uint64_t h = flat::cached_hash(flat);
     return h != 0 ? h : hash_text(flat);
   }
+  // The hash a flat string of the `bytes` bytes from byte `offset` of the
+  // flat string `flat` has (Strings::hash of its slice), with no slice
+  // made: to find an equal string by hash.
+  [[nodiscard]] static std::uint64_t hash_of(Value flat, std::uint64_t offset, std::uint64_t bytes);
   [[nodiscard]] static bool equal(Value a, Value b) { return flat::equal(a, b); }
   // <0, 0, >0: code-point (= UTF-8 byte) order.
   [[nodiscard]] static int compare(Value a, Value b);

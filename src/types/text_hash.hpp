@@ -42,6 +42,13 @@ inline std::uint64_t load_tail(const std::uint8_t* p, std::size_t n) {
   return v;
 }
 
+// The last step of a hash of n bytes: h so far, a and b the last 1 to 16
+// bytes (0 to 16 when n < 16), zero-extended.
+inline std::uint64_t hash_last(std::uint64_t h, std::uint64_t a, std::uint64_t b, std::size_t n) {
+  h = fold_mul(a ^ kHashK1, b ^ h ^ kHashK2);
+  return fold_mul(h ^ kHashK2, n ^ kHashK1);
+}
+
 // The hash of n bytes from p. kPadded: the bytes are followed by zeros up
 // to the next multiple of 8, readable (a flat String's text: flat_string.hpp),
 // so the last step loads whole words where load_tail would copy byte by
@@ -68,12 +75,24 @@ inline std::uint64_t hash_bytes_of(const std::uint8_t* p, std::size_t n) {
   } else {
     a = load_tail(p + i, rest);
   }
-  h = fold_mul(a ^ kHashK1, b ^ h ^ kHashK2);
-  return fold_mul(h ^ kHashK2, n ^ kHashK1);
+  return hash_last(h, a, b, n);
 }
 
 inline std::uint64_t hash_bytes(const std::uint8_t* p, std::size_t n) {
   return hash_bytes_of<false>(p, n);
+}
+
+// hash_bytes(p, n) of n < 16 bytes (16 take hash_bytes' block step) when
+// the 16 bytes from p are readable whatever n is (a piece inside a longer
+// text): two whole-word loads, the bytes past n masked off, where
+// hash_bytes copies the tail byte by byte.
+inline std::uint64_t hash_short_overread(const std::uint8_t* p, std::size_t n) {
+  const auto low = [](std::size_t k) {  // the low k bytes of a word, k <= 8
+    return k >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * k)) - 1;
+  };
+  const std::uint64_t a = load64(p) & low(n);
+  const std::uint64_t b = n > 8 ? load64(p + 8) & low(n - 8) : 0;
+  return hash_last(kHashSeed ^ (n * kHashK1), a, b, n);
 }
 
 // An integer's hash (Integers, and Floats equal to one: docs/types.md) is

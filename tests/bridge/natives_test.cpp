@@ -210,6 +210,15 @@ TEST_F(NativesTest, ListAndDictionaryNatives) {
   EXPECT_EQ(call("map_get", {map, types::make_float(ts_->context(), m(), 1.0)}).status,
             NativeStatus::kThrow);
   EXPECT_EQ(error(call("map_get", {map, "j"})), "KeyError: map_get: no key \"j\"");
+  // map_get_or: the value when present, else the default, whatever it is.
+  EXPECT_EQ(call("map_get_or", {map, "k", make_small_int(0)}).value, make_small_int(1));
+  EXPECT_EQ(call("map_get_or", {map, "j", make_small_int(0)}).value, make_small_int(0));
+  EXPECT_EQ(call("map_get_or", {map, "j", types::kNothing}).value, types::kNothing);
+  EXPECT_EQ(text(call("map_get_or", {map, "j", "none"}).value), "none");
+  EXPECT_EQ(error(call("map_get_or", {list, "k", make_small_int(0)})),
+            "TypeError: map_get_or: argument 1 must be a Dictionary, not List[Any] [\"x\", 2]");
+  EXPECT_EQ(error(call("map_get_or", {map, list, make_small_int(0)})),
+            "TypeError: map_get_or: argument 2 must be a hashable key, not List[Any] [\"x\", 2]");
   EXPECT_EQ(error(call("map_contains", {map, list})),
             "TypeError: map_contains: argument 2 must be a hashable key, not List[Any] [\"x\", 2]");
 }
@@ -259,6 +268,7 @@ TEST_F(NativesTest, BuiltInMethodsAreTheNativesWithTheReceiverFirst) {
   EXPECT_EQ(methods.find(*ts_, list.value(), "append"), natives_.find("list_append"));
   EXPECT_EQ(methods.find(*ts_, map.value(), "contains"), natives_.find("map_contains"));
   EXPECT_EQ(methods.find(*ts_, map.value(), "get"), natives_.find("map_get"));
+  EXPECT_EQ(methods.find(*ts_, map.value(), "get_or"), natives_.find("map_get_or"));
   EXPECT_EQ(methods.find(*ts_, s.value(), "append"), nullptr) << "no such method on String";
   EXPECT_EQ(methods.find(*ts_, make_small_int(3), "length"), nullptr) << "Integer has none";
   const Native* lower = methods.find(*ts_, s.value(), "lower");

@@ -151,6 +151,24 @@ TEST_F(StringsTest, TheHashOfAFlatStringIsTheHashOfItsBytes) {
   }
 }
 
+// Strings::hash_of, the hash of a slice with no slice made (text_split's
+// piece cache finds a piece by it): the hash of the sliced String at every
+// offset and length of a text, short pieces loaded as whole words past
+// their end (masked) where the text's padding allows it, by the byte-exact
+// form near the end.
+TEST_F(StringsTest, TheHashOfASliceIsTheHashOfTheSlicedString) {
+  HandleScope scope(*m_);
+  Handle source(*m_, make("abcdefghijklmnopqrstuvwxyz0123456789ABCDE"));  // 41 bytes
+  const std::uint64_t size = Strings::view(source.value()).size();
+  for (std::uint64_t at = 0; at <= size; ++at) {
+    for (std::uint64_t n = 0; at + n <= size; ++n) {
+      const Value sliced = strings_->slice(*m_, source, at, n);
+      ASSERT_NE(sliced, 0U);
+      EXPECT_EQ(Strings::hash_of(source.value(), at, n), Strings::hash(sliced)) << at << "+" << n;
+    }
+  }
+}
+
 TEST_F(StringsTest, CharactersByIndexInEveryEncodingLength) {
   HandleScope scope(*m_);
   // 1-, 2-, 3- and 4-byte Characters.

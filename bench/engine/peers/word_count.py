@@ -6,10 +6,7 @@ for line in sys.stdin:
     for word in line.split(" "):
         if word == "":
             continue
-        if word in counts:
-            counts[word] = counts[word] + 1
-        else:
-            counts[word] = 1
+        counts[word] = counts.get(word, 0) + 1
 print("distinct: %d" % len(counts))
 for w in ["the", "and", "of", "to", "a"]:
     print("%s: %d" % (w, counts.get(w, 0)))
