@@ -19,10 +19,12 @@
 // finalizable type, listed once, in the young list exactly when it is young.
 //
 // Verify mode also checks memory as it is handed out (verify_fresh): every
-// TLAB, large object and pinned object must be all zero before its header
-// is written, since the program is promised zeroed slots and bytes and
-// nothing else would notice a block or hole handed out dirty (a poison word
-// reads as an immediate to the walk above).
+// large object and pinned object, and every TLAB of a mutator whose TLABs
+// are zeroed whole (heap.cpp, "Zeroing"), must be all zero before its
+// header is written, since the program is promised zeroed slots and bytes
+// and nothing else would notice a block or hole handed out dirty (a poison
+// word reads as an immediate to the walk above). Other TLABs hold old
+// bytes; allocate() zeroes each object in them.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
