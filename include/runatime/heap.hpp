@@ -207,6 +207,26 @@ Value* handle_chunk_slow(Mutator& m);
 
 // ---- fast paths -------------------------------------------------------------
 
+// Zeroes the slots of a new object of `bytes` (8-byte multiple, header
+// included), never a byte past its end. Most objects have one to eight
+// slots: those take overlapping word stores and no call, memset's own trick
+// for small sizes (a memset call per node cost tier-0 binary-trees 3% of
+// its instructions); the rest call memset.
+inline void zero_slots(Object* o, std::size_t bytes) {
+  Value* s = o->slots();
+  std::size_t n = (bytes - sizeof(Object)) / sizeof(Value);
+  if (n == 0) return;
+  if (n <= 4) {
+    s[0] = s[n - 1] = 0;
+    if (n > 2) s[1] = s[n - 2] = 0;
+  } else if (n <= 8) {
+    s[0] = s[1] = s[2] = s[3] = 0;
+    s[n - 4] = s[n - 3] = s[n - 2] = s[n - 1] = 0;
+  } else {
+    std::memset(s, 0, n * sizeof(Value));
+  }
+}
+
 // A new object of `bytes` (8-byte multiple, header included) with all slots
 // zero, or nullptr when the heap is exhausted even after collecting (the
 // caller raises OutOfMemory). May collect: see the invariants above.
@@ -225,7 +245,7 @@ inline Object* allocate(Mutator& m, std::uint32_t type, std::size_t bytes) {
   m.cursor = p + bytes;
   auto* o = reinterpret_cast<Object*>(p);
   o->header = hdr::make(type);
-  std::memset(o->slots(), 0, bytes - sizeof(Object));
+  zero_slots(o, bytes);
   return o;
 }
 

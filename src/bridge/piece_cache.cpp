@@ -37,7 +37,7 @@ Value PieceCache::piece(heap::Mutator& m, const types::Strings& strings, const h
   // slice may collect: `slot` is a root the collector updates in place.
   const Value made = strings.slice(m, source, offset, bytes);
   if (made == 0) return made;
-  static_cast<void>(types::Strings::hash(made));  // computed once, here
+  types::flat::cache_hash(made, hash);  // hash_of's hash is the slice's
   slot = made;
   return made;
 }

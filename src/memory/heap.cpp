@@ -379,10 +379,6 @@ std::uint8_t* HeapImpl::refill(MutatorRecord& m, std::size_t bytes) {
   return p;
 }
 
-void HeapImpl::zero_slots(Object* o, std::size_t bytes) {
-  std::memset(o->slots(), 0, bytes - sizeof(Object));
-}
-
 void HeapImpl::zero_tlab_rest(MutatorRecord& m) {
   if (m.cursor != nullptr && !m.zeroed_tlabs)
     nursery.zero(m.cursor, static_cast<std::size_t>(m.tlab_end - m.cursor));

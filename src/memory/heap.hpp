@@ -90,7 +90,6 @@ class HeapImpl {
   // From now on m's TLABs are zeroed as it takes them; its current one's
   // rest is zeroed now. On m's own thread.
   void zero_tlabs(MutatorRecord& m);
-  static void zero_slots(Object* o, std::size_t bytes);
   // Zeroes the rest of m's TLAB and the part of its chunk not yet handed out
   // as TLABs (nursery.hpp: eden is walkable only without such rests): when
   // the chunk is dropped.

@@ -50,6 +50,11 @@ inline void store_relaxed(std::uint64_t& word, std::uint64_t v) {
 inline std::uint64_t cached_hash(Value flat) {
   return load_relaxed(prefix(heap::as_object(flat))[kHash]);
 }
+// Records h, which must be the string's hash (Strings::hash_of of its
+// source gave it), so that nobody computes it again.
+inline void cache_hash(Value flat, std::uint64_t h) {
+  store_relaxed(prefix(heap::as_object(flat))[kHash], h);
+}
 
 // The same bytes, word by word (see the layout above), for texts of the
 // same length n.

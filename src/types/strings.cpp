@@ -249,7 +249,7 @@ std::uint64_t Strings::hash_text(Value flat) {
   Object* o = heap::as_object(flat);
   // The text is zero-padded to a word (flat_string.hpp): whole-word loads.
   const std::uint64_t h = nonzero(hash_bytes_of<true>(text(o), flat::bytes(o)));
-  store_relaxed(prefix(o)[kHash], h);
+  flat::cache_hash(flat, h);
   return h;
 }
 

@@ -1,4 +1,5 @@
-// Zeroing objects, not TLABs (heap.cpp, "Zeroing"): eden handed out again
+// Zeroing objects, not TLABs (heap.cpp, "Zeroing"): zero_slots clears an
+// object's slots and nothing beyond; eden handed out again
 // after a minor collection holds the old objects' bytes, yet every new
 // object reads zero, eden stays walkable past a thread's cursor and past
 // the TLABs it dropped, and a mutator C code holds (its inline
@@ -28,6 +29,20 @@ void dirty_eden(TestHeap& t) {
     for (int s = 0; s < 5; ++s) o->slots()[s] = kDirt;
   }
   ASSERT_TRUE(t.heap->collect(*t.m));
+}
+
+// zero_slots clears every slot of each size its word-store paths and its
+// memset path take, and not one byte past the object's end.
+TEST(Zeroing, ZeroSlotsClearsTheSlotsAndNothingBeyond) {
+  for (std::size_t n = 0; n <= 20; ++n) {
+    std::uint64_t words[24];
+    for (std::uint64_t& w : words) w = kDirt;
+    auto* o = reinterpret_cast<Object*>(words);
+    zero_slots(o, sizeof(Object) + n * sizeof(Value));
+    EXPECT_EQ(words[0], kDirt) << n << " slots: the header is the caller's";
+    for (std::size_t i = 1; i <= n; ++i) EXPECT_EQ(words[i], 0U) << n << " slots, slot " << i - 1;
+    for (std::size_t i = n + 1; i < 24; ++i) EXPECT_EQ(words[i], kDirt) << n << " slots, word " << i;
+  }
 }
 
 TEST(Zeroing, ObjectsInADirtyEdenReadZero) {
