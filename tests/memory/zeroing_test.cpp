@@ -41,7 +41,8 @@ TEST(Zeroing, ZeroSlotsClearsTheSlotsAndNothingBeyond) {
     zero_slots(o, sizeof(Object) + n * sizeof(Value));
     EXPECT_EQ(words[0], kDirt) << n << " slots: the header is the caller's";
     for (std::size_t i = 1; i <= n; ++i) EXPECT_EQ(words[i], 0U) << n << " slots, slot " << i - 1;
-    for (std::size_t i = n + 1; i < 24; ++i) EXPECT_EQ(words[i], kDirt) << n << " slots, word " << i;
+    for (std::size_t i = n + 1; i < 24; ++i)
+      EXPECT_EQ(words[i], kDirt) << n << " slots, word " << i;
   }
 }
 
