@@ -29,10 +29,6 @@ constexpr std::size_t kStealBatch = 32;
 // runs, the others go to its deque).
 constexpr std::size_t kInjectBatch = 64;
 
-// Jobs taken from the next queue in a row before other waiting work goes
-// first (pool.hpp, "The next queue").
-constexpr unsigned kNextStreak = 16;
-
 // xorshift64*: cheap, and good enough to spread thieves over victims.
 unsigned next_random(std::uint64_t& s, unsigned bound) {
   s ^= s >> 12;
@@ -142,6 +138,10 @@ Job* Pool::take_next(Worker& w) {
     // core takes its conversation with it.
     if (auto job = w.deque.pop()) return *job;
     if (Job* job = w.pool.take_injected(w)) return job;
+    // take_injected may have waited for the injector's lock, and a worker
+    // that waits hands its queue to its deque (flush_next, the block hook):
+    // the queue may be empty now, its jobs on the deque.
+    if (!w.has_next()) return w.deque.pop().value_or(nullptr);
   }
   Job* job = w.next[w.next_head++ % kNextJobs];
   // Asked to share: the rest goes where the worker that asked sees it.

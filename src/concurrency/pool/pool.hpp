@@ -26,7 +26,15 @@
 //  - before its thread blocks (any BlockingRegion: a lock, a latch, a
 //    channel, I/O) a worker hands the whole queue to the deque the same way
 //    (flush_next), so a job that waits for one it scheduled cannot
-//    deadlock, and work never waits behind a blocked thread;
+//    deadlock, and work never waits behind a blocked thread. That includes
+//    the pool's own locks (the injector's, the sleepers'): a worker inside
+//    the pool's code that waits for one hands its queue over too, so that
+//    code must not count on the queue across a call that may lock. The one
+//    place that did, take_next looking in the injector with its streak
+//    spent, then took the front of an empty queue: a stale slot, and the
+//    next job queued was counted as taken and lost — the hang of Savina's
+//    chameneos on a quiet machine
+//    (NextSlot.AStreakThatWaitsForTheInjectorFindsItsQueueHandedOver);
 //  - a worker never sleeps with jobs queued there (pop_local looks there
 //    first), which is why the queue needs no part in the sleep protocol;
 //  - sharing on request: the queued jobs wait for the running job to end,
@@ -197,8 +205,15 @@ class Pool {
   // Slots of a worker's next queue: it holds one job fewer, and a job
   // queued beyond that pushes the oldest out to its deque.
   static constexpr unsigned kNextJobs = 256;
+  // Jobs taken from the next queue in a row before other waiting work goes
+  // first ("The next queue", fairness).
+  static constexpr unsigned kNextStreak = 16;
 
  private:
+  // A test holds the injector's lock while a worker waits for it
+  // (tests/concurrency/pool/next_slot_test.cpp).
+  friend struct PoolProbe;
+
   void main(unsigned index);
   Job* find_work(Worker& w);
   Job* steal(Worker& w);

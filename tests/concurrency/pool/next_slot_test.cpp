@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -20,8 +21,22 @@
 #include "concurrency/blocking.hpp"
 #include "concurrency/pool/pool.hpp"
 #include "concurrency/sync/latch.hpp"
+#include "concurrency/sync/mutex.hpp"
 
 namespace runa::concurrency {
+
+// The pool's insides that a test drives in a chosen order (a friend of
+// Pool and Injector).
+struct PoolProbe {
+  // Held by the test, it makes a worker that looks in the injector wait
+  // (spin, then sleep in a BlockingRegion), as another worker taking a job
+  // from there does for a moment.
+  static Mutex& injector_lock(Pool& pool) { return pool.injector_.mu_; }
+  // With that lock held: the oldest injected job, taken as that other
+  // worker would.
+  static Job* take_injected(Pool& pool) { return pool.injector_.pop_batch_locked(1); }
+};
+
 namespace {
 
 using testing::eventually;
@@ -281,6 +296,58 @@ TEST(NextSlot, TwoJobsFeedingEachOtherDoNotStarveTheWorker) {
   finished.wait();
   EXPECT_TRUE(stop.load());
   EXPECT_LT(rounds.load(), limit);
+}
+
+TEST(NextSlot, AStreakThatWaitsForTheInjectorFindsItsQueueHandedOver) {
+  // What hung Savina's chameneos about one run in ten on a quiet machine.
+  // A worker has spent its streak with a and b queued, so take_next first
+  // looks in the injector, which holds x; another worker holds the
+  // injector's lock (here the test, as the idle worker taking x for a
+  // moment). Waiting for the lock is a BlockingRegion, where the worker
+  // hands its queue to its deque (flush_next); the other worker takes x.
+  // take_next then found the injector empty and took the queue's front
+  // all the same, from an empty queue: a slot past its end (a stale job
+  // run again, or none), and the next job queued (c) counted as taken and
+  // never ran. Every job must run once (c gives up after 10 s).
+  std::array<std::atomic<int>, 4> ran{};
+  Step a([&] { ++ran[0]; });
+  Step b([&] { ++ran[1]; });
+  Step c([&] { ++ran[2]; });
+  Step x([&] { ++ran[3]; });
+  std::atomic<Pool::Worker*> worker{nullptr};
+  std::atomic<bool> locked{false};
+  std::atomic<bool> taken_next{false};
+  Step driver([&] {
+    Pool::Worker& w = *Pool::current();
+    here().submit_next(&a);
+    here().submit_next(&b);
+    here().submit_last(&x);
+    w.next_streak = Pool::kNextStreak - 1;  // the next take from the queue spends it
+    worker = &w;
+    spin_until([&] { return locked.load(); });
+    Job* job = Pool::pop_local(w);
+    taken_next = true;
+    if (job != nullptr) Pool::run_job(job);
+    here().submit_next(&c);
+  });
+  Pool pool({.workers = 1});
+  Mutex& lock = PoolProbe::injector_lock(pool);
+  pool.submit(&driver);
+  ASSERT_TRUE(eventually([&] { return worker.load() != nullptr; }));
+  lock.lock();
+  locked = true;
+  // a and b in the deque: the worker waits for the lock, its queue handed over.
+  const bool handed_over = eventually([&] { return worker.load()->deque.size() == 2; });
+  Job* taken = PoolProbe::take_injected(pool);
+  lock.unlock();
+  ASSERT_TRUE(handed_over);
+  ASSERT_EQ(taken, &x);
+  ASSERT_TRUE(eventually([&] { return taken_next.load(); }));
+  pool.submit(taken);  // x runs after all, once the worker has found the injector empty
+  EXPECT_TRUE(eventually([&] {
+    return std::ranges::all_of(ran, [](const std::atomic<int>& r) { return r.load() != 0; });
+  }));
+  for (const std::atomic<int>& r : ran) EXPECT_EQ(r.load(), 1);
 }
 
 TEST(NextSlot, StressChainsAcrossWorkersRunEveryJobOnce) {
