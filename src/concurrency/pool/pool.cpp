@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <string_view>
 #include <utility>
 
@@ -143,6 +144,7 @@ Job* Pool::take_next(Worker& w) {
     // the queue may be empty now, its jobs on the deque.
     if (!w.has_next()) return w.deque.pop().value_or(nullptr);
   }
+  assert(w.has_next());  // taken from an empty queue: a stale slot, and the next job lost
   Job* job = w.next[w.next_head++ % kNextJobs];
   // Asked to share: the rest goes where the worker that asked sees it.
   if (w.has_next() && w.share_asked.load(std::memory_order_relaxed)) flush_next(&w);
