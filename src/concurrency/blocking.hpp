@@ -41,11 +41,11 @@ void set_thread_hooks(const ThreadHooks* hooks);
 void poll_safepoint();
 
 // The calling thread's block hook: fn(ctx) runs as the thread enters any
-// BlockingRegion, before the heap's hooks. A pool worker hands the job of
-// its next slot to other workers there (pool.hpp, "The next slot"): work
+// BlockingRegion, before the heap's hooks. A pool worker hands the jobs of
+// its next queue to other workers there (pool.hpp, "The next queue"): work
 // only this thread would run must not wait while it is blocked. A region
 // that fn enters calls fn again, which must then find nothing to do (the
-// pool empties the slot before it notifies). nullptr clears it.
+// pool empties the queue before it notifies). nullptr clears it.
 void set_block_hook(void (*fn)(void*), void* ctx);
 
 class BlockingRegion {

@@ -21,8 +21,8 @@ void ActorBase::schedule() {
   std::uint32_t s = state_.load(std::memory_order_seq_cst);
   if (s == kIdle && state_.compare_exchange_strong(s, kScheduled, std::memory_order_seq_cst)) {
     keep_alive();
-    // Sent from a running actor's turn, this actor usually runs next on
-    // that worker (pool.hpp, "The next slot").
+    // Sent from a running actor's turn, this actor usually runs soon on
+    // that worker (pool.hpp, "The next queue").
     pool_.submit_next(this);
   }
 }

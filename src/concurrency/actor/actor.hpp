@@ -219,9 +219,11 @@ class Actor final : public ActorBase,
       auto got = mailbox_.pop(msg);
       if (got == MpscQueue<M>::Pop::kEmpty) break;
       if (got == MpscQueue<M>::Pop::kRetry) continue;  // a sender between its claim and its write
-      // A second message in this turn: whoever the first one made runnable
-      // (in this worker's next slot) must not wait for the rest of the turn.
-      if (handled++ != 0) Pool::share_next();
+      // Whoever earlier messages made runnable waits in this worker's next
+      // queue for the turn to end, unless an idle worker asked for it
+      // (pool.hpp, "The next queue").
+      Pool::share_next_if_asked();
+      ++handled;
       if (options_.capacity != 0) queued_.fetch_sub(1, std::memory_order_relaxed);
       try {
         behaviour_(ctx, msg);

@@ -88,7 +88,7 @@ class Executor {
   // Queues a record the caller won the right to queue.
   void schedule(TaskRecord& rec);
   // As schedule(), for a record woken (TaskRecord::wake): woken by a task
-  // or an actor on a worker, it runs next there (the pool's next slot: the
+  // or an actor on a worker, it runs soon there (the pool's next queue: the
   // waker usually suspends soon, and what it sent is in this cache).
   void schedule_woken(TaskRecord& rec);
   // Queues it at the back (a task that spent its budget).

@@ -27,7 +27,7 @@
 //    woken by its cancellation, sees the task unfinished and leaves; it
 //    finishes and its record is freed; the finisher then wakes the freed
 //    record. Normally the finisher's wake-up queues the joiner in the
-//    finisher's worker's next slot (Executor::schedule_woken), so it runs
+//    finisher's worker's next queue (Executor::schedule_woken), so it runs
 //    after the finisher's job and finds kDone at once.
 //  - A blocked thread sets kBlocked by CAS and futex-waits on the word
 //    until kDone. The finisher's futex wake comes after its last CAS, so it

@@ -46,6 +46,21 @@ class Injector {
   Job* pop_batch(std::size_t max) {
     if (size_.load(std::memory_order_relaxed) == 0) return nullptr;
     std::lock_guard lock(mu_);
+    return pop_batch_locked(max);
+  }
+
+  // A hint (read without the lock): how big a batch to take.
+  [[nodiscard]] std::size_t size() const { return size_.load(std::memory_order_relaxed); }
+
+  [[nodiscard]] bool empty() const { return size_.load(std::memory_order_seq_cst) == 0; }
+
+ private:
+  // A test holds mu_ while a worker waits for it, and takes the jobs as
+  // another worker would (tests/concurrency/pool/next_slot_test.cpp).
+  friend struct PoolProbe;
+
+  // pop_batch with mu_ held.
+  Job* pop_batch_locked(std::size_t max) {
     Job* first = head_;
     if (first == nullptr) return nullptr;
     Job* last = first;
@@ -58,12 +73,6 @@ class Injector {
     return first;
   }
 
-  // A hint (read without the lock): how big a batch to take.
-  [[nodiscard]] std::size_t size() const { return size_.load(std::memory_order_relaxed); }
-
-  [[nodiscard]] bool empty() const { return size_.load(std::memory_order_seq_cst) == 0; }
-
- private:
   Mutex mu_;
   Job* head_ = nullptr;
   Job* tail_ = nullptr;

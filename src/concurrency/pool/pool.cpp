@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <string_view>
 #include <utility>
 
@@ -28,10 +29,6 @@ constexpr std::size_t kStealBatch = 32;
 // Jobs a worker takes from the injector at most at once (the first it
 // runs, the others go to its deque).
 constexpr std::size_t kInjectBatch = 64;
-
-// Jobs taken from the next slot in a row before other waiting work goes
-// first (pool.hpp, "The next slot").
-constexpr unsigned kNextStreak = 16;
 
 // xorshift64*: cheap, and good enough to spread thieves over victims.
 unsigned next_random(std::uint64_t& s, unsigned bound) {
@@ -124,23 +121,59 @@ void Pool::submit_next(Job* job) {
     submit(job);
     return;
   }
-  if (Job* displaced = std::exchange(w->next, job)) push_visible(*w, displaced);
+  w->next[w->next_tail++ % kNextJobs] = job;
+  // Full (one slot is kept free, so that the job is stored before the
+  // check, and the rare push-out is the last call: a spawn of an actor
+  // per message costs no saved registers here).
+  if (w->next_tail - w->next_head == kNextJobs) [[unlikely]] {
+    push_visible(*w, w->next[w->next_head++ % kNextJobs]);  // the oldest
+  }
 }
 
 Job* Pool::take_next(Worker& w) {
-  Job* job = std::exchange(w.next, nullptr);
-  if (++w.next_streak < kNextStreak) return job;
-  w.next_streak = 0;
-  Pool& p = w.pool;
-  if (w.deque.empty() && p.injector_.empty()) return job;  // nobody to be fair to
-  p.injector_.push(job);
-  p.sleep_.notify();
-  return w.deque.pop().value_or(nullptr);  // empty: the caller looks in the injector
+  if (++w.next_streak >= kNextStreak) {
+    w.next_streak = 0;
+    // Streak spent: one job waiting elsewhere goes first, if there is one.
+    // The queue keeps its jobs: moving one out (as the one-job slot did)
+    // showed it to the thieves, and a woken job that moves to another
+    // core takes its conversation with it.
+    if (auto job = w.deque.pop()) return *job;
+    if (Job* job = w.pool.take_injected(w)) return job;
+    // take_injected may have waited for the injector's lock, and a worker
+    // that waits hands its queue to its deque (flush_next, the block hook):
+    // the queue may be empty now, its jobs on the deque.
+    if (!w.has_next()) return w.deque.pop().value_or(nullptr);
+  }
+  assert(w.has_next());  // taken from an empty queue: a stale slot, and the next job lost
+  Job* job = w.next[w.next_head++ % kNextJobs];
+  // Asked to share: the rest goes where the worker that asked sees it.
+  if (w.has_next() && w.share_asked.load(std::memory_order_relaxed)) flush_next(&w);
+  return job;
 }
 
 void Pool::flush_next(void* worker) {
   auto& w = *static_cast<Worker*>(worker);
-  if (Job* job = std::exchange(w.next, nullptr)) push_visible(w, job);
+  if (!w.has_next()) return;
+  // Answered. A request meets an empty queue only here (before blocking);
+  // it stays pending then, for the jobs this worker queues next.
+  if (w.share_asked.load(std::memory_order_relaxed)) {
+    w.share_asked.store(false, std::memory_order_relaxed);
+  }
+  Pool& p = w.pool;
+  while (w.has_next()) {
+    Job* job = w.next[w.next_head++ % kNextJobs];
+    if (!w.deque.push(job)) p.spill(w, job);
+  }
+  p.sleep_.notify();  // rule 1: jobs made visible
+}
+
+void Pool::ask_to_share(Worker& w) {
+  for (const std::unique_ptr<Worker>& other : workers_) {
+    // Read first: a request already pending costs its owner no line.
+    if (other.get() != &w && !other->share_asked.load(std::memory_order_relaxed)) {
+      other->share_asked.store(true, std::memory_order_relaxed);
+    }
+  }
 }
 
 bool Pool::work_visible() const {
@@ -185,16 +218,30 @@ Job* Pool::find_work(Worker& w) {
 }
 
 Job* Pool::spin(Worker& w) {
-  if (options_.spin.count() <= 0 || !sleep_.begin_spin()) return nullptr;
+  if (options_.spin.count() <= 0) {
+    ask_to_share(w);  // no spin: ask before sleeping ("The next queue")
+    return nullptr;
+  }
+  if (!sleep_.begin_spin()) return nullptr;
   Job* job = nullptr;
-  auto deadline = std::chrono::steady_clock::now() + options_.spin;
+  const auto start = std::chrono::steady_clock::now();
+  const auto ask_at = start + options_.spin / 2;
+  const auto deadline = start + options_.spin;
+  bool asked = false;
   unsigned pauses = 1;
   while (!stopping_.load(std::memory_order_relaxed)) {
     for (unsigned i = 0; i < pauses; ++i) cpu_relax();
     pauses = std::min(pauses * 2, 64U);
     if ((job = find_work(w)) != nullptr) break;
     poll_safepoint();  // the spin is short, but a collection need not wait for it
-    if (std::chrono::steady_clock::now() >= deadline) break;
+    const auto now = std::chrono::steady_clock::now();
+    if (!asked && now >= ask_at) {
+      // Half the spin without work: what other workers queued privately
+      // had better run here ("The next queue").
+      ask_to_share(w);
+      asked = true;
+    }
+    if (now >= deadline) break;
   }
   sleep_.end_spin();
   return job;

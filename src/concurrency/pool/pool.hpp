@@ -10,30 +10,56 @@
 // Jobs submitted on a worker of this pool go to its own deque (or the
 // injector when that is full); from any other thread, to the injector.
 //
-// The next slot. submit_next() on a worker puts the job in that worker's
-// one-job slot, which it runs before anything else, with no notify: a
-// message that makes an actor runnable usually ends the sender's turn soon
-// after, and running the receiver on the same worker (its mailbox still in
-// this cache) costs no wake-up of a sleeping worker, where a notify per
-// message made two actors in ping-pong pay a futex wake and a futex sleep
-// per message, on two cores. Go's runnext and Tokio's LIFO slot do the
-// same. The slot is this worker's alone (no thief sees it), so:
-//  - a job displaced from it goes to the deque, with a notify (rule 1 of
-//    sleep.hpp): that one is visible work again;
+// The next queue. submit_next() on a worker puts the job at the back of
+// that worker's private FIFO of up to kNextJobs - 1 jobs, which it runs before
+// anything else, with no notify: a message that makes an actor runnable
+// usually ends the sender's turn soon after, and running the receiver on
+// the same worker (its mailbox still in this cache) costs no wake-up and
+// no cache line moving between cores. Go's runnext and Tokio's LIFO slot
+// do the same with one job; here a turn may wake many (Savina's chameneos:
+// one mall actor wakes a creature every other message, 32 per turn), and
+// a single slot pushed all but the last of them onto the deque, where the
+// idle worker stole them, so that nearly every message crossed between the
+// cores. The queue is this worker's alone (no thief sees it), so:
+//  - a job pushed out of a full queue (the oldest) goes to the deque, with
+//    a notify (rule 1 of sleep.hpp): that one is visible work again;
 //  - before its thread blocks (any BlockingRegion: a lock, a latch, a
-//    channel, I/O) a worker hands the slot's job to the deque the same way
-//    (flush_next), so a job that waits for the one it scheduled cannot
-//    deadlock, and work never waits behind a blocked thread;
-//  - a worker never sleeps with a job in its slot (pop_local looks there
-//    first), which is why the slot needs no part in the sleep protocol;
-//  - the slot's job waits for the running job to end, and no other worker
-//    can take it: a job that goes on running after it filled the slot
-//    should hand it over (share_next(); an actor does so before its turn's
-//    second message). Tokio's LIFO slot has the same trade-off;
-//  - fairness: after kNextStreak jobs in a row taken from the slot, if
-//    other work waits here or in the injector, the slot's job goes behind
-//    it into the injector (two actors in ping-pong cannot starve a worker's
-//    other jobs; alone, they keep the worker).
+//    channel, I/O) a worker hands the whole queue to the deque the same way
+//    (flush_next), so a job that waits for one it scheduled cannot
+//    deadlock, and work never waits behind a blocked thread. That includes
+//    the pool's own locks (the injector's, the sleepers'): a worker inside
+//    the pool's code that waits for one hands its queue over too, so that
+//    code must not count on the queue across a call that may lock. The one
+//    place that did, take_next looking in the injector with its streak
+//    spent, then took the front of an empty queue: a stale slot, and the
+//    next job queued was counted as taken and lost — the hang of Savina's
+//    chameneos on a quiet machine
+//    (NextSlot.AStreakThatWaitsForTheInjectorFindsItsQueueHandedOver);
+//  - a worker never sleeps with jobs queued there (pop_local looks there
+//    first), which is why the queue needs no part in the sleep protocol;
+//  - sharing on request: the queued jobs wait for the running job to end,
+//    and for each other. A worker that has looked for work for half its
+//    spin (with no spin: before it sleeps) asks every other worker to
+//    share (share_asked); a worker that sees the request between two
+//    messages of an actor's turn (share_next_if_asked) moves its queue to
+//    its deque with a notify, and between two jobs (take_next) all of it
+//    but the job it takes to run. So a queued job waits at most for the
+//    message or job running when an idle worker asked, where the one-job
+//    slot shared before every second message of a turn. Between jobs the
+//    worker keeps one: sharing its only job would move a chain of jobs
+//    (Savina's thread-ring: a token passed round 503 actors) to the idle
+//    core and back, a wake-up each time, for no parallelism. The request
+//    stays pending until it is answered with jobs: cleared when it met an
+//    empty queue (flush_next before blocking), it would be lost for the
+//    jobs queued after, while the worker that asked sleeps and asks no
+//    more; those jobs would wait for a whole turn, or for each other. The
+//    request is a hint, read and written relaxed: missed or stale, it
+//    changes only where the jobs run, never whether they run (the rules
+//    above keep them from being stranded);
+//  - fairness: after kNextStreak jobs in a row taken from the queue, one
+//    job waiting in the deque or the injector goes first (two actors in
+//    ping-pong cannot starve a worker's other jobs; alone, they keep the
+//    worker).
 //
 // Spinning. A searcher that finds nothing anywhere looks again for a
 // while (PoolOptions::spin, tens of microseconds, with growing pauses) before it
@@ -68,6 +94,7 @@
 // not submit work after the destructor has started.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -152,15 +179,17 @@ class Pool {
   static bool push_local(Worker& w, Job* job);
   // On a worker: whether push_local would refuse now (its deque is full).
   static bool local_full(Worker& w);
-  // On a worker: its next slot's job, else the most recent job of its own
+  // On a worker: the first job of its next queue (the others handed to
+  // the deque if another worker asked), else the most recent job of its
   // deque.
   static Job* pop_local(Worker& w);
   // On a worker: runs a job it took, then polls a safepoint.
   static void run_job(Job* job);
-  // On a worker of any pool: the job in its next slot, if any, goes where
-  // other workers see it (a job that goes on running long after it filled
-  // the slot calls this). Nothing on other threads.
-  static void share_next();
+  // On a worker of any pool: if another worker asked for work and the
+  // next queue holds jobs, they go where other workers see them (a job
+  // that runs on after filling the queue, as an actor's turn does between
+  // messages, calls this). Nothing on other threads.
+  static void share_next_if_asked();
   // On a worker: runs other jobs until `done()`, sleeping through
   // `sleep()` when there is none (sleep() returns when it may be worth
   // looking again). MAY COLLECT.
@@ -170,18 +199,36 @@ class Pool {
   // Snapshots for tests and dumps.
   [[nodiscard]] unsigned searching() const { return sleep_.searching(); }
   [[nodiscard]] unsigned idle() const { return sleep_.idle(); }
+  // On a worker of any pool: whether another worker asked it to share its
+  // next queue and it has not done so yet.
+  static bool share_asked();
+  // Slots of a worker's next queue: it holds one job fewer, and a job
+  // queued beyond that pushes the oldest out to its deque.
+  static constexpr unsigned kNextJobs = 256;
+  // Jobs taken from the next queue in a row before other waiting work goes
+  // first ("The next queue", fairness).
+  static constexpr unsigned kNextStreak = 16;
 
  private:
+  // A test holds the injector's lock while a worker waits for it
+  // (tests/concurrency/pool/next_slot_test.cpp).
+  friend struct PoolProbe;
+
   void main(unsigned index);
   Job* find_work(Worker& w);
   Job* steal(Worker& w);
   // A searcher that found nothing looks again for a while ("Spinning").
   Job* spin(Worker& w);
   [[nodiscard]] bool work_visible() const;
-  // pop_local when the slot holds a job: it, or (streak spent) other work.
+  // pop_local when the next queue holds a job: it, or (streak spent)
+  // other work.
   static Job* take_next(Worker& w);
-  // Moves the slot's job where other workers see it (before blocking).
+  // Moves the next queue's jobs where other workers see them (before
+  // blocking, or asked to share).
   static void flush_next(void* worker);
+  // A worker that has looked for work for a while asks the others to
+  // share their next queues ("The next queue").
+  void ask_to_share(Worker& w);
   // On w's thread: queues job on w's deque (when it is full, the oldest
   // half of it and job go to the injector: spill) and notifies (rule 1 of
   // sleep.hpp).
@@ -211,8 +258,17 @@ struct Pool::Worker {
   WorkDeque<Job*> deque;
   std::uint64_t rng = 0;
   bool searching = false;
-  Job* next = nullptr;       // the next slot: this thread's only
+  // The next queue: this thread's only, a ring (next_head and next_tail
+  // count jobs ever queued and taken; they differ by less than kNextJobs).
+  std::array<Job*, kNextJobs> next{};
+  unsigned next_head = 0;
+  unsigned next_tail = 0;
   unsigned next_streak = 0;  // jobs taken from it in a row
+  [[nodiscard]] bool has_next() const { return next_head != next_tail; }
+  // Set by other workers, cleared by this one when it shares (a hint:
+  // relaxed both ways). On a line of its own: the owner reads it between
+  // messages, and nobody writes it unless a worker is idle.
+  alignas(64) std::atomic<bool> share_asked{false};
 };
 
 // Inline: a spawn calls these once per job.
@@ -222,8 +278,15 @@ inline bool Pool::push_local(Worker& w, Job* job) {
   return true;
 }
 
-inline void Pool::share_next() {
-  if (current_ != nullptr && current_->next != nullptr) flush_next(current_);
+inline void Pool::share_next_if_asked() {
+  Worker* w = current_;
+  if (w != nullptr && w->has_next() && w->share_asked.load(std::memory_order_relaxed)) {
+    flush_next(w);
+  }
+}
+
+inline bool Pool::share_asked() {
+  return current_ != nullptr && current_->share_asked.load(std::memory_order_relaxed);
 }
 
 inline bool Pool::local_full(Worker& w) {
@@ -231,7 +294,7 @@ inline bool Pool::local_full(Worker& w) {
 }
 
 inline Job* Pool::pop_local(Worker& w) {
-  if (w.next != nullptr) return take_next(w);
+  if (w.has_next()) return take_next(w);
   w.next_streak = 0;
   return w.deque.pop().value_or(nullptr);
 }
