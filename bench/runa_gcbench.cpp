@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "runa_options.hpp"
+#include "shadow_stack_tree.hpp"
 
 namespace {
 
@@ -85,20 +86,6 @@ void populate(Mutator& m, int depth, Value* frame) {
   frame[1] = 0;
 }
 
-// Bottom-up: children are allocated before their parent. `frame`: this
-// level's two slots; deeper levels use the ones after. Returns a raw
-// reference: the caller stores it (in a root) before its next allocation.
-Object* make_tree(Mutator& m, int depth, Value* frame) {
-  if (depth <= 0) return new_node(m);
-  frame[0] = ref_value(make_tree(m, depth - 1, frame + 2));
-  frame[1] = ref_value(make_tree(m, depth - 1, frame + 2));
-  Object* node = new_node(m);
-  set_slot(m, node, 0, frame[0]);
-  set_slot(m, node, 1, frame[1]);
-  frame[0] = frame[1] = 0;
-  return node;
-}
-
 // The same two constructions with a handle scope per call.
 void populate_handles(Mutator& m, int depth, Handle node) {
   if (depth <= 0) return;
@@ -141,7 +128,8 @@ struct Trees {
     shadow[0] = 0;
   }
   [[nodiscard]] Object* bottom_up(int depth) const {
-    return shadow == nullptr ? make_tree_handles(m, depth) : make_tree(m, depth, shadow);
+    return shadow == nullptr ? make_tree_handles(m, depth)
+                             : runa_bench::bottom_up_tree<new_node>(m, depth, shadow);
   }
 };
 
