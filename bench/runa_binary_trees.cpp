@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "runa_options.hpp"
+#include "shadow_stack_tree.hpp"
 
 namespace {
 
@@ -46,7 +47,8 @@ std::uint32_t node_type = 0;
   return o;
 }
 
-// Bottom-up: children first. Both return a raw reference: the caller must
+// Bottom-up: children first, with a handle scope per call (the shadow-stack
+// version is shadow_stack_tree.hpp). Returns a raw reference: the caller must
 // store it (in a root) before its next allocation.
 Object* bottom_up_handles(Mutator& m, int depth) {
   if (depth <= 0) return new_node(m);
@@ -56,20 +58,6 @@ Object* bottom_up_handles(Mutator& m, int depth) {
   Object* node = new_node(m);
   set_slot(m, node, 0, left.value());
   set_slot(m, node, 1, right.value());
-  return node;
-}
-
-// `frame`: this level's two slots of the shadow stack; deeper levels use the
-// ones after. Slots are cleared once used, so that no dropped tree stays
-// reachable from a stale slot.
-Object* bottom_up(Mutator& m, int depth, Value* frame) {
-  if (depth <= 0) return new_node(m);
-  frame[0] = ref_value(bottom_up(m, depth - 1, frame + 2));
-  frame[1] = ref_value(bottom_up(m, depth - 1, frame + 2));
-  Object* node = new_node(m);
-  set_slot(m, node, 0, frame[0]);
-  set_slot(m, node, 1, frame[1]);
-  frame[0] = frame[1] = 0;
   return node;
 }
 
@@ -125,7 +113,8 @@ int main(int argc, char** argv) {
   std::vector<Value> shadow(2 * static_cast<std::size_t>(max_depth + 2), 0);
   std::uint64_t shadow_roots = heap->add_roots(shadow.data(), shadow.size());
   auto tree = [&](int depth) {
-    return handles ? bottom_up_handles(m, depth) : bottom_up(m, depth, shadow.data());
+    return handles ? bottom_up_handles(m, depth)
+                   : runa_bench::bottom_up_tree<new_node>(m, depth, shadow.data());
   };
   {
     HandleScope scope(m);

@@ -2,25 +2,36 @@
 // C++ API: the same algorithm and byte-for-byte the same output as
 // bench/peers/gcbench.cpp and GCBench.java, for scripts/bench-gc-peers.
 //
-//   runa_gcbench [sweeps] [heap options]   (sweeps 1..1000, default 20;
-//                                           heap options: bench/runa_options.hpp; --help)
+//   runa_gcbench [sweeps] [--handles] [heap options]
+//       sweeps 1..1000, default 20; heap options: bench/runa_options.hpp; --help
 //
 // The program sets no heap option of its own (the heap's defaults); any
-// argument that is neither the sweep count nor a heap option is refused
-// (status 2). A sweep is one pass of the tree constructions over depths 4..16
-// (bench/peers/gcbench.cpp says why there are 20 of them).
+// argument that is neither the sweep count, --handles nor a heap option is
+// refused (status 2). A sweep is one pass of the tree constructions over
+// depths 4..16 (bench/peers/gcbench.cpp says why there are 20 of them).
 // A node is a plain object: header, two reference slots, two 32-bit ints in one
 // raw word (32 bytes). The 500,000-double array is a byte array (4 MB, so it
-// lives in the large-object space). Every reference held across an allocation
-// is in a handle. Top-down construction stores young children into parents
-// that may already be old (the long-lived tree is promoted while it is being
-// built), so it exercises the write barrier.
+// lives in the large-object space). Top-down construction stores young
+// children into parents that may already be old (the long-lived tree is
+// promoted while it is being built), so it exercises the write barrier.
+//
+// Where the references held across an allocation live (both are precise), as
+// in runa_binary_trees:
+//  - by default, in a shadow stack registered as a root set: a slot or two per
+//    level of recursion, as an execution tier keeps values in frame slots it
+//    reports to the collector (the JVM's stack maps play this part for the
+//    Java peer);
+//  - with --handles, in a handle scope per call (the C++ API's convenience
+//    for native code), which costs a scope save and restore and a handle per
+//    reference held, per node.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "runa_options.hpp"
+#include "shadow_stack_tree.hpp"
 
 namespace {
 
@@ -52,14 +63,31 @@ int num_iters(int depth) {
   return 2 * tree_size(kStretchTreeDepth) / tree_size(depth);
 }
 
-Object* new_node(Mutator& m) {
+[[gnu::always_inline]] inline Object* new_node(Mutator& m) {
   Object* o = allocate(m, node_type, kNodeBytes);
   if (o == nullptr) runa_bench::out_of_memory("runa_gcbench");
   return o;
 }
 
-// Top-down: the parent exists before its children are allocated.
-void populate(Mutator& m, int depth, Handle node) {
+// Top-down: the parent exists before its children are allocated. `frame[0]`
+// holds the node; deeper levels use the slots after it, each cleared once
+// used, so that no dropped tree stays reachable from a stale slot.
+void populate(Mutator& m, int depth, Value* frame) {
+  if (depth <= 0) return;
+  --depth;
+  Object* left = new_node(m);
+  set_slot(m, as_object(frame[0]), 0, ref_value(left));
+  Object* right = new_node(m);
+  set_slot(m, as_object(frame[0]), 1, ref_value(right));
+  frame[1] = as_object(frame[0])->slots()[0];
+  populate(m, depth, frame + 1);
+  frame[1] = as_object(frame[0])->slots()[1];
+  populate(m, depth, frame + 1);
+  frame[1] = 0;
+}
+
+// The same two constructions with a handle scope per call.
+void populate_handles(Mutator& m, int depth, Handle node) {
   if (depth <= 0) return;
   --depth;
   HandleScope scope(m);
@@ -67,21 +95,43 @@ void populate(Mutator& m, int depth, Handle node) {
   set_slot(m, node.get(), 0, ref_value(left));
   Object* right = new_node(m);
   set_slot(m, node.get(), 1, ref_value(right));
-  populate(m, depth, Handle(m, node->slots()[0]));
-  populate(m, depth, Handle(m, node->slots()[1]));
+  populate_handles(m, depth, Handle(m, node->slots()[0]));
+  populate_handles(m, depth, Handle(m, node->slots()[1]));
 }
 
-// Bottom-up: children are allocated before their parent.
-Object* make_tree(Mutator& m, int depth) {
+Object* make_tree_handles(Mutator& m, int depth) {
   if (depth <= 0) return new_node(m);
   HandleScope scope(m);
-  Handle left(m, make_tree(m, depth - 1));
-  Handle right(m, make_tree(m, depth - 1));
+  Handle left(m, make_tree_handles(m, depth - 1));
+  Handle right(m, make_tree_handles(m, depth - 1));
   Object* node = new_node(m);
   set_slot(m, node, 0, left.value());
   set_slot(m, node, 1, right.value());
   return node;
 }
+
+// Either way of holding references: `shadow` is the shadow stack, or null
+// for handles.
+struct Trees {
+  Mutator& m;
+  Value* shadow;
+
+  // A new tree of `depth` built top-down from `root`, a new node already in
+  // a handle.
+  void top_down(int depth, Handle root) const {
+    if (shadow == nullptr) {
+      populate_handles(m, depth, root);
+      return;
+    }
+    shadow[0] = root.value();
+    populate(m, depth, shadow);
+    shadow[0] = 0;
+  }
+  [[nodiscard]] Object* bottom_up(int depth) const {
+    return shadow == nullptr ? make_tree_handles(m, depth)
+                             : runa_bench::bottom_up_tree<new_node>(m, depth, shadow);
+  }
+};
 
 long count(Value v) {
   if (v == 0) return 0;
@@ -89,7 +139,7 @@ long count(Value v) {
   return 1 + count(o->slots()[0]) + count(o->slots()[1]);
 }
 
-void time_construction(Mutator& m, int depth) {
+void time_construction(Mutator& m, const Trees& trees, int depth) {
   const int iterations = num_iters(depth);
   std::printf("Creating %d trees of depth %d\n", iterations, depth);
 
@@ -97,21 +147,22 @@ void time_construction(Mutator& m, int depth) {
   for (int k = 0; k < iterations; ++k) {
     HandleScope scope(m);
     Handle tree(m, new_node(m));
-    populate(m, depth, tree);
+    trees.top_down(depth, tree);
     if (k == 0) first = count(tree.value());
   }
   std::printf("\tTop down construction, check: %ld\n", first);
 
   for (int k = 0; k < iterations; ++k) {
-    Object* tree = make_tree(m, depth);
+    Object* tree = trees.bottom_up(depth);
     if (k == 0) first = count(ref_value(tree));
   }
   std::printf("\tBottom up construction, check: %ld\n", first);
 }
 
 constexpr const char* kUsage =
-    "usage: runa_gcbench [sweeps] [heap options]\n"
+    "usage: runa_gcbench [sweeps] [--handles] [heap options]\n"
     "  sweeps        1..1000 passes over the tree depths (default 20)\n"
+    "  --handles     hold references in a handle scope per call, not a shadow stack\n"
     "  heap options  --NAME=VALUE or --gc=TEXT (bench/runa_options.hpp):\n";
 
 }  // namespace
@@ -121,10 +172,15 @@ int main(int argc, char** argv) {
   runa_bench::BenchOptions opts = runa_bench::parse_options(argc, argv, runa::heap::Options{});
   int sweeps = 20;
   bool have_sweeps = false;
+  bool handles = false;
   for (const std::string& a : opts.rest) {
     if (a == "--help" || a == "-h") {
       std::printf("%s%s", kUsage, runa::heap::options_help());
       return 0;
+    }
+    if (a == "--handles") {
+      handles = true;
+      continue;
     }
     char* end = nullptr;
     const long n = std::strtol(a.c_str(), &end, 10);
@@ -146,17 +202,21 @@ int main(int argc, char** argv) {
   bytes_layout.name = "bytes";
   bytes_type = heap->register_layout(bytes_layout).value();
   Mutator& m = heap->attach();
+  // Two slots per level of the deepest tree (make_tree's), and one more level.
+  std::vector<Value> shadow(2 * static_cast<std::size_t>(kStretchTreeDepth + 2), 0);
+  const std::uint64_t shadow_roots = heap->add_roots(shadow.data(), shadow.size());
+  const Trees trees{m, handles ? nullptr : shadow.data()};
   bool ok = false;
   {
     HandleScope scope(m);
     std::printf("Garbage Collector Test\n");
 
     std::printf(" Stretching memory with a binary tree of depth %d\n", kStretchTreeDepth);
-    std::printf(" Stretch tree check: %ld\n", count(ref_value(make_tree(m, kStretchTreeDepth))));
+    std::printf(" Stretch tree check: %ld\n", count(ref_value(trees.bottom_up(kStretchTreeDepth))));
 
     std::printf(" Creating a long-lived binary tree of depth %d\n", kLongLivedTreeDepth);
     Handle long_lived(m, new_node(m));
-    populate(m, kLongLivedTreeDepth, long_lived);
+    trees.top_down(kLongLivedTreeDepth, long_lived);
 
     std::printf(" Creating a long-lived array of %d doubles\n", kArraySize);
     constexpr std::size_t kArrayBytes = sizeof(double) * kArraySize;
@@ -175,7 +235,7 @@ int main(int argc, char** argv) {
     std::printf(" Sweeps: %d\n", sweeps);
     for (int sweep = 0; sweep < sweeps; ++sweep) {
       for (int depth = kMinTreeDepth; depth <= kMaxTreeDepth; depth += 2) {
-        time_construction(m, depth);
+        time_construction(m, trees, depth);
       }
     }
 
@@ -188,6 +248,7 @@ int main(int argc, char** argv) {
     ok = array_ok && long_lived_nodes == tree_size(kLongLivedTreeDepth);
   }
   if (opts.stats) runa_bench::print_stats(*heap);
+  heap->remove_roots(shadow_roots);
   heap->detach(m);
   return ok ? 0 : 1;
 }

@@ -13,6 +13,7 @@ TEST(Handles, ScopesSpanChunksAndRestore) {
   RUNA_SKIP_UNDER_TEST_MODES("checks which space objects are in");
   TestHeap t;
   Value* top0 = t.m->handle_top;
+  Value* limit0 = t.m->handle_limit;
   std::vector<Handle> outer;
   {
     HandleScope scope(*t.m);
@@ -32,7 +33,9 @@ TEST(Handles, ScopesSpanChunksAndRestore) {
     }
     EXPECT_EQ(record(*t.m).chunks.size(), 4u);
   }
+  // Both ends come back, although the scope closed in its fourth chunk.
   EXPECT_EQ(t.m->handle_top, top0);
+  EXPECT_EQ(t.m->handle_limit, limit0);
   // The chunks are reused, not reallocated.
   {
     HandleScope scope(*t.m);
