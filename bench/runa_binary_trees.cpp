@@ -24,8 +24,8 @@
 #include <string>
 #include <vector>
 
+#include "bottom_up_tree.hpp"
 #include "runa_options.hpp"
-#include "shadow_stack_tree.hpp"
 
 namespace {
 
@@ -45,20 +45,6 @@ std::uint32_t node_type = 0;
   Object* o = allocate(m, node_type, kNodeBytes);
   if (o == nullptr) runa_bench::out_of_memory("runa_binary_trees");
   return o;
-}
-
-// Bottom-up: children first, with a handle scope per call (the shadow-stack
-// version is shadow_stack_tree.hpp). Returns a raw reference: the caller must
-// store it (in a root) before its next allocation.
-Object* bottom_up_handles(Mutator& m, int depth) {
-  if (depth <= 0) return new_node(m);
-  HandleScope scope(m);
-  Handle left(m, bottom_up_handles(m, depth - 1));
-  Handle right(m, bottom_up_handles(m, depth - 1));
-  Object* node = new_node(m);
-  set_slot(m, node, 0, left.value());
-  set_slot(m, node, 1, right.value());
-  return node;
 }
 
 // No allocation here, so raw references are safe.
@@ -113,7 +99,7 @@ int main(int argc, char** argv) {
   std::vector<Value> shadow(2 * static_cast<std::size_t>(max_depth + 2), 0);
   std::uint64_t shadow_roots = heap->add_roots(shadow.data(), shadow.size());
   auto tree = [&](int depth) {
-    return handles ? bottom_up_handles(m, depth)
+    return handles ? runa_bench::bottom_up_tree_handles<new_node>(m, depth)
                    : runa_bench::bottom_up_tree<new_node>(m, depth, shadow.data());
   };
   {

@@ -30,8 +30,8 @@
 #include <string>
 #include <vector>
 
+#include "bottom_up_tree.hpp"
 #include "runa_options.hpp"
-#include "shadow_stack_tree.hpp"
 
 namespace {
 
@@ -86,7 +86,7 @@ void populate(Mutator& m, int depth, Value* frame) {
   frame[1] = 0;
 }
 
-// The same two constructions with a handle scope per call.
+// The same with a handle scope per call.
 void populate_handles(Mutator& m, int depth, Handle node) {
   if (depth <= 0) return;
   --depth;
@@ -97,17 +97,6 @@ void populate_handles(Mutator& m, int depth, Handle node) {
   set_slot(m, node.get(), 1, ref_value(right));
   populate_handles(m, depth, Handle(m, node->slots()[0]));
   populate_handles(m, depth, Handle(m, node->slots()[1]));
-}
-
-Object* make_tree_handles(Mutator& m, int depth) {
-  if (depth <= 0) return new_node(m);
-  HandleScope scope(m);
-  Handle left(m, make_tree_handles(m, depth - 1));
-  Handle right(m, make_tree_handles(m, depth - 1));
-  Object* node = new_node(m);
-  set_slot(m, node, 0, left.value());
-  set_slot(m, node, 1, right.value());
-  return node;
 }
 
 // Either way of holding references: `shadow` is the shadow stack, or null
@@ -128,7 +117,7 @@ struct Trees {
     shadow[0] = 0;
   }
   [[nodiscard]] Object* bottom_up(int depth) const {
-    return shadow == nullptr ? make_tree_handles(m, depth)
+    return shadow == nullptr ? runa_bench::bottom_up_tree_handles<new_node>(m, depth)
                              : runa_bench::bottom_up_tree<new_node>(m, depth, shadow);
   }
 };
@@ -202,7 +191,7 @@ int main(int argc, char** argv) {
   bytes_layout.name = "bytes";
   bytes_type = heap->register_layout(bytes_layout).value();
   Mutator& m = heap->attach();
-  // Two slots per level of the deepest tree (make_tree's), and one more level.
+  // Two slots per level of the deepest bottom-up tree, and one more level.
   std::vector<Value> shadow(2 * static_cast<std::size_t>(kStretchTreeDepth + 2), 0);
   const std::uint64_t shadow_roots = heap->add_roots(shadow.data(), shadow.size());
   const Trees trees{m, handles ? nullptr : shadow.data()};

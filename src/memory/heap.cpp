@@ -500,10 +500,7 @@ bool HeapImpl::minor(CollectionRecord& rec) {
   young_committed.store(nursery.committed(), std::memory_order_relaxed);
   // Survivors in the half tell whether young survivors live on; an empty
   // half tells nothing (tenuring.hpp, "First survivals").
-  if (sample.last_survivors != 0) {
-    survivors_persist = static_cast<double>(sample.resurvived) >=
-                        Sizing::kLongLived * static_cast<double>(sample.last_survivors);
-  }
+  if (auto persistent = Sizing::persistent(sample)) survivors_persist = *persistent;
   tenure_age = tenuring_threshold(copied_ages, nursery.half_capacity(), opt.promotion_age,
                                   survivors_persist);
 

@@ -54,11 +54,8 @@ YoungSize Sizing::after_minor(YoungSize now, const MinorSample& s) const {
   std::size_t eden = now.eden;
   double survival =
       s.allocated == 0 ? 0.0 : static_cast<double>(s.copied) / static_cast<double>(s.allocated);
-  double persistence = s.last_survivors == 0 ? 0.0
-                                             : static_cast<double>(s.resurvived) /
-                                                   static_cast<double>(s.last_survivors);
   if (s.allocated != 0 && survival > kGrowSurvival) {
-    bool long_lived = persistence >= kLongLived && s.copied > kPauseCopyPerThread * gc_threads_;
+    bool long_lived = persistent(s).value_or(false) && s.copied > kPauseCopyPerThread * gc_threads_;
     double growth = std::clamp(survival / kGrowSurvival, 2.0, kMaxGrowth);
     // Capped before the conversion back: no product can overflow.
     eden = long_lived ? eden / 2

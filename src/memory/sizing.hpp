@@ -62,6 +62,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include "runatime/heap.hpp"
 
@@ -89,6 +90,12 @@ class Sizing {
   static constexpr double kGrowSurvival = 0.05;
   static constexpr double kMaxGrowth = 16.0;
   static constexpr double kLongLived = 0.75;
+  // Whether the survivors the previous collection left mostly (kLongLived)
+  // survived this one; none left: nothing is known.
+  [[nodiscard]] static std::optional<bool> persistent(const MinorSample& s) {
+    if (s.last_survivors == 0) return std::nullopt;
+    return static_cast<double>(s.resurvived) >= kLongLived * static_cast<double>(s.last_survivors);
+  }
   static constexpr std::uint64_t kPauseCopyPerThread = std::uint64_t{2} << 20;
   static constexpr std::size_t kEdenPerMutator = std::size_t{1} << 20;
   static constexpr std::size_t kRefillsPerEpoch = 50;
