@@ -181,6 +181,11 @@ struct Options {
   // Allocation profiling: one sample every this many allocated bytes on
   // average (exponentially distributed; runatime/heap_profile.hpp); 0: off.
   std::size_t sample_bytes = 0;
+  // Ask the kernel for transparent huge pages (madvise) for the nursery and
+  // the old generation past its first 8 MiB. Off by default, as in HotSpot
+  // and Go: whether a 2 MiB first touch is cheaper than 512 small ones
+  // depends on the machine (docs/memory.md, "Huge pages").
+  bool huge_pages = false;
 
   friend bool operator==(const Options&, const Options&) = default;
 };

@@ -189,15 +189,17 @@ bool HeapImpl::init(std::string& error) {
   // max_heap is the whole heap: the old generation gets what the nursery's
   // reservation leaves (check_options keeps that at least half).
   std::size_t count = (opt.max_heap - young) / kBlock;
-  // Aligned to a huge page, and in huge pages where the kernel has them
-  // (docs/memory.md, "Huge pages"): the nursery, and the old generation
-  // past its first kSmallOld bytes, which the runtime's own objects and a
-  // short program's promotions fill 4 KiB at a time.
+  // Aligned to a huge page, and with `huge_pages` in huge pages where the
+  // kernel has them (docs/memory.md, "Huge pages"): the nursery, and the
+  // old generation past its first kSmallOld bytes, which the runtime's own
+  // objects and a short program's promotions fill 4 KiB at a time.
   if (!region.reserve(young + count * kBlock, kHugePage, error)) return false;
-  region.prefer_huge_pages(region.base(), young);
-  const std::size_t small =
-      std::min(count * kBlock, round_up(young + kSmallOld, kHugePage) - young);
-  region.prefer_huge_pages(region.base() + young + small, count * kBlock - small);
+  if (opt.huge_pages) {
+    region.prefer_huge_pages(region.base(), young);
+    const std::size_t small =
+        std::min(count * kBlock, round_up(young + kSmallOld, kHugePage) - young);
+    region.prefer_huge_pages(region.base() + young + small, count * kBlock - small);
+  }
   YoungSize first = sizing.initial();
   if (!nursery.init(region, region.base(), reserved, first)) {
     error = "cannot commit the nursery (" + std::to_string(first.total()) + " bytes)";

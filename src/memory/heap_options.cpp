@@ -38,7 +38,7 @@ struct Spec {
 };
 
 // In the order of Options, which describe_options and the help follow.
-constexpr std::array<Spec, 12> kSpecs{{
+constexpr std::array<Spec, 13> kSpecs{{
     {"max_heap", &Options::max_heap, "the whole heap: nursery, old generation and large objects"},
     {"nursery", &Options::nursery,
      "eden plus both survivor halves, out of max_heap; 0: adaptive, up to max_heap / 3"},
@@ -57,6 +57,8 @@ constexpr std::array<Spec, 12> kSpecs{{
      "old-generation growth (%) starting a major collection; 0: only on request or for room"},
     {"sample_bytes", &Options::sample_bytes,
      "mean bytes allocated between allocation-profile samples; 0: off"},
+    {"huge_pages", &Options::huge_pages,
+     "transparent huge pages for the nursery and most of the old generation"},
 }};
 
 constexpr std::string_view kSeparators = ", \t\n\r\f\v";

@@ -49,18 +49,25 @@ YoungSize Sizing::initial() const {
   return adaptive_ ? with_eden(kInitialEden) : max_;
 }
 
-YoungSize Sizing::after_minor(YoungSize now, const MinorSample& s) const {
+YoungSize Sizing::after_minor(YoungSize now, const MinorSample& s) {
   if (!adaptive_) return now;
   std::size_t eden = now.eden;
   double survival =
       s.allocated == 0 ? 0.0 : static_cast<double>(s.copied) / static_cast<double>(s.allocated);
+  bool long_lived = persistent(s).value_or(false) && s.copied > kPauseCopyPerThread * gc_threads_;
+  bool halve = long_lived && long_lived_before_;
+  long_lived_before_ = long_lived;
   if (s.allocated != 0 && survival > kGrowSurvival) {
-    bool long_lived = persistent(s).value_or(false) && s.copied > kPauseCopyPerThread * gc_threads_;
     double growth = std::clamp(survival / kGrowSurvival, 2.0, kMaxGrowth);
-    // Capped before the conversion back: no product can overflow.
-    eden = long_lived ? eden / 2
-                      : static_cast<std::size_t>(std::min(static_cast<double>(eden) * growth,
-                                                          static_cast<double>(max_.eden)));
+    // Capped before the conversion back: no product can overflow. A first
+    // long-lived reading keeps eden: growing would lengthen the pauses that
+    // copy those survivors.
+    if (halve) {
+      eden /= 2;
+    } else if (!long_lived) {
+      eden = static_cast<std::size_t>(
+          std::min(static_cast<double>(eden) * growth, static_cast<double>(max_.eden)));
+    }
   }
   eden = std::max(eden, std::min(max_.eden, s.mutators * kEdenPerMutator));
   // A minor collection may promote the whole young generation: a larger

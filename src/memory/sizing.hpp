@@ -22,8 +22,15 @@
 //   - persistence, the bytes copied that had survived before over the
 //     survivors the previous collection left: when most survivors survive
 //     again they are long-lived, a larger eden does not let them die, it
-//     only lengthens each pause, so when a pause also copied more than
-//     kPauseCopyPerThread per collector thread eden halves instead;
+//     only lengthens each pause, so when two collections in a row read
+//     that and each pause copied more than kPauseCopyPerThread per
+//     collector thread, eden halves instead. One reading is not enough: a
+//     program that builds one large long-lived structure (binary-trees'
+//     long-lived tree) has it copied once as a survivor and then promoted,
+//     and the collections after that copy next to nothing; halving on
+//     that one reading doubled its collections for the rest of the run,
+//     and eden's tail, discarded later, was faulted in again when eden
+//     grew back (docs/memory.md, "Two readings before halving");
 //   - the number of mutators: each gets at least kEdenPerMutator of eden
 //     between two collections, so more threads do not mean more collections
 //     and handshakes per byte allocated;
@@ -109,8 +116,9 @@ class Sizing {
   [[nodiscard]] bool adaptive() const { return adaptive_; }
   [[nodiscard]] YoungSize reserved() const { return max_; }
   [[nodiscard]] YoungSize initial() const;
-  // The size for the epoch after a minor collection at `now`.
-  [[nodiscard]] YoungSize after_minor(YoungSize now, const MinorSample& s) const;
+  // The size for the epoch after a minor collection at `now`; remembers
+  // whether this collection read long-lived survivors.
+  [[nodiscard]] YoungSize after_minor(YoungSize now, const MinorSample& s);
   // The chunk a mutator takes from eden when its share of the last epochs'
   // allocation is `share` (0..1) and eden is `eden` bytes.
   [[nodiscard]] std::size_t chunk(std::size_t eden, double share) const;
@@ -128,6 +136,7 @@ class Sizing {
   YoungSize max_;
   std::size_t tlab_ = 0;
   std::size_t min_eden_ = 0;
+  bool long_lived_before_ = false;  // the last collection's reading
 };
 
 }  // namespace runa::heap

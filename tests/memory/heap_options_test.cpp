@@ -168,7 +168,7 @@ TEST(HeapOptions, UnknownNames) {
   // Nothing near: the list.
   const std::string list =
       " (the options are max_heap, nursery, survivor_ratio, promotion_age, gc_threads, tlab, "
-      "log, verify, poison, stress_every, major_growth_percent, sample_bytes)";
+      "log, verify, poison, stress_every, major_growth_percent, sample_bytes, huge_pages)";
   EXPECT_EQ(error_of("frobnicate"), "unknown option 'frobnicate'" + list);
   EXPECT_EQ(error_of("foo=1"), "unknown option 'foo'" + list);
   EXPECT_EQ(error_of("stats"), "unknown option 'stats'" + list);
@@ -235,7 +235,8 @@ TEST(HeapOptions, TheFirstBadItemIsTheError) {
 TEST(HeapOptions, DescribeIsCanonical) {
   EXPECT_EQ(describe_options(Options{}),
             "max_heap=1g,nursery=0,survivor_ratio=8,promotion_age=3,gc_threads=2,tlab=0,"
-            "log=off,verify=off,poison=off,stress_every=0,major_growth_percent=100,sample_bytes=0");
+            "log=off,verify=off,poison=off,stress_every=0,major_growth_percent=100,sample_bytes=0,"
+            "huge_pages=off");
   Options o;
   o.max_heap = 3 * kGiB + kMiB;  // not a whole number of GiB: the largest exact unit
   o.nursery = 12345;

@@ -22,12 +22,26 @@ TEST(Heap, DefaultOptionsAreValid) {
   EXPECT_EQ((*h)->options().gc_threads, 2u);
 }
 
-// First touches are huge-page faults, in eden and in old blocks past the
-// first 8 MiB, where the runtime's own objects stay in small pages
-// (docs/memory.md, "Huge pages").
-TEST(Heap, TheNurseryAndMostOfTheOldGenerationAskForHugePages) {
+// By default the heap leaves page sizes to the system.
+TEST(Heap, ByDefaultNoPartAsksForHugePages) {
   Options o;
   o.max_heap = 256 << 20;
+  TestHeap t(o);
+  Object* young = t.new_node(0, 1);
+  ASSERT_NE(young, nullptr);
+  EXPECT_EQ(vm_flags_at(young).find(" hg"), std::string::npos) << vm_flags_at(young);
+  Object* large = t.new_byte_array(std::size_t{2} << 20, 7);
+  ASSERT_NE(large, nullptr);
+  EXPECT_EQ(vm_flags_at(large).find(" hg"), std::string::npos) << vm_flags_at(large);
+}
+
+// With huge_pages, first touches are huge-page faults, in eden and in old
+// blocks past the first 8 MiB, where the runtime's own objects stay in
+// small pages (docs/memory.md, "Huge pages").
+TEST(Heap, WithHugePagesTheNurseryAndMostOfTheOldGenerationAskForThem) {
+  Options o;
+  o.max_heap = 256 << 20;
+  o.huge_pages = true;
   TestHeap t(o);
   Object* young = t.new_node(0, 1);
   ASSERT_NE(young, nullptr);

@@ -95,14 +95,47 @@ TEST(Sizing, LongLivedSurvivorsWithLongCopiesHalveEden) {
   m.copied = y.eden / 2;  // far more than the pause budget
   m.last_survivors = m.copied;
   m.resurvived = m.copied * 3 / 4;  // exactly at kLongLived
+  // The first reading keeps eden (half of it, so that growth would show);
+  // the second in a row halves it.
+  EXPECT_EQ(s.after_minor(s.initial(), m), s.initial());
+  EXPECT_EQ(s.after_minor(y, m).eden, y.eden / 2);
   EXPECT_EQ(s.after_minor(y, m).eden, y.eden / 2);
   // Just under it: short-lived enough, grows (here: stays at the top).
   m.resurvived = m.copied * 3 / 4 - 8;
   EXPECT_EQ(s.after_minor(y, m).eden, y.eden);
+  // A long-lived reading after that one is again a first one.
+  m.resurvived = m.copied;
+  EXPECT_EQ(s.after_minor(y, m), y);
+  EXPECT_EQ(s.after_minor(y, m).eden, y.eden / 2);
+}
+
+// binary-trees' shape: one large structure is copied once as survivors and
+// then promoted, and the collections after it copy next to nothing. The
+// single long-lived reading must not halve eden for the rest of the run.
+TEST(Sizing, OneLongLivedCopyFollowedByQuietCollectionsKeepsEden) {
+  Sizing s(adaptive(std::size_t{1} << 30));
+  YoungSize y = s.reserved();
+  MinorSample built;
+  built.allocated = y.eden;
+  built.copied = y.eden / 8;
+  built.last_survivors = built.copied;
+  built.resurvived = built.copied;
+  EXPECT_EQ(s.after_minor(y, built), y);
+  MinorSample quiet;
+  quiet.allocated = y.eden;
+  quiet.copied = std::size_t{64} << 10;
+  quiet.last_survivors = quiet.copied;
+  quiet.resurvived = quiet.copied;  // persistent, but a short copy
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(s.after_minor(y, quiet), y);
+}
+
+TEST(Sizing, LongLivedButShortCopiesGrowEden) {
+  Sizing s(adaptive(std::size_t{1} << 30));
+  MinorSample m;
   // Long-lived but short copies: a larger eden costs no long pause; a
   // quarter survived, five times the target: eden grows fivefold.
-  m.resurvived = m.copied;
   m.copied = Sizing::kPauseCopyPerThread * 2;  // 2 collector threads: at the budget
+  m.resurvived = m.copied;
   m.allocated = m.copied * 4;
   m.last_survivors = m.copied;
   EXPECT_EQ(s.after_minor(s.initial(), m).eden, 5 * s.initial().eden);
