@@ -444,6 +444,17 @@ rt_status rt_heap_options_parse(const char* text, rt_heap_options* inout) noexce
     if (s != RT_OK) return s;
     auto parsed = rh::parse_options(text, from_c(c));
     if (!parsed.ok()) return fail(RT_ERROR_INVALID_ARGUMENT, fn, parsed.error().describe());
+    // Options the struct has no field for are refused, not dropped: a text
+    // that names one would otherwise be accepted and do nothing.
+    if (parsed->sample_bytes != 0) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                  "sample_bytes is not in rt_heap_options: start sampling with "
+                  "rt_heap_sample_allocations");
+    }
+    if (parsed->huge_pages) {
+      return fail(RT_ERROR_INVALID_ARGUMENT, fn,
+                  "huge_pages is not in rt_heap_options: only the C++ Options can ask for it");
+    }
     c = to_c(*parsed);
     return write_struct(fn, "inout", inout, kOptionsSize10, &c, sizeof c);
   });

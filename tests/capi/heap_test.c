@@ -122,6 +122,12 @@ int main(void) {
   EXPECT(rt_heap_options_parse("nursry=2m", &options) == RT_ERROR_INVALID_ARGUMENT);
   EXPECT(strstr(rt_last_error(), "did you mean 'nursery'?") != NULL);
   EXPECT(options.nursery == 1u << 20);
+  /* Options the struct cannot carry are refused, not dropped. */
+  EXPECT(rt_heap_options_parse("nursery=2m huge_pages", &options) == RT_ERROR_INVALID_ARGUMENT);
+  EXPECT(strstr(rt_last_error(), "huge_pages is not in rt_heap_options") != NULL);
+  EXPECT(rt_heap_options_parse("sample_bytes=512k", &options) == RT_ERROR_INVALID_ARGUMENT);
+  EXPECT(strstr(rt_last_error(), "rt_heap_sample_allocations") != NULL);
+  EXPECT(options.nursery == 1u << 20);
   if (gc_env != NULL) {
     CHECK(rt_heap_options_parse(gc_env, &options));
     g_nodes = STRESS_NODES;
