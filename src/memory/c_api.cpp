@@ -47,7 +47,6 @@
 #include "memory/layouts.hpp"
 #include "memory/mutators.hpp"
 #include "runatime/heap.hpp"
-#include "runatime/heap_options.hpp"
 #include "services/c_abi.hpp"
 
 namespace rh = runa::heap;
@@ -85,9 +84,7 @@ static_assert(RT_CAUSE_LARGE_FAILURE == static_cast<int>(rh::CollectionCause::kL
 
 // The sizes of the growable structs in ABI 1.0: the least a caller may pass.
 // Later minor versions append fields and keep these constants.
-constexpr std::size_t kOptionsSize10 = 64;
 constexpr std::size_t kLayoutSize10 = 32;
-static_assert(sizeof(rt_heap_options) == kOptionsSize10);
 static_assert(sizeof(rt_layout) == 72 && offsetof(rt_layout, finalizer) == kLayoutSize10);
 static_assert(offsetof(rt_layout, descriptor) == 48);  // 1.3 fields after the 1.1 ones
 static_assert(sizeof(rt_handle) == sizeof(rh::Value*));
@@ -101,39 +98,6 @@ using runa::c_abi::init_struct;
 using runa::c_abi::null_argument;
 using runa::c_abi::read_struct;
 using runa::c_abi::write_struct;
-
-rt_heap_options to_c(const rh::Options& o) {
-  rt_heap_options c{};
-  c.size = sizeof c;
-  c.max_heap = o.max_heap;
-  c.nursery = o.nursery;
-  c.tlab = o.tlab;
-  c.survivor_ratio = o.survivor_ratio;
-  c.promotion_age = o.promotion_age;
-  c.gc_threads = o.gc_threads;
-  c.stress_every = o.stress_every;
-  c.log = o.log ? 1 : 0;
-  c.verify = o.verify ? 1 : 0;
-  c.poison = o.poison ? 1 : 0;
-  c.major_growth_percent = o.major_growth_percent;
-  return c;
-}
-
-rh::Options from_c(const rt_heap_options& c) {
-  rh::Options o;
-  o.max_heap = static_cast<std::size_t>(c.max_heap);
-  o.nursery = static_cast<std::size_t>(c.nursery);
-  o.tlab = static_cast<std::size_t>(c.tlab);
-  o.survivor_ratio = c.survivor_ratio;
-  o.promotion_age = c.promotion_age;
-  o.gc_threads = c.gc_threads;
-  o.stress_every = c.stress_every;
-  o.log = c.log != 0;
-  o.verify = c.verify != 0;
-  o.poison = c.poison != 0;
-  o.major_growth_percent = c.major_growth_percent;
-  return o;
-}
 
 // ---- mutators -------------------------------------------------------------------------
 
@@ -427,51 +391,14 @@ extern "C" {
 
 // ---- heaps -----------------------------------------------------------------------------
 
-rt_status rt_heap_options_init(rt_heap_options* options) noexcept {
-  constexpr const char* fn = "rt_heap_options_init";
-  if (options == nullptr) return null_argument(fn, "options");
-  *options = to_c(rh::Options{});
-  return RT_OK;
-}
-
-rt_status rt_heap_options_parse(const char* text, rt_heap_options* inout) noexcept {
-  constexpr const char* fn = "rt_heap_options_parse";
-  return guarded(fn, [&] {
-    if (text == nullptr) return null_argument(fn, "text");
-    if (inout == nullptr) return null_argument(fn, "inout");
-    rt_heap_options c = to_c(rh::Options{});
-    rt_status s = read_struct(fn, "inout", inout, inout->size, kOptionsSize10, &c, sizeof c);
-    if (s != RT_OK) return s;
-    auto parsed = rh::parse_options(text, from_c(c));
-    if (!parsed.ok()) return fail(RT_ERROR_INVALID_ARGUMENT, fn, parsed.error().describe());
-    // Options the struct has no field for are refused, not dropped: a text
-    // that names one would otherwise be accepted and do nothing.
-    if (parsed->sample_bytes != 0) {
-      return fail(RT_ERROR_INVALID_ARGUMENT, fn,
-                  "sample_bytes is not in rt_heap_options: start sampling with "
-                  "rt_heap_sample_allocations");
-    }
-    if (parsed->huge_pages) {
-      return fail(RT_ERROR_INVALID_ARGUMENT, fn,
-                  "huge_pages is not in rt_heap_options: only the C++ Options can ask for it");
-    }
-    c = to_c(*parsed);
-    return write_struct(fn, "inout", inout, kOptionsSize10, &c, sizeof c);
-  });
-}
-
 rt_status rt_heap_create(const rt_heap_options* options, rt_heap** out) noexcept {
   constexpr const char* fn = "rt_heap_create";
   return guarded(fn, [&] {
     if (out == nullptr) return null_argument(fn, "out");
-    rt_heap_options c = to_c(rh::Options{});
-    if (options != nullptr) {
-      rt_status s =
-          read_struct(fn, "options", options, options->size, kOptionsSize10, &c, sizeof c);
-      if (s != RT_OK) return s;
-    }
+    rh::Options o;
+    if (rt_status s = read_options(fn, options, o); s != RT_OK) return s;
     auto wrapper = std::make_unique<rt_heap>();
-    auto created = rh::Heap::create(from_c(c));
+    auto created = rh::Heap::create(o);
     if (!created.ok()) {
       return fail(RT_ERROR_INVALID_ARGUMENT, fn, created.error().describe());
     }
@@ -495,16 +422,6 @@ rt_status rt_heap_destroy(rt_heap* heap) noexcept {
     }
     delete heap;
     return RT_OK;
-  });
-}
-
-rt_status rt_heap_get_options(const rt_heap* heap, rt_heap_options* out) noexcept {
-  constexpr const char* fn = "rt_heap_get_options";
-  return guarded(fn, [&] {
-    if (heap == nullptr) return null_argument(fn, "heap");
-    if (out == nullptr) return null_argument(fn, "out");
-    rt_heap_options c = to_c(heap->heap->options());
-    return write_struct(fn, "out", out, kOptionsSize10, &c, sizeof c);
   });
 }
 

@@ -1,5 +1,6 @@
 // The heap C ABI's state and checks, shared by its files: c_api.cpp (heaps,
-// layouts, mutators, allocation, barriers, handles), c_api_roots.cpp (root
+// layouts, mutators, allocation, barriers, handles), c_api_options.cpp
+// (rt_heap_options and its text form), c_api_roots.cpp (root
 // sets, frame enumerators) and c_api_collections.cpp (collections,
 // collection callbacks, statistics, verification, waiting for finalizers). Internal: nothing here
 // is part of the ABI.
@@ -60,6 +61,9 @@ rt_status own_outside_finalizers(const char* fn, rt_mutator* m, const rt_heap* h
                                  const char* why, MutatorRecord*& out);
 // The C++ collection callback behind every C one (ctx: its CallbackThunk).
 void call_c_collection_callback(void* ctx, Mutator& m, const CollectionEvent& e);
+// The options a caller of `fn` passed (NULL: the defaults) as C++ Options;
+// an error when the struct's size is unusable or its unknown fields are set.
+rt_status read_options(const char* fn, const rt_heap_options* options, Options& out);
 
 }  // namespace runa::heap::capi
 

@@ -500,11 +500,8 @@ bool HeapImpl::minor(CollectionRecord& rec) {
   nursery.resize(sizing.after_minor(nursery.current(), sample));
   young_now.store(nursery.current().total(), std::memory_order_relaxed);
   young_committed.store(nursery.committed(), std::memory_order_relaxed);
-  // Survivors in the half tell whether young survivors live on; an empty
-  // half tells nothing (tenuring.hpp, "First survivals").
-  if (auto persistent = Sizing::persistent(sample)) survivors_persist = *persistent;
   tenure_age = tenuring_threshold(copied_ages, nursery.half_capacity(), opt.promotion_age,
-                                  survivors_persist);
+                                  sizing.survivors_persist());
 
   // Each thread's next chunk follows its share of this epoch's eden,
   // averaged with the past (weight 0.35 for the newest, as HotSpot does).

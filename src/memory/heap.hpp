@@ -163,12 +163,10 @@ class HeapImpl {
   // one copied fewer bytes than this (tests set 0 to force parallelism).
   std::uint64_t parallel_copy_threshold = std::uint64_t{1} << 20;
   std::uint64_t last_copied = 0;  // bytes the last minor collection copied
-  // The promotion age of the next minor collection (tenuring.hpp), the
-  // bytes the last one copied by age, from which it is chosen, and whether
-  // the survivors last seen in the survivor half mostly survived again.
+  // The promotion age of the next minor collection (tenuring.hpp), and the
+  // bytes the last one copied by age, from which it is chosen.
   unsigned tenure_age = opt.promotion_age;
   AgeTable copied_ages;
-  bool survivors_persist = false;
   Finalizers finalizers{*this};
   CollectionEvents events;
   // The collectors' lists in a pause (pause_reserve.hpp), and the

@@ -50,13 +50,21 @@ YoungSize Sizing::initial() const {
 }
 
 YoungSize Sizing::after_minor(YoungSize now, const MinorSample& s) {
+  // No survivors left by the previous collection: nothing is known, and the
+  // last reading stands.
+  bool persists = false;
+  if (s.last_survivors != 0) {
+    persists =
+        static_cast<double>(s.resurvived) >= kLongLived * static_cast<double>(s.last_survivors);
+    persist_ = persists;
+  }
+  bool long_lived = persists && s.copied > kPauseCopyPerThread * gc_threads_;
+  bool halve = long_lived && long_lived_before_;
+  long_lived_before_ = long_lived;
   if (!adaptive_) return now;
   std::size_t eden = now.eden;
   double survival =
       s.allocated == 0 ? 0.0 : static_cast<double>(s.copied) / static_cast<double>(s.allocated);
-  bool long_lived = persistent(s).value_or(false) && s.copied > kPauseCopyPerThread * gc_threads_;
-  bool halve = long_lived && long_lived_before_;
-  long_lived_before_ = long_lived;
   if (s.allocated != 0 && survival > kGrowSurvival) {
     double growth = std::clamp(survival / kGrowSurvival, 2.0, kMaxGrowth);
     // Capped before the conversion back: no product can overflow. A first

@@ -69,7 +69,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 
 #include "runatime/heap.hpp"
 
@@ -97,12 +96,6 @@ class Sizing {
   static constexpr double kGrowSurvival = 0.05;
   static constexpr double kMaxGrowth = 16.0;
   static constexpr double kLongLived = 0.75;
-  // Whether the survivors the previous collection left mostly (kLongLived)
-  // survived this one; none left: nothing is known.
-  [[nodiscard]] static std::optional<bool> persistent(const MinorSample& s) {
-    if (s.last_survivors == 0) return std::nullopt;
-    return static_cast<double>(s.resurvived) >= kLongLived * static_cast<double>(s.last_survivors);
-  }
   static constexpr std::uint64_t kPauseCopyPerThread = std::uint64_t{2} << 20;
   static constexpr std::size_t kEdenPerMutator = std::size_t{1} << 20;
   static constexpr std::size_t kRefillsPerEpoch = 50;
@@ -116,9 +109,14 @@ class Sizing {
   [[nodiscard]] bool adaptive() const { return adaptive_; }
   [[nodiscard]] YoungSize reserved() const { return max_; }
   [[nodiscard]] YoungSize initial() const;
-  // The size for the epoch after a minor collection at `now`; remembers
-  // whether this collection read long-lived survivors.
+  // The size for the epoch after a minor collection at `now`; records what
+  // the collection read of its survivors' persistence (with a fixed
+  // nursery too: tenuring reads it).
   [[nodiscard]] YoungSize after_minor(YoungSize now, const MinorSample& s);
+  // Whether the survivors last found in the survivor half mostly
+  // (kLongLived) survived again: the last collection that found any
+  // decides (tenuring.hpp, "First survivals").
+  [[nodiscard]] bool survivors_persist() const { return persist_; }
   // The chunk a mutator takes from eden when its share of the last epochs'
   // allocation is `share` (0..1) and eden is `eden` bytes.
   [[nodiscard]] std::size_t chunk(std::size_t eden, double share) const;
@@ -136,7 +134,8 @@ class Sizing {
   YoungSize max_;
   std::size_t tlab_ = 0;
   std::size_t min_eden_ = 0;
-  bool long_lived_before_ = false;  // the last collection's reading
+  bool persist_ = false;
+  bool long_lived_before_ = false;  // the last collection's reading of the halving rule
 };
 
 }  // namespace runa::heap

@@ -30,7 +30,7 @@
 // collection found in the half mostly (Sizing::kLongLived) survived it.
 // Otherwise it is at least 2, and such a cohort dies in the half. A
 // collection that found the half empty (everything was promoted) tells
-// nothing: the last reading stands (HeapImpl::minor).
+// nothing: the last reading stands (Sizing::survivors_persist).
 //
 // Counting happens inside the pause into fixed arrays (no allocation); each
 // collector worker keeps its own table, merged after the copy.

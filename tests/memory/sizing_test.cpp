@@ -50,6 +50,32 @@ TEST(Sizing, AFixedNurseryNeverMoves) {
   EXPECT_EQ(s.after_minor(s.initial(), m), s.reserved());
 }
 
+// Tenuring reads the last known persistence (tenuring.hpp, "First
+// survivals"), with a fixed nursery as with an adaptive one; a collection
+// that found no survivors left from the previous one changes nothing.
+TEST(Sizing, PersistenceIsRecordedWhateverTheNurseryAndKeptWhenUnknown) {
+  Options o = adaptive(64 * kMiB);
+  o.nursery = 10 * kMiB;
+  for (Sizing s : {Sizing(o), Sizing(adaptive(64 * kMiB))}) {
+    EXPECT_FALSE(s.survivors_persist());
+    MinorSample m;
+    m.allocated = kMiB;
+    m.copied = kMiB / 4;
+    m.last_survivors = kMiB / 4;
+    m.resurvived = kMiB / 4;
+    (void)s.after_minor(s.initial(), m);
+    EXPECT_TRUE(s.survivors_persist());
+    m.last_survivors = 0;  // the half was empty: nothing known
+    m.resurvived = 0;
+    (void)s.after_minor(s.initial(), m);
+    EXPECT_TRUE(s.survivors_persist());
+    m.last_survivors = kMiB / 4;  // few survived again
+    m.resurvived = kMiB / 16;
+    (void)s.after_minor(s.initial(), m);
+    EXPECT_FALSE(s.survivors_persist());
+  }
+}
+
 // Eden grows by survival over its target, at least twofold and at most
 // kMaxGrowth-fold: a structure built before the first collection (all of
 // eden survives) takes eden to its largest at once.
