@@ -30,7 +30,7 @@ void ActorBase::schedule() {
 void ActorBase::end_turn(bool more) {
   if (more) {
     keep_alive();
-    pool_.submit_last(this);  // behind the others: fairness
+    pool_.submit_next(this);  // behind the actors this turn woke (actor.hpp, "Scheduling")
     return;
   }
   state_.store(kIdle, std::memory_order_seq_cst);

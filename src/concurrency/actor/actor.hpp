@@ -7,9 +7,17 @@
 // submits, so an actor runs one turn at a time and its behaviour needs no
 // lock. A turn handles at most kThroughput messages (fairness: a busy
 // actor cannot hold a worker while others wait) and then either requeues
-// itself behind the others, or stores kIdle and looks at the mailbox once
-// more: a sender pushes then reads the state, the actor stores the state
-// then reads the mailbox (all seq_cst), so one of them sees the other —
+// itself, or stores kIdle and looks at the mailbox once more.
+//
+// It requeues at the back of its worker's next queue (pool.hpp), behind
+// the actors its turn woke: the conversation stays on the core whose cache
+// holds it. The injector, where it went before, handed a busy actor to
+// whichever idle worker looked first, and the hub of a chatty program
+// (chameneos' mall) changed cores 1,000 to 3,000 times in a 30 ms run.
+// Idle workers still get a share of that queue by asking.
+//
+// Going idle: a sender pushes then reads the state, the actor stores the
+// state then reads the mailbox (all seq_cst), so one of them sees the other —
 // no message is left in an idle actor's mailbox.
 //
 // Failure. A behaviour that throws fails the actor. Without a supervisor

@@ -30,6 +30,14 @@ constexpr std::size_t kStealBatch = 32;
 // runs, the others go to its deque).
 constexpr std::size_t kInjectBatch = 64;
 
+// Sharing that does not pay (pool.hpp): an ask whose work kept the asker
+// busy for less than kFruitfulShare missed; after n misses in a row the
+// worker asks again only kAskBackoff << (n - 1) later, at most
+// kAskBackoff << (kMaxShareMisses - 1) (6.4 ms).
+constexpr auto kFruitfulShare = std::chrono::microseconds(50);
+constexpr auto kAskBackoff = std::chrono::microseconds(100);
+constexpr unsigned kMaxShareMisses = 7;
+
 // xorshift64*: cheap, and good enough to spread thieves over victims.
 unsigned next_random(std::uint64_t& s, unsigned bound) {
   s ^= s >> 12;
@@ -167,13 +175,45 @@ void Pool::flush_next(void* worker) {
   p.sleep_.notify();  // rule 1: jobs made visible
 }
 
-void Pool::ask_to_share(Worker& w) {
+void Pool::ask_to_share(Worker& w, Clock::time_point now) {
+  if (now < w.ask_from) return;
+  w.judging = true;
+  w.busy_from = {};
   for (const std::unique_ptr<Worker>& other : workers_) {
     // Read first: a request already pending costs its owner no line.
     if (other.get() != &w && !other->share_asked.load(std::memory_order_relaxed)) {
       other->share_asked.store(true, std::memory_order_relaxed);
     }
   }
+}
+
+void Pool::judge_share(Worker& w) {
+  w.judging = false;
+  const Clock::time_point now = Clock::now();
+  if (now - w.busy_from >= kFruitfulShare) {
+    w.share_misses = 0;
+    w.ask_from = {};
+    return;
+  }
+  w.share_misses = std::min(w.share_misses + 1, kMaxShareMisses);
+  w.ask_from = now + kAskBackoff * (1U << (w.share_misses - 1));
+}
+
+void Pool::park_idle(Worker& w) {
+  // Backing off, and skipped asking while others work: nothing would wake
+  // this worker when asking is due again, so it wakes itself then.
+  if (w.share_misses > 0 && sleep_.idle() < workers_.size() && Clock::now() < w.ask_from) {
+    if (!sleep_.park(w.index, w.ask_from) && !sleep_.cancel(w.index)) {
+      sleep_.park(w.index);  // a waker took it off the list: its permit is coming
+    }
+    return;
+  }
+  // All idle: whatever comes next is new work, judged afresh.
+  if (sleep_.idle() == workers_.size()) {
+    w.share_misses = 0;
+    w.ask_from = {};
+  }
+  sleep_.park(w.index);
 }
 
 bool Pool::work_visible() const {
@@ -219,12 +259,12 @@ Job* Pool::find_work(Worker& w) {
 
 Job* Pool::spin(Worker& w) {
   if (options_.spin.count() <= 0) {
-    ask_to_share(w);  // no spin: ask before sleeping ("The next queue")
+    ask_to_share(w, Clock::now());  // no spin: ask before sleeping ("The next queue")
     return nullptr;
   }
   if (!sleep_.begin_spin()) return nullptr;
   Job* job = nullptr;
-  const auto start = std::chrono::steady_clock::now();
+  const auto start = Clock::now();
   const auto ask_at = start + options_.spin / 2;
   const auto deadline = start + options_.spin;
   bool asked = false;
@@ -234,11 +274,11 @@ Job* Pool::spin(Worker& w) {
     pauses = std::min(pauses * 2, 64U);
     if ((job = find_work(w)) != nullptr) break;
     poll_safepoint();  // the spin is short, but a collection need not wait for it
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = Clock::now();
     if (!asked && now >= ask_at) {
       // Half the spin without work: what other workers queued privately
       // had better run here ("The next queue").
-      ask_to_share(w);
+      ask_to_share(w, now);
       asked = true;
     }
     if (now >= deadline) break;
@@ -276,6 +316,7 @@ void Pool::main(unsigned index) {
       if (!w.searching) {
         sleep_.start_searching();
         w.searching = true;
+        if (w.judging && w.busy_from != Clock::time_point{}) judge_share(w);
       }
       job = find_work(w);
       if (job == nullptr) job = spin(w);
@@ -284,6 +325,7 @@ void Pool::main(unsigned index) {
       if (w.searching) {
         w.searching = false;
         sleep_.stop_searching(true);
+        if (w.judging && w.busy_from == Clock::time_point{}) w.busy_from = Clock::now();
       }
       run_job(job);
       continue;
@@ -300,7 +342,7 @@ void Pool::main(unsigned index) {
       if (!sleep_.cancel(index)) sleep_.park(index);  // a waker's permit is coming
       continue;                                       // searching again either way
     }
-    sleep_.park(index);
+    park_idle(w);
   }
   set_block_hook(nullptr, nullptr);
   current_ = nullptr;

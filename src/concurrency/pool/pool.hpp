@@ -75,6 +75,29 @@
 // waits for it; and it counts as searching, so rule 3's last look before
 // sleeping stays the only guard against a lost wake-up.
 //
+// Sharing that does not pay. A share moves queued jobs to another core,
+// and with them the messages they send and the cache lines they touch.
+// When the jobs are many and long that buys parallelism; when they are a
+// few short ones that send straight back to an actor on the sharer's core
+// (Savina's chameneos: creatures that each send one message to the mall),
+// it buys none, and every message then crosses between the cores. What a
+// crossing costs depends on where the host puts the two vCPUs: on this
+// project's VM a cache line's round trip between them took 100-130 ns in
+// some minutes and 450-520 ns in others, and chameneos with sharing took
+// 0.03 s in the first case and 0.07-0.12 s in the second, against 0.025 s
+// with no sharing in either. So a worker judges its own asks: the first
+// job it finds after asking starts a busy period, and the next time it
+// runs out of work the period ends (judge_share); one shorter than
+// kFruitfulShare (50 us, the spin) is a miss. After n misses in a row it
+// asks again only kAskBackoff << (n - 1) later (100 us up to 6.4 ms); a
+// busy period that was long resets it. A worker that parks while backing
+// off, having skipped its ask, parks only until asking is due again
+// (nothing else would wake it to ask: the work it could take is in
+// another worker's private queue), unless every worker is idle: then what
+// comes next is new work, announced by a notify, and judged afresh.
+// A missed ask costs the program at most one backoff's worth of
+// parallelism when its work changes from short to long.
+//
 // Fork-join (join.hpp) and task groups (task_group.hpp) wait without
 // blocking a worker: a worker whose child job was stolen runs other jobs
 // until the child's latch is set, and sleeps on the latch only when there is
@@ -110,6 +133,7 @@
 #include "concurrency/pool/job.hpp"
 #include "concurrency/pool/job_cache.hpp"
 #include "concurrency/pool/sleep.hpp"
+#include "concurrency/sync/futex.hpp"
 #include "concurrency/work_deque.hpp"
 
 namespace runa::concurrency {
@@ -227,8 +251,14 @@ class Pool {
   // blocking, or asked to share).
   static void flush_next(void* worker);
   // A worker that has looked for work for a while asks the others to
-  // share their next queues ("The next queue").
-  void ask_to_share(Worker& w);
+  // share their next queues ("The next queue"), unless its asks are
+  // backing off ("Sharing that does not pay").
+  void ask_to_share(Worker& w, Clock::time_point now);
+  // The end of the busy period an ask brought: was it worth asking?
+  static void judge_share(Worker& w);
+  // Parks an idle worker: until woken, or, when it skipped asking while
+  // others work, until asking is due again.
+  void park_idle(Worker& w);
   // On w's thread: queues job on w's deque (when it is full, the oldest
   // half of it and job go to the injector: spill) and notifies (rule 1 of
   // sleep.hpp).
@@ -264,6 +294,14 @@ struct Pool::Worker {
   unsigned next_head = 0;
   unsigned next_tail = 0;
   unsigned next_streak = 0;  // jobs taken from it in a row
+  // Whether asking pays ("Sharing that does not pay"): this worker's
+  // asks in a row that brought less than kFruitfulShare of work, the time
+  // before which it asks no more, and, while an ask is being judged, when
+  // the work it brought started (epoch: none yet).
+  unsigned share_misses = 0;
+  Clock::time_point ask_from{};
+  bool judging = false;
+  Clock::time_point busy_from{};
   [[nodiscard]] bool has_next() const { return next_head != next_tail; }
   // Set by other workers, cleared by this one when it shares (a hint:
   // relaxed both ways). On a line of its own: the owner reads it between

@@ -39,6 +39,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "concurrency/sync/mutex.hpp"
@@ -75,8 +76,12 @@ class Sleep {
   // its way: the caller consumes it with park(w)).
   bool cancel(unsigned w);
   // Sleeps until woken (MAY COLLECT: a BlockingRegion). The worker is then
-  // searching, on its waker's count.
-  void park(unsigned w) { parkers_[w].park(); }
+  // searching, on its waker's count. With a deadline that passes first it
+  // returns false, still listed: the caller then calls cancel(w), and
+  // park(w) again if that finds a waker on its way.
+  bool park(unsigned w, std::optional<Clock::time_point> deadline = std::nullopt) {
+    return parkers_[w].park(deadline);
+  }
 
   // At most one searcher spins at a time (pool.hpp, "Spinning"): true if
   // the caller may, and must then call end_spin().

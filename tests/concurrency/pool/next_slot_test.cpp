@@ -22,48 +22,20 @@
 #include "concurrency/pool/pool.hpp"
 #include "concurrency/sync/latch.hpp"
 #include "concurrency/sync/mutex.hpp"
+#include "pool_probe.hpp"
 
 namespace runa::concurrency {
-
-// The pool's insides that a test drives in a chosen order (a friend of
-// Pool and Injector).
-struct PoolProbe {
-  // Held by the test, it makes a worker that looks in the injector wait
-  // (spin, then sleep in a BlockingRegion), as another worker taking a job
-  // from there does for a moment.
-  static Mutex& injector_lock(Pool& pool) { return pool.injector_.mu_; }
-  // With that lock held: the oldest injected job, taken as that other
-  // worker would.
-  static Job* take_injected(Pool& pool) { return pool.injector_.pop_batch_locked(1); }
-};
 
 namespace {
 
 using testing::eventually;
+using testing::here;
 using testing::scaled;
+using testing::spin_until;
+using testing::Step;
 
 // Every test declares its pool last: ~Pool runs what is queued and joins
 // the workers before the jobs, latches and counters they use are gone.
-// Jobs reach the pool through the worker they run on.
-Pool& here() {
-  return Pool::current()->pool;
-}
-
-// A job that runs a callable once, owned by the test.
-template <class F>
-struct Step final : Job {
-  explicit Step(F fn) : Job(&run), f(std::move(fn)) {}
-  static void run(Job* job) { static_cast<Step*>(job)->f(); }
-  F f;
-};
-
-// Busy on this thread (no BlockingRegion) until done() or 10 s: done().
-template <class Done>
-bool spin_until(Done done) {
-  auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!done() && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
-  return done();
-}
 
 // Two jobs: `waiter` is busy until `awaited` has run (seen: it had, before
 // 10 s). Queued waiter first, awaited second on one worker, awaited runs
