@@ -72,22 +72,6 @@ bool has_length(LayoutKind k) {
          k == LayoutKind::kByteTail;
 }
 
-bool may_hold_refs(const Layout& l) {
-  switch (l.kind) {
-    case LayoutKind::kRefArray:
-    case LayoutKind::kRefTail:
-      return true;
-    case LayoutKind::kByteArray:
-      return false;
-    case LayoutKind::kPlain:
-    case LayoutKind::kWeakRef:
-    case LayoutKind::kEphemeron:
-    case LayoutKind::kByteTail:
-      break;
-  }
-  return l.refs > 0;
-}
-
 Result<std::uint32_t> Layouts::add(const Layout& layout) {
   auto kind = static_cast<unsigned>(layout.kind);
   if (kind > static_cast<unsigned>(LayoutKind::kByteTail)) {

@@ -86,7 +86,22 @@ inline std::size_t size_of(const Layout& l, Object* o) {
 }
 // Whether objects of l can have a reference slot at all (an object born
 // old without one need not be remembered).
-[[nodiscard]] bool may_hold_refs(const Layout& l);
+// Inline: the minor collector asks for every object it copies.
+[[nodiscard]] inline bool may_hold_refs(const Layout& l) {
+  switch (l.kind) {
+    case LayoutKind::kRefArray:
+    case LayoutKind::kRefTail:
+      return true;
+    case LayoutKind::kByteArray:
+      return false;
+    case LayoutKind::kPlain:
+    case LayoutKind::kWeakRef:
+    case LayoutKind::kEphemeron:
+    case LayoutKind::kByteTail:
+      break;
+  }
+  return l.refs > 0;
+}
 // Whether an object's length word sizes it (arrays and tailed kinds).
 [[nodiscard]] bool has_length(LayoutKind k);
 

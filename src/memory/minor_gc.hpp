@@ -15,7 +15,9 @@
 //     its forwarding address) and updates the slot.
 //  2. Closure, in parallel: every copy is pushed on its worker's deque and
 //     scanned once, by that worker or by one that steals it
-//     (StealingQueues); the phase ends when every worker is idle and every
+//     (StealingQueues), except a copy with no reference slot (a byte
+//     array), which has nothing to scan: the copy itself does what its
+//     scan would (an old one is left unlogged). The phase ends when every worker is idle and every
 //     deque empty. The deques have a fixed capacity; a copy that finds its
 //     worker's deque full goes to the worker's spill list (a PauseList,
 //     pause_reserve.hpp), which only that worker takes from, after its
