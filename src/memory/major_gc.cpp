@@ -25,8 +25,6 @@
 namespace runa::heap {
 namespace {
 
-constexpr std::size_t kSweepChunk = 16;  // blocks per claim
-
 [[noreturn]] void fatal(const char* what, const Object* o, std::uint64_t word) {
   std::fprintf(stderr, "runatime: major collection: %s (object %p, header 0x%016llx)\n", what,
                static_cast<const void*>(o), static_cast<unsigned long long>(word));
@@ -234,46 +232,6 @@ void MajorGC::choose_candidates() {
   }
 }
 
-void MajorGC::sweep_block(std::size_t i) {
-  const BlockInfo& b = h_.blocks.info(i);
-  LineMap lines{};
-  std::uint32_t bytes = 0;
-  std::uint32_t top = 0;
-  // Nothing marked in place: released without a walk. Its dead objects
-  // need no filler, since a free block is zeroed when it is taken
-  // (block_space.hpp); the test mode still poisons them one by one.
-  if (b.reached == 0 && !h_.opt.poison) {
-    h_.places.forget_free(i, lines);
-    h_.blocks.sweep_block(i, lines, bytes, top);
-    return;
-  }
-  std::uint8_t* start = h_.blocks.block(i);
-  for (std::uint32_t off = 0; off < b.top;) {
-    auto* o = reinterpret_cast<Object*>(start + off);
-    std::uint64_t h = o->header;
-    if (is_filler(h)) {
-      off += 8;
-      continue;
-    }
-    // An evacuated object's size is its copy's (its header is a forwarding word).
-    Object* self = (h & hdr::kForwarded) != 0 ? as_object(h & ~hdr::kForwarded) : o;
-    auto n =
-        static_cast<std::uint32_t>(object_size(h_.layouts.at(hdr::type_of(self->header)), self));
-    if (self == o && marked(o)) {
-      for (std::size_t l = off / kLine; l <= (off + n - 1) / kLine; ++l) lines[l] = 1;
-      bytes += n;
-      top = off + n;
-    } else if (h_.opt.poison) {
-      poison_words(start + off, n);
-    } else {
-      std::memset(start + off, 0, n);
-    }
-    off += n;
-  }
-  h_.places.forget_free(i, lines);
-  h_.blocks.sweep_block(i, lines, bytes, top);
-}
-
 void MajorGC::unmark_young() {
   for_each_young_object(
       h_, [&](Object* o) { o->header = (o->header & ~hdr::kMark) | (mark_ ^ hdr::kMark); });
@@ -334,9 +292,9 @@ void MajorGC::run(CollectionRecord& rec, bool trace_young) {
   h_.workers.run([&](unsigned id) {
     PauseScope pause;
     TraceSpan span(h_.trace, "sweep", id);
-    blocks.for_each([&](std::size_t i) {
-      if (h_.blocks.info(i).kind == BlockKind::kObjects) sweep_block(i);
-    });
+    std::size_t begin = 0;
+    std::size_t end = 0;
+    while (blocks.next(begin, end)) sweep_chunk(begin, end);
   });
   h_.blocks.end_sweep();
   h_.large.sweep([&](Object* o) {

@@ -58,20 +58,22 @@
 //     objects count as reached, unless they are traced).
 //  5. The remembered set: dead objects are dropped, moved ones renamed.
 //  6. Sweep the object blocks, in parallel (workers claim chunks of
-//     blocks). A block none of whose objects marking scanned (draining
-//     notes each scanned object's block: BlockInfo::reached) is released
-//     at once: nothing in it is marked in place, and a free block is zeroed
-//     when taken again, so its dead objects need no filler (Options::poison
-//     still walks it, to poison them). Otherwise: walk the block's objects from its start to
-//     its top (skipping filler words). A marked object marks every line it
-//     covers in a fresh line map (exactly, since the walk sees every
-//     object: no conservative line marking); an unmarked or evacuated one
-//     is overwritten with filler (zero, or the poison pattern under
-//     Options::poison), so the block stays walkable and a stale reference
-//     to it reads as garbage. BlockSpace::sweep_block then releases
-//     (retains, see block_space.hpp) a block with no live line and lists one with free lines
-//     as recyclable, where promotion allocates next (block_space.hpp);
-//     the recyclable list is then sorted into address order.
+//     blocks, and walk a chunk's blocks interleaved: major_sweep.cpp). A
+//     block none of whose objects marking scanned (draining notes each
+//     scanned object's block: BlockInfo::reached) is released at once:
+//     nothing in it is marked in place, and a free block is zeroed when
+//     taken again, so its dead objects need no filler (Options::poison
+//     still walks it, to poison them). Otherwise: walk the block's objects
+//     from its start to its top (skipping filler words). A marked object
+//     marks every line it covers in a fresh line map (exactly, since the
+//     walk sees every object: no conservative line marking); an unmarked
+//     or evacuated one is overwritten with filler (zero, or the poison
+//     pattern under Options::poison), so the block stays walkable and a
+//     stale reference to it reads as garbage. BlockSpace::sweep_block then
+//     releases (retains, see block_space.hpp) a block with no live line
+//     and lists one with free lines as recyclable, where promotion
+//     allocates next (block_space.hpp); the recyclable list is then sorted
+//     into address order.
 //  7. Sweep the large-object space: unmarked objects give their runs back.
 //     Large objects never move.
 #pragma once
@@ -88,6 +90,8 @@ namespace runa::heap {
 
 class MajorGC {
  public:
+  // Blocks a sweeping worker claims at a time, and walks interleaved.
+  static constexpr std::size_t kSweepChunk = 16;
   // Items each worker's deque holds; more spill to the worker's own list.
   static constexpr std::size_t kGreyCapacity = 4096;
   // choose_candidates' record of a block; HeapImpl::pause_needs reserves one per block.
@@ -124,7 +128,12 @@ class MajorGC {
   // clears the unmarked ones (after).
   void unmark_young();
   void clear_dead_young();
-  void sweep_block(std::size_t i);
+  // Sweeps the object blocks among [begin, end), at most kSweepChunk of
+  // them, their walks interleaved (major_sweep.cpp).
+  void sweep_chunk(std::size_t begin, std::size_t end);
+  // One step of a block's walk: an object, or a run of filler words.
+  void step(std::uint8_t* start, std::uint32_t end, std::uint32_t& off, LineMap& lines,
+            std::uint32_t& bytes, std::uint32_t& top) const;
 
   HeapImpl& h_;
   std::uint64_t mark_ = 0;  // the polarity that means "marked" in this collection
