@@ -14,6 +14,14 @@
 // SpinWait never sleeps: what it waits for needs no wake-up, only the other
 // thread's next time slice (the terminator adds its own sleeps after
 // rounds of yielding, as its wait may be long).
+//
+// CasBackoff: how a thread steps back after losing a compare-and-swap on
+// a shared word to another thread (a ring's head or tail index,
+// array_queue.hpp). Retrying at once takes the word's line back from the
+// winner, who is about to touch it again, and under steady contention the
+// line moves between the cores on nearly every attempt; a pause that
+// doubles with each loss (1 to kMax hints) lets the winner finish and the
+// losers come back spread out. It never yields: the winner is running.
 #pragma once
 
 #include <thread>
@@ -51,6 +59,20 @@ class SpinWait {
  private:
   unsigned round_ = 0;
   unsigned yields_ = 0;
+};
+
+class CasBackoff {
+ public:
+  static constexpr unsigned kMax = 64;
+
+  // After a lost compare-and-swap.
+  void pause() {
+    for (unsigned i = 0; i < hints_; ++i) cpu_relax();
+    if (hints_ < kMax) hints_ *= 2;
+  }
+
+ private:
+  unsigned hints_ = 1;
 };
 
 }  // namespace runa::concurrency
