@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <thread>
 #include <utility>
 
 #include "concurrency/actor/actor.hpp"
@@ -65,6 +64,11 @@ TEST(ShareBackoff, AWorkerBackingOffDoesNotAskUntilItsBackoffEnds) {
   pool.run([&pool] {
     Pool::Worker& w = *Pool::current();
     Pool::Worker& other = PoolProbe::worker(pool, 1 - w.index);
+    // An ask from before this job (w idle at the start, a slow machine, as
+    // under TSan) is no part of the test: only w sets other's request, and
+    // w runs this job.
+    other.share_asked.store(false);
+    w.judging = false;
     const Clock::time_point now = Clock::now();
     w.share_misses = 1;
     w.ask_from = now + std::chrono::hours(1);
@@ -125,12 +129,13 @@ TEST(ShareBackoff, ASleepingWorkerAsksAgainWhenItsBackoffEnds) {
 
 TEST(ShareBackoff, ABusyActorsNextTurnWaitsOnItsWorkerBehindTheActorItWoke) {
   // A's mailbox holds two turns' worth of messages before its first turn
-  // goes on. Its first message waits until the other worker has gone to
-  // sleep, clears that worker's request (both were idle at the start),
-  // and tells B, whose one message keeps B busy for 2 ms. A's first turn
-  // ends with messages left: A requeues behind B on its worker, so its
-  // second turn starts there once B is done. Through the injector, where
-  // it went before, the other worker was woken and took A while B ran.
+  // goes on. Its first message waits until the other worker has gone
+  // idle, clears the request that worker made of this one (both were idle
+  // at the start), and tells B, whose one message keeps B busy for 2 ms.
+  // A's first turn ends with messages left: A requeues behind B on its
+  // worker, so its second turn starts there once B is done. Through the
+  // injector, where it went before, the other worker was woken and took A
+  // while B ran.
   constexpr unsigned kMessages = 2 * ActorBase::kThroughput;
   std::atomic<bool> go{false};
   unsigned handled = 0;
@@ -152,7 +157,9 @@ TEST(ShareBackoff, ABusyActorsNextTurnWaitsOnItsWorkerBehindTheActorItWoke) {
       const unsigned on = Pool::current()->index;
       if (handled == 0) {
         spin_until([&] { return go.load(); });
-        std::this_thread::sleep_for(milliseconds(20));  // the other worker parks
+        // The other worker has gone idle (listed: it asks no more), and
+        // its earlier ask, if any, is cleared.
+        spin_until([&] { return pool.idle() == 1; });
         Pool::current()->share_asked.store(false);
         first_on = on;
         b.tell(0);
