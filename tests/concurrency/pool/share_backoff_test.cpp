@@ -27,6 +27,7 @@ TEST(ShareBackoff, AskingBacksOffLongerAfterEachShortShareUpToALimit) {
   Pool pool({.workers = 1});
   pool.run([] {
     Pool::Worker& w = *Pool::current();
+    w.share_misses = 0;  // whatever the worker judged before this job
     for (unsigned miss = 1; miss <= 9; ++miss) {
       w.judging = true;
       // A busy period that ends before it starts: a miss, however long the
