@@ -131,9 +131,10 @@ class MajorGC {
   // Sweeps the object blocks among [begin, end), at most kSweepChunk of
   // them, their walks interleaved (major_sweep.cpp).
   void sweep_chunk(std::size_t begin, std::size_t end);
-  // One step of a block's walk: an object, or a run of filler words.
-  void step(std::uint8_t* start, std::uint32_t end, std::uint32_t& off, LineMap& lines,
-            std::uint32_t& bytes, std::uint32_t& top) const;
+  // One block's walk in the sweep (major_sweep.cpp), and one step of it:
+  // an object, or a run of filler words.
+  struct BlockWalk;
+  void step(BlockWalk& w) const;
 
   HeapImpl& h_;
   std::uint64_t mark_ = 0;  // the polarity that means "marked" in this collection

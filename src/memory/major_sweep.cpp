@@ -22,11 +22,10 @@
 #include "memory/major_gc.hpp"
 
 namespace runa::heap {
-namespace {
 
-// One block's walk: where it is, and the line map, object bytes and top
-// its marked objects make.
-struct BlockWalk {
+// Where the walk is, and the line map, object bytes and top its block's
+// marked objects make.
+struct MajorGC::BlockWalk {
   std::size_t index = 0;
   std::uint8_t* start = nullptr;
   std::uint32_t end = 0;  // the block's top before the sweep
@@ -36,21 +35,21 @@ struct BlockWalk {
   std::uint32_t top = 0;
 };
 
-}  // namespace
-
 void MajorGC::sweep_chunk(std::size_t begin, std::size_t end) {
+  auto finish = [&](const BlockWalk& w) {
+    h_.places.forget_free(w.index, w.lines);
+    h_.blocks.sweep_block(w.index, w.lines, w.bytes, w.top);
+  };
   std::array<BlockWalk, kSweepChunk> walks;
   std::size_t n = 0;
   for (std::size_t i = begin; i < end; ++i) {
     const BlockInfo& b = h_.blocks.info(i);
     if (b.kind != BlockKind::kObjects) continue;
-    // Nothing marked in place: released without a walk. Its dead objects
-    // need no filler, since a free block is zeroed when it is taken
-    // (block_space.hpp); the test mode still poisons them one by one.
+    // Nothing marked in place: released without a walk (an empty one). Its
+    // dead objects need no filler, since a free block is zeroed when it is
+    // taken (block_space.hpp); the test mode still poisons them one by one.
     if (b.reached == 0 && !h_.opt.poison) {
-      LineMap none{};
-      h_.places.forget_free(i, none);
-      h_.blocks.sweep_block(i, none, 0, 0);
+      finish(BlockWalk{.index = i});
       continue;
     }
     BlockWalk& w = walks[n++];
@@ -61,25 +60,25 @@ void MajorGC::sweep_chunk(std::size_t begin, std::size_t end) {
     for (std::size_t k = 0; k < n;) {
       BlockWalk& w = walks[k];
       if (w.off >= w.end) {
-        h_.places.forget_free(w.index, w.lines);
-        h_.blocks.sweep_block(w.index, w.lines, w.bytes, w.top);
+        finish(w);
         w = walks[--n];  // the last walk takes this turn's place
         continue;
       }
-      step(w.start, w.end, w.off, w.lines, w.bytes, w.top);
+      step(w);
       __builtin_prefetch(w.start + w.off);
       ++k;
     }
   }
 }
 
-void MajorGC::step(std::uint8_t* start, std::uint32_t end, std::uint32_t& off, LineMap& lines,
-                   std::uint32_t& bytes, std::uint32_t& top) const {
+void MajorGC::step(BlockWalk& w) const {
+  std::uint8_t* start = w.start;
+  std::uint32_t& off = w.off;
   auto* o = reinterpret_cast<Object*>(start + off);
   std::uint64_t h = o->header;
   if (is_filler(h)) {
     do off += 8;
-    while (off < end && is_filler(*reinterpret_cast<const std::uint64_t*>(start + off)));
+    while (off < w.end && is_filler(*reinterpret_cast<const std::uint64_t*>(start + off)));
     return;
   }
   // An evacuated object's size is its copy's (its header is a forwarding word).
@@ -87,9 +86,9 @@ void MajorGC::step(std::uint8_t* start, std::uint32_t end, std::uint32_t& off, L
   auto size =
       static_cast<std::uint32_t>(object_size(h_.layouts.at(hdr::type_of(self->header)), self));
   if (self == o && marked(o)) {
-    for (std::size_t l = off / kLine; l <= (off + size - 1) / kLine; ++l) lines[l] = 1;
-    bytes += size;
-    top = off + size;
+    for (std::size_t l = off / kLine; l <= (off + size - 1) / kLine; ++l) w.lines[l] = 1;
+    w.bytes += size;
+    w.top = off + size;
   } else if (h_.opt.poison) {
     poison_words(start + off, size);
   } else {
