@@ -442,6 +442,10 @@ bool Actors::ask(rt::Thread& t, const Value* actor, const Value* message, Value*
   return answer(t, native, c, *cell, out);
 }
 
+rt::Thread* Actors::worker_thread() {
+  return tl_worker != nullptr ? tl_worker->thread : nullptr;
+}
+
 void Actors::run(std::function<void(rt::Thread&)> job) {
   pool().spawn([job = std::move(job)] { job(*tl_worker->thread); });
 }

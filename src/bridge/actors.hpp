@@ -239,6 +239,11 @@ class Actors {
 
   // Whether the calling thread is running a behaviour now.
   [[nodiscard]] static bool in_behaviour();
+  // The calling pool worker's attached thread; nullptr on other threads.
+  [[nodiscard]] static rt::Thread* worker_thread();
+  // The runtime's pool, made at its first use: actors' turns, jobs and
+  // pool tasks (pool_tasks.hpp) run on it.
+  concurrency::Pool& pool();
   // Appends the dump's lines of the live actors (docs/concurrency.md,
   // "Dumps"): number, behaviour, state, messages waiting. With the world
   // stopped (Runtime::dump). Never collects.
@@ -250,7 +255,6 @@ class Actors {
 
  private:
   friend struct ActorCore;
-  concurrency::Pool& pool();
   void handle(ActorCore& c, Envelope& e, bool& stop);
   // A notice's Tuple in *out (actor_watch.cpp). MAY COLLECT.
   bool make_notice(rt::Thread& t, const Envelope& e, Value* out);

@@ -1,5 +1,6 @@
 // The thread dump (Runtime::dump): every attached thread's stack across
-// tiers and its scheduler's tasks, then the program's actors, read with the
+// tiers and its scheduler's tasks, then the program's actors and pool
+// tasks (whose registry's lock no thread holds at a safepoint), read with the
 // world stopped so that no frame, task or actor changes under the reader
 // (docs/concurrency.md, "Dumps").
 //
@@ -53,6 +54,7 @@ void dump_stopped(void* ctx) {
   // Beside the threads: the program's actors (actors.cpp, "The dump", says
   // why reading them here is safe and never waits for a stopped thread).
   d.runtime->impl().actors().describe(d.out);
+  d.runtime->impl().pool_tasks().describe(d.out);
 }
 
 }  // namespace

@@ -1,10 +1,14 @@
 // The task natives (docs/natives.md, "Tasks"): spawning and running the
 // coroutines of ASYNC functions on the calling thread's scheduler
-// (scheduler.hpp), the timers AWAIT waits on, sending a value into a
-// generator, and the dump of every thread and its tasks.
+// (scheduler.hpp) or on the runtime's pool (pool_tasks.hpp), the timers
+// AWAIT waits on, sending a value into a generator, and the dump of every
+// thread and its tasks.
 #include <limits>
 
+#include "bridge/actors.hpp"
 #include "bridge/native_args.hpp"
+#include "bridge/pool_tasks.hpp"
+#include "bridge/runtime_impl.hpp"
 #include "bridge/scheduler.hpp"
 #include "runatime/ops.hpp"
 
@@ -19,11 +23,54 @@ NativeStatus task_spawn(NativeCall& call) {
   return NativeStatus::kReturn;
 }
 
+// A new Task running the coroutine on the runtime's pool, in parallel
+// with the caller.
+NativeStatus task_spawn_pool(NativeCall& call) {
+  rt::Thread& t = *call.thread;
+  if (!rt::impl_of(t).pool_tasks().spawn(t, call.args[0], &call.result)) return thrown_by(call);
+  return NativeStatus::kReturn;
+}
+
+// Sleeps until a pool task has finished: its result, or its exception
+// thrown here.
+NativeStatus task_wait(NativeCall& call) {
+  if (!call.types.tasks().is_task(*call.args[0])) {
+    return wrong_argument(call, "task_wait", 0, "a Task");
+  }
+  rt::Thread& t = *call.thread;
+  const Value task = *call.args[0];
+  if (types::Tasks::status(task) == types::Tasks::Status::kPending) {
+    if (!types::Tasks::pooled(task)) {
+      return raise(call, "ValueError",
+                   "task_wait: the Task runs on a thread's scheduler (task_spawn): AWAIT it, "
+                   "or spawn it with task_spawn_pool");
+    }
+    if (Actors::worker_thread() == &t) {
+      return raise(call, "ValueError",
+                   "task_wait on a pool worker (a pool task or an actor's behaviour) would hold "
+                   "the worker: AWAIT the task");
+    }
+    rt::impl_of(t).pool_tasks().wait(t, call.args[0]);
+  }
+  const Value done = *call.args[0];
+  if (types::Tasks::status(done) == types::Tasks::Status::kReturned) {
+    call.result = types::Tasks::result(done);  // nothing included
+    return NativeStatus::kReturn;
+  }
+  call.thrown = types::Tasks::result(done);
+  return NativeStatus::kThrow;
+}
+
 // Asks a task to stop: its next AWAIT that would wait throws Cancelled.
 // Whether it was still pending.
 NativeStatus task_cancel(NativeCall& call) {
   if (!call.types.tasks().is_task(*call.args[0])) {
     return wrong_argument(call, "task_cancel", 0, "a Task");
+  }
+  if (types::Tasks::pooled(*call.args[0])) {
+    const bool pending = rt::impl_of(*call.thread).pool_tasks().cancel(*call.args[0]);
+    call.result = pending ? types::kTrue : types::kFalse;
+    return NativeStatus::kReturn;
   }
   switch (Scheduler::of(*call.thread).cancel(*call.args[0])) {
     case Scheduler::Cancel::kCancelled:
@@ -94,6 +141,8 @@ void add_task_natives(Natives& natives) {
   natives.add("runtime_dump", 0, runtime_dump);
   natives.add("generator_send", 2, generator_send);
   natives.add("task_spawn", 1, task_spawn);
+  natives.add("task_spawn_pool", 1, task_spawn_pool);
+  natives.add("task_wait", 1, task_wait);
   natives.add("task_run", 1, task_run);
   natives.add("task_cancel", 1, task_cancel);
   natives.add("task_sleep", 1, task_sleep);

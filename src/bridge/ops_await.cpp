@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "bridge/pool_tasks.hpp"
 #include "bridge/runtime_impl.hpp"
 #include "bridge/scheduler.hpp"
 #include "concurrency/channel/select.hpp"
@@ -26,31 +27,45 @@ TaskRecord* waiting_task(Thread& t) {
   TaskRecord* r = Scheduler::of(t).current();
   if (r == nullptr) {
     raise(t, "ValueError", "AWAIT outside a task (task_run or an ASYNC main)");
-  } else if (r->cancelled) {
-    r->cancelled = false;
+  } else if (r->cancelled.exchange(false)) {
     raise(t, "Cancelled", "task " + std::to_string(r->number) + " was cancelled (task_cancel)");
     return nullptr;
   }
   return r;
 }
 
-Awaited await_task(Thread& t, Value* a, Value* out) {
-  switch (Tasks::status(*a)) {
-    case Tasks::Status::kReturned:
-      *out = Tasks::result(*a);
-      return Awaited::kReady;
-    case Tasks::Status::kThrew:
-      t.exception = Tasks::result(*a);
-      t.trace = Tasks::trace(*a);
-      return Awaited::kThrew;
-    case Tasks::Status::kPending:
-      break;
+// A finished task's outcome: its result, or its exception rethrown.
+Awaited outcome(Thread& t, Value task, Value* out) {
+  if (Tasks::status(task) == Tasks::Status::kReturned) {
+    *out = Tasks::result(task);
+    return Awaited::kReady;
   }
+  t.exception = Tasks::result(task);
+  t.trace = Tasks::trace(task);
+  return Awaited::kThrew;
+}
+
+Awaited await_task(Thread& t, Value* a, Value* out) {
+  if (Tasks::status(*a) != Tasks::Status::kPending) return outcome(t, *a, out);
   TaskRecord* me = waiting_task(t);
   if (me == nullptr) return Awaited::kThrew;
-  auto* awaited = static_cast<TaskRecord*>(Tasks::record(*a));
-  if (awaited->owner != me->owner) {
-    raise(t, "ValueError", "AWAIT of a Task of another thread");
+  if (Tasks::pooled(*a)) {
+    switch (impl_of(t).pool_tasks().join(*a, me)) {
+      case bridge::PoolTasks::Join::kWaiting:
+        return Awaited::kWaiting;
+      case bridge::PoolTasks::Join::kFinished:
+        return outcome(t, *a, out);
+      case bridge::PoolTasks::Join::kSelf:
+        break;
+    }
+    raise(t, "ValueError", "a task cannot AWAIT itself");
+    return Awaited::kThrew;
+  }
+  // A pool task never reads a local task's record: its thread may end it.
+  auto* awaited = me->owner != nullptr ? static_cast<TaskRecord*>(Tasks::record(*a)) : nullptr;
+  if (awaited == nullptr || awaited->owner != me->owner) {
+    raise(t, "ValueError",
+          "AWAIT of a Task of another thread (task_spawn_pool makes tasks any thread may await)");
     return Awaited::kThrew;
   }
   if (awaited == me) {
@@ -71,9 +86,9 @@ Awaited await_timer(Thread& t, Value* a, Value* out) {
   if (me == nullptr) return Awaited::kThrew;
   if (yield) {
     Tasks::set_fired(*a);
-    me->owner->wake(me);  // behind every task already ready
+    Scheduler::ready_again(me);  // behind every task already ready
   } else {
-    me->owner->wake_at(me, Tasks::deadline(*a));
+    Scheduler::wake_at(me, Tasks::deadline(*a));
   }
   return Awaited::kWaiting;
 }
@@ -111,7 +126,7 @@ std::string closed_message(bool select, bool send, std::uint64_t index) {
 // List made before the attempt: once a case took effect nothing may fail.
 Awaited await_channel(Thread& t, Value* a, Value* out) {
   bridge::Channels& channels = impl_of(t).channels();
-  Scheduler& s = Scheduler::of(t);
+  const Scheduler& s = Scheduler::of(t);
   const bool select = channels.is_select(*a);
   heap::HandleScope scope(*t.m);
   heap::Handle awaitable(*t.m, *a);  // *out may be *a's slot, which the result overwrites
@@ -140,10 +155,10 @@ Awaited await_channel(Thread& t, Value* a, Value* out) {
   if (got == bridge::Channels::Status::kBusy) {
     me = waiting_task(t);
     if (me == nullptr) return Awaited::kThrew;
-    s.wait_on(me, std::move(lists));
+    Scheduler::wait_on(me, std::move(lists));
     got = channels.attempt_cases(awaitable.value(), first, &index, value.slot(), &lists);
     if (got == bridge::Channels::Status::kBusy) return Awaited::kWaiting;
-    s.leave(me);  // a claim that came meanwhile is passed on when the poll ends
+    Scheduler::leave(me);  // a claim that came meanwhile is passed on when the poll ends
   }
   const bool every = index == bridge::Channels::kEveryCase;
   const bool send = !every && bridge::Channels::op_kind(channels.case_at(
@@ -173,7 +188,7 @@ Awaited await_channel(Thread& t, Value* a, Value* out) {
 // with a deadline also for it (a timer: the poll it causes times the ask
 // out).
 Awaited await_ask(Thread& t, Value* a, Value* out) {
-  Scheduler& s = Scheduler::of(t);
+  const Scheduler& s = Scheduler::of(t);
   heap::HandleScope scope(*t.m);
   heap::Handle ask(*t.m, *a);  // *out may be *a's slot
   heap::Handle reply(*t.m, types::kNothing);
@@ -193,14 +208,14 @@ Awaited await_ask(Thread& t, Value* a, Value* out) {
   if (got == Poll::kPending || got == Poll::kNoRoom) {
     me = waiting_task(t);
     if (me == nullptr) return Awaited::kThrew;
-    if (deadline != 0) s.wake_at(me, deadline);
+    if (deadline != 0) Scheduler::wake_at(me, deadline);
     for (;;) {
       const Poll waited = got;
-      s.wait_on(me, {list});
+      Scheduler::wait_on(me, {list});
       me->wait = got == Poll::kNoRoom ? TaskRecord::Wait::kRoom : TaskRecord::Wait::kAsk;
       got = bridge::Actors::poll_ask(t, ask.value(), reply.slot(), &list, &deadline);
       if (got == waited) return Awaited::kWaiting;  // still waiting, in the same list
-      s.leave(me);
+      Scheduler::leave(me);
       // A claim that came meanwhile is passed on now, while the list is
       // surely alive (the Ask in the handle holds its Core and cell).
       if (me->channel.unused_claim != nullptr) me->channel.unused_claim->notify_one();

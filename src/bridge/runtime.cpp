@@ -161,14 +161,18 @@ Runtime::Runtime(std::unique_ptr<RuntimeImpl> impl) : impl_(std::move(impl)) {
   impl_->start_threads(*this);
 }
 // Program threads still running end before anything they use does; then
-// the actors they may have sent to, while the pool's workers can detach.
+// the pool tasks stop being polled (pool_tasks.hpp, "Shutdown") and the
+// actors they may have sent to stop, while the pool's workers can detach;
+// what pool tasks are left goes once the pool has ended.
 Runtime::~Runtime() {
   finish();
 }
 
 void Runtime::finish() {
   impl_->program_threads().join_all();
+  impl_->pool_tasks().close();
   impl_->actors().shut_down();
+  impl_->pool_tasks().release();
 }
 
 Result<std::unique_ptr<Runtime>> Runtime::create(const RuntimeOptions& options) {

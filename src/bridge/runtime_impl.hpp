@@ -31,6 +31,7 @@
 #include "bridge/modules.hpp"
 #include "bridge/natives.hpp"
 #include "bridge/policy.hpp"
+#include "bridge/pool_tasks.hpp"
 #include "bridge/sync.hpp"
 #include "bridge/thread_locals.hpp"
 #include "bridge/threads.hpp"
@@ -93,9 +94,11 @@ class RuntimeImpl {
   [[nodiscard]] bridge::Threads& program_threads() { return *program_threads_; }
   // Made by the Runtime in front of this, which program threads run on.
   [[nodiscard]] bridge::Actors& actors() { return *actors_; }
+  [[nodiscard]] bridge::PoolTasks& pool_tasks() { return *pool_tasks_; }
   void start_threads(Runtime& front) {
     program_threads_ = std::make_unique<bridge::Threads>(front);
     actors_ = std::make_unique<bridge::Actors>(front);
+    pool_tasks_ = std::make_unique<bridge::PoolTasks>(front);
   }
 
   // The FunctionInfo of a native (made by start()).
@@ -148,7 +151,8 @@ class RuntimeImpl {
   bridge::Synchronisers synchronisers_{*heap_};
   bridge::ThreadLocals thread_locals_{*heap_};
   std::unique_ptr<bridge::Threads> program_threads_;
-  std::unique_ptr<bridge::Actors> actors_;  // after the threads: they may send to actors
+  std::unique_ptr<bridge::Actors> actors_;         // after the threads: they may send to actors
+  std::unique_ptr<bridge::PoolTasks> pool_tasks_;  // after the actors: on their pool
 
   mutable std::recursive_mutex mu_;  // loading (initializers may load) and tiers
   std::deque<std::unique_ptr<TierInfo>> tiers_;

@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "bridge/pool_tasks.hpp"
 #include "bridge/runtime_impl.hpp"
 
 namespace runa::bridge {
@@ -32,6 +33,18 @@ Scheduler::~Scheduler() {
     leave(r.get());
     pass_on(r.get());
   }
+  std::lock_guard lock(inbox_->mu);
+  inbox_->closed = true;
+}
+
+void Inbox::post(std::uint64_t number) {
+  {
+    std::lock_guard lock(mu);
+    if (closed) return;
+    numbers.push_back(number);
+    posted.store(true, std::memory_order_release);
+  }
+  parker.unpark();
 }
 
 void Scheduler::release(rt::Thread& t) {
@@ -51,7 +64,7 @@ TaskRecord* Scheduler::add(Value task) {
   r->owner = this;
   r->number = ++spawned_;
   r->task = heap::Persistent(rt::impl_of(t_).heap(), task);
-  Tasks::set_record(task, r);
+  Tasks::set_record(task, r, false);
   records_.emplace(r->number, std::move(made));
   return r;
 }
@@ -69,6 +82,10 @@ bool Scheduler::spawn(Value* coroutine, Value* out) {
     return rt::ops::raise(t_, "TypeError",
                           "task_spawn needs a Coroutine (the call of an ASYNC function), not " +
                               ts.describe(*coroutine));
+  }
+  // A pool task's spawns go to the pool too: it has no thread of its own.
+  if (current_ != nullptr && current_->owner == nullptr) {
+    return rt::impl_of(t_).pool_tasks().spawn(t_, coroutine, out);
   }
   const Value task = ts.tasks().make_task(*t_.m, coroutine);
   if (task == types::kNothing) return rt::ops::out_of_memory(t_);
@@ -92,7 +109,7 @@ bool Scheduler::run(Value* coroutine, Value* out) {
       // A task waiting on a channel may be woken by another thread: that
       // is not a deadlock the scheduler can see (no more than a thread
       // blocked in channel_receive).
-      if (timers_.empty() && channel_waits_ == 0) {
+      if (timers_.empty() && channel_waits_ == 0 && !waits_on_pool()) {
         return rt::ops::raise(t_, "ValueError",
                               "task_run: every task waits on another task, none can finish "
                               "(a deadlock)");
@@ -147,6 +164,11 @@ void Scheduler::finish(TaskRecord* r, bool threw, Value result, Value trace) {
   records_.erase(r->number);
 }
 
+bool Scheduler::waits_on_pool() const {
+  return std::any_of(records_.begin(), records_.end(),
+                     [](const auto& e) { return e.second->wait == TaskRecord::Wait::kPoolTask; });
+}
+
 void Scheduler::wait_for(TaskRecord* awaited, TaskRecord* waiter) {
   waiter->wait = TaskRecord::Wait::kTask;
   awaited->waiters.push_back(waiter->number);
@@ -156,7 +178,7 @@ void Scheduler::wait_on(TaskRecord* r, std::vector<concurrency::WaitList*> lists
   ChannelWait& c = r->channel;
   r->wait = TaskRecord::Wait::kChannel;
   c.waiter.selected.store(concurrency::Waiter::kNone, std::memory_order_relaxed);
-  c.waiter.wake_remote = &post;
+  c.waiter.wake_remote = r->owner != nullptr ? &post : &PoolTasks::post;
   c.waiter.wake_arg = r;
   c.lists = std::move(lists);
   // Each add publishes the waiter (the list's lock). A claim through an
@@ -166,7 +188,7 @@ void Scheduler::wait_on(TaskRecord* r, std::vector<concurrency::WaitList*> lists
   for (std::size_t i = 0; i < c.lists.size(); ++i) {
     if (c.lists[i] != nullptr) c.lists[i]->add(&c.waiter, static_cast<int>(i));
   }
-  ++channel_waits_;
+  if (r->owner != nullptr) ++r->owner->channel_waits_;
   std::atomic_thread_fence(std::memory_order_seq_cst);
 }
 
@@ -183,7 +205,7 @@ void Scheduler::leave(TaskRecord* r) {
     c.unused_claim = c.lists[c.claimed];
   }
   c.lists.clear();
-  --channel_waits_;
+  if (r->owner != nullptr) --r->owner->channel_waits_;
 }
 
 void Scheduler::pass_on(TaskRecord* r) {
@@ -196,22 +218,17 @@ void Scheduler::pass_on(TaskRecord* r) {
 void Scheduler::post(void* record) {
   // owner and number never change after add(); the list's lock published them.
   auto* r = static_cast<TaskRecord*>(record);
-  Scheduler* s = r->owner;
-  {
-    std::lock_guard lock(s->inbox_mu_);
-    s->inbox_.push_back(r->number);
-    s->posted_.store(true, std::memory_order_release);
-  }
-  s->parker_.unpark();
+  r->owner->inbox_->post(r->number);
 }
 
 void Scheduler::take_posted() {
-  if (!posted_.load(std::memory_order_acquire)) return;
+  Inbox& in = *inbox_;
+  if (!in.posted.load(std::memory_order_acquire)) return;
   std::vector<std::uint64_t> numbers;
   {
-    std::lock_guard lock(inbox_mu_);
-    numbers.swap(inbox_);
-    posted_.store(false, std::memory_order_relaxed);
+    std::lock_guard lock(in.mu);
+    numbers.swap(in.numbers);
+    in.posted.store(false, std::memory_order_relaxed);
   }
   // A number whose task finished, or that waits on something else now (a
   // claim that raced with its leaving), is at worst a spurious poll.
@@ -227,13 +244,27 @@ void Scheduler::idle() {
   }
   heap::NativeRegion region(*t_.m);  // a sleeping thread never delays a collection
   // A post between the load and the park leaves its permit: park returns.
-  if (!posted_.load(std::memory_order_acquire)) parker_.park(until);
+  if (!inbox_->posted.load(std::memory_order_acquire)) inbox_->parker.park(until);
 }
 
 void Scheduler::wake_at(TaskRecord* r, std::int64_t deadline) {
   r->wait = TaskRecord::Wait::kTimer;
   r->deadline = deadline;
-  timers_.push(Timer{deadline, seq_++, r->number});
+  Scheduler* s = r->owner;
+  if (s == nullptr) {
+    PoolTasks::wake_at(PoolTask::of(r), deadline);
+    return;
+  }
+  s->timers_.push(Timer{deadline, s->seq_++, r->number});
+}
+
+void Scheduler::ready_again(TaskRecord* r) {
+  if (r->owner == nullptr) {
+    r->wait = TaskRecord::Wait::kReady;
+    PoolTasks::wake(PoolTask::of(r));
+    return;
+  }
+  r->owner->wake(r);
 }
 
 void Scheduler::wake(TaskRecord* r) {
@@ -245,6 +276,7 @@ void Scheduler::wake(TaskRecord* r) {
 
 Scheduler::Cancel Scheduler::cancel(Value task) {
   if (Tasks::status(task) != Tasks::Status::kPending) return Cancel::kFinished;
+  if (Tasks::pooled(task)) return Cancel::kOtherThread;
   auto* r = static_cast<TaskRecord*>(Tasks::record(task));
   if (r->owner != this) return Cancel::kOtherThread;
   r->cancelled = true;
@@ -259,35 +291,38 @@ void Scheduler::describe(std::string& out) const {
   std::sort(pending.begin(), pending.end(),
             [](const TaskRecord* a, const TaskRecord* b) { return a->number < b->number; });
   const rt::ops::Shapes& sh = rt::impl_of(t_).shapes();
-  const std::int64_t at = now();
-  for (const TaskRecord* r : pending) {
-    const Value coroutine = Tasks::coroutine(r->task.value());
-    const Value callee = types::Suspensions::callee(coroutine);
-    const rt::FunctionInfo& f = *rt::ops::function_info(
-        rt::ops::has_type(callee, sh.closure) ? rt::ops::closure_function(callee) : callee);
-    out += "    task " + std::to_string(r->number) + ": " + std::string(f.name());
-    if (types::Suspensions::started(coroutine) && f.module != nullptr) {
-      auto [file, line] = f.module->where(f, types::Suspensions::offset(coroutine));
-      if (line > 0) out += " (" + std::string(file) + ":" + std::to_string(line) + ")";
-    }
-    if (current_ == r) {
-      out += ", running";
-    } else if (r->wait == TaskRecord::Wait::kTask) {
-      out += ", waiting for a task";
-    } else if (r->wait == TaskRecord::Wait::kChannel) {
-      out += r->channel.lists.size() > 1 ? ", waiting in a select" : ", waiting on a channel";
-    } else if (r->wait == TaskRecord::Wait::kAsk) {
-      out += ", waiting for an actor's reply";
-    } else if (r->wait == TaskRecord::Wait::kRoom) {
-      out += ", waiting for room in an actor's mailbox";
-    } else if (r->wait == TaskRecord::Wait::kTimer) {
-      const std::int64_t ms = r->deadline > at ? (r->deadline - at) / 1000000 : 0;
-      out += ", sleeping (" + std::to_string(ms) + " ms to go)";
-    } else {
-      out += types::Suspensions::started(coroutine) ? ", ready" : ", not started";
-    }
-    out += "\n";
+  for (const TaskRecord* r : pending) describe(sh, *r, current_ == r, out);
+}
+
+void Scheduler::describe(const rt::ops::Shapes& sh, const TaskRecord& r, bool running,
+                         std::string& out) {
+  const Value coroutine = Tasks::coroutine(r.task.value());
+  const Value callee = types::Suspensions::callee(coroutine);
+  const rt::FunctionInfo& f = *rt::ops::function_info(
+      rt::ops::has_type(callee, sh.closure) ? rt::ops::closure_function(callee) : callee);
+  out += "    task " + std::to_string(r.number) + ": " + std::string(f.name());
+  if (types::Suspensions::started(coroutine) && f.module != nullptr) {
+    auto [file, line] = f.module->where(f, types::Suspensions::offset(coroutine));
+    if (line > 0) out += " (" + std::string(file) + ":" + std::to_string(line) + ")";
   }
+  if (running) {
+    out += ", running";
+  } else if (r.wait == TaskRecord::Wait::kTask || r.wait == TaskRecord::Wait::kPoolTask) {
+    out += ", waiting for a task";
+  } else if (r.wait == TaskRecord::Wait::kChannel) {
+    out += r.channel.lists.size() > 1 ? ", waiting in a select" : ", waiting on a channel";
+  } else if (r.wait == TaskRecord::Wait::kAsk) {
+    out += ", waiting for an actor's reply";
+  } else if (r.wait == TaskRecord::Wait::kRoom) {
+    out += ", waiting for room in an actor's mailbox";
+  } else if (r.wait == TaskRecord::Wait::kTimer) {
+    const std::int64_t at = now();
+    const std::int64_t ms = r.deadline > at ? (r.deadline - at) / 1000000 : 0;
+    out += ", sleeping (" + std::to_string(ms) + " ms to go)";
+  } else {
+    out += types::Suspensions::started(coroutine) ? ", ready" : ", not started";
+  }
+  out += "\n";
 }
 
 void Scheduler::fire_timers() {

@@ -26,7 +26,15 @@
 //     it; the first AWAIT that would wait then throws Cancelled instead
 //     (once: a task that catches it goes on).
 //   - Everything here belongs to the thread, but for the inbox: no locks. A
-//     Task of another thread's scheduler cannot be awaited (ValueError).
+//     Task of another thread's scheduler cannot be awaited (ValueError); a
+//     Task of the runtime's pool can (pool_tasks.hpp): the task registers
+//     in the pool task's joiners, and its end posts the task's number to
+//     this scheduler's inbox. The inbox is shared with those registrations
+//     and closed when the scheduler goes, so a late post finds it closed.
+//   - The task being polled (current()) may be a pool task that a pool
+//     worker's thread is polling (owner null): AWAIT's registrations go
+//     through the static functions below, which send a pool task's to the
+//     pool (pool_tasks.hpp) and a local task's to its scheduler.
 //   - A task awaiting a ChannelOp or a ChannelSelect (channels.hpp) that
 //     cannot proceed sits in the WaitList of each case
 //     (concurrency/channel/waiter.hpp) with the one Waiter of its record;
@@ -58,11 +66,13 @@
 #include <queue>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "concurrency/channel/waiter.hpp"
 #include "concurrency/sync/mutex.hpp"
 #include "concurrency/sync/parker.hpp"
+#include "runatime/ops.hpp"
 #include "runatime/runtime.hpp"
 
 namespace runa::bridge {
@@ -85,17 +95,35 @@ struct ChannelWait {
   std::uint64_t claimed = 0;                      // the case of unused_claim
 };
 
+// A pending task: a local one (its scheduler's), or a pool task
+// (pool_tasks.hpp, a PoolTask), whose owner is null.
 struct TaskRecord {
-  enum class Wait : std::uint8_t { kReady, kTask, kTimer, kChannel, kAsk, kRoom };
+  enum class Wait : std::uint8_t { kReady, kTask, kPoolTask, kTimer, kChannel, kAsk, kRoom };
   Scheduler* owner = nullptr;
-  std::uint64_t number = 0;  // 1, 2, ... in the order spawned on this thread
+  std::uint64_t number = 0;  // 1, 2, ... in the order spawned on this thread (or the pool)
   heap::Persistent task;
-  std::vector<std::uint64_t> waiters;  // tasks whose AWAIT waits on this one
+  std::vector<std::uint64_t> waiters;  // local tasks whose AWAIT waits on this one
   bool queued = false;
-  bool cancelled = false;     // task_cancel: its next waiting AWAIT throws Cancelled
+  // task_cancel: its next waiting AWAIT throws Cancelled (set from any
+  // thread for a pool task).
+  std::atomic<bool> cancelled{false};
   Wait wait = Wait::kReady;   // what it waits on (dumps)
   std::int64_t deadline = 0;  // kTimer: when
   ChannelWait channel;
+};
+
+// Where a scheduler's wake-ups from other threads arrive: task numbers,
+// and the Parker its idle thread sleeps on. Shared with the pool tasks'
+// joiners that name one of its tasks; closed (posts dropped) once the
+// scheduler is gone.
+struct Inbox {
+  concurrency::Mutex mu;
+  std::vector<std::uint64_t> numbers;  // posted (mu)
+  bool closed = false;                 // mu
+  std::atomic<bool> posted{false};     // numbers may be non-empty
+  concurrency::Parker parker;
+  // From any thread: queues task `number` at the scheduler's next turn.
+  void post(std::uint64_t number);
 };
 
 class Scheduler {
@@ -119,21 +147,28 @@ class Scheduler {
   // false when it threw (also a deadlock: ValueError). MAY COLLECT.
   bool run(Value* coroutine, Value* out);
 
-  // What AWAIT of a leaf registers: the task being polled (nullptr when
-  // none is), woken by the end of `awaited`, at `deadline` (monotonic
-  // nanoseconds), or at once behind the tasks already ready.
+  // What AWAIT of a leaf registers: the task being polled on this thread
+  // (nullptr when none is; a pool task on a pool worker), woken by the end
+  // of `awaited` (a local task of the same scheduler), at `deadline`
+  // (monotonic nanoseconds), or at once behind the tasks already ready.
   [[nodiscard]] TaskRecord* current() const { return current_; }
+  // The pool's poll of a pool task on this thread: the previous current.
+  TaskRecord* swap_current(TaskRecord* r) { return std::exchange(current_, r); }
   static void wait_for(TaskRecord* awaited, TaskRecord* waiter);
-  void wake_at(TaskRecord* r, std::int64_t deadline);
-  void wake(TaskRecord* r);
+  static void wake_at(TaskRecord* r, std::int64_t deadline);
+  static void ready_again(TaskRecord* r);
   // AWAIT of a ChannelOp or ChannelSelect none of whose cases can
   // proceed: registers the task being polled in every list (lists[i] is
   // case i's, null for a case left out), then fences (the caller retries
   // once after: the register-then-retry rule of waiter.hpp).
-  void wait_on(TaskRecord* r, std::vector<concurrency::WaitList*> lists);
+  static void wait_on(TaskRecord* r, std::vector<concurrency::WaitList*> lists);
   // Takes the task out of the lists it waits in, if any; a claim that
   // came is kept in unused_claim (and its case in `claimed`).
-  void leave(TaskRecord* r);
+  static void leave(TaskRecord* r);
+  // A claim that came and was not acted on goes to the list's next waiter.
+  static void pass_on(TaskRecord* r);
+  // A local task, woken by the end of a pool task (pool_tasks.hpp).
+  [[nodiscard]] const std::shared_ptr<Inbox>& inbox() const { return inbox_; }
   // task_cancel: marks a pending task of this thread and wakes it.
   enum class Cancel : std::uint8_t { kCancelled, kFinished, kOtherThread };
   Cancel cancel(Value task);
@@ -144,14 +179,20 @@ class Scheduler {
   // where it stands, what it waits on (dumps: the world is stopped, so
   // any thread may call it). Never collects.
   void describe(std::string& out) const;
+  // The line of one task (`running`: being polled), for this and the pool.
+  static void describe(const rt::ops::Shapes& shapes, const TaskRecord& r, bool running,
+                       std::string& out);
 
  private:
   TaskRecord* add(Value task);
+  void wake(TaskRecord* r);
   void poll(TaskRecord* r);
   void finish(TaskRecord* r, bool threw, Value result, Value trace);
   void fire_timers();
-  static void pass_on(TaskRecord* r);
-  // From any thread, under a WaitList's lock: queues task `number` at the
+  // Whether a pending task waits on a pool task (no deadlock: the pool
+  // may end it).
+  [[nodiscard]] bool waits_on_pool() const;
+  // From any thread, under a WaitList's lock: queues the task at the
   // scheduler's next turn.
   static void post(void* record);
   void take_posted();
@@ -178,10 +219,7 @@ class Scheduler {
   TaskRecord* current_ = nullptr;
   std::size_t channel_waits_ = 0;  // tasks registered in a WaitList
 
-  concurrency::Mutex inbox_mu_;
-  std::vector<std::uint64_t> inbox_;  // posted task numbers (inbox_mu_)
-  std::atomic<bool> posted_{false};   // inbox_ may be non-empty
-  concurrency::Parker parker_;        // the idle scheduler sleeps here
+  std::shared_ptr<Inbox> inbox_ = std::make_shared<Inbox>();
 };
 
 }  // namespace runa::bridge

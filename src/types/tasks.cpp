@@ -1,5 +1,7 @@
 #include "types/tasks.hpp"
 
+#include <atomic>
+
 namespace runa::types {
 
 namespace {
@@ -13,6 +15,7 @@ constexpr std::size_t kTrace = 2;
 constexpr std::size_t kStatus = 3;
 constexpr std::size_t kRecord = 4;
 constexpr std::uint32_t kTaskBytes = 8 + 8 * 5;
+constexpr std::uint64_t kPooled = 1;  // bit 0 of `record`
 
 // A timer's raw words.
 constexpr std::size_t kKind = 0;
@@ -22,6 +25,12 @@ constexpr std::uint32_t kTimerBytes = 8 + 8 * 3;
 
 std::uint64_t& word(Value v, std::size_t i) {
   return heap::as_object(v)->slots()[i];
+}
+
+// The record word, read and written atomically: a pool task's is read by
+// any thread (under its registry's lock, pool_tasks.hpp).
+std::atomic_ref<std::uint64_t> record_word(Value task) {
+  return std::atomic_ref<std::uint64_t>(word(task, kRecord));
 }
 
 }  // namespace
@@ -66,7 +75,8 @@ Value Tasks::coroutine(Value task) {
   return word(task, kCoroutine);
 }
 Tasks::Status Tasks::status(Value task) {
-  return static_cast<Status>(word(task, kStatus));
+  return static_cast<Status>(
+      std::atomic_ref<std::uint64_t>(word(task, kStatus)).load(std::memory_order_acquire));
 }
 Value Tasks::result(Value task) {
   return word(task, kResult);
@@ -76,17 +86,24 @@ Value Tasks::trace(Value task) {
 }
 void* Tasks::record(Value task) {
   // The word is the scheduler's record pointer, never a heap reference.
-  return reinterpret_cast<void*>(word(task, kRecord));  // NOLINT(performance-no-int-to-ptr)
+  const std::uint64_t w = record_word(task).load(std::memory_order_relaxed) & ~kPooled;
+  return reinterpret_cast<void*>(w);  // NOLINT(performance-no-int-to-ptr)
 }
-void Tasks::set_record(Value task, void* record) {
-  word(task, kRecord) = reinterpret_cast<std::uint64_t>(record);
+void Tasks::set_record(Value task, void* record, bool pooled) {
+  record_word(task).store(reinterpret_cast<std::uint64_t>(record) | (pooled ? kPooled : 0),
+                          std::memory_order_relaxed);
+}
+bool Tasks::pooled(Value task) {
+  return (record_word(task).load(std::memory_order_relaxed) & kPooled) != 0;
 }
 
 void Tasks::finish(heap::Mutator& m, Value task, Status status, Value result, Value trace) {
   heap::set_slot(m, heap::as_object(task), kResult, result);
   heap::set_slot(m, heap::as_object(task), kTrace, trace);
-  word(task, kStatus) = static_cast<std::uint64_t>(status);
-  word(task, kRecord) = 0;
+  record_word(task).store(record_word(task).load(std::memory_order_relaxed) & kPooled,
+                          std::memory_order_relaxed);
+  std::atomic_ref<std::uint64_t>(word(task, kStatus))
+      .store(static_cast<std::uint64_t>(status), std::memory_order_release);
 }
 
 Tasks::TimerKind Tasks::timer_kind(Value timer) {

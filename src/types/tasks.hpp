@@ -4,16 +4,20 @@
 //   task   plain object (layout "Task"): the references `coroutine` (what
 //          the task runs), `result` (its result or exception) and `trace`
 //          (that exception's trace when it is not an Exception object),
-//          then the raw words `status` and `record` (the scheduler's C++
-//          record of a pending task, 0 once it finished).
+//          then the raw words `status` and `record` (the C++ record of a
+//          pending task, 0 once it finished; bit 0 set for a task of the
+//          runtime's pool, kept after it finished).
 //   timer  plain object (layout "Timer"): raw words `kind` (a sleep, or a
 //          yield to the other tasks), `deadline` (monotonic nanoseconds)
 //          and `fired` (a yield: it has given way once).
 //
 // Invariants:
 //   - A task's status goes pending -> returned or threw, once; its result
-//     and trace are written before the status, by the thread that ran it.
+//     and trace are written before the status (a release store, read with
+//     acquire: a pool task finishes on one thread and is read on others),
+//     by the thread that ran it.
 //   - `record` is set while pending only; it is never a heap reference.
+//     Whether a task is pooled never changes.
 #pragma once
 
 #include <cstdint>
@@ -45,8 +49,11 @@ class Tasks {
   [[nodiscard]] static Status status(Value task);
   [[nodiscard]] static Value result(Value task);
   [[nodiscard]] static Value trace(Value task);
+  // The record of a pending task (untagged); nullptr once it finished.
   [[nodiscard]] static void* record(Value task);
-  static void set_record(Value task, void* record);
+  // `record` aligned to 2 at least; `pooled`: the task runs on the pool.
+  static void set_record(Value task, void* record, bool pooled);
+  [[nodiscard]] static bool pooled(Value task);
   // Finishes the task: its result (or exception and trace). Never collects.
   static void finish(heap::Mutator& m, Value task, Status status, Value result, Value trace);
 

@@ -4,12 +4,15 @@
 // a task's result or exception to its awaiters, and reports deadlocks.
 // Under the tier0-stress label every allocation collects, so each saved
 // frame moves while its task waits.
+#include <string>
+
+#include "async_functions.hpp"
 #include "tier0_fixture.hpp"
 
 namespace runa::tier0 {
 namespace {
 
-constexpr std::string_view kAsync = R"(
+constexpr std::string_view kAsyncOwn = R"(
 .type 1 primitive Integer
 .type 2 function "(Any)->Any" params Any returns Any
 .type 3 function "(Any,Any)->Any" params Any Any returns Any
@@ -55,18 +58,6 @@ clauses:
   CALL 2
   RETURN
 .end
-; sleeper(ms, v): sleeps ms, then returns v
-.function 1 sleeper type "(Any,Any)->Any" flags ASYNC
-  .param ms type Any
-  .param v type Any
-  PUSH_CONST extern "task_sleep"
-  LOAD_LOCAL ms
-  CALL 1
-  AWAIT
-  POP
-  LOAD_LOCAL v
-  RETURN
-.end
 ; twice(ms): AWAITs sleeper(ms, 21) and doubles it: a chain two deep
 .function 2 twice type "(Any)->Any" flags ASYNC
   .param ms type Any
@@ -77,32 +68,6 @@ clauses:
   AWAIT
   PUSH_CONST 2
   MUL
-  RETURN
-.end
-; failing(ms): sleeps, then divides by zero
-.function 3 failing type "(Any)->Any" flags ASYNC
-  .param ms type Any
-  PUSH_CONST function sleeper
-  LOAD_LOCAL ms
-  PUSH_CONST 0
-  CALL 2
-  AWAIT
-  PUSH_CONST 1
-  SWAP
-  DIV
-  RETURN
-.end
-; awaiting(holder): awaits the task in holder[0]
-.function 4 awaiting type "(Any)->Any" flags ASYNC
-  .param holder type Any
-  PUSH_CONST extern "task_yield"
-  CALL 0
-  AWAIT
-  POP
-  LOAD_LOCAL holder
-  PUSH_CONST 0
-  GET_ITEM
-  AWAIT
   RETURN
 .end
 ; run(c): task_run(c)
@@ -122,15 +87,20 @@ clauses:
   RETURN
 .end
 )";
+// The module's functions: this file's and the shared two.
+const std::string& prelude() {
+  static const std::string text = std::string(kAsyncOwn) + std::string(kSharedAsync);
+  return text;
+}
 
 class AsyncTest : public Tier0Test {
  protected:
-  // `code`, the body of an ASYNC function (after the prelude kAsync), run
+  // `code`, the body of an ASYNC function (after the prelude), run
   // by task_run from main.
   std::string run_async(std::string_view code) {
     return eval("PUSH_CONST function run\nPUSH_CONST function body\nCALL 0\nCALL 1\nRETURN",
-                std::string(kAsync) + ".function 7 body type \"()->Any\" flags ASYNC\n" +
-                    std::string(code) + "\n.end\n");
+                prelude() + ".function 7 body type \"()->Any\" flags ASYNC\n" + std::string(code) +
+                    "\n.end\n");
   }
 };
 
@@ -139,9 +109,9 @@ TEST_F(AsyncTest, AwaitContinuesACoroutineChain) {
   // A coroutine that never waits completes inside the AWAIT.
   EXPECT_EQ(run_async("PUSH_CONST function twice\nPUSH_CONST -1\nCALL 1\nAWAIT\nRETURN"), "= 42");
   // Calling an ASYNC function runs nothing of it.
-  EXPECT_EQ(
-      eval("PUSH_CONST function failing\nPUSH_CONST 0\nCALL 1\nPOP\nPUSH_CONST 1\nRETURN", kAsync),
-      "= 1");
+  EXPECT_EQ(eval("PUSH_CONST function failing\nPUSH_CONST 0\nCALL 1\nPOP\nPUSH_CONST 1\nRETURN",
+                 prelude()),
+            "= 1");
 }
 
 // Timers wake their tasks in deadline order, whatever order they were armed.
@@ -268,7 +238,7 @@ TEST_F(AsyncTest, MisusesRaise) {
                       "PUSH_CONST function twice\nPUSH_CONST 1\nCALL 1\nSTORE_LOCAL c\n"
                       "LOAD_LOCAL c\nAWAIT\nPOP\nLOAD_LOCAL c\nAWAIT\nRETURN\nend:"),
             "! ValueError: the coroutine has finished: it is awaited once");
-  EXPECT_EQ(eval("PUSH_CONST function spawn\nPUSH_CONST 3\nCALL 1\nRETURN", kAsync),
+  EXPECT_EQ(eval("PUSH_CONST function spawn\nPUSH_CONST 3\nCALL 1\nRETURN", prelude()),
             "! TypeError: task_spawn needs a Coroutine (the call of an ASYNC function), not "
             "Integer 3");
 }
@@ -302,7 +272,7 @@ TEST_F(AsyncTest, CancellingATask) {
 
 // A coroutine continued from C++ outside any task may not wait.
 TEST_F(AsyncTest, AwaitOutsideATaskRaises) {
-  auto m = runtime_->load(*t_, file("outside", ".type 900 primitive Any\n" + std::string(kAsync)));
+  auto m = runtime_->load(*t_, file("outside", ".type 900 primitive Any\n" + prelude()));
   ASSERT_TRUE(m.ok()) << m.error().describe();
   const rt::FunctionInfo* twice = (*m)->function("twice");
   ASSERT_NE(twice, nullptr);
