@@ -62,6 +62,11 @@ bool PoolTasks::spawn(rt::Thread& t, Value* coroutine, Value* out) {
   p->execute = &run;
   p->tasks = this;
   p->alarm.task = p;
+  // Set once: a firing of an earlier arming may read it while the task arms again.
+  p->alarm.on_fire = [](cc::Executor::Timer& self) noexcept {
+    // NOLINTNEXTLINE(*-static-cast-downcast): its own alarm
+    wake(static_cast<PoolTask::Alarm&>(self).task);
+  };
   p->number = spawned_.fetch_add(1, std::memory_order_relaxed) + 1;
   p->task = heap::Persistent(rt::impl_of(t).heap(), task);
   Tasks::set_record(task, p, true);
@@ -144,10 +149,6 @@ void PoolTasks::post(void* record) {
 }
 
 void PoolTasks::wake_at(PoolTask* p, std::int64_t deadline) {
-  p->alarm.on_fire = [](cc::Executor::Timer& self) noexcept {
-    // NOLINTNEXTLINE(*-static-cast-downcast): its own alarm
-    wake(static_cast<PoolTask::Alarm&>(self).task);
-  };
   p->tasks->timers().arm(p->alarm,
                          cc::Executor::Clock::time_point(std::chrono::nanoseconds(deadline)));
 }

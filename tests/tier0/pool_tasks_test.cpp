@@ -19,6 +19,7 @@ constexpr std::string_view kPoolOwn = R"(
 .type 1 primitive Integer
 .type 2 function "(Any)->Any" params Any returns Any
 .type 3 function "(Any,Any)->Any" params Any Any returns Any
+.type 7 function "(Any,Any,Any)->Any" params Any Any Any returns Any
 .type 4 external DivisionByZero layout hex ""
 .type 6 external Cancelled layout hex ""
 ; pfib(n): fib(n), each call of n >= 2 two pool tasks awaited in turn
@@ -160,6 +161,104 @@ end:
   LOAD_LOCAL c
   CALL 1
   RETURN
+.end
+; awaits(t): the result of AWAIT t
+.function 19 awaits type "(Any)->Any" flags ASYNC
+  .param t type Any
+  LOAD_LOCAL t
+  AWAIT
+  RETURN
+.end
+; settled(t): 1 once t has finished, returned or cancelled
+.function 20 settled type "(Any)->Any" flags ASYNC
+  .param t type Any
+  TRY_BEGIN clauses none
+  LOAD_LOCAL t
+  AWAIT
+  POP
+  PUSH_CONST 1
+  RETURN
+  TRY_END
+clauses:
+  CATCH_BEGIN type Cancelled
+  POP
+  CATCH_END
+  PUSH_CONST 1
+  RETURN
+.end
+; ping(a, b, n): sends 0 .. n - 1 on a, each time receives the answer from
+; b: the sum of the answers
+.function 21 ping type "(Any,Any,Any)->Any" flags ASYNC
+  .param a type Any
+  .param b type Any
+  .param n type Any
+  .local i type Any slot 3 scope 0 end
+  .local sum type Any slot 4 scope 0 end
+  PUSH_CONST 0
+  STORE_LOCAL i
+  PUSH_CONST 0
+  STORE_LOCAL sum
+loop:
+  LOAD_LOCAL i
+  LOAD_LOCAL n
+  LT
+  JUMP_IF_FALSE done
+  PUSH_CONST extern "channel_send_async"
+  LOAD_LOCAL a
+  LOAD_LOCAL i
+  CALL 2
+  AWAIT
+  POP
+  PUSH_CONST extern "channel_receive_async"
+  LOAD_LOCAL b
+  CALL 1
+  AWAIT
+  LOAD_LOCAL sum
+  ADD
+  STORE_LOCAL sum
+  LOAD_LOCAL i
+  PUSH_CONST 1
+  ADD
+  STORE_LOCAL i
+  JUMP loop
+done:
+  LOAD_LOCAL sum
+  RETURN
+end:
+.end
+; pong(a, b, n): n times receives v from a and sends 2v on b
+.function 22 pong type "(Any,Any,Any)->Any" flags ASYNC
+  .param a type Any
+  .param b type Any
+  .param n type Any
+  .local i type Any slot 3 scope 0 end
+  PUSH_CONST 0
+  STORE_LOCAL i
+loop:
+  LOAD_LOCAL i
+  LOAD_LOCAL n
+  LT
+  JUMP_IF_FALSE done
+  PUSH_CONST extern "channel_send_async"
+  LOAD_LOCAL b
+  PUSH_CONST extern "channel_receive_async"
+  LOAD_LOCAL a
+  CALL 1
+  AWAIT
+  PUSH_CONST 2
+  MUL
+  CALL 2
+  AWAIT
+  POP
+  LOAD_LOCAL i
+  PUSH_CONST 1
+  ADD
+  STORE_LOCAL i
+  JUMP loop
+done:
+  LOAD_LOCAL n
+  RETURN
+end:
 .end
 ; receiving(ch): awaits the task it receives from ch
 .function 15 receiving type "(Any)->Any" flags ASYNC
@@ -324,6 +423,174 @@ TEST_F(PoolTasksTest, TaskSpawnInsideAPoolTaskSpawnsOnThePool) {
                       "PUSH_CONST function sleeper\nPUSH_CONST 5\nPUSH_CONST 11\nCALL 2\n"
                       "CALL 1\nCALL 1\nAWAIT\nRETURN"),
             "= 11");
+}
+
+// Fifty local tasks and fifty pool tasks await one pool task: its end
+// wakes every one of them, wherever it waits.
+TEST_F(PoolTasksTest, ManyTasksAwaitOnePoolTask) {
+  EXPECT_EQ(run_async(R"(
+  .local t type Any slot 0 scope 0 end
+  .local ts type Any slot 1 scope 0 end
+  .local i type Any slot 2 scope 0 end
+  .local total type Any slot 3 scope 0 end
+  PUSH_CONST function pool
+  PUSH_CONST function sleeper
+  PUSH_CONST 5
+  PUSH_CONST 3
+  CALL 2
+  CALL 1
+  STORE_LOCAL t
+  NEW_LIST 0
+  STORE_LOCAL ts
+  PUSH_CONST 0
+  STORE_LOCAL i
+spawn:
+  LOAD_LOCAL i
+  PUSH_CONST 50
+  LT
+  JUMP_IF_FALSE spawned
+  PUSH_CONST extern "list_append"
+  LOAD_LOCAL ts
+  PUSH_CONST extern "task_spawn"
+  PUSH_CONST function awaits
+  LOAD_LOCAL t
+  CALL 1
+  CALL 1
+  CALL 2
+  POP
+  PUSH_CONST extern "list_append"
+  LOAD_LOCAL ts
+  PUSH_CONST function pool
+  PUSH_CONST function awaits
+  LOAD_LOCAL t
+  CALL 1
+  CALL 1
+  CALL 2
+  POP
+  LOAD_LOCAL i
+  PUSH_CONST 1
+  ADD
+  STORE_LOCAL i
+  JUMP spawn
+spawned:
+  PUSH_CONST 0
+  STORE_LOCAL total
+  LOAD_LOCAL ts
+  ITER_CREATE
+each:
+  ITER_NEXT done
+  AWAIT
+  LOAD_LOCAL total
+  ADD
+  STORE_LOCAL total
+  JUMP each
+done:
+  LOAD_LOCAL total
+  RETURN)"),
+            "= 300");
+}
+
+// Two pool tasks answer each other through two small channels, 2,000
+// times: each message wakes a task that the other worker may be polling.
+TEST_F(PoolTasksTest, PoolTasksPlayPingPong) {
+  EXPECT_EQ(run_async(R"(
+  .local a type Any slot 0 scope 0 end
+  .local b type Any slot 1 scope 0 end
+  .local p type Any slot 2 scope 0 end
+  .local r type Any slot 3 scope 0 end
+  PUSH_CONST extern "channel_new"
+  PUSH_CONST 2
+  CALL 1
+  STORE_LOCAL a
+  PUSH_CONST extern "channel_new"
+  PUSH_CONST 2
+  CALL 1
+  STORE_LOCAL b
+  PUSH_CONST function pool
+  PUSH_CONST function pong
+  LOAD_LOCAL a
+  LOAD_LOCAL b
+  PUSH_CONST 2000
+  CALL 3
+  CALL 1
+  STORE_LOCAL p
+  PUSH_CONST function pool
+  PUSH_CONST function ping
+  LOAD_LOCAL a
+  LOAD_LOCAL b
+  PUSH_CONST 2000
+  CALL 3
+  CALL 1
+  AWAIT
+  STORE_LOCAL r
+  LOAD_LOCAL p
+  AWAIT
+  POP
+  LOAD_LOCAL r
+  RETURN)"),
+            "= 3998000");
+}
+
+// A hundred yielding pool tasks, each cancelled while it may be queued,
+// running or between turns: every one settles, returned or cancelled (a
+// wake-up lost to the race would leave one waiting for ever).
+TEST_F(PoolTasksTest, CancelsRaceWithRunningPoolTasks) {
+  EXPECT_EQ(run_async(R"(
+  .local ts type Any slot 0 scope 0 end
+  .local i type Any slot 1 scope 0 end
+  .local total type Any slot 2 scope 0 end
+  NEW_LIST 0
+  STORE_LOCAL ts
+  PUSH_CONST 0
+  STORE_LOCAL i
+spawn:
+  LOAD_LOCAL i
+  PUSH_CONST 100
+  LT
+  JUMP_IF_FALSE spawned
+  PUSH_CONST extern "list_append"
+  LOAD_LOCAL ts
+  PUSH_CONST function pool
+  PUSH_CONST function yielder
+  PUSH_CONST 30
+  CALL 1
+  CALL 1
+  CALL 2
+  POP
+  LOAD_LOCAL i
+  PUSH_CONST 1
+  ADD
+  STORE_LOCAL i
+  JUMP spawn
+spawned:
+  LOAD_LOCAL ts
+  ITER_CREATE
+cancel:
+  ITER_NEXT cancelled
+  PUSH_CONST extern "task_cancel"
+  SWAP
+  CALL 1
+  POP
+  JUMP cancel
+cancelled:
+  PUSH_CONST 0
+  STORE_LOCAL total
+  LOAD_LOCAL ts
+  ITER_CREATE
+each:
+  ITER_NEXT done
+  PUSH_CONST function settled
+  SWAP
+  CALL 1
+  AWAIT
+  LOAD_LOCAL total
+  ADD
+  STORE_LOCAL total
+  JUMP each
+done:
+  LOAD_LOCAL total
+  RETURN)"),
+            "= 100");
 }
 
 TEST_F(PoolTasksTest, MisusesRaise) {
