@@ -3,8 +3,9 @@
 // frame (runatime/ops.hpp, "generators"; types/suspensions.hpp).
 //
 // The protocol with a tier, for one resume:
-//   1. resume() checks the status (a running suspension is a re-entry from
-//      its own code, or another thread's: ValueError) and marks it running;
+//   1. resume() claims it: marks it running by CAS (a running suspension
+//      is a re-entry from its own code, or another thread's: ValueError; of
+//      two threads resuming it at once, one wins, the other gets that);
 //   2. the tier of the function's current entry continues the frame
 //      (TierCallbacks::resume), which either calls suspend() — saved,
 //      status suspended — and returns kSuspended, or returns or throws;
@@ -47,7 +48,8 @@ Resumed resume(Thread& t, Value* s, Value* sent, Value* out) {
   const Suspensions& sus = impl_of(t).types().suspensions();
   const bool generator = sus.is_generator(*s);
   const char* what = generator ? "generator" : "coroutine";
-  switch (Suspensions::status(*s)) {
+  const Suspensions::Status was = Suspensions::claim(*s);  // kRunning: this thread's now
+  switch (was) {
     case Suspensions::Status::kRunning:
       raise(t, "ValueError", std::string("the ") + what + " is already running");
       return Resumed::kThrew;
@@ -64,10 +66,10 @@ Resumed resume(Thread& t, Value* s, Value* sent, Value* out) {
   const FunctionInfo& f = function_of(t, *s);
   const TierInfo& tier = impl_of(t).tier(f.current().tier);
   if (tier.callbacks.resume == nullptr) {
+    Suspensions::set_status(*s, was);  // let go of the claim: nothing ran
     not_available(t, "continuing " + std::string(f.name()) + " on " + tier.name);
     return Resumed::kThrew;
   }
-  Suspensions::set_status(*s, Suspensions::Status::kRunning);
   const Resumed r = tier.callbacks.resume(tier.data, t, f, s, sent, out);
   if (r != Resumed::kSuspended) Suspensions::set_status(*s, Suspensions::Status::kDone);
   return r;

@@ -1,5 +1,7 @@
 #include "types/suspensions.hpp"
 
+#include <atomic>
+
 namespace runa::types {
 
 namespace {
@@ -26,6 +28,12 @@ std::uint64_t pack(Suspensions::Shape s) {
 
 std::uint64_t& word(Value s, std::size_t i) {
   return heap::as_object(s)->slots()[i];
+}
+
+// The status word, read and written atomically: a pool task's coroutine
+// runs on one thread and is claimed, or read, on another.
+std::atomic_ref<std::uint64_t> status_word(Value s) {
+  return std::atomic_ref<std::uint64_t>(word(s, kStatus));
 }
 
 Result<std::uint32_t> suspension_layout(heap::Heap& heap, const char* name) {
@@ -92,22 +100,37 @@ bool Suspensions::save(heap::Mutator& m, Value* s, std::uint32_t offset, Shape s
   }
   word(*s, kOffset) = offset;
   word(*s, kShape) = pack(shape);
-  word(*s, kStatus) = static_cast<std::uint64_t>(Status::kSuspended) | kStarted;
+  // release: the next runner, on any thread, claims it (claim()) and sees the frame.
+  status_word(*s).store(static_cast<std::uint64_t>(Status::kSuspended) | kStarted,
+                        std::memory_order_release);
   return true;
 }
 
 // NOLINTEND(readability-non-const-parameter)
 
 Suspensions::Status Suspensions::status(Value s) {
-  return static_cast<Status>(word(s, kStatus) & 0xFF);
+  return static_cast<Status>(status_word(s).load(std::memory_order_acquire) & 0xFF);
 }
 
 void Suspensions::set_status(Value s, Status status) {
-  word(s, kStatus) = (word(s, kStatus) & kStarted) | static_cast<std::uint64_t>(status);
+  std::atomic_ref<std::uint64_t> w = status_word(s);
+  w.store((w.load(std::memory_order_relaxed) & kStarted) | static_cast<std::uint64_t>(status),
+          std::memory_order_release);
+}
+
+Suspensions::Status Suspensions::claim(Value s) {
+  std::atomic_ref<std::uint64_t> w = status_word(s);
+  std::uint64_t seen = w.load(std::memory_order_acquire);
+  for (;;) {
+    const auto now = static_cast<Status>(seen & 0xFF);
+    if (now != Status::kCreated && now != Status::kSuspended) return now;
+    const std::uint64_t running = (seen & kStarted) | static_cast<std::uint64_t>(Status::kRunning);
+    if (w.compare_exchange_weak(seen, running, std::memory_order_acq_rel)) return now;
+  }
 }
 
 bool Suspensions::started(Value s) {
-  return (word(s, kStatus) & kStarted) != 0;
+  return (status_word(s).load(std::memory_order_acquire) & kStarted) != 0;
 }
 
 Value Suspensions::callee(Value s) {

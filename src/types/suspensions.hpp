@@ -70,6 +70,11 @@ class Suspensions {
 
   [[nodiscard]] static Status status(Value s);
   static void set_status(Value s, Status status);
+  // Marks a created or suspended suspension running, atomically: two
+  // threads resuming it at once (pool tasks awaiting one coroutine, threads
+  // stepping one generator) cannot both win. The status it had: the
+  // caller won unless kRunning or kDone.
+  [[nodiscard]] static Status claim(Value s);
   // Whether a frame was ever saved (else the values are the arguments).
   [[nodiscard]] static bool started(Value s);
   [[nodiscard]] static Value callee(Value s);

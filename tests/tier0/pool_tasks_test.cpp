@@ -20,6 +20,7 @@ constexpr std::string_view kPoolOwn = R"(
 .type 2 function "(Any)->Any" params Any returns Any
 .type 3 function "(Any,Any)->Any" params Any Any returns Any
 .type 7 function "(Any,Any,Any)->Any" params Any Any Any returns Any
+.type 8 external ValueError layout hex ""
 .type 4 external DivisionByZero layout hex ""
 .type 6 external Cancelled layout hex ""
 ; pfib(n): fib(n), each call of n >= 2 two pool tasks awaited in turn
@@ -259,6 +260,23 @@ done:
   LOAD_LOCAL n
   RETURN
 end:
+.end
+; outcome(t): 1 when t returned, 10 when it threw ValueError
+.function 23 outcome type "(Any)->Any" flags ASYNC
+  .param t type Any
+  TRY_BEGIN clauses none
+  LOAD_LOCAL t
+  AWAIT
+  POP
+  PUSH_CONST 1
+  RETURN
+  TRY_END
+clauses:
+  CATCH_BEGIN type ValueError
+  POP
+  CATCH_END
+  PUSH_CONST 10
+  RETURN
 .end
 ; receiving(ch): awaits the task it receives from ch
 .function 15 receiving type "(Any)->Any" flags ASYNC
@@ -591,6 +609,47 @@ done:
   LOAD_LOCAL total
   RETURN)"),
             "= 100");
+}
+
+// Two pool tasks await one coroutine: it is continued by one at a time
+// (its claim is a CAS, so two workers never run its frame at once), and
+// only one gets its result; the other's AWAIT raises ValueError (already
+// running, or awaited once), as with two tasks of one thread.
+TEST_F(PoolTasksTest, TwoPoolTasksAwaitOneCoroutine) {
+  for (int round = 0; round < 20; ++round) {
+    EXPECT_EQ(run_async(R"(
+  .local c type Any slot 0 scope 0 end
+  .local a type Any slot 1 scope 0 end
+  .local b type Any slot 2 scope 0 end
+  PUSH_CONST function sleeper
+  PUSH_CONST 2
+  PUSH_CONST 5
+  CALL 2
+  STORE_LOCAL c
+  PUSH_CONST function pool
+  PUSH_CONST function awaits
+  LOAD_LOCAL c
+  CALL 1
+  CALL 1
+  STORE_LOCAL a
+  PUSH_CONST function pool
+  PUSH_CONST function awaits
+  LOAD_LOCAL c
+  CALL 1
+  CALL 1
+  STORE_LOCAL b
+  PUSH_CONST function outcome
+  LOAD_LOCAL a
+  CALL 1
+  AWAIT
+  PUSH_CONST function outcome
+  LOAD_LOCAL b
+  CALL 1
+  AWAIT
+  ADD
+  RETURN)"),
+              "= 11");
+  }
 }
 
 TEST_F(PoolTasksTest, MisusesRaise) {
