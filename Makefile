@@ -107,6 +107,8 @@ bench-gc: deps
 
 bench-concurrency: deps
 	scripts/bench-concurrency
+	$(MAKE) build
+	scripts/bench-pool-tasks
 
 bench-types: deps
 	$(call build,release)

@@ -47,8 +47,10 @@ using types::kNothing;
 using types::kTrue;
 
 // Past the back-edge threshold, a loop looks for an on-stack-replacement
-// entry once every 256 back-edges: one load, rarely.
+// entry once every 256 back-edges: one load, rarely; at every back-edge
+// once the count has saturated (rt::kProfileCap, a multiple of 256).
 constexpr std::uint32_t kOsrCheckMask = 255;
+static_assert((rt::kProfileCap & kOsrCheckMask) == 0);
 
 // Profile collection can be compiled out (-DRUNA_TIER0_NO_PROFILE) only to
 // measure what it costs (docs/engine.md, "Profiles"); the tier policy
@@ -291,11 +293,13 @@ call : {
   pc = code->ins.data();
 entered:
   PROFILE({
-    const std::uint32_t calls = f.profile.calls.load(std::memory_order_relaxed) + 1;
-    f.profile.calls.store(calls, std::memory_order_relaxed);
-    if (calls == call_threshold) [[unlikely]] {
-      SYNC();
-      rt.hot(t, f, rt::kNoOsr);
+    const std::uint32_t calls = f.profile.calls.load(std::memory_order_relaxed);
+    if (calls < rt::kProfileCap) {  // saturated: only read (rt::kProfileCap)
+      f.profile.calls.store(calls + 1, std::memory_order_relaxed);
+      if (calls + 1 == call_threshold) [[unlikely]] {
+        SYNC();
+        rt.hot(t, f, rt::kNoOsr);
+      }
     }
   });
   POLL();
@@ -343,11 +347,13 @@ L_Jump:
 L_Loop : {
   PROFILE({
     const rt::FunctionInfo& f = *fp->code->function;
-    const std::uint32_t n = f.profile.backedges.load(std::memory_order_relaxed) + 1;
-    f.profile.backedges.store(n, std::memory_order_relaxed);
-    if (n == backedge_threshold_) [[unlikely]] {
-      SYNC();
-      rt.hot(t, f, fp->code->offsets[pc->a]);
+    std::uint32_t n = f.profile.backedges.load(std::memory_order_relaxed);
+    if (n < rt::kProfileCap) {  // saturated: only read, and OSR looked for each time
+      f.profile.backedges.store(++n, std::memory_order_relaxed);
+      if (n == backedge_threshold_) [[unlikely]] {
+        SYNC();
+        rt.hot(t, f, fp->code->offsets[pc->a]);
+      }
     }
     if (n >= backedge_threshold_ && (n & kOsrCheckMask) == 0) [[unlikely]] {
       // On-stack replacement: a tier the policy installed for this loop
@@ -383,10 +389,10 @@ L_JumpIfFalse : {
     --sp;
     const bool taken = (v == kTrue) == (pc->op == I::kJumpIfTrue);
     if (!taken) {
-      PROFILE(rt::bump(counts->not_taken));
+      PROFILE(rt::bump(*counts, false));
       NEXT();
     }
-    PROFILE(rt::bump(counts->taken));
+    PROFILE(rt::bump(*counts, true));
     if (pc->b != 0) POLL();  // a backward conditional branch closes a loop
     JUMP_TO(pc->a);
   }

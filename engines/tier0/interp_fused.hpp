@@ -58,10 +58,10 @@ L_CompareJumpIfFalse : {
   sp -= 2;
   [[maybe_unused]] auto* counts = reinterpret_cast<rt::BranchCounts*>(pc->p);
   if (holds) {
-    PROFILE(rt::bump(counts->not_taken));
+    PROFILE(rt::bump(*counts, false));
     NEXT();
   }
-  PROFILE(rt::bump(counts->taken));
+  PROFILE(rt::bump(*counts, true));
   if ((pc->b & 0x100) != 0) POLL();
   JUMP_TO(pc->a);
 }
@@ -86,11 +86,11 @@ compare_next : {
     const Ins& branch = pc[1];
     [[maybe_unused]] auto* counts = reinterpret_cast<rt::BranchCounts*>(branch.p);
     if (order_small(a, b, branch.b & 0xFF)) {
-      PROFILE(rt::bump(counts->not_taken));
+      PROFILE(rt::bump(*counts, false));
       pc += 2;
       DISPATCH();
     }
-    PROFILE(rt::bump(counts->taken));
+    PROFILE(rt::bump(*counts, true));
     if ((branch.b & 0x100) != 0) POLL();
     JUMP_TO(branch.a);
   }

@@ -132,8 +132,8 @@ std::unique_ptr<Engine> Engine::install(rt::Runtime& runtime) {
   info.callbacks.enter = enter_cb;
   e->index_ = runtime.register_tier(info);
   e->shapes_ = &ops::shapes(runtime);
-  e->call_threshold_ = runtime.options().policy.call_threshold;
-  e->backedge_threshold_ = runtime.options().policy.backedge_threshold;
+  e->call_threshold_ = std::min(runtime.options().policy.call_threshold, rt::kProfileCap);
+  e->backedge_threshold_ = std::min(runtime.options().policy.backedge_threshold, rt::kProfileCap);
   return e;
 }
 

@@ -58,7 +58,8 @@ enum class Resumed : std::uint8_t;
 struct PolicyOptions {
   // A function is a candidate for the next tier after this many calls, or
   // this many loop back-edges (HotSpot's tier-3 invocation threshold is 200
-  // and its back-edge threshold 60,000; .NET's tiering counts 30 calls).
+  // and its back-edge threshold 60,000; .NET's tiering counts 30 calls);
+  // at most kProfileCap (a larger value acts as it).
   std::uint32_t call_threshold = 1000;
   std::uint32_t backedge_threshold = 60000;
   // Speculation budget per function: deoptimisations allowed before the
@@ -104,18 +105,42 @@ struct Profile {
   std::vector<std::uint32_t> receiver_offsets;
 };
 
-// A profile counter's increment. Counts may be lost when threads bump one
-// counter at once (they are a heuristic's input, and a locked add on every
-// call and branch would cost more than the profile is worth); on x86-64
-// that is one add to memory, elsewhere (and under ThreadSanitizer, which
-// must see the access) a relaxed load and store.
-inline void bump(std::atomic<std::uint32_t>& c) {
+// Profile counters saturate at kProfileCap. Threads running the same code
+// (pool tasks, actors, program threads) would otherwise write the same
+// cache lines at every call, branch and back-edge and pass them back and
+// forth between cores: two pool tasks counting primes in one function took
+// twice the CPU time of one (docs/concurrency.md, "Tasks on the pool").
+// Past the cap a counter is only read, and its line stays shared in both
+// caches. 2^16 events say all a tier needs of a site; a branch stops
+// counting both ways once its two counts sum to the cap, so its ratio is
+// kept. A threshold above the cap acts as the cap.
+inline constexpr std::uint32_t kProfileCap = std::uint32_t{1} << 16;
+
+// One added to a counter below the cap. Counts may be lost when threads
+// bump one counter at once (they are a heuristic's input, and a locked add
+// on every call and branch would cost more than the profile is worth); on
+// x86-64 that is one add to memory, elsewhere (and under ThreadSanitizer,
+// which must see the access) a relaxed load and store.
+inline void add_one(std::atomic<std::uint32_t>& c) {
 #if defined(__x86_64__) && !defined(__SANITIZE_THREAD__)
   static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));
   asm("addl $1, %0" : "+m"(*reinterpret_cast<std::uint32_t*>(&c)));
 #else
   c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 #endif
+}
+
+// A profile counter's increment, until it reaches the cap.
+inline void bump(std::atomic<std::uint32_t>& c) {
+  if (c.load(std::memory_order_relaxed) < kProfileCap) add_one(c);
+}
+
+// A branch's count, taken or not, until the two sum to the cap.
+inline void bump(BranchCounts& b, bool taken) {
+  if (b.taken.load(std::memory_order_relaxed) + b.not_taken.load(std::memory_order_relaxed) <
+      kProfileCap) {
+    add_one(taken ? b.taken : b.not_taken);
+  }
 }
 
 // ---- the tier interface ----------------------------------------------------------------

@@ -273,4 +273,47 @@ TEST_F(Tier0Test, ThePolicyHearsOfHotFunctions) {
 }
 
 }  // namespace
+// Profile counters stop at rt::kProfileCap, so threads running the same
+// code stop writing its profile's cache lines; a branch stops once its two
+// counts sum to the cap. 100,000 calls, branches and back-edges, each past it.
+TEST_F(Tier0Test, ProfileCountersStopAtTheCap) {
+  auto m = runtime_->load(*t_, file("capped", std::string(kRecurse) + R"(
+.type 9 function "()->Integer" params returns Integer
+.function 9 main type "()->Integer"
+  .local i type Integer slot 0 scope 0 end
+  PUSH_CONST 0
+  STORE_LOCAL i
+loop:
+  LOAD_LOCAL i
+  PUSH_CONST 100000
+  LT
+  JUMP_IF_FALSE done
+  LOAD_LOCAL i
+  PUSH_CONST 1
+  ADD
+  STORE_LOCAL i
+  JUMP loop
+done:
+  PUSH_CONST function down
+  PUSH_CONST 100000
+  CALL 1
+  RETURN
+end:
+.end
+)"));
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(runtime_->run_main(*t_, **m), 100000 & 0xFF);
+  static_assert(rt::kProfileCap < 100000);
+  const rt::FunctionInfo* main = (*m)->function("main");
+  EXPECT_EQ(main->profile.backedges.load(), rt::kProfileCap);
+  EXPECT_EQ(main->profile.branches[0].taken.load() + main->profile.branches[0].not_taken.load(),
+            rt::kProfileCap);
+  const rt::FunctionInfo* down = (*m)->function("down");
+  EXPECT_EQ(down->profile.calls.load(), rt::kProfileCap);
+  // The first 65,536 of its branches were all taken (the one not taken, at
+  // the bottom, came after the cap).
+  EXPECT_EQ(down->profile.branches[0].taken.load(), rt::kProfileCap);
+  EXPECT_EQ(down->profile.branches[0].not_taken.load(), 0u);
+}
+
 }  // namespace runa::tier0
