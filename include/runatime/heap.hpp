@@ -242,8 +242,19 @@ inline void zero_slots(Object* o, std::size_t bytes) {
 // caller that writes every slot at once lets the compiler drop them
 // (binary-trees spent 11% of its time in a TLAB-wide memset: docs/
 // memory.md, "Zeroing objects, not TLABs").
+//
+// Each allocation prefetches the line kAllocPrefetch bytes ahead of the
+// cursor, as HotSpot's compiled allocations do (AllocatePrefetchDistance):
+// a thread allocating fast writes fresh lines faster than the memory
+// behind them can deliver them, and the line it will write a hundred
+// small objects from now is then already on its way (docs/memory.md,
+// "Prefetching ahead of the allocation cursor"). A prefetch never faults,
+// so one past the TLAB's end is harmless.
+inline constexpr std::size_t kAllocPrefetch = 2048;
+
 inline Object* allocate(Mutator& m, std::uint32_t type, std::size_t bytes) {
   std::uint8_t* p = m.cursor;
+  __builtin_prefetch(p + kAllocPrefetch, 1, 3);
   if (static_cast<std::size_t>(m.limit - p) < bytes) [[unlikely]] {
     return allocate_slow(m, hdr::make(type), bytes);
   }
