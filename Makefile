@@ -45,7 +45,7 @@ help:
 	@echo "make tsan          build and test the tsan preset"
 	@echo "make bench         build release and run build/release/bench/bench_*"
 	@echo "make bench-gc      memory benchmarks at equal memory beside malloc, mimalloc, Boehm, the JVM, Go"
-	@echo "make bench-concurrency  pool, channels and actors beside oneTBB, OpenMP, moodycamel, CAF, Erlang"
+	@echo "make bench-concurrency  pool, channels and actors beside oneTBB, OpenMP, moodycamel, CAF, Erlang; programs' tasks on the pool"
 	@echo "make bench-types   Dictionary beside absl and std, dispatch costs (docs/types.md)"
 	@echo "make bench-engine  six programs on tier 0 beside CPython, Lua, node --jitless, java -Xint"
 	@echo "make fuzz          run each fuzz target for FUZZ_SECONDS (default 60) s"
