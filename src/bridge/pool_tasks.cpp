@@ -165,29 +165,12 @@ void PoolTasks::run(cc::Job* job) {
 
 void PoolTasks::poll(rt::Thread& t, PoolTask* p) {
   p->state.store(PoolTask::kRunning, std::memory_order_release);
-  Scheduler::leave(p);
-  Scheduler& s = Scheduler::of(t);
-  heap::HandleScope scope(*t.m);
-  heap::Handle coroutine(*t.m, Tasks::coroutine(p->task.value()));
-  heap::Handle sent(*t.m, types::kNothing);
-  heap::Handle result(*t.m, types::kNothing);
-  TaskRecord* outer = s.swap_current(p);
-  const rt::ops::Resumed how = rt::ops::resume(t, coroutine.slot(), sent.slot(), result.slot());
-  s.swap_current(outer);
-  Scheduler::pass_on(p);
-  if (how == rt::ops::Resumed::kSuspended) {
+  const Scheduler::Step s = Scheduler::step(t, p);
+  if (s.done) {
+    finish(t, p, s.threw, s.value, s.trace);
+  } else {
     end_poll(p);
-    return;
   }
-  if (how == rt::ops::Resumed::kReturned) {
-    finish(t, p, false, result.value(), types::kNothing);
-    return;
-  }
-  const Value e = t.exception;
-  const Value trace = t.trace;
-  t.exception = types::kNothing;
-  t.trace = types::kNothing;
-  finish(t, p, true, e, trace);
 }
 
 void PoolTasks::end_poll(PoolTask* p) {

@@ -134,25 +134,35 @@ bool Scheduler::run(Value* coroutine, Value* out) {
 
 void Scheduler::poll(TaskRecord* r) {
   r->queued = false;
+  const Step s = step(t_, r);
+  if (s.done) finish(r, s.threw, s.value, s.trace);
+}
+
+Scheduler::Step Scheduler::step(rt::Thread& t, TaskRecord* r) {
   leave(r);
-  heap::HandleScope scope(*t_.m);
-  heap::Handle coroutine(*t_.m, Tasks::coroutine(r->task.value()));
-  heap::Handle sent(*t_.m, types::kNothing);
-  heap::Handle result(*t_.m, types::kNothing);
-  current_ = r;
-  const rt::ops::Resumed how = rt::ops::resume(t_, coroutine.slot(), sent.slot(), result.slot());
-  current_ = nullptr;
+  heap::HandleScope scope(*t.m);
+  heap::Handle coroutine(*t.m, Tasks::coroutine(r->task.value()));
+  heap::Handle sent(*t.m, types::kNothing);
+  heap::Handle result(*t.m, types::kNothing);
+  Scheduler& s = of(t);
+  TaskRecord* outer = s.swap_current(r);
+  const rt::ops::Resumed how = rt::ops::resume(t, coroutine.slot(), sent.slot(), result.slot());
+  s.swap_current(outer);
   pass_on(r);
-  if (how == rt::ops::Resumed::kSuspended) return;
+  Step out;
+  if (how == rt::ops::Resumed::kSuspended) return out;
+  out.done = true;
   if (how == rt::ops::Resumed::kReturned) {
-    finish(r, false, result.value(), types::kNothing);
-    return;
+    out.value = result.value();
+    out.trace = types::kNothing;
+    return out;
   }
-  const Value e = t_.exception;
-  const Value trace = t_.trace;
-  t_.exception = types::kNothing;
-  t_.trace = types::kNothing;
-  finish(r, true, e, trace);
+  out.threw = true;
+  out.value = t.exception;
+  out.trace = t.trace;
+  t.exception = types::kNothing;
+  t.trace = types::kNothing;
+  return out;
 }
 
 void Scheduler::finish(TaskRecord* r, bool threw, Value result, Value trace) {

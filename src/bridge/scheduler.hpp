@@ -167,6 +167,19 @@ class Scheduler {
   static void leave(TaskRecord* r);
   // A claim that came and was not acted on goes to the list's next waiter.
   static void pass_on(TaskRecord* r);
+  // A poll's resume of r's coroutine on t (a local task on its thread, a
+  // pool task on a worker), r being t's current task meanwhile: r first
+  // leaves the lists it waits in, and a claim it did not act on is passed
+  // on after. `done` false: it suspended; else it returned `value`, or
+  // threw `value` with `trace` (taken off t). Raw values, valid until the
+  // next allocation. MAY COLLECT.
+  struct Step {
+    bool done = false;
+    bool threw = false;
+    Value value = types::kNothing;
+    Value trace = types::kNothing;
+  };
+  static Step step(rt::Thread& t, TaskRecord* r);
   // A local task, woken by the end of a pool task (pool_tasks.hpp).
   [[nodiscard]] const std::shared_ptr<Inbox>& inbox() const { return inbox_; }
   // task_cancel: marks a pending task of this thread and wakes it.
