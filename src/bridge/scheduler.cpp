@@ -145,9 +145,9 @@ Scheduler::Step Scheduler::step(rt::Thread& t, TaskRecord* r) {
   heap::Handle sent(*t.m, types::kNothing);
   heap::Handle result(*t.m, types::kNothing);
   Scheduler& s = of(t);
-  TaskRecord* outer = s.swap_current(r);
+  TaskRecord* outer = std::exchange(s.current_, r);
   const rt::ops::Resumed how = rt::ops::resume(t, coroutine.slot(), sent.slot(), result.slot());
-  s.swap_current(outer);
+  s.current_ = outer;
   pass_on(r);
   Step out;
   if (how == rt::ops::Resumed::kSuspended) return out;

@@ -66,7 +66,6 @@
 #include <queue>
 #include <string>
 #include <unordered_map>
-#include <utility>
 #include <vector>
 
 #include "concurrency/channel/waiter.hpp"
@@ -152,8 +151,6 @@ class Scheduler {
   // of `awaited` (a local task of the same scheduler), at `deadline`
   // (monotonic nanoseconds), or at once behind the tasks already ready.
   [[nodiscard]] TaskRecord* current() const { return current_; }
-  // The pool's poll of a pool task on this thread: the previous current.
-  TaskRecord* swap_current(TaskRecord* r) { return std::exchange(current_, r); }
   static void wait_for(TaskRecord* awaited, TaskRecord* waiter);
   static void wake_at(TaskRecord* r, std::int64_t deadline);
   static void ready_again(TaskRecord* r);
