@@ -51,14 +51,16 @@ YoungSize Sizing::initial() const {
 
 YoungSize Sizing::after_minor(YoungSize now, const MinorSample& s) {
   // No survivors left by the previous collection: nothing is known, and the
-  // last reading stands.
-  bool persists = false;
+  // last reading stands. (Survivors that persist are promoted on their first
+  // survival, tenuring.hpp, so the half stays empty while they do: the
+  // reading must stand for the rules below too, or the pause workload's
+  // eden grew back after every halving.)
   if (s.last_survivors != 0) {
-    persists =
+    persist_ =
         static_cast<double>(s.resurvived) >= kLongLived * static_cast<double>(s.last_survivors);
-    persist_ = persists;
   }
-  bool long_lived = persists && s.copied > kPauseCopyPerThread * gc_threads_;
+  const std::uint64_t budget = kPauseCopyPerThread * gc_threads_;
+  bool long_lived = persist_ && s.copied > budget;
   bool halve = long_lived && long_lived_before_;
   long_lived_before_ = long_lived;
   if (!adaptive_) return now;
@@ -67,12 +69,16 @@ YoungSize Sizing::after_minor(YoungSize now, const MinorSample& s) {
       s.allocated == 0 ? 0.0 : static_cast<double>(s.copied) / static_cast<double>(s.allocated);
   if (s.allocated != 0 && survival > kGrowSurvival) {
     double growth = std::clamp(survival / kGrowSurvival, 2.0, kMaxGrowth);
-    // Capped before the conversion back: no product can overflow. A first
-    // long-lived reading keeps eden: growing would lengthen the pauses that
-    // copy those survivors.
+    // Long-lived survivors are copied whatever eden's size, so a pause
+    // copies in proportion to eden: growth stops where the copy would reach
+    // the budget (and a first long-lived reading, over it, keeps eden).
+    // Capped before the conversion back: no product can overflow.
+    if (persist_ && s.copied != 0) {
+      growth = std::min(growth, static_cast<double>(budget) / static_cast<double>(s.copied));
+    }
     if (halve) {
       eden /= 2;
-    } else if (!long_lived) {
+    } else if (!long_lived && growth > 1.0) {
       eden = static_cast<std::size_t>(
           std::min(static_cast<double>(eden) * growth, static_cast<double>(max_.eden)));
     }

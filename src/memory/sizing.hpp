@@ -30,7 +30,14 @@
 //     and the collections after that copy next to nothing; halving on
 //     that one reading doubled its collections for the rest of the run,
 //     and eden's tail, discarded later, was faulted in again when eden
-//     grew back (docs/memory.md, "Two readings before halving");
+//     grew back (docs/memory.md, "Two readings before halving"). While
+//     survivors persist, a pause copies in proportion to eden, so eden
+//     grows only as far as a copy of kPauseCopyPerThread per thread (the
+//     pause workload's minor pauses: docs/memory.md, "A reading that
+//     stands"). A collection that found the survivor half empty reads
+//     nothing new, and the last reading stands for all of these rules:
+//     persistent survivors are promoted on their first survival
+//     (tenuring.hpp), so the half stays empty while they persist;
 //   - the number of mutators: each gets at least kEdenPerMutator of eden
 //     between two collections, so more threads do not mean more collections
 //     and handshakes per byte allocated;
@@ -96,7 +103,7 @@ class Sizing {
   static constexpr double kGrowSurvival = 0.05;
   static constexpr double kMaxGrowth = 16.0;
   static constexpr double kLongLived = 0.75;
-  static constexpr std::uint64_t kPauseCopyPerThread = std::uint64_t{2} << 20;
+  static constexpr std::uint64_t kPauseCopyPerThread = std::uint64_t{1} << 20;
   static constexpr std::size_t kEdenPerMutator = std::size_t{1} << 20;
   static constexpr std::size_t kRefillsPerEpoch = 50;
   static constexpr std::size_t kInitialEden = std::size_t{32} << 20;

@@ -155,16 +155,62 @@ TEST(Sizing, OneLongLivedCopyFollowedByQuietCollectionsKeepsEden) {
   for (int i = 0; i < 20; ++i) EXPECT_EQ(s.after_minor(y, quiet), y);
 }
 
-TEST(Sizing, LongLivedButShortCopiesGrowEden) {
+TEST(Sizing, LongLivedButShortCopiesGrowEdenUpToThePauseBudget) {
   Sizing s(adaptive(std::size_t{1} << 30));
+  const std::uint64_t budget = Sizing::kPauseCopyPerThread * 2;  // 2 collector threads
   MinorSample m;
-  // Long-lived but short copies: a larger eden costs no long pause; a
-  // quarter survived, five times the target: eden grows fivefold.
-  m.copied = Sizing::kPauseCopyPerThread * 2;  // 2 collector threads: at the budget
+  // Long-lived, a quarter of the budget copied, a quarter survived (five
+  // times the target): survival alone would grow eden fivefold, but the
+  // copies grow with eden, so it grows fourfold, to the budget.
+  m.copied = budget / 4;
   m.resurvived = m.copied;
   m.allocated = m.copied * 4;
   m.last_survivors = m.copied;
-  EXPECT_EQ(s.after_minor(s.initial(), m).eden, 5 * s.initial().eden);
+  EXPECT_EQ(s.after_minor(s.initial(), m).eden, 4 * s.initial().eden);
+  // At the budget: eden stays.
+  m.copied = m.resurvived = m.last_survivors = budget;
+  m.allocated = budget * 4;
+  EXPECT_EQ(s.after_minor(s.initial(), m), s.initial());
+}
+
+// The pause workload's shape: its long-lived survivors are promoted on
+// their first survival, so after one reading the survivor half is always
+// empty and no collection reads persistence again. The reading stands:
+// long copies halve eden, and eden does not grow back past the budget.
+// (Before, an empty half read as "not persistent": eden grew by survival's
+// factor after every halving, and minor pauses copied tens of megabytes.)
+TEST(Sizing, AStandingLongLivedReadingStillHalvesAndCapsEden) {
+  Sizing s(adaptive(std::size_t{1} << 30));
+  const std::uint64_t budget = Sizing::kPauseCopyPerThread * 2;
+  YoungSize y = s.reserved();
+  MinorSample read;
+  read.allocated = y.eden;
+  read.copied = y.eden / 2;
+  read.last_survivors = read.copied;
+  read.resurvived = read.copied;
+  EXPECT_EQ(s.after_minor(y, read), y);  // a first long reading keeps eden
+  MinorSample promoted;                  // the half was empty: no new reading
+  promoted.allocated = y.eden;
+  promoted.copied = y.eden / 2;
+  YoungSize now = s.after_minor(y, promoted);
+  EXPECT_EQ(now.eden, y.eden / 2);
+  EXPECT_TRUE(s.survivors_persist());
+  // Halving goes on while the copies are long...
+  for (int i = 0; i < 20 && now.eden / 2 > budget; ++i) {
+    promoted.allocated = now.eden;
+    promoted.copied = now.eden / 2;
+    YoungSize next = s.after_minor(now, promoted);
+    EXPECT_LE(next.eden, now.eden) << i;
+    now = next;
+  }
+  // ...and eden settles where a pause copies about the budget: half of
+  // eden survives, so at most twice the budget.
+  for (int i = 0; i < 20; ++i) {
+    promoted.allocated = now.eden;
+    promoted.copied = now.eden / 2;
+    now = s.after_minor(now, promoted);
+    EXPECT_LE(now.eden, 2 * budget + kPage) << i;
+  }
 }
 
 TEST(Sizing, EachMutatorGetsItsShareOfEden) {
