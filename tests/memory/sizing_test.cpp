@@ -18,6 +18,17 @@ Options adaptive(std::size_t max_heap) {
   return o;
 }
 
+// A collection that copied `copied` of `allocated` bytes, all of its
+// survivors having survived before: a long-lived reading.
+MinorSample long_lived(std::uint64_t allocated, std::uint64_t copied) {
+  MinorSample m;
+  m.allocated = allocated;
+  m.copied = copied;
+  m.last_survivors = copied;
+  m.resurvived = copied;
+  return m;
+}
+
 TEST(Sizing, AdaptiveReservesAThirdOfMaxHeapAndStartsAtTheInitialEden) {
   Sizing s(adaptive(std::size_t{1} << 30));
   ASSERT_TRUE(s.adaptive());
@@ -141,12 +152,7 @@ TEST(Sizing, LongLivedSurvivorsWithLongCopiesHalveEden) {
 TEST(Sizing, OneLongLivedCopyFollowedByQuietCollectionsKeepsEden) {
   Sizing s(adaptive(std::size_t{1} << 30));
   YoungSize y = s.reserved();
-  MinorSample built;
-  built.allocated = y.eden;
-  built.copied = y.eden / 8;
-  built.last_survivors = built.copied;
-  built.resurvived = built.copied;
-  EXPECT_EQ(s.after_minor(y, built), y);
+  EXPECT_EQ(s.after_minor(y, long_lived(y.eden, y.eden / 8)), y);
   MinorSample quiet;
   quiet.allocated = y.eden;
   quiet.copied = std::size_t{64} << 10;
@@ -183,13 +189,9 @@ TEST(Sizing, AStandingLongLivedReadingStillHalvesAndCapsEden) {
   Sizing s(adaptive(std::size_t{1} << 30));
   const std::uint64_t budget = Sizing::kPauseCopyPerThread * 2;
   YoungSize y = s.reserved();
-  MinorSample read;
-  read.allocated = y.eden;
-  read.copied = y.eden / 2;
-  read.last_survivors = read.copied;
-  read.resurvived = read.copied;
-  EXPECT_EQ(s.after_minor(y, read), y);  // a first long reading keeps eden
-  MinorSample promoted;                  // the half was empty: no new reading
+  EXPECT_EQ(s.after_minor(y, long_lived(y.eden, y.eden / 2)),
+            y);          // a first long reading keeps eden
+  MinorSample promoted;  // the half was empty: no new reading
   promoted.allocated = y.eden;
   promoted.copied = y.eden / 2;
   YoungSize now = s.after_minor(y, promoted);
