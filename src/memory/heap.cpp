@@ -26,7 +26,9 @@
 //   - it was requested so (Heap::collect(m, true)), or
 //   - the old generation's committed blocks have passed major_threshold:
 //     what the last major collection left, grown by
-//     Options::major_growth_percent, and at least kInitiatingPercent of the
+//     Options::major_growth_percent (or more, while major pauses take more
+//     than their share of the time: major_pacing.hpp; at most 90% of the
+//     old generation's share), and at least kInitiatingPercent of the
 //     old generation's share of max_heap (what the nursery's reservation
 //     leaves). That floor is G1's initiating occupancy (45% of the heap):
 //     growth alone, from a small start, had a program that builds a large
@@ -226,7 +228,11 @@ bool HeapImpl::init(std::string& error) {
 }
 
 HeapImpl::HeapImpl(const Options& o)
-    : opt(o), sizing(o), large(blocks), workers(o.gc_threads, "runa-gc") {}
+    : opt(o),
+      sizing(o),
+      large(blocks),
+      workers(o.gc_threads, "runa-gc"),
+      pacing(o.major_growth_percent) {}
 
 HeapImpl::~HeapImpl() = default;
 
@@ -295,8 +301,14 @@ bool HeapImpl::reserve_for_pause(const PauseNeeds& n) {
 std::uint64_t HeapImpl::next_major_threshold() const {
   const std::uint64_t old_share = opt.max_heap - sizing.reserved().total();
   const std::uint64_t floor = old_share / 100 * kInitiatingPercent;
-  std::uint64_t grown = old_committed() * (100 + std::uint64_t{opt.major_growth_percent}) / 100;
-  return grown > floor ? grown : floor;
+  const std::uint64_t least =
+      old_committed() * (100 + std::uint64_t{opt.major_growth_percent}) / 100;
+  // Pacing grows the threshold into room max_heap grants, not past it: up
+  // to 90% of the old generation's share, the rest left for the promotion
+  // that crosses it.
+  const std::uint64_t paced =
+      std::min(old_committed() * (100 + std::uint64_t{pacing.growth()}) / 100, old_share / 10 * 9);
+  return std::max({least, paced, floor});
 }
 
 std::uint64_t HeapImpl::used_bytes() const {
@@ -572,6 +584,13 @@ HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t
     const std::uint64_t old_peak = old_committed();
     major_gc->run(rec, !emptied);
     if (!emptied) emptied = minor(rec);
+    const auto end = std::chrono::steady_clock::now();
+    auto ns = [](auto d) {
+      return static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(d).count());
+    };
+    pacing.after_major(ns(end - start), last_major_end ? ns(end - *last_major_end) : 0);
+    last_major_end = end;
     major_threshold = next_major_threshold();
     // Promotion refills the old generation up to the threshold before the
     // next major collection, and past it by what the minor collection that

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -38,6 +39,7 @@
 #include "memory/large_space.hpp"
 #include "memory/layouts.hpp"
 #include "memory/leak_census.hpp"
+#include "memory/major_pacing.hpp"
 #include "memory/nursery.hpp"
 #include "memory/pause_reserve.hpp"
 #include "memory/place_ids.hpp"
@@ -209,6 +211,11 @@ class HeapImpl {
   std::atomic<std::uint64_t> majors_started{0};
   // old_committed() above which the next collection is a major one.
   std::uint64_t major_threshold = 0;
+  // The growth next_major_threshold() allows (major_pacing.hpp), and when
+  // the last major collection ended. Both written only with the world
+  // stopped.
+  MajorPacing pacing;
+  std::optional<std::chrono::steady_clock::time_point> last_major_end;
   // mark_bit(): read by mutators allocating large objects, written only
   // with the world stopped, so relaxed is enough (the safepoint handshake
   // orders the two).

@@ -54,7 +54,8 @@ constexpr std::array<Spec, 13> kSpecs{{
     {"poison", &Options::poison, "test mode: overwrite evacuated and dead memory"},
     {"stress_every", &Options::stress_every, "test mode: collect every N allocations; 0: off"},
     {"major_growth_percent", &Options::major_growth_percent,
-     "old-generation growth (%) starting a major collection; 0: only on request or for room"},
+     "least old-generation growth (%) starting a major collection, more while major pauses take "
+     "over 5% of the time; 0: only on request or for room"},
     {"sample_bytes", &Options::sample_bytes,
      "mean bytes allocated between allocation-profile samples; 0: off"},
     {"huge_pages", &Options::huge_pages,
