@@ -38,17 +38,19 @@ NativeStatus task_wait(NativeCall& call) {
     return wrong_argument(call, "task_wait", 0, "a Task");
   }
   rt::Thread& t = *call.thread;
+  // On a pool worker whatever the Task's state: whether a misuse raises
+  // must not depend on which of two threads ran first.
+  if (Actors::worker_thread() == &t) {
+    return raise(call, "ValueError",
+                 "task_wait on a pool worker (a pool task or an actor's behaviour) would hold "
+                 "the worker: AWAIT the task");
+  }
   const Value task = *call.args[0];
   if (types::Tasks::status(task) == types::Tasks::Status::kPending) {
     if (!types::Tasks::pooled(task)) {
       return raise(call, "ValueError",
                    "task_wait: the Task runs on a thread's scheduler (task_spawn): AWAIT it, "
                    "or spawn it with task_spawn_pool");
-    }
-    if (Actors::worker_thread() == &t) {
-      return raise(call, "ValueError",
-                   "task_wait on a pool worker (a pool task or an actor's behaviour) would hold "
-                   "the worker: AWAIT the task");
     }
     rt::impl_of(t).pool_tasks().wait(t, call.args[0]);
   }

@@ -670,6 +670,16 @@ TEST_F(PoolTasksTest, MisusesRaise) {
                       "PUSH_CONST 1\nCALL 2\nCALL 1\nCALL 1\nCALL 1\nAWAIT\nRETURN"),
             "! ValueError: task_wait on a pool worker (a pool task or an actor's behaviour) "
             "would hold the worker: AWAIT the task");
+  // The same for a Task already finished: whether a misuse raises must not
+  // depend on which thread ran first (the test above raced, before, with a
+  // sleeper that had already returned under a slow build).
+  EXPECT_EQ(run_async(".local t type Any slot 0 scope 0 end\n"
+                      "PUSH_CONST function pool\nPUSH_CONST function sleeper\nPUSH_CONST 0\n"
+                      "PUSH_CONST 1\nCALL 2\nCALL 1\nSTORE_LOCAL t\nLOAD_LOCAL t\nAWAIT\nPOP\n"
+                      "PUSH_CONST function in_pool\nPUSH_CONST function waits\nLOAD_LOCAL t\n"
+                      "CALL 1\nCALL 1\nAWAIT\nRETURN"),
+            "! ValueError: task_wait on a pool worker (a pool task or an actor's behaviour) "
+            "would hold the worker: AWAIT the task");
   EXPECT_EQ(run_async("PUSH_CONST function in_pool\nPUSH_CONST function runs\n"
                       "PUSH_CONST function sleeper\nPUSH_CONST 5\nPUSH_CONST 1\nCALL 2\nCALL 1\n"
                       "CALL 1\nAWAIT\nRETURN"),
