@@ -104,6 +104,11 @@
 namespace runa::heap {
 namespace {
 
+std::uint64_t nanos(std::chrono::steady_clock::duration d) {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(d).count());
+}
+
 // PauseLists per collector worker: grey spill, carried, special old, weak, pending (minor).
 constexpr unsigned kListsPerWorker = 5;
 // Remembered objects a prediction allows for the mutators' logs.
@@ -301,13 +306,13 @@ bool HeapImpl::reserve_for_pause(const PauseNeeds& n) {
 std::uint64_t HeapImpl::next_major_threshold() const {
   const std::uint64_t old_share = opt.max_heap - sizing.reserved().total();
   const std::uint64_t floor = old_share / 100 * kInitiatingPercent;
-  const std::uint64_t least =
-      old_committed() * (100 + std::uint64_t{opt.major_growth_percent}) / 100;
+  const std::uint64_t old = old_committed();
+  const std::uint64_t least = old * (100 + std::uint64_t{opt.major_growth_percent}) / 100;
   // Pacing grows the threshold into room max_heap grants, not past it: up
   // to 90% of the old generation's share, the rest left for the promotion
   // that crosses it.
   const std::uint64_t paced =
-      std::min(old_committed() * (100 + std::uint64_t{pacing.growth()}) / 100, old_share / 10 * 9);
+      std::min(old * (100 + std::uint64_t{pacing.growth()}) / 100, old_share / 10 * 9);
   return std::max({least, paced, floor});
 }
 
@@ -585,11 +590,7 @@ HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t
     major_gc->run(rec, !emptied);
     if (!emptied) emptied = minor(rec);
     const auto end = std::chrono::steady_clock::now();
-    auto ns = [](auto d) {
-      return static_cast<std::uint64_t>(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(d).count());
-    };
-    pacing.after_major(ns(end - start), last_major_end ? ns(end - *last_major_end) : 0);
+    pacing.after_major(nanos(end - start), last_major_end ? nanos(end - *last_major_end) : 0);
     last_major_end = end;
     major_threshold = next_major_threshold();
     // Promotion refills the old generation up to the threshold before the
@@ -607,17 +608,11 @@ HeapImpl::Outcome HeapImpl::collect(MutatorRecord& m, Cause cause, std::uint64_t
   }
   rec.after = used_bytes();
   if (opt.verify) verify_or_abort(major ? "major collection" : "minor collection");
-  rec.pause_ns = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
-          .count());
+  rec.pause_ns = nanos(std::chrono::steady_clock::now() - start);
   stats.record(rec, nursery.survivors_used());
   if (trace.on()) {
-    auto since = [](auto t) {
-      return static_cast<std::uint64_t>(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
-    };
-    trace.add({major ? "major collection" : "minor collection", since(start), rec.pause_ns, 0,
-               "heap_bytes_after", rec.after});
+    trace.add({major ? "major collection" : "minor collection", nanos(start.time_since_epoch()),
+               rec.pause_ns, 0, "heap_bytes_after", rec.after});
   }
   pause.reset();
   safepoint.resume(true);

@@ -35,8 +35,9 @@ class MajorPacing {
   static constexpr double kOverheadGoal = 0.05;
   static constexpr unsigned kMaxGrowth = 800;  // percent: at most nine times
 
-  // `least`: Options::major_growth_percent; 0 turns growth-started major
-  // collections off, and pacing with them.
+  // `least`: Options::major_growth_percent (at most 10000, so doubling
+  // cannot overflow); 0 turns growth-started major collections off, and
+  // pacing with them. Invariant: least_ <= growth_ <= max(kMaxGrowth, least_).
   explicit MajorPacing(unsigned least) : least_(least), growth_(least) {}
 
   [[nodiscard]] unsigned growth() const { return growth_; }
@@ -48,7 +49,7 @@ class MajorPacing {
     if (least_ == 0 || cycle_ns == 0) return;
     const double share = static_cast<double>(pause_ns) / static_cast<double>(cycle_ns);
     if (share > kOverheadGoal) {
-      growth_ = std::min(std::max(growth_, least_) * 2, std::max(kMaxGrowth, least_));
+      growth_ = std::min(growth_ * 2, std::max(kMaxGrowth, least_));
     } else if (share < kOverheadGoal / 2) {
       growth_ = std::max(growth_ / 2, least_);
     }
